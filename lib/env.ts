@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the app reads, parsed once. Scripts and the server call
+ * `getEnv()`; a bad value fails fast with a message naming the variable.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATABASE_URL: z.string().url().optional(),
+  // adapter-pg ignores ?connection_limit=, so the pool size is its own setting.
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  AUTH_SECRET: z.string().min(16).optional(),
+  NEXTAUTH_SECRET: z.string().min(16).optional(),
+  NEXTAUTH_URL: z.string().url().optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  PROMPTDECK_DATA_DIR: z.string().min(1).default(".data"),
+  PROMPTDECK_DEMO_API_KEY: z
+    .string()
+    .regex(/^pd_[A-Za-z0-9_]{16,}$/, "must look like pd_ followed by at least 16 letters/digits")
+    .optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** The auth secret under either name next-auth accepts. */
+export function authSecret(env: Env = getEnv()): string | undefined {
+  return env.AUTH_SECRET ?? env.NEXTAUTH_SECRET;
+}
