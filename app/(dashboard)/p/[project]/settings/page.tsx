@@ -1,0 +1,142 @@
+import type { Metadata } from "next";
+import { requirePageRole } from "@/lib/auth/session";
+import { roleLabel } from "@/lib/auth/roles";
+import { listApiKeys, listMembers } from "@/lib/projects/queries";
+import { KeyIcon, UsersIcon } from "@/components/icons";
+import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
+import { formatDay, formatRelative, formatUtc } from "@/components/format";
+
+export const metadata: Metadata = { title: "Settings" };
+
+// /p/:project/settings - members and roles, API keys (read-only for now).
+export default async function SettingsPage({ params }: { params: Promise<{ project: string }> }) {
+  const { project: slug } = await params;
+  const access = await requirePageRole(slug, "VIEWER");
+  const [members, keys] = await Promise.all([listMembers(access.project.id), listApiKeys(access.project.id)]);
+  const now = new Date();
+
+  return (
+    <>
+      <PageHeader
+        title="Settings"
+        description={
+          <>
+            Project <span className="font-medium text-fg">{access.project.name}</span> ·{" "}
+            <span className="font-mono">{access.project.slug}</span>
+          </>
+        }
+      />
+      <div className="space-y-6">
+        <Card>
+          <div className="flex items-center gap-2 border-b border-border px-4 py-3">
+            <UsersIcon className="text-fg-muted" />
+            <h2 className="text-sm font-semibold">Members</h2>
+            <span className="text-xs text-fg-muted">{members.length}</span>
+          </div>
+          <table className="w-full text-sm" data-testid="members-table">
+            <thead>
+              <tr className="border-b border-border text-left text-xs text-fg-muted">
+                <th className="px-4 py-2 font-medium">Name</th>
+                <th className="px-4 py-2 font-medium">Email</th>
+                <th className="px-4 py-2 font-medium">Role</th>
+                <th className="px-4 py-2 text-right font-medium">Member since</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-border">
+              {members.map((m) => (
+                <tr key={m.userId}>
+                  <td className="px-4 py-2.5 font-medium">
+                    {m.name ?? "—"}
+                    {m.userId === access.user.id ? <span className="ml-1.5 text-xs text-fg-muted">(you)</span> : null}
+                  </td>
+                  <td className="px-4 py-2.5 text-fg-muted">{m.email}</td>
+                  <td className="px-4 py-2.5">
+                    <Badge tone={m.role === "ADMIN" ? "accent" : "neutral"}>{roleLabel(m.role)}</Badge>
+                  </td>
+                  <td className="px-4 py-2.5 text-right text-xs text-fg-muted">{formatDay(m.joinedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
+            Viewers read everything; editors also write drafts and run experiments; admins publish to protected labels,
+            manage members and API keys.
+          </p>
+        </Card>
+
+        <Card>
+          <div className="flex items-center gap-2 border-b border-border px-4 py-3">
+            <KeyIcon className="text-fg-muted" />
+            <h2 className="text-sm font-semibold">API keys</h2>
+            <span className="text-xs text-fg-muted">{keys.length}</span>
+          </div>
+          {keys.length === 0 ? (
+            <div className="p-4">
+              <EmptyState title="No API keys yet">
+                Apps authenticate with a project API key (<code className="font-mono">Authorization: Bearer pd_…</code>).
+                Keys you create will be listed here with their scopes and when they were last used.
+              </EmptyState>
+            </div>
+          ) : (
+            <table className="w-full text-sm" data-testid="api-keys-table">
+              <thead>
+                <tr className="border-b border-border text-left text-xs text-fg-muted">
+                  <th className="px-4 py-2 font-medium">Name</th>
+                  <th className="px-4 py-2 font-medium">Key</th>
+                  <th className="px-4 py-2 font-medium">Scopes</th>
+                  <th className="px-4 py-2 font-medium">Last used</th>
+                  <th className="px-4 py-2 text-right font-medium">Status</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-border">
+                {keys.map((k) => {
+                  const expired = k.expiresAt !== null && k.expiresAt.getTime() <= now.getTime();
+                  return (
+                    <tr key={k.id} className="align-top">
+                      <td className="px-4 py-2.5">
+                        <div className="font-medium">{k.name}</div>
+                        <div className="text-xxs text-fg-muted">
+                          created {formatDay(k.createdAt)}
+                          {k.createdBy ? ` by ${k.createdBy}` : ""}
+                        </div>
+                      </td>
+                      <td className="px-4 py-2.5 font-mono text-xs whitespace-nowrap">{k.prefix}…</td>
+                      <td className="px-4 py-2.5">
+                        <div className="flex max-w-sm flex-wrap gap-1">
+                          {k.scopes.map((s) => (
+                            <Badge key={s} className="font-mono">
+                              {s}
+                            </Badge>
+                          ))}
+                        </div>
+                      </td>
+                      <td
+                        className="px-4 py-2.5 text-xs whitespace-nowrap text-fg-muted"
+                        title={k.lastUsedAt ? formatUtc(k.lastUsedAt) : undefined}
+                      >
+                        {k.lastUsedAt ? formatRelative(k.lastUsedAt, now) : "never"}
+                      </td>
+                      <td className="px-4 py-2.5 text-right">
+                        {k.revokedAt ? (
+                          <Badge tone="danger">revoked</Badge>
+                        ) : expired ? (
+                          <Badge tone="warning">expired</Badge>
+                        ) : (
+                          <Badge tone="success">active</Badge>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+          <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
+            Only a SHA-256 hash of each key is stored; the full key is shown once, when it is created. Creating and revoking
+            keys from this page is coming; until then keys are read-only here.
+          </p>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,42 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ComponentType, SVGProps } from "react";
+import { DatasetsIcon, ExperimentsIcon, MetricsIcon, PromptsIcon, SettingsIcon } from "@/components/icons";
+import { cx } from "@/components/ui";
+
+const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProps<SVGSVGElement>> }> = [
+  { segment: "prompts", label: "Prompts", icon: PromptsIcon },
+  { segment: "experiments", label: "Experiments", icon: ExperimentsIcon },
+  { segment: "metrics", label: "Metrics", icon: MetricsIcon },
+  { segment: "datasets", label: "Datasets", icon: DatasetsIcon },
+  { segment: "settings", label: "Settings", icon: SettingsIcon },
+];
+
+/** Primary navigation of a project; highlights the section of the current path. */
+export function SidebarNav({ projectSlug }: { projectSlug: string }) {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Project" className="flex flex-col gap-0.5">
+      {items.map(({ segment, label, icon: Icon }) => {
+        const href = `/p/${projectSlug}/${segment}`;
+        const active = pathname === href || pathname.startsWith(`${href}/`);
+        return (
+          <Link
+            key={segment}
+            href={href}
+            aria-current={active ? "page" : undefined}
+            className={cx(
+              "flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium transition-colors",
+              active ? "bg-accent/10 text-accent" : "text-fg-muted hover:bg-muted hover:text-fg",
+            )}
+          >
+            <Icon className="shrink-0" />
+            {label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

@@ -1,0 +1,45 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { authSecret } from "@/lib/env";
+import { credentialsSchema } from "@/lib/auth/credentials";
+import { authenticateUser } from "@/lib/users/queries";
+
+/** Sessions last 30 days and are refreshed at most once a day of activity. */
+const SESSION_MAX_AGE_S = 30 * 24 * 60 * 60;
+
+/**
+ * next-auth v4 configuration: email + password (credentials provider) with JWT sessions, as the
+ * credentials provider requires. The token carries only the user id (`sub`); everything else,
+ * including roles, is read from the database on each request so a role change applies at once.
+ */
+export const authOptions: NextAuthOptions = {
+  secret: authSecret(),
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S, updateAge: 24 * 60 * 60 },
+  pages: { signIn: "/signin", error: "/signin" },
+  providers: [
+    CredentialsProvider({
+      id: "credentials",
+      name: "Email and password",
+      credentials: {
+        email: { label: "Email", type: "email" },
+        password: { label: "Password", type: "password" },
+      },
+      async authorize(raw) {
+        const parsed = credentialsSchema.safeParse(raw ?? {});
+        if (!parsed.success) return null;
+        const user = await authenticateUser(parsed.data);
+        return user ? { id: user.id, email: user.email, name: user.name } : null;
+      },
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) token.sub = user.id;
+      return token;
+    },
+    session({ session, token }) {
+      if (token.sub) session.user = { ...session.user, id: token.sub };
+      return session;
+    },
+  },
+};

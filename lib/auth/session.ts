@@ -1,0 +1,75 @@
+import { cache } from "react";
+import { getServerSession } from "next-auth";
+import { notFound, redirect } from "next/navigation";
+import { AppError, isAppError } from "@/lib/errors";
+import { authOptions } from "@/lib/auth/options";
+import { hasRole, type Role } from "@/lib/auth/roles";
+import { getUserById, type UserSummary } from "@/lib/users/queries";
+import { findMembership, type ProjectRef } from "@/lib/projects/queries";
+
+export type SessionUser = UserSummary;
+
+export interface ProjectAccess {
+  user: SessionUser;
+  project: ProjectRef;
+  role: Role;
+}
+
+/**
+ * The signed-in user for this request, or null. The JWT only proves who signed in; the user is
+ * re-read from the database (once per request) so a deleted account loses access at once.
+ */
+export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
+  const session = await getServerSession(authOptions);
+  const id = session?.user?.id;
+  if (!id) return null;
+  return getUserById(id);
+});
+
+/** The signed-in user; in pages and actions without a session, redirects to /signin. */
+export async function requireUser(): Promise<SessionUser> {
+  const user = await getSessionUser();
+  if (!user) redirect("/signin");
+  return user;
+}
+
+/**
+ * The current user's membership in a project (by slug or id), or null when there is none.
+ * Does not redirect; returns null when nobody is signed in.
+ */
+export async function getMembership(projectSlugOrId: string): Promise<ProjectAccess | null> {
+  const user = await getSessionUser();
+  if (!user) return null;
+  const membership = await findMembership(user.id, projectSlugOrId);
+  return membership ? { user, ...membership } : null;
+}
+
+/**
+ * Requires the signed-in user to hold at least `minRole` (VIEWER < EDITOR < ADMIN) in the
+ * project. Redirects to /signin without a session; throws AppError("not_found") when the
+ * project does not exist or the user is not a member (so non-members cannot probe for project
+ * slugs), and AppError("forbidden") when the role is too weak.
+ */
+export async function requireRole(projectSlugOrId: string, minRole: Role): Promise<ProjectAccess> {
+  const user = await requireUser();
+  const membership = await findMembership(user.id, projectSlugOrId);
+  if (!membership) throw new AppError("not_found", "Project not found");
+  if (!hasRole(membership.role, minRole)) {
+    throw new AppError("forbidden", `This needs the ${minRole.toLowerCase()} role or higher in this project`);
+  }
+  return { user, ...membership };
+}
+
+/**
+ * `requireRole` for pages and layouts: a missing project or membership renders the 404 page
+ * and a too-weak role the forbidden page (/forbidden is a normal route, see app/forbidden).
+ */
+export async function requirePageRole(projectSlug: string, minRole: Role = "VIEWER"): Promise<ProjectAccess> {
+  try {
+    return await requireRole(projectSlug, minRole);
+  } catch (error) {
+    if (isAppError(error) && error.code === "not_found") notFound();
+    if (isAppError(error) && error.code === "forbidden") redirect(`/forbidden?project=${encodeURIComponent(projectSlug)}`);
+    throw error;
+  }
+}

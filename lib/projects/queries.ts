@@ -1,0 +1,167 @@
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { getDb } from "@/lib/db/client";
+import type { Role } from "@/lib/auth/roles";
+
+export interface ProjectRef {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export interface ProjectWithRole extends ProjectRef {
+  role: Role;
+}
+
+/** The projects a user is a member of, with their role, ordered by name. */
+export async function listProjectsForUser(userId: string, db: PrismaClient = getDb()): Promise<ProjectWithRole[]> {
+  const rows = await db.membership.findMany({
+    where: { userId },
+    select: { role: true, project: { select: { id: true, slug: true, name: true } } },
+    orderBy: { project: { name: "asc" } },
+  });
+  return rows.map((r) => ({ ...r.project, role: r.role }));
+}
+
+/**
+ * A user's membership in a project given by slug or id, or null when the project does not exist
+ * or the user is not a member (callers must not tell the two apart to non-members).
+ */
+export async function findMembership(
+  userId: string,
+  projectSlugOrId: string,
+  db: PrismaClient = getDb(),
+): Promise<{ project: ProjectRef; role: Role } | null> {
+  const row = await db.membership.findFirst({
+    where: { userId, project: { OR: [{ slug: projectSlugOrId }, { id: projectSlugOrId }] } },
+    select: { role: true, project: { select: { id: true, slug: true, name: true } } },
+  });
+  return row ? { project: row.project, role: row.role } : null;
+}
+
+/** True when a project with this slug or id exists. */
+export async function projectExists(projectSlugOrId: string, db: PrismaClient = getDb()): Promise<boolean> {
+  const n = await db.project.count({ where: { OR: [{ slug: projectSlugOrId }, { id: projectSlugOrId }] } });
+  return n > 0;
+}
+
+export interface MemberRow {
+  userId: string;
+  name: string | null;
+  email: string;
+  role: Role;
+  joinedAt: Date;
+}
+
+/** Members of a project, strongest role first, then by email. */
+export async function listMembers(projectId: string, db: PrismaClient = getDb()): Promise<MemberRow[]> {
+  const rows = await db.membership.findMany({
+    where: { projectId },
+    select: { role: true, createdAt: true, user: { select: { id: true, name: true, email: true } } },
+    orderBy: [{ role: "desc" }, { user: { email: "asc" } }],
+  });
+  return rows.map((r) => ({ userId: r.user.id, name: r.user.name, email: r.user.email, role: r.role, joinedAt: r.createdAt }));
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  createdBy: string | null;
+}
+
+/** API keys of a project for display: never the hash, newest first. */
+export async function listApiKeys(projectId: string, db: PrismaClient = getDb()): Promise<ApiKeyRow[]> {
+  const rows = await db.apiKey.findMany({
+    where: { projectId },
+    select: {
+      id: true,
+      name: true,
+      prefix: true,
+      scopes: true,
+      createdAt: true,
+      lastUsedAt: true,
+      revokedAt: true,
+      expiresAt: true,
+      createdBy: { select: { email: true } },
+    },
+    orderBy: { createdAt: "desc" },
+  });
+  return rows.map(({ createdBy, ...r }) => ({ ...r, createdBy: createdBy?.email ?? null }));
+}
+
+export interface PromptSummary {
+  id: string;
+  name: string;
+  description: string;
+  tags: string[];
+  updatedAt: Date;
+  /** Highest published version ("1.2.0"), or null when nothing is published yet. */
+  latestPublished: string | null;
+  /** True when a draft newer than every published version exists. */
+  hasDraft: boolean;
+  versionCount: number;
+  labels: { name: string; version: string; protected: boolean }[];
+}
+
+const semver = (v: { major: number; minor: number; patch: number }): string => `${v.major}.${v.minor}.${v.patch}`;
+
+/**
+ * The prompt list of a project (archived prompts excluded), most recently updated first. The
+ * prompt's update time is the newest of the prompt row, its versions and its labels.
+ */
+export async function listPromptSummaries(projectId: string, db: PrismaClient = getDb()): Promise<PromptSummary[]> {
+  const prompts = await db.prompt.findMany({
+    where: { projectId, archivedAt: null },
+    select: {
+      id: true,
+      name: true,
+      description: true,
+      tags: true,
+      updatedAt: true,
+      versions: {
+        select: { major: true, minor: true, patch: true, status: true, updatedAt: true },
+        orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
+      },
+      labels: {
+        select: {
+          name: true,
+          protected: true,
+          updatedAt: true,
+          version: { select: { major: true, minor: true, patch: true } },
+        },
+        orderBy: { name: "asc" },
+      },
+    },
+  });
+  const summaries = prompts.map((p): PromptSummary => {
+    const published = p.versions.find((v) => v.status === "PUBLISHED");
+    const newest = p.versions[0];
+    const times = [p.updatedAt, ...p.versions.map((v) => v.updatedAt), ...p.labels.map((l) => l.updatedAt)];
+    return {
+      id: p.id,
+      name: p.name,
+      description: p.description,
+      tags: p.tags,
+      updatedAt: new Date(Math.max(...times.map((t) => t.getTime()))),
+      latestPublished: published ? semver(published) : null,
+      hasDraft: newest?.status === "DRAFT",
+      versionCount: p.versions.length,
+      // Conventional order: production first, then staging, then the rest by name.
+      labels: p.labels
+        .map((l) => ({ name: l.name, version: semver(l.version), protected: l.protected }))
+        .sort((a, b) => labelRank(a.name) - labelRank(b.name) || a.name.localeCompare(b.name)),
+    };
+  });
+  return summaries.sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
+}
+
+function labelRank(name: string): number {
+  if (name === "production") return 0;
+  if (name === "staging") return 1;
+  return 2;
+}
