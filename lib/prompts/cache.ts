@@ -1,0 +1,178 @@
+import { findModel, type ModelSpec } from "@/lib/claude/catalog";
+import type { CacheTtl, PromptVersionContent } from "@/lib/prompts/schemas";
+import { extractVariables } from "@/lib/prompts/templates";
+import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS } from "@/lib/prompts/tokens";
+
+/** The API accepts at most this many cache_control breakpoints per request. */
+export const MAX_CACHE_BREAKPOINTS = 4;
+/** A cache lookup walks back at most this many blocks from a breakpoint. */
+export const CACHE_LOOKBACK_BLOCKS = 20;
+
+export interface CacheBlock {
+  /** Position in prefix order (system blocks, then message blocks). */
+  index: number;
+  /** `system.<i>` or `messages.<i>.content.<j>`. */
+  location: string;
+  tokens: number;
+  variables: string[];
+  ttl?: CacheTtl;
+}
+
+export interface CacheBreakpoint {
+  /** 0-based ordinal among breakpoints. */
+  ordinal: number;
+  blockIndex: number;
+  location: string;
+  ttl: CacheTtl;
+  /** Tokens from the start of the request up to and including this block. */
+  prefixTokens: number;
+  /** Tokens after the previous breakpoint up to and including this block. */
+  segmentTokens: number;
+  /** Blocks from the previous breakpoint (or the start) to this one. */
+  blocksSincePrevious: number;
+  /** Variables used anywhere in this breakpoint's prefix: the prefix changes when they do. */
+  variablesInPrefix: string[];
+  acknowledged: boolean;
+  /** prefixTokens >= the model's minimum cacheable prefix. */
+  meetsMinimum: boolean;
+}
+
+export type CacheIssueCode =
+  | "too_many_breakpoints"
+  | "ttl_order"
+  | "variable_in_cached_prefix"
+  | "below_min_cacheable"
+  | "lookback_exceeded"
+  | "unknown_model";
+
+export interface CacheIssue {
+  severity: "error" | "warning";
+  code: CacheIssueCode;
+  message: string;
+  /** Breakpoint location (`system.1`, `messages.0.content.0`) or `modelConfig.model`. */
+  location: string;
+}
+
+export interface CacheAnalysis {
+  model: string;
+  minCacheableTokens: number | null;
+  /** True when the offline estimator was used (show the numbers as "~"). */
+  tokensEstimated: boolean;
+  totalTokens: number;
+  blocks: CacheBlock[];
+  breakpoints: CacheBreakpoint[];
+  issues: CacheIssue[];
+}
+
+export interface AnalyzeCacheOptions {
+  /** Exact token counter for a block's text; defaults to the offline estimate + block overhead. */
+  countTokens?: (text: string) => number;
+  /**
+   * Breakpoint locations whose variable prefix the author accepts (e.g. a per-tenant document that
+   * is cached per tenant): a variable before these breakpoints is a warning, not an error.
+   */
+  acknowledgedVariableBreakpoints?: readonly string[];
+  /** Analyse for this model instead of the version's. */
+  model?: string;
+  catalog?: readonly ModelSpec[];
+}
+
+/** Flattens a version into its cache prefix order: system blocks then message content blocks. */
+export function cacheBlocks(
+  version: Pick<PromptVersionContent, "system" | "messages">,
+  countTokens?: (text: string) => number,
+): CacheBlock[] {
+  const blocks: CacheBlock[] = [];
+  const push = (location: string, text: string, ttl: CacheTtl | undefined, extra: number) => {
+    const tokens = countTokens ? countTokens(text) : estimateTokens(text) + BLOCK_OVERHEAD_TOKENS + extra;
+    blocks.push({ index: blocks.length, location, tokens, variables: extractVariables(text), ...(ttl ? { ttl } : {}) });
+  };
+  version.system.forEach((b, i) => push(`system.${i}`, b.text, b.cache_control ? (b.cache_control.ttl ?? "5m") : undefined, 0));
+  version.messages.forEach((m, i) =>
+    m.content.forEach((b, j) =>
+      push(`messages.${i}.content.${j}`, b.text, b.cache_control ? (b.cache_control.ttl ?? "5m") : undefined, j === 0 ? MESSAGE_OVERHEAD_TOKENS : 0),
+    ),
+  );
+  return blocks;
+}
+
+/**
+ * Analyses the cache_control breakpoints of a version (prefix order: system blocks, then message
+ * blocks; placeholders count as their template text). Issues:
+ * - error `too_many_breakpoints`: more than 4 (the API rejects the request);
+ * - error `ttl_order`: a 1h breakpoint after a 5m one (1h entries must come first);
+ * - error `variable_in_cached_prefix` (warning if the location is acknowledged): a `{{variable}}`
+ *   at or before a breakpoint, so the cached prefix changes whenever the variable does;
+ * - warning `below_min_cacheable`: the prefix is shorter than the model's minimum cacheable
+ *   prefix (`minCacheableTokens`), so nothing is cached there and no error is raised by the API;
+ * - warning `lookback_exceeded`: more than 20 blocks after the previous breakpoint (the cache
+ *   lookup walks back only 20 blocks);
+ * - warning `unknown_model`: the model is not in the catalog (no minimum check).
+ * Never throws.
+ */
+export function analyzeCache(
+  version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">,
+  options: AnalyzeCacheOptions = {},
+): CacheAnalysis {
+  const model = options.model ?? version.modelConfig.model;
+  const spec = findModel(model, options.catalog);
+  const min = spec?.minCacheableTokens ?? null;
+  const blocks = cacheBlocks(version, options.countTokens);
+  const acknowledged = new Set(options.acknowledgedVariableBreakpoints ?? []);
+  const issues: CacheIssue[] = [];
+  const breakpoints: CacheBreakpoint[] = [];
+
+  if (!spec) {
+    issues.push({ severity: "warning", code: "unknown_model", message: `model "${model}" is not in the catalog: the minimum cacheable prefix is unknown`, location: "modelConfig.model" });
+  }
+
+  let prefixTokens = 0;
+  let segmentTokens = 0;
+  let previousIndex = -1;
+  const prefixVariables: string[] = [];
+  for (const block of blocks) {
+    prefixTokens += block.tokens;
+    segmentTokens += block.tokens;
+    for (const v of block.variables) if (!prefixVariables.includes(v)) prefixVariables.push(v);
+    if (!block.ttl) continue;
+    const bp: CacheBreakpoint = {
+      ordinal: breakpoints.length,
+      blockIndex: block.index,
+      location: block.location,
+      ttl: block.ttl,
+      prefixTokens,
+      segmentTokens,
+      blocksSincePrevious: block.index - previousIndex,
+      variablesInPrefix: [...prefixVariables],
+      acknowledged: acknowledged.has(block.location),
+      meetsMinimum: min === null ? true : prefixTokens >= min,
+    };
+    breakpoints.push(bp);
+    segmentTokens = 0;
+
+    if (bp.ttl === "1h" && breakpoints.some((b) => b.ttl === "5m")) {
+      issues.push({ severity: "error", code: "ttl_order", message: `1h breakpoint at ${bp.location} comes after a 5m breakpoint: 1h cache entries must come before 5m ones`, location: bp.location });
+    }
+    if (bp.variablesInPrefix.length > 0) {
+      const names = bp.variablesInPrefix.map((v) => `{{${v}}}`).join(", ");
+      issues.push({
+        severity: bp.acknowledged ? "warning" : "error",
+        code: "variable_in_cached_prefix",
+        message: `${names} appear${bp.variablesInPrefix.length === 1 ? "s" : ""} before the breakpoint at ${bp.location}: the cached prefix changes whenever ${bp.variablesInPrefix.length === 1 ? "it changes" : "they change"}${bp.acknowledged ? " (acknowledged)" : "; move the variable after the breakpoint or acknowledge it"}`,
+        location: bp.location,
+      });
+    }
+    if (!bp.meetsMinimum && min !== null) {
+      issues.push({ severity: "warning", code: "below_min_cacheable", message: `the prefix up to ${bp.location} is about ${prefixTokens} tokens, below ${model}'s minimum of ${min}: nothing will be cached there`, location: bp.location });
+    }
+    if (previousIndex >= 0 && bp.blocksSincePrevious > CACHE_LOOKBACK_BLOCKS) {
+      issues.push({ severity: "warning", code: "lookback_exceeded", message: `the breakpoint at ${bp.location} is ${bp.blocksSincePrevious} blocks after the previous one: the cache lookup only walks back ${CACHE_LOOKBACK_BLOCKS} blocks`, location: bp.location });
+    }
+    previousIndex = block.index;
+  }
+  if (breakpoints.length > MAX_CACHE_BREAKPOINTS) {
+    const extra = breakpoints[MAX_CACHE_BREAKPOINTS];
+    issues.unshift({ severity: "error", code: "too_many_breakpoints", message: `${breakpoints.length} cache breakpoints: the API allows at most ${MAX_CACHE_BREAKPOINTS}`, location: extra?.location ?? "" });
+  }
+  return { model, minCacheableTokens: min, tokensEstimated: !options.countTokens, totalTokens: prefixTokens, blocks, breakpoints, issues };
+}

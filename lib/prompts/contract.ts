@@ -1,0 +1,133 @@
+import { AppError } from "@/lib/errors";
+import type { ModelSpec } from "@/lib/claude/catalog";
+import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
+import { scanTemplate } from "@/lib/prompts/templates";
+
+export interface ContractIssue {
+  severity: "error" | "warning";
+  code:
+    | "undeclared_variable"
+    | "unused_variable"
+    | "invalid_placeholder"
+    | "invalid_default"
+    | "empty_enum";
+  message: string;
+  /** Dotted path, e.g. `messages.0.content.1.text` or `variables.question`. */
+  path: string;
+  variable?: string;
+}
+
+export interface ContractReport {
+  /** Variable names used anywhere in the templates, in order of first use. */
+  used: string[];
+  errors: ContractIssue[];
+  warnings: ContractIssue[];
+}
+
+export interface TemplateLocation {
+  path: string;
+  text: string;
+}
+
+/** Every template text of a version with its path: system blocks first, then message blocks. */
+export function templateTexts(content: Pick<PromptVersionContent, "system" | "messages">): TemplateLocation[] {
+  const out: TemplateLocation[] = content.system.map((b, i) => ({ path: `system.${i}.text`, text: b.text }));
+  content.messages.forEach((m, i) =>
+    m.content.forEach((b, j) => out.push({ path: `messages.${i}.content.${j}.text`, text: b.text })),
+  );
+  return out;
+}
+
+/** Checks a default value against its declared type; returns a message or null. */
+export function checkDefault(def: VariableDef): string | null {
+  if (def.default === undefined) return null;
+  switch (def.type) {
+    case "string":
+      return typeof def.default === "string" ? null : "default must be a string";
+    case "number":
+      return typeof def.default === "number" && Number.isFinite(def.default) ? null : "default must be a finite number";
+    case "boolean":
+      return typeof def.default === "boolean" ? null : "default must be a boolean";
+    case "enum":
+      return def.values.includes(def.default) ? null : `default "${def.default}" is not one of the enum values`;
+    case "json":
+      return null;
+  }
+}
+
+/**
+ * Cross-checks templates against the variables contract (on already shape-valid content):
+ * errors — a placeholder whose variable is not declared, a default that does not match its type,
+ * an enum with no values; warnings — a declared variable no template uses, a `{{...}}` span that
+ * is not a valid placeholder (rendered literally). Never throws.
+ */
+export function checkContract(content: Pick<PromptVersionContent, "system" | "messages" | "variables">): ContractReport {
+  const errors: ContractIssue[] = [];
+  const warnings: ContractIssue[] = [];
+  const used: string[] = [];
+  const reportedUndeclared = new Set<string>();
+  for (const { path, text } of templateTexts(content)) {
+    const scan = scanTemplate(text);
+    for (const p of scan.placeholders) {
+      if (!used.includes(p.name)) used.push(p.name);
+      if (!Object.hasOwn(content.variables, p.name) && !reportedUndeclared.has(`${path}:${p.name}`)) {
+        reportedUndeclared.add(`${path}:${p.name}`);
+        errors.push({
+          severity: "error",
+          code: "undeclared_variable",
+          message: `{{${p.name}}} is used but not declared in variables`,
+          path,
+          variable: p.name,
+        });
+      }
+    }
+    for (const bad of scan.invalid) {
+      warnings.push({
+        severity: "warning",
+        code: "invalid_placeholder",
+        message: `${bad.raw} is not a valid placeholder (names are [a-zA-Z_][a-zA-Z0-9_]*) and is sent as literal text`,
+        path,
+      });
+    }
+  }
+  for (const [name, def] of Object.entries(content.variables)) {
+    const path = `variables.${name}`;
+    if (!used.includes(name)) {
+      warnings.push({
+        severity: "warning",
+        code: "unused_variable",
+        message: `variable "${name}" is declared but no template uses it`,
+        path,
+        variable: name,
+      });
+    }
+    const defaultProblem = checkDefault(def);
+    if (defaultProblem) {
+      errors.push({ severity: "error", code: "invalid_default", message: `${name}: ${defaultProblem}`, path: `${path}.default`, variable: name });
+    }
+    if (def.type === "enum" && def.values.length === 0) {
+      errors.push({ severity: "error", code: "empty_enum", message: `${name}: an enum needs at least one value`, path: `${path}.values`, variable: name });
+    }
+  }
+  return { used, errors, warnings };
+}
+
+/**
+ * Full validation of version content: shapes (zod, see schemas.ts) then the contract check.
+ * Throws `AppError("unprocessable", ..., { issues })` listing every shape error, or every
+ * contract error; returns the parsed content and the contract warnings otherwise.
+ */
+export function validateVersionContent(
+  input: unknown,
+  options: { catalog?: readonly ModelSpec[] } = {},
+): { content: PromptVersionContent; warnings: ContractIssue[] } {
+  const content = parseVersionContent(input, options);
+  const report = checkContract(content);
+  if (report.errors.length > 0) {
+    throw new AppError("unprocessable", "The templates do not match the variables contract", {
+      issues: report.errors.map((e) => ({ path: e.path, message: e.message })),
+      details: { errors: report.errors, warnings: report.warnings },
+    });
+  }
+  return { content, warnings: report.warnings };
+}

@@ -1,0 +1,171 @@
+import { AppError, type ErrorIssue } from "@/lib/errors";
+import { findModel, type ModelSpec } from "@/lib/claude/catalog";
+import type { CacheControl, Effort, PromptVersionContent, ServiceTier, VariableDef } from "@/lib/prompts/schemas";
+import { isJsonValue } from "@/lib/prompts/schemas";
+import { fillTemplate } from "@/lib/prompts/templates";
+
+/** A text block exactly as the Messages API takes it. */
+export interface RenderedTextBlock {
+  type: "text";
+  text: string;
+  cache_control?: CacheControl;
+}
+
+export interface RenderedMessage {
+  role: "user" | "assistant";
+  content: RenderedTextBlock[];
+}
+
+/** Messages API request params (non-streaming), ready to send with the SDK. */
+export interface RenderedRequest {
+  model: string;
+  max_tokens: number;
+  system?: RenderedTextBlock[];
+  messages: RenderedMessage[];
+  stop_sequences?: string[];
+  output_config?: { effort: Effort };
+  service_tier?: ServiceTier;
+}
+
+export interface RenderOptions {
+  /** Send to this model instead of the version's (e.g. a fallback); max_tokens is clamped to its max output. */
+  model?: string;
+  /**
+   * Accept strings for number/boolean/json variables and parse them ("3", "true", '{"a":1}'), as
+   * form inputs in the editor preview deliver them. Off for the API: JSON callers send real types.
+   */
+  coerceStrings?: boolean;
+  catalog?: readonly ModelSpec[];
+}
+
+export type VariableInput = Readonly<Record<string, unknown>>;
+
+/** Text for one variable value, or an error message. Exported for the editor's live preview. */
+export function formatVariableValue(
+  name: string,
+  def: VariableDef,
+  value: unknown,
+  coerceStrings = false,
+): { ok: true; text: string } | { ok: false; message: string } {
+  let v = value;
+  if (coerceStrings && typeof v === "string") {
+    if (def.type === "number" && v.trim() !== "" && Number.isFinite(Number(v))) v = Number(v);
+    else if (def.type === "boolean" && (v === "true" || v === "false")) v = v === "true";
+    else if (def.type === "json") {
+      try {
+        v = JSON.parse(v) as unknown;
+      } catch {
+        return { ok: false, message: `variable "${name}" must be valid JSON` };
+      }
+    }
+  }
+  switch (def.type) {
+    case "string":
+      return typeof v === "string" ? { ok: true, text: v } : { ok: false, message: `variable "${name}" must be a string` };
+    case "number":
+      return typeof v === "number" && Number.isFinite(v)
+        ? { ok: true, text: String(v) }
+        : { ok: false, message: `variable "${name}" must be a finite number` };
+    case "boolean":
+      return typeof v === "boolean" ? { ok: true, text: String(v) } : { ok: false, message: `variable "${name}" must be a boolean` };
+    case "enum":
+      return typeof v === "string" && def.values.includes(v)
+        ? { ok: true, text: v }
+        : { ok: false, message: `variable "${name}" must be one of ${def.values.map((x) => JSON.stringify(x)).join(", ")}` };
+    case "json":
+      return isJsonValue(v) ? { ok: true, text: JSON.stringify(v) } : { ok: false, message: `variable "${name}" must be a JSON value` };
+  }
+}
+
+/**
+ * Resolves caller variables against the contract: applies defaults, then collects EVERY problem —
+ * missing required variable (required, no default, not given), unknown variable (not declared),
+ * ill-typed value — one issue per variable (`path: "variables.<name>"`, message naming it) and
+ * throws them together as `AppError("unprocessable", ..., { issues })`. `undefined` counts as not
+ * given; `null` is only valid for json variables. Returns the text each placeholder becomes.
+ */
+export function resolveVariables(
+  contract: Readonly<Record<string, VariableDef>>,
+  input: VariableInput,
+  options: { coerceStrings?: boolean } = {},
+): Record<string, string> {
+  const issues: ErrorIssue[] = [];
+  const values: Record<string, string> = {};
+  for (const name of Object.keys(input)) {
+    if (!Object.hasOwn(contract, name) && input[name] !== undefined) {
+      issues.push({ path: `variables.${name}`, message: `unknown variable "${name}" (not declared by this version)` });
+    }
+  }
+  for (const [name, def] of Object.entries(contract)) {
+    const given = Object.hasOwn(input, name) ? input[name] : undefined;
+    const value = given !== undefined ? given : def.default;
+    if (value === undefined) {
+      if (def.required) issues.push({ path: `variables.${name}`, message: `missing required variable "${name}"` });
+      else values[name] = "";
+      continue;
+    }
+    const formatted = formatVariableValue(name, def, value, options.coerceStrings === true && given !== undefined);
+    if (formatted.ok) values[name] = formatted.text;
+    else issues.push({ path: `variables.${name}`, message: formatted.message });
+  }
+  if (issues.length > 0) {
+    throw new AppError("unprocessable", `Invalid variables: ${issues.map((i) => i.message).join("; ")}`, { issues });
+  }
+  return values;
+}
+
+function renderBlock(block: { text: string; cache_control?: CacheControl }, values: Record<string, string>): RenderedTextBlock {
+  const out: RenderedTextBlock = { type: "text", text: fillTemplate(block.text, values) };
+  if (block.cache_control) out.cache_control = { ...block.cache_control };
+  return out;
+}
+
+/**
+ * Renders a version into exact Messages API params:
+ * `{ model, max_tokens, system?, messages, stop_sequences?, output_config?: { effort }, service_tier? }`.
+ * System blocks lose their Promptdeck `role`; `cache_control` is kept. Variables are checked by
+ * `resolveVariables` (all problems thrown together as one `AppError("unprocessable")`); an
+ * optional variable with neither value nor default renders as "". Blocks whose rendered text is
+ * blank are dropped (the API rejects empty text blocks); a message left without content, or an
+ * unknown override model, is also `unprocessable`. `system` is omitted when there are no system
+ * blocks. Pure and deterministic: the editor preview, the serving API and the runner all call it.
+ */
+export function renderVersion(
+  version: Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig">,
+  variables: VariableInput = {},
+  options: RenderOptions = {},
+): RenderedRequest {
+  const values = resolveVariables(version.variables, variables, { coerceStrings: options.coerceStrings });
+  const config = version.modelConfig;
+
+  let model = config.model;
+  let maxTokens = config.max_tokens;
+  if (options.model !== undefined && options.model !== config.model) {
+    const spec = findModel(options.model, options.catalog);
+    if (!spec) {
+      throw new AppError("unprocessable", `Unknown model "${options.model}"`, {
+        issues: [{ path: "model", message: `unknown model "${options.model}"` }],
+      });
+    }
+    model = options.model;
+    maxTokens = Math.min(maxTokens, spec.maxOutputTokens);
+  }
+
+  const system = version.system.map((b) => renderBlock(b, values)).filter((b) => b.text.trim() !== "");
+  const issues: ErrorIssue[] = [];
+  const messages: RenderedMessage[] = version.messages.map((m, i) => {
+    const content = m.content.map((b) => renderBlock(b, values)).filter((b) => b.text.trim() !== "");
+    if (content.length === 0) {
+      issues.push({ path: `messages.${i}`, message: `message ${i} (${m.role}) is empty after filling in the variables` });
+    }
+    return { role: m.role, content };
+  });
+  if (issues.length > 0) throw new AppError("unprocessable", issues.map((i) => i.message).join("; "), { issues });
+
+  // Key order as in Anthropic's docs, so the JSON reads naturally.
+  const request: RenderedRequest = { model, max_tokens: maxTokens, ...(system.length > 0 ? { system } : {}), messages };
+  if (config.stop_sequences && config.stop_sequences.length > 0) request.stop_sequences = [...config.stop_sequences];
+  if (config.effort) request.output_config = { effort: config.effort };
+  if (config.service_tier) request.service_tier = config.service_tier;
+  return request;
+}

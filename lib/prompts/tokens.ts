@@ -1,0 +1,30 @@
+/**
+ * OFFLINE TOKEN ESTIMATE — not a tokenizer. No accurate offline tokenizer exists for current
+ * Claude models (and Opus 4.7+, Sonnet 5 and Haiku 5.5 use a newer one that yields ~30% more
+ * tokens for the same text), so every number from here must be shown as an estimate ("~").
+ * Prefer `messages.countTokens` or real usage when available.
+ *
+ * Method: ceil(characters / 3.5), where characters are Unicode code points; plus a fixed
+ * overhead per content block (BLOCK_OVERHEAD_TOKENS) and per message (MESSAGE_OVERHEAD_TOKENS)
+ * for the structure around the text.
+ */
+export const CHARS_PER_TOKEN = 3.5;
+export const BLOCK_OVERHEAD_TOKENS = 3;
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+
+/** Estimated tokens of a text: ceil(code points / 3.5); 0 for "". */
+export function estimateTokens(text: string): number {
+  if (text.length === 0) return 0;
+  let codePoints = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Count a surrogate pair once.
+    if (c < 0xdc00 || c > 0xdfff) codePoints++;
+  }
+  return Math.ceil(codePoints / CHARS_PER_TOKEN);
+}
+
+/** Estimated tokens of one content block: text estimate + BLOCK_OVERHEAD_TOKENS. */
+export function estimateBlockTokens(text: string): number {
+  return estimateTokens(text) + BLOCK_OVERHEAD_TOKENS;
+}
