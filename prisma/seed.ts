@@ -1,0 +1,728 @@
+/**
+ * Demo data: the "Acme Support" project (slug `demo`) with an admin, a read-only viewer, an API
+ * key with every scope and three realistic prompts with version history, labels and label
+ * events. Used by `npm run db:seed`, `npm run demo` and the end-to-end tests.
+ */
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
+import { SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
+import { hashVersionContent } from "@/lib/prompts/content-hash";
+import { API_KEY_SCOPES, apiKeyDisplayPrefix, hashApiKey } from "@/lib/auth/api-keys";
+import { hashPassword } from "@/lib/auth/password";
+
+export const DEMO_ADMIN_EMAIL = "demo@promptdeck.dev";
+export const DEMO_VIEWER_EMAIL = "viewer@promptdeck.dev";
+export const DEMO_PASSWORD = "promptdeck";
+export const DEMO_PROJECT_SLUG = "demo";
+export const DEMO_PROJECT_NAME = "Acme Support";
+/** Documented demo key; override with PROMPTDECK_DEMO_API_KEY. Demo only. */
+export const DEFAULT_DEMO_API_KEY = "pd_demo_0000000000000000000000000000";
+
+export interface DemoCredentials {
+  adminEmail: string;
+  viewerEmail: string;
+  password: string;
+  apiKey: string;
+  projectSlug: string;
+}
+
+// ------------------------------------------------------------------------------------ content
+
+type CacheControl = { type: "ephemeral"; ttl: "5m" | "1h" };
+type SystemBlock = {
+  type: "text";
+  text: string;
+  role: "instructions" | "persona" | "reference" | "examples" | "other";
+  cache_control?: CacheControl;
+};
+type Message = { role: "user" | "assistant"; content: Array<{ type: "text"; text: string; cache_control?: CacheControl }> };
+
+interface SeedVersion {
+  version: [number, number, number];
+  status: "PUBLISHED" | "DRAFT";
+  changelog: string;
+  daysAgo: number;
+  system: SystemBlock[];
+  messages: Message[];
+  variables: Record<string, Record<string, unknown>>;
+  modelConfig: Record<string, unknown>;
+  outputSchema: Record<string, unknown>;
+  policy: Record<string, unknown>;
+}
+
+interface SeedLabel {
+  name: string;
+  protected: boolean;
+  /** Versions the label pointed at, oldest first, with when it moved. */
+  history: Array<{ version: string; daysAgo: number; reason?: string }>;
+}
+
+interface SeedPrompt {
+  name: string;
+  description: string;
+  tags: string[];
+  versions: SeedVersion[];
+  labels: SeedLabel[];
+}
+
+const SUPPORT_PERSONA_V1 =
+  "You are Ava, the customer support assistant for Acme Corp, an online retailer of home and office electronics. " +
+  "You are warm, direct and precise. You write in plain language, in short paragraphs, and you never invent facts about " +
+  "orders, accounts or policies.";
+
+const SUPPORT_PERSONA_V2 =
+  "You are Ava, Acme Corp's customer support assistant. Be warm, brief and exact. Never invent order, account or policy facts.";
+
+const SUPPORT_RULES_V1 = [
+  "Rules:",
+  "1. Answer only questions about Acme orders, products, shipping, returns, refunds, warranties and accounts.",
+  "2. Base every policy statement on the policy document below; quote section numbers when you rely on one.",
+  "3. If the account context does not contain the information you need, say so and ask one clarifying question.",
+  "4. Never ask for or repeat full card numbers, passwords or one-time codes.",
+  "5. Keep answers under 150 words unless the customer asks for detail.",
+].join("\n");
+
+const SUPPORT_RULES_V2 = [
+  SUPPORT_RULES_V1,
+  "6. Escalate to a human agent (say: \"I'm handing this to a colleague\") when the customer mentions a chargeback, legal action, a safety hazard, or asks twice for a human.",
+  "7. End with the next concrete step the customer should take.",
+].join("\n");
+
+const POLICY_DOCUMENT = `<policy name="Acme Corp Customer Service Policy" version="2026.3" effective="2026-09-01">
+1. Scope
+1.1 This policy applies to every order placed on acme.example, in the Acme mobile app, or by phone with Acme Sales, and shipped to an address in the United States, Canada or the European Union.
+1.2 Marketplace items sold and shipped by third-party sellers follow the seller's policy; Acme guarantees them under section 7 (A-to-Z guarantee) only.
+
+2. Returns
+2.1 Most items can be returned within 30 days of delivery for any reason. The return window for items delivered between November 1 and December 24 is extended until January 31 of the following year.
+2.2 Items must be returned complete, with all accessories, manuals and original packaging. Items returned damaged by the customer or missing parts are refunded minus a restocking fee of up to 15%.
+2.3 Non-returnable items: opened software and digital downloads, gift cards, printer ink and toner once the seal is broken, personal care devices once opened (electric toothbrushes, shavers, earbuds tips), and custom-configured computers.
+2.4 Defective items can be returned within 90 days of delivery at no cost, including return shipping, regardless of packaging.
+2.5 To start a return the customer opens Orders > Return or replace items. The prepaid label is emailed within 10 minutes. Drop-off locations are listed on the label.
+
+3. Refunds
+3.1 Refunds go to the original payment method. Card refunds are issued within 2 business days after the returned item is scanned at the warehouse; banks may take 3 to 10 business days to show the credit.
+3.2 Orders paid with Acme store credit or gift cards are refunded as store credit.
+3.3 Shipping fees are refunded only when the return is due to an Acme error (wrong, defective or damaged item) or when the whole order is returned within 14 days.
+3.4 Price adjustments: if Acme lowers the price of an item within 14 days of delivery, the customer can request the difference once per item. Competitor price matching is not offered.
+3.5 Refunds above USD 2,000 (or the equivalent) require a review by the Returns team and can take up to 5 business days longer.
+
+4. Shipping and delivery
+4.1 Standard shipping is free on orders over USD 35 and takes 3 to 5 business days. Express (1 to 2 business days) costs USD 12.99. Same-day delivery is available in selected metro areas for orders placed before 11:00 local time.
+4.2 An order that has not arrived 3 business days after the latest estimated delivery date is considered lost. The customer can choose a free replacement or a full refund including shipping fees.
+4.3 Packages marked delivered but not received: ask the customer to check with neighbours and the building's mail room, wait 36 hours, then open a lost-package claim. Acme replaces or refunds once per customer per 12 months without investigation; further claims go to the Loss Prevention team.
+4.4 Address changes are possible until the order status is "Preparing for shipment". After that, the customer can request a carrier redirect, which is not guaranteed.
+
+5. Warranty
+5.1 Acme-branded products carry a 2-year limited warranty against manufacturing defects from the delivery date. Other brands carry the manufacturer's warranty; Acme helps the customer contact the manufacturer.
+5.2 Warranty service is repair, replacement with the same or an equivalent model, or a refund at Acme's choice. Accidental damage, liquid damage and normal wear are not covered unless the customer bought Acme Protect.
+5.3 Acme Protect plans cover accidental damage for 2 or 3 years, with a deductible of USD 29 for phones and tablets and USD 49 for laptops. Claims are filed at protect.acme.example.
+
+6. Accounts and security
+6.1 Support agents can never see full card numbers or passwords and will never ask for them, for one-time codes, or for remote access to a device.
+6.2 To change the email address or phone number on an account, the customer must confirm the change from the current email address. If they have lost access, the Account Recovery team verifies identity within 2 business days.
+6.3 Suspected account takeover: lock the account immediately (Settings > Security > Sign out everywhere), then escalate to the Trust & Safety team. Orders placed by an attacker are canceled and refunded in full.
+
+7. A-to-Z guarantee
+7.1 For marketplace items, if the seller does not resolve a problem within 2 business days, the customer can file an A-to-Z claim. Acme refunds up to USD 2,500 per order when the item never arrived, arrived materially different from its description, or a promised return refund was not paid.
+
+8. Compensation and goodwill
+8.1 Agents may offer goodwill credit of up to USD 20 per order for delays or service failures caused by Acme, once per order. Larger amounts need a team lead.
+8.2 Never promise compensation for indirect losses (missed events, lost work, data loss).
+
+9. Escalation
+9.1 Escalate to a human agent for: chargebacks or payment disputes, legal threats or requests from authorities, product safety incidents (overheating, smoke, injury), harassment, and any customer who asks for a human twice.
+9.2 Product safety incidents: tell the customer to stop using the product and unplug it if safe to do so, then escalate with priority "urgent".
+
+10. Privacy
+10.1 Customers can download or delete their personal data from Settings > Privacy. Deletion completes within 30 days; open orders and legally required records are kept.
+10.2 Never disclose information about an order to anyone other than the account holder, even if they know the order number.
+</policy>`;
+
+const SUPPORT_MESSAGES: Message[] = [
+  {
+    role: "user",
+    content: [{ type: "text", text: "<account_context>\n{{account_context}}\n</account_context>\n\nCustomer message:\n{{question}}" }],
+  },
+];
+
+const SUPPORT_VARIABLES_V1 = {
+  question: { type: "string", required: true, description: "The customer's message, verbatim" },
+  account_context: {
+    type: "string",
+    required: false,
+    default: "No account context available.",
+    description: "Order and account facts looked up by the app (orders, status, tier)",
+  },
+};
+
+const SUPPORT_VARIABLES_V2 = {
+  ...SUPPORT_VARIABLES_V1,
+  customer_tier: {
+    type: "enum",
+    required: false,
+    values: ["standard", "plus", "business"],
+    default: "standard",
+    description: "Membership tier; Plus and Business customers get free express replacements",
+  },
+};
+
+const SUPPORT_MESSAGES_V2: Message[] = [
+  {
+    role: "user",
+    content: [
+      {
+        type: "text",
+        text:
+          "<account_context tier=\"{{customer_tier}}\">\n{{account_context}}\n</account_context>\n\nCustomer message:\n{{question}}",
+      },
+    ],
+  },
+];
+
+const SUPPORT_POLICY = { max_retries: 4, timeout_ms: 60_000, deadline_ms: 120_000, fallback_model: "claude-haiku-5-5" };
+
+const INVOICE_SCHEMA_V1 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["vendor", "invoice_number", "issue_date", "currency", "total", "line_items"],
+  properties: {
+    vendor: { type: "string", description: "Legal name of the seller" },
+    invoice_number: { type: "string" },
+    issue_date: { type: "string", format: "date" },
+    due_date: { type: ["string", "null"], format: "date" },
+    currency: { type: "string", pattern: "^[A-Z]{3}$" },
+    total: { type: "number" },
+    line_items: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["description", "quantity", "unit_price", "amount"],
+        properties: {
+          description: { type: "string" },
+          quantity: { type: "number" },
+          unit_price: { type: "number" },
+          amount: { type: "number" },
+        },
+      },
+    },
+  },
+};
+
+const INVOICE_SCHEMA_V2 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["vendor", "invoice_number", "issue_date", "currency", "subtotal_minor", "tax_minor", "total_minor", "line_items"],
+  properties: {
+    vendor: { type: "string", description: "Legal name of the seller" },
+    vendor_tax_id: { type: ["string", "null"], description: "VAT / EIN as printed, or null" },
+    invoice_number: { type: "string" },
+    issue_date: { type: "string", format: "date" },
+    due_date: { type: ["string", "null"], format: "date" },
+    currency: { type: "string", pattern: "^[A-Z]{3}$" },
+    subtotal_minor: { type: "integer", description: "Amounts in minor units (cents)" },
+    tax_minor: { type: "integer" },
+    total_minor: { type: "integer" },
+    line_items: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["description", "quantity", "unit_price_minor", "amount_minor"],
+        properties: {
+          description: { type: "string" },
+          quantity: { type: "number" },
+          unit_price_minor: { type: "integer" },
+          tax_rate_pct: { type: ["number", "null"] },
+          amount_minor: { type: "integer" },
+        },
+      },
+    },
+  },
+};
+
+const INVOICE_SYSTEM_V1: SystemBlock[] = [
+  {
+    type: "text",
+    role: "instructions",
+    text:
+      "Extract the invoice fields from the document the user provides. Return only a JSON object that matches the schema. " +
+      "Use ISO 8601 dates (YYYY-MM-DD) and ISO 4217 currency codes. If a field is missing from the document, use null where " +
+      "the schema allows it; never guess amounts.",
+  },
+];
+
+const INVOICE_SYSTEM_V2: SystemBlock[] = [
+  {
+    type: "text",
+    role: "instructions",
+    text:
+      "Extract the invoice fields from the document the user provides. Return only a JSON object that matches the schema. " +
+      "Use ISO 8601 dates (YYYY-MM-DD) and ISO 4217 currency codes. Write every amount as an integer in minor units " +
+      "(USD 12.50 is 1250; JPY has no minor unit). If a field is missing, use null where the schema allows it; never guess " +
+      "amounts. If the document is not an invoice, return the schema with empty strings and zero amounts and put \"NOT_AN_INVOICE\" in invoice_number.",
+  },
+  {
+    type: "text",
+    role: "examples",
+    text:
+      "<example>\nInput: \"Invoice #A-1009 from Northwind Traders LLC, 2026-10-02, 3 x USB-C dock @ $89.00, tax 8% ($21.36), total $288.36\"\n" +
+      "Output: {\"vendor\":\"Northwind Traders LLC\",\"vendor_tax_id\":null,\"invoice_number\":\"A-1009\",\"issue_date\":\"2026-10-02\"," +
+      "\"due_date\":null,\"currency\":\"USD\",\"subtotal_minor\":26700,\"tax_minor\":2136,\"total_minor\":28836,\"line_items\":[{" +
+      "\"description\":\"USB-C dock\",\"quantity\":3,\"unit_price_minor\":8900,\"tax_rate_pct\":8,\"amount_minor\":26700}]}\n</example>",
+  },
+];
+
+const INVOICE_MESSAGES: Message[] = [
+  {
+    role: "user",
+    content: [{ type: "text", text: "Currency if none is printed: {{default_currency}}\n\n<document>\n{{invoice_text}}\n</document>" }],
+  },
+];
+
+const INVOICE_VARIABLES = {
+  invoice_text: { type: "string", required: true, description: "OCR text of the invoice" },
+  default_currency: { type: "string", required: false, default: "USD", description: "ISO 4217 code used when none is printed" },
+};
+
+const CATEGORIES = ["billing", "shipping", "returns", "technical", "account", "other"];
+
+const CLASSIFIER_SYSTEM = (withUrgency: boolean, typoFixed: boolean): SystemBlock[] => [
+  {
+    type: "text",
+    role: "instructions",
+    text: [
+      `Classify the support ticket into exactly one category${withUrgency ? " and one urgency level" : ""}.`,
+      "Categories:",
+      "- billing: charges, invoices, payment methods, refunds not tied to a return",
+      "- shipping: delivery times, tracking, lost or damaged packages",
+      "- returns: return requests, return labels, refunds after a return",
+      `- technical: product setup, defects, ${typoFixed ? "troubleshooting" : "troubleshoting"}`,
+      "- account: sign-in, security, personal data, email changes",
+      "- other: anything else",
+      ...(withUrgency
+        ? ["Urgency: high for safety issues, account takeover or a customer who cannot use a product they need today; low for general questions; otherwise normal."]
+        : []),
+      "Answer with the JSON object only.",
+    ].join("\n"),
+  },
+];
+
+const CLASSIFIER_SCHEMA = (withUrgency: boolean) => ({
+  type: "object",
+  additionalProperties: false,
+  required: withUrgency ? ["category", "urgency"] : ["category"],
+  properties: {
+    category: { type: "string", enum: CATEGORIES },
+    ...(withUrgency ? { urgency: { type: "string", enum: ["low", "normal", "high"] } } : {}),
+  },
+});
+
+const CLASSIFIER_MESSAGES: Message[] = [
+  { role: "user", content: [{ type: "text", text: "Channel: {{channel}}\n\nTicket:\n{{ticket}}" }] },
+];
+
+const CLASSIFIER_VARIABLES = {
+  ticket: { type: "string", required: true, description: "Subject and body of the ticket" },
+  channel: { type: "enum", required: false, values: ["email", "chat", "phone"], default: "email" },
+};
+
+const supportSystem = (persona: string, rules: string, cached: boolean): SystemBlock[] => [
+  { type: "text", role: "persona", text: persona },
+  { type: "text", role: "instructions", text: rules },
+  {
+    type: "text",
+    role: "reference",
+    text: POLICY_DOCUMENT,
+    ...(cached ? { cache_control: { type: "ephemeral" as const, ttl: "1h" as const } } : {}),
+  },
+];
+
+export const DEMO_PROMPTS: SeedPrompt[] = [
+  {
+    name: "support-assistant",
+    description: "Answers customer questions in the help-center chat, grounded in the customer service policy.",
+    tags: ["support", "chat", "customer-facing"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "First version: persona, rules and the full policy document.",
+        daysAgo: 41,
+        system: supportSystem(SUPPORT_PERSONA_V1, SUPPORT_RULES_V1, false),
+        messages: SUPPORT_MESSAGES,
+        variables: SUPPORT_VARIABLES_V1,
+        modelConfig: { model: "claude-sonnet-5", max_tokens: 1024 },
+        outputSchema: { format: "text" },
+        policy: { max_retries: 2, timeout_ms: 60_000 },
+      },
+      {
+        version: [1, 1, 0],
+        status: "PUBLISHED",
+        changelog: "Cache the policy document for 1h (cache_control on the reference block); move to Sonnet 5.5; fallback to Haiku 5.5.",
+        daysAgo: 27,
+        system: supportSystem(SUPPORT_PERSONA_V1, SUPPORT_RULES_V1, true),
+        messages: SUPPORT_MESSAGES,
+        variables: SUPPORT_VARIABLES_V1,
+        modelConfig: { model: "claude-sonnet-5-5", max_tokens: 1024 },
+        outputSchema: { format: "text" },
+        policy: SUPPORT_POLICY,
+      },
+      {
+        version: [1, 2, 0],
+        status: "PUBLISHED",
+        changelog: "Shorter persona; explicit escalation rule and next-step ending; new optional customer_tier variable.",
+        daysAgo: 9,
+        system: supportSystem(SUPPORT_PERSONA_V2, SUPPORT_RULES_V2, true),
+        messages: SUPPORT_MESSAGES_V2,
+        variables: SUPPORT_VARIABLES_V2,
+        modelConfig: { model: "claude-sonnet-5-5", max_tokens: 1024, effort: "medium" },
+        outputSchema: { format: "text" },
+        policy: SUPPORT_POLICY,
+      },
+      {
+        version: [1, 3, 0],
+        status: "DRAFT",
+        changelog: "Try effort high for multi-order questions.",
+        daysAgo: 1,
+        system: supportSystem(SUPPORT_PERSONA_V2, SUPPORT_RULES_V2, true),
+        messages: SUPPORT_MESSAGES_V2,
+        variables: SUPPORT_VARIABLES_V2,
+        modelConfig: { model: "claude-sonnet-5-5", max_tokens: 1536, effort: "high" },
+        outputSchema: { format: "text" },
+        policy: SUPPORT_POLICY,
+      },
+    ],
+    labels: [
+      {
+        name: "production",
+        protected: true,
+        history: [
+          { version: "1.0.0", daysAgo: 40 },
+          { version: "1.1.0", daysAgo: 26, reason: "Policy caching verified on staging: input cost down 70%" },
+          { version: "1.2.0", daysAgo: 6, reason: "Escalation rule approved by the support leads" },
+        ],
+      },
+      {
+        name: "staging",
+        protected: false,
+        history: [
+          { version: "1.0.0", daysAgo: 41 },
+          { version: "1.1.0", daysAgo: 27 },
+          { version: "1.2.0", daysAgo: 9 },
+        ],
+      },
+    ],
+  },
+  {
+    name: "invoice-extractor",
+    description: "Turns OCR text of supplier invoices into structured JSON for the accounts-payable pipeline.",
+    tags: ["extraction", "finance", "json"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "First version: vendor, number, dates, currency, total and line items.",
+        daysAgo: 34,
+        system: INVOICE_SYSTEM_V1,
+        messages: INVOICE_MESSAGES,
+        variables: INVOICE_VARIABLES,
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 2048 },
+        outputSchema: { format: "json", schema: INVOICE_SCHEMA_V1 },
+        policy: { max_retries: 3, timeout_ms: 30_000, deadline_ms: 90_000 },
+      },
+      {
+        version: [1, 1, 0],
+        status: "PUBLISHED",
+        changelog: "Add an example; document what to return for documents that are not invoices.",
+        daysAgo: 20,
+        system: [
+          INVOICE_SYSTEM_V1[0] as SystemBlock,
+          {
+            type: "text",
+            role: "other",
+            text: "If the document is not an invoice, put \"NOT_AN_INVOICE\" in invoice_number and zero amounts.",
+          },
+        ],
+        messages: INVOICE_MESSAGES,
+        variables: INVOICE_VARIABLES,
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 2048 },
+        outputSchema: { format: "json", schema: INVOICE_SCHEMA_V1 },
+        policy: { max_retries: 3, timeout_ms: 30_000, deadline_ms: 90_000 },
+      },
+      {
+        version: [2, 0, 0],
+        status: "PUBLISHED",
+        changelog: "Breaking: amounts are integers in minor units (subtotal_minor, tax_minor, total_minor); adds vendor_tax_id and per-line tax rate.",
+        daysAgo: 4,
+        system: INVOICE_SYSTEM_V2,
+        messages: INVOICE_MESSAGES,
+        variables: INVOICE_VARIABLES,
+        modelConfig: { model: "claude-sonnet-5-5", max_tokens: 4096, effort: "low" },
+        outputSchema: { format: "json", schema: INVOICE_SCHEMA_V2 },
+        policy: { max_retries: 3, timeout_ms: 45_000, deadline_ms: 120_000, fallback_model: "claude-haiku-5-5" },
+      },
+    ],
+    labels: [
+      {
+        name: "production",
+        protected: true,
+        history: [
+          { version: "1.0.0", daysAgo: 33 },
+          { version: "1.1.0", daysAgo: 18 },
+        ],
+      },
+      {
+        name: "staging",
+        protected: false,
+        history: [
+          { version: "1.1.0", daysAgo: 20 },
+          { version: "2.0.0", daysAgo: 4, reason: "AP pipeline v2 reads minor units" },
+        ],
+      },
+    ],
+  },
+  {
+    name: "ticket-classifier",
+    description: "Routes incoming support tickets to a queue by category and urgency.",
+    tags: ["support", "classification", "routing"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "First version: six categories.",
+        daysAgo: 30,
+        system: CLASSIFIER_SYSTEM(false, false),
+        messages: CLASSIFIER_MESSAGES,
+        variables: CLASSIFIER_VARIABLES,
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 64, effort: "low" },
+        outputSchema: { format: "json", schema: CLASSIFIER_SCHEMA(false) },
+        policy: { max_retries: 4, timeout_ms: 10_000, deadline_ms: 20_000 },
+      },
+      {
+        version: [1, 0, 1],
+        status: "PUBLISHED",
+        changelog: "Fix a typo in the technical category description.",
+        daysAgo: 29,
+        system: CLASSIFIER_SYSTEM(false, true),
+        messages: CLASSIFIER_MESSAGES,
+        variables: CLASSIFIER_VARIABLES,
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 64, effort: "low" },
+        outputSchema: { format: "json", schema: CLASSIFIER_SCHEMA(false) },
+        policy: { max_retries: 4, timeout_ms: 10_000, deadline_ms: 20_000 },
+      },
+      {
+        version: [1, 1, 0],
+        status: "PUBLISHED",
+        changelog: "Add urgency (low, normal, high) to the output.",
+        daysAgo: 12,
+        system: CLASSIFIER_SYSTEM(true, true),
+        messages: CLASSIFIER_MESSAGES,
+        variables: CLASSIFIER_VARIABLES,
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 64, effort: "low" },
+        outputSchema: { format: "json", schema: CLASSIFIER_SCHEMA(true) },
+        policy: { max_retries: 4, timeout_ms: 10_000, deadline_ms: 20_000 },
+      },
+    ],
+    labels: [
+      {
+        name: "production",
+        protected: true,
+        history: [
+          { version: "1.0.0", daysAgo: 30 },
+          { version: "1.0.1", daysAgo: 29 },
+          { version: "1.1.0", daysAgo: 11 },
+        ],
+      },
+      { name: "staging", protected: false, history: [{ version: "1.1.0", daysAgo: 12 }] },
+    ],
+  },
+];
+
+// ------------------------------------------------------------------------------------ seeding
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The demo API key: PROMPTDECK_DEMO_API_KEY when set, else the documented default. */
+export function demoApiKey(): string {
+  return getEnv().PROMPTDECK_DEMO_API_KEY ?? DEFAULT_DEMO_API_KEY;
+}
+
+function credentials(): DemoCredentials {
+  return {
+    adminEmail: DEMO_ADMIN_EMAIL,
+    viewerEmail: DEMO_VIEWER_EMAIL,
+    password: DEMO_PASSWORD,
+    apiKey: demoApiKey(),
+    projectSlug: DEMO_PROJECT_SLUG,
+  };
+}
+
+const json = (value: unknown): Prisma.InputJsonValue => value as Prisma.InputJsonValue;
+
+/** Fills ModelPrice from the seed catalog; existing rows (possibly edited by admins) are kept. */
+export async function seedModelPrices(db: Prisma.TransactionClient | PrismaClient): Promise<number> {
+  const result = await db.modelPrice.createMany({
+    data: SEED_MODEL_CATALOG.map((m) => ({
+      model: m.model,
+      displayName: m.displayName,
+      family: m.family,
+      tier: m.tier,
+      contextWindow: m.contextWindow,
+      maxOutputTokens: m.maxOutputTokens,
+      minCacheableTokens: m.minCacheableTokens,
+      inputPerMTok: BigInt(m.inputPerMTok),
+      cacheWrite5mPerMTok: BigInt(m.cacheWrite5mPerMTok),
+      cacheWrite1hPerMTok: BigInt(m.cacheWrite1hPerMTok),
+      cacheReadPerMTok: BigInt(m.cacheReadPerMTok),
+      outputPerMTok: BigInt(m.outputPerMTok),
+      batchDiscountPct: m.batchDiscountPct,
+      deprecated: m.deprecated,
+      retiresAt: m.retiresAt ? new Date(m.retiresAt) : null,
+    })),
+    skipDuplicates: true,
+  });
+  return result.count;
+}
+
+/**
+ * Seeds the demo project, users, API key, prompts (versions, labels, label events) and the
+ * model price table in one transaction. Idempotent: when the demo admin already exists it
+ * changes nothing and only returns the credentials.
+ */
+export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredentials> {
+  const creds = credentials();
+  if (await db.user.findUnique({ where: { email: DEMO_ADMIN_EMAIL }, select: { id: true } })) return creds;
+
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const now = Date.now();
+  const ago = (days: number, minutes = 0) => new Date(now - days * DAY_MS - minutes * 60_000);
+
+  await db.$transaction(
+    async (tx) => {
+      await seedModelPrices(tx);
+      const admin = await tx.user.create({
+        data: { email: DEMO_ADMIN_EMAIL, name: "Dana Demo", passwordHash, createdAt: ago(45) },
+      });
+      const viewer = await tx.user.create({
+        data: { email: DEMO_VIEWER_EMAIL, name: "Victor Viewer", passwordHash, createdAt: ago(30) },
+      });
+      const project = await tx.project.create({
+        data: {
+          slug: DEMO_PROJECT_SLUG,
+          name: DEMO_PROJECT_NAME,
+          createdAt: ago(45),
+          settings: json({ default_policy: { max_retries: 4, timeout_ms: 60_000 } }),
+        },
+      });
+      await tx.membership.createMany({
+        data: [
+          { userId: admin.id, projectId: project.id, role: "ADMIN", createdAt: ago(45) },
+          { userId: viewer.id, projectId: project.id, role: "VIEWER", createdAt: ago(30) },
+        ],
+      });
+      await tx.apiKey.create({
+        data: {
+          projectId: project.id,
+          name: "Demo key (all scopes)",
+          prefix: apiKeyDisplayPrefix(creds.apiKey),
+          hash: hashApiKey(creds.apiKey),
+          scopes: [...API_KEY_SCOPES],
+          createdById: admin.id,
+          createdAt: ago(44),
+        },
+      });
+
+      for (const seed of DEMO_PROMPTS) {
+        const oldest = Math.max(...seed.versions.map((v) => v.daysAgo));
+        const prompt = await tx.prompt.create({
+          data: {
+            projectId: project.id,
+            name: seed.name,
+            description: seed.description,
+            tags: seed.tags,
+            createdAt: ago(oldest, 5),
+          },
+        });
+        const versionIds = new Map<string, string>();
+        for (const v of seed.versions) {
+          const [major, minor, patch] = v.version;
+          const content = {
+            system: v.system,
+            messages: v.messages,
+            variables: v.variables,
+            modelConfig: v.modelConfig,
+            outputSchema: v.outputSchema,
+            policy: v.policy,
+          };
+          const created = await tx.promptVersion.create({
+            data: {
+              promptId: prompt.id,
+              major,
+              minor,
+              patch,
+              status: v.status,
+              system: json(v.system),
+              messages: json(v.messages),
+              variables: json(v.variables),
+              modelConfig: json(v.modelConfig),
+              outputSchema: json(v.outputSchema),
+              policy: json(v.policy),
+              changelog: v.changelog,
+              contentHash: hashVersionContent(content),
+              authorId: admin.id,
+              createdAt: ago(v.daysAgo, 30),
+              publishedAt: v.status === "PUBLISHED" ? ago(v.daysAgo) : null,
+            },
+          });
+          versionIds.set(`${major}.${minor}.${patch}`, created.id);
+        }
+        for (const label of seed.labels) {
+          const last = label.history[label.history.length - 1];
+          const lastId = last ? versionIds.get(last.version) : undefined;
+          if (!last || !lastId) throw new Error(`seed: label ${seed.name}/${label.name} points at an unknown version`);
+          const first = label.history[0] ?? last;
+          const created = await tx.label.create({
+            data: {
+              promptId: prompt.id,
+              name: label.name,
+              versionId: lastId,
+              protected: label.protected,
+              createdAt: ago(first.daysAgo),
+            },
+          });
+          let from: string | null = null;
+          for (const step of label.history) {
+            const to = versionIds.get(step.version);
+            if (!to) throw new Error(`seed: label ${seed.name}/${label.name} moves to unknown version ${step.version}`);
+            await tx.labelEvent.create({
+              data: { labelId: created.id, fromVersionId: from, toVersionId: to, actorId: admin.id, reason: step.reason ?? null, at: ago(step.daysAgo) },
+            });
+            from = to;
+          }
+          // Label.updatedAt is @updatedAt; set it to the last move so "updated" reads truthfully.
+          await tx.label.update({ where: { id: created.id }, data: { updatedAt: ago(last.daysAgo) } });
+        }
+        const newest = Math.min(...seed.versions.map((v) => v.daysAgo));
+        await tx.prompt.update({ where: { id: prompt.id }, data: { updatedAt: ago(newest) } });
+      }
+
+      await tx.auditEvent.create({
+        data: {
+          projectId: project.id,
+          actorId: admin.id,
+          action: "project.create",
+          targetType: "project",
+          targetId: project.id,
+          after: json({ name: DEMO_PROJECT_NAME, slug: DEMO_PROJECT_SLUG, via: "demo-seed" }),
+          at: ago(45),
+        },
+      });
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+  return creds;
+}
