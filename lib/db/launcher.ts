@@ -1,0 +1,126 @@
+/**
+ * What the launch scripts (with-db, demo, dev, start, db:migrate) share: reach a database
+ * (DATABASE_URL, else the embedded PGlite), optionally migrate it, and run a child command in its
+ * own process group with signals forwarded.
+ */
+import { spawn } from "node:child_process";
+import { constants as osConstants } from "node:os";
+import { applyMigrations } from "./migrate";
+import { EMBEDDED_POOL_MAX, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded";
+
+export interface OpenedDatabase {
+  /** Connection string to give to clients. */
+  readonly url: string;
+  /** The embedded server when DATABASE_URL was not set. */
+  readonly embedded?: EmbeddedDatabase;
+  /** Environment for child processes: DATABASE_URL, and DATABASE_POOL_MAX for the embedded server. */
+  readonly childEnv: Record<string, string>;
+  /** Stops the embedded database if one was started (no-op for DATABASE_URL). */
+  stop(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Apply pending migrations before returning. */
+  migrate?: boolean;
+  /** Data directory for the embedded database (default PROMPTDECK_DATA_DIR or `.data`). */
+  dataDir?: string;
+  /** Progress messages (default console.log with a prefix). */
+  log?: (message: string) => void;
+}
+
+const defaultLog = (message: string) => console.log(`[db] ${message}`);
+
+/**
+ * DATABASE_URL when set, otherwise the embedded PGlite in the data directory (signals are left
+ * to the caller, who must call stop()). With `migrate`, applies pending migrations.
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
+  const log = options.log ?? defaultLog;
+  const external = process.env.DATABASE_URL;
+  let opened: OpenedDatabase;
+  if (external) {
+    opened = { url: external, childEnv: { DATABASE_URL: external }, stop: async () => {} };
+  } else {
+    const started = Date.now();
+    const embedded = await startEmbeddedDatabase({ dataDir: options.dataDir, handleSignals: false });
+    log(`embedded PostgreSQL (PGlite) from ${embedded.dataDir} on ${embedded.url} in ${Date.now() - started} ms`);
+    const poolMax = Math.min(
+      Number(process.env.DATABASE_POOL_MAX ?? EMBEDDED_POOL_MAX),
+      Math.floor(embedded.maxConnections / 4),
+    );
+    opened = {
+      url: embedded.url,
+      embedded,
+      childEnv: { DATABASE_URL: embedded.url, DATABASE_POOL_MAX: String(poolMax) },
+      stop: () => embedded.stop(),
+    };
+  }
+  if (options.migrate) {
+    try {
+      await migrateAndReport(opened.url, log);
+    } catch (error) {
+      await opened.stop();
+      throw error;
+    }
+  }
+  return opened;
+}
+
+/** Applies pending migrations and logs what happened. */
+export async function migrateAndReport(url: string, log: (message: string) => void = defaultLog): Promise<string[]> {
+  const started = Date.now();
+  const applied = await applyMigrations(url);
+  const took = Date.now() - started;
+  log(applied.length ? `applied ${applied.length} migration(s) in ${took} ms: ${applied.join(", ")}` : `schema up to date (${took} ms)`);
+  return applied;
+}
+
+export interface ChildOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * Runs `command args` in its own process group (detached), forwarding SIGINT/SIGTERM/SIGHUP to
+ * the whole group (a second signal kills it). When the child exits, anything left in its group
+ * (e.g. next-server workers) is sent SIGTERM.
+ * @returns the child's exit code (128 + signal number when it was killed by a signal)
+ */
+export function runInProcessGroup(command: string, args: string[], options: ChildOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      stdio: "inherit",
+      detached: true,
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+    });
+    let signalled = 0;
+    const killGroup = (signal: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // group already gone
+      }
+    };
+    const forward = (signal: NodeJS.Signals) => {
+      signalled += 1;
+      killGroup(signalled > 1 ? "SIGKILL" : signal);
+    };
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+    for (const signal of signals) process.on(signal, forward);
+    const cleanup = () => {
+      for (const signal of signals) process.off(signal, forward);
+    };
+    child.once("error", (error) => {
+      cleanup();
+      reject(error);
+    });
+    child.once("exit", (code, signal) => {
+      cleanup();
+      killGroup("SIGTERM");
+      if (code !== null) resolve(code);
+      else resolve(128 + (signal ? (osConstants.signals[signal] ?? 1) : 1));
+    });
+  });
+}
