@@ -1,0 +1,181 @@
+import { diffArrays, diffLines } from "diff";
+import { canonicalJson } from "@/lib/prompts/content-hash";
+import type { PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
+
+export interface LineChange {
+  type: "added" | "removed" | "unchanged";
+  /** The lines of this run, newline-terminated except possibly the last line of a text. */
+  value: string;
+  /** Number of lines in the run. */
+  count: number;
+}
+
+/** Line-level diff of two texts (the `diff` package's diffLines). */
+export function diffText(before: string, after: string): LineChange[] {
+  return diffLines(before, after).map((c) => ({
+    type: c.added ? "added" : c.removed ? "removed" : "unchanged",
+    value: c.value,
+    count: c.count,
+  }));
+}
+
+export interface BlockView {
+  location: string;
+  /** System blocks: instructions/persona/...; message blocks: user/assistant. */
+  role: string;
+  text: string;
+  cacheControl: string | null;
+}
+
+export type BlockChange =
+  | { type: "unchanged"; before: BlockView; after: BlockView }
+  | { type: "added"; after: BlockView; lines: LineChange[] }
+  | { type: "removed"; before: BlockView; lines: LineChange[] }
+  | { type: "changed"; before: BlockView; after: BlockView; lines: LineChange[]; fields: string[] };
+
+export interface BlocksSectionDiff {
+  changed: boolean;
+  blocks: BlockChange[];
+}
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+export type VariableChange =
+  | { name: string; type: "added"; after: VariableDef }
+  | { name: string; type: "removed"; before: VariableDef }
+  | { name: string; type: "changed"; before: VariableDef; after: VariableDef; fields: FieldChange[] };
+
+export interface FieldsSectionDiff {
+  changed: boolean;
+  fields: FieldChange[];
+}
+
+export interface VersionDiff {
+  identical: boolean;
+  system: BlocksSectionDiff;
+  messages: BlocksSectionDiff;
+  variables: { changed: boolean; changes: VariableChange[] };
+  modelConfig: FieldsSectionDiff;
+  /** Field changes plus a line diff of the pretty-printed output definition (JSON Schema included). */
+  output: FieldsSectionDiff & { lines: LineChange[] };
+  policy: FieldsSectionDiff;
+}
+
+type Content = Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "outputSchema" | "policy">;
+
+function systemViews(c: Content): BlockView[] {
+  return c.system.map((b, i) => ({ location: `system.${i}`, role: b.role, text: b.text, cacheControl: b.cache_control ? canonicalJson(b.cache_control) : null }));
+}
+
+function messageViews(c: Content): BlockView[] {
+  return c.messages.flatMap((m, i) =>
+    m.content.map((b, j) => ({
+      location: `messages.${i}.content.${j}`,
+      role: m.role,
+      text: b.text,
+      cacheControl: b.cache_control ? canonicalJson(b.cache_control) : null,
+    })),
+  );
+}
+
+const sameBlock = (a: BlockView, b: BlockView): boolean => a.role === b.role && a.text === b.text && a.cacheControl === b.cacheControl;
+
+/**
+ * Aligns two block lists with the `diff` package's diffArrays (blocks equal when role, text and
+ * cache_control are equal); a removed run followed by an added run is paired up, in order, as
+ * changed blocks (with a line diff), the leftovers are added/removed blocks.
+ */
+export function diffBlocks(before: BlockView[], after: BlockView[]): BlocksSectionDiff {
+  const out: BlockChange[] = [];
+  const runs = diffArrays(before, after, { comparator: sameBlock });
+  let bi = 0;
+  let ai = 0;
+  for (let r = 0; r < runs.length; r++) {
+    const run = runs[r];
+    if (!run) continue;
+    if (!run.added && !run.removed) {
+      for (let k = 0; k < run.count; k++) {
+        const b = before[bi++];
+        const a = after[ai++];
+        if (b && a) out.push({ type: "unchanged", before: b, after: a });
+      }
+      continue;
+    }
+    if (run.removed) {
+      const next = runs[r + 1];
+      const removed = before.slice(bi, bi + run.count);
+      bi += run.count;
+      const added = next?.added ? after.slice(ai, ai + next.count) : [];
+      if (next?.added) {
+        ai += next.count;
+        r++;
+      }
+      const pairs = Math.min(removed.length, added.length);
+      for (let k = 0; k < Math.max(removed.length, added.length); k++) {
+        const b = removed[k];
+        const a = added[k];
+        if (k < pairs && b && a) {
+          const fields = (["role", "text", "cacheControl"] as const).filter((f) => b[f] !== a[f]);
+          out.push({ type: "changed", before: b, after: a, lines: diffText(b.text, a.text), fields });
+        } else if (b) out.push({ type: "removed", before: b, lines: diffText(b.text, "") });
+        else if (a) out.push({ type: "added", after: a, lines: diffText("", a.text) });
+      }
+      continue;
+    }
+    // An added run not preceded by a removal.
+    for (let k = 0; k < run.count; k++) {
+      const a = after[ai++];
+      if (a) out.push({ type: "added", after: a, lines: diffText("", a.text) });
+    }
+  }
+  return { changed: out.some((c) => c.type !== "unchanged"), blocks: out };
+}
+
+function diffFields(before: Record<string, unknown>, after: Record<string, unknown>): FieldsSectionDiff {
+  const fields: FieldChange[] = [];
+  for (const field of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    if (canonicalJson(before[field]) !== canonicalJson(after[field])) fields.push({ field, before: before[field], after: after[field] });
+  }
+  return { changed: fields.length > 0, fields };
+}
+
+const pretty = (value: unknown): string => `${JSON.stringify(JSON.parse(canonicalJson(value)), null, 2)}\n`;
+
+/**
+ * Per-section diff of two versions (a = before, b = after): system blocks and message blocks
+ * (aligned, with line-level text diffs from the `diff` package), variables (added / removed /
+ * changed fields), model config and policy (changed fields), output (changed fields and a line
+ * diff of its pretty JSON with sorted keys). `identical` is true when no section changed.
+ */
+export function diffVersions(a: Content, b: Content): VersionDiff {
+  const system = diffBlocks(systemViews(a), systemViews(b));
+  const messages = diffBlocks(messageViews(a), messageViews(b));
+  // Message structure changes with identical text (e.g. a block moved to the next turn) show up via locations.
+  if (!messages.changed && a.messages.map((m) => m.content.length).join() !== b.messages.map((m) => m.content.length).join()) {
+    messages.changed = true;
+  }
+
+  const changes: VariableChange[] = [];
+  for (const name of [...new Set([...Object.keys(a.variables), ...Object.keys(b.variables)])].sort()) {
+    const before = a.variables[name];
+    const after = b.variables[name];
+    if (before && !after) changes.push({ name, type: "removed", before });
+    else if (!before && after) changes.push({ name, type: "added", after });
+    else if (before && after) {
+      const { fields } = diffFields(before, after);
+      if (fields.length > 0) changes.push({ name, type: "changed", before, after, fields });
+    }
+  }
+
+  const modelConfig = diffFields(a.modelConfig, b.modelConfig);
+  const outputFields = diffFields(a.outputSchema, b.outputSchema);
+  const output = { ...outputFields, lines: outputFields.changed ? diffText(pretty(a.outputSchema), pretty(b.outputSchema)) : [] };
+  const policy = diffFields(a.policy, b.policy);
+  const variables = { changed: changes.length > 0, changes };
+  const identical = !system.changed && !messages.changed && !variables.changed && !modelConfig.changed && !output.changed && !policy.changed;
+  return { identical, system, messages, variables, modelConfig, output, policy };
+}

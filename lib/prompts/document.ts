@@ -1,0 +1,236 @@
+import { z } from "zod";
+import { AppError, toIssues } from "@/lib/errors";
+import { SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/claude/catalog";
+import { checkContract, type ContractIssue } from "@/lib/prompts/contract";
+import {
+  cacheControlSchema,
+  effortSchema,
+  makeModelConfigSchema,
+  makePolicySchema,
+  messagesSchema,
+  outputSchemaSchema,
+  promptNameSchema,
+  serviceTierSchema,
+  strictObjectRejecting,
+  systemBlockRoleSchema,
+  systemSchema,
+  variablesSchema,
+  type PromptVersionContent,
+  type SystemBlockRole,
+} from "@/lib/prompts/schemas";
+import { parseVersion, type Bump } from "@/lib/prompts/versioning";
+
+/**
+ * The prompt version document: the one external JSON shape of a version (API bodies and
+ * responses, export/import, files in git). `request` is a Messages API request with `{{variables}}`
+ * in its text, using Anthropic's field names (`max_tokens`, `stop_sequences`,
+ * `output_config.effort`, `service_tier`, `cache_control`). Promptdeck extension: each system
+ * block also carries its `role` (instructions | persona | reference | examples | other), which
+ * is stripped when rendering; on input it may be omitted (then "other").
+ */
+export interface VersionDocument {
+  name: string;
+  version: string;
+  labels: string[];
+  changelog: string;
+  request: {
+    model: string;
+    max_tokens: number;
+    system: Array<{ type: "text"; text: string; role: SystemBlockRole; cache_control?: { type: "ephemeral"; ttl?: "5m" | "1h" } }>;
+    messages: PromptVersionContent["messages"];
+    stop_sequences?: string[];
+    output_config?: { effort: NonNullable<PromptVersionContent["modelConfig"]["effort"]> };
+    service_tier?: PromptVersionContent["modelConfig"]["service_tier"];
+  };
+  variables: PromptVersionContent["variables"];
+  output: PromptVersionContent["outputSchema"];
+  policy: PromptVersionContent["policy"];
+}
+
+/**
+ * Builds the document for a stored version. `version` is "major.minor.patch"; labels are sorted.
+ * Optional request fields appear only when set.
+ */
+export function toVersionDocument(input: {
+  name: string;
+  version: string | { major: number; minor: number; patch: number };
+  labels?: readonly string[];
+  changelog?: string;
+  content: PromptVersionContent;
+}): VersionDocument {
+  const { content } = input;
+  const config = content.modelConfig;
+  const version = typeof input.version === "string" ? input.version : `${input.version.major}.${input.version.minor}.${input.version.patch}`;
+  return {
+    name: input.name,
+    version,
+    labels: [...(input.labels ?? [])].sort(),
+    changelog: input.changelog ?? "",
+    request: {
+      model: config.model,
+      max_tokens: config.max_tokens,
+      system: content.system.map((b) => ({ type: "text", text: b.text, role: b.role, ...(b.cache_control ? { cache_control: { ...b.cache_control } } : {}) })),
+      messages: content.messages.map((m) => ({ role: m.role, content: m.content.map((b) => ({ ...b })) })),
+      ...(config.stop_sequences ? { stop_sequences: [...config.stop_sequences] } : {}),
+      ...(config.effort ? { output_config: { effort: config.effort } } : {}),
+      ...(config.service_tier ? { service_tier: config.service_tier } : {}),
+    },
+    variables: content.variables,
+    output: content.outputSchema,
+    policy: content.policy,
+  };
+}
+
+// Input leniency that matches the Messages API: `system` may be a string, message `content` may
+// be a string, block `role` may be omitted. Everything else is strict.
+const docSystemBlockSchema = z.strictObject({
+  type: z.literal("text"),
+  text: z.string(),
+  role: systemBlockRoleSchema.default("other"),
+  cache_control: cacheControlSchema.optional(),
+});
+const docSystemSchema = z.union([
+  z.string().transform((text) => [{ type: "text" as const, text, role: "other" as const }]),
+  z.array(docSystemBlockSchema),
+]);
+const docMessageSchema = z.strictObject({
+  role: z.enum(["user", "assistant"]),
+  content: z.union([z.string().transform((text) => [{ type: "text" as const, text }]), z.array(z.unknown())]),
+});
+
+function makeRequestSchema() {
+  return strictObjectRejecting({
+    model: z.string(),
+    max_tokens: z.number(),
+    system: docSystemSchema.optional(),
+    messages: z.array(docMessageSchema),
+    stop_sequences: z.array(z.string()).optional(),
+    output_config: z.strictObject({ effort: effortSchema }).optional(),
+    service_tier: serviceTierSchema.optional(),
+  });
+}
+
+const bumpSchema = z.enum(["major", "minor", "patch"]);
+
+function makeDocumentSchema() {
+  return z.strictObject({
+    name: z.string().optional(),
+    version: z.string().optional(),
+    bump: bumpSchema.optional(),
+    publish: z.boolean().optional(),
+    labels: z.array(z.string()).optional(),
+    changelog: z.string().max(2000).optional(),
+    request: makeRequestSchema(),
+    variables: z.unknown().optional(),
+    output: z.unknown().optional(),
+    policy: z.unknown().optional(),
+  });
+}
+
+export interface ParsedVersionDocument {
+  /** Present when the document names the prompt. */
+  name?: string;
+  content: PromptVersionContent;
+  changelog: string;
+  /** An exact version the author asks for (check it with `validateRequestedVersion`). */
+  requestedVersion?: string;
+  /** A bump the author asks for (may raise the proposal, never lower it). */
+  bump?: Bump;
+  /** Publish at once; otherwise the result is a draft. */
+  publish: boolean;
+  /** Contract warnings (unused variables, malformed placeholders). */
+  warnings: ContractIssue[];
+}
+
+export interface FromDocumentOptions {
+  /** The prompt name from the URL; a document `name` must match it. */
+  name?: string;
+  /** Accept (and ignore) the read-only `labels` field, for importing exported files. Default: reject it. */
+  ignoreReadOnly?: boolean;
+  catalog?: readonly ModelSpec[];
+}
+
+/**
+ * Parses a version document sent by a client (create/import). Strict: unknown fields anywhere are
+ * rejected (temperature/top_p/top_k with a specific message). `labels` is read-only (rejected
+ * unless `ignoreReadOnly`); `version` and `bump` are mutually exclusive requests; `publish`
+ * defaults to false. Validates every part with the stored-column schemas and the variables
+ * contract (placeholders must be declared). Throws `AppError("unprocessable", ..., { issues })`
+ * with every problem (paths in document terms, e.g. `request.messages.0.role`).
+ */
+export function fromVersionDocument(doc: unknown, options: FromDocumentOptions = {}): ParsedVersionDocument {
+  const catalog = options.catalog ?? SEED_MODEL_CATALOG;
+  const fail = (issues: { path: string; message: string }[]): never => {
+    throw new AppError("unprocessable", "Invalid prompt version document", { issues });
+  };
+  const outer = makeDocumentSchema().safeParse(doc);
+  if (!outer.success) return fail(toIssues(outer.error.issues));
+  const d = outer.data;
+  const issues: { path: string; message: string }[] = [];
+  const collect = <T>(schema: z.ZodType<T>, value: unknown, path: string): T | undefined => {
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    issues.push(
+      ...toIssues(r.error.issues).map((i) => ({
+        // modelConfig.effort lives at request.output_config.effort in the document.
+        path: (i.path ? `${path}.${i.path}` : path).replace(/^request\.effort$/, "request.output_config.effort"),
+        message: i.message,
+      })),
+    );
+    return undefined;
+  };
+
+  if (d.labels !== undefined && !options.ignoreReadOnly) {
+    issues.push({ path: "labels", message: "labels is read-only: move labels with the label endpoints" });
+  }
+  if (d.version !== undefined && d.bump !== undefined) issues.push({ path: "version", message: "send either version or bump, not both" });
+  if (d.version !== undefined) {
+    try {
+      parseVersion(d.version);
+    } catch {
+      issues.push({ path: "version", message: "must look like 1.2.3 (no prerelease or build suffix)" });
+    }
+  }
+  const name = d.name === undefined ? undefined : collect(promptNameSchema, d.name, "name");
+  if (name !== undefined && options.name !== undefined && name !== options.name) {
+    issues.push({ path: "name", message: `the document is for "${name}" but the request is for "${options.name}"` });
+  }
+
+  const req = d.request;
+  const system = collect(systemSchema, req.system ?? [], "request.system");
+  const messages = collect(messagesSchema, req.messages, "request.messages");
+  const modelConfig = collect(
+    makeModelConfigSchema(catalog),
+    {
+      model: req.model,
+      max_tokens: req.max_tokens,
+      ...(req.stop_sequences !== undefined ? { stop_sequences: req.stop_sequences } : {}),
+      ...(req.output_config ? { effort: req.output_config.effort } : {}),
+      ...(req.service_tier !== undefined ? { service_tier: req.service_tier } : {}),
+    },
+    "request",
+  );
+  const variables = collect(variablesSchema, d.variables ?? {}, "variables");
+  const outputSchema = collect(outputSchemaSchema, d.output ?? { format: "text" }, "output");
+  const policy = collect(makePolicySchema(catalog), d.policy ?? {}, "policy");
+  if (issues.length > 0 || !system || !messages || !modelConfig || !variables || !outputSchema || !policy) return fail(issues);
+
+  const content: PromptVersionContent = { system, messages, variables, modelConfig, outputSchema, policy };
+  const report = checkContract(content);
+  if (report.errors.length > 0) fail(report.errors.map((e) => ({ path: documentPath(e.path), message: e.message })));
+  return {
+    ...(name !== undefined ? { name } : {}),
+    content,
+    changelog: d.changelog ?? "",
+    ...(d.version !== undefined ? { requestedVersion: d.version } : {}),
+    ...(d.bump !== undefined ? { bump: d.bump } : {}),
+    publish: d.publish ?? false,
+    warnings: report.warnings.map((w) => ({ ...w, path: documentPath(w.path) })),
+  };
+}
+
+/** Maps a content path (`system.0.text`, `variables.x`) to its place in the document. */
+function documentPath(path: string): string {
+  if (path.startsWith("system.") || path.startsWith("messages.")) return `request.${path}`;
+  return path;
+}
