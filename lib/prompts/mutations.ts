@@ -1,0 +1,395 @@
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { hasRole, type Role } from "@/lib/auth/roles";
+import type { Actor } from "@/lib/audit/actor";
+import { actorLabel, actorUserId } from "@/lib/audit/actor";
+import { recordAudit } from "@/lib/audit/record";
+import { DEFAULT_MODEL } from "@/lib/claude/catalog";
+import { analyzeCache } from "./cache";
+import { hashVersionContent } from "./content-hash";
+import { validateVersionContent } from "./contract";
+import { DRAFT_MAJOR } from "./queries";
+import {
+  parseVersionContent,
+  promptDescriptionSchema,
+  promptNameSchema,
+  promptTagsSchema,
+  type PromptVersionContent,
+} from "./schemas";
+import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
+
+function assertRole(actor: Actor, min: Role): void {
+  if (!hasRole(actor.role, min)) {
+    throw new AppError("forbidden", `This needs the ${min.toLowerCase()} role or higher`);
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}
+
+function toJson(value: unknown): Prisma.InputJsonValue {
+  return value as Prisma.InputJsonValue;
+}
+
+function contentColumns(content: PromptVersionContent) {
+  return {
+    system: toJson(content.system),
+    messages: toJson(content.messages),
+    variables: toJson(content.variables),
+    modelConfig: toJson(content.modelConfig),
+    outputSchema: toJson(content.outputSchema),
+    policy: toJson(content.policy),
+    contentHash: hashVersionContent(content),
+  };
+}
+
+/** The content a new prompt's first draft starts from. */
+export function starterContent(): PromptVersionContent {
+  return {
+    system: [{ type: "text", role: "instructions", text: "You are a helpful assistant. Answer concisely." }],
+    messages: [{ role: "user", content: [{ type: "text", text: "{{input}}" }] }],
+    variables: { input: { type: "string", required: true, description: "The user's message" } },
+    modelConfig: { model: DEFAULT_MODEL, max_tokens: 1024 },
+    outputSchema: { format: "text" },
+    policy: {},
+  };
+}
+
+async function loadPrompt(tx: Prisma.TransactionClient, actor: Actor, promptId: string) {
+  const prompt = await tx.prompt.findFirst({ where: { id: promptId, projectId: actor.projectId } });
+  if (!prompt) throw new AppError("not_found", "This prompt does not exist in the project");
+  return prompt;
+}
+
+/**
+ * Creates a prompt with a starter draft (or the given content). Needs EDITOR. A name already
+ * used in the project is a conflict.
+ */
+export async function createPrompt(
+  actor: Actor,
+  input: { name: string; description?: string; tags?: string[]; content?: unknown },
+) {
+  assertRole(actor, "EDITOR");
+  const name = promptNameSchema.safeParse(input.name);
+  if (!name.success) throw new AppError("bad_request", `Invalid prompt name: ${name.error.issues[0]?.message ?? "invalid"}`);
+  const description = promptDescriptionSchema.parse(input.description ?? "");
+  const tags = promptTagsSchema.parse(input.tags ?? []);
+  const content = input.content === undefined ? starterContent() : parseVersionContent(input.content);
+  try {
+    return await getDb().$transaction(async (tx) => {
+      const prompt = await tx.prompt.create({
+        data: { projectId: actor.projectId, name: name.data, description, tags },
+      });
+      await tx.promptVersion.create({
+        data: {
+          promptId: prompt.id,
+          major: DRAFT_MAJOR,
+          minor: 0,
+          patch: 0,
+          status: "DRAFT",
+          authorId: actorUserId(actor),
+          ...contentColumns(content),
+        },
+      });
+      await recordAudit(tx, actor, { action: "prompt.created", targetType: "prompt", targetId: prompt.id, after: { name: prompt.name } });
+      return prompt;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("conflict", `A prompt named "${name.data}" already exists`);
+    throw error;
+  }
+}
+
+/**
+ * Saves the prompt's draft (creating it when there is none). Content must be well-formed (shape
+ * checks); contract and cache problems are allowed in a draft and enforced on publish.
+ * `lockVersion` is the draft's lock version the editor loaded: a stale one is a conflict, so two
+ * editors never overwrite each other silently. Returns the saved draft.
+ */
+export async function saveDraft(
+  actor: Actor,
+  input: { promptId: string; content: unknown; changelog?: string; lockVersion?: number },
+) {
+  assertRole(actor, "EDITOR");
+  const content = parseVersionContent(input.content);
+  const columns = contentColumns(content);
+  return getDb().$transaction(async (tx) => {
+    await loadPrompt(tx, actor, input.promptId);
+    const draft = await tx.promptVersion.findFirst({ where: { promptId: input.promptId, status: "DRAFT" } });
+    if (!draft) {
+      try {
+        return await tx.promptVersion.create({
+          data: {
+            promptId: input.promptId,
+            major: DRAFT_MAJOR,
+            minor: 0,
+            patch: 0,
+            status: "DRAFT",
+            changelog: input.changelog ?? "",
+            authorId: actorUserId(actor),
+            ...columns,
+          },
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AppError("conflict", "Someone else just started a draft; reload to see it");
+        throw error;
+      }
+    }
+    const expected = input.lockVersion ?? draft.lockVersion;
+    const updated = await tx.promptVersion.updateMany({
+      where: { id: draft.id, status: "DRAFT", lockVersion: expected },
+      data: {
+        ...columns,
+        ...(input.changelog !== undefined ? { changelog: input.changelog } : {}),
+        authorId: actorUserId(actor) ?? draft.authorId,
+        lockVersion: { increment: 1 },
+      },
+    });
+    if (updated.count === 0) {
+      throw new AppError("conflict", "The draft was changed by someone else since you loaded it; reload to see their changes");
+    }
+    await tx.prompt.update({ where: { id: input.promptId }, data: { updatedAt: new Date() } });
+    return tx.promptVersion.findUniqueOrThrow({ where: { id: draft.id } });
+  });
+}
+
+/**
+ * Starts the draft from an existing version (e.g. to edit 1.2.0 further). Fails with conflict
+ * when a draft exists, unless `replace` is set.
+ */
+export async function startDraftFrom(actor: Actor, input: { promptId: string; versionId: string; replace?: boolean }) {
+  assertRole(actor, "EDITOR");
+  return getDb().$transaction(async (tx) => {
+    await loadPrompt(tx, actor, input.promptId);
+    const source = await tx.promptVersion.findFirst({ where: { id: input.versionId, promptId: input.promptId } });
+    if (!source) throw new AppError("not_found", "That version does not exist");
+    const existing = await tx.promptVersion.findFirst({ where: { promptId: input.promptId, status: "DRAFT" } });
+    if (existing) {
+      if (!input.replace) throw new AppError("conflict", "This prompt already has a draft; discard it or edit it");
+      await tx.promptVersion.delete({ where: { id: existing.id } });
+    }
+    const content = parseVersionContent(source);
+    return tx.promptVersion.create({
+      data: {
+        promptId: input.promptId,
+        major: DRAFT_MAJOR,
+        minor: 0,
+        patch: 0,
+        status: "DRAFT",
+        authorId: actorUserId(actor),
+        ...contentColumns(content),
+      },
+    });
+  });
+}
+
+/** Deletes the prompt's draft. */
+export async function discardDraft(actor: Actor, promptId: string): Promise<void> {
+  assertRole(actor, "EDITOR");
+  await getDb().$transaction(async (tx) => {
+    await loadPrompt(tx, actor, promptId);
+    const deleted = await tx.promptVersion.deleteMany({ where: { promptId, status: "DRAFT" } });
+    if (deleted.count === 0) throw new AppError("not_found", "This prompt has no draft");
+    await recordAudit(tx, actor, { action: "draft.discarded", targetType: "prompt", targetId: promptId });
+  });
+}
+
+export interface PublishInput {
+  promptId: string;
+  changelog: string;
+  /** Exact version to publish as; must be >= the proposal and above every published version. */
+  version?: string;
+  /** Raise the proposed bump (never lower it). */
+  bump?: Bump;
+  /** Cache breakpoints (locations like "system.1") whose variable prefix the author accepts. */
+  acknowledgedVariableBreakpoints?: string[];
+  /** Labels to move to the new version in the same transaction. */
+  labels?: string[];
+}
+
+const bumpRank: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
+
+/**
+ * What publishing the draft would do: the proposed bump with its reasons, the resulting version,
+ * and every blocking problem (contract errors, cache errors) and warning. Read-only.
+ */
+export async function previewPublish(actor: Actor, promptId: string, acknowledged: string[] = []) {
+  const db = getDb();
+  const draft = await db.promptVersion.findFirst({ where: { promptId, status: "DRAFT", prompt: { projectId: actor.projectId } } });
+  if (!draft) throw new AppError("not_found", "This prompt has no draft to publish");
+  const latest = await db.promptVersion.findFirst({
+    where: { promptId, status: "PUBLISHED" },
+    orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
+  });
+  return planPublish(draft, latest, acknowledged);
+}
+
+type VersionRow = Prisma.PromptVersionGetPayload<object>;
+
+function planPublish(draft: VersionRow, latest: VersionRow | null, acknowledged: string[]) {
+  const errors: { path: string; message: string }[] = [];
+  const warnings: { path: string; message: string }[] = [];
+  let content: PromptVersionContent | null = null;
+  try {
+    const validated = validateVersionContent(draft);
+    content = validated.content;
+    warnings.push(...validated.warnings.map((w) => ({ path: w.path, message: w.message })));
+  } catch (error) {
+    if (error instanceof AppError) errors.push(...(error.issues ?? [{ path: "", message: error.message }]));
+    else throw error;
+  }
+  if (content) {
+    const cache = analyzeCache(content, { acknowledgedVariableBreakpoints: acknowledged });
+    for (const issue of cache.issues) {
+      (issue.severity === "error" ? errors : warnings).push({ path: issue.location, message: issue.message });
+    }
+  }
+  const previous = latest ? parseVersionContent(latest) : null;
+  const proposal = content && previous ? proposeBump(previous, content) : { bump: "major" as Bump, reasons: ["first version"] };
+  const latestVersion = latest ? formatVersion(latest) : null;
+  const proposedVersion = nextVersion(latestVersion, proposal.bump);
+  const identical = latest !== null && latest.contentHash === draft.contentHash;
+  return {
+    draft,
+    content,
+    latest: latestVersion,
+    bump: proposal.bump,
+    reasons: proposal.reasons,
+    proposedVersion,
+    identical,
+    errors,
+    warnings,
+  };
+}
+
+/**
+ * Publishes the draft: validates it (contract, cache breakpoints), assigns the version number
+ * (the proposal, a raised bump, or an explicit version at or above the proposal), freezes it,
+ * and optionally moves labels, all in one transaction. A concurrent publish of the same number
+ * is a conflict.
+ */
+export async function publishDraft(actor: Actor, input: PublishInput) {
+  assertRole(actor, "EDITOR");
+  const changelog = input.changelog.trim();
+  if (!changelog) throw new AppError("bad_request", "A changelog message is required to publish");
+  if (changelog.length > 2000) throw new AppError("bad_request", "The changelog is limited to 2000 characters");
+  try {
+    return await getDb().$transaction(async (tx) => {
+      await loadPrompt(tx, actor, input.promptId);
+      const draft = await tx.promptVersion.findFirst({ where: { promptId: input.promptId, status: "DRAFT" } });
+      if (!draft) throw new AppError("not_found", "This prompt has no draft to publish");
+      const latest = await tx.promptVersion.findFirst({
+        where: { promptId: input.promptId, status: "PUBLISHED" },
+        orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
+      });
+      const plan = planPublish(draft, latest, input.acknowledgedVariableBreakpoints ?? []);
+      if (plan.errors.length > 0) {
+        throw new AppError("unprocessable", "The draft cannot be published until these problems are fixed", { issues: plan.errors });
+      }
+      if (plan.identical && latest) {
+        throw new AppError("conflict", `The draft is identical to ${formatVersion(latest)}; nothing to publish`);
+      }
+      let target = plan.proposedVersion;
+      if (input.bump) {
+        if (bumpRank[input.bump] < bumpRank[plan.bump]) {
+          throw new AppError("unprocessable", `This change needs at least a ${plan.bump} bump (${plan.reasons.join("; ")})`);
+        }
+        target = nextVersion(plan.latest, input.bump);
+      }
+      if (input.version) {
+        const publishedVersions = await tx.promptVersion.findMany({
+          where: { promptId: input.promptId, status: "PUBLISHED" },
+          select: { major: true, minor: true, patch: true },
+        });
+        target = validateRequestedVersion(target, input.version, publishedVersions.map(formatVersion));
+      }
+      const published = await tx.promptVersion.update({
+        where: { id: draft.id },
+        data: { ...parseVersion(target), status: "PUBLISHED", publishedAt: new Date(), changelog, authorId: actorUserId(actor) ?? draft.authorId },
+      });
+      await tx.prompt.update({ where: { id: input.promptId }, data: { updatedAt: new Date() } });
+      await recordAudit(tx, actor, {
+        action: "version.published",
+        targetType: "prompt_version",
+        targetId: published.id,
+        after: { version: formatVersion(published), bump: plan.bump, changelog },
+      });
+      for (const label of input.labels ?? []) {
+        await moveLabelInTx(tx, actor, { promptId: input.promptId, label, versionId: published.id, reason: `published ${formatVersion(published)}` });
+      }
+      return published;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError("conflict", "That version number was just published by someone else; reload and publish again");
+    }
+    throw error;
+  }
+}
+
+export const labelNamePattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+async function moveLabelInTx(
+  tx: Prisma.TransactionClient,
+  actor: Actor,
+  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean },
+) {
+  if (!labelNamePattern.test(input.label)) {
+    throw new AppError("bad_request", `Invalid label "${input.label}": lowercase letters, digits, - and _, up to 64 characters`);
+  }
+  const version = await tx.promptVersion.findFirst({ where: { id: input.versionId, promptId: input.promptId } });
+  if (!version) throw new AppError("not_found", "That version does not exist for this prompt");
+  if (version.status !== "PUBLISHED") throw new AppError("unprocessable", "Only published versions can carry a label");
+  const existing = await tx.label.findUnique({ where: { promptId_name: { promptId: input.promptId, name: input.label } } });
+  if (existing?.protected && !hasRole(actor.role, "ADMIN")) {
+    throw new AppError("forbidden", `The "${input.label}" label is protected: only admins can move it`);
+  }
+  if (existing && existing.versionId === version.id) return existing;
+  const label = existing
+    ? await tx.label.update({ where: { id: existing.id }, data: { versionId: version.id } })
+    : await tx.label.create({
+        data: { promptId: input.promptId, name: input.label, versionId: version.id, protected: input.protect ?? input.label === "production" },
+      });
+  await tx.labelEvent.create({
+    data: {
+      labelId: label.id,
+      fromVersionId: existing?.versionId ?? null,
+      toVersionId: version.id,
+      actorId: actorUserId(actor),
+      actorLabel: actorLabel(actor),
+      reason: input.reason ?? null,
+    },
+  });
+  await recordAudit(tx, actor, {
+    action: "label.moved",
+    targetType: "label",
+    targetId: label.id,
+    before: existing ? { version: existing.versionId } : null,
+    after: { label: input.label, version: formatVersion(version), versionId: version.id },
+  });
+  return label;
+}
+
+/** Points a label at a published version (creating the label). Protected labels need ADMIN. */
+export async function moveLabel(actor: Actor, input: { promptId: string; label: string; versionId: string; reason?: string }) {
+  assertRole(actor, "EDITOR");
+  return getDb().$transaction(async (tx) => {
+    await loadPrompt(tx, actor, input.promptId);
+    return moveLabelInTx(tx, actor, input);
+  });
+}
+
+/** One-click rollback: moves the label back to the version it pointed at before its last move. */
+export async function rollbackLabel(actor: Actor, input: { promptId: string; label: string }) {
+  assertRole(actor, "EDITOR");
+  return getDb().$transaction(async (tx) => {
+    await loadPrompt(tx, actor, input.promptId);
+    const label = await tx.label.findUnique({ where: { promptId_name: { promptId: input.promptId, name: input.label } } });
+    if (!label) throw new AppError("not_found", `There is no "${input.label}" label`);
+    const last = await tx.labelEvent.findFirst({ where: { labelId: label.id }, orderBy: { at: "desc" } });
+    if (!last?.fromVersionId) throw new AppError("conflict", `The "${input.label}" label has no earlier version to roll back to`);
+    return moveLabelInTx(tx, actor, { promptId: input.promptId, label: input.label, versionId: last.fromVersionId, reason: "rollback" });
+  });
+}

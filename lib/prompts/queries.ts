@@ -1,0 +1,167 @@
+import semver from "semver";
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { formatVersion, type SemverParts } from "./versioning";
+
+/**
+ * Drafts do not take a version number until they are published: the single draft of a prompt
+ * sits at the placeholder -1.0.0, so the unique (promptId, major, minor, patch) index also
+ * guarantees at most one draft per prompt.
+ */
+export const DRAFT_MAJOR = -1;
+
+/** "1.2.0" for a published version, "draft" for the draft. */
+export function versionLabel(v: SemverParts): string {
+  return v.major === DRAFT_MAJOR ? "draft" : formatVersion(v);
+}
+
+const versionOrder: Prisma.PromptVersionOrderByWithRelationInput[] = [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }];
+
+export interface PromptListItem {
+  id: string;
+  name: string;
+  description: string;
+  tags: string[];
+  updatedAt: Date;
+  latestVersion: string | null;
+  hasDraft: boolean;
+  versionCount: number;
+  labels: { name: string; version: string; protected: boolean }[];
+}
+
+/** Prompts of a project, newest change first, with their labels and latest published version. */
+export async function listPrompts(
+  projectId: string,
+  options: { search?: string; skip?: number; take?: number } = {},
+): Promise<{ items: PromptListItem[]; total: number }> {
+  const db = getDb();
+  const where: Prisma.PromptWhereInput = {
+    projectId,
+    archivedAt: null,
+    ...(options.search ? { name: { contains: options.search, mode: "insensitive" } } : {}),
+  };
+  const [prompts, total] = await Promise.all([
+    db.prompt.findMany({
+      where,
+      orderBy: [{ updatedAt: "desc" }, { name: "asc" }],
+      skip: options.skip ?? 0,
+      take: options.take ?? 50,
+      include: {
+        labels: { include: { version: { select: { major: true, minor: true, patch: true } } }, orderBy: { name: "asc" } },
+        versions: { select: { major: true, minor: true, patch: true, status: true }, orderBy: versionOrder },
+      },
+    }),
+    db.prompt.count({ where }),
+  ]);
+  return {
+    total,
+    items: prompts.map((p) => {
+      const published = p.versions.filter((v) => v.status === "PUBLISHED");
+      return {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        tags: p.tags,
+        updatedAt: p.updatedAt,
+        latestVersion: published[0] ? versionLabel(published[0]) : null,
+        hasDraft: p.versions.some((v) => v.status === "DRAFT"),
+        versionCount: published.length,
+        labels: p.labels.map((l) => ({ name: l.name, version: versionLabel(l.version), protected: l.protected })),
+      };
+    }),
+  };
+}
+
+/** A prompt by name with its versions (newest first, draft first) and labels; not_found otherwise. */
+export async function getPromptByName(projectId: string, name: string) {
+  const prompt = await getDb().prompt.findUnique({
+    where: { projectId_name: { projectId, name } },
+    include: {
+      versions: {
+        orderBy: versionOrder,
+        select: {
+          id: true,
+          major: true,
+          minor: true,
+          patch: true,
+          status: true,
+          changelog: true,
+          contentHash: true,
+          createdAt: true,
+          publishedAt: true,
+          updatedAt: true,
+          author: { select: { name: true, email: true } },
+          modelConfig: true,
+        },
+      },
+      labels: { include: { version: { select: { id: true, major: true, minor: true, patch: true } } }, orderBy: { name: "asc" } },
+    },
+  });
+  if (!prompt) throw new AppError("not_found", `Prompt "${name}" does not exist`);
+  return prompt;
+}
+
+/** One version row (all content) by id within a prompt; not_found otherwise. */
+export async function getVersionById(promptId: string, versionId: string) {
+  const version = await getDb().promptVersion.findFirst({ where: { id: versionId, promptId } });
+  if (!version) throw new AppError("not_found", `Version ${versionId} does not exist`);
+  return version;
+}
+
+/** The prompt's draft, if any. */
+export async function getDraft(promptId: string) {
+  return getDb().promptVersion.findFirst({ where: { promptId, status: "DRAFT" } });
+}
+
+/** Published versions of a prompt, newest first. */
+export async function listPublishedVersions(promptId: string) {
+  return getDb().promptVersion.findMany({ where: { promptId, status: "PUBLISHED" }, orderBy: versionOrder });
+}
+
+/**
+ * Resolves which published version a caller means: a label name, an exact version, or a semver
+ * range ("^1.2") resolving to the highest published match. Exactly one of label/version.
+ */
+export async function resolvePublishedVersion(
+  projectId: string,
+  name: string,
+  selector: { label?: string; version?: string },
+) {
+  if (selector.label !== undefined && selector.version !== undefined) {
+    throw new AppError("bad_request", "Give either label or version, not both");
+  }
+  const db = getDb();
+  const prompt = await db.prompt.findUnique({ where: { projectId_name: { projectId, name } }, select: { id: true } });
+  if (!prompt) throw new AppError("not_found", `Prompt "${name}" does not exist`);
+  if (selector.version !== undefined) {
+    const range = semver.validRange(selector.version);
+    if (!range) throw new AppError("bad_request", `"${selector.version}" is not a version or a semver range`);
+    const published = await listPublishedVersions(prompt.id);
+    const match = published.find((v) => semver.satisfies(versionLabel(v), range));
+    if (!match) throw new AppError("not_found", `Prompt "${name}" has no published version matching "${selector.version}"`);
+    return match;
+  }
+  const labelName = selector.label ?? "production";
+  const label = await db.label.findUnique({
+    where: { promptId_name: { promptId: prompt.id, name: labelName } },
+    include: { version: true },
+  });
+  if (!label) throw new AppError("not_found", `Prompt "${name}" has no label "${labelName}"`);
+  return label.version;
+}
+
+/** Label history of a prompt (releases), newest first. */
+export async function listLabelEvents(promptId: string, take = 100) {
+  return getDb().labelEvent.findMany({
+    where: { label: { promptId } },
+    orderBy: { at: "desc" },
+    take,
+    include: {
+      label: { select: { name: true } },
+      fromVersion: { select: { major: true, minor: true, patch: true } },
+      toVersion: { select: { major: true, minor: true, patch: true } },
+      actor: { select: { name: true, email: true } },
+    },
+  });
+}
