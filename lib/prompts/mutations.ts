@@ -151,6 +151,7 @@ export async function saveDraft(
       throw new AppError("conflict", "The draft was changed by someone else since you loaded it; reload to see their changes");
     }
     await tx.prompt.update({ where: { id: input.promptId }, data: { updatedAt: new Date() } });
+    await recordAudit(tx, actor, { action: "draft.saved", targetType: "prompt_version", targetId: draft.id, after: { contentHash: columns.contentHash } });
     return tx.promptVersion.findUniqueOrThrow({ where: { id: draft.id } });
   });
 }
@@ -329,7 +330,7 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
   }
 }
 
-export const labelNamePattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const labelNamePattern = /^[a-z0-9_.-]{1,36}$/;
 
 async function moveLabelInTx(
   tx: Prisma.TransactionClient,
@@ -337,7 +338,7 @@ async function moveLabelInTx(
   input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean },
 ) {
   if (!labelNamePattern.test(input.label)) {
-    throw new AppError("bad_request", `Invalid label "${input.label}": lowercase letters, digits, - and _, up to 64 characters`);
+    throw new AppError("bad_request", `Invalid label "${input.label}": use 1 to 36 lowercase letters, digits, ".", "_" or "-"`);
   }
   const version = await tx.promptVersion.findFirst({ where: { id: input.versionId, promptId: input.promptId } });
   if (!version) throw new AppError("not_found", "That version does not exist for this prompt");
