@@ -124,3 +124,98 @@ export function runInProcessGroup(command: string, args: string[], options: Chil
     });
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// App launch helpers shared by scripts/demo.ts, dev.ts and start.ts
+// ---------------------------------------------------------------------------------------------
+
+export interface DemoLogin {
+  adminEmail: string;
+  viewerEmail: string;
+  password: string;
+  apiKey: string;
+  projectSlug: string;
+}
+
+/**
+ * Seeds the demo data (prisma/seed.ts#seedDemo) into `url` when the database has no users.
+ * Uses its own small client and closes it before returning (the embedded server's connections
+ * are counted).
+ * @returns the demo logins when it seeded, `null` when the database already had users
+ */
+export async function seedDemoIfEmpty(url: string, log: (message: string) => void = defaultLog): Promise<DemoLogin | null> {
+  const [{ createPrismaClient }, seedModule] = await Promise.all([
+    import("./client"),
+    import("@/prisma/seed").catch((error: unknown) => {
+      throw new Error(
+        `The demo seed (prisma/seed.ts exporting seedDemo) could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }),
+  ]);
+  if (typeof seedModule.seedDemo !== "function") {
+    throw new Error("prisma/seed.ts does not export seedDemo(); cannot seed the demo data.");
+  }
+  const db = createPrismaClient(url, 2);
+  try {
+    const users = await db.user.count();
+    if (users > 0) {
+      log(`database already has ${users} user(s); not seeding`);
+      return null;
+    }
+    const started = Date.now();
+    const login = await seedModule.seedDemo(db);
+    log(`seeded the demo data in ${Date.now() - started} ms`);
+    return login;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** Prints the demo logins (the seed's fixed values; the API key is demo-only). */
+export function printDemoLogins(login: DemoLogin, baseUrl: string): void {
+  console.log(
+    [
+      "",
+      `  Promptdeck is running at ${baseUrl}`,
+      `  project:  ${baseUrl}/p/${login.projectSlug}`,
+      `  admin:    ${login.adminEmail} / ${login.password}`,
+      `  viewer:   ${login.viewerEmail} / ${login.password}`,
+      `  API key:  ${login.apiKey}  (demo only)`,
+      "",
+    ].join("\n"),
+  );
+}
+
+/** The demo logins without seeding (for a database that was seeded on an earlier run). */
+export async function knownDemoLogins(): Promise<DemoLogin | null> {
+  try {
+    const seed = await import("@/prisma/seed");
+    return {
+      adminEmail: seed.DEMO_ADMIN_EMAIL,
+      viewerEmail: seed.DEMO_VIEWER_EMAIL,
+      password: seed.DEMO_PASSWORD,
+      apiKey: seed.demoApiKey(),
+      projectSlug: seed.DEMO_PROJECT_SLUG,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Polls `GET <baseUrl>/api/health` until it answers 200 or `timeoutMs` passes.
+ * @returns whether the app became healthy
+ */
+export async function waitForHealthy(baseUrl: string, timeoutMs = 120_000, isAlive: () => boolean = () => true): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && isAlive()) {
+    try {
+      const response = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(5000) });
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}

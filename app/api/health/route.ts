@@ -1,0 +1,19 @@
+import { NextResponse } from "next/server";
+import { checkDatabase } from "@/lib/db/health";
+import packageJson from "@/package.json";
+
+export const dynamic = "force-dynamic";
+
+// GET /api/health - liveness + database check for load balancers and the demo launcher (no auth).
+export async function GET() {
+  const database = await checkDatabase();
+  if (!database.ok) console.error(`[health] database check failed: ${database.error ?? "unknown error"}`);
+  return NextResponse.json(
+    {
+      status: database.ok ? "ok" : "degraded",
+      database: database.ok ? "ok" : "error",
+      version: packageJson.version,
+    },
+    { status: database.ok ? 200 : 503, headers: { "cache-control": "no-store" } },
+  );
+}
