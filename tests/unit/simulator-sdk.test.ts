@@ -468,3 +468,26 @@ describe("message batches", () => {
     ).rejects.toBeInstanceOf(BadRequestError);
   });
 });
+
+describe("simulated latency", () => {
+  it("waits time-to-first-token, then paces the stream by output tokens", async () => {
+    const slow = await startSimulator({ speed: 5 }); // sonnet: 450 ms / 5 = 90 ms to first token
+    try {
+      const c = new Anthropic({ apiKey: "sim", baseURL: slow.url, maxRetries: 0 });
+      const started = performance.now();
+      const stream = await c.messages.create({ model: MODEL, max_tokens: 200, stream: true, messages: user("Tell me about release checklists.") });
+      let firstAt = 0;
+      let output = 0;
+      for await (const event of stream) {
+        if (event.type === "content_block_delta" && firstAt === 0) firstAt = performance.now() - started;
+        if (event.type === "message_delta") output = event.usage.output_tokens;
+      }
+      const total = performance.now() - started;
+      expect(firstAt).toBeGreaterThanOrEqual(85);
+      // 90 tokens/s x 5 = 450 tokens/s: the body takes output/450 seconds.
+      expect(total - firstAt).toBeGreaterThanOrEqual((output / 450) * 1000 * 0.8);
+    } finally {
+      await slow.close();
+    }
+  });
+});
