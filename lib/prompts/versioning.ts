@@ -18,8 +18,9 @@ export const INITIAL_VERSION = "1.0.0";
  * PATCH threshold for text edits: after collapsing whitespace, the character edit size
  * (inserted + deleted characters, from `diff`'s diffChars, summed over all blocks) must be at
  * most max(PATCH_MIN_EDIT_CHARS, min(PATCH_MAX_EDIT_CHARS, floor(PATCH_MAX_EDIT_RATIO x length)))
- * where length is the longer of the two total texts. So a 1-character typo fix is always a
- * patch, at most 10 changed characters ever are, and short prompts allow only 2.
+ * where length is the longer of the two total texts, AND every edited block must keep its word
+ * count (inserting "not" is never a typo). So a 1-character typo fix is always a patch, at most
+ * 10 changed characters ever are, and short prompts allow only 2.
  */
 export const PATCH_MIN_EDIT_CHARS = 2;
 export const PATCH_MAX_EDIT_CHARS = 10;
@@ -205,6 +206,11 @@ function compareContent(a: Content, b: Content, out: Reasons): void {
       return;
     }
     if (tooLarge) return;
+    // A typo fix keeps the word count; an inserted or deleted word ("not") can flip the meaning.
+    if (na.split(" ").length !== nb.split(" ").length) {
+      tooLarge = true;
+      return;
+    }
     const changes = diffChars(na, nb, { maxEditLength: PATCH_MAX_EDIT_CHARS + 1 });
     if (!changes) {
       tooLarge = true;
@@ -215,7 +221,7 @@ function compareContent(a: Content, b: Content, out: Reasons): void {
   if (whitespaceOnly > 0) out.add("patch", `whitespace-only edits in ${whitespaceOnly} block(s)`);
   if (!tooLarge && edit === 0) return;
   const threshold = Math.max(PATCH_MIN_EDIT_CHARS, Math.min(PATCH_MAX_EDIT_CHARS, Math.floor(PATCH_MAX_EDIT_RATIO * length)));
-  if (tooLarge || edit > threshold) out.add("minor", `instructions or message text changed (${tooLarge ? `more than ${PATCH_MAX_EDIT_CHARS}` : edit} characters edited)`);
+  if (tooLarge || edit > threshold) out.add("minor", `instructions or message text changed (${tooLarge ? "words added or removed, or many characters" : `${edit} characters`} edited)`);
   else out.add("patch", `small text edit (${edit} characters edited, threshold ${threshold})`);
 }
 
