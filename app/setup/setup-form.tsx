@@ -4,11 +4,12 @@ import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { slugify } from "@/lib/projects/slug";
 import { Button, Field, FormError } from "@/components/ui";
-import { setupAction, type SetupFieldErrors } from "./actions";
+import type { FirstRunFieldErrors } from "@/lib/users/first-run";
+import { setupAction } from "./actions";
 
 export function SetupForm() {
   const [formError, setFormError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<SetupFieldErrors>({});
+  const [fieldErrors, setFieldErrors] = useState<FirstRunFieldErrors>({});
   const [pending, setPending] = useState(false);
   const [projectName, setProjectName] = useState("");
   const [slugEdited, setSlugEdited] = useState(false);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 import { projectSlugSchema, slugify } from "@/lib/projects/slug";
 
@@ -70,4 +70,52 @@ export async function createFirstAdmin(
     });
     return { userId: user.id, projectId: project.id, projectSlug: project.slug };
   });
+}
+
+export type FirstRunField = "name" | "email" | "password" | "projectName" | "projectSlug";
+export type FirstRunFieldErrors = Partial<Record<FirstRunField, string>>;
+
+/** What the setup form gets back: success, or errors to show (never raw exception text). */
+export type FirstRunResult =
+  | { ok: true; email: string; projectSlug: string }
+  | { ok: false; formError?: string; fieldErrors: FirstRunFieldErrors };
+
+const FIRST_RUN_FIELDS: readonly FirstRunField[] = ["name", "email", "password", "projectName", "projectSlug"];
+
+/**
+ * Handles a submitted first-run form (FormData, values are strings): validates it, refuses when
+ * any user exists, creates the admin and the project. Returns field errors for bad input and a
+ * form error when setup is closed; unexpected errors are logged and reported generically.
+ */
+export async function submitFirstRun(formData: FormData, db: PrismaClient = getDb()): Promise<FirstRunResult> {
+  const text = (name: string): string => {
+    const v = formData.get(name);
+    return typeof v === "string" ? v : "";
+  };
+  const parsed = firstRunInputSchema.safeParse({
+    name: text("name"),
+    email: text("email"),
+    password: text("password"),
+    projectName: text("projectName"),
+    projectSlug: text("projectSlug").trim() || undefined,
+  });
+  if (!parsed.success) {
+    const fieldErrors: FirstRunFieldErrors = {};
+    for (const issue of parsed.error.issues) {
+      const key = FIRST_RUN_FIELDS.find((f) => f === issue.path[0]);
+      if (key && !fieldErrors[key]) fieldErrors[key] = issue.message;
+    }
+    return { ok: false, formError: "Check the highlighted fields.", fieldErrors };
+  }
+  try {
+    if (!(await isFirstRun(db))) {
+      return { ok: false, formError: "Promptdeck is already set up. Sign in instead.", fieldErrors: {} };
+    }
+    const created = await createFirstAdmin(parsed.data, db);
+    return { ok: true, email: parsed.data.email, projectSlug: created.projectSlug };
+  } catch (error) {
+    if (isAppError(error)) return { ok: false, formError: error.message, fieldErrors: {} };
+    console.error("first-run setup failed", error);
+    return { ok: false, formError: "Something went wrong while creating your account. Try again.", fieldErrors: {} };
+  }
 }

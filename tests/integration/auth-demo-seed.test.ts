@@ -1,0 +1,139 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+import { SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
+import { hashApiKey, API_KEY_SCOPES } from "@/lib/auth/api-keys";
+import { hashVersionContent } from "@/lib/prompts/content-hash";
+import { parseVersionContent } from "@/lib/prompts/schemas";
+import { checkContract } from "@/lib/prompts/contract";
+import { authenticateUser } from "@/lib/users/queries";
+import { findMembership, listApiKeys, listMembers, listProjectsForUser, listPromptSummaries } from "@/lib/projects/queries";
+import { DEFAULT_DEMO_API_KEY, seedDemo } from "@/prisma/seed";
+
+// Runs on its own in-memory PGlite (real migrations) so counts are exact and the shared test
+// database is left alone.
+async function freshDatabase(): Promise<{ db: PrismaClient; close: () => Promise<void> }> {
+  const pg = new PGlite();
+  const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
+  for (const name of readdirSync(dir).filter((n) => /^\d+_/.test(n)).sort()) {
+    await pg.exec(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
+  }
+  const db = new PrismaClient({ adapter: new PrismaPGlite(pg) });
+  return {
+    db,
+    close: async () => {
+      await db.$disconnect();
+      await pg.close();
+    },
+  };
+}
+
+describe("demo seed", () => {
+  let ctx: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    ctx = await freshDatabase();
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it("seeds users, project, API key and returns the documented credentials", async () => {
+    const creds = await seedDemo(ctx.db);
+    expect(creds).toEqual({
+      adminEmail: "demo@promptdeck.dev",
+      viewerEmail: "viewer@promptdeck.dev",
+      password: "promptdeck",
+      apiKey: process.env.PROMPTDECK_DEMO_API_KEY ?? DEFAULT_DEMO_API_KEY,
+      projectSlug: "demo",
+    });
+
+    const admin = await authenticateUser({ email: creds.adminEmail, password: creds.password }, ctx.db);
+    const viewer = await authenticateUser({ email: creds.viewerEmail, password: creds.password }, ctx.db);
+    expect(admin).not.toBeNull();
+    expect(viewer).not.toBeNull();
+    expect((await findMembership(admin!.id, "demo", ctx.db))?.role).toBe("ADMIN");
+    expect((await findMembership(viewer!.id, "demo", ctx.db))?.role).toBe("VIEWER");
+    const [project] = await listProjectsForUser(viewer!.id, ctx.db);
+    expect(project).toMatchObject({ slug: "demo", name: "Acme Support", role: "VIEWER" });
+    expect((await listMembers(project!.id, ctx.db)).map((m) => m.role)).toEqual(["ADMIN", "VIEWER"]);
+
+    const key = await ctx.db.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(creds.apiKey) } });
+    expect(key.prefix).toBe(creds.apiKey.slice(0, 11));
+    expect([...key.scopes].sort()).toEqual([...API_KEY_SCOPES].sort());
+    expect(key.revokedAt).toBeNull();
+    const listed = await listApiKeys(project!.id, ctx.db);
+    expect(listed).toHaveLength(1);
+    expect(JSON.stringify(listed)).not.toContain(key.hash);
+
+    expect(await ctx.db.modelPrice.count()).toBe(SEED_MODEL_CATALOG.length);
+    const sonnet = await ctx.db.modelPrice.findUniqueOrThrow({ where: { model: "claude-sonnet-5-5" } });
+    expect(sonnet.inputPerMTok).toBe(2_000_000n);
+  });
+
+  it("stores valid version content with matching content hashes", async () => {
+    const versions = await ctx.db.promptVersion.findMany({ include: { prompt: true } });
+    expect(versions.length).toBeGreaterThanOrEqual(9);
+    expect(versions.filter((v) => v.status === "DRAFT")).toHaveLength(1);
+    for (const v of versions) {
+      const content = parseVersionContent(v); // throws on an invalid shape
+      expect(checkContract(content).errors, `${v.prompt.name} ${v.major}.${v.minor}.${v.patch}`).toEqual([]);
+      expect(v.contentHash).toBe(
+        hashVersionContent({
+          system: v.system,
+          messages: v.messages,
+          variables: v.variables,
+          modelConfig: v.modelConfig,
+          outputSchema: v.outputSchema,
+          policy: v.policy,
+        }),
+      );
+      if (v.status === "PUBLISHED") {
+        expect(v.publishedAt).not.toBeNull();
+        expect(v.changelog.length).toBeGreaterThan(0);
+      }
+    }
+    const support = versions.find((v) => v.prompt.name === "support-assistant" && v.major === 1 && v.minor === 2);
+    const reference = parseVersionContent(support).system.find((b) => b.role === "reference");
+    expect(reference?.cache_control).toEqual({ type: "ephemeral", ttl: "1h" });
+    expect(reference?.text.length).toBeGreaterThan(4000);
+    const invoice = versions.find((v) => v.prompt.name === "invoice-extractor" && v.major === 2);
+    expect(parseVersionContent(invoice).outputSchema.format).toBe("json");
+  });
+
+  it("points labels at published versions with a consistent event history", async () => {
+    const labels = await ctx.db.label.findMany({
+      include: { version: true, prompt: true, events: { orderBy: { at: "asc" } } },
+    });
+    expect(labels).toHaveLength(6);
+    for (const label of labels) {
+      expect(label.version.status).toBe("PUBLISHED");
+      expect(label.protected).toBe(label.name === "production");
+      expect(label.events.length).toBeGreaterThan(0);
+      expect(label.events[0]?.fromVersionId).toBeNull();
+      expect(label.events.at(-1)?.toVersionId).toBe(label.versionId);
+      for (let i = 1; i < label.events.length; i++) {
+        expect(label.events[i]?.fromVersionId).toBe(label.events[i - 1]?.toVersionId);
+      }
+    }
+
+    const project = await ctx.db.project.findUniqueOrThrow({ where: { slug: "demo" } });
+    const summaries = await listPromptSummaries(project.id, ctx.db);
+    expect(summaries.map((s) => s.name).sort()).toEqual(["invoice-extractor", "support-assistant", "ticket-classifier"]);
+    const support = summaries.find((s) => s.name === "support-assistant");
+    expect(support).toMatchObject({ latestPublished: "1.2.0", hasDraft: true, versionCount: 4 });
+    expect(support?.labels.map((l) => `${l.name}@${l.version}`)).toEqual(["production@1.2.0", "staging@1.2.0"]);
+    const invoice = summaries.find((s) => s.name === "invoice-extractor");
+    expect(invoice?.labels.map((l) => `${l.name}@${l.version}`)).toEqual(["production@1.1.0", "staging@2.0.0"]);
+  });
+
+  it("is idempotent: a second run changes nothing", async () => {
+    const before = await Promise.all([ctx.db.user.count(), ctx.db.promptVersion.count(), ctx.db.labelEvent.count(), ctx.db.apiKey.count()]);
+    const creds = await seedDemo(ctx.db);
+    expect(creds.projectSlug).toBe("demo");
+    const after = await Promise.all([ctx.db.user.count(), ctx.db.promptVersion.count(), ctx.db.labelEvent.count(), ctx.db.apiKey.count()]);
+    expect(after).toEqual(before);
+  });
+});

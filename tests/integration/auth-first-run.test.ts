@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+import { verifyPassword } from "@/lib/auth/password";
+import { authenticateUser } from "@/lib/users/queries";
+import { isFirstRun, submitFirstRun } from "@/lib/users/first-run";
+
+// First-run needs a database with no users at all, which the shared integration database is not:
+// this file runs against its own in-memory PGlite with the real migrations applied.
+async function freshDatabase(): Promise<{ db: PrismaClient; close: () => Promise<void> }> {
+  const pg = new PGlite();
+  const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
+  for (const name of readdirSync(dir).filter((n) => /^\d+_/.test(n)).sort()) {
+    await pg.exec(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
+  }
+  const db = new PrismaClient({ adapter: new PrismaPGlite(pg) });
+  return {
+    db,
+    close: async () => {
+      await db.$disconnect();
+      await pg.close();
+    },
+  };
+}
+
+function form(fields: Record<string, string>): FormData {
+  const fd = new FormData();
+  for (const [k, v] of Object.entries(fields)) fd.set(k, v);
+  return fd;
+}
+
+const valid = {
+  name: "Ada Admin",
+  email: "  Ada@Example.COM ",
+  password: "s3cret-pass",
+  projectName: "Acme Support Bots",
+  projectSlug: "",
+};
+
+describe("first-run setup action", () => {
+  let ctx: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    ctx = await freshDatabase();
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it("returns field errors for bad input and creates nothing", async () => {
+    const result = await submitFirstRun(form({ ...valid, email: "nope", password: "short", name: " " }), ctx.db);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.fieldErrors.email).toBe("Enter a valid email address");
+    expect(result.fieldErrors.password).toMatch(/at least 8 characters/);
+    expect(result.fieldErrors.name).toBe("Enter your name");
+    expect(result.fieldErrors.projectName).toBeUndefined();
+    expect(await ctx.db.user.count()).toBe(0);
+  });
+
+  it("rejects a project name with no usable slug unless a slug is given", async () => {
+    const result = await submitFirstRun(form({ ...valid, projectName: "!!!" }), ctx.db);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.fieldErrors.projectSlug).toMatch(/Choose a slug/);
+    const bad = await submitFirstRun(form({ ...valid, projectSlug: "Bad Slug" }), ctx.db);
+    expect(!bad.ok && bad.fieldErrors.projectSlug).toMatch(/lowercase letters/);
+    expect(await isFirstRun(ctx.db)).toBe(true);
+  });
+
+  it("creates the first admin and project, then closes for good", async () => {
+    const result = await submitFirstRun(form(valid), ctx.db);
+    expect(result).toEqual({ ok: true, email: "ada@example.com", projectSlug: "acme-support-bots" });
+
+    const user = await ctx.db.user.findUniqueOrThrow({ where: { email: "ada@example.com" } });
+    expect(user.name).toBe("Ada Admin");
+    expect(user.passwordHash).toMatch(/^\$2[aby]\$1\d\$/);
+    expect(await verifyPassword("s3cret-pass", user.passwordHash)).toBe(true);
+    const membership = await ctx.db.membership.findFirstOrThrow({ where: { userId: user.id }, include: { project: true } });
+    expect(membership.role).toBe("ADMIN");
+    expect(membership.project).toMatchObject({ slug: "acme-support-bots", name: "Acme Support Bots" });
+    expect(await ctx.db.auditEvent.count({ where: { action: "project.create", actorId: user.id } })).toBe(1);
+
+    // The new account can sign in with the normalised email.
+    expect(await authenticateUser({ email: "ada@example.com", password: "s3cret-pass" }, ctx.db)).toMatchObject({ id: user.id });
+    expect(await authenticateUser({ email: "ada@example.com", password: "wrong-pass" }, ctx.db)).toBeNull();
+    expect(await authenticateUser({ email: "nobody@example.com", password: "s3cret-pass" }, ctx.db)).toBeNull();
+
+    const again = await submitFirstRun(form({ ...valid, email: "eve@example.com", projectSlug: "eve" }), ctx.db);
+    expect(again).toEqual({ ok: false, formError: "Promptdeck is already set up. Sign in instead.", fieldErrors: {} });
+    expect(await ctx.db.user.count()).toBe(1);
+    expect(await ctx.db.project.count()).toBe(1);
+  });
+});
+
+describe("first-run setup under concurrency", () => {
+  it("lets exactly one of several simultaneous submissions through", async () => {
+    const ctx = await freshDatabase();
+    try {
+      const results = await Promise.all(
+        ["a", "b", "c"].map((s) => submitFirstRun(form({ ...valid, email: `${s}@example.com`, projectSlug: `proj-${s}` }), ctx.db)),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(await ctx.db.user.count()).toBe(1);
+      expect(await ctx.db.project.count()).toBe(1);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
