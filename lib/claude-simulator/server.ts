@@ -369,21 +369,24 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const errorAfter = fault?.kind.type === "stream_error" ? Number(fault.params.after ?? 2) : Infinity;
     let deltas = 0;
     let pendingDelay = 0;
-    const pace = async (tokens: number) => {
-      pendingDelay += tokens * sim.timing.perTokenMs;
+    // The body takes output_tokens x perTokenMs in all, spread over the deltas by their length.
+    const totalChars = message.content.reduce((n, b) => n + (b.type === "text" ? b.text.length : JSON.stringify(b.input).length), 0);
+    const msPerChar = totalChars > 0 ? (message.usage.output_tokens * sim.timing.perTokenMs) / totalChars : 0;
+    const pace = async (chars: number) => {
+      pendingDelay += chars * msPerChar;
       if (pendingDelay >= 4) {
         const wait = pendingDelay;
         pendingDelay = 0;
         await sleep(wait, ctx.signal);
       }
     };
-    const emitDelta = async (index: number, delta: Record<string, unknown>, tokens: number): Promise<boolean> => {
+    const emitDelta = async (index: number, delta: Record<string, unknown>, chars: number): Promise<boolean> => {
       if (deltas >= errorAfter) {
         send("error", { type: "error", error: { type: "overloaded_error", message: fault?.params.message ?? "Overloaded" }, request_id: ctx.requestId });
         res.end();
         return false;
       }
-      await pace(tokens);
+      await pace(chars);
       send("content_block_delta", { type: "content_block_delta", index, delta });
       deltas++;
       return true;
@@ -396,7 +399,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         const chunks = block.text.match(/\S+\s*|\s+/g) ?? [];
         for (let i = 0; i < chunks.length; i += 3) {
           const text = chunks.slice(i, i + 3).join("");
-          if (!(await emitDelta(index, { type: "text_delta", text }, Math.max(1, Math.round(text.length / 3.5))))) return;
+          if (!(await emitDelta(index, { type: "text_delta", text }, text.length))) return;
         }
       } else {
         send("content_block_start", { type: "content_block_start", index, content_block: { ...block, input: {} } });
@@ -404,7 +407,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         const json = JSON.stringify(block.input);
         for (let i = 0; i < json.length; i += 24) {
           const partial = json.slice(i, i + 24);
-          if (!(await emitDelta(index, { type: "input_json_delta", partial_json: partial }, Math.max(1, Math.round(partial.length / 3.5))))) return;
+          if (!(await emitDelta(index, { type: "input_json_delta", partial_json: partial }, partial.length))) return;
         }
       }
       send("content_block_stop", { type: "content_block_stop", index });
