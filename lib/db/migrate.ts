@@ -97,6 +97,8 @@ function engineError(operation: string, error: unknown): Error {
   } catch {
     // not JSON: keep the text
   }
+  // Drop the Rust span trace ("   0: schema_engine_wasm::...") that follows the message.
+  message = message.split(/\n\s+\d+: /)[0]?.trim() ?? message;
   return new Error(`Schema engine ${operation} failed: ${message}`, { cause: error });
 }
 
@@ -409,6 +411,29 @@ export async function diffMigrationsToSchema(databaseUrl?: string, paths: Migrat
     try {
       const result = await engine.diff({
         from: { tag: "migrations", ...migrationsList },
+        to: { tag: "schemaDatamodel", ...schema },
+        script: true,
+        exitCode: null,
+        filters: NO_FILTER,
+      });
+      return normalizeScript(result.stdout);
+    } catch (error) {
+      throw engineError("diff", error);
+    }
+  });
+}
+
+/**
+ * Drift check of a live database: the SQL that would take the database at `databaseUrl` (as
+ * introspected now) to `schema.prisma`; an empty string when they match. Read-only.
+ */
+export async function diffDatabaseToSchema(databaseUrl: string, paths: MigrationPaths = {}): Promise<string> {
+  const schema = await readSchema(paths.schemaPath);
+  return withEngine(createFactory(databaseUrl, { kind: "none" }), async (engine) => {
+    try {
+      const result = await engine.diff({
+        // "schemaDatasource" = the database behind the adapter (the `url` target is gone in Prisma 7).
+        from: { tag: "schemaDatasource", ...schema, configDir: PROJECT_ROOT },
         to: { tag: "schemaDatamodel", ...schema },
         script: true,
         exitCode: null,
