@@ -166,3 +166,34 @@ export function formatMicros(micros: number | bigint): string {
   if (Math.abs(dollars) < 1) return `$${dollars.toFixed(4)}`;
   return `$${dollars.toFixed(2)}`;
 }
+
+/** How demanding a task is; maps onto a model tier. */
+export type TaskComplexity = ModelTier | "low" | "medium" | "high";
+
+const TIER_BY_COMPLEXITY: Record<TaskComplexity, ModelTier> = {
+  fast: "fast",
+  standard: "standard",
+  complex: "complex",
+  low: "fast",
+  medium: "standard",
+  high: "complex",
+};
+
+/**
+ * Model routing by tier: the newest non-deprecated model of the tier the complexity maps to
+ * (low/fast -> fast, medium/standard -> standard, high/complex -> complex), newest meaning the
+ * highest generation, catalog order breaking ties. Falls back to any non-deprecated model of
+ * the tier, then to DEFAULT_MODEL's spec. Throws only if the catalog is empty.
+ */
+export function routeModel(complexity: TaskComplexity, catalog: readonly ModelSpec[] = SEED_MODEL_CATALOG): ModelSpec {
+  const tier = TIER_BY_COMPLEXITY[complexity];
+  const candidates = catalog.filter((m) => m.tier === tier && !m.deprecated && m.retiresAt === null);
+  const pool = candidates.length > 0 ? candidates : catalog.filter((m) => m.tier === tier);
+  let best: ModelSpec | undefined;
+  for (const m of pool) {
+    if (!best || Number.parseFloat(m.generation) > Number.parseFloat(best.generation)) best = m;
+  }
+  const chosen = best ?? findModel(DEFAULT_MODEL, catalog) ?? catalog[0];
+  if (!chosen) throw new Error("routeModel: the model catalog is empty");
+  return chosen;
+}

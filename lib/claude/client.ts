@@ -1,0 +1,182 @@
+import Anthropic from "@anthropic-ai/sdk";
+import type {
+  Message,
+  MessageCreateParamsNonStreaming,
+  MessageCountTokensParams,
+} from "@anthropic-ai/sdk/resources/messages";
+import type { MessageBatch, MessageBatchIndividualResponse } from "@anthropic-ai/sdk/resources/messages/batches";
+import { getEnv } from "@/lib/env";
+
+/**
+ * The only importer of `@anthropic-ai/sdk`. Everything else in Promptdeck talks to Claude
+ * through the small `ClaudeTransport` interface below, which keeps SDK types in one place and
+ * lets unit tests pass a fake.
+ *
+ * Which endpoint: the real API when `ANTHROPIC_API_KEY` is set (base URL from
+ * `ANTHROPIC_BASE_URL`, else api.anthropic.com); otherwise the built-in simulator: the one at
+ * `PROMPTDECK_SIMULATOR_URL` when set, else an in-process simulator started lazily on a loopback
+ * port (one per process). The SDK's own retries are off (`maxRetries: 0`): the runner's retry
+ * policy is the only one, so they never stack.
+ */
+
+export type ClaudeMessage = Message;
+export type ClaudeRequest = MessageCreateParamsNonStreaming;
+export type ClaudeBatch = MessageBatch;
+export type ClaudeBatchResultLine = MessageBatchIndividualResponse;
+
+/** Per-attempt transport options. */
+export interface TransportCallOptions {
+  /** Aborts the attempt (the runner combines caller signal, attempt timeout and deadline). */
+  signal?: AbortSignal;
+  /** The SDK's own timeout for this attempt (the runner also enforces it on the body). */
+  timeoutMs: number;
+  /** Extra request headers (e.g. `x-sim-fault` / `x-sim-fault-key` for the simulator). */
+  headers?: Record<string, string>;
+}
+
+export interface StreamCallOptions extends TransportCallOptions {
+  /** Called for each text delta as it arrives. */
+  onText?: (delta: string) => void;
+}
+
+/** What the runner and the batch wrapper need from a Claude endpoint. */
+export interface ClaudeTransport {
+  /** True when this transport talks to the simulator, not Anthropic. */
+  readonly simulated: boolean;
+  readonly baseURL: string;
+  /** POST /v1/messages, non-streaming. */
+  createMessage(params: ClaudeRequest, options: TransportCallOptions): Promise<ClaudeMessage>;
+  /** POST /v1/messages with `stream: true`; resolves with the accumulated final message. */
+  streamMessage(params: ClaudeRequest, options: StreamCallOptions): Promise<ClaudeMessage>;
+  /** POST /v1/messages/count_tokens. */
+  countTokens(params: MessageCountTokensParams, options: TransportCallOptions): Promise<number>;
+  createBatch(requests: Array<{ custom_id: string; params: ClaudeRequest }>, options?: Partial<TransportCallOptions>): Promise<ClaudeBatch>;
+  retrieveBatch(batchId: string, options?: Partial<TransportCallOptions>): Promise<ClaudeBatch>;
+  cancelBatch(batchId: string, options?: Partial<TransportCallOptions>): Promise<ClaudeBatch>;
+  /** Result lines of an ended batch, in the order the API returns them (not request order). */
+  batchResults(batchId: string, options?: Partial<TransportCallOptions>): Promise<ClaudeBatchResultLine[]>;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+function requestOptions(options: Partial<TransportCallOptions> | undefined) {
+  return {
+    maxRetries: 0,
+    timeout: options?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(options?.signal ? { signal: options.signal } : {}),
+    ...(options?.headers ? { headers: options.headers } : {}),
+  };
+}
+
+/** Wraps an SDK client as a ClaudeTransport. */
+export function transportFromSdk(sdk: Anthropic, simulated: boolean): ClaudeTransport {
+  return {
+    simulated,
+    baseURL: sdk.baseURL,
+    createMessage(params, options) {
+      return sdk.messages.create({ ...params, stream: false }, requestOptions(options));
+    },
+    async streamMessage(params, options) {
+      const stream = sdk.messages.stream(params, requestOptions(options));
+      const onText = options.onText;
+      if (onText) stream.on("text", (delta) => onText(delta));
+      return await stream.finalMessage();
+    },
+    async countTokens(params, options) {
+      const result = await sdk.messages.countTokens(params, requestOptions(options));
+      return result.input_tokens;
+    },
+    createBatch(requests, options) {
+      return sdk.messages.batches.create({ requests }, requestOptions(options));
+    },
+    retrieveBatch(batchId, options) {
+      return sdk.messages.batches.retrieve(batchId, {}, requestOptions(options));
+    },
+    cancelBatch(batchId, options) {
+      return sdk.messages.batches.cancel(batchId, {}, requestOptions(options));
+    },
+    async batchResults(batchId, options) {
+      const lines: ClaudeBatchResultLine[] = [];
+      const decoder = await sdk.messages.batches.results(batchId, {}, requestOptions(options));
+      for await (const line of decoder) lines.push(line);
+      return lines;
+    },
+  };
+}
+
+/**
+ * Builds a transport for an explicit endpoint (tests, benchmarks, the batch worker).
+ * `simulated` defaults to true when no apiKey is given.
+ */
+export function createClaudeTransport(options: { baseURL: string; apiKey?: string; simulated?: boolean; timeoutMs?: number }): ClaudeTransport {
+  const sdk = new Anthropic({
+    apiKey: options.apiKey ?? "promptdeck-simulator",
+    baseURL: options.baseURL,
+    maxRetries: 0,
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  return transportFromSdk(sdk, options.simulated ?? options.apiKey === undefined);
+}
+
+/**
+ * Whether calls go to the simulator (no `ANTHROPIC_API_KEY`). The UI shows a "Simulated" badge
+ * wherever a result is shown when this is true.
+ */
+export function isSimulated(): boolean {
+  return getEnv().ANTHROPIC_API_KEY === undefined;
+}
+
+interface ClientState {
+  transport?: Promise<ClaudeTransport>;
+  stopSimulator?: () => Promise<void>;
+}
+const globalState = globalThis as unknown as { promptdeckClaude?: ClientState };
+function state(): ClientState {
+  globalState.promptdeckClaude ??= {};
+  return globalState.promptdeckClaude;
+}
+
+/**
+ * The process-wide transport (created once, cached on globalThis so dev reloads reuse it):
+ * real API with `ANTHROPIC_API_KEY`, else `PROMPTDECK_SIMULATOR_URL`, else a lazily started
+ * in-process simulator on 127.0.0.1 (its server is unref'd so it never keeps a process alive).
+ */
+export function getClaudeTransport(): Promise<ClaudeTransport> {
+  const s = state();
+  if (s.transport) return s.transport;
+  const pending = (async () => {
+    const env = getEnv();
+    if (env.ANTHROPIC_API_KEY !== undefined) {
+      const sdk = new Anthropic({
+        apiKey: env.ANTHROPIC_API_KEY,
+        ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
+        maxRetries: 0,
+        timeout: DEFAULT_TIMEOUT_MS,
+      });
+      return transportFromSdk(sdk, false);
+    }
+    const external = process.env.PROMPTDECK_SIMULATOR_URL;
+    if (external) return createClaudeTransport({ baseURL: external, simulated: true });
+    const { startSimulator } = await import("@/lib/claude-simulator");
+    const speed = Number(process.env.PROMPTDECK_SIMULATOR_SPEED ?? "1");
+    const simulator = await startSimulator({ port: 0, host: "127.0.0.1", speed: Number.isFinite(speed) && speed > 0 ? speed : 1 });
+    simulator.server.unref();
+    s.stopSimulator = () => simulator.close();
+    return createClaudeTransport({ baseURL: simulator.url, simulated: true });
+  })();
+  s.transport = pending;
+  pending.catch(() => {
+    // A failed start is retried on the next call instead of being cached forever.
+    if (state().transport === pending) state().transport = undefined;
+  });
+  return pending;
+}
+
+/** Stops the in-process simulator (if one was started) and forgets the cached transport. */
+export async function resetClaudeTransport(): Promise<void> {
+  const s = state();
+  const stop = s.stopSimulator;
+  s.transport = undefined;
+  s.stopSimulator = undefined;
+  if (stop) await stop();
+}
