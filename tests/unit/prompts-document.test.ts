@@ -17,7 +17,8 @@ function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {
 }
 
 const doc = toVersionDocument({ name: "support-assistant", version: { major: 1, minor: 2, patch: 0 }, labels: ["staging", "production"], changelog: "Shorter", content });
-const { version: _v, labels: _l, ...createBody } = doc;
+// A create body: the document without its read-only fields.
+const createBody = { name: doc.name, changelog: doc.changelog, request: doc.request, variables: doc.variables, output: doc.output, policy: doc.policy };
 
 describe("toVersionDocument", () => {
   it("uses Anthropic's field names and keeps system block roles", () => {
