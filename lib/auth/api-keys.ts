@@ -9,6 +9,8 @@ export const API_KEY_SCOPES = [
   "calls:write",
   "experiments:write",
   "metrics:read",
+  // Admin: may move protected labels (e.g. production) through the API.
+  "admin",
 ] as const;
 export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;

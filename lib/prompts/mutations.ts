@@ -6,6 +6,7 @@ import type { Actor } from "@/lib/audit/actor";
 import { actorLabel, actorUserId } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { DEFAULT_MODEL } from "@/lib/claude/catalog";
+import { notifyPromptChanged } from "@/lib/serving/notify";
 import { analyzeCache } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
@@ -278,7 +279,7 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
   if (changelog.length > 2000) throw new AppError("bad_request", "The changelog is limited to 2000 characters");
   try {
     return await getDb().$transaction(async (tx) => {
-      await loadPrompt(tx, actor, input.promptId);
+      const prompt = await loadPrompt(tx, actor, input.promptId);
       const draft = await tx.promptVersion.findFirst({ where: { promptId: input.promptId, status: "DRAFT" } });
       if (!draft) throw new AppError("not_found", "This prompt has no draft to publish");
       const latest = await tx.promptVersion.findFirst({
@@ -320,6 +321,8 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
       for (const label of input.labels ?? []) {
         await moveLabelInTx(tx, actor, { promptId: input.promptId, label, versionId: published.id, reason: `published ${formatVersion(published)}` });
       }
+      // Served caches on every instance drop this prompt when the transaction commits.
+      await notifyPromptChanged(tx, actor.projectId, prompt.name);
       return published;
     });
   } catch (error) {
@@ -377,8 +380,10 @@ async function moveLabelInTx(
 export async function moveLabel(actor: Actor, input: { promptId: string; label: string; versionId: string; reason?: string }) {
   assertRole(actor, "EDITOR");
   return getDb().$transaction(async (tx) => {
-    await loadPrompt(tx, actor, input.promptId);
-    return moveLabelInTx(tx, actor, input);
+    const prompt = await loadPrompt(tx, actor, input.promptId);
+    const label = await moveLabelInTx(tx, actor, input);
+    await notifyPromptChanged(tx, actor.projectId, prompt.name);
+    return label;
   });
 }
 
@@ -386,11 +391,13 @@ export async function moveLabel(actor: Actor, input: { promptId: string; label: 
 export async function rollbackLabel(actor: Actor, input: { promptId: string; label: string }) {
   assertRole(actor, "EDITOR");
   return getDb().$transaction(async (tx) => {
-    await loadPrompt(tx, actor, input.promptId);
+    const prompt = await loadPrompt(tx, actor, input.promptId);
     const label = await tx.label.findUnique({ where: { promptId_name: { promptId: input.promptId, name: input.label } } });
     if (!label) throw new AppError("not_found", `There is no "${input.label}" label`);
     const last = await tx.labelEvent.findFirst({ where: { labelId: label.id }, orderBy: { at: "desc" } });
     if (!last?.fromVersionId) throw new AppError("conflict", `The "${input.label}" label has no earlier version to roll back to`);
-    return moveLabelInTx(tx, actor, { promptId: input.promptId, label: input.label, versionId: last.fromVersionId, reason: "rollback" });
+    const moved = await moveLabelInTx(tx, actor, { promptId: input.promptId, label: input.label, versionId: last.fromVersionId, reason: "rollback" });
+    await notifyPromptChanged(tx, actor.projectId, prompt.name);
+    return moved;
   });
 }

@@ -1,0 +1,202 @@
+import { getDb } from "@/lib/db/client";
+import { AppError, isAppError } from "@/lib/errors";
+import { apiKeySchema, hashApiKey, type ApiKeyScope } from "@/lib/auth/api-keys";
+import type { Role } from "@/lib/auth/roles";
+import type { Actor } from "@/lib/audit/actor";
+import { DatabaseUnavailableError } from "@/lib/serving/unavailable";
+
+/** Who is calling: an API key of one project with its scopes. */
+export interface ApiKeyPrincipal {
+  apiKeyId: string;
+  projectId: string;
+  scopes: ReadonlySet<string>;
+}
+
+/** What the authenticator needs from the database (injectable for tests). */
+export interface ApiKeyRecord {
+  id: string;
+  projectId: string;
+  scopes: string[];
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+export interface ApiKeyStore {
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  touch(apiKeyId: string, at: Date): Promise<void>;
+}
+
+/** The ApiKey table through the process-wide Prisma client. */
+export function prismaApiKeyStore(): ApiKeyStore {
+  return {
+    findByHash: (hash) =>
+      getDb().apiKey.findUnique({
+        where: { hash },
+        select: { id: true, projectId: true, scopes: true, revokedAt: true, expiresAt: true },
+      }),
+    touch: async (apiKeyId, at) => {
+      await getDb().apiKey.updateMany({ where: { id: apiKeyId }, data: { lastUsedAt: at } });
+    },
+  };
+}
+
+export interface AuthenticatorOptions {
+  store?: ApiKeyStore;
+  /** How long a looked-up key (or an unknown one) is trusted without asking the database. Default 10 s. */
+  ttlMs?: number;
+  /** While the database is unreachable, a known key keeps working this long after its last lookup. Default 24 h. */
+  staleMs?: number;
+  /** `lastUsedAt` is written at most this often per key. Default 60 s. */
+  touchIntervalMs?: number;
+  now?: () => number;
+  /** Called with errors of the background `lastUsedAt` writes. */
+  onBackgroundError?: (error: unknown) => void;
+  /** Entries kept at most (unknown keys included). Default 10,000. */
+  maxEntries?: number;
+}
+
+interface CacheEntry {
+  record: ApiKeyRecord | null;
+  fetchedAt: number;
+}
+
+const MISSING = "Missing API key: send `Authorization: Bearer pd_...`";
+
+/**
+ * Extracts the key from `Authorization`: `Bearer pd_...`, or `Basic base64(public:secret)` where
+ * the secret is the key (Langfuse-style clients; the public part is free text). Throws
+ * unauthorized for anything else.
+ */
+export function extractApiKey(authorization: string | undefined, options: { allowBasic?: boolean } = {}): string {
+  if (!authorization) throw new AppError("unauthorized", MISSING);
+  const space = authorization.indexOf(" ");
+  const scheme = (space < 0 ? authorization : authorization.slice(0, space)).toLowerCase();
+  const value = space < 0 ? "" : authorization.slice(space + 1).trim();
+  if (scheme === "bearer") return value;
+  if (scheme === "basic" && options.allowBasic) {
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0) throw new AppError("unauthorized", "Basic credentials must be public-key:secret-key, the secret key being a Promptdeck API key");
+    return decoded.slice(colon + 1);
+  }
+  throw new AppError("unauthorized", options.allowBasic ? "Use Basic auth (secret key = a Promptdeck API key) or `Authorization: Bearer pd_...`" : MISSING);
+}
+
+/** The role an API key acts with in domain mutations: admin > prompts:write (editor) > viewer. */
+export function roleForScopes(scopes: ReadonlySet<string>): Role {
+  if (scopes.has("admin")) return "ADMIN";
+  if (scopes.has("prompts:write")) return "EDITOR";
+  return "VIEWER";
+}
+
+/** The Actor for domain mutations made with this key (audit events name the key). */
+export function actorForKey(principal: ApiKeyPrincipal): Actor {
+  return { kind: "api_key", apiKeyId: principal.apiKeyId, projectId: principal.projectId, role: roleForScopes(principal.scopes) };
+}
+
+/** Throws forbidden (403) unless the key carries `scope`. The `admin` scope does not imply others. */
+export function requireScope(principal: ApiKeyPrincipal, scope: ApiKeyScope): void {
+  if (!principal.scopes.has(scope)) {
+    throw new AppError("forbidden", `This API key lacks the "${scope}" scope`);
+  }
+}
+
+/**
+ * Resolves `Authorization` headers to API key principals: SHA-256 of the key looked up in the
+ * ApiKey table, the result (also "unknown") cached for `ttlMs`. Unknown, malformed, revoked or
+ * expired keys are `AppError("unauthorized")` with a message that says which (never anything about
+ * another project). `lastUsedAt` is written in the background, at most once per `touchIntervalMs`
+ * per key. When the database is unreachable, a key seen within `staleMs` keeps working; an
+ * unseen key is `DatabaseUnavailableError`.
+ */
+export class ApiKeyAuthenticator {
+  private readonly store: ApiKeyStore;
+  private readonly ttlMs: number;
+  private readonly staleMs: number;
+  private readonly touchIntervalMs: number;
+  private readonly now: () => number;
+  private readonly onBackgroundError: (error: unknown) => void;
+  private readonly maxEntries: number;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inflight = new Map<string, Promise<ApiKeyRecord | null>>();
+  private readonly touchedAt = new Map<string, number>();
+  private readonly principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
+
+  constructor(options: AuthenticatorOptions = {}) {
+    this.store = options.store ?? prismaApiKeyStore();
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.staleMs = options.staleMs ?? 24 * 3600_000;
+    this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+    this.onBackgroundError = options.onBackgroundError ?? ((error) => console.error("[api-keys] lastUsedAt update failed", error));
+    this.maxEntries = options.maxEntries ?? 10_000;
+  }
+
+  async authenticate(authorization: string | undefined, options: { allowBasic?: boolean } = {}): Promise<ApiKeyPrincipal> {
+    const key = extractApiKey(authorization, options);
+    if (!apiKeySchema.safeParse(key).success) throw new AppError("unauthorized", "Malformed API key: expected pd_ followed by letters and digits");
+    const hash = hashApiKey(key);
+    const now = this.now();
+    const cached = this.cache.get(hash);
+    let record: ApiKeyRecord | null;
+    if (cached && now - cached.fetchedAt < this.ttlMs) {
+      record = cached.record;
+    } else {
+      try {
+        record = await this.lookup(hash);
+      } catch (error) {
+        if (isAppError(error)) throw error;
+        if (cached?.record && now - cached.fetchedAt < this.staleMs) record = cached.record;
+        else throw new DatabaseUnavailableError("Cannot verify the API key: the database is unreachable", error);
+      }
+    }
+    if (!record) throw new AppError("unauthorized", "Invalid API key");
+    if (record.revokedAt) throw new AppError("unauthorized", "This API key has been revoked");
+    if (record.expiresAt && record.expiresAt.getTime() <= now) throw new AppError("unauthorized", "This API key has expired");
+    this.maybeTouch(record.id, now);
+    let principal = this.principals.get(record);
+    if (!principal) {
+      principal = { apiKeyId: record.id, projectId: record.projectId, scopes: new Set(record.scopes) };
+      this.principals.set(record, principal);
+    }
+    return principal;
+  }
+
+  /** Forgets every cached lookup (e.g. after a key was revoked in this process). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  private lookup(hash: string): Promise<ApiKeyRecord | null> {
+    let pending = this.inflight.get(hash);
+    if (!pending) {
+      pending = this.store
+        .findByHash(hash)
+        .then((record) => {
+          if (this.cache.size >= this.maxEntries) {
+            const oldest = this.cache.keys().next();
+            if (!oldest.done) this.cache.delete(oldest.value);
+          }
+          this.cache.set(hash, { record, fetchedAt: this.now() });
+          return record;
+        })
+        .finally(() => this.inflight.delete(hash));
+      this.inflight.set(hash, pending);
+    }
+    return pending;
+  }
+
+  private maybeTouch(apiKeyId: string, now: number): void {
+    const last = this.touchedAt.get(apiKeyId);
+    if (last !== undefined && now - last < this.touchIntervalMs) return;
+    this.touchedAt.set(apiKeyId, now);
+    // Off the request path: the response does not wait for this write.
+    setImmediate(() => {
+      this.store.touch(apiKeyId, new Date(now)).catch((error: unknown) => {
+        // Let the next request try again.
+        this.touchedAt.delete(apiKeyId);
+        this.onBackgroundError(error);
+      });
+    });
+  }
+}

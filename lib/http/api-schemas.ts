@@ -1,0 +1,201 @@
+import { z } from "zod";
+import {
+  cacheControlSchema,
+  effortSchema,
+  messagesSchema,
+  outputSchemaSchema,
+  policySchema,
+  serviceTierSchema,
+  systemBlockRoleSchema,
+  variablesSchema,
+} from "@/lib/prompts/schemas";
+
+/**
+ * The zod schemas of the public API (v1 and the Langfuse-compatible reads). Request schemas are
+ * the ones the handlers parse with; response schemas describe what they send. Both feed
+ * `GET /api/v1/openapi.json` (lib/http/openapi.ts), so the spec cannot drift from the code.
+ */
+
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.string().meta({ description: "bad_request | unauthorized | forbidden | not_found | conflict | unprocessable | rate_limited | unavailable | internal" }),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+// ------------------------------------------------------------------ requests
+
+/** `?label=` or `?version=` (exact or a semver range); both is a 400. */
+export const getPromptQuerySchema = z.strictObject({
+  label: z.string().min(1).max(36).optional().meta({ description: "Label to resolve (default production)" }),
+  version: z.string().min(1).max(64).optional().meta({ description: "Exact version (1.2.0) or semver range (^1.2)" }),
+});
+export type GetPromptQuery = z.infer<typeof getPromptQuerySchema>;
+
+export const listPromptsQuerySchema = z.strictObject({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  search: z.string().max(128).optional(),
+});
+export type ListPromptsQuery = z.infer<typeof listPromptsQuerySchema>;
+
+export const renderBodySchema = z.strictObject({
+  variables: z.record(z.string(), z.unknown()).default({}),
+  label: z.string().min(1).max(36).optional(),
+  version: z.string().min(1).max(64).optional(),
+});
+export type RenderBody = z.infer<typeof renderBodySchema>;
+
+export const moveLabelBodySchema = z.strictObject({
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact published version such as 1.2.0"),
+  reason: z.string().max(500).optional(),
+});
+export type MoveLabelBody = z.infer<typeof moveLabelBodySchema>;
+
+const documentSystemBlockSchema = z.object({
+  type: z.literal("text"),
+  text: z.string(),
+  role: systemBlockRoleSchema.optional(),
+  cache_control: cacheControlSchema.optional(),
+});
+
+const documentRequestSchema = z.object({
+  model: z.string(),
+  max_tokens: z.number().int(),
+  system: z.union([z.string(), z.array(documentSystemBlockSchema)]).optional(),
+  messages: messagesSchema,
+  stop_sequences: z.array(z.string()).optional(),
+  output_config: z.object({ effort: effortSchema }).optional(),
+  service_tier: serviceTierSchema.optional(),
+});
+
+/**
+ * Body of `POST /api/v1/prompts/{name}/versions` (documentation form; the handler parses with
+ * `fromVersionDocument`, which applies the same shapes plus the variables contract).
+ */
+export const versionDocumentInputSchema = z
+  .strictObject({
+    name: z.string().optional(),
+    version: z.string().optional().meta({ description: "Exact version to publish as (>= the proposed one)" }),
+    bump: z.enum(["major", "minor", "patch"]).optional().meta({ description: "Raise the proposed bump" }),
+    publish: z.boolean().optional().meta({ description: "Publish at once (default false: save as the draft)" }),
+    changelog: z.string().max(2000).optional().meta({ description: "Required to publish" }),
+    request: documentRequestSchema,
+    variables: variablesSchema.optional(),
+    output: outputSchemaSchema.optional(),
+    policy: policySchema.optional(),
+  })
+  .meta({ id: "VersionDocumentInput" });
+
+// ------------------------------------------------------------------ responses
+
+export const versionDocumentSchema = z
+  .object({
+    name: z.string(),
+    version: z.string().meta({ description: "major.minor.patch, or \"draft\"" }),
+    labels: z.array(z.string()),
+    changelog: z.string(),
+    request: documentRequestSchema.extend({ system: z.array(documentSystemBlockSchema) }),
+    variables: variablesSchema,
+    output: outputSchemaSchema,
+    policy: policySchema,
+    etag: z.string().optional(),
+  })
+  .meta({ id: "VersionDocument" });
+
+export const writeVersionResponseSchema = versionDocumentSchema
+  .extend({
+    status: z.enum(["draft", "published"]),
+    created: z.boolean().meta({ description: "Whether the prompt was created by this call" }),
+    warnings: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .meta({ id: "WriteVersionResponse" });
+
+export const promptListResponseSchema = z.object({
+  data: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      tags: z.array(z.string()),
+      latestVersion: z.string().nullable(),
+      versionCount: z.number().int(),
+      hasDraft: z.boolean(),
+      updatedAt: z.string(),
+      labels: z.array(z.object({ name: z.string(), version: z.string(), protected: z.boolean() })),
+    }),
+  ),
+  pagination: z.object({ page: z.number().int(), limit: z.number().int(), total: z.number().int(), totalPages: z.number().int() }),
+});
+
+const renderedBlockSchema = z.object({ type: z.literal("text"), text: z.string(), cache_control: cacheControlSchema.optional() });
+export const renderResponseSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  etag: z.string(),
+  request: z
+    .object({
+      model: z.string(),
+      max_tokens: z.number().int(),
+      system: z.array(renderedBlockSchema).optional(),
+      messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.array(renderedBlockSchema) })),
+      stop_sequences: z.array(z.string()).optional(),
+      output_config: z.object({ effort: effortSchema }).optional(),
+      service_tier: serviceTierSchema.optional(),
+    })
+    .meta({ description: "Messages API parameters, ready to send" }),
+});
+
+export const moveLabelResponseSchema = z.object({ name: z.string(), label: z.string(), version: z.string(), protected: z.boolean() });
+
+// ------------------------------------------------------------------ Langfuse-compatible
+
+export const langfuseGetQuerySchema = z.strictObject({
+  label: z.string().min(1).max(36).optional(),
+  version: z.coerce.number().int().min(1).optional(),
+  // Sent by some Langfuse SDK versions; accepted and ignored.
+  resolve: z.string().optional(),
+});
+
+export const langfuseListQuerySchema = z.strictObject({
+  name: z.string().optional(),
+  label: z.string().optional(),
+  tag: z.string().optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  fromUpdatedAt: z.string().optional(),
+  toUpdatedAt: z.string().optional(),
+});
+
+export const langfuseChatPromptSchema = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  type: z.literal("chat"),
+  prompt: z.array(z.object({ role: z.string(), content: z.string() })),
+  config: z.record(z.string(), z.unknown()),
+  labels: z.array(z.string()),
+  tags: z.array(z.string()),
+  commitMessage: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  createdBy: z.string(),
+  isActive: z.null(),
+  resolutionGraph: z.null(),
+});
+
+export const langfuseListResponseSchema = z.object({
+  data: z.array(
+    z.object({
+      name: z.string(),
+      type: z.literal("chat"),
+      versions: z.array(z.number().int()),
+      labels: z.array(z.string()),
+      tags: z.array(z.string()),
+      lastUpdatedAt: z.string(),
+      lastConfig: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  meta: z.object({ page: z.number().int(), limit: z.number().int(), totalItems: z.number().int(), totalPages: z.number().int() }),
+});

@@ -1,0 +1,340 @@
+/**
+ * The public HTTP API (`/api/v1/**` and the Langfuse-compatible `/api/public/v2/prompts**`) as a
+ * lean `node:http` handler: it does not go through Next's router, because apps call the serving
+ * endpoints on every request (see DESIGN.md "The hot path"). server.ts tries this handler first
+ * and hands every other request to Next. This file is the only implementation of these routes.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { AppError, errorBody, isAppError, toIssues } from "@/lib/errors";
+import { ApiKeyAuthenticator, actorForKey, requireScope, type ApiKeyPrincipal, type AuthenticatorOptions } from "@/lib/api-keys/authenticate";
+import { DEFAULT_RATE_LIMIT, TokenBucketLimiter } from "@/lib/api-keys/rate-limit";
+import type { ApiKeyScope } from "@/lib/auth/api-keys";
+import { listPrompts } from "@/lib/prompts/queries";
+import { renderVersion } from "@/lib/prompts/render";
+import { ChangeFeed, type ChangeFeedOptions } from "@/lib/serving/change-feed";
+import { getLangfusePrompt, listLangfusePrompts } from "@/lib/serving/langfuse";
+import { PromptServingCache, type PromptCacheOptions } from "@/lib/serving/prompt-cache";
+import type { Selector } from "@/lib/serving/served-version";
+import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/serving/unavailable";
+import { moveLabelToVersion, writeVersion } from "@/lib/serving/writes";
+import * as schemas from "./api-schemas";
+import { buildOpenApiDocument } from "./openapi";
+
+export interface ApiV1Options {
+  auth?: AuthenticatorOptions;
+  cache?: PromptCacheOptions;
+  /** Per-key token bucket. Default 100/s, burst 200. */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Change feed connection (default DATABASE_URL); `false` for none (tests of a single instance). */
+  changeFeed?: Omit<ChangeFeedOptions, "connectionString"> & { connectionString?: string } | false;
+  /** Largest accepted request body. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Logs unexpected errors. Default console.error. */
+  logError?: (message: string, error: unknown) => void;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const V1 = "/api/v1/";
+const LANGFUSE = "/api/public/v2/prompts";
+
+class BodyTooLargeError extends AppError {}
+
+/** A send-ready error response: status, body, extra headers. */
+function errorResponse(error: unknown, logError: (m: string, e: unknown) => void): { status: number; body: string; headers: Record<string, string> } {
+  if (isAppError(error)) {
+    const headers: Record<string, string> = {};
+    if (error.code === "rate_limited" && typeof error.details === "number") headers["Retry-After"] = String(error.details);
+    return { status: error instanceof BodyTooLargeError ? 413 : error.status, body: JSON.stringify(errorBody(error)), headers };
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    return { status: 503, body: JSON.stringify({ error: { code: "unavailable", message: error.message } }), headers: { "Retry-After": "1" } };
+  }
+  logError("[api] unexpected error", error);
+  return { status: 500, body: JSON.stringify({ error: { code: "internal", message: "Something went wrong on our side" } }), headers: {} };
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/** Decodes path segments; a malformed escape is a 400. */
+function segmentsOf(rest: string): string[] {
+  try {
+    return rest.split("/").map((s) => decodeURIComponent(s));
+  } catch {
+    throw new AppError("bad_request", "Malformed URL encoding in the path");
+  }
+}
+
+function parseQuery<T extends z.ZodType>(schema: T, params: URLSearchParams): z.infer<T> {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of params) raw[k] = v;
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new AppError("bad_request", "Invalid query parameters", { issues: toIssues(result.error.issues) });
+  return result.data;
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  for (const part of header.split(",")) {
+    const t = part.trim();
+    const v = t.startsWith("W/") ? t.slice(2) : t;
+    if (v === `"${etag}"`) return true;
+  }
+  return false;
+}
+
+/**
+ * The API handler of one app instance: its own key cache, rate limiter, serving cache and
+ * change feed. `handle` returns false for paths that are not the API's (the caller passes them
+ * on, e.g. to Next).
+ */
+export class ApiV1Handler {
+  readonly cache: PromptServingCache;
+  readonly auth: ApiKeyAuthenticator;
+  readonly feed: ChangeFeed | undefined;
+  private readonly limiter: TokenBucketLimiter;
+  private readonly maxBodyBytes: number;
+  private readonly logError: (message: string, error: unknown) => void;
+  private openapi: string | undefined;
+
+  constructor(options: ApiV1Options = {}) {
+    this.logError = options.logError ?? ((m, e) => console.error(m, e));
+    this.cache = new PromptServingCache({ onBackgroundError: (e) => this.logError("[serving] background refresh failed", e), ...options.cache });
+    this.auth = new ApiKeyAuthenticator({ onBackgroundError: (e) => this.logError("[api-keys] lastUsedAt update failed", e), ...options.auth });
+    this.limiter = new TokenBucketLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    if (options.changeFeed !== false) {
+      const connectionString = options.changeFeed?.connectionString ?? process.env.DATABASE_URL;
+      if (connectionString) {
+        this.feed = new ChangeFeed(
+          { ...options.changeFeed, connectionString },
+          {
+            onChange: (projectId, name) => this.cache.invalidatePrompt(projectId, name),
+            onReset: () => this.cache.invalidateAll(),
+            onHealth: (healthy) => this.cache.setFeedHealthy(healthy),
+          },
+        );
+      }
+    }
+  }
+
+  /** Starts the change feed (resolves after the first connect attempt; retries in the background). */
+  async start(): Promise<void> {
+    await this.feed?.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.feed?.stop();
+  }
+
+  /** Answers `req` if it is an API path; false otherwise (nothing was written). Never rejects. */
+  handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = req.url ?? "/";
+    const isV1 = url.startsWith(V1) || url === "/api/v1";
+    const isLangfuse = !isV1 && (url.startsWith(LANGFUSE) && (url.length === LANGFUSE.length || url[LANGFUSE.length] === "/" || url[LANGFUSE.length] === "?"));
+    if (!isV1 && !isLangfuse) return false;
+    try {
+      if (isV1) await this.routeV1(req, res, url);
+      else await this.routeLangfuse(req, res, url);
+    } catch (error) {
+      const { status, body, headers } = errorResponse(error, this.logError);
+      if (!res.headersSent) send(res, status, body, headers);
+      else res.end();
+    }
+    return true;
+  };
+
+  private async principal(req: IncomingMessage, scope: ApiKeyScope, allowBasic = false): Promise<ApiKeyPrincipal> {
+    const principal = await this.auth.authenticate(req.headers.authorization, { allowBasic });
+    const decision = this.limiter.take(principal.apiKeyId);
+    if (!decision.ok) {
+      throw new AppError("rate_limited", `Rate limit exceeded for this API key; retry in ${decision.retryAfterSeconds} s`, { details: decision.retryAfterSeconds });
+    }
+    requireScope(principal, scope);
+    return principal;
+  }
+
+  private async routeV1(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const params = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    const method = req.method ?? "GET";
+    const rest = path.slice(V1.length).replace(/\/+$/, "");
+
+    if (rest === "openapi.json") {
+      if (method !== "GET") return this.methodNotAllowed(res, "GET");
+      this.openapi ??= JSON.stringify(buildOpenApiDocument());
+      return send(res, 200, this.openapi, { "Cache-Control": "public, max-age=300" });
+    }
+    if (rest === "prompts") {
+      if (method !== "GET") return this.methodNotAllowed(res, "GET");
+      return this.listPrompts(req, res, params);
+    }
+    if (rest.startsWith("prompts/")) {
+      const segments = segmentsOf(rest.slice("prompts/".length));
+      const last = segments.at(-1);
+      if (method === "POST" && last === "render" && segments.length >= 2) return this.render(req, res, segments.slice(0, -1).join("/"));
+      if (method === "POST" && last === "versions" && segments.length >= 2) return this.writeVersion(req, res, segments.slice(0, -1).join("/"));
+      if (method === "PUT" && segments.length >= 3 && segments.at(-2) === "labels") {
+        return this.moveLabel(req, res, segments.slice(0, -2).join("/"), segments.at(-1) ?? "");
+      }
+      if (method === "GET" || method === "HEAD") return this.getPrompt(req, res, segments.join("/"), params);
+      return this.methodNotAllowed(res, "GET");
+    }
+    throw new AppError("not_found", `No API route ${method} ${path}`);
+  }
+
+  private methodNotAllowed(res: ServerResponse, allow: string): void {
+    send(res, 405, JSON.stringify({ error: { code: "method_not_allowed", message: `Use ${allow} on this path` } }), { Allow: allow });
+  }
+
+  // GET /api/v1/prompts/{name}?label=|version= - the served version document (hot path, cached)
+  private async getPrompt(req: IncomingMessage, res: ServerResponse, name: string, params: URLSearchParams): Promise<void> {
+    const principal = await this.principal(req, "prompts:read");
+    const query = parseQuery(schemas.getPromptQuerySchema, params);
+    const { value, cache } = await this.cache.get(principal.projectId, name, this.selector(query));
+    const headers = {
+      ETag: `"${value.etag}"`,
+      "Cache-Control": "private, no-cache",
+      "X-Promptdeck-Cache": cache,
+      "X-Promptdeck-Version": value.version,
+    };
+    if (etagMatches(req.headers["if-none-match"], value.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": JSON_TYPE, "Content-Length": value.body.length, ...headers });
+    res.end(req.method === "HEAD" ? undefined : value.body);
+  }
+
+  private selector(query: { label?: string; version?: string }): Selector {
+    if (query.label !== undefined && query.version !== undefined) throw new AppError("bad_request", "Give either label or version, not both");
+    return query.version !== undefined ? { version: query.version } : { label: query.label ?? "production" };
+  }
+
+  // GET /api/v1/prompts - prompts with labels and latest versions, paginated
+  private async listPrompts(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+    const principal = await this.principal(req, "prompts:read");
+    const query = parseQuery(schemas.listPromptsQuerySchema, params);
+    const { items, total } = await this.db(() =>
+      listPrompts(principal.projectId, { search: query.search, skip: (query.page - 1) * query.limit, take: query.limit }),
+    );
+    const body = {
+      data: items.map((p) => ({
+        name: p.name,
+        description: p.description,
+        tags: p.tags,
+        latestVersion: p.latestVersion,
+        versionCount: p.versionCount,
+        hasDraft: p.hasDraft,
+        updatedAt: p.updatedAt.toISOString(),
+        labels: p.labels,
+      })),
+      pagination: { page: query.page, limit: query.limit, total, totalPages: Math.ceil(total / query.limit) },
+    };
+    send(res, 200, JSON.stringify(body));
+  }
+
+  // POST /api/v1/prompts/{name}/render - Messages API params for the given variables (422 per bad variable)
+  private async render(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const principal = await this.principal(req, "prompts:read");
+    const body = this.parseBody(schemas.renderBodySchema, await this.readJson(req));
+    const { value, cache } = await this.cache.get(principal.projectId, name, this.selector(body));
+    const request = renderVersion(value.content, body.variables);
+    send(res, 200, JSON.stringify({ name: value.name, version: value.version, etag: value.etag, request }), {
+      "X-Promptdeck-Cache": cache,
+      "X-Promptdeck-Version": value.version,
+    });
+  }
+
+  // POST /api/v1/prompts/{name}/versions - save the draft or publish from a version document
+  private async writeVersion(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const principal = await this.principal(req, "prompts:write");
+    const body = await this.readJson(req);
+    const result = await this.db(() => writeVersion(actorForKey(principal), name, body));
+    if (result.status === "published") this.cache.invalidatePrompt(principal.projectId, name);
+    send(res, 201, JSON.stringify({ ...result.document, status: result.status, created: result.created, warnings: result.warnings }));
+  }
+
+  // PUT /api/v1/prompts/{name}/labels/{label} - move a label ({"version":"1.2.0"})
+  private async moveLabel(req: IncomingMessage, res: ServerResponse, name: string, label: string): Promise<void> {
+    const principal = await this.principal(req, "prompts:write");
+    const body = this.parseBody(schemas.moveLabelBodySchema, await this.readJson(req));
+    const result = await this.db(() => moveLabelToVersion(actorForKey(principal), { name, label, version: body.version, reason: body.reason }));
+    this.cache.invalidatePrompt(principal.projectId, name);
+    send(res, 200, JSON.stringify(result));
+  }
+
+  // GET /api/public/v2/prompts[/{name}] - Langfuse-compatible reads (Basic auth: secret key = API key)
+  private async routeLangfuse(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    const q = url.indexOf("?");
+    const path = (q < 0 ? url : url.slice(0, q)).replace(/\/+$/, "");
+    const params = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    if (req.method !== "GET") return this.methodNotAllowed(res, "GET");
+    const principal = await this.principal(req, "prompts:read", true);
+    if (path === LANGFUSE) {
+      const query = parseQuery(schemas.langfuseListQuerySchema, params);
+      const body = await this.db(() => listLangfusePrompts(principal.projectId, query));
+      return send(res, 200, JSON.stringify(body));
+    }
+    const name = segmentsOf(path.slice(LANGFUSE.length + 1)).join("/");
+    const query = parseQuery(schemas.langfuseGetQuerySchema, params);
+    const body = await this.db(() => getLangfusePrompt(principal.projectId, name, { label: query.label, version: query.version }));
+    send(res, 200, JSON.stringify(body));
+  }
+
+  /** Runs a database-backed operation; infrastructure failures become DatabaseUnavailableError (503). */
+  private async db<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isAppError(error) || !isConnectionFailure(error)) throw error;
+      throw new DatabaseUnavailableError(undefined, error);
+    }
+  }
+
+  private parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+    const result = schema.safeParse(value);
+    if (!result.success) throw new AppError("unprocessable", "Invalid request body", { issues: toIssues(result.error.issues) });
+    return result.data;
+  }
+
+  private async readJson(req: IncomingMessage): Promise<unknown> {
+    const type = req.headers["content-type"] ?? "";
+    if (!type.toLowerCase().startsWith("application/json")) {
+      throw new AppError("bad_request", "Send the body as JSON with Content-Type: application/json");
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > this.maxBodyBytes) throw new BodyTooLargeError("bad_request", `The body is larger than ${this.maxBodyBytes} bytes`);
+      chunks.push(chunk);
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
+    if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send a JSON object");
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new AppError("bad_request", "The request body is not valid JSON");
+    }
+  }
+}
+
+let defaultHandler: ApiV1Handler | undefined;
+
+/** The process-wide handler (DATABASE_URL, default limits). Call `.start()` once to begin listening for changes. */
+export function getApiV1Handler(): ApiV1Handler {
+  defaultHandler ??= new ApiV1Handler();
+  return defaultHandler;
+}
+
+/** Answers `/api/v1/**` and `/api/public/v2/prompts**` with the process-wide handler; false for other paths. */
+export function handleApiV1(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  return getApiV1Handler().handle(req, res);
+}

@@ -1,0 +1,146 @@
+import { z } from "zod";
+import * as s from "./api-schemas";
+
+type Json = Record<string, unknown>;
+
+function schema(zodSchema: z.ZodType, io: "input" | "output" = "output"): Json {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(zodSchema, { io, unrepresentable: "any", target: "draft-2020-12" }) as Json;
+  return rest;
+}
+
+/** Query parameters from a zod object schema (one OpenAPI parameter per key). */
+function queryParameters(zodSchema: z.ZodObject): Json[] {
+  const json = schema(zodSchema, "input") as { properties?: Record<string, Json>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    ...(typeof prop.description === "string" ? { description: prop.description } : {}),
+    schema: prop,
+  }));
+}
+
+const jsonContent = (body: Json) => ({ "application/json": { schema: body } });
+const errorRef = { $ref: "#/components/schemas/Error" };
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      String(status),
+      { description: errorDescriptions[status] ?? "Error", content: jsonContent(errorRef) },
+    ]),
+  );
+const errorDescriptions: Record<number, string> = {
+  400: "Bad request (e.g. both label and version)",
+  401: "Missing, malformed, unknown, revoked or expired API key",
+  403: "The key lacks the scope (or role) this needs",
+  404: "Unknown prompt, label or version (the message names what was asked)",
+  409: "Conflict (e.g. identical to the latest version)",
+  422: "Invalid body or variables (one issue per problem)",
+  429: "Rate limited; see Retry-After",
+  503: "Database unreachable and nothing cached",
+};
+const nameParam = { name: "name", in: "path", required: true, description: "Prompt name (URL-encode '/' as %2F)", schema: { type: "string" } };
+
+/**
+ * The OpenAPI 3.1 document of the public API, generated from the zod schemas the handlers use
+ * (lib/http/api-schemas.ts). Built once per process.
+ */
+export function buildOpenApiDocument(): Json {
+  const read = [{ bearer: [] }];
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Promptdeck API",
+      version: "1.0.0",
+      description:
+        "Serve, render and manage Claude prompts. Authenticate with `Authorization: Bearer pd_...` (scopes: prompts:read, prompts:write, prompts:run, calls:write, admin). Responses carry `X-Promptdeck-Cache: hit|miss|stale`.",
+    },
+    servers: [{ url: "/" }],
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "A Promptdeck API key (pd_...)" },
+        basic: { type: "http", scheme: "basic", description: "Langfuse-style: public key (free text) : secret key (a Promptdeck API key)" },
+      },
+      schemas: {
+        Error: schema(s.errorResponseSchema),
+        VersionDocument: schema(s.versionDocumentSchema),
+        VersionDocumentInput: schema(s.versionDocumentInputSchema, "input"),
+      },
+    },
+    paths: {
+      "/api/v1/prompts": {
+        get: {
+          operationId: "listPrompts",
+          summary: "List prompts with their labels and latest versions",
+          security: read,
+          parameters: queryParameters(s.listPromptsQuerySchema),
+          responses: { "200": { description: "A page of prompts", content: jsonContent(schema(s.promptListResponseSchema)) }, ...errors(400, 401, 403, 429, 503) },
+        },
+      },
+      "/api/v1/prompts/{name}": {
+        get: {
+          operationId: "getPrompt",
+          summary: "The version a label (default production) or version/range resolves to",
+          security: read,
+          parameters: [nameParam, ...queryParameters(s.getPromptQuerySchema), { name: "If-None-Match", in: "header", required: false, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "The version document", content: jsonContent({ $ref: "#/components/schemas/VersionDocument" }) },
+            "304": { description: "Not modified (ETag matched)" },
+            ...errors(400, 401, 403, 404, 429, 503),
+          },
+        },
+      },
+      "/api/v1/prompts/{name}/render": {
+        post: {
+          operationId: "renderPrompt",
+          summary: "Fill in variables and return the Messages API parameters to send",
+          security: read,
+          parameters: [nameParam],
+          requestBody: { required: true, content: jsonContent(schema(s.renderBodySchema, "input")) },
+          responses: { "200": { description: "Rendered request", content: jsonContent(schema(s.renderResponseSchema)) }, ...errors(400, 401, 403, 404, 422, 429, 503) },
+        },
+      },
+      "/api/v1/prompts/{name}/versions": {
+        post: {
+          operationId: "createVersion",
+          summary: "Save the draft or publish a version from a version document (creates the prompt on first use)",
+          security: [{ bearer: [] }],
+          parameters: [nameParam],
+          requestBody: { required: true, content: jsonContent({ $ref: "#/components/schemas/VersionDocumentInput" }) },
+          responses: { "201": { description: "Saved draft or published version", content: jsonContent(schema(s.writeVersionResponseSchema)) }, ...errors(400, 401, 403, 409, 422, 429, 503) },
+        },
+      },
+      "/api/v1/prompts/{name}/labels/{label}": {
+        put: {
+          operationId: "moveLabel",
+          summary: "Point a label at a published version (protected labels need an admin key)",
+          security: [{ bearer: [] }],
+          parameters: [nameParam, { name: "label", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9_.-]{1,36}$" } }],
+          requestBody: { required: true, content: jsonContent(schema(s.moveLabelBodySchema, "input")) },
+          responses: { "200": { description: "The label now points at the version", content: jsonContent(schema(s.moveLabelResponseSchema)) }, ...errors(400, 401, 403, 404, 422, 429, 503) },
+        },
+      },
+      "/api/v1/openapi.json": {
+        get: { operationId: "openapi", summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
+      },
+      "/api/public/v2/prompts/{name}": {
+        get: {
+          operationId: "langfuseGetPrompt",
+          summary: "Langfuse-compatible: a prompt in Langfuse's chat-prompt shape (integer versions = published versions in order)",
+          security: [{ basic: [] }, { bearer: [] }],
+          parameters: [nameParam, ...queryParameters(s.langfuseGetQuerySchema)],
+          responses: { "200": { description: "Chat prompt", content: jsonContent(schema(s.langfuseChatPromptSchema)) }, ...errors(400, 401, 403, 404, 429, 503) },
+        },
+      },
+      "/api/public/v2/prompts": {
+        get: {
+          operationId: "langfuseListPrompts",
+          summary: "Langfuse-compatible prompt list",
+          security: [{ basic: [] }, { bearer: [] }],
+          parameters: queryParameters(s.langfuseListQuerySchema),
+          responses: { "200": { description: "Prompt metadata", content: jsonContent(schema(s.langfuseListResponseSchema)) }, ...errors(400, 401, 403, 429, 503) },
+        },
+      },
+    },
+  };
+}

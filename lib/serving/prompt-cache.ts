@@ -1,0 +1,208 @@
+import { isAppError, type AppError } from "@/lib/errors";
+import { loadServedVersion, selectorKey, type Selector, type ServedVersion } from "./served-version";
+import { DatabaseUnavailableError, isConnectionFailure } from "./unavailable";
+
+/** How a response was produced: from cache, from the database, or from cache while unverifiable. */
+export type CacheStatus = "hit" | "miss" | "stale";
+
+export interface CacheResult {
+  value: ServedVersion;
+  cache: CacheStatus;
+}
+
+export type ServedVersionLoader = (projectId: string, name: string, selector: Selector) => Promise<ServedVersion>;
+
+export interface PromptCacheOptions {
+  loader?: ServedVersionLoader;
+  /** Entries older than this are refreshed in the background while still served. Default 5 min. */
+  maxAgeMs?: number;
+  /** A cached "not found"/"bad request" answer is trusted this long. Default 30 s. */
+  errorMaxAgeMs?: number;
+  /** A database read that takes longer is treated as "unreachable" (a cached copy answers). Default 2 s. */
+  loadTimeoutMs?: number;
+  maxEntries?: number;
+  now?: () => number;
+  onBackgroundError?: (error: unknown) => void;
+}
+
+interface Entry {
+  promptKey: string;
+  value?: ServedVersion;
+  error?: AppError;
+  loadedAt: number;
+  /** False once a change notification (or a feed reset) said it may be outdated. */
+  valid: boolean;
+}
+
+function promptKeyOf(projectId: string, name: string): string {
+  return `${projectId}\u0000${name}`;
+}
+
+class LoadTimeoutError extends DatabaseUnavailableError {}
+
+/**
+ * The in-process cache of resolved versions per (project, name, selector).
+ *
+ * - Warm and valid: answered without touching the database ("hit").
+ * - Invalidated (`invalidatePrompt`, from the change feed or a local write): the next request
+ *   waits for a fresh read, so a release is never served late; if that read fails because the
+ *   database is unreachable (or takes longer than `loadTimeoutMs`), the old copy answers ("stale").
+ * - While the change feed is down (`setFeedHealthy(false)`), nobody can confirm entries are
+ *   current: they are served at once and refreshed in the background; until a refresh succeeds
+ *   after the outage began they are reported "stale".
+ * - Concurrent misses for one key share one database read. A change that arrives during a read
+ *   makes that read's result invalid on arrival.
+ */
+export class PromptServingCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byPrompt = new Map<string, Set<string>>();
+  private readonly generations = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<Entry>>();
+  private readonly loader: ServedVersionLoader;
+  private readonly maxAgeMs: number;
+  private readonly errorMaxAgeMs: number;
+  private readonly loadTimeoutMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  private readonly onBackgroundError: (error: unknown) => void;
+  private feedHealthy = true;
+  private unhealthySince = 0;
+
+  constructor(options: PromptCacheOptions = {}) {
+    this.loader = options.loader ?? loadServedVersion;
+    this.maxAgeMs = options.maxAgeMs ?? 300_000;
+    this.errorMaxAgeMs = options.errorMaxAgeMs ?? 30_000;
+    this.loadTimeoutMs = options.loadTimeoutMs ?? 2_000;
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.onBackgroundError = options.onBackgroundError ?? ((error) => console.error("[serving] background refresh failed", error));
+  }
+
+  /**
+   * The version `selector` resolves to. Throws the loader's AppError (bad_request, not_found),
+   * or DatabaseUnavailableError when the database cannot be reached and nothing is cached.
+   */
+  async get(projectId: string, name: string, selector: Selector): Promise<CacheResult> {
+    const promptKey = promptKeyOf(projectId, name);
+    const key = `${promptKey}\u0000${selectorKey(selector)}`;
+    const entry = this.entries.get(key);
+    const now = this.now();
+    if (entry && entry.valid) {
+      const maxAge = entry.error ? this.errorMaxAgeMs : this.maxAgeMs;
+      const fresh = now - entry.loadedAt < maxAge;
+      if (this.feedHealthy && fresh) return this.answer(entry, "hit");
+      if (entry.value && (!this.feedHealthy || !fresh)) {
+        this.refreshInBackground(key, promptKey, projectId, name, selector);
+        const unverified = !this.feedHealthy && entry.loadedAt < this.unhealthySince;
+        return { value: entry.value, cache: unverified ? "stale" : "hit" };
+      }
+    }
+    try {
+      const loaded = await this.withTimeout(this.load(key, promptKey, projectId, name, selector));
+      return this.answer(loaded, "miss");
+    } catch (error) {
+      if (isAppError(error)) throw error;
+      if (!isConnectionFailure(error)) throw error;
+      if (entry?.value) return { value: entry.value, cache: "stale" };
+      throw error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(undefined, error);
+    }
+  }
+
+  /** Marks every cached answer for this prompt outdated (a version was published or a label moved). */
+  invalidatePrompt(projectId: string, name: string): void {
+    const promptKey = promptKeyOf(projectId, name);
+    this.generations.set(promptKey, (this.generations.get(promptKey) ?? 0) + 1);
+    for (const key of this.byPrompt.get(promptKey) ?? []) {
+      const entry = this.entries.get(key);
+      if (entry) entry.valid = false;
+    }
+  }
+
+  /** Marks everything outdated (e.g. the change feed reconnected and may have missed notifications). */
+  invalidateAll(): void {
+    for (const promptKey of this.byPrompt.keys()) this.generations.set(promptKey, (this.generations.get(promptKey) ?? 0) + 1);
+    for (const entry of this.entries.values()) entry.valid = false;
+  }
+
+  /** Whether change notifications currently arrive (see ChangeFeed). */
+  setFeedHealthy(healthy: boolean): void {
+    if (this.feedHealthy === healthy) return;
+    this.feedHealthy = healthy;
+    if (!healthy) this.unhealthySince = this.now();
+  }
+
+  get isFeedHealthy(): boolean {
+    return this.feedHealthy;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private answer(entry: Entry, cache: CacheStatus): CacheResult {
+    if (entry.error) throw entry.error;
+    if (!entry.value) throw new Error("serving cache: entry without value or error");
+    return { value: entry.value, cache };
+  }
+
+  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LoadTimeoutError(`The prompt store did not answer within ${this.loadTimeoutMs} ms`)), this.loadTimeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private refreshInBackground(key: string, promptKey: string, projectId: string, name: string, selector: Selector): void {
+    if (this.inflight.has(key)) return;
+    this.load(key, promptKey, projectId, name, selector).catch((error: unknown) => {
+      if (!isAppError(error)) this.onBackgroundError(error);
+    });
+  }
+
+  /** One database read per key at a time; stores the result (valid only if no change arrived meanwhile). */
+  private load(key: string, promptKey: string, projectId: string, name: string, selector: Selector): Promise<Entry> {
+    let pending = this.inflight.get(key);
+    if (pending) return pending;
+    const generation = this.generations.get(promptKey) ?? 0;
+    pending = (async () => {
+      let entry: Entry;
+      try {
+        const value = await this.loader(projectId, name, selector);
+        entry = { promptKey, value, loadedAt: this.now(), valid: true };
+      } catch (error) {
+        // Only definite answers (not found, bad request) are cached; outages are not.
+        if (!isAppError(error)) throw error;
+        entry = { promptKey, error, loadedAt: this.now(), valid: true };
+      }
+      entry.valid = (this.generations.get(promptKey) ?? 0) === generation;
+      this.store(key, entry);
+      return entry;
+    })().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, pending);
+    return pending;
+  }
+
+  private store(key: string, entry: Entry): void {
+    if (!this.entries.has(key) && this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.remove(oldest.value);
+    }
+    this.entries.set(key, entry);
+    let keys = this.byPrompt.get(entry.promptKey);
+    if (!keys) {
+      keys = new Set();
+      this.byPrompt.set(entry.promptKey, keys);
+    }
+    keys.add(key);
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    const keys = this.byPrompt.get(entry.promptKey);
+    keys?.delete(key);
+    if (keys && keys.size === 0) this.byPrompt.delete(entry.promptKey);
+  }
+}

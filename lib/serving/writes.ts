@@ -1,0 +1,86 @@
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import type { Actor } from "@/lib/audit/actor";
+import { fromVersionDocument, toVersionDocument, type VersionDocument } from "@/lib/prompts/document";
+import { createPrompt, moveLabel, publishDraft, saveDraft } from "@/lib/prompts/mutations";
+import { versionLabel } from "@/lib/prompts/queries";
+import { promptNameSchema } from "@/lib/prompts/schemas";
+import { formatVersion } from "@/lib/prompts/versioning";
+import { buildServedVersion } from "./served-version";
+
+export interface WriteVersionResult {
+  document: VersionDocument & { etag?: string };
+  status: "draft" | "published";
+  created: boolean;
+  warnings: { path: string; message: string }[];
+}
+
+/**
+ * CI/CD write: a version document becomes the prompt's draft (the prompt is created on first
+ * use), and with `"publish": true` the draft is published with the editor's bump rules (`version`
+ * or `bump` requests, changelog required). Everything goes through lib/prompts/mutations, which
+ * check the actor's role and write audit events. A document that fails validation is rejected
+ * before anything is written (422 with every issue).
+ */
+export async function writeVersion(actor: Actor, name: string, body: unknown): Promise<WriteVersionResult> {
+  const nameCheck = promptNameSchema.safeParse(name);
+  if (!nameCheck.success) throw new AppError("bad_request", `Invalid prompt name: ${nameCheck.error.issues[0]?.message ?? "invalid"}`);
+  const parsed = fromVersionDocument(body, { name });
+  if (parsed.publish && !parsed.changelog.trim()) {
+    throw new AppError("unprocessable", "A changelog is required to publish", { issues: [{ path: "changelog", message: "required when publish is true" }] });
+  }
+  const existing = await getDb().prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name } }, select: { id: true } });
+  let promptId: string;
+  if (existing) {
+    promptId = existing.id;
+    await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog });
+  } else {
+    const created = await createPrompt(actor, { name, content: parsed.content });
+    promptId = created.id;
+    if (parsed.changelog) await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog });
+  }
+  const warnings = parsed.warnings.map((w) => ({ path: w.path, message: w.message }));
+  if (!parsed.publish) {
+    return {
+      document: toVersionDocument({ name, version: "draft", changelog: parsed.changelog, content: parsed.content }),
+      status: "draft",
+      created: !existing,
+      warnings,
+    };
+  }
+  const published = await publishDraft(actor, {
+    promptId,
+    changelog: parsed.changelog,
+    ...(parsed.requestedVersion !== undefined ? { version: parsed.requestedVersion } : {}),
+    ...(parsed.bump !== undefined ? { bump: parsed.bump } : {}),
+  });
+  const served = buildServedVersion({
+    projectId: actor.projectId,
+    promptId,
+    versionId: published.id,
+    name,
+    version: formatVersion(published),
+    labels: [],
+    changelog: published.changelog,
+    content: parsed.content,
+  });
+  return { document: served.document, status: "published", created: !existing, warnings };
+}
+
+/**
+ * Moves `label` of prompt `name` to the published version `version` (exact). Protected labels
+ * need an ADMIN actor (the mutation checks). Unknown prompt or version: not_found.
+ */
+export async function moveLabelToVersion(actor: Actor, input: { name: string; label: string; version: string; reason?: string }) {
+  const db = getDb();
+  const prompt = await db.prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name: input.name } }, select: { id: true } });
+  if (!prompt) throw new AppError("not_found", `Prompt "${input.name}" does not exist`);
+  const [major, minor, patch] = input.version.split(".").map(Number);
+  const version = await db.promptVersion.findFirst({
+    where: { promptId: prompt.id, major, minor, patch, status: "PUBLISHED" },
+    select: { id: true, major: true, minor: true, patch: true },
+  });
+  if (!version) throw new AppError("not_found", `Prompt "${input.name}" has no published version ${input.version}`);
+  const label = await moveLabel(actor, { promptId: prompt.id, label: input.label, versionId: version.id, reason: input.reason ?? "moved through the API" });
+  return { name: input.name, label: label.name, version: versionLabel(version), protected: label.protected };
+}
