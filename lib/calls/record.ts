@@ -1,0 +1,179 @@
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { RunResult } from "@/lib/claude/runner";
+
+/**
+ * Maps a runner result plus its context to one CallLog row (the shape `createMany` takes).
+ * Request/response bodies are stored when the project allows it (default on), each truncated
+ * to a byte limit (default 32 KiB) as `{ truncated: true, bytes, preview }`.
+ */
+
+export type CallSourceValue = "api" | "playground" | "experiment" | "eval" | "ingest";
+export type CallStatusValue = "ok" | "error" | "refusal" | "invalid_output";
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** One CallLog row, exactly the columns the writer inserts. */
+export interface CallLogRow {
+  id: string;
+  projectId: string;
+  promptId: string | null;
+  versionId: string | null;
+  experimentId: string | null;
+  variantId: string | null;
+  source: CallSourceValue;
+  model: string;
+  requestedModel: string;
+  status: CallStatusValue;
+  errorType: string | null;
+  errorMessage: string | null;
+  httpStatus: number | null;
+  stopReason: string | null;
+  refusalCategory: string | null;
+  attempts: number;
+  fallbackUsed: string | null;
+  simulated: boolean;
+  batch: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  costMicros: bigint;
+  latencyMs: number;
+  ttftMs: number | null;
+  outputChars: number;
+  score: number | null;
+  expectedOutput: string | null;
+  subjectHash: string | null;
+  request: Json | null;
+  response: Json | null;
+  metadata: Json;
+  createdAt: Date;
+}
+
+/** Where a call came from: the ids the log links to, plus the subject to hash. */
+export interface CallContext {
+  projectId: string;
+  promptId?: string | null;
+  versionId?: string | null;
+  experimentId?: string | null;
+  variantId?: string | null;
+  /** Overrides the result's source. */
+  source?: CallSourceValue;
+  /** Raw subject key (end user id...); only its SHA-256 is stored. */
+  subject?: string | null;
+  /** Merged over the result's metadata. */
+  metadata?: Record<string, unknown>;
+  /** A Message Batches call (priced at the batch discount by the caller). */
+  batch?: boolean;
+  createdAt?: Date;
+}
+
+/** `Project.settings.calls`: what the log keeps of request/response bodies. */
+export const projectCallLogSettingsSchema = z.strictObject({
+  store_bodies: z.boolean().optional(),
+  body_limit_bytes: z.number().int().min(256).max(10_000_000).optional(),
+});
+export type ProjectCallLogSettings = z.infer<typeof projectCallLogSettingsSchema>;
+
+export interface BodyPolicy {
+  storeBodies: boolean;
+  maxBodyBytes: number;
+}
+export const DEFAULT_BODY_POLICY: Readonly<BodyPolicy> = Object.freeze({ storeBodies: true, maxBodyBytes: 32 * 1024 });
+
+/** The body policy from a project's settings JSON (invalid or missing settings mean the defaults). */
+export function bodyPolicyFromSettings(settings: unknown): BodyPolicy {
+  const calls = settings && typeof settings === "object" ? (settings as Record<string, unknown>).calls : undefined;
+  const parsed = projectCallLogSettingsSchema.safeParse(calls ?? {});
+  const s = parsed.success ? parsed.data : {};
+  return { storeBodies: s.store_bodies ?? DEFAULT_BODY_POLICY.storeBodies, maxBodyBytes: s.body_limit_bytes ?? DEFAULT_BODY_POLICY.maxBodyBytes };
+}
+
+/** SHA-256 hex of a subject key (so raw end-user ids never reach the log). */
+export function hashSubject(subject: string): string {
+  return createHash("sha256").update(subject).digest("hex");
+}
+
+/** A new CallLog id (cuid-like: "c" + time + randomness, 25 lowercase alphanumerics, roughly time ordered). */
+export function newCallId(now: number = Date.now()): string {
+  const time = now.toString(36).padStart(9, "0").slice(-9);
+  const bytes = randomBytes(12);
+  let rand = "";
+  for (const b of bytes) rand += (b % 36).toString(36);
+  return `c${time}${rand.slice(0, 15)}`;
+}
+
+/** Converts any value to JSON (BigInt to string, Dates to ISO, functions/undefined dropped). */
+export function toJson(value: unknown): Json {
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  return text === undefined ? null : (JSON.parse(text) as Json);
+}
+
+/**
+ * JSON for a body column: the value itself when its JSON is at most `maxBytes` (UTF-8), else
+ * `{ truncated: true, bytes, preview }` with a preview of the JSON text cut to fit.
+ */
+export function truncateBody(value: unknown, maxBytes: number): Json {
+  if (value === undefined || value === null) return null;
+  const json = toJson(value);
+  const text = JSON.stringify(json);
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return json;
+  let preview = Buffer.from(text).subarray(0, Math.max(0, maxBytes - 64)).toString("utf8");
+  // A cut inside a multi-byte character leaves U+FFFD at the end; drop it.
+  preview = preview.replace(/\uFFFD+$/, "");
+  return { truncated: true, bytes, preview };
+}
+
+/**
+ * The CallLog row for one runner result. Status, error, usage, cost, timing, attempts and
+ * fallbacks come from the result; ids, subject hash and extra metadata from the context;
+ * bodies follow the body policy.
+ */
+export function callLogRowFromResult(result: RunResult, context: CallContext, bodies: BodyPolicy = DEFAULT_BODY_POLICY): CallLogRow {
+  const subject = context.subject ?? result.subject;
+  const metadata: Record<string, unknown> = { ...result.metadata, ...(context.metadata ?? {}) };
+  if (result.fallbacks.length > 0) metadata.fallbacks = result.fallbacks;
+  if (result.chunks !== null) metadata.chunks = result.chunks;
+  if (result.status === "invalid_output") metadata.validationError = result.validationError;
+  metadata.attempts = result.attempts;
+  return {
+    id: newCallId(),
+    projectId: context.projectId,
+    promptId: context.promptId ?? null,
+    versionId: context.versionId ?? null,
+    experimentId: context.experimentId ?? null,
+    variantId: context.variantId ?? null,
+    source: context.source ?? result.source,
+    model: result.model,
+    requestedModel: result.requestedModel,
+    status: result.status,
+    errorType: result.status === "error" ? result.error.type : result.status === "invalid_output" ? "invalid_output" : null,
+    errorMessage: result.status === "error" ? result.error.message.slice(0, 2000) : result.status === "invalid_output" ? result.validationError.slice(0, 2000) : null,
+    httpStatus: result.status === "error" ? result.error.httpStatus : null,
+    stopReason: result.stopReason,
+    refusalCategory: result.refusalCategory,
+    attempts: result.attempts.length,
+    fallbackUsed: result.fallbackUsed,
+    simulated: result.simulated,
+    batch: context.batch ?? false,
+    inputTokens: result.usage.inputTokens,
+    outputTokens: result.usage.outputTokens,
+    cacheWriteTokens: result.usage.cacheWriteTokens,
+    cacheWrite1hTokens: result.usage.cacheWrite1hTokens,
+    cacheReadTokens: result.usage.cacheReadTokens,
+    costMicros: BigInt(result.costMicros),
+    latencyMs: Math.round(result.latencyMs),
+    ttftMs: result.ttftMs === null ? null : Math.round(result.ttftMs),
+    outputChars: result.output.length,
+    score: null,
+    expectedOutput: null,
+    subjectHash: subject ? hashSubject(subject) : null,
+    request: bodies.storeBodies ? truncateBody(result.request, bodies.maxBodyBytes) : null,
+    response: bodies.storeBodies ? truncateBody(result.response, bodies.maxBodyBytes) : null,
+    metadata: toJson(metadata),
+    createdAt: context.createdAt ?? new Date(),
+  };
+}

@@ -1,0 +1,291 @@
+import pino, { type Logger } from "pino";
+import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
+import { callLogRowFromResult, type BodyPolicy, type CallContext, type CallLogRow } from "@/lib/calls/record";
+import type { RunResult } from "@/lib/claude/runner";
+
+/**
+ * The buffered call-log writer: off the request path, batched, retried, flushed on shutdown.
+ *
+ * - `enqueue(row)` is synchronous and never throws; it returns false only when the bounded
+ *   buffer is full (the record was NOT accepted; the caller is told and it is logged).
+ * - Rows are inserted in batches (`createMany`) every `flushIntervalMs` or as soon as
+ *   `batchSize` rows are waiting, with up to `concurrency` batches in flight.
+ * - A failed batch goes back to the front of the buffer and is retried with capped exponential
+ *   backoff for as long as it takes (database down = keep retrying). A batch that fails for a
+ *   data reason (a constraint, a bad value) is split until the bad row is isolated; that row is
+ *   retried once without its optional links (prompt/version/experiment/variant ids, kept in
+ *   metadata) and otherwise written to the error log in full as a dead letter.
+ * - `flush()` resolves once everything accepted before the call is in the database;
+ *   `close()` stops the timer and flushes. The process-wide writer hooks SIGTERM
+ *   (`process.once`) to await the flush before the process exits.
+ */
+
+export type CallLogSink = (rows: CallLogRow[]) => Promise<void>;
+
+export interface CallLogWriterOptions {
+  sink: CallLogSink;
+  flushIntervalMs?: number;
+  batchSize?: number;
+  /** Bounded buffer: rows waiting (and in flight) beyond this are refused. */
+  maxBuffered?: number;
+  concurrency?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  logger?: Logger;
+}
+
+export interface CallLogWriterStats {
+  accepted: number;
+  written: number;
+  refused: number;
+  deadLettered: number;
+  failedBatches: number;
+  buffered: number;
+  inFlight: number;
+}
+
+const PERMANENT_CODES = new Set(["P2000", "P2002", "P2003", "P2004", "P2006", "P2007", "P2009", "P2011", "P2012", "P2019", "P2020", "P2023"]);
+const PERMANENT_TEXT = /violates (foreign key|not-null|check|unique) constraint|invalid input (syntax|value)|value too long|out of range|malformed/i;
+
+/** Whether an insert error is about the data (retrying the same rows cannot succeed). */
+export function isPermanentInsertError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && PERMANENT_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return PERMANENT_TEXT.test(message);
+}
+
+/** Prisma `createMany` sink (nullable Json columns need DbNull, not null). */
+export function prismaCallLogSink(db: Pick<PrismaClient, "callLog">): CallLogSink {
+  return async (rows) => {
+    await db.callLog.createMany({
+      data: rows.map((r) => ({
+        ...r,
+        request: r.request === null ? Prisma.DbNull : (r.request as Prisma.InputJsonValue),
+        response: r.response === null ? Prisma.DbNull : (r.response as Prisma.InputJsonValue),
+        metadata: r.metadata as Prisma.InputJsonValue,
+      })),
+    });
+  };
+}
+
+interface PendingBatch {
+  rows: CallLogRow[];
+  /** Already retried once without links. */
+  unlinked?: boolean;
+}
+
+export class CallLogWriter {
+  private readonly sink: CallLogSink;
+  private readonly flushIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxBuffered: number;
+  private readonly concurrency: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly log: Logger;
+  private queue: PendingBatch[] = [];
+  private queuedRows = 0;
+  private inFlightRows = 0;
+  private pumping: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private consecutiveFailures = 0;
+  private readonly counters = { accepted: 0, written: 0, refused: 0, deadLettered: 0, failedBatches: 0 };
+
+  constructor(options: CallLogWriterOptions) {
+    this.sink = options.sink;
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.batchSize = options.batchSize ?? 1_000;
+    this.maxBuffered = options.maxBuffered ?? 200_000;
+    this.concurrency = options.concurrency ?? 2;
+    this.retryBaseMs = options.retryBaseMs ?? 100;
+    this.retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.log = options.logger ?? pino({ name: "calls.writer", level: process.env.LOG_LEVEL ?? "info" });
+    this.startTimer();
+  }
+
+  private startTimer(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.queuedRows > 0) void this.pump();
+    }, this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Accepts a row for insertion and returns at once. Returns false (and logs) when the buffer
+   * is full; never throws.
+   */
+  enqueue(row: CallLogRow): boolean {
+    try {
+      if (this.queuedRows + this.inFlightRows >= this.maxBuffered) {
+        this.counters.refused++;
+        this.log.error({ callId: row.id, buffered: this.queuedRows }, "call log buffer full: record refused");
+        return false;
+      }
+      const tail = this.queue[this.queue.length - 1];
+      if (tail && !tail.unlinked && tail.rows.length < this.batchSize) tail.rows.push(row);
+      else this.queue.push({ rows: [row] });
+      this.queuedRows++;
+      this.counters.accepted++;
+      if (this.queuedRows >= this.batchSize && this.consecutiveFailures === 0) void this.pump();
+      return true;
+    } catch (error) {
+      this.log.error({ err: error }, "call log enqueue failed");
+      return false;
+    }
+  }
+
+  /** Counters and current buffer sizes. */
+  stats(): CallLogWriterStats {
+    return { ...this.counters, buffered: this.queuedRows, inFlight: this.inFlightRows };
+  }
+
+  private pump(): Promise<void> {
+    this.pumping ??= this.drain().finally(() => {
+      this.pumping = null;
+    });
+    return this.pumping;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batches = this.queue.splice(0, this.concurrency);
+      const size = batches.reduce((n, b) => n + b.rows.length, 0);
+      this.queuedRows -= size;
+      this.inFlightRows += size;
+      const results = await Promise.allSettled(batches.map((b) => this.sink(b.rows)));
+      this.inFlightRows -= size;
+      const retry: PendingBatch[] = [];
+      let transientFailure: unknown = null;
+      results.forEach((result, i) => {
+        const batch = batches[i] as PendingBatch;
+        if (result.status === "fulfilled") {
+          this.counters.written += batch.rows.length;
+          return;
+        }
+        this.counters.failedBatches++;
+        if (!isPermanentInsertError(result.reason)) {
+          transientFailure = result.reason;
+          retry.push(batch);
+          return;
+        }
+        retry.push(...this.isolate(batch, result.reason));
+      });
+      if (retry.length > 0) {
+        this.queue.unshift(...retry);
+        this.queuedRows += retry.reduce((n, b) => n + b.rows.length, 0);
+      }
+      if (transientFailure !== null) {
+        this.consecutiveFailures++;
+        const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.consecutiveFailures - 1, 20));
+        this.log.warn({ err: transientFailure, buffered: this.queuedRows, retryInMs: delay, failures: this.consecutiveFailures }, "call log insert failed; will retry");
+        await new Promise<void>((resolve) => setTimeout(resolve, delay).unref());
+      } else {
+        this.consecutiveFailures = 0;
+      }
+    }
+  }
+
+  /** Splits a batch that failed for a data reason; handles a single bad row. */
+  private isolate(batch: PendingBatch, reason: unknown): PendingBatch[] {
+    if (batch.rows.length > 1) {
+      const mid = Math.ceil(batch.rows.length / 2);
+      return [{ rows: batch.rows.slice(0, mid) }, { rows: batch.rows.slice(mid) }];
+    }
+    const row = batch.rows[0] as CallLogRow;
+    if (!batch.unlinked && (row.promptId || row.versionId || row.experimentId || row.variantId)) {
+      const links = { promptId: row.promptId, versionId: row.versionId, experimentId: row.experimentId, variantId: row.variantId };
+      const metadata = { ...(row.metadata && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? row.metadata : {}), unlinked: links };
+      this.log.warn({ err: reason, callId: row.id }, "call log row rejected; retrying without its optional links");
+      return [{ rows: [{ ...row, promptId: null, versionId: null, experimentId: null, variantId: null, metadata }], unlinked: true }];
+    }
+    this.counters.deadLettered++;
+    this.log.error(
+      { err: reason, deadLetter: JSON.parse(JSON.stringify(row, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as unknown },
+      "call log row rejected by the database; written to this log instead",
+    );
+    return [];
+  }
+
+  /**
+   * Resolves when every row accepted before this call has been written (or dead-lettered).
+   * With `timeoutMs`, resolves false if that did not happen in time (rows stay buffered and
+   * keep being retried); otherwise resolves true.
+   */
+  async flush(options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const done = (async () => {
+      while (this.queuedRows > 0 || this.pumping) await this.pump();
+      return true;
+    })();
+    if (options.timeoutMs === undefined) return done;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), options.timeoutMs);
+    });
+    const ok = await Promise.race([done, timeout]);
+    clearTimeout(timer);
+    return ok;
+  }
+
+  /** Stops the interval and flushes (see flush). Rows enqueued later are still accepted and written on the next flush. */
+  async close(options: { timeoutMs?: number } = {}): Promise<boolean> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const ok = await this.flush(options);
+    if (!ok) this.log.error({ buffered: this.queuedRows }, "call log not fully flushed before the shutdown timeout");
+    return ok;
+  }
+}
+
+// ---------------------------------------------------------------- the process-wide writer
+
+const globalForWriter = globalThis as unknown as { promptdeckCallLogWriter?: CallLogWriter; promptdeckCallLogSigterm?: boolean };
+
+/** How long the SIGTERM hook waits for the flush (ms); a database that stays down cannot hold the process forever. */
+export const SHUTDOWN_FLUSH_TIMEOUT_MS = 25_000;
+
+/**
+ * Installs the SIGTERM hook once: await `writer.close()`, then, if no other SIGTERM listener
+ * remains, re-raise SIGTERM so the process ends as it would have (exit by signal).
+ */
+export function installShutdownFlush(writer: CallLogWriter): void {
+  if (globalForWriter.promptdeckCallLogSigterm) return;
+  globalForWriter.promptdeckCallLogSigterm = true;
+  process.once("SIGTERM", () => {
+    void writer.close({ timeoutMs: SHUTDOWN_FLUSH_TIMEOUT_MS }).finally(() => {
+      globalForWriter.promptdeckCallLogSigterm = false;
+      if (process.listenerCount("SIGTERM") === 0) process.kill(process.pid, "SIGTERM");
+    });
+  });
+}
+
+/** The process-wide writer over `getDb()`, with the SIGTERM flush hook installed. */
+export function getCallLogWriter(): CallLogWriter {
+  if (!globalForWriter.promptdeckCallLogWriter) {
+    const writer = new CallLogWriter({
+      sink: async (rows) => {
+        const { getDb } = await import("@/lib/db/client");
+        await prismaCallLogSink(getDb())(rows);
+      },
+    });
+    globalForWriter.promptdeckCallLogWriter = writer;
+    installShutdownFlush(writer);
+  }
+  return globalForWriter.promptdeckCallLogWriter;
+}
+
+/**
+ * Logs one runner result: builds the row and enqueues it on `writer` (the process-wide one by
+ * default). Returns the CallLog id, or null if the record could not be accepted. Never throws:
+ * a logging failure must not fail the user's call.
+ */
+export function logCall(result: RunResult, context: CallContext, options: { bodies?: BodyPolicy; writer?: CallLogWriter } = {}): string | null {
+  try {
+    const row = callLogRowFromResult(result, context, options.bodies);
+    return (options.writer ?? getCallLogWriter()).enqueue(row) ? row.id : null;
+  } catch (error) {
+    pino({ name: "calls.writer" }).error({ err: error }, "could not log a call");
+    return null;
+  }
+}
