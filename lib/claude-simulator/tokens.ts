@@ -78,13 +78,13 @@ function blockTokens(block: Record<string, unknown>, factor: number): number {
     return (block.content as Record<string, unknown>[]).reduce((sum, b) => sum + blockTokens(b, factor), 4);
   }
   if (type === "thinking" && typeof block.thinking === "string") return estimateTextTokens(block.thinking, factor);
-  const { cache_control: _ignored, ...rest } = block;
-  return estimateTextTokens(canonicalJson(rest), factor);
+  return estimateTextTokens(contentKey(block), factor);
 }
 
 /** The part of a block that identifies its content (cache_control never changes the prefix). */
 function contentKey(block: Record<string, unknown>): string {
-  const { cache_control: _ignored, ...rest } = block;
+  const rest = { ...block };
+  delete rest.cache_control;
   return canonicalJson(rest);
 }
 
