@@ -291,6 +291,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         sendJson(e.status, e.body(requestId), e.headers);
       }
     } finally {
+      // A failure after the SSE headers went out cannot become an error response: end the stream.
+      if (res.headersSent && !res.writableEnded) res.end();
       res.off("close", onGone);
       lifetime.signal.removeEventListener("abort", onGone);
       log(entry);
