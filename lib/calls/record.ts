@@ -99,7 +99,7 @@ export function hashSubject(subject: string): string {
 /** A new CallLog id (cuid-like: "c" + time + randomness, 25 lowercase alphanumerics, roughly time ordered). */
 export function newCallId(now: number = Date.now()): string {
   const time = now.toString(36).padStart(9, "0").slice(-9);
-  const bytes = randomBytes(12);
+  const bytes = randomBytes(15);
   let rand = "";
   for (const b of bytes) rand += (b % 36).toString(36);
   return `c${time}${rand.slice(0, 15)}`;

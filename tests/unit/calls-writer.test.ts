@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import pino from "pino";
+import { callLogRowFromResult, bodyPolicyFromSettings, hashSubject, newCallId, truncateBody, type CallLogRow } from "@/lib/calls/record";
+import { CallLogWriter, isPermanentInsertError } from "@/lib/calls/writer";
+import type { RunResult } from "@/lib/claude/runner";
+
+const silent = pino({ level: "silent" });
+
+function result(overrides: Partial<RunResult> = {}): RunResult {
+  return {
+    status: "ok",
+    output: "hello world",
+    usage: { inputTokens: 10, outputTokens: 2, cacheWriteTokens: 300, cacheWrite1hTokens: 100, cacheReadTokens: 0 },
+    costMicros: 1234,
+    latencyMs: 120.6,
+    ttftMs: 40.2,
+    attempts: [{ model: "claude-haiku-5-5", kind: "initial", status: "ok", durationMs: 100 }],
+    fallbacks: [],
+    fallbackUsed: null,
+    model: "claude-haiku-5-5",
+    requestedModel: "claude-haiku-5-5",
+    stopReason: "end_turn",
+    refusalCategory: null,
+    simulated: true,
+    request: { model: "claude-haiku-5-5", max_tokens: 10, messages: [{ role: "user", content: "x".repeat(5000) }] },
+    response: { id: "msg_1" },
+    source: "playground",
+    metadata: { a: 1 },
+    subject: "user-42",
+    chunks: null,
+    error: null,
+    ...overrides,
+  } as RunResult;
+}
+
+function row(i: number): CallLogRow {
+  return { ...callLogRowFromResult(result(), { projectId: "p1" }), id: `c${i}` };
+}
+
+describe("callLogRowFromResult", () => {
+  it("maps every column", () => {
+    const r = callLogRowFromResult(result(), { projectId: "p1", promptId: "pr", versionId: "v", metadata: { b: 2 } });
+    expect(r).toMatchObject({
+      projectId: "p1",
+      promptId: "pr",
+      versionId: "v",
+      experimentId: null,
+      source: "playground",
+      status: "ok",
+      attempts: 1,
+      inputTokens: 10,
+      cacheWriteTokens: 300,
+      cacheWrite1hTokens: 100,
+      costMicros: 1234n,
+      latencyMs: 121,
+      ttftMs: 40,
+      outputChars: 11,
+      simulated: true,
+      subjectHash: hashSubject("user-42"),
+    });
+    expect(r.metadata).toMatchObject({ a: 1, b: 2 });
+    expect(r.id).toMatch(/^c[0-9a-z]{24}$/);
+  });
+
+  it("maps errors and invalid output", () => {
+    const err = callLogRowFromResult(
+      result({ status: "error", error: { type: "rate_limited", message: "slow", httpStatus: 429, requestId: null }, fallbackUsed: "model:x" } as Partial<RunResult>),
+      { projectId: "p", source: "api" },
+    );
+    expect(err).toMatchObject({ status: "error", errorType: "rate_limited", httpStatus: 429, fallbackUsed: "model:x", source: "api" });
+    const inv = callLogRowFromResult(result({ status: "invalid_output", validationError: "bad json" } as Partial<RunResult>), { projectId: "p" });
+    expect(inv).toMatchObject({ status: "invalid_output", errorType: "invalid_output", errorMessage: "bad json" });
+  });
+
+  it("stores bodies per project policy, truncated to the limit", () => {
+    const off = callLogRowFromResult(result(), { projectId: "p" }, bodyPolicyFromSettings({ calls: { store_bodies: false } }));
+    expect(off.request).toBeNull();
+    expect(off.response).toBeNull();
+    const small = callLogRowFromResult(result(), { projectId: "p" }, bodyPolicyFromSettings({ calls: { body_limit_bytes: 1024 } }));
+    expect(small.request).toMatchObject({ truncated: true });
+    expect(Buffer.byteLength(JSON.stringify(small.request))).toBeLessThan(1200);
+    expect(small.response).toEqual({ id: "msg_1" });
+    expect(bodyPolicyFromSettings(null)).toEqual({ storeBodies: true, maxBodyBytes: 32 * 1024 });
+    expect(truncateBody({ big: 1n }, 100)).toEqual({ big: "1" });
+  });
+
+  it("ids are unique and time-ordered across milliseconds", () => {
+    const ids = new Set(Array.from({ length: 5000 }, () => newCallId()));
+    expect(ids.size).toBe(5000);
+    expect(newCallId(1000) < newCallId(2000)).toBe(true);
+  });
+});
+
+describe("CallLogWriter", () => {
+  it("enqueue returns at once; rows are batched by size and flushed", async () => {
+    const batches: number[] = [];
+    const writer = new CallLogWriter({ sink: async (rows) => void batches.push(rows.length), batchSize: 100, flushIntervalMs: 10_000, logger: silent });
+    for (let i = 0; i < 250; i++) expect(writer.enqueue(row(i))).toBe(true);
+    await writer.flush();
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(250);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(100);
+    expect(writer.stats()).toMatchObject({ accepted: 250, written: 250, buffered: 0 });
+    await writer.close();
+  });
+
+  it("flushes on the interval without an explicit flush", async () => {
+    const written: string[] = [];
+    const writer = new CallLogWriter({ sink: async (rows) => void written.push(...rows.map((r) => r.id)), flushIntervalMs: 20, logger: silent });
+    writer.enqueue(row(1));
+    await new Promise((r) => setTimeout(r, 120));
+    expect(written).toEqual(["c1"]);
+    await writer.close();
+  });
+
+  it("keeps retrying a failing database and loses nothing", async () => {
+    let failures = 3;
+    const written = new Set<string>();
+    const writer = new CallLogWriter({
+      sink: async (rows) => {
+        if (failures-- > 0) throw new Error("Connection terminated unexpectedly");
+        rows.forEach((r) => written.add(r.id));
+      },
+      batchSize: 10,
+      retryBaseMs: 1,
+      retryMaxMs: 5,
+      logger: silent,
+    });
+    for (let i = 0; i < 35; i++) writer.enqueue(row(i));
+    await writer.flush();
+    expect(written.size).toBe(35);
+    expect(writer.stats().failedBatches).toBeGreaterThanOrEqual(3);
+    await writer.close();
+  });
+
+  it("isolates a bad row: retried without links, else dead-lettered; the rest are written", async () => {
+    const written: CallLogRow[] = [];
+    const writer = new CallLogWriter({
+      sink: async (rows) => {
+        const bad = rows.find((r) => r.projectId === "missing" || r.versionId === "gone");
+        if (bad) throw Object.assign(new Error("violates foreign key constraint"), { code: "P2003" });
+        written.push(...rows);
+      },
+      batchSize: 16,
+      logger: silent,
+    });
+    for (let i = 0; i < 16; i++) writer.enqueue(row(i));
+    writer.enqueue({ ...row(100), versionId: "gone" });
+    writer.enqueue({ ...row(101), projectId: "missing" });
+    await writer.flush();
+    expect(written).toHaveLength(17);
+    const unlinked = written.find((r) => r.id === "c100");
+    expect(unlinked?.versionId).toBeNull();
+    expect(unlinked?.metadata).toMatchObject({ unlinked: { versionId: "gone" } });
+    expect(writer.stats().deadLettered).toBe(1);
+    await writer.close();
+  });
+
+  it("refuses (and says so) beyond the bounded buffer; flush with a timeout reports false while the DB is down", async () => {
+    const writer = new CallLogWriter({ sink: () => Promise.reject(new Error("ECONNREFUSED")), maxBuffered: 5, retryBaseMs: 5, logger: silent });
+    const accepted = Array.from({ length: 7 }, (_, i) => writer.enqueue(row(i)));
+    expect(accepted).toEqual([true, true, true, true, true, false, false]);
+    expect(await writer.flush({ timeoutMs: 50 })).toBe(false);
+    expect(writer.stats().refused).toBe(2);
+    expect(writer.stats().buffered + writer.stats().inFlight).toBe(5);
+  });
+
+  it("classifies insert errors", () => {
+    expect(isPermanentInsertError(Object.assign(new Error("x"), { code: "P2003" }))).toBe(true);
+    expect(isPermanentInsertError(new Error('null value in column "x" violates not-null constraint'))).toBe(true);
+    expect(isPermanentInsertError(new Error("Can't reach database server"))).toBe(false);
+  });
+});
