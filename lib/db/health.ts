@@ -14,7 +14,7 @@ export interface DatabaseHealth {
  */
 export async function checkDatabase(options: { db?: PrismaClient; timeoutMs?: number } = {}): Promise<DatabaseHealth> {
   const started = performance.now();
-  const timeoutMs = options.timeoutMs ?? 3000;
+  const timeoutMs = options.timeoutMs ?? 5000;
   let timer: NodeJS.Timeout | undefined;
   try {
     const db = options.db ?? getDb();
