@@ -675,6 +675,7 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
               contentHash: hashVersionContent(content),
               authorId: admin.id,
               createdAt: ago(v.daysAgo, 30),
+              updatedAt: ago(v.daysAgo),
               publishedAt: v.status === "PUBLISHED" ? ago(v.daysAgo) : null,
             },
           });

@@ -1,6 +1,7 @@
 "use client";
 
 import { signOut } from "next-auth/react";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { SignOutIcon } from "@/components/icons";
 import { Menu, menuItemClass } from "@/components/shell/menu";
@@ -16,13 +17,15 @@ function initials(name: string | null, email: string): string {
 /** Avatar menu: who is signed in, their role here, theme switch and sign-out. */
 export function UserMenu({ name, email, role }: { name: string | null; email: string; role: string }) {
   const [signingOut, setSigningOut] = useState(false);
+  const router = useRouter();
 
   async function handleSignOut() {
     setSigningOut(true);
     // redirect: false, then navigate ourselves: next-auth's redirect URL is built from
     // NEXTAUTH_URL and would point at the wrong host when that is unset.
     await signOut({ redirect: false });
-    window.location.assign("/signin");
+    router.replace("/signin");
+    router.refresh();
   }
 
   return (

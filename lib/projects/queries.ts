@@ -104,6 +104,8 @@ export interface PromptSummary {
   latestPublished: string | null;
   /** True when a draft newer than every published version exists. */
   hasDraft: boolean;
+  /** The draft's version number ("1.3.0") when hasDraft, else null. */
+  draftVersion: string | null;
   versionCount: number;
   labels: { name: string; version: string; protected: boolean }[];
 }
@@ -150,6 +152,7 @@ export async function listPromptSummaries(projectId: string, db: PrismaClient = 
       updatedAt: new Date(Math.max(...times.map((t) => t.getTime()))),
       latestPublished: published ? semver(published) : null,
       hasDraft: newest?.status === "DRAFT",
+      draftVersion: newest?.status === "DRAFT" ? semver(newest) : null,
       versionCount: p.versions.length,
       // Conventional order: production first, then staging, then the rest by name.
       labels: p.labels

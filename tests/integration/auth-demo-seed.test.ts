@@ -121,9 +121,10 @@ describe("demo seed", () => {
 
     const project = await ctx.db.project.findUniqueOrThrow({ where: { slug: "demo" } });
     const summaries = await listPromptSummaries(project.id, ctx.db);
-    expect(summaries.map((s) => s.name).sort()).toEqual(["invoice-extractor", "support-assistant", "ticket-classifier"]);
+    // Most recently updated first (the support assistant has yesterday's draft).
+    expect(summaries.map((s) => s.name)).toEqual(["support-assistant", "invoice-extractor", "ticket-classifier"]);
     const support = summaries.find((s) => s.name === "support-assistant");
-    expect(support).toMatchObject({ latestPublished: "1.2.0", hasDraft: true, versionCount: 4 });
+    expect(support).toMatchObject({ latestPublished: "1.2.0", hasDraft: true, draftVersion: "1.3.0", versionCount: 4 });
     expect(support?.labels.map((l) => `${l.name}@${l.version}`)).toEqual(["production@1.2.0", "staging@1.2.0"]);
     const invoice = summaries.find((s) => s.name === "invoice-extractor");
     expect(invoice?.labels.map((l) => `${l.name}@${l.version}`)).toEqual(["production@1.1.0", "staging@2.0.0"]);

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { requirePageRole } from "@/lib/auth/session";
+import { roleLabel } from "@/lib/auth/roles";
 import { listProjectsForUser } from "@/lib/projects/queries";
 import { LogoMark } from "@/components/icons";
 import { SidebarNav } from "@/components/shell/sidebar-nav";
@@ -33,7 +34,7 @@ export default async function ProjectLayout({
           <SidebarNav projectSlug={access.project.slug} />
         </div>
         <div className="border-t border-border px-4 py-3 text-xxs text-fg-muted">
-          Signed in as <span className="font-medium text-fg">{access.role.toLowerCase()}</span>
+          Your role here: <span className="font-medium text-fg">{roleLabel(access.role)}</span>
         </div>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">

@@ -48,7 +48,7 @@ export default async function PromptsPage({ params }: { params: Promise<{ projec
               <tr className="border-b border-border bg-muted/50 text-left text-xs text-fg-muted">
                 <th className="px-4 py-2 font-medium">Name</th>
                 <th className="px-4 py-2 font-medium">Latest</th>
-                <th className="px-4 py-2 font-medium">Labels</th>
+                <th className="w-72 px-4 py-2 font-medium">Labels</th>
                 <th className="px-4 py-2 text-right font-medium">Updated</th>
               </tr>
             </thead>
@@ -74,9 +74,9 @@ export default async function PromptsPage({ params }: { params: Promise<{ projec
                     ) : (
                       <span className="text-xs text-fg-muted">unpublished</span>
                     )}
-                    {p.hasDraft ? (
-                      <Badge tone="warning" className="ml-1.5">
-                        draft
+                    {p.draftVersion ? (
+                      <Badge tone="warning" className="ml-1.5" title="An unpublished draft exists">
+                        draft <span className="font-mono">{p.draftVersion}</span>
                       </Badge>
                     ) : null}
                     <div className="mt-0.5 text-xxs text-fg-muted">

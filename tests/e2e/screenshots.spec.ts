@@ -1,0 +1,59 @@
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN_STATE, PROJECT, snap, useTheme, watchConsole } from "./fixtures";
+
+// A full-page screenshot of every page in both themes (test-results/screenshots/), and a check
+// that none of them logs a console error or a failed request.
+const themes = ["light", "dark"] as const;
+
+const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) => Promise<void> }> = [
+  { name: "prompts", path: `/p/${PROJECT}/prompts`, ready: (p) => expect(p.getByTestId("prompt-row")).toHaveCount(3) },
+  { name: "prompts-new", path: `/p/${PROJECT}/prompts/new`, ready: (p) => expect(p.getByRole("heading", { name: "New prompt" })).toBeVisible() },
+  { name: "experiments", path: `/p/${PROJECT}/experiments`, ready: (p) => expect(p.getByTestId("experiments-empty")).toBeVisible() },
+  { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("metrics-empty")).toBeVisible() },
+  { name: "datasets", path: `/p/${PROJECT}/datasets`, ready: (p) => expect(p.getByTestId("datasets-empty")).toBeVisible() },
+  { name: "settings", path: `/p/${PROJECT}/settings`, ready: (p) => expect(p.getByTestId("api-keys-table")).toBeVisible() },
+  { name: "forbidden", path: `/forbidden?project=${PROJECT}`, ready: (p) => expect(p.getByTestId("forbidden")).toBeVisible() },
+];
+
+for (const theme of themes) {
+  test.describe(`${theme} theme`, () => {
+    test(`signed-out pages (${theme})`, async ({ page }) => {
+      const console = watchConsole(page);
+      await page.goto("/signin");
+      await useTheme(page, theme);
+      await snap(page, "signin", theme);
+      await page.getByLabel("Email").fill("demo@promptdeck.dev");
+      await page.getByLabel("Password").fill("wrong-password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByTestId("signin-error")).toBeVisible();
+      await snap(page, "signin-error", theme);
+      expect(console.errors).toEqual([]);
+    });
+
+    test.describe(() => {
+      test.use({ storageState: ADMIN_STATE });
+
+      test(`dashboard pages (${theme})`, async ({ page }) => {
+        const console = watchConsole(page);
+        await page.goto(`/p/${PROJECT}/prompts`);
+        await useTheme(page, theme);
+        for (const { name, path, ready } of dashboardPages) {
+          await page.goto(path);
+          await ready(page);
+          await snap(page, name, theme);
+        }
+        await page.goto(`/p/${PROJECT}/prompts`);
+        await page.getByTestId("user-menu").click();
+        await snap(page, "user-menu", theme);
+        await page.keyboard.press("Escape");
+        await page.getByTestId("project-switcher").click();
+        await snap(page, "project-switcher", theme);
+        expect(console.errors).toEqual([]);
+
+        const missing = await page.goto("/p/no-such-project/prompts");
+        expect(missing?.status()).toBe(404);
+        await snap(page, "not-found", theme);
+      });
+    });
+  });
+}
