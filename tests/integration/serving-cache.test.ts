@@ -1,0 +1,116 @@
+// Cache invalidation across app instances: two servers in one process, each with its own cache
+// and its own change feed on the shared database. A release through one (or through the UI's
+// mutations) is served by the other within 1 s.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import { moveLabel, publishDraft, saveDraft } from "@/lib/prompts/mutations";
+import { bearer, getJson, makeTestProject, publishPrompt, sendJson, simpleContent, sleep, startApiServer, type RunningServer, type TestProject } from "./serving-helpers";
+
+let a: RunningServer;
+let b: RunningServer;
+let ctx: TestProject;
+let readKey: string;
+let writeKey: string;
+let promptId: string;
+
+async function versionServedBy(server: RunningServer, query = ""): Promise<{ version: string; cache: string | null }> {
+  const res = await getJson<{ version: string }>(`${server.url}/api/v1/prompts/faq${query}`, bearer(readKey));
+  expect(res.status).toBe(200);
+  return { version: res.body.version, cache: res.headers.get("x-promptdeck-cache") };
+}
+
+/** Polls until `server` serves `expected`; returns how long it took. */
+async function waitForVersion(server: RunningServer, expected: string, query = "", limitMs = 1000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { version } = await versionServedBy(server, query);
+    if (version === expected) return Date.now() - started;
+    if (Date.now() - started > limitMs) throw new Error(`still serving ${version} after ${limitMs} ms, expected ${expected}`);
+    await sleep(20);
+  }
+}
+
+beforeAll(async () => {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set");
+  // Long max age: only the change feed can make these instances notice a release.
+  a = await startApiServer({ changeFeed: { connectionString: url }, cache: { maxAgeMs: 3_600_000 } });
+  b = await startApiServer({ changeFeed: { connectionString: url }, cache: { maxAgeMs: 3_600_000 } });
+  ctx = await makeTestProject();
+  readKey = (await ctx.key(["prompts:read"])).key;
+  writeKey = (await ctx.key(["prompts:read", "prompts:write", "admin"])).key;
+  promptId = await publishPrompt(ctx.admin, "faq", [simpleContent("You answer FAQs.")]);
+});
+
+afterAll(async () => {
+  await a.close();
+  await b.close();
+});
+
+describe("cache invalidation across instances", () => {
+  it("both feeds are up (LISTEN/NOTIFY when it works, else fingerprint polling)", () => {
+    expect(a.handler.feed?.mode).toMatch(/^(listen|poll)$/);
+    expect(a.handler.feed?.isHealthy).toBe(true);
+    expect(b.handler.feed?.isHealthy).toBe(true);
+  });
+
+  it("a publish + label move through instance A is served by instance B within 1 s", async () => {
+    expect(await versionServedBy(a)).toEqual({ version: "1.0.0", cache: "miss" });
+    expect(await versionServedBy(b)).toEqual({ version: "1.0.0", cache: "miss" });
+    expect((await versionServedBy(b)).cache).toBe("hit");
+
+    const doc = {
+      changelog: "Friendlier",
+      publish: true,
+      request: { model: "claude-sonnet-5-5", max_tokens: 512, system: "You answer FAQs warmly and briefly, citing the FAQ entry.", messages: [{ role: "user", content: "Question: {{question}} (limit {{limit}})" }] },
+      variables: simpleContent().variables,
+    };
+    const published = await sendJson<{ version: string }>("POST", `${a.url}/api/v1/prompts/faq/versions`, doc, bearer(writeKey));
+    expect(published.status).toBe(201);
+    const moved = await sendJson("PUT", `${a.url}/api/v1/prompts/faq/labels/production`, { version: published.body.version }, bearer(writeKey));
+    expect(moved.status).toBe(200);
+    // A invalidated locally at once; B learns it from the feed.
+    expect((await versionServedBy(a)).version).toBe(published.body.version);
+    const took = await waitForVersion(b, published.body.version);
+    expect(took).toBeLessThan(1000);
+  });
+
+  it("a release made directly through lib/prompts/mutations (the editor's path) reaches both instances", async () => {
+    const warmA = await versionServedBy(a, "?version=%5E1");
+    const warmB = await versionServedBy(b, "?version=%5E1");
+    expect(warmA.version).toBe(warmB.version);
+    await saveDraft(ctx.admin, { promptId, content: simpleContent("You answer FAQs for the hardware store in one short sentence.") });
+    const next = await publishDraft(ctx.admin, { promptId, changelog: "store" });
+    const expected = `${next.major}.${next.minor}.${next.patch}`;
+    expect(expected).not.toBe(warmA.version);
+    expect(await waitForVersion(a, expected, "?version=%5E1")).toBeLessThan(1000);
+    expect(await waitForVersion(b, expected, "?version=%5E1")).toBeLessThan(1000);
+
+    // Rolling production back via the mutation also propagates.
+    const first = await getDb().promptVersion.findFirstOrThrow({ where: { promptId, major: 1, minor: 0, patch: 0 } });
+    await moveLabel(ctx.admin, { promptId, label: "production", versionId: first.id });
+    expect(await waitForVersion(a, "1.0.0")).toBeLessThan(1000);
+    expect(await waitForVersion(b, "1.0.0")).toBeLessThan(1000);
+  });
+
+  it("a warm request does not touch the database", async () => {
+    await versionServedBy(b);
+    const loads: string[] = [];
+    const spy = await startApiServer({
+      changeFeed: false,
+      cache: {
+        loader: async (projectId, name, selector) => {
+          loads.push(name);
+          const { loadServedVersion } = await import("@/lib/serving/served-version");
+          return loadServedVersion(projectId, name, selector);
+        },
+      },
+    });
+    try {
+      for (let i = 0; i < 5; i++) await versionServedBy(spy);
+      expect(loads).toEqual(["faq"]);
+    } finally {
+      await spy.close();
+    }
+  });
+});
