@@ -1,0 +1,151 @@
+// Serving while the database is unreachable: this file's database traffic (Prisma and the change
+// feed) goes through a TCP proxy that the test cuts, as a database stop looks to an app instance.
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { PrismaClient } from "@/lib/db/client";
+import { bearer, getJson, makeTestProject, publishPrompt, simpleContent, sleep, startApiServer, type ApiError, type RunningServer } from "./serving-helpers";
+
+/** A TCP proxy to the database that can be cut (refuses connections, drops open ones) and restored. */
+class CuttableProxy {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async up(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.targetPort, this.targetHost);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on("close", () => this.sockets.delete(s));
+        s.on("error", () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+}
+
+const target = new URL(process.env.DATABASE_URL ?? "postgresql://localhost:5432/postgres");
+const proxy = new CuttableProxy(target.hostname, Number(target.port || 5432));
+const proxied = () => {
+  const url = new URL(target.toString());
+  url.hostname = "127.0.0.1";
+  url.port = String(proxy.port);
+  return url.toString();
+};
+
+// Every getDb() in this file (the serving loader, key lookups, test setup) goes through the proxy.
+vi.mock("@/lib/db/client", async (importOriginal) => {
+  const original = await importOriginal<typeof import("@/lib/db/client")>();
+  let client: PrismaClient | undefined;
+  return {
+    ...original,
+    getDb: () => {
+      client ??= original.createPrismaClient(proxied(), 3);
+      return client;
+    },
+  };
+});
+
+let server: RunningServer;
+let readKey: string;
+
+beforeAll(async () => {
+  await proxy.up();
+  server = await startApiServer({
+    changeFeed: { connectionString: proxied(), pollIntervalMs: 100, reconnectDelayMs: 200, connectTimeoutMs: 500 },
+    cache: { loadTimeoutMs: 500 },
+  });
+  const ctx = await makeTestProject();
+  readKey = (await ctx.key(["prompts:read"])).key;
+  await publishPrompt(ctx.admin, "always-on", [simpleContent("You never go down.")]);
+  await publishPrompt(ctx.admin, "never-fetched", [simpleContent("Nobody asked for me.")]);
+});
+
+afterAll(async () => {
+  await server.close();
+  await proxy.down();
+  const { getDb } = await import("@/lib/db/client");
+  await getDb().$disconnect();
+});
+
+async function waitFor(condition: () => boolean, limitMs = 3000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > limitMs) throw new Error("condition not met in time");
+    await sleep(20);
+  }
+}
+
+describe("serving during a database outage", () => {
+  it("keeps serving cached prompts (saying so), 503s what it never cached, and recovers", async () => {
+    const url = `${server.url}/api/v1/prompts/always-on`;
+    const warm = await getJson<{ version: string; etag: string }>(url, bearer(readKey));
+    expect(warm.status).toBe(200);
+    const warmRender = await fetch(`${server.url}/api/v1/prompts/always-on/render`, {
+      method: "POST",
+      headers: bearer(readKey, { "Content-Type": "application/json" }),
+      body: JSON.stringify({ variables: { question: "up?" } }),
+    });
+    expect(warmRender.status).toBe(200);
+    await warmRender.arrayBuffer();
+    expect(server.handler.feed?.isHealthy).toBe(true);
+
+    await proxy.down();
+    await waitFor(() => server.handler.feed?.isHealthy === false);
+
+    const started = Date.now();
+    const during = await getJson<{ version: string; etag: string }>(url, bearer(readKey));
+    expect(Date.now() - started).toBeLessThan(200); // answered from memory, not after a DB timeout
+    expect(during.status).toBe(200);
+    expect(during.body.etag).toBe(warm.body.etag);
+    expect(during.headers.get("x-promptdeck-cache")).toBe("stale");
+
+    const render = await fetch(`${server.url}/api/v1/prompts/always-on/render`, {
+      method: "POST",
+      headers: bearer(readKey, { "Content-Type": "application/json" }),
+      body: JSON.stringify({ variables: { question: "still up?" } }),
+    });
+    expect(render.status).toBe(200);
+    expect(render.headers.get("x-promptdeck-cache")).toBe("stale");
+    await render.arrayBuffer();
+
+    // Even an entry that was invalidated is served (stale) rather than failing.
+    server.handler.cache.invalidatePrompt((await server.handler.auth.authenticate(`Bearer ${readKey}`)).projectId, "always-on");
+    const invalidated = await getJson(url, bearer(readKey));
+    expect(invalidated.status).toBe(200);
+    expect(invalidated.headers.get("x-promptdeck-cache")).toBe("stale");
+
+    const never = await getJson<ApiError>(`${server.url}/api/v1/prompts/never-fetched`, bearer(readKey));
+    expect(never.status).toBe(503);
+    expect(never.body.error.code).toBe("unavailable");
+    expect(never.headers.get("retry-after")).toBe("1");
+
+    await proxy.up();
+    await waitFor(() => server.handler.feed?.isHealthy === true, 5000);
+    let cache: string | null = "stale";
+    for (let i = 0; i < 50 && cache === "stale"; i++) {
+      await sleep(50);
+      cache = (await getJson(url, bearer(readKey))).headers.get("x-promptdeck-cache");
+    }
+    expect(cache).not.toBe("stale");
+    expect((await getJson(`${server.url}/api/v1/prompts/never-fetched`, bearer(readKey))).status).toBe(200);
+  });
+});
