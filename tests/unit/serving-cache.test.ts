@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "@/lib/errors";
+import { ApiKeyAuthenticator, type ApiKeyRecord, type ApiKeyStore } from "@/lib/api-keys/authenticate";
+import { hashApiKey } from "@/lib/auth/api-keys";
+import { PromptServingCache } from "@/lib/serving/prompt-cache";
+import { buildServedVersion, type Selector, type ServedVersion } from "@/lib/serving/served-version";
+import { DatabaseUnavailableError } from "@/lib/serving/unavailable";
+import { supportAssistantContent } from "@/lib/prompts/fixtures/support-assistant";
+
+function served(version: string): ServedVersion {
+  return buildServedVersion({
+    projectId: "p",
+    promptId: "pr",
+    versionId: `v-${version}`,
+    name: "support",
+    version,
+    labels: ["production"],
+    changelog: "",
+    content: supportAssistantContent,
+  });
+}
+
+/** A loader whose answer and availability the test controls. */
+function fakeDb() {
+  const state = { version: "1.0.0", down: false, calls: 0, gate: undefined as Promise<void> | undefined };
+  const loader = async (_p: string, name: string, selector: Selector) => {
+    state.calls++;
+    if (state.gate) await state.gate;
+    if (state.down) throw new DatabaseUnavailableError("connect ECONNREFUSED 127.0.0.1:5432");
+    if (name !== "support") throw new AppError("not_found", `Prompt "${name}" does not exist`);
+    if (selector.label === "missing") throw new AppError("not_found", `Prompt "${name}" has no label "missing"`);
+    return served(state.version);
+  };
+  return { state, loader };
+}
+
+const production: Selector = { label: "production" };
+
+describe("PromptServingCache", () => {
+  it("answers warm requests from memory and reloads after an invalidation", async () => {
+    const { state, loader } = fakeDb();
+    const cache = new PromptServingCache({ loader });
+    expect((await cache.get("p", "support", production)).cache).toBe("miss");
+    const hit = await cache.get("p", "support", production);
+    expect(hit).toMatchObject({ cache: "hit", value: { version: "1.0.0" } });
+    expect(state.calls).toBe(1);
+    state.version = "1.1.0";
+    cache.invalidatePrompt("p", "support");
+    expect(await cache.get("p", "support", production)).toMatchObject({ cache: "miss", value: { version: "1.1.0" } });
+    expect(state.calls).toBe(2);
+  });
+
+  it("shares one read between concurrent misses, and a change during the read invalidates its result", async () => {
+    const { state, loader } = fakeDb();
+    let open!: () => void;
+    state.gate = new Promise((resolve) => (open = resolve));
+    const cache = new PromptServingCache({ loader });
+    const pending = Promise.all([cache.get("p", "support", production), cache.get("p", "support", production)]);
+    cache.invalidatePrompt("p", "support"); // a publish lands while the read is in flight
+    open();
+    state.gate = undefined;
+    await pending;
+    expect(state.calls).toBe(1);
+    state.version = "2.0.0";
+    expect((await cache.get("p", "support", production)).value.version).toBe("2.0.0");
+  });
+
+  it("caches definite errors (not found) but not outages", async () => {
+    const { state, loader } = fakeDb();
+    const cache = new PromptServingCache({ loader });
+    await expect(cache.get("p", "nope", production)).rejects.toThrow('Prompt "nope" does not exist');
+    await expect(cache.get("p", "nope", production)).rejects.toThrow(AppError);
+    expect(state.calls).toBe(1);
+    state.down = true;
+    await expect(cache.get("p", "support", { label: "staging" })).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await expect(cache.get("p", "support", { label: "staging" })).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    expect(state.calls).toBe(3);
+  });
+
+  it("serves the cached copy as stale while the database is down, then recovers", async () => {
+    const { state, loader } = fakeDb();
+    let now = 1000;
+    const cache = new PromptServingCache({ loader, now: () => now, onBackgroundError: () => {} });
+    await cache.get("p", "support", production);
+    state.down = true;
+    now += 10;
+    cache.setFeedHealthy(false);
+    expect((await cache.get("p", "support", production)).cache).toBe("stale");
+    cache.invalidatePrompt("p", "support");
+    expect((await cache.get("p", "support", production)).cache).toBe("stale");
+    state.down = false;
+    state.version = "1.0.1";
+    cache.setFeedHealthy(true);
+    expect(await cache.get("p", "support", production)).toMatchObject({ cache: "miss", value: { version: "1.0.1" } });
+  });
+
+  it("answers within the load timeout with the old copy when the database hangs", async () => {
+    const { state, loader } = fakeDb();
+    const cache = new PromptServingCache({ loader, loadTimeoutMs: 30 });
+    await cache.get("p", "support", production);
+    state.gate = new Promise(() => {}); // never answers
+    cache.invalidatePrompt("p", "support");
+    const started = Date.now();
+    expect((await cache.get("p", "support", production)).cache).toBe("stale");
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it("refreshes entries past their max age in the background while serving them", async () => {
+    const { state, loader } = fakeDb();
+    let now = 0;
+    const cache = new PromptServingCache({ loader, now: () => now, maxAgeMs: 1000 });
+    await cache.get("p", "support", production);
+    state.version = "1.2.0";
+    now = 2000;
+    expect((await cache.get("p", "support", production)).value.version).toBe("1.0.0");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await cache.get("p", "support", production)).value.version).toBe("1.2.0");
+  });
+
+  it("gives served documents a stable ETag that changes with the content", () => {
+    expect(served("1.0.0").etag).toBe(served("1.0.0").etag);
+    expect(served("1.0.0").etag).not.toBe(served("1.0.1").etag);
+    expect(JSON.parse(served("1.0.0").body.toString()).etag).toBe(served("1.0.0").etag);
+  });
+});
+
+describe("ApiKeyAuthenticator", () => {
+  function store(records: Record<string, ApiKeyRecord>) {
+    const state = { lookups: 0, touches: [] as string[], down: false };
+    const s: ApiKeyStore = {
+      findByHash: async (hash) => {
+        state.lookups++;
+        if (state.down) throw new Error("connect ECONNREFUSED");
+        return records[hash] ?? null;
+      },
+      touch: async (id) => {
+        state.touches.push(id);
+      },
+    };
+    return { s, state };
+  }
+  const key = "pd_AAAAAAAAAAAAAAAAAAAAAAAA";
+  const record: ApiKeyRecord = { id: "k1", projectId: "p1", scopes: ["prompts:read"], revokedAt: null, expiresAt: null };
+
+  it("caches lookups for the TTL, touches lastUsedAt at most once per interval, and survives an outage", async () => {
+    let now = 0;
+    const { s, state } = store({ [hashApiKey(key)]: record });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 1000, touchIntervalMs: 60_000 });
+    const principal = await auth.authenticate(`Bearer ${key}`);
+    expect(principal).toMatchObject({ apiKeyId: "k1", projectId: "p1" });
+    await auth.authenticate(`Bearer ${key}`);
+    expect(state.lookups).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(state.touches).toEqual(["k1"]);
+    now = 5000;
+    state.down = true;
+    expect((await auth.authenticate(`Bearer ${key}`)).apiKeyId).toBe("k1"); // stale but known
+    await expect(auth.authenticate("Bearer pd_BBBBBBBBBBBBBBBBBBBBBBBB")).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(state.touches).toEqual(["k1"]);
+  });
+
+  it("rejects expired keys at once even when cached", async () => {
+    let now = 0;
+    const { s } = store({ [hashApiKey(key)]: { ...record, expiresAt: new Date(100) } });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 60_000 });
+    await auth.authenticate(`Bearer ${key}`);
+    now = 200;
+    await expect(auth.authenticate(`Bearer ${key}`)).rejects.toThrow(/expired/);
+  });
+});
