@@ -16,7 +16,8 @@ export default defineConfig({
   forbidOnly: CI,
   retries: 0,
   workers: CI ? 2 : undefined,
-  timeout: 30_000,
+  // Generous: the machine running this may be busy (2 cores, production server, Chromium).
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: CI ? [["list"]] : [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   globalSetup: "./tests/e2e/global-setup.ts",

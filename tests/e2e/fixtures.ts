@@ -17,10 +17,13 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-/** Sets the theme the way the toggle does (localStorage + class) and reloads to prove it sticks. */
-export async function useTheme(page: Page, theme: "light" | "dark"): Promise<void> {
-  await page.evaluate((t) => localStorage.setItem("promptdeck-theme", t), theme);
-  await page.reload();
+/** Stores a theme choice (as the toggle does) before any page script runs, for every navigation. */
+export async function presetTheme(page: Page, theme: "light" | "dark"): Promise<void> {
+  await page.addInitScript((t) => localStorage.setItem("promptdeck-theme", t), theme);
+}
+
+/** Asserts the stored theme was applied to <html> (by the inline script, before hydration). */
+export async function expectTheme(page: Page, theme: "light" | "dark"): Promise<void> {
   if (theme === "dark") await expect(page.locator("html")).toHaveClass(/(^|\s)dark(\s|$)/);
   else await expect(page.locator("html")).not.toHaveClass(/(^|\s)dark(\s|$)/);
 }

@@ -1,13 +1,17 @@
 import { expect, test, type Page } from "@playwright/test";
-import { ADMIN_STATE, PROJECT, snap, useTheme, watchConsole } from "./fixtures";
+import { ADMIN_STATE, PROJECT, expectTheme, presetTheme, snap, watchConsole } from "./fixtures";
 
-// A full-page screenshot of every page in both themes (test-results/screenshots/), and a check
-// that none of them logs a console error or a failed request.
+// A full-page screenshot of every page in both themes (test-results/screenshots/<page>-<theme>.png),
+// each test also checking that the page logs no console error and no failed request.
 const themes = ["light", "dark"] as const;
 
 const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) => Promise<void> }> = [
   { name: "prompts", path: `/p/${PROJECT}/prompts`, ready: (p) => expect(p.getByTestId("prompt-row")).toHaveCount(3) },
-  { name: "prompts-new", path: `/p/${PROJECT}/prompts/new`, ready: (p) => expect(p.getByRole("heading", { name: "New prompt" })).toBeVisible() },
+  {
+    name: "prompts-new",
+    path: `/p/${PROJECT}/prompts/new`,
+    ready: (p) => expect(p.getByRole("heading", { name: "New prompt" })).toBeVisible(),
+  },
   { name: "experiments", path: `/p/${PROJECT}/experiments`, ready: (p) => expect(p.getByTestId("experiments-empty")).toBeVisible() },
   { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("metrics-empty")).toBeVisible() },
   { name: "datasets", path: `/p/${PROJECT}/datasets`, ready: (p) => expect(p.getByTestId("datasets-empty")).toBeVisible() },
@@ -17,10 +21,14 @@ const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) =>
 
 for (const theme of themes) {
   test.describe(`${theme} theme`, () => {
-    test(`signed-out pages (${theme})`, async ({ page }) => {
+    test.beforeEach(async ({ page }) => {
+      await presetTheme(page, theme);
+    });
+
+    test(`sign-in page (${theme})`, async ({ page }) => {
       const console = watchConsole(page);
       await page.goto("/signin");
-      await useTheme(page, theme);
+      await expectTheme(page, theme);
       await snap(page, "signin", theme);
       await page.getByLabel("Email").fill("demo@promptdeck.dev");
       await page.getByLabel("Password").fill("wrong-password");
@@ -30,28 +38,35 @@ for (const theme of themes) {
       expect(console.errors).toEqual([]);
     });
 
-    test.describe(() => {
+    test.describe("signed in", () => {
       test.use({ storageState: ADMIN_STATE });
 
-      test(`dashboard pages (${theme})`, async ({ page }) => {
-        const console = watchConsole(page);
-        await page.goto(`/p/${PROJECT}/prompts`);
-        await useTheme(page, theme);
-        for (const { name, path, ready } of dashboardPages) {
+      for (const { name, path, ready } of dashboardPages) {
+        test(`${name} (${theme})`, async ({ page }) => {
+          const console = watchConsole(page);
           await page.goto(path);
+          await expectTheme(page, theme);
           await ready(page);
           await snap(page, name, theme);
-        }
+          expect(console.errors).toEqual([]);
+        });
+      }
+
+      test(`menus (${theme})`, async ({ page }) => {
         await page.goto(`/p/${PROJECT}/prompts`);
         await page.getByTestId("user-menu").click();
+        await expect(page.getByTestId("user-email")).toBeVisible();
         await snap(page, "user-menu", theme);
         await page.keyboard.press("Escape");
         await page.getByTestId("project-switcher").click();
+        await expect(page.getByRole("menuitem", { name: /Acme Support/ })).toBeVisible();
         await snap(page, "project-switcher", theme);
-        expect(console.errors).toEqual([]);
+      });
 
+      test(`not found (${theme})`, async ({ page }) => {
         const missing = await page.goto("/p/no-such-project/prompts");
         expect(missing?.status()).toBe(404);
+        await expect(page.getByTestId("not-found")).toBeVisible();
         await snap(page, "not-found", theme);
       });
     });
