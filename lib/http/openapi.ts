@@ -4,8 +4,9 @@ import * as s from "./api-schemas";
 type Json = Record<string, unknown>;
 
 function schema(zodSchema: z.ZodType, io: "input" | "output" = "output"): Json {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(zodSchema, { io, unrepresentable: "any", target: "draft-2020-12" }) as Json;
-  return rest;
+  const json = z.toJSONSchema(zodSchema, { io, unrepresentable: "any", target: "draft-2020-12" }) as Json;
+  delete json.$schema;
+  return json;
 }
 
 /** Query parameters from a zod object schema (one OpenAPI parameter per key). */
