@@ -22,7 +22,17 @@ export default defineConfig([
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/no-explicit-any": "error",
+      // A leading underscore marks a deliberately unused binding (rest-omit, interface-shaped callbacks).
+      "@typescript-eslint/no-unused-vars": [
+        "warn",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
     },
+  },
+  {
+    // Tool config files conventionally default-export an object literal.
+    files: ["*.config.{js,mjs,cjs,ts,mts}"],
+    rules: { "import/no-anonymous-default-export": "off" },
   },
   globalIgnores([
     "lib/generated/**",

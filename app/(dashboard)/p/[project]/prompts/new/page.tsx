@@ -17,8 +17,9 @@ export default async function NewPromptPage({ params }: { params: Promise<{ proj
         title="The prompt editor is not available in this build yet"
         action={<ButtonLink href={`/p/${access.project.slug}/prompts`}>Back to prompts</ButtonLink>}
       >
-        Until it ships, create prompts through the API: <code className="font-mono">POST /api/v1/prompts/&#123;name&#125;</code>{" "}
-        with a key that has the <code className="font-mono">prompts:write</code> scope.
+        Until it ships, create a prompt through the API: send a version document to{" "}
+        <code className="font-mono">POST /api/v1/prompts/&#123;name&#125;/versions</code> with an API key that has the{" "}
+        <code className="font-mono">prompts:write</code> scope (see Settings for keys).
       </EmptyState>
     </>
   );
