@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import { callLogRowFromResult } from "@/lib/calls/record";
-import { CallLogWriter, prismaCallLogSink } from "@/lib/calls/writer";
+import { CallLogWriter, sqlCallLogSink } from "@/lib/calls/writer";
 import { recordScore } from "@/lib/calls/scores";
 import { fetchBatchResults, runBatch } from "@/lib/claude/batches";
 import { computeCallCost, findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/claude/catalog";
@@ -73,7 +73,7 @@ beforeAll(async () => {
   const suffix = randomUUID().slice(0, 8);
   const project = await getDb().project.create({ data: { slug: `runner-${suffix}`, name: `Runner ${suffix}` } });
   projectId = project.id;
-  writer = new CallLogWriter({ sink: prismaCallLogSink(getDb()), flushIntervalMs: 50, logger: pino({ level: "silent" }) });
+  writer = new CallLogWriter({ sink: sqlCallLogSink(getDb()), flushIntervalMs: 50, logger: pino({ level: "silent" }) });
 });
 
 afterAll(async () => {
