@@ -47,6 +47,47 @@ export const renderBodySchema = z.strictObject({
 });
 export type RenderBody = z.infer<typeof renderBodySchema>;
 
+export const runBodySchema = z.strictObject({
+  variables: z.record(z.string(), z.unknown()).default({}),
+  label: z.string().min(1).max(36).optional(),
+  version: z.string().min(1).max(64).optional(),
+  subject: z.string().min(1).max(256).optional().meta({ description: "End-user id (only its SHA-256 is stored)" }),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type RunBody = z.infer<typeof runBodySchema>;
+
+export const runResponseSchema = z.object({
+  callId: z.string().nullable().meta({ description: "Id for POST /api/v1/calls/{id}/score" }),
+  name: z.string(),
+  version: z.string(),
+  variant: z.string().nullable(),
+  status: z.enum(["ok", "refusal", "invalid_output"]),
+  output: z.string(),
+  parsed: z.unknown().optional(),
+  model: z.string(),
+  requestedModel: z.string(),
+  stopReason: z.string().nullable(),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), cacheWriteTokens: z.number(), cacheWrite1hTokens: z.number(), cacheReadTokens: z.number() }),
+  costMicros: z.number().int(),
+  latencyMs: z.number().int(),
+  attempts: z.number().int(),
+  fallbackUsed: z.string().nullable(),
+  simulated: z.boolean(),
+});
+
+export const ingestResponseSchema = z.object({
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  results: z.array(
+    z.union([
+      z.object({ index: z.number().int(), id: z.string() }),
+      z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }) }),
+    ]),
+  ),
+});
+
+export const scoreResponseSchema = z.object({ callId: z.string(), score: z.number() });
+
 export const moveLabelBodySchema = z.strictObject({
   version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact published version such as 1.2.0"),
   reason: z.string().max(500).optional(),

@@ -10,7 +10,11 @@ import { AppError, errorBody, isAppError, toIssues } from "@/lib/errors";
 import { ApiKeyAuthenticator, actorForKey, requireScope, type ApiKeyPrincipal, type AuthenticatorOptions } from "@/lib/api-keys/authenticate";
 import { DEFAULT_RATE_LIMIT, TokenBucketLimiter } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
+import { recordScore } from "@/lib/calls/scores";
+import { logCall } from "@/lib/calls/writer";
+import { runPrompt } from "@/lib/claude/runner";
 import { listPrompts } from "@/lib/prompts/queries";
+import { ingestCalls } from "@/lib/serving/call-ingest";
 import { renderVersion } from "@/lib/prompts/render";
 import { ChangeFeed, type ChangeFeedOptions } from "@/lib/serving/change-feed";
 import { getLangfusePrompt, listLangfusePrompts } from "@/lib/serving/langfuse";
@@ -174,9 +178,22 @@ export class ApiV1Handler {
       if (method !== "GET") return this.methodNotAllowed(res, "GET");
       return this.listPrompts(req, res, params);
     }
+    if (rest === "calls") {
+      if (method !== "POST") return this.methodNotAllowed(res, "POST");
+      return this.ingest(req, res);
+    }
+    if (rest.startsWith("calls/")) {
+      const segments = segmentsOf(rest.slice("calls/".length));
+      if (segments.length === 2 && segments[1] === "score") {
+        if (method !== "POST") return this.methodNotAllowed(res, "POST");
+        return this.score(req, res, segments[0] ?? "");
+      }
+      throw new AppError("not_found", `No API route ${method} ${path}`);
+    }
     if (rest.startsWith("prompts/")) {
       const segments = segmentsOf(rest.slice("prompts/".length));
       const last = segments.at(-1);
+      if (method === "POST" && last === "run" && segments.length >= 2) return this.run(req, res, segments.slice(0, -1).join("/"));
       if (method === "POST" && last === "render" && segments.length >= 2) return this.render(req, res, segments.slice(0, -1).join("/"));
       if (method === "POST" && last === "versions" && segments.length >= 2) return this.writeVersion(req, res, segments.slice(0, -1).join("/"));
       if (method === "PUT" && segments.length >= 3 && segments.at(-2) === "labels") {
@@ -252,6 +269,71 @@ export class ApiV1Handler {
     });
   }
 
+  // POST /api/v1/prompts/{name}/run - render the served version, call Claude through the runner, log the call
+  private async run(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const principal = await this.principal(req, "prompts:run");
+    const body = this.parseBody(schemas.runBodySchema, await this.readJson(req));
+    const { value } = await this.cache.get(principal.projectId, name, this.selector(body));
+    const result = await runPrompt({
+      version: value.content,
+      variables: body.variables,
+      options: { source: "api", ...(body.subject !== undefined ? { subject: body.subject } : {}), metadata: body.metadata ?? {} },
+    });
+    const callId = logCall(result, {
+      projectId: principal.projectId,
+      promptId: value.promptId,
+      versionId: value.versionId,
+      source: "api",
+      subject: body.subject ?? null,
+      metadata: { ...(body.metadata ?? {}), apiKeyId: principal.apiKeyId },
+    });
+    const headers: Record<string, string> = { "X-Promptdeck-Version": value.version, ...(callId ? { "X-Promptdeck-Call-Id": callId } : {}) };
+    if (result.status === "error") {
+      const message = `Claude call failed (${result.error.type}): ${result.error.message}`;
+      return send(res, 502, JSON.stringify({ error: { code: "upstream", message } }), headers);
+    }
+    send(
+      res,
+      200,
+      JSON.stringify({
+        callId,
+        name: value.name,
+        version: value.version,
+        variant: null,
+        status: result.status,
+        output: result.output,
+        ...(result.status === "ok" && result.parsed !== undefined ? { parsed: result.parsed } : {}),
+        model: result.model,
+        requestedModel: result.requestedModel,
+        stopReason: result.stopReason,
+        usage: result.usage,
+        costMicros: result.costMicros,
+        latencyMs: result.latencyMs,
+        attempts: result.attempts.length,
+        fallbackUsed: result.fallbackUsed,
+        simulated: result.simulated,
+      }),
+      headers,
+    );
+  }
+
+  // POST /api/v1/calls - ingest up to 1000 call records (per-record results)
+  private async ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const principal = await this.principal(req, "calls:write");
+    // A batch of 1000 records with request/response bodies is larger than a prompt document.
+    const body = await this.readJson(req, this.maxBodyBytes * 16);
+    const result = await this.db(() => ingestCalls(principal.projectId, body));
+    send(res, 202, JSON.stringify(result));
+  }
+
+  // POST /api/v1/calls/{id}/score - ground truth for a logged call
+  private async score(req: IncomingMessage, res: ServerResponse, callId: string): Promise<void> {
+    const principal = await this.principal(req, "calls:write");
+    const body = await this.readJson(req);
+    const result = await this.db(() => recordScore(callId, body, { projectId: principal.projectId }));
+    send(res, 200, JSON.stringify(result));
+  }
+
   // POST /api/v1/prompts/{name}/versions - save the draft or publish from a version document
   private async writeVersion(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const principal = await this.principal(req, "prompts:write");
@@ -304,7 +386,7 @@ export class ApiV1Handler {
     return result.data;
   }
 
-  private async readJson(req: IncomingMessage): Promise<unknown> {
+  private async readJson(req: IncomingMessage, maxBytes = this.maxBodyBytes): Promise<unknown> {
     const type = req.headers["content-type"] ?? "";
     if (!type.toLowerCase().startsWith("application/json")) {
       throw new AppError("bad_request", "Send the body as JSON with Content-Type: application/json");
@@ -313,7 +395,7 @@ export class ApiV1Handler {
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > this.maxBodyBytes) throw new BodyTooLargeError("bad_request", `The body is larger than ${this.maxBodyBytes} bytes`);
+      if (size > maxBytes) throw new BodyTooLargeError("bad_request", `The body is larger than ${maxBytes} bytes`);
       chunks.push(chunk);
     }
     const text = Buffer.concat(chunks).toString("utf8");

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { scoreInputSchema } from "@/lib/calls/scores";
+import { ingestBodySchema, ingestCallSchema } from "@/lib/serving/call-ingest";
 import * as s from "./api-schemas";
 
 type Json = Record<string, unknown>;
@@ -99,6 +101,42 @@ export function buildOpenApiDocument(): Json {
           parameters: [nameParam],
           requestBody: { required: true, content: jsonContent(schema(s.renderBodySchema, "input")) },
           responses: { "200": { description: "Rendered request", content: jsonContent(schema(s.renderResponseSchema)) }, ...errors(400, 401, 403, 404, 422, 429, 503) },
+        },
+      },
+      "/api/v1/prompts/{name}/run": {
+        post: {
+          operationId: "runPrompt",
+          summary: "Promptdeck renders the label's (or version's) prompt, calls Claude through the runner, logs the call",
+          security: [{ bearer: [] }],
+          parameters: [nameParam],
+          requestBody: { required: true, content: jsonContent(schema(s.runBodySchema, "input")) },
+          responses: {
+            "200": { description: "The model's answer (status ok, refusal or invalid_output)", content: jsonContent(schema(s.runResponseSchema)) },
+            "502": { description: "Claude failed after retries and fallbacks; X-Promptdeck-Call-Id names the logged call", content: jsonContent(errorRef) },
+            ...errors(400, 401, 403, 404, 422, 429, 503),
+          },
+        },
+      },
+      "/api/v1/calls": {
+        post: {
+          operationId: "ingestCalls",
+          summary: "Log up to 1000 calls your app made to Claude itself (each record accepted or rejected on its own)",
+          security: [{ bearer: [] }],
+          requestBody: {
+            required: true,
+            content: jsonContent({ ...schema(ingestBodySchema, "input"), properties: { calls: { type: "array", minItems: 1, maxItems: 1000, items: schema(ingestCallSchema, "input") } } }),
+          },
+          responses: { "202": { description: "Per-record results", content: jsonContent(schema(s.ingestResponseSchema)) }, ...errors(400, 401, 403, 422, 429, 503) },
+        },
+      },
+      "/api/v1/calls/{id}/score": {
+        post: {
+          operationId: "scoreCall",
+          summary: "Record ground truth for a logged call: score 0..1 or correct true/false, optional expected output",
+          security: [{ bearer: [] }],
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: { required: true, content: jsonContent(schema(scoreInputSchema, "input")) },
+          responses: { "200": { description: "Stored", content: jsonContent(schema(s.scoreResponseSchema)) }, ...errors(400, 401, 403, 404, 422, 429, 503) },
         },
       },
       "/api/v1/prompts/{name}/versions": {

@@ -344,7 +344,7 @@ describe("GET /api/v1/openapi.json and routing", () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe("3.1.0");
     expect(Object.keys(res.body.paths)).toEqual(
-      expect.arrayContaining(["/api/v1/prompts", "/api/v1/prompts/{name}", "/api/v1/prompts/{name}/render", "/api/v1/prompts/{name}/versions", "/api/v1/prompts/{name}/labels/{label}", "/api/public/v2/prompts/{name}"]),
+      expect.arrayContaining(["/api/v1/prompts", "/api/v1/prompts/{name}", "/api/v1/prompts/{name}/render", "/api/v1/prompts/{name}/versions", "/api/v1/prompts/{name}/labels/{label}", "/api/public/v2/prompts/{name}", "/api/v1/prompts/{name}/run", "/api/v1/calls", "/api/v1/calls/{id}/score"]),
     );
     const params = res.body.paths["/api/v1/prompts/{name}"]?.get?.parameters?.map((p) => p.name);
     expect(params).toEqual(expect.arrayContaining(["name", "label", "version"]));

@@ -1,0 +1,172 @@
+import { z } from "zod";
+import { getDb } from "@/lib/db/client";
+import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
+import { computeCallCost } from "@/lib/claude/catalog";
+import { getModelSpec } from "@/lib/claude/pricing";
+import { DEFAULT_BODY_POLICY, hashSubject, newCallId, toJson, truncateBody, type CallLogRow } from "@/lib/calls/record";
+import { getCallLogWriter, type CallLogWriter } from "@/lib/calls/writer";
+
+/** Most records one `POST /api/v1/calls` may carry. */
+export const MAX_INGEST_BATCH = 1000;
+
+const count = z.number().int().min(0).max(100_000_000);
+
+/**
+ * One call an app made to Claude itself, in call-log terms. `prompt` (name) and `version` (exact)
+ * link it to a Promptdeck version; `costMicros` is computed from the model's price when omitted.
+ */
+export const ingestCallSchema = z.strictObject({
+  prompt: z.string().min(1).max(128).optional(),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact version such as 1.2.0").optional(),
+  model: z.string().min(1).max(100),
+  requestedModel: z.string().min(1).max(100).optional(),
+  status: z.enum(["ok", "error", "refusal", "invalid_output"]).default("ok"),
+  errorType: z.string().max(100).optional(),
+  errorMessage: z.string().max(2000).optional(),
+  httpStatus: z.number().int().min(100).max(599).optional(),
+  stopReason: z.string().max(100).optional(),
+  refusalCategory: z.string().max(100).optional(),
+  attempts: z.number().int().min(1).max(100).default(1),
+  fallbackUsed: z.string().max(200).optional(),
+  batch: z.boolean().default(false),
+  inputTokens: count.default(0),
+  outputTokens: count.default(0),
+  cacheWriteTokens: count.default(0),
+  cacheWrite1hTokens: count.default(0),
+  cacheReadTokens: count.default(0),
+  costMicros: z.number().int().min(0).optional(),
+  latencyMs: z.number().int().min(0).max(86_400_000).default(0),
+  ttftMs: z.number().int().min(0).max(86_400_000).optional(),
+  outputChars: z.number().int().min(0).optional(),
+  subject: z.string().min(1).max(256).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  createdAt: z.iso.datetime({ offset: true }).optional(),
+  request: z.unknown().optional(),
+  response: z.unknown().optional(),
+});
+export type IngestCall = z.infer<typeof ingestCallSchema>;
+
+export const ingestBodySchema = z.strictObject({
+  calls: z.array(z.unknown()).min(1, "send at least one call").max(MAX_INGEST_BATCH, `at most ${MAX_INGEST_BATCH} calls per request`),
+});
+
+export type IngestItemResult = { index: number; id: string } | { index: number; error: { code: string; message: string; issues?: ErrorIssue[] } };
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  results: IngestItemResult[];
+}
+
+/**
+ * Validates a batch of call records and queues the valid ones on the call-log writer (off the
+ * request path; the ids are final). Each record is judged on its own: invalid fields, an unknown
+ * prompt or version, a model without a price (and no `costMicros`), or a createdAt in the future
+ * reject that record only, with its index. The batch itself must be `{ calls: [...] }` with 1 to
+ * 1000 items (else `AppError("unprocessable")`).
+ */
+export async function ingestCalls(projectId: string, body: unknown, options: { writer?: CallLogWriter; now?: () => number } = {}): Promise<IngestResult> {
+  const batch = ingestBodySchema.safeParse(body);
+  if (!batch.success) throw new AppError("unprocessable", "Invalid call batch", { issues: toIssues(batch.error.issues) });
+  const now = (options.now ?? Date.now)();
+  const parsed = batch.data.calls.map((item) => ingestCallSchema.safeParse(item));
+
+  const names = [...new Set(parsed.flatMap((p) => (p.success && p.data.prompt ? [p.data.prompt] : [])))];
+  const prompts = names.length
+    ? await getDb().prompt.findMany({
+        where: { projectId, name: { in: names } },
+        select: { id: true, name: true, versions: { where: { status: "PUBLISHED" }, select: { id: true, major: true, minor: true, patch: true } } },
+      })
+    : [];
+  const byName = new Map(prompts.map((p) => [p.name, p]));
+
+  const writer = options.writer ?? getCallLogWriter();
+  const results: IngestItemResult[] = [];
+  for (const [index, result] of parsed.entries()) {
+    const reject = (code: string, message: string, issues?: ErrorIssue[]) => results.push({ index, error: { code, message, ...(issues ? { issues } : {}) } });
+    if (!result.success) {
+      reject("unprocessable", "Invalid call record", toIssues(result.error.issues));
+      continue;
+    }
+    const call = result.data;
+    let promptId: string | null = null;
+    let versionId: string | null = null;
+    if (call.prompt !== undefined) {
+      const prompt = byName.get(call.prompt);
+      if (!prompt) {
+        reject("not_found", `Prompt "${call.prompt}" does not exist`);
+        continue;
+      }
+      promptId = prompt.id;
+      if (call.version !== undefined) {
+        const version = prompt.versions.find((v) => `${v.major}.${v.minor}.${v.patch}` === call.version);
+        if (!version) {
+          reject("not_found", `Prompt "${call.prompt}" has no published version ${call.version}`);
+          continue;
+        }
+        versionId = version.id;
+      }
+    } else if (call.version !== undefined) {
+      reject("unprocessable", "version needs prompt", [{ path: "version", message: "send prompt with version" }]);
+      continue;
+    }
+    const createdAt = call.createdAt ? new Date(call.createdAt) : new Date(now);
+    if (createdAt.getTime() > now + 5 * 60_000) {
+      reject("unprocessable", "createdAt is in the future", [{ path: "createdAt", message: "must not be in the future" }]);
+      continue;
+    }
+    let costMicros = call.costMicros;
+    if (costMicros === undefined) {
+      const spec = await getModelSpec(call.model);
+      if (!spec) {
+        reject("unprocessable", `Unknown model "${call.model}": send costMicros`, [{ path: "model", message: "no price known; send costMicros" }]);
+        continue;
+      }
+      costMicros = computeCallCost(call, spec, { batch: call.batch }).totalMicros;
+    }
+    const row: CallLogRow = {
+      id: newCallId(now),
+      projectId,
+      promptId,
+      versionId,
+      experimentId: null,
+      variantId: null,
+      source: "ingest",
+      model: call.model,
+      requestedModel: call.requestedModel ?? call.model,
+      status: call.status,
+      errorType: call.errorType ?? null,
+      errorMessage: call.errorMessage ?? null,
+      httpStatus: call.httpStatus ?? null,
+      stopReason: call.stopReason ?? null,
+      refusalCategory: call.refusalCategory ?? null,
+      attempts: call.attempts,
+      fallbackUsed: call.fallbackUsed ?? null,
+      simulated: false,
+      batch: call.batch,
+      inputTokens: call.inputTokens,
+      outputTokens: call.outputTokens,
+      cacheWriteTokens: call.cacheWriteTokens,
+      cacheWrite1hTokens: Math.min(call.cacheWrite1hTokens, call.cacheWriteTokens),
+      cacheReadTokens: call.cacheReadTokens,
+      costMicros: BigInt(costMicros),
+      latencyMs: call.latencyMs,
+      ttftMs: call.ttftMs ?? null,
+      outputChars: call.outputChars ?? 0,
+      score: null,
+      expectedOutput: null,
+      subjectHash: call.subject ? hashSubject(call.subject) : null,
+      request: call.request === undefined ? null : truncateBody(call.request, DEFAULT_BODY_POLICY.maxBodyBytes),
+      response: call.response === undefined ? null : truncateBody(call.response, DEFAULT_BODY_POLICY.maxBodyBytes),
+      metadata: toJson(call.metadata ?? {}),
+      createdAt,
+    };
+    if (!writer.enqueue(row)) {
+      reject("rate_limited", "The call log is saturated; retry this record shortly");
+      continue;
+    }
+    results.push({ index, id: row.id });
+  }
+  const accepted = results.filter((r) => "id" in r).length;
+  return { accepted, rejected: results.length - accepted, results };
+}
