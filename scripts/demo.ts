@@ -1,10 +1,11 @@
 // npm run demo: the whole product on one command, offline. Uses DATABASE_URL when set, otherwise
 // the embedded PGlite in PROMPTDECK_DATA_DIR (default .data, kept between runs); migrates; seeds
 // the demo data when the database has no users; builds when the build is missing or older than
-// the sources; serves `next start` on PORT (default 3000).
+// the sources; serves the app (server.ts, else `next start`) on PORT (default 3000).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import {
+  appServerCommand,
   knownDemoLogins,
   openDatabase,
   printDemoLogins,
@@ -50,6 +51,7 @@ const appEnv: NodeJS.ProcessEnv = {
   PRISMA_SCHEMA_ENGINE_BINARY: "/bin/false",
   PORT: String(port),
   NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? baseUrl,
+  NODE_ENV: "production",
 };
 if (!process.env.AUTH_SECRET && !process.env.NEXTAUTH_SECRET) {
   appEnv.AUTH_SECRET = DEMO_AUTH_SECRET;
@@ -81,7 +83,8 @@ try {
   }
 
   let running = true;
-  const server = runInProcessGroup(nextBin, ["start", "-p", String(port)], { env, cwd: PROJECT_ROOT }).finally(() => {
+  const app = appServerCommand(PROJECT_ROOT, "production", port);
+  const server = runInProcessGroup(app.command, app.args, { env, cwd: PROJECT_ROOT }).finally(() => {
     running = false;
   });
   void waitForHealthy(baseUrl, 120_000, () => running).then((healthy) => {

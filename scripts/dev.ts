@@ -1,7 +1,6 @@
-// npm run dev: `next dev` on PORT (default 3000) against DATABASE_URL or the embedded PGlite in
+// npm run dev: the app in development mode (server.ts --dev, else `next dev`) on PORT (default 3000) against DATABASE_URL or the embedded PGlite in
 // PROMPTDECK_DATA_DIR (default .data); migrates and seeds the demo data when there are no users.
-import path from "node:path";
-import { knownDemoLogins, openDatabase, printDemoLogins, runInProcessGroup, seedDemoIfEmpty, waitForHealthy } from "@/lib/db/launcher";
+import { appServerCommand, knownDemoLogins, openDatabase, printDemoLogins, runInProcessGroup, seedDemoIfEmpty, waitForHealthy } from "@/lib/db/launcher";
 import { PROJECT_ROOT } from "@/lib/db/migrate";
 
 const DEV_AUTH_SECRET = "promptdeck-dev-only-secret-NOT-for-production";
@@ -31,7 +30,8 @@ let code = 1;
 try {
   const logins = (await seedDemoIfEmpty(db.url, (m) => console.log(`[dev] ${m}`))) ?? (await knownDemoLogins());
   let running = true;
-  const server = runInProcessGroup(path.join(PROJECT_ROOT, "node_modules", ".bin", "next"), ["dev", "-p", String(port)], {
+  const app = appServerCommand(PROJECT_ROOT, "dev", port);
+  const server = runInProcessGroup(app.command, app.args, {
     env: { ...env, ...db.childEnv },
     cwd: PROJECT_ROOT,
   }).finally(() => {

@@ -1,9 +1,9 @@
 // npm start (production): requires DATABASE_URL and AUTH_SECRET (or NEXTAUTH_SECRET) and a
 // build (`npm run build`); applies pending migrations, then serves `next start` on PORT
-// (default 3000). Never seeds.
+// (default 3000) with server.ts (else `next start`). Never seeds.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { migrateAndReport, runInProcessGroup } from "@/lib/db/launcher";
+import { appServerCommand, migrateAndReport, runInProcessGroup } from "@/lib/db/launcher";
 import { PROJECT_ROOT } from "@/lib/db/migrate";
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -25,8 +25,9 @@ try {
   console.error(`[start] migration failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-const code = await runInProcessGroup(path.join(PROJECT_ROOT, "node_modules", ".bin", "next"), ["start", "-p", port], {
-  env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: port },
+const app = appServerCommand(PROJECT_ROOT, "production", Number(port));
+const code = await runInProcessGroup(app.command, app.args, {
+  env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", PORT: port },
   cwd: PROJECT_ROOT,
 });
 process.exit(code);

@@ -4,6 +4,8 @@
  * own process group with signals forwarded.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { constants as osConstants } from "node:os";
 import { applyMigrations } from "./migrate";
 import { EMBEDDED_POOL_MAX, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded";
@@ -218,4 +220,19 @@ export async function waitForHealthy(baseUrl: string, timeoutMs = 120_000, isAli
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return false;
+}
+
+/**
+ * How to serve the app: the custom server `server.ts` (lean /api/v1 handler + Next) when the
+ * project has one, run as a single `node --import tsx` process so group signals reach it once;
+ * otherwise plain `next start`/`next dev`. PORT comes from the environment.
+ */
+export function appServerCommand(projectRoot: string, mode: "production" | "dev", port: number): { command: string; args: string[] } {
+  if (existsSync(path.join(projectRoot, "server.ts"))) {
+    return { command: process.execPath, args: ["--import", "tsx", "server.ts", ...(mode === "dev" ? ["--dev"] : [])] };
+  }
+  return {
+    command: path.join(projectRoot, "node_modules", ".bin", "next"),
+    args: [mode === "dev" ? "dev" : "start", "-p", String(port)],
+  };
 }
