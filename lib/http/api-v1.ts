@@ -146,7 +146,9 @@ export class ApiV1Handler {
       else await this.routeLangfuse(req, res, url);
     } catch (error) {
       const { status, body, headers } = errorResponse(error, this.logError);
-      if (!res.headersSent) send(res, status, body, headers);
+      // Langfuse SDKs show a top-level `message`; the `error` object stays as everywhere else.
+      const payload = isLangfuse ? JSON.stringify({ ...(JSON.parse(body) as object), message: (JSON.parse(body) as { error: { message: string } }).error.message }) : body;
+      if (!res.headersSent) send(res, status, payload, headers);
       else res.end();
     }
     return true;
