@@ -50,7 +50,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx next start -p ${PORT} -H 127.0.0.1`,
+    // server.ts: the app's real entry (lean /api/v1 handler + Next), as `npm start` runs it.
+    command: "node_modules/.bin/tsx server.ts",
     // A static file: the server is up without touching the database (seeded by global-setup).
     url: `${baseURL}/icon.svg`,
     reuseExistingServer: !CI,
@@ -59,6 +60,8 @@ export default defineConfig({
     stderr: "pipe",
     env: {
       NODE_ENV: "production",
+      PORT: String(PORT),
+      HOSTNAME: "127.0.0.1",
       NEXT_TELEMETRY_DISABLED: "1",
       NEXTAUTH_URL: baseURL,
       AUTH_SECRET: process.env.AUTH_SECRET ?? E2E_AUTH_SECRET,

@@ -10,6 +10,7 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import { getApiV1Handler } from "@/lib/http/api-v1";
+import { closeCallLogWriter } from "@/lib/calls/writer";
 
 const dev = process.argv.includes("--dev") || process.env.NODE_ENV === "development";
 const port = Number(process.env.PORT ?? 3000);
@@ -42,7 +43,8 @@ const shutdown = (signal: NodeJS.Signals) => {
   closing = true;
   console.log(`[server] ${signal}: shutting down`);
   server.close();
-  void Promise.allSettled([api.stop(), app.close()]).finally(() => process.exit(0));
+  // Calls accepted before the signal are flushed to the log before the process exits.
+  void Promise.allSettled([api.stop(), app.close(), closeCallLogWriter()]).finally(() => process.exit(0));
 };
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);

@@ -14,8 +14,10 @@ const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 const reportDir = mkdtempSync(path.join(tmpdir(), "promptdeck-test-"));
 
+// Tests never call the real Claude API: the runner falls back to the built-in simulator.
+const { ANTHROPIC_API_KEY: _realKey, ANTHROPIC_BASE_URL: _realBaseUrl, ...inheritedEnv } = process.env;
 const baseEnv: NodeJS.ProcessEnv = {
-  ...process.env,
+  ...inheritedEnv,
   NEXT_TELEMETRY_DISABLED: "1",
   CHECKPOINT_DISABLE: "1",
   PRISMA_SCHEMA_ENGINE_BINARY: "/bin/false",

@@ -351,6 +351,14 @@ export function getCallLogWriter(): CallLogWriter {
 }
 
 /**
+ * Flushes and closes the process-wide writer if this process started one. For servers with their
+ * own shutdown sequence, so an exit after it never cuts the flush short.
+ */
+export async function closeCallLogWriter(): Promise<void> {
+  await globalForWriter.promptdeckCallLogWriter?.close({ timeoutMs: SHUTDOWN_FLUSH_TIMEOUT_MS });
+}
+
+/**
  * Logs one runner result: builds the row and enqueues it on `writer` (the process-wide one by
  * default). Returns the CallLog id, or null if the record could not be accepted. Never throws:
  * a logging failure must not fail the user's call.
