@@ -9,6 +9,7 @@ export interface ContractIssue {
     | "undeclared_variable"
     | "unused_variable"
     | "invalid_placeholder"
+    | "unbalanced_braces"
     | "invalid_default"
     | "empty_enum";
   message: string;
@@ -57,8 +58,8 @@ export function checkDefault(def: VariableDef): string | null {
 
 /**
  * Cross-checks templates against the variables contract (on already shape-valid content):
- * errors — a placeholder whose variable is not declared, a default that does not match its type,
- * an enum with no values; warnings — a declared variable no template uses, a `{{...}}` span that
+ * errors — a placeholder whose variable is not declared, unbalanced braces (`{{name` or
+ * `{name}}`, see `scanTemplate`), a default that does not match its type, an enum with no values; warnings — a declared variable no template uses, a `{{...}}` span that
  * is not a valid placeholder (rendered literally). Never throws.
  */
 export function checkContract(content: Pick<PromptVersionContent, "system" | "messages" | "variables">): ContractReport {
@@ -80,6 +81,14 @@ export function checkContract(content: Pick<PromptVersionContent, "system" | "me
           variable: p.name,
         });
       }
+    }
+    for (const bad of scan.unbalanced) {
+      errors.push({
+        severity: "error",
+        code: "unbalanced_braces",
+        message: `unbalanced braces near "${bad.raw}": write a placeholder as {{name}} (or escape a literal as \\{{name}})`,
+        path,
+      });
     }
     for (const bad of scan.invalid) {
       warnings.push({

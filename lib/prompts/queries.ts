@@ -25,37 +25,63 @@ export interface PromptListItem {
   tags: string[];
   updatedAt: Date;
   latestVersion: string | null;
+  /** When the latest published version was published. */
+  lastPublishedAt: Date | null;
   hasDraft: boolean;
   versionCount: number;
   labels: { name: string; version: string; protected: boolean }[];
 }
 
-/** Prompts of a project, newest change first, with their labels and latest published version. */
+export type PromptSort = "updated" | "name";
+
+// Conventional label order: production first, then staging, then the rest by name.
+const labelRank = (name: string): number => (name === "production" ? 0 : name === "staging" ? 1 : 2);
+
+/**
+ * Prompts of a project (archived ones excluded) with their labels (production, staging, then by
+ * name) and latest published version. `search` matches name or description (case-insensitive),
+ * `tag` keeps prompts carrying that tag; `sort` is "updated" (newest change first, the default) or
+ * "name" (A-Z). With `withTags`, also returns every tag in use in the project (for a filter);
+ * otherwise `tags` is empty.
+ */
 export async function listPrompts(
   projectId: string,
-  options: { search?: string; skip?: number; take?: number } = {},
-): Promise<{ items: PromptListItem[]; total: number }> {
+  options: { search?: string; tag?: string; sort?: PromptSort; skip?: number; take?: number; withTags?: boolean } = {},
+): Promise<{ items: PromptListItem[]; total: number; tags: string[] }> {
   const db = getDb();
+  const search = options.search?.trim();
   const where: Prisma.PromptWhereInput = {
     projectId,
     archivedAt: null,
-    ...(options.search ? { name: { contains: options.search, mode: "insensitive" } } : {}),
+    ...(search
+      ? {
+          OR: [
+            { name: { contains: search, mode: "insensitive" } },
+            { description: { contains: search, mode: "insensitive" } },
+          ],
+        }
+      : {}),
+    ...(options.tag ? { tags: { has: options.tag } } : {}),
   };
-  const [prompts, total] = await Promise.all([
+  const orderBy: Prisma.PromptOrderByWithRelationInput[] =
+    options.sort === "name" ? [{ name: "asc" }] : [{ updatedAt: "desc" }, { name: "asc" }];
+  const [prompts, total, tagRows] = await Promise.all([
     db.prompt.findMany({
       where,
-      orderBy: [{ updatedAt: "desc" }, { name: "asc" }],
+      orderBy,
       skip: options.skip ?? 0,
       take: options.take ?? 50,
       include: {
         labels: { include: { version: { select: { major: true, minor: true, patch: true } } }, orderBy: { name: "asc" } },
-        versions: { select: { major: true, minor: true, patch: true, status: true }, orderBy: versionOrder },
+        versions: { select: { major: true, minor: true, patch: true, status: true, publishedAt: true }, orderBy: versionOrder },
       },
     }),
     db.prompt.count({ where }),
+    options.withTags ? db.prompt.findMany({ where: { projectId, archivedAt: null }, select: { tags: true } }) : Promise.resolve([]),
   ]);
   return {
     total,
+    tags: [...new Set(tagRows.flatMap((r) => r.tags))].sort(),
     items: prompts.map((p) => {
       const published = p.versions.filter((v) => v.status === "PUBLISHED");
       return {
@@ -65,9 +91,12 @@ export async function listPrompts(
         tags: p.tags,
         updatedAt: p.updatedAt,
         latestVersion: published[0] ? versionLabel(published[0]) : null,
+        lastPublishedAt: published[0]?.publishedAt ?? null,
         hasDraft: p.versions.some((v) => v.status === "DRAFT"),
         versionCount: published.length,
-        labels: p.labels.map((l) => ({ name: l.name, version: versionLabel(l.version), protected: l.protected })),
+        labels: p.labels
+          .map((l) => ({ name: l.name, version: versionLabel(l.version), protected: l.protected }))
+          .sort((a, b) => labelRank(a.name) - labelRank(b.name) || a.name.localeCompare(b.name)),
       };
     }),
   };

@@ -23,11 +23,20 @@ export interface TemplateScan {
   invalid: Array<{ raw: string; start: number }>;
   /** Escaped placeholders (`\{{x}}`), rendered as `{{x}}`. */
   escaped: Array<{ raw: string; start: number }>;
+  /**
+   * Malformed braces outside any `{{...}}` span: an opening `{{` never closed on its line
+   * (`{{name`, `{{name}`), or `{name}}` (one opening brace short). A lone `}}` elsewhere is not
+   * reported (JSON examples end nested objects with `}}`).
+   */
+  unbalanced: Array<{ raw: string; start: number }>;
 }
+
+const UNCLOSED_PATTERN = /\{\{[^\n]{0,40}/g;
+const HALF_OPEN_PATTERN = /(^|[^{])(\{[ \t]*[a-zA-Z_][a-zA-Z0-9_]*[ \t]*\}\})/g;
 
 /** Scans a template for placeholders, escaped placeholders and malformed `{{...}}` spans. */
 export function scanTemplate(text: string): TemplateScan {
-  const scan: TemplateScan = { placeholders: [], invalid: [], escaped: [] };
+  const scan: TemplateScan = { placeholders: [], invalid: [], escaped: [], unbalanced: [] };
   for (const match of text.matchAll(TOKEN_PATTERN)) {
     const start = match.index;
     const [raw, backslash, , inner = ""] = match;
@@ -39,6 +48,16 @@ export function scanTemplate(text: string): TemplateScan {
       scan.invalid.push({ raw, start });
     }
   }
+  // Blank out every well-formed span (same length, so offsets stay valid), then look for leftovers.
+  const rest = text.replace(TOKEN_PATTERN, (raw: string) => " ".repeat(raw.length));
+  for (const match of rest.matchAll(UNCLOSED_PATTERN)) {
+    scan.unbalanced.push({ raw: match[0].trimEnd(), start: match.index });
+  }
+  for (const match of rest.matchAll(HALF_OPEN_PATTERN)) {
+    const [, before = "", raw = ""] = match;
+    scan.unbalanced.push({ raw, start: match.index + before.length });
+  }
+  scan.unbalanced.sort((a, b) => a.start - b.start);
   return scan;
 }
 
