@@ -1,0 +1,70 @@
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { DRAFT_MAJOR, versionLabel } from "@/lib/prompts/queries";
+import { variablesSchema, type Variables } from "@/lib/prompts/schemas";
+
+/** One version as the playground's pickers and form see it. */
+export interface PlaygroundVersion {
+  id: string;
+  /** "1.2.0" or "draft". */
+  label: string;
+  status: "DRAFT" | "PUBLISHED";
+  /** Label names pointing at this version ("production", "staging"). */
+  labels: string[];
+  model: string;
+  outputFormat: "text" | "json";
+  fallbackModel: string | null;
+  /** The variables contract; an unreadable one is shown as empty (the run reports the problem). */
+  variables: Variables;
+  changelog: string;
+}
+
+export interface PlaygroundPrompt {
+  promptId: string;
+  name: string;
+  description: string;
+  /** Draft first, then published newest first. */
+  versions: PlaygroundVersion[];
+  /** The production label's version, else the newest published one, else the draft; null without versions. */
+  defaultVersionId: string | null;
+}
+
+function stringField(value: unknown, key: string): string | null {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    return typeof v === "string" ? v : null;
+  }
+  return null;
+}
+
+/** A prompt of the project with every runnable version; not_found when it does not exist. */
+export async function getPlaygroundPrompt(projectId: string, name: string): Promise<PlaygroundPrompt> {
+  const prompt = await getDb().prompt.findUnique({
+    where: { projectId_name: { projectId, name } },
+    include: {
+      versions: { orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }] },
+      labels: { select: { name: true, versionId: true }, orderBy: { name: "asc" } },
+    },
+  });
+  if (!prompt) throw new AppError("not_found", `Prompt "${name}" does not exist`);
+  const rows = [...prompt.versions].sort((a, b) => Number(b.major === DRAFT_MAJOR) - Number(a.major === DRAFT_MAJOR));
+  const versions: PlaygroundVersion[] = rows.map((v) => {
+    const vars = variablesSchema.safeParse(v.variables);
+    const format = stringField(v.outputSchema, "format");
+    return {
+      id: v.id,
+      label: versionLabel(v),
+      status: v.status,
+      labels: prompt.labels.filter((l) => l.versionId === v.id).map((l) => l.name),
+      model: stringField(v.modelConfig, "model") ?? "unknown",
+      outputFormat: format === "json" ? "json" : "text",
+      fallbackModel: stringField(v.policy, "fallback_model"),
+      variables: vars.success ? vars.data : {},
+      changelog: v.changelog,
+    };
+  });
+  const production = prompt.labels.find((l) => l.name === "production");
+  const defaultVersionId =
+    production?.versionId ?? versions.find((v) => v.status === "PUBLISHED")?.id ?? versions[0]?.id ?? null;
+  return { promptId: prompt.id, name: prompt.name, description: prompt.description, versions, defaultVersionId };
+}

@@ -1,0 +1,296 @@
+import { randomUUID } from "node:crypto";
+import { bodyPolicyFromSettings, type BodyPolicy, type CallContext } from "@/lib/calls/record";
+import { logCall } from "@/lib/calls/writer";
+import { computeCallCost } from "@/lib/claude/catalog";
+import { isSimulated } from "@/lib/claude/client";
+import { getPriceBook, type PriceBook } from "@/lib/claude/pricing";
+import { projectRunnerSettingsSchema, resolveRetryPolicy, type ProjectRunnerSettings, type RetryPolicy } from "@/lib/claude/retry";
+import { runPrompt, type RunInput, type RunResult } from "@/lib/claude/runner";
+import { getDb } from "@/lib/db/client";
+import { AppError, toIssues } from "@/lib/errors";
+import { versionLabel } from "@/lib/prompts/queries";
+import { renderVersion } from "@/lib/prompts/render";
+import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
+import {
+  playgroundRunRequestSchema,
+  type FormValue,
+  type PlaygroundCostBreakdown,
+  type PlaygroundEvent,
+  type PlaygroundFacts,
+  type PlaygroundFault,
+} from "@/lib/playground/schemas";
+
+/**
+ * The playground's orchestration, framework-free: load the version, turn form values into
+ * variables and validate them (every problem reported per variable before anything is sent),
+ * plan the injected simulator fault, run through the resilient runner with streaming, log the
+ * call with source "playground", and describe the outcome as `PlaygroundFacts`.
+ *
+ * Two phases so an edge can answer bad input with a plain 4xx before it starts streaming:
+ * `preparePlaygroundRun` (throws AppError) then `executePlaygroundRun` (streams events, never
+ * throws for API failures: those are facts with status "error").
+ */
+
+/** Where the playground reads a version and its project's settings. */
+export interface PlaygroundStore {
+  loadVersion(
+    projectId: string,
+    promptName: string,
+    versionId: string,
+  ): Promise<{ promptId: string; versionId: string; versionLabel: string; content: unknown; projectSettings: unknown }>;
+}
+
+/** Injectable collaborators; production code passes none. */
+export interface PlaygroundDeps {
+  store?: PlaygroundStore;
+  run?: (input: RunInput) => Promise<RunResult>;
+  log?: (result: RunResult, context: CallContext, options: { bodies?: BodyPolicy }) => string | null;
+  simulated?: () => boolean;
+  prices?: PriceBook;
+  /** Fault counter namespace per run (so parallel runs never share a `count`). */
+  newKey?: () => string;
+  /** Passed through to runPrompt (tests give a transport, a fast sleep...). */
+  runDeps?: RunInput["deps"];
+}
+
+/** Reads from PostgreSQL through Prisma. A version of another prompt or project is not_found. */
+export const prismaPlaygroundStore: PlaygroundStore = {
+  async loadVersion(projectId, promptName, versionId) {
+    const db = getDb();
+    const prompt = await db.prompt.findUnique({
+      where: { projectId_name: { projectId, name: promptName } },
+      select: { id: true, project: { select: { settings: true } } },
+    });
+    if (!prompt) throw new AppError("not_found", `Prompt "${promptName}" does not exist`);
+    const row = await db.promptVersion.findFirst({ where: { id: versionId, promptId: prompt.id } });
+    if (!row) throw new AppError("not_found", `Version ${versionId} of "${promptName}" does not exist`);
+    return { promptId: prompt.id, versionId: row.id, versionLabel: versionLabel(row), content: row, projectSettings: prompt.project.settings };
+  },
+};
+
+/**
+ * Form values -> runner variables for one version's contract. Empty fields mean "not given"
+ * (the default applies, or a required variable is reported missing), except checkboxes, which
+ * always carry a boolean. Values for variables the version does not declare are left out and
+ * listed in `ignored` (compare mode shares one form between two versions).
+ */
+export function formValuesToVariables(
+  contract: Readonly<Record<string, VariableDef>>,
+  values: Readonly<Record<string, FormValue>>,
+): { variables: Record<string, FormValue>; ignored: string[] } {
+  const variables: Record<string, FormValue> = {};
+  const ignored: string[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const def = Object.hasOwn(contract, name) ? contract[name] : undefined;
+    if (!def) {
+      ignored.push(name);
+      continue;
+    }
+    if (typeof value === "string") {
+      const empty = def.type === "string" ? value === "" : value.trim() === "";
+      if (empty) continue;
+    }
+    variables[name] = value;
+  }
+  return { variables, ignored: ignored.sort() };
+}
+
+/**
+ * The `x-sim-fault` header (and policy tweak) for a demo fault. `key` isolates the fault's
+ * counter. 529 fails exactly `maxRetries + 1` attempts, so the retries run out on the version's
+ * model and the next request (the fallback model, if any) succeeds; the timeout fault hangs the
+ * first attempt and cuts the per-attempt timeout to 3 s so the retry is visible quickly.
+ */
+export function planFault(
+  fault: PlaygroundFault,
+  key: string,
+  policy: Pick<RetryPolicy, "maxRetries">,
+): { headers: Record<string, string>; policy: Partial<RetryPolicy> } {
+  const spec: Record<PlaygroundFault, string> = {
+    "429": "429;count=2;retry_after=1",
+    "529": `529;count=${policy.maxRetries + 1}`,
+    timeout: "timeout;count=1",
+    refusal: "refusal",
+    invalid_json: "invalid_json",
+  };
+  return {
+    headers: { "x-sim-fault": spec[fault], "x-sim-fault-key": key },
+    policy: fault === "timeout" ? { timeoutMs: 3_000 } : {},
+  };
+}
+
+/** A validated run, ready to execute. */
+export interface PreparedPlaygroundRun {
+  projectId: string;
+  promptId: string;
+  versionId: string;
+  versionLabel: string;
+  userId: string;
+  content: PromptVersionContent;
+  variables: Record<string, FormValue>;
+  ignoredVariables: string[];
+  fault: PlaygroundFault | null;
+  headers: Record<string, string> | undefined;
+  policy: Partial<RetryPolicy>;
+  projectSettings: ProjectRunnerSettings | undefined;
+  bodies: BodyPolicy;
+  simulated: boolean;
+}
+
+function runnerSettings(settings: unknown): ProjectRunnerSettings | undefined {
+  const runner = settings && typeof settings === "object" ? (settings as Record<string, unknown>).runner : undefined;
+  if (runner === undefined) return undefined;
+  const parsed = projectRunnerSettingsSchema.safeParse(runner);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Validates a run request (`playgroundRunRequestSchema`) for a prompt of the project and loads
+ * the version. Throws AppError: bad_request for a malformed body or a fault outside simulated
+ * mode, not_found for an unknown prompt/version, unprocessable with one issue per variable
+ * (`path: "variables.<name>"`) or per empty message, exactly as the render API reports them.
+ * Authorisation (EDITOR or higher) is the edge's job.
+ */
+export async function preparePlaygroundRun(
+  input: { projectId: string; promptName: string; userId: string; body: unknown },
+  deps: PlaygroundDeps = {},
+): Promise<PreparedPlaygroundRun> {
+  const parsed = playgroundRunRequestSchema.safeParse(input.body);
+  if (!parsed.success) throw new AppError("bad_request", "Invalid playground request", { issues: toIssues(parsed.error.issues) });
+  const request = parsed.data;
+  const simulated = (deps.simulated ?? isSimulated)();
+  const fault = request.fault ?? null;
+  if (fault !== null && !simulated) {
+    throw new AppError("bad_request", "Fault injection only works against the simulator (ANTHROPIC_API_KEY is set)", {
+      issues: [{ path: "fault", message: "only available in simulated mode" }],
+    });
+  }
+
+  const loaded = await (deps.store ?? prismaPlaygroundStore).loadVersion(input.projectId, input.promptName, request.versionId);
+  const content = parseVersionContent(loaded.content);
+  const { variables, ignored } = formValuesToVariables(content.variables, request.variables);
+  // Throws unprocessable with every variable problem at once; nothing is sent to Claude.
+  renderVersion(content, variables, { coerceStrings: true });
+
+  const projectSettings = runnerSettings(loaded.projectSettings);
+  let headers: Record<string, string> | undefined;
+  let policy: Partial<RetryPolicy> = {};
+  if (fault !== null) {
+    const resolved = resolveRetryPolicy(projectSettings, content.policy);
+    const plan = planFault(fault, (deps.newKey ?? randomUUID)(), resolved);
+    headers = plan.headers;
+    policy = plan.policy;
+  }
+  return {
+    projectId: input.projectId,
+    promptId: loaded.promptId,
+    versionId: loaded.versionId,
+    versionLabel: loaded.versionLabel,
+    userId: input.userId,
+    content,
+    variables,
+    ignoredVariables: ignored,
+    fault,
+    headers,
+    policy,
+    projectSettings,
+    bodies: bodyPolicyFromSettings(loaded.projectSettings),
+    simulated,
+  };
+}
+
+/** Cost lines at the answering model's prices; `exact` tells whether they add up to the call's total. */
+export async function costBreakdown(result: RunResult, prices: PriceBook): Promise<PlaygroundCostBreakdown | null> {
+  const spec = await prices.spec(result.model);
+  if (!spec) return null;
+  const cost = computeCallCost(result.usage, spec);
+  return { ...cost, pricedModel: spec.model, exact: cost.totalMicros === result.costMicros };
+}
+
+/** The facts the page shows, from a runner result. */
+export async function factsFromResult(
+  result: RunResult,
+  run: Pick<PreparedPlaygroundRun, "versionId" | "versionLabel" | "fault">,
+  callId: string | null,
+  prices: PriceBook,
+): Promise<PlaygroundFacts> {
+  let message: string | null = null;
+  if (result.status === "error") message = result.error.message;
+  else if (result.status === "invalid_output") message = result.validationError;
+  else if (result.status === "refusal") message = `Claude declined to answer${result.refusalCategory ? ` (category: ${result.refusalCategory})` : ""}.`;
+  return {
+    status: result.status,
+    message,
+    errorType: result.status === "error" ? result.error.type : null,
+    httpStatus: result.status === "error" ? result.error.httpStatus : null,
+    output: result.output,
+    ...(result.status === "ok" && result.parsed !== undefined ? { parsed: result.parsed } : {}),
+    simulated: result.simulated,
+    requestedModel: result.requestedModel,
+    model: result.model,
+    stopReason: result.stopReason,
+    refusalCategory: result.refusalCategory,
+    usage: result.usage,
+    costMicros: result.costMicros,
+    cost: await costBreakdown(result, prices),
+    latencyMs: result.latencyMs,
+    ttftMs: result.ttftMs,
+    attempts: result.attempts,
+    fallbacks: result.fallbacks,
+    fallbackUsed: result.fallbackUsed,
+    callId,
+    versionId: run.versionId,
+    versionLabel: run.versionLabel,
+    fault: run.fault,
+  };
+}
+
+/**
+ * Runs a prepared run with streaming: emits `start`, an `attempt` per HTTP attempt (a UI clears
+ * its streamed text on each), `text` deltas, then `done` with the facts. The call is logged
+ * (source "playground", the user id and fault in metadata) whatever its status, aborted calls
+ * included. Resolves with the facts; rejects only on a programming error (the edge reports it
+ * as an `error` event).
+ */
+export async function executePlaygroundRun(
+  run: PreparedPlaygroundRun,
+  io: { onEvent: (event: PlaygroundEvent) => void; signal?: AbortSignal },
+  deps: PlaygroundDeps = {},
+): Promise<PlaygroundFacts> {
+  const emit = io.onEvent;
+  emit({
+    type: "start",
+    versionId: run.versionId,
+    versionLabel: run.versionLabel,
+    model: run.content.modelConfig.model,
+    simulated: run.simulated,
+    fault: run.fault,
+    ignoredVariables: run.ignoredVariables,
+  });
+  const metadata = { userId: run.userId, ...(run.fault ? { fault: run.fault } : {}) };
+  const result = await (deps.run ?? runPrompt)({
+    version: run.content,
+    variables: run.variables,
+    options: {
+      source: "playground",
+      stream: true,
+      coerceStrings: true,
+      onText: (delta) => emit({ type: "text", delta }),
+      onAttempt: (a) => emit({ type: "attempt", index: a.index, model: a.model, kind: a.kind }),
+      ...(io.signal ? { signal: io.signal } : {}),
+      metadata,
+      ...(run.headers ? { headers: run.headers } : {}),
+      ...(run.projectSettings ? { projectSettings: run.projectSettings } : {}),
+      policy: run.policy,
+    },
+    ...(deps.runDeps ? { deps: deps.runDeps } : {}),
+  });
+  const callId = (deps.log ?? logCall)(
+    result,
+    { projectId: run.projectId, promptId: run.promptId, versionId: run.versionId, source: "playground" },
+    { bodies: run.bodies },
+  );
+  const facts = await factsFromResult(result, run, callId, deps.prices ?? getPriceBook());
+  emit({ type: "done", facts });
+  return facts;
+}

@@ -1,0 +1,108 @@
+import { z } from "zod";
+import type { CallCost, TokenUsage } from "@/lib/claude/catalog";
+import type { AttemptKind, AttemptRecord, FallbackRecord, RunStatus } from "@/lib/claude/runner";
+import type { ErrorIssue } from "@/lib/errors";
+
+/**
+ * The playground's wire contract, shared by the route handler, `lib/playground/run.ts` and the
+ * client component (this file imports nothing server-only: zod and types).
+ */
+
+/** Simulator faults a user may inject from the "advanced" disclosure (simulated mode only). */
+export const PLAYGROUND_FAULTS = ["429", "529", "timeout", "refusal", "invalid_json"] as const;
+export const playgroundFaultSchema = z.enum(PLAYGROUND_FAULTS);
+export type PlaygroundFault = z.infer<typeof playgroundFaultSchema>;
+
+/** What each fault shows, for the picker. */
+export const FAULT_DESCRIPTIONS: Record<PlaygroundFault, { label: string; description: string }> = {
+  "429": { label: "429 rate limited (twice)", description: "The first two attempts get 429 with retry-after: 1 s; the third succeeds." },
+  "529": {
+    label: "529 overloaded (every retry)",
+    description: "Every attempt on the version's model is overloaded, so the retries run out and the fallback model answers (if the version has one).",
+  },
+  timeout: {
+    label: "Timeout (first attempt)",
+    description: "The first attempt hangs; the per-attempt timeout is cut to 3 s for this run so the retry happens quickly.",
+  },
+  refusal: { label: "Refusal", description: "Claude refuses (stop_reason \"refusal\")." },
+  invalid_json: {
+    label: "Malformed JSON output",
+    description: "The output text is broken JSON: a JSON-output version repairs once, then reports invalid_output.",
+  },
+};
+
+/** A form value: text inputs, selects and textareas give strings, checkboxes booleans. */
+export const formValueSchema = z.union([z.string().max(500_000), z.boolean()]);
+export type FormValue = z.infer<typeof formValueSchema>;
+
+/** POST body of a playground run. */
+export const playgroundRunRequestSchema = z.strictObject({
+  versionId: z.string().min(1).max(64),
+  variables: z.record(z.string().max(64), formValueSchema).default({}),
+  fault: playgroundFaultSchema.nullable().optional(),
+});
+export type PlaygroundRunRequest = z.input<typeof playgroundRunRequestSchema>;
+
+/** Cost of the call split by token kind. */
+export interface PlaygroundCostBreakdown extends CallCost {
+  /** The model whose prices the lines use (the one that answered). */
+  pricedModel: string;
+  /**
+   * True when the lines add up to the call's exact cost. False when responses of several models
+   * were billed (e.g. failed attempts that still returned tokens before a fallback): the total
+   * is still exact, the lines are then only indicative.
+   */
+  exact: boolean;
+}
+
+/** Everything the page shows about a finished run. */
+export interface PlaygroundFacts {
+  status: RunStatus;
+  /** What went wrong (error, refusal, invalid output), null when ok. */
+  message: string | null;
+  errorType: string | null;
+  httpStatus: number | null;
+  output: string;
+  /** The validated JSON value (JSON-output versions). */
+  parsed?: unknown;
+  simulated: boolean;
+  requestedModel: string;
+  model: string;
+  stopReason: string | null;
+  refusalCategory: string | null;
+  usage: TokenUsage;
+  costMicros: number;
+  cost: PlaygroundCostBreakdown | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  attempts: AttemptRecord[];
+  fallbacks: FallbackRecord[];
+  fallbackUsed: string | null;
+  /** The CallLog id (source "playground"), null if the log refused the record. */
+  callId: string | null;
+  versionId: string;
+  versionLabel: string;
+  fault: PlaygroundFault | null;
+}
+
+/** One line of the NDJSON stream the run endpoint writes. */
+export type PlaygroundEvent =
+  | {
+      type: "start";
+      versionId: string;
+      versionLabel: string;
+      model: string;
+      simulated: boolean;
+      fault: PlaygroundFault | null;
+      /** Form variables this version does not declare (left out of the call). */
+      ignoredVariables: string[];
+    }
+  | { type: "attempt"; index: number; model: string; kind: AttemptKind }
+  | { type: "text"; delta: string }
+  | { type: "done"; facts: PlaygroundFacts }
+  | { type: "error"; error: PlaygroundErrorBody["error"] };
+
+/** Error body of a refused run (JSON with the HTTP status), and the `error` event's payload. */
+export interface PlaygroundErrorBody {
+  error: { code: string; message: string; issues?: ErrorIssue[] };
+}
