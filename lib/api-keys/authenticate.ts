@@ -121,6 +121,7 @@ export class ApiKeyAuthenticator {
   private readonly inflight = new Map<string, Promise<ApiKeyRecord | null>>();
   private readonly touchedAt = new Map<string, number>();
   private readonly principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
+  private readonly hashes = new Map<string, string>();
 
   constructor(options: AuthenticatorOptions = {}) {
     this.store = options.store ?? prismaApiKeyStore();
@@ -133,9 +134,7 @@ export class ApiKeyAuthenticator {
   }
 
   async authenticate(authorization: string | undefined, options: { allowBasic?: boolean } = {}): Promise<ApiKeyPrincipal> {
-    const key = extractApiKey(authorization, options);
-    if (!apiKeySchema.safeParse(key).success) throw new AppError("unauthorized", "Malformed API key: expected pd_ followed by letters and digits");
-    const hash = hashApiKey(key);
+    const hash = this.hashOf(authorization, options);
     const now = this.now();
     const cached = this.cache.get(hash);
     let record: ApiKeyRecord | null;
@@ -160,6 +159,21 @@ export class ApiKeyAuthenticator {
       this.principals.set(record, principal);
     }
     return principal;
+  }
+
+  /** SHA-256 of the key in the header; remembered per header value (the hot path skips parsing and hashing). */
+  private hashOf(authorization: string | undefined, options: { allowBasic?: boolean }): string {
+    const memoKey = authorization === undefined ? undefined : `${options.allowBasic ? "b" : "n"}${authorization}`;
+    const known = memoKey === undefined ? undefined : this.hashes.get(memoKey);
+    if (known !== undefined) return known;
+    const key = extractApiKey(authorization, options);
+    if (!apiKeySchema.safeParse(key).success) throw new AppError("unauthorized", "Malformed API key: expected pd_ followed by letters and digits");
+    const hash = hashApiKey(key);
+    if (memoKey !== undefined) {
+      if (this.hashes.size >= this.maxEntries) this.hashes.clear();
+      this.hashes.set(memoKey, hash);
+    }
+    return hash;
   }
 
   /** Forgets every cached lookup (e.g. after a key was revoked in this process). */

@@ -39,6 +39,7 @@ export interface ApiV1Options {
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
+const PRODUCTION: Selector = { label: "production" };
 const V1 = "/api/v1/";
 const LANGFUSE = "/api/public/v2/prompts";
 
@@ -74,6 +75,10 @@ function segmentsOf(rest: string): string[] {
 
 function parseQuery<T extends z.ZodType>(schema: T, params: URLSearchParams): z.infer<T> {
   const raw: Record<string, string> = {};
+  if (params.size === 0) {
+    const empty = schema.safeParse(raw);
+    if (empty.success) return empty.data;
+  }
   for (const [k, v] of params) raw[k] = v;
   const result = schema.safeParse(raw);
   if (!result.success) throw new AppError("bad_request", "Invalid query parameters", { issues: toIssues(result.error.issues) });
@@ -104,6 +109,7 @@ export class ApiV1Handler {
   private readonly maxBodyBytes: number;
   private readonly logError: (message: string, error: unknown) => void;
   private openapi: string | undefined;
+  private readonly selectors = new Map<string, Selector>();
 
   constructor(options: ApiV1Options = {}) {
     this.logError = options.logError ?? ((m, e) => console.error(m, e));
@@ -214,8 +220,15 @@ export class ApiV1Handler {
   // GET /api/v1/prompts/{name}?label=|version= - the served version document (hot path, cached)
   private async getPrompt(req: IncomingMessage, res: ServerResponse, name: string, params: URLSearchParams): Promise<void> {
     const principal = await this.principal(req, "prompts:read");
-    const query = parseQuery(schemas.getPromptQuerySchema, params);
-    const { value, cache } = await this.cache.get(principal.projectId, name, this.selector(query));
+    // Hot path: no query string means the production label; parsed query strings are remembered.
+    const search = params.toString();
+    let selector = search === "" ? PRODUCTION : this.selectors.get(search);
+    if (!selector) {
+      selector = this.selector(parseQuery(schemas.getPromptQuerySchema, params));
+      if (this.selectors.size >= 1000) this.selectors.clear();
+      this.selectors.set(search, selector);
+    }
+    const { value, cache } = await this.cache.get(principal.projectId, name, selector);
     const headers = {
       ETag: `"${value.etag}"`,
       "Cache-Control": "private, no-cache",
