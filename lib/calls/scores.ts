@@ -19,7 +19,7 @@ export type ScoreInput = z.infer<typeof scoreInputSchema>;
 export interface RecordScoreOptions {
   /** Restrict to calls of this project (API keys are per project): another project's call is not_found. */
   projectId?: string;
-  db?: Pick<PrismaClient, "callLog">;
+  db?: Pick<PrismaClient, "$queryRawUnsafe">;
   /** The writer that may still hold the call: it is flushed first when the call is not found yet. */
   writer?: Pick<CallLogWriter, "flush">;
 }
@@ -36,15 +36,13 @@ export async function recordScore(callId: string, input: unknown, options: Recor
   const score = parsed.data.score ?? (parsed.data.correct ? 1 : 0);
   const db = options.db ?? (await import("@/lib/db/client")).getDb();
   const writer = options.writer ?? (await import("@/lib/calls/writer")).getCallLogWriter();
-  const update = () =>
-    db.callLog.updateMany({
-      where: { id: callId, ...(options.projectId ? { projectId: options.projectId } : {}) },
-      data: { score, ...(parsed.data.expected !== undefined ? { expectedOutput: parsed.data.expected } : {}) },
-    });
-  let { count } = await update();
+  // Metrics: the score and its delta on the call's rollups are applied in one statement.
+  const { setCallScore } = await import("@/lib/metrics/rollup-sql");
+  const update = () => setCallScore(db, callId, score, { projectId: options.projectId, expected: parsed.data.expected });
+  let count = await update();
   if (count === 0) {
     await writer.flush({ timeoutMs: 5_000 });
-    ({ count } = await update());
+    count = await update();
   }
   if (count === 0) throw new AppError("not_found", `Call ${callId} not found`);
   return { callId, score };

@@ -123,6 +123,9 @@ function columnValue(row: CallLogRow, column: keyof CallLogRow): string | number
 
 const RECORDSET_SQL = `INSERT INTO "CallLog" (${COLUMNS.map(([c]) => `"${c}"`).join(", ")}) SELECT ${COLUMNS.map(([c]) => `"${c}"`).join(", ")} FROM json_to_recordset($1::json) AS r(${COLUMNS.map(([c, type]) => `"${c}" ${type}`).join(", ")})`;
 
+/** The batch insert statement ($1 = JSON array of CallLogRow), reused by lib/metrics to insert + roll up in one statement. */
+export const CALL_LOG_RECORDSET_INSERT_SQL = RECORDSET_SQL;
+
 /**
  * The fast sink: the whole batch as ONE JSON parameter, expanded server-side with
  * `json_to_recordset` (one native JSON.stringify on the client instead of escaping 35 array
@@ -341,7 +344,9 @@ export function getCallLogWriter(): CallLogWriter {
     const writer = new CallLogWriter({
       sink: async (rows) => {
         const { getDb } = await import("@/lib/db/client");
-        await sqlCallLogSink(getDb())(rows);
+        // Metrics: the same statement also upserts the rollups (lib/metrics/rollup-sql.ts).
+        const { rollupCallLogSink } = await import("@/lib/metrics/rollup-sql");
+        await rollupCallLogSink(getDb())(rows);
       },
     });
     globalForWriter.promptdeckCallLogWriter = writer;

@@ -1,0 +1,308 @@
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { AppError } from "@/lib/errors";
+import { deriveMetrics, mergeCells, relativeChange, type DerivedMetrics, type RollupCell } from "@/lib/metrics/aggregate";
+import { queryRollups, type RollupGroup } from "@/lib/metrics/rollup-query";
+import { bucketStarts, resolveWindow, type MetricsFilter, type MetricsWindow } from "@/lib/metrics/window";
+
+/**
+ * The queries behind every metrics page and GET /api/v1/metrics: one function per endpoint,
+ * each resolving names (prompt, version, label) and the window, then reading rollups.
+ */
+type Db = Pick<PrismaClient, "$queryRawUnsafe" | "prompt" | "promptVersion" | "label" | "labelEvent">;
+
+async function defaultDb(): Promise<Db> {
+  return (await import("@/lib/db/client")).getDb();
+}
+
+export interface WindowJson {
+  from: string;
+  to: string;
+  bucketMinutes: number;
+  grainMinutes: number;
+}
+const windowJson = (w: MetricsWindow): WindowJson => ({ from: w.from.toISOString(), to: w.to.toISOString(), bucketMinutes: w.bucketMinutes, grainMinutes: w.grainMinutes });
+
+export function versionName(v: { major: number; minor: number; patch: number }): string {
+  return v.major < 0 ? "draft" : `${v.major}.${v.minor}.${v.patch}`;
+}
+
+interface ResolvedScope {
+  promptId?: string;
+  promptName?: string;
+  versionIds?: string[];
+}
+
+/** Resolves prompt/version/label names to ids within the project (not_found for unknown names). */
+async function resolveScope(db: Db, projectId: string, filter: MetricsFilter): Promise<ResolvedScope> {
+  const scope: ResolvedScope = {};
+  if (filter.prompt) {
+    const prompt = await db.prompt.findUnique({ where: { projectId_name: { projectId, name: filter.prompt } }, select: { id: true, name: true } });
+    if (!prompt) throw new AppError("not_found", `Prompt "${filter.prompt}" does not exist`);
+    scope.promptId = prompt.id;
+    scope.promptName = prompt.name;
+  }
+  let versionIds: string[] | undefined;
+  if (filter.version) {
+    const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(filter.version);
+    let found: { id: string } | null;
+    if (m || filter.version === "draft") {
+      if (!scope.promptId) throw new AppError("bad_request", "`version` as a version number needs `prompt`");
+      found = await db.promptVersion.findFirst({
+        where: m ? { promptId: scope.promptId, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : { promptId: scope.promptId, status: "DRAFT" },
+        select: { id: true },
+      });
+    } else {
+      found = await db.promptVersion.findFirst({ where: { id: filter.version, prompt: { projectId } }, select: { id: true } });
+    }
+    if (!found) throw new AppError("not_found", `Version "${filter.version}" does not exist`);
+    versionIds = [found.id];
+  }
+  if (filter.label) {
+    const labels = await db.label.findMany({
+      where: { name: filter.label, prompt: { projectId, ...(scope.promptId ? { id: scope.promptId } : {}) } },
+      select: { versionId: true, events: { select: { toVersionId: true, fromVersionId: true } } },
+    });
+    const ids = new Set<string>();
+    for (const l of labels) {
+      ids.add(l.versionId);
+      for (const e of l.events) {
+        if (e.toVersionId) ids.add(e.toVersionId);
+        if (e.fromVersionId) ids.add(e.fromVersionId);
+      }
+    }
+    versionIds = versionIds ? versionIds.filter((id) => ids.has(id)) : [...ids];
+  }
+  if (versionIds) scope.versionIds = versionIds;
+  return scope;
+}
+
+// ---------------------------------------------------------------- per-prompt metrics
+
+export interface VersionInfo {
+  id: string;
+  version: string;
+  status: string;
+  publishedAt: string | null;
+}
+
+export interface VersionRow {
+  versionId: string;
+  version: string;
+  metrics: DerivedMetrics;
+  /** Relative change of each numeric figure against the previous version shown (null = n/a). */
+  change: Partial<Record<keyof DerivedMetrics, number | null>>;
+  previousVersion: string | null;
+}
+
+export interface ReleaseMarker {
+  at: string;
+  label: string;
+  fromVersion: string | null;
+  toVersion: string;
+  toVersionId: string;
+}
+
+export interface PromptMetrics {
+  window: WindowJson;
+  prompt: { id: string; name: string };
+  versions: VersionInfo[];
+  /** One entry per time bucket (every bucket of the window, empty ones included). */
+  buckets: string[];
+  /** Per version: one point per bucket (null when the version had no call then). */
+  series: Array<{ versionId: string; version: string; points: Array<DerivedMetrics | null> }>;
+  releases: ReleaseMarker[];
+  table: VersionRow[];
+  total: DerivedMetrics | null;
+}
+
+const COMPARED: Array<keyof DerivedMetrics> = [
+  "calls",
+  "accuracy",
+  "errorRate",
+  "refusalRate",
+  "avgOutputChars",
+  "latencyP50Ms",
+  "latencyP95Ms",
+  "latencyP99Ms",
+  "costPerCallMicros",
+  "cacheHitRate",
+  "avgInputTokens",
+  "avgOutputTokens",
+];
+
+/**
+ * Per-prompt metrics: one series per version over the window's buckets (every chart's data),
+ * release markers (label moves inside the window), and a per-version table with the change
+ * against the previous version (by version order). Filters: version, label, model, source.
+ */
+export async function getPromptMetrics(projectId: string, filter: MetricsFilter, options: { db?: Db; now?: Date } = {}): Promise<PromptMetrics> {
+  if (!filter.prompt) throw new AppError("bad_request", "`prompt` is required");
+  const db = options.db ?? (await defaultDb());
+  const window = resolveWindow(filter, options.now);
+  const scope = await resolveScope(db, projectId, filter);
+  const promptId = scope.promptId as string;
+  const [groups, versionRows, events] = await Promise.all([
+    queryRollups(db, { projectId, promptId, versionIds: scope.versionIds, model: filter.model, source: filter.source, window, groupBy: ["versionId", "t"], histogram: true }),
+    db.promptVersion.findMany({ where: { promptId }, select: { id: true, major: true, minor: true, patch: true, status: true, publishedAt: true }, orderBy: [{ major: "asc" }, { minor: "asc" }, { patch: "asc" }] }),
+    db.labelEvent.findMany({
+      where: { label: { promptId, ...(filter.label ? { name: filter.label } : {}) }, at: { gte: window.from, lt: window.to } },
+      orderBy: { at: "asc" },
+      select: { at: true, toVersionId: true, label: { select: { name: true } }, fromVersion: { select: { major: true, minor: true, patch: true } }, toVersion: { select: { major: true, minor: true, patch: true } } },
+    }),
+  ]);
+  const versions: VersionInfo[] = versionRows
+    .filter((v) => v.major >= 0)
+    .concat(versionRows.filter((v) => v.major < 0))
+    .map((v) => ({ id: v.id, version: versionName(v), status: v.status, publishedAt: v.publishedAt?.toISOString() ?? null }));
+  const names = new Map(versions.map((v) => [v.id, v.version]));
+  const starts = bucketStarts(window);
+  const index = new Map(starts.map((d, i) => [d.getTime(), i]));
+  const byVersion = new Map<string, Array<RollupCell | null>>();
+  for (const g of groups) {
+    const id = g.key.versionId as string;
+    const i = index.get((g.key.t as Date).getTime());
+    if (i === undefined) continue;
+    let cells = byVersion.get(id);
+    if (!cells) byVersion.set(id, (cells = starts.map(() => null)));
+    cells[i] = g.cell;
+  }
+  const ordered = versions.filter((v) => byVersion.has(v.id));
+  const series = ordered.map((v) => ({ versionId: v.id, version: v.version, points: (byVersion.get(v.id) ?? []).map((c) => (c ? deriveMetrics(c) : null)) }));
+  const table: VersionRow[] = [];
+  let previous: DerivedMetrics | null = null;
+  let previousName: string | null = null;
+  const allCells: RollupCell[] = [];
+  for (const v of ordered) {
+    const cells = (byVersion.get(v.id) ?? []).filter((c): c is RollupCell => c !== null);
+    allCells.push(...cells);
+    const metrics = deriveMetrics(mergeCells(cells));
+    const change: VersionRow["change"] = {};
+    for (const k of COMPARED) change[k] = previous ? relativeChange(previous[k] as number | null, metrics[k] as number | null) : null;
+    table.push({ versionId: v.id, version: v.version, metrics, change, previousVersion: previousName });
+    previous = metrics;
+    previousName = v.version;
+  }
+  return {
+    window: windowJson(window),
+    prompt: { id: promptId, name: scope.promptName as string },
+    versions,
+    buckets: starts.map((d) => d.toISOString()),
+    series,
+    releases: events
+      .map((e) => ({
+        at: e.at.toISOString(),
+        label: e.label.name,
+        fromVersion: e.fromVersion ? versionName(e.fromVersion) : null,
+        toVersion: versionName(e.toVersion),
+        toVersionId: e.toVersionId,
+      })),
+    table,
+    total: allCells.length > 0 ? deriveMetrics(mergeCells(allCells)) : null,
+  };
+}
+
+// ---------------------------------------------------------------- project overview
+
+export interface OverviewMetrics {
+  window: WindowJson;
+  total: DerivedMetrics | null;
+  buckets: string[];
+  /** Project-wide figures per bucket (null = no calls). */
+  points: Array<DerivedMetrics | null>;
+  byPrompt: Array<{ promptId: string; prompt: string; metrics: DerivedMetrics }>;
+}
+
+function fillBuckets(window: MetricsWindow, groups: RollupGroup[]): { buckets: string[]; points: Array<DerivedMetrics | null> } {
+  const starts = bucketStarts(window);
+  const index = new Map(starts.map((d, i) => [d.getTime(), i]));
+  const points: Array<DerivedMetrics | null> = starts.map(() => null);
+  for (const g of groups) {
+    const i = index.get((g.key.t as Date).getTime());
+    if (i !== undefined) points[i] = deriveMetrics(g.cell);
+  }
+  return { buckets: starts.map((d) => d.toISOString()), points };
+}
+
+async function promptNames(db: Db, projectId: string): Promise<Map<string, string>> {
+  const prompts = await db.prompt.findMany({ where: { projectId }, select: { id: true, name: true } });
+  return new Map(prompts.map((p) => [p.id, p.name]));
+}
+
+/** Project overview: totals, a per-bucket series and a breakdown by prompt (each with p95 latency). */
+export async function getOverviewMetrics(projectId: string, filter: MetricsFilter, options: { db?: Db; now?: Date } = {}): Promise<OverviewMetrics> {
+  const db = options.db ?? (await defaultDb());
+  const window = resolveWindow(filter, options.now);
+  const scope = await resolveScope(db, projectId, filter);
+  const base = { projectId, promptId: scope.promptId, versionIds: scope.versionIds, model: filter.model, source: filter.source, window, histogram: true };
+  const [series, byPrompt, names] = await Promise.all([
+    queryRollups(db, { ...base, groupBy: ["t"] }),
+    queryRollups(db, { ...base, groupBy: ["promptId"] }),
+    promptNames(db, projectId),
+  ]);
+  const cells = byPrompt.map((g) => g.cell);
+  return {
+    window: windowJson(window),
+    total: cells.length > 0 ? deriveMetrics(mergeCells(cells)) : null,
+    ...fillBuckets(window, series),
+    byPrompt: byPrompt
+      .map((g) => ({ promptId: g.key.promptId as string, prompt: names.get(g.key.promptId as string) ?? "(deleted)", metrics: deriveMetrics(g.cell) }))
+      .sort((a, b) => b.metrics.costMicros - a.metrics.costMicros || b.metrics.calls - a.metrics.calls),
+  };
+}
+
+// ---------------------------------------------------------------- cost view
+
+export interface CostRow {
+  key: string;
+  name: string;
+  calls: number;
+  costMicros: number;
+  uncachedCostMicros: number;
+  cacheSavingsMicros: number;
+  batchSavingsMicros: number;
+  batchCalls: number;
+}
+export interface CostMetrics {
+  window: WindowJson;
+  total: CostRow;
+  byPrompt: CostRow[];
+  byModel: CostRow[];
+  byDay: CostRow[];
+}
+
+function costRow(key: string, name: string, c: RollupCell): CostRow {
+  return {
+    key,
+    name,
+    calls: c.calls,
+    costMicros: c.costMicros,
+    uncachedCostMicros: c.uncachedCostMicros,
+    cacheSavingsMicros: c.uncachedCostMicros - c.costMicros,
+    batchSavingsMicros: c.batchSavingsMicros,
+    batchCalls: c.batchCalls,
+  };
+}
+
+/** Spend by prompt, model and day (day buckets regardless of the filter's bucket), with cache and batch savings. */
+export async function getCostMetrics(projectId: string, filter: MetricsFilter, options: { db?: Db; now?: Date } = {}): Promise<CostMetrics> {
+  const db = options.db ?? (await defaultDb());
+  const window = resolveWindow({ ...filter, bucket: "1d" }, options.now);
+  const scope = await resolveScope(db, projectId, filter);
+  const base = { projectId, promptId: scope.promptId, versionIds: scope.versionIds, model: filter.model, source: filter.source, window };
+  const [byPrompt, byModel, byDay, names] = await Promise.all([
+    queryRollups(db, { ...base, groupBy: ["promptId"] }),
+    queryRollups(db, { ...base, groupBy: ["model"] }),
+    queryRollups(db, { ...base, groupBy: ["t"] }),
+    promptNames(db, projectId),
+  ]);
+  const sortCost = (a: CostRow, b: CostRow) => b.costMicros - a.costMicros;
+  return {
+    window: windowJson(window),
+    total: costRow("total", "Total", mergeCells(byModel.map((g) => g.cell))),
+    byPrompt: byPrompt.map((g) => costRow(g.key.promptId as string, names.get(g.key.promptId as string) ?? "(deleted)", g.cell)).sort(sortCost),
+    byModel: byModel.map((g) => costRow(g.key.model as string, g.key.model as string, g.cell)).sort(sortCost),
+    byDay: byDay
+      .map((g) => costRow((g.key.t as Date).toISOString(), (g.key.t as Date).toISOString().slice(0, 10), g.cell))
+      .sort((a, b) => a.key.localeCompare(b.key)),
+  };
+}

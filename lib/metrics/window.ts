@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { AppError } from "@/lib/errors";
+import type { GrainMinutes } from "@/lib/metrics/rollup-sql";
+
+/** Query filters shared by the pages, the route handlers and GET /api/v1/metrics. */
+export const RANGES = ["1h", "24h", "7d", "30d", "custom"] as const;
+export const BUCKETS = ["1m", "5m", "15m", "1h", "6h", "1d"] as const;
+export const SOURCES = ["api", "playground", "experiment", "eval", "ingest"] as const;
+export type RangeName = (typeof RANGES)[number];
+export type BucketName = (typeof BUCKETS)[number];
+
+const BUCKET_MINUTES: Record<BucketName, number> = { "1m": 1, "5m": 5, "15m": 15, "1h": 60, "6h": 360, "1d": 1440 };
+const RANGE_MINUTES: Record<Exclude<RangeName, "custom">, number> = { "1h": 60, "24h": 1440, "7d": 7 * 1440, "30d": 30 * 1440 };
+/** At most this many time buckets per series. */
+export const MAX_BUCKETS = 1_500;
+
+const emptyToUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
+const optionalText = z.preprocess(emptyToUndefined, z.string().min(1).max(200).optional());
+
+export const metricsFilterSchema = z.strictObject({
+  prompt: optionalText,
+  /** "1.2.0", "draft" or a version id (needs `prompt` for the semver form). */
+  version: optionalText,
+  /** Versions this label pointed to (now or in its history). */
+  label: optionalText,
+  model: optionalText,
+  source: z.preprocess(emptyToUndefined, z.enum(SOURCES).optional()),
+  range: z.preprocess(emptyToUndefined, z.enum(RANGES).default("24h")),
+  from: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true }).optional()),
+  to: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true }).optional()),
+  bucket: z.preprocess(emptyToUndefined, z.enum(BUCKETS).optional()),
+});
+export type MetricsFilter = z.infer<typeof metricsFilterSchema>;
+export type MetricsFilterInput = z.input<typeof metricsFilterSchema>;
+
+/** Parses filters (query string values); throws AppError("bad_request") with issues. */
+export function parseMetricsFilter(input: unknown): MetricsFilter {
+  const parsed = metricsFilterSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new AppError("bad_request", "Invalid metrics filters", {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  return parsed.data;
+}
+
+/** The resolved time window: [from, to) aligned to the bucket, the bucket size, and which rollup grain answers it. */
+export interface MetricsWindow {
+  from: Date;
+  to: Date;
+  bucketMinutes: number;
+  grainMinutes: GrainMinutes;
+}
+
+function defaultBucket(spanMinutes: number): BucketName {
+  if (spanMinutes <= 120) return "1m";
+  if (spanMinutes <= 3 * 1440) return "1h";
+  if (spanMinutes <= 10 * 1440) return "6h";
+  return "1d";
+}
+
+/** The rollup grain for a bucket size: the largest grain that divides it. */
+export function grainFor(bucketMinutes: number): GrainMinutes {
+  if (bucketMinutes % 1440 === 0) return 1440;
+  if (bucketMinutes % 60 === 0) return 60;
+  return 1;
+}
+
+/**
+ * Resolves range/from/to/bucket into an aligned window: `from` rounded down and `to` rounded up
+ * to whole buckets (UTC, buckets aligned to the Unix epoch), so every figure is exact for the
+ * buckets shown. Throws bad_request for a custom range without from, to <= from, or too many buckets.
+ */
+export function resolveWindow(filter: Pick<MetricsFilter, "range" | "from" | "to" | "bucket">, now: Date = new Date()): MetricsWindow {
+  let fromMs: number;
+  let toMs: number;
+  if (filter.range === "custom" || filter.from) {
+    if (!filter.from) throw new AppError("bad_request", "A custom range needs `from` (and optionally `to`)");
+    fromMs = Date.parse(filter.from);
+    toMs = filter.to ? Date.parse(filter.to) : now.getTime();
+  } else {
+    toMs = filter.to ? Date.parse(filter.to) : now.getTime();
+    fromMs = toMs - RANGE_MINUTES[filter.range] * 60_000;
+  }
+  if (!(toMs > fromMs)) throw new AppError("bad_request", "`to` must be after `from`");
+  const bucket = filter.bucket ?? defaultBucket((toMs - fromMs) / 60_000);
+  const bucketMinutes = BUCKET_MINUTES[bucket];
+  const size = bucketMinutes * 60_000;
+  const from = Math.floor(fromMs / size) * size;
+  const to = Math.ceil(toMs / size) * size;
+  if ((to - from) / size > MAX_BUCKETS) {
+    throw new AppError("bad_request", `That range has ${(to - from) / size} buckets of ${bucket}; use a larger bucket (at most ${MAX_BUCKETS})`);
+  }
+  return { from: new Date(from), to: new Date(to), bucketMinutes, grainMinutes: grainFor(bucketMinutes) };
+}
+
+/** Every bucket start in the window (for charts with gaps). */
+export function bucketStarts(window: MetricsWindow): Date[] {
+  const size = window.bucketMinutes * 60_000;
+  const out: Date[] = [];
+  for (let t = window.from.getTime(); t < window.to.getTime(); t += size) out.push(new Date(t));
+  return out;
+}
