@@ -1,27 +1,80 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { z } from "zod";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { listPromptSummaries } from "@/lib/projects/queries";
-import { LockIcon, PlusIcon, PromptsIcon } from "@/components/icons";
-import { Badge, ButtonLink, Card, EmptyState, PageHeader } from "@/components/ui";
+import { listPrompts } from "@/lib/prompts/queries";
+import { PlusIcon, PromptsIcon } from "@/components/icons";
+import { Badge, ButtonLink, Card, EmptyState, PageHeader, buttonClass, cx } from "@/components/ui";
 import { formatRelative, formatUtc } from "@/components/format";
+import { LabelBadge } from "@/components/prompts/label-badge";
+import { promptPath } from "@/components/prompts/paths";
 
 export const metadata: Metadata = { title: "Prompts" };
 
-// /p/:project/prompts - every prompt of the project with its versions and labels.
-export default async function PromptsPage({ params }: { params: Promise<{ project: string }> }) {
+const PAGE_SIZE = 50;
+const querySchema = z.object({
+  q: z.string().max(200).optional().catch(undefined),
+  tag: z.string().max(40).optional().catch(undefined),
+  sort: z.enum(["updated", "name"]).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
+});
+
+// /p/:project/prompts - every prompt of the project: search, tag filter, sort, labels, last publish.
+export default async function PromptsPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ project: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { project: slug } = await params;
+  const raw = await searchParams;
+  const query = querySchema.parse({
+    q: typeof raw.q === "string" ? raw.q : undefined,
+    tag: typeof raw.tag === "string" && raw.tag ? raw.tag : undefined,
+    sort: typeof raw.sort === "string" ? raw.sort : undefined,
+    page: typeof raw.page === "string" ? raw.page : undefined,
+  });
   const access = await requirePageRole(slug, "VIEWER");
-  const prompts = await listPromptSummaries(access.project.id);
+  const sort = query.sort ?? "updated";
+  const page = query.page ?? 1;
+  const { items: prompts, total, tags } = await listPrompts(access.project.id, {
+    search: query.q,
+    tag: query.tag,
+    sort,
+    skip: (page - 1) * PAGE_SIZE,
+    take: PAGE_SIZE,
+    withTags: true,
+  });
   const canEdit = hasRole(access.role, "EDITOR");
   const now = new Date();
+  const project = access.project.slug;
+  const filtered = Boolean(query.q || query.tag);
+
+  const href = (patch: Record<string, string | undefined>): string => {
+    const next = new URLSearchParams();
+    const merged = { q: query.q, tag: query.tag, sort: query.sort, ...patch };
+    for (const [k, v] of Object.entries(merged)) if (v) next.set(k, v);
+    const s = next.toString();
+    return `/p/${project}/prompts${s ? `?${s}` : ""}`;
+  };
 
   const newButton = canEdit ? (
-    <ButtonLink href={`/p/${access.project.slug}/prompts/new`} variant="primary" data-testid="new-prompt">
+    <ButtonLink href={`/p/${project}/prompts/new`} variant="primary" data-testid="new-prompt">
       <PlusIcon />
       New prompt
     </ButtonLink>
   ) : null;
+
+  const sortHeader = (key: "name" | "updated", label: string, className: string) => (
+    <th className={cx("px-4 py-2 font-medium", className)} aria-sort={sort === key ? (key === "name" ? "ascending" : "descending") : "none"}>
+      <Link href={href({ sort: key, page: undefined })} className={cx("hover:text-fg", sort === key && "text-fg")} data-testid={`sort-${key}`}>
+        {label}
+        {sort === key ? (key === "name" ? " ↑" : " ↓") : ""}
+      </Link>
+    </th>
+  );
 
   return (
     <>
@@ -30,86 +83,138 @@ export default async function PromptsPage({ params }: { params: Promise<{ projec
         description="Versioned prompts your apps fetch by label. Published versions are immutable."
         actions={newButton}
       />
-      {prompts.length === 0 ? (
-        <EmptyState
-          testId="prompts-empty"
-          icon={<PromptsIcon width={20} height={20} />}
-          title="No prompts yet"
-          action={newButton}
-        >
+      {total === 0 && !filtered ? (
+        <EmptyState testId="prompts-empty" icon={<PromptsIcon width={20} height={20} />} title="No prompts yet" action={newButton}>
           {canEdit
             ? "Create your first prompt: write the system prompt and message template, declare its variables, then publish version 1.0.0 and point the production label at it."
             : "Nothing to see yet. An editor of this project creates prompts; ask one to add the first."}
         </EmptyState>
       ) : (
-        <Card className="overflow-hidden">
-          <table className="w-full text-sm" data-testid="prompt-table">
-            <thead>
-              <tr className="border-b border-border bg-muted/50 text-left text-xs text-fg-muted">
-                <th className="px-4 py-2 font-medium">Name</th>
-                <th className="px-4 py-2 font-medium">Latest</th>
-                <th className="w-72 px-4 py-2 font-medium">Labels</th>
-                <th className="px-4 py-2 text-right font-medium">Updated</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-border">
-              {prompts.map((p) => (
-                <tr key={p.id} className="align-top hover:bg-muted/40" data-testid="prompt-row">
-                  <td className="px-4 py-3">
-                    <div className="font-mono text-[13px] font-medium" data-testid="prompt-name">
-                      {p.name}
-                    </div>
-                    {p.description ? <div className="mt-0.5 line-clamp-2 text-xs text-fg-muted">{p.description}</div> : null}
-                    {p.tags.length > 0 ? (
-                      <div className="mt-1.5 flex flex-wrap gap-1">
-                        {p.tags.map((t) => (
-                          <Badge key={t}>{t}</Badge>
-                        ))}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td className="px-4 py-3 whitespace-nowrap">
-                    {p.latestPublished ? (
-                      <span className="font-mono text-[13px]">v{p.latestPublished}</span>
-                    ) : (
-                      <span className="text-xs text-fg-muted">unpublished</span>
-                    )}
-                    {p.draftVersion ? (
-                      <Badge tone="warning" className="ml-1.5" title="An unpublished draft exists">
-                        draft <span className="font-mono">{p.draftVersion}</span>
-                      </Badge>
-                    ) : null}
-                    <div className="mt-0.5 text-xxs text-fg-muted">
-                      {p.versionCount} version{p.versionCount === 1 ? "" : "s"}
-                    </div>
-                  </td>
-                  <td className="px-4 py-3">
-                    {p.labels.length === 0 ? (
-                      <span className="text-xs text-fg-muted">none</span>
-                    ) : (
-                      <div className="flex flex-wrap gap-1">
-                        {p.labels.map((l) => (
-                          <Badge
-                            key={l.name}
-                            tone={l.name === "production" ? "success" : l.name === "staging" ? "accent" : "neutral"}
-                            title={l.protected ? "Protected: only admins can move this label" : undefined}
-                          >
-                            {l.protected ? <LockIcon width={10} height={10} /> : null}
-                            {l.name}
-                            <span className="font-mono opacity-75">v{l.version}</span>
-                          </Badge>
-                        ))}
-                      </div>
-                    )}
-                  </td>
-                  <td className="px-4 py-3 text-right text-xs whitespace-nowrap text-fg-muted" title={formatUtc(p.updatedAt)}>
-                    {formatRelative(p.updatedAt, now)}
-                  </td>
-                </tr>
+        <>
+          <form method="get" action={`/p/${project}/prompts`} className="mb-3 flex flex-wrap items-center gap-2" role="search">
+            <input
+              type="search"
+              name="q"
+              defaultValue={query.q ?? ""}
+              placeholder="Search name or description"
+              aria-label="Search prompts"
+              data-testid="prompt-search"
+              className="h-8 w-64 rounded-md border border-border bg-surface px-2.5 text-sm placeholder:text-fg-muted/70 focus:border-accent focus:ring-2 focus:ring-accent/25 focus:outline-none"
+            />
+            <select
+              name="tag"
+              defaultValue={query.tag ?? ""}
+              aria-label="Filter by tag"
+              data-testid="prompt-tag-filter"
+              className="h-8 rounded-md border border-border bg-surface px-2 text-sm"
+            >
+              <option value="">All tags</option>
+              {tags.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
               ))}
-            </tbody>
-          </table>
-        </Card>
+            </select>
+            {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : null}
+            <button type="submit" className={buttonClass("secondary")}>
+              Filter
+            </button>
+            {filtered ? (
+              <Link href={href({ q: undefined, tag: undefined })} className="text-xs text-fg-muted hover:text-fg">
+                Clear
+              </Link>
+            ) : null}
+            <span className="ml-auto text-xs text-fg-muted" data-testid="prompt-count">
+              {total} prompt{total === 1 ? "" : "s"}
+            </span>
+          </form>
+          <Card className="overflow-hidden">
+            <table className="w-full text-sm" data-testid="prompt-table">
+              <thead>
+                <tr className="border-b border-border bg-muted/50 text-left text-xs text-fg-muted">
+                  {sortHeader("name", "Name", "")}
+                  <th className="px-4 py-2 font-medium">Latest</th>
+                  <th className="w-64 px-4 py-2 font-medium">Labels</th>
+                  <th className="px-4 py-2 font-medium">Last published</th>
+                  {sortHeader("updated", "Updated", "text-right")}
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-border">
+                {prompts.length === 0 ? (
+                  <tr>
+                    <td colSpan={5} className="px-4 py-8 text-center text-sm text-fg-muted" data-testid="prompts-no-match">
+                      No prompt matches these filters.
+                    </td>
+                  </tr>
+                ) : null}
+                {prompts.map((p) => (
+                  <tr key={p.id} className="align-top hover:bg-muted/40" data-testid="prompt-row">
+                    <td className="px-4 py-3">
+                      <Link href={promptPath(project, p.name)} className="font-mono text-[13px] font-medium text-accent hover:underline" data-testid="prompt-name">
+                        {p.name}
+                      </Link>
+                      {p.description ? <div className="mt-0.5 line-clamp-2 text-xs text-fg-muted">{p.description}</div> : null}
+                      {p.tags.length > 0 ? (
+                        <div className="mt-1.5 flex flex-wrap gap-1">
+                          {p.tags.map((t) => (
+                            <Link key={t} href={href({ tag: t, page: undefined })} title={`Only prompts tagged ${t}`}>
+                              <Badge className={cx(query.tag === t && "border-accent text-accent")}>{t}</Badge>
+                            </Link>
+                          ))}
+                        </div>
+                      ) : null}
+                    </td>
+                    <td className="px-4 py-3 whitespace-nowrap">
+                      {p.latestVersion ? <span className="font-mono text-[13px]">v{p.latestVersion}</span> : <span className="text-xs text-fg-muted">unpublished</span>}
+                      {p.hasDraft ? (
+                        <Badge tone="warning" className="ml-1.5" title="An unpublished draft exists">
+                          draft
+                        </Badge>
+                      ) : null}
+                      <div className="mt-0.5 text-xxs text-fg-muted">
+                        {p.versionCount} published version{p.versionCount === 1 ? "" : "s"}
+                      </div>
+                    </td>
+                    <td className="px-4 py-3">
+                      {p.labels.length === 0 ? (
+                        <span className="text-xs text-fg-muted">none</span>
+                      ) : (
+                        <div className="flex flex-wrap gap-1">
+                          {p.labels.map((l) => (
+                            <LabelBadge key={l.name} {...l} />
+                          ))}
+                        </div>
+                      )}
+                    </td>
+                    <td className="px-4 py-3 text-xs whitespace-nowrap text-fg-muted">
+                      {p.lastPublishedAt ? <span title={formatUtc(p.lastPublishedAt)}>{formatRelative(p.lastPublishedAt, now)}</span> : "never"}
+                    </td>
+                    <td className="px-4 py-3 text-right text-xs whitespace-nowrap text-fg-muted" title={formatUtc(p.updatedAt)}>
+                      {formatRelative(p.updatedAt, now)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
+          {total > PAGE_SIZE ? (
+            <div className="mt-3 flex items-center justify-end gap-2 text-xs text-fg-muted">
+              <span>
+                Page {page} of {Math.ceil(total / PAGE_SIZE)}
+              </span>
+              {page > 1 ? (
+                <ButtonLink size="sm" href={href({ page: String(page - 1) })}>
+                  Previous
+                </ButtonLink>
+              ) : null}
+              {page * PAGE_SIZE < total ? (
+                <ButtonLink size="sm" href={href({ page: String(page + 1) })}>
+                  Next
+                </ButtonLink>
+              ) : null}
+            </div>
+          ) : null}
+        </>
       )}
     </>
   );

@@ -1,0 +1,247 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { requirePageRole } from "@/lib/auth/session";
+import { hasRole } from "@/lib/auth/roles";
+import { isAppError } from "@/lib/errors";
+import { getPromptByName, getVersionById, listLabelEvents, versionLabel } from "@/lib/prompts/queries";
+import { Badge, ButtonLink, Card, cx } from "@/components/ui";
+import { formatRelative, formatUtc } from "@/components/format";
+import { LabelBadge } from "@/components/prompts/label-badge";
+import { LabelPanel, type LabelRow } from "@/components/prompts/label-panel";
+import { PublishDialog } from "@/components/prompts/publish-dialog";
+import { UsePromptPanel } from "@/components/prompts/use-prompt-panel";
+import { DiscardDraftButton, StartDraftButton } from "@/components/prompts/draft-controls";
+import { decodePromptName, promptPath } from "@/components/prompts/paths";
+
+type Params = { project: string; name: string };
+
+export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
+  const { name } = await params;
+  return { title: decodePromptName(name) };
+}
+
+async function loadPrompt(projectId: string, name: string) {
+  try {
+    return await getPromptByName(projectId, name);
+  } catch (error) {
+    if (isAppError(error) && error.code === "not_found") notFound();
+    throw error;
+  }
+}
+
+function sampleFor(variables: unknown): Record<string, string> {
+  if (!variables || typeof variables !== "object") return {};
+  const out: Record<string, string> = {};
+  for (const [name, def] of Object.entries(variables as Record<string, { required?: boolean; default?: unknown }>)) {
+    if (def.required && def.default === undefined) out[name] = "...";
+  }
+  return out;
+}
+
+// /p/:project/prompts/:name - versions, labels with release actions, label history, API snippets.
+export default async function PromptPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<Params>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { project: slug, name: rawName } = await params;
+  const { published: justPublished } = await searchParams;
+  const name = decodePromptName(rawName);
+  const access = await requirePageRole(slug, "VIEWER");
+  const prompt = await loadPrompt(access.project.id, name);
+  const events = await listLabelEvents(prompt.id);
+  const canEdit = hasRole(access.role, "EDITOR");
+  const isAdmin = hasRole(access.role, "ADMIN");
+  const project = access.project.slug;
+  const now = new Date();
+
+  const draft = prompt.versions.find((v) => v.status === "DRAFT") ?? null;
+  const published = prompt.versions.filter((v) => v.status === "PUBLISHED");
+  const labelsByVersion = new Map<string, { name: string; protected: boolean }[]>();
+  for (const l of prompt.labels) labelsByVersion.set(l.versionId, [...(labelsByVersion.get(l.versionId) ?? []), { name: l.name, protected: l.protected }]);
+
+  const rank = (n: string) => (n === "production" ? 0 : n === "staging" ? 1 : 2);
+  const labelRows: LabelRow[] = prompt.labels
+    .map((l) => {
+      const last = events.find((e) => e.labelId === l.id);
+      return {
+        name: l.name,
+        protected: l.protected,
+        versionId: l.versionId,
+        version: versionLabel(l.version),
+        rollbackTo: last?.fromVersion ? versionLabel(last.fromVersion) : null,
+      };
+    })
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+
+  const servedId = prompt.labels.find((l) => l.name === "production")?.versionId ?? published[0]?.id ?? draft?.id;
+  const served = servedId ? await getVersionById(prompt.id, servedId) : null;
+  const latest = published[0];
+
+  return (
+    <>
+      <div className="mb-1 text-xs text-fg-muted">
+        <Link href={`/p/${project}/prompts`} className="hover:text-fg">
+          Prompts
+        </Link>{" "}
+        /
+      </div>
+      <div className="mb-5 flex items-start justify-between gap-4">
+        <div className="min-w-0">
+          <h1 className="font-mono text-lg font-semibold tracking-tight" data-testid="prompt-title">
+            {prompt.name}
+          </h1>
+          {prompt.description ? <p className="mt-0.5 text-sm text-fg-muted">{prompt.description}</p> : null}
+          {prompt.tags.length > 0 ? (
+            <div className="mt-1.5 flex flex-wrap gap-1">
+              {prompt.tags.map((t) => (
+                <Badge key={t}>{t}</Badge>
+              ))}
+            </div>
+          ) : null}
+        </div>
+        <div className="flex shrink-0 items-center gap-2">
+          {latest && (draft || published.length > 1) ? (
+            <ButtonLink
+              href={`${promptPath(project, prompt.name, "diff")}?from=${published[1] && !draft ? versionLabel(published[1]) : versionLabel(latest)}&to=${draft ? "draft" : versionLabel(latest)}`}
+              data-testid="compare"
+            >
+              Compare
+            </ButtonLink>
+          ) : null}
+          {canEdit ? (
+            <ButtonLink href={promptPath(project, prompt.name, "edit")} data-testid="edit-prompt">
+              {draft ? "Edit draft" : "New draft"}
+            </ButtonLink>
+          ) : null}
+          {canEdit && draft ? (
+            <PublishDialog project={project} promptId={prompt.id} promptName={prompt.name} labels={labelRows} isAdmin={isAdmin} />
+          ) : null}
+        </div>
+      </div>
+
+      {typeof justPublished === "string" ? (
+        <div className="mb-4 rounded-md border border-success/30 bg-success/10 px-3 py-2 text-sm text-success" data-testid="published-banner">
+          Published v{justPublished}.
+        </div>
+      ) : null}
+
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
+        <div className="space-y-4 lg:col-span-2">
+          <Card className="overflow-hidden">
+            <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Versions</h2>
+            <table className="w-full text-sm" data-testid="versions-table">
+              <thead>
+                <tr className="border-b border-border bg-muted/50 text-left text-xs text-fg-muted">
+                  <th className="px-3 py-2 font-medium">Version</th>
+                  <th className="px-3 py-2 font-medium">Status</th>
+                  <th className="px-3 py-2 font-medium">Labels</th>
+                  <th className="px-3 py-2 font-medium">Author</th>
+                  <th className="px-3 py-2 font-medium">Date</th>
+                  <th className="px-3 py-2 font-medium">Changelog</th>
+                  <th className="px-3 py-2" />
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-border">
+                {[...(draft ? [draft] : []), ...published].map((v, i, all) => {
+                  const label = versionLabel(v);
+                  const isDraft = v.status === "DRAFT";
+                  const previous = all[i + 1];
+                  const at = v.publishedAt ?? v.updatedAt;
+                  return (
+                    <tr key={v.id} className={cx("align-top", isDraft && "bg-warning/5")} data-testid="version-row" data-version={label}>
+                      <td className="px-3 py-2 font-mono text-[13px] font-medium whitespace-nowrap">{isDraft ? "draft" : `v${label}`}</td>
+                      <td className="px-3 py-2">
+                        <Badge tone={isDraft ? "warning" : "neutral"}>{isDraft ? "draft" : "published"}</Badge>
+                      </td>
+                      <td className="px-3 py-2">
+                        <div className="flex flex-wrap gap-1">
+                          {(labelsByVersion.get(v.id) ?? []).map((l) => (
+                            <LabelBadge key={l.name} {...l} />
+                          ))}
+                        </div>
+                      </td>
+                      <td className="px-3 py-2 text-xs whitespace-nowrap">{v.author?.name ?? v.author?.email ?? <span className="text-fg-muted">API</span>}</td>
+                      <td className="px-3 py-2 text-xs whitespace-nowrap text-fg-muted" title={formatUtc(at)}>
+                        {formatRelative(at, now)}
+                      </td>
+                      <td className="max-w-64 px-3 py-2 text-xs">{v.changelog || <span className="text-fg-muted">—</span>}</td>
+                      <td className="px-3 py-2 text-right whitespace-nowrap">
+                        {previous ? (
+                          <ButtonLink size="sm" variant="ghost" href={`${promptPath(project, prompt.name, "diff")}?from=${versionLabel(previous)}&to=${label}`}>
+                            Diff
+                          </ButtonLink>
+                        ) : null}
+                        {canEdit && isDraft ? <DiscardDraftButton project={project} promptId={prompt.id} /> : null}
+                        {canEdit && !isDraft ? (
+                          <StartDraftButton project={project} promptId={prompt.id} promptName={prompt.name} versionId={v.id} version={label} hasDraft={draft !== null} />
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </Card>
+
+          <Card className="overflow-hidden">
+            <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Label history</h2>
+            {events.length === 0 ? (
+              <p className="px-4 py-3 text-xs text-fg-muted">No releases yet.</p>
+            ) : (
+              <table className="w-full text-sm" data-testid="label-history">
+                <thead>
+                  <tr className="border-b border-border bg-muted/50 text-left text-xs text-fg-muted">
+                    <th className="px-3 py-2 font-medium">When</th>
+                    <th className="px-3 py-2 font-medium">Label</th>
+                    <th className="px-3 py-2 font-medium">Move</th>
+                    <th className="px-3 py-2 font-medium">Who</th>
+                    <th className="px-3 py-2 font-medium">Reason</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-border">
+                  {events.map((e) => (
+                    <tr key={e.id} data-testid="label-event">
+                      <td className="px-3 py-1.5 text-xs whitespace-nowrap text-fg-muted" title={formatUtc(e.at)}>
+                        {formatRelative(e.at, now)}
+                      </td>
+                      <td className="px-3 py-1.5">
+                        <LabelBadge name={e.label.name} protected={false} />
+                      </td>
+                      <td className="px-3 py-1.5 font-mono text-xs whitespace-nowrap" data-testid="label-event-move">
+                        {e.fromVersion ? `v${versionLabel(e.fromVersion)}` : "new"} → v{versionLabel(e.toVersion)}
+                      </td>
+                      <td className="px-3 py-1.5 text-xs">{e.actor?.name ?? e.actor?.email ?? e.actorLabel ?? "—"}</td>
+                      <td className="px-3 py-1.5 text-xs text-fg-muted">{e.reason ?? ""}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Card>
+        </div>
+
+        <div className="space-y-4">
+          <Card className="overflow-hidden">
+            <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Labels</h2>
+            <LabelPanel
+              project={project}
+              promptId={prompt.id}
+              labels={labelRows}
+              versions={published.map((v) => ({ id: v.id, version: versionLabel(v) }))}
+              canEdit={canEdit}
+              isAdmin={isAdmin}
+            />
+          </Card>
+          <Card className="overflow-hidden">
+            <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Use this prompt</h2>
+            <UsePromptPanel name={prompt.name} sampleVariables={sampleFor(served?.variables)} />
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}

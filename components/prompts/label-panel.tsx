@@ -1,0 +1,196 @@
+"use client";
+
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { Button, FormError, cx } from "@/components/ui";
+import { moveLabelAction, rollbackLabelAction } from "@/app/(dashboard)/p/[project]/prompts/[name]/actions";
+import { Dialog } from "./dialog";
+import { LabelBadge } from "./label-badge";
+
+export interface LabelRow {
+  name: string;
+  protected: boolean;
+  versionId: string;
+  version: string;
+  /** The version a rollback returns to (the label's previous target), if any. */
+  rollbackTo: string | null;
+}
+
+/**
+ * Labels of a prompt with their actions: move a label to a published version (a release) and
+ * one-click rollback with confirmation. Protected labels show their buttons only to admins; the
+ * server action enforces the same rule. Viewers (`canEdit` false) see the labels read-only.
+ */
+export function LabelPanel({
+  project,
+  promptId,
+  labels,
+  versions,
+  canEdit,
+  isAdmin,
+}: {
+  project: string;
+  promptId: string;
+  labels: LabelRow[];
+  versions: { id: string; version: string }[];
+  canEdit: boolean;
+  isAdmin: boolean;
+}) {
+  const router = useRouter();
+  const [rollback, setRollback] = useState<LabelRow | null>(null);
+  const [moving, setMoving] = useState<{ label: string; isNew: boolean } | null>(null);
+  const [target, setTarget] = useState("");
+  const [reason, setReason] = useState("");
+  const [newName, setNewName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const mayMove = (l: { protected: boolean }) => canEdit && (!l.protected || isAdmin);
+
+  const doRollback = async () => {
+    if (!rollback) return;
+    setBusy(true);
+    const result = await rollbackLabelAction({ project, promptId, label: rollback.name });
+    setBusy(false);
+    if (!result.ok) return setError(result.message);
+    setRollback(null);
+    router.refresh();
+  };
+
+  const doMove = async () => {
+    if (!moving) return;
+    setBusy(true);
+    const result = await moveLabelAction({ project, promptId, label: moving.isNew ? newName : moving.label, versionId: target, reason });
+    setBusy(false);
+    if (!result.ok) return setError(result.message);
+    setMoving(null);
+    router.refresh();
+  };
+
+  const openMove = (label: string, isNew: boolean, current?: string) => {
+    setError(null);
+    setReason("");
+    setNewName("");
+    setTarget(versions.find((v) => v.id !== current)?.id ?? versions[0]?.id ?? "");
+    setMoving({ label, isNew });
+  };
+
+  return (
+    <div data-testid="label-panel">
+      {labels.length === 0 ? <p className="px-4 py-3 text-xs text-fg-muted">No labels yet. Publish a version and point production at it.</p> : null}
+      <ul className="divide-y divide-border">
+        {labels.map((l) => (
+          <li key={l.name} className="flex items-center gap-2 px-4 py-2" data-testid={`label-row-${l.name}`}>
+            <LabelBadge name={l.name} protected={l.protected} />
+            <span className="font-mono text-xs" data-testid={`label-version-${l.name}`}>
+              v{l.version}
+            </span>
+            <span className="ml-auto flex gap-1">
+              {mayMove(l) ? (
+                <>
+                  <Button size="sm" variant="ghost" onClick={() => openMove(l.name, false, l.versionId)} data-testid={`move-${l.name}`}>
+                    Move
+                  </Button>
+                  {l.rollbackTo ? (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      onClick={() => {
+                        setError(null);
+                        setRollback(l);
+                      }}
+                      data-testid={`rollback-${l.name}`}
+                      title={`Move ${l.name} back to v${l.rollbackTo}`}
+                    >
+                      Roll back
+                    </Button>
+                  ) : null}
+                </>
+              ) : canEdit && l.protected ? (
+                <span className="text-xxs text-fg-muted" title="Only admins can move protected labels">
+                  admin only
+                </span>
+              ) : null}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {canEdit && versions.length > 0 ? (
+        <div className="border-t border-border px-4 py-2">
+          <Button size="sm" variant="ghost" onClick={() => openMove("", true)} data-testid="add-label">
+            + Add label
+          </Button>
+        </div>
+      ) : null}
+
+      <Dialog open={rollback !== null} onClose={() => setRollback(null)} title="Roll back label" testId="rollback-dialog">
+        {rollback ? (
+          <div className="space-y-3 text-sm">
+            <p>
+              Move <span className="font-semibold">{rollback.name}</span> from <span className="font-mono">v{rollback.version}</span> back to{" "}
+              <span className="font-mono">v{rollback.rollbackTo}</span>? Apps fetching this label get v{rollback.rollbackTo} once their cache refreshes.
+            </p>
+            <FormError message={error} testId="rollback-error" />
+            <div className="flex justify-end gap-2">
+              <Button variant="ghost" onClick={() => setRollback(null)}>
+                Cancel
+              </Button>
+              <Button variant="danger" disabled={busy} onClick={() => void doRollback()} data-testid="confirm-rollback">
+                Roll back to v{rollback.rollbackTo}
+              </Button>
+            </div>
+          </div>
+        ) : null}
+      </Dialog>
+
+      <Dialog open={moving !== null} onClose={() => setMoving(null)} title={moving?.isNew ? "Add a label" : `Move ${moving?.label ?? ""}`} testId="move-dialog">
+        {moving ? (
+          <div className="space-y-3 text-sm">
+            {moving.isNew ? (
+              <div className="space-y-1">
+                <label htmlFor="label-name" className="block text-xs font-medium">
+                  Label name
+                </label>
+                <input
+                  id="label-name"
+                  value={newName}
+                  onChange={(e) => setNewName(e.target.value)}
+                  placeholder="canary"
+                  className="h-8 w-full rounded-md border border-border bg-surface px-2 font-mono text-sm"
+                />
+                <p className="text-xxs text-fg-muted">1-36 of a-z, 0-9, &quot;.&quot;, &quot;_&quot;, &quot;-&quot;. A new &quot;production&quot; label is protected.</p>
+              </div>
+            ) : null}
+            <div className="space-y-1">
+              <label htmlFor="label-target" className="block text-xs font-medium">
+                Version
+              </label>
+              <select id="label-target" value={target} onChange={(e) => setTarget(e.target.value)} className="h-8 w-full rounded-md border border-border bg-surface px-2 font-mono text-sm" data-testid="move-target">
+                {versions.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    v{v.version}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="space-y-1">
+              <label htmlFor="label-reason" className="block text-xs font-medium">
+                Reason (optional, shown in the history)
+              </label>
+              <input id="label-reason" value={reason} onChange={(e) => setReason(e.target.value)} className="h-8 w-full rounded-md border border-border bg-surface px-2 text-sm" />
+            </div>
+            <FormError message={error} testId="move-error" />
+            <div className={cx("flex justify-end gap-2")}>
+              <Button variant="ghost" onClick={() => setMoving(null)}>
+                Cancel
+              </Button>
+              <Button variant="primary" disabled={busy || !target} onClick={() => void doMove()} data-testid="confirm-move">
+                Move label
+              </Button>
+            </div>
+          </div>
+        ) : null}
+      </Dialog>
+    </div>
+  );
+}
