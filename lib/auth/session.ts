@@ -6,6 +6,7 @@ import { authOptions } from "@/lib/auth/options";
 import { hasRole, type Role } from "@/lib/auth/roles";
 import { getUserById, type UserSummary } from "@/lib/users/queries";
 import { findMembership, type ProjectRef } from "@/lib/projects/queries";
+import type { Actor } from "@/lib/audit/actor";
 
 export type SessionUser = UserSummary;
 
@@ -72,4 +73,13 @@ export async function requirePageRole(projectSlug: string, minRole: Role = "VIEW
     if (isAppError(error) && error.code === "forbidden") redirect(`/forbidden?project=${encodeURIComponent(projectSlug)}`);
     throw error;
   }
+}
+
+/**
+ * `requireRole` for server actions that call domain mutations: also returns the Actor those
+ * mutations take (permission checks and audit entries use it).
+ */
+export async function requireActor(projectSlugOrId: string, minRole: Role): Promise<ProjectAccess & { actor: Actor }> {
+  const access = await requireRole(projectSlugOrId, minRole);
+  return { ...access, actor: { kind: "user", userId: access.user.id, projectId: access.project.id, role: access.role } };
 }

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { requirePageRole } from "@/lib/auth/session";
-import { roleLabel } from "@/lib/auth/roles";
+import { hasRole, roleLabel } from "@/lib/auth/roles";
+import { API_KEY_SCOPES } from "@/lib/auth/api-keys";
+import { CreateApiKey, RevokeApiKey } from "@/components/settings/api-key-controls";
 import { listApiKeys, listMembers } from "@/lib/projects/queries";
 import { KeyIcon, UsersIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
@@ -8,12 +10,13 @@ import { formatDay, formatRelative, formatUtc } from "@/components/format";
 
 export const metadata: Metadata = { title: "Settings" };
 
-// /p/:project/settings - members and roles, API keys (read-only for now).
+// /p/:project/settings - members and roles; API keys (admins create and revoke them).
 export default async function SettingsPage({ params }: { params: Promise<{ project: string }> }) {
   const { project: slug } = await params;
   const access = await requirePageRole(slug, "VIEWER");
   const [members, keys] = await Promise.all([listMembers(access.project.id), listApiKeys(access.project.id)]);
   const now = new Date();
+  const canManageKeys = hasRole(access.role, "ADMIN");
 
   return (
     <>
@@ -69,6 +72,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
             <KeyIcon className="text-fg-muted" />
             <h2 className="text-sm font-semibold">API keys</h2>
             <span className="text-xs text-fg-muted">{keys.length}</span>
+            {canManageKeys ? <CreateApiKey project={access.project.slug} scopes={API_KEY_SCOPES} /> : null}
           </div>
           {keys.length === 0 ? (
             <div className="p-4">
@@ -122,7 +126,10 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
                         ) : expired ? (
                           <Badge tone="warning">expired</Badge>
                         ) : (
-                          <Badge tone="success">active</Badge>
+                          <span className="inline-flex items-center gap-2">
+                            {canManageKeys ? <RevokeApiKey project={access.project.slug} apiKeyId={k.id} name={k.name} /> : null}
+                            <Badge tone="success">active</Badge>
+                          </span>
                         )}
                       </td>
                     </tr>
@@ -132,8 +139,8 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
             </table>
           )}
           <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
-            Only a SHA-256 hash of each key is stored; the full key is shown once, when it is created. Creating and revoking
-            keys from this page is coming; until then keys are read-only here.
+            Only a SHA-256 hash of each key is stored; the full key is shown once, when it is created. A revoked key stops
+            working within 10 seconds on every server.
           </p>
         </Card>
       </div>

@@ -1,0 +1,180 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import { createApiKeyAction, revokeApiKeyAction, type CreatedKey } from "@/app/(dashboard)/p/[project]/settings/actions";
+import { Button, FormError, cx } from "@/components/ui";
+
+const SCOPE_HELP: Record<string, string> = {
+  "prompts:read": "fetch and render prompts",
+  "prompts:run": "run prompts through Promptdeck",
+  "prompts:write": "create versions and move labels",
+  "calls:write": "log calls and scores",
+  "experiments:write": "manage experiments",
+  "metrics:read": "read metrics",
+  admin: "move protected labels",
+};
+
+/** "Create key" button and form; shows the new key exactly once. */
+export function CreateApiKey({ project, scopes }: { project: string; scopes: readonly string[] }) {
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [created, setCreated] = useState<CreatedKey | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [pending, startTransition] = useTransition();
+
+  function submit(form: HTMLFormElement) {
+    const data = new FormData(form);
+    const expiry = String(data.get("expires") ?? "");
+    setError(null);
+    startTransition(async () => {
+      const result = await createApiKeyAction({
+        project,
+        name: String(data.get("name") ?? ""),
+        scopes: data.getAll("scopes").map(String),
+        expiresInDays: expiry ? Number(expiry) : null,
+      });
+      if (!result.ok) {
+        setError(result.issues?.length ? result.issues.map((i) => i.message).join("; ") : result.message);
+        return;
+      }
+      setCreated(result.data);
+      setOpen(false);
+      router.refresh();
+    });
+  }
+
+  return (
+    <div className="ml-auto">
+      {!open && !created ? (
+        <Button size="sm" variant="primary" onClick={() => setOpen(true)} data-testid="create-api-key">
+          Create key
+        </Button>
+      ) : null}
+      {open ? (
+        <div className="fixed inset-0 z-40 flex items-start justify-center bg-black/40 p-4 pt-24" role="dialog" aria-modal="true" aria-labelledby="create-key-title">
+          <form
+            className="w-full max-w-md space-y-4 rounded-lg border border-border bg-surface p-5 shadow-xl"
+            onSubmit={(e) => {
+              e.preventDefault();
+              submit(e.currentTarget);
+            }}
+          >
+            <h2 id="create-key-title" className="text-sm font-semibold">
+              New API key
+            </h2>
+            <div className="space-y-1">
+              <label htmlFor="key-name" className="block text-xs font-medium">
+                Name
+              </label>
+              <input
+                id="key-name"
+                name="name"
+                autoFocus
+                placeholder="checkout-service production"
+                className="block h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm focus:border-accent focus:ring-2 focus:ring-accent/25 focus:outline-none"
+              />
+            </div>
+            <fieldset className="space-y-1.5">
+              <legend className="mb-1 text-xs font-medium">Scopes</legend>
+              {scopes.map((scope) => (
+                <label key={scope} className="flex items-center gap-2 text-sm">
+                  <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === "prompts:read"} />
+                  <span className="font-mono text-xs">{scope}</span>
+                  <span className="text-xs text-fg-muted">{SCOPE_HELP[scope] ?? ""}</span>
+                </label>
+              ))}
+            </fieldset>
+            <div className="space-y-1">
+              <label htmlFor="key-expires" className="block text-xs font-medium">
+                Expires
+              </label>
+              <select id="key-expires" name="expires" className="h-9 w-full rounded-md border border-border bg-surface px-2 text-sm">
+                <option value="">Never</option>
+                <option value="30">In 30 days</option>
+                <option value="90">In 90 days</option>
+                <option value="365">In a year</option>
+              </select>
+            </div>
+            <FormError message={error} testId="api-key-error" />
+            <div className="flex justify-end gap-2">
+              <Button type="button" onClick={() => setOpen(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" variant="primary" disabled={pending} data-testid="create-api-key-submit">
+                {pending ? "Creating…" : "Create key"}
+              </Button>
+            </div>
+          </form>
+        </div>
+      ) : null}
+      {created ? (
+        <div className="fixed inset-0 z-40 flex items-start justify-center bg-black/40 p-4 pt-24" role="dialog" aria-modal="true" aria-labelledby="created-key-title">
+          <div className="w-full max-w-lg space-y-3 rounded-lg border border-border bg-surface p-5 shadow-xl">
+            <h2 id="created-key-title" className="text-sm font-semibold">
+              Key “{created.name}” created
+            </h2>
+            <p className="text-sm text-fg-muted">Copy it now: only its hash is stored, so it cannot be shown again.</p>
+            <code data-testid="created-api-key" className="block rounded-md border border-border bg-muted px-3 py-2 font-mono text-xs break-all">
+              {created.key}
+            </code>
+            <div className="flex justify-end gap-2">
+              <Button
+                onClick={() => {
+                  void navigator.clipboard?.writeText(created.key).then(() => setCopied(true));
+                }}
+              >
+                {copied ? "Copied" : "Copy"}
+              </Button>
+              <Button variant="primary" onClick={() => setCreated(null)}>
+                Done
+              </Button>
+            </div>
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** Revoke button with a confirmation step. */
+export function RevokeApiKey({ project, apiKeyId, name }: { project: string; apiKeyId: string; name: string }) {
+  const router = useRouter();
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+  if (!confirming) {
+    return (
+      <Button size="sm" variant="ghost" onClick={() => setConfirming(true)} aria-label={`Revoke ${name}`}>
+        Revoke
+      </Button>
+    );
+  }
+  return (
+    <span className={cx("inline-flex items-center gap-1.5")}>
+      {error ? <span className="text-xs text-danger">{error}</span> : <span className="text-xs text-fg-muted">Apps using it stop working.</span>}
+      <Button size="sm" onClick={() => setConfirming(false)}>
+        Cancel
+      </Button>
+      <Button
+        size="sm"
+        variant="danger"
+        disabled={pending}
+        data-testid="confirm-revoke"
+        onClick={() =>
+          startTransition(async () => {
+            const result = await revokeApiKeyAction({ project, apiKeyId });
+            if (!result.ok) setError(result.message);
+            else {
+              setConfirming(false);
+              router.refresh();
+            }
+          })
+        }
+      >
+        Revoke
+      </Button>
+    </span>
+  );
+}
