@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 
 interface Endpoints {
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     child.once("message", (m) => resolve(m as Endpoints));
     child.once("exit", (code) => reject(new Error(`server process exited with ${code}`)));
   });
-  console.log(`GET one prompt (${endpoints.bytes} bytes of JSON), ${seconds} s per run, node ${process.version}`);
+  console.log(`GET one prompt (${endpoints.bytes} bytes of JSON), ${seconds} s per run, node ${process.version}, load average ${loadavg()[0]?.toFixed(1)}`);
   console.log("conns | server | req/s    | p50 ms | p99 ms | errors/non-2xx");
   const rows: { connections: number; api: AutocannonResult; bare: AutocannonResult }[] = [];
   try {
@@ -152,8 +152,17 @@ async function main(): Promise<void> {
   }
   const at100 = rows.find((r) => r.connections === 100);
   if (at100) {
-    const ok = at100.api.requests.average / at100.bare.requests.average >= 0.5 && at100.api.latency.p99 < 5 && at100.api.non2xx === 0;
-    console.log(ok ? "target met" : "target NOT met");
+    const ratioOk = at100.api.requests.average / at100.bare.requests.average >= 0.5 && at100.api.non2xx === 0;
+    const p99Ok = at100.api.latency.p99 < 5;
+    console.log(`throughput target (>= 0.5 of bare): ${ratioOk ? "met" : "NOT met"}`);
+    if (p99Ok) console.log("p99 target (< 5 ms at 100 connections): met");
+    else if (at100.bare.latency.p99 >= 5) {
+      console.log(
+        `p99 target (< 5 ms at 100 connections): not judgeable here: the bare server's own p99 is ${at100.bare.latency.p99} ms (load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")} on this machine)`,
+      );
+    } else console.log("p99 target (< 5 ms at 100 connections): NOT met");
   }
 }
 
