@@ -15,7 +15,7 @@ import { getCostMetrics, getOverviewMetrics, getPromptMetrics } from "@/lib/metr
 import { listCalls, getCallDetail } from "@/lib/metrics/calls";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { parseMetricsFilter } from "@/lib/metrics/window";
-import { makeTestProject, publishPrompt, simpleContent, type TestProject } from "./serving-helpers";
+import { makeTestProject, publishPrompt, simpleContent, startApiServer, type TestProject } from "./serving-helpers";
 
 // Calls go through a CallLogWriter whose sink is the production one (CallLog insert + rollup
 // upsert in one statement); figures are then read back through the metrics queries and
@@ -206,6 +206,34 @@ describe("rollups maintained by the writer", () => {
     const detail = await getCallDetail(project.projectId, rows[0]!.id);
     expect(detail.costBreakdown?.totalMicros).toBe(Number(rows[0]!.costMicros));
     await expect(getCallDetail("nope", rows[0]!.id)).rejects.toMatchObject({ code: "not_found" });
+  });
+});
+
+describe("GET /api/v1/metrics", () => {
+  it("serves the same figures as JSON with the metrics:read scope; 403 without it; 400 for bad filters", async () => {
+    const server = await startApiServer();
+    try {
+      const { key } = await project.key(["metrics:read"]);
+      const { key: other } = await project.key(["prompts:read"]);
+      const name = (await getDb().prompt.findUniqueOrThrow({ where: { id: promptId } })).name;
+      const get = (query: string, k = key) => fetch(`${server.url}/api/v1/metrics?${query}`, { headers: { authorization: `Bearer ${k}` } });
+      const res = await get(`prompt=${encodeURIComponent(name)}&range=24h&bucket=1h`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { view: string; table: Array<{ version: string; metrics: { calls: number; costMicros: number } }>; window: { bucketMinutes: number } };
+      expect(body.view).toBe("prompt");
+      expect(body.window.bucketMinutes).toBe(60);
+      expect(sum(body.table.map((r) => r.metrics.calls))).toBe(400);
+      const lib = await getPromptMetrics(project.projectId, parseMetricsFilter({ prompt: name, range: "24h", bucket: "1h" }));
+      expect(body.table.map((r) => r.metrics.costMicros)).toEqual(lib.table.map((r) => r.metrics.costMicros));
+      const cost = (await (await get("view=cost&range=7d")).json()) as { total: { costMicros: number } };
+      expect(cost.total.costMicros).toBe(sum(rows.map((r) => Number(r.costMicros))));
+      expect((await get("range=24h", other)).status).toBe(403);
+      expect((await get("range=2y")).status).toBe(400);
+      expect((await get("prompt=does-not-exist")).status).toBe(404);
+      expect((await get("view=nope")).status).toBe(400);
+    } finally {
+      await server.close();
+    }
   });
 });
 
