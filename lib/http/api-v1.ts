@@ -15,6 +15,7 @@ import { logCall } from "@/lib/calls/writer";
 import { runPrompt } from "@/lib/claude/runner";
 import { listPrompts } from "@/lib/prompts/queries";
 import { ingestCalls } from "@/lib/serving/call-ingest";
+import { getMetricsForApi } from "@/lib/metrics/api";
 import { renderVersion } from "@/lib/prompts/render";
 import { ChangeFeed, type ChangeFeedOptions } from "@/lib/serving/change-feed";
 import { getLangfusePrompt, listLangfusePrompts } from "@/lib/serving/langfuse";
@@ -186,6 +187,10 @@ export class ApiV1Handler {
       if (method !== "GET") return this.methodNotAllowed(res, "GET");
       return this.listPrompts(req, res, params);
     }
+    if (rest === "metrics") {
+      if (method !== "GET") return this.methodNotAllowed(res, "GET");
+      return this.metrics(req, res, params);
+    }
     if (rest === "calls") {
       if (method !== "POST") return this.methodNotAllowed(res, "POST");
       return this.ingest(req, res);
@@ -330,6 +335,15 @@ export class ApiV1Handler {
       }),
       headers,
     );
+  }
+
+  // GET /api/v1/metrics - rollup figures (lib/metrics/api.ts): view, prompt, version, label, model, source, range, from, to, bucket
+  private async metrics(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+    const principal = await this.principal(req, "metrics:read");
+    const query: Record<string, string> = {};
+    for (const [k, v] of params) query[k] = v;
+    const result = await this.db(() => getMetricsForApi(principal.projectId, query));
+    send(res, 200, JSON.stringify(result), { "Cache-Control": "private, max-age=10" });
   }
 
   // POST /api/v1/calls - ingest up to 1000 call records (per-record results)
