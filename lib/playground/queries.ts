@@ -1,7 +1,9 @@
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { DRAFT_MAJOR, versionLabel } from "@/lib/prompts/queries";
-import { variablesSchema, type Variables } from "@/lib/prompts/schemas";
+import { templateTexts } from "@/lib/prompts/contract";
+import { messagesSchema, systemSchema, variablesSchema, type Variables } from "@/lib/prompts/schemas";
+import { extractVariables } from "@/lib/prompts/templates";
 
 /** One version as the playground's pickers and form see it. */
 export interface PlaygroundVersion {
@@ -37,6 +39,24 @@ function stringField(value: unknown, key: string): string | null {
   return null;
 }
 
+/**
+ * The contract in form order: variables the caller must give (required, no default) first, then
+ * the order in which the templates use them (system blocks, then messages), then unused ones by
+ * name. PostgreSQL's jsonb does not keep key order, so the stored order means nothing.
+ */
+export function orderVariables(variables: Variables, system: unknown, messages: unknown): Variables {
+  const s = systemSchema.safeParse(system);
+  const m = messagesSchema.safeParse(messages);
+  const used = s.success && m.success ? templateTexts({ system: s.data, messages: m.data }).flatMap((t) => extractVariables(t.text)) : [];
+  const position = (name: string) => {
+    const i = used.indexOf(name);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const mustGive = (name: string) => (variables[name]?.required === true && variables[name]?.default === undefined ? 0 : 1);
+  const names = Object.keys(variables).sort((a, b) => mustGive(a) - mustGive(b) || position(a) - position(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(names.map((n) => [n, variables[n]!]));
+}
+
 /** A prompt of the project with every runnable version; not_found when it does not exist. */
 export async function getPlaygroundPrompt(projectId: string, name: string): Promise<PlaygroundPrompt> {
   const prompt = await getDb().prompt.findUnique({
@@ -59,7 +79,7 @@ export async function getPlaygroundPrompt(projectId: string, name: string): Prom
       model: stringField(v.modelConfig, "model") ?? "unknown",
       outputFormat: format === "json" ? "json" : "text",
       fallbackModel: stringField(v.policy, "fallback_model"),
-      variables: vars.success ? vars.data : {},
+      variables: vars.success ? orderVariables(vars.data, v.system, v.messages) : {},
       changelog: v.changelog,
     };
   });

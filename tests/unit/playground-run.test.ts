@@ -17,6 +17,7 @@ import {
   type PlaygroundDeps,
   type PlaygroundStore,
 } from "@/lib/playground/run";
+import { orderVariables } from "@/lib/playground/queries";
 import type { PlaygroundEvent } from "@/lib/playground/schemas";
 import type { Variables } from "@/lib/prompts/schemas";
 
@@ -323,5 +324,14 @@ describe("NDJSON", () => {
     await expect(async () => {
       for await (const _v of readNdjson(make("{bad}\n"))) void _v;
     }).rejects.toThrow();
+  });
+});
+
+describe("orderVariables", () => {
+  it("puts must-give variables first, then template order, then unused ones by name", () => {
+    const system = [{ type: "text", role: "instructions", text: "Tier {{tier}}." }];
+    const messages = [{ role: "user", content: [{ type: "text", text: "{{context}}\n{{question}} {{limit}}" }] }];
+    expect(Object.keys(orderVariables(contract, system, messages))).toEqual(["question", "tier", "context", "limit", "filters", "verbose"]);
+    expect(Object.keys(orderVariables(contract, "broken", null))).toEqual(["question", "context", "filters", "limit", "tier", "verbose"]);
   });
 });
