@@ -153,7 +153,7 @@ ON CONFLICT ("versionId", "source", "model", "grainMinutes", "bucketStart") DO U
  * rollups (prices in $2) in ONE statement, so a batch is counted exactly once (a failed or
  * retried batch rolled back both).
  */
-export const CALL_LOG_INSERT_WITH_ROLLUP_SQL = `WITH src AS (${CALL_LOG_RECORDSET_INSERT_SQL} RETURNING ${CALL_COLUMNS})${upsertFromSrc("$2")}`;
+export const CALL_LOG_INSERT_WITH_ROLLUP_SQL = insertWithRollupSql(CALL_LOG_RECORDSET_INSERT_SQL, "$2");
 
 /**
  * Bulk rollup of calls already in CallLog, selected by `whereSql` over CallLog (parameters
@@ -162,6 +162,15 @@ export const CALL_LOG_INSERT_WITH_ROLLUP_SQL = `WITH src AS (${CALL_LOG_RECORDSE
  */
 export function rollupExistingCallsSql(whereSql: string): string {
   return `WITH src AS (SELECT ${CALL_COLUMNS} FROM "CallLog" WHERE ${whereSql})${upsertFromSrc("$1")}`;
+}
+
+/**
+ * Any `INSERT INTO "CallLog" ... ` statement (without RETURNING) followed by the rollup upsert of
+ * the rows it inserted, as one statement; prices in `pricesParam`. The writer's statement is
+ * this with the batch insert; the benchmark's bulk load is this with a generate_series insert.
+ */
+export function insertWithRollupSql(insertSql: string, pricesParam: string): string {
+  return `WITH src AS (${insertSql} RETURNING ${CALL_COLUMNS})${upsertFromSrc(pricesParam)}`;
 }
 
 type RawDb = Pick<PrismaClient, "$executeRawUnsafe">;
