@@ -5,7 +5,8 @@
 //   tsx server.ts            production (needs `next build`), NODE_ENV=production
 //   tsx server.ts --dev      development (Next dev server with HMR)
 //
-// Reads PORT (default 3000), HOSTNAME (default 0.0.0.0) and DATABASE_URL.
+// Reads PORT (default 3000), PROMPTDECK_HOST (default 0.0.0.0; not HOSTNAME, which shells and
+// containers set to the machine name) and DATABASE_URL.
 import http from "node:http";
 import path from "node:path";
 import next from "next";
@@ -14,7 +15,7 @@ import { closeCallLogWriter } from "@/lib/calls/writer";
 
 const dev = process.argv.includes("--dev") || process.env.NODE_ENV === "development";
 const port = Number(process.env.PORT ?? 3000);
-const hostname = process.env.HOSTNAME ?? "0.0.0.0";
+const hostname = process.env.PROMPTDECK_HOST ?? "0.0.0.0";
 const dir = path.resolve(import.meta.dirname);
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
