@@ -5,9 +5,11 @@
 //   tsx server.ts            production (needs `next build`), NODE_ENV=production
 //   tsx server.ts --dev      development (Next dev server with HMR)
 //
-// Reads PORT (default 3000), PROMPTDECK_HOST (default 0.0.0.0; not HOSTNAME, which shells and
-// containers set to the machine name) and DATABASE_URL.
+// Reads PORT (default 3000), PROMPTDECK_HOST (bind address, default 0.0.0.0; HOSTNAME is honoured
+// only when it is an IP address or "localhost", since shells and containers set it to the machine
+// name) and DATABASE_URL.
 import http from "node:http";
+import { isIP } from "node:net";
 import path from "node:path";
 import next from "next";
 import { getApiV1Handler } from "@/lib/http/api-v1";
@@ -15,7 +17,9 @@ import { closeCallLogWriter } from "@/lib/calls/writer";
 
 const dev = process.argv.includes("--dev") || process.env.NODE_ENV === "development";
 const port = Number(process.env.PORT ?? 3000);
-const hostname = process.env.PROMPTDECK_HOST ?? "0.0.0.0";
+const envHostname = process.env.HOSTNAME;
+const hostname =
+  process.env.PROMPTDECK_HOST ?? (envHostname && (envHostname === "localhost" || isIP(envHostname) !== 0) ? envHostname : "0.0.0.0");
 const dir = path.resolve(import.meta.dirname);
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
