@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Badge, Button, FormError, cx } from "@/components/ui";
 import { previewPublishAction, publishDraftAction, type PublishPreview } from "@/app/(dashboard)/p/[project]/prompts/[name]/actions";
@@ -56,15 +56,19 @@ export function PublishDialog({
     [project, promptId],
   );
 
-  useEffect(() => {
-    if (open) void load(acknowledged);
-  }, [open, acknowledged, load]);
-
   const openDialog = async () => {
     if (beforeOpen && !(await beforeOpen())) return;
     setError(null);
     setPreview(null);
+    setLoadError(null);
     setOpen(true);
+    await load(acknowledged);
+  };
+
+  const toggleAck = (location: string, on: boolean) => {
+    const next = on ? [...acknowledged, location] : acknowledged.filter((x) => x !== location);
+    setAcknowledged(next);
+    void load(next);
   };
 
   const publish = async () => {
@@ -145,7 +149,7 @@ export function PublishDialog({
                     <input
                       type="checkbox"
                       checked={acknowledged.includes(b.location)}
-                      onChange={(e) => setAcknowledged((prev) => (e.target.checked ? [...prev, b.location] : prev.filter((x) => x !== b.location)))}
+                      onChange={(e) => toggleAck(b.location, e.target.checked)}
                       data-testid={`ack-${b.location}`}
                     />
                     <span className="font-mono">{b.location}</span>

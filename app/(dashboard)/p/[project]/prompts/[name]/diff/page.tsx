@@ -1,0 +1,264 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { requirePageRole } from "@/lib/auth/session";
+import { isAppError } from "@/lib/errors";
+import { listModelSpecs } from "@/lib/models/queries";
+import { diffVersions, type BlockChange, type LineChange } from "@/lib/prompts/diff";
+import { getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
+import { parseVersionContent } from "@/lib/prompts/schemas";
+import { proposeBump } from "@/lib/prompts/versioning";
+import { Badge, Card, EmptyState, cx } from "@/components/ui";
+import { decodePromptName, promptPath } from "@/components/prompts/paths";
+
+type Params = { project: string; name: string };
+
+export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
+  const { name } = await params;
+  return { title: `Diff ${decodePromptName(name)}` };
+}
+
+function Lines({ lines, side }: { lines: LineChange[]; side: "before" | "after" | "both" }) {
+  return (
+    <pre className="overflow-x-auto font-mono text-[12px] leading-[1.5]">
+      {lines.map((l, i) => {
+        if (side === "before" && l.type === "added") return null;
+        if (side === "after" && l.type === "removed") return null;
+        const text = l.value.endsWith("\n") ? l.value.slice(0, -1) : l.value;
+        return text.split("\n").map((line, k) => (
+          <div
+            key={`${i}-${k}`}
+            className={cx("px-2 whitespace-pre-wrap", l.type === "added" && "bg-success/15", l.type === "removed" && "bg-danger/15 line-through decoration-danger/40")}
+            data-change={l.type}
+          >
+            <span className="mr-2 inline-block w-3 text-fg-muted select-none">{l.type === "added" ? "+" : l.type === "removed" ? "−" : " "}</span>
+            {line || " "}
+          </div>
+        ));
+      })}
+    </pre>
+  );
+}
+
+function BlockRow({ change }: { change: BlockChange }) {
+  const before = change.type === "added" ? null : change.before;
+  const after = change.type === "removed" ? null : change.after;
+  const lines = change.type === "unchanged" ? [{ type: "unchanged" as const, value: change.after.text, count: 1 }] : change.lines;
+  const tone = change.type === "added" ? "success" : change.type === "removed" ? "danger" : change.type === "changed" ? "warning" : "neutral";
+  return (
+    <div className={cx("rounded-md border", change.type === "unchanged" ? "border-border opacity-75" : "border-border")} data-testid="diff-block" data-change={change.type}>
+      <div className="flex items-center gap-2 border-b border-border bg-muted/40 px-2 py-1 text-xxs">
+        <Badge tone={tone}>{change.type}</Badge>
+        <span className="font-mono">{(after ?? before)?.location}</span>
+        <span className="text-fg-muted">{(after ?? before)?.role}</span>
+        {change.type === "changed" && change.fields.length > 0 ? <span className="text-fg-muted">changed: {change.fields.join(", ")}</span> : null}
+        {(after ?? before)?.cacheControl ? <span className="ml-auto text-fg-muted">cache {(after ?? before)?.cacheControl}</span> : null}
+      </div>
+      <div className="grid grid-cols-2 divide-x divide-border">
+        <div className="min-w-0 py-1">{before ? <Lines lines={lines} side="before" /> : <p className="px-2 text-xs text-fg-muted italic">not present</p>}</div>
+        <div className="min-w-0 py-1">{after ? <Lines lines={lines} side="after" /> : <p className="px-2 text-xs text-fg-muted italic">removed</p>}</div>
+      </div>
+    </div>
+  );
+}
+
+const show = (v: unknown): string => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
+
+// /p/:project/prompts/:name/diff?from=<version>&to=<version|draft> - two versions side by side.
+export default async function DiffPage({ params, searchParams }: { params: Promise<Params>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { project: slug, name: rawName } = await params;
+  const sp = await searchParams;
+  const name = decodePromptName(rawName);
+  const access = await requirePageRole(slug, "VIEWER");
+  let prompt;
+  try {
+    prompt = await getPromptByName(access.project.id, name);
+  } catch (error) {
+    if (isAppError(error) && error.code === "not_found") notFound();
+    throw error;
+  }
+  const project = access.project.slug;
+  const options = prompt.versions.map((v) => versionLabel(v));
+  const published = prompt.versions.filter((v) => v.status === "PUBLISHED");
+  const hasDraft = prompt.versions.some((v) => v.status === "DRAFT");
+  const fromLabel = typeof sp.from === "string" ? sp.from : (published[1] ? versionLabel(published[1]) : published[0] ? versionLabel(published[0]) : "");
+  const toLabel = typeof sp.to === "string" ? sp.to : hasDraft ? "draft" : published[0] ? versionLabel(published[0]) : "";
+  const fromRow = prompt.versions.find((v) => versionLabel(v) === fromLabel);
+  const toRow = prompt.versions.find((v) => versionLabel(v) === toLabel);
+
+  const picker = (
+    <form method="get" className="flex flex-wrap items-end gap-2 text-sm" data-testid="diff-picker">
+      <label className="text-xs">
+        <span className="block text-fg-muted">From</span>
+        <select name="from" defaultValue={fromLabel} className="h-8 rounded-md border border-border bg-surface px-2 font-mono text-sm">
+          {options.map((o) => (
+            <option key={o} value={o}>
+              {o === "draft" ? "draft" : `v${o}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="text-xs">
+        <span className="block text-fg-muted">To</span>
+        <select name="to" defaultValue={toLabel} className="h-8 rounded-md border border-border bg-surface px-2 font-mono text-sm">
+          {options.map((o) => (
+            <option key={o} value={o}>
+              {o === "draft" ? "draft" : `v${o}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="h-8 rounded-md border border-border bg-surface px-3 text-sm hover:bg-muted">
+        Compare
+      </button>
+    </form>
+  );
+
+  const header = (
+    <>
+      <div className="mb-1 text-xs text-fg-muted">
+        <Link href={`/p/${project}/prompts`} className="hover:text-fg">
+          Prompts
+        </Link>{" "}
+        /{" "}
+        <Link href={promptPath(project, prompt.name)} className="font-mono hover:text-fg">
+          {prompt.name}
+        </Link>{" "}
+        / diff
+      </div>
+      <div className="mb-4 flex flex-wrap items-end justify-between gap-3">
+        <h1 className="text-lg font-semibold">
+          Compare <span className="font-mono">{fromLabel === "draft" ? "draft" : `v${fromLabel}`}</span> → <span className="font-mono">{toLabel === "draft" ? "draft" : `v${toLabel}`}</span>
+        </h1>
+        {picker}
+      </div>
+    </>
+  );
+
+  if (!fromRow || !toRow) {
+    return (
+      <>
+        {header}
+        <EmptyState title="Pick two versions" testId="diff-missing">
+          {options.length < 2 ? "This prompt has only one version so far." : `Unknown version ${!fromRow ? fromLabel || "(none)" : toLabel}. Choose both sides above.`}
+        </EmptyState>
+      </>
+    );
+  }
+
+  const [a, b, catalog] = await Promise.all([getVersionById(prompt.id, fromRow.id), getVersionById(prompt.id, toRow.id), listModelSpecs()]);
+  let ca, cb;
+  try {
+    ca = parseVersionContent(a, { catalog });
+    cb = parseVersionContent(b, { catalog });
+  } catch (error) {
+    return (
+      <>
+        {header}
+        <EmptyState title="This version cannot be compared" testId="diff-invalid">
+          {isAppError(error) ? error.message : "One of the versions does not parse."} Fix the draft in the editor first.
+        </EmptyState>
+      </>
+    );
+  }
+  const diff = diffVersions(ca, cb);
+  const bump = proposeBump(ca, cb, { catalog });
+  const sections: Array<{ title: string; changed: boolean; blocks: BlockChange[] }> = [
+    { title: "System", changed: diff.system.changed, blocks: diff.system.blocks },
+    { title: "Messages", changed: diff.messages.changed, blocks: diff.messages.blocks },
+  ];
+
+  return (
+    <>
+      {header}
+      <Card className="mb-4 p-4" data-testid="diff-summary">
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          {diff.identical ? <Badge tone="success">identical</Badge> : null}
+          <span>Bump this change needs:</span>
+          <Badge tone={bump.bump === "major" ? "danger" : bump.bump === "minor" ? "accent" : "neutral"} data-testid="diff-bump">
+            {bump.bump}
+          </Badge>
+          {(
+            [
+              ["system", diff.system.changed],
+              ["messages", diff.messages.changed],
+              ["variables", diff.variables.changed],
+              ["model config", diff.modelConfig.changed],
+              ["output", diff.output.changed],
+              ["policy", diff.policy.changed],
+            ] as const
+          ).map(([label, changed]) => (changed ? <Badge key={label} tone="warning">{label} changed</Badge> : null))}
+        </div>
+        <ul className="mt-2 list-disc space-y-0.5 pl-5 text-xs text-fg-muted" data-testid="diff-reasons">
+          {bump.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      </Card>
+
+      <div className="space-y-4">
+        {sections.map((s) => (
+          <Card key={s.title} className="p-4">
+            <h2 className="mb-2 flex items-center gap-2 text-sm font-semibold">
+              {s.title} {s.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
+            </h2>
+            <div className="mb-1 grid grid-cols-2 text-xxs font-medium text-fg-muted">
+              <span>{fromLabel === "draft" ? "draft" : `v${fromLabel}`}</span>
+              <span className="pl-2">{toLabel === "draft" ? "draft" : `v${toLabel}`}</span>
+            </div>
+            <div className="space-y-2">
+              {s.blocks.length === 0 ? <p className="text-xs text-fg-muted">No blocks.</p> : null}
+              {s.blocks.map((c, i) => (
+                <BlockRow key={i} change={c} />
+              ))}
+            </div>
+          </Card>
+        ))}
+
+        <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
+          <Card className="p-4" data-testid="diff-variables">
+            <h2 className="mb-2 flex items-center gap-2 text-sm font-semibold">Variables {diff.variables.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}</h2>
+            {diff.variables.changes.length === 0 ? <p className="text-xs text-fg-muted">Same contract.</p> : null}
+            <ul className="space-y-1 text-xs">
+              {diff.variables.changes.map((c) => (
+                <li key={c.name}>
+                  <Badge tone={c.type === "added" ? "success" : c.type === "removed" ? "danger" : "warning"}>{c.type}</Badge> <span className="font-mono">{c.name}</span>
+                  {c.type === "changed" ? (
+                    <span className="text-fg-muted">
+                      {" "}
+                      {c.fields.map((f) => `${f.field}: ${show(f.before)} → ${show(f.after)}`).join("; ")}
+                    </span>
+                  ) : (
+                    <span className="text-fg-muted"> {show(c.type === "added" ? c.after : c.before)}</span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </Card>
+          <Card className="p-4" data-testid="diff-config">
+            <h2 className="mb-2 flex items-center gap-2 text-sm font-semibold">
+              Model config, policy, output {diff.modelConfig.changed || diff.policy.changed || diff.output.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
+            </h2>
+            <table className="w-full text-xs">
+              <tbody>
+                {[...diff.modelConfig.fields.map((f) => ({ ...f, field: f.field })), ...diff.policy.fields.map((f) => ({ ...f, field: `policy.${f.field}` })), ...diff.output.fields.map((f) => ({ ...f, field: `output.${f.field}` }))].map((f) => (
+                  <tr key={f.field} className="border-t border-border">
+                    <td className="py-1 pr-2 font-mono">{f.field}</td>
+                    <td className="py-1 pr-2 font-mono text-danger">{show(f.before)}</td>
+                    <td className="py-1 font-mono text-success">{show(f.after)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {!diff.modelConfig.changed && !diff.policy.changed && !diff.output.changed ? <p className="text-xs text-fg-muted">Same model ({cb.modelConfig.model}), settings and output format.</p> : null}
+            {diff.output.lines.length > 0 ? (
+              <div className="mt-2 rounded-md border border-border">
+                <Lines lines={diff.output.lines} side="both" />
+              </div>
+            ) : null}
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}

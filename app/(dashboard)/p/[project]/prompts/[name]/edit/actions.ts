@@ -1,0 +1,33 @@
+"use server";
+
+import { z } from "zod";
+import { requireRole } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { saveDraft } from "@/lib/prompts/mutations";
+import { runAction, type ActionResult } from "../../action-result";
+
+const saveSchema = z.object({
+  project: z.string().min(1).max(100),
+  promptId: z.string().min(1).max(100),
+  content: z.unknown(),
+  /** The draft's lock version the editor loaded; -1 when the editor expects no draft yet. */
+  lockVersion: z.number().int().min(-1),
+});
+
+/**
+ * Saves the draft with optimistic locking: a stale lockVersion (someone else saved meanwhile)
+ * comes back as a conflict and nothing is overwritten. -1 means "there was no draft": if one
+ * appeared meanwhile, that is a conflict as well. Returns the new lock version.
+ */
+export async function saveDraftAction(input: z.input<typeof saveSchema>): Promise<ActionResult<{ lockVersion: number; savedAt: string }>> {
+  return runAction(async () => {
+    const parsed = saveSchema.safeParse(input);
+    if (!parsed.success) throw new AppError("bad_request", "The save request was malformed; reload the editor");
+    const access = await requireRole(parsed.data.project, "EDITOR");
+    const saved = await saveDraft(
+      { kind: "user", userId: access.user.id, projectId: access.project.id, role: access.role },
+      { promptId: parsed.data.promptId, content: parsed.data.content, lockVersion: parsed.data.lockVersion },
+    );
+    return { lockVersion: saved.lockVersion, savedAt: saved.updatedAt.toISOString() };
+  });
+}

@@ -1,0 +1,83 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { requirePageRole } from "@/lib/auth/session";
+import { hasRole } from "@/lib/auth/roles";
+import { isAppError } from "@/lib/errors";
+import { listModelSpecs } from "@/lib/models/queries";
+import { starterContent } from "@/lib/prompts/mutations";
+import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
+import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
+import { EditorClient } from "@/components/editor/editor-client";
+import { decodePromptName, promptPath } from "@/components/prompts/paths";
+
+type Params = { project: string; name: string };
+
+export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
+  const { name } = await params;
+  return { title: `Edit ${decodePromptName(name)}` };
+}
+
+/** Stored content as the editor's start point; rows that no longer parse (e.g. a model removed from the catalog) are passed through as they are. */
+function contentOf(row: Record<string, unknown>): PromptVersionContent {
+  try {
+    return parseVersionContent(row);
+  } catch {
+    return {
+      system: (row.system ?? []) as PromptVersionContent["system"],
+      messages: (row.messages ?? []) as PromptVersionContent["messages"],
+      variables: (row.variables ?? {}) as PromptVersionContent["variables"],
+      modelConfig: (row.modelConfig ?? { model: "", max_tokens: 1024 }) as PromptVersionContent["modelConfig"],
+      outputSchema: (row.outputSchema ?? { format: "text" }) as PromptVersionContent["outputSchema"],
+      policy: (row.policy ?? {}) as PromptVersionContent["policy"],
+    };
+  }
+}
+
+// /p/:project/prompts/:name/edit - the draft editor (EDITOR+). Without a draft, the editor starts
+// from the latest published version (or the starter) and the first save creates the draft.
+export default async function EditPromptPage({ params }: { params: Promise<Params> }) {
+  const { project: slug, name: rawName } = await params;
+  const name = decodePromptName(rawName);
+  const access = await requirePageRole(slug, "EDITOR");
+  let prompt;
+  try {
+    prompt = await getPromptByName(access.project.id, name);
+  } catch (error) {
+    if (isAppError(error) && error.code === "not_found") notFound();
+    throw error;
+  }
+  const [draft, models] = await Promise.all([getDraft(prompt.id), listModelSpecs()]);
+  const latest = prompt.versions.find((v) => v.status === "PUBLISHED");
+  const base = draft ?? (latest ? await getVersionById(prompt.id, latest.id) : null);
+  const content = base ? contentOf(base) : starterContent();
+  const project = access.project.slug;
+
+  return (
+    <>
+      <div className="mb-1 text-xs text-fg-muted">
+        <Link href={`/p/${project}/prompts`} className="hover:text-fg">
+          Prompts
+        </Link>{" "}
+        /{" "}
+        <Link href={promptPath(project, prompt.name)} className="font-mono hover:text-fg">
+          {prompt.name}
+        </Link>{" "}
+        / edit
+      </div>
+      <EditorClient
+        key={draft ? `${draft.id}-${draft.lockVersion}` : "new"}
+        project={project}
+        promptId={prompt.id}
+        promptName={prompt.name}
+        initialContent={content}
+        lockVersion={draft ? draft.lockVersion : -1}
+        basedOn={draft ? null : latest ? versionLabel(latest) : "starter"}
+        latestPublished={latest ? versionLabel(latest) : null}
+        labels={prompt.labels.map((l) => ({ name: l.name, protected: l.protected }))}
+        isAdmin={hasRole(access.role, "ADMIN")}
+        models={models}
+      />
+    </>
+  );
+}

@@ -1,0 +1,75 @@
+import { EditorState } from "@codemirror/state";
+import { Decoration, EditorView, MatchDecorator, ViewPlugin, drawSelection, keymap, placeholder, type DecorationSet, type ViewUpdate } from "@codemirror/view";
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { bracketMatching } from "@codemirror/language";
+
+// Loaded on demand by template-editor.tsx, so CodeMirror stays out of the first page load.
+
+const variableMatcher = new MatchDecorator({
+  // Same placeholder syntax as lib/prompts/templates.ts: {{name}} or {{ name }}.
+  regexp: /\{\{[ \t]*[a-zA-Z_][a-zA-Z0-9_]*[ \t]*\}\}/g,
+  decoration: Decoration.mark({ class: "cm-template-variable" }),
+});
+
+/** Highlights {{variable}} placeholders. */
+const variableHighlight = ViewPlugin.fromClass(
+  class {
+    decorations: DecorationSet;
+    constructor(view: EditorView) {
+      this.decorations = variableMatcher.createDeco(view);
+    }
+    update(update: ViewUpdate) {
+      this.decorations = variableMatcher.updateDeco(update, this.decorations);
+    }
+  },
+  { decorations: (v) => v.decorations },
+);
+
+const theme = EditorView.theme({
+  "&": { fontSize: "12.5px", backgroundColor: "transparent", color: "rgb(var(--fg))" },
+  ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", padding: "6px 0", caretColor: "rgb(var(--fg))" },
+  ".cm-line": { padding: "0 8px" },
+  "&.cm-focused": { outline: "none" },
+  ".cm-scroller": { lineHeight: "1.55", maxHeight: "420px", overflow: "auto" },
+  ".cm-selectionBackground, &.cm-focused .cm-selectionBackground, ::selection": { backgroundColor: "rgb(var(--accent) / 0.25) !important" },
+  ".cm-cursor": { borderLeftColor: "rgb(var(--fg))" },
+  ".cm-placeholder": { color: "rgb(var(--fg-muted))" },
+  ".cm-template-variable": {
+    color: "rgb(var(--accent))",
+    backgroundColor: "rgb(var(--accent) / 0.12)",
+    borderRadius: "3px",
+    fontWeight: "600",
+  },
+});
+
+export interface MountOptions {
+  parent: HTMLElement;
+  doc: string;
+  label: string;
+  placeholderText?: string;
+  onChange: (text: string) => void;
+}
+
+/** Creates a CodeMirror view for one template block. */
+export function mountTemplateEditor(options: MountOptions): EditorView {
+  return new EditorView({
+    parent: options.parent,
+    state: EditorState.create({
+      doc: options.doc,
+      extensions: [
+        history(),
+        drawSelection(),
+        bracketMatching(),
+        keymap.of([...defaultKeymap, ...historyKeymap]),
+        EditorView.lineWrapping,
+        placeholder(options.placeholderText ?? "Write the text; use {{variable}} for values filled in per request"),
+        EditorView.contentAttributes.of({ "aria-label": options.label, "aria-multiline": "true" }),
+        variableHighlight,
+        theme,
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) options.onChange(u.state.doc.toString());
+        }),
+      ],
+    }),
+  });
+}

@@ -1,0 +1,207 @@
+import type { CacheControl, Effort, PromptVersionContent, ServiceTier, SystemBlockRole, VariableType } from "@/lib/prompts/schemas";
+
+/**
+ * The editor's working copy of a version: form-friendly (strings for numbers, ids for React
+ * keys) and allowed to be invalid while the author types. `toContent` turns it back into the
+ * stored shape for the lib/prompts validators; nothing here decides what is valid.
+ */
+export type CacheChoice = "off" | "5m" | "1h";
+
+export interface BlockState {
+  id: string;
+  text: string;
+  cache: CacheChoice;
+  /** The stored cache_control, reused when the choice did not change (keeps `{type}` without ttl as is). */
+  cacheRaw?: CacheControl;
+}
+export interface SystemBlockState extends BlockState {
+  role: SystemBlockRole;
+}
+export interface TurnState {
+  id: string;
+  role: "user" | "assistant";
+  blocks: BlockState[];
+}
+export interface VariableState {
+  id: string;
+  name: string;
+  type: VariableType;
+  required: boolean;
+  hasDefault: boolean;
+  defaultText: string;
+  description: string;
+  valuesText: string;
+}
+export interface EditorState {
+  system: SystemBlockState[];
+  turns: TurnState[];
+  variables: VariableState[];
+  model: string;
+  maxTokens: string;
+  stopSequences: string;
+  effort: Effort | "";
+  serviceTier: ServiceTier | "";
+  fallbackModel: string;
+  outputFormat: "text" | "json";
+  schemaText: string;
+  /** Policy fields the editor does not show, kept as they are. */
+  policyRest: Record<string, unknown>;
+}
+
+let counter = 0;
+export const newId = (prefix: string): string => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 7)}`;
+
+const choiceOf = (c: CacheControl | undefined): CacheChoice => (c ? (c.ttl ?? "5m") : "off");
+
+/** Editor state from stored content (any JSON the database holds; missing parts become empty). */
+export function fromContent(content: PromptVersionContent): EditorState {
+  const { fallback_model, ...policyRest } = content.policy;
+  return {
+    system: content.system.map((b) => ({ id: newId("s"), role: b.role, text: b.text, cache: choiceOf(b.cache_control), cacheRaw: b.cache_control })),
+    turns: content.messages.map((m) => ({
+      id: newId("t"),
+      role: m.role,
+      blocks: m.content.map((b) => ({ id: newId("b"), text: b.text, cache: choiceOf(b.cache_control), cacheRaw: b.cache_control })),
+    })),
+    variables: Object.entries(content.variables).map(([name, def]) => ({
+      id: newId("v"),
+      name,
+      type: def.type,
+      required: def.required,
+      hasDefault: def.default !== undefined,
+      defaultText: def.default === undefined ? "" : def.type === "json" ? JSON.stringify(def.default) : String(def.default),
+      description: def.description ?? "",
+      valuesText: def.type === "enum" ? def.values.join(", ") : "",
+    })),
+    model: content.modelConfig.model,
+    maxTokens: String(content.modelConfig.max_tokens),
+    stopSequences: (content.modelConfig.stop_sequences ?? []).join("\n"),
+    effort: content.modelConfig.effort ?? "",
+    serviceTier: content.modelConfig.service_tier ?? "",
+    fallbackModel: fallback_model ?? "",
+    outputFormat: content.outputSchema.format,
+    schemaText: content.outputSchema.format === "json" ? JSON.stringify(content.outputSchema.schema, null, 2) : "",
+    policyRest,
+  };
+}
+
+function cacheControl(block: BlockState): CacheControl | undefined {
+  if (block.cache === "off") return undefined;
+  if (block.cacheRaw && choiceOf(block.cacheRaw) === block.cache) return block.cacheRaw;
+  return { type: "ephemeral", ttl: block.cache };
+}
+
+export interface LocalIssue {
+  path: string;
+  message: string;
+}
+
+function parseDefault(v: VariableState): { value?: unknown; issue?: string } {
+  if (!v.hasDefault) return {};
+  const text = v.defaultText;
+  switch (v.type) {
+    case "string":
+    case "enum":
+      return { value: text };
+    case "number":
+      return text.trim() !== "" && Number.isFinite(Number(text)) ? { value: Number(text) } : { issue: "the default must be a number" };
+    case "boolean":
+      return text === "true" || text === "false" ? { value: text === "true" } : { issue: 'the default must be "true" or "false"' };
+    case "json":
+      try {
+        return { value: JSON.parse(text) as unknown };
+      } catch {
+        return { issue: "the default must be valid JSON" };
+      }
+  }
+}
+
+/**
+ * The stored content shape from editor state, plus the form-level problems found while
+ * converting (a number field that is not a number, a JSON Schema that is not JSON, a duplicate
+ * variable name). The result still goes through `parseVersionContent` for every real rule.
+ */
+export function toContent(state: EditorState): { content: PromptVersionContent; issues: LocalIssue[] } {
+  const issues: LocalIssue[] = [];
+  const variables: Record<string, unknown> = {};
+  state.variables.forEach((v) => {
+    const name = v.name.trim();
+    const path = `variables.${name || "(unnamed)"}`;
+    if (!name) return issues.push({ path, message: "a variable needs a name" });
+    if (Object.hasOwn(variables, name)) return issues.push({ path, message: `variable "${name}" is declared twice` });
+    const parsed = parseDefault(v);
+    if (parsed.issue) issues.push({ path: `${path}.default`, message: `${name}: ${parsed.issue}` });
+    variables[name] = {
+      type: v.type,
+      required: v.required,
+      ...(v.description.trim() ? { description: v.description.trim() } : {}),
+      ...(v.type === "enum"
+        ? {
+            values: v.valuesText
+              .split(",")
+              .map((x) => x.trim())
+              .filter(Boolean),
+          }
+        : {}),
+      ...(parsed.value !== undefined ? { default: parsed.value } : {}),
+    };
+  });
+
+  const maxTokens = Number(state.maxTokens);
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) issues.push({ path: "modelConfig.max_tokens", message: "max_tokens must be a whole number of at least 1" });
+  const stops = state.stopSequences
+    .split("\n")
+    .map((s) => s.replace(/\r$/, ""))
+    .filter((s) => s.length > 0);
+
+  let outputSchema: PromptVersionContent["outputSchema"] = { format: "text" };
+  if (state.outputFormat === "json") {
+    let schema: unknown = null;
+    try {
+      schema = JSON.parse(state.schemaText || "null") as unknown;
+    } catch (error) {
+      issues.push({ path: "outputSchema.schema", message: `the JSON Schema is not valid JSON (${error instanceof Error ? error.message : "parse error"})` });
+    }
+    if (schema !== null && (typeof schema !== "object" || Array.isArray(schema))) {
+      issues.push({ path: "outputSchema.schema", message: "the JSON Schema must be a JSON object" });
+    }
+    outputSchema = { format: "json", schema: schema !== null && typeof schema === "object" && !Array.isArray(schema) ? (schema as Record<string, unknown>) : {} };
+  }
+
+  const content = {
+    system: state.system.map((b) => {
+      const cc = cacheControl(b);
+      return { type: "text" as const, text: b.text, role: b.role, ...(cc ? { cache_control: cc } : {}) };
+    }),
+    messages: state.turns.map((t) => ({
+      role: t.role,
+      content: t.blocks.map((b) => {
+        const cc = cacheControl(b);
+        return { type: "text" as const, text: b.text, ...(cc ? { cache_control: cc } : {}) };
+      }),
+    })),
+    variables: variables as PromptVersionContent["variables"],
+    modelConfig: {
+      model: state.model,
+      max_tokens: Number.isFinite(maxTokens) ? maxTokens : 0,
+      ...(stops.length > 0 ? { stop_sequences: stops } : {}),
+      ...(state.effort ? { effort: state.effort } : {}),
+      ...(state.serviceTier ? { service_tier: state.serviceTier } : {}),
+    },
+    outputSchema,
+    policy: { ...state.policyRest, ...(state.fallbackModel ? { fallback_model: state.fallbackModel } : {}) },
+  };
+  return { content, issues };
+}
+
+/** DOM id of the editor element a validation path points at (block, variable table, model or output section). */
+export function anchorForPath(path: string): string {
+  const system = /^system\.(\d+)/.exec(path);
+  if (system) return `block-system-${system[1]}`;
+  const message = /^messages\.(\d+)(?:\.content\.(\d+))?/.exec(path);
+  if (message) return `block-messages-${message[1]}-${message[2] ?? "0"}`;
+  if (path.startsWith("variables")) return "section-variables";
+  if (path.startsWith("modelConfig") || path.startsWith("policy")) return "section-model";
+  if (path.startsWith("outputSchema")) return "section-output";
+  return "section-blocks";
+}
