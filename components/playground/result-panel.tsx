@@ -123,14 +123,14 @@ export function ResultPanel({
               {facts.status}
             </Badge>
           ) : null}
-          {showSimulated && run.phase !== "idle" ? <SimulatedBadge /> : null}
+          {showSimulated && (run.phase === "running" || facts) ? <SimulatedBadge /> : null}
         </div>
       </div>
 
       <div className="px-4 py-3">
         {run.phase === "idle" ? (
           <p className="text-sm text-fg-muted">Fill in the variables and press Run. The answer streams here as it is generated.</p>
-        ) : (
+        ) : run.phase === "failed" && run.text === "" ? null : (
           <pre
             data-testid="result-output"
             className={cx(
@@ -142,7 +142,7 @@ export function ResultPanel({
           </pre>
         )}
         {run.error ? (
-          <div className="mt-3 rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger" data-testid="result-error">
+          <div className="mt-3 rounded-md first:mt-0 border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger" data-testid="result-error">
             {run.error.message}
           </div>
         ) : null}
