@@ -10,12 +10,14 @@ import { LockIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { PlaygroundClient } from "@/components/playground/playground-client";
 import { SimulatedBadge } from "@/components/playground/simulated-badge";
+import { decodePromptName, promptPath } from "@/components/prompts/paths";
 
 export const metadata: Metadata = { title: "Playground" };
 
 // /p/:project/prompts/:name/playground - run any version with variable values, streamed; compare two versions.
 export default async function PlaygroundPage({ params }: { params: Promise<{ project: string; name: string }> }) {
-  const { project: slug, name } = await params;
+  const { project: slug, name: rawName } = await params;
+  const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
   let prompt: PlaygroundPrompt;
   try {
@@ -35,7 +37,7 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ pro
           Prompts
         </Link>
         <span className="mx-1.5">/</span>
-        <Link href={`${base}/${encodeURIComponent(prompt.name)}`} className="font-mono hover:text-fg">
+        <Link href={promptPath(access.project.slug, prompt.name)} className="font-mono hover:text-fg">
           {prompt.name}
         </Link>
         <span className="mx-1.5">/</span>
@@ -61,7 +63,7 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ pro
         </EmptyState>
       ) : canRun ? (
         <PlaygroundClient
-          runUrl={`${base}/${encodeURIComponent(prompt.name)}/playground/run`}
+          runUrl={promptPath(access.project.slug, prompt.name, "playground/run")}
           versions={prompt.versions}
           defaultVersionId={prompt.defaultVersionId ?? prompt.versions[0]!.id}
           simulated={simulated}

@@ -1,5 +1,6 @@
 import { getMembership, getSessionUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
+import { decodePromptName } from "@/components/prompts/paths";
 import { AppError, errorBody, isAppError } from "@/lib/errors";
 import { encodeNdjsonLine } from "@/lib/playground/ndjson";
 import { executePlaygroundRun, preparePlaygroundRun } from "@/lib/playground/run";
@@ -35,7 +36,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ pro
     } catch {
       throw new AppError("bad_request", "The body is not valid JSON");
     }
-    const prepared = await preparePlaygroundRun({ projectId: access.project.id, promptName: name, userId: user.id, body });
+    const prepared = await preparePlaygroundRun({ projectId: access.project.id, promptName: decodePromptName(name), userId: user.id, body });
 
     const stream = new ReadableStream<Uint8Array>({
       async start(controller) {
