@@ -104,6 +104,9 @@ export default async function PromptPage({
           ) : null}
         </div>
         <div className="flex shrink-0 items-center gap-2">
+          <ButtonLink href={promptPath(project, prompt.name, "playground")} data-testid="open-playground">
+            Playground
+          </ButtonLink>
           {latest && (draft || published.length > 1) ? (
             <ButtonLink
               href={`${promptPath(project, prompt.name, "diff")}?from=${published[1] && !draft ? versionLabel(published[1]) : versionLabel(latest)}&to=${draft ? "draft" : versionLabel(latest)}`}
