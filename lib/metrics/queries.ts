@@ -154,7 +154,6 @@ export async function getPromptMetrics(projectId: string, filter: MetricsFilter,
     .filter((v) => v.major >= 0)
     .concat(versionRows.filter((v) => v.major < 0))
     .map((v) => ({ id: v.id, version: versionName(v), status: v.status, publishedAt: v.publishedAt?.toISOString() ?? null }));
-  const names = new Map(versions.map((v) => [v.id, v.version]));
   const starts = bucketStarts(window);
   const index = new Map(starts.map((d, i) => [d.getTime(), i]));
   const byVersion = new Map<string, Array<RollupCell | null>>();

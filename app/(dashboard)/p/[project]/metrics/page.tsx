@@ -1,22 +1,31 @@
 import type { Metadata } from "next";
 import { requirePageRole } from "@/lib/auth/session";
-import { MetricsIcon } from "@/components/icons";
-import { EmptyState, PageHeader } from "@/components/ui";
+import { PageHeader, ButtonLink } from "@/components/ui";
+import { OverviewClient } from "./overview-client";
 
 export const metadata: Metadata = { title: "Metrics" };
 
-// /p/:project/metrics - usage, cost, latency and quality per prompt version.
+// /p/:project/metrics - calls, spend, error rate, p95 latency and cache savings over a range, by prompt.
 export default async function MetricsPage({ params }: { params: Promise<{ project: string }> }) {
   const { project: slug } = await params;
   await requirePageRole(slug, "VIEWER");
   return (
     <>
-      <PageHeader title="Metrics" description="Calls, tokens, cache hits, cost, latency and quality per prompt version." />
-      <EmptyState testId="metrics-empty" icon={<MetricsIcon width={20} height={20} />} title="No calls recorded yet">
-        Charts appear here once your apps run prompts through Promptdeck (
-        <code className="font-mono">POST /api/v1/prompts/&#123;name&#125;/run</code>) or report their own calls (
-        <code className="font-mono">POST /api/v1/calls</code>). Create an API key in Settings to get started.
-      </EmptyState>
+      <PageHeader
+        title="Metrics"
+        description="Calls, spend, errors, latency and cache savings across the project's prompts."
+        actions={
+          <>
+            <ButtonLink href={`/p/${slug}/metrics/cost`} size="sm">
+              Cost view
+            </ButtonLink>
+            <ButtonLink href={`/p/${slug}/calls`} size="sm">
+              Call explorer
+            </ButtonLink>
+          </>
+        }
+      />
+      <OverviewClient projectSlug={slug} />
     </>
   );
 }

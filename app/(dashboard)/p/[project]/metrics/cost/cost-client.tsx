@@ -1,0 +1,91 @@
+"use client";
+
+import { useState } from "react";
+import { BarChart } from "@/components/charts/bar-chart";
+import { Kpi, LoadState, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { fmtNumber, fmtUsd } from "@/components/metrics/format";
+import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
+import type { CostRow } from "@/lib/metrics/queries";
+import { Card } from "@/components/ui";
+
+function CostTable({ title, rows, csvHref, testId }: { title: string; rows: readonly CostRow[]; csvHref: string; testId: string }) {
+  return (
+    <Card>
+      <div className="flex items-center justify-between border-b border-border px-3 py-2">
+        <h2 className="text-sm font-semibold">{title}</h2>
+        <a className="text-xs text-accent hover:underline" href={csvHref} download>
+          Export CSV
+        </a>
+      </div>
+      <div className="overflow-x-auto">
+        <table className="w-full text-sm" data-testid={testId}>
+          <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
+            <tr>
+              <th className="px-3 py-2">Name</th>
+              <th className="px-3 py-2 text-right">Calls</th>
+              <th className="px-3 py-2 text-right">Spend</th>
+              <th className="px-3 py-2 text-right">Without caching</th>
+              <th className="px-3 py-2 text-right">Cache savings</th>
+              <th className="px-3 py-2 text-right">Batch savings</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} className="border-t border-border">
+                <td className="px-3 py-1.5 font-medium">{r.name}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtNumber(r.calls)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.costMicros)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.uncachedCostMicros)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums text-success">{fmtUsd(r.cacheSavingsMicros)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums text-success">{fmtUsd(r.batchSavingsMicros)}</td>
+              </tr>
+            ))}
+            {rows.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="px-3 py-6 text-center text-fg-muted">
+                  No calls in this range.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
+
+export function CostClient({ projectSlug }: { projectSlug: string }) {
+  const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "30d" });
+  const filters = rangeParams(range.range, range.from, range.to);
+  const { data, isLoading, error } = useMetrics(projectSlug, "cost", filters);
+  const csv = (table: string) => `/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "cost", format: "csv", table })}`;
+  const total = data?.total;
+  return (
+    <div className="space-y-4" data-testid="cost-view">
+      <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
+      <LoadState isLoading={isLoading} error={error} />
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+        <Kpi testId="kpi-spend" label="Spend" value={fmtUsd(total?.costMicros ?? 0)} hint={`${fmtNumber(total?.calls ?? 0)} calls`} />
+        <Kpi label="Without prompt caching" value={fmtUsd(total?.uncachedCostMicros ?? 0)} />
+        <Kpi testId="kpi-cache-savings" label="Saved by caching" value={fmtUsd(total?.cacheSavingsMicros ?? 0)} />
+        <Kpi testId="kpi-batch-savings" label="Saved by the Batch API" value={fmtUsd(total?.batchSavingsMicros ?? 0)} hint={`${fmtNumber(total?.batchCalls ?? 0)} batch calls`} />
+      </div>
+      <BarChart
+        testId="chart-cost-by-day"
+        title="Spend and savings by day (USD, UTC days)"
+        data={(data?.byDay ?? []).map((d) => ({ label: d.name.slice(5), spend: d.costMicros, cache: d.cacheSavingsMicros, batch: d.batchSavingsMicros }))}
+        bars={[
+          { key: "spend", name: "Spend" },
+          { key: "cache", name: "Cache savings" },
+          { key: "batch", name: "Batch savings" },
+        ]}
+        format={fmtUsd}
+      />
+      <div className="grid gap-3 lg:grid-cols-2">
+        <CostTable testId="cost-by-prompt" title="By prompt" rows={data?.byPrompt ?? []} csvHref={csv("prompt")} />
+        <CostTable testId="cost-by-model" title="By model" rows={data?.byModel ?? []} csvHref={csv("model")} />
+      </div>
+      <CostTable testId="cost-by-day" title="By day" rows={data?.byDay ?? []} csvHref={csv("day")} />
+    </div>
+  );
+}

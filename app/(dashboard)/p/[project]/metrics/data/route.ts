@@ -1,0 +1,28 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { errorBody, isAppError } from "@/lib/errors";
+import { requireRole } from "@/lib/auth/session";
+import { getMetricsForApi } from "@/lib/metrics/api";
+import { metricsCsv } from "@/lib/metrics/csv";
+
+export const dynamic = "force-dynamic";
+
+// GET /p/:project/metrics/data?view=&prompt=&...&format=json|csv - the dashboard's metrics data (session auth)
+export async function GET(request: NextRequest, { params }: { params: Promise<{ project: string }> }) {
+  try {
+    const { project } = await params;
+    const access = await requireRole(project, "VIEWER");
+    const query: Record<string, string> = {};
+    for (const [k, v] of request.nextUrl.searchParams) if (k !== "format" && k !== "table") query[k] = v;
+    const result = await getMetricsForApi(access.project.id, query);
+    if (request.nextUrl.searchParams.get("format") === "csv") {
+      const table = request.nextUrl.searchParams.get("table") ?? "prompt";
+      return new NextResponse(metricsCsv(result, table), {
+        headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="metrics-${result.view}-${table}.csv"` },
+      });
+    }
+    return NextResponse.json(result, { headers: { "Cache-Control": "private, no-store" } });
+  } catch (error) {
+    if (isAppError(error)) return NextResponse.json(errorBody(error), { status: error.status });
+    throw error;
+  }
+}

@@ -1,0 +1,90 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import { TimeSeriesChart } from "@/components/charts/time-series-chart";
+import { Kpi, LoadState, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { fmtBucketTime, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
+import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
+import { toChartRows } from "@/lib/metrics/series";
+import { Card } from "@/components/ui";
+
+export function OverviewClient({ projectSlug }: { projectSlug: string }) {
+  const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "24h" });
+  const filters = rangeParams(range.range, range.from, range.to);
+  const { data, isLoading, error, isFetching } = useMetrics(projectSlug, "overview", filters);
+  const total = data?.total ?? null;
+  const bucket = data?.window.bucketMinutes ?? 60;
+  const series = data ? [{ key: "all", points: data.points }] : [];
+  const buckets = data?.buckets ?? [];
+  return (
+    <div className="space-y-4" data-testid="metrics-overview">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
+        <span className="text-xxs text-fg-muted">{isFetching ? "Updating…" : data ? `${data.window.from.slice(0, 16)} → ${data.window.to.slice(0, 16)} UTC` : null}</span>
+      </div>
+      <LoadState isLoading={isLoading} error={error} />
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-5">
+        <Kpi testId="kpi-calls" label="Calls" value={fmtNumber(total?.calls ?? 0)} />
+        <Kpi testId="kpi-spend" label="Spend" value={fmtUsd(total?.costMicros ?? 0)} />
+        <Kpi testId="kpi-error-rate" label="Error rate" value={fmtPercent(total?.errorRate)} />
+        <Kpi testId="kpi-p95" label="p95 latency" value={fmtMs(total?.latencyP95Ms)} />
+        <Kpi testId="kpi-cache-savings" label="Cache savings" value={fmtUsd(total?.cacheSavingsMicros ?? 0)} hint={total ? `${fmtPercent(total.cacheHitRate)} of input tokens cached` : undefined} />
+      </div>
+      <div className="grid gap-3 md:grid-cols-2">
+        <TimeSeriesChart testId="chart-overview-calls" title="Calls" data={toChartRows(buckets, series, (m) => m.calls)} series={[{ key: "all", name: "Calls" }]} format={(v) => fmtNumber(v)} formatTime={(t) => fmtBucketTime(t, bucket)} />
+        <TimeSeriesChart testId="chart-overview-spend" title="Spend (USD)" data={toChartRows(buckets, series, (m) => m.costMicros)} series={[{ key: "all", name: "Spend" }]} format={fmtUsd} formatTime={(t) => fmtBucketTime(t, bucket)} />
+        <TimeSeriesChart testId="chart-overview-errors" title="Error rate (%)" data={toChartRows(buckets, series, (m) => m.errorRate, 100)} series={[{ key: "all", name: "Error rate" }]} format={(v) => `${v.toFixed(1)}%`} formatTime={(t) => fmtBucketTime(t, bucket)} />
+        <TimeSeriesChart testId="chart-overview-p95" title="Latency p95 (ms)" data={toChartRows(buckets, series, (m) => m.latencyP95Ms)} series={[{ key: "all", name: "p95" }]} format={fmtMs} formatTime={(t) => fmtBucketTime(t, bucket)} />
+      </div>
+      <Card>
+        <div className="flex items-center justify-between border-b border-border px-3 py-2">
+          <h2 className="text-sm font-semibold">By prompt</h2>
+          <a className="text-xs text-accent hover:underline" href={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "overview", format: "csv" })}`} download>
+            Export CSV
+          </a>
+        </div>
+        <div className="overflow-x-auto">
+          <table className="w-full text-sm" data-testid="overview-by-prompt">
+            <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
+              <tr>
+                <th className="px-3 py-2">Prompt</th>
+                <th className="px-3 py-2 text-right">Calls</th>
+                <th className="px-3 py-2 text-right">Spend</th>
+                <th className="px-3 py-2 text-right">Error rate</th>
+                <th className="px-3 py-2 text-right">p95 latency</th>
+                <th className="px-3 py-2 text-right">Cache savings</th>
+                <th className="px-3 py-2 text-right">Accuracy</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(data?.byPrompt ?? []).map((r) => (
+                <tr key={r.promptId} className="border-t border-border">
+                  <td className="px-3 py-1.5">
+                    <Link className="font-medium text-accent hover:underline" href={`/p/${projectSlug}/metrics/prompts/${encodeURIComponent(r.prompt)}`}>
+                      {r.prompt}
+                    </Link>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtNumber(r.metrics.calls)}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.metrics.costMicros)}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtPercent(r.metrics.errorRate)}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtMs(r.metrics.latencyP95Ms)}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.metrics.cacheSavingsMicros)}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtPercent(r.metrics.accuracy)}</td>
+                </tr>
+              ))}
+              {data && data.byPrompt.length === 0 ? (
+                <tr>
+                  <td colSpan={7} className="px-3 py-6 text-center text-sm text-fg-muted" data-testid="metrics-empty">
+                    No calls in this range. Apps log calls through <code className="font-mono">POST /api/v1/prompts/&#123;name&#125;/run</code> or{" "}
+                    <code className="font-mono">POST /api/v1/calls</code>.
+                  </td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+    </div>
+  );
+}

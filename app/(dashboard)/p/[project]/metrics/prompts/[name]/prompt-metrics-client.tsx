@@ -1,0 +1,193 @@
+"use client";
+
+import { useState } from "react";
+import { TimeSeriesChart, type ChartMarker } from "@/components/charts/time-series-chart";
+import { FilterSelect, LoadState, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
+import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
+import { SOURCES } from "@/lib/metrics/window";
+import { toChartRows } from "@/lib/metrics/series";
+import type { DerivedMetrics } from "@/lib/metrics/aggregate";
+import { Card, cx } from "@/components/ui";
+
+interface ChartDef {
+  id: string;
+  title: string;
+  pick: (m: DerivedMetrics) => number | null;
+  scale?: number;
+  format: (v: number) => string;
+}
+
+const pct = (v: number) => `${v.toFixed(1)}%`;
+const CHARTS: ChartDef[] = [
+  { id: "accuracy", title: "Accuracy (% correct of scored calls)", pick: (m) => m.accuracy, scale: 100, format: pct },
+  { id: "refusal-rate", title: "Refusal rate (%)", pick: (m) => m.refusalRate, scale: 100, format: pct },
+  { id: "error-rate", title: "Error rate (%)", pick: (m) => m.errorRate, scale: 100, format: pct },
+  { id: "output-length", title: "Average output length (characters)", pick: (m) => m.avgOutputChars, format: (v) => `${fmtNumber(v)} ch` },
+  { id: "latency-p50", title: "Latency p50 (ms)", pick: (m) => m.latencyP50Ms, format: fmtMs },
+  { id: "latency-p95", title: "Latency p95 (ms)", pick: (m) => m.latencyP95Ms, format: fmtMs },
+  { id: "latency-p99", title: "Latency p99 (ms)", pick: (m) => m.latencyP99Ms, format: fmtMs },
+  { id: "cost-per-call", title: "Cost per call (USD)", pick: (m) => m.costPerCallMicros, format: fmtUsd },
+  { id: "cache-hit-rate", title: "Cache hit rate (% of input tokens read from cache)", pick: (m) => m.cacheHitRate, scale: 100, format: pct },
+  { id: "input-tokens", title: "Input tokens per call (incl. cache)", pick: (m) => m.avgInputTokens, format: (v) => `${fmtNumber(v)} tok` },
+  { id: "output-tokens", title: "Output tokens per call", pick: (m) => m.avgOutputTokens, format: (v) => `${fmtNumber(v)} tok` },
+  { id: "calls", title: "Calls", pick: (m) => m.calls, format: (v) => fmtNumber(v) },
+];
+
+const MODELS = ["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-opus-5", "claude-sonnet-5", "claude-sonnet-4-6", "claude-haiku-4-5-20251001"];
+
+function ChangeCell({ value, higherIsBetter }: { value: number | null | undefined; higherIsBetter?: boolean }) {
+  if (value === null || value === undefined) return <span className="text-fg-muted">–</span>;
+  const good = higherIsBetter === undefined ? null : higherIsBetter ? value > 0 : value < 0;
+  return <span className={cx("text-xxs", good === null ? "text-fg-muted" : good ? "text-success" : "text-danger")}>{fmtChange(value)}</span>;
+}
+
+export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: string; prompt: string }) {
+  const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "24h" });
+  const [label, setLabel] = useState("");
+  const [model, setModel] = useState("");
+  const [source, setSource] = useState("");
+  const [bucket, setBucket] = useState("");
+  const filters = { prompt, ...rangeParams(range.range, range.from, range.to), label, model, source, bucket };
+  const { data, isLoading, error, isFetching } = useMetrics(projectSlug, "prompt", filters);
+  const bucketMinutes = data?.window.bucketMinutes ?? 60;
+  const series = (data?.series ?? []).map((s) => ({ key: s.versionId, name: `v${s.version}`, points: s.points }));
+  const markers: ChartMarker[] = (data?.releases ?? []).map((r) => ({ t: Date.parse(r.at), label: `${r.label} → ${r.toVersion}` }));
+  const labels = Array.from(new Set((data?.releases ?? []).map((r) => r.label).concat(["production", "staging"])));
+  return (
+    <div className="space-y-4" data-testid="prompt-metrics">
+      <div className="flex flex-wrap items-center gap-3">
+        <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
+        <FilterSelect testId="filter-label" label="Label" value={label} onChange={setLabel} options={labels.map((l) => ({ value: l, label: l }))} />
+        <FilterSelect testId="filter-model" label="Model" value={model} onChange={setModel} options={MODELS.map((m) => ({ value: m, label: m }))} />
+        <FilterSelect testId="filter-source" label="Source" value={source} onChange={setSource} options={SOURCES.map((s) => ({ value: s, label: s === "eval" ? "evaluation" : s }))} />
+        <FilterSelect
+          testId="filter-bucket"
+          label="Bucket"
+          value={bucket}
+          onChange={setBucket}
+          options={["1m", "5m", "15m", "1h", "6h", "1d"].map((b) => ({ value: b, label: b }))}
+        />
+        <span className="ml-auto text-xxs text-fg-muted">{isFetching ? "Updating…" : data ? `${bucketMinutes} min buckets, UTC` : null}</span>
+      </div>
+      <LoadState isLoading={isLoading} error={error} />
+      {data && data.releases.length > 0 ? (
+        <ul className="flex flex-wrap gap-2 text-xxs text-fg-muted" data-testid="release-list">
+          {data.releases.map((r) => (
+            <li key={`${r.at}-${r.label}`} className="rounded border border-warning/30 bg-warning/10 px-1.5 py-0.5 text-warning" data-testid="release-marker">
+              {r.at.slice(0, 16).replace("T", " ")} {r.label}: {r.fromVersion ?? "∅"} → {r.toVersion}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="grid gap-3 md:grid-cols-2">
+        {CHARTS.map((c) => (
+          <TimeSeriesChart
+            key={c.id}
+            testId={`chart-${c.id}`}
+            title={c.title}
+            data={data ? toChartRows(data.buckets, series, c.pick, c.scale ?? 1) : []}
+            series={series}
+            format={c.format}
+            formatTime={(t) => fmtBucketTime(t, bucketMinutes)}
+            markers={markers}
+          />
+        ))}
+      </div>
+      <Card>
+        <div className="flex items-center justify-between border-b border-border px-3 py-2">
+          <h2 className="text-sm font-semibold">Versions in this range</h2>
+          <a className="text-xs text-accent hover:underline" data-testid="csv-export" href={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "prompt", format: "csv" })}`} download>
+            Export CSV
+          </a>
+        </div>
+        <div className="overflow-x-auto">
+          <table className="w-full text-sm" data-testid="version-table">
+            <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
+              <tr>
+                <th className="px-3 py-2">Version</th>
+                <th className="px-3 py-2 text-right">Calls</th>
+                <th className="px-3 py-2 text-right">Accuracy</th>
+                <th className="px-3 py-2 text-right">Errors</th>
+                <th className="px-3 py-2 text-right">Refusals</th>
+                <th className="px-3 py-2 text-right">Avg output</th>
+                <th className="px-3 py-2 text-right">p50 / p95 / p99</th>
+                <th className="px-3 py-2 text-right">Cost / call</th>
+                <th className="px-3 py-2 text-right">Cache hits</th>
+                <th className="px-3 py-2 text-right">Tokens in / out</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(data?.table ?? []).map((r) => (
+                <tr key={r.versionId} className="border-t border-border align-top" data-testid={`version-row-${r.version}`}>
+                  <td className="px-3 py-1.5 font-medium">
+                    v{r.version}
+                    {r.previousVersion ? <div className="text-xxs font-normal text-fg-muted">vs v{r.previousVersion}</div> : null}
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtNumber(r.metrics.calls)}
+                    <div>
+                      <ChangeCell value={r.change.calls} />
+                    </div>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtPercent(r.metrics.accuracy)} <span className="text-xxs text-fg-muted">({r.metrics.scored})</span>
+                    <div>
+                      <ChangeCell value={r.change.accuracy} higherIsBetter />
+                    </div>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtPercent(r.metrics.errorRate)}
+                    <div>
+                      <ChangeCell value={r.change.errorRate} higherIsBetter={false} />
+                    </div>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtPercent(r.metrics.refusalRate)}
+                    <div>
+                      <ChangeCell value={r.change.refusalRate} higherIsBetter={false} />
+                    </div>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtNumber(r.metrics.avgOutputChars)} ch
+                    <div>
+                      <ChangeCell value={r.change.avgOutputChars} />
+                    </div>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtMs(r.metrics.latencyP50Ms)} / {fmtMs(r.metrics.latencyP95Ms)} / {fmtMs(r.metrics.latencyP99Ms)}
+                    <div>
+                      <ChangeCell value={r.change.latencyP95Ms} higherIsBetter={false} />
+                    </div>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtUsd(r.metrics.costPerCallMicros)}
+                    <div>
+                      <ChangeCell value={r.change.costPerCallMicros} higherIsBetter={false} />
+                    </div>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtPercent(r.metrics.cacheHitRate)}
+                    <div>
+                      <ChangeCell value={r.change.cacheHitRate} higherIsBetter />
+                    </div>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">
+                    {fmtNumber(r.metrics.avgInputTokens)} / {fmtNumber(r.metrics.avgOutputTokens)}
+                  </td>
+                </tr>
+              ))}
+              {data && data.table.length === 0 ? (
+                <tr>
+                  <td colSpan={10} className="px-3 py-6 text-center text-sm text-fg-muted">
+                    No calls for these filters.
+                  </td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+"use client";
+
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { AXIS_COLOR, GRID_COLOR, seriesColor } from "@/components/charts/palette";
+
+export interface ChartSeries {
+  key: string;
+  name: string;
+}
+
+export interface ChartMarker {
+  t: number;
+  label: string;
+}
+
+export interface TimeSeriesChartProps {
+  title: string;
+  /** Rows `{ t, [series.key]: value | null }`, ready to plot. */
+  data: ReadonlyArray<{ t: number } & Record<string, number | null>>;
+  series: readonly ChartSeries[];
+  /** Formats a value with its unit (axis ticks and tooltip). */
+  format: (v: number) => string;
+  formatTime: (t: number) => string;
+  markers?: readonly ChartMarker[];
+  height?: number;
+  testId?: string;
+}
+
+/** A presentational line chart: one line per series, vertical release markers, tooltips with units. */
+export function TimeSeriesChart({ title, data, series, format, formatTime, markers = [], height = 200, testId }: TimeSeriesChartProps) {
+  const hasData = data.some((row) => series.some((s) => row[s.key] !== null && row[s.key] !== undefined));
+  return (
+    <figure data-testid={testId} className="rounded-lg border border-border bg-surface p-3">
+      <figcaption className="mb-2 text-xs font-medium text-fg">{title}</figcaption>
+      {hasData ? (
+        <div style={{ height }}>
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={[...data]} margin={{ top: 14, right: 12, bottom: 0, left: 0 }}>
+              <CartesianGrid stroke={GRID_COLOR} strokeDasharray="3 3" vertical={false} />
+              <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={formatTime} stroke={AXIS_COLOR} tick={{ fill: AXIS_COLOR, fontSize: 11 }} minTickGap={24} />
+              <YAxis tickFormatter={format} stroke={AXIS_COLOR} tick={{ fill: AXIS_COLOR, fontSize: 11 }} width={64} />
+              <Tooltip
+                labelFormatter={(t) => `${formatTime(Number(t))} UTC`}
+                formatter={(v, name) => [typeof v === "number" ? format(v) : String(v), name]}
+                contentStyle={{ background: "rgb(var(--surface))", border: "1px solid rgb(var(--border))", borderRadius: 6, fontSize: 12, color: "rgb(var(--fg))" }}
+                labelStyle={{ color: "rgb(var(--fg-muted))" }}
+              />
+              {series.length > 1 ? <Legend wrapperStyle={{ fontSize: 11 }} /> : null}
+              {markers.map((m, i) => (
+                <ReferenceLine
+                  key={`${m.t}-${i}`}
+                  x={m.t}
+                  stroke="rgb(var(--warning))"
+                  strokeDasharray="4 2"
+                  label={{ value: m.label, position: "insideTopLeft", fill: "rgb(var(--warning))", fontSize: 10 }}
+                  className="release-marker"
+                />
+              ))}
+              {series.map((s, i) => (
+                <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={seriesColor(i)} strokeWidth={1.8} dot={false} connectNulls isAnimationActive={false} />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      ) : (
+        <div className="flex items-center justify-center text-xs text-fg-muted" style={{ height }}>
+          No data in this range
+        </div>
+      )}
+    </figure>
+  );
+}
