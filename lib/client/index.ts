@@ -1,0 +1,256 @@
+/**
+ * Promptdeck's TypeScript client for applications (Node 18+ or any runtime with fetch). It
+ * depends on nothing but its generated API types, so it can be copied into or published for any
+ * app. See lib/client/README.md.
+ */
+import type {
+  ApiError,
+  IngestCallsRequest,
+  IngestCallsResponse,
+  PromptVersionDocument,
+  RenderRequest,
+  RenderResponse,
+  RunRequest,
+  RunResponse,
+  ScoreRequest,
+  ScoreResponse,
+} from "./api-types";
+
+export type * from "./api-types";
+
+export interface PromptSelector {
+  /** Label to resolve (the server's default is `production`). */
+  label?: string;
+  /** Exact version or semver range. */
+  version?: string;
+}
+
+export interface PromptdeckClientOptions {
+  /** Base URL of the Promptdeck server, e.g. http://localhost:3000. */
+  baseUrl: string;
+  /** A project API key (pd_...). */
+  apiKey: string;
+  /** How long a fetched prompt is used without asking the server. Default 60 s. */
+  cacheTtlMs?: number;
+  /** After the TTL, how long a cached prompt is still returned while it is refreshed in the background. Default 10 min. */
+  staleWhileRevalidateMs?: number;
+  /** Prompts to use when the server is unreachable and nothing is cached, by prompt name. */
+  fallbackPrompts?: Record<string, PromptVersionDocument>;
+  /** Retries for 429, 5xx and network errors (exponential backoff with full jitter). Default 3. */
+  maxRetries?: number;
+  /** First backoff step; doubles per attempt. Default 250 ms. */
+  retryBaseMs?: number;
+  /** Longest single wait between attempts. Default 5 s. */
+  retryMaxDelayMs?: number;
+  /** Per-request timeout. Default 10 s (runs: 130 s, since the server retries Claude itself). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Injectable for tests. */
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** An error answer of the API (4xx/5xx with its JSON body), or a network failure (status 0). */
+export class PromptdeckError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly issues: { path: string; message: string }[];
+
+  constructor(status: number, code: string, message: string, issues: { path: string; message: string }[] = []) {
+    super(message);
+    this.name = "PromptdeckError";
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+export interface FetchedPrompt {
+  prompt: PromptVersionDocument;
+  /** Where this answer came from: the server, the client cache, a stale cache entry, or the configured fallback. */
+  source: "server" | "cache" | "stale" | "fallback";
+}
+
+interface CacheEntry {
+  prompt: PromptVersionDocument;
+  etag: string | null;
+  fetchedAt: number;
+  refreshing?: Promise<void>;
+}
+
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504, 529]);
+
+export class PromptdeckClient {
+  private readonly options: Required<Omit<PromptdeckClientOptions, "fallbackPrompts">> & { fallbackPrompts: Record<string, PromptVersionDocument> };
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(options: PromptdeckClientOptions) {
+    if (!options.baseUrl) throw new Error("PromptdeckClient: baseUrl is required");
+    if (!options.apiKey) throw new Error("PromptdeckClient: apiKey is required");
+    this.options = {
+      cacheTtlMs: 60_000,
+      staleWhileRevalidateMs: 600_000,
+      maxRetries: 3,
+      retryBaseMs: 250,
+      retryMaxDelayMs: 5_000,
+      timeoutMs: 10_000,
+      fetch: globalThis.fetch.bind(globalThis),
+      now: Date.now,
+      random: Math.random,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      fallbackPrompts: {},
+      ...options,
+      baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    };
+  }
+
+  /**
+   * The prompt a label (default production) or version resolves to. Fresh cache entries are
+   * returned without a request; stale ones are returned at once and refreshed in the background
+   * (revalidated with ETag); when the server cannot be reached, the last cached copy or the
+   * configured fallback is returned. Errors the server answers (404, 401, ...) are thrown.
+   */
+  async getPrompt(name: string, selector: PromptSelector = {}): Promise<FetchedPrompt> {
+    const key = cacheKey(name, selector);
+    const entry = this.cache.get(key);
+    const age = entry ? this.options.now() - entry.fetchedAt : Infinity;
+    if (entry && age <= this.options.cacheTtlMs) return { prompt: entry.prompt, source: "cache" };
+    if (entry && age <= this.options.cacheTtlMs + this.options.staleWhileRevalidateMs) {
+      entry.refreshing ??= this.fetchPrompt(name, selector, key, entry)
+        .then(() => undefined)
+        .catch(() => undefined)
+        .finally(() => {
+          entry.refreshing = undefined;
+        });
+      return { prompt: entry.prompt, source: "stale" };
+    }
+    try {
+      return { prompt: await this.fetchPrompt(name, selector, key, entry), source: "server" };
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      if (entry) return { prompt: entry.prompt, source: "stale" };
+      const fallback = this.options.fallbackPrompts[name];
+      if (fallback) return { prompt: fallback, source: "fallback" };
+      throw error;
+    }
+  }
+
+  /** The Messages API parameters for a prompt with these variables (422 names every bad variable). */
+  render(name: string, body: RenderRequest): Promise<RenderResponse> {
+    return this.request<RenderResponse>("POST", `/api/v1/prompts/${encodeURIComponent(name)}/render`, body);
+  }
+
+  /**
+   * Asks Promptdeck to run the prompt: it picks the version (label or the running experiment's
+   * variant for `subject`), calls Claude with retries and fallbacks, logs the call, and returns
+   * the output with the call id for scoring.
+   */
+  run(name: string, body: RunRequest): Promise<RunResponse> {
+    return this.request<RunResponse>("POST", `/api/v1/prompts/${encodeURIComponent(name)}/run`, body, {
+      timeoutMs: Math.max(this.options.timeoutMs, 130_000),
+      // A run is not idempotent: retry only when the server did not take it (429 / 503).
+      retryStatuses: new Set([429, 503]),
+    });
+  }
+
+  /** Logs calls your app made to Claude itself (up to 1000 per request). */
+  logCalls(body: IngestCallsRequest): Promise<IngestCallsResponse> {
+    return this.request<IngestCallsResponse>("POST", "/api/v1/calls", body);
+  }
+
+  /** Records ground truth for a logged call. */
+  score(callId: string, body: ScoreRequest): Promise<ScoreResponse> {
+    return this.request<ScoreResponse>("POST", `/api/v1/calls/${encodeURIComponent(callId)}/score`, body);
+  }
+
+  /** Drops every cached prompt. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private async fetchPrompt(name: string, selector: PromptSelector, key: string, entry: CacheEntry | undefined): Promise<PromptVersionDocument> {
+    const query = new URLSearchParams();
+    if (selector.label) query.set("label", selector.label);
+    if (selector.version) query.set("version", selector.version);
+    const qs = query.toString();
+    const path = `/api/v1/prompts/${encodeURIComponent(name)}${qs ? `?${qs}` : ""}`;
+    const response = await this.send("GET", path, undefined, {
+      headers: entry?.etag ? { "If-None-Match": entry.etag } : {},
+    });
+    if (response.status === 304 && entry) {
+      entry.fetchedAt = this.options.now();
+      return entry.prompt;
+    }
+    const prompt = (await response.json()) as PromptVersionDocument;
+    this.cache.set(key, { prompt, etag: response.headers.get("etag"), fetchedAt: this.options.now() });
+    return prompt;
+  }
+
+  private async request<T>(method: string, path: string, body: unknown, options: { timeoutMs?: number; retryStatuses?: Set<number> } = {}): Promise<T> {
+    const response = await this.send(method, path, body, options);
+    return (await response.json()) as T;
+  }
+
+  /** One API request with retries; resolves with a 2xx/304 response or throws PromptdeckError. */
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    options: { headers?: Record<string, string>; timeoutMs?: number; retryStatuses?: Set<number> } = {},
+  ): Promise<Response> {
+    const retryStatuses = options.retryStatuses ?? RETRYABLE;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.options.fetch(`${this.options.baseUrl}${path}`, {
+          method,
+          headers: {
+            Authorization: `Bearer ${this.options.apiKey}`,
+            Accept: "application/json",
+            ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+            ...options.headers,
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs),
+        });
+      } catch (error) {
+        const failure = new PromptdeckError(0, "unreachable", `Promptdeck is unreachable: ${error instanceof Error ? error.message : String(error)}`);
+        if (attempt >= this.options.maxRetries || (method === "POST" && path.endsWith("/run"))) throw failure;
+        await this.options.sleep(this.backoff(attempt, null));
+        continue;
+      }
+      if (response.ok || response.status === 304) return response;
+      const error = await toError(response);
+      if (!retryStatuses.has(response.status) || attempt >= this.options.maxRetries) throw error;
+      await this.options.sleep(this.backoff(attempt, response.headers.get("retry-after")));
+    }
+  }
+
+  /** Full-jitter exponential backoff, never shorter than the server's Retry-After. */
+  private backoff(attempt: number, retryAfter: string | null): number {
+    const ceiling = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseMs * 2 ** attempt);
+    const jittered = Math.floor(this.options.random() * ceiling);
+    const seconds = retryAfter === null ? NaN : Number(retryAfter);
+    return Number.isFinite(seconds) && seconds >= 0 ? Math.max(jittered, Math.min(seconds * 1000, this.options.retryMaxDelayMs)) : jittered;
+  }
+}
+
+function cacheKey(name: string, selector: PromptSelector): string {
+  return `${name}\u0000${selector.label ?? ""}\u0000${selector.version ?? ""}`;
+}
+
+function isUnreachable(error: unknown): boolean {
+  return error instanceof PromptdeckError && (error.status === 0 || error.status >= 500);
+}
+
+async function toError(response: Response): Promise<PromptdeckError> {
+  let body: Partial<ApiError> | null = null;
+  try {
+    body = (await response.json()) as Partial<ApiError>;
+  } catch {
+    body = null;
+  }
+  const err = body?.error;
+  return new PromptdeckError(response.status, err?.code ?? `http_${response.status}`, err?.message ?? `HTTP ${response.status}`, err?.issues ?? []);
+}
