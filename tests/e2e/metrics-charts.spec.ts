@@ -1,0 +1,178 @@
+import { randomUUID } from "node:crypto";
+import { expect, test, type Page } from "@playwright/test";
+import pino from "pino";
+import { ADMIN, ADMIN_STATE, presetTheme, snap, watchConsole } from "./fixtures";
+import { getDb } from "@/lib/db/client";
+import { computeCallCost, findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { newCallId, type CallLogRow } from "@/lib/calls/record";
+import { CallLogWriter } from "@/lib/calls/writer";
+import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
+import { createPrompt, moveLabel, publishDraft, saveDraft } from "@/lib/prompts/mutations";
+import type { Actor } from "@/lib/audit/actor";
+import type { PromptVersionContent } from "@/lib/prompts/schemas";
+
+// Seeds its own project (the demo project must stay empty for the other specs): a prompt with
+// two versions, calls logged through the production writer sink (CallLog + rollups), then checks
+// the metrics pages render charts, filters change them, and a label move adds a release marker.
+test.use({ storageState: ADMIN_STATE });
+test.describe.configure({ mode: "serial" });
+
+const suffix = randomUUID().slice(0, 6);
+const SLUG = `metrics-e2e-${suffix}`;
+const PROMPT = "support-triage";
+let actor: Actor;
+let promptId: string;
+let v1: string;
+let v2: string;
+let firstCallId: string;
+
+function content(text: string): PromptVersionContent {
+  return {
+    system: [{ type: "text", role: "instructions", text }],
+    messages: [{ role: "user", content: [{ type: "text", text: "{{question}}" }] }],
+    variables: { question: { type: "string", required: true, description: "The question" } },
+    modelConfig: { model: "claude-sonnet-5-5", max_tokens: 512 },
+    outputSchema: { format: "text" },
+    policy: {},
+  };
+}
+
+function call(projectId: string, versionId: string, i: number, hoursAgo: number, slow: boolean): CallLogRow {
+  const spec = (i % 4 === 0 ? findModel("claude-haiku-5-5") : findModel("claude-sonnet-5-5")) as ModelSpec;
+  const usage = { inputTokens: 300 + (i % 50), outputTokens: 100 + (i % 80), cacheWriteTokens: i % 10 === 0 ? 2000 : 0, cacheWrite1hTokens: 0, cacheReadTokens: i % 2 === 0 ? 2000 : 0 };
+  return {
+    id: newCallId(),
+    projectId,
+    promptId,
+    versionId,
+    experimentId: null,
+    variantId: null,
+    source: i % 6 === 0 ? "playground" : "api",
+    model: spec.model,
+    requestedModel: spec.model,
+    status: i % 17 === 0 ? "error" : i % 23 === 0 ? "refusal" : "ok",
+    errorType: i % 17 === 0 ? "overloaded" : null,
+    errorMessage: null,
+    httpStatus: i % 17 === 0 ? 529 : null,
+    stopReason: "end_turn",
+    refusalCategory: null,
+    attempts: 1,
+    fallbackUsed: null,
+    simulated: true,
+    batch: i % 9 === 0,
+    ...usage,
+    costMicros: BigInt(computeCallCost(usage, spec, { batch: i % 9 === 0 }).totalMicros),
+    latencyMs: (slow ? 1600 : 700) + ((i * 37) % 900),
+    ttftMs: null,
+    outputChars: (slow ? 900 : 500) + (i % 100),
+    score: i % 5 === 0 ? (i % 10 === 0 ? 1 : 0) : null,
+    expectedOutput: null,
+    subjectHash: null,
+    request: { model: spec.model, messages: [{ role: "user", content: `question ${i}` }] },
+    response: { content: [{ type: "text", text: `answer ${i}` }] },
+    metadata: { attempts: [{ status: "ok" }] },
+    createdAt: new Date(Date.now() - hoursAgo * 3_600_000 - (i % 50) * 1000),
+  };
+}
+
+test.beforeAll(async () => {
+  const db = getDb();
+  const user = await db.user.findUniqueOrThrow({ where: { email: ADMIN.email } });
+  const project = await db.project.create({ data: { slug: SLUG, name: `Metrics ${suffix}` } });
+  await db.membership.create({ data: { userId: user.id, projectId: project.id, role: "ADMIN" } });
+  actor = { kind: "user", userId: user.id, projectId: project.id, role: "ADMIN" };
+  const prompt = await createPrompt(actor, { name: PROMPT, content: content("Triage the ticket.") });
+  promptId = prompt.id;
+  v1 = (await publishDraft(actor, { promptId, changelog: "first" })).id;
+  await moveLabel(actor, { promptId, label: "production", versionId: v1 });
+  await saveDraft(actor, { promptId, content: content("Triage the ticket. Be brief.") });
+  v2 = (await publishDraft(actor, { promptId, changelog: "brief" })).id;
+  const writer = new CallLogWriter({ sink: rollupCallLogSink(db), flushIntervalMs: 20, logger: pino({ level: "silent" }) });
+  const rows: CallLogRow[] = [];
+  for (let i = 0; i < 240; i++) rows.push(call(project.id, v1, i, 20 - (i % 20), false));
+  for (let i = 0; i < 160; i++) rows.push(call(project.id, v2, i, 8 - (i % 8), true));
+  for (const r of rows) writer.enqueue(r);
+  await writer.close();
+  firstCallId = rows[rows.length - 1]!.id;
+});
+
+async function chartHasLines(page: Page, testId: string): Promise<void> {
+  const chart = page.getByTestId(testId);
+  await expect(chart.locator("svg.recharts-surface").first()).toBeVisible();
+  await expect(chart.locator(".recharts-line-curve").first()).toBeVisible();
+}
+
+test("per-prompt charts render with data, filters change them, a label move adds a release marker", async ({ page }) => {
+  const console = watchConsole(page);
+  await page.goto(`/p/${SLUG}/metrics/prompts/${PROMPT}`);
+  for (const id of ["chart-accuracy", "chart-refusal-rate", "chart-error-rate", "chart-output-length", "chart-latency-p50", "chart-latency-p95", "chart-latency-p99", "chart-cost-per-call", "chart-cache-hit-rate", "chart-input-tokens", "chart-output-tokens"]) {
+    await chartHasLines(page, id);
+  }
+  // One series per version.
+  await expect(page.getByTestId("chart-latency-p95").locator(".recharts-line-curve")).toHaveCount(2);
+  await expect(page.getByTestId("version-row-1.0.0")).toContainText("240");
+  await expect(page.getByTestId("version-row-1.0.1")).toContainText("160");
+  await expect(page.getByTestId("release-marker")).toHaveCount(1);
+
+  // Filters: model = haiku keeps only every fourth call.
+  await page.getByTestId("filter-model").selectOption("claude-haiku-5-5");
+  await expect(page.getByTestId("version-row-1.0.0")).toContainText("60");
+  await expect(page.getByTestId("version-row-1.0.1")).toContainText("40");
+  await page.getByTestId("filter-model").selectOption("");
+  await page.getByTestId("filter-source").selectOption("playground");
+  await expect(page.getByTestId("version-row-1.0.0")).toContainText("40");
+  await page.getByTestId("filter-source").selectOption("");
+  await expect(page.getByTestId("version-row-1.0.0")).toContainText("240");
+
+  // Release: move production to 1.0.1; the marker shows on reload, on every chart.
+  await moveLabel(actor, { promptId, label: "production", versionId: v2 });
+  await page.reload();
+  await expect(page.getByTestId("release-marker")).toHaveCount(2);
+  await expect(page.getByTestId("release-list")).toContainText("production: 1.0.0 → 1.0.1");
+  await expect(page.getByTestId("chart-error-rate").locator(".recharts-reference-line")).toHaveCount(2);
+  // Label filter: versions production pointed to.
+  await page.getByTestId("filter-label").selectOption("production");
+  await expect(page.getByTestId("version-row-1.0.1")).toBeVisible();
+  expect(console.errors).toEqual([]);
+});
+
+test("mark a call correct in the explorer: the score is stored and feeds accuracy", async ({ page }) => {
+  await page.goto(`/p/${SLUG}/calls`);
+  await expect(page.getByTestId("call-row")).toHaveCount(50);
+  await page.getByTestId("calls-more").click();
+  await expect(page.getByTestId("call-row")).toHaveCount(100);
+  await page.getByTestId("filter-status").selectOption("error");
+  await expect(page.getByTestId("call-row").first()).toContainText("error");
+  await page.goto(`/p/${SLUG}/calls/${firstCallId}`);
+  await expect(page.getByTestId("call-cost")).toContainText("Cost (logged)");
+  const before = await getDb().metricRollup.aggregate({ where: { versionId: v2, grainMinutes: 60 }, _sum: { scored: true } });
+  await page.getByTestId("mark-correct").click();
+  await expect(page.getByTestId("call-score")).toHaveText("correct");
+  const after = await getDb().metricRollup.aggregate({ where: { versionId: v2, grainMinutes: 60 }, _sum: { scored: true } });
+  expect((after._sum.scored ?? 0) - (before._sum.scored ?? 0)).toBe(1);
+});
+
+for (const theme of ["light", "dark"] as const) {
+  test(`metrics screenshots (${theme})`, async ({ page }) => {
+    await presetTheme(page, theme);
+    const console = watchConsole(page);
+    await page.goto(`/p/${SLUG}/metrics/prompts/${PROMPT}`);
+    await chartHasLines(page, "chart-latency-p95");
+    await snap(page, "metrics-prompt", theme);
+    await page.goto(`/p/${SLUG}/metrics`);
+    await expect(page.getByTestId("overview-by-prompt")).toContainText(PROMPT);
+    await chartHasLines(page, "chart-overview-calls");
+    await snap(page, "metrics-overview", theme);
+    await page.goto(`/p/${SLUG}/metrics/cost`);
+    await expect(page.getByTestId("cost-by-model")).toContainText("claude-haiku-5-5");
+    await expect(page.getByTestId("chart-cost-by-day").locator(".recharts-bar-rectangle").first()).toBeVisible();
+    await snap(page, "metrics-cost", theme);
+    await page.goto(`/p/${SLUG}/calls`);
+    await expect(page.getByTestId("call-row").first()).toBeVisible();
+    await snap(page, "calls", theme);
+    await page.goto(`/p/${SLUG}/calls/${firstCallId}`);
+    await expect(page.getByTestId("call-detail")).toBeVisible();
+    await snap(page, "call-detail", theme);
+    expect(console.errors).toEqual([]);
+  });
+}
