@@ -1,0 +1,289 @@
+import { getDb } from "@/lib/db/client";
+import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { hasRole, type Role } from "@/lib/auth/roles";
+import type { Actor } from "@/lib/audit/actor";
+import { recordAudit } from "@/lib/audit/record";
+import { moveLabel } from "@/lib/prompts/mutations";
+import { versionLabel } from "@/lib/prompts/queries";
+import { notifyPromptChanged } from "@/lib/serving/notify";
+import { initialAllocation, isValidAllocation, reallocate } from "./assignment";
+import { computeExperimentResults, experimentInclude, getExperiment, parseDesign, type ExperimentView } from "./queries";
+import { plannedSampleSize } from "./results";
+import {
+  createExperimentSchema,
+  promoteInputSchema,
+  variantKeyFor,
+  weightsInputSchema,
+  type Design,
+} from "./schemas";
+import { ACTIVE_STATUSES, nextStatus, type ExperimentAction } from "./state";
+
+type Tx = Prisma.TransactionClient;
+
+function assertRole(actor: Actor, min: Role): void {
+  if (!hasRole(actor.role, min)) throw new AppError("forbidden", `This needs the ${min.toLowerCase()} role or higher`);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}
+
+function json(value: unknown): Prisma.InputJsonValue {
+  return value as Prisma.InputJsonValue;
+}
+
+const ACTIVE_CONFLICT = (label: string, name: string) =>
+  new AppError("conflict", `Prompt "${name}" already has an active experiment on the "${label}" label: end or promote it first`);
+
+/**
+ * Creates a DRAFT experiment. Validates (every problem reported, nothing written): at least two
+ * variants, integer weights summing to 100, each version published and of this prompt, the label
+ * existing, and no other active (running or paused) experiment on the prompt+label. The planned
+ * sample per variant is computed now from the design and fixed (results never move it). EDITOR+.
+ */
+export async function createExperiment(actor: Actor, body: unknown): Promise<ExperimentView> {
+  assertRole(actor, "EDITOR");
+  const parsed = createExperimentSchema.safeParse(body);
+  if (!parsed.success) throw new AppError("unprocessable", "Invalid experiment", { issues: toIssues(parsed.error.issues) });
+  const input = parsed.data;
+  const db = getDb();
+  const prompt = await db.prompt.findUnique({
+    where: { projectId_name: { projectId: actor.projectId, name: input.prompt } },
+    select: { id: true, name: true, labels: { select: { name: true } } },
+  });
+  if (!prompt) throw new AppError("unprocessable", `Prompt "${input.prompt}" does not exist`, { issues: [{ path: "prompt", message: "no such prompt in this project" }] });
+  const issues: ErrorIssue[] = [];
+  if (!prompt.labels.some((l) => l.name === input.label)) {
+    issues.push({ path: "label", message: `prompt "${prompt.name}" has no "${input.label}" label` });
+  }
+  const versionIds: string[] = [];
+  for (const [i, v] of input.variants.entries()) {
+    const [major, minor, patch] = (v.version ?? "").split(".").map(Number);
+    const row = v.versionId
+      ? await db.promptVersion.findUnique({ where: { id: v.versionId }, select: { id: true, promptId: true, status: true } })
+      : await db.promptVersion.findFirst({ where: { promptId: prompt.id, major, minor, patch }, select: { id: true, promptId: true, status: true } });
+    const path = `variants.${i}.version`;
+    if (!row || row.promptId !== prompt.id) issues.push({ path, message: `not a version of "${prompt.name}"` });
+    else if (row.status !== "PUBLISHED") issues.push({ path, message: "only published versions can be variants" });
+    else versionIds.push(row.id);
+  }
+  if (issues.length > 0) throw new AppError("unprocessable", issues.map((i) => i.message).join("; "), { issues });
+
+  const variants = input.variants.map((v, i) => ({ key: variantKeyFor(i), weight: v.weight, versionId: versionIds[i] ?? "" }));
+  const base = { mdeRelative: input.design.mdeRelative, mdeRate: input.design.mdeRate, baseline: input.design.baseline ?? null, alpha: 0.05, power: 0.8 };
+  const design: Design = {
+    ...base,
+    plannedPerVariant: plannedSampleSize(input.primaryMetric, base),
+    guardrailAlpha: 0.01,
+    guardrailMinCalls: 10,
+    allocation: initialAllocation(variants),
+  };
+  const active = await db.experiment.findFirst({ where: { promptId: prompt.id, labelName: input.label, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
+  if (active) throw ACTIVE_CONFLICT(input.label, prompt.name);
+  const id = await db.$transaction(async (tx) => {
+    const created = await tx.experiment.create({
+      data: {
+        promptId: prompt.id,
+        labelName: input.label,
+        name: input.name,
+        hypothesis: input.hypothesis,
+        primaryMetric: input.primaryMetric,
+        guardrails: json(input.guardrails),
+        design: json(design),
+        variants: { create: variants },
+      },
+    });
+    await recordAudit(tx, actor, {
+      action: "experiment.created",
+      targetType: "experiment",
+      targetId: created.id,
+      after: json({ name: input.name, prompt: prompt.name, label: input.label, variants: variants.map((v) => ({ key: v.key, weight: v.weight, versionId: v.versionId })) }),
+    });
+    return created.id;
+  });
+  return getExperiment(actor.projectId, id);
+}
+
+async function loadForUpdate(tx: Tx, actor: Actor, id: string) {
+  // Row lock: concurrent transitions of one experiment serialise here.
+  await tx.$queryRaw`SELECT id FROM "Experiment" WHERE id = ${id} FOR UPDATE`;
+  const row = await tx.experiment.findUnique({ where: { id }, include: experimentInclude });
+  if (!row || row.prompt.projectId !== actor.projectId) throw new AppError("not_found", `Experiment ${id} does not exist`);
+  return row;
+}
+
+/**
+ * start / pause / resume / complete: the status machine (state.ts) applied in one transaction with
+ * an audit event and a change notification, so every instance re-routes the label's traffic
+ * within about a second. Starting checks (and a partial unique index enforces) one active
+ * experiment per prompt+label. EDITOR+.
+ */
+export async function transitionExperiment(actor: Actor, id: string, action: Exclude<ExperimentAction, "promote">): Promise<ExperimentView> {
+  assertRole(actor, "EDITOR");
+  try {
+    await getDb().$transaction(async (tx) => {
+      const row = await loadForUpdate(tx, actor, id);
+      const status = nextStatus(row.status, action);
+      if (action === "start") {
+        const other = await tx.experiment.findFirst({
+          where: { promptId: row.promptId, labelName: row.labelName, status: { in: [...ACTIVE_STATUSES] }, id: { not: id } },
+          select: { id: true },
+        });
+        if (other) throw ACTIVE_CONFLICT(row.labelName, row.prompt.name);
+        const unpublished = await tx.promptVersion.count({ where: { id: { in: row.variants.map((v) => v.versionId) }, status: { not: "PUBLISHED" } } });
+        if (unpublished > 0) throw new AppError("unprocessable", "Every variant must be a published version");
+      }
+      const now = new Date();
+      await tx.experiment.update({
+        where: { id },
+        data: {
+          status,
+          ...(action === "start" ? { startedAt: now } : {}),
+          ...(action === "complete" ? { endedAt: now } : {}),
+        },
+      });
+      await recordAudit(tx, actor, { action: `experiment.${action === "complete" ? "completed" : action === "start" ? "started" : action === "pause" ? "paused" : "resumed"}`, targetType: "experiment", targetId: id, before: { status: row.status }, after: { status } });
+      await notifyPromptChanged(tx, actor.projectId, row.prompt.name);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("conflict", "This prompt label already has an active experiment: end or promote it first");
+    throw error;
+  }
+  return getExperiment(actor.projectId, id);
+}
+
+/**
+ * New weights ({"A": 70, "B": 30}: every variant, integers summing to 100). The bucket allocation
+ * is updated so the fewest subjects change variant (assignment.ts); before/after are recorded in
+ * the audit log. Not on a completed experiment. EDITOR+.
+ */
+export async function setExperimentWeights(actor: Actor, id: string, body: unknown): Promise<ExperimentView> {
+  assertRole(actor, "EDITOR");
+  const parsed = weightsInputSchema.safeParse(body);
+  if (!parsed.success) throw new AppError("unprocessable", parsed.error.issues[0]?.message ?? "Invalid weights", { issues: toIssues(parsed.error.issues) });
+  const weights = parsed.data.weights;
+  await getDb().$transaction(async (tx) => {
+    const row = await loadForUpdate(tx, actor, id);
+    if (row.status === "COMPLETED") throw new AppError("conflict", "This experiment has ended; its weights can no longer change");
+    const keys = row.variants.map((v) => v.key).sort();
+    const given = Object.keys(weights).sort();
+    if (keys.join(",") !== given.join(",")) {
+      throw new AppError("unprocessable", `Give a weight for every variant (${keys.join(", ")}) and no others`, { issues: [{ path: "weights", message: `expected keys ${keys.join(", ")}` }] });
+    }
+    const design = parseDesign(row.design);
+    const current = row.variants.map((v) => ({ key: v.key, weight: v.weight }));
+    const allocation = design.allocation && isValidAllocation(design.allocation, current) ? design.allocation : initialAllocation(current);
+    const next = row.variants.map((v) => ({ key: v.key, weight: weights[v.key] ?? 0 }));
+    const nextAllocation = reallocate(allocation, next);
+    for (const v of row.variants) await tx.variant.update({ where: { id: v.id }, data: { weight: weights[v.key] ?? 0 } });
+    await tx.experiment.update({ where: { id }, data: { design: json({ ...design, allocation: nextAllocation }) } });
+    const moved = next.reduce((n, v) => n + Math.max(0, (current.find((c) => c.key === v.key)?.weight ?? 0) - v.weight), 0);
+    await recordAudit(tx, actor, {
+      action: "experiment.weights_changed",
+      targetType: "experiment",
+      targetId: id,
+      before: json(Object.fromEntries(current.map((v) => [v.key, v.weight]))),
+      after: json({ ...weights, movedPercent: moved }),
+    });
+    await notifyPromptChanged(tx, actor.projectId, row.prompt.name);
+  });
+  return getExperiment(actor.projectId, id);
+}
+
+/**
+ * Ends a RUNNING experiment and moves its label to the chosen variant's version (default: the
+ * recommended winner), recorded as a release: a LabelEvent with reason "promoted from experiment
+ * <name>" plus audit events. Refused (nothing changes) for a paused or ended experiment, one with
+ * no calls, a paused or unknown variant, no winner and no explicit choice, and a protected label
+ * without ADMIN.
+ */
+export async function promoteExperiment(actor: Actor, id: string, body: unknown = {}): Promise<ExperimentView & { promoted: { key: string; version: string } }> {
+  assertRole(actor, "EDITOR");
+  const parsed = promoteInputSchema.safeParse(body ?? {});
+  if (!parsed.success) throw new AppError("unprocessable", "Invalid promote request", { issues: toIssues(parsed.error.issues) });
+  const db = getDb();
+  const experiment = await getExperiment(actor.projectId, id);
+  nextStatus(experiment.status, "promote");
+  const results = await computeExperimentResults(experiment);
+  if (results.totalCalls === 0) throw new AppError("conflict", "This experiment has no calls yet: send traffic before promoting");
+  const key = parsed.data.variant ?? results.winnerKey;
+  if (!key) throw new AppError("conflict", "There is no winner yet: choose the variant to promote explicitly");
+  const variant = experiment.variants.find((v) => v.key === key);
+  if (!variant) throw new AppError("unprocessable", `There is no variant ${key}`, { issues: [{ path: "variant", message: "unknown variant" }] });
+  if (variant.paused) throw new AppError("conflict", `Variant ${key} is paused${variant.pausedReason ? ` (${variant.pausedReason})` : ""}: it cannot be promoted`);
+  if ((results.variants.find((v) => v.key === key)?.calls ?? 0) === 0) throw new AppError("conflict", `Variant ${key} has served no calls: it cannot be promoted`);
+  const label = await db.label.findUnique({ where: { promptId_name: { promptId: experiment.prompt.id, name: experiment.label } }, select: { protected: true } });
+  if (label?.protected && !hasRole(actor.role, "ADMIN")) {
+    throw new AppError("forbidden", `The "${experiment.label}" label is protected: only admins can promote onto it`);
+  }
+  // Claim the experiment first (RUNNING -> COMPLETED, conditional), then move the label; if the
+  // move fails the claim is undone, so a refusal leaves no partial state.
+  const claimed = await db.experiment.updateMany({ where: { id, status: "RUNNING" }, data: { status: "COMPLETED", endedAt: new Date(), winnerVariantId: variant.id } });
+  if (claimed.count !== 1) throw new AppError("conflict", "This experiment changed meanwhile; reload and try again");
+  try {
+    await moveLabel(actor, { promptId: experiment.prompt.id, label: experiment.label, versionId: variant.versionId, reason: `promoted from experiment ${experiment.name}` });
+  } catch (error) {
+    await db.experiment.update({ where: { id }, data: { status: "RUNNING", endedAt: null, winnerVariantId: null } });
+    throw error;
+  }
+  await db.$transaction(async (tx) => {
+    await recordAudit(tx, actor, {
+      action: "experiment.promoted",
+      targetType: "experiment",
+      targetId: id,
+      before: { status: "RUNNING" },
+      after: json({ status: "COMPLETED", variant: key, version: variant.version, label: experiment.label }),
+    });
+    await notifyPromptChanged(tx, actor.projectId, experiment.prompt.name);
+  });
+  return { ...(await getExperiment(actor.projectId, id)), promoted: { key, version: variant.version } };
+}
+
+/**
+ * Guardrail pause of one variant (no user: the audit event's actor label is
+ * "system:guardrail"). When it is the last variant taking traffic, the whole experiment is paused
+ * instead (the label serves its own version again). Idempotent: false when already paused.
+ */
+export async function pauseVariantForGuardrail(experimentId: string, variantId: string, reason: string): Promise<boolean> {
+  return getDb().$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM "Experiment" WHERE id = ${experimentId} FOR UPDATE`;
+    const row = await tx.experiment.findUnique({ where: { id: experimentId }, include: experimentInclude });
+    if (!row || row.status !== "RUNNING") return false;
+    const variant = row.variants.find((v) => v.id === variantId);
+    if (!variant || variant.pausedAt) return false;
+    const now = new Date();
+    await tx.variant.update({ where: { id: variantId }, data: { pausedAt: now, pausedReason: reason } });
+    const othersActive = row.variants.some((v) => v.id !== variantId && !v.pausedAt && v.weight > 0);
+    if (!othersActive) await tx.experiment.update({ where: { id: experimentId }, data: { status: "PAUSED" } });
+    await tx.auditEvent.create({
+      data: {
+        projectId: row.prompt.projectId,
+        actorId: null,
+        actorLabel: "system:guardrail",
+        action: "experiment.variant_paused",
+        targetType: "experiment",
+        targetId: experimentId,
+        after: json({ variant: variant.key, version: versionLabel(variant.version), reason, experimentPaused: !othersActive }),
+      },
+    });
+    await notifyPromptChanged(tx, row.prompt.projectId, row.prompt.name);
+    return true;
+  });
+}
+
+/** Lets a guardrail-paused variant take traffic again (a person decided to). EDITOR+. */
+export async function resumeVariant(actor: Actor, experimentId: string, key: string): Promise<ExperimentView> {
+  assertRole(actor, "EDITOR");
+  await getDb().$transaction(async (tx) => {
+    const row = await loadForUpdate(tx, actor, experimentId);
+    if (row.status === "COMPLETED") throw new AppError("conflict", "This experiment has ended");
+    const variant = row.variants.find((v) => v.key === key);
+    if (!variant) throw new AppError("not_found", `There is no variant ${key}`);
+    if (!variant.pausedAt) return;
+    await tx.variant.update({ where: { id: variant.id }, data: { pausedAt: null, pausedReason: null } });
+    await recordAudit(tx, actor, { action: "experiment.variant_resumed", targetType: "experiment", targetId: experimentId, after: { variant: key } });
+    await notifyPromptChanged(tx, actor.projectId, row.prompt.name);
+  });
+  return getExperiment(actor.projectId, experimentId);
+}

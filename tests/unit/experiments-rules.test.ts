@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "@/lib/errors";
+import { findBreaches, GuardrailMonitor } from "@/lib/experiments/guardrails";
+import { computeResults, plannedSampleSize, type VariantAggregate } from "@/lib/experiments/results";
+import { createExperimentSchema, weightsInputSchema, type Design } from "@/lib/experiments/schemas";
+import { allowedActions, nextStatus } from "@/lib/experiments/state";
+import { momentsOf } from "@/lib/experiments/stats";
+
+describe("status machine", () => {
+  it("allows DRAFT -> RUNNING -> PAUSED -> RUNNING -> COMPLETED", () => {
+    expect(nextStatus("DRAFT", "start")).toBe("RUNNING");
+    expect(nextStatus("RUNNING", "pause")).toBe("PAUSED");
+    expect(nextStatus("PAUSED", "resume")).toBe("RUNNING");
+    expect(nextStatus("RUNNING", "promote")).toBe("COMPLETED");
+    expect(nextStatus("PAUSED", "complete")).toBe("COMPLETED");
+  });
+  it("refuses the rest with a conflict that says why", () => {
+    expect(() => nextStatus("PAUSED", "promote")).toThrow(/resume it first/);
+    expect(() => nextStatus("DRAFT", "promote")).toThrow(AppError);
+    expect(() => nextStatus("COMPLETED", "start")).toThrow(/ended/);
+    expect(() => nextStatus("RUNNING", "start")).toThrow(/running/);
+    expect(allowedActions("RUNNING").sort()).toEqual(["complete", "pause", "promote"]);
+  });
+});
+
+describe("validation", () => {
+  const base = { prompt: "p", name: "n", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] };
+  it("accepts a valid experiment with defaults", () => {
+    const r = createExperimentSchema.parse(base);
+    expect(r.label).toBe("production");
+    expect(r.primaryMetric).toBe("accuracy");
+  });
+  it("rejects weights not summing to 100, fractional weights, a single variant, missing versions", () => {
+    const bad = (body: unknown) => createExperimentSchema.safeParse(body).error?.issues.map((i) => i.message).join(" | ") ?? "";
+    expect(bad({ ...base, variants: [{ version: "1.0.0", weight: 60 }, { version: "1.1.0", weight: 50 }] })).toMatch(/sum to 100 \(they sum to 110\)/);
+    expect(bad({ ...base, variants: [{ version: "1.0.0", weight: 49.5 }, { version: "1.1.0", weight: 50.5 }] })).toMatch(/whole percentages/);
+    expect(bad({ ...base, variants: [{ version: "1.0.0", weight: 100 }] })).toMatch(/at least 2 variants/);
+    expect(bad({ ...base, variants: [{ weight: 50 }, { version: "1.1.0", weight: 50 }] })).toMatch(/give the variant's version/);
+    expect(weightsInputSchema.safeParse({ weights: { A: 30, B: 30 } }).success).toBe(false);
+    expect(weightsInputSchema.safeParse({ weights: { A: 30, B: 70 } }).success).toBe(true);
+  });
+});
+
+const design: Design = { mdeRelative: 0.1, mdeRate: 0.05, baseline: null, alpha: 0.05, power: 0.8, plannedPerVariant: 0, guardrailAlpha: 0.01, guardrailMinCalls: 10, allocation: null };
+
+function agg(key: string, o: Partial<VariantAggregate> & { values?: number[] }): VariantAggregate {
+  const m = momentsOf(o.values ?? []);
+  return {
+    variantId: `v-${key}`, key, versionLabel: `1.0.${key.charCodeAt(0) - 65}`, weight: 50, paused: false, pausedReason: null,
+    calls: 0, errors: 0, refusals: 0, scored: 0, scoreSum: 0, cost: m, latency: m, outputChars: m,
+    inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, ...o,
+  };
+}
+
+describe("results and verdict", () => {
+  it("plans the sample from the design (accuracy 0.8 -> 0.85: 906 per variant; continuous: CV 0.5, 10%: 393)", () => {
+    expect(plannedSampleSize("accuracy", { mdeRate: 0.05, mdeRelative: 0.1 })).toBe(906);
+    expect(plannedSampleSize("latency", { mdeRate: 0.05, mdeRelative: 0.1 })).toBe(393);
+  });
+
+  it("names no winner before the planned sample, and says how many more calls", () => {
+    const r = computeResults({
+      primaryMetric: "accuracy",
+      design: { ...design, plannedPerVariant: 500 },
+      variants: [agg("A", { calls: 100, scored: 100, scoreSum: 50 }), agg("B", { calls: 100, scored: 100, scoreSum: 90 })],
+      effectiveWeights: { A: 50, B: 50 },
+    });
+    expect(r.winnerKey).toBeNull();
+    expect(r.leadingKey).toBe("B");
+    expect(r.variants[1]!.metrics.accuracy.outcome).toBe("not_enough_data");
+    expect(r.variants[1]!.metrics.accuracy.comparison!.pValue).toBeLessThan(0.001);
+    expect(r.verdict).toMatch(/about 400 more calls per variant/);
+  });
+
+  it("names the winner once the planned sample is reached and the difference is significant", () => {
+    const r = computeResults({
+      primaryMetric: "accuracy",
+      design: { ...design, plannedPerVariant: 300 },
+      variants: [agg("A", { calls: 400, scored: 400, scoreSum: 300 }), agg("B", { calls: 400, scored: 400, scoreSum: 360 })],
+      effectiveWeights: { A: 50, B: 50 },
+    });
+    expect(r.winnerKey).toBe("B");
+    expect(r.verdict).toBe("B wins on accuracy: promote it to move the label.");
+    expect(r.verdictLines.join(" ")).toMatch(/B is better than A on accuracy \(\+20\.0% vs A\), 95% confident/);
+    const b = r.variants[1]!.metrics.accuracy;
+    expect(b.comparison!.test).toBe("two-proportion z");
+    expect(b.comparison!.lift).toBeCloseTo(0.2, 10);
+  });
+
+  it("uses Welch for continuous metrics and reports lower-is-better correctly", () => {
+    const slow = Array.from({ length: 60 }, (_, i) => 1000 + (i % 10) * 20);
+    const fast = Array.from({ length: 60 }, (_, i) => 800 + (i % 10) * 20);
+    const r = computeResults({
+      primaryMetric: "latency",
+      design: { ...design, plannedPerVariant: 50 },
+      variants: [agg("A", { calls: 60, values: slow }), agg("B", { calls: 60, values: fast })],
+      effectiveWeights: { A: 50, B: 50 },
+    });
+    expect(r.variants[1]!.metrics.latency.comparison!.test).toBe("welch t");
+    expect(r.variants[1]!.metrics.latency.outcome).toBe("better");
+    expect(r.winnerKey).toBe("B");
+  });
+
+  it("says what to do when there is no traffic", () => {
+    const r = computeResults({ primaryMetric: "error_rate", design: { ...design, plannedPerVariant: 100 }, variants: [agg("A", {}), agg("B", {})], effectiveWeights: { A: 50, B: 50 } });
+    expect(r.verdict).toMatch(/No traffic yet/);
+  });
+});
+
+describe("guardrails", () => {
+  const exp = {
+    variants: [
+      { id: "v-A", key: "A", weight: 50, paused: false, versionId: "x", version: "1.0.0", pausedAt: null, pausedReason: null },
+      { id: "v-B", key: "B", weight: 50, paused: false, versionId: "y", version: "1.1.0", pausedAt: null, pausedReason: null },
+    ],
+    guardrails: [{ metric: "error_rate" as const, threshold: 0.1 }],
+  };
+  it("flags a variant significantly above the threshold only", () => {
+    const breaches = findBreaches(exp, [agg("A", { calls: 40, errors: 3 }), agg("B", { calls: 40, errors: 20 })], { alpha: 0.01, minCalls: 10 });
+    expect(breaches.map((b) => b.key)).toEqual(["B"]);
+    expect(breaches[0]!.reason).toMatch(/Error rate 50\.0% \(20 of 40 calls\) is above the 10\.0% guardrail/);
+    expect(findBreaches(exp, [agg("B", { calls: 5, errors: 5 })], { alpha: 0.01, minCalls: 10 })).toEqual([]);
+  });
+  it("the monitor checks at most once per interval per experiment", async () => {
+    let now = 0;
+    const seen: string[] = [];
+    const m = new GuardrailMonitor({ intervalMs: 1000, now: () => now, enforce: async (id) => void seen.push(id) });
+    m.observe("e1");
+    m.observe("e1");
+    await new Promise((r) => setTimeout(r, 5));
+    now = 500;
+    m.observe("e1");
+    now = 1500;
+    m.observe("e1");
+    m.observe("e2");
+    await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual(["e1", "e1", "e2"]);
+  });
+});
