@@ -1,6 +1,6 @@
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { DRAFT_MAJOR, versionLabel } from "@/lib/prompts/queries";
+import { versionLabel } from "@/lib/prompts/queries";
 import { templateTexts } from "@/lib/prompts/contract";
 import { messagesSchema, systemSchema, variablesSchema, type Variables } from "@/lib/prompts/schemas";
 import { extractVariables } from "@/lib/prompts/templates";
@@ -57,6 +57,11 @@ export function orderVariables(variables: Variables, system: unknown, messages: 
   return Object.fromEntries(names.map((n) => [n, variables[n]!]));
 }
 
+/** "draft" for the draft (whatever number it is stored under), else "1.2.0". */
+export function runnableVersionLabel(v: { status: string; major: number; minor: number; patch: number }): string {
+  return v.status === "DRAFT" ? "draft" : versionLabel(v);
+}
+
 /** A prompt of the project with every runnable version; not_found when it does not exist. */
 export async function getPlaygroundPrompt(projectId: string, name: string): Promise<PlaygroundPrompt> {
   const prompt = await getDb().prompt.findUnique({
@@ -67,13 +72,13 @@ export async function getPlaygroundPrompt(projectId: string, name: string): Prom
     },
   });
   if (!prompt) throw new AppError("not_found", `Prompt "${name}" does not exist`);
-  const rows = [...prompt.versions].sort((a, b) => Number(b.major === DRAFT_MAJOR) - Number(a.major === DRAFT_MAJOR));
+  const rows = [...prompt.versions].sort((a, b) => Number(b.status === "DRAFT") - Number(a.status === "DRAFT"));
   const versions: PlaygroundVersion[] = rows.map((v) => {
     const vars = variablesSchema.safeParse(v.variables);
     const format = stringField(v.outputSchema, "format");
     return {
       id: v.id,
-      label: versionLabel(v),
+      label: runnableVersionLabel(v),
       status: v.status,
       labels: prompt.labels.filter((l) => l.versionId === v.id).map((l) => l.name),
       model: stringField(v.modelConfig, "model") ?? "unknown",

@@ -8,7 +8,7 @@ import { projectRunnerSettingsSchema, resolveRetryPolicy, type ProjectRunnerSett
 import { runPrompt, type RunInput, type RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues } from "@/lib/errors";
-import { versionLabel } from "@/lib/prompts/queries";
+import { runnableVersionLabel } from "@/lib/playground/queries";
 import { renderVersion } from "@/lib/prompts/render";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import {
@@ -64,7 +64,7 @@ export const prismaPlaygroundStore: PlaygroundStore = {
     if (!prompt) throw new AppError("not_found", `Prompt "${promptName}" does not exist`);
     const row = await db.promptVersion.findFirst({ where: { id: versionId, promptId: prompt.id } });
     if (!row) throw new AppError("not_found", `Version ${versionId} of "${promptName}" does not exist`);
-    return { promptId: prompt.id, versionId: row.id, versionLabel: versionLabel(row), content: row, projectSettings: prompt.project.settings };
+    return { promptId: prompt.id, versionId: row.id, versionLabel: runnableVersionLabel(row), content: row, projectSettings: prompt.project.settings };
   },
 };
 

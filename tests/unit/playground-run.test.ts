@@ -17,7 +17,7 @@ import {
   type PlaygroundDeps,
   type PlaygroundStore,
 } from "@/lib/playground/run";
-import { orderVariables } from "@/lib/playground/queries";
+import { orderVariables, runnableVersionLabel } from "@/lib/playground/queries";
 import type { PlaygroundEvent } from "@/lib/playground/schemas";
 import type { Variables } from "@/lib/prompts/schemas";
 
@@ -333,5 +333,13 @@ describe("orderVariables", () => {
     const messages = [{ role: "user", content: [{ type: "text", text: "{{context}}\n{{question}} {{limit}}" }] }];
     expect(Object.keys(orderVariables(contract, system, messages))).toEqual(["question", "tier", "context", "limit", "filters", "verbose"]);
     expect(Object.keys(orderVariables(contract, "broken", null))).toEqual(["question", "context", "filters", "limit", "tier", "verbose"]);
+  });
+});
+
+describe("runnableVersionLabel", () => {
+  it("calls the draft a draft whatever number it is stored under", () => {
+    expect(runnableVersionLabel({ status: "DRAFT", major: 1, minor: 3, patch: 0 })).toBe("draft");
+    expect(runnableVersionLabel({ status: "DRAFT", major: -1, minor: 0, patch: 0 })).toBe("draft");
+    expect(runnableVersionLabel({ status: "PUBLISHED", major: 1, minor: 2, patch: 0 })).toBe("1.2.0");
   });
 });
