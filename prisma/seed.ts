@@ -9,6 +9,7 @@ import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
 import { hashVersionContent } from "@/lib/prompts/content-hash";
+import { DRAFT_MAJOR } from "@/lib/prompts/queries";
 import { API_KEY_SCOPES, apiKeyDisplayPrefix, hashApiKey } from "@/lib/auth/api-keys";
 import { hashPassword } from "@/lib/auth/password";
 
@@ -649,7 +650,8 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
         });
         const versionIds = new Map<string, string>();
         for (const v of seed.versions) {
-          const [major, minor, patch] = v.version;
+          // The draft does not own a version number until it is published (see DRAFT_MAJOR).
+          const [major, minor, patch] = v.status === "DRAFT" ? [DRAFT_MAJOR, 0, 0] : v.version;
           const content = {
             system: v.system,
             messages: v.messages,

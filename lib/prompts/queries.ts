@@ -1,5 +1,5 @@
 import semver from "semver";
-import { getDb } from "@/lib/db/client";
+import { getDb, type PrismaClient } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { formatVersion, type SemverParts } from "./versioning";
@@ -47,8 +47,8 @@ const labelRank = (name: string): number => (name === "production" ? 0 : name ==
 export async function listPrompts(
   projectId: string,
   options: { search?: string; tag?: string; sort?: PromptSort; skip?: number; take?: number; withTags?: boolean } = {},
+  db: PrismaClient = getDb(),
 ): Promise<{ items: PromptListItem[]; total: number; tags: string[] }> {
-  const db = getDb();
   const search = options.search?.trim();
   const where: Prisma.PromptWhereInput = {
     projectId,

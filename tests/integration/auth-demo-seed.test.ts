@@ -10,7 +10,8 @@ import { hashVersionContent } from "@/lib/prompts/content-hash";
 import { parseVersionContent } from "@/lib/prompts/schemas";
 import { checkContract } from "@/lib/prompts/contract";
 import { authenticateUser } from "@/lib/users/queries";
-import { findMembership, listApiKeys, listMembers, listProjectsForUser, listPromptSummaries } from "@/lib/projects/queries";
+import { findMembership, listApiKeys, listMembers, listProjectsForUser } from "@/lib/projects/queries";
+import { listPrompts } from "@/lib/prompts/queries";
 import { DEFAULT_DEMO_API_KEY, seedDemo } from "@/prisma/seed";
 
 // Runs on its own in-memory PGlite (real migrations) so counts are exact and the shared test
@@ -120,11 +121,12 @@ describe("demo seed", () => {
     }
 
     const project = await ctx.db.project.findUniqueOrThrow({ where: { slug: "demo" } });
-    const summaries = await listPromptSummaries(project.id, ctx.db);
+    const summaries = (await listPrompts(project.id, {}, ctx.db)).items;
     // Most recently updated first (the support assistant has yesterday's draft).
     expect(summaries.map((s) => s.name)).toEqual(["support-assistant", "invoice-extractor", "ticket-classifier"]);
     const support = summaries.find((s) => s.name === "support-assistant");
-    expect(support).toMatchObject({ latestPublished: "1.2.0", hasDraft: true, draftVersion: "1.3.0", versionCount: 4 });
+    // 3 published versions and the draft (which owns no version number until it is published).
+    expect(support).toMatchObject({ latestVersion: "1.2.0", hasDraft: true, versionCount: 3 });
     expect(support?.labels.map((l) => `${l.name}@${l.version}`)).toEqual(["production@1.2.0", "staging@1.2.0"]);
     const invoice = summaries.find((s) => s.name === "invoice-extractor");
     expect(invoice?.labels.map((l) => `${l.name}@${l.version}`)).toEqual(["production@1.1.0", "staging@2.0.0"]);
