@@ -240,3 +240,85 @@ export const langfuseListResponseSchema = z.object({
   ),
   meta: z.object({ page: z.number().int(), limit: z.number().int(), totalItems: z.number().int(), totalPages: z.number().int() }),
 });
+
+// ------------------------------------------------------------------ experiments (lib/experiments)
+
+export { createExperimentSchema as createExperimentBodySchema, weightsInputSchema as experimentWeightsBodySchema, promoteInputSchema as promoteExperimentBodySchema } from "@/lib/experiments/schemas";
+
+const intervalSchema = z.object({ low: z.number(), high: z.number() }).nullable();
+
+export const experimentResponseSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    hypothesis: z.string(),
+    status: z.enum(["DRAFT", "RUNNING", "PAUSED", "COMPLETED"]),
+    prompt: z.object({ id: z.string(), name: z.string() }),
+    label: z.string(),
+    primaryMetric: z.string(),
+    guardrails: z.array(z.object({ metric: z.string(), threshold: z.number() })),
+    design: z.object({ mdeRelative: z.number(), mdeRate: z.number(), baseline: z.number().nullable(), alpha: z.number(), power: z.number(), plannedPerVariant: z.number().int() }).passthrough(),
+    variants: z.array(
+      z.object({ id: z.string(), key: z.string(), versionId: z.string(), version: z.string(), weight: z.number().int(), paused: z.boolean(), pausedAt: z.string().nullable(), pausedReason: z.string().nullable() }),
+    ),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    winnerVariantId: z.string().nullable(),
+  })
+  .meta({ id: "Experiment" });
+
+const metricResultSchema = z.object({
+  metric: z.string(),
+  n: z.number().int(),
+  mean: z.number().nullable(),
+  ci: intervalSchema,
+  comparison: z
+    .object({
+      test: z.enum(["two-proportion z", "welch t"]),
+      difference: z.number(),
+      differenceCi: intervalSchema,
+      statistic: z.number(),
+      df: z.number().nullable(),
+      pValue: z.number(),
+      lift: z.number().nullable(),
+      liftCi: intervalSchema,
+    })
+    .nullable(),
+  requiredPerVariant: z.number().int().nullable(),
+  moreNeededPerVariant: z.number().int(),
+  outcome: z.enum(["control", "better", "worse", "higher", "lower", "no_difference", "not_enough_data", "no_data"]),
+});
+
+export const experimentResultsResponseSchema = z
+  .object({
+    experiment: experimentResponseSchema,
+    results: z.object({
+      primaryMetric: z.string(),
+      plannedPerVariant: z.number().int(),
+      alpha: z.number(),
+      totalCalls: z.number().int(),
+      winnerKey: z.string().nullable(),
+      leadingKey: z.string().nullable(),
+      verdict: z.string(),
+      verdictLines: z.array(z.string()),
+      methods: z.string(),
+      variants: z.array(
+        z.object({
+          variantId: z.string(),
+          key: z.string(),
+          versionLabel: z.string(),
+          isControl: z.boolean(),
+          weight: z.number(),
+          effectiveWeight: z.number(),
+          paused: z.boolean(),
+          pausedReason: z.string().nullable(),
+          calls: z.number().int(),
+          servedShare: z.number().nullable(),
+          cacheHitRate: z.number().nullable(),
+          metrics: z.record(z.string(), metricResultSchema),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: "ExperimentResults" });

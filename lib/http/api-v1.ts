@@ -11,7 +11,7 @@ import { ApiKeyAuthenticator, actorForKey, requireScope, type ApiKeyPrincipal, t
 import { DEFAULT_RATE_LIMIT, TokenBucketLimiter } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { recordScore } from "@/lib/calls/scores";
-import { logCall } from "@/lib/calls/writer";
+import { getCallLogWriter, logCall } from "@/lib/calls/writer";
 import { runPrompt } from "@/lib/claude/runner";
 import { listPrompts } from "@/lib/prompts/queries";
 import { ingestCalls } from "@/lib/serving/call-ingest";
@@ -23,6 +23,10 @@ import { PromptServingCache, type PromptCacheOptions } from "@/lib/serving/promp
 import type { Selector } from "@/lib/serving/served-version";
 import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/serving/unavailable";
 import { moveLabelToVersion, writeVersion } from "@/lib/serving/writes";
+import { GuardrailMonitor } from "@/lib/experiments/guardrails";
+import { createExperiment, promoteExperiment, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
+import { computeExperimentResults, getExperiment } from "@/lib/experiments/queries";
+import { ExperimentRouter } from "@/lib/experiments/serving";
 import * as schemas from "./api-schemas";
 import { buildOpenApiDocument } from "./openapi";
 
@@ -106,6 +110,9 @@ export class ApiV1Handler {
   readonly cache: PromptServingCache;
   readonly auth: ApiKeyAuthenticator;
   readonly feed: ChangeFeed | undefined;
+  /** Which experiment runs on a prompt+label (A/B routing for /run); invalidated by the change feed. */
+  readonly experiments: ExperimentRouter;
+  private readonly guardrails: GuardrailMonitor;
   private readonly limiter: TokenBucketLimiter;
   private readonly maxBodyBytes: number;
   private readonly logError: (message: string, error: unknown) => void;
@@ -118,14 +125,22 @@ export class ApiV1Handler {
     this.auth = new ApiKeyAuthenticator({ onBackgroundError: (e) => this.logError("[api-keys] lastUsedAt update failed", e), ...options.auth });
     this.limiter = new TokenBucketLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    this.experiments = new ExperimentRouter({ onError: (e) => this.logError("[experiments] routing lookup failed", e) });
+    this.guardrails = new GuardrailMonitor({ flush: () => getCallLogWriter().flush({ timeoutMs: 5_000 }), onError: (e) => this.logError("[experiments] guardrail check failed", e) });
     if (options.changeFeed !== false) {
       const connectionString = options.changeFeed?.connectionString ?? process.env.DATABASE_URL;
       if (connectionString) {
         this.feed = new ChangeFeed(
           { ...options.changeFeed, connectionString },
           {
-            onChange: (projectId, name) => this.cache.invalidatePrompt(projectId, name),
-            onReset: () => this.cache.invalidateAll(),
+            onChange: (projectId, name) => {
+              this.cache.invalidatePrompt(projectId, name);
+              this.experiments.invalidatePrompt(projectId, name);
+            },
+            onReset: () => {
+              this.cache.invalidateAll();
+              this.experiments.invalidateAll();
+            },
             onHealth: (healthy) => this.cache.setFeedHealthy(healthy),
           },
         );
@@ -203,6 +218,7 @@ export class ApiV1Handler {
       }
       throw new AppError("not_found", `No API route ${method} ${path}`);
     }
+    if (rest === "experiments" || rest.startsWith("experiments/")) return this.routeExperiments(req, res, method, rest, path);
     if (rest.startsWith("prompts/")) {
       const segments = segmentsOf(rest.slice("prompts/".length));
       const last = segments.at(-1);
@@ -293,7 +309,9 @@ export class ApiV1Handler {
   private async run(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const principal = await this.principal(req, "prompts:run");
     const body = this.parseBody(schemas.runBodySchema, await this.readJson(req));
-    const { value } = await this.cache.get(principal.projectId, name, this.selector(body));
+    // A/B split: a RUNNING experiment on the requested label (not on an explicit version) picks the variant.
+    const routed = body.version === undefined ? await this.experiments.route(principal.projectId, name, body.label ?? "production", body.subject) : null;
+    const { value } = await this.cache.get(principal.projectId, name, routed ? { version: routed.variant.version } : this.selector(body));
     const result = await runPrompt({
       version: value.content,
       variables: body.variables,
@@ -303,11 +321,17 @@ export class ApiV1Handler {
       projectId: principal.projectId,
       promptId: value.promptId,
       versionId: value.versionId,
+      ...(routed ? { experimentId: routed.experiment.id, variantId: routed.variant.id } : {}),
       source: "api",
       subject: body.subject ?? null,
       metadata: { ...(body.metadata ?? {}), apiKeyId: principal.apiKeyId },
     });
-    const headers: Record<string, string> = { "X-Promptdeck-Version": value.version, ...(callId ? { "X-Promptdeck-Call-Id": callId } : {}) };
+    if (routed) this.guardrails.observe(routed.experiment.id);
+    const headers: Record<string, string> = {
+      "X-Promptdeck-Version": value.version,
+      ...(callId ? { "X-Promptdeck-Call-Id": callId } : {}),
+      ...(routed ? { "X-Promptdeck-Variant": routed.variant.key } : {}),
+    };
     if (result.status === "error") {
       const message = `Claude call failed (${result.error.type}): ${result.error.message}`;
       return send(res, 502, JSON.stringify({ error: { code: "upstream", message } }), headers);
@@ -319,7 +343,7 @@ export class ApiV1Handler {
         callId,
         name: value.name,
         version: value.version,
-        variant: null,
+        variant: routed?.variant.key ?? null,
         status: result.status,
         output: result.output,
         ...(result.status === "ok" && result.parsed !== undefined ? { parsed: result.parsed } : {}),
@@ -379,6 +403,65 @@ export class ApiV1Handler {
     const result = await this.db(() => moveLabelToVersion(actorForKey(principal), { name, label, version: body.version, reason: body.reason }));
     this.cache.invalidatePrompt(principal.projectId, name);
     send(res, 200, JSON.stringify(result));
+  }
+
+  // ---------------------------------------------------------------- experiments (lib/experiments)
+  // POST /api/v1/experiments - create a draft; GET /api/v1/experiments/{id}; PATCH .../{id} weights;
+  // POST .../{id}/start|pause|resume|promote; GET .../{id}/results (the results page's numbers)
+  private async routeExperiments(req: IncomingMessage, res: ServerResponse, method: string, rest: string, path: string): Promise<void> {
+    const segments = rest === "experiments" ? [] : segmentsOf(rest.slice("experiments/".length));
+    const [id, action, ...extra] = segments;
+    if (extra.length > 0 || id === "") throw new AppError("not_found", `No API route ${method} ${path}`);
+    if (id === undefined) {
+      if (method !== "POST") return this.methodNotAllowed(res, "POST");
+      const principal = await this.principal(req, "experiments:write");
+      const body = await this.readJson(req);
+      const created = await this.db(() => createExperiment(this.experimentActor(principal), body));
+      return send(res, 201, JSON.stringify(created));
+    }
+    if (action === undefined) {
+      if (method === "GET") {
+        const principal = await this.principal(req, "prompts:read");
+        return send(res, 200, JSON.stringify(await this.db(() => getExperiment(principal.projectId, id))));
+      }
+      if (method !== "PATCH") return this.methodNotAllowed(res, "GET, PATCH");
+      const principal = await this.principal(req, "experiments:write");
+      const body = await this.readJson(req);
+      const updated = await this.db(() => setExperimentWeights(this.experimentActor(principal), id, body));
+      this.experiments.invalidatePrompt(principal.projectId, updated.prompt.name);
+      return send(res, 200, JSON.stringify(updated));
+    }
+    if (action === "results") {
+      if (method !== "GET") return this.methodNotAllowed(res, "GET");
+      const principal = await this.principal(req, "prompts:read");
+      const body = await this.db(async () => {
+        const experiment = await getExperiment(principal.projectId, id);
+        return { experiment, results: await computeExperimentResults(experiment) };
+      });
+      return send(res, 200, JSON.stringify(body), { "Cache-Control": "private, no-cache" });
+    }
+    if (action === "start" || action === "pause" || action === "resume" || action === "promote") {
+      if (method !== "POST") return this.methodNotAllowed(res, "POST");
+      const principal = await this.principal(req, "experiments:write");
+      const actor = this.experimentActor(principal);
+      let updated;
+      if (action === "promote") {
+        const body = (req.headers["content-length"] ?? "0") === "0" && !req.headers["transfer-encoding"] ? {} : await this.readJson(req);
+        updated = await this.db(() => promoteExperiment(actor, id, body));
+        this.cache.invalidatePrompt(principal.projectId, updated.prompt.name);
+      } else {
+        updated = await this.db(() => transitionExperiment(actor, id, action));
+      }
+      this.experiments.invalidatePrompt(principal.projectId, updated.prompt.name);
+      return send(res, 200, JSON.stringify(updated));
+    }
+    throw new AppError("not_found", `No API route ${method} ${path}`);
+  }
+
+  /** experiments:write acts as an editor (admin with the admin scope: protected labels). */
+  private experimentActor(principal: ApiKeyPrincipal) {
+    const actor = actorForKey(principal);
+    return actor.role === "VIEWER" ? { ...actor, role: "EDITOR" as const } : actor;
   }
 
   // GET /api/public/v2/prompts[/{name}] - Langfuse-compatible reads (Basic auth: secret key = API key)

@@ -42,6 +42,7 @@ const errorDescriptions: Record<number, string> = {
   429: "Rate limited; see Retry-After",
   503: "Database unreachable and nothing cached",
 };
+const experimentIdParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const nameParam = { name: "name", in: "path", required: true, description: "Prompt name (URL-encode '/' as %2F)", schema: { type: "string" } };
 
 /**
@@ -68,6 +69,7 @@ export function buildOpenApiDocument(): Json {
         Error: schema(s.errorResponseSchema),
         VersionDocument: schema(s.versionDocumentSchema),
         VersionDocumentInput: schema(s.versionDocumentInputSchema, "input"),
+        Experiment: schema(s.experimentResponseSchema),
       },
     },
     paths: {
@@ -157,6 +159,60 @@ export function buildOpenApiDocument(): Json {
           parameters: [nameParam, { name: "label", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9_.-]{1,36}$" } }],
           requestBody: { required: true, content: jsonContent(schema(s.moveLabelBodySchema, "input")) },
           responses: { "200": { description: "The label now points at the version", content: jsonContent(schema(s.moveLabelResponseSchema)) }, ...errors(400, 401, 403, 404, 422, 429, 503) },
+        },
+      },
+      // ---- experiments (lib/experiments)
+      "/api/v1/experiments": {
+        post: {
+          operationId: "createExperiment",
+          summary: "Create a draft A/B experiment on a prompt's label (variants: published versions with integer weights summing to 100)",
+          security: [{ bearer: [] }],
+          requestBody: { required: true, content: jsonContent(schema(s.createExperimentBodySchema, "input")) },
+          responses: { "201": { description: "The draft experiment", content: jsonContent({ $ref: "#/components/schemas/Experiment" }) }, ...errors(400, 401, 403, 409, 422, 429, 503) },
+        },
+      },
+      "/api/v1/experiments/{id}": {
+        get: {
+          operationId: "getExperiment",
+          summary: "An experiment with its variants and weights (scope prompts:read)",
+          security: read,
+          parameters: [experimentIdParam],
+          responses: { "200": { description: "The experiment", content: jsonContent({ $ref: "#/components/schemas/Experiment" }) }, ...errors(401, 403, 404, 429, 503) },
+        },
+        patch: {
+          operationId: "setExperimentWeights",
+          summary: "Change the traffic split ({\"weights\":{\"A\":70,\"B\":30}}); moves the fewest subjects and records the change",
+          security: [{ bearer: [] }],
+          parameters: [experimentIdParam],
+          requestBody: { required: true, content: jsonContent(schema(s.experimentWeightsBodySchema, "input")) },
+          responses: { "200": { description: "The experiment", content: jsonContent({ $ref: "#/components/schemas/Experiment" }) }, ...errors(401, 403, 404, 409, 422, 429, 503) },
+        },
+      },
+      ...Object.fromEntries(
+        (["start", "pause", "resume", "promote"] as const).map((action) => [
+          `/api/v1/experiments/{id}/${action}`,
+          {
+            post: {
+              operationId: `${action}Experiment`,
+              summary:
+                action === "promote"
+                  ? "End the experiment and move its label to the winner (or {\"variant\":\"B\"}), recorded as a release; protected labels need an admin key"
+                  : `${action[0]!.toUpperCase()}${action.slice(1)} the experiment (scope experiments:write)`,
+              security: [{ bearer: [] }],
+              parameters: [experimentIdParam],
+              ...(action === "promote" ? { requestBody: { required: false, content: jsonContent(schema(s.promoteExperimentBodySchema, "input")) } } : {}),
+              responses: { "200": { description: "The experiment", content: jsonContent({ $ref: "#/components/schemas/Experiment" }) }, ...errors(401, 403, 404, 409, 422, 429, 503) },
+            },
+          },
+        ]),
+      ),
+      "/api/v1/experiments/{id}/results": {
+        get: {
+          operationId: "getExperimentResults",
+          summary: "Exactly the numbers the results page shows: per variant n, means, 95% intervals, p-values, lift, planned sample, verdict",
+          security: read,
+          parameters: [experimentIdParam],
+          responses: { "200": { description: "Results", content: jsonContent(schema(s.experimentResultsResponseSchema)) }, ...errors(401, 403, 404, 429, 503) },
         },
       },
       "/api/v1/openapi.json": {
