@@ -534,7 +534,7 @@ export function EditorClient(props: EditorClientProps) {
                           <input aria-label="Variable name" value={v.name} onChange={(e) => setVariable(v.id, { name: e.target.value })} className={cx(inputClass, "h-7 w-36 font-mono text-xs")} />
                         </td>
                         <td className="py-1 pr-2">
-                          <select aria-label={`Type of ${v.name}`} value={v.type} onChange={(e) => setVariable(v.id, { type: variableTypeSchema.parse(e.target.value) })} className={cx(inputClass, "h-7 w-24 text-xs")}>
+                          <select aria-label={`Type of ${v.name}`} value={v.type} onChange={(e) => setVariable(v.id, { type: variableTypeSchema.parse(e.target.value) })} className={cx(inputClass, "h-7 w-28 text-xs")}>
                             {variableTypeSchema.options.map((t) => (
                               <option key={t} value={t}>
                                 {t}

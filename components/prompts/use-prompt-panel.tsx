@@ -61,7 +61,7 @@ export function UsePromptPanel({ name, sampleVariables }: { name: string; sample
           {copied ? "Copied" : "Copy"}
         </button>
       </div>
-      <pre className="overflow-x-auto rounded-md border border-border bg-muted/50 p-3 font-mono text-[11.5px] leading-relaxed" data-testid="use-snippet">
+      <pre className="overflow-x-auto rounded-md border border-border bg-muted/50 p-3 font-mono text-[11.5px] leading-relaxed break-all whitespace-pre-wrap" data-testid="use-snippet">
         {code}
       </pre>
       <p className="text-xxs text-fg-muted">Create an API key with the prompts:read (and prompts:run) scope in Settings and export it as PROMPTDECK_API_KEY.</p>

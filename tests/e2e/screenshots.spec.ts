@@ -6,7 +6,12 @@ import { ADMIN_STATE, PROJECT, expectTheme, presetTheme, snap, watchConsole } fr
 const themes = ["light", "dark"] as const;
 
 const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) => Promise<void> }> = [
-  { name: "prompts", path: `/p/${PROJECT}/prompts`, ready: (p) => expect(p.getByTestId("prompt-row")).toHaveCount(3) },
+  {
+    name: "prompts",
+    path: `/p/${PROJECT}/prompts`,
+    // Other specs add prompts to the same database: wait for the three seeded ones.
+    ready: (p) => expect(p.getByTestId("prompt-name").filter({ hasText: /^(support-assistant|invoice-extractor|ticket-classifier)$/ })).toHaveCount(3),
+  },
   {
     name: "prompts-new",
     path: `/p/${PROJECT}/prompts/new`,

@@ -132,8 +132,8 @@ export default async function PromptPage({
         </div>
       ) : null}
 
-      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
-        <div className="space-y-4 lg:col-span-2">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,1fr)_320px]">
+        <div className="min-w-0 space-y-4">
           <Card className="overflow-hidden">
             <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Versions</h2>
             <table className="w-full text-sm" data-testid="versions-table">
@@ -171,7 +171,7 @@ export default async function PromptPage({
                       <td className="px-3 py-2 text-xs whitespace-nowrap text-fg-muted" title={formatUtc(at)}>
                         {formatRelative(at, now)}
                       </td>
-                      <td className="max-w-64 px-3 py-2 text-xs">{v.changelog || <span className="text-fg-muted">—</span>}</td>
+                      <td className="min-w-56 px-3 py-2 text-xs">{v.changelog || <span className="text-fg-muted">—</span>}</td>
                       <td className="px-3 py-2 text-right whitespace-nowrap">
                         {previous ? (
                           <ButtonLink size="sm" variant="ghost" href={`${promptPath(project, prompt.name, "diff")}?from=${versionLabel(previous)}&to=${label}`}>
@@ -217,7 +217,7 @@ export default async function PromptPage({
                       <td className="px-3 py-1.5 font-mono text-xs whitespace-nowrap" data-testid="label-event-move">
                         {e.fromVersion ? `v${versionLabel(e.fromVersion)}` : "new"} → v{versionLabel(e.toVersion)}
                       </td>
-                      <td className="px-3 py-1.5 text-xs">{e.actor?.name ?? e.actor?.email ?? e.actorLabel ?? "—"}</td>
+                      <td className="px-3 py-1.5 text-xs whitespace-nowrap">{e.actor?.name ?? e.actor?.email ?? e.actorLabel ?? "—"}</td>
                       <td className="px-3 py-1.5 text-xs text-fg-muted">{e.reason ?? ""}</td>
                     </tr>
                   ))}

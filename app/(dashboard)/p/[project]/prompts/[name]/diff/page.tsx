@@ -41,12 +41,29 @@ function Lines({ lines, side }: { lines: LineChange[]; side: "before" | "after" 
 }
 
 function BlockRow({ change }: { change: BlockChange }) {
+  if (change.type === "unchanged") {
+    const lineCount = change.after.text.split("\n").length;
+    return (
+      <details className="rounded-md border border-border" data-testid="diff-block" data-change="unchanged">
+        <summary className="flex cursor-pointer items-center gap-2 bg-muted/40 px-2 py-1 text-xxs">
+          <Badge>unchanged</Badge>
+          <span className="font-mono">{change.after.location}</span>
+          <span className="text-fg-muted">{change.after.role}</span>
+          <span className="text-fg-muted">
+            {lineCount} line{lineCount === 1 ? "" : "s"} (click to show)
+          </span>
+          {change.after.cacheControl ? <span className="ml-auto text-fg-muted">cache {change.after.cacheControl}</span> : null}
+        </summary>
+        <Lines lines={[{ type: "unchanged", value: change.after.text, count: lineCount }]} side="both" />
+      </details>
+    );
+  }
   const before = change.type === "added" ? null : change.before;
   const after = change.type === "removed" ? null : change.after;
-  const lines = change.type === "unchanged" ? [{ type: "unchanged" as const, value: change.after.text, count: 1 }] : change.lines;
-  const tone = change.type === "added" ? "success" : change.type === "removed" ? "danger" : change.type === "changed" ? "warning" : "neutral";
+  const lines = change.lines;
+  const tone = change.type === "added" ? "success" : change.type === "removed" ? "danger" : "warning";
   return (
-    <div className={cx("rounded-md border", change.type === "unchanged" ? "border-border opacity-75" : "border-border")} data-testid="diff-block" data-change={change.type}>
+    <div className="rounded-md border border-border" data-testid="diff-block" data-change={change.type}>
       <div className="flex items-center gap-2 border-b border-border bg-muted/40 px-2 py-1 text-xxs">
         <Badge tone={tone}>{change.type}</Badge>
         <span className="font-mono">{(after ?? before)?.location}</span>
