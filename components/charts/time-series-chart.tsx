@@ -52,12 +52,12 @@ export function TimeSeriesChart({ title, data, series, format, formatTime, marke
                   x={m.t}
                   stroke="rgb(var(--warning))"
                   strokeDasharray="4 2"
-                  label={{ value: m.label, position: "insideTopLeft", fill: "rgb(var(--warning))", fontSize: 10 }}
+                  label={{ value: m.label, position: "insideTopRight", fill: "rgb(var(--warning))", fontSize: 10 }}
                   className="release-marker"
                 />
               ))}
               {series.map((s, i) => (
-                <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={seriesColor(i)} strokeWidth={1.8} dot={false} connectNulls isAnimationActive={false} />
+                <Line key={s.key} type="linear" dataKey={s.key} name={s.name} stroke={seriesColor(i)} strokeWidth={1.8} dot={data.length <= 60 ? { r: 2, strokeWidth: 0, fill: seriesColor(i) } : false} connectNulls isAnimationActive={false} />
               ))}
             </LineChart>
           </ResponsiveContainer>

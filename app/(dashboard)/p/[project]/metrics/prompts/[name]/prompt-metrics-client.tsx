@@ -52,7 +52,9 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
   const { data, isLoading, error, isFetching } = useMetrics(projectSlug, "prompt", filters);
   const bucketMinutes = data?.window.bucketMinutes ?? 60;
   const series = (data?.series ?? []).map((s) => ({ key: s.versionId, name: `v${s.version}`, points: s.points }));
-  const markers: ChartMarker[] = (data?.releases ?? []).map((r) => ({ t: Date.parse(r.at), label: `${r.label} → ${r.toVersion}` }));
+  // A marker sits on the bucket its label move falls in (the x axis runs over bucket starts).
+  const bucketMs = bucketMinutes * 60_000;
+  const markers: ChartMarker[] = (data?.releases ?? []).map((r) => ({ t: Math.floor(Date.parse(r.at) / bucketMs) * bucketMs, label: `${r.label} → ${r.toVersion}` }));
   const labels = Array.from(new Set((data?.releases ?? []).map((r) => r.label).concat(["production", "staging"])));
   return (
     <div className="space-y-4" data-testid="prompt-metrics">
