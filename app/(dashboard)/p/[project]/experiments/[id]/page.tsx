@@ -1,0 +1,22 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { requirePageRole } from "@/lib/auth/session";
+import { hasRole } from "@/lib/auth/roles";
+import { isAppError } from "@/lib/errors";
+import { getExperiment } from "@/lib/experiments/queries";
+import { ExperimentResultsClient } from "@/components/experiments/results-client";
+
+export const metadata: Metadata = { title: "Experiment results" };
+
+// /p/:project/experiments/:id - verdict, per-variant statistics, charts, controls (EDITOR+).
+export default async function ExperimentPage({ params }: { params: Promise<{ project: string; id: string }> }) {
+  const { project: slug, id } = await params;
+  const access = await requirePageRole(slug, "VIEWER");
+  try {
+    await getExperiment(access.project.id, id);
+  } catch (error) {
+    if (isAppError(error) && error.code === "not_found") notFound();
+    throw error;
+  }
+  return <ExperimentResultsClient project={access.project.slug} id={id} canEdit={hasRole(access.role, "EDITOR")} isAdmin={hasRole(access.role, "ADMIN")} />;
+}

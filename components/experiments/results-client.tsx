@@ -1,0 +1,391 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import Link from "next/link";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { queryKeys } from "@/lib/query-keys";
+import type { ExperimentView, SeriesPoint } from "@/lib/experiments/queries";
+import type { ExperimentResults, MetricResult } from "@/lib/experiments/results";
+import { METRICS, METRIC_KEYS, type MetricKey } from "@/lib/experiments/schemas";
+import type { TrafficProgress } from "@/lib/experiments/traffic";
+import { BarChart } from "@/components/charts/bar-chart";
+import { TimeSeriesChart } from "@/components/charts/time-series-chart";
+import { fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
+import { Badge, Button, Card, FormError, PageHeader } from "@/components/ui";
+import { StatusBadge } from "@/components/experiments/status-badge";
+import {
+  promoteAction,
+  resumeVariantAction,
+  sendTrafficAction,
+  setWeightsAction,
+  transitionExperimentAction,
+} from "@/app/(dashboard)/p/[project]/experiments/actions";
+
+interface Data {
+  experiment: ExperimentView;
+  results: ExperimentResults;
+  series: { bucketMs: number; points: SeriesPoint[] };
+  history: Array<{ action: string; actor: string; before: unknown; after: unknown; at: string }>;
+  traffic: TrafficProgress | null;
+}
+
+function fmtMetric(metric: MetricKey, v: number | null): string {
+  switch (METRICS[metric].unit) {
+    case "percent":
+      return fmtPercent(v);
+    case "usd_micros":
+      return fmtUsd(v);
+    case "ms":
+      return fmtMs(v);
+    default:
+      return v === null ? "–" : `${fmtNumber(v)} chars`;
+  }
+}
+
+const outcomeTone: Record<MetricResult["outcome"], "neutral" | "success" | "danger" | "warning" | "accent"> = {
+  control: "neutral",
+  better: "success",
+  worse: "danger",
+  higher: "accent",
+  lower: "accent",
+  no_difference: "neutral",
+  not_enough_data: "warning",
+  no_data: "neutral",
+};
+const outcomeText: Record<MetricResult["outcome"], string> = {
+  control: "control",
+  better: "better",
+  worse: "worse",
+  higher: "higher",
+  lower: "lower",
+  no_difference: "no difference",
+  not_enough_data: "collecting",
+  no_data: "no data",
+};
+
+const inputClass = "h-8 rounded-md border border-border bg-surface px-2 text-sm text-fg focus:border-accent focus:outline-none";
+
+export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { project: string; id: string; canEdit: boolean; isAdmin: boolean }) {
+  const queryClient = useQueryClient();
+  const [runId, setRunId] = useState<string | null>(null);
+  const key = queryKeys.project(project).experimentResults(id);
+  const query = useQuery({
+    queryKey: [...key, runId],
+    queryFn: async (): Promise<Data> => {
+      const res = await fetch(`/p/${encodeURIComponent(project)}/experiments/${encodeURIComponent(id)}/data${runId ? `?run=${runId}` : ""}`);
+      if (!res.ok) throw new Error(`Could not load results (${res.status})`);
+      return (await res.json()) as Data;
+    },
+    refetchInterval: (q) => {
+      const d = q.state.data;
+      if (d?.traffic?.status === "running") return 1_000;
+      return d?.experiment.status === "RUNNING" ? 5_000 : false;
+    },
+    staleTime: 0,
+  });
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const refresh = () => queryClient.invalidateQueries({ queryKey: key });
+  function act<T>(fn: () => Promise<{ ok: true; data: T } | { ok: false; message: string }>, onOk?: (data: T) => void) {
+    setError(null);
+    setNotice(null);
+    startTransition(async () => {
+      const r = await fn();
+      if (r.ok) onOk?.(r.data);
+      else setError(r.message);
+      await refresh();
+    });
+  }
+
+  if (query.isPending) return <p className="text-sm text-fg-muted">Loading results…</p>;
+  if (query.isError || !query.data) return <FormError message={query.error?.message ?? "Could not load results"} />;
+  const { experiment: e, results: r, series, history, traffic } = query.data;
+  const paused = e.variants.filter((v) => v.paused);
+
+  return (
+    <>
+      <PageHeader
+        title={e.name}
+        description={
+          <span>
+            <Link className="font-mono text-accent hover:underline" href={`/p/${project}/prompts/${encodeURIComponent(e.prompt.name)}`}>{e.prompt.name}</Link> · label{" "}
+            <span className="font-mono">{e.label}</span> · primary metric {METRICS[e.primaryMetric].label.toLowerCase()}
+            {e.hypothesis ? <span className="block">Hypothesis: {e.hypothesis}</span> : null}
+          </span>
+        }
+        actions={<StatusBadge status={e.status} />}
+      />
+
+      {paused.map((v) => (
+        <div key={v.key} data-testid="guardrail-banner" className="mb-3 rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger">
+          <strong>Variant {v.key} ({v.version}) was paused{v.pausedReason ? " by a guardrail" : ""}.</strong> {v.pausedReason ?? ""} Its traffic goes to the other variants.
+          {canEdit && e.status !== "COMPLETED" ? (
+            <Button size="sm" className="ml-2" disabled={pending} onClick={() => act(() => resumeVariantAction({ project, id, key: v.key }))}>Let it take traffic again</Button>
+          ) : null}
+        </div>
+      ))}
+
+      <Card className="mb-4 p-4" data-testid="verdict">
+        <p className="text-base font-semibold">{r.verdict}</p>
+        {r.verdictLines.length > 0 ? (
+          <ul className="mt-2 list-disc space-y-0.5 pl-5 text-sm">
+            {r.verdictLines.map((l) => <li key={l}>{l}</li>)}
+          </ul>
+        ) : null}
+        <p className="mt-2 text-xs text-fg-muted">
+          {r.totalCalls.toLocaleString("en-US")} calls · planned {r.plannedPerVariant.toLocaleString("en-US")} per variant · {r.methods}
+        </p>
+      </Card>
+
+      <FormError message={error} />
+      {notice ? <div data-testid="notice" className="mb-3 rounded-md border border-success/30 bg-success/10 px-3 py-2 text-sm text-success">{notice}</div> : null}
+
+      {canEdit ? <Controls project={project} id={id} data={query.data} pending={pending} isAdmin={isAdmin} act={act} setRunId={setRunId} setNotice={setNotice} /> : null}
+      {traffic ? <Progress traffic={traffic} /> : null}
+
+      <Card className="mb-4 overflow-x-auto">
+        <table className="w-full text-sm" data-testid="variant-table">
+          <thead className="border-b border-border text-left text-xs text-fg-muted">
+            <tr>
+              <th className="px-3 py-2 font-medium">Variant</th>
+              <th className="px-3 py-2 text-right font-medium">Calls</th>
+              <th className="px-3 py-2 text-right font-medium">Split (planned → served)</th>
+              <th className="px-3 py-2 text-right font-medium">Cache hit rate</th>
+              {METRIC_KEYS.map((m) => (
+                <th key={m} className="px-3 py-2 font-medium">{METRICS[m].label}{m === e.primaryMetric ? " ★" : ""}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {r.variants.map((v) => (
+              <tr key={v.key} className="border-b border-border align-top last:border-0" data-testid={`variant-${v.key}`}>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <span className="font-semibold">{v.key}</span> <span className="font-mono text-xs">{v.versionLabel}</span>
+                  {v.isControl ? <Badge className="ml-1">control</Badge> : null}
+                  {v.paused ? <Badge tone="danger" className="ml-1">paused</Badge> : null}
+                  {r.winnerKey === v.key ? <Badge tone="success" className="ml-1">winner</Badge> : null}
+                </td>
+                <td className="px-3 py-2 text-right tabular-nums" data-testid={`calls-${v.key}`}>{v.calls.toLocaleString("en-US")}</td>
+                <td className="px-3 py-2 text-right text-xs tabular-nums whitespace-nowrap">{v.weight}%{v.paused || Math.abs(v.effectiveWeight - v.weight) > 0.05 ? ` (now ${v.effectiveWeight.toFixed(0)}%)` : ""} → {fmtPercent(v.servedShare)}</td>
+                <td className="px-3 py-2 text-right text-xs tabular-nums">{fmtPercent(v.cacheHitRate)}</td>
+                {METRIC_KEYS.map((m) => {
+                  const x = v.metrics[m];
+                  return (
+                    <td key={m} className="px-3 py-2 text-xs whitespace-nowrap">
+                      <div className="font-medium tabular-nums">{fmtMetric(m, x.mean)}</div>
+                      <div className="text-fg-muted tabular-nums">{x.ci ? `[${fmtMetric(m, x.ci.low)}, ${fmtMetric(m, x.ci.high)}]` : `n = ${x.n}`}</div>
+                      {x.comparison ? (
+                        <div className="tabular-nums text-fg-muted">
+                          {fmtChange(x.comparison.lift)}
+                          {x.comparison.liftCi ? ` [${fmtChange(x.comparison.liftCi.low)}, ${fmtChange(x.comparison.liftCi.high)}]` : ""} · p={x.comparison.pValue < 0.001 ? "<0.001" : x.comparison.pValue.toFixed(3)}
+                        </div>
+                      ) : null}
+                      {!v.isControl ? <Badge tone={outcomeTone[x.outcome]} className="mt-0.5">{outcomeText[x.outcome]}{x.outcome === "not_enough_data" && x.moreNeededPerVariant > 0 ? `: ${x.moreNeededPerVariant.toLocaleString("en-US")} more` : ""}</Badge> : null}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
+
+      <div className="mb-4 grid gap-3 md:grid-cols-3">
+        <BarChart
+          title="Traffic: planned vs served"
+          testId="traffic-chart"
+          data={r.variants.map((v) => ({ label: `${v.key} ${v.versionLabel}`, planned: v.effectiveWeight / 100, served: v.servedShare ?? 0 }))}
+          bars={[{ key: "planned", name: "Planned share" }, { key: "served", name: "Served share" }]}
+          format={(x) => fmtPercent(x, 0)}
+          height={200}
+        />
+        <BarChart
+          title="Cache hit rate per variant (share of prompt tokens read from cache)"
+          testId="cache-chart"
+          data={r.variants.map((v) => ({ label: `${v.key} ${v.versionLabel}`, hit: v.cacheHitRate ?? 0 }))}
+          bars={[{ key: "hit", name: "Cache hit rate" }]}
+          format={(x) => fmtPercent(x, 0)}
+          height={200}
+        />
+        <History history={history} />
+      </div>
+
+      <div className="grid gap-3 md:grid-cols-2" data-testid="metric-charts">
+        {METRIC_KEYS.map((m) => (
+          <TimeSeriesChart
+            key={m}
+            title={`${METRICS[m].label} over time`}
+            data={seriesRows(series.points, m, e.variants.map((v) => v.key))}
+            series={e.variants.map((v) => ({ key: v.key, name: `${v.key} ${v.version}` }))}
+            format={(x) => fmtMetric(m, x)}
+            formatTime={(t) => fmtBucketTime(t, series.bucketMs / 60_000)}
+            height={180}
+          />
+        ))}
+      </div>
+    </>
+  );
+}
+
+function seriesRows(points: SeriesPoint[], metric: MetricKey, keys: string[]) {
+  const rows = new Map<number, { t: number } & Record<string, number | null>>();
+  for (const p of points) {
+    const row = rows.get(p.t) ?? Object.assign({ t: p.t }, Object.fromEntries(keys.map((k) => [k, null])) as Record<string, number | null>);
+    let v: number | null = null;
+    if (metric === "accuracy") v = p.scored ? p.scoreSum / p.scored : null;
+    else if (metric === "error_rate") v = p.calls ? p.errors / p.calls : null;
+    else if (metric === "refusal_rate") v = p.calls ? p.refusals / p.calls : null;
+    else if (metric === "cost_per_call") v = p.answered ? p.costSum / p.answered : null;
+    else if (metric === "latency") v = p.answered ? p.latSum / p.answered : null;
+    else v = p.answered ? p.outSum / p.answered : null;
+    row[p.key] = v;
+    rows.set(p.t, row);
+  }
+  return [...rows.values()].sort((a, b) => a.t - b.t);
+}
+
+function History({ history }: { history: Data["history"] }) {
+  return (
+    <Card className="p-3 text-xs">
+      <h2 className="mb-2 font-medium">History</h2>
+      {history.length === 0 ? <p className="text-fg-muted">No changes yet.</p> : null}
+      <ul className="max-h-48 space-y-1 overflow-y-auto">
+        {history.map((h, i) => (
+          <li key={i}>
+            <span className="text-fg-muted">{h.at.slice(0, 16).replace("T", " ")}</span> {h.action.replace("experiment.", "").replace("_", " ")} by {h.actor}
+            {h.action === "experiment.weights_changed" ? ` ${JSON.stringify(h.before)} → ${JSON.stringify(h.after)}` : ""}
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function Progress({ traffic }: { traffic: TrafficProgress }) {
+  const pct = traffic.total ? Math.round((traffic.done / traffic.total) * 100) : 0;
+  return (
+    <Card className="mb-4 p-3 text-sm" data-testid="traffic-progress">
+      <div className="mb-1 flex justify-between text-xs">
+        <span>
+          Traffic run: {traffic.done} of {traffic.total} calls ({traffic.ok} answered, {traffic.failed} failed{traffic.invalid ? `, ${traffic.invalid} invalid inputs` : ""}) ·{" "}
+          {Object.entries(traffic.byVariant).map(([k, n]) => `${k}: ${n}`).join(", ")}
+        </span>
+        <span data-testid="traffic-status">{traffic.status}</span>
+      </div>
+      <div className="h-2 w-full overflow-hidden rounded bg-muted" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Traffic progress">
+        <div className="h-full bg-accent transition-all" style={{ width: `${pct}%` }} />
+      </div>
+      {traffic.message ? <p className="mt-1 text-xs text-fg-muted">{traffic.message}</p> : null}
+    </Card>
+  );
+}
+
+function Controls({
+  project,
+  id,
+  data,
+  pending,
+  isAdmin,
+  act,
+  setRunId,
+  setNotice,
+}: {
+  project: string;
+  id: string;
+  data: Data;
+  pending: boolean;
+  isAdmin: boolean;
+  act: <T>(fn: () => Promise<{ ok: true; data: T } | { ok: false; message: string }>, onOk?: (data: T) => void) => void;
+  setRunId: (id: string) => void;
+  setNotice: (s: string) => void;
+}) {
+  const e = data.experiment;
+  const [weights, setWeights] = useState<Record<string, number>>(() => Object.fromEntries(e.variants.map((v) => [v.key, v.weight])));
+  const [promoteKey, setPromoteKey] = useState<string>(data.results.winnerKey ?? e.variants.find((v) => !v.paused && !v.key.startsWith("A"))?.key ?? "A");
+  const [mode, setMode] = useState<"generate" | "paste">("generate");
+  const [count, setCount] = useState(40);
+  const [inputs, setInputs] = useState("");
+  const total = Object.values(weights).reduce((n, v) => n + (Number.isFinite(v) ? v : 0), 0);
+  const transition = (action: "start" | "pause" | "resume" | "complete") => act(() => transitionExperimentAction({ project, id, action }));
+  const running = data.traffic?.status === "running";
+
+  return (
+    <Card className="mb-4 space-y-3 p-4" data-testid="experiment-controls">
+      <div className="flex flex-wrap items-center gap-2">
+        {e.status === "DRAFT" ? <Button variant="primary" disabled={pending} onClick={() => transition("start")}>Start experiment</Button> : null}
+        {e.status === "RUNNING" ? <Button disabled={pending} onClick={() => transition("pause")}>Pause</Button> : null}
+        {e.status === "PAUSED" ? <Button variant="primary" disabled={pending} onClick={() => transition("resume")}>Resume</Button> : null}
+        {e.status === "RUNNING" || e.status === "PAUSED" ? <Button variant="ghost" disabled={pending} onClick={() => transition("complete")}>End without promoting</Button> : null}
+        {e.status === "RUNNING" ? (
+          <span className="ml-auto flex items-center gap-2">
+            <label htmlFor="promote-variant" className="text-xs text-fg-muted">Promote</label>
+            <select id="promote-variant" className={inputClass} value={promoteKey} onChange={(ev) => setPromoteKey(ev.target.value)}>
+              {e.variants.map((v) => (
+                <option key={v.key} value={v.key} disabled={v.paused}>{v.key} · {v.version}{data.results.winnerKey === v.key ? " (winner)" : ""}{v.paused ? " (paused)" : ""}</option>
+              ))}
+            </select>
+            <Button
+              variant="primary"
+              disabled={pending}
+              title={!isAdmin ? "Protected labels need an admin; the server checks" : undefined}
+              onClick={() => act(() => promoteAction({ project, id, variant: promoteKey }), (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`))}
+            >
+              Promote to {e.label}
+            </Button>
+          </span>
+        ) : null}
+      </div>
+
+      {e.status !== "COMPLETED" ? (
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          <span className="text-xs text-fg-muted">Weights</span>
+          {e.variants.map((v) => (
+            <label key={v.key} className="flex items-center gap-1">
+              {v.key}
+              <input aria-label={`Weight ${v.key}`} type="number" min={0} max={100} className={`${inputClass} w-16`} value={Number.isFinite(weights[v.key]) ? weights[v.key] : ""} onChange={(ev) => setWeights({ ...weights, [v.key]: ev.target.valueAsNumber })} />%
+            </label>
+          ))}
+          <Button size="sm" disabled={pending || total !== 100} onClick={() => act(() => setWeightsAction({ project, id, weights }))}>Change weights</Button>
+          {total !== 100 ? <span className="text-xs text-danger">Weights must sum to 100 (now {total}).</span> : <span className="text-xs text-fg-muted">Sticky users move only as needed.</span>}
+        </div>
+      ) : null}
+
+      {e.status === "RUNNING" ? (
+        <div className="space-y-2 border-t border-border pt-3" data-testid="send-traffic">
+          <div className="flex flex-wrap items-center gap-2 text-sm">
+            <span className="text-xs font-medium">Send traffic</span>
+            <select aria-label="Traffic inputs" className={inputClass} value={mode} onChange={(ev) => setMode(ev.target.value as "generate" | "paste")}>
+              <option value="generate">Generated inputs (from the variables contract)</option>
+              <option value="paste">Pasted inputs (JSON lines or CSV)</option>
+            </select>
+            {mode === "generate" ? (
+              <label className="flex items-center gap-1 text-xs">
+                Calls <input aria-label="Number of calls" type="number" min={1} max={500} className={`${inputClass} w-20`} value={count} onChange={(ev) => setCount(ev.target.valueAsNumber)} />
+              </label>
+            ) : null}
+            <Button
+              variant="primary"
+              size="sm"
+              disabled={pending || running}
+              onClick={() => act(() => sendTrafficAction({ project, id, mode, count, inputs }), (p) => setRunId(p.id))}
+            >
+              {running ? "Sending…" : "Send traffic"}
+            </Button>
+          </div>
+          {mode === "paste" ? (
+            <textarea
+              aria-label="Inputs"
+              rows={4}
+              value={inputs}
+              onChange={(ev) => setInputs(ev.target.value)}
+              placeholder={'{"question": "How do I reset my password?"}\n{"variables": {"question": "Refund?"}, "subject": "user-42"}\n\nor CSV:\nquestion\nHow do I reset my password?'}
+              className="block w-full rounded-md border border-border bg-surface px-2.5 py-2 font-mono text-xs focus:border-accent focus:outline-none"
+            />
+          ) : null}
+        </div>
+      ) : null}
+    </Card>
+  );
+}
