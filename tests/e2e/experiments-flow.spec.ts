@@ -1,0 +1,131 @@
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { ADMIN_STATE, PROJECT, VIEWER_STATE, expectTheme, presetTheme, snap, watchConsole } from "./fixtures";
+
+// A product manager runs an A/B experiment from the browser on a prompt of their own (created
+// through the public API with the demo key, so other specs moving demo labels cannot interfere):
+// form validation, planned sample and cost, start, send traffic with a live progress bar, results
+// filling in, promote. A viewer sees the results but no controls.
+const KEY = "pd_demo_0000000000000000000000000000";
+const auth = { Authorization: `Bearer ${KEY}` };
+
+function doc(system: string) {
+  return {
+    publish: true,
+    changelog: system,
+    request: {
+      model: "claude-sonnet-5-5",
+      max_tokens: 256,
+      system: [{ type: "text", text: system }],
+      messages: [{ role: "user", content: [{ type: "text", text: "{{question}}" }] }],
+    },
+    variables: { question: { type: "string", required: true, description: "The customer's question" } },
+  };
+}
+
+async function makePrompt(request: APIRequestContext, name: string): Promise<void> {
+  for (const text of ["You answer support questions in one sentence.", "You answer support questions in one short, warm sentence."]) {
+    const res = await request.post(`/api/v1/prompts/${encodeURIComponent(name)}/versions`, { headers: auth, data: doc(text) });
+    expect(res.status(), await res.text()).toBe(201);
+  }
+  const label = await request.put(`/api/v1/prompts/${encodeURIComponent(name)}/labels/production`, { headers: auth, data: { version: "1.0.0" } });
+  expect(label.status(), await label.text()).toBe(200);
+}
+
+test.describe("experiments as the demo admin (a PM)", () => {
+  test.use({ storageState: ADMIN_STATE });
+
+  test("create with validation, start, send traffic, watch results, promote (light + dark screenshots)", async ({ page, request }) => {
+    test.setTimeout(180_000);
+    const name = `e2e-exp-${Date.now().toString(36)}`;
+    await makePrompt(request, name);
+    const console = watchConsole(page);
+    await presetTheme(page, "light");
+
+    await page.goto(`/p/${PROJECT}/experiments`);
+    await page.getByTestId("new-experiment").click();
+    await expect(page.getByRole("heading", { name: "New experiment" })).toBeVisible();
+    await page.getByLabel("Prompt", { exact: true }).selectOption(name);
+    await page.getByLabel("Name").fill(`Warmer tone ${name}`);
+    await page.getByLabel("Hypothesis").fill("A warmer tone costs no more and answers as fast");
+    await page.getByLabel("Primary metric").selectOption("latency");
+    await expect(page.getByLabel("Variant A version")).toHaveValue("1.0.0");
+    await expect(page.getByLabel("Variant B version")).toHaveValue("1.1.0");
+    // Bad weights: the form says so and nothing is created.
+    await page.getByLabel("Variant B weight").fill("60");
+    await expect(page.getByTestId("weights-total")).toHaveText(/Total 110% — weights must sum to 100/);
+    await page.getByRole("button", { name: "Create experiment" }).click();
+    await expect(page.getByTestId("form-error")).toHaveText("Weights must sum to 100 (they sum to 110).");
+    await page.getByLabel("Variant B weight").fill("50");
+    await expect(page.getByTestId("planned-sample")).toContainText("393 calls per variant");
+    await expect(page.getByTestId("planned-cost")).toHaveText(/^\$\d/);
+    await snap(page, "experiments-new", "light");
+    await page.getByRole("button", { name: "Create experiment" }).click();
+
+    await expect(page.getByRole("heading", { name: `Warmer tone ${name}` })).toBeVisible();
+    await expect(page.getByTestId("experiment-status")).toHaveText("draft");
+    await expect(page.getByTestId("verdict")).toContainText("No traffic yet");
+    await page.getByRole("button", { name: "Start experiment" }).click();
+    await expect(page.getByTestId("experiment-status")).toHaveText("running");
+
+    await page.getByLabel("Number of calls").fill("24");
+    await page.getByRole("button", { name: "Send traffic" }).click();
+    await expect(page.getByTestId("traffic-progress")).toBeVisible();
+    await expect(page.getByTestId("traffic-status")).toHaveText("done", { timeout: 90_000 });
+    await expect(page.getByTestId("traffic-progress")).toContainText("24 of 24 calls");
+    // Results fill in: every call is counted under its variant, and the verdict asks for more data.
+    await expect
+      .poll(async () => Number((await page.getByTestId("calls-A").textContent()) ?? 0) + Number((await page.getByTestId("calls-B").textContent()) ?? 0), { timeout: 20_000 })
+      .toBe(24);
+    await expect(page.getByTestId("verdict")).toContainText(/No winner yet on latency: about \d+ more calls per variant needed/);
+    await expect(page.getByTestId("variant-B")).toContainText("collecting");
+    await expect(page.getByTestId("metric-charts").locator(".recharts-line").first()).toBeVisible();
+    await snap(page, "experiments-results", "light");
+
+    // Dark theme of the same page.
+    await presetTheme(page, "dark");
+    await page.reload();
+    await expectTheme(page, "dark");
+    await expect(page.getByTestId("variant-table")).toBeVisible();
+    await expect(page.getByTestId("metric-charts").locator(".recharts-line").first()).toBeVisible();
+    await snap(page, "experiments-results", "dark");
+
+    // Promote B onto production (the demo admin may move the protected label).
+    await page.getByLabel("Promote", { exact: true }).selectOption("B");
+    await page.getByRole("button", { name: "Promote to production" }).click();
+    await expect(page.getByTestId("notice")).toHaveText('Promoted B: the "production" label now serves 1.1.0.');
+    await expect(page.getByTestId("experiment-status")).toHaveText("completed");
+    const served = await request.get(`/api/v1/prompts/${encodeURIComponent(name)}`, { headers: auth });
+    expect(((await served.json()) as { version: string }).version).toBe("1.1.0");
+
+    await page.goto(`/p/${PROJECT}/experiments`);
+    const row = page.getByTestId("experiment-row").filter({ hasText: `Warmer tone ${name}` });
+    await expect(row).toContainText("completed");
+    await expect(row).toContainText(`${name} · production`);
+    await snap(page, "experiments-list", "dark");
+    expect(console.errors).toEqual([]);
+  });
+});
+
+test.describe("experiments as a viewer", () => {
+  test.use({ storageState: VIEWER_STATE });
+
+  test("sees results but no controls", async ({ page, request }) => {
+    const name = `e2e-exp-viewer-${Date.now().toString(36)}`;
+    await makePrompt(request, name);
+    const created = await request.post("/api/v1/experiments", {
+      headers: auth,
+      data: { prompt: name, name: `Viewer check ${name}`, primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    await page.goto(`/p/${PROJECT}/experiments`);
+    await expect(page.getByTestId("new-experiment")).toHaveCount(0);
+    await page.goto(`/p/${PROJECT}/experiments/${id}`);
+    await expect(page.getByRole("heading", { name: `Viewer check ${name}` })).toBeVisible();
+    await expect(page.getByTestId("verdict")).toBeVisible();
+    await expect(page.getByTestId("experiment-controls")).toHaveCount(0);
+    await expect(page.getByRole("button", { name: /Start|Promote|Send traffic|Pause/ })).toHaveCount(0);
+    await page.goto(`/p/${PROJECT}/experiments/new`);
+    await expect(page).toHaveURL(/\/forbidden/);
+  });
+});
