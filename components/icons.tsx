@@ -39,6 +39,12 @@ export const MetricsIcon = (p: IconProps) => (
     <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />
   </Icon>
 );
+export const CallsIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M4 6h2M4 12h2M4 18h2M9 6h11M9 12h11M9 18h7" />
+  </Icon>
+);
+
 export const DatasetsIcon = (p: IconProps) => (
   <Icon {...p}>
     <ellipse cx="12" cy="5" rx="8" ry="3" />

@@ -3,13 +3,14 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ComponentType, SVGProps } from "react";
-import { DatasetsIcon, ExperimentsIcon, MetricsIcon, PromptsIcon, SettingsIcon } from "@/components/icons";
+import { CallsIcon, DatasetsIcon, ExperimentsIcon, MetricsIcon, PromptsIcon, SettingsIcon } from "@/components/icons";
 import { cx } from "@/components/ui";
 
 const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProps<SVGSVGElement>> }> = [
   { segment: "prompts", label: "Prompts", icon: PromptsIcon },
   { segment: "experiments", label: "Experiments", icon: ExperimentsIcon },
   { segment: "metrics", label: "Metrics", icon: MetricsIcon },
+  { segment: "calls", label: "Calls", icon: CallsIcon },
   { segment: "datasets", label: "Datasets", icon: DatasetsIcon },
   { segment: "settings", label: "Settings", icon: SettingsIcon },
 ];
