@@ -1,13 +1,13 @@
 "use server";
 
 import { z } from "zod";
-import { requireRole } from "@/lib/auth/session";
+import { requireActor } from "@/lib/auth/session";
 import type { Actor } from "@/lib/audit/actor";
 import { AppError } from "@/lib/errors";
 import { analyzeCache } from "@/lib/prompts/cache";
 import { discardDraft, moveLabel, previewPublish, publishDraft, rollbackLabel, startDraftFrom } from "@/lib/prompts/mutations";
 import { versionLabel } from "@/lib/prompts/queries";
-import { runAction, type ActionResult } from "../action-result";
+import { runAction, type ActionResult } from "@/lib/http/action-result";
 
 const ref = { project: z.string().min(1).max(100), promptId: z.string().min(1).max(100) };
 
@@ -22,8 +22,7 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
 }
 
 async function actorFor(project: string): Promise<Actor> {
-  const access = await requireRole(project, "EDITOR");
-  return { kind: "user", userId: access.user.id, projectId: access.project.id, role: access.role };
+  return (await requireActor(project, "EDITOR")).actor;
 }
 
 export interface PublishPreview {

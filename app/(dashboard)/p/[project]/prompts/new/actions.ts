@@ -1,10 +1,10 @@
 "use server";
 
 import { z } from "zod";
-import { requireRole } from "@/lib/auth/session";
+import { requireActor } from "@/lib/auth/session";
 import { createPrompt } from "@/lib/prompts/mutations";
 import { AppError } from "@/lib/errors";
-import { runAction, type ActionResult } from "../action-result";
+import { runAction, type ActionResult } from "@/lib/http/action-result";
 
 const formSchema = z.object({
   project: z.string().min(1),
@@ -21,13 +21,13 @@ export async function createPromptAction(_prev: ActionResult<{ name: string }> |
   return runAction(async () => {
     const parsed = formSchema.safeParse(Object.fromEntries(formData));
     if (!parsed.success) throw new AppError("bad_request", "The form was incomplete; reload and try again");
-    const access = await requireRole(parsed.data.project, "EDITOR");
+    const { actor } = await requireActor(parsed.data.project, "EDITOR");
     const tags = parsed.data.tags
       .split(/[,\s]+/)
       .map((t) => t.trim().toLowerCase())
       .filter(Boolean);
     const prompt = await createPrompt(
-      { kind: "user", userId: access.user.id, projectId: access.project.id, role: access.role },
+      actor,
       { name: parsed.data.name, description: parsed.data.description.trim(), tags: [...new Set(tags)] },
     );
     return { name: prompt.name };

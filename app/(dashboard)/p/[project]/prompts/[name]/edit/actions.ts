@@ -1,10 +1,10 @@
 "use server";
 
 import { z } from "zod";
-import { requireRole } from "@/lib/auth/session";
+import { requireActor } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { saveDraft } from "@/lib/prompts/mutations";
-import { runAction, type ActionResult } from "../../action-result";
+import { runAction, type ActionResult } from "@/lib/http/action-result";
 
 const saveSchema = z.object({
   project: z.string().min(1).max(100),
@@ -23,9 +23,9 @@ export async function saveDraftAction(input: z.input<typeof saveSchema>): Promis
   return runAction(async () => {
     const parsed = saveSchema.safeParse(input);
     if (!parsed.success) throw new AppError("bad_request", "The save request was malformed; reload the editor");
-    const access = await requireRole(parsed.data.project, "EDITOR");
+    const { actor } = await requireActor(parsed.data.project, "EDITOR");
     const saved = await saveDraft(
-      { kind: "user", userId: access.user.id, projectId: access.project.id, role: access.role },
+      actor,
       { promptId: parsed.data.promptId, content: parsed.data.content, lockVersion: parsed.data.lockVersion },
     );
     return { lockVersion: saved.lockVersion, savedAt: saved.updatedAt.toISOString() };
