@@ -531,10 +531,10 @@ export function EditorClient(props: EditorClientProps) {
                     {state.variables.map((v) => (
                       <tr key={v.id} className="align-top" data-testid="variable-row">
                         <td className="py-1 pr-2">
-                          <input aria-label="Variable name" value={v.name} onChange={(e) => setVariable(v.id, { name: e.target.value })} className={cx(inputClass, "h-7 w-36 font-mono text-xs")} />
+                          <input aria-label="Variable name" value={v.name} onChange={(e) => setVariable(v.id, { name: e.target.value })} className={cx(inputClass, "h-7 w-36 min-w-32 font-mono text-xs")} />
                         </td>
                         <td className="py-1 pr-2">
-                          <select aria-label={`Type of ${v.name}`} value={v.type} onChange={(e) => setVariable(v.id, { type: variableTypeSchema.parse(e.target.value) })} className={cx(inputClass, "h-7 w-28 text-xs")}>
+                          <select aria-label={`Type of ${v.name}`} value={v.type} onChange={(e) => setVariable(v.id, { type: variableTypeSchema.parse(e.target.value) })} className={cx(inputClass, "h-7 w-24 min-w-24 text-xs")}>
                             {variableTypeSchema.options.map((t) => (
                               <option key={t} value={t}>
                                 {t}
