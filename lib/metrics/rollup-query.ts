@@ -1,9 +1,11 @@
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { cellFromRow, type RollupCell } from "@/lib/metrics/aggregate";
+import type { Histogram } from "@/lib/metrics/histogram";
+import type { VersionGrainMinutes } from "@/lib/metrics/rollup-sql";
 import type { MetricsWindow } from "@/lib/metrics/window";
 
 /**
- * The one query behind every chart and table: MetricRollup rows of one grain in a window,
+ * The one query behind every chart and table: rollup rows of one grain in a window,
  * filtered, grouped by any of version/prompt/model/source/time bucket, with exact sums and
  * (optionally) the merged latency histogram per group. Database work is bounded by the number
  * of rollup rows in the window (index on (promptId|projectId, grainMinutes, bucketStart)), not
@@ -29,9 +31,32 @@ export interface RollupGroup {
 
 const SUMS = `sum("calls")::int8 AS "calls", sum("errors")::int8 AS "errors", sum("refusals")::int8 AS "refusals", sum("invalidOutputs")::int8 AS "invalidOutputs", sum("scored")::int8 AS "scored", sum("scoreSum") AS "scoreSum", sum("batchCalls")::int8 AS "batchCalls", sum("inputTokens")::int8 AS "inputTokens", sum("outputTokens")::int8 AS "outputTokens", sum("cacheWriteTokens")::int8 AS "cacheWriteTokens", sum("cacheReadTokens")::int8 AS "cacheReadTokens", sum("costMicros")::int8 AS "costMicros", sum("uncachedCostMicros")::int8 AS "uncachedCostMicros", sum("batchSavingsMicros")::int8 AS "batchSavingsMicros", sum("latencyMsSum")::int8 AS "latencyMsSum", sum("outputCharsSum")::int8 AS "outputCharsSum"`;
 
-/** Builds the SQL and parameters (exported for the benchmark, which times exactly this). */
+/** The grain of the per-version totals that answers a bucket size: the largest that divides it. */
+export function versionGrainFor(bucketMinutes: number): VersionGrainMinutes {
+  if (bucketMinutes % 1440 === 0) return 1440;
+  if (bucketMinutes % 360 === 0) return 360;
+  if (bucketMinutes % 60 === 0) return 60;
+  return 1;
+}
+
+/**
+ * Which table answers a query: the per-version totals (MetricRollupVersion, no source/model
+ * split, also a 6-hour grain) unless the query filters or groups by model or source.
+ */
+export function rollupSource(q: Pick<RollupQuery, "model" | "source" | "groupBy" | "window">): { table: string; grainMinutes: number } {
+  const split = Boolean(q.model) || Boolean(q.source) || q.groupBy.includes("model") || q.groupBy.includes("source");
+  return split ? { table: "MetricRollup", grainMinutes: q.window.grainMinutes } : { table: "MetricRollupVersion", grainMinutes: versionGrainFor(q.window.bucketMinutes) };
+}
+
+/**
+ * Builds the SQL and parameters (exported for the benchmark). One pass over the rollup rows:
+ * exact sums per group in SQL and, with `histogram`, the group's row histograms as a jsonb
+ * array (`histograms`) that `queryRollups` merges (adding counts per bucket is far cheaper in
+ * JS than expanding every jsonb key in SQL).
+ */
 export function buildRollupQuery(q: RollupQuery): { sql: string; params: unknown[] } {
-  const params: unknown[] = [q.projectId, q.window.grainMinutes, q.window.from, q.window.to];
+  const { table, grainMinutes } = rollupSource(q);
+  const params: unknown[] = [q.projectId, grainMinutes, q.window.from, q.window.to];
   const where = [`"projectId" = $1`, `"grainMinutes" = $2`, `"bucketStart" >= $3`, `"bucketStart" < $4`];
   if (q.promptId) {
     params.push(q.promptId);
@@ -51,22 +76,20 @@ export function buildRollupQuery(q: RollupQuery): { sql: string; params: unknown
   }
   const bucketSeconds = q.window.bucketMinutes * 60;
   const tExpr =
-    q.window.bucketMinutes === q.window.grainMinutes
+    q.window.bucketMinutes === grainMinutes
       ? `"bucketStart"`
       : `to_timestamp(floor(extract(epoch from "bucketStart") / ${bucketSeconds}) * ${bucketSeconds}) AT TIME ZONE 'UTC'`;
   const dims = q.groupBy.map((d) => (d === "t" ? `${tExpr} AS "t"` : `"${d}"::text AS "${d}"`));
-  const dimNames = q.groupBy.map((d) => `"${d}"`);
-  const groupCols = dimNames.length > 0 ? dimNames.join(", ") : null;
-  const base = `SELECT ${[...dims, `"calls", "errors", "refusals", "invalidOutputs", "scored", "scoreSum", "batchCalls", "inputTokens", "outputTokens", "cacheWriteTokens", "cacheReadTokens", "costMicros", "uncachedCostMicros", "batchSavingsMicros", "latencyMsSum", "outputCharsSum", "latencyHistogram"`].join(", ")} FROM "MetricRollup" WHERE ${where.join(" AND ")}`;
-  const sumsSelect = `SELECT ${groupCols ? `${groupCols}, ` : ""}${SUMS} FROM r${groupCols ? ` GROUP BY ${groupCols}` : ""}`;
-  if (!q.histogram) return { sql: `WITH r AS (${base}) ${sumsSelect}`, params };
-  const join = groupCols ? ` USING (${groupCols})` : " ON true";
-  const sql = `WITH r AS (${base}),
-s AS (${sumsSelect}),
-hk AS (SELECT ${groupCols ? `${groupCols}, ` : ""}e.k, sum(e.v::int8) AS n FROM r, jsonb_each_text(r."latencyHistogram") e(k, v) GROUP BY ${groupCols ? `${groupCols}, ` : ""}e.k),
-h AS (SELECT ${groupCols ? `${groupCols}, ` : ""}jsonb_object_agg(k, n) AS "histogram" FROM hk${groupCols ? ` GROUP BY ${groupCols}` : ""})
-SELECT s.*, h."histogram" FROM s LEFT JOIN h${join}`;
-  return { sql, params };
+  const groupBy = q.groupBy.length > 0 ? ` GROUP BY ${q.groupBy.map((_, i) => String(i + 1)).join(", ")}` : "";
+  const select = [...dims, SUMS, ...(q.histogram ? [`jsonb_agg("latencyHistogram") AS "histograms"`] : [])].join(", ");
+  return { sql: `SELECT ${select} FROM "${table}" WHERE ${where.join(" AND ")}${groupBy}`, params };
+}
+
+/** Adds `h`'s counts into `into` (mutated, returned). */
+function mergeInto(into: Histogram, h: Histogram | null): Histogram {
+  if (!h) return into;
+  for (const k in h) into[k] = (into[k] ?? 0) + Number(h[k]);
+  return into;
 }
 
 /** Runs a rollup query; groups come back in no particular order. */
@@ -81,6 +104,12 @@ export async function queryRollups(db: Pick<PrismaClient, "$queryRawUnsafe">, q:
         if (d === "t") key.t = row.t instanceof Date ? row.t : new Date(String(row.t));
         else key[d] = String(row[d]);
       }
-      return { key, cell: cellFromRow(row) };
+      const cell = cellFromRow(row);
+      if (Array.isArray(row.histograms)) {
+        let merged: Histogram = {};
+        for (const h of row.histograms as Array<Histogram | null>) merged = mergeInto(merged, h);
+        cell.histogram = merged;
+      }
+      return { key, cell };
     });
 }

@@ -21,6 +21,9 @@ import { GAMMA } from "@/lib/metrics/histogram";
 /** Rollup grains in minutes: minute, hour, day. */
 export const GRAINS = [1, 60, 1440] as const;
 export type GrainMinutes = (typeof GRAINS)[number];
+/** Grains of the per-version totals (MetricRollupVersion): minute, hour, 6 hours, day. */
+export const VERSION_GRAINS = [1, 60, 360, 1440] as const;
+export type VersionGrainMinutes = (typeof VERSION_GRAINS)[number];
 
 /** Columns the rollup reads from its call relation. */
 const CALL_COLUMNS = `"projectId", "promptId", "versionId", "source", "model", "status", "batch", "inputTokens", "outputTokens", "cacheWriteTokens", "cacheWrite1hTokens", "cacheReadTokens", "costMicros", "latencyMs", "outputChars", "score", "createdAt"`;
@@ -95,6 +98,7 @@ function upsertFromSrc(pricesParam: string): string {
   ].join(" + ");
   const uncached = `${line(`(c."inputTokens" + c."cacheWriteTokens" + c."cacheReadTokens")`, `p."input"`, f)} + ${line(`c."outputTokens"`, `p."output"`, f)}`;
   const keys = `"projectId", "promptId", "versionId", "source", "model", "grainMinutes", "bucketStart"`;
+  const vkeys = `"projectId", "promptId", "versionId", "grainMinutes", "bucketStart"`;
   return `
 , prices AS (
   SELECT * FROM json_to_recordset(${pricesParam}::json) AS p("model" text, "input" int8, "write5m" int8, "write1h" int8, "read" int8, "output" int8, "batchPct" int4)
@@ -115,10 +119,10 @@ function upsertFromSrc(pricesParam: string): string {
   FROM src c LEFT JOIN prices p ON p."model" = c."model"
   WHERE c."versionId" IS NOT NULL AND c."promptId" IS NOT NULL
 ), grains AS (
-  SELECT unnest(ARRAY[1, 60, 1440])::int2 AS "grainMinutes"
+  SELECT unnest(ARRAY[1, 60, 360, 1440])::int2 AS "grainMinutes"
 ), fine AS (
   SELECT c."projectId", c."promptId", c."versionId", c."source", c."model", g."grainMinutes",
-    CASE g."grainMinutes" WHEN 1 THEN date_trunc('minute', c."createdAt") WHEN 60 THEN date_trunc('hour', c."createdAt") ELSE date_trunc('day', c."createdAt") END AS "bucketStart",
+    CASE g."grainMinutes" WHEN 1 THEN date_trunc('minute', c."createdAt") WHEN 60 THEN date_trunc('hour', c."createdAt") WHEN 360 THEN date_bin('6 hours', c."createdAt", timestamp '1970-01-01') ELSE date_trunc('day', c."createdAt") END AS "bucketStart",
     c."h", count(*)::int AS "n",
     ${SUM_SETS.filter((s) => s !== "calls")
       .map((s) => `sum(c."${s}") AS "${s}"`)
@@ -131,17 +135,42 @@ function upsertFromSrc(pricesParam: string): string {
       .map((s) => `sum("${s}") AS "${s}"`)
       .join(", ")},
     jsonb_object_agg("h"::text, "n") AS "latencyHistogram"
-  FROM fine GROUP BY ${keys}
+  FROM fine WHERE "grainMinutes" <> 360 GROUP BY ${keys}
+), vfine AS (
+  SELECT ${vkeys}, "h", sum("n")::int AS "n",
+    ${SUM_SETS.filter((s) => s !== "calls")
+      .map((s) => `sum("${s}") AS "${s}"`)
+      .join(", ")}
+  FROM fine GROUP BY ${vkeys}, "h"
+), vagg AS (
+  SELECT ${vkeys}, sum("n")::int AS "calls",
+    ${SUM_SETS.filter((s) => s !== "calls")
+      .map((s) => `sum("${s}") AS "${s}"`)
+      .join(", ")},
+    jsonb_object_agg("h"::text, "n") AS "latencyHistogram"
+  FROM vfine GROUP BY ${vkeys}
+), vins AS (
+  INSERT INTO "MetricRollupVersion" ("id", ${vkeys}, ${SUM_SETS.map((s) => `"${s}"`).join(", ")}, "latencyHistogram")
+  SELECT gen_random_uuid()::text, ${vkeys}, ${SUM_SETS.map((s) => `"${s}"`).join(", ")}, "latencyHistogram"
+  FROM vagg ORDER BY "versionId", "grainMinutes", "bucketStart"
+  ON CONFLICT ("versionId", "grainMinutes", "bucketStart") DO UPDATE SET
+  ${upsertSets("MetricRollupVersion")}
+  RETURNING 1
 )
 INSERT INTO "MetricRollup" ("id", ${keys}, ${SUM_SETS.map((s) => `"${s}"`).join(", ")}, "latencyHistogram")
 SELECT gen_random_uuid()::text, ${keys}, ${SUM_SETS.map((s) => `"${s}"`).join(", ")}, "latencyHistogram"
 FROM agg ORDER BY "versionId", "source", "model", "grainMinutes", "bucketStart"
 ON CONFLICT ("versionId", "source", "model", "grainMinutes", "bucketStart") DO UPDATE SET
-  ${SUM_SETS.map((s) => `"${s}" = "MetricRollup"."${s}" + EXCLUDED."${s}"`).join(",\n  ")},
+  ${upsertSets("MetricRollup")}`;
+}
+
+/** The ON CONFLICT ... DO UPDATE SET list: every sum added, histograms merged per bucket key. */
+function upsertSets(table: string): string {
+  return `${SUM_SETS.map((s) => `"${s}" = "${table}"."${s}" + EXCLUDED."${s}"`).join(",\n  ")},
   "latencyHistogram" = (
     SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (
       SELECT k, sum(v::int8) AS n FROM (
-        SELECT * FROM jsonb_each_text("MetricRollup"."latencyHistogram")
+        SELECT * FROM jsonb_each_text("${table}"."latencyHistogram")
         UNION ALL SELECT * FROM jsonb_each_text(EXCLUDED."latencyHistogram")
       ) e(k, v) GROUP BY k
     ) m
@@ -217,8 +246,19 @@ WITH old AS (
       OR (r."grainMinutes" = 60 AND r."bucketStart" = date_trunc('hour', old."createdAt"))
       OR (r."grainMinutes" = 1440 AND r."bucketStart" = date_trunc('day', old."createdAt")))
   RETURNING r."id"
+), vroll AS (
+  UPDATE "MetricRollupVersion" r SET
+    "scored" = r."scored" + (CASE WHEN old."oldScore" IS NULL THEN 1 ELSE 0 END),
+    "scoreSum" = r."scoreSum" + $3::float8 - COALESCE(old."oldScore", 0)
+  FROM old
+  WHERE old."versionId" IS NOT NULL AND old."promptId" IS NOT NULL AND r."versionId" = old."versionId"
+    AND ((r."grainMinutes" = 1 AND r."bucketStart" = date_trunc('minute', old."createdAt"))
+      OR (r."grainMinutes" = 60 AND r."bucketStart" = date_trunc('hour', old."createdAt"))
+      OR (r."grainMinutes" = 360 AND r."bucketStart" = date_bin('6 hours', old."createdAt", timestamp '1970-01-01'))
+      OR (r."grainMinutes" = 1440 AND r."bucketStart" = date_trunc('day', old."createdAt")))
+  RETURNING r."id"
 )
-SELECT (SELECT count(*) FROM upd)::int AS "updated", (SELECT count(*) FROM roll)::int AS "rollups"`;
+SELECT (SELECT count(*) FROM upd)::int AS "updated", (SELECT count(*) FROM roll)::int + (SELECT count(*) FROM vroll)::int AS "rollups"`;
 
 /** Applies a score to a call and its rollups; returns how many calls were updated (0 or 1). */
 export async function setCallScore(

@@ -177,7 +177,33 @@ describe("rollups maintained by the writer", () => {
       const agg = await getDb().metricRollup.aggregate({ where: { promptId, grainMinutes: grain }, _sum: { scored: true } });
       expect(agg._sum.scored).toBe(rows.filter((r) => r.score !== null).length + 1);
     }
+    for (const grain of [1, 60, 360, 1440]) {
+      const agg = await getDb().metricRollupVersion.aggregate({ where: { promptId, grainMinutes: grain }, _sum: { scored: true, scoreSum: true } });
+      expect(agg._sum.scored).toBe(rows.filter((r) => r.score !== null).length + 1);
+    }
     await expect(recordScore(target.id, { score: 1 }, { projectId: "other-project", writer })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("the per-version totals (no source/model split, 6-hour grain too) equal the split rollups, histograms included", async () => {
+    const split = await getDb().metricRollup.findMany({ where: { promptId, grainMinutes: 60 } });
+    const totals = await getDb().metricRollupVersion.findMany({ where: { promptId } });
+    for (const grain of [1, 60, 360, 1440]) {
+      const rowsOf = totals.filter((t) => t.grainMinutes === grain);
+      expect(sum(rowsOf.map((t) => t.calls))).toBe(400);
+      expect(sum(rowsOf.map((t) => Number(t.costMicros)))).toBe(sum(rows.map((r) => Number(r.costMicros))));
+      expect(sum(rowsOf.map((t) => Number(t.uncachedCostMicros)))).toBe(sum(split.map((r) => Number(r.uncachedCostMicros))));
+    }
+    // Per version and hour, the totals row is the sum of that hour's source/model rows.
+    for (const t of totals.filter((x) => x.grainMinutes === 60)) {
+      const parts = split.filter((r) => r.versionId === t.versionId && r.bucketStart.getTime() === t.bucketStart.getTime());
+      expect(t.calls).toBe(sum(parts.map((r) => r.calls)));
+      expect(Number(t.latencyMsSum)).toBe(sum(parts.map((r) => Number(r.latencyMsSum))));
+      const merged: Record<string, number> = {};
+      for (const r of parts) for (const [k, n] of Object.entries(r.latencyHistogram as Record<string, number>)) merged[k] = (merged[k] ?? 0) + n;
+      expect(t.latencyHistogram).toEqual(merged);
+    }
+    // 6-hour buckets start on multiples of 6 hours (UTC).
+    for (const t of totals.filter((x) => x.grainMinutes === 360)) expect(t.bucketStart.getTime() % (6 * 3_600_000)).toBe(0);
   });
 
   it("overview, cost view and explorer agree with the raw rows", async () => {
