@@ -78,7 +78,8 @@ test.describe("experiments as the demo admin (a PM)", () => {
       .toBe(24);
     await expect(page.getByTestId("verdict")).toContainText(/No winner yet on latency: about \d+ more calls per variant needed/);
     await expect(page.getByTestId("variant-B")).toContainText("collecting");
-    await expect(page.getByTestId("metric-charts").locator(".recharts-line").first()).toBeVisible();
+    await expect(page.getByTestId("metric-charts").locator("figure")).toHaveCount(6);
+    await expect(page.getByTestId("metric-charts").locator(".recharts-surface").first()).toBeVisible();
     await snap(page, "experiments-results", "light");
 
     // Dark theme of the same page.
@@ -86,7 +87,8 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await page.reload();
     await expectTheme(page, "dark");
     await expect(page.getByTestId("variant-table")).toBeVisible();
-    await expect(page.getByTestId("metric-charts").locator(".recharts-line").first()).toBeVisible();
+    await expect(page.getByTestId("metric-charts").locator("figure")).toHaveCount(6);
+    await expect(page.getByTestId("metric-charts").locator(".recharts-surface").first()).toBeVisible();
     await snap(page, "experiments-results", "dark");
 
     // Promote B onto production (the demo admin may move the protected label).
