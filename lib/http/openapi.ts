@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { scoreInputSchema } from "@/lib/calls/scores";
+import { metricsApiQuerySchema, metricsApiResponseSchema } from "@/lib/metrics/api-schema";
 import { ingestBodySchema, ingestCallSchema } from "@/lib/serving/call-ingest";
 import * as s from "./api-schemas";
 
@@ -213,6 +214,15 @@ export function buildOpenApiDocument(): Json {
           security: read,
           parameters: [experimentIdParam],
           responses: { "200": { description: "Results", content: jsonContent(schema(s.experimentResultsResponseSchema)) }, ...errors(401, 403, 404, 429, 503) },
+        },
+      },
+      "/api/v1/metrics": {
+        get: {
+          operationId: "getMetrics",
+          summary: "The figures behind the metrics pages (rollups): overview, per-prompt series per version with releases and version table, or the cost view (scope metrics:read)",
+          security: read,
+          parameters: queryParameters(metricsApiQuerySchema),
+          responses: { "200": { description: "Metrics of the chosen view", content: jsonContent(schema(metricsApiResponseSchema)) }, ...errors(400, 401, 403, 404, 429, 503) },
         },
       },
       "/api/v1/openapi.json": {

@@ -13,6 +13,8 @@ import { getDb } from "@/lib/db/client";
 import { exactPercentile } from "@/lib/metrics/histogram";
 import { getCostMetrics, getOverviewMetrics, getPromptMetrics } from "@/lib/metrics/queries";
 import { listCalls, getCallDetail } from "@/lib/metrics/calls";
+import { getMetricsForApi } from "@/lib/metrics/api";
+import { metricsApiResponseSchema } from "@/lib/metrics/api-schema";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { parseMetricsFilter } from "@/lib/metrics/window";
 import { makeTestProject, publishPrompt, simpleContent, startApiServer, type TestProject } from "./serving-helpers";
@@ -211,6 +213,13 @@ describe("rollups maintained by the writer", () => {
     expect(overview.total?.calls).toBe(400);
     expect(overview.byPrompt).toHaveLength(1);
     const cost = await getCostMetrics(project.projectId, parseMetricsFilter({ range: "7d" }));
+    // GET /api/v1/metrics answers these objects: they match the schema the OpenAPI document publishes.
+    const promptView = await getMetricsForApi(project.projectId, { prompt: (await getDb().prompt.findUniqueOrThrow({ where: { id: promptId } })).name, range: "24h" });
+    expect(promptView.view).toBe("prompt");
+    for (const body of [promptView, { view: "overview", ...overview }, { view: "cost", ...cost }]) {
+      const parsed = metricsApiResponseSchema.safeParse(JSON.parse(JSON.stringify(body)));
+      expect(parsed.success, JSON.stringify(parsed.error?.issues.slice(0, 3))).toBe(true);
+    }
     expect(cost.total.costMicros).toBe(sum(rows.map((r) => Number(r.costMicros))));
     expect(sum(cost.byModel.map((r) => r.calls))).toBe(400);
     expect(sum(cost.byDay.map((r) => r.costMicros))).toBe(cost.total.costMicros);
