@@ -201,6 +201,12 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
           format={(x) => fmtPercent(x, 0)}
           height={200}
         />
+        {r.variants.every((v) => !v.cacheHitRate) ? (
+          <Card className="p-3 text-xs" data-testid="cache-chart">
+            <h2 className="mb-2 font-medium">Cache hit rate per variant</h2>
+            <p className="text-fg-muted">No prompt tokens were read from the cache yet. A split divides cache reuse between variants: versions with a cached prefix (cache breakpoints) show their hit rate here once traffic repeats within the cache lifetime.</p>
+          </Card>
+        ) : (
         <BarChart
           title="Cache hit rate per variant (share of prompt tokens read from cache)"
           testId="cache-chart"
@@ -209,6 +215,7 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
           format={(x) => fmtPercent(x, 0)}
           height={200}
         />
+        )}
         <History history={history} />
       </div>
 
