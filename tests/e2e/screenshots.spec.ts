@@ -19,7 +19,8 @@ const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) =>
   },
   // Other specs create experiments in the demo project: the list or its empty state, whichever applies.
   { name: "experiments", path: `/p/${PROJECT}/experiments`, ready: (p) => expect(p.getByTestId("experiments-empty").or(p.getByTestId("experiments-table"))).toBeVisible() },
-  { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("metrics-empty")).toBeVisible() },
+  // Playground specs log calls in the demo project: the by-prompt table, with rows or its empty row.
+  { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("overview-by-prompt")).toBeVisible() },
   { name: "datasets", path: `/p/${PROJECT}/datasets`, ready: (p) => expect(p.getByTestId("datasets-empty")).toBeVisible() },
   { name: "settings", path: `/p/${PROJECT}/settings`, ready: (p) => expect(p.getByTestId("api-keys-table")).toBeVisible() },
   { name: "forbidden", path: `/forbidden?project=${PROJECT}`, ready: (p) => expect(p.getByTestId("forbidden")).toBeVisible() },
