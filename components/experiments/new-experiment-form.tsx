@@ -24,6 +24,8 @@ export function NewExperimentForm({ project, candidates, initialPrompt }: { proj
   const [mde, setMde] = useState(10);
   const [variants, setVariants] = useState(() => defaultVariants(prompt));
   const [error, setError] = useState<string | null>(null);
+  // Derived, so the message disappears as soon as the weights are fixed.
+  const [weightsTried, setWeightsTried] = useState(false);
   const [issues, setIssues] = useState<Record<string, string>>({});
 
   const total = variants.reduce((n, v) => n + (Number.isFinite(v.weight) ? v.weight : 0), 0);
@@ -44,7 +46,7 @@ export function NewExperimentForm({ project, candidates, initialPrompt }: { proj
     setError(null);
     setIssues({});
     if (total !== 100) {
-      setError(`Weights must sum to 100 (they sum to ${total}).`);
+      setWeightsTried(true);
       return;
     }
     startTransition(async () => {
@@ -133,7 +135,7 @@ export function NewExperimentForm({ project, candidates, initialPrompt }: { proj
           <span className="text-fg-muted"> (each version&apos;s cost preview at current prices, 300 output tokens, 50% cache hits)</span>
         </div>
 
-        <FormError message={error} />
+        <FormError message={weightsTried && total !== 100 ? `Weights must sum to 100 (they sum to ${total}).` : error} />
         <div className="flex gap-2">
           <Button type="submit" variant="primary" disabled={pending}>{pending ? "Creating…" : "Create experiment"}</Button>
         </div>

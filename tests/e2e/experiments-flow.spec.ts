@@ -60,6 +60,8 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await page.getByRole("button", { name: "Create experiment" }).click();
     await expect(page.getByTestId("form-error")).toHaveText("Weights must sum to 100 (they sum to 110).");
     await page.getByLabel("Variant B weight").fill("50");
+    // Fixing the weights clears the message at once.
+    await expect(page.getByTestId("form-error")).toHaveCount(0);
     await expect(page.getByTestId("planned-sample")).toContainText("393 calls per variant");
     await expect(page.getByTestId("planned-cost")).toHaveText(/^\$\d/);
     await snap(page, "experiments-new", "light");
