@@ -2,6 +2,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { ModelSpec } from "@/lib/claude/catalog";
 import { CALL_LOG_RECORDSET_INSERT_SQL, type CallLogSink } from "@/lib/calls/writer";
 import { GAMMA } from "@/lib/metrics/histogram";
+import { SUM_FIELDS } from "@/lib/metrics/aggregate";
 
 /**
  * Incremental rollup maintenance. Every call adds itself to three MetricRollup rows (its minute,
@@ -62,24 +63,8 @@ export function rollupPrices(catalog: readonly ModelSpec[]): RollupPrice[] {
 }
 
 const LN_GAMMA = Math.log(GAMMA);
-const SUM_SETS = [
-  "calls",
-  "errors",
-  "refusals",
-  "invalidOutputs",
-  "scored",
-  "scoreSum",
-  "batchCalls",
-  "inputTokens",
-  "outputTokens",
-  "cacheWriteTokens",
-  "cacheReadTokens",
-  "costMicros",
-  "uncachedCostMicros",
-  "batchSavingsMicros",
-  "latencyMsSum",
-  "outputCharsSum",
-];
+// The rollup columns the statement adds to: the same list the aggregation sums.
+const SUM_SETS: readonly string[] = SUM_FIELDS;
 
 /**
  * SQL body (CTEs after the caller's own `WITH`/source CTE named `src`) that upserts the rollups
