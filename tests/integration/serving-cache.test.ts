@@ -40,6 +40,9 @@ beforeAll(async () => {
   readKey = (await ctx.key(["prompts:read"])).key;
   writeKey = (await ctx.key(["prompts:read", "prompts:write", "admin"])).key;
   promptId = await publishPrompt(ctx.admin, "faq", [simpleContent("You answer FAQs.")]);
+  // With the polling feed (PGlite), let both instances observe the new prompt once, so that
+  // observation cannot invalidate the cache in the middle of the first assertions.
+  await sleep(800);
 });
 
 afterAll(async () => {
