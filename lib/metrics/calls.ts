@@ -123,25 +123,35 @@ export async function listCalls(projectId: string, filter: CallListFilter, optio
   const page = rows.slice(0, filter.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map((r) => ({
-      id: r.id,
-      createdAt: r.createdAt.toISOString(),
-      prompt: r.prompt?.name ?? null,
-      version: versionName(r.version),
-      versionId: r.versionId,
-      source: r.source,
-      model: r.model,
-      status: r.status,
-      latencyMs: r.latencyMs,
-      inputTokens: r.inputTokens,
-      outputTokens: r.outputTokens,
-      cacheReadTokens: r.cacheReadTokens,
-      costMicros: Number(r.costMicros),
-      score: r.score,
-      attempts: r.attempts,
-      fallbackUsed: r.fallbackUsed,
-    })),
+    items: page.map(toCallListItem),
     nextCursor: rows.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+  };
+}
+
+type CallListRow = Pick<
+  Prisma.CallLogGetPayload<object>,
+  "id" | "createdAt" | "versionId" | "source" | "model" | "status" | "latencyMs" | "inputTokens" | "outputTokens" | "cacheReadTokens" | "costMicros" | "score" | "attempts" | "fallbackUsed"
+> & { prompt: { name: string } | null; version: { major: number; minor: number; patch: number } | null };
+
+/** The explorer's row for a call (also the first half of its detail). */
+function toCallListItem(r: CallListRow): CallListItem {
+  return {
+    id: r.id,
+    createdAt: r.createdAt.toISOString(),
+    prompt: r.prompt?.name ?? null,
+    version: versionName(r.version),
+    versionId: r.versionId,
+    source: r.source,
+    model: r.model,
+    status: r.status,
+    latencyMs: r.latencyMs,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    costMicros: Number(r.costMicros),
+    score: r.score,
+    attempts: r.attempts,
+    fallbackUsed: r.fallbackUsed,
   };
 }
 
@@ -178,22 +188,7 @@ export async function getCallDetail(projectId: string, callId: string, options: 
   const spec = await getModelSpec(r.model);
   const usage = { inputTokens: r.inputTokens, outputTokens: r.outputTokens, cacheWriteTokens: r.cacheWriteTokens, cacheWrite1hTokens: r.cacheWrite1hTokens, cacheReadTokens: r.cacheReadTokens };
   return {
-    id: r.id,
-    createdAt: r.createdAt.toISOString(),
-    prompt: r.prompt?.name ?? null,
-    version: versionName(r.version),
-    versionId: r.versionId,
-    source: r.source,
-    model: r.model,
-    status: r.status,
-    latencyMs: r.latencyMs,
-    inputTokens: r.inputTokens,
-    outputTokens: r.outputTokens,
-    cacheReadTokens: r.cacheReadTokens,
-    costMicros: Number(r.costMicros),
-    score: r.score,
-    attempts: r.attempts,
-    fallbackUsed: r.fallbackUsed,
+    ...toCallListItem(r),
     requestedModel: r.requestedModel,
     errorType: r.errorType,
     errorMessage: r.errorMessage,
