@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { PGliteSessionQueue } from "./pglite-session-queue";
 
 export const LOCK_FILE_NAME = "promptdeck.lock";
 export const PGDATA_DIR_NAME = "pgdata";
@@ -170,6 +171,12 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
   try {
     db = await PGlite.create(path.join(dataDir, PGDATA_DIR_NAME));
     server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections });
+    // pglite-socket's queue interleaves connections per message; PGlite is one session, so hand
+    // it to one connection at a time (see pglite-session-queue.ts). Handlers read this field
+    // when they are created, i.e. for every connection accepted after this line.
+    const patchable = server as unknown as { queryQueue?: unknown };
+    if (!patchable.queryQueue) throw new Error("pglite-socket changed: PGLiteSocketServer has no queryQueue to replace");
+    patchable.queryQueue = new PGliteSessionQueue(db);
     await server.start();
   } catch (error) {
     await server?.stop().catch(() => {});
