@@ -19,7 +19,7 @@ import { getMetricsForApi } from "@/lib/metrics/api";
 import { renderVersion } from "@/lib/prompts/render";
 import { ChangeFeed, type ChangeFeedOptions } from "@/lib/serving/change-feed";
 import { getLangfusePrompt, listLangfusePrompts } from "@/lib/serving/langfuse";
-import { PromptServingCache, type PromptCacheOptions } from "@/lib/serving/prompt-cache";
+import { PromptServingCache, ServingCache, type PromptCacheOptions } from "@/lib/serving/prompt-cache";
 import type { Selector } from "@/lib/serving/served-version";
 import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/serving/unavailable";
 import { moveLabelToVersion, writeVersion } from "@/lib/serving/writes";
@@ -47,6 +47,35 @@ const JSON_TYPE = "application/json; charset=utf-8";
 const PRODUCTION: Selector = { label: "production" };
 const V1 = "/api/v1/";
 const LANGFUSE = "/api/public/v2/prompts";
+/** The list caches' "prompt name": never a real name (names are non-empty), invalidated by any change in the project. */
+const LIST_KEY = "";
+/** Lists also show drafts, which announce no change: a cached list is refreshed in the background after this. */
+const LIST_MAX_AGE_MS = 2_000;
+
+type LangfuseSelector = { label?: string; version?: number };
+type ListSelector =
+  | { kind: "v1"; query: z.infer<typeof schemas.listPromptsQuerySchema> }
+  | { kind: "langfuse"; query: z.infer<typeof schemas.langfuseListQuerySchema> };
+
+async function loadList(projectId: string, selector: ListSelector): Promise<Buffer> {
+  if (selector.kind === "langfuse") return Buffer.from(JSON.stringify(await listLangfusePrompts(projectId, selector.query)));
+  const { query } = selector;
+  const { items, total } = await listPrompts(projectId, { search: query.search, skip: (query.page - 1) * query.limit, take: query.limit });
+  const body = {
+    data: items.map((p) => ({
+      name: p.name,
+      description: p.description,
+      tags: p.tags,
+      latestVersion: p.latestVersion,
+      versionCount: p.versionCount,
+      hasDraft: p.hasDraft,
+      updatedAt: p.updatedAt.toISOString(),
+      labels: p.labels,
+    })),
+    pagination: { page: query.page, limit: query.limit, total, totalPages: Math.ceil(total / query.limit) },
+  };
+  return Buffer.from(JSON.stringify(body));
+}
 
 class BodyTooLargeError extends AppError {}
 
@@ -108,6 +137,10 @@ function etagMatches(header: string | undefined, etag: string): boolean {
  */
 export class ApiV1Handler {
   readonly cache: PromptServingCache;
+  /** Langfuse-shaped prompts (serialized), per (project, name, label | integer version). */
+  private readonly langfuseCache: ServingCache<LangfuseSelector, Buffer>;
+  /** Serialized prompt lists (v1 and Langfuse) per (project, query). */
+  private readonly listCache: ServingCache<ListSelector, Buffer>;
   readonly auth: ApiKeyAuthenticator;
   readonly feed: ChangeFeed | undefined;
   /** Which experiment runs on a prompt+label (A/B routing for /run); invalidated by the change feed. */
@@ -121,7 +154,22 @@ export class ApiV1Handler {
 
   constructor(options: ApiV1Options = {}) {
     this.logError = options.logError ?? ((m, e) => console.error(m, e));
-    this.cache = new PromptServingCache({ onBackgroundError: (e) => this.logError("[serving] background refresh failed", e), ...options.cache });
+    const onBackgroundError = (e: unknown) => this.logError("[serving] background refresh failed", e);
+    this.cache = new PromptServingCache({ onBackgroundError, ...options.cache });
+    const { loader: _loader, keyOf: _keyOf, ...sharedCacheOptions } = options.cache ?? {};
+    this.langfuseCache = new ServingCache<LangfuseSelector, Buffer>({
+      onBackgroundError,
+      ...sharedCacheOptions,
+      loader: async (projectId, name, selector) => Buffer.from(JSON.stringify(await getLangfusePrompt(projectId, name, selector))),
+      keyOf: (selector) => `l:${selector.label ?? ""}|v:${selector.version ?? ""}`,
+    });
+    this.listCache = new ServingCache<ListSelector, Buffer>({
+      onBackgroundError,
+      ...sharedCacheOptions,
+      maxAgeMs: LIST_MAX_AGE_MS,
+      loader: (projectId, _name, selector) => loadList(projectId, selector),
+      keyOf: (selector) => `${selector.kind}:${JSON.stringify(selector.query)}`,
+    });
     this.auth = new ApiKeyAuthenticator({ onBackgroundError: (e) => this.logError("[api-keys] lastUsedAt update failed", e), ...options.auth });
     this.limiter = new TokenBucketLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -134,18 +182,31 @@ export class ApiV1Handler {
           { ...options.changeFeed, connectionString },
           {
             onChange: (projectId, name) => {
-              this.cache.invalidatePrompt(projectId, name);
+              this.invalidateServed(projectId, name);
               this.experiments.invalidatePrompt(projectId, name);
             },
             onReset: () => {
-              this.cache.invalidateAll();
+              for (const cache of this.servingCaches()) cache.invalidateAll();
               this.experiments.invalidateAll();
             },
-            onHealth: (healthy) => this.cache.setFeedHealthy(healthy),
+            onHealth: (healthy) => {
+              for (const cache of this.servingCaches()) cache.setFeedHealthy(healthy);
+            },
           },
         );
       }
     }
+  }
+
+  private servingCaches(): ServingCache<never, unknown>[] {
+    return [this.cache, this.langfuseCache, this.listCache] as ServingCache<never, unknown>[];
+  }
+
+  /** Drops everything this instance serves about a prompt (its versions, Langfuse views, the project's lists). */
+  private invalidateServed(projectId: string, name: string): void {
+    this.cache.invalidatePrompt(projectId, name);
+    this.langfuseCache.invalidatePrompt(projectId, name);
+    this.listCache.invalidatePrompt(projectId, LIST_KEY);
   }
 
   /** Starts the change feed (resolves after the first connect attempt; retries in the background). */
@@ -270,27 +331,12 @@ export class ApiV1Handler {
     return query.version !== undefined ? { version: query.version } : { label: query.label ?? "production" };
   }
 
-  // GET /api/v1/prompts - prompts with labels and latest versions, paginated
+  // GET /api/v1/prompts - prompts with labels and latest versions, paginated (cached per query)
   private async listPrompts(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
     const principal = await this.principal(req, "prompts:read");
     const query = parseQuery(schemas.listPromptsQuerySchema, params);
-    const { items, total } = await this.db(() =>
-      listPrompts(principal.projectId, { search: query.search, skip: (query.page - 1) * query.limit, take: query.limit }),
-    );
-    const body = {
-      data: items.map((p) => ({
-        name: p.name,
-        description: p.description,
-        tags: p.tags,
-        latestVersion: p.latestVersion,
-        versionCount: p.versionCount,
-        hasDraft: p.hasDraft,
-        updatedAt: p.updatedAt.toISOString(),
-        labels: p.labels,
-      })),
-      pagination: { page: query.page, limit: query.limit, total, totalPages: Math.ceil(total / query.limit) },
-    };
-    send(res, 200, JSON.stringify(body));
+    const { value, cache } = await this.listCache.get(principal.projectId, LIST_KEY, { kind: "v1", query });
+    send(res, 200, value, { "X-Promptdeck-Cache": cache });
   }
 
   // POST /api/v1/prompts/{name}/render - Messages API params for the given variables (422 per bad variable)
@@ -392,7 +438,7 @@ export class ApiV1Handler {
     const principal = await this.principal(req, "prompts:write");
     const body = await this.readJson(req);
     const result = await this.db(() => writeVersion(actorForKey(principal), name, body));
-    if (result.status === "published") this.cache.invalidatePrompt(principal.projectId, name);
+    this.invalidateServed(principal.projectId, name);
     send(res, 201, JSON.stringify({ ...result.document, status: result.status, created: result.created, warnings: result.warnings }));
   }
 
@@ -401,7 +447,7 @@ export class ApiV1Handler {
     const principal = await this.principal(req, "prompts:write");
     const body = this.parseBody(schemas.moveLabelBodySchema, await this.readJson(req));
     const result = await this.db(() => moveLabelToVersion(actorForKey(principal), { name, label, version: body.version, reason: body.reason }));
-    this.cache.invalidatePrompt(principal.projectId, name);
+    this.invalidateServed(principal.projectId, name);
     send(res, 200, JSON.stringify(result));
   }
 
@@ -448,7 +494,7 @@ export class ApiV1Handler {
       if (action === "promote") {
         const body = (req.headers["content-length"] ?? "0") === "0" && !req.headers["transfer-encoding"] ? {} : await this.readJson(req);
         updated = await this.db(() => promoteExperiment(actor, id, body));
-        this.cache.invalidatePrompt(principal.projectId, updated.prompt.name);
+        this.invalidateServed(principal.projectId, updated.prompt.name);
       } else {
         updated = await this.db(() => transitionExperiment(actor, id, action));
       }
@@ -473,13 +519,13 @@ export class ApiV1Handler {
     const principal = await this.principal(req, "prompts:read", true);
     if (path === LANGFUSE) {
       const query = parseQuery(schemas.langfuseListQuerySchema, params);
-      const body = await this.db(() => listLangfusePrompts(principal.projectId, query));
-      return send(res, 200, JSON.stringify(body));
+      const { value, cache } = await this.listCache.get(principal.projectId, LIST_KEY, { kind: "langfuse", query });
+      return send(res, 200, value, { "X-Promptdeck-Cache": cache });
     }
     const name = segmentsOf(path.slice(LANGFUSE.length + 1)).join("/");
     const query = parseQuery(schemas.langfuseGetQuerySchema, params);
-    const body = await this.db(() => getLangfusePrompt(principal.projectId, name, { label: query.label, version: query.version }));
-    send(res, 200, JSON.stringify(body));
+    const { value, cache } = await this.langfuseCache.get(principal.projectId, name, { label: query.label, version: query.version });
+    send(res, 200, value, { "X-Promptdeck-Cache": cache });
   }
 
   /** Runs a database-backed operation; infrastructure failures become DatabaseUnavailableError (503). */

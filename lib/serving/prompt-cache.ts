@@ -5,15 +5,18 @@ import { DatabaseUnavailableError, isConnectionFailure } from "./unavailable";
 /** How a response was produced: from cache, from the database, or from cache while unverifiable. */
 export type CacheStatus = "hit" | "miss" | "stale";
 
-export interface CacheResult {
-  value: ServedVersion;
+export interface CacheResult<T = ServedVersion> {
+  value: T;
   cache: CacheStatus;
 }
 
-export type ServedVersionLoader = (projectId: string, name: string, selector: Selector) => Promise<ServedVersion>;
+export type ServingLoader<S, T> = (projectId: string, name: string, selector: S) => Promise<T>;
+export type ServedVersionLoader = ServingLoader<Selector, ServedVersion>;
 
-export interface PromptCacheOptions {
-  loader?: ServedVersionLoader;
+export interface ServingCacheOptions<S, T> {
+  loader: ServingLoader<S, T>;
+  /** A stable string per selector (part of the cache key). */
+  keyOf: (selector: S) => string;
   /** Entries older than this are refreshed in the background while still served. Default 5 min. */
   maxAgeMs?: number;
   /** A cached "not found"/"bad request" answer is trusted this long. Default 30 s. */
@@ -25,9 +28,11 @@ export interface PromptCacheOptions {
   onBackgroundError?: (error: unknown) => void;
 }
 
-interface Entry {
+export type PromptCacheOptions = Partial<ServingCacheOptions<Selector, ServedVersion>>;
+
+interface Entry<T> {
   promptKey: string;
-  value?: ServedVersion;
+  value?: T;
   error?: AppError;
   loadedAt: number;
   /** False once a change notification (or a feed reset) said it may be outdated. */
@@ -41,7 +46,8 @@ function promptKeyOf(projectId: string, name: string): string {
 class LoadTimeoutError extends DatabaseUnavailableError {}
 
 /**
- * The in-process cache of resolved versions per (project, name, selector).
+ * An in-process cache of what the serving API answers per (project, name, selector): resolved
+ * versions (PromptServingCache below), Langfuse-shaped prompts, prompt lists.
  *
  * - Warm and valid: answered without touching the database ("hit").
  * - Invalidated (`invalidatePrompt`, from the change feed or a local write): the next request
@@ -53,12 +59,13 @@ class LoadTimeoutError extends DatabaseUnavailableError {}
  * - Concurrent misses for one key share one database read. A change that arrives during a read
  *   makes that read's result invalid on arrival.
  */
-export class PromptServingCache {
-  private readonly entries = new Map<string, Entry>();
+export class ServingCache<S, T> {
+  private readonly entries = new Map<string, Entry<T>>();
   private readonly byPrompt = new Map<string, Set<string>>();
   private readonly generations = new Map<string, number>();
-  private readonly inflight = new Map<string, Promise<Entry>>();
-  private readonly loader: ServedVersionLoader;
+  private readonly inflight = new Map<string, Promise<Entry<T>>>();
+  private readonly loader: ServingLoader<S, T>;
+  private readonly keyOf: (selector: S) => string;
   private readonly maxAgeMs: number;
   private readonly errorMaxAgeMs: number;
   private readonly loadTimeoutMs: number;
@@ -68,8 +75,9 @@ export class PromptServingCache {
   private feedHealthy = true;
   private unhealthySince = 0;
 
-  constructor(options: PromptCacheOptions = {}) {
-    this.loader = options.loader ?? loadServedVersion;
+  constructor(options: ServingCacheOptions<S, T>) {
+    this.loader = options.loader;
+    this.keyOf = options.keyOf;
     this.maxAgeMs = options.maxAgeMs ?? 300_000;
     this.errorMaxAgeMs = options.errorMaxAgeMs ?? 30_000;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 2_000;
@@ -82,9 +90,9 @@ export class PromptServingCache {
    * The version `selector` resolves to. Throws the loader's AppError (bad_request, not_found),
    * or DatabaseUnavailableError when the database cannot be reached and nothing is cached.
    */
-  async get(projectId: string, name: string, selector: Selector): Promise<CacheResult> {
+  async get(projectId: string, name: string, selector: S): Promise<CacheResult<T>> {
     const promptKey = promptKeyOf(projectId, name);
-    const key = `${promptKey}\u0000${selectorKey(selector)}`;
+    const key = `${promptKey}\u0000${this.keyOf(selector)}`;
     const entry = this.entries.get(key);
     const now = this.now();
     if (entry && entry.valid) {
@@ -139,7 +147,7 @@ export class PromptServingCache {
     return this.entries.size;
   }
 
-  private answer(entry: Entry, cache: CacheStatus): CacheResult {
+  private answer(entry: Entry<T>, cache: CacheStatus): CacheResult<T> {
     if (entry.error) throw entry.error;
     if (!entry.value) throw new Error("serving cache: entry without value or error");
     return { value: entry.value, cache };
@@ -153,7 +161,7 @@ export class PromptServingCache {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private refreshInBackground(key: string, promptKey: string, projectId: string, name: string, selector: Selector): void {
+  private refreshInBackground(key: string, promptKey: string, projectId: string, name: string, selector: S): void {
     if (this.inflight.has(key)) return;
     this.load(key, promptKey, projectId, name, selector).catch((error: unknown) => {
       if (!isAppError(error)) this.onBackgroundError(error);
@@ -161,12 +169,12 @@ export class PromptServingCache {
   }
 
   /** One database read per key at a time; stores the result (valid only if no change arrived meanwhile). */
-  private load(key: string, promptKey: string, projectId: string, name: string, selector: Selector): Promise<Entry> {
+  private load(key: string, promptKey: string, projectId: string, name: string, selector: S): Promise<Entry<T>> {
     let pending = this.inflight.get(key);
     if (pending) return pending;
     const generation = this.generations.get(promptKey) ?? 0;
     pending = (async () => {
-      let entry: Entry;
+      let entry: Entry<T>;
       try {
         const value = await this.loader(projectId, name, selector);
         entry = { promptKey, value, loadedAt: this.now(), valid: true };
@@ -183,7 +191,7 @@ export class PromptServingCache {
     return pending;
   }
 
-  private store(key: string, entry: Entry): void {
+  private store(key: string, entry: Entry<T>): void {
     if (!this.entries.has(key) && this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.remove(oldest.value);
@@ -204,5 +212,12 @@ export class PromptServingCache {
     const keys = this.byPrompt.get(entry.promptKey);
     keys?.delete(key);
     if (keys && keys.size === 0) this.byPrompt.delete(entry.promptKey);
+  }
+}
+
+/** The cache of resolved versions per (project, name, selector) behind GET/render/run. */
+export class PromptServingCache extends ServingCache<Selector, ServedVersion> {
+  constructor(options: PromptCacheOptions = {}) {
+    super({ ...options, loader: options.loader ?? loadServedVersion, keyOf: options.keyOf ?? selectorKey });
   }
 }

@@ -96,6 +96,42 @@ describe("cache invalidation across instances", () => {
     expect(await waitForVersion(b, "1.0.0")).toBeLessThan(1000);
   });
 
+  it("the Langfuse view and the prompt lists on instance B follow a release made on instance A", async () => {
+    const basic = { Authorization: `Basic ${Buffer.from(`pk-lf-any:${readKey}`).toString("base64")}` };
+    const langfuseVersionOnB = async () => {
+      const res = await getJson<{ version: number; config: { promptdeck_version: string } }>(`${b.url}/api/public/v2/prompts/faq`, basic);
+      expect(res.status).toBe(200);
+      return { version: res.body.config.promptdeck_version, cache: res.headers.get("x-promptdeck-cache") };
+    };
+    const listedOnB = async () => {
+      const v1 = await getJson<{ data: { name: string }[] }>(`${b.url}/api/v1/prompts?limit=100`, bearer(readKey));
+      const lf = await getJson<{ data: { name: string }[] }>(`${b.url}/api/public/v2/prompts?limit=100`, basic);
+      return { v1: v1.body.data.map((p) => p.name), langfuse: lf.body.data.map((p) => p.name) };
+    };
+    const before = await langfuseVersionOnB();
+    expect((await langfuseVersionOnB()).cache).toBe("hit");
+    expect((await listedOnB()).v1).not.toContain("faq-extra");
+
+    const moved = await sendJson("PUT", `${a.url}/api/v1/prompts/faq/labels/production`, { version: "1.1.0" }, bearer(writeKey));
+    expect(moved.status).toBe(200);
+    expect(before.version).not.toBe("1.1.0");
+    const doc = {
+      changelog: "New prompt",
+      publish: true,
+      request: { model: "claude-sonnet-5-5", max_tokens: 256, system: "You answer extra questions.", messages: [{ role: "user", content: "{{question}} {{limit}}" }] },
+      variables: simpleContent().variables,
+    };
+    expect((await sendJson("POST", `${a.url}/api/v1/prompts/faq-extra/versions`, doc, bearer(writeKey))).status).toBe(201);
+
+    const started = Date.now();
+    for (;;) {
+      const [served, listed] = await Promise.all([langfuseVersionOnB(), listedOnB()]);
+      if (served.version === "1.1.0" && listed.v1.includes("faq-extra") && listed.langfuse.includes("faq-extra")) break;
+      if (Date.now() - started > 1000) throw new Error(`B still serves ${served.version} and lists ${JSON.stringify(listed)}`);
+      await sleep(20);
+    }
+  });
+
   it("a warm request does not touch the database", async () => {
     await versionServedBy(b);
     const loads: string[] = [];

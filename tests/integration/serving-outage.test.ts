@@ -106,6 +106,19 @@ describe("serving during a database outage", () => {
     });
     expect(warmRender.status).toBe(200);
     await warmRender.arrayBuffer();
+    // The Langfuse-compatible reads and the prompt lists are cached the same way.
+    const basic = { Authorization: `Basic ${Buffer.from(`pk-lf-any:${readKey}`).toString("base64")}` };
+    const cachedReads = [
+      { url: `${server.url}/api/public/v2/prompts/always-on`, headers: basic },
+      { url: `${server.url}/api/public/v2/prompts?limit=10`, headers: basic },
+      { url: `${server.url}/api/v1/prompts?limit=10`, headers: bearer(readKey) },
+    ];
+    const warmReads = [];
+    for (const read of cachedReads) {
+      const response = await getJson(read.url, read.headers);
+      expect(response.status).toBe(200);
+      warmReads.push(response.body);
+    }
     expect(server.handler.feed?.isHealthy).toBe(true);
 
     await proxy.down();
@@ -126,6 +139,13 @@ describe("serving during a database outage", () => {
     expect(render.status).toBe(200);
     expect(render.headers.get("x-promptdeck-cache")).toBe("stale");
     await render.arrayBuffer();
+
+    for (const [i, read] of cachedReads.entries()) {
+      const response = await getJson(read.url, read.headers);
+      expect(response.status, read.url).toBe(200);
+      expect(response.body, read.url).toEqual(warmReads[i]);
+      expect(response.headers.get("x-promptdeck-cache"), read.url).toBe("stale");
+    }
 
     // Even an entry that was invalidated is served (stale) rather than failing.
     server.handler.cache.invalidatePrompt((await server.handler.auth.authenticate(`Bearer ${readKey}`)).projectId, "always-on");
