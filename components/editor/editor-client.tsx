@@ -13,10 +13,21 @@ import { saveDraftAction } from "@/app/(dashboard)/p/[project]/prompts/[name]/ed
 import { Badge, Button, ButtonLink, Card, cx } from "@/components/ui";
 import { PublishDialog } from "@/components/prompts/publish-dialog";
 import { promptPath } from "@/components/prompts/paths";
-import { anchorForPath, fromContent, newId, toContent, type BlockState, type CacheChoice, type EditorState, type VariableState } from "./editor-model";
+import { anchorForPath, fromContent, moveItem, newId, toContent, type BlockState, type CacheChoice, type EditorState, type VariableState } from "./editor-model";
+import { BlockToolbar, IconButton } from "./block-toolbar";
 import { TemplateEditor } from "./template-editor";
 
 const AUTOSAVE_MS = 1000;
+
+const systemRoles = systemBlockRoleSchema.options.map((r) => ({ value: r, label: r }));
+const turnRoles = [
+  { value: "user", label: "user" },
+  { value: "assistant", label: "assistant" },
+] as const;
+const turnRolesLast = [
+  { value: "user", label: "user" },
+  { value: "assistant", label: "assistant (prefill)" },
+] as const;
 
 interface Issue {
   severity: "error" | "warning";
@@ -33,15 +44,6 @@ type SaveState =
 
 const inputClass = "h-8 w-full rounded-md border border-border bg-surface px-2 text-sm focus:border-accent focus:ring-2 focus:ring-accent/25 focus:outline-none";
 const smallLabel = "block text-xxs font-medium tracking-wide text-fg-muted uppercase";
-
-function move<T>(list: T[], index: number, delta: number): T[] {
-  const target = index + delta;
-  if (target < 0 || target >= list.length) return list;
-  const next = [...list];
-  const [item] = next.splice(index, 1);
-  if (item !== undefined) next.splice(target, 0, item);
-  return next;
-}
 
 function CacheToggle({ value, onChange, label }: { value: CacheChoice; onChange: (c: CacheChoice) => void; label: string }) {
   return (
@@ -60,14 +62,6 @@ function CacheToggle({ value, onChange, label }: { value: CacheChoice; onChange:
         </button>
       ))}
     </div>
-  );
-}
-
-function IconButton({ label, onClick, disabled, children }: { label: string; onClick: () => void; disabled?: boolean; children: string }) {
-  return (
-    <button type="button" aria-label={label} title={label} disabled={disabled} onClick={onClick} className="rounded px-1.5 py-0.5 text-xs text-fg-muted hover:bg-muted hover:text-fg disabled:opacity-30">
-      {children}
-    </button>
   );
 }
 
@@ -373,27 +367,16 @@ export function EditorClient(props: EditorClientProps) {
                 const label = `System block ${i + 1}`;
                 return (
                   <li key={b.id} id={`block-system-${i}`} tabIndex={-1} className={cx("rounded-md border p-2.5", issueCountAt(location) > 0 ? "border-danger/50" : "border-border")} data-testid="system-block">
-                    <div className="mb-1.5 flex items-center gap-2">
-                      <span className="text-xs font-medium">{label}</span>
-                      <select aria-label={`Role of ${label}`} value={b.role} onChange={(e) => setSystem(b.id, { role: systemBlockRoleSchema.parse(e.target.value) })} className="h-6 rounded border border-border bg-surface px-1 text-xs">
-                        {systemBlockRoleSchema.options.map((r) => (
-                          <option key={r} value={r}>
-                            {r}
-                          </option>
-                        ))}
-                      </select>
-                      <span className="ml-auto flex">
-                        <IconButton label={`Move ${label} up`} disabled={i === 0} onClick={() => update((s) => ({ ...s, system: move(s.system, i, -1) }))}>
-                          ↑
-                        </IconButton>
-                        <IconButton label={`Move ${label} down`} disabled={i === state.system.length - 1} onClick={() => update((s) => ({ ...s, system: move(s.system, i, 1) }))}>
-                          ↓
-                        </IconButton>
-                        <IconButton label={`Remove ${label}`} onClick={() => update((s) => ({ ...s, system: s.system.filter((x) => x.id !== b.id) }))}>
-                          ✕
-                        </IconButton>
-                      </span>
-                    </div>
+                    <BlockToolbar
+                      label={label}
+                      index={i}
+                      count={state.system.length}
+                      role={b.role}
+                      roles={systemRoles}
+                      onRole={(role) => setSystem(b.id, { role })}
+                      onMove={(to) => update((s) => ({ ...s, system: moveItem(s.system, i, to) }))}
+                      onRemove={() => update((s) => ({ ...s, system: s.system.filter((x) => x.id !== b.id) }))}
+                    />
                     <TemplateEditor value={b.text} onChange={(text) => setSystem(b.id, { text })} label={label} testId={`editor-${location}`} />
                     <div className="mt-1.5">{blockFooter(location, b.cache, (cache) => setSystem(b.id, { cache }), label)}</div>
                   </li>
@@ -425,32 +408,20 @@ export function EditorClient(props: EditorClientProps) {
                 const label = `Turn ${i + 1}`;
                 return (
                   <li key={t.id} className="rounded-md border border-border p-2.5" data-testid="message-turn">
-                    <div className="mb-1.5 flex items-center gap-2">
-                      <span className="text-xs font-medium">{label}</span>
-                      <select
-                        aria-label={`Role of ${label}`}
-                        value={t.role}
-                        onChange={(e) => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, role: e.target.value === "assistant" ? "assistant" : "user" } : x)) }))}
-                        className="h-6 rounded border border-border bg-surface px-1 text-xs"
-                      >
-                        <option value="user">user</option>
-                        <option value="assistant">assistant{i === state.turns.length - 1 ? " (prefill)" : ""}</option>
-                      </select>
-                      <span className="ml-auto flex">
-                        <IconButton label={`Add a block to ${label}`} onClick={() => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, blocks: [...x.blocks, { id: newId("b"), text: "", cache: "off" }] } : x)) }))}>
-                          +
-                        </IconButton>
-                        <IconButton label={`Move ${label} up`} disabled={i === 0} onClick={() => update((s) => ({ ...s, turns: move(s.turns, i, -1) }))}>
-                          ↑
-                        </IconButton>
-                        <IconButton label={`Move ${label} down`} disabled={i === state.turns.length - 1} onClick={() => update((s) => ({ ...s, turns: move(s.turns, i, 1) }))}>
-                          ↓
-                        </IconButton>
-                        <IconButton label={`Remove ${label}`} onClick={() => update((s) => ({ ...s, turns: s.turns.filter((x) => x.id !== t.id) }))}>
-                          ✕
-                        </IconButton>
-                      </span>
-                    </div>
+                    <BlockToolbar
+                      label={label}
+                      index={i}
+                      count={state.turns.length}
+                      role={t.role}
+                      roles={i === state.turns.length - 1 ? turnRolesLast : turnRoles}
+                      onRole={(role) => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, role } : x)) }))}
+                      onMove={(to) => update((s) => ({ ...s, turns: moveItem(s.turns, i, to) }))}
+                      onRemove={() => update((s) => ({ ...s, turns: s.turns.filter((x) => x.id !== t.id) }))}
+                    >
+                      <IconButton label={`Add a block to ${label}`} onClick={() => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, blocks: [...x.blocks, { id: newId("b"), text: "", cache: "off" }] } : x)) }))}>
+                        +
+                      </IconButton>
+                    </BlockToolbar>
                     <div className="space-y-2">
                       {t.blocks.map((b, j) => {
                         const location = `messages.${i}.content.${j}`;
@@ -461,7 +432,7 @@ export function EditorClient(props: EditorClientProps) {
                               <div className="mb-1 flex items-center text-xxs text-fg-muted">
                                 block {j + 1}
                                 <span className="ml-auto flex">
-                                  <IconButton label={`Move ${blockLabel} up`} disabled={j === 0} onClick={() => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, blocks: move(x.blocks, j, -1) } : x)) }))}>
+                                  <IconButton label={`Move ${blockLabel} up`} disabled={j === 0} onClick={() => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, blocks: moveItem(x.blocks, j, j - 1) } : x)) }))}>
                                     ↑
                                   </IconButton>
                                   <IconButton label={`Remove ${blockLabel}`} onClick={() => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, blocks: x.blocks.filter((y) => y.id !== b.id) } : x)) }))}>

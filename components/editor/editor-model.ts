@@ -51,6 +51,15 @@ export interface EditorState {
 let counter = 0;
 export const newId = (prefix: string): string => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 7)}`;
 
+/** Moves the item at `from` to position `to` (the other items keep their order); out-of-range indexes change nothing. */
+export function moveItem<T>(list: readonly T[], from: number, to: number): T[] {
+  if (from === to || from < 0 || to < 0 || from >= list.length || to >= list.length) return [...list];
+  const next = [...list];
+  const [item] = next.splice(from, 1);
+  if (item !== undefined) next.splice(to, 0, item);
+  return next;
+}
+
 const choiceOf = (c: CacheControl | undefined): CacheChoice => (c ? (c.ttl ?? "5m") : "off");
 
 /** Editor state from stored content (any JSON the database holds; missing parts become empty). */
