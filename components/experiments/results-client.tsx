@@ -270,19 +270,22 @@ function History({ history }: { history: Data["history"] }) {
   );
 }
 
+const trafficTone: Record<TrafficProgress["status"], "accent" | "success" | "warning" | "danger"> = { running: "accent", done: "success", stopped: "warning", interrupted: "danger" };
+
 function Progress({ traffic }: { traffic: TrafficProgress }) {
   const pct = traffic.total ? Math.round((traffic.done / traffic.total) * 100) : 0;
   return (
     <Card className="mb-4 p-3 text-sm" data-testid="traffic-progress">
-      <div className="mb-1 flex justify-between text-xs">
+      <div className="mb-1 flex justify-between gap-2 text-xs">
         <span>
           Traffic run: {traffic.done} of {traffic.total} calls ({traffic.ok} answered, {traffic.failed} failed{traffic.invalid ? `, ${traffic.invalid} invalid inputs` : ""}) ·{" "}
           {Object.entries(traffic.byVariant).map(([k, n]) => `${k}: ${n}`).join(", ")}
+          <span className="text-fg-muted"> · started by {traffic.startedBy} at {traffic.startedAt.slice(11, 16)} UTC</span>
         </span>
-        <span data-testid="traffic-status">{traffic.status}</span>
+        <Badge tone={trafficTone[traffic.status]} data-testid="traffic-status">{traffic.status}</Badge>
       </div>
       <div className="h-2 w-full overflow-hidden rounded bg-muted" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Traffic progress">
-        <div className="h-full bg-accent transition-all" style={{ width: `${pct}%` }} />
+        <div className={`h-full transition-all ${traffic.status === "interrupted" ? "bg-danger" : "bg-accent"}`} style={{ width: `${pct}%` }} />
       </div>
       {traffic.message ? <p className="mt-1 text-xs text-fg-muted">{traffic.message}</p> : null}
     </Card>

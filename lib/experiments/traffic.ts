@@ -13,53 +13,19 @@ import { assignVariant } from "./assignment";
 import { enforceGuardrails } from "./guardrails";
 import { getExperiment } from "./queries";
 import { loadRunningExperiment, type RoutedExperiment } from "./serving";
+import { TrafficRunRecorder, type RecorderOptions, type TrafficProgress } from "./traffic-runs";
 
 /**
  * "Send traffic" from the dashboard: N calls through the experiment's split with bounded
  * concurrency, each logged with source "experiment", the experiment and variant, and a generated
  * subject key (`traffic:<run id>:<index>`, so a re-sent input keeps its variant within the run).
  * Guardrails are evaluated after every batch of calls (the call log is flushed first) and the
- * split is re-read, so a paused variant stops receiving traffic mid-run. Progress lives in a
- * process-wide record the page polls (one process serves the dashboard; a second instance would
- * not see another's runs).
+ * split is re-read, so a paused variant stops receiving traffic mid-run. Progress is recorded in
+ * the database (`traffic-runs.ts`), so every instance can show it and a dead run shows as
+ * interrupted.
  */
 
-export interface TrafficProgress {
-  id: string;
-  experimentId: string;
-  total: number;
-  done: number;
-  ok: number;
-  failed: number;
-  invalid: number;
-  byVariant: Record<string, number>;
-  status: "running" | "done" | "stopped";
-  message: string | null;
-  pausedVariants: string[];
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-const STORE_KEY = Symbol.for("promptdeck.experiments.traffic");
-type Store = Map<string, TrafficProgress>;
-function store(): Store {
-  const g = globalThis as unknown as Record<symbol, Store | undefined>;
-  g[STORE_KEY] ??= new Map();
-  return g[STORE_KEY];
-}
-
-/** A run's progress (only the project's own experiments); null when unknown. */
-export function getTrafficProgress(experimentId: string, runId: string): TrafficProgress | null {
-  const p = store().get(runId);
-  return p && p.experimentId === experimentId ? { ...p, byVariant: { ...p.byVariant }, pausedVariants: [...p.pausedVariants] } : null;
-}
-
-/** The newest run of an experiment (so a reload picks its progress up again). */
-export function latestTrafficRun(experimentId: string): TrafficProgress | null {
-  let latest: TrafficProgress | null = null;
-  for (const p of store().values()) if (p.experimentId === experimentId && (!latest || p.startedAt > latest.startedAt)) latest = p;
-  return latest ? getTrafficProgress(experimentId, latest.id) : null;
-}
+export type { TrafficProgress, TrafficStatus } from "./traffic-runs";
 
 export interface TrafficInput {
   variables: Record<string, unknown>;
@@ -191,14 +157,22 @@ export interface TrafficDeps {
   run?: (input: RunInput) => Promise<RunResult>;
   runDeps?: RunInput["deps"];
   batchSize?: number;
+  /** Progress-recording options (database, flush and heartbeat intervals). */
+  recorder?: RecorderOptions;
 }
 
 /**
- * Validates and starts a traffic run in the background; resolves with its progress record at
- * once (`done` is the promise of the whole run, for tests and scripts). EDITOR+; the experiment
- * must be RUNNING.
+ * Validates and starts a traffic run in the background; resolves once its progress row exists,
+ * with the progress at that moment (`done` is the promise of the whole run, resolved after the
+ * final counters are stored, for tests and scripts; `recorder` counts the writes). EDITOR+; the
+ * experiment must be RUNNING.
  */
-export async function startTraffic(actor: Actor, experimentId: string, body: unknown, deps: TrafficDeps = {}): Promise<{ progress: TrafficProgress; done: Promise<TrafficProgress> }> {
+export async function startTraffic(
+  actor: Actor,
+  experimentId: string,
+  body: unknown,
+  deps: TrafficDeps = {},
+): Promise<{ progress: TrafficProgress; done: Promise<TrafficProgress>; recorder: TrafficRunRecorder }> {
   if (!hasRole(actor.role, "EDITOR")) throw new AppError("forbidden", "This needs the editor role or higher");
   const parsed = sendTrafficSchema.safeParse(body);
   if (!parsed.success) throw new AppError("unprocessable", parsed.error.issues[0]?.message ?? "Invalid traffic request", { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
@@ -234,10 +208,14 @@ export async function startTraffic(actor: Actor, experimentId: string, body: unk
     status: "running",
     message: null,
     pausedVariants: [],
+    startedBy: "",
     startedAt: new Date().toISOString(),
+    heartbeatAt: new Date().toISOString(),
     finishedAt: null,
   };
-  store().set(id, progress);
+  const recorder = new TrafficRunRecorder(progress, deps.recorder);
+  await recorder.begin(actor);
+  const snapshot = (): TrafficProgress => ({ ...progress, byVariant: { ...progress.byVariant }, pausedVariants: [...progress.pausedVariants] });
   const settingsParse = projectRunnerSettingsSchema.safeParse((control?.settings as { runner?: unknown } | null)?.runner);
   const bodies = bodyPolicyFromSettings(control?.settings);
   const batchSize = deps.batchSize ?? 10;
@@ -251,8 +229,9 @@ export async function startTraffic(actor: Actor, experimentId: string, body: unk
       await getCallLogWriter().flush({ timeoutMs: 10_000 });
       const paused = await enforceGuardrails(experimentId);
       for (const b of paused) progress.pausedVariants.push(`${b.key}: ${b.reason}`);
+      if (paused.length > 0) recorder.changed();
       current = await loadRunningExperiment(actor.projectId, experiment.prompt.name, experiment.label);
-      if (!current || current.id !== experimentId) {
+      if ((!current || current.id !== experimentId) && progress.status === "running") {
         progress.status = "stopped";
         progress.message = "The experiment stopped running (paused, ended or all variants paused); the remaining calls were not sent.";
       }
@@ -297,6 +276,7 @@ export async function startTraffic(actor: Actor, experimentId: string, body: unk
           progress.message = `Input ${index + 1} was not sent: ${error.message}`;
         }
         progress.done++;
+        recorder.changed();
         sinceCheck++;
         if (sinceCheck >= batchSize && !checking) {
           sinceCheck = 0;
@@ -319,7 +299,8 @@ export async function startTraffic(actor: Actor, experimentId: string, body: unk
     } finally {
       progress.finishedAt = new Date().toISOString();
     }
-    return getTrafficProgress(experimentId, id) ?? progress;
+    await recorder.finish();
+    return snapshot();
   })();
-  return { progress: getTrafficProgress(experimentId, id) ?? progress, done };
+  return { progress: snapshot(), done, recorder };
 }

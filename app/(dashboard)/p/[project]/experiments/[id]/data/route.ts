@@ -2,7 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { errorBody, isAppError } from "@/lib/errors";
 import { requireRole } from "@/lib/auth/session";
 import { computeExperimentResults, getExperiment, listExperimentHistory, loadExperimentSeries } from "@/lib/experiments/queries";
-import { getTrafficProgress, latestTrafficRun } from "@/lib/experiments/traffic";
+import { getTrafficProgress, latestTrafficRun } from "@/lib/experiments/traffic-runs";
 
 export const dynamic = "force-dynamic";
 
@@ -12,13 +12,13 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const { project, id } = await params;
     const access = await requireRole(project, "VIEWER");
     const experiment = await getExperiment(access.project.id, id);
-    const [results, series, history] = await Promise.all([
+    const run = request.nextUrl.searchParams.get("run");
+    const [results, series, history, traffic] = await Promise.all([
       computeExperimentResults(experiment),
       loadExperimentSeries(experiment),
       listExperimentHistory(access.project.id, id),
+      run ? getTrafficProgress(id, run) : latestTrafficRun(id),
     ]);
-    const run = request.nextUrl.searchParams.get("run");
-    const traffic = run ? getTrafficProgress(id, run) : latestTrafficRun(id);
     return NextResponse.json({ experiment, results, series, history, traffic }, { headers: { "Cache-Control": "private, no-store" } });
   } catch (error) {
     if (isAppError(error)) return NextResponse.json(errorBody(error), { status: error.status });
