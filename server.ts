@@ -14,6 +14,7 @@ import path from "node:path";
 import next from "next";
 import { getApiV1Handler } from "@/lib/http/api-v1";
 import { closeCallLogWriter } from "@/lib/calls/writer";
+import { RollupPruner } from "@/lib/metrics/retention";
 
 const dev = process.argv.includes("--dev") || process.env.NODE_ENV === "development";
 const port = Number(process.env.PORT ?? 3000);
@@ -28,6 +29,9 @@ const app = next({ dev, dir, hostname, port });
 const api = getApiV1Handler();
 await Promise.all([app.prepare(), api.start()]);
 const handleNext = app.getRequestHandler();
+// Hourly, first after a minute: drops minute rollups past their retention (one instance at a time).
+const pruner = process.env.DATABASE_URL ? new RollupPruner({ connectionString: process.env.DATABASE_URL }) : undefined;
+pruner?.start();
 
 const server = http.createServer((req, res) => {
   void api.handle(req, res).then((handled) => {
@@ -49,7 +53,7 @@ const shutdown = (signal: NodeJS.Signals) => {
   console.log(`[server] ${signal}: shutting down`);
   server.close();
   // Calls accepted before the signal are flushed to the log before the process exits.
-  void Promise.allSettled([api.stop(), app.close(), closeCallLogWriter()]).finally(() => process.exit(0));
+  void Promise.allSettled([api.stop(), app.close(), closeCallLogWriter(), pruner?.stop()]).finally(() => process.exit(0));
 };
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);

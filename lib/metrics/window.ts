@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { GrainMinutes } from "@/lib/metrics/rollup-sql";
+import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retention";
 
 /** Query filters shared by the pages, the route handlers and GET /api/v1/metrics. */
 export const RANGES = ["1h", "24h", "7d", "30d", "custom"] as const;
@@ -59,6 +60,10 @@ function defaultBucket(spanMinutes: number): BucketName {
   return "1d";
 }
 
+function maxBucket(a: BucketName, b: BucketName): BucketName {
+  return BUCKET_MINUTES[a] >= BUCKET_MINUTES[b] ? a : b;
+}
+
 /** The rollup grain for a bucket size: the largest grain that divides it. */
 export function grainFor(bucketMinutes: number): GrainMinutes {
   if (bucketMinutes % 1440 === 0) return 1440;
@@ -69,9 +74,14 @@ export function grainFor(bucketMinutes: number): GrainMinutes {
 /**
  * Resolves range/from/to/bucket into an aligned window: `from` rounded down and `to` rounded up
  * to whole buckets (UTC, buckets aligned to the Unix epoch), so every figure is exact for the
- * buckets shown. Throws bad_request for a custom range without from, to <= from, or too many buckets.
+ * buckets shown. Throws bad_request for a custom range without from, to <= from, too many buckets,
+ * or minute-sized buckets reaching back past the minute grain's retention (see retention.ts).
  */
-export function resolveWindow(filter: Pick<MetricsFilter, "range" | "from" | "to" | "bucket">, now: Date = new Date()): MetricsWindow {
+export function resolveWindow(
+  filter: Pick<MetricsFilter, "range" | "from" | "to" | "bucket">,
+  now: Date = new Date(),
+  retentionDays: number = minuteRetentionDays(),
+): MetricsWindow {
   let fromMs: number;
   let toMs: number;
   if (filter.range === "custom" || filter.from) {
@@ -83,7 +93,9 @@ export function resolveWindow(filter: Pick<MetricsFilter, "range" | "from" | "to
     fromMs = toMs - RANGE_MINUTES[filter.range] * 60_000;
   }
   if (!(toMs > fromMs)) throw new AppError("bad_request", "`to` must be after `from`");
-  const bucket = filter.bucket ?? defaultBucket((toMs - fromMs) / 60_000);
+  const cutoff = minuteRetentionCutoff(now, retentionDays).getTime();
+  // Past the minute grain's retention the finest default is the hour.
+  const bucket = filter.bucket ?? (fromMs < cutoff ? maxBucket(defaultBucket((toMs - fromMs) / 60_000), "1h") : defaultBucket((toMs - fromMs) / 60_000));
   const bucketMinutes = BUCKET_MINUTES[bucket];
   const size = bucketMinutes * 60_000;
   const from = Math.floor(fromMs / size) * size;
@@ -91,7 +103,14 @@ export function resolveWindow(filter: Pick<MetricsFilter, "range" | "from" | "to
   if ((to - from) / size > MAX_BUCKETS) {
     throw new AppError("bad_request", `That range has ${(to - from) / size} buckets of ${bucket}; use a larger bucket (at most ${MAX_BUCKETS})`);
   }
-  return { from: new Date(from), to: new Date(to), bucketMinutes, grainMinutes: grainFor(bucketMinutes) };
+  const grainMinutes = grainFor(bucketMinutes);
+  if (grainMinutes === 1 && from < cutoff) {
+    throw new AppError(
+      "bad_request",
+      `Buckets under an hour are kept for ${retentionDays} days; for a window starting ${new Date(from).toISOString().slice(0, 10)} use a bucket of 1h or more`,
+    );
+  }
+  return { from: new Date(from), to: new Date(to), bucketMinutes, grainMinutes };
 }
 
 /** Every bucket start in the window (for charts with gaps). */

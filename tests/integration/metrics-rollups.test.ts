@@ -17,6 +17,8 @@ import { getMetricsForApi } from "@/lib/metrics/api";
 import { metricsApiResponseSchema } from "@/lib/metrics/api-schema";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { parseMetricsFilter } from "@/lib/metrics/window";
+import { PRUNE_LOCK_KEY, pruneMinuteRollups } from "@/lib/metrics/retention";
+import pg from "pg";
 import { makeTestProject, publishPrompt, simpleContent, startApiServer, type TestProject } from "./serving-helpers";
 
 // Calls go through a CallLogWriter whose sink is the production one (CallLog insert + rollup
@@ -309,5 +311,48 @@ describe("real runner calls against the simulator", () => {
     expect(Number(agg._sum.inputTokens)).toBe(sum(logged.map((r) => r.inputTokens)));
     // The process-wide writer's sink is the rollup sink too (callLogRowFromResult rows flow through it).
     expect(callLogRowFromResult).toBeTypeOf("function");
+  });
+});
+
+describe("minute-grain retention", () => {
+  it("pruning deletes only old minute rows; hour and day figures of old windows stay exact; minute buckets there are refused", async () => {
+    const name = `retained-${randomUUID().slice(0, 6)}`;
+    const retainedPromptId = await publishPrompt(project.admin, name, [simpleContent("kept")]);
+    const version = await getDb().promptVersion.findFirstOrThrow({ where: { promptId: retainedPromptId, status: "PUBLISHED" } });
+    const day = 86_400_000;
+    const old = Array.from({ length: 30 }, (_, i) => row({ promptId: retainedPromptId, versionId: version.id, createdAt: new Date(now.getTime() - 20 * day + i * 60_000) }));
+    const recent = Array.from({ length: 10 }, (_, i) => row({ promptId: retainedPromptId, versionId: version.id, createdAt: new Date(now.getTime() - i * 60_000 - 1_000) }));
+    for (const r of [...old, ...recent]) expect(writer.enqueue(r)).toBe(true);
+    await writer.flush();
+    const minuteCalls = async () =>
+      (await getDb().metricRollup.aggregate({ where: { promptId: retainedPromptId, grainMinutes: 1 }, _sum: { calls: true } }))._sum.calls;
+    expect(await minuteCalls()).toBe(40);
+
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      const result = await pruneMinuteRollups(client, { now, retentionDays: 14 });
+      expect(result.ran).toBe(true);
+      expect(result.deletedSplitRows).toBeGreaterThanOrEqual(30);
+      expect(result.deletedVersionRows).toBeGreaterThanOrEqual(30);
+      // A second pruner (another instance) waits for nobody: it skips while the lock is held.
+      const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await holder.connect();
+      await holder.query("SELECT pg_advisory_lock($1)", [PRUNE_LOCK_KEY]);
+      expect((await pruneMinuteRollups(client, { now, retentionDays: 14 })).ran).toBe(false);
+      await holder.end();
+    } finally {
+      await client.end();
+    }
+    expect(await minuteCalls()).toBe(10);
+    for (const grain of [60, 1440]) {
+      const kept = await getDb().metricRollup.aggregate({ where: { promptId: retainedPromptId, grainMinutes: grain }, _sum: { calls: true } });
+      expect(kept._sum.calls).toBe(40);
+    }
+
+    const oldWindow = { prompt: name, range: "custom", from: new Date(now.getTime() - 21 * day).toISOString(), to: new Date(now.getTime() - 19 * day).toISOString() };
+    const hourly = await getPromptMetrics(project.projectId, parseMetricsFilter({ ...oldWindow, bucket: "1h" }), { now });
+    expect(hourly.table[0]?.metrics.calls).toBe(30);
+    await expect(getPromptMetrics(project.projectId, parseMetricsFilter({ ...oldWindow, bucket: "15m" }), { now })).rejects.toThrow(/kept for \d+ days/);
   });
 });

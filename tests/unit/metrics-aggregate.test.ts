@@ -3,6 +3,7 @@ import { addSums, deriveMetrics, emptySums, mergeCells, rate, relativeChange, ty
 import { bucketIndex, bucketValue, exactPercentile, histogramCount, histogramOf, mergeHistograms, percentileFromHistogram, RELATIVE_ACCURACY } from "@/lib/metrics/histogram";
 import { rollupPrices } from "@/lib/metrics/rollup-sql";
 import { grainFor, parseMetricsFilter, resolveWindow } from "@/lib/metrics/window";
+import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retention";
 import { computeCallCost, findModel, SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
 
 /** Deterministic PRNG so failures reproduce. */
@@ -184,5 +185,24 @@ describe("filters and windows", () => {
     expect(() => resolveWindow(parseMetricsFilter({ range: "30d", bucket: "1m" }), now)).toThrow(/buckets/);
     expect(() => resolveWindow(parseMetricsFilter({ range: "custom", from: "2026-11-28T00:00:00Z", to: "2026-11-27T00:00:00Z" }), now)).toThrow(/after/);
     expect(parseMetricsFilter({ model: "", source: "" })).toMatchObject({ range: "24h" });
+  });
+
+  it("past the minute grain's retention, defaults to hours and refuses minute buckets", () => {
+    const old = { range: "custom", from: "2026-11-01T10:00:00Z", to: "2026-11-01T11:30:00Z" } as const;
+    const w = resolveWindow(parseMetricsFilter(old), now, 14);
+    expect(w.bucketMinutes).toBe(60);
+    expect(w.from.toISOString()).toBe("2026-11-01T10:00:00.000Z");
+    expect(() => resolveWindow(parseMetricsFilter({ ...old, bucket: "5m" }), now, 14)).toThrow(/Buckets under an hour are kept for 14 days; .*2026-11-01.* 1h or more/);
+    // Within the retention minute buckets stay the default for short windows.
+    expect(resolveWindow(parseMetricsFilter({ range: "custom", from: "2026-11-20T10:00:00Z", to: "2026-11-20T11:00:00Z" }), now, 14).bucketMinutes).toBe(1);
+    expect(resolveWindow(parseMetricsFilter(old), now, 30).bucketMinutes).toBe(1);
+  });
+
+  it("reads the retention from PROMPTDECK_MINUTE_ROLLUP_DAYS and rejects nonsense", () => {
+    expect(minuteRetentionDays({})).toBe(14);
+    expect(minuteRetentionDays({ PROMPTDECK_MINUTE_ROLLUP_DAYS: "30" })).toBe(30);
+    expect(() => minuteRetentionDays({ PROMPTDECK_MINUTE_ROLLUP_DAYS: "1.5" })).toThrow(/PROMPTDECK_MINUTE_ROLLUP_DAYS/);
+    expect(() => minuteRetentionDays({ PROMPTDECK_MINUTE_ROLLUP_DAYS: "1" })).toThrow(/between 2 and 3650/);
+    expect(minuteRetentionCutoff(now, 14).toISOString()).toBe("2026-11-14T12:34:00.000Z");
   });
 });
