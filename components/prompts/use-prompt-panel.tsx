@@ -2,30 +2,14 @@
 
 import { useState, useSyncExternalStore } from "react";
 import { cx } from "@/components/ui";
-
-type Lang = "curl" | "ts";
-type Op = "get" | "render" | "run";
-
-function snippet(lang: Lang, op: Op, origin: string, name: string, sample: Record<string, string>): string {
-  const path = `/api/v1/prompts/${encodeURIComponent(name)}`;
-  const body = JSON.stringify({ label: "production", variables: sample }, null, 2);
-  if (lang === "curl") {
-    if (op === "get") return `curl "${origin}${path}?label=production" \\\n  -H "Authorization: Bearer $PROMPTDECK_API_KEY"`;
-    return `curl -X POST "${origin}${path}/${op}" \\\n  -H "Authorization: Bearer $PROMPTDECK_API_KEY" \\\n  -H "Content-Type: application/json" \\\n  -d '${body.replace(/'/g, "'\\''")}'`;
-  }
-  if (op === "get") {
-    return `const res = await fetch("${origin}${path}?label=production", {\n  headers: { Authorization: \`Bearer \${process.env.PROMPTDECK_API_KEY}\` },\n});\nif (!res.ok) throw new Error(\`Promptdeck \${res.status}\`);\nconst prompt = await res.json(); // { name, version, labels, request, variables, output, ... }`;
-  }
-  const indented = body.replace(/\n/g, "\n  ");
-  return `const res = await fetch("${origin}${path}/${op}", {\n  method: "POST",\n  headers: {\n    Authorization: \`Bearer \${process.env.PROMPTDECK_API_KEY}\`,\n    "Content-Type": "application/json",\n  },\n  body: JSON.stringify(${indented}),\n});\nif (!res.ok) throw new Error(\`Promptdeck \${res.status}\`);\nconst ${op === "render" ? "params" : "result"} = await res.json();${op === "render" ? " // ready Messages API params" : ""}`;
-}
+import { snippet, type SnippetLang, type SnippetOp } from "./snippets";
 
 const noopSubscribe = () => () => {};
 
-/** "Use this prompt": copy-ready curl and TypeScript fetch snippets for get, render and run. */
-export function UsePromptPanel({ name, sampleVariables }: { name: string; sampleVariables: Record<string, string> }) {
-  const [lang, setLang] = useState<Lang>("curl");
-  const [op, setOp] = useState<Op>("get");
+/** "Use this prompt": copy-ready curl, TypeScript fetch and typed-client (lib/client) snippets for get, render and run. */
+export function UsePromptPanel({ name, sampleVariables }: { name: string; sampleVariables: Record<string, unknown> }) {
+  const [lang, setLang] = useState<SnippetLang>("curl");
+  const [op, setOp] = useState<SnippetOp>("get");
   const [copied, setCopied] = useState(false);
   // The server renders a placeholder origin; the browser swaps in its own after hydration.
   const origin = useSyncExternalStore(noopSubscribe, () => window.location.origin, () => "http://localhost:3000");
@@ -47,14 +31,14 @@ export function UsePromptPanel({ name, sampleVariables }: { name: string; sample
     <div className="space-y-2 p-4" data-testid="use-prompt">
       <div className="flex flex-wrap items-center gap-1">
         {(["get", "render", "run"] as const).map((o) => (
-          <button key={o} type="button" className={tab(op === o)} onClick={() => setOp(o)} aria-pressed={op === o}>
+          <button key={o} type="button" className={tab(op === o)} onClick={() => setOp(o)} aria-pressed={op === o} data-testid={`snippet-op-${o}`}>
             {o === "get" ? "Fetch" : o === "render" ? "Render" : "Run"}
           </button>
         ))}
         <span className="mx-1 h-4 w-px bg-border" />
-        {(["curl", "ts"] as const).map((l) => (
-          <button key={l} type="button" className={tab(lang === l)} onClick={() => setLang(l)} aria-pressed={lang === l}>
-            {l === "curl" ? "curl" : "TypeScript"}
+        {(["curl", "ts", "client"] as const).map((l) => (
+          <button key={l} type="button" className={tab(lang === l)} onClick={() => setLang(l)} aria-pressed={lang === l} data-testid={`snippet-lang-${l}`}>
+            {l === "curl" ? "curl" : l === "ts" ? "fetch" : "Typed client"}
           </button>
         ))}
         <button type="button" onClick={() => void copy()} className="ml-auto rounded border border-border px-2 py-0.5 text-xs hover:bg-muted" data-testid="copy-snippet">

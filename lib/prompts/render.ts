@@ -1,6 +1,6 @@
 import { AppError, type ErrorIssue } from "@/lib/errors";
 import { findModel, type ModelSpec } from "@/lib/claude/catalog";
-import type { CacheControl, Effort, PromptVersionContent, ServiceTier, VariableDef } from "@/lib/prompts/schemas";
+import type { CacheControl, Effort, PromptVersionContent, ServiceTier, VariableDef, Variables } from "@/lib/prompts/schemas";
 import { isJsonValue } from "@/lib/prompts/schemas";
 import { fillTemplate } from "@/lib/prompts/templates";
 
@@ -168,4 +168,34 @@ export function renderVersion(
   if (config.effort) request.output_config = { effort: config.effort };
   if (config.service_tier) request.service_tier = config.service_tier;
   return request;
+}
+
+/**
+ * Example values for the variables a caller must send (required, no default), typed by the
+ * contract: string "...", number 1, boolean true, enum its first value, json `{}`. Variables with
+ * a default or that are optional are left out (the server fills them in). For copy-ready snippets.
+ */
+export function exampleVariables(variables: Variables): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(variables)) {
+    if (!def.required || def.default !== undefined) continue;
+    switch (def.type) {
+      case "string":
+        out[name] = "...";
+        break;
+      case "number":
+        out[name] = 1;
+        break;
+      case "boolean":
+        out[name] = true;
+        break;
+      case "enum":
+        out[name] = def.values[0];
+        break;
+      case "json":
+        out[name] = {};
+        break;
+    }
+  }
+  return out;
 }

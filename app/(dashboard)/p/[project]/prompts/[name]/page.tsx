@@ -5,6 +5,8 @@ import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
 import { isAppError } from "@/lib/errors";
 import { getPromptByName, getVersionById, listLabelEvents, versionLabel } from "@/lib/prompts/queries";
+import { exampleVariables } from "@/lib/prompts/render";
+import { variablesSchema } from "@/lib/prompts/schemas";
 import { Badge, ButtonLink, Card, cx } from "@/components/ui";
 import { formatRelative, formatUtc } from "@/components/format";
 import { LabelBadge } from "@/components/prompts/label-badge";
@@ -30,13 +32,10 @@ async function loadPrompt(projectId: string, name: string) {
   }
 }
 
-function sampleFor(variables: unknown): Record<string, string> {
-  if (!variables || typeof variables !== "object") return {};
-  const out: Record<string, string> = {};
-  for (const [name, def] of Object.entries(variables as Record<string, { required?: boolean; default?: unknown }>)) {
-    if (def.required && def.default === undefined) out[name] = "...";
-  }
-  return out;
+/** Example values for the variables callers must send, typed by the served version's contract. */
+function sampleFor(variables: unknown): Record<string, unknown> {
+  const parsed = variablesSchema.safeParse(variables);
+  return parsed.success ? exampleVariables(parsed.data) : {};
 }
 
 // /p/:project/prompts/:name - versions, labels with release actions, label history, API snippets.
