@@ -192,7 +192,7 @@ export async function setExperimentWeights(actor: Actor, id: string, body: unkno
 }
 
 /**
- * Ends a RUNNING experiment and moves its label to the chosen variant's version (default: the
+ * Ends a RUNNING experiment and moves its label to the chosen variant's version in one transaction (default: the
  * recommended winner), recorded as a release: a LabelEvent with reason "promoted from experiment
  * <name>" plus audit events. Refused (nothing changes) for a paused or ended experiment, one with
  * no calls, a paused or unknown variant, no winner and no explicit choice, and a protected label
@@ -217,17 +217,16 @@ export async function promoteExperiment(actor: Actor, id: string, body: unknown 
   if (label?.protected && !hasRole(actor.role, "ADMIN")) {
     throw new AppError("forbidden", `The "${experiment.label}" label is protected: only admins can promote onto it`);
   }
-  // Claim the experiment first (RUNNING -> COMPLETED, conditional), then move the label; if the
-  // move fails the claim is undone, so a refusal leaves no partial state.
-  const claimed = await db.experiment.updateMany({ where: { id, status: "RUNNING" }, data: { status: "COMPLETED", endedAt: new Date(), winnerVariantId: variant.id } });
-  if (claimed.count !== 1) throw new AppError("conflict", "This experiment changed meanwhile; reload and try again");
-  try {
-    await moveLabel(actor, { promptId: experiment.prompt.id, label: experiment.label, versionId: variant.versionId, reason: `promoted from experiment ${experiment.name}` });
-  } catch (error) {
-    await db.experiment.update({ where: { id }, data: { status: "RUNNING", endedAt: null, winnerVariantId: null } });
-    throw error;
-  }
+  // One transaction: end the experiment and move the label (moveLabel joins it), so a failed move
+  // leaves the experiment RUNNING and the label where it was. The row lock serialises with
+  // transitions and guardrail pauses; their effects are re-checked under it.
   await db.$transaction(async (tx) => {
+    const row = await loadForUpdate(tx, actor, id);
+    if (row.status !== "RUNNING") throw new AppError("conflict", "This experiment changed meanwhile; reload and try again");
+    if (row.variants.find((v) => v.id === variant.id)?.pausedAt) throw new AppError("conflict", `Variant ${key} was just paused: it cannot be promoted`);
+    await tx.experiment.update({ where: { id }, data: { status: "COMPLETED", endedAt: new Date(), winnerVariantId: variant.id } });
+    // Notifies the prompt's change (the label and the ended experiment) on commit.
+    await moveLabel(actor, { promptId: experiment.prompt.id, label: experiment.label, versionId: variant.versionId, reason: `promoted from experiment ${experiment.name}` }, { tx });
     await recordAudit(tx, actor, {
       action: "experiment.promoted",
       targetType: "experiment",
@@ -235,7 +234,6 @@ export async function promoteExperiment(actor: Actor, id: string, body: unknown 
       before: { status: "RUNNING" },
       after: json({ status: "COMPLETED", variant: key, version: variant.version, label: experiment.label }),
     });
-    await notifyPromptChanged(tx, actor.projectId, experiment.prompt.name);
   });
   return { ...(await getExperiment(actor.projectId, id)), promoted: { key, version: variant.version } };
 }

@@ -376,15 +376,24 @@ async function moveLabelInTx(
   return label;
 }
 
-/** Points a label at a published version (creating the label). Protected labels need ADMIN. */
-export async function moveLabel(actor: Actor, input: { promptId: string; label: string; versionId: string; reason?: string }) {
+/**
+ * Points a label at a published version (creating the label). Protected labels need ADMIN.
+ * With `options.tx` the move joins the caller's transaction (e.g. promoting an experiment ends it
+ * and moves the label atomically); otherwise it runs in its own.
+ */
+export async function moveLabel(
+  actor: Actor,
+  input: { promptId: string; label: string; versionId: string; reason?: string },
+  options: { tx?: Prisma.TransactionClient } = {},
+) {
   assertRole(actor, "EDITOR");
-  return getDb().$transaction(async (tx) => {
+  const move = async (tx: Prisma.TransactionClient) => {
     const prompt = await loadPrompt(tx, actor, input.promptId);
     const label = await moveLabelInTx(tx, actor, input);
     await notifyPromptChanged(tx, actor.projectId, prompt.name);
     return label;
-  });
+  };
+  return options.tx ? move(options.tx) : getDb().$transaction(move);
 }
 
 /** One-click rollback: moves the label back to the version it pointed at before its last move. */
