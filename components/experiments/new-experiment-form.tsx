@@ -30,7 +30,7 @@ export function NewExperimentForm({ project, candidates, initialPrompt }: { proj
 
   const total = variants.reduce((n, v) => n + (Number.isFinite(v.weight) ? v.weight : 0), 0);
   const design = { mdeRelative: mde / 100, mdeRate: mde / 100 };
-  const planned = useMemo(() => plannedSampleSize(metric, design), [metric, design.mdeRate, design.mdeRelative]); // eslint-disable-line react-hooks/exhaustive-deps
+  const planned = useMemo(() => plannedSampleSize(metric, design, variants.length - 1), [metric, design.mdeRate, design.mdeRelative, variants.length]); // eslint-disable-line react-hooks/exhaustive-deps
   const costs = variants.map((v) => prompt.versions.find((x) => x.version === v.version)?.costPerCallMicros ?? null);
   const estimate = costs.every((c) => c !== null) ? costs.reduce<number>((n, c) => n + (c ?? 0) * planned, 0) : null;
 
@@ -129,7 +129,7 @@ export function NewExperimentForm({ project, candidates, initialPrompt }: { proj
 
         <div className="rounded-md border border-border bg-muted/40 px-3 py-2 text-sm" data-testid="planned-sample">
           Planned sample: <strong>{planned.toLocaleString("en-US")}</strong> calls per variant ({(planned * variants.length).toLocaleString("en-US")} in total) to
-          detect a {mde}{METRICS[metric].kind === "rate" ? "-point" : "%"} change in {METRICS[metric].label.toLowerCase()} (alpha 0.05, power 0.8). No winner is called before then.
+          detect a {mde}{METRICS[metric].kind === "rate" ? "-point" : "%"} change in {METRICS[metric].label.toLowerCase()} (alpha 0.05{variants.length > 2 ? `, corrected for ${variants.length - 1} comparisons with the control` : ""}, power 0.8). No winner is called before then.
           <br />
           Estimated cost of the planned sample: <strong data-testid="planned-cost">{estimate === null ? "unknown model price" : fmtUsd(estimate)}</strong>
           <span className="text-fg-muted"> (each version&apos;s cost preview at current prices, 300 output tokens, 50% cache hits)</span>

@@ -134,7 +134,11 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
             {r.verdictLines.map((l) => <li key={l}>{l}</li>)}
           </ul>
         ) : null}
-        <p className="mt-2 text-xs text-fg-muted">
+        <p className="mt-2 text-xs" data-testid="correction">
+          <Badge tone={r.correction.method === "none" ? "neutral" : "accent"}>{r.correction.method === "none" ? "no correction needed" : "Holm–Bonferroni correction"}</Badge>{" "}
+          {r.correction.description}
+        </p>
+        <p className="mt-1 text-xs text-fg-muted">
           {r.totalCalls.toLocaleString("en-US")} calls · planned {r.plannedPerVariant.toLocaleString("en-US")} per variant · {r.methods}
         </p>
       </Card>
@@ -179,7 +183,7 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
                       {x.comparison ? (
                         <div className="tabular-nums text-fg-muted">
                           {fmtChange(x.comparison.lift)}
-                          {x.comparison.liftCi ? ` [${fmtChange(x.comparison.liftCi.low)}, ${fmtChange(x.comparison.liftCi.high)}]` : ""} · p={x.comparison.pValue < 0.001 ? "<0.001" : x.comparison.pValue.toFixed(3)}
+                          {x.comparison.liftCi ? ` [${fmtChange(x.comparison.liftCi.low)}, ${fmtChange(x.comparison.liftCi.high)}]` : ""} · p{r.correction.method === "none" ? "" : " (Holm)"}={x.comparison.pValue < 0.001 ? "<0.001" : x.comparison.pValue.toFixed(3)}
                         </div>
                       ) : null}
                       {!v.isControl ? <Badge tone={outcomeTone[x.outcome]} className="mt-0.5">{outcomeText[x.outcome]}{x.outcome === "not_enough_data" && x.moreNeededPerVariant > 0 ? `: ${x.moreNeededPerVariant.toLocaleString("en-US")} more` : ""}</Badge> : null}

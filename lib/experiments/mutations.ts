@@ -74,7 +74,7 @@ export async function createExperiment(actor: Actor, body: unknown): Promise<Exp
   const base = { mdeRelative: input.design.mdeRelative, mdeRate: input.design.mdeRate, baseline: input.design.baseline ?? null, alpha: 0.05, power: 0.8 };
   const design: Design = {
     ...base,
-    plannedPerVariant: plannedSampleSize(input.primaryMetric, base),
+    plannedPerVariant: plannedSampleSize(input.primaryMetric, base, variants.length - 1),
     guardrailAlpha: 0.01,
     guardrailMinCalls: 10,
     allocation: initialAllocation(variants),

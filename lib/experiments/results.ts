@@ -1,5 +1,6 @@
 import { METRICS, METRIC_KEYS, type Design, type MetricKey } from "./schemas";
 import {
+  holmAdjust,
   relativeLift,
   sampleSizeForMeans,
   sampleSizeForProportions,
@@ -46,8 +47,12 @@ export interface MetricResult {
     differenceCi: Interval;
     statistic: number;
     df: number | null;
+    /** Two-sided; Holm–Bonferroni adjusted when more than one variant is compared with the control (this decides the outcome). */
     pValue: number;
+    /** The test's own p-value before any correction. */
+    pValueUnadjusted: number;
     lift: number | null;
+    /** differenceCi and liftCi are at `ExperimentResults.correction.intervalLevel`. */
     liftCi: Interval | null;
   } | null;
   /** Calls per variant needed for this metric (primary: the planned sample, fixed at creation). */
@@ -71,6 +76,22 @@ export interface VariantResult {
   metrics: Record<MetricKey, MetricResult>;
 }
 
+/**
+ * How comparisons with the control are corrected for multiplicity. With k variants there are
+ * k - 1 comparisons per metric: Holm–Bonferroni p-values decide the outcomes, difference and lift
+ * intervals are simultaneous Bonferroni intervals (level 1 - alpha / (k - 1)), and sample sizes
+ * use alpha / (k - 1). Metrics are separate families (the primary metric decides the winner).
+ */
+export interface MultipleComparisonCorrection {
+  method: "none" | "holm-bonferroni";
+  /** Comparisons with the control per metric (variants minus one). */
+  comparisons: number;
+  /** Confidence level of the difference and lift intervals. */
+  intervalLevel: number;
+  /** One sentence for the page. */
+  description: string;
+}
+
 export interface ExperimentResults {
   primaryMetric: MetricKey;
   plannedPerVariant: number;
@@ -83,6 +104,7 @@ export interface ExperimentResults {
   leadingKey: string | null;
   verdict: string;
   verdictLines: string[];
+  correction: MultipleComparisonCorrection;
   methods: string;
 }
 
@@ -116,9 +138,16 @@ export function requiredSampleSize(metric: MetricKey, design: Pick<Design, "mdeR
  * The planned calls per variant for the primary metric, fixed before data: rates from the
  * baseline (design or per-metric default) and the absolute MDE; continuous metrics assume a
  * coefficient of variation of 0.5 (sd = half the mean), so n = 2 (z_a/2 + z_b)^2 0.25 / mde^2.
+ * `comparisons` (variants minus one) divides alpha.
  */
-export function plannedSampleSize(metric: MetricKey, design: { mdeRate: number; mdeRelative: number; baseline?: number | null; alpha?: number; power?: number }): number {
-  const alpha = design.alpha ?? 0.05;
+export function plannedSampleSize(
+  metric: MetricKey,
+  design: { mdeRate: number; mdeRelative: number; baseline?: number | null; alpha?: number; power?: number },
+  comparisons = 1,
+): number {
+  // Several variants against one control: each comparison at alpha / comparisons (Bonferroni,
+  // conservative for the Holm procedure the results use), so power holds after correction.
+  const alpha = (design.alpha ?? 0.05) / Math.max(1, comparisons);
   const power = design.power ?? 0.8;
   const info = METRICS[metric];
   if (info.kind === "rate") {
@@ -131,6 +160,11 @@ function fmtPct(v: number): string {
   return `${(v * 100).toFixed(1)}%`;
 }
 
+/** 0.975 -> "97.5%", 0.95 -> "95%", 0.05 -> "5%", 0.9833 -> "98.3%". */
+function fmtLevel(v: number): string {
+  return `${Number((v * 100).toFixed(1))}%`;
+}
+
 function outcomeFor(metric: MetricKey, difference: number, pValue: number, alpha: number): MetricResult["outcome"] {
   if (pValue >= alpha) return "no_difference";
   const better = METRICS[metric].better;
@@ -138,8 +172,11 @@ function outcomeFor(metric: MetricKey, difference: number, pValue: number, alpha
   return (difference > 0) === (better === "higher") ? "better" : "worse";
 }
 
-function metricResult(metric: MetricKey, control: VariantAggregate, variant: VariantAggregate, isControl: boolean, design: Design, primary: MetricKey): MetricResult {
+function metricResult(metric: MetricKey, control: VariantAggregate, variant: VariantAggregate, isControl: boolean, design: Design, primary: MetricKey, comparisons: number): MetricResult {
   const info = METRICS[metric];
+  // Bonferroni: simultaneous intervals and per-comparison sample sizes at alpha / comparisons.
+  const level = 1 - design.alpha / comparisons;
+  const sizing = { ...design, alpha: design.alpha / comparisons };
   let summary;
   let controlSummary;
   let comparison: MetricResult["comparison"] = null;
@@ -149,12 +186,12 @@ function metricResult(metric: MetricKey, control: VariantAggregate, variant: Var
     const v = rateCounts(variant, metric);
     summary = summarizeRate(v.x, v.n);
     controlSummary = summarizeRate(c.x, c.n);
-    required = requiredSampleSize(metric, design, { rate: controlSummary.mean });
+    required = requiredSampleSize(metric, sizing, { rate: controlSummary.mean });
     if (!isControl) {
-      const test = twoProportionTest(c.x, c.n, v.x, v.n);
+      const test = twoProportionTest(c.x, c.n, v.x, v.n, level);
       if (test) {
-        const lift = relativeLift(controlSummary, summary);
-        comparison = { test: "two-proportion z", ...test, lift: lift?.lift ?? null, liftCi: lift?.ci ?? null };
+        const lift = relativeLift(controlSummary, summary, level);
+        comparison = { test: "two-proportion z", ...test, pValueUnadjusted: test.pValue, lift: lift?.lift ?? null, liftCi: lift?.ci ?? null };
       }
     }
   } else {
@@ -164,12 +201,12 @@ function metricResult(metric: MetricKey, control: VariantAggregate, variant: Var
     controlSummary = summarizeMean(c);
     const pooledVar = [sampleVariance(c), sampleVariance(v)].filter((x): x is number => x !== null);
     const sd = pooledVar.length ? Math.sqrt(pooledVar.reduce((a, b) => a + b, 0) / pooledVar.length) : null;
-    required = requiredSampleSize(metric, design, { mean: controlSummary.mean, sd });
+    required = requiredSampleSize(metric, sizing, { mean: controlSummary.mean, sd });
     if (!isControl) {
-      const test = welchTest(c, v);
+      const test = welchTest(c, v, level);
       if (test) {
-        const lift = relativeLift(controlSummary, summary);
-        comparison = { test: "welch t", ...test, lift: lift?.lift ?? null, liftCi: lift?.ci ?? null };
+        const lift = relativeLift(controlSummary, summary, level);
+        comparison = { test: "welch t", ...test, pValueUnadjusted: test.pValue, lift: lift?.lift ?? null, liftCi: lift?.ci ?? null };
       }
     }
   }
@@ -213,8 +250,10 @@ function describe(metric: MetricKey, m: MetricResult, key: string, controlKey: s
 /**
  * Every figure the results page and the API show, from per-variant sums. The control is the
  * first variant (key "A"). A winner is named only when the planned sample is reached for the
- * primary metric and the variant is significantly better (two-sided alpha); no multiple-comparison
- * correction is applied across variants or metrics (say so beside the numbers).
+ * primary metric and the variant is significantly better (two-sided alpha). With more than one
+ * variant against the control, each metric's p-values are Holm–Bonferroni adjusted before the
+ * outcomes are decided and the difference/lift intervals are Bonferroni-simultaneous
+ * (`correction` says which applies); metrics are not corrected against each other.
  */
 export function computeResults(input: {
   primaryMetric: MetricKey;
@@ -226,10 +265,11 @@ export function computeResults(input: {
   const control = sorted[0];
   const totalCalls = sorted.reduce((n, v) => n + v.calls, 0);
   const primary = input.primaryMetric;
+  const comparisons = Math.max(1, sorted.length - 1);
   const variants: VariantResult[] = sorted.map((v) => {
     const isControl = v === control;
     const metrics = Object.fromEntries(
-      METRIC_KEYS.map((metric) => [metric, metricResult(metric, control ?? v, v, isControl, input.design, primary)]),
+      METRIC_KEYS.map((metric) => [metric, metricResult(metric, control ?? v, v, isControl, input.design, primary, comparisons)]),
     ) as Record<MetricKey, MetricResult>;
     const cacheable = v.inputTokens + v.cacheReadTokens + v.cacheWriteTokens;
     return {
@@ -247,6 +287,31 @@ export function computeResults(input: {
       metrics,
     };
   });
+
+  if (comparisons > 1) {
+    for (const metric of METRIC_KEYS) {
+      const tested = variants.map((v) => v.metrics[metric]).filter((m) => m.comparison !== null);
+      const adjusted = holmAdjust(tested.map((m) => m.comparison?.pValueUnadjusted ?? 1), comparisons);
+      tested.forEach((m, i) => {
+        if (!m.comparison) return;
+        m.comparison.pValue = adjusted[i] ?? 1;
+        // Only outcomes already decided by the test change (not the control, missing data or too few calls).
+        if (m.outcome !== "control" && m.outcome !== "no_data" && m.outcome !== "not_enough_data") {
+          m.outcome = outcomeFor(metric, m.comparison.difference, m.comparison.pValue, input.design.alpha);
+        }
+      });
+    }
+  }
+  const intervalLevel = 1 - input.design.alpha / comparisons;
+  const correction: MultipleComparisonCorrection =
+    comparisons > 1
+      ? {
+          method: "holm-bonferroni",
+          comparisons,
+          intervalLevel,
+          description: `${comparisons} variants are each compared with the control ${control?.key ?? "A"}, so every metric's p-values are Holm–Bonferroni adjusted (the verdicts use them) and difference and lift intervals are ${fmtLevel(intervalLevel)} (Bonferroni): the chance of a false "better" or "worse" stays at ${fmtLevel(input.design.alpha)} per metric.`,
+        }
+      : { method: "none", comparisons, intervalLevel, description: "One variant against the control: a single comparison per metric, no multiple-comparison correction needed." };
 
   const info = METRICS[primary];
   const ranked = variants.filter((v) => v.metrics[primary].mean !== null);
@@ -302,7 +367,9 @@ export function computeResults(input: {
     leadingKey,
     verdict,
     verdictLines: lines,
-    methods:
-      "Rates: Wilson 95% intervals, two-proportion z-test; cost, latency, output length (answered calls): t intervals, Welch's t-test (Welch-Satterthwaite df). Lift intervals by the delta method. Two-sided alpha 0.05, power 0.8, no correction for multiple comparisons; no winner before the planned sample.",
+    correction,
+    methods: `Rates: Wilson 95% intervals, two-proportion z-test; cost, latency, output length (answered calls): t intervals, Welch's t-test (Welch-Satterthwaite df). Lift intervals by the delta method. Two-sided alpha ${input.design.alpha}, power ${input.design.power}; ${
+      comparisons > 1 ? `Holm–Bonferroni correction over the ${comparisons} comparisons with the control (per metric), ${fmtLevel(intervalLevel)} intervals for differences and lifts` : "one comparison, no multiple-comparison correction"
+    }; no winner before the planned sample.`,
   };
 }

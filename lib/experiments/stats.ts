@@ -218,3 +218,22 @@ export function binomialUpperTail(k: number, n: number, threshold: number): numb
   if (threshold >= 1) return 1;
   return Math.max(0, 1 - jStat.binomial.cdf(k - 1, n, threshold));
 }
+
+/**
+ * Holm–Bonferroni step-down adjusted p-values, returned in the order given. Sorted ascending,
+ * p_(1) <= ... <= p_(t): adj_(i) = max over j <= i of min(1, (m - j + 1) p_(j)). `m` is the size
+ * of the family; it defaults to the number of p-values and may be larger when some planned
+ * comparisons have no test yet (they count as p = 1, sorted last). Rejecting adj < alpha keeps the
+ * family-wise error rate at alpha.
+ */
+export function holmAdjust(pValues: readonly number[], m = pValues.length): number[] {
+  if (m < pValues.length) throw new RangeError("the family cannot be smaller than the number of p-values");
+  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p);
+  const out = new Array<number>(pValues.length);
+  let running = 0;
+  order.forEach(({ p, i }, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    out[i] = running;
+  });
+  return out;
+}

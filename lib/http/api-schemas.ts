@@ -280,7 +280,8 @@ const metricResultSchema = z.object({
       differenceCi: intervalSchema,
       statistic: z.number(),
       df: z.number().nullable(),
-      pValue: z.number(),
+      pValue: z.number().meta({ description: "Two-sided; Holm–Bonferroni adjusted when more than one variant is compared with the control (decides the outcome)" }),
+      pValueUnadjusted: z.number().meta({ description: "The test's own p-value before any correction" }),
       lift: z.number().nullable(),
       liftCi: intervalSchema,
     })
@@ -302,6 +303,14 @@ export const experimentResultsResponseSchema = z
       leadingKey: z.string().nullable(),
       verdict: z.string(),
       verdictLines: z.array(z.string()),
+      correction: z
+        .object({
+          method: z.enum(["none", "holm-bonferroni"]),
+          comparisons: z.number().int().meta({ description: "Comparisons with the control per metric (variants minus one)" }),
+          intervalLevel: z.number().meta({ description: "Confidence level of the difference and lift intervals (Bonferroni: 1 - alpha / comparisons)" }),
+          description: z.string(),
+        })
+        .meta({ description: "Multiple-comparison correction applied to the comparisons with the control" }),
       methods: z.string(),
       variants: z.array(
         z.object({

@@ -8,6 +8,7 @@ import { getDb } from "@/lib/db/client";
 import { createExperiment, promoteExperiment, transitionExperiment } from "@/lib/experiments/mutations";
 import { computeExperimentResults, getExperiment, type ExperimentView } from "@/lib/experiments/queries";
 import type { ExperimentResults } from "@/lib/experiments/results";
+import { experimentResultsResponseSchema } from "@/lib/http/api-schemas";
 import { startTraffic } from "@/lib/experiments/traffic";
 import { saveDraft } from "@/lib/prompts/mutations";
 import { bearer, getJson, makeTestProject, publishPrompt, sendJson, simpleContent, startApiServer, type ApiError, type RunningServer, type TestProject } from "./serving-helpers";
@@ -234,5 +235,31 @@ describe("guardrails pause a failing variant automatically", () => {
     expect(refused.body.error.message).toMatch(/Variant B is paused/);
     const ok = await sendJson<ExperimentView>("POST", url(`/experiments/${exp.id}/promote`), { variant: "A" }, bearer(writeKey));
     expect(ok.status).toBe(200);
+  });
+});
+
+describe("more than two variants: multiple-comparison correction", () => {
+  it("plans for 2 comparisons, and GET /results says Holm–Bonferroni with 97.5% intervals (schema-valid)", async () => {
+    // canary is free again: the guardrail test promoted its experiment.
+    const created = await sendJson<ExperimentView>(
+      "POST",
+      url("/experiments"),
+      { prompt: "ab-answerer", label: "canary", name: "three-way", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 34 }, { version: "1.1.0", weight: 33 }, { version: "1.2.0", weight: 33 }], guardrails: [] },
+      bearer(writeKey),
+    );
+    expect(created.status).toBe(201);
+    // 2 (z(1 - 0.025/2) + z(0.8))^2 0.25 / 0.1^2 = 475.3 -> 476 per variant (393 with one comparison).
+    expect(created.body.design.plannedPerVariant).toBe(476);
+    expect((await sendJson("POST", url(`/experiments/${created.body.id}/start`), {}, bearer(writeKey))).status).toBe(200);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => sendJson("POST", url("/prompts/ab-answerer/run"), { variables: { question: `q${i}` }, subject: `three-${i}`, label: "canary" }, bearer(writeKey))));
+    await flush();
+    const res = await getJson<{ results: ExperimentResults }>(url(`/experiments/${created.body.id}/results`), bearer(readKey));
+    expect(res.status).toBe(200);
+    expect(experimentResultsResponseSchema.safeParse(res.body).success).toBe(true);
+    expect(res.body.results.correction).toMatchObject({ method: "holm-bonferroni", comparisons: 2, intervalLevel: 0.975 });
+    const tested = res.body.results.variants.flatMap((v) => Object.values(v.metrics)).map((m) => m.comparison).filter((c) => c !== null);
+    expect(tested.length).toBeGreaterThan(0);
+    for (const c of tested) expect(c.pValue).toBeGreaterThanOrEqual(c.pValueUnadjusted);
+    await transitionExperiment(ctx.admin, created.body.id, "complete");
   });
 });

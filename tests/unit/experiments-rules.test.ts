@@ -101,6 +101,41 @@ describe("results and verdict", () => {
     expect(r.winnerKey).toBe("B");
   });
 
+  it("with more than two variants: Holm-adjusted p-values decide, intervals are Bonferroni 97.5% (hand-computed)", () => {
+    // Error rate: A 120/1000 (control), B 150/1000, C 125/1000. Raw two-proportion p: B 0.0496404, C 0.733098
+    // (pooled SE, by hand with the normal CDF). Holm over 2 comparisons: B 2 x 0.0496404 = 0.0992808; C max(0.0992808, 0.733098).
+    const variants = [agg("A", { calls: 1000, errors: 120 }), agg("B", { calls: 1000, errors: 150 }), agg("C", { calls: 1000, errors: 125 })];
+    const three = computeResults({ primaryMetric: "error_rate", design: { ...design, plannedPerVariant: 300 }, variants, effectiveWeights: { A: 34, B: 33, C: 33 } });
+    expect(three.correction).toMatchObject({ method: "holm-bonferroni", comparisons: 2, intervalLevel: 0.975 });
+    expect(three.correction.description).toMatch(/Holm–Bonferroni.*97\.5%/);
+    expect(three.methods).toMatch(/Holm–Bonferroni correction over the 2 comparisons/);
+    const b = three.variants[1]!.metrics.error_rate;
+    const c = three.variants[2]!.metrics.error_rate;
+    expect(b.comparison!.pValueUnadjusted).toBeCloseTo(0.04964038686536876, 10);
+    expect(b.comparison!.pValue).toBeCloseTo(0.09928077373073751, 10);
+    expect(c.comparison!.pValueUnadjusted).toBeCloseTo(0.7330982496282252, 10);
+    expect(c.comparison!.pValue).toBeCloseTo(0.7330982496282252, 10);
+    // 0.03 -+ z(0.9875) * sqrt(.12*.88/1000 + .15*.85/1000); lift 0.25 -+ z(0.9875) * delta-method SE.
+    expect(b.comparison!.differenceCi.low).toBeCloseTo(-0.004220868929106725, 8);
+    expect(b.comparison!.differenceCi.high).toBeCloseTo(0.06422086892910672, 8);
+    expect(b.comparison!.liftCi!.low).toBeCloseTo(-0.06944903847066719, 8);
+    expect(b.comparison!.liftCi!.high).toBeCloseTo(0.5694490384706672, 8);
+    // Uncorrected, B would be "worse" (p 0.0496 < 0.05); corrected it is not.
+    expect(b.outcome).toBe("no_difference");
+    expect(three.verdict).toBe("No detectable difference on error rate at the planned sample size.");
+
+    const two = computeResults({ primaryMetric: "error_rate", design: { ...design, plannedPerVariant: 300 }, variants: variants.slice(0, 2), effectiveWeights: { A: 50, B: 50 } });
+    expect(two.correction).toMatchObject({ method: "none", comparisons: 1, intervalLevel: 0.95 });
+    expect(two.variants[1]!.metrics.error_rate.comparison!.pValue).toBe(two.variants[1]!.metrics.error_rate.comparison!.pValueUnadjusted);
+    expect(two.variants[1]!.metrics.error_rate.outcome).toBe("worse");
+  });
+
+  it("plans a larger sample when several variants share one control (alpha / comparisons)", () => {
+    // Latency, 10% MDE, CV 0.5: 2 (z(0.9875) + z(0.8))^2 0.25 / 0.01 = 475.3 -> 476 (vs 393 for one comparison).
+    expect(plannedSampleSize("latency", { mdeRate: 0.05, mdeRelative: 0.1 }, 2)).toBe(476);
+    expect(plannedSampleSize("latency", { mdeRate: 0.05, mdeRelative: 0.1 }, 1)).toBe(393);
+  });
+
   it("says what to do when there is no traffic", () => {
     const r = computeResults({ primaryMetric: "error_rate", design: { ...design, plannedPerVariant: 100 }, variants: [agg("A", {}), agg("B", {})], effectiveWeights: { A: 50, B: 50 } });
     expect(r.verdict).toMatch(/No traffic yet/);

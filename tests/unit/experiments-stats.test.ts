@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import {
   binomialUpperTail,
+  holmAdjust,
   momentsOf,
   relativeLift,
   sampleSizeForMeans,
@@ -98,5 +99,24 @@ describe("guardrail test", () => {
     expect(binomialUpperTail(5, 20, 0.05)).toBeCloseTo(0.0025739403346522792, 8);
     expect(binomialUpperTail(30, 100, 0.2)).toBeCloseTo(0.011248978720991648, 6);
     expect(binomialUpperTail(0, 100, 0.2)).toBe(1);
+  });
+});
+
+describe("Holm–Bonferroni adjustment", () => {
+  it("matches the hand computation of the Wikipedia example (p = 0.01, 0.04, 0.03, 0.005)", () => {
+    // Sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> running max 0.02, 0.03, 0.06, 0.06.
+    const adjusted = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+    [0.03, 0.06, 0.06, 0.02].forEach((v, i) => expect(adjusted[i]).toBeCloseTo(v, 12));
+    // At alpha 0.05 the first and last are rejected, as in the article.
+    expect(adjusted.map((p) => p < 0.05)).toEqual([true, false, false, true]);
+  });
+  it("a larger planned family (untested comparisons count as p = 1), ties, the cap at 1", () => {
+    const fam = holmAdjust([0.01, 0.04, 0.03], 4); // 0.01*4, 0.03*3, max(0.04*2, 0.09)
+    [0.04, 0.09, 0.09].forEach((v, i) => expect(fam[i]).toBeCloseTo(v, 12));
+    expect(holmAdjust([0.02, 0.02])).toEqual([0.04, 0.04]);
+    expect(holmAdjust([0.5, 0.6])).toEqual([1, 1]);
+    expect(holmAdjust([0.2])).toEqual([0.2]);
+    expect(holmAdjust([])).toEqual([]);
+    expect(() => holmAdjust([0.1, 0.2], 1)).toThrow(RangeError);
   });
 });
