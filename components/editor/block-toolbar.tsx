@@ -1,6 +1,7 @@
 "use client";
 
-import type { ReactNode } from "react";
+import { useState, type DragEvent, type ReactNode } from "react";
+import { cx } from "@/components/ui";
 
 /** A small text button with its accessible name as a tooltip (toolbar actions). */
 export function IconButton({ label, onClick, disabled, children }: { label: string; onClick: () => void; disabled?: boolean; children: string }) {
@@ -11,8 +12,65 @@ export function IconButton({ label, onClick, disabled, children }: { label: stri
   );
 }
 
+export interface DragReorder {
+  /** Props for the drag handle of item `index` (the only draggable part: the text editor keeps its own text drag and drop). */
+  handleProps: (index: number) => {
+    draggable: true;
+    onDragStart: (e: DragEvent<HTMLElement>) => void;
+    onDragEnd: () => void;
+  };
+  /** Props for the drop target of item `index` (the whole item). */
+  itemProps: (index: number) => {
+    onDragOver: (e: DragEvent<HTMLElement>) => void;
+    onDrop: (e: DragEvent<HTMLElement>) => void;
+    "data-drop-target": "true" | undefined;
+    "data-dragging": "true" | undefined;
+  };
+}
+
 /**
- * The header of a system block or a message turn: label, role select, optional
+ * Native HTML5 drag and drop to reorder one list. The payload travels under a list-specific
+ * MIME type, so a system block cannot be dropped among message turns (or into a CodeMirror
+ * editor as text), and dropping item `from` on item `to` calls `onMove(from, to)`.
+ */
+export function useDragReorder(list: string, onMove: (from: number, to: number) => void): DragReorder {
+  const mime = `application/x-promptdeck-${list}`;
+  const [drag, setDrag] = useState<{ from: number; over: number | null } | null>(null);
+  return {
+    handleProps: (index) => ({
+      draggable: true,
+      onDragStart: (e) => {
+        e.dataTransfer.setData(mime, String(index));
+        e.dataTransfer.effectAllowed = "move";
+        const item = e.currentTarget.closest<HTMLElement>("[data-drag-item]");
+        if (item) e.dataTransfer.setDragImage(item, 12, 12);
+        setDrag({ from: index, over: null });
+      },
+      onDragEnd: () => setDrag(null),
+    }),
+    itemProps: (index) => ({
+      onDragOver: (e) => {
+        if (!e.dataTransfer.types.includes(mime)) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "move";
+        if (drag && drag.over !== index) setDrag({ ...drag, over: index });
+      },
+      onDrop: (e) => {
+        const raw = e.dataTransfer.getData(mime);
+        if (raw === "") return;
+        e.preventDefault();
+        setDrag(null);
+        const from = Number(raw);
+        if (Number.isInteger(from) && from !== index) onMove(from, index);
+      },
+      "data-drop-target": drag && drag.over === index && drag.from !== index ? "true" : undefined,
+      "data-dragging": drag?.from === index ? "true" : undefined,
+    }),
+  };
+}
+
+/**
+ * The header of a system block or a message turn: drag handle, label, role select, optional
  * extra actions, then move up / move down (for keyboard users) and remove.
  */
 export function BlockToolbar<R extends string>({
@@ -24,6 +82,8 @@ export function BlockToolbar<R extends string>({
   onRole,
   onMove,
   onRemove,
+  drag,
+  testId,
   children,
 }: {
   label: string;
@@ -34,11 +94,25 @@ export function BlockToolbar<R extends string>({
   onRole: (role: R) => void;
   onMove: (to: number) => void;
   onRemove: () => void;
+  drag?: DragReorder;
+  /** data-testid of the drag handle. */
+  testId?: string;
   /** Extra actions shown before the move buttons. */
   children?: ReactNode;
 }) {
   return (
     <div className="mb-1.5 flex items-center gap-2">
+      {drag ? (
+        <span
+          {...drag.handleProps(index)}
+          className="cursor-grab rounded px-0.5 text-sm leading-none text-fg-muted select-none hover:bg-muted hover:text-fg active:cursor-grabbing"
+          title={`Drag to reorder ${label} (or use the arrows)`}
+          aria-hidden="true"
+          data-testid={testId}
+        >
+          ⠿
+        </span>
+      ) : null}
       <span className="text-xs font-medium">{label}</span>
       <select
         aria-label={`Role of ${label}`}
@@ -69,4 +143,9 @@ export function BlockToolbar<R extends string>({
       </span>
     </div>
   );
+}
+
+/** Classes for a draggable list item: highlights the drop target while dragging. */
+export function dragItemClass(props: { "data-drop-target": "true" | undefined; "data-dragging": "true" | undefined }): string {
+  return cx(props["data-drop-target"] && "ring-2 ring-accent/60", props["data-dragging"] && "opacity-50");
 }

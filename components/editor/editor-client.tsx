@@ -14,7 +14,7 @@ import { Badge, Button, ButtonLink, Card, cx } from "@/components/ui";
 import { PublishDialog } from "@/components/prompts/publish-dialog";
 import { promptPath } from "@/components/prompts/paths";
 import { anchorForPath, fromContent, moveItem, newId, toContent, type BlockState, type CacheChoice, type EditorState, type VariableState } from "./editor-model";
-import { BlockToolbar, IconButton } from "./block-toolbar";
+import { BlockToolbar, dragItemClass, IconButton, useDragReorder } from "./block-toolbar";
 import { TemplateEditor } from "./template-editor";
 
 const AUTOSAVE_MS = 1000;
@@ -265,6 +265,9 @@ export function EditorClient(props: EditorClientProps) {
   const setVariable = (id: string, patch: Partial<VariableState>) =>
     update((s) => ({ ...s, variables: s.variables.map((v) => (v.id === id ? { ...v, ...patch } : v)) }));
 
+  const systemDrag = useDragReorder("system-block", (from, to) => update((s) => ({ ...s, system: moveItem(s.system, from, to) })));
+  const turnDrag = useDragReorder("message-turn", (from, to) => update((s) => ({ ...s, turns: moveItem(s.turns, from, to) })));
+
   const declared = new Set(state.variables.map((v) => v.name.trim()));
   const missing = contract.used.filter((n) => !declared.has(n));
   const errorsCount = issues.filter((i) => i.severity === "error").length;
@@ -366,7 +369,15 @@ export function EditorClient(props: EditorClientProps) {
                 const location = `system.${i}`;
                 const label = `System block ${i + 1}`;
                 return (
-                  <li key={b.id} id={`block-system-${i}`} tabIndex={-1} className={cx("rounded-md border p-2.5", issueCountAt(location) > 0 ? "border-danger/50" : "border-border")} data-testid="system-block">
+                  <li
+                    key={b.id}
+                    id={`block-system-${i}`}
+                    tabIndex={-1}
+                    {...systemDrag.itemProps(i)}
+                    data-drag-item="system"
+                    className={cx("rounded-md border p-2.5", issueCountAt(location) > 0 ? "border-danger/50" : "border-border", dragItemClass(systemDrag.itemProps(i)))}
+                    data-testid="system-block"
+                  >
                     <BlockToolbar
                       label={label}
                       index={i}
@@ -376,6 +387,8 @@ export function EditorClient(props: EditorClientProps) {
                       onRole={(role) => setSystem(b.id, { role })}
                       onMove={(to) => update((s) => ({ ...s, system: moveItem(s.system, i, to) }))}
                       onRemove={() => update((s) => ({ ...s, system: s.system.filter((x) => x.id !== b.id) }))}
+                      drag={systemDrag}
+                      testId={`drag-system-${i}`}
                     />
                     <TemplateEditor value={b.text} onChange={(text) => setSystem(b.id, { text })} label={label} testId={`editor-${location}`} />
                     <div className="mt-1.5">{blockFooter(location, b.cache, (cache) => setSystem(b.id, { cache }), label)}</div>
@@ -407,7 +420,7 @@ export function EditorClient(props: EditorClientProps) {
               {state.turns.map((t, i) => {
                 const label = `Turn ${i + 1}`;
                 return (
-                  <li key={t.id} className="rounded-md border border-border p-2.5" data-testid="message-turn">
+                  <li key={t.id} {...turnDrag.itemProps(i)} data-drag-item="turn" className={cx("rounded-md border border-border p-2.5", dragItemClass(turnDrag.itemProps(i)))} data-testid="message-turn">
                     <BlockToolbar
                       label={label}
                       index={i}
@@ -417,6 +430,8 @@ export function EditorClient(props: EditorClientProps) {
                       onRole={(role) => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, role } : x)) }))}
                       onMove={(to) => update((s) => ({ ...s, turns: moveItem(s.turns, i, to) }))}
                       onRemove={() => update((s) => ({ ...s, turns: s.turns.filter((x) => x.id !== t.id) }))}
+                      drag={turnDrag}
+                      testId={`drag-turn-${i}`}
                     >
                       <IconButton label={`Add a block to ${label}`} onClick={() => update((s) => ({ ...s, turns: s.turns.map((x) => (x.id === t.id ? { ...x, blocks: [...x.blocks, { id: newId("b"), text: "", cache: "off" }] } : x)) }))}>
                         +
