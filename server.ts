@@ -14,7 +14,7 @@ import path from "node:path";
 import next from "next";
 import { getApiV1Handler } from "@/lib/http/api-v1";
 import { closeCallLogWriter } from "@/lib/calls/writer";
-import { RollupPruner } from "@/lib/metrics/retention";
+import { RollupPruner } from "@/lib/metrics/prune";
 
 const dev = process.argv.includes("--dev") || process.env.NODE_ENV === "development";
 const port = Number(process.env.PORT ?? 3000);

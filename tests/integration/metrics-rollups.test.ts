@@ -17,7 +17,7 @@ import { getMetricsForApi } from "@/lib/metrics/api";
 import { metricsApiResponseSchema } from "@/lib/metrics/api-schema";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { parseMetricsFilter } from "@/lib/metrics/window";
-import { PRUNE_LOCK_KEY, pruneMinuteRollups } from "@/lib/metrics/retention";
+import { PRUNE_LOCK_KEY, pruneMinuteRollups } from "@/lib/metrics/prune";
 import pg from "pg";
 import { makeTestProject, publishPrompt, simpleContent, startApiServer, type TestProject } from "./serving-helpers";
 
