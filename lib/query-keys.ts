@@ -11,6 +11,8 @@ export const queryKeys = {
       prompts: () => [...base, "prompts"] as const,
       prompt: (name: string) => [...base, "prompts", name] as const,
       promptVersions: (name: string) => [...base, "prompts", name, "versions"] as const,
+      /** messages.countTokens figures for the editor's current template (system, messages, model). */
+      tokenCount: (promptId: string, templateJson: string) => [...base, "prompts", "token-count", promptId, templateJson] as const,
       preview: (name: string, versionId: string, variablesHash: string) =>
         [...base, "prompts", name, "preview", versionId, variablesHash] as const,
       experiments: () => [...base, "experiments"] as const,

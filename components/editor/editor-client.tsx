@@ -1,15 +1,16 @@
 "use client";
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { findModel, formatMicros, type ModelSpec } from "@/lib/claude/catalog";
 import { isAppError } from "@/lib/errors";
-import { analyzeCache, cacheBlocks } from "@/lib/prompts/cache";
+import { analyzeCache, cacheBlocks, type CountedTokens } from "@/lib/prompts/cache";
+import { queryKeys } from "@/lib/query-keys";
 import { checkContract } from "@/lib/prompts/contract";
 import { previewCost } from "@/lib/prompts/cost";
 import { renderVersion } from "@/lib/prompts/render";
 import { effortSchema, parseVersionContent, serviceTierSchema, systemBlockRoleSchema, variableTypeSchema, type PromptVersionContent } from "@/lib/prompts/schemas";
-import { saveDraftAction } from "@/app/(dashboard)/p/[project]/prompts/[name]/edit/actions";
+import { countTokensAction, saveDraftAction } from "@/app/(dashboard)/p/[project]/prompts/[name]/edit/actions";
 import { Badge, Button, ButtonLink, Card, cx } from "@/components/ui";
 import { PublishDialog } from "@/components/prompts/publish-dialog";
 import { promptPath } from "@/components/prompts/paths";
@@ -18,6 +19,8 @@ import { BlockToolbar, dragItemClass, IconButton, useDragReorder } from "./block
 import { TemplateEditor } from "./template-editor";
 
 const AUTOSAVE_MS = 1000;
+/** Pause in typing before the template is counted with messages.countTokens. */
+const COUNT_DEBOUNCE_MS = 800;
 
 const systemRoles = systemBlockRoleSchema.options.map((r) => ({ value: r, label: r }));
 const turnRoles = [
@@ -79,6 +82,8 @@ export interface EditorClientProps {
   isAdmin: boolean;
   /** The model catalog with prices from the database. */
   models: ModelSpec[];
+  /** True when ANTHROPIC_API_KEY is configured: cached prefixes are counted with messages.countTokens. */
+  tokenCounting: boolean;
 }
 
 /**
@@ -116,7 +121,46 @@ export function EditorClient(props: EditorClientProps) {
     }
   }, [content, models]);
   const contract = useMemo(() => checkContract(content), [content]);
-  const cache = useMemo(() => analyzeCache(content, { catalog: models }), [content, models]);
+  const savable = formIssues.length === 0 && shapeIssues.length === 0;
+
+  // ---- token counts: messages.countTokens after a pause in typing, else the labelled estimate ----
+  const templateJson = useMemo(() => JSON.stringify({ system: content.system, messages: content.messages, model: content.modelConfig.model }), [content]);
+  const [settledTemplate, setSettledTemplate] = useState(templateJson);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettledTemplate(templateJson), COUNT_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [templateJson]);
+  const contentRef = useRef(content);
+  useEffect(() => {
+    contentRef.current = content;
+  }, [content]);
+  const settled = settledTemplate === templateJson;
+  const countQuery = useQuery({
+    queryKey: queryKeys.project(project).tokenCount(promptId, settledTemplate),
+    queryFn: async () => {
+      const result = await countTokensAction({ project, promptId, content: contentRef.current });
+      if (!result.ok) throw new Error(result.message);
+      return result.data;
+    },
+    enabled: props.tokenCounting && savable && settled,
+    staleTime: Infinity,
+    retry: false,
+  });
+  const counted = useMemo<CountedTokens | undefined>(() => {
+    if (!settled || !countQuery.data) return undefined;
+    return { totalTokens: countQuery.data.totalTokens, prefixTokens: Object.fromEntries(countQuery.data.breakpoints.map((b) => [b.location, b.prefixTokens])) };
+  }, [settled, countQuery.data]);
+  const tokenSource: { kind: "counted" | "estimate"; note: string } = !props.tokenCounting
+    ? { kind: "estimate", note: "estimate: no Anthropic API key is configured" }
+    : counted
+      ? { kind: "counted", note: "counted by the API" }
+      : !savable
+        ? { kind: "estimate", note: "estimate: fix the errors to count with the API" }
+        : countQuery.isError && settled
+          ? { kind: "estimate", note: `estimate: counting failed (${countQuery.error.message})` }
+          : { kind: "estimate", note: "estimate: counting with the API…" };
+
+  const cache = useMemo(() => analyzeCache(content, { catalog: models, counted }), [content, models, counted]);
   const blocks = useMemo(() => cacheBlocks(content), [content]);
 
   const issues = useMemo<Issue[]>(
@@ -129,17 +173,15 @@ export function EditorClient(props: EditorClientProps) {
     ],
     [formIssues, shapeIssues, contract, cache],
   );
-  const savable = formIssues.length === 0 && shapeIssues.length === 0;
-
   const spec = findModel(state.model, models);
   const cost = useMemo(() => {
     if (!spec) return null;
     try {
-      return previewCost(content, { model: spec, expectedOutputTokens: outputTokens, hitRate });
+      return previewCost(content, { model: spec, expectedOutputTokens: outputTokens, hitRate, counted });
     } catch {
       return null;
     }
-  }, [content, spec, outputTokens, hitRate]);
+  }, [content, spec, outputTokens, hitRate, counted]);
 
   const rendered = useMemo(() => {
     const values: Record<string, string> = {};
@@ -247,8 +289,9 @@ export function EditorClient(props: EditorClientProps) {
           ~{r?.tokens ?? 0} tokens · prefix ~{r?.prefix ?? 0} <span className="italic">(estimate)</span>
         </span>
         {bp ? (
-          <Badge tone={bp.meetsMinimum ? "success" : "warning"} data-testid={`breakpoint-${location}`}>
-            cached prefix ~{bp.prefixTokens} tokens{cache.minCacheableTokens ? ` / min ${cache.minCacheableTokens}` : ""} (estimate)
+          <Badge tone={bp.meetsMinimum ? "success" : "warning"} data-testid={`breakpoint-${location}`} data-counted={bp.counted ? "true" : "false"}>
+            cached prefix {bp.counted ? "" : "~"}
+            {bp.prefixTokens.toLocaleString("en")} tokens{cache.minCacheableTokens ? ` / min ${cache.minCacheableTokens.toLocaleString("en")}` : ""} ({bp.counted ? "counted by the API" : "estimate"})
           </Badge>
         ) : null}
       </div>
@@ -363,6 +406,13 @@ export function EditorClient(props: EditorClientProps) {
                 + System block
               </Button>
             </div>
+            <p className="mb-2 text-xxs text-fg-muted">
+              Token counts:{" "}
+              <span className={cx(tokenSource.kind === "counted" ? "font-medium text-success" : "italic")} data-testid="token-source" data-kind={tokenSource.kind}>
+                {tokenSource.note}
+              </span>
+              {tokenSource.kind === "estimate" ? " (per block, always estimated: ceil(characters / 3.5) + framing)" : " for the cached prefixes and the total; per-block figures are estimates"}
+            </p>
             {state.system.length === 0 ? <p className="text-xs text-fg-muted">No system prompt.</p> : null}
             <ol className="space-y-3">
               {state.system.map((b, i) => {
@@ -685,15 +735,21 @@ export function EditorClient(props: EditorClientProps) {
 
           <Card className="p-3" data-testid="cost-preview">
             <h2 className="mb-1.5 text-sm font-semibold">
-              Cost per call <span className="text-xxs font-normal text-fg-muted">(token estimate, prices from the model table)</span>
+              Cost per call <span className="text-xxs font-normal text-fg-muted">(tokens {cost?.tokensEstimated === false ? "counted by the API" : "estimated"}, prices from the model table)</span>
             </h2>
             {cost ? (
               <>
                 <dl className="grid grid-cols-2 gap-x-3 gap-y-0.5 text-xs">
                   <dt className="text-fg-muted">Input tokens</dt>
-                  <dd className="text-right font-mono">~{cost.inputTokens.toLocaleString("en")}</dd>
+                  <dd className="text-right font-mono" data-testid="cost-input-tokens">
+                    {cost.tokensEstimated ? "~" : ""}
+                    {cost.inputTokens.toLocaleString("en")}
+                  </dd>
                   <dt className="text-fg-muted">Cached prefix</dt>
-                  <dd className="text-right font-mono">~{cost.cachedPrefixTokens.toLocaleString("en")}</dd>
+                  <dd className="text-right font-mono">
+                    {cost.tokensEstimated ? "~" : ""}
+                    {cost.cachedPrefixTokens.toLocaleString("en")}
+                  </dd>
                   <dt className="text-fg-muted">Cold (cache write)</dt>
                   <dd className="text-right font-mono" data-testid="cost-cold">
                     {formatMicros(cost.cold.totalMicros)}

@@ -24,9 +24,11 @@ export interface CacheBreakpoint {
   blockIndex: number;
   location: string;
   ttl: CacheTtl;
-  /** Tokens from the start of the request up to and including this block. */
+  /** Tokens from the start of the request up to and including this block (counted when `counted`, else estimated). */
   prefixTokens: number;
-  /** Tokens after the previous breakpoint up to and including this block. */
+  /** True when prefixTokens comes from `options.counted` (messages.countTokens), not the estimate. */
+  counted: boolean;
+  /** Tokens after the previous breakpoint up to and including this block (always from the per-block counts). */
   segmentTokens: number;
   /** Blocks from the previous breakpoint (or the start) to this one. */
   blocksSincePrevious: number;
@@ -56,12 +58,17 @@ export interface CacheIssue {
 export interface CacheAnalysis {
   model: string;
   minCacheableTokens: number | null;
-  /** True when the offline estimator was used (show the numbers as "~"). */
+  /** True when the offline estimator was used (show the numbers as "~"); false with `countTokens` or `counted`. */
   tokensEstimated: boolean;
   totalTokens: number;
   blocks: CacheBlock[];
   breakpoints: CacheBreakpoint[];
   issues: CacheIssue[];
+}
+
+export interface CountedTokens {
+  totalTokens: number;
+  prefixTokens: Readonly<Record<string, number>>;
 }
 
 export interface AnalyzeCacheOptions {
@@ -72,6 +79,12 @@ export interface AnalyzeCacheOptions {
    * is cached per tenant): a variable before these breakpoints is a warning, not an error.
    */
   acknowledgedVariableBreakpoints?: readonly string[];
+  /**
+   * Counts from `messages.countTokens` (lib/claude/count-tokens.ts): the whole template and the
+   * cached prefix per breakpoint location. They replace the estimate for `totalTokens` and for the
+   * prefixes they cover (and so for the minimum cacheable check).
+   */
+  counted?: CountedTokens;
   /** Analyse for this model instead of the version's. */
   model?: string;
   catalog?: readonly ModelSpec[];
@@ -135,17 +148,20 @@ export function analyzeCache(
     segmentTokens += block.tokens;
     for (const v of block.variables) if (!prefixVariables.includes(v)) prefixVariables.push(v);
     if (!block.ttl) continue;
+    const counted = options.counted ? options.counted.prefixTokens[block.location] : undefined;
+    const bpPrefix = counted ?? prefixTokens;
     const bp: CacheBreakpoint = {
       ordinal: breakpoints.length,
       blockIndex: block.index,
       location: block.location,
       ttl: block.ttl,
-      prefixTokens,
+      prefixTokens: bpPrefix,
+      counted: counted !== undefined,
       segmentTokens,
       blocksSincePrevious: block.index - previousIndex,
       variablesInPrefix: [...prefixVariables],
       acknowledged: acknowledged.has(block.location),
-      meetsMinimum: min === null ? true : prefixTokens >= min,
+      meetsMinimum: min === null ? true : bpPrefix >= min,
     };
     breakpoints.push(bp);
     segmentTokens = 0;
@@ -163,7 +179,7 @@ export function analyzeCache(
       });
     }
     if (!bp.meetsMinimum && min !== null) {
-      issues.push({ severity: "warning", code: "below_min_cacheable", message: `the prefix up to ${bp.location} is about ${prefixTokens} tokens, below ${model}'s minimum of ${min}: nothing will be cached there`, location: bp.location });
+      issues.push({ severity: "warning", code: "below_min_cacheable", message: `the prefix up to ${bp.location} is ${bp.counted ? "" : "about "}${bp.prefixTokens} tokens${bp.counted ? " (counted)" : ""}, below ${model}'s minimum of ${min}: nothing will be cached there`, location: bp.location });
     }
     if (previousIndex >= 0 && bp.blocksSincePrevious > CACHE_LOOKBACK_BLOCKS) {
       issues.push({ severity: "warning", code: "lookback_exceeded", message: `the breakpoint at ${bp.location} is ${bp.blocksSincePrevious} blocks after the previous one: the cache lookup only walks back ${CACHE_LOOKBACK_BLOCKS} blocks`, location: bp.location });
@@ -174,5 +190,13 @@ export function analyzeCache(
     const extra = breakpoints[MAX_CACHE_BREAKPOINTS];
     issues.unshift({ severity: "error", code: "too_many_breakpoints", message: `${breakpoints.length} cache breakpoints: the API allows at most ${MAX_CACHE_BREAKPOINTS}`, location: extra?.location ?? "" });
   }
-  return { model, minCacheableTokens: min, tokensEstimated: !options.countTokens, totalTokens: prefixTokens, blocks, breakpoints, issues };
+  return {
+    model,
+    minCacheableTokens: min,
+    tokensEstimated: !options.countTokens && !options.counted,
+    totalTokens: options.counted?.totalTokens ?? prefixTokens,
+    blocks,
+    breakpoints,
+    issues,
+  };
 }

@@ -1,6 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { computeCallCost, findModel, type CallCost, type ModelSpec } from "@/lib/claude/catalog";
-import { analyzeCache, MAX_CACHE_BREAKPOINTS } from "@/lib/prompts/cache";
+import { analyzeCache, MAX_CACHE_BREAKPOINTS, type CountedTokens } from "@/lib/prompts/cache";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
 export interface CostPreviewOptions {
@@ -12,6 +12,8 @@ export interface CostPreviewOptions {
   /** Share of calls that find the cached prefix warm, 0..1. */
   hitRate: number;
   countTokens?: (text: string) => number;
+  /** Counts from messages.countTokens (total + prefix per breakpoint); used instead of the estimate. */
+  counted?: CountedTokens;
   batch?: boolean;
 }
 
@@ -53,7 +55,7 @@ export function previewCost(
   if (!(options.expectedOutputTokens >= 0) || (options.inputTokens !== undefined && !(options.inputTokens >= 0))) {
     throw new AppError("unprocessable", "token counts must be non-negative");
   }
-  const analysis = analyzeCache(version, { countTokens: options.countTokens, model: spec.model, catalog: [spec] });
+  const analysis = analyzeCache(version, { countTokens: options.countTokens, counted: options.counted, model: spec.model, catalog: [spec] });
   const usable = analysis.breakpoints.slice(0, MAX_CACHE_BREAKPOINTS).filter((b) => b.prefixTokens >= spec.minCacheableTokens);
   const last = usable.at(-1);
   const last1h = usable.filter((b) => b.ttl === "1h").at(-1);
@@ -76,7 +78,7 @@ export function previewCost(
   );
   return {
     model: spec.model,
-    tokensEstimated: options.inputTokens === undefined && !options.countTokens,
+    tokensEstimated: options.inputTokens === undefined && !options.countTokens && !options.counted,
     inputTokens,
     outputTokens,
     cachedPrefixTokens: cached,

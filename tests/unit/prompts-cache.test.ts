@@ -104,4 +104,28 @@ describe("analyzeCache", () => {
     const analysis = analyzeCache(v);
     expect(analysis.breakpoints[0]).toMatchObject({ location: "messages.1.content.0", blockIndex: 3, variablesInPrefix: ["q"] });
   });
+
+  it("uses counted prefixes (messages.countTokens) instead of the estimate, for the figures and the minimum check", () => {
+    const v = version([block("short reference", "1h"), block(long, "5m")], "plain question");
+    const estimated = analyzeCache(v);
+    expect(estimated.breakpoints.map((b) => [b.meetsMinimum, b.counted])).toEqual([
+      [false, false],
+      [true, false],
+    ]);
+    const analysis = analyzeCache(v, { counted: { totalTokens: 4321, prefixTokens: { "system.0": 1500, "system.1": 3900 } } });
+    expect(analysis.tokensEstimated).toBe(false);
+    expect(analysis.totalTokens).toBe(4321);
+    expect(analysis.breakpoints.map((b) => [b.location, b.prefixTokens, b.counted, b.meetsMinimum])).toEqual([
+      ["system.0", 1500, true, true],
+      ["system.1", 3900, true, true],
+    ]);
+    expect(analysis.issues.filter((i) => i.code === "below_min_cacheable")).toEqual([]);
+    // A counted prefix below the minimum is flagged with the counted figure; uncounted ones keep the estimate.
+    const low = analyzeCache(v, { counted: { totalTokens: 300, prefixTokens: { "system.1": 200 } } });
+    expect(low.breakpoints.map((b) => [b.prefixTokens === estimated.breakpoints[0]!.prefixTokens, b.counted])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+    expect(low.issues.find((i) => i.location === "system.1")?.message).toContain("is 200 tokens (counted)");
+  });
 });

@@ -48,6 +48,12 @@ describe("previewCost", () => {
     expect(p.warm.inputMicros).toBe(4000);
   });
 
+  it("takes counted tokens (messages.countTokens) for the input and the cached prefix", () => {
+    const p = previewCost(v, { model: price, counted: { totalTokens: 6000, prefixTokens: { "system.0": 1200, "system.1": 5100 } }, expectedOutputTokens: 0, hitRate: 1 });
+    expect(p).toMatchObject({ inputTokens: 6000, cachedPrefixTokens: 5100, cached1hTokens: 1200, tokensEstimated: false });
+    expect(p.warm.totalMicros).toBe(900 + 510);
+  });
+
   it("uses the catalog model and the offline estimate by default; batch halves the cost", () => {
     const p = previewCost(support, { expectedOutputTokens: 300, hitRate: 0 });
     expect(p.model).toBe("claude-sonnet-5-5");

@@ -3,7 +3,9 @@
 import { z } from "zod";
 import { requireActor } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
+import { countPrefixTokens, tokenCountingAvailable, type PrefixTokenCounts } from "@/lib/claude/count-tokens";
 import { saveDraft } from "@/lib/prompts/mutations";
+import { parseVersionContent } from "@/lib/prompts/schemas";
 import { runAction, type ActionResult } from "@/lib/http/action-result";
 
 const saveSchema = z.object({
@@ -29,5 +31,26 @@ export async function saveDraftAction(input: z.input<typeof saveSchema>): Promis
       { promptId: parsed.data.promptId, content: parsed.data.content, lockVersion: parsed.data.lockVersion },
     );
     return { lockVersion: saved.lockVersion, savedAt: saved.updatedAt.toISOString() };
+  });
+}
+
+const countSchema = z.object({
+  project: z.string().min(1).max(100),
+  promptId: z.string().min(1).max(100),
+  content: z.unknown(),
+});
+
+/**
+ * Counts the editor's template with messages.countTokens (total + cached prefix per breakpoint).
+ * Only when ANTHROPIC_API_KEY is configured (otherwise the editor shows its estimate and never
+ * calls this); the content must be well-formed (the same shape checks as a save). EDITOR+.
+ */
+export async function countTokensAction(input: z.input<typeof countSchema>): Promise<ActionResult<PrefixTokenCounts>> {
+  return runAction(async () => {
+    const parsed = countSchema.safeParse(input);
+    if (!parsed.success) throw new AppError("bad_request", "The token count request was malformed");
+    await requireActor(parsed.data.project, "EDITOR");
+    if (!tokenCountingAvailable()) throw new AppError("unprocessable", "No Anthropic API key is configured: token counts are estimates");
+    return countPrefixTokens(parseVersionContent(parsed.data.content));
   });
 }

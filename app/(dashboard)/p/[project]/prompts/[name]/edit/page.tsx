@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
 import { isAppError } from "@/lib/errors";
+import { tokenCountingAvailable } from "@/lib/claude/count-tokens";
 import { listModelSpecs } from "@/lib/models/queries";
 import { starterContent } from "@/lib/prompts/mutations";
 import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
@@ -77,6 +78,7 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
         labels={prompt.labels.map((l) => ({ name: l.name, protected: l.protected }))}
         isAdmin={hasRole(access.role, "ADMIN")}
         models={models}
+        tokenCounting={tokenCountingAvailable()}
       />
     </>
   );

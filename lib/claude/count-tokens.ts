@@ -1,0 +1,117 @@
+import { AppError } from "@/lib/errors";
+import { cacheBlocks, MAX_CACHE_BREAKPOINTS } from "@/lib/prompts/cache";
+import type { PromptVersionContent } from "@/lib/prompts/schemas";
+import { getClaudeTransport, isSimulated, type ClaudeTransport } from "./client";
+
+/**
+ * Exact token counts of a version's template through `messages.countTokens` (the API's own
+ * tokenizer for the version's model), for the editor's cached-prefix figures. Placeholders are
+ * counted as their template text, like the offline estimate in lib/prompts/tokens.ts.
+ */
+
+type CountTokensParams = Parameters<ClaudeTransport["countTokens"]>[0];
+
+/** One-character turns: count_tokens needs a message, and a prefix that ends in `system` has none. */
+const PLACEHOLDER_TURN = { role: "user" as const, content: [{ type: "text" as const, text: "." }] };
+const PLACEHOLDER_REPLY = { role: "assistant" as const, content: [{ type: "text" as const, text: "." }] };
+
+export interface CountTokensPlan {
+  /** The whole template. */
+  total: CountTokensParams;
+  /** The template cut after each breakpoint (the first 4, in prefix order). */
+  prefixes: { location: string; params: CountTokensParams; placeholder: boolean }[];
+  /**
+   * Measures what the placeholder turn adds to a request: `three` (turn, reply, turn) minus `one`
+   * (the turn alone) is two one-character turns. Absent when no prefix ends in `system`.
+   */
+  baseline?: { one: CountTokensParams; three: CountTokensParams };
+}
+
+/**
+ * The count_tokens requests for a version: the whole template, and for each of the first 4
+ * breakpoints the template cut right after its block. Roles and cache_control are left out (the
+ * counts do not depend on them, and more than 4 breakpoints would be a 400). A prefix ending in
+ * `system` gets a one-character user turn (the API needs a message); what that turn adds is
+ * measured with `baseline` (half the difference between three such turns and one) and subtracted.
+ */
+export function planCountTokens(content: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">): CountTokensPlan {
+  const model = content.modelConfig.model;
+  const system = content.system.map((b) => ({ type: "text" as const, text: b.text }));
+  const messages = content.messages.map((m) => ({ role: m.role, content: m.content.map((b) => ({ type: "text" as const, text: b.text })) }));
+  const withSystem = (s: typeof system) => (s.length > 0 ? { system: s } : {});
+
+  const breakpoints = cacheBlocks(content)
+    .filter((b) => b.ttl !== undefined)
+    .slice(0, MAX_CACHE_BREAKPOINTS);
+  const prefixes = breakpoints.map(({ location }) => {
+    const sys = /^system\.(\d+)$/.exec(location);
+    if (sys) {
+      const end = Number(sys[1]) + 1;
+      return { location, placeholder: true, params: { model, ...withSystem(system.slice(0, end)), messages: [PLACEHOLDER_TURN] } };
+    }
+    const msg = /^messages\.(\d+)\.content\.(\d+)$/.exec(location);
+    const turn = Number(msg?.[1]);
+    const block = Number(msg?.[2]);
+    const cut = messages.slice(0, turn + 1).map((m, i) => (i === turn ? { ...m, content: m.content.slice(0, block + 1) } : m));
+    return { location, placeholder: false, params: { model, ...withSystem(system), messages: cut } };
+  });
+  return {
+    total: { model, ...withSystem(system), messages },
+    prefixes,
+    ...(prefixes.some((p) => p.placeholder)
+      ? { baseline: { one: { model, messages: [PLACEHOLDER_TURN] }, three: { model, messages: [PLACEHOLDER_TURN, PLACEHOLDER_REPLY, PLACEHOLDER_TURN] } } }
+      : {}),
+  };
+}
+
+export interface PrefixTokenCounts {
+  model: string;
+  /** Input tokens of the whole template. */
+  totalTokens: number;
+  /** Cached-prefix tokens at each of the first 4 breakpoints, in prefix order. */
+  breakpoints: { location: string; prefixTokens: number }[];
+  /** True when the counts came from the simulator (its estimator), not Anthropic. */
+  simulated: boolean;
+}
+
+/**
+ * Counts the template's tokens and the cached prefix at each breakpoint with
+ * `messages.countTokens` (see `planCountTokens`; the requests run in parallel). Uses the
+ * process-wide transport from `getClaudeTransport()` unless one is given. A failed request is
+ * `AppError("upstream")` with the API's message.
+ */
+export async function countPrefixTokens(
+  content: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">,
+  options: { transport?: ClaudeTransport; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<PrefixTokenCounts> {
+  const transport = options.transport ?? (await getClaudeTransport());
+  const call = { timeoutMs: options.timeoutMs ?? 10_000, ...(options.signal ? { signal: options.signal } : {}) };
+  const plan = planCountTokens(content);
+  const count = (params: CountTokensParams) => transport.countTokens(params, call);
+  try {
+    const [total, one, three, ...prefixes] = await Promise.all([
+      count(plan.total),
+      plan.baseline ? count(plan.baseline.one) : Promise.resolve(0),
+      plan.baseline ? count(plan.baseline.three) : Promise.resolve(0),
+      ...plan.prefixes.map((p) => count(p.params)),
+    ]);
+    const placeholderTokens = Math.round((three - one) / 2);
+    return {
+      model: content.modelConfig.model,
+      totalTokens: total,
+      breakpoints: plan.prefixes.map((p, i) => ({
+        location: p.location,
+        prefixTokens: Math.max(0, (prefixes[i] ?? 0) - (p.placeholder ? placeholderTokens : 0)),
+      })),
+      simulated: transport.simulated,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AppError("upstream", `Counting tokens failed: ${message}`);
+  }
+}
+
+/** Whether counts come from Anthropic's API (ANTHROPIC_API_KEY is set); otherwise the editor shows the offline estimate. */
+export function tokenCountingAvailable(): boolean {
+  return !isSimulated();
+}
