@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "PromptVersion" ADD COLUMN     "cacheAcknowledgements" TEXT[] DEFAULT ARRAY[]::TEXT[];
