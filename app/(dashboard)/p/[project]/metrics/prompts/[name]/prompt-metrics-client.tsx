@@ -54,7 +54,7 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
   const series = (data?.series ?? []).map((s) => ({ key: s.versionId, name: `v${s.version}`, points: s.points }));
   // A marker sits on the bucket its label move falls in (the x axis runs over bucket starts).
   const bucketMs = bucketMinutes * 60_000;
-  const markers: ChartMarker[] = (data?.releases ?? []).map((r) => ({ t: Math.floor(Date.parse(r.at) / bucketMs) * bucketMs, label: `${r.label} → ${r.toVersion}` }));
+  const markers = releaseMarkers(data?.releases ?? [], bucketMs);
   const labels = Array.from(new Set((data?.releases ?? []).map((r) => r.label).concat(["production", "staging"])));
   return (
     <div className="space-y-4" data-testid="prompt-metrics">
@@ -192,4 +192,22 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
       </Card>
     </div>
   );
+}
+
+/**
+ * One chart marker per bucket: releases in the same bucket share it (overlapping labels are
+ * unreadable), and successive moves of one label read as a chain ("production → 1.0.0 → 1.1.0").
+ */
+function releaseMarkers(releases: ReadonlyArray<{ at: string; label: string; toVersion: string }>, bucketMs: number): ChartMarker[] {
+  const byBucket = new Map<number, Map<string, string[]>>();
+  for (const r of [...releases].sort((a, b) => a.at.localeCompare(b.at))) {
+    const t = Math.floor(Date.parse(r.at) / bucketMs) * bucketMs;
+    const chains = byBucket.get(t) ?? new Map<string, string[]>();
+    chains.set(r.label, [...(chains.get(r.label) ?? []), r.toVersion]);
+    byBucket.set(t, chains);
+  }
+  return [...byBucket].map(([t, chains]) => ({
+    t,
+    label: [...chains].map(([label, versions]) => [label, ...versions].join(" → ")).join(" · "),
+  }));
 }
