@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { ModelSpec } from "@/lib/claude/catalog";
-import { CALL_LOG_RECORDSET_INSERT_SQL, type CallLogSink } from "@/lib/calls/writer";
+import { CALL_LOG_BATCH_INSERT_SQL, encodeCallLogBatch, type CallLogSink } from "@/lib/calls/writer";
 import { GAMMA } from "@/lib/metrics/histogram";
 import { SUM_FIELDS } from "@/lib/metrics/aggregate";
 
@@ -163,11 +163,11 @@ function upsertSets(table: string): string {
 }
 
 /**
- * The writer's batch statement: insert the CallLog rows ($1, json records) and upsert their
+ * The writer's batch statement: insert the CallLog rows ($1, `encodeCallLogBatch`) and upsert their
  * rollups (prices in $2) in ONE statement, so a batch is counted exactly once (a failed or
  * retried batch rolled back both).
  */
-export const CALL_LOG_INSERT_WITH_ROLLUP_SQL = insertWithRollupSql(CALL_LOG_RECORDSET_INSERT_SQL, "$2");
+export const CALL_LOG_INSERT_WITH_ROLLUP_SQL = insertWithRollupSql(CALL_LOG_BATCH_INSERT_SQL, "$2");
 
 /**
  * Bulk rollup of calls already in CallLog, selected by `whereSql` over CallLog (parameters
@@ -198,8 +198,7 @@ export async function currentPricesJson(): Promise<string> {
 /** Writer sink: CallLog insert + rollup upsert in one statement per batch. */
 export function rollupCallLogSink(db: RawDb, prices: () => Promise<string> = currentPricesJson): CallLogSink {
   return async (rows) => {
-    const json = JSON.stringify(rows, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
-    await db.$executeRawUnsafe(CALL_LOG_INSERT_WITH_ROLLUP_SQL, json, await prices());
+    await db.$executeRawUnsafe(CALL_LOG_INSERT_WITH_ROLLUP_SQL, encodeCallLogBatch(rows), await prices());
   };
 }
 

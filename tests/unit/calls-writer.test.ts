@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import pino from "pino";
 import { callLogRowFromResult, bodyPolicyFromSettings, hashSubject, newCallId, truncateBody, type CallLogRow } from "@/lib/calls/record";
-import { CallLogWriter, isPermanentInsertError } from "@/lib/calls/writer";
+import { CALL_LOG_BATCH_INSERT_SQL, CallLogWriter, encodeCallLogBatch, isPermanentInsertError } from "@/lib/calls/writer";
 import type { RunResult } from "@/lib/claude/runner";
 
 const silent = pino({ level: "silent" });
@@ -164,9 +164,122 @@ describe("CallLogWriter", () => {
     expect(writer.stats().buffered + writer.stats().inFlight).toBe(5);
   });
 
+  it("keeps `concurrency` batches in flight: the next batch starts when one finishes, not when the round does", async () => {
+    const events: string[] = [];
+    const release = new Map<number, () => void>();
+    let running = 0;
+    let maxRunning = 0;
+    const writer = new CallLogWriter({
+      sink: (rows) => {
+        const first = Number((rows[0] as CallLogRow).id.slice(1));
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        events.push(`start ${first}`);
+        return new Promise<void>((resolve) =>
+          release.set(first, () => {
+            running--;
+            events.push(`end ${first}`);
+            resolve();
+          }),
+        );
+      },
+      batchSize: 10,
+      concurrency: 2,
+      flushIntervalMs: 10_000,
+      logger: silent,
+    });
+    for (let i = 0; i < 40; i++) writer.enqueue(row(i));
+    const flushed = writer.flush();
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    await tick();
+    expect(events).toEqual(["start 0", "start 10"]);
+    release.get(10)?.(); // the second batch finishes first: a third starts while the first is still running
+    await tick();
+    expect(events).toEqual(["start 0", "start 10", "end 10", "start 20"]);
+    release.get(20)?.();
+    await tick();
+    expect(events.at(-1)).toBe("start 30");
+    release.get(0)?.();
+    release.get(30)?.();
+    await flushed;
+    expect(maxRunning).toBe(2);
+    expect(writer.stats()).toMatchObject({ written: 40, buffered: 0, inFlight: 0 });
+    await writer.close();
+  });
+
+  it("after a transient failure starts nothing new until the in-flight batches settle, then retries the failed batch first", async () => {
+    const starts: number[] = [];
+    let failOnce = true;
+    const writer = new CallLogWriter({
+      sink: async (rows) => {
+        const first = Number((rows[0] as CallLogRow).id.slice(1));
+        starts.push(first);
+        await new Promise((r) => setTimeout(r, first === 10 ? 30 : 1));
+        if (first === 0 && failOnce) {
+          failOnce = false;
+          throw new Error("Connection terminated unexpectedly");
+        }
+      },
+      batchSize: 10,
+      concurrency: 2,
+      retryBaseMs: 1,
+      flushIntervalMs: 10_000,
+      logger: silent,
+    });
+    for (let i = 0; i < 30; i++) writer.enqueue(row(i));
+    await writer.flush();
+    // 0 fails while 10 is still running: 20 must not start before 10 ends, and 0 goes again first.
+    expect(starts).toEqual([0, 10, 0, 20]);
+    expect(writer.stats()).toMatchObject({ written: 30, failedBatches: 1 });
+    await writer.close();
+  });
+
+  it("a sink that throws synchronously loses nothing (treated like a failed insert)", async () => {
+    let calls = 0;
+    const written: string[] = [];
+    const writer = new CallLogWriter({
+      sink: (rows) => {
+        if (calls++ === 0) throw new Error("socket hang up");
+        written.push(...rows.map((r) => r.id));
+        return Promise.resolve();
+      },
+      retryBaseMs: 1,
+      logger: silent,
+    });
+    writer.enqueue(row(1));
+    await writer.flush();
+    expect(written).toEqual(["c1"]);
+    await writer.close();
+  });
+
   it("classifies insert errors", () => {
     expect(isPermanentInsertError(Object.assign(new Error("x"), { code: "P2003" }))).toBe(true);
     expect(isPermanentInsertError(new Error('null value in column "x" violates not-null constraint'))).toBe(true);
     expect(isPermanentInsertError(new Error("Can't reach database server"))).toBe(false);
+    // SQLSTATE classes 22 (data) and 23 (constraints): pg's code, or Prisma's raw-query message.
+    expect(isPermanentInsertError(Object.assign(new Error("unsupported Unicode escape sequence"), { code: "22P05" }))).toBe(true);
+    expect(isPermanentInsertError(Object.assign(new Error("Raw query failed. Code: `22P05`. Message: `unsupported Unicode escape sequence`"), { code: "P2010" }))).toBe(true);
+    expect(isPermanentInsertError(Object.assign(new Error("Raw query failed. Code: `57P01`. Message: `terminating connection`"), { code: "P2010" }))).toBe(false);
+    expect(isPermanentInsertError(Object.assign(new Error("too many connections"), { code: "53300" }))).toBe(false);
+  });
+});
+
+describe("encodeCallLogBatch", () => {
+  it("encodes each row as the array of its column values in the statement's column order", () => {
+    const r = { ...row(1), costMicros: 12345678901234567n, createdAt: new Date("2026-11-28T10:00:00.123Z") };
+    const [encoded] = JSON.parse(encodeCallLogBatch([r])) as unknown[][];
+    const columns = [...(/^INSERT INTO "CallLog" \((.*?)\) SELECT/.exec(CALL_LOG_BATCH_INSERT_SQL)?.[1] ?? "").matchAll(/"(\w+)"/g)].map((m) => m[1] as keyof CallLogRow);
+    expect(columns).toHaveLength(35);
+    expect(encoded).toHaveLength(columns.length);
+    columns.forEach((column, i) => {
+      const expected = column === "costMicros" ? "12345678901234567" : column === "createdAt" ? "2026-11-28T10:00:00.123Z" : r[column];
+      expect(encoded?.[i], column).toEqual(expected);
+    });
+  });
+
+  it("still encodes a hand-built row with a BigInt inside a JSON column", () => {
+    const r = { ...row(1), metadata: { big: 5n } as unknown as CallLogRow["metadata"] };
+    const [encoded] = JSON.parse(encodeCallLogBatch([r])) as unknown[][];
+    expect(encoded).toContainEqual({ big: "5" });
   });
 });
