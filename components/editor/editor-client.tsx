@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { findModel, formatMicros, type ModelSpec } from "@/lib/claude/catalog";
 import { isAppError } from "@/lib/errors";
-import { analyzeCache, cacheBlocks, type CountedTokens } from "@/lib/prompts/cache";
+import { analyzeCache, cacheBlocks, normalizeAcknowledgements, type CountedTokens } from "@/lib/prompts/cache";
 import { queryKeys } from "@/lib/query-keys";
 import { checkContract } from "@/lib/prompts/contract";
 import { previewCost } from "@/lib/prompts/cost";
@@ -14,7 +14,7 @@ import { countTokensAction, saveDraftAction } from "@/app/(dashboard)/p/[project
 import { Badge, Button, ButtonLink, Card, cx } from "@/components/ui";
 import { PublishDialog } from "@/components/prompts/publish-dialog";
 import { promptPath } from "@/components/prompts/paths";
-import { anchorForPath, fromContent, moveItem, newId, toContent, type BlockState, type CacheChoice, type EditorState, type VariableState } from "./editor-model";
+import { acknowledgedLocations, anchorForPath, fromContent, moveItem, newId, toContent, type BlockState, type CacheChoice, type EditorState, type VariableState } from "./editor-model";
 import { BlockToolbar, dragItemClass, IconButton, useDragReorder } from "./block-toolbar";
 import { TemplateEditor } from "./template-editor";
 
@@ -73,6 +73,8 @@ export interface EditorClientProps {
   promptId: string;
   promptName: string;
   initialContent: PromptVersionContent;
+  /** Acknowledged variable-before-breakpoint locations stored on the draft (or the version it starts from). */
+  initialAcknowledged: string[];
   /** The draft's lock version, or -1 when no draft exists yet (the first save creates it). */
   lockVersion: number;
   /** Set when there is no draft: the version the editor starts from ("1.2.0" or "starter"). */
@@ -94,9 +96,12 @@ export interface EditorClientProps {
  */
 export function EditorClient(props: EditorClientProps) {
   const { project, promptId, promptName, models } = props;
-  const [state, setState] = useState<EditorState>(() => fromContent(props.initialContent));
+  const [state, setState] = useState<EditorState>(() => fromContent(props.initialContent, props.initialAcknowledged));
   const [lockVersion, setLockVersion] = useState(props.lockVersion);
-  const initialJson = useMemo(() => JSON.stringify(toContent(fromContent(props.initialContent)).content), [props.initialContent]);
+  const initialJson = useMemo(() => {
+    const initial = toContent(fromContent(props.initialContent)).content;
+    return JSON.stringify({ content: initial, acknowledged: normalizeAcknowledgements(initial, props.initialAcknowledged) });
+  }, [props.initialContent, props.initialAcknowledged]);
   const [savedJson, setSavedJson] = useState(initialJson);
   const [save, setSave] = useState<SaveState>({ kind: "clean" });
   const [hitRate, setHitRate] = useState(0.8);
@@ -108,7 +113,10 @@ export function EditorClient(props: EditorClientProps) {
 
   // ---- derived: content and every check, all from lib/prompts ----
   const { content, issues: formIssues } = useMemo(() => toContent(state), [state]);
-  const contentJson = useMemo(() => JSON.stringify(content), [content]);
+  // Acknowledged variable-before-breakpoint locations that apply (the same rule the server stores).
+  const acknowledged = useMemo(() => normalizeAcknowledgements(content, acknowledgedLocations(state)), [content, state]);
+  // What a save sends: the content and the acknowledgements (review state, outside the content hash).
+  const contentJson = useMemo(() => JSON.stringify({ content, acknowledged }), [content, acknowledged]);
   const dirty = contentJson !== savedJson;
 
   const shapeIssues = useMemo<Issue[]>(() => {
@@ -160,7 +168,7 @@ export function EditorClient(props: EditorClientProps) {
           ? { kind: "estimate", note: `estimate: counting failed (${countQuery.error.message})` }
           : { kind: "estimate", note: "estimate: counting with the API…" };
 
-  const cache = useMemo(() => analyzeCache(content, { catalog: models, counted }), [content, models, counted]);
+  const cache = useMemo(() => analyzeCache(content, { catalog: models, counted, acknowledgedVariableBreakpoints: acknowledged }), [content, models, counted, acknowledged]);
   const blocks = useMemo(() => cacheBlocks(content), [content]);
 
   const issues = useMemo<Issue[]>(
@@ -196,8 +204,8 @@ export function EditorClient(props: EditorClientProps) {
 
   // ---- saving ----
   const mutation = useMutation({
-    mutationFn: (input: { content: PromptVersionContent; json: string; lockVersion: number }) =>
-      saveDraftAction({ project, promptId, content: input.content, lockVersion: input.lockVersion }),
+    mutationFn: (input: { content: PromptVersionContent; acknowledged: string[]; lockVersion: number }) =>
+      saveDraftAction({ project, promptId, content: input.content, acknowledged: input.acknowledged, lockVersion: input.lockVersion }),
   });
   const inflight = useRef<Promise<boolean> | null>(null);
   const conflicted = save.kind === "conflict";
@@ -209,7 +217,7 @@ export function EditorClient(props: EditorClientProps) {
     if (json === savedJson) return true;
     const run = (async () => {
       setSave({ kind: "saving" });
-      const result = await mutation.mutateAsync({ content, json, lockVersion });
+      const result = await mutation.mutateAsync({ content, acknowledged, lockVersion });
       if (result.ok) {
         setLockVersion(result.data.lockVersion);
         setSavedJson(json);
@@ -230,7 +238,7 @@ export function EditorClient(props: EditorClientProps) {
     } finally {
       inflight.current = null;
     }
-  }, [conflicted, contentJson, savedJson, mutation, content, lockVersion]);
+  }, [conflicted, contentJson, savedJson, mutation, content, acknowledged, lockVersion]);
 
   // Debounced autosave of valid content (an explicit Save also sends invalid content, to show the server's answer).
   useEffect(() => {
@@ -279,12 +287,12 @@ export function EditorClient(props: EditorClientProps) {
   const breakpointAt = useMemo(() => new Map(cache.breakpoints.map((b) => [b.location, b])), [cache]);
   const issueCountAt = (location: string) => issues.filter((i) => anchorForPath(i.path) === anchorForPath(location) && i.severity === "error").length;
 
-  const blockFooter = (location: string, choice: CacheChoice, onCache: (c: CacheChoice) => void, label: string) => {
+  const blockFooter = (location: string, block: BlockState, patch: (p: Partial<BlockState>) => void, label: string) => {
     const r = running.get(location);
     const bp = breakpointAt.get(location);
     return (
       <div className="flex flex-wrap items-center gap-2 text-xxs text-fg-muted">
-        <CacheToggle value={choice} onChange={onCache} label={label} />
+        <CacheToggle value={block.cache} onChange={(cache) => patch({ cache })} label={label} />
         <span data-testid={`tokens-${location}`}>
           ~{r?.tokens ?? 0} tokens · prefix ~{r?.prefix ?? 0} <span className="italic">(estimate)</span>
         </span>
@@ -293,6 +301,12 @@ export function EditorClient(props: EditorClientProps) {
             cached prefix {bp.counted ? "" : "~"}
             {bp.prefixTokens.toLocaleString("en")} tokens{cache.minCacheableTokens ? ` / min ${cache.minCacheableTokens.toLocaleString("en")}` : ""} ({bp.counted ? "counted by the API" : "estimate"})
           </Badge>
+        ) : null}
+        {bp && bp.variablesInPrefix.length > 0 ? (
+          <label className={cx("flex items-center gap-1", bp.acknowledged ? "text-warning" : "text-danger")} title="The cached prefix changes whenever these variables do; acknowledge only if that is intended (e.g. one cache entry per tenant). Stored with the version.">
+            <input type="checkbox" checked={bp.acknowledged} onChange={(e) => patch({ acknowledged: e.target.checked })} data-testid={`editor-ack-${location}`} />
+            {bp.acknowledged ? "acknowledged:" : "acknowledge"} {bp.variablesInPrefix.map((v) => `{{${v}}}`).join(", ")} before this breakpoint
+          </label>
         ) : null}
       </div>
     );
@@ -441,7 +455,7 @@ export function EditorClient(props: EditorClientProps) {
                       testId={`drag-system-${i}`}
                     />
                     <TemplateEditor value={b.text} onChange={(text) => setSystem(b.id, { text })} label={label} testId={`editor-${location}`} />
-                    <div className="mt-1.5">{blockFooter(location, b.cache, (cache) => setSystem(b.id, { cache }), label)}</div>
+                    <div className="mt-1.5">{blockFooter(location, b, (patch) => setSystem(b.id, patch), label)}</div>
                   </li>
                 );
               })}
@@ -507,7 +521,7 @@ export function EditorClient(props: EditorClientProps) {
                               </div>
                             ) : null}
                             <TemplateEditor value={b.text} onChange={(text) => setTurnBlock(t.id, b.id, { text })} label={blockLabel} testId={`editor-${location}`} />
-                            <div className="mt-1.5">{blockFooter(location, b.cache, (cache) => setTurnBlock(t.id, b.id, { cache }), blockLabel)}</div>
+                            <div className="mt-1.5">{blockFooter(location, b, (patch) => setTurnBlock(t.id, b.id, patch), blockLabel)}</div>
                           </div>
                         );
                       })}

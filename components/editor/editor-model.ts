@@ -13,6 +13,11 @@ export interface BlockState {
   cache: CacheChoice;
   /** The stored cache_control, reused when the choice did not change (keeps `{type}` without ttl as is). */
   cacheRaw?: CacheControl;
+  /**
+   * The author acknowledged the {{variables}} before this block's breakpoint. Kept on the block,
+   * so it follows the block when blocks are reordered; saved as locations (`acknowledgedLocations`).
+   */
+  acknowledged?: boolean;
 }
 export interface SystemBlockState extends BlockState {
   role: SystemBlockRole;
@@ -62,15 +67,20 @@ export function moveItem<T>(list: readonly T[], from: number, to: number): T[] {
 
 const choiceOf = (c: CacheControl | undefined): CacheChoice => (c ? (c.ttl ?? "5m") : "off");
 
-/** Editor state from stored content (any JSON the database holds; missing parts become empty). */
-export function fromContent(content: PromptVersionContent): EditorState {
+/**
+ * Editor state from stored content (any JSON the database holds; missing parts become empty) and
+ * the version's acknowledged variable-before-breakpoint locations.
+ */
+export function fromContent(content: PromptVersionContent, acknowledged: readonly string[] = []): EditorState {
   const { fallback_model, ...policyRest } = content.policy;
+  const acked = new Set(acknowledged);
+  const ack = (location: string) => (acked.has(location) ? { acknowledged: true } : {});
   return {
-    system: content.system.map((b) => ({ id: newId("s"), role: b.role, text: b.text, cache: choiceOf(b.cache_control), cacheRaw: b.cache_control })),
-    turns: content.messages.map((m) => ({
+    system: content.system.map((b, i) => ({ id: newId("s"), role: b.role, text: b.text, cache: choiceOf(b.cache_control), cacheRaw: b.cache_control, ...ack(`system.${i}`) })),
+    turns: content.messages.map((m, i) => ({
       id: newId("t"),
       role: m.role,
-      blocks: m.content.map((b) => ({ id: newId("b"), text: b.text, cache: choiceOf(b.cache_control), cacheRaw: b.cache_control })),
+      blocks: m.content.map((b, j) => ({ id: newId("b"), text: b.text, cache: choiceOf(b.cache_control), cacheRaw: b.cache_control, ...ack(`messages.${i}.content.${j}`) })),
     })),
     variables: Object.entries(content.variables).map(([name, def]) => ({
       id: newId("v"),
@@ -201,6 +211,20 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
     policy: { ...state.policyRest, ...(state.fallbackModel ? { fallback_model: state.fallbackModel } : {}) },
   };
   return { content, issues };
+}
+
+/** Locations (`system.<i>`, `messages.<i>.content.<j>`) of the acknowledged blocks that have a breakpoint, in the current order. */
+export function acknowledgedLocations(state: Pick<EditorState, "system" | "turns">): string[] {
+  const out: string[] = [];
+  state.system.forEach((b, i) => {
+    if (b.acknowledged && b.cache !== "off") out.push(`system.${i}`);
+  });
+  state.turns.forEach((t, i) =>
+    t.blocks.forEach((b, j) => {
+      if (b.acknowledged && b.cache !== "off") out.push(`messages.${i}.content.${j}`);
+    }),
+  );
+  return out;
 }
 
 /** DOM id of the editor element a validation path points at (block, variable table, model or output section). */

@@ -37,7 +37,8 @@ export function PublishDialog({
   const [open, setOpen] = useState(false);
   const [preview, setPreview] = useState<PublishPreview | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [acknowledged, setAcknowledged] = useState<string[]>([]);
+  // null until the preview says which acknowledgements the draft carries.
+  const [acknowledged, setAcknowledged] = useState<string[] | null>(null);
   const [changelog, setChangelog] = useState("");
   const [bump, setBump] = useState<Bump | "">("");
   const [version, setVersion] = useState("");
@@ -46,10 +47,11 @@ export function PublishDialog({
   const [busy, setBusy] = useState(false);
 
   const load = useCallback(
-    async (ack: string[]) => {
+    async (ack: string[] | undefined) => {
       const result = await previewPublishAction({ project, promptId, acknowledged: ack });
       if (result.ok) {
         setPreview(result.data);
+        setAcknowledged(result.data.acknowledged);
         setLoadError(null);
       } else setLoadError(result.message);
     },
@@ -62,11 +64,14 @@ export function PublishDialog({
     setPreview(null);
     setLoadError(null);
     setOpen(true);
-    await load(acknowledged);
+    // Start from what the draft stores (acknowledged in the editor or on the version it came from).
+    setAcknowledged(null);
+    await load(undefined);
   };
 
   const toggleAck = (location: string, on: boolean) => {
-    const next = on ? [...acknowledged, location] : acknowledged.filter((x) => x !== location);
+    const current = acknowledged ?? [];
+    const next = on ? [...current, location] : current.filter((x) => x !== location);
     setAcknowledged(next);
     void load(next);
   };
@@ -80,7 +85,7 @@ export function PublishDialog({
       changelog,
       bump: bump || undefined,
       version: version || undefined,
-      acknowledged,
+      acknowledged: acknowledged ?? undefined,
       labels: moveLabels,
     });
     setBusy(false);
@@ -148,7 +153,7 @@ export function PublishDialog({
                   <label key={b.location} className="flex items-center gap-2 text-xs">
                     <input
                       type="checkbox"
-                      checked={acknowledged.includes(b.location)}
+                      checked={acknowledged?.includes(b.location) ?? false}
                       onChange={(e) => toggleAck(b.location, e.target.checked)}
                       data-testid={`ack-${b.location}`}
                     />

@@ -200,3 +200,20 @@ export function analyzeCache(
     issues,
   };
 }
+
+/**
+ * The acknowledgements worth keeping for a version: the given locations that are breakpoints with
+ * a `{{variable}}` in their cached prefix, each once, in prefix order. Anything else (a location
+ * whose breakpoint was removed, or whose prefix no longer has a variable) is dropped, so a stored
+ * acknowledgement always refers to a warning the author actually saw. Stored on the version
+ * (`PromptVersion.cacheAcknowledgements`), outside the content hash: it changes no request.
+ */
+export function normalizeAcknowledgements(
+  version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">,
+  acknowledged: readonly string[],
+): string[] {
+  const wanted = new Set(acknowledged);
+  return analyzeCache(version)
+    .breakpoints.filter((b) => b.variablesInPrefix.length > 0 && wanted.has(b.location))
+    .map((b) => b.location);
+}

@@ -179,3 +179,27 @@ export function diffVersions(a: Content, b: Content): VersionDiff {
   const identical = !system.changed && !messages.changed && !variables.changed && !modelConfig.changed && !output.changed && !policy.changed;
   return { identical, system, messages, variables, modelConfig, output, policy };
 }
+
+export interface AcknowledgementDiff {
+  changed: boolean;
+  /** Acknowledged in b, not in a. */
+  added: string[];
+  /** Acknowledged in a, not in b. */
+  removed: string[];
+  /** Acknowledged in both. */
+  kept: string[];
+}
+
+/**
+ * Compares two versions' acknowledged variable-before-breakpoint locations
+ * (`PromptVersion.cacheAcknowledgements`). Review state, not content: it is not part of
+ * `diffVersions` (nor of the content hash or the bump), and is shown beside it.
+ */
+export function diffAcknowledgements(a: readonly string[], b: readonly string[]): AcknowledgementDiff {
+  const before = new Set(a);
+  const after = new Set(b);
+  const added = [...after].filter((x) => !before.has(x));
+  const removed = [...before].filter((x) => !after.has(x));
+  const kept = [...after].filter((x) => before.has(x));
+  return { changed: added.length + removed.length > 0, added, removed, kept };
+}

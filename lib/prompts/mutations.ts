@@ -7,7 +7,7 @@ import { actorLabel, actorUserId } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { DEFAULT_MODEL } from "@/lib/claude/catalog";
 import { notifyPromptChanged } from "@/lib/serving/notify";
-import { analyzeCache } from "./cache";
+import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
 import { DRAFT_MAJOR } from "./queries";
@@ -107,15 +107,18 @@ export async function createPrompt(
  * Saves the prompt's draft (creating it when there is none). Content must be well-formed (shape
  * checks); contract and cache problems are allowed in a draft and enforced on publish.
  * `lockVersion` is the draft's lock version the editor loaded: a stale one is a conflict, so two
- * editors never overwrite each other silently. Returns the saved draft.
+ * editors never overwrite each other silently. `acknowledgedVariableBreakpoints` replaces the
+ * draft's acknowledgements (omitted: the stored ones are kept where they still apply); either
+ * way they are normalized (`normalizeAcknowledgements`). Returns the saved draft.
  */
 export async function saveDraft(
   actor: Actor,
-  input: { promptId: string; content: unknown; changelog?: string; lockVersion?: number },
+  input: { promptId: string; content: unknown; changelog?: string; lockVersion?: number; acknowledgedVariableBreakpoints?: string[] },
 ) {
   assertRole(actor, "EDITOR");
   const content = parseVersionContent(input.content);
   const columns = contentColumns(content);
+  const acknowledgements = (stored: readonly string[]) => normalizeAcknowledgements(content, input.acknowledgedVariableBreakpoints ?? stored);
   return getDb().$transaction(async (tx) => {
     await loadPrompt(tx, actor, input.promptId);
     const draft = await tx.promptVersion.findFirst({ where: { promptId: input.promptId, status: "DRAFT" } });
@@ -131,6 +134,7 @@ export async function saveDraft(
             changelog: input.changelog ?? "",
             authorId: actorUserId(actor),
             ...columns,
+            cacheAcknowledgements: acknowledgements([]),
           },
         });
       } catch (error) {
@@ -143,6 +147,7 @@ export async function saveDraft(
       where: { id: draft.id, status: "DRAFT", lockVersion: expected },
       data: {
         ...columns,
+        cacheAcknowledgements: acknowledgements(draft.cacheAcknowledgements),
         ...(input.changelog !== undefined ? { changelog: input.changelog } : {}),
         authorId: actorUserId(actor) ?? draft.authorId,
         lockVersion: { increment: 1 },
@@ -182,6 +187,7 @@ export async function startDraftFrom(actor: Actor, input: { promptId: string; ve
         status: "DRAFT",
         authorId: actorUserId(actor),
         ...contentColumns(content),
+        cacheAcknowledgements: normalizeAcknowledgements(content, source.cacheAcknowledgements),
       },
     });
   });
@@ -205,7 +211,10 @@ export interface PublishInput {
   version?: string;
   /** Raise the proposed bump (never lower it). */
   bump?: Bump;
-  /** Cache breakpoints (locations like "system.1") whose variable prefix the author accepts. */
+  /**
+   * Cache breakpoints (locations like "system.1") whose variable prefix the author accepts;
+   * omitted: the draft's stored acknowledgements. Stored on the published version.
+   */
   acknowledgedVariableBreakpoints?: string[];
   /** Labels to move to the new version in the same transaction. */
   labels?: string[];
@@ -215,9 +224,11 @@ const bumpRank: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
 
 /**
  * What publishing the draft would do: the proposed bump with its reasons, the resulting version,
- * and every blocking problem (contract errors, cache errors) and warning. Read-only.
+ * and every blocking problem (contract errors, cache errors) and warning, with the given
+ * acknowledgements or, when omitted, the draft's stored ones (`acknowledged` in the result is the
+ * normalized list that applies). Read-only.
  */
-export async function previewPublish(actor: Actor, promptId: string, acknowledged: string[] = []) {
+export async function previewPublish(actor: Actor, promptId: string, acknowledged?: string[]) {
   const db = getDb();
   const draft = await db.promptVersion.findFirst({ where: { promptId, status: "DRAFT", prompt: { projectId: actor.projectId } } });
   if (!draft) throw new AppError("not_found", "This prompt has no draft to publish");
@@ -230,7 +241,7 @@ export async function previewPublish(actor: Actor, promptId: string, acknowledge
 
 type VersionRow = Prisma.PromptVersionGetPayload<object>;
 
-function planPublish(draft: VersionRow, latest: VersionRow | null, acknowledged: string[]) {
+function planPublish(draft: VersionRow, latest: VersionRow | null, requested: string[] | undefined) {
   const errors: { path: string; message: string }[] = [];
   const warnings: { path: string; message: string }[] = [];
   let content: PromptVersionContent | null = null;
@@ -242,6 +253,7 @@ function planPublish(draft: VersionRow, latest: VersionRow | null, acknowledged:
     if (error instanceof AppError) errors.push(...(error.issues ?? [{ path: "", message: error.message }]));
     else throw error;
   }
+  const acknowledged = content ? normalizeAcknowledgements(content, requested ?? draft.cacheAcknowledgements) : [];
   if (content) {
     const cache = analyzeCache(content, { acknowledgedVariableBreakpoints: acknowledged });
     for (const issue of cache.issues) {
@@ -263,6 +275,7 @@ function planPublish(draft: VersionRow, latest: VersionRow | null, acknowledged:
     identical,
     errors,
     warnings,
+    acknowledged,
   };
 }
 
@@ -286,7 +299,7 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
         where: { promptId: input.promptId, status: "PUBLISHED" },
         orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
       });
-      const plan = planPublish(draft, latest, input.acknowledgedVariableBreakpoints ?? []);
+      const plan = planPublish(draft, latest, input.acknowledgedVariableBreakpoints);
       if (plan.errors.length > 0) {
         throw new AppError("unprocessable", "The draft cannot be published until these problems are fixed", { issues: plan.errors });
       }
@@ -309,7 +322,14 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
       }
       const published = await tx.promptVersion.update({
         where: { id: draft.id },
-        data: { ...parseVersion(target), status: "PUBLISHED", publishedAt: new Date(), changelog, authorId: actorUserId(actor) ?? draft.authorId },
+        data: {
+          ...parseVersion(target),
+          status: "PUBLISHED",
+          publishedAt: new Date(),
+          changelog,
+          cacheAcknowledgements: plan.acknowledged,
+          authorId: actorUserId(actor) ?? draft.authorId,
+        },
       });
       await tx.prompt.update({ where: { id: input.promptId }, data: { updatedAt: new Date() } });
       await recordAudit(tx, actor, {

@@ -101,6 +101,49 @@ describe("prompt registry (database)", () => {
     expect(ttlError.issues?.length).toBeGreaterThan(0);
   });
 
+  it("stores acknowledged variable-before-breakpoint choices on the draft, keeps them on publish and in the next draft", async () => {
+    const prompt = await createPrompt(ctx.editor, { name: "acknowledged" });
+    const content = starterContent();
+    content.variables.tenant = { type: "string", required: true };
+    content.system = [
+      { type: "text", role: "reference", text: "Policy of tenant {{tenant}}", cache_control: { type: "ephemeral", ttl: "1h" } },
+      { type: "text", role: "instructions", text: "Answer briefly." },
+    ];
+    // Unacknowledged: publishing is refused.
+    await saveDraft(ctx.editor, { promptId: prompt.id, content });
+    const refused = await expectAppError(publishDraft(ctx.editor, { promptId: prompt.id, changelog: "x" }), "unprocessable");
+    expect(JSON.stringify(refused.issues)).toContain("{{tenant}}");
+
+    // Acknowledged in the editor's save; locations that are no breakpoint with a variable are dropped.
+    const saved = await saveDraft(ctx.editor, { promptId: prompt.id, content, acknowledgedVariableBreakpoints: ["system.0", "system.1", "nope"] });
+    expect(saved.cacheAcknowledgements).toEqual(["system.0"]);
+    // A save without acknowledgements (e.g. the API) keeps the stored ones.
+    const again = await saveDraft(ctx.editor, { promptId: prompt.id, content, changelog: "note" });
+    expect(again.cacheAcknowledgements).toEqual(["system.0"]);
+    expect(again.contentHash).toBe(saved.contentHash);
+    const preview = await previewPublish(ctx.editor, prompt.id);
+    expect(preview.errors).toEqual([]);
+    expect(preview.acknowledged).toEqual(["system.0"]);
+
+    // Publish without sending them again: the stored ones apply and stay on the version.
+    const v1 = await publishDraft(ctx.editor, { promptId: prompt.id, changelog: "First" });
+    expect(v1.cacheAcknowledgements).toEqual(["system.0"]);
+
+    // The next draft starts with them, so 1.1.0 needs no new acknowledgement.
+    const draft = await startDraftFrom(ctx.editor, { promptId: prompt.id, versionId: v1.id });
+    expect(draft.cacheAcknowledgements).toEqual(["system.0"]);
+    const same = await saveDraft(ctx.editor, { promptId: prompt.id, content, lockVersion: draft.lockVersion, acknowledgedVariableBreakpoints: [] });
+    expect(same.cacheAcknowledgements).toEqual([]);
+    expect(same.contentHash).toBe(v1.contentHash);
+    // Acknowledgements are not content: changing only them leaves nothing to publish.
+    await expectAppError(publishDraft(ctx.editor, { promptId: prompt.id, changelog: "ack only", acknowledgedVariableBreakpoints: ["system.0"] }), "conflict");
+
+    const changed = { ...content, system: [content.system[0]!, { type: "text" as const, role: "instructions" as const, text: "Answer briefly and politely." }] };
+    await saveDraft(ctx.editor, { promptId: prompt.id, content: changed, acknowledgedVariableBreakpoints: ["system.0"] });
+    const v2 = await publishDraft(ctx.editor, { promptId: prompt.id, changelog: "Politer" });
+    expect([v2.major, v2.minor, v2.cacheAcknowledgements]).toEqual([1, 1, ["system.0"]]);
+  });
+
   it("detects a concurrent draft edit by lock version", async () => {
     const prompt = await createPrompt(ctx.editor, { name: "locked" });
     const draft = (await getDraft(prompt.id))!;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { moveItem } from "@/components/editor/editor-model";
+import { acknowledgedLocations, fromContent, moveItem } from "@/components/editor/editor-model";
+import { starterContent } from "@/lib/prompts/mutations";
 
 describe("moveItem", () => {
   it("moves an item forward and backward, keeping the others in order", () => {
@@ -15,5 +16,28 @@ describe("moveItem", () => {
     expect(moveItem(list, 3, 0)).toEqual(list);
     expect(moveItem(list, 0, 2)).not.toBe(list);
     expect(list).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("acknowledgements in the editor state", () => {
+  const content = {
+    ...starterContent(),
+    system: [
+      { type: "text" as const, role: "instructions" as const, text: "Tenant {{tenant}}", cache_control: { type: "ephemeral" as const, ttl: "1h" as const } },
+      { type: "text" as const, role: "reference" as const, text: "Policy", cache_control: { type: "ephemeral" as const } },
+    ],
+  };
+
+  it("round-trips stored locations and follows a block when blocks are reordered", () => {
+    const state = fromContent(content, ["system.0", "messages.0.content.0"]);
+    expect(acknowledgedLocations(state)).toEqual(["system.0"]); // the message block has no breakpoint
+    const moved = { ...state, system: moveItem(state.system, 0, 1) };
+    expect(acknowledgedLocations(moved)).toEqual(["system.1"]);
+  });
+
+  it("drops the acknowledgement of a block whose breakpoint is switched off", () => {
+    const state = fromContent(content, ["system.0", "system.1"]);
+    const off = { ...state, system: state.system.map((b, i) => (i === 1 ? { ...b, cache: "off" as const } : b)) };
+    expect(acknowledgedLocations(off)).toEqual(["system.0"]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeCache } from "@/lib/prompts/cache";
+import { analyzeCache, normalizeAcknowledgements } from "@/lib/prompts/cache";
 import { supportAssistantContent as support } from "@/lib/prompts/fixtures/support-assistant";
 import type { PromptVersionContent, SystemBlock } from "@/lib/prompts/schemas";
 import { BLOCK_OVERHEAD_TOKENS, estimateTokens, MESSAGE_OVERHEAD_TOKENS } from "@/lib/prompts/tokens";
@@ -129,3 +129,14 @@ describe("analyzeCache", () => {
     expect(low.issues.find((i) => i.location === "system.1")?.message).toContain("is 200 tokens (counted)");
   });
 });
+
+describe("normalizeAcknowledgements", () => {
+  it("keeps only breakpoints with a variable in their prefix, once each, in prefix order", () => {
+    const v = version([block("Tenant {{tenant}} policy", "1h"), block(long), block("more", "5m")], "plain question");
+    expect(normalizeAcknowledgements(v, ["system.2", "system.0", "system.0", "system.1", "messages.0.content.0", "bogus"])).toEqual(["system.0", "system.2"]);
+    // Without the variable, nothing is left to acknowledge.
+    const plain = version([block("Tenant policy", "1h"), block("more", "5m")], "plain question");
+    expect(normalizeAcknowledgements(plain, ["system.0", "system.1"])).toEqual([]);
+  });
+});
+

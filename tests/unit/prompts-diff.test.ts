@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffText, diffVersions } from "@/lib/prompts/diff";
+import { diffAcknowledgements, diffText, diffVersions } from "@/lib/prompts/diff";
 import { supportAssistantContent as base } from "@/lib/prompts/fixtures/support-assistant";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
@@ -74,3 +74,17 @@ describe("diffVersions", () => {
     expect(d.policy.fields).toEqual([{ field: "max_retries", before: 4, after: 2 }]);
   });
 });
+
+describe("diffAcknowledgements", () => {
+  it("lists added, removed and kept locations", () => {
+    expect(diffAcknowledgements(["system.0", "system.2"], ["system.2", "messages.0.content.0"])).toEqual({
+      changed: true,
+      added: ["messages.0.content.0"],
+      removed: ["system.0"],
+      kept: ["system.2"],
+    });
+    expect(diffAcknowledgements(["system.0"], ["system.0"]).changed).toBe(false);
+    expect(diffAcknowledgements([], []).changed).toBe(false);
+  });
+});
+

@@ -35,11 +35,14 @@ export interface PublishPreview {
   warnings: { path: string; message: string }[];
   /** Breakpoint locations with {{variables}} in their cached prefix: the author may acknowledge them. */
   variableBreakpoints: { location: string; variables: string[] }[];
+  /** The acknowledgements this preview applied (the draft's stored ones unless others were sent). */
+  acknowledged: string[];
 }
 
-const previewSchema = z.object({ ...ref, acknowledged: z.array(z.string().max(100)).max(10).default([]) });
+const acknowledgedSchema = z.array(z.string().max(100)).max(10).optional();
+const previewSchema = z.object({ ...ref, acknowledged: acknowledgedSchema });
 
-/** What publishing the draft would do (bump, reasons, errors, warnings). Read-only; EDITOR+. */
+/** What publishing the draft would do (bump, reasons, errors, warnings); `acknowledged` omitted = the draft's stored ones. Read-only; EDITOR+. */
 export async function previewPublishAction(input: z.input<typeof previewSchema>): Promise<ActionResult<PublishPreview>> {
   return runAction(async () => {
     const data = parse(previewSchema, input);
@@ -59,6 +62,7 @@ export async function previewPublishAction(input: z.input<typeof previewSchema>)
       errors: plan.errors,
       warnings: plan.warnings,
       variableBreakpoints,
+      acknowledged: plan.acknowledged,
     };
   });
 }
@@ -73,7 +77,7 @@ const publishSchema = z.object({
     .max(40)
     .optional()
     .transform((v) => (v ? v : undefined)),
-  acknowledged: z.array(z.string().max(100)).max(10).default([]),
+  acknowledged: acknowledgedSchema,
   labels: z.array(z.string().max(40)).max(10).default([]),
 });
 

@@ -4,7 +4,8 @@ import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
 import { listModelSpecs } from "@/lib/models/queries";
-import { diffVersions, type BlockChange, type LineChange } from "@/lib/prompts/diff";
+import { analyzeCache } from "@/lib/prompts/cache";
+import { diffAcknowledgements, diffVersions, type BlockChange, type LineChange } from "@/lib/prompts/diff";
 import { getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
 import { parseVersionContent } from "@/lib/prompts/schemas";
 import { proposeBump } from "@/lib/prompts/versioning";
@@ -180,6 +181,16 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
   }
   const diff = diffVersions(ca, cb);
   const bump = proposeBump(ca, cb, { catalog });
+  const acks = diffAcknowledgements(a?.cacheAcknowledgements ?? [], b?.cacheAcknowledgements ?? []);
+  // Which {{variables}} each acknowledged breakpoint accepts, from the side that has it.
+  const variablesAt = new Map(
+    [...analyzeCache(ca, { catalog }).breakpoints, ...analyzeCache(cb, { catalog }).breakpoints].map((bp) => [bp.location, bp.variablesInPrefix] as const),
+  );
+  const ackRows = [
+    ...acks.kept.map((location) => ({ location, type: "kept" as const })),
+    ...acks.added.map((location) => ({ location, type: "added" as const })),
+    ...acks.removed.map((location) => ({ location, type: "removed" as const })),
+  ];
   const sections: Array<{ title: string; changed: boolean; blocks: BlockChange[] }> = [
     { title: "System", changed: diff.system.changed, blocks: diff.system.blocks },
     { title: "Messages", changed: diff.messages.changed, blocks: diff.messages.blocks },
@@ -205,6 +216,7 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
               ["policy", diff.policy.changed],
             ] as const
           ).map(([label, changed]) => (changed ? <Badge key={label} tone="warning">{label} changed</Badge> : null))}
+          {acks.changed ? <Badge tone="neutral">cache acknowledgements changed</Badge> : null}
         </div>
         <ul className="mt-2 list-disc space-y-0.5 pl-5 text-xs text-fg-muted" data-testid="diff-reasons">
           {bump.reasons.map((r) => (
@@ -273,6 +285,21 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
                 <Lines lines={diff.output.lines} side="both" />
               </div>
             ) : null}
+          </Card>
+          <Card className="p-4 lg:col-span-2" data-testid="diff-acknowledgements">
+            <h2 className="mb-1 flex items-center gap-2 text-sm font-semibold">
+              Acknowledged variables before a cache breakpoint {acks.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
+            </h2>
+            <p className="mb-2 text-xxs text-fg-muted">Review decisions stored with each version: they change no request, so they are outside the content hash and the bump.</p>
+            {ackRows.length === 0 ? <p className="text-xs text-fg-muted">None on either side.</p> : null}
+            <ul className="space-y-1 text-xs">
+              {ackRows.map((r) => (
+                <li key={`${r.type}-${r.location}`} data-testid="diff-ack" data-change={r.type}>
+                  <Badge tone={r.type === "added" ? "success" : r.type === "removed" ? "danger" : "neutral"}>{r.type}</Badge> <span className="font-mono">{r.location}</span>{" "}
+                  <span className="text-fg-muted">{(variablesAt.get(r.location) ?? []).map((v) => `{{${v}}}`).join(", ")}</span>
+                </li>
+              ))}
+            </ul>
           </Card>
         </div>
       </div>

@@ -14,6 +14,8 @@ const saveSchema = z.object({
   content: z.unknown(),
   /** The draft's lock version the editor loaded; -1 when the editor expects no draft yet. */
   lockVersion: z.number().int().min(-1),
+  /** Acknowledged variable-before-breakpoint locations (stored on the draft, normalized). */
+  acknowledged: z.array(z.string().max(100)).max(100),
 });
 
 /**
@@ -28,7 +30,12 @@ export async function saveDraftAction(input: z.input<typeof saveSchema>): Promis
     const { actor } = await requireActor(parsed.data.project, "EDITOR");
     const saved = await saveDraft(
       actor,
-      { promptId: parsed.data.promptId, content: parsed.data.content, lockVersion: parsed.data.lockVersion },
+      {
+        promptId: parsed.data.promptId,
+        content: parsed.data.content,
+        lockVersion: parsed.data.lockVersion,
+        acknowledgedVariableBreakpoints: parsed.data.acknowledged,
+      },
     );
     return { lockVersion: saved.lockVersion, savedAt: saved.updatedAt.toISOString() };
   });

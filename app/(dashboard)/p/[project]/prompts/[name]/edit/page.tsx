@@ -72,6 +72,7 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
         promptId={prompt.id}
         promptName={prompt.name}
         initialContent={content}
+        initialAcknowledged={base?.cacheAcknowledgements ?? []}
         lockVersion={draft ? draft.lockVersion : -1}
         basedOn={draft ? null : latest ? versionLabel(latest) : "starter"}
         latestPublished={latest ? versionLabel(latest) : null}
