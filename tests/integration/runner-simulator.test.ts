@@ -239,6 +239,95 @@ describe("runner against the simulator through the real SDK", () => {
     }
   });
 
+  it("model_context_window_exceeded mid-generation (fault): fail strategy gives a clear error, billed and logged with the stop reason", async () => {
+    const r = await run({ ...textVersion, policy: { context_strategy: "fail", fallback_model: "claude-haiku-5-5" } }, "Explain the refund policy in detail.", { headers: faultHeaders("window_exceeded") });
+    expect(r.status).toBe("error");
+    if (r.status !== "error") return;
+    expect(r.error.type).toBe("context_overflow");
+    expect(r.error.message).toContain("model_context_window_exceeded");
+    expect(r.stopReason).toBe("model_context_window_exceeded");
+    // Not retried and no fallback model: a bigger context is not what a fallback gives.
+    expect(r.attempts).toHaveLength(1);
+    expect(r.fallbackUsed).toBeNull();
+    // The cut-off answer was generated and billed: its tokens and exact cost are on the record.
+    expect(r.output.length).toBeGreaterThan(0);
+    expect(r.usage.outputTokens).toBeGreaterThan(0);
+    expect(r.costMicros).toBe(computeCallCost(r.usage, findModel("claude-sonnet-5-5") as ModelSpec).totalMicros);
+    const row = await logAndFetch(r);
+    expect(row).toMatchObject({
+      status: "error",
+      errorType: "context_overflow",
+      httpStatus: null,
+      stopReason: "model_context_window_exceeded",
+      attempts: 1,
+      fallbackUsed: null,
+      outputTokens: r.usage.outputTokens,
+      outputChars: r.output.length,
+    });
+    expect(row.costMicros).toBe(BigInt(r.costMicros));
+    expect(row.errorMessage).toContain("model_context_window_exceeded");
+    expect(row.response).toMatchObject({ stop_reason: "model_context_window_exceeded" });
+
+    // Streaming: the stop reason arrives in the final message_delta; the partial text was streamed.
+    const deltas: string[] = [];
+    const streamed = await run({ ...textVersion, policy: { context_strategy: "fail" } }, "Explain the refund policy in detail.", {
+      stream: true,
+      onText: (d) => deltas.push(d),
+      headers: faultHeaders("window_exceeded"),
+    });
+    expect(streamed).toMatchObject({ status: "error", stopReason: "model_context_window_exceeded", error: { type: "context_overflow" } });
+    expect(deltas.join("")).toBe(streamed.output);
+    expect(streamed.output.length).toBeGreaterThan(0);
+    expect(await logAndFetch(streamed)).toMatchObject({ status: "error", errorType: "context_overflow", stopReason: "model_context_window_exceeded", outputChars: streamed.output.length });
+  });
+
+  it("model_context_window_exceeded mid-generation: chunk strategies split the longest variable, every response billed, logged with the chunk count", async () => {
+    // Natural overflow: the prompt fits the (shrunk) window but prompt + answer does not.
+    const small: ModelSpec[] = SEED_MODEL_CATALOG.map((m) => (m.model === "claude-haiku-5-5" ? { ...m, contextWindow: 1300 } : m));
+    const smallSim = await startSimulator({ port: 0, speed: Infinity, catalog: small });
+    try {
+      const smallTransport = createClaudeTransport({ baseURL: smallSim.url });
+      const document = Array.from({ length: 48 }, (_, i) => `Section ${i}: the warranty covers parts and labour for item ${i}.`).join("\n\n");
+      const base: RunnableVersion = {
+        ...textVersion,
+        messages: [{ role: "user", content: [{ type: "text", text: "Summarise this document:\n{{question}}" }] }],
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 400 },
+        policy: {},
+      };
+      const go = (policy: RunnableVersion["policy"]) =>
+        runPrompt({ version: { ...base, policy }, variables: { question: document }, options: { source: "api", policy: fastPolicy }, deps: { transport: smallTransport, prices, responseCache } });
+      const haiku = findModel("claude-haiku-5-5") as ModelSpec;
+
+      const failed = await go({ context_strategy: "fail" });
+      expect(failed.status).toBe("error");
+      expect(failed.stopReason).toBe("model_context_window_exceeded");
+      // The prompt itself fit: this is the mid-generation case, not the 400 "prompt is too long".
+      expect(failed.usage.inputTokens).toBeLessThan(1300);
+      expect(failed.usage.inputTokens + failed.usage.outputTokens).toBe(1300);
+      expect(await logAndFetch(failed)).toMatchObject({ status: "error", errorType: "context_overflow", stopReason: "model_context_window_exceeded", httpStatus: null });
+
+      for (const strategy of ["chunk_concat", "chunk_summarize"] as const) {
+        const r = await go({ context_strategy: strategy });
+        expect(r.status, strategy).toBe("ok");
+        expect(r.chunks).toBeGreaterThanOrEqual(2);
+        expect(r.stopReason).not.toBe("model_context_window_exceeded");
+        const kinds = r.attempts.map((a) => a.kind);
+        expect(kinds[0]).toBe("initial");
+        expect(kinds.filter((k) => k === "chunk")).toHaveLength(r.chunks!);
+        if (strategy === "chunk_summarize") expect(kinds.at(-1)).toBe("summary");
+        // The cut-off first response is billed too: cost covers every response at the exact price.
+        expect(r.usage.outputTokens).toBeGreaterThan(failed.usage.outputTokens);
+        expect(r.costMicros).toBe(computeCallCost(r.usage, haiku).totalMicros);
+        const row = await logAndFetch(r);
+        expect(row, strategy).toMatchObject({ status: "ok", errorType: null, attempts: r.attempts.length, outputTokens: r.usage.outputTokens });
+        expect(row.costMicros).toBe(BigInt(r.costMicros));
+        expect(row.metadata).toMatchObject({ chunks: r.chunks });
+      }
+    } finally {
+      await smallSim.close();
+    }
+  });
+
   it("prompt cache: the second identical call reads the prefix and costs less by exactly the computed amount", async () => {
     const policyDoc = Array.from({ length: 80 }, (_, i) => `Policy clause ${i}: refunds within 30 days, exchanges within 60 days.`).join("\n");
     const cached: RunnableVersion = {
