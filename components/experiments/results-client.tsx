@@ -103,6 +103,8 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
   if (query.isError || !query.data) return <FormError message={query.error?.message ?? "Could not load results"} />;
   const { experiment: e, results: r, series, history, traffic } = query.data;
   const paused = e.variants.filter((v) => v.paused);
+  // The primary metric first: it decides the winner (the table scrolls sideways on narrow screens).
+  const metricOrder: MetricKey[] = [e.primaryMetric, ...METRIC_KEYS.filter((m) => m !== e.primaryMetric)];
 
   return (
     <>
@@ -136,11 +138,15 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
         ) : null}
         <p className="mt-2 text-xs" data-testid="correction">
           <Badge tone={r.correction.method === "none" ? "neutral" : "accent"}>{r.correction.method === "none" ? "no correction needed" : "Holm–Bonferroni correction"}</Badge>{" "}
-          {r.correction.description}
+          <span className={r.correction.method === "none" ? "text-fg-muted" : undefined}>{r.correction.description}</span>
         </p>
         <p className="mt-1 text-xs text-fg-muted">
-          {r.totalCalls.toLocaleString("en-US")} calls · planned {r.plannedPerVariant.toLocaleString("en-US")} per variant · {r.methods}
+          {r.totalCalls.toLocaleString("en-US")} calls so far · planned {r.plannedPerVariant.toLocaleString("en-US")} per variant before a winner can be named
         </p>
+        <details className="mt-1 text-xs text-fg-muted">
+          <summary className="cursor-pointer select-none">How these numbers are computed</summary>
+          <p className="mt-1">{r.methods}</p>
+        </details>
       </Card>
 
       <FormError message={error} />
@@ -157,8 +163,11 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
               <th className="px-3 py-2 text-right font-medium">Calls</th>
               <th className="px-3 py-2 text-right font-medium">Split (planned → served)</th>
               <th className="px-3 py-2 text-right font-medium">Cache hit rate</th>
-              {METRIC_KEYS.map((m) => (
-                <th key={m} className="px-3 py-2 font-medium">{METRICS[m].label}{m === e.primaryMetric ? " ★" : ""}</th>
+              {metricOrder.map((m) => (
+                <th key={m} className="px-3 py-2 font-medium">
+                  {METRICS[m].label}
+                  {m === e.primaryMetric ? <span className="block font-normal text-accent">primary metric</span> : null}
+                </th>
               ))}
             </tr>
           </thead>
@@ -174,7 +183,7 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
                 <td className="px-3 py-2 text-right tabular-nums" data-testid={`calls-${v.key}`}>{v.calls.toLocaleString("en-US")}</td>
                 <td className="px-3 py-2 text-right text-xs tabular-nums whitespace-nowrap">{v.weight}%{v.paused || Math.abs(v.effectiveWeight - v.weight) > 0.05 ? ` (now ${v.effectiveWeight.toFixed(0)}%)` : ""} → {fmtPercent(v.servedShare)}</td>
                 <td className="px-3 py-2 text-right text-xs tabular-nums">{fmtPercent(v.cacheHitRate)}</td>
-                {METRIC_KEYS.map((m) => {
+                {metricOrder.map((m) => {
                   const x = v.metrics[m];
                   return (
                     <td key={m} className="px-3 py-2 text-xs whitespace-nowrap">
@@ -224,7 +233,7 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
       </div>
 
       <div className="grid gap-3 md:grid-cols-2" data-testid="metric-charts">
-        {METRIC_KEYS.map((m) => (
+        {metricOrder.map((m) => (
           <TimeSeriesChart
             key={m}
             title={`${METRICS[m].label} over time`}
@@ -257,16 +266,55 @@ function seriesRows(points: SeriesPoint[], metric: MetricKey, keys: string[]) {
   return [...rows.values()].sort((a, b) => a.t - b.t);
 }
 
+function record(value: unknown): Record<string, unknown> {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function fmtWeights(value: unknown): string {
+  return Object.entries(record(value))
+    .filter(([k, v]) => /^[A-Z]$/.test(k) && typeof v === "number")
+    .map(([k, v]) => `${k} ${String(v)}%`)
+    .join(" / ");
+}
+
+/** One history entry in words ("weights A 50% / B 50% → A 80% / B 20% (30% of users moved)"). */
+function describeHistoryEvent(h: { action: string; before: unknown; after: unknown }): string {
+  const after = record(h.after);
+  const text = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "?");
+  switch (h.action) {
+    case "experiment.created":
+      return "created";
+    case "experiment.started":
+      return "started";
+    case "experiment.paused":
+      return "paused";
+    case "experiment.resumed":
+      return "resumed";
+    case "experiment.completed":
+      return "ended without promoting";
+    case "experiment.weights_changed":
+      return `changed weights ${fmtWeights(h.before)} → ${fmtWeights(h.after)}${typeof after.movedPercent === "number" ? ` (${after.movedPercent}% of users moved)` : ""}`;
+    case "experiment.promoted":
+      return `promoted ${text(after.variant)} (${text(after.version)}) to ${text(after.label)}`;
+    case "experiment.variant_paused":
+      return `paused variant ${text(after.variant)}${after.experimentPaused === true ? " and with it the experiment" : ""}: ${text(after.reason)}`;
+    case "experiment.variant_resumed":
+      return `let variant ${text(after.variant)} take traffic again`;
+    default:
+      return h.action.replace("experiment.", "").replaceAll("_", " ");
+  }
+}
+
 function History({ history }: { history: Data["history"] }) {
   return (
-    <Card className="p-3 text-xs">
+    <Card className="p-3 text-xs" data-testid="history">
       <h2 className="mb-2 font-medium">History</h2>
       {history.length === 0 ? <p className="text-fg-muted">No changes yet.</p> : null}
       <ul className="max-h-48 space-y-1 overflow-y-auto">
         {history.map((h, i) => (
           <li key={i}>
-            <span className="text-fg-muted">{h.at.slice(0, 16).replace("T", " ")}</span> {h.action.replace("experiment.", "").replace("_", " ")} by {h.actor}
-            {h.action === "experiment.weights_changed" ? ` ${JSON.stringify(h.before)} → ${JSON.stringify(h.after)}` : ""}
+            <span className="text-fg-muted tabular-nums">{h.at.slice(0, 16).replace("T", " ")}</span> {h.actor}{" "}
+            {describeHistoryEvent(h)}
           </li>
         ))}
       </ul>

@@ -253,7 +253,7 @@ export async function loadExperimentSeries(experiment: ExperimentView, options: 
 }
 
 /** Weight-change and guardrail history (from the audit log), newest first. */
-export async function listExperimentHistory(projectId: string, experimentId: string, options: { db?: Pick<PrismaClient, "auditEvent"> } = {}) {
+export async function listExperimentHistory(projectId: string, experimentId: string, options: { db?: Pick<PrismaClient, "auditEvent" | "apiKey"> } = {}) {
   const db = options.db ?? getDb();
   const events = await db.auditEvent.findMany({
     where: { projectId, targetType: "experiment", targetId: experimentId },
@@ -261,9 +261,14 @@ export async function listExperimentHistory(projectId: string, experimentId: str
     take: 50,
     select: { action: true, actorLabel: true, before: true, after: true, at: true, actor: { select: { name: true, email: true } } },
   });
+  // Machine actors in words: the API key's name, the guardrail.
+  const keyIds = [...new Set(events.map((e) => e.actorLabel).filter((l): l is string => !!l?.startsWith("api_key:")).map((l) => l.slice("api_key:".length)))];
+  const keys = keyIds.length ? await db.apiKey.findMany({ where: { projectId, id: { in: keyIds } }, select: { id: true, name: true } }) : [];
+  const keyName = new Map(keys.map((k) => [`api_key:${k.id}`, `API key "${k.name}"`]));
+  const machine = (label: string | null) => (label === "system:guardrail" ? "Guardrail" : label?.startsWith("api_key:") ? (keyName.get(label) ?? "A deleted API key") : label);
   return events.map((e) => ({
     action: e.action,
-    actor: e.actor?.name ?? e.actor?.email ?? e.actorLabel ?? "system",
+    actor: e.actor?.name ?? e.actor?.email ?? machine(e.actorLabel) ?? "system",
     before: e.before,
     after: e.after,
     at: e.at.toISOString(),

@@ -160,6 +160,11 @@ function fmtPct(v: number): string {
   return `${(v * 100).toFixed(1)}%`;
 }
 
+/** ["B", "C", "D"] -> "B, C and D". */
+function listKeys(keys: readonly string[]): string {
+  return keys.length <= 1 ? (keys[0] ?? "") : `${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1] ?? ""}`;
+}
+
 /** 0.975 -> "97.5%", 0.95 -> "95%", 0.05 -> "5%", 0.9833 -> "98.3%". */
 function fmtLevel(v: number): string {
   return `${Number((v * 100).toFixed(1))}%`;
@@ -238,8 +243,8 @@ function describe(metric: MetricKey, m: MetricResult, key: string, controlKey: s
       return `No detectable difference between ${key} and ${controlKey} on ${label} with the planned sample.`;
     case "not_enough_data":
       return m.requiredPerVariant === null
-        ? `Not enough data on ${label} yet.`
-        : `Not enough data on ${label} yet: about ${m.moreNeededPerVariant.toLocaleString("en-US")} more calls per variant needed.`;
+        ? `Not enough data on ${label} for ${key} yet.`
+        : `Not enough data on ${label} for ${key} yet: about ${m.moreNeededPerVariant.toLocaleString("en-US")} more calls per variant needed.`;
     case "no_data":
       return metric === "accuracy" ? `No scored calls yet for ${key}: accuracy needs ground truth (score calls).` : `No calls yet for ${key}.`;
     default:
@@ -309,7 +314,7 @@ export function computeResults(input: {
           method: "holm-bonferroni",
           comparisons,
           intervalLevel,
-          description: `${comparisons} variants are each compared with the control ${control?.key ?? "A"}, so every metric's p-values are Holm–Bonferroni adjusted (the verdicts use them) and difference and lift intervals are ${fmtLevel(intervalLevel)} (Bonferroni): the chance of a false "better" or "worse" stays at ${fmtLevel(input.design.alpha)} per metric.`,
+          description: `${listKeys(sorted.slice(1).map((v) => v.key))} are each compared with the control ${control?.key ?? "A"}. To keep the chance of a false "better" or "worse" at ${fmtLevel(input.design.alpha)} per metric, p-values are Holm–Bonferroni adjusted and lift intervals are ${fmtLevel(intervalLevel)} (Bonferroni).`,
         }
       : { method: "none", comparisons, intervalLevel, description: "One variant against the control: a single comparison per metric, no multiple-comparison correction needed." };
 
@@ -327,7 +332,9 @@ export function computeResults(input: {
   for (const v of variants) {
     if (v.paused && v.pausedReason) lines.push(`${v.key} is paused: ${v.pausedReason}`);
     if (v.isControl) continue;
-    const primaryLine = describe(primary, v.metrics[primary], v.key, controlKey);
+    // With one variant, "not enough data" on the primary metric only repeats the headline.
+    const repeatsVerdict = comparisons === 1 && v.metrics[primary].outcome === "not_enough_data";
+    const primaryLine = repeatsVerdict ? null : describe(primary, v.metrics[primary], v.key, controlKey);
     if (primaryLine) lines.push(primaryLine);
     for (const metric of METRIC_KEYS) {
       if (metric === primary) continue;

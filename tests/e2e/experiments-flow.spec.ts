@@ -26,8 +26,10 @@ function doc(system: string) {
   };
 }
 
-async function makePrompt(request: APIRequestContext, name: string): Promise<void> {
-  for (const text of ["You answer support questions in one sentence.", "You answer support questions in one short, warm sentence."]) {
+const TEXTS = ["You answer support questions in one sentence.", "You answer support questions in one short, warm sentence."];
+
+async function makePrompt(request: APIRequestContext, name: string, texts: string[] = TEXTS): Promise<void> {
+  for (const text of texts) {
     const res = await request.post(`/api/v1/prompts/${encodeURIComponent(name)}/versions`, { headers: auth, data: doc(text) });
     expect(res.status(), await res.text()).toBe(201);
   }
@@ -83,6 +85,8 @@ test.describe("experiments as the demo admin (a PM)", () => {
       .poll(async () => Number((await page.getByTestId("calls-A").textContent()) ?? 0) + Number((await page.getByTestId("calls-B").textContent()) ?? 0), { timeout: 20_000 })
       .toBe(24);
     await expect(page.getByTestId("verdict")).toContainText(/No winner yet on latency: about \d+ more calls per variant needed/);
+    await expect(page.getByTestId("correction")).toContainText("no correction needed");
+    await expect(page.getByTestId("history")).toContainText("started");
     await expect(page.getByTestId("variant-B")).toContainText("collecting");
     await expect(page.getByTestId("metric-charts").locator("figure")).toHaveCount(6);
     await expect(page.getByTestId("metric-charts").locator(".recharts-surface").first()).toBeVisible();
@@ -111,6 +115,43 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await expect(row).toContainText(`${name} · production`);
     await snap(page, "experiments-list", "dark");
     expect(console.errors).toEqual([]);
+  });
+});
+
+test.describe("an experiment with three variants", () => {
+  test.use({ storageState: ADMIN_STATE });
+
+  test("the results page says which multiple-comparison correction applies (light + dark screenshots)", async ({ page, request }) => {
+    test.setTimeout(120_000);
+    const name = `e2e-exp-three-${Date.now().toString(36)}`;
+    await makePrompt(request, name, [...TEXTS, "You answer support questions in one sentence and offer further help."]);
+    const created = await request.post("/api/v1/experiments", {
+      headers: auth,
+      data: { prompt: name, name: `Three tones ${name}`, primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 34 }, { version: "1.1.0", weight: 33 }, { version: "1.2.0", weight: 33 }] },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    const { id, design } = (await created.json()) as { id: string; design: { plannedPerVariant: number } };
+    expect(design.plannedPerVariant).toBe(476); // alpha / 2 for two comparisons (393 with one)
+    expect((await request.post(`/api/v1/experiments/${id}/start`, { headers: auth })).status()).toBe(200);
+    for (let i = 0; i < 30; i++) {
+      const run = await request.post(`/api/v1/prompts/${encodeURIComponent(name)}/run`, { headers: auth, data: { variables: { question: `Question ${i}?` }, subject: `three-${i}` } });
+      expect(run.status(), await run.text()).toBe(200);
+    }
+    await presetTheme(page, "light");
+    await page.goto(`/p/${PROJECT}/experiments/${id}`);
+    await expect(page.getByTestId("correction")).toContainText("Holm–Bonferroni correction");
+    await expect(page.getByTestId("correction")).toContainText("97.5%");
+    await expect(page.getByTestId("variant-C")).toBeVisible();
+    await expect.poll(async () => Number((await page.getByTestId("calls-A").textContent()) ?? 0) + Number((await page.getByTestId("calls-B").textContent()) ?? 0) + Number((await page.getByTestId("calls-C").textContent()) ?? 0), { timeout: 20_000 }).toBe(30);
+    await expect(page.getByTestId("history")).toContainText('API key "Demo key (all scopes)" started');
+    await expect(page.getByTestId("verdict")).toContainText(/Not enough data on latency for B yet/);
+    await snap(page, "experiments-results-three", "light");
+    await presetTheme(page, "dark");
+    await page.reload();
+    await expectTheme(page, "dark");
+    await expect(page.getByTestId("variant-C")).toBeVisible();
+    await snap(page, "experiments-results-three", "dark");
+    expect((await request.post(`/api/v1/experiments/${id}/pause`, { headers: auth })).status()).toBe(200);
   });
 });
 

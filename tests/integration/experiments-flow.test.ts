@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCallLogWriter } from "@/lib/calls/writer";
 import { getDb } from "@/lib/db/client";
 import { createExperiment, promoteExperiment, transitionExperiment } from "@/lib/experiments/mutations";
-import { computeExperimentResults, getExperiment, type ExperimentView } from "@/lib/experiments/queries";
+import { computeExperimentResults, getExperiment, listExperimentHistory, type ExperimentView } from "@/lib/experiments/queries";
 import type { ExperimentResults } from "@/lib/experiments/results";
 import { experimentResultsResponseSchema } from "@/lib/http/api-schemas";
 import { startTraffic } from "@/lib/experiments/traffic";
@@ -167,6 +167,9 @@ describe("an experiment on production, through the public API", () => {
     const audit = await getDb().auditEvent.findFirstOrThrow({ where: { targetId: exp.id, action: "experiment.weights_changed" } });
     expect(audit.before).toEqual({ A: 50, B: 50 });
     expect(audit.after).toEqual({ A: 80, B: 20, movedPercent: 30 });
+    // The history names the API key that acted (not its id).
+    const history = await listExperimentHistory(ctx.projectId, exp.id);
+    expect(history.find((h) => h.action === "experiment.weights_changed")?.actor).toBe('API key "key prompts:read,prompts:run,experiments:write"');
   });
 
   it("promote: paused is refused, a non-admin cannot move the protected label, an admin promotes (release recorded)", async () => {

@@ -70,6 +70,8 @@ describe("results and verdict", () => {
     expect(r.variants[1]!.metrics.accuracy.outcome).toBe("not_enough_data");
     expect(r.variants[1]!.metrics.accuracy.comparison!.pValue).toBeLessThan(0.001);
     expect(r.verdict).toMatch(/about 400 more calls per variant/);
+    // The headline already says it; the lines do not repeat it.
+    expect(r.verdictLines.join(" ")).not.toMatch(/Not enough data on accuracy/);
   });
 
   it("names the winner once the planned sample is reached and the difference is significant", () => {
