@@ -137,7 +137,7 @@ test("per-prompt charts render with data, filters change them, a label move adds
   await expect(page.getByTestId("release-list")).toContainText(`production: ${name1} → ${name2}`);
   // Both moves fall in one bucket: one marker reading as a chain, not two overlapping labels.
   await expect(page.getByTestId("chart-error-rate").locator(".recharts-reference-line")).toHaveCount(1);
-  await expect(page.getByTestId("chart-error-rate").locator(".recharts-reference-line")).toContainText(`production → ${name1} → ${name2}`);
+  await expect(page.getByTestId("chart-error-rate").locator(".recharts-label")).toHaveText(`production → ${name1} → ${name2}`);
   // Label filter: versions production pointed to.
   await page.getByTestId("filter-label").selectOption("production");
   await expect(page.getByTestId(`version-row-${name2}`)).toBeVisible();
