@@ -1,11 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN_STATE, PROJECT } from "./fixtures";
+import { ADMIN_STATE, PROJECT, snap, watchConsole } from "./fixtures";
 import { appendToBlock, createPromptViaUi, expectSaved, publish, uniqueName, waitForEditor } from "./prompts-helpers";
 
 test.use({ storageState: ADMIN_STATE });
 
 test("a variable before a breakpoint is acknowledged once: stored with the draft, kept on publish and in the next version", async ({ page }) => {
   test.setTimeout(120_000);
+  const console = watchConsole(page);
   const name = uniqueName("ack");
   await createPromptViaUi(page, name);
 
@@ -19,6 +20,7 @@ test("a variable before a breakpoint is acknowledged once: stored with the draft
   await expect(panel.getByTestId("issue-error").filter({ hasText: "{{input}}" })).toHaveCount(0);
   await expect(panel.getByTestId("issue-warning").filter({ hasText: "(acknowledged)" })).toHaveCount(1);
   await expectSaved(page);
+  await snap(page, "editor-acknowledged", "light");
 
   // Stored: a reload shows it, and the publish dialog starts from it.
   await page.reload();
@@ -44,4 +46,6 @@ test("a variable before a breakpoint is acknowledged once: stored with the draft
   await expect(acks.getByTestId("diff-ack")).toHaveAttribute("data-change", "kept");
   await expect(acks.getByTestId("diff-ack")).toContainText("system.0");
   await expect(acks.getByTestId("diff-ack")).toContainText("{{input}}");
+  await snap(page, "diff-acknowledgements", "light");
+  expect(console.errors).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN_STATE } from "./fixtures";
+import { ADMIN_STATE, snap } from "./fixtures";
 import { appendToBlock, createPromptViaUi, expectSaved, uniqueName } from "./prompts-helpers";
 
 test.use({ storageState: ADMIN_STATE });
@@ -40,6 +40,7 @@ test("system blocks and message turns reorder by dragging their handle, and by t
   await expect(turns.nth(0)).toContainText("Order 42.");
   await expect(turns.nth(1)).toContainText("{{input}}");
   await expect(turns.nth(2)).toContainText("Sure, which order?");
+  await snap(page, "editor-reordered", "light");
 
   // A system block cannot be dropped among the turns (nothing moves).
   await page.getByTestId("drag-system-0").dragTo(turns.nth(1));
