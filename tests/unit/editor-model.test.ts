@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { acknowledgedLocations, fromContent, moveItem } from "@/components/editor/editor-model";
-import { starterContent } from "@/lib/prompts/mutations";
+import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
 describe("moveItem", () => {
   it("moves an item forward and backward, keeping the others in order", () => {
@@ -20,8 +20,12 @@ describe("moveItem", () => {
 });
 
 describe("acknowledgements in the editor state", () => {
-  const content = {
-    ...starterContent(),
+  const content: PromptVersionContent = {
+    messages: [{ role: "user", content: [{ type: "text", text: "{{input}}" }] }],
+    variables: { input: { type: "string", required: true }, tenant: { type: "string", required: true } },
+    modelConfig: { model: "claude-sonnet-5-5", max_tokens: 256 },
+    outputSchema: { format: "text" },
+    policy: {},
     system: [
       { type: "text" as const, role: "instructions" as const, text: "Tenant {{tenant}}", cache_control: { type: "ephemeral" as const, ttl: "1h" as const } },
       { type: "text" as const, role: "reference" as const, text: "Policy", cache_control: { type: "ephemeral" as const } },
