@@ -381,7 +381,8 @@ function Controls({
         {e.status === "PAUSED" ? <Button variant="primary" disabled={pending} onClick={() => transition("resume")}>Resume</Button> : null}
         {e.status === "RUNNING" || e.status === "PAUSED" ? <Button variant="ghost" disabled={pending} onClick={() => transition("complete")}>End without promoting</Button> : null}
         {e.status === "RUNNING" ? (
-          <span className="ml-auto flex items-center gap-2">
+          <span className="ml-auto flex flex-wrap items-center gap-2">
+            {data.results.winnerKey ? null : <span className="text-xs text-fg-muted" data-testid="promote-hint">No winner yet: promoting now ends the experiment early.</span>}
             <label htmlFor="promote-variant" className="text-xs text-fg-muted">Promote</label>
             <select id="promote-variant" className={inputClass} value={promoteKey} onChange={(ev) => setPromoteKey(ev.target.value)}>
               {e.variants.map((v) => (
@@ -389,7 +390,8 @@ function Controls({
               ))}
             </select>
             <Button
-              variant="primary"
+              // Primary only once the statistics name a winner: before that, promoting is a judgement call.
+              variant={data.results.winnerKey ? "primary" : "secondary"}
               disabled={pending}
               title={!isAdmin ? "Protected labels need an admin; the server checks" : undefined}
               onClick={() => act(() => promoteAction({ project, id, variant: promoteKey }), (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`))}

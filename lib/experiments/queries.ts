@@ -104,7 +104,12 @@ export async function getExperiment(projectId: string, id: string, options: { db
 
 export interface ExperimentListItem extends ExperimentView {
   calls: number;
+  /** Best observed primary-metric mean (no significance implied). */
   leadingKey: string | null;
+  /** Significantly better than the control with the planned sample (results.winnerKey). */
+  winnerKey: string | null;
+  /** The variant a promote moved the label to (completed experiments). */
+  promotedKey: string | null;
 }
 
 /** The project's experiments, newest first, with call counts and the leading variant. */
@@ -115,7 +120,8 @@ export async function listExperiments(projectId: string, options: { db?: Db } = 
   for (const row of rows) {
     const view = toExperimentView(row);
     const results = row.status === "DRAFT" ? null : await computeExperimentResults(view, { db });
-    out.push({ ...view, calls: results?.totalCalls ?? 0, leadingKey: results && results.totalCalls > 0 ? results.leadingKey : null });
+    const promotedKey = view.variants.find((v) => v.id === view.winnerVariantId)?.key ?? null;
+    out.push({ ...view, calls: results?.totalCalls ?? 0, leadingKey: results && results.totalCalls > 0 ? results.leadingKey : null, winnerKey: results?.winnerKey ?? null, promotedKey });
   }
   return out;
 }

@@ -101,7 +101,8 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await expect(page.getByTestId("metric-charts").locator(".recharts-surface").first()).toBeVisible();
     await snap(page, "experiments-results", "dark");
 
-    // Promote B onto production (the demo admin may move the protected label).
+    // Promote B onto production (the demo admin may move the protected label); with no winner yet the page says it is early.
+    await expect(page.getByTestId("promote-hint")).toHaveText("No winner yet: promoting now ends the experiment early.");
     await page.getByLabel("Promote", { exact: true }).selectOption("B");
     await page.getByRole("button", { name: "Promote to production" }).click();
     await expect(page.getByTestId("notice")).toHaveText('Promoted B: the "production" label now serves 1.1.0.');
@@ -113,6 +114,7 @@ test.describe("experiments as the demo admin (a PM)", () => {
     const row = page.getByTestId("experiment-row").filter({ hasText: `Warmer tone ${name}` });
     await expect(row).toContainText("completed");
     await expect(row).toContainText(`${name} · production`);
+    await expect(row.getByTestId("experiment-outcome")).toHaveText("B promoted");
     await snap(page, "experiments-list", "dark");
     expect(console.errors).toEqual([]);
   });
@@ -133,9 +135,11 @@ test.describe("an experiment with three variants", () => {
     const { id, design } = (await created.json()) as { id: string; design: { plannedPerVariant: number } };
     expect(design.plannedPerVariant).toBe(476); // alpha / 2 for two comparisons (393 with one)
     expect((await request.post(`/api/v1/experiments/${id}/start`, { headers: auth })).status()).toBe(200);
-    for (let i = 0; i < 30; i++) {
-      const run = await request.post(`/api/v1/prompts/${encodeURIComponent(name)}/run`, { headers: auth, data: { variables: { question: `Question ${i}?` }, subject: `three-${i}` } });
-      expect(run.status(), await run.text()).toBe(200);
+    for (let batch = 0; batch < 3; batch++) {
+      const runs = await Promise.all(
+        Array.from({ length: 10 }, (_, j) => request.post(`/api/v1/prompts/${encodeURIComponent(name)}/run`, { headers: auth, data: { variables: { question: `Question ${batch * 10 + j}?` }, subject: `three-${batch * 10 + j}` } })),
+      );
+      for (const run of runs) expect(run.status(), await run.text()).toBe(200);
     }
     await presetTheme(page, "light");
     await page.goto(`/p/${PROJECT}/experiments/${id}`);

@@ -46,7 +46,7 @@ export default async function ExperimentsPage({ params }: { params: Promise<{ pr
                 <th className="px-3 py-2 font-medium">Split</th>
                 <th className="px-3 py-2 font-medium">Started</th>
                 <th className="px-3 py-2 text-right font-medium">Calls</th>
-                <th className="px-3 py-2 font-medium">Leading</th>
+                <th className="px-3 py-2 font-medium">Outcome</th>
               </tr>
             </thead>
             <tbody>
@@ -67,7 +67,21 @@ export default async function ExperimentsPage({ params }: { params: Promise<{ pr
                   </td>
                   <td className="px-3 py-2 text-xs text-fg-muted">{e.startedAt ? formatDay(new Date(e.startedAt)) : "not started"}</td>
                   <td className="px-3 py-2 text-right tabular-nums">{e.calls.toLocaleString("en-US")}</td>
-                  <td className="px-3 py-2 text-xs">{e.leadingKey ?? "–"}</td>
+                  <td className="px-3 py-2 text-xs whitespace-nowrap" data-testid="experiment-outcome">
+                    {e.promotedKey ? (
+                      <Badge tone="success">{e.promotedKey} promoted</Badge>
+                    ) : e.status === "COMPLETED" ? (
+                      <span className="text-fg-muted">ended without promoting</span>
+                    ) : e.winnerKey ? (
+                      <Badge tone="success">{e.winnerKey} wins</Badge>
+                    ) : e.leadingKey ? (
+                      <span>
+                        {e.leadingKey} leads <span className="text-fg-muted">(no winner yet)</span>
+                      </span>
+                    ) : (
+                      "–"
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
