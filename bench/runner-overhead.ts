@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { startSimulator } from "@/lib/claude-simulator";
 import { callLogRowFromResult } from "@/lib/calls/record";
-import { CallLogWriter, prismaCallLogSink, sqlCallLogSink, unnestCallLogSink } from "@/lib/calls/writer";
+import { CallLogWriter, createCallLogPool, pgRawExecutor, prismaCallLogSink, sqlCallLogSink, unnestCallLogSink } from "@/lib/calls/writer";
 import { createClaudeTransport, type ClaudeRequest } from "@/lib/claude/client";
 import { createPriceBook } from "@/lib/claude/pricing";
 import { ResponseCache } from "@/lib/claude/response-cache";
@@ -101,12 +101,26 @@ async function writerThroughput(sample: RunResult): Promise<void> {
       v,
     );
   }
-  // BENCH_SINK=plain|createMany|unnest compares sinks without rollups; the default ("rollup") is
-  // the production sink (CallLog insert + rollup upserts in one statement, getCallLogWriter's).
+  // The production writer's defaults unless BENCH_BATCH / BENCH_CONCURRENCY say otherwise.
+  const batchSize = process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined;
+  const concurrency = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
+  // BENCH_SINK: the default ("rollup") is the production sink as getCallLogWriter runs it
+  // (CallLog insert + rollup upserts in one statement, over the writer's own pg pool);
+  // "rollup-prisma" is the same statement through Prisma; plain|unnest|createMany (through
+  // Prisma) compare inserts without rollups.
   const sinkName = process.env.BENCH_SINK ?? "rollup";
+  const pool = createCallLogPool(url, concurrency ?? 2);
   const sink =
-    sinkName === "createMany" ? prismaCallLogSink(db) : sinkName === "unnest" ? unnestCallLogSink(db) : sinkName === "plain" ? sqlCallLogSink(db) : rollupCallLogSink(db);
-  const writer = new CallLogWriter({ sink, batchSize: 1000, concurrency: 2, maxBuffered: WRITER_ROWS + 1, logger: pino({ level: "warn" }) });
+    sinkName === "createMany"
+      ? prismaCallLogSink(db)
+      : sinkName === "unnest"
+        ? unnestCallLogSink(db)
+        : sinkName === "plain"
+          ? sqlCallLogSink(db)
+          : sinkName === "rollup-prisma"
+            ? rollupCallLogSink(db)
+            : rollupCallLogSink(pgRawExecutor(pool));
+  const writer = new CallLogWriter({ sink, batchSize, concurrency, maxBuffered: WRITER_ROWS + 1, logger: pino({ level: "warn" }) });
   // Calls spread over the last hour (60 minute buckets), two versions, two sources.
   const startMs = Date.now() - 3_600_000;
   const rows = Array.from({ length: WRITER_ROWS }, (_, i) =>
@@ -132,7 +146,7 @@ async function writerThroughput(sample: RunResult): Promise<void> {
   const stored = await db.callLog.count({ where: { projectId: project.id } });
   const rolled = await db.metricRollup.aggregate({ where: { promptId, grainMinutes: 60 }, _sum: { calls: true } });
   const rolledTotals = await db.metricRollupVersion.aggregate({ where: { promptId, grainMinutes: 1440 }, _sum: { calls: true } });
-  console.log(`\nCall-log writer against PostgreSQL (${WRITER_ROWS} rows, ${sinkName} batches of 1000, 2 in flight)`);
+  console.log(`\nCall-log writer against PostgreSQL (${WRITER_ROWS} rows, ${sinkName} batches of ${writer.options.batchSize}, ${writer.options.concurrency} in flight)`);
   console.log(`  enqueue: ${(enqueued / WRITER_ROWS * 1000).toFixed(2)} µs per record (max ${fmt(maxEnqueue)})`);
   console.log(`  sustained: ${Math.round(WRITER_ROWS / (total / 1000)).toLocaleString("en-US")} inserts/s (${(total / 1000).toFixed(2)} s, ${stored} rows stored, ${rolled._sum.calls ?? 0} / ${rolledTotals._sum.calls ?? 0} calls in the hour / per-version day rollups)   (target: >= 10,000/s)`);
   // Baseline: the same number of rows inserted by the server itself (no client, no parameters),
@@ -148,6 +162,7 @@ async function writerThroughput(sample: RunResult): Promise<void> {
   console.log(`  baseline (server-side INSERT ... SELECT generate_series, same row count): ${Math.round(WRITER_ROWS / (baseline / 1000)).toLocaleString("en-US")} rows/s`);
   await db.project.delete({ where: { id: project.id } });
   await writer.close();
+  await pool.end();
   await db.$disconnect();
 }
 

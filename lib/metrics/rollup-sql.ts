@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { ModelSpec } from "@/lib/claude/catalog";
-import { CALL_LOG_BATCH_INSERT_SQL, encodeCallLogBatch, type CallLogSink } from "@/lib/calls/writer";
+import { CALL_LOG_BATCH_INSERT_SQL, encodeCallLogBatch, type CallLogSink, type RawExecutor } from "@/lib/calls/writer";
 import { GAMMA } from "@/lib/metrics/histogram";
 import { SUM_FIELDS } from "@/lib/metrics/aggregate";
 
@@ -196,7 +196,7 @@ export async function currentPricesJson(): Promise<string> {
 }
 
 /** Writer sink: CallLog insert + rollup upsert in one statement per batch. */
-export function rollupCallLogSink(db: RawDb, prices: () => Promise<string> = currentPricesJson): CallLogSink {
+export function rollupCallLogSink(db: RawExecutor, prices: () => Promise<string> = currentPricesJson): CallLogSink {
   return async (rows) => {
     await db.$executeRawUnsafe(CALL_LOG_INSERT_WITH_ROLLUP_SQL, encodeCallLogBatch(rows), await prices());
   };

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { newCallId, type CallLogRow } from "@/lib/calls/record";
-import { CallLogWriter, sqlCallLogSink } from "@/lib/calls/writer";
+import { CallLogWriter, createCallLogPool, pgRawExecutor } from "@/lib/calls/writer";
 import { getDb } from "@/lib/db/client";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { makeTestProject, publishPrompt, simpleContent, type TestProject } from "./serving-helpers";
@@ -13,8 +13,10 @@ import { makeTestProject, publishPrompt, simpleContent, type TestProject } from 
 let project: TestProject;
 let promptId: string;
 let versionId: string;
+let pool: ReturnType<typeof createCallLogPool>;
 
 beforeAll(async () => {
+  pool = createCallLogPool(process.env.DATABASE_URL ?? "", 2);
   project = await makeTestProject();
   promptId = await publishPrompt(project.admin, `sink-${randomUUID().slice(0, 6)}`, [simpleContent("v1")]);
   const version = await getDb().promptVersion.findFirstOrThrow({ where: { promptId, status: "PUBLISHED" } });
@@ -22,6 +24,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await pool.end();
   await getDb().callLog.deleteMany({ where: { projectId: project.projectId } });
 });
 
@@ -81,15 +84,16 @@ describe("call-log sink on PostgreSQL", () => {
 
   it("a NUL character (which PostgreSQL text and jsonb cannot hold) is stored as U+FFFD instead of failing the batch", async () => {
     const c = row({ errorMessage: "nul\u0000here", request: { content: "x\u0000y", "k\u0000": 1 }, metadata: { note: "\\u0000 is text" } });
-    await rollupCallLogSink(getDb())([c, row()]);
+    await rollupCallLogSink(pgRawExecutor(pool))([c, row()]);
     const got = await getDb().callLog.findUniqueOrThrow({ where: { id: c.id } });
     expect(got.errorMessage).toBe("nul\ufffdhere");
     expect(got.request).toEqual({ content: "x\ufffdy", "k\ufffd": 1 });
     expect(got.metadata).toEqual({ note: "\\u0000 is text" });
   });
 
-  it("a batch with an unknown version and an unknown project: the good rows are written, the first unlinked, the second dead-lettered", async () => {
-    const writer = new CallLogWriter({ sink: sqlCallLogSink(getDb()), batchSize: 50, flushIntervalMs: 10_000, retryBaseMs: 1, logger: pino({ level: "silent" }) });
+  it.each(["pg pool (production)", "prisma"] as const)("a batch with an unknown version and an unknown project, through %s: the good rows are written, the first unlinked, the second dead-lettered", async (via) => {
+    const executor = via === "prisma" ? getDb() : pgRawExecutor(pool);
+    const writer = new CallLogWriter({ sink: rollupCallLogSink(executor), batchSize: 50, flushIntervalMs: 10_000, retryBaseMs: 1, logger: pino({ level: "silent" }) });
     const good = Array.from({ length: 20 }, () => row({ status: "ok", errorType: null }));
     const unknownVersion = row({ versionId: "no-such-version" });
     const unknownProject = row({ projectId: "no-such-project" });

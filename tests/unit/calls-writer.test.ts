@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import pino from "pino";
 import { callLogRowFromResult, bodyPolicyFromSettings, hashSubject, newCallId, truncateBody, type CallLogRow } from "@/lib/calls/record";
-import { CALL_LOG_BATCH_INSERT_SQL, CallLogWriter, encodeCallLogBatch, isPermanentInsertError } from "@/lib/calls/writer";
+import { CALL_LOG_BATCH_INSERT_SQL, CallLogWriter, encodeCallLogBatch, isPermanentInsertError, PERMANENT_AFTER_FAILURES, sqlstateOf } from "@/lib/calls/writer";
 import type { RunResult } from "@/lib/claude/runner";
 
 const silent = pino({ level: "silent" });
@@ -261,6 +261,36 @@ describe("CallLogWriter", () => {
     expect(isPermanentInsertError(Object.assign(new Error("Raw query failed. Code: `22P05`. Message: `unsupported Unicode escape sequence`"), { code: "P2010" }))).toBe(true);
     expect(isPermanentInsertError(Object.assign(new Error("Raw query failed. Code: `57P01`. Message: `terminating connection`"), { code: "P2010" }))).toBe(false);
     expect(isPermanentInsertError(Object.assign(new Error("too many connections"), { code: "53300" }))).toBe(false);
+    expect(isPermanentInsertError(Object.assign(new Error("ON CONFLICT DO UPDATE command cannot affect row a second time"), { code: "21000" }))).toBe(true);
+    expect(sqlstateOf(Object.assign(new Error("Raw query failed. Code: `23503`. Message: `x`"), { code: "P2010" }))).toBe("23503");
+    expect(sqlstateOf(Object.assign(new Error("Can't reach database server"), { code: "P1001" }))).toBeNull();
+    expect(sqlstateOf(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))).toBeNull();
+  });
+
+  it("a batch the database keeps rejecting with an unrecognised error is split after a few tries; connection errors are retried forever", async () => {
+    const written: string[] = [];
+    let connectionFailures = 0;
+    const writer = new CallLogWriter({
+      sink: async (rows) => {
+        if (connectionFailures < PERMANENT_AFTER_FAILURES * 2) {
+          connectionFailures++;
+          throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+        }
+        // An error class the writer does not know as a data error (42: syntax/access), caused by one row.
+        if (rows.some((r) => r.id === "c3")) throw Object.assign(new Error("mystery"), { code: "42P99" });
+        written.push(...rows.map((r) => r.id));
+      },
+      batchSize: 8,
+      retryBaseMs: 1,
+      retryMaxMs: 2,
+      logger: silent,
+    });
+    for (let i = 0; i < 8; i++) writer.enqueue(row(i));
+    await writer.flush();
+    expect(connectionFailures).toBe(PERMANENT_AFTER_FAILURES * 2);
+    expect(written.sort()).toEqual(["c0", "c1", "c2", "c4", "c5", "c6", "c7"]);
+    expect(writer.stats()).toMatchObject({ written: 7, deadLettered: 1, buffered: 0 });
+    await writer.close();
   });
 });
 
