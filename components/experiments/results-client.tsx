@@ -167,6 +167,7 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
                 <th key={m} className="px-3 py-2 font-medium">
                   {METRICS[m].label}
                   {m === e.primaryMetric ? <span className="block font-normal text-accent">primary metric</span> : null}
+                  {m === "accuracy" && r.variants.every((v) => v.metrics.accuracy.n === 0) ? <span className="block font-normal">needs scored calls</span> : null}
                 </th>
               ))}
             </tr>

@@ -86,6 +86,8 @@ test.describe("experiments as the demo admin (a PM)", () => {
       .toBe(24);
     await expect(page.getByTestId("verdict")).toContainText(/No winner yet on latency: about \d+ more calls per variant needed/);
     await expect(page.getByTestId("correction")).toContainText("no correction needed");
+    // No call is scored in this flow: the accuracy column says what it needs.
+    await expect(page.getByTestId("variant-table").locator("thead")).toContainText("needs scored calls");
     await expect(page.getByTestId("history")).toContainText("started");
     await expect(page.getByTestId("variant-B")).toContainText("collecting");
     await expect(page.getByTestId("metric-charts").locator("figure")).toHaveCount(6);
