@@ -133,18 +133,18 @@ export default async function PromptPage({
 
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,1fr)_320px]">
         <div className="min-w-0 space-y-4">
-          <Card className="overflow-hidden">
+          <Card className="overflow-x-auto">
             <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Versions</h2>
             <table className="w-full text-sm" data-testid="versions-table">
               <thead>
                 <tr className="border-b border-border bg-muted/50 text-left text-xs text-fg-muted">
                   <th className="px-3 py-2 font-medium">Version</th>
-                  <th className="px-3 py-2 font-medium">Status</th>
                   <th className="px-3 py-2 font-medium">Labels</th>
                   <th className="px-3 py-2 font-medium">Author</th>
-                  <th className="px-3 py-2 font-medium">Date</th>
                   <th className="px-3 py-2 font-medium">Changelog</th>
-                  <th className="px-3 py-2" />
+                  <th className="px-3 py-2">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-border">
@@ -155,9 +155,12 @@ export default async function PromptPage({
                   const at = v.publishedAt ?? v.updatedAt;
                   return (
                     <tr key={v.id} className={cx("align-top", isDraft && "bg-warning/5")} data-testid="version-row" data-version={label}>
-                      <td className="px-3 py-2 font-mono text-[13px] font-medium whitespace-nowrap">{isDraft ? "draft" : `v${label}`}</td>
-                      <td className="px-3 py-2">
-                        <Badge tone={isDraft ? "warning" : "neutral"}>{isDraft ? "draft" : "published"}</Badge>
+                      <td className="px-3 py-2 whitespace-nowrap">
+                        {isDraft ? (
+                          <Badge tone="warning">draft</Badge>
+                        ) : (
+                          <span className="font-mono text-[13px] font-medium" title="published">{`v${label}`}</span>
+                        )}
                       </td>
                       <td className="px-3 py-2">
                         <div className="flex flex-wrap gap-1">
@@ -166,12 +169,15 @@ export default async function PromptPage({
                           ))}
                         </div>
                       </td>
-                      <td className="px-3 py-2 text-xs whitespace-nowrap">{v.author?.name ?? v.author?.email ?? <span className="text-fg-muted">API</span>}</td>
-                      <td className="px-3 py-2 text-xs whitespace-nowrap text-fg-muted" title={formatUtc(at)}>
-                        {formatRelative(at, now)}
+                      <td className="px-3 py-2 text-xs whitespace-nowrap">
+                        <div>{v.author?.name ?? v.author?.email ?? <span className="text-fg-muted">API</span>}</div>
+                        <div className="text-fg-muted" title={formatUtc(at)}>
+                          {isDraft ? "edited " : ""}
+                          {formatRelative(at, now)}
+                        </div>
                       </td>
-                      <td className="min-w-56 px-3 py-2 text-xs">{v.changelog || <span className="text-fg-muted">—</span>}</td>
-                      <td className="px-3 py-2 text-right whitespace-nowrap">
+                      <td className="min-w-48 px-3 py-2 text-xs">{v.changelog || <span className="text-fg-muted">—</span>}</td>
+                      <td className="px-2 py-1.5 text-right whitespace-nowrap">
                         {previous ? (
                           <ButtonLink size="sm" variant="ghost" href={`${promptPath(project, prompt.name, "diff")}?from=${versionLabel(previous)}&to=${label}`}>
                             Diff
