@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { startSimulator } from "@/lib/claude-simulator";
 import { callLogRowFromResult } from "@/lib/calls/record";
-import { CallLogWriter, createCallLogPool, pgRawExecutor, prismaCallLogSink, sqlCallLogSink, unnestCallLogSink } from "@/lib/calls/writer";
+import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor, prismaCallLogSink, sqlCallLogSink, unnestCallLogSink } from "@/lib/calls/writer";
 import { createClaudeTransport, type ClaudeRequest } from "@/lib/claude/client";
 import { createPriceBook } from "@/lib/claude/pricing";
 import { ResponseCache } from "@/lib/claude/response-cache";
@@ -109,7 +109,7 @@ async function writerThroughput(sample: RunResult): Promise<void> {
   // "rollup-prisma" is the same statement through Prisma; plain|unnest|createMany (through
   // Prisma) compare inserts without rollups.
   const sinkName = process.env.BENCH_SINK ?? "rollup";
-  const pool = createCallLogPool(url, concurrency ?? 2);
+  const pool = createCallLogPool(url, concurrency ?? DEFAULT_CONCURRENCY);
   const sink =
     sinkName === "createMany"
       ? prismaCallLogSink(db)
