@@ -219,9 +219,11 @@ export function encodeCallLogBatch(rows: readonly CallLogRow[]): string {
     // A hand-built row with a BigInt inside a JSON column.
     text = JSON.stringify(table, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
   }
-  // PostgreSQL text and jsonb cannot hold U+0000 (the whole batch would be rejected): store U+FFFD
-  // instead. Only an escape that is not itself an escaped backslash ("\\u0000" is text) is replaced.
-  return text.includes("\\u0000") ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd") : text;
+  // PostgreSQL text and jsonb cannot hold U+0000, and jsonb rejects a lone UTF-16 surrogate (a
+  // string cut inside an emoji): either would fail the whole batch. Store U+FFFD instead. JSON.stringify
+  // escapes exactly these (a valid surrogate pair is written as the character itself); an escape
+  // preceded by an escaped backslash ("\\u0000") is text and stays.
+  return text.includes("\\u0000") || text.includes("\\ud") ? text.replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g, "$1\\ufffd") : text;
 }
 
 /**

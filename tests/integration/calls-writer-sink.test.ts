@@ -82,11 +82,11 @@ describe("call-log sink on PostgreSQL", () => {
     expect(JSON.stringify(stored.find((s) => s.id === a.id)?.request)).toContain("a literal \\\\u0000 stays text");
   });
 
-  it("a NUL character (which PostgreSQL text and jsonb cannot hold) is stored as U+FFFD instead of failing the batch", async () => {
-    const c = row({ errorMessage: "nul\u0000here", request: { content: "x\u0000y", "k\u0000": 1 }, metadata: { note: "\\u0000 is text" } });
+  it("a NUL character or a lone surrogate (which PostgreSQL rejects) is stored as U+FFFD instead of failing the batch", async () => {
+    const c = row({ errorMessage: "nul\u0000here \ud83d", request: { content: "x\u0000y", "k\u0000": 1 }, metadata: { note: "\\u0000 is text" } });
     await rollupCallLogSink(pgRawExecutor(pool))([c, row()]);
     const got = await getDb().callLog.findUniqueOrThrow({ where: { id: c.id } });
-    expect(got.errorMessage).toBe("nul\ufffdhere");
+    expect(got.errorMessage).toBe("nul\ufffdhere \ufffd");
     expect(got.request).toEqual({ content: "x\ufffdy", "k\ufffd": 1 });
     expect(got.metadata).toEqual({ note: "\\u0000 is text" });
   });

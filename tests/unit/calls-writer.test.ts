@@ -307,6 +307,13 @@ describe("encodeCallLogBatch", () => {
     });
   });
 
+  it("replaces U+0000 and lone surrogates (PostgreSQL rejects both) with U+FFFD, keeps pairs and escaped text", () => {
+    const r = { ...row(1), errorMessage: "a\u0000b \ud83d", request: { t: "ok 😀 \udc00x", lit: "\\u0000 \\ud800" } };
+    const [encoded] = JSON.parse(encodeCallLogBatch([r])) as unknown[][];
+    expect(encoded).toContain("a\ufffdb \ufffd");
+    expect(encoded).toContainEqual({ t: "ok 😀 \ufffdx", lit: "\\u0000 \\ud800" });
+  });
+
   it("still encodes a hand-built row with a BigInt inside a JSON column", () => {
     const r = { ...row(1), metadata: { big: 5n } as unknown as CallLogRow["metadata"] };
     const [encoded] = JSON.parse(encodeCallLogBatch([r])) as unknown[][];
