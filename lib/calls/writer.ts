@@ -50,7 +50,9 @@ export function pgRawExecutor(pool: pg.Pool): RawExecutor {
  * 'error' event would crash the process), the next batch reconnects.
  */
 export function createCallLogPool(connectionString: string, max: number, logger?: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, allowExitOnIdle: true });
+  // A connect that hangs (database host unreachable) fails after 10 s and is retried like any
+  // connection error; TCP keepalive notices a peer that vanished under an open connection.
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, allowExitOnIdle: true, connectionTimeoutMillis: 10_000, keepAlive: true });
   pool.on("error", (error) => (logger ?? pino({ name: "calls.writer" })).warn({ err: error }, "call log connection error (idle); reconnecting on the next batch"));
   return pool;
 }
