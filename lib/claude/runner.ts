@@ -241,6 +241,8 @@ class RunContext {
   readonly startedAt: number;
   readonly deadlineAt: number;
   lastMessage: ClaudeMessage | null = null;
+  /** Time to first token of the latest streamed attempt that produced text (ms from the call's start). */
+  lastTtftMs: number | null = null;
 
   constructor(
     readonly policy: RetryPolicy,
@@ -325,6 +327,7 @@ class RunContext {
       });
       return { ok: false, failure };
     } finally {
+      if (firstTokenAt !== null) this.lastTtftMs = firstTokenAt - this.startedAt;
       clearTimeout(timer);
       this.options.signal?.removeEventListener("abort", onCallerAbort);
     }
@@ -628,7 +631,7 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
         ...base,
         status: "refusal",
         output: outcome.text,
-        ttftMs: null,
+        ttftMs: options.stream ? ctx.lastTtftMs : null,
         model: outcome.model,
         stopReason: "refusal",
         refusalCategory: outcome.message.stop_details?.category ?? null,
@@ -641,7 +644,7 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
         status: "invalid_output",
         output: outcome.text,
         validationError: outcome.error,
-        ttftMs: null,
+        ttftMs: options.stream ? ctx.lastTtftMs : null,
         model: outcome.model,
         stopReason: outcome.message.stop_reason,
         refusalCategory: null,
@@ -656,7 +659,7 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
         ...base,
         status: "error",
         output: outcome.message ? messageText(outcome.message) : "",
-        ttftMs: null,
+        ttftMs: options.stream ? ctx.lastTtftMs : null,
         model: outcome.model,
         stopReason: outcome.message?.stop_reason ?? null,
         refusalCategory: null,

@@ -278,7 +278,12 @@ describe("runner against the simulator through the real SDK", () => {
     expect(streamed).toMatchObject({ status: "error", stopReason: "model_context_window_exceeded", error: { type: "context_overflow" } });
     expect(deltas.join("")).toBe(streamed.output);
     expect(streamed.output.length).toBeGreaterThan(0);
-    expect(await logAndFetch(streamed)).toMatchObject({ status: "error", errorType: "context_overflow", stopReason: "model_context_window_exceeded", outputChars: streamed.output.length });
+    // Tokens were streamed before the overflow: the time to the first one is kept.
+    expect(streamed.ttftMs).not.toBeNull();
+    expect(streamed.ttftMs!).toBeLessThanOrEqual(streamed.latencyMs);
+    const streamedRow = await logAndFetch(streamed);
+    expect(streamedRow).toMatchObject({ status: "error", errorType: "context_overflow", stopReason: "model_context_window_exceeded", outputChars: streamed.output.length });
+    expect(streamedRow.ttftMs).toBe(Math.round(streamed.ttftMs!));
   });
 
   it("model_context_window_exceeded mid-generation: chunk strategies split the longest variable, every response billed, logged with the chunk count", async () => {
