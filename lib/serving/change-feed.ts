@@ -34,11 +34,13 @@ export interface ChangeFeedOptions {
 
 // One row per prompt: what it serves (published version count, label -> version mapping). Any
 // publish or label move changes the row; this is state, not a log, so nothing is missed across
-// outages or commit-order races.
+// outages or commit-order races. It must never repeat an earlier value: a label moved away and
+// back between two polls (A -> B -> A) would look unchanged, while a cache may have loaded B in
+// between; the label row's id and updatedAt make every move visible.
 const FINGERPRINT_SQL = `
 SELECT p."projectId" AS project_id, p."name" AS name,
   (SELECT count(*) FROM "PromptVersion" v WHERE v."promptId" = p."id" AND v."status" = 'PUBLISHED')::text || '|' ||
-  COALESCE((SELECT string_agg(l."name" || '=' || l."versionId", ',' ORDER BY l."name") FROM "Label" l WHERE l."promptId" = p."id"), '')
+  COALESCE((SELECT string_agg(l."name" || '=' || l."versionId" || '@' || l."id" || ':' || l."updatedAt"::text, ',' ORDER BY l."name") FROM "Label" l WHERE l."promptId" = p."id"), '')
   AS fingerprint
 FROM "Prompt" p`;
 

@@ -3,6 +3,7 @@
 // mutations) is served by the other within 1 s.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
+import { ChangeFeed } from "@/lib/serving/change-feed";
 import { moveLabel, publishDraft, saveDraft } from "@/lib/prompts/mutations";
 import { bearer, getJson, makeTestProject, publishPrompt, sendJson, simpleContent, sleep, startApiServer, type RunningServer, type TestProject } from "./serving-helpers";
 
@@ -129,6 +130,29 @@ describe("cache invalidation across instances", () => {
       if (served.version === "1.1.0" && listed.v1.includes("faq-extra") && listed.langfuse.includes("faq-extra")) break;
       if (Date.now() - started > 1000) throw new Error(`B still serves ${served.version} and lists ${JSON.stringify(listed)}`);
       await sleep(20);
+    }
+  });
+
+  it("the polling feed notices a label moved away and back between two polls", async () => {
+    const changes: string[] = [];
+    const feed = new ChangeFeed(
+      { connectionString: process.env.DATABASE_URL ?? "", mode: "poll", pollIntervalMs: 300, log: () => {} },
+      { onChange: (_projectId, name) => changes.push(name), onReset: () => {}, onHealth: () => {} },
+    );
+    await feed.start();
+    try {
+      await sleep(400); // the first poll has taken its snapshot
+      const current = await getDb().label.findFirstOrThrow({ where: { promptId, name: "production" } });
+      const other = await getDb().promptVersion.findFirstOrThrow({ where: { promptId, status: "PUBLISHED", id: { not: current.versionId } } });
+      changes.length = 0;
+      // A -> B -> A well inside one poll interval: the label ends where it started.
+      await moveLabel(ctx.admin, { promptId, label: "production", versionId: other.id });
+      await moveLabel(ctx.admin, { promptId, label: "production", versionId: current.versionId });
+      const started = Date.now();
+      while (!changes.includes("faq") && Date.now() - started < 2000) await sleep(20);
+      expect(changes).toContain("faq");
+    } finally {
+      await feed.stop();
     }
   });
 
