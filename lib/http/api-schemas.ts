@@ -122,6 +122,10 @@ export const versionDocumentInputSchema = z
     bump: z.enum(["major", "minor", "patch"]).optional().meta({ description: "Raise the proposed bump" }),
     publish: z.boolean().optional().meta({ description: "Publish at once (default false: save as the draft)" }),
     changelog: z.string().max(2000).optional().meta({ description: "Required to publish" }),
+    acknowledged_variable_breakpoints: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Breakpoint locations (as a 422 names them, e.g. system.1) where a {{variable}} before the breakpoint is accepted; omitted: the draft keeps its acknowledgements" }),
     request: documentRequestSchema,
     variables: variablesSchema.optional(),
     output: outputSchemaSchema.optional(),

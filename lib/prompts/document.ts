@@ -120,6 +120,7 @@ function makeDocumentSchema() {
     publish: z.boolean().optional(),
     labels: z.array(z.string()).optional(),
     changelog: z.string().max(2000).optional(),
+    acknowledged_variable_breakpoints: z.array(z.string().min(1).max(100)).max(50).optional(),
     request: makeRequestSchema(),
     variables: z.unknown().optional(),
     output: z.unknown().optional(),
@@ -138,6 +139,12 @@ export interface ParsedVersionDocument {
   bump?: Bump;
   /** Publish at once; otherwise the result is a draft. */
   publish: boolean;
+  /**
+   * Breakpoint locations (`system.1`, `messages.0.content.0`, as the publish errors name them)
+   * whose variable-before-breakpoint the author accepts, like the editor's checkbox. Omitted: the
+   * draft keeps what it had.
+   */
+  acknowledgedVariableBreakpoints?: string[];
   /** Contract warnings (unused variables, malformed placeholders). */
   warnings: ContractIssue[];
 }
@@ -225,6 +232,7 @@ export function fromVersionDocument(doc: unknown, options: FromDocumentOptions =
     ...(d.version !== undefined ? { requestedVersion: d.version } : {}),
     ...(d.bump !== undefined ? { bump: d.bump } : {}),
     publish: d.publish ?? false,
+    ...(d.acknowledged_variable_breakpoints !== undefined ? { acknowledgedVariableBreakpoints: d.acknowledged_variable_breakpoints } : {}),
     warnings: report.warnings.map((w) => ({ ...w, path: documentPath(w.path) })),
   };
 }

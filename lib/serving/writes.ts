@@ -30,14 +30,15 @@ export async function writeVersion(actor: Actor, name: string, body: unknown): P
     throw new AppError("unprocessable", "A changelog is required to publish", { issues: [{ path: "changelog", message: "required when publish is true" }] });
   }
   const existing = await getDb().prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name } }, select: { id: true } });
+  const acknowledged = parsed.acknowledgedVariableBreakpoints !== undefined ? { acknowledgedVariableBreakpoints: parsed.acknowledgedVariableBreakpoints } : {};
   let promptId: string;
   if (existing) {
     promptId = existing.id;
-    await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog });
+    await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog, ...acknowledged });
   } else {
     const created = await createPrompt(actor, { name, content: parsed.content });
     promptId = created.id;
-    if (parsed.changelog) await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog });
+    if (parsed.changelog || parsed.acknowledgedVariableBreakpoints) await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog, ...acknowledged });
   }
   const warnings = parsed.warnings.map((w) => ({ path: w.path, message: w.message }));
   if (!parsed.publish) {
@@ -53,6 +54,7 @@ export async function writeVersion(actor: Actor, name: string, body: unknown): P
     changelog: parsed.changelog,
     ...(parsed.requestedVersion !== undefined ? { version: parsed.requestedVersion } : {}),
     ...(parsed.bump !== undefined ? { bump: parsed.bump } : {}),
+    ...acknowledged,
   });
   const served = buildServedVersion({
     projectId: actor.projectId,

@@ -266,6 +266,35 @@ describe("writes", () => {
     expect(again.status).toBe(409);
   });
 
+  it("POST versions accepts acknowledged variable-before-breakpoint locations, like the editor's checkbox", async () => {
+    const tenantDoc = {
+      changelog: "Per-tenant handbook, cached",
+      publish: true,
+      request: {
+        model: "claude-sonnet-5-5",
+        max_tokens: 256,
+        system: [{ type: "text", text: `Handbook of {{tenant}}.\n${"Refunds are issued within 14 days of a return being received. ".repeat(60)}`, cache_control: { type: "ephemeral" } }],
+        messages: [{ role: "user", content: "{{question}}" }],
+      },
+      variables: { tenant: { type: "string", required: true }, question: { type: "string", required: true } },
+    };
+    const refused = await sendJson<ApiError>("POST", `${server.url}/api/v1/prompts/tenant-handbook/versions`, tenantDoc, bearer(writeKey));
+    expect(refused.status).toBe(422);
+    const issue = refused.body.error.issues?.find((i) => i.message.includes("acknowledge"));
+    expect(issue?.path).toBe("system.0");
+
+    const accepted = await sendJson<{ status: string; version: string }>(
+      "POST",
+      `${server.url}/api/v1/prompts/tenant-handbook/versions`,
+      { ...tenantDoc, acknowledged_variable_breakpoints: [issue?.path] },
+      bearer(writeKey),
+    );
+    expect(accepted.status).toBe(201);
+    expect(accepted.body).toMatchObject({ status: "published", version: "1.0.0" });
+    const stored = await getDb().promptVersion.findFirstOrThrow({ where: { prompt: { projectId: ctx.projectId, name: "tenant-handbook" }, status: "PUBLISHED" } });
+    expect(stored.cacheAcknowledgements).toEqual(["system.0"]);
+  });
+
   it("POST versions rejects invalid documents with every issue and writes nothing", async () => {
     const res = await sendJson<ApiError>(
       "POST",

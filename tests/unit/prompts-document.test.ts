@@ -47,6 +47,12 @@ describe("fromVersionDocument", () => {
     expect(issuesOf(() => fromVersionDocument({ ...createBody, version: "v2" }))[0]?.path).toBe("version");
   });
 
+  it("passes acknowledged breakpoint locations through, and only lists of strings", () => {
+    expect(fromVersionDocument({ ...createBody, acknowledged_variable_breakpoints: ["system.1"] }).acknowledgedVariableBreakpoints).toEqual(["system.1"]);
+    expect(fromVersionDocument(createBody).acknowledgedVariableBreakpoints).toBeUndefined();
+    expect(issuesOf(() => fromVersionDocument({ ...createBody, acknowledged_variable_breakpoints: [1] }))[0]?.path).toBe("acknowledged_variable_breakpoints.0");
+  });
+
   it("treats labels as read-only", () => {
     expect(issuesOf(() => fromVersionDocument({ ...createBody, labels: ["production"] }))).toEqual([
       { path: "labels", message: "labels is read-only: move labels with the label endpoints" },
