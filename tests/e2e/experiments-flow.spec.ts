@@ -5,9 +5,6 @@ import { ADMIN_STATE, PROJECT, VIEWER_STATE, expectTheme, presetTheme, snap, wat
 // through the public API with the demo key, so other specs moving demo labels cannot interfere):
 // form validation, planned sample and cost, start, send traffic with a live progress bar, results
 // filling in, promote. A viewer sees the results but no controls.
-// One worker for this file: both tests write prompts at their start, and the embedded database's
-// socket server has shown "unnamed prepared statement does not exist" under concurrent writes.
-test.describe.configure({ mode: "default" });
 
 const KEY = "pd_demo_0000000000000000000000000000";
 const auth = { Authorization: `Bearer ${KEY}` };
