@@ -31,6 +31,10 @@ export function TimeSeriesChart({ title, data, series, format, formatTime, marke
   const hasData = data.some((row) => series.some((s) => row[s.key] !== null && row[s.key] !== undefined));
   // All zeros (e.g. no errors at all): Recharts would invent a 0-4 axis (0-400% for rates).
   const allZero = hasData && data.every((row) => series.every((s) => !row[s.key]));
+  // Room for the longest tick label (e.g. "$0.000350"), so labels are never cut at the left edge.
+  const max = Math.max(0, ...data.flatMap((row) => series.map((s) => row[s.key] ?? 0)));
+  const longestTick = Math.max(...[1, 0.75, 0.5, 0.35, 0.25].map((k) => format(max * k).length));
+  const yAxisWidth = Math.min(110, Math.max(48, Math.ceil(longestTick * 6.6) + 12));
   return (
     <figure data-testid={testId} className="rounded-lg border border-border bg-surface p-3">
       <figcaption className="mb-2 text-xs font-medium text-fg">{title}</figcaption>
@@ -40,7 +44,7 @@ export function TimeSeriesChart({ title, data, series, format, formatTime, marke
             <LineChart data={[...data]} margin={{ top: 14, right: 12, bottom: 0, left: 0 }}>
               <CartesianGrid stroke={GRID_COLOR} strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={formatTime} stroke={AXIS_COLOR} tick={{ fill: AXIS_COLOR, fontSize: 11 }} minTickGap={24} />
-              <YAxis domain={allZero ? [0, 1] : [0, "auto"]} tickFormatter={format} stroke={AXIS_COLOR} tick={{ fill: AXIS_COLOR, fontSize: 11 }} width={64} />
+              <YAxis domain={allZero ? [0, 1] : [0, "auto"]} tickFormatter={format} stroke={AXIS_COLOR} tick={{ fill: AXIS_COLOR, fontSize: 11 }} width={yAxisWidth} />
               <Tooltip
                 labelFormatter={(t) => `${formatTime(Number(t))} UTC`}
                 formatter={(v, name) => [typeof v === "number" ? format(v) : String(v), name]}
