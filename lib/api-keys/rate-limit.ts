@@ -1,6 +1,7 @@
 /**
- * Per-key token buckets, in memory (each app instance limits on its own). A bucket holds up to
- * `burst` tokens and refills at `perSecond`; every request takes one. Pure and clock-injectable.
+ * Per-key token buckets, in memory (each app instance limits on its own; SharedRateLimiter in
+ * shared-rate-limit.ts builds the cross-instance limit on it). A bucket holds up to `burst` tokens
+ * and refills at `perSecond`; every request takes one. Pure and clock-injectable.
  */
 export interface RateLimitOptions {
   /** Sustained requests per second per key. */

@@ -8,7 +8,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { AppError, errorBody, isAppError, toIssues } from "@/lib/errors";
 import { ApiKeyAuthenticator, actorForKey, requireScope, type ApiKeyPrincipal, type AuthenticatorOptions } from "@/lib/api-keys/authenticate";
-import { DEFAULT_RATE_LIMIT, TokenBucketLimiter } from "@/lib/api-keys/rate-limit";
+import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitDecision } from "@/lib/api-keys/rate-limit";
+import { SharedRateLimiter, sqlLeaseStore } from "@/lib/api-keys/shared-rate-limit";
+import { getDb } from "@/lib/db/client";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { recordScore } from "@/lib/calls/scores";
 import { getCallLogWriter, logCall } from "@/lib/calls/writer";
@@ -33,8 +35,11 @@ import { buildOpenApiDocument } from "./openapi";
 export interface ApiV1Options {
   auth?: AuthenticatorOptions;
   cache?: PromptCacheOptions;
-  /** Per-key token bucket. Default 100/s, burst 200. */
-  rateLimit?: { perSecond: number; burst: number };
+  /**
+   * Per-key token bucket. Default 100/s, burst 200, shared by every instance through the
+   * database (lib/api-keys/shared-rate-limit.ts); `shared: false` keeps it per instance.
+   */
+  rateLimit?: { perSecond: number; burst: number; shared?: boolean };
   /** Change feed connection (default DATABASE_URL); `false` for none (tests of a single instance). */
   changeFeed?: Omit<ChangeFeedOptions, "connectionString"> & { connectionString?: string } | false;
   /** Largest accepted request body. Default 1 MiB. */
@@ -146,7 +151,7 @@ export class ApiV1Handler {
   /** Which experiment runs on a prompt+label (A/B routing for /run); invalidated by the change feed. */
   readonly experiments: ExperimentRouter;
   private readonly guardrails: GuardrailMonitor;
-  private readonly limiter: TokenBucketLimiter;
+  private readonly limiter: { take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> };
   private readonly maxBodyBytes: number;
   private readonly logError: (message: string, error: unknown) => void;
   private openapi: string | undefined;
@@ -171,7 +176,15 @@ export class ApiV1Handler {
       keyOf: (selector) => `${selector.kind}:${JSON.stringify(selector.query)}`,
     });
     this.auth = new ApiKeyAuthenticator({ onBackgroundError: (e) => this.logError("[api-keys] lastUsedAt update failed", e), ...options.auth });
-    this.limiter = new TokenBucketLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    const rateLimit = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
+    this.limiter =
+      rateLimit.shared === false
+        ? new TokenBucketLimiter(rateLimit)
+        : new SharedRateLimiter({
+            ...rateLimit,
+            store: sqlLeaseStore((sql, ...params) => getDb().$queryRawUnsafe(sql, ...params)),
+            onStoreError: (e) => this.logError("[api-keys] shared rate limit unavailable; limiting per instance until the database is back", e),
+          });
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
     this.experiments = new ExperimentRouter({ onError: (e) => this.logError("[experiments] routing lookup failed", e) });
     this.guardrails = new GuardrailMonitor({ flush: () => getCallLogWriter().flush({ timeoutMs: 5_000 }), onError: (e) => this.logError("[experiments] guardrail check failed", e) });
@@ -239,7 +252,7 @@ export class ApiV1Handler {
 
   private async principal(req: IncomingMessage, scope: ApiKeyScope, allowBasic = false): Promise<ApiKeyPrincipal> {
     const principal = await this.auth.authenticate(req.headers.authorization, { allowBasic });
-    const decision = this.limiter.take(principal.apiKeyId);
+    const decision = await this.limiter.take(principal.apiKeyId);
     if (!decision.ok) {
       throw new AppError("rate_limited", `Rate limit exceeded for this API key; retry in ${decision.retryAfterSeconds} s`, { details: decision.retryAfterSeconds });
     }

@@ -363,6 +363,22 @@ describe("rate limits", () => {
       await limited.close();
     }
   });
+
+  it("two app instances share one key's bucket (through the database), so they do not admit twice the burst", async () => {
+    const key = (await ctx.key(["prompts:read"])).key;
+    const limits = { perSecond: 0.2, burst: 3 };
+    const [one, two] = await Promise.all([startApiServer({ changeFeed: false, rateLimit: limits }), startApiServer({ changeFeed: false, rateLimit: limits })]);
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        for (const instance of [one, two]) statuses.push((await getJson(`${instance.url}/api/v1/prompts/greeter`, bearer(key))).status);
+      }
+      expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
 });
 
 describe("GET /api/v1/openapi.json and routing", () => {

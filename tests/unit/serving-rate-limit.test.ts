@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TokenBucketLimiter } from "@/lib/api-keys/rate-limit";
+import { SharedRateLimiter, type LeaseStore } from "@/lib/api-keys/shared-rate-limit";
 import { extractApiKey, requireScope, roleForScopes } from "@/lib/api-keys/authenticate";
 import { AppError } from "@/lib/errors";
 
@@ -29,6 +30,84 @@ describe("TokenBucketLimiter", () => {
 
   it("rejects nonsensical settings", () => {
     expect(() => new TokenBucketLimiter({ perSecond: 0, burst: 1 })).toThrow();
+  });
+});
+
+/** The shared bucket as LEASE_SQL keeps it, in memory, on an injected clock. */
+function memoryStore(now: () => number, log: string[] = []): LeaseStore & { down: boolean } {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    down: false,
+    async lease(key, want, { perSecond, burst }) {
+      log.push(key);
+      if (this.down) throw new Error("connection refused");
+      const b = buckets.get(key) ?? { tokens: burst, at: now() };
+      const avail = Math.min(burst, b.tokens + ((now() - b.at) / 1000) * perSecond);
+      const granted = Math.min(want, Math.floor(avail));
+      buckets.set(key, { tokens: avail - granted, at: now() });
+      return granted;
+    },
+  };
+}
+
+describe("SharedRateLimiter", () => {
+  it("two instances together admit one key's burst, not twice it", async () => {
+    let now = 0;
+    const store = memoryStore(() => now);
+    const a = new SharedRateLimiter({ perSecond: 10, burst: 20, store, now: () => now });
+    const b = new SharedRateLimiter({ perSecond: 10, burst: 20, store, now: () => now });
+    let admitted = 0;
+    for (let i = 0; i < 30; i++) {
+      if ((await a.take("k")).ok) admitted++;
+      if ((await b.take("k")).ok) admitted++;
+    }
+    expect(admitted).toBe(20);
+    const refused = await a.take("k");
+    expect(refused).toEqual({ ok: false, retryAfterSeconds: 1 });
+    now += 1000; // a second refills 10 tokens, shared again
+    let later = 0;
+    for (let i = 0; i < 10; i++) {
+      if ((await a.take("k")).ok) later++;
+      if ((await b.take("k")).ok) later++;
+    }
+    expect(later).toBe(10);
+  });
+
+  it("leases in chunks with prefetch: a steady key asks the store about once per chunk", async () => {
+    let now = 0;
+    const calls: string[] = [];
+    const limiter = new SharedRateLimiter({ perSecond: 100, burst: 200, chunk: 10, store: memoryStore(() => now, calls), now: () => now });
+    for (let i = 0; i < 100; i++) {
+      expect((await limiter.take("k")).ok).toBe(true);
+      now += 20; // 50 requests/s, under the limit
+    }
+    expect(calls.length).toBeGreaterThanOrEqual(10);
+    expect(calls.length).toBeLessThanOrEqual(12);
+  });
+
+  it("falls back to the instance's own bucket while the store is down, and returns to it after", async () => {
+    let now = 0;
+    const errors: unknown[] = [];
+    const store = memoryStore(() => now);
+    const limiter = new SharedRateLimiter({ perSecond: 1, burst: 3, chunk: 1, store, now: () => now, onStoreError: (e) => errors.push(e) });
+    store.down = true;
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push((await limiter.take("k")).ok);
+    expect(decisions).toEqual([true, true, true, false]); // the local bucket: burst 3
+    expect(errors).toHaveLength(1); // reported once, not per request
+
+    store.down = false;
+    now += 10_000; // the local bucket is full again; the next probe (at most once a second) finds the store
+    await limiter.take("k");
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+    await tick();
+    // Another instance drains the shared bucket: this one must now say no although its own bucket has room.
+    const other = new SharedRateLimiter({ perSecond: 1, burst: 3, chunk: 1, store, now: () => now });
+    for (let i = 0; i < 5; i++) await other.take("k");
+    await tick();
+    expect((await limiter.take("k")).ok).toBe(true); // the token its probe leased
+    await tick();
+    expect((await limiter.take("k")).ok).toBe(false);
   });
 });
 

@@ -1,0 +1,133 @@
+/**
+ * Per-key rate limits shared by every app instance. The key's token bucket lives in PostgreSQL
+ * (`ApiKeyRateBucket`); an instance leases tokens from it in small chunks and spends them
+ * locally, so:
+ * - N instances together admit one key's `perSecond` / `burst`, not N times it;
+ * - a request normally does not wait on the database: the next chunk is leased in the background
+ *   once the local one runs low; only a key that outruns its prefetch waits for a lease;
+ * - when the database cannot be reached, each instance falls back to its own in-memory bucket
+ *   (the previous behaviour), so an outage never turns into rejected traffic.
+ * Tokens left in an instance's chunk when a key goes quiet are at most `chunk` per instance.
+ */
+import { TokenBucketLimiter, type RateLimitDecision, type RateLimitOptions } from "./rate-limit";
+
+/** Atomically refills a key's shared bucket and grants up to `want` tokens from it. */
+export interface LeaseStore {
+  /** Returns the tokens granted (0..want); throws when the store cannot be reached. */
+  lease(apiKeyId: string, want: number, limits: { perSecond: number; burst: number }): Promise<number>;
+}
+
+export interface SharedRateLimitOptions extends Omit<RateLimitOptions, "maxKeys"> {
+  store: LeaseStore;
+  /** Tokens per lease. Default: a tenth of a second's worth, at least 1, at most `burst`. */
+  chunk?: number;
+  onStoreError?: (error: unknown) => void;
+}
+
+interface LocalLease {
+  tokens: number;
+  pending: Promise<void> | undefined;
+  /** When a lease last came back empty: retry-after is measured from here. */
+  emptyAt: number | undefined;
+}
+
+/**
+ * The SQL behind `pgLeaseStore` ($1 key, $2 want, $3 burst, $4 per second): the bucket refills by
+ * the time elapsed since its last lease (capped at burst), then grants whole tokens, up to `want`.
+ * One statement: the row lock serializes concurrent leases of one key across instances.
+ */
+export const LEASE_SQL = `
+INSERT INTO "ApiKeyRateBucket" AS b ("apiKeyId", "tokens", "lastGrant", "refilledAt")
+VALUES ($1, $3::float8 - LEAST($2::float8, floor($3::float8)), LEAST($2::float8, floor($3::float8)), clock_timestamp() AT TIME ZONE 'UTC')
+ON CONFLICT ("apiKeyId") DO UPDATE SET ("tokens", "lastGrant", "refilledAt") = (
+  SELECT a.avail - LEAST($2::float8, floor(a.avail)), LEAST($2::float8, floor(a.avail)), a.at
+  FROM (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS at) t,
+  LATERAL (SELECT LEAST($3::float8, b."tokens" + EXTRACT(EPOCH FROM (t.at - b."refilledAt"))::float8 * $4::float8) AS avail, t.at) a
+)
+RETURNING "lastGrant"::int AS granted`;
+
+/** A LeaseStore running LEASE_SQL through `query` (e.g. Prisma's `$queryRawUnsafe`). */
+export function sqlLeaseStore(query: (sql: string, ...params: unknown[]) => Promise<Array<{ granted: number }>>): LeaseStore {
+  return {
+    async lease(apiKeyId, want, limits) {
+      const rows = await query(LEASE_SQL, apiKeyId, want, limits.burst, limits.perSecond);
+      return Number(rows[0]?.granted ?? 0);
+    },
+  };
+}
+
+export class SharedRateLimiter {
+  private readonly leases = new Map<string, LocalLease>();
+  private readonly fallback: TokenBucketLimiter;
+  private readonly limits: { perSecond: number; burst: number };
+  private readonly chunk: number;
+  private readonly now: () => number;
+  private storeHealthy = true;
+  private lastProbeAt = 0;
+
+  constructor(private readonly options: SharedRateLimitOptions) {
+    this.fallback = new TokenBucketLimiter(options);
+    this.limits = { perSecond: options.perSecond, burst: options.burst };
+    this.chunk = Math.max(1, Math.min(options.burst, options.chunk ?? Math.ceil(options.perSecond / 10)));
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Takes one request's token for `apiKeyId` (see the module comment for when it waits). */
+  async take(apiKeyId: string): Promise<RateLimitDecision> {
+    // The in-memory bucket always counts, so it is warm if the store goes away.
+    const local = this.fallback.take(apiKeyId);
+    if (!this.storeHealthy) {
+      // Probe the store at most once a second; a successful lease makes it healthy again.
+      if (this.now() - this.lastProbeAt >= 1000) {
+        this.lastProbeAt = this.now();
+        void this.refill(apiKeyId, this.lease(apiKeyId));
+      }
+      return local;
+    }
+    const lease = this.lease(apiKeyId);
+    if (lease.tokens < 1) {
+      if (lease.emptyAt !== undefined && this.now() - lease.emptyAt < 1000 / this.limits.perSecond) return this.rejected();
+      await this.refill(apiKeyId, lease);
+      if (!this.storeHealthy) return local;
+    }
+    if (lease.tokens < 1) return this.rejected();
+    lease.tokens -= 1;
+    // Prefetch: ask for the next chunk before this one runs out.
+    if (lease.tokens < this.chunk / 2) void this.refill(apiKeyId, lease);
+    return { ok: true, remaining: Math.floor(lease.tokens) };
+  }
+
+  private lease(apiKeyId: string): LocalLease {
+    let lease = this.leases.get(apiKeyId);
+    if (!lease) {
+      if (this.leases.size >= 100_000) this.leases.clear();
+      lease = { tokens: 0, pending: undefined, emptyAt: undefined };
+      this.leases.set(apiKeyId, lease);
+    }
+    return lease;
+  }
+
+  /** One lease request per key at a time; the result is added to the local tokens. */
+  private refill(apiKeyId: string, lease: LocalLease): Promise<void> {
+    lease.pending ??= this.options.store
+      .lease(apiKeyId, this.chunk, this.limits)
+      .then((granted) => {
+        this.storeHealthy = true;
+        lease.tokens += granted;
+        lease.emptyAt = granted === 0 ? this.now() : undefined;
+      })
+      .catch((error: unknown) => {
+        if (this.storeHealthy) this.options.onStoreError?.(error);
+        this.storeHealthy = false;
+        this.lastProbeAt = this.now();
+      })
+      .finally(() => {
+        lease.pending = undefined;
+      });
+    return lease.pending;
+  }
+
+  private rejected(): RateLimitDecision {
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(1 / this.limits.perSecond)) };
+  }
+}
