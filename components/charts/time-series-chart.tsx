@@ -33,8 +33,9 @@ export function TimeSeriesChart({ title, data, series, format, formatTime, marke
   const allZero = hasData && data.every((row) => series.every((s) => !row[s.key]));
   // Room for the longest tick label (e.g. "$0.000350"), so labels are never cut at the left edge.
   const max = Math.max(0, ...data.flatMap((row) => series.map((s) => row[s.key] ?? 0)));
-  const longestTick = Math.max(...[1, 0.75, 0.5, 0.35, 0.25].map((k) => format(max * k).length));
-  const yAxisWidth = Math.min(110, Math.max(48, Math.ceil(longestTick * 6.6) + 12));
+  // Recharts rounds the top tick up (1,900 -> 2,000), hence the 1.25.
+  const longestTick = Math.max(...[1.25, 1, 0.75, 0.5, 0.35, 0.25].map((k) => format(max * k).length));
+  const yAxisWidth = Math.min(120, Math.max(48, Math.ceil(longestTick * 7) + 18));
   return (
     <figure data-testid={testId} className="rounded-lg border border-border bg-surface p-3">
       <figcaption className="mb-2 text-xs font-medium text-fg">{title}</figcaption>
