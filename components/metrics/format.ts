@@ -14,12 +14,17 @@ export function fmtNumber(v: number | null | undefined, digits = 0): string {
   return v === null || v === undefined ? DASH : v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-/** Micro-dollars as dollars: $0.00123 for small amounts, $12.34 otherwise. */
+/**
+ * Micro-dollars as dollars: $0.00123 for small amounts, $0.025 / $0.10 under a dollar (tenths of
+ * a cent kept, so chart ticks like 0.025 and 0.075 do not read as $0.03 and $0.07), $12.34 up to
+ * $100, whole dollars above.
+ */
 export function fmtUsd(micros: number | null | undefined): string {
   if (micros === null || micros === undefined) return DASH;
   const d = micros / 1_000_000;
   if (d === 0) return "$0";
   if (Math.abs(d) < 0.01) return `$${d.toPrecision(3)}`;
+  if (Math.abs(d) < 1) return `$${d.toFixed(3).replace(/(\.\d\d)0$/, "$1")}`;
   if (Math.abs(d) < 100) return `$${d.toFixed(2)}`;
   return `$${Math.round(d).toLocaleString("en-US")}`;
 }
