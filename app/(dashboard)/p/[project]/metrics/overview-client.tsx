@@ -7,7 +7,7 @@ import { Kpi, LoadState, RangePicker, rangeParams } from "@/components/metrics/f
 import { fmtBucketTime, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
 import { toChartRows } from "@/lib/metrics/series";
-import { Card } from "@/components/ui";
+import { MetricsTableCard } from "@/components/metrics/table-card";
 
 export function OverviewClient({ projectSlug }: { projectSlug: string }) {
   const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "24h" });
@@ -29,62 +29,87 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
         <Kpi testId="kpi-spend" label="Spend" value={fmtUsd(total?.costMicros ?? 0)} />
         <Kpi testId="kpi-error-rate" label="Error rate" value={fmtPercent(total?.errorRate)} />
         <Kpi testId="kpi-p95" label="p95 latency" value={fmtMs(total?.latencyP95Ms)} />
-        <Kpi testId="kpi-cache-savings" label="Cache savings" value={fmtUsd(total?.cacheSavingsMicros ?? 0)} hint={total ? `${fmtPercent(total.cacheHitRate)} of input tokens cached` : undefined} />
+        <Kpi
+          testId="kpi-cache-savings"
+          label="Cache savings"
+          value={fmtUsd(total?.cacheSavingsMicros ?? 0)}
+          hint={total ? `${fmtPercent(total.cacheHitRate)} of input tokens cached` : undefined}
+        />
       </div>
       <div className="grid gap-3 md:grid-cols-2">
-        <TimeSeriesChart testId="chart-overview-calls" title="Calls" data={toChartRows(buckets, series, (m) => m.calls)} series={[{ key: "all", name: "Calls" }]} format={(v) => fmtNumber(v)} formatTime={(t) => fmtBucketTime(t, bucket)} />
-        <TimeSeriesChart testId="chart-overview-spend" title="Spend (USD)" data={toChartRows(buckets, series, (m) => m.costMicros)} series={[{ key: "all", name: "Spend" }]} format={fmtUsd} formatTime={(t) => fmtBucketTime(t, bucket)} />
-        <TimeSeriesChart testId="chart-overview-errors" title="Error rate (%)" data={toChartRows(buckets, series, (m) => m.errorRate, 100)} series={[{ key: "all", name: "Error rate" }]} format={(v) => `${v.toFixed(1)}%`} formatTime={(t) => fmtBucketTime(t, bucket)} />
-        <TimeSeriesChart testId="chart-overview-p95" title="Latency p95 (ms)" data={toChartRows(buckets, series, (m) => m.latencyP95Ms)} series={[{ key: "all", name: "p95" }]} format={fmtMs} formatTime={(t) => fmtBucketTime(t, bucket)} />
+        <TimeSeriesChart
+          testId="chart-overview-calls"
+          title="Calls"
+          data={toChartRows(buckets, series, (m) => m.calls)}
+          series={[{ key: "all", name: "Calls" }]}
+          format={(v) => fmtNumber(v)}
+          formatTime={(t) => fmtBucketTime(t, bucket)}
+        />
+        <TimeSeriesChart
+          testId="chart-overview-spend"
+          title="Spend (USD)"
+          data={toChartRows(buckets, series, (m) => m.costMicros)}
+          series={[{ key: "all", name: "Spend" }]}
+          format={fmtUsd}
+          formatTime={(t) => fmtBucketTime(t, bucket)}
+        />
+        <TimeSeriesChart
+          testId="chart-overview-errors"
+          title="Error rate (%)"
+          data={toChartRows(buckets, series, (m) => m.errorRate, 100)}
+          series={[{ key: "all", name: "Error rate" }]}
+          format={(v) => `${v.toFixed(1)}%`}
+          formatTime={(t) => fmtBucketTime(t, bucket)}
+        />
+        <TimeSeriesChart
+          testId="chart-overview-p95"
+          title="Latency p95 (ms)"
+          data={toChartRows(buckets, series, (m) => m.latencyP95Ms)}
+          series={[{ key: "all", name: "p95" }]}
+          format={fmtMs}
+          formatTime={(t) => fmtBucketTime(t, bucket)}
+        />
       </div>
-      <Card>
-        <div className="flex items-center justify-between border-b border-border px-3 py-2">
-          <h2 className="text-sm font-semibold">By prompt</h2>
-          <a className="text-xs text-accent hover:underline" href={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "overview", format: "csv" })}`} download>
-            Export CSV
-          </a>
-        </div>
-        <div className="overflow-x-auto">
-          <table className="w-full text-sm" data-testid="overview-by-prompt">
-            <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
-              <tr>
-                <th className="px-3 py-2">Prompt</th>
-                <th className="px-3 py-2 text-right">Calls</th>
-                <th className="px-3 py-2 text-right">Spend</th>
-                <th className="px-3 py-2 text-right">Error rate</th>
-                <th className="px-3 py-2 text-right">p95 latency</th>
-                <th className="px-3 py-2 text-right">Cache savings</th>
-                <th className="px-3 py-2 text-right">Accuracy</th>
+      <MetricsTableCard title="By prompt" csvHref={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "overview", format: "csv" })}`}>
+        <table className="w-full text-sm" data-testid="overview-by-prompt">
+          <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
+            <tr>
+              <th className="px-3 py-2">Prompt</th>
+              <th className="px-3 py-2 text-right">Calls</th>
+              <th className="px-3 py-2 text-right">Spend</th>
+              <th className="px-3 py-2 text-right">Error rate</th>
+              <th className="px-3 py-2 text-right">p95 latency</th>
+              <th className="px-3 py-2 text-right">Cache savings</th>
+              <th className="px-3 py-2 text-right">Accuracy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.byPrompt ?? []).map((r) => (
+              <tr key={r.promptId} className="border-t border-border">
+                <td className="px-3 py-1.5">
+                  <Link className="font-medium text-accent hover:underline" href={`/p/${projectSlug}/metrics/prompts/${encodeURIComponent(r.prompt)}`}>
+                    {r.prompt}
+                  </Link>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtNumber(r.metrics.calls)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.metrics.costMicros)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtPercent(r.metrics.errorRate)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtMs(r.metrics.latencyP95Ms)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.metrics.cacheSavingsMicros)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtPercent(r.metrics.accuracy)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {(data?.byPrompt ?? []).map((r) => (
-                <tr key={r.promptId} className="border-t border-border">
-                  <td className="px-3 py-1.5">
-                    <Link className="font-medium text-accent hover:underline" href={`/p/${projectSlug}/metrics/prompts/${encodeURIComponent(r.prompt)}`}>
-                      {r.prompt}
-                    </Link>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtNumber(r.metrics.calls)}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.metrics.costMicros)}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtPercent(r.metrics.errorRate)}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtMs(r.metrics.latencyP95Ms)}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.metrics.cacheSavingsMicros)}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{fmtPercent(r.metrics.accuracy)}</td>
-                </tr>
-              ))}
-              {data && data.byPrompt.length === 0 ? (
-                <tr>
-                  <td colSpan={7} className="px-3 py-6 text-center text-sm text-fg-muted" data-testid="metrics-empty">
-                    No calls in this range. Apps log calls through <code className="font-mono">POST /api/v1/prompts/&#123;name&#125;/run</code> or{" "}
-                    <code className="font-mono">POST /api/v1/calls</code>.
-                  </td>
-                </tr>
-              ) : null}
-            </tbody>
-          </table>
-        </div>
-      </Card>
+            ))}
+            {data && data.byPrompt.length === 0 ? (
+              <tr>
+                <td colSpan={7} className="px-3 py-6 text-center text-sm text-fg-muted" data-testid="metrics-empty">
+                  No calls in this range. Apps log calls through <code className="font-mono">POST /api/v1/prompts/&#123;name&#125;/run</code> or{" "}
+                  <code className="font-mono">POST /api/v1/calls</code>.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </MetricsTableCard>
     </div>
   );
 }

@@ -6,51 +6,43 @@ import { Kpi, LoadState, RangePicker, rangeParams } from "@/components/metrics/f
 import { fmtNumber, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
 import type { CostRow } from "@/lib/metrics/queries";
-import { Card } from "@/components/ui";
+import { MetricsTableCard } from "@/components/metrics/table-card";
 
 function CostTable({ title, rows, csvHref, testId }: { title: string; rows: readonly CostRow[]; csvHref: string; testId: string }) {
   return (
-    <Card>
-      <div className="flex items-center justify-between border-b border-border px-3 py-2">
-        <h2 className="text-sm font-semibold">{title}</h2>
-        <a className="text-xs text-accent hover:underline" href={csvHref} download>
-          Export CSV
-        </a>
-      </div>
-      <div className="overflow-x-auto">
-        <table className="w-full text-sm" data-testid={testId}>
-          <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
-            <tr>
-              <th className="px-3 py-2">Name</th>
-              <th className="px-3 py-2 text-right">Calls</th>
-              <th className="px-3 py-2 text-right">Spend</th>
-              <th className="px-3 py-2 text-right">Without caching</th>
-              <th className="px-3 py-2 text-right">Cache savings</th>
-              <th className="px-3 py-2 text-right">Batch savings</th>
+    <MetricsTableCard title={title} csvHref={csvHref}>
+      <table className="w-full text-sm" data-testid={testId}>
+        <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
+          <tr>
+            <th className="px-3 py-2">Name</th>
+            <th className="px-3 py-2 text-right">Calls</th>
+            <th className="px-3 py-2 text-right">Spend</th>
+            <th className="px-3 py-2 text-right">Without caching</th>
+            <th className="px-3 py-2 text-right">Cache savings</th>
+            <th className="px-3 py-2 text-right">Batch savings</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key} className="border-t border-border">
+              <td className="px-3 py-1.5 font-medium">{r.name}</td>
+              <td className="px-3 py-1.5 text-right tabular-nums">{fmtNumber(r.calls)}</td>
+              <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.costMicros)}</td>
+              <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.uncachedCostMicros)}</td>
+              <td className="px-3 py-1.5 text-right tabular-nums text-success">{fmtUsd(r.cacheSavingsMicros)}</td>
+              <td className="px-3 py-1.5 text-right tabular-nums text-success">{fmtUsd(r.batchSavingsMicros)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key} className="border-t border-border">
-                <td className="px-3 py-1.5 font-medium">{r.name}</td>
-                <td className="px-3 py-1.5 text-right tabular-nums">{fmtNumber(r.calls)}</td>
-                <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.costMicros)}</td>
-                <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.uncachedCostMicros)}</td>
-                <td className="px-3 py-1.5 text-right tabular-nums text-success">{fmtUsd(r.cacheSavingsMicros)}</td>
-                <td className="px-3 py-1.5 text-right tabular-nums text-success">{fmtUsd(r.batchSavingsMicros)}</td>
-              </tr>
-            ))}
-            {rows.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="px-3 py-6 text-center text-fg-muted">
-                  No calls in this range.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
-    </Card>
+          ))}
+          {rows.length === 0 ? (
+            <tr>
+              <td colSpan={6} className="px-3 py-6 text-center text-fg-muted">
+                No calls in this range.
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </MetricsTableCard>
   );
 }
 

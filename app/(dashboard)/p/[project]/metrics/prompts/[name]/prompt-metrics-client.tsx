@@ -8,7 +8,8 @@ import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
 import { SOURCES } from "@/lib/metrics/window";
 import { toChartRows } from "@/lib/metrics/series";
 import type { DerivedMetrics } from "@/lib/metrics/aggregate";
-import { Card, cx } from "@/components/ui";
+import { cx } from "@/components/ui";
+import { MetricsTableCard } from "@/components/metrics/table-card";
 
 interface ChartDef {
   id: string;
@@ -62,7 +63,13 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
         <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
         <FilterSelect testId="filter-label" label="Label" value={label} onChange={setLabel} options={labels.map((l) => ({ value: l, label: l }))} />
         <FilterSelect testId="filter-model" label="Model" value={model} onChange={setModel} options={MODELS.map((m) => ({ value: m, label: m }))} />
-        <FilterSelect testId="filter-source" label="Source" value={source} onChange={setSource} options={SOURCES.map((s) => ({ value: s, label: s === "eval" ? "evaluation" : s }))} />
+        <FilterSelect
+          testId="filter-source"
+          label="Source"
+          value={source}
+          onChange={setSource}
+          options={SOURCES.map((s) => ({ value: s, label: s === "eval" ? "evaluation" : s }))}
+        />
         <FilterSelect
           testId="filter-bucket"
           label="Bucket"
@@ -96,100 +103,92 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
           />
         ))}
       </div>
-      <Card>
-        <div className="flex items-center justify-between border-b border-border px-3 py-2">
-          <h2 className="text-sm font-semibold">Versions in this range</h2>
-          <a className="text-xs text-accent hover:underline" data-testid="csv-export" href={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "prompt", format: "csv" })}`} download>
-            Export CSV
-          </a>
-        </div>
-        <div className="overflow-x-auto">
-          <table className="w-full text-sm" data-testid="version-table">
-            <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
-              <tr>
-                <th className="px-3 py-2">Version</th>
-                <th className="px-3 py-2 text-right">Calls</th>
-                <th className="px-3 py-2 text-right">Accuracy</th>
-                <th className="px-3 py-2 text-right">Errors</th>
-                <th className="px-3 py-2 text-right">Refusals</th>
-                <th className="px-3 py-2 text-right">Avg output</th>
-                <th className="px-3 py-2 text-right">p50 / p95 / p99</th>
-                <th className="px-3 py-2 text-right">Cost / call</th>
-                <th className="px-3 py-2 text-right">Cache hits</th>
-                <th className="px-3 py-2 text-right">Tokens in / out</th>
+      <MetricsTableCard title="Versions in this range" csvHref={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "prompt", format: "csv" })}`} csvTestId="csv-export">
+        <table className="w-full text-sm" data-testid="version-table">
+          <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
+            <tr>
+              <th className="px-3 py-2">Version</th>
+              <th className="px-3 py-2 text-right">Calls</th>
+              <th className="px-3 py-2 text-right">Accuracy</th>
+              <th className="px-3 py-2 text-right">Errors</th>
+              <th className="px-3 py-2 text-right">Refusals</th>
+              <th className="px-3 py-2 text-right">Avg output</th>
+              <th className="px-3 py-2 text-right">p50 / p95 / p99</th>
+              <th className="px-3 py-2 text-right">Cost / call</th>
+              <th className="px-3 py-2 text-right">Cache hits</th>
+              <th className="px-3 py-2 text-right">Tokens in / out</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.table ?? []).map((r) => (
+              <tr key={r.versionId} className="border-t border-border align-top" data-testid={`version-row-${r.version}`}>
+                <td className="px-3 py-1.5 font-medium">
+                  v{r.version}
+                  {r.previousVersion ? <div className="text-xxs font-normal text-fg-muted">vs v{r.previousVersion}</div> : null}
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtNumber(r.metrics.calls)}
+                  <div>
+                    <ChangeCell value={r.change.calls} />
+                  </div>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtPercent(r.metrics.accuracy)} <span className="text-xxs text-fg-muted">({r.metrics.scored})</span>
+                  <div>
+                    <ChangeCell value={r.change.accuracy} higherIsBetter />
+                  </div>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtPercent(r.metrics.errorRate)}
+                  <div>
+                    <ChangeCell value={r.change.errorRate} higherIsBetter={false} />
+                  </div>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtPercent(r.metrics.refusalRate)}
+                  <div>
+                    <ChangeCell value={r.change.refusalRate} higherIsBetter={false} />
+                  </div>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtNumber(r.metrics.avgOutputChars)} ch
+                  <div>
+                    <ChangeCell value={r.change.avgOutputChars} />
+                  </div>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtMs(r.metrics.latencyP50Ms)} / {fmtMs(r.metrics.latencyP95Ms)} / {fmtMs(r.metrics.latencyP99Ms)}
+                  <div>
+                    <ChangeCell value={r.change.latencyP95Ms} higherIsBetter={false} />
+                  </div>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtUsd(r.metrics.costPerCallMicros)}
+                  <div>
+                    <ChangeCell value={r.change.costPerCallMicros} higherIsBetter={false} />
+                  </div>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtPercent(r.metrics.cacheHitRate)}
+                  <div>
+                    <ChangeCell value={r.change.cacheHitRate} higherIsBetter />
+                  </div>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {fmtNumber(r.metrics.avgInputTokens)} / {fmtNumber(r.metrics.avgOutputTokens)}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {(data?.table ?? []).map((r) => (
-                <tr key={r.versionId} className="border-t border-border align-top" data-testid={`version-row-${r.version}`}>
-                  <td className="px-3 py-1.5 font-medium">
-                    v{r.version}
-                    {r.previousVersion ? <div className="text-xxs font-normal text-fg-muted">vs v{r.previousVersion}</div> : null}
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtNumber(r.metrics.calls)}
-                    <div>
-                      <ChangeCell value={r.change.calls} />
-                    </div>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtPercent(r.metrics.accuracy)} <span className="text-xxs text-fg-muted">({r.metrics.scored})</span>
-                    <div>
-                      <ChangeCell value={r.change.accuracy} higherIsBetter />
-                    </div>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtPercent(r.metrics.errorRate)}
-                    <div>
-                      <ChangeCell value={r.change.errorRate} higherIsBetter={false} />
-                    </div>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtPercent(r.metrics.refusalRate)}
-                    <div>
-                      <ChangeCell value={r.change.refusalRate} higherIsBetter={false} />
-                    </div>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtNumber(r.metrics.avgOutputChars)} ch
-                    <div>
-                      <ChangeCell value={r.change.avgOutputChars} />
-                    </div>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtMs(r.metrics.latencyP50Ms)} / {fmtMs(r.metrics.latencyP95Ms)} / {fmtMs(r.metrics.latencyP99Ms)}
-                    <div>
-                      <ChangeCell value={r.change.latencyP95Ms} higherIsBetter={false} />
-                    </div>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtUsd(r.metrics.costPerCallMicros)}
-                    <div>
-                      <ChangeCell value={r.change.costPerCallMicros} higherIsBetter={false} />
-                    </div>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtPercent(r.metrics.cacheHitRate)}
-                    <div>
-                      <ChangeCell value={r.change.cacheHitRate} higherIsBetter />
-                    </div>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {fmtNumber(r.metrics.avgInputTokens)} / {fmtNumber(r.metrics.avgOutputTokens)}
-                  </td>
-                </tr>
-              ))}
-              {data && data.table.length === 0 ? (
-                <tr>
-                  <td colSpan={10} className="px-3 py-6 text-center text-sm text-fg-muted">
-                    No calls for these filters.
-                  </td>
-                </tr>
-              ) : null}
-            </tbody>
-          </table>
-        </div>
-      </Card>
+            ))}
+            {data && data.table.length === 0 ? (
+              <tr>
+                <td colSpan={10} className="px-3 py-6 text-center text-sm text-fg-muted">
+                  No calls for these filters.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </MetricsTableCard>
     </div>
   );
 }
