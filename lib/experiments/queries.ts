@@ -126,15 +126,18 @@ export async function listExperiments(projectId: string, options: { db?: Db } = 
   return out;
 }
 
-const AGGREGATE_SQL = `
-SELECT "variantId",
+/** Per-variant counts and sums both the results and the time series read (errors answer nothing: no cost). */
+const VARIANT_COUNTS_SQL = `
   count(*)::int AS calls,
   count(*) FILTER (WHERE status = 'error')::int AS errors,
   count(*) FILTER (WHERE status = 'refusal')::int AS refusals,
   count(score)::int AS scored,
   coalesce(sum(score), 0)::float8 AS "scoreSum",
   count(*) FILTER (WHERE status <> 'error')::int AS answered,
-  coalesce(sum("costMicros") FILTER (WHERE status <> 'error'), 0)::float8 AS "costSum",
+  coalesce(sum("costMicros") FILTER (WHERE status <> 'error'), 0)::float8 AS "costSum"`;
+
+const AGGREGATE_SQL = `
+SELECT "variantId",${VARIANT_COUNTS_SQL},
   coalesce(sum("costMicros"::float8 * "costMicros"::float8) FILTER (WHERE status <> 'error'), 0)::float8 AS "costSq",
   coalesce(sum("latencyMs") FILTER (WHERE status <> 'error'), 0)::float8 AS "latSum",
   coalesce(sum("latencyMs"::float8 * "latencyMs"::float8) FILTER (WHERE status <> 'error'), 0)::float8 AS "latSq",
@@ -234,14 +237,7 @@ export async function loadExperimentSeries(experiment: ExperimentView, options: 
   const steps = [60_000, 5 * 60_000, 15 * 60_000, 3600_000, 6 * 3600_000, 86_400_000];
   const bucketMs = steps.find((s) => (end - start) / s <= 60) ?? 86_400_000;
   const rows = await db.$queryRawUnsafe<Array<Omit<SeriesPoint, "key" | "t"> & { variantId: string; t: Date }>>(
-    `SELECT "variantId", date_bin(($2 || ' milliseconds')::interval, "createdAt", TIMESTAMP '2000-01-01') AS t,
-      count(*)::int AS calls,
-      count(*) FILTER (WHERE status = 'error')::int AS errors,
-      count(*) FILTER (WHERE status = 'refusal')::int AS refusals,
-      count(score)::int AS scored,
-      coalesce(sum(score), 0)::float8 AS "scoreSum",
-      count(*) FILTER (WHERE status <> 'error')::int AS answered,
-      coalesce(sum("costMicros") FILTER (WHERE status <> 'error'), 0)::float8 AS "costSum",
+    `SELECT "variantId", date_bin(($2 || ' milliseconds')::interval, "createdAt", TIMESTAMP '2000-01-01') AS t,${VARIANT_COUNTS_SQL},
       coalesce(sum("latencyMs") FILTER (WHERE status <> 'error'), 0)::float8 AS "latSum",
       coalesce(sum("outputChars") FILTER (WHERE status <> 'error'), 0)::float8 AS "outSum",
       coalesce(sum("cacheReadTokens"), 0)::float8 AS "cacheReadTokens",
