@@ -1,9 +1,8 @@
+import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { isAppError } from "@/lib/errors";
 import { getPromptByName, getVersionById, listLabelEvents, versionLabel } from "@/lib/prompts/queries";
 import { exampleVariables } from "@/lib/prompts/render";
 import { variablesSchema } from "@/lib/prompts/schemas";
@@ -21,15 +20,6 @@ type Params = { project: string; name: string };
 export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
   const { name } = await params;
   return { title: decodePromptName(name) };
-}
-
-async function loadPrompt(projectId: string, name: string) {
-  try {
-    return await getPromptByName(projectId, name);
-  } catch (error) {
-    if (isAppError(error) && error.code === "not_found") notFound();
-    throw error;
-  }
 }
 
 /** Example values for the variables callers must send, typed by the served version's contract. */
@@ -50,7 +40,7 @@ export default async function PromptPage({
   const { published: justPublished } = await searchParams;
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
-  const prompt = await loadPrompt(access.project.id, name);
+  const prompt = await orNotFound(getPromptByName(access.project.id, name));
   const events = await listLabelEvents(prompt.id);
   const canEdit = hasRole(access.role, "EDITOR");
   const isAdmin = hasRole(access.role, "ADMIN");

@@ -1,6 +1,6 @@
+import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
 import { listModelSpecs } from "@/lib/models/queries";
@@ -88,13 +88,7 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
   const sp = await searchParams;
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
-  let prompt;
-  try {
-    prompt = await getPromptByName(access.project.id, name);
-  } catch (error) {
-    if (isAppError(error) && error.code === "not_found") notFound();
-    throw error;
-  }
+  const prompt = await orNotFound(getPromptByName(access.project.id, name));
   const project = access.project.slug;
   const options = prompt.versions.map((v) => versionLabel(v));
   const published = prompt.versions.filter((v) => v.status === "PUBLISHED");

@@ -1,9 +1,8 @@
+import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { isAppError } from "@/lib/errors";
 import { tokenCountingAvailable } from "@/lib/claude/count-tokens";
 import { listModelSpecs } from "@/lib/models/queries";
 import { starterContent } from "@/lib/prompts/mutations";
@@ -41,13 +40,7 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
   const { project: slug, name: rawName } = await params;
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "EDITOR");
-  let prompt;
-  try {
-    prompt = await getPromptByName(access.project.id, name);
-  } catch (error) {
-    if (isAppError(error) && error.code === "not_found") notFound();
-    throw error;
-  }
+  const prompt = await orNotFound(getPromptByName(access.project.id, name));
   const [draft, models] = await Promise.all([getDraft(prompt.id), listModelSpecs()]);
   const latest = prompt.versions.find((v) => v.status === "PUBLISHED");
   const base = draft ?? (latest ? await getVersionById(prompt.id, latest.id) : null);

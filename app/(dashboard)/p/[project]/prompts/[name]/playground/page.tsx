@@ -1,10 +1,9 @@
+import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
 import { isSimulated } from "@/lib/claude/client";
-import { isAppError } from "@/lib/errors";
 import { getPlaygroundPrompt, type PlaygroundPrompt } from "@/lib/playground/queries";
 import { LockIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
@@ -19,13 +18,7 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ pro
   const { project: slug, name: rawName } = await params;
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
-  let prompt: PlaygroundPrompt;
-  try {
-    prompt = await getPlaygroundPrompt(access.project.id, name);
-  } catch (error) {
-    if (isAppError(error) && error.code === "not_found") notFound();
-    throw error;
-  }
+  const prompt: PlaygroundPrompt = await orNotFound(getPlaygroundPrompt(access.project.id, name));
   const canRun = hasRole(access.role, "EDITOR");
   const simulated = isSimulated();
   const base = `/p/${access.project.slug}/prompts`;
