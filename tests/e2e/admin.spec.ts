@@ -73,3 +73,11 @@ test("an unknown project is a 404, not an error", async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByTestId("not-found")).toBeVisible();
 });
+
+test("an unknown prompt is a 404 on its page, editor, diff and playground", async ({ page }) => {
+  for (const suffix of ["", "/edit", "/diff", "/playground"]) {
+    const response = await page.goto(`/p/${PROJECT}/prompts/no-such-prompt${suffix}`);
+    expect(response?.status(), suffix || "prompt page").toBe(404);
+    await expect(page.getByTestId("not-found")).toBeVisible();
+  }
+});
