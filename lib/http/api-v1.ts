@@ -211,8 +211,8 @@ export class ApiV1Handler {
     }
   }
 
-  private servingCaches(): ServingCache<never, unknown>[] {
-    return [this.cache, this.langfuseCache, this.listCache] as ServingCache<never, unknown>[];
+  private servingCaches(): Pick<ServingCache<unknown, unknown>, "invalidateAll" | "setFeedHealthy">[] {
+    return [this.cache, this.langfuseCache, this.listCache];
   }
 
   /** Drops everything this instance serves about a prompt (its versions, Langfuse views, the project's lists). */
