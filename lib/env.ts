@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { minuteRollupDaysSchema } from "@/lib/metrics/retention";
 
 /**
  * Every environment variable the app reads, parsed once. Scripts and the server call
@@ -20,6 +21,7 @@ const envSchema = z.object({
     .regex(/^pd_[A-Za-z0-9_]{16,}$/, "must look like pd_ followed by at least 16 letters/digits")
     .optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PROMPTDECK_MINUTE_ROLLUP_DAYS: minuteRollupDaysSchema,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -8,17 +8,26 @@
  *
  * Pure (no database driver): window.ts, which client components import, depends on it.
  */
+import { z } from "zod";
 export const DEFAULT_MINUTE_RETENTION_DAYS = 14;
+
+/** PROMPTDECK_MINUTE_ROLLUP_DAYS (also part of lib/env.ts's schema, so a bad value fails at startup). */
+export const minuteRollupDaysSchema = z.preprocess(
+  (v) => (v === "" ? undefined : v),
+  z.coerce
+    .number()
+    .int("must be a whole number of days between 2 and 3650")
+    .min(2, "must be a whole number of days between 2 and 3650")
+    .max(3650, "must be a whole number of days between 2 and 3650")
+    .default(DEFAULT_MINUTE_RETENTION_DAYS),
+);
 
 /** The minute-grain retention in days: PROMPTDECK_MINUTE_ROLLUP_DAYS, else 14. */
 export function minuteRetentionDays(env: Record<string, string | undefined> = typeof process === "undefined" ? {} : process.env): number {
   const raw = env.PROMPTDECK_MINUTE_ROLLUP_DAYS;
-  if (raw === undefined || raw === "") return DEFAULT_MINUTE_RETENTION_DAYS;
-  const days = Number(raw);
-  if (!Number.isInteger(days) || days < 2 || days > 3650) {
-    throw new Error(`PROMPTDECK_MINUTE_ROLLUP_DAYS must be a whole number of days between 2 and 3650 (got "${raw}")`);
-  }
-  return days;
+  const parsed = minuteRollupDaysSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`PROMPTDECK_MINUTE_ROLLUP_DAYS ${parsed.error.issues[0]?.message ?? "is invalid"} (got "${raw}")`);
+  return parsed.data;
 }
 
 /** Oldest minute bucket still kept at `now`. */
