@@ -3,7 +3,8 @@ import { defineConfig, devices } from "@playwright/test";
 // End-to-end tests in Debian's Chromium (never `playwright install`) against a production
 // server (`next build` runs first, see scripts/test.ts) on DATABASE_URL, which global-setup
 // migrates and seeds with the demo data.
-const PORT = 3200;
+// E2E_PORT lets several checkouts on one machine run their suites side by side.
+const PORT = Number(process.env.E2E_PORT ?? 3200);
 const baseURL = `http://127.0.0.1:${PORT}`;
 const CI = Boolean(process.env.CI);
 
