@@ -616,7 +616,7 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
           slug: DEMO_PROJECT_SLUG,
           name: DEMO_PROJECT_NAME,
           createdAt: ago(45),
-          settings: json({ default_policy: { max_retries: 4, timeout_ms: 60_000 } }),
+          settings: json({ runner: { max_retries: 4, timeout_ms: 60_000 }, calls: { store_bodies: true } }),
         },
       });
       await tx.membership.createMany({

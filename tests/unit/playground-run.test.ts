@@ -119,8 +119,8 @@ describe("preparePlaygroundRun", () => {
     expect(run.ignoredVariables).toEqual(["other"]);
     expect(run.fault).toBeNull();
     expect(run.headers).toBeUndefined();
-    expect(run.projectSettings).toEqual({ max_retries: 1 });
-    expect(run.bodies).toEqual({ storeBodies: false, maxBodyBytes: 32 * 1024 });
+    expect(run.settings.runner).toEqual({ max_retries: 1 });
+    expect(run.settings.bodies).toEqual({ storeBodies: false, maxBodyBytes: 32 * 1024 });
     expect(run.versionLabel).toBe("1.2.0");
   });
 
