@@ -20,8 +20,10 @@ const envSchema = z.object({
     .string()
     .regex(/^pd_[A-Za-z0-9_]{16,}$/, "must look like pd_ followed by at least 16 letters/digits")
     .optional(),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000), // 0 = a free port (tests)
   PROMPTDECK_MINUTE_ROLLUP_DAYS: minuteRollupDaysSchema,
+  // How long a shutting-down server waits for in-flight requests (lib/runtime/process.ts).
+  PROMPTDECK_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

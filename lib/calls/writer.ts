@@ -19,8 +19,8 @@ import type { RunResult } from "@/lib/claude/runner";
  *   without its optional links (prompt/version/experiment/variant ids, kept in metadata) and
  *   otherwise written to the error log in full as a dead letter.
  * - `flush()` resolves once everything accepted before the call is in the database;
- *   `close()` stops the timer and flushes. The process-wide writer hooks SIGTERM
- *   (`process.once`) to await the flush before the process exits.
+ *   `close()` stops the timer and flushes. The process's shutdown (lib/runtime/process.ts)
+ *   closes the process-wide writer after the last request has been answered.
  */
 
 export type CallLogSink = (rows: CallLogRow[]) => Promise<void>;
@@ -457,30 +457,32 @@ export class CallLogWriter {
 
 // ---------------------------------------------------------------- the process-wide writer
 
-const globalForWriter = globalThis as unknown as { promptdeckCallLogWriter?: CallLogWriter; promptdeckCallLogSigterm?: boolean };
+const globalForWriter = globalThis as unknown as { promptdeckCallLogWriter?: CallLogWriter };
 
-/** How long the SIGTERM hook waits for the flush (ms); a database that stays down cannot hold the process forever. */
+/** How long a shutdown waits for the flush (ms); a database that stays down cannot hold the process forever. */
 export const SHUTDOWN_FLUSH_TIMEOUT_MS = 25_000;
 
 /**
- * Installs the SIGTERM hook once: await `writer.close()`, then, if no other SIGTERM listener
- * remains, re-raise SIGTERM so the process ends as it would have (exit by signal).
+ * Makes `writer` the process-wide writer that getCallLogWriter() and logCall() use. The server's
+ * composition root (lib/runtime/process.ts) creates it with its own pool, registers it before
+ * anything serves, and flushes it at shutdown. The slot is on globalThis, so Next's bundled copy
+ * of this module finds the same writer. Throws if another writer was created or registered first.
  */
-export function installShutdownFlush(writer: CallLogWriter): void {
-  if (globalForWriter.promptdeckCallLogSigterm) return;
-  globalForWriter.promptdeckCallLogSigterm = true;
-  process.once("SIGTERM", () => {
-    void writer.close({ timeoutMs: SHUTDOWN_FLUSH_TIMEOUT_MS }).finally(() => {
-      globalForWriter.promptdeckCallLogSigterm = false;
-      if (process.listenerCount("SIGTERM") === 0) process.kill(process.pid, "SIGTERM");
-    });
-  });
+export function registerCallLogWriter(writer: CallLogWriter): void {
+  const current = globalForWriter.promptdeckCallLogWriter;
+  if (current && current !== writer) {
+    throw new Error("A call-log writer already exists in this process: register the root's writer before anything logs a call");
+  }
+  globalForWriter.promptdeckCallLogWriter = writer;
 }
 
 /**
- * The process-wide writer, with the SIGTERM flush hook installed. Its sink inserts and rolls up
+ * The process-wide writer: the one the composition root registered (server processes), else
+ * created on first use (scripts, tests). A created one's sink inserts and rolls up
  * (lib/metrics/rollup-sql.ts) over its own pg pool on DATABASE_URL (`createCallLogPool`, one
- * connection per batch in flight), not through Prisma.
+ * connection per batch in flight), not through Prisma. It does not hook signals: a process that
+ * must not lose buffered rows on SIGTERM runs the composition root's shutdown (see
+ * lib/runtime/README.md), or awaits `closeCallLogWriter()` before it exits.
  */
 export function getCallLogWriter(): CallLogWriter {
   if (!globalForWriter.promptdeckCallLogWriter) {
@@ -503,17 +505,17 @@ export function getCallLogWriter(): CallLogWriter {
       },
     });
     globalForWriter.promptdeckCallLogWriter = writer;
-    installShutdownFlush(writer);
   }
   return globalForWriter.promptdeckCallLogWriter;
 }
 
 /**
- * Flushes and closes the process-wide writer if this process started one. For servers with their
- * own shutdown sequence, so an exit after it never cuts the flush short.
+ * Flushes and closes the process-wide writer if this process has one (at most
+ * SHUTDOWN_FLUSH_TIMEOUT_MS). For scripts that log calls without the composition root: await it
+ * before exiting.
  */
-export async function closeCallLogWriter(): Promise<void> {
-  await globalForWriter.promptdeckCallLogWriter?.close({ timeoutMs: SHUTDOWN_FLUSH_TIMEOUT_MS });
+export async function closeCallLogWriter(): Promise<boolean> {
+  return (await globalForWriter.promptdeckCallLogWriter?.close({ timeoutMs: SHUTDOWN_FLUSH_TIMEOUT_MS })) ?? true;
 }
 
 /**

@@ -231,8 +231,9 @@ export class ApiV1Handler {
     await this.feed?.start();
   }
 
+  /** Stops the change feed and waits for running guardrail checks (both use the database). */
   async stop(): Promise<void> {
-    await this.feed?.stop();
+    await Promise.all([this.feed?.stop(), this.guardrails.stop()]);
   }
 
   /** Answers `req` if it is an API path; false otherwise (nothing was written). Never rejects. */
@@ -581,17 +582,4 @@ export class ApiV1Handler {
       throw new AppError("bad_request", "The request body is not valid JSON");
     }
   }
-}
-
-let defaultHandler: ApiV1Handler | undefined;
-
-/** The process-wide handler (DATABASE_URL, default limits). Call `.start()` once to begin listening for changes. */
-export function getApiV1Handler(): ApiV1Handler {
-  defaultHandler ??= new ApiV1Handler();
-  return defaultHandler;
-}
-
-/** Answers `/api/v1/**` and `/api/public/v2/prompts**` with the process-wide handler; false for other paths. */
-export function handleApiV1(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  return getApiV1Handler().handle(req, res);
 }
