@@ -7,7 +7,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
+import { SEED_MODEL_CATALOG } from "@/lib/models/catalog";
 import { hashVersionContent } from "@/lib/prompts/content-hash";
 import { DRAFT_MAJOR } from "@/lib/prompts/queries";
 import { API_KEY_SCOPES, apiKeyDisplayPrefix, hashApiKey } from "@/lib/auth/api-keys";

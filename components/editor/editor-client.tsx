@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { findModel, formatMicros, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, formatMicros, type ModelSpec } from "@/lib/models/catalog";
 import { isAppError } from "@/lib/errors";
 import { analyzeCache, cacheBlocks, normalizeAcknowledgements, type CountedTokens } from "@/lib/prompts/cache";
 import { queryKeys } from "@/lib/query-keys";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { BodyPolicy, CallContext } from "@/lib/calls/record";
-import { computeCallCost } from "@/lib/claude/catalog";
+import { computeCallCost } from "@/lib/models/catalog";
 import { isSimulated } from "@/lib/claude/client";
-import { getPriceBook, type PriceBook } from "@/lib/claude/pricing";
+import { getPriceBook, type PriceBook } from "@/lib/models/pricing";
 import { resolveRetryPolicy, type RetryPolicy } from "@/lib/claude/retry";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";

@@ -5,7 +5,7 @@ import { hasRole, type Role } from "@/lib/auth/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { actorLabel, actorUserId } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
-import { DEFAULT_MODEL } from "@/lib/claude/catalog";
+import { DEFAULT_MODEL } from "@/lib/models/catalog";
 import { notifyPromptChanged } from "@/lib/serving/notify";
 import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
