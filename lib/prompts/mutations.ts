@@ -6,7 +6,7 @@ import type { Actor } from "@/lib/audit/actor";
 import { actorLabel, actorUserId } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { DEFAULT_MODEL } from "@/lib/models/catalog";
-import { notifyPromptChanged } from "@/lib/serving/notify";
+import { notifyPromptChanged } from "@/lib/prompts/notify";
 import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
