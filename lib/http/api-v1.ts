@@ -24,7 +24,7 @@ import { ChangeFeed, type ChangeFeedOptions } from "@/lib/serving/change-feed";
 import { getLangfusePrompt, listLangfusePrompts } from "@/lib/serving/langfuse";
 import { PromptServingCache, ServingCache, type PromptCacheOptions } from "@/lib/serving/prompt-cache";
 import type { Selector } from "@/lib/serving/served-version";
-import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/serving/unavailable";
+import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
 import { moveLabelToVersion, writeVersion } from "@/lib/serving/writes";
 import { GuardrailMonitor } from "@/lib/experiments/guardrails";
 import { createExperiment, promoteExperiment, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
