@@ -13,7 +13,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import next from "next";
 import { getApiV1Handler } from "@/lib/http/api-v1";
-import { closeCallLogWriter } from "@/lib/calls/writer";
+import { closeCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { RollupPruner } from "@/lib/metrics/prune";
 
 const dev = process.argv.includes("--dev") || process.env.NODE_ENV === "development";

@@ -12,8 +12,8 @@ import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitDecision } from "
 import { SharedRateLimiter, sqlLeaseStore } from "@/lib/api-keys/shared-rate-limit";
 import { getDb } from "@/lib/db/client";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
-import { recordScore } from "@/lib/calls/scores";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { recordScore } from "@/lib/metrics/scores";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { ProjectSettingsCache } from "@/lib/projects/settings";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { listPrompts } from "@/lib/prompts/queries";

@@ -1,5 +1,5 @@
 import type { BodyPolicy, CallContext } from "@/lib/calls/record";
-import { logCall } from "@/lib/calls/writer";
+import { logCall } from "@/lib/metrics/call-log-writer";
 import { runPrompt, type CallSource, type RunDeps, type RunInput, type RunOptions, type RunResult, type RunnableVersion } from "@/lib/claude/runner";
 import { loadProjectSettings, type ProjectSettings } from "@/lib/projects/settings";
 import type { VariableInput } from "@/lib/prompts/render";

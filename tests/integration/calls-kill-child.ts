@@ -1,7 +1,7 @@
 // Child process of calls-kill.test.ts: enqueues N call-log rows on the process-wide writer
 // (which hooks SIGTERM), says "ready" while most rows are still buffered, then waits to be killed.
 import { callLogRowFromResult } from "@/lib/calls/record";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import type { RunResult } from "@/lib/claude/runner";
 
 const [projectId, countText, runId] = process.argv.slice(2);

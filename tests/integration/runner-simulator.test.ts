@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import { callLogRowFromResult } from "@/lib/calls/record";
 import { CallLogWriter, sqlCallLogSink } from "@/lib/calls/writer";
-import { recordScore } from "@/lib/calls/scores";
+import { recordScore } from "@/lib/metrics/scores";
 import { fetchBatchResults, runBatch } from "@/lib/claude/batches";
 import { computeCallCost, findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 import { createClaudeTransport, type ClaudeTransport } from "@/lib/claude/client";
