@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Actor } from "@/lib/audit/actor";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError, isAppError } from "@/lib/errors";

@@ -1,7 +1,7 @@
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { hasRole, type Role } from "@/lib/auth/roles";
+import { hasRole, type Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { actorLabel, actorUserId } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";

@@ -2,7 +2,7 @@ import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageRole } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { getPromptByName, getVersionById, listLabelEvents, versionLabel } from "@/lib/prompts/queries";
 import { exampleVariables } from "@/lib/prompts/render";
 import { variablesSchema } from "@/lib/prompts/schemas";

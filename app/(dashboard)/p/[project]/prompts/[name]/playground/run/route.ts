@@ -1,5 +1,5 @@
 import { getMembership, getSessionUser } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { decodePromptName } from "@/components/prompts/paths";
 import { AppError, errorBody, isAppError } from "@/lib/errors";
 import { encodeNdjsonLine } from "@/lib/playground/ndjson";
