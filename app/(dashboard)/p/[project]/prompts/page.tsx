@@ -8,7 +8,7 @@ import { PlusIcon, PromptsIcon } from "@/components/icons";
 import { Badge, ButtonLink, Card, EmptyState, PageHeader, buttonClass, cx } from "@/components/ui";
 import { formatRelative, formatUtc } from "@/components/format";
 import { LabelBadge } from "@/components/prompts/label-badge";
-import { promptPath } from "@/components/prompts/paths";
+import { promptPath } from "@/lib/prompts/paths";
 
 export const metadata: Metadata = { title: "Prompts" };
 

@@ -13,7 +13,7 @@ import { LabelPanel, type LabelRow } from "@/components/prompts/label-panel";
 import { PublishDialog } from "@/components/prompts/publish-dialog";
 import { UsePromptPanel } from "@/components/prompts/use-prompt-panel";
 import { DiscardDraftButton, StartDraftButton } from "@/components/prompts/draft-controls";
-import { decodePromptName, promptPath } from "@/components/prompts/paths";
+import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
 

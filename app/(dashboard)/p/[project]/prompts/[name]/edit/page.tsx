@@ -9,7 +9,7 @@ import { starterContent } from "@/lib/prompts/mutations";
 import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
 import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
 import { EditorClient } from "@/components/editor/editor-client";
-import { decodePromptName, promptPath } from "@/components/prompts/paths";
+import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
 

@@ -9,7 +9,7 @@ import { LockIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { PlaygroundClient } from "@/components/playground/playground-client";
 import { SimulatedBadge } from "@/components/playground/simulated-badge";
-import { decodePromptName, promptPath } from "@/components/prompts/paths";
+import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 export const metadata: Metadata = { title: "Playground" };
 
