@@ -34,11 +34,13 @@ const DOMAINS = {
   // rollups and charts over the call log; composes the process-wide writer (rollup sink)
   metrics: ["calls", "claude", "models", "db"],
   "api-keys": ["auth", "projects", "audit", "db"],
-  playground: ["prompts", "claude", "calls", "metrics", "models", "db"],
+  // the one run-and-log path and the project's run policy (Project.settings)
+  runs: ["prompts", "claude", "calls", "metrics", "db"],
+  playground: ["runs", "prompts", "claude", "calls", "metrics", "models", "db"],
   serving: ["prompts", "calls", "metrics", "models", "audit", "db"],
-  experiments: ["playground", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
+  experiments: ["runs", "playground", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
   // the lean public API (may import next/*)
-  http: ["serving", "experiments", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
+  http: ["serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
   // the typed client; generate-types.ts reads the OpenAPI document from lib/http
   client: ["http"],
 };

@@ -6,7 +6,7 @@ import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError, isAppError } from "@/lib/errors";
 import { prismaPlaygroundStore } from "@/lib/playground/run";
-import { parseProjectSettings } from "@/lib/projects/settings";
+import { parseProjectSettings } from "@/lib/runs/settings";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { assignVariant } from "./assignment";

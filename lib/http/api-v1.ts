@@ -14,7 +14,7 @@ import { getDb } from "@/lib/db/client";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { recordScore } from "@/lib/metrics/scores";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
-import { ProjectSettingsCache } from "@/lib/projects/settings";
+import { ProjectSettingsCache } from "@/lib/runs/settings";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { listPrompts } from "@/lib/prompts/queries";
 import { ingestCalls } from "@/lib/serving/call-ingest";

@@ -8,7 +8,7 @@ import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues } from "@/lib/errors";
 import { runnableVersionLabel } from "@/lib/playground/queries";
-import { parseProjectSettings, type ProjectSettings } from "@/lib/projects/settings";
+import { parseProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import { renderVersion } from "@/lib/prompts/render";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
