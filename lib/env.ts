@@ -1,5 +1,20 @@
 import { z } from "zod";
-import { minuteRollupDaysSchema } from "@/lib/metrics/retention";
+
+export const DEFAULT_MINUTE_RETENTION_DAYS = 14;
+
+/**
+ * PROMPTDECK_MINUTE_ROLLUP_DAYS: how long minute-level metric rollups are kept (lib/metrics/retention.ts
+ * reads it through this schema; part of the env schema, so a bad value fails at startup).
+ */
+export const minuteRollupDaysSchema = z.preprocess(
+  (v) => (v === "" ? undefined : v),
+  z.coerce
+    .number()
+    .int("must be a whole number of days between 2 and 3650")
+    .min(2, "must be a whole number of days between 2 and 3650")
+    .max(3650, "must be a whole number of days between 2 and 3650")
+    .default(DEFAULT_MINUTE_RETENTION_DAYS),
+);
 
 /**
  * Every environment variable the app reads, parsed once. Scripts and the server call

@@ -7,11 +7,11 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
+import { SEED_MODEL_CATALOG } from "@/lib/models/catalog";
 import { hashVersionContent } from "@/lib/prompts/content-hash";
 import { DRAFT_MAJOR } from "@/lib/prompts/queries";
 import { API_KEY_SCOPES, apiKeyDisplayPrefix, hashApiKey } from "@/lib/auth/api-keys";
-import { hashPassword } from "@/lib/auth/password";
+import { hashPassword } from "@/lib/users/password";
 
 export const DEMO_ADMIN_EMAIL = "demo@promptdeck.dev";
 export const DEMO_VIEWER_EMAIL = "viewer@promptdeck.dev";

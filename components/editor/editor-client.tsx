@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { findModel, formatMicros, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, formatMicros, type ModelSpec } from "@/lib/models/catalog";
 import { isAppError } from "@/lib/errors";
 import { analyzeCache, cacheBlocks, normalizeAcknowledgements, type CountedTokens } from "@/lib/prompts/cache";
 import { queryKeys } from "@/lib/query-keys";
@@ -13,7 +13,7 @@ import { effortSchema, parseVersionContent, serviceTierSchema, systemBlockRoleSc
 import { countTokensAction, saveDraftAction } from "@/app/(dashboard)/p/[project]/prompts/[name]/edit/actions";
 import { Badge, Button, ButtonLink, Card, cx } from "@/components/ui";
 import { PublishDialog } from "@/components/prompts/publish-dialog";
-import { promptPath } from "@/components/prompts/paths";
+import { promptPath } from "@/lib/prompts/paths";
 import { acknowledgedLocations, anchorForPath, fromContent, moveItem, newId, toContent, type BlockState, type CacheChoice, type EditorState, type VariableState } from "./editor-model";
 import { BlockToolbar, dragItemClass, IconButton, useDragReorder } from "./block-toolbar";
 import { TemplateEditor } from "./template-editor";

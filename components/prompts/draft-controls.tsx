@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { Button, FormError } from "@/components/ui";
 import { discardDraftAction, startDraftAction } from "@/app/(dashboard)/p/[project]/prompts/[name]/actions";
 import { Dialog } from "./dialog";
-import { promptPath } from "./paths";
+import { promptPath } from "@/lib/prompts/paths";
 
 /**
  * "Edit as draft" for a published version: starts the prompt's draft from it (asking before it

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { Badge, Button, FormError, cx } from "@/components/ui";
 import { previewPublishAction, publishDraftAction, type PublishPreview } from "@/app/(dashboard)/p/[project]/prompts/[name]/actions";
 import { Dialog } from "./dialog";
-import { promptPath } from "./paths";
+import { promptPath } from "@/lib/prompts/paths";
 
 const BUMPS = ["patch", "minor", "major"] as const;
 type Bump = (typeof BUMPS)[number];

@@ -1,8 +1,7 @@
 import pg from "pg";
 import pino, { type Logger } from "pino";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
-import { callLogRowFromResult, type BodyPolicy, type CallContext, type CallLogRow } from "@/lib/calls/record";
-import type { RunResult } from "@/lib/claude/runner";
+import type { CallLogRow } from "@/lib/calls/record";
 
 /**
  * The buffered call-log writer: off the request path, batched, retried, flushed on shutdown.
@@ -19,8 +18,9 @@ import type { RunResult } from "@/lib/claude/runner";
  *   without its optional links (prompt/version/experiment/variant ids, kept in metadata) and
  *   otherwise written to the error log in full as a dead letter.
  * - `flush()` resolves once everything accepted before the call is in the database;
- *   `close()` stops the timer and flushes. The process's shutdown (lib/runtime/process.ts)
- *   closes the process-wide writer after the last request has been answered.
+ *   `close()` stops the timer and flushes. The process-wide writer (with the rollup sink) is
+ *   composed in lib/metrics/call-log-writer.ts (lib/calls never imports metrics); the process's
+ *   shutdown (lib/runtime/process.ts) closes it after the last request has been answered.
  */
 
 export type CallLogSink = (rows: CallLogRow[]) => Promise<void>;
@@ -452,83 +452,5 @@ export class CallLogWriter {
     const ok = await this.flush(options);
     if (!ok) this.log.error({ buffered: this.queuedRows }, "call log not fully flushed before the shutdown timeout");
     return ok;
-  }
-}
-
-// ---------------------------------------------------------------- the process-wide writer
-
-const globalForWriter = globalThis as unknown as { promptdeckCallLogWriter?: CallLogWriter };
-
-/** How long a shutdown waits for the flush (ms); a database that stays down cannot hold the process forever. */
-export const SHUTDOWN_FLUSH_TIMEOUT_MS = 25_000;
-
-/**
- * Makes `writer` the process-wide writer that getCallLogWriter() and logCall() use. The server's
- * composition root (lib/runtime/process.ts) creates it with its own pool, registers it before
- * anything serves, and flushes it at shutdown. The slot is on globalThis, so Next's bundled copy
- * of this module finds the same writer. Throws if another writer was created or registered first.
- */
-export function registerCallLogWriter(writer: CallLogWriter): void {
-  const current = globalForWriter.promptdeckCallLogWriter;
-  if (current && current !== writer) {
-    throw new Error("A call-log writer already exists in this process: register the root's writer before anything logs a call");
-  }
-  globalForWriter.promptdeckCallLogWriter = writer;
-}
-
-/**
- * The process-wide writer: the one the composition root registered (server processes), else
- * created on first use (scripts, tests). A created one's sink inserts and rolls up
- * (lib/metrics/rollup-sql.ts) over its own pg pool on DATABASE_URL (`createCallLogPool`, one
- * connection per batch in flight), not through Prisma. It does not hook signals: a process that
- * must not lose buffered rows on SIGTERM runs the composition root's shutdown (see
- * lib/runtime/README.md), or awaits `closeCallLogWriter()` before it exits.
- */
-export function getCallLogWriter(): CallLogWriter {
-  if (!globalForWriter.promptdeckCallLogWriter) {
-    let sink: Promise<CallLogSink> | null = null;
-    const connect = async (): Promise<CallLogSink> => {
-      const { getEnv } = await import("@/lib/env");
-      const url = getEnv().DATABASE_URL;
-      if (!url) throw new Error("DATABASE_URL is not set: call log rows stay buffered");
-      // Metrics: the same statement also upserts the rollups.
-      const { rollupCallLogSink } = await import("@/lib/metrics/rollup-sql");
-      return rollupCallLogSink(pgRawExecutor(createCallLogPool(url, writer.options.concurrency)));
-    };
-    const writer: CallLogWriter = new CallLogWriter({
-      sink: async (rows) => {
-        sink ??= connect().catch((error: unknown) => {
-          sink = null;
-          throw error;
-        });
-        await (await sink)(rows);
-      },
-    });
-    globalForWriter.promptdeckCallLogWriter = writer;
-  }
-  return globalForWriter.promptdeckCallLogWriter;
-}
-
-/**
- * Flushes and closes the process-wide writer if this process has one (at most
- * SHUTDOWN_FLUSH_TIMEOUT_MS). For scripts that log calls without the composition root: await it
- * before exiting.
- */
-export async function closeCallLogWriter(): Promise<boolean> {
-  return (await globalForWriter.promptdeckCallLogWriter?.close({ timeoutMs: SHUTDOWN_FLUSH_TIMEOUT_MS })) ?? true;
-}
-
-/**
- * Logs one runner result: builds the row and enqueues it on `writer` (the process-wide one by
- * default). Returns the CallLog id, or null if the record could not be accepted. Never throws:
- * a logging failure must not fail the user's call.
- */
-export function logCall(result: RunResult, context: CallContext, options: { bodies?: BodyPolicy; writer?: CallLogWriter } = {}): string | null {
-  try {
-    const row = callLogRowFromResult(result, context, options.bodies);
-    return (options.writer ?? getCallLogWriter()).enqueue(row) ? row.id : null;
-  } catch (error) {
-    pino({ name: "calls.writer" }).error({ err: error }, "could not log a call");
-    return null;
   }
 }

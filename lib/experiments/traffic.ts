@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Actor } from "@/lib/audit/actor";
-import { hasRole } from "@/lib/auth/roles";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { hasRole } from "@/lib/projects/roles";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError, isAppError } from "@/lib/errors";
 import { prismaPlaygroundStore } from "@/lib/playground/run";
-import { parseProjectSettings } from "@/lib/projects/settings";
+import { parseProjectSettings } from "@/lib/runs/settings";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { assignVariant } from "./assignment";

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { BodyPolicy, CallContext } from "@/lib/calls/record";
-import { computeCallCost } from "@/lib/claude/catalog";
+import { computeCallCost } from "@/lib/models/catalog";
 import { isSimulated } from "@/lib/claude/client";
-import { getPriceBook, type PriceBook } from "@/lib/claude/pricing";
+import { getPriceBook, type PriceBook } from "@/lib/models/pricing";
 import { resolveRetryPolicy, type RetryPolicy } from "@/lib/claude/retry";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues } from "@/lib/errors";
 import { runnableVersionLabel } from "@/lib/playground/queries";
-import { parseProjectSettings, type ProjectSettings } from "@/lib/projects/settings";
+import { parseProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import { renderVersion } from "@/lib/prompts/render";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";

@@ -1,4 +1,4 @@
-import { findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import type { CacheTtl, PromptVersionContent } from "@/lib/prompts/schemas";
 import { extractVariables } from "@/lib/prompts/templates";
 import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS } from "@/lib/prompts/tokens";

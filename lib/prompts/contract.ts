@@ -1,5 +1,5 @@
 import { AppError } from "@/lib/errors";
-import type { ModelSpec } from "@/lib/claude/catalog";
+import type { ModelSpec } from "@/lib/models/catalog";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import { scanTemplate } from "@/lib/prompts/templates";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError, toIssues } from "@/lib/errors";
-import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 
 /**
  * The stored shapes of a prompt version (the PromptVersion JSON columns) as zod schemas.

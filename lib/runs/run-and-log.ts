@@ -1,7 +1,7 @@
 import type { BodyPolicy, CallContext } from "@/lib/calls/record";
-import { logCall } from "@/lib/calls/writer";
+import { logCall } from "@/lib/metrics/call-log-writer";
 import { runPrompt, type CallSource, type RunDeps, type RunInput, type RunOptions, type RunResult, type RunnableVersion } from "@/lib/claude/runner";
-import { loadProjectSettings, type ProjectSettings } from "@/lib/projects/settings";
+import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import type { VariableInput } from "@/lib/prompts/render";
 
 /**

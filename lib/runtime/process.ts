@@ -9,7 +9,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor, registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/calls/writer";
+import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor } from "@/lib/calls/writer";
+import { registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
 import { openClaudeTransport, registerClaudeTransport, type OpenedClaudeTransport } from "@/lib/claude/client";
 import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";

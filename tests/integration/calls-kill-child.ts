@@ -3,7 +3,7 @@
 // call-log rows through getCallLogWriter() (the root's writer), says "ready" while most rows are
 // still buffered, then waits to be killed.
 import { callLogRowFromResult } from "@/lib/calls/record";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import type { RunResult } from "@/lib/claude/runner";
 import { createProcessRuntime } from "@/lib/runtime/process";
 

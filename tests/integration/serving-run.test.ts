@@ -1,7 +1,7 @@
 // run, call ingest and scores through the API. Claude is the built-in simulator (no
 // ANTHROPIC_API_KEY), reached by the runner through the real SDK; faults travel in variables.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { getDb } from "@/lib/db/client";
 import { bearer, makeTestProject, publishPrompt, sendJson, simpleContent, startApiServer, type ApiError, type RunningServer, type TestProject } from "./serving-helpers";
 

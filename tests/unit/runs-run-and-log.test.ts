@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CallContext } from "@/lib/calls/record";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
-import { parseProjectSettings, ProjectSettingsCache, type ProjectSettings } from "@/lib/projects/settings";
+import { parseProjectSettings, ProjectSettingsCache, type ProjectSettings } from "@/lib/runs/settings";
 import { runAndLog } from "@/lib/runs/run-and-log";
 
 describe("parseProjectSettings", () => {

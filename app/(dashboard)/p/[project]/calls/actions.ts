@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { isAppError } from "@/lib/errors";
 import { requireRole } from "@/lib/auth/session";
-import { recordScore } from "@/lib/calls/scores";
+import { recordScore } from "@/lib/metrics/scores";
 
 const markSchema = z.strictObject({ projectSlug: z.string().min(1), callId: z.string().min(1), correct: z.boolean(), expected: z.string().max(100_000).optional() });
 
