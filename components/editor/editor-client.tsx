@@ -97,7 +97,6 @@ export interface EditorClientProps {
 export function EditorClient(props: EditorClientProps) {
   const { project, promptId, promptName, models } = props;
   const [state, setState] = useState<EditorState>(() => fromContent(props.initialContent, props.initialAcknowledged));
-  const [lockVersion, setLockVersion] = useState(props.lockVersion);
   const initialJson = useMemo(() => {
     const initial = toContent(fromContent(props.initialContent)).content;
     return JSON.stringify({ content: initial, acknowledged: normalizeAcknowledgements(initial, props.initialAcknowledged) });
@@ -208,24 +207,29 @@ export function EditorClient(props: EditorClientProps) {
       saveDraftAction({ project, promptId, content: input.content, acknowledged: input.acknowledged, lockVersion: input.lockVersion }),
   });
   const inflight = useRef<Promise<boolean> | null>(null);
+  // The lock version and the saved JSON as of the last finished save, read when a save starts (not
+  // from the render that scheduled it): a save that waited for an in-flight one sends the lock
+  // version that one returned, instead of the stale one (a false conflict).
+  const handshake = useRef({ lockVersion: props.lockVersion, savedJson: initialJson, conflicted: false });
   const conflicted = save.kind === "conflict";
 
   const saveNow = useCallback(async (): Promise<boolean> => {
-    if (conflicted) return false;
-    if (inflight.current) await inflight.current;
+    while (inflight.current) await inflight.current;
+    if (handshake.current.conflicted) return false;
     const json = contentJson;
-    if (json === savedJson) return true;
+    if (json === handshake.current.savedJson) return true;
     const run = (async () => {
       setSave({ kind: "saving" });
-      const result = await mutation.mutateAsync({ content, acknowledged, lockVersion });
+      const result = await mutation.mutateAsync({ content, acknowledged, lockVersion: handshake.current.lockVersion });
       if (result.ok) {
-        setLockVersion(result.data.lockVersion);
+        handshake.current = { ...handshake.current, lockVersion: result.data.lockVersion, savedJson: json };
         setSavedJson(json);
         setBasedOn(null);
         setSave({ kind: "clean", at: result.data.savedAt });
         return true;
       }
       if (result.code === "conflict") {
+        handshake.current = { ...handshake.current, conflicted: true };
         setSave({ kind: "conflict", message: result.message });
         return false;
       }
@@ -236,9 +240,9 @@ export function EditorClient(props: EditorClientProps) {
     try {
       return await run;
     } finally {
-      inflight.current = null;
+      if (inflight.current === run) inflight.current = null;
     }
-  }, [conflicted, contentJson, savedJson, mutation, content, acknowledged, lockVersion]);
+  }, [contentJson, mutation, content, acknowledged]);
 
   // Debounced autosave of valid content (an explicit Save also sends invalid content, to show the server's answer).
   useEffect(() => {
