@@ -9,6 +9,7 @@ import { starterContent } from "@/lib/prompts/mutations";
 import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
 import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
 import { EditorClient } from "@/components/editor/editor-client";
+import { countTokensAction, saveDraftAction } from "./actions";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
@@ -73,6 +74,8 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
         isAdmin={hasRole(access.role, "ADMIN")}
         models={models}
         tokenCounting={tokenCountingAvailable()}
+        saveDraft={saveDraftAction}
+        countTokens={countTokensAction}
       />
     </>
   );
