@@ -66,3 +66,20 @@ export function errorBody(error: AppError): { error: { code: AppErrorCode; messa
     },
   };
 }
+
+/**
+ * Parses `value` with a zod schema; a failure throws `AppError(code, message, { issues })` with
+ * one issue per problem (`message` may be computed from the issues). The edges (API routes,
+ * server actions) use it so every input reaches lib already typed.
+ */
+export function parseOrThrow<T>(
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } } },
+  value: unknown,
+  code: AppErrorCode,
+  message: string | ((issues: ErrorIssue[]) => string),
+): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = toIssues(result.error.issues);
+  throw new AppError(code, typeof message === "string" ? message : message(issues), { issues });
+}

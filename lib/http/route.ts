@@ -1,0 +1,364 @@
+/**
+ * The public API as a route table. Each route (lib/http/routes/*.ts) declares its method, path,
+ * scope, params/query/body/response zod schemas and a handler that receives typed values; this
+ * module is the one wrapper around them: routing (find-my-way), request id, API-key auth (Bearer,
+ * or Basic for the Langfuse-compatible reads), rate limiting, scope check, body reading with a size
+ * limit, parsing at the edge (400 for a bad path or query, 422 for a bad body), error mapping
+ * (AppError -> its status, database unreachable -> 503 + Retry-After, anything else -> logged
+ * 500), 404/405 (with Allow) and the response headers. lib/http/openapi.ts renders the same table
+ * as the OpenAPI document.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import FindMyWay from "find-my-way";
+import type { z } from "zod";
+import { AppError, errorBody, isAppError, parseOrThrow, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
+import type { ApiKeyAuthenticator, ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
+import { requireScope } from "@/lib/api-keys/authenticate";
+import type { RateLimitDecision } from "@/lib/api-keys/rate-limit";
+import type { ApiKeyScope } from "@/lib/auth/api-keys";
+import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/serving/unavailable";
+
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+const METHODS: readonly HttpMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+type In<S> = S extends z.ZodType ? z.input<S> : unknown;
+
+/** What a handler answers: a JSON value (serialized by the wrapper), pre-serialized bytes, or no body (304). */
+export type RouteResult<T = unknown> = { status: number; headers?: Record<string, string> } & ({ json: T } | { raw: Buffer | string } | { empty: true });
+
+export const json = <T>(status: number, value: T, headers?: Record<string, string>): RouteResult<T> => ({ status, json: value, ...(headers ? { headers } : {}) });
+export const raw = (status: number, body: Buffer | string, headers?: Record<string, string>): RouteResult<never> => ({ status, raw: body, ...(headers ? { headers } : {}) });
+export const empty = (status: number, headers?: Record<string, string>): RouteResult<never> => ({ status, empty: true, ...(headers ? { headers } : {}) });
+
+export interface RouteContext<Services, P, Q, B, S extends ApiKeyScope | null> {
+  req: IncomingMessage;
+  /** The authenticated key (routes with a scope). */
+  principal: S extends ApiKeyScope ? ApiKeyPrincipal : undefined;
+  params: P;
+  query: Q;
+  body: B;
+  /** The handler instance's caches, routers and monitors (see ApiServices in api-v1.ts). */
+  api: Services;
+  requestId: string;
+}
+
+/**
+ * One route. `path` uses OpenAPI templates; `{name+}` is a prompt name that may span several path
+ * segments (`/api/v1/prompts/team/support/run`) as well as one encoded segment (`team%2Fsupport`).
+ */
+export interface RouteSpec<Services, P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Schema | undefined, S extends ApiKeyScope | null> {
+  method: HttpMethod | readonly HttpMethod[];
+  path: string;
+  operationId: string;
+  summary: string;
+  /** The scope the key needs; null for a public route (no auth, no rate limit). */
+  scope: S;
+  /** "basic": Langfuse-style Basic auth (secret key = a Promptdeck key) is accepted besides Bearer; errors also carry a top-level `message`. */
+  auth?: "bearer" | "basic";
+  /** Path parameters (decoded strings in, typed out). */
+  params?: P;
+  /** Status and message when `params` rejects (default 400 with the issues). */
+  paramsError?: { code: AppErrorCode; message: (issues: ErrorIssue[], raw: Record<string, string>) => string };
+  query?: Q;
+  /** Message of the 400 for a rejected query (default "Invalid query parameters"). */
+  queryMessage?: string;
+  body?: B;
+  /** Message of the 422 for a rejected body (default "Invalid request body"). */
+  bodyMessage?: string | ((issues: ErrorIssue[]) => string);
+  /** An empty body (no Content-Length, no chunks) counts as `{}` (no Content-Type needed). */
+  bodyOptional?: boolean;
+  /** Multiple of the handler's body size limit this route accepts (a 1000-record ingest batch). */
+  bodySizeFactor?: number;
+  /** The request body the OpenAPI document shows, when the parsed shape is looser than the real contract (checked deeper in lib). */
+  bodyDoc?: Schema;
+  response?: { status: number; description: string; schema?: R };
+  /** Further documented responses (304, 502, ...). */
+  responses?: Record<string, { description: string; schema?: Schema }>;
+  /** Error statuses this route adds to the ones the wrapper produces (404, 409, ...). */
+  errors?: readonly number[];
+  /** Extra documented parameters (headers). */
+  docParameters?: readonly Record<string, unknown>[];
+  handler: (ctx: RouteContext<Services, Out<P>, Out<Q>, Out<B>, S>) => Promise<RouteResult<In<R>>>;
+}
+
+/** A route with its types erased (the table's element type). */
+export type ApiRoute<Services = unknown> = RouteSpec<Services, Schema | undefined, Schema | undefined, Schema | undefined, Schema | undefined, ApiKeyScope | null>;
+
+/** Declares a route; the handler's context is typed from the schemas. */
+export function defineRoute<Services>() {
+  return <
+    P extends Schema | undefined = undefined,
+    Q extends Schema | undefined = undefined,
+    B extends Schema | undefined = undefined,
+    R extends Schema | undefined = undefined,
+    S extends ApiKeyScope | null = ApiKeyScope,
+  >(
+    spec: RouteSpec<Services, P, Q, B, R, S>,
+  ): ApiRoute<Services> => spec as unknown as ApiRoute<Services>;
+}
+
+export const methodsOf = (route: Pick<ApiRoute, "method">): readonly HttpMethod[] => (typeof route.method === "string" ? [route.method] : route.method);
+
+// ------------------------------------------------------------------ the wrapper
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const MAX_JSON_DEPTH = 64;
+/** Parsed queries remembered per route (the hot path's `?label=` strings repeat). */
+const QUERY_MEMO_SIZE = 1000;
+
+export interface DispatcherOptions<Services> {
+  routes: readonly ApiRoute<Services>[];
+  services: Services;
+  auth: Pick<ApiKeyAuthenticator, "authenticate">;
+  limiter: { take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> };
+  maxBodyBytes: number;
+  logError: (message: string, error: unknown, context?: { requestId: string; method: string; path: string }) => void;
+}
+
+class BodyTooLargeError extends AppError {}
+
+interface Compiled<Services> {
+  route: ApiRoute<Services>;
+  queryMemo: Map<string, unknown>;
+  /** Langfuse-style error bodies. */
+  basic: boolean;
+}
+
+type Match<Services> = { compiled: Compiled<Services>; params: Record<string, string> };
+
+/**
+ * A request id for logs and the `X-Request-Id` response header: the caller's when it is short
+ * and plain (letters, digits, `-_.:/+=`, at most 128), else a new UUID.
+ */
+export function requestIdOf(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value && value.length <= 128 && /^[\w.:/+=-]+$/.test(value)) return value;
+  return randomUUID();
+}
+
+/** Whether the (JSON) text nests arrays/objects deeper than `max` (strings are skipped). */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
+/** A JSON `\u0000` escape (not preceded by an escaping backslash): PostgreSQL cannot store NUL in text or jsonb. */
+const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/i;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Builds the request handler for a route table: answers every path under the table's prefixes
+ * (404/405 for unknown paths and methods). Never rejects.
+ */
+export function createDispatcher<Services>(options: DispatcherOptions<Services>) {
+  const { services, auth, limiter, maxBodyBytes, logError } = options;
+  const router = FindMyWay({ maxParamLength: 1000 });
+  /** Path prefixes under which `{name+}` takes the rest of the path (tried longest name first). */
+  const greedyPrefixes = new Set<string>();
+
+  for (const route of options.routes) {
+    const compiled: Compiled<Services> = { route, queryMemo: new Map(), basic: route.auth === "basic" };
+    const greedy = route.path.indexOf("+}");
+    if (greedy >= 0) greedyPrefixes.add(route.path.slice(0, route.path.lastIndexOf("{", greedy)));
+    const path = route.path.replace(/\{(\w+)\+?\}/g, ":$1");
+    for (const method of methodsOf(route)) router.on(method, path, () => {}, compiled);
+  }
+
+  const find = (method: string, path: string): Match<Services> | null => {
+    const found = router.find(method as HttpMethod, path);
+    return found ? { compiled: found.store as Compiled<Services>, params: found.params as Record<string, string> } : null;
+  };
+
+  /** The lookups to try: the path itself, or for a multi-segment `{name+}` each split, longest name first. */
+  const candidates = (path: string): string[] => {
+    for (const prefix of greedyPrefixes) {
+      if (!path.startsWith(prefix)) continue;
+      const rest = path.slice(prefix.length);
+      if (!rest.includes("/")) break;
+      const segments = rest.split("/");
+      const out: string[] = [];
+      for (let n = segments.length; n >= 1; n--) {
+        const tail = segments.slice(n).join("/");
+        out.push(prefix + segments.slice(0, n).join("%2F") + (tail ? `/${tail}` : ""));
+      }
+      return out;
+    }
+    return [path];
+  };
+
+  const route = (method: string, path: string): Match<Services> | { allow: HttpMethod[] } | null => {
+    const tries = candidates(path);
+    for (const candidate of tries) {
+      const match = find(method, candidate);
+      if (match) return match;
+    }
+    const allow = METHODS.filter((m) => m !== method && tries.some((candidate) => router.find(m, candidate) !== null));
+    return allow.length > 0 ? { allow } : null;
+  };
+
+  const authenticate = async (req: IncomingMessage, scope: ApiKeyScope, allowBasic: boolean): Promise<ApiKeyPrincipal> => {
+    const principal = await auth.authenticate(req.headers.authorization, { allowBasic });
+    const decision = await limiter.take(principal.apiKeyId);
+    if (!decision.ok) {
+      throw new AppError("rate_limited", `Rate limit exceeded for this API key; retry in ${decision.retryAfterSeconds} s`, { details: decision.retryAfterSeconds });
+    }
+    requireScope(principal, scope);
+    return principal;
+  };
+
+  const parseQuery = (compiled: Compiled<Services>, search: string): unknown => {
+    const schema = compiled.route.query;
+    if (!schema) return undefined;
+    const memo = compiled.queryMemo;
+    if (memo.has(search)) return memo.get(search);
+    const params = new URLSearchParams(search);
+    const values: Record<string, string> = {};
+    for (const [k, v] of params) {
+      if (CONTROL.test(k) || CONTROL.test(v)) throw new AppError("bad_request", "Control characters are not allowed in the query string");
+      values[k] = v;
+    }
+    const parsed = parseOrThrow(schema, values, "bad_request", compiled.route.queryMessage ?? "Invalid query parameters");
+    if (memo.size >= QUERY_MEMO_SIZE) memo.clear();
+    memo.set(search, parsed);
+    return parsed;
+  };
+
+  /** Before auth: what no route accepts (an empty segment is not a route, control characters are never a name or id). */
+  const checkParams = (params: Record<string, string>, method: string, path: string): void => {
+    for (const key in params) {
+      const value = params[key] ?? "";
+      if (value === "") throw new AppError("not_found", `No API route ${method} ${path}`);
+      if (CONTROL.test(value)) throw new AppError("bad_request", "Control characters are not allowed in the path");
+    }
+  };
+
+  const parseParams = (compiled: Compiled<Services>, params: Record<string, string>): unknown => {
+    const { params: schema, paramsError } = compiled.route;
+    if (!schema) return params;
+    const result = schema.safeParse(params);
+    if (result.success) return result.data;
+    const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+    if (paramsError) throw new AppError(paramsError.code, paramsError.message(issues, params));
+    throw new AppError("bad_request", "Invalid path parameters", { issues });
+  };
+
+  const readJson = async (req: IncomingMessage, maxBytes: number): Promise<unknown> => {
+    const type = req.headers["content-type"] ?? "";
+    if (!type.toLowerCase().startsWith("application/json")) {
+      throw new AppError("bad_request", "Send the body as JSON with Content-Type: application/json");
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new BodyTooLargeError("bad_request", `The body is larger than ${maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
+    if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send a JSON object");
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new AppError("bad_request", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
+    if (JSON_NUL.test(text)) throw new AppError("bad_request", "The request body contains a NUL character (\\u0000), which cannot be stored");
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new AppError("bad_request", "The request body is not valid JSON");
+    }
+  };
+
+  const readBody = async (compiled: Compiled<Services>, req: IncomingMessage): Promise<unknown> => {
+    const { body: schema, bodyOptional, bodySizeFactor, bodyMessage } = compiled.route;
+    if (!schema) return undefined;
+    const noBody = (req.headers["content-length"] ?? "0") === "0" && !req.headers["transfer-encoding"];
+    const value = bodyOptional && noBody ? {} : await readJson(req, maxBodyBytes * (bodySizeFactor ?? 1));
+    return parseOrThrow(schema, value, "unprocessable", bodyMessage ?? "Invalid request body");
+  };
+
+  const send = (res: ServerResponse, head: boolean, status: number, body: Buffer | string, headers: Record<string, string>) => {
+    res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(body), ...headers });
+    res.end(head ? undefined : body);
+  };
+
+  const sendError = (res: ServerResponse, error: unknown, requestId: string, basic: boolean, method: string, path: string) => {
+    let status: number;
+    let payload: { error: { code: string; message: string; issues?: ErrorIssue[] } };
+    const headers: Record<string, string> = { "X-Request-Id": requestId };
+    if (isAppError(error)) {
+      status = error instanceof BodyTooLargeError ? 413 : error.status;
+      payload = errorBody(error);
+      if (error.code === "rate_limited" && typeof error.details === "number") headers["Retry-After"] = String(error.details);
+    } else if (error instanceof DatabaseUnavailableError || isConnectionFailure(error)) {
+      status = 503;
+      payload = { error: { code: "unavailable", message: error instanceof DatabaseUnavailableError ? error.message : new DatabaseUnavailableError().message } };
+      headers["Retry-After"] = "1";
+    } else {
+      logError("[api] unexpected error", error, { requestId, method, path });
+      status = 500;
+      payload = { error: { code: "internal", message: "Something went wrong on our side" } };
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    // Langfuse SDKs show a top-level `message`; the `error` object stays as everywhere else.
+    const body = JSON.stringify(basic ? { ...payload, message: payload.error.message } : payload);
+    send(res, method === "HEAD", status, body, headers);
+  };
+
+  /** Answers one request whose path is under the API's prefixes. */
+  return async (req: IncomingMessage, res: ServerResponse, basicPrefix: boolean): Promise<void> => {
+    const url = req.url ?? "/";
+    const method = req.method ?? "GET";
+    const requestId = requestIdOf(req.headers["x-request-id"]);
+    const q = url.indexOf("?");
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    let basic = basicPrefix;
+    try {
+      let path = rawPath;
+      while (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
+      const found = route(method, path);
+      if (found === null || "allow" in found) {
+        try {
+          decodeURIComponent(path);
+        } catch {
+          throw new AppError("bad_request", "Malformed URL encoding in the path");
+        }
+        if (found === null) throw new AppError("not_found", `No API route ${method} ${rawPath}`);
+        const allow = found.allow.join(", ");
+        const body = JSON.stringify({ error: { code: "method_not_allowed", message: `Use ${allow} on this path` } });
+        return send(res, method === "HEAD", 405, body, { Allow: allow, "X-Request-Id": requestId });
+      }
+      const { compiled } = found;
+      basic = compiled.basic;
+      const { route: spec } = compiled;
+      checkParams(found.params, method, rawPath);
+      const principal = spec.scope === null ? undefined : await authenticate(req, spec.scope, basic);
+      const params = parseParams(compiled, found.params);
+      const query = parseQuery(compiled, q < 0 ? "" : url.slice(q + 1));
+      const body = await readBody(compiled, req);
+      const result = await spec.handler({ req, principal, params, query, body, api: services, requestId } as Parameters<typeof spec.handler>[0]);
+      const headers = result.headers ? { ...result.headers, "X-Request-Id": requestId } : { "X-Request-Id": requestId };
+      if ("empty" in result) {
+        res.writeHead(result.status, headers);
+        res.end();
+      } else {
+        send(res, method === "HEAD", result.status, "raw" in result ? result.raw : JSON.stringify(result.json), headers);
+      }
+    } catch (error) {
+      sendError(res, error, requestId, basic, method, rawPath);
+    }
+  };
+}
