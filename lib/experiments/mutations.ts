@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db/client";
-import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
+import { AppError, type ErrorIssue } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { hasRole, type Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
@@ -10,13 +10,7 @@ import { notifyPromptChanged } from "@/lib/prompts/notify";
 import { initialAllocation, isValidAllocation, reallocate } from "./assignment";
 import { computeExperimentResults, experimentInclude, getExperiment, parseDesign, type ExperimentView } from "./queries";
 import { plannedSampleSize } from "./results";
-import {
-  createExperimentSchema,
-  promoteInputSchema,
-  variantKeyFor,
-  weightsInputSchema,
-  type Design,
-} from "./schemas";
+import { variantKeyFor, type CreateExperiment, type Design, type PromoteInput, type WeightsInput } from "./schemas";
 import { ACTIVE_STATUSES, nextStatus, type ExperimentAction } from "./state";
 
 type Tx = Prisma.TransactionClient;
@@ -37,16 +31,14 @@ const ACTIVE_CONFLICT = (label: string, name: string) =>
   new AppError("conflict", `Prompt "${name}" already has an active experiment on the "${label}" label: end or promote it first`);
 
 /**
- * Creates a DRAFT experiment. Validates (every problem reported, nothing written): at least two
- * variants, integer weights summing to 100, each version published and of this prompt, the label
- * existing, and no other active (running or paused) experiment on the prompt+label. The planned
- * sample per variant is computed now from the design and fixed (results never move it). EDITOR+.
+ * Creates a DRAFT experiment from input the edge parsed with `createExperimentSchema` (at least two
+ * variants, integer weights summing to 100). Validates against the data (every problem reported,
+ * nothing written): each version published and of this prompt, the label existing, and no other
+ * active (running or paused) experiment on the prompt+label. The planned sample per variant is
+ * computed now from the design and fixed (results never move it). EDITOR+.
  */
-export async function createExperiment(actor: Actor, body: unknown): Promise<ExperimentView> {
+export async function createExperiment(actor: Actor, input: CreateExperiment): Promise<ExperimentView> {
   assertRole(actor, "EDITOR");
-  const parsed = createExperimentSchema.safeParse(body);
-  if (!parsed.success) throw new AppError("unprocessable", "Invalid experiment", { issues: toIssues(parsed.error.issues) });
-  const input = parsed.data;
   const db = getDb();
   const prompt = await db.prompt.findUnique({
     where: { projectId_name: { projectId: actor.projectId, name: input.prompt } },
@@ -154,15 +146,14 @@ export async function transitionExperiment(actor: Actor, id: string, action: Exc
 }
 
 /**
- * New weights ({"A": 70, "B": 30}: every variant, integers summing to 100). The bucket allocation
- * is updated so the fewest subjects change variant (assignment.ts); before/after are recorded in
- * the audit log. Not on a completed experiment. EDITOR+.
+ * New weights ({"A": 70, "B": 30}, parsed by the edge with `weightsInputSchema`: integers summing
+ * to 100), one for every variant of the experiment. The bucket allocation is updated so the fewest
+ * subjects change variant (assignment.ts); before/after are recorded in the audit log. Not on a
+ * completed experiment. EDITOR+.
  */
-export async function setExperimentWeights(actor: Actor, id: string, body: unknown): Promise<ExperimentView> {
+export async function setExperimentWeights(actor: Actor, id: string, input: WeightsInput): Promise<ExperimentView> {
   assertRole(actor, "EDITOR");
-  const parsed = weightsInputSchema.safeParse(body);
-  if (!parsed.success) throw new AppError("unprocessable", parsed.error.issues[0]?.message ?? "Invalid weights", { issues: toIssues(parsed.error.issues) });
-  const weights = parsed.data.weights;
+  const weights = input.weights;
   await getDb().$transaction(async (tx) => {
     const row = await loadForUpdate(tx, actor, id);
     if (row.status === "COMPLETED") throw new AppError("conflict", "This experiment has ended; its weights can no longer change");
@@ -198,16 +189,14 @@ export async function setExperimentWeights(actor: Actor, id: string, body: unkno
  * no calls, a paused or unknown variant, no winner and no explicit choice, and a protected label
  * without ADMIN.
  */
-export async function promoteExperiment(actor: Actor, id: string, body: unknown = {}): Promise<ExperimentView & { promoted: { key: string; version: string } }> {
+export async function promoteExperiment(actor: Actor, id: string, input: PromoteInput = {}): Promise<ExperimentView & { promoted: { key: string; version: string } }> {
   assertRole(actor, "EDITOR");
-  const parsed = promoteInputSchema.safeParse(body ?? {});
-  if (!parsed.success) throw new AppError("unprocessable", "Invalid promote request", { issues: toIssues(parsed.error.issues) });
   const db = getDb();
   const experiment = await getExperiment(actor.projectId, id);
   nextStatus(experiment.status, "promote");
   const results = await computeExperimentResults(experiment);
   if (results.totalCalls === 0) throw new AppError("conflict", "This experiment has no calls yet: send traffic before promoting");
-  const key = parsed.data.variant ?? results.winnerKey;
+  const key = input.variant ?? results.winnerKey;
   if (!key) throw new AppError("conflict", "There is no winner yet: choose the variant to promote explicitly");
   const variant = experiment.variants.find((v) => v.key === key);
   if (!variant) throw new AppError("unprocessable", `There is no variant ${key}`, { issues: [{ path: "variant", message: "unknown variant" }] });

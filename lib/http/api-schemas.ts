@@ -11,9 +11,10 @@ import {
 } from "@/lib/prompts/schemas";
 
 /**
- * The zod schemas of the public API (v1 and the Langfuse-compatible reads). Request schemas are
- * the ones the handlers parse with; response schemas describe what they send. Both feed
- * `GET /api/v1/openapi.json` (lib/http/openapi.ts), so the spec cannot drift from the code.
+ * The zod schemas of the public API (v1 and the Langfuse-compatible reads). The route table
+ * (lib/http/routes) declares them per route: request schemas are what the wrapper parses with,
+ * response schemas type what the handlers send. `GET /api/v1/openapi.json` (lib/http/openapi.ts)
+ * is generated from the same table, so the spec cannot drift from the code.
  */
 
 export const errorResponseSchema = z.object({
@@ -112,8 +113,9 @@ const documentRequestSchema = z.object({
 });
 
 /**
- * Body of `POST /api/v1/prompts/{name}/versions` (documentation form; the handler parses with
- * `fromVersionDocument`, which applies the same shapes plus the variables contract).
+ * Body of `POST /api/v1/prompts/{name}/versions` (documentation form; the route parses the outer
+ * shape with `versionDocumentBodySchema` and lib/serving/writes.ts applies the same shapes plus the
+ * model catalog and the variables contract).
  */
 export const versionDocumentInputSchema = z
   .strictObject({
@@ -211,6 +213,7 @@ export const langfuseListQuerySchema = z.strictObject({
   fromUpdatedAt: z.string().optional(),
   toUpdatedAt: z.string().optional(),
 });
+export type LangfuseListQuery = z.infer<typeof langfuseListQuerySchema>;
 
 export const langfuseChatPromptSchema = z.object({
   id: z.string(),

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { scoreInputSchema } from "@/lib/metrics/scores";
-import { metricsApiQuerySchema, metricsApiResponseSchema } from "@/lib/metrics/api-schema";
-import { ingestBodySchema, ingestCallSchema } from "@/lib/serving/call-ingest";
+import type { ApiRoute } from "./route";
+import { methodsOf } from "./route";
 import * as s from "./api-schemas";
+import { apiRoutes } from "./routes";
 
 type Json = Record<string, unknown>;
 
@@ -12,53 +12,105 @@ function schema(zodSchema: z.ZodType, io: "input" | "output" = "output"): Json {
   return json;
 }
 
-/** Query parameters from a zod object schema (one OpenAPI parameter per key). */
-function queryParameters(zodSchema: z.ZodObject): Json[] {
+/** Schemas published once under components/schemas and referenced by the routes that use them. */
+const COMPONENTS: readonly (readonly [string, z.ZodType, "input" | "output"])[] = [
+  ["Error", s.errorResponseSchema, "output"],
+  ["VersionDocument", s.versionDocumentSchema, "output"],
+  ["VersionDocumentInput", s.versionDocumentInputSchema, "input"],
+  ["Experiment", s.experimentResponseSchema, "output"],
+];
+
+function schemaOrRef(zodSchema: z.ZodType, io: "input" | "output"): Json {
+  const component = COMPONENTS.find(([, c]) => c === zodSchema);
+  return component ? { $ref: `#/components/schemas/${component[0]}` } : schema(zodSchema, io);
+}
+
+/** One OpenAPI parameter per key of a zod object schema. */
+function parameters(zodSchema: z.ZodType, where: "query" | "path"): Json[] {
   const json = schema(zodSchema, "input") as { properties?: Record<string, Json>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, prop]) => ({
     name,
-    in: "query",
-    required: json.required?.includes(name) ?? false,
+    in: where,
+    required: where === "path" || (json.required?.includes(name) ?? false),
     ...(typeof prop.description === "string" ? { description: prop.description } : {}),
     schema: prop,
   }));
 }
 
 const jsonContent = (body: Json) => ({ "application/json": { schema: body } });
-const errorRef = { $ref: "#/components/schemas/Error" };
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      { description: errorDescriptions[status] ?? "Error", content: jsonContent(errorRef) },
-    ]),
-  );
 const errorDescriptions: Record<number, string> = {
-  400: "Bad request (e.g. both label and version)",
+  400: "Bad request (malformed path, query or JSON; e.g. both label and version)",
   401: "Missing, malformed, unknown, revoked or expired API key",
   403: "The key lacks the scope (or role) this needs",
-  404: "Unknown prompt, label or version (the message names what was asked)",
+  404: "Unknown prompt, label, version, call or experiment (the message names what was asked)",
   409: "Conflict (e.g. identical to the latest version)",
+  413: "The body is larger than the limit",
   422: "Invalid body or variables (one issue per problem)",
   429: "Rate limited; see Retry-After",
-  503: "Database unreachable and nothing cached",
+  503: "Database unreachable and nothing cached; see Retry-After",
 };
-const experimentIdParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
-const nameParam = { name: "name", in: "path", required: true, description: "Prompt name (URL-encode '/' as %2F)", schema: { type: "string" } };
+
+/** The error statuses a route can answer: the wrapper's (auth, parsing, outage) plus the route's own. */
+function errorStatuses(route: ApiRoute): number[] {
+  const statuses = new Set<number>(route.errors ?? []);
+  if (route.scope !== null) for (const status of [401, 403, 429, 503]) statuses.add(status);
+  if (route.query || route.params) statuses.add(route.paramsError?.code === "not_found" && !route.query ? 404 : 400);
+  if (route.paramsError?.code === "not_found") statuses.add(404);
+  if (route.body) for (const status of [400, 413, 422]) statuses.add(status);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function operation(route: ApiRoute): Json {
+  const pathParams = route.params ? parameters(route.params, "path") : [];
+  for (const [, name] of route.path.matchAll(/\{(\w+)\+?\}/g)) {
+    if (name && !pathParams.some((p) => p.name === name)) pathParams.push({ name, in: "path", required: true, schema: { type: "string" } });
+  }
+  const responses: Json = {};
+  if (route.response) {
+    const { status, description, schema: body } = route.response;
+    responses[String(status)] = { description, ...(body ? { content: jsonContent(schemaOrRef(body, "output")) } : {}) };
+  }
+  for (const [status, { description, schema: body }] of Object.entries(route.responses ?? {})) {
+    responses[status] = { description, ...(body ? { content: jsonContent(schemaOrRef(body, "output")) } : {}) };
+  }
+  for (const status of errorStatuses(route)) {
+    responses[String(status)] ??= { description: errorDescriptions[status] ?? "Error", content: jsonContent({ $ref: "#/components/schemas/Error" }) };
+  }
+  const body = route.bodyDoc ?? route.body;
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    security: route.scope === null ? [] : route.auth === "basic" ? [{ basic: [] }, { bearer: [] }] : [{ bearer: [] }],
+    ...(route.scope !== null ? { "x-scope": route.scope } : {}),
+    parameters: [...pathParams, ...(route.query ? parameters(route.query, "query") : []), ...(route.docParameters ?? [])],
+    ...(body ? { requestBody: { required: !route.bodyOptional, content: jsonContent(schemaOrRef(body, "input")) } } : {}),
+    responses,
+  };
+}
 
 /**
- * The OpenAPI 3.1 document of the public API, generated from the zod schemas the handlers use
- * (lib/http/api-schemas.ts). Built once per process.
+ * The OpenAPI 3.1 document of the public API, generated from the route table (lib/http/routes):
+ * every route's method, path, scope, parameters, body and responses come from the same zod
+ * schemas the wrapper parses with, so the document cannot drift from the code. HEAD is implied
+ * by GET and not listed.
  */
-export function buildOpenApiDocument(): Json {
-  const read = [{ bearer: [] }];
+export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes as readonly ApiRoute[]): Json {
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/\{(\w+)\+\}/g, "{$1}");
+    const item = (paths[path] ??= {});
+    for (const method of methodsOf(route)) {
+      if (method === "HEAD" && methodsOf(route).includes("GET")) continue;
+      item[method.toLowerCase()] = operation(route);
+    }
+  }
   return {
     openapi: "3.1.0",
     info: {
       title: "Promptdeck API",
       version: "1.0.0",
       description:
-        "Serve, render and manage Claude prompts. Authenticate with `Authorization: Bearer pd_...` (scopes: prompts:read, prompts:write, prompts:run, calls:write, admin). Responses carry `X-Promptdeck-Cache: hit|miss|stale`.",
+        "Serve, render and manage Claude prompts. Authenticate with `Authorization: Bearer pd_...` (scopes: prompts:read, prompts:write, prompts:run, calls:write, experiments:write, metrics:read, admin; each operation's `x-scope` names the one it needs). Responses carry `X-Request-Id` (yours when you send a plain one of at most 128 characters) and, for served prompts, `X-Promptdeck-Cache: hit|miss|stale`.",
     },
     servers: [{ url: "/" }],
     components: {
@@ -66,186 +118,8 @@ export function buildOpenApiDocument(): Json {
         bearer: { type: "http", scheme: "bearer", description: "A Promptdeck API key (pd_...)" },
         basic: { type: "http", scheme: "basic", description: "Langfuse-style: public key (free text) : secret key (a Promptdeck API key)" },
       },
-      schemas: {
-        Error: schema(s.errorResponseSchema),
-        VersionDocument: schema(s.versionDocumentSchema),
-        VersionDocumentInput: schema(s.versionDocumentInputSchema, "input"),
-        Experiment: schema(s.experimentResponseSchema),
-      },
+      schemas: Object.fromEntries(COMPONENTS.map(([name, zodSchema, io]) => [name, schema(zodSchema, io)])),
     },
-    paths: {
-      "/api/v1/prompts": {
-        get: {
-          operationId: "listPrompts",
-          summary: "List prompts with their labels and latest versions",
-          security: read,
-          parameters: queryParameters(s.listPromptsQuerySchema),
-          responses: { "200": { description: "A page of prompts", content: jsonContent(schema(s.promptListResponseSchema)) }, ...errors(400, 401, 403, 429, 503) },
-        },
-      },
-      "/api/v1/prompts/{name}": {
-        get: {
-          operationId: "getPrompt",
-          summary: "The version a label (default production) or version/range resolves to",
-          security: read,
-          parameters: [nameParam, ...queryParameters(s.getPromptQuerySchema), { name: "If-None-Match", in: "header", required: false, schema: { type: "string" } }],
-          responses: {
-            "200": { description: "The version document", content: jsonContent({ $ref: "#/components/schemas/VersionDocument" }) },
-            "304": { description: "Not modified (ETag matched)" },
-            ...errors(400, 401, 403, 404, 429, 503),
-          },
-        },
-      },
-      "/api/v1/prompts/{name}/render": {
-        post: {
-          operationId: "renderPrompt",
-          summary: "Fill in variables and return the Messages API parameters to send",
-          security: read,
-          parameters: [nameParam],
-          requestBody: { required: true, content: jsonContent(schema(s.renderBodySchema, "input")) },
-          responses: { "200": { description: "Rendered request", content: jsonContent(schema(s.renderResponseSchema)) }, ...errors(400, 401, 403, 404, 422, 429, 503) },
-        },
-      },
-      "/api/v1/prompts/{name}/run": {
-        post: {
-          operationId: "runPrompt",
-          summary: "Promptdeck renders the label's (or version's) prompt, calls Claude through the runner, logs the call",
-          security: [{ bearer: [] }],
-          parameters: [nameParam],
-          requestBody: { required: true, content: jsonContent(schema(s.runBodySchema, "input")) },
-          responses: {
-            "200": { description: "The model's answer (status ok, refusal or invalid_output)", content: jsonContent(schema(s.runResponseSchema)) },
-            "502": { description: "Claude failed after retries and fallbacks; X-Promptdeck-Call-Id names the logged call", content: jsonContent(errorRef) },
-            ...errors(400, 401, 403, 404, 422, 429, 503),
-          },
-        },
-      },
-      "/api/v1/calls": {
-        post: {
-          operationId: "ingestCalls",
-          summary: "Log up to 1000 calls your app made to Claude itself (each record accepted or rejected on its own)",
-          security: [{ bearer: [] }],
-          requestBody: {
-            required: true,
-            content: jsonContent({ ...schema(ingestBodySchema, "input"), properties: { calls: { type: "array", minItems: 1, maxItems: 1000, items: schema(ingestCallSchema, "input") } } }),
-          },
-          responses: { "202": { description: "Per-record results", content: jsonContent(schema(s.ingestResponseSchema)) }, ...errors(400, 401, 403, 422, 429, 503) },
-        },
-      },
-      "/api/v1/calls/{id}/score": {
-        post: {
-          operationId: "scoreCall",
-          summary: "Record ground truth for a logged call: score 0..1 or correct true/false, optional expected output",
-          security: [{ bearer: [] }],
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-          requestBody: { required: true, content: jsonContent(schema(scoreInputSchema, "input")) },
-          responses: { "200": { description: "Stored", content: jsonContent(schema(s.scoreResponseSchema)) }, ...errors(400, 401, 403, 404, 422, 429, 503) },
-        },
-      },
-      "/api/v1/prompts/{name}/versions": {
-        post: {
-          operationId: "createVersion",
-          summary: "Save the draft or publish a version from a version document (creates the prompt on first use)",
-          security: [{ bearer: [] }],
-          parameters: [nameParam],
-          requestBody: { required: true, content: jsonContent({ $ref: "#/components/schemas/VersionDocumentInput" }) },
-          responses: { "201": { description: "Saved draft or published version", content: jsonContent(schema(s.writeVersionResponseSchema)) }, ...errors(400, 401, 403, 409, 422, 429, 503) },
-        },
-      },
-      "/api/v1/prompts/{name}/labels/{label}": {
-        put: {
-          operationId: "moveLabel",
-          summary: "Point a label at a published version (protected labels need an admin key)",
-          security: [{ bearer: [] }],
-          parameters: [nameParam, { name: "label", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9_.-]{1,36}$" } }],
-          requestBody: { required: true, content: jsonContent(schema(s.moveLabelBodySchema, "input")) },
-          responses: { "200": { description: "The label now points at the version", content: jsonContent(schema(s.moveLabelResponseSchema)) }, ...errors(400, 401, 403, 404, 422, 429, 503) },
-        },
-      },
-      // ---- experiments (lib/experiments)
-      "/api/v1/experiments": {
-        post: {
-          operationId: "createExperiment",
-          summary: "Create a draft A/B experiment on a prompt's label (variants: published versions with integer weights summing to 100)",
-          security: [{ bearer: [] }],
-          requestBody: { required: true, content: jsonContent(schema(s.createExperimentBodySchema, "input")) },
-          responses: { "201": { description: "The draft experiment", content: jsonContent({ $ref: "#/components/schemas/Experiment" }) }, ...errors(400, 401, 403, 409, 422, 429, 503) },
-        },
-      },
-      "/api/v1/experiments/{id}": {
-        get: {
-          operationId: "getExperiment",
-          summary: "An experiment with its variants and weights (scope prompts:read)",
-          security: read,
-          parameters: [experimentIdParam],
-          responses: { "200": { description: "The experiment", content: jsonContent({ $ref: "#/components/schemas/Experiment" }) }, ...errors(401, 403, 404, 429, 503) },
-        },
-        patch: {
-          operationId: "setExperimentWeights",
-          summary: "Change the traffic split ({\"weights\":{\"A\":70,\"B\":30}}); moves the fewest subjects and records the change",
-          security: [{ bearer: [] }],
-          parameters: [experimentIdParam],
-          requestBody: { required: true, content: jsonContent(schema(s.experimentWeightsBodySchema, "input")) },
-          responses: { "200": { description: "The experiment", content: jsonContent({ $ref: "#/components/schemas/Experiment" }) }, ...errors(401, 403, 404, 409, 422, 429, 503) },
-        },
-      },
-      ...Object.fromEntries(
-        (["start", "pause", "resume", "promote"] as const).map((action) => [
-          `/api/v1/experiments/{id}/${action}`,
-          {
-            post: {
-              operationId: `${action}Experiment`,
-              summary:
-                action === "promote"
-                  ? "End the experiment and move its label to the winner (or {\"variant\":\"B\"}), recorded as a release; protected labels need an admin key"
-                  : `${action[0]!.toUpperCase()}${action.slice(1)} the experiment (scope experiments:write)`,
-              security: [{ bearer: [] }],
-              parameters: [experimentIdParam],
-              ...(action === "promote" ? { requestBody: { required: false, content: jsonContent(schema(s.promoteExperimentBodySchema, "input")) } } : {}),
-              responses: { "200": { description: "The experiment", content: jsonContent({ $ref: "#/components/schemas/Experiment" }) }, ...errors(401, 403, 404, 409, 422, 429, 503) },
-            },
-          },
-        ]),
-      ),
-      "/api/v1/experiments/{id}/results": {
-        get: {
-          operationId: "getExperimentResults",
-          summary: "Exactly the numbers the results page shows: per variant n, means, 95% intervals, p-values, lift, planned sample, verdict",
-          security: read,
-          parameters: [experimentIdParam],
-          responses: { "200": { description: "Results", content: jsonContent(schema(s.experimentResultsResponseSchema)) }, ...errors(401, 403, 404, 429, 503) },
-        },
-      },
-      "/api/v1/metrics": {
-        get: {
-          operationId: "getMetrics",
-          summary: "The figures behind the metrics pages (rollups): overview, per-prompt series per version with releases and version table, or the cost view (scope metrics:read)",
-          security: read,
-          parameters: queryParameters(metricsApiQuerySchema),
-          responses: { "200": { description: "Metrics of the chosen view", content: jsonContent(schema(metricsApiResponseSchema)) }, ...errors(400, 401, 403, 404, 429, 503) },
-        },
-      },
-      "/api/v1/openapi.json": {
-        get: { operationId: "openapi", summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
-      },
-      "/api/public/v2/prompts/{name}": {
-        get: {
-          operationId: "langfuseGetPrompt",
-          summary: "Langfuse-compatible: a prompt in Langfuse's chat-prompt shape (integer versions = published versions in order)",
-          security: [{ basic: [] }, { bearer: [] }],
-          parameters: [nameParam, ...queryParameters(s.langfuseGetQuerySchema)],
-          responses: { "200": { description: "Chat prompt", content: jsonContent(schema(s.langfuseChatPromptSchema)) }, ...errors(400, 401, 403, 404, 429, 503) },
-        },
-      },
-      "/api/public/v2/prompts": {
-        get: {
-          operationId: "langfuseListPrompts",
-          summary: "Langfuse-compatible prompt list",
-          security: [{ basic: [] }, { bearer: [] }],
-          parameters: queryParameters(s.langfuseListQuerySchema),
-          responses: { "200": { description: "Prompt metadata", content: jsonContent(schema(s.langfuseListResponseSchema)) }, ...errors(400, 401, 403, 429, 503) },
-        },
-      },
-    },
+    paths,
   };
 }

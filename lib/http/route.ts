@@ -17,7 +17,7 @@ import type { ApiKeyAuthenticator, ApiKeyPrincipal } from "@/lib/api-keys/authen
 import { requireScope } from "@/lib/api-keys/authenticate";
 import type { RateLimitDecision } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
-import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/serving/unavailable";
+import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 const METHODS: readonly HttpMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];

@@ -1,25 +1,30 @@
 import { z } from "zod";
-import { BUCKETS, RANGES, SOURCES } from "@/lib/metrics/window";
+import { parseOrThrow } from "@/lib/errors";
+import { metricsFilterSchema } from "@/lib/metrics/window";
 
 /**
- * Zod schemas of GET /api/v1/metrics for the OpenAPI document (lib/http/openapi.ts): the query
- * (the metrics filters of window.ts plus `view`) and the three response shapes of
- * `getMetricsForApi` (lib/metrics/api.ts). Kept next to the types they describe.
+ * Zod schemas of GET /api/v1/metrics (the route parses its query with `metricsApiQuerySchema`;
+ * lib/http/openapi.ts documents both): the query (the metrics filters of window.ts plus `view`)
+ * and the three response shapes of `getMetricsForApi` (lib/metrics/api.ts). Kept next to the
+ * types they describe.
  */
 export const METRICS_VIEWS = ["overview", "prompt", "cost"] as const;
 
-export const metricsApiQuerySchema = z.object({
-  view: z.enum(METRICS_VIEWS).optional().describe("overview (default without prompt), prompt (default with prompt) or cost"),
-  prompt: z.string().min(1).max(200).optional().describe("Prompt name (required for view=prompt)"),
-  version: z.string().min(1).max(200).optional().describe('"1.2.0", "draft" (with prompt) or a version id'),
-  label: z.string().min(1).max(200).optional().describe("Versions this label points to or pointed to"),
-  model: z.string().min(1).max(200).optional(),
-  source: z.enum(SOURCES).optional(),
-  range: z.enum(RANGES).optional().describe("Default 24h; custom needs from"),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  bucket: z.enum(BUCKETS).optional().describe("Default from the range: 1m up to 2h, 1h up to 3d, 6h up to 10d, else 1d"),
+export const metricsApiQuerySchema = metricsFilterSchema.extend({
+  view: z
+    .preprocess((v) => (v === "" ? undefined : v), z.enum(METRICS_VIEWS).optional())
+    .describe("overview (default without prompt), prompt (default with prompt) or cost"),
 });
+export type MetricsApiQuery = z.output<typeof metricsApiQuerySchema>;
+export type MetricsApiQueryInput = z.input<typeof metricsApiQuerySchema>;
+
+/** The 400 message of a rejected metrics query. */
+export const METRICS_QUERY_ERROR = "Invalid metrics filters";
+
+/** Parses a metrics query (query-string values); throws AppError("bad_request") with the issues. */
+export function parseMetricsApiQuery(input: unknown): MetricsApiQuery {
+  return parseOrThrow(metricsApiQuerySchema, input ?? {}, "bad_request", METRICS_QUERY_ERROR);
+}
 
 const nullableNumber = z.number().nullable();
 

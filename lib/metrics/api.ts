@@ -1,6 +1,5 @@
-import { AppError } from "@/lib/errors";
+import type { MetricsApiQuery } from "@/lib/metrics/api-schema";
 import { getCostMetrics, getOverviewMetrics, getPromptMetrics, type CostMetrics, type OverviewMetrics, type PromptMetrics } from "@/lib/metrics/queries";
-import { parseMetricsFilter } from "@/lib/metrics/window";
 
 export type MetricsView = "overview" | "prompt" | "cost";
 
@@ -10,15 +9,14 @@ export type MetricsApiResult =
   | ({ view: "cost" } & CostMetrics);
 
 /**
- * GET /api/v1/metrics: the same figures the pages chart. Query: the metrics filters (prompt,
- * version, label, model, source, range, from, to, bucket) plus `view` = overview | prompt | cost
- * (default: prompt when `prompt` is given, else overview). Throws bad_request / not_found.
+ * GET /api/v1/metrics: the same figures the pages chart. Query (parsed by the edge with
+ * `metricsApiQuerySchema`): the metrics filters (prompt, version, label, model, source, range,
+ * from, to, bucket) plus `view` = overview | prompt | cost (default: prompt when `prompt` is given,
+ * else overview). Throws bad_request (window) / not_found.
  */
-export async function getMetricsForApi(projectId: string, query: Record<string, string>): Promise<MetricsApiResult> {
-  const { view: rawView, ...rest } = query;
-  const view = (rawView ?? (rest.prompt ? "prompt" : "overview")) as MetricsView;
-  if (!["overview", "prompt", "cost"].includes(view)) throw new AppError("bad_request", "`view` must be overview, prompt or cost");
-  const filter = parseMetricsFilter(rest);
+export async function getMetricsForApi(projectId: string, query: MetricsApiQuery): Promise<MetricsApiResult> {
+  const { view: requested, ...filter } = query;
+  const view: MetricsView = requested ?? (filter.prompt ? "prompt" : "overview");
   if (view === "prompt") return { view, ...(await getPromptMetrics(projectId, filter)) };
   if (view === "cost") return { view, ...(await getCostMetrics(projectId, filter)) };
   return { view, ...(await getOverviewMetrics(projectId, filter)) };

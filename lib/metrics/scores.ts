@@ -28,11 +28,12 @@ export interface RecordScoreOptions {
 
 /**
  * Sets `score` (and `expectedOutput`) on a CallLog row and returns the stored score. A call
- * that is still in the writer's buffer is found after one flush. Throws
- * `AppError("unprocessable")` for invalid input and `AppError("not_found")` for an unknown call
- * (or one outside `projectId`).
+ * that is still in the writer's buffer is found after one flush. The edges parse the input; the
+ * score's range and the one-of rule are re-checked here because the rollups depend on them
+ * (`AppError("unprocessable")`). `AppError("not_found")` for an unknown call (or one outside
+ * `projectId`).
  */
-export async function recordScore(callId: string, input: unknown, options: RecordScoreOptions = {}): Promise<{ callId: string; score: number }> {
+export async function recordScore(callId: string, input: ScoreInput, options: RecordScoreOptions = {}): Promise<{ callId: string; score: number }> {
   const parsed = scoreInputSchema.safeParse(input);
   if (!parsed.success) throw new AppError("unprocessable", "Invalid score", { issues: toIssues(parsed.error.issues) });
   const score = parsed.data.score ?? (parsed.data.correct ? 1 : 0);

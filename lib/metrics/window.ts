@@ -19,17 +19,17 @@ const emptyToUndefined = (v: unknown) => (v === "" || v === null ? undefined : v
 const optionalText = z.preprocess(emptyToUndefined, z.string().min(1).max(200).optional());
 
 export const metricsFilterSchema = z.strictObject({
-  prompt: optionalText,
+  prompt: optionalText.describe("Prompt name (required for view=prompt)"),
   /** "1.2.0", "draft" or a version id (needs `prompt` for the semver form). */
-  version: optionalText,
+  version: optionalText.describe('"1.2.0", "draft" (with prompt) or a version id'),
   /** Versions this label pointed to (now or in its history). */
-  label: optionalText,
+  label: optionalText.describe("Versions this label points to or pointed to"),
   model: optionalText,
   source: z.preprocess(emptyToUndefined, z.enum(SOURCES).optional()),
-  range: z.preprocess(emptyToUndefined, z.enum(RANGES).default("24h")),
+  range: z.preprocess(emptyToUndefined, z.enum(RANGES).default("24h")).describe("Default 24h; custom needs from"),
   from: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true }).optional()),
   to: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true }).optional()),
-  bucket: z.preprocess(emptyToUndefined, z.enum(BUCKETS).optional()),
+  bucket: z.preprocess(emptyToUndefined, z.enum(BUCKETS).optional()).describe("Default from the range: 1m up to 2h, 1h up to 3d, 6h up to 10d, else 1d"),
 });
 export type MetricsFilter = z.infer<typeof metricsFilterSchema>;
 export type MetricsFilterInput = z.input<typeof metricsFilterSchema>;

@@ -112,21 +112,25 @@ function makeRequestSchema() {
 
 const bumpSchema = z.enum(["major", "minor", "patch"]);
 
-function makeDocumentSchema() {
-  return z.strictObject({
-    name: z.string().optional(),
-    version: z.string().optional(),
-    bump: bumpSchema.optional(),
-    publish: z.boolean().optional(),
-    labels: z.array(z.string()).optional(),
-    changelog: z.string().max(2000).optional(),
-    acknowledged_variable_breakpoints: z.array(z.string().min(1).max(100)).max(50).optional(),
-    request: makeRequestSchema(),
-    variables: z.unknown().optional(),
-    output: z.unknown().optional(),
-    policy: z.unknown().optional(),
-  });
-}
+/**
+ * The outer shape of a version document sent by a client (what an edge parses): strict, with the
+ * Messages API leniencies; `variables`, `output` and `policy` are checked by `fromVersionDocument`
+ * against the stored-column schemas, the model catalog and the variables contract.
+ */
+export const versionDocumentBodySchema = z.strictObject({
+  name: z.string().optional(),
+  version: z.string().optional(),
+  bump: bumpSchema.optional(),
+  publish: z.boolean().optional(),
+  labels: z.array(z.string()).optional(),
+  changelog: z.string().max(2000).optional(),
+  acknowledged_variable_breakpoints: z.array(z.string().min(1).max(100)).max(50).optional(),
+  request: makeRequestSchema(),
+  variables: z.unknown().optional(),
+  output: z.unknown().optional(),
+  policy: z.unknown().optional(),
+});
+export type VersionDocumentBody = z.output<typeof versionDocumentBodySchema>;
 
 export interface ParsedVersionDocument {
   /** Present when the document names the prompt. */
@@ -166,13 +170,24 @@ export interface FromDocumentOptions {
  * with every problem (paths in document terms, e.g. `request.messages.0.role`).
  */
 export function fromVersionDocument(doc: unknown, options: FromDocumentOptions = {}): ParsedVersionDocument {
+  const outer = versionDocumentBodySchema.safeParse(doc);
+  if (!outer.success) throw new AppError("unprocessable", DOCUMENT_ERROR, { issues: toIssues(outer.error.issues) });
+  return fromParsedVersionDocument(outer.data, options);
+}
+
+/** The 422 message of a rejected version document. */
+export const DOCUMENT_ERROR = "Invalid prompt version document";
+
+/**
+ * `fromVersionDocument` for a document whose outer shape an edge already parsed with
+ * `versionDocumentBodySchema`: the deeper checks (stored-column schemas, catalog, contract, the
+ * name matching the URL's). Throws `AppError("unprocessable", ..., { issues })` with every problem.
+ */
+export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromDocumentOptions = {}): ParsedVersionDocument {
   const catalog = options.catalog ?? SEED_MODEL_CATALOG;
   const fail = (issues: { path: string; message: string }[]): never => {
-    throw new AppError("unprocessable", "Invalid prompt version document", { issues });
+    throw new AppError("unprocessable", DOCUMENT_ERROR, { issues });
   };
-  const outer = makeDocumentSchema().safeParse(doc);
-  if (!outer.success) return fail(toIssues(outer.error.issues));
-  const d = outer.data;
   const issues: { path: string; message: string }[] = [];
   const collect = <T>(schema: z.ZodType<T>, value: unknown, path: string): T | undefined => {
     const r = schema.safeParse(value);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db/client";
-import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
+import { toIssues, type ErrorIssue } from "@/lib/errors";
 import { computeCallCost } from "@/lib/models/catalog";
 import { getModelSpec } from "@/lib/models/pricing";
 import { DEFAULT_BODY_POLICY, hashSubject, newCallId, toJson, truncateBody, type CallLogRow } from "@/lib/calls/record";
@@ -47,9 +47,14 @@ export const ingestCallSchema = z.strictObject({
 });
 export type IngestCall = z.infer<typeof ingestCallSchema>;
 
+/**
+ * The batch shape of `POST /api/v1/calls` (parsed at the edge): 1 to 1000 records, each checked on
+ * its own by `ingestCalls` so one bad record does not reject the others.
+ */
 export const ingestBodySchema = z.strictObject({
   calls: z.array(z.unknown()).min(1, "send at least one call").max(MAX_INGEST_BATCH, `at most ${MAX_INGEST_BATCH} calls per request`),
 });
+export type IngestBody = z.output<typeof ingestBodySchema>;
 
 export type IngestItemResult = { index: number; id: string } | { index: number; error: { code: string; message: string; issues?: ErrorIssue[] } };
 
@@ -63,14 +68,12 @@ export interface IngestResult {
  * Validates a batch of call records and queues the valid ones on the call-log writer (off the
  * request path; the ids are final). Each record is judged on its own: invalid fields, an unknown
  * prompt or version, a model without a price (and no `costMicros`), or a createdAt in the future
- * reject that record only, with its index. The batch itself must be `{ calls: [...] }` with 1 to
- * 1000 items (else `AppError("unprocessable")`).
+ * reject that record only, with its index. The batch shape (`ingestBodySchema`) is the edge's to
+ * check.
  */
-export async function ingestCalls(projectId: string, body: unknown, options: { writer?: CallLogWriter; now?: () => number } = {}): Promise<IngestResult> {
-  const batch = ingestBodySchema.safeParse(body);
-  if (!batch.success) throw new AppError("unprocessable", "Invalid call batch", { issues: toIssues(batch.error.issues) });
+export async function ingestCalls(projectId: string, batch: IngestBody, options: { writer?: CallLogWriter; now?: () => number } = {}): Promise<IngestResult> {
   const now = (options.now ?? Date.now)();
-  const parsed = batch.data.calls.map((item) => ingestCallSchema.safeParse(item));
+  const parsed = batch.calls.map((item) => ingestCallSchema.safeParse(item));
 
   const names = [...new Set(parsed.flatMap((p) => (p.success && p.data.prompt ? [p.data.prompt] : [])))];
   const prompts = names.length

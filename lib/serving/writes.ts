@@ -1,7 +1,7 @@
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { Actor } from "@/lib/audit/actor";
-import { fromVersionDocument, toVersionDocument, type VersionDocument } from "@/lib/prompts/document";
+import { fromParsedVersionDocument, toVersionDocument, type VersionDocument, type VersionDocumentBody } from "@/lib/prompts/document";
 import { createPrompt, moveLabel, publishDraft, saveDraft } from "@/lib/prompts/mutations";
 import { versionLabel } from "@/lib/prompts/queries";
 import { promptNameSchema } from "@/lib/prompts/schemas";
@@ -19,13 +19,15 @@ export interface WriteVersionResult {
  * CI/CD write: a version document becomes the prompt's draft (the prompt is created on first
  * use), and with `"publish": true` the draft is published with the editor's bump rules (`version`
  * or `bump` requests, changelog required). Everything goes through lib/prompts/mutations, which
- * check the actor's role and write audit events. A document that fails validation is rejected
- * before anything is written (422 with every issue).
+ * check the actor's role and write audit events. `doc` is the document's outer shape as the edge
+ * parsed it (`versionDocumentBodySchema`); its deeper checks (catalog, variables contract, the name
+ * matching `name`) run here, and a document that fails them is rejected before anything is
+ * written (422 with every issue).
  */
-export async function writeVersion(actor: Actor, name: string, body: unknown): Promise<WriteVersionResult> {
+export async function writeVersion(actor: Actor, name: string, doc: VersionDocumentBody): Promise<WriteVersionResult> {
   const nameCheck = promptNameSchema.safeParse(name);
   if (!nameCheck.success) throw new AppError("bad_request", `Invalid prompt name: ${nameCheck.error.issues[0]?.message ?? "invalid"}`);
-  const parsed = fromVersionDocument(body, { name });
+  const parsed = fromParsedVersionDocument(doc, { name });
   if (parsed.publish && !parsed.changelog.trim()) {
     throw new AppError("unprocessable", "A changelog is required to publish", { issues: [{ path: "changelog", message: "required when publish is true" }] });
   }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { getDb } from "@/lib/db/client";
 import { createExperiment, promoteExperiment, transitionExperiment } from "@/lib/experiments/mutations";
+import { createExperimentSchema } from "@/lib/experiments/schemas";
 import { computeExperimentResults, getExperiment, listExperimentHistory, type ExperimentView } from "@/lib/experiments/queries";
 import type { ExperimentResults } from "@/lib/experiments/results";
 import { experimentResultsResponseSchema } from "@/lib/http/api-schemas";
@@ -198,14 +199,14 @@ describe("an experiment on production, through the public API", () => {
 
 describe("guardrails pause a failing variant automatically", () => {
   it("dashboard traffic to a [[sim:400]] variant pauses it; traffic returns to the control", async () => {
-    const exp = await createExperiment(ctx.admin, {
+    const exp = await createExperiment(ctx.admin, createExperimentSchema.parse({
       prompt: "ab-answerer",
       label: "canary",
       name: "broken-candidate",
       primaryMetric: "error_rate",
       variants: [{ version: "1.0.0", weight: 50 }, { version: "1.2.0", weight: 50 }],
       guardrails: [{ metric: "error_rate", threshold: 0.1 }],
-    });
+    }));
     await expect(promoteExperiment(ctx.admin, exp.id, { variant: "A" })).rejects.toThrow(/cannot promote this experiment: it is draft/i);
     await transitionExperiment(ctx.admin, exp.id, "start");
     await expect(promoteExperiment(ctx.admin, exp.id, { variant: "A" })).rejects.toThrow(/no calls yet/);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { getDb } from "@/lib/db/client";
 import { createExperiment, promoteExperiment, transitionExperiment } from "@/lib/experiments/mutations";
+import { createExperimentSchema } from "@/lib/experiments/schemas";
 import { getExperiment } from "@/lib/experiments/queries";
 import { startTraffic } from "@/lib/experiments/traffic";
 import { moveLabel } from "@/lib/prompts/mutations";
@@ -35,7 +36,7 @@ afterAll(async () => {
 describe("promote in one transaction", () => {
   it("a failure in the label move leaves the experiment RUNNING and the label unmoved; the retry promotes", async () => {
     const db = getDb();
-    const exp = await createExperiment(ctx.admin, { prompt: "promote-atomic", label: "staging", name: "atomic", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] });
+    const exp = await createExperiment(ctx.admin, createExperimentSchema.parse({ prompt: "promote-atomic", label: "staging", name: "atomic", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] }));
     await transitionExperiment(ctx.admin, exp.id, "start");
     const final = await (await startTraffic(ctx.admin, exp.id, { mode: "generate", count: 20, concurrency: 4 })).done;
     expect(final.byVariant.B).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { createPrismaClient, getDb, type PrismaClient } from "@/lib/db/client";
 import { createExperiment, transitionExperiment } from "@/lib/experiments/mutations";
+import { createExperimentSchema } from "@/lib/experiments/schemas";
 import { startTraffic } from "@/lib/experiments/traffic";
 import { getTrafficProgress, latestTrafficRun, STALE_AFTER_MS, TrafficRunRecorder, type TrafficProgress } from "@/lib/experiments/traffic-runs";
 import { makeTestProject, publishPrompt, simpleContent, sleep, type TestProject } from "./serving-helpers";
@@ -21,7 +22,7 @@ beforeAll(async () => {
   if (process.env.ANTHROPIC_API_KEY) throw new Error("these tests expect the simulator: unset ANTHROPIC_API_KEY");
   ctx = await makeTestProject();
   await publishPrompt(ctx.admin, "traffic-runs", [simpleContent("You answer in one sentence."), simpleContent("You answer in one friendly sentence.")]);
-  const exp = await createExperiment(ctx.admin, { prompt: "traffic-runs", label: "production", name: "runs", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] });
+  const exp = await createExperiment(ctx.admin, createExperimentSchema.parse({ prompt: "traffic-runs", label: "production", name: "runs", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] }));
   await transitionExperiment(ctx.admin, exp.id, "start");
   experimentId = exp.id;
   // Its own pool: what another app instance would read.

@@ -2,8 +2,10 @@
 
 import { z } from "zod";
 import { requireActor } from "@/lib/auth/session";
+import { parseOrThrow } from "@/lib/errors";
 import { runAction, type ActionResult } from "@/lib/http/action-result";
 import { createExperiment, promoteExperiment, resumeVariant, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
+import { createExperimentSchema, promoteInputSchema, weightsInputSchema } from "@/lib/experiments/schemas";
 import { startTraffic, type TrafficProgress } from "@/lib/experiments/traffic";
 
 const idSchema = z.object({ project: z.string().min(1), id: z.string().min(1) });
@@ -14,7 +16,7 @@ const idSchema = z.object({ project: z.string().min(1), id: z.string().min(1) })
 export async function createExperimentAction(project: string, body: unknown): Promise<ActionResult<{ id: string }>> {
   return runAction(async () => {
     const { actor } = await requireActor(project, "EDITOR");
-    const created = await createExperiment(actor, body);
+    const created = await createExperiment(actor, parseOrThrow(createExperimentSchema, body, "unprocessable", "Invalid experiment"));
     return { id: created.id };
   });
 }
@@ -34,7 +36,8 @@ export async function setWeightsAction(input: { project: string; id: string; wei
   return runAction(async () => {
     const { project, id } = idSchema.parse(input);
     const { actor } = await requireActor(project, "EDITOR");
-    await setExperimentWeights(actor, id, { weights: input.weights });
+    const weights = parseOrThrow(weightsInputSchema, { weights: input.weights }, "unprocessable", (issues) => issues[0]?.message ?? "Invalid weights");
+    await setExperimentWeights(actor, id, weights);
     return { ok: true as const };
   });
 }
@@ -43,7 +46,7 @@ export async function promoteAction(input: { project: string; id: string; varian
   return runAction(async () => {
     const { project, id } = idSchema.parse(input);
     const { actor } = await requireActor(project, "EDITOR");
-    const result = await promoteExperiment(actor, id, { variant: input.variant });
+    const result = await promoteExperiment(actor, id, parseOrThrow(promoteInputSchema, { variant: input.variant }, "unprocessable", "Invalid promote request"));
     return result.promoted;
   });
 }

@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { errorBody, isAppError } from "@/lib/errors";
 import { requireRole } from "@/lib/auth/session";
 import { getMetricsForApi } from "@/lib/metrics/api";
+import { parseMetricsApiQuery } from "@/lib/metrics/api-schema";
 import { metricsCsv } from "@/lib/metrics/csv";
 
 export const dynamic = "force-dynamic";
@@ -13,7 +14,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const access = await requireRole(project, "VIEWER");
     const query: Record<string, string> = {};
     for (const [k, v] of request.nextUrl.searchParams) if (k !== "format" && k !== "table") query[k] = v;
-    const result = await getMetricsForApi(access.project.id, query);
+    const result = await getMetricsForApi(access.project.id, parseMetricsApiQuery(query));
     if (request.nextUrl.searchParams.get("format") === "csv") {
       const table = request.nextUrl.searchParams.get("table") ?? "prompt";
       return new NextResponse(metricsCsv(result, table), {
