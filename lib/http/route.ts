@@ -200,13 +200,16 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     return [path];
   };
 
+  /** A match with an empty parameter (`/experiments//start`) is no route. */
+  const isRoute = (found: { params: Record<string, string | undefined> } | null): boolean => found !== null && !Object.values(found.params).includes("");
+
   const route = (method: string, path: string): Match<Services> | { allow: HttpMethod[] } | null => {
     const tries = candidates(path);
     for (const candidate of tries) {
       const match = find(method, candidate);
       if (match) return match;
     }
-    const allow = METHODS.filter((m) => m !== method && tries.some((candidate) => router.find(m, candidate) !== null));
+    const allow = METHODS.filter((m) => m !== method && tries.some((candidate) => isRoute(router.find(m, candidate))));
     return allow.length > 0 ? { allow } : null;
   };
 
