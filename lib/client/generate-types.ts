@@ -1,6 +1,6 @@
 // Generates the text of lib/client/api-types.ts from the OpenAPI document the server serves, so the client's
-// request and response types are exactly the API's. Run `npm run client:types` after changing
-// lib/http/api-schemas.ts; a unit test fails when the committed file is out of date.
+// request and response types are exactly the API's. Run `npm run client:types` after changing a
+// route (lib/http/routes) or its schemas; a unit test fails when the committed file is out of date.
 import { compile, type JSONSchema } from "json-schema-to-typescript";
 import { format } from "prettier";
 import { buildOpenApiDocument } from "@/lib/http/openapi";
