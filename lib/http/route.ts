@@ -26,7 +26,10 @@ type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 type In<S> = S extends z.ZodType ? z.input<S> : unknown;
 
-/** What a handler answers: a JSON value (serialized by the wrapper), pre-serialized bytes, or no body (304). */
+/**
+ * What a handler answers: a JSON value (serialized by the wrapper), pre-serialized bytes, or no
+ * body (304). `headers` must be a fresh object per response: the wrapper completes it in place.
+ */
 export type RouteResult<T = unknown> = { status: number; headers?: Record<string, string> } & ({ json: T } | { raw: Buffer | string } | { empty: true });
 
 export const json = <T>(status: number, value: T, headers?: Record<string, string>): RouteResult<T> => ({ status, json: value, ...(headers ? { headers } : {}) });
@@ -123,20 +126,27 @@ class BodyTooLargeError extends AppError {}
 interface Compiled<Services> {
   route: ApiRoute<Services>;
   queryMemo: Map<string, unknown>;
+  /** Parsed path parameters per raw values (the hot path asks for the same names again and again). */
+  paramsMemo: Map<string, unknown>;
   /** Langfuse-style error bodies. */
   basic: boolean;
 }
 
 type Match<Services> = { compiled: Compiled<Services>; params: Record<string, string> };
 
+/** This process's request ids: a random prefix and a counter (cheaper than a UUID per request, unique across instances). */
+const ID_PREFIX = randomUUID().slice(0, 8);
+let idCounter = 0;
+
 /**
  * A request id for logs and the `X-Request-Id` response header: the caller's when it is short
- * and plain (letters, digits, `-_.:/+=`, at most 128), else a new UUID.
+ * and plain (letters, digits, `-_.:/+=`, at most 128), else a new one (`<8 hex>-<base-36 counter>`).
  */
 export function requestIdOf(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   if (value && value.length <= 128 && /^[\w.:/+=-]+$/.test(value)) return value;
-  return randomUUID();
+  idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${ID_PREFIX}-${idCounter.toString(36)}`;
 }
 
 /** Whether the (JSON) text nests arrays/objects deeper than `max` (strings are skipped). */
@@ -171,7 +181,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   const greedyPrefixes = new Set<string>();
 
   for (const route of options.routes) {
-    const compiled: Compiled<Services> = { route, queryMemo: new Map(), basic: route.auth === "basic" };
+    const compiled: Compiled<Services> = { route, queryMemo: new Map(), paramsMemo: new Map(), basic: route.auth === "basic" };
     const greedy = route.path.indexOf("+}");
     if (greedy >= 0) greedyPrefixes.add(route.path.slice(0, route.path.lastIndexOf("{", greedy)));
     const path = route.path.replace(/\{(\w+)\+?\}/g, ":$1");
@@ -186,10 +196,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   /** The lookups to try: the path itself, or for a multi-segment `{name+}` each split, longest name first. */
   const candidates = (path: string): string[] => {
     for (const prefix of greedyPrefixes) {
-      if (!path.startsWith(prefix)) continue;
-      const rest = path.slice(prefix.length);
-      if (!rest.includes("/")) break;
-      const segments = rest.split("/");
+      if (!path.startsWith(prefix) || path.indexOf("/", prefix.length) < 0) continue;
+      const segments = path.slice(prefix.length).split("/");
       const out: string[] = [];
       for (let n = segments.length; n >= 1; n--) {
         const tail = segments.slice(n).join("/");
@@ -252,8 +260,18 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   const parseParams = (compiled: Compiled<Services>, params: Record<string, string>): unknown => {
     const { params: schema, paramsError } = compiled.route;
     if (!schema) return params;
+    // Values hold no control characters (checked before), so NUL separates them safely.
+    let key = "";
+    for (const name in params) key += `${params[name]}\u0000`;
+    const memo = compiled.paramsMemo;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
     const result = schema.safeParse(params);
-    if (result.success) return result.data;
+    if (result.success) {
+      if (memo.size >= QUERY_MEMO_SIZE) memo.clear();
+      memo.set(key, result.data);
+      return result.data;
+    }
     const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
     if (paramsError) throw new AppError(paramsError.code, paramsError.message(issues, params));
     throw new AppError("bad_request", "Invalid path parameters", { issues });
@@ -290,8 +308,11 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     return parseOrThrow(schema, value, "unprocessable", bodyMessage ?? "Invalid request body");
   };
 
-  const send = (res: ServerResponse, head: boolean, status: number, body: Buffer | string, headers: Record<string, string>) => {
-    res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(body), ...headers });
+  /** Sends a JSON body; `headers` is this response's own object (completed in place, no copy on the hot path). */
+  const send = (res: ServerResponse, head: boolean, status: number, body: Buffer | string, headers: Record<string, string | number>) => {
+    headers["Content-Type"] = JSON_TYPE;
+    headers["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+    res.writeHead(status, headers);
     res.end(head ? undefined : body);
   };
 
@@ -353,7 +374,9 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
       const query = parseQuery(compiled, q < 0 ? "" : url.slice(q + 1));
       const body = await readBody(compiled, req);
       const result = await spec.handler({ req, principal, params, query, body, api: services, requestId } as Parameters<typeof spec.handler>[0]);
-      const headers = result.headers ? { ...result.headers, "X-Request-Id": requestId } : { "X-Request-Id": requestId };
+      // The handler's headers object is this response's own: completed in place.
+      const headers: Record<string, string | number> = result.headers ?? {};
+      headers["X-Request-Id"] = requestId;
       if ("empty" in result) {
         res.writeHead(result.status, headers);
         res.end();
