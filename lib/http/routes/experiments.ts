@@ -1,7 +1,6 @@
 // Experiment routes of the public API (lib/experiments): create, read, weights, start/pause/resume/promote, results.
 import { z } from "zod";
 import { actorForKey, type ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
-import type { Actor } from "@/lib/audit/actor";
 import { createExperiment, promoteExperiment, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
 import { computeExperimentResults, getExperiment } from "@/lib/experiments/queries";
 import { createExperimentSchema, promoteInputSchema, weightsInputSchema } from "@/lib/experiments/schemas";
@@ -10,7 +9,7 @@ import * as s from "../api-schemas";
 import { route } from "./context";
 
 /** experiments:write acts as an editor (admin with the admin scope: protected labels). */
-function experimentActor(principal: ApiKeyPrincipal): Actor {
+function experimentActor(principal: ApiKeyPrincipal): ReturnType<typeof actorForKey> {
   const actor = actorForKey(principal);
   return actor.role === "VIEWER" ? { ...actor, role: "EDITOR" as const } : actor;
 }
