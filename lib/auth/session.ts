@@ -93,11 +93,3 @@ export async function actorAccess(user: SessionUser, projectSlugOrId: string, mi
   const access = await projectAccessFor(user, projectSlugOrId, minRole);
   return { ...access, actor: { kind: "user", userId: access.user.id, projectId: access.project.id, role: access.role } };
 }
-
-/**
- * `requireRole` for server actions that call domain mutations: also returns the Actor those
- * mutations take (permission checks and audit entries use it).
- */
-export async function requireActor(projectSlugOrId: string, minRole: Role): Promise<ActorAccess> {
-  return actorAccess(await requireUser(), projectSlugOrId, minRole);
-}
