@@ -58,7 +58,7 @@ export function toActionFailure(error: unknown, log: Log = logToConsole): Action
   return { ok: false, code: "internal", message: INTERNAL_ERROR_MESSAGE };
 }
 
-/** Runs an action body and maps failures with `toActionFailure`. Prefer `defineAction`, which also authenticates and parses. */
+/** Runs an action body and maps failures with `toActionFailure` (what `defineAction` runs its steps in). */
 export async function runAction<T>(body: () => Promise<T>, log: Log = logToConsole): Promise<ActionResult<T>> {
   try {
     return { ok: true, data: await body() };
@@ -224,20 +224,14 @@ export function createActionDefiners(session: ActionSession, log: Log = logToCon
     handler: ProjectHandler<S, T> | PublicHandler<S, T>,
     raw: unknown,
   ): Promise<ActionResult<T>> {
-    try {
-      if ("public" in spec) {
-        const input = parseActionInput(spec.input, raw, spec.invalidMessage);
-        return { ok: true, data: await (handler as PublicHandler<S, T>)(input) };
-      }
+    return runAction(async () => {
+      if ("public" in spec) return (handler as PublicHandler<S, T>)(parseActionInput(spec.input, raw, spec.invalidMessage));
       const user = await session.currentUser();
-      if (!user) return { ok: false, code: "unauthorized", message: SIGNED_OUT_MESSAGE };
+      if (!user) throw new AppError("unauthorized", SIGNED_OUT_MESSAGE);
       const { project, fields } = splitProjectInput(raw);
       const access = await session.projectAccess(user, project, spec.role);
-      const input = parseActionInput(spec.input, fields, spec.invalidMessage);
-      return { ok: true, data: await handler(input, access) };
-    } catch (error) {
-      return toActionFailure(error, log);
-    }
+      return handler(parseActionInput(spec.input, fields, spec.invalidMessage), access);
+    }, log);
   }
 
   function defineAction<S extends z.ZodType, T>(
