@@ -159,7 +159,9 @@ export function formDataRecord(formData: FormData): Record<string, unknown> {
   const fields = new Map<string, FormDataEntryValue[]>();
   for (const [key, value] of formData.entries()) {
     if (key.startsWith("$ACTION_")) continue;
-    fields.set(key, [...(fields.get(key) ?? []), value]);
+    const values = fields.get(key);
+    if (values) values.push(value);
+    else fields.set(key, [value]);
   }
   return Object.fromEntries([...fields].map(([key, values]) => [key, values.length === 1 ? values[0] : values]));
 }

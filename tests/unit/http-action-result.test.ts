@@ -180,6 +180,14 @@ describe("formDataRecord", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("takes linear time for a field repeated many times (a form post of one checkbox 200,000 times)", () => {
+    const fd = new FormData();
+    for (let i = 0; i < 200_000; i++) fd.append("scopes", "x");
+    const started = performance.now();
+    expect((formDataRecord(fd).scopes as string[]).length).toBe(200_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it("keeps files, which inspection then refuses", () => {
     const fd = new FormData();
     fd.set("upload", new Blob(["x"]), "x.txt");
