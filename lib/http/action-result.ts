@@ -140,7 +140,9 @@ export function inspectActionInput(value: unknown, limits: { maxDepth: number; m
 export function parseActionInput<S extends z.ZodType>(schema: S, raw: unknown, invalidMessage?: string): z.output<S> {
   const problem = inspectActionInput(raw);
   if (problem) {
-    throw new AppError("bad_request", problem.path ? `${problem.path}: ${problem.message}` : `The input ${problem.message}`, { issues: [problem] });
+    const segments = problem.path ? problem.path.split(".") : [];
+    const where = segments.length > 6 ? `${segments.slice(0, 5).join(".")}…` : segments.join(".");
+    throw new AppError("bad_request", where ? `${where}: ${problem.message}` : `The input ${problem.message}`, { issues: [problem] });
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -153,6 +153,14 @@ describe("parseActionInput", () => {
     expect((error as AppError).issues?.map((i) => i.path)).toEqual(expect.arrayContaining(["name", ""]));
   });
 
+  it("shortens a long path in the message (the issue keeps all of it)", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = { a: deep };
+    expect(() => parseActionInput(schema, { name: deep })).toThrow(
+      expect.objectContaining({ message: `name.a.a.a.a…: is nested too deeply (at most ${ACTION_INPUT_LIMITS.maxDepth} levels)` }),
+    );
+  });
+
   it("refuses huge and unsafe numbers through the schema, not a crash", () => {
     for (const n of [1e308, 2 ** 53 + 2, -1e20]) {
       expect(() => parseActionInput(schema, { name: "a", n })).toThrow(AppError);
