@@ -15,7 +15,7 @@
 import pg from "pg";
 import { applyMigrations } from "@/lib/db/migrate";
 import { assertLocalDatabaseUrl } from "@/lib/db/local-url";
-import { SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
+import { SEED_MODEL_CATALOG } from "@/lib/models/catalog";
 import { insertWithRollupSql, rollupPrices } from "@/lib/metrics/rollup-sql";
 import { queryRollups, rollupSource, type RollupDimension, type RollupQuery } from "@/lib/metrics/rollup-query";
 import type { PrismaClient } from "@/lib/generated/prisma/client";

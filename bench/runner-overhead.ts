@@ -11,7 +11,7 @@ import { startSimulator } from "@/lib/claude-simulator";
 import { callLogRowFromResult } from "@/lib/calls/record";
 import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor, prismaCallLogSink, sqlCallLogSink, unnestCallLogSink } from "@/lib/calls/writer";
 import { createClaudeTransport, type ClaudeRequest } from "@/lib/claude/client";
-import { createPriceBook } from "@/lib/claude/pricing";
+import { createPriceBook } from "@/lib/models/pricing";
 import { ResponseCache } from "@/lib/claude/response-cache";
 import { runPrompt, type RunResult, type RunnableVersion } from "@/lib/claude/runner";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";

@@ -1,5 +1,20 @@
 import { z } from "zod";
-import { minuteRollupDaysSchema } from "@/lib/metrics/retention";
+
+export const DEFAULT_MINUTE_RETENTION_DAYS = 14;
+
+/**
+ * PROMPTDECK_MINUTE_ROLLUP_DAYS: how long minute-level metric rollups are kept (lib/metrics/retention.ts
+ * reads it through this schema; part of the env schema, so a bad value fails at startup).
+ */
+export const minuteRollupDaysSchema = z.preprocess(
+  (v) => (v === "" ? undefined : v),
+  z.coerce
+    .number()
+    .int("must be a whole number of days between 2 and 3650")
+    .min(2, "must be a whole number of days between 2 and 3650")
+    .max(3650, "must be a whole number of days between 2 and 3650")
+    .default(DEFAULT_MINUTE_RETENTION_DAYS),
+);
 
 /**
  * Every environment variable the app reads, parsed once. Scripts and the server call
@@ -20,8 +35,10 @@ const envSchema = z.object({
     .string()
     .regex(/^pd_[A-Za-z0-9_]{16,}$/, "must look like pd_ followed by at least 16 letters/digits")
     .optional(),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000), // 0 = a free port (tests)
   PROMPTDECK_MINUTE_ROLLUP_DAYS: minuteRollupDaysSchema,
+  // How long a shutting-down server waits for in-flight requests (lib/runtime/process.ts).
+  PROMPTDECK_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

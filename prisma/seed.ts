@@ -7,11 +7,11 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
+import { SEED_MODEL_CATALOG } from "@/lib/models/catalog";
 import { hashVersionContent } from "@/lib/prompts/content-hash";
 import { DRAFT_MAJOR } from "@/lib/prompts/queries";
 import { API_KEY_SCOPES, apiKeyDisplayPrefix, hashApiKey } from "@/lib/auth/api-keys";
-import { hashPassword } from "@/lib/auth/password";
+import { hashPassword } from "@/lib/users/password";
 
 export const DEMO_ADMIN_EMAIL = "demo@promptdeck.dev";
 export const DEMO_VIEWER_EMAIL = "viewer@promptdeck.dev";
@@ -616,7 +616,7 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
           slug: DEMO_PROJECT_SLUG,
           name: DEMO_PROJECT_NAME,
           createdAt: ago(45),
-          settings: json({ default_policy: { max_retries: 4, timeout_ms: 60_000 } }),
+          settings: json({ runner: { max_retries: 4, timeout_ms: 60_000 }, calls: { store_bodies: true } }),
         },
       });
       await tx.membership.createMany({

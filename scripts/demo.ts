@@ -12,7 +12,7 @@ import {
   runInProcessGroup,
   seedDemoIfEmpty,
   waitForHealthy,
-} from "@/lib/db/launcher";
+} from "./launcher";
 import { PROJECT_ROOT } from "@/lib/db/migrate";
 
 const DEMO_AUTH_SECRET = "promptdeck-demo-only-secret-NOT-for-production";

@@ -1,6 +1,6 @@
 // npm run dev: the app in development mode (server.ts --dev, else `next dev`) on PORT (default 3000) against DATABASE_URL or the embedded PGlite in
 // PROMPTDECK_DATA_DIR (default .data); migrates and seeds the demo data when there are no users.
-import { appServerCommand, knownDemoLogins, openDatabase, printDemoLogins, runInProcessGroup, seedDemoIfEmpty, waitForHealthy } from "@/lib/db/launcher";
+import { appServerCommand, knownDemoLogins, openDatabase, printDemoLogins, runInProcessGroup, seedDemoIfEmpty, waitForHealthy } from "./launcher";
 import { PROJECT_ROOT } from "@/lib/db/migrate";
 
 const DEV_AUTH_SECRET = "promptdeck-dev-only-secret-NOT-for-production";

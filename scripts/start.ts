@@ -3,7 +3,7 @@
 // (default 3000) with server.ts (else `next start`). Never seeds.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { appServerCommand, migrateAndReport, runInProcessGroup } from "@/lib/db/launcher";
+import { appServerCommand, migrateAndReport, runInProcessGroup } from "./launcher";
 import { PROJECT_ROOT } from "@/lib/db/migrate";
 
 const databaseUrl = process.env.DATABASE_URL;

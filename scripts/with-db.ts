@@ -1,7 +1,7 @@
 // tsx scripts/with-db.ts [--migrate] -- <command ...>
 // Runs a command with a database: DATABASE_URL when set, otherwise the embedded PGlite from
 // PROMPTDECK_DATA_DIR (default .data) served on a loopback port and exported as DATABASE_URL.
-import { openDatabase, runInProcessGroup } from "@/lib/db/launcher";
+import { openDatabase, runInProcessGroup } from "./launcher";
 
 const argv = process.argv.slice(2);
 const separator = argv.indexOf("--");

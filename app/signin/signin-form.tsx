@@ -2,7 +2,7 @@
 
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
-import { credentialsSchema, INVALID_CREDENTIALS_MESSAGE } from "@/lib/auth/credentials";
+import { credentialsSchema, INVALID_CREDENTIALS_MESSAGE } from "@/lib/users/credentials";
 import { Button, Field, FormError } from "@/components/ui";
 
 type FieldErrors = Partial<Record<"email" | "password", string>>;

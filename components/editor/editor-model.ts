@@ -1,3 +1,10 @@
+import type { ModelSpec } from "@/lib/models/catalog";
+import type { PrefixTokenCounts } from "@/lib/claude/count-tokens";
+import { isAppError, type ErrorIssue } from "@/lib/errors";
+import { normalizeAcknowledgements, type CacheAnalysis, type CacheBlock, type CacheBreakpoint, type CountedTokens } from "@/lib/prompts/cache";
+import type { ContractReport } from "@/lib/prompts/contract";
+import { previewCost, type CostPreview } from "@/lib/prompts/cost";
+import { renderVersion } from "@/lib/prompts/render";
 import type { CacheControl, Effort, PromptVersionContent, ServiceTier, SystemBlockRole, VariableType } from "@/lib/prompts/schemas";
 
 /**
@@ -237,4 +244,108 @@ export function anchorForPath(path: string): string {
   if (path.startsWith("modelConfig") || path.startsWith("policy")) return "section-model";
   if (path.startsWith("outputSchema")) return "section-output";
   return "section-blocks";
+}
+
+// ---- derived views: what the editor shows, computed from lib/prompts results ----
+
+/** JSON of what a save sends (content + acknowledgements): the editor is dirty while it differs from the last saved one. */
+export function draftJson(content: PromptVersionContent, acknowledged: readonly string[]): string {
+  return JSON.stringify({ content, acknowledged });
+}
+
+/** `draftJson` of the stored content the editor opened with, as the editor's round trip normalizes it. */
+export function openedDraftJson(content: PromptVersionContent, acknowledged: readonly string[]): string {
+  const initial = toContent(fromContent(content)).content;
+  return draftJson(initial, normalizeAcknowledgements(initial, acknowledged));
+}
+
+/** One line of the validation panel. */
+export interface EditorIssue {
+  severity: "error" | "warning";
+  message: string;
+  path: string;
+  source: "shape" | "contract" | "cache" | "form";
+}
+
+/** Every problem, in the panel's order: form, shape, contract errors, cache (errors and warnings), contract warnings. */
+export function collectIssues(checks: { form: readonly LocalIssue[]; shape: readonly ErrorIssue[]; contract: ContractReport; cache: CacheAnalysis }): EditorIssue[] {
+  return [
+    ...checks.form.map((i) => ({ ...i, severity: "error" as const, source: "form" as const })),
+    ...checks.shape.map((i) => ({ severity: "error" as const, source: "shape" as const, ...i })),
+    ...checks.contract.errors.map((i) => ({ severity: "error" as const, source: "contract" as const, path: i.path, message: i.message })),
+    ...checks.cache.issues.map((i) => ({ severity: i.severity, source: "cache" as const, path: i.location, message: i.message })),
+    ...checks.contract.warnings.map((i) => ({ severity: "warning" as const, source: "contract" as const, path: i.path, message: i.message })),
+  ];
+}
+
+/** DOM anchors (`anchorForPath`) of the editor elements that have at least one error (outlined in red). */
+export function errorAnchors(issues: readonly EditorIssue[]): Set<string> {
+  return new Set(issues.filter((i) => i.severity === "error").map((i) => anchorForPath(i.path)));
+}
+
+/** The cache figures shown under each block, by location (`system.<i>`, `messages.<i>.content.<j>`). */
+export interface CacheFigures {
+  blockAt: ReadonlyMap<string, CacheBlock>;
+  breakpointAt: ReadonlyMap<string, CacheBreakpoint>;
+  minCacheableTokens: number | null;
+}
+
+export function cacheFigures(cache: CacheAnalysis): CacheFigures {
+  return {
+    blockAt: new Map(cache.blocks.map((b) => [b.location, b])),
+    breakpointAt: new Map(cache.breakpoints.map((b) => [b.location, b])),
+    minCacheableTokens: cache.minCacheableTokens,
+  };
+}
+
+/** The API's token counts in the shape analyzeCache and previewCost take. */
+export function countedTokens(counts: Pick<PrefixTokenCounts, "totalTokens" | "breakpoints">): CountedTokens {
+  return { totalTokens: counts.totalTokens, prefixTokens: Object.fromEntries(counts.breakpoints.map((b) => [b.location, b.prefixTokens])) };
+}
+
+/** Where the editor's token figures come from, with the note shown above the blocks. */
+export interface TokenSource {
+  kind: "counted" | "estimate";
+  note: string;
+}
+
+/**
+ * `available`: an API key is configured; `counted`: figures for the current template are in;
+ * `savable`: the content is well-formed (only such content is counted); `failure`: the count of
+ * the current template failed with this message.
+ */
+export function tokenSourceOf(s: { available: boolean; counted: boolean; savable: boolean; failure: string | null }): TokenSource {
+  if (!s.available) return { kind: "estimate", note: "estimate: no Anthropic API key is configured" };
+  if (s.counted) return { kind: "counted", note: "counted by the API" };
+  if (!s.savable) return { kind: "estimate", note: "estimate: fix the errors to count with the API" };
+  if (s.failure !== null) return { kind: "estimate", note: `estimate: counting failed (${s.failure})` };
+  return { kind: "estimate", note: "estimate: counting with the API…" };
+}
+
+/** The cost preview for a catalog model, or null when the model is unknown or the preview is impossible. */
+export function costPreviewOf(content: PromptVersionContent, spec: ModelSpec | undefined, options: { expectedOutputTokens: number; hitRate: number; counted?: CountedTokens }): CostPreview | null {
+  if (!spec) return null;
+  try {
+    return previewCost(content, { model: spec, expectedOutputTokens: options.expectedOutputTokens, hitRate: options.hitRate, counted: options.counted });
+  } catch {
+    return null;
+  }
+}
+
+export type RenderPreview = { ok: true; json: string } | { ok: false; issues: ErrorIssue[] };
+
+/**
+ * The Messages API request the content renders to with the sample values typed into the preview
+ * form (empty fields and names no longer declared are left out, so defaults apply; text is
+ * coerced to the declared type), or the render's issues.
+ */
+export function renderPreview(content: PromptVersionContent, samples: Readonly<Record<string, string>>, catalog: readonly ModelSpec[]): RenderPreview {
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(samples)) if (v !== "" && Object.hasOwn(content.variables, k)) values[k] = v;
+  try {
+    return { ok: true, json: JSON.stringify(renderVersion(content, values, { coerceStrings: true, catalog }), null, 2) };
+  } catch (error) {
+    if (isAppError(error)) return { ok: false, issues: error.issues ?? [{ path: "", message: error.message }] };
+    return { ok: false, issues: [{ path: "", message: error instanceof Error ? error.message : "cannot render" }] };
+  }
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { formatMicros } from "@/lib/claude/catalog";
+import { formatMicros } from "@/lib/models/catalog";
 import type { PlaygroundFacts } from "@/lib/playground/schemas";
 import { Badge, Card, cx } from "@/components/ui";
 import { SimulatedBadge } from "@/components/playground/simulated-badge";

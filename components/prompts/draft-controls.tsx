@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button, FormError } from "@/components/ui";
 import { Dialog } from "./dialog";
-import { promptPath } from "./paths";
+import { promptPath } from "@/lib/prompts/paths";
 import { usePromptActions } from "./prompt-actions";
 
 /**

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { Badge, Button, FormError, cx } from "@/components/ui";
 import type { PublishPreview } from "@/lib/prompts/publish-preview";
 import { Dialog } from "./dialog";
-import { promptPath } from "./paths";
+import { promptPath } from "@/lib/prompts/paths";
 import { usePromptActions } from "./prompt-actions";
 
 const BUMPS = ["patch", "minor", "major"] as const;

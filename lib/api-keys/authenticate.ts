@@ -1,9 +1,9 @@
 import { getDb } from "@/lib/db/client";
 import { AppError, isAppError } from "@/lib/errors";
 import { apiKeySchema, hashApiKey, type ApiKeyScope } from "@/lib/auth/api-keys";
-import type { Role } from "@/lib/auth/roles";
+import type { Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
-import { DatabaseUnavailableError } from "@/lib/serving/unavailable";
+import { DatabaseUnavailableError } from "@/lib/errors/unavailable";
 
 /** Who is calling: an API key of one project with its scopes. */
 export interface ApiKeyPrincipal {

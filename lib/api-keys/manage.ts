@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues } from "@/lib/errors";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { API_KEY_SCOPES, apiKeyScopeSchema, generateApiKey } from "@/lib/auth/api-keys";
 import type { Actor } from "@/lib/audit/actor";
 import { actorUserId } from "@/lib/audit/actor";

@@ -1,4 +1,4 @@
-import type { Role } from "@/lib/auth/roles";
+import type { Role } from "@/lib/projects/roles";
 
 /**
  * Who is acting: a signed-in user (with their role in the project) or an API key. Domain

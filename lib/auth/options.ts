@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { authSecret } from "@/lib/env";
-import { credentialsSchema } from "@/lib/auth/credentials";
+import { credentialsSchema } from "@/lib/users/credentials";
 import { authenticateUser } from "@/lib/users/queries";
 
 /** Sessions last 30 days and are refreshed at most once a day of activity. */

@@ -3,7 +3,7 @@ import { getServerSession } from "next-auth";
 import { notFound, redirect } from "next/navigation";
 import { AppError, isAppError } from "@/lib/errors";
 import { authOptions } from "@/lib/auth/options";
-import { hasRole, type Role } from "@/lib/auth/roles";
+import { hasRole, type Role } from "@/lib/projects/roles";
 import { getUserById, type UserSummary } from "@/lib/users/queries";
 import { findMembership, type ProjectRef } from "@/lib/projects/queries";
 import type { Actor } from "@/lib/audit/actor";

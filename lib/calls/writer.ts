@@ -1,8 +1,7 @@
 import pg from "pg";
 import pino, { type Logger } from "pino";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
-import { callLogRowFromResult, type BodyPolicy, type CallContext, type CallLogRow } from "@/lib/calls/record";
-import type { RunResult } from "@/lib/claude/runner";
+import type { CallLogRow } from "@/lib/calls/record";
 
 /**
  * The buffered call-log writer: off the request path, batched, retried, flushed on shutdown.
@@ -19,8 +18,9 @@ import type { RunResult } from "@/lib/claude/runner";
  *   without its optional links (prompt/version/experiment/variant ids, kept in metadata) and
  *   otherwise written to the error log in full as a dead letter.
  * - `flush()` resolves once everything accepted before the call is in the database;
- *   `close()` stops the timer and flushes. The process-wide writer hooks SIGTERM
- *   (`process.once`) to await the flush before the process exits.
+ *   `close()` stops the timer and flushes. The process-wide writer (with the rollup sink) is
+ *   composed in lib/metrics/call-log-writer.ts (lib/calls never imports metrics); the process's
+ *   shutdown (lib/runtime/process.ts) closes it after the last request has been answered.
  */
 
 export type CallLogSink = (rows: CallLogRow[]) => Promise<void>;
@@ -452,81 +452,5 @@ export class CallLogWriter {
     const ok = await this.flush(options);
     if (!ok) this.log.error({ buffered: this.queuedRows }, "call log not fully flushed before the shutdown timeout");
     return ok;
-  }
-}
-
-// ---------------------------------------------------------------- the process-wide writer
-
-const globalForWriter = globalThis as unknown as { promptdeckCallLogWriter?: CallLogWriter; promptdeckCallLogSigterm?: boolean };
-
-/** How long the SIGTERM hook waits for the flush (ms); a database that stays down cannot hold the process forever. */
-export const SHUTDOWN_FLUSH_TIMEOUT_MS = 25_000;
-
-/**
- * Installs the SIGTERM hook once: await `writer.close()`, then, if no other SIGTERM listener
- * remains, re-raise SIGTERM so the process ends as it would have (exit by signal).
- */
-export function installShutdownFlush(writer: CallLogWriter): void {
-  if (globalForWriter.promptdeckCallLogSigterm) return;
-  globalForWriter.promptdeckCallLogSigterm = true;
-  process.once("SIGTERM", () => {
-    void writer.close({ timeoutMs: SHUTDOWN_FLUSH_TIMEOUT_MS }).finally(() => {
-      globalForWriter.promptdeckCallLogSigterm = false;
-      if (process.listenerCount("SIGTERM") === 0) process.kill(process.pid, "SIGTERM");
-    });
-  });
-}
-
-/**
- * The process-wide writer, with the SIGTERM flush hook installed. Its sink inserts and rolls up
- * (lib/metrics/rollup-sql.ts) over its own pg pool on DATABASE_URL (`createCallLogPool`, one
- * connection per batch in flight), not through Prisma.
- */
-export function getCallLogWriter(): CallLogWriter {
-  if (!globalForWriter.promptdeckCallLogWriter) {
-    let sink: Promise<CallLogSink> | null = null;
-    const connect = async (): Promise<CallLogSink> => {
-      const { getEnv } = await import("@/lib/env");
-      const url = getEnv().DATABASE_URL;
-      if (!url) throw new Error("DATABASE_URL is not set: call log rows stay buffered");
-      // Metrics: the same statement also upserts the rollups.
-      const { rollupCallLogSink } = await import("@/lib/metrics/rollup-sql");
-      return rollupCallLogSink(pgRawExecutor(createCallLogPool(url, writer.options.concurrency)));
-    };
-    const writer: CallLogWriter = new CallLogWriter({
-      sink: async (rows) => {
-        sink ??= connect().catch((error: unknown) => {
-          sink = null;
-          throw error;
-        });
-        await (await sink)(rows);
-      },
-    });
-    globalForWriter.promptdeckCallLogWriter = writer;
-    installShutdownFlush(writer);
-  }
-  return globalForWriter.promptdeckCallLogWriter;
-}
-
-/**
- * Flushes and closes the process-wide writer if this process started one. For servers with their
- * own shutdown sequence, so an exit after it never cuts the flush short.
- */
-export async function closeCallLogWriter(): Promise<void> {
-  await globalForWriter.promptdeckCallLogWriter?.close({ timeoutMs: SHUTDOWN_FLUSH_TIMEOUT_MS });
-}
-
-/**
- * Logs one runner result: builds the row and enqueues it on `writer` (the process-wide one by
- * default). Returns the CallLog id, or null if the record could not be accepted. Never throws:
- * a logging failure must not fail the user's call.
- */
-export function logCall(result: RunResult, context: CallContext, options: { bodies?: BodyPolicy; writer?: CallLogWriter } = {}): string | null {
-  try {
-    const row = callLogRowFromResult(result, context, options.bodies);
-    return (options.writer ?? getCallLogWriter()).enqueue(row) ? row.id : null;
-  } catch (error) {
-    pino({ name: "calls.writer" }).error({ err: error }, "could not log a call");
-    return null;
   }
 }

@@ -1,4 +1,4 @@
-import type { ModelSpec } from "@/lib/claude/catalog";
+import type { ModelSpec } from "@/lib/models/catalog";
 import { SimApiError, invalidRequest } from "./errors";
 import type { FaultSpec } from "./faults";
 import { corruptJson, generateOutput } from "./generate";

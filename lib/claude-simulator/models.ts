@@ -1,4 +1,4 @@
-import type { ModelSpec } from "@/lib/claude/catalog";
+import type { ModelSpec } from "@/lib/models/catalog";
 import { SimApiError } from "./errors";
 
 /** A `ModelInfo` as `GET /v1/models` returns it, built from the catalog. */

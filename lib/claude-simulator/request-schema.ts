@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { SimApiError, invalidRequest } from "./errors";
 
 /**

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/claude/catalog";
+import { SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 import { BatchStore, type BatchItemResult } from "./batches";
 import { SimApiError, invalidRequest } from "./errors";
 import { FaultController, findMagicFault, parseFaultSpec, type FaultRule, type FaultSpec } from "./faults";

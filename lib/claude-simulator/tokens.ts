@@ -1,4 +1,4 @@
-import type { ModelSpec } from "@/lib/claude/catalog";
+import type { ModelSpec } from "@/lib/models/catalog";
 import { invalidRequest } from "./errors";
 import { canonicalJson, sha256 } from "./random";
 import type { CacheControl, PromptRequest } from "./request-schema";

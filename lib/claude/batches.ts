@@ -1,6 +1,6 @@
-import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/claude/catalog";
+import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/models/catalog";
 import { getClaudeTransport, type ClaudeBatch, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
-import { getPriceBook } from "@/lib/claude/pricing";
+import { getPriceBook } from "@/lib/models/pricing";
 import { abortableSleep, messageText, usageFromMessage } from "@/lib/claude/runner";
 
 /**

@@ -14,8 +14,9 @@ import { getEnv } from "@/lib/env";
  *
  * Which endpoint: the real API when `ANTHROPIC_API_KEY` is set (base URL from
  * `ANTHROPIC_BASE_URL`, else api.anthropic.com); otherwise the built-in simulator: the one at
- * `PROMPTDECK_SIMULATOR_URL` when set, else an in-process simulator started lazily on a loopback
- * port (one per process). The SDK's own retries are off (`maxRetries: 0`): the runner's retry
+ * `PROMPTDECK_SIMULATOR_URL` when set, else an in-process simulator on a loopback port (one per
+ * process: opened and closed by the server's composition root, lib/runtime/process.ts, or on
+ * first use in scripts and tests). The SDK's own retries are off (`maxRetries: 0`): the runner's retry
  * policy is the only one, so they never stack.
  */
 
@@ -126,6 +127,46 @@ export function isSimulated(): boolean {
   return getEnv().ANTHROPIC_API_KEY === undefined;
 }
 
+/** The process's Claude endpoint and how to let go of it. */
+export interface OpenedClaudeTransport {
+  transport: ClaudeTransport;
+  /** Where calls go: "api https://...", "simulator http://... (external)", "simulator http://... (in-process, speed N)". */
+  description: string;
+  /** Stops the in-process simulator if this opened one; otherwise nothing. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the process's Claude endpoint: the real API with `ANTHROPIC_API_KEY`, else
+ * `PROMPTDECK_SIMULATOR_URL`, else a simulator started in this process on 127.0.0.1 (its server is
+ * unref'd so it never keeps a process alive).
+ */
+export async function openClaudeTransport(): Promise<OpenedClaudeTransport> {
+  const env = getEnv();
+  const none = async () => {};
+  if (env.ANTHROPIC_API_KEY !== undefined) {
+    const sdk = new Anthropic({
+      apiKey: env.ANTHROPIC_API_KEY,
+      ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
+      maxRetries: 0,
+      timeout: DEFAULT_TIMEOUT_MS,
+    });
+    return { transport: transportFromSdk(sdk, false), description: `api ${sdk.baseURL}`, close: none };
+  }
+  const external = process.env.PROMPTDECK_SIMULATOR_URL;
+  if (external) return { transport: createClaudeTransport({ baseURL: external, simulated: true }), description: `simulator ${external} (external)`, close: none };
+  const { startSimulator } = await import("@/lib/claude-simulator");
+  const requested = Number(process.env.PROMPTDECK_SIMULATOR_SPEED ?? "1");
+  const speed = Number.isFinite(requested) && requested > 0 ? requested : 1;
+  const simulator = await startSimulator({ port: 0, host: "127.0.0.1", speed });
+  simulator.server.unref();
+  return {
+    transport: createClaudeTransport({ baseURL: simulator.url, simulated: true }),
+    description: `simulator ${simulator.url} (in-process, speed ${speed})`,
+    close: () => simulator.close(),
+  };
+}
+
 interface ClientState {
   transport?: Promise<ClaudeTransport>;
   stopSimulator?: () => Promise<void>;
@@ -137,33 +178,30 @@ function state(): ClientState {
 }
 
 /**
- * The process-wide transport (created once, cached on globalThis so dev reloads reuse it):
- * real API with `ANTHROPIC_API_KEY`, else `PROMPTDECK_SIMULATOR_URL`, else a lazily started
- * in-process simulator on 127.0.0.1 (its server is unref'd so it never keeps a process alive).
+ * Makes `opened` the process-wide transport that getClaudeTransport() returns. The server's
+ * composition root (lib/runtime/process.ts) opens it at start and closes it at shutdown, after the
+ * last request. The slot is on globalThis, so Next's bundled copy of this module finds it too.
+ * Throws if this process already opened another one.
+ */
+export function registerClaudeTransport(opened: OpenedClaudeTransport): void {
+  const s = state();
+  if (s.transport) throw new Error("A Claude transport already exists in this process: register the root's before anything calls Claude");
+  s.transport = Promise.resolve(opened.transport);
+  s.stopSimulator = () => opened.close();
+}
+
+/**
+ * The process-wide transport (cached on globalThis so dev reloads reuse it): the one the
+ * composition root registered (server), else opened on first use (scripts, tests) with
+ * `openClaudeTransport`.
  */
 export function getClaudeTransport(): Promise<ClaudeTransport> {
   const s = state();
   if (s.transport) return s.transport;
-  const pending = (async () => {
-    const env = getEnv();
-    if (env.ANTHROPIC_API_KEY !== undefined) {
-      const sdk = new Anthropic({
-        apiKey: env.ANTHROPIC_API_KEY,
-        ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
-        maxRetries: 0,
-        timeout: DEFAULT_TIMEOUT_MS,
-      });
-      return transportFromSdk(sdk, false);
-    }
-    const external = process.env.PROMPTDECK_SIMULATOR_URL;
-    if (external) return createClaudeTransport({ baseURL: external, simulated: true });
-    const { startSimulator } = await import("@/lib/claude-simulator");
-    const speed = Number(process.env.PROMPTDECK_SIMULATOR_SPEED ?? "1");
-    const simulator = await startSimulator({ port: 0, host: "127.0.0.1", speed: Number.isFinite(speed) && speed > 0 ? speed : 1 });
-    simulator.server.unref();
-    s.stopSimulator = () => simulator.close();
-    return createClaudeTransport({ baseURL: simulator.url, simulated: true });
-  })();
+  const pending = openClaudeTransport().then((opened) => {
+    s.stopSimulator = () => opened.close();
+    return opened.transport;
+  });
   s.transport = pending;
   pending.catch(() => {
     // A failed start is retried on the next call instead of being cached forever.

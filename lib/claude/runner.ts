@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/claude/catalog";
+import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/models/catalog";
 import { longestVariable, parseOverflowMessage, planChunkCount, splitText } from "@/lib/claude/chunking";
 import { getClaudeTransport, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
 import { repairMessage, validateJsonOutput } from "@/lib/claude/output";
-import { getPriceBook, type PriceBook } from "@/lib/claude/pricing";
+import { getPriceBook, type PriceBook } from "@/lib/models/pricing";
 import { getResponseCache, type ResponseCache } from "@/lib/claude/response-cache";
 import {
   AttemptTimeoutError,

@@ -12,9 +12,25 @@ export function createPrismaClient(connectionString: string, max = getEnv().DATA
 }
 
 /**
- * The process-wide Prisma client. Every process (Next server, scripts, tests) reaches the
- * database through DATABASE_URL; the embedded PGlite is served on a loopback port by the
- * launcher (lib/db/embedded.ts), so there is a single database path.
+ * Makes `client` the process-wide client that getDb() returns. The server's composition root
+ * (lib/runtime/process.ts) creates the client, registers it before anything serves, and closes it
+ * at shutdown. The slot is on globalThis, so Next's bundled copy of this module (server actions,
+ * route handlers) finds the same client. Throws if another client was created or registered first
+ * (two pools in one process).
+ */
+export function registerDb(client: PrismaClient): void {
+  const current = globalForPrisma.promptdeckPrisma;
+  if (current && current !== client) {
+    throw new Error("A Prisma client already exists in this process: register the root's client before anything calls getDb()");
+  }
+  globalForPrisma.promptdeckPrisma = client;
+}
+
+/**
+ * The process-wide Prisma client: the one the composition root registered (server), else created
+ * on first use (scripts, tests). Every process reaches the database through DATABASE_URL; the
+ * embedded PGlite is served on a loopback port by the launcher (lib/db/embedded.ts), so there is
+ * a single database path.
  */
 export function getDb(): PrismaClient {
   if (!globalForPrisma.promptdeckPrisma) {

@@ -79,7 +79,8 @@ export async function enforceGuardrails(experimentId: string): Promise<Guardrail
  */
 export class GuardrailMonitor {
   private readonly last = new Map<string, number>();
-  private readonly running = new Set<string>();
+  private readonly running = new Map<string, Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly options: {
@@ -94,10 +95,9 @@ export class GuardrailMonitor {
   observe(experimentId: string): void {
     const now = (this.options.now ?? Date.now)();
     const interval = this.options.intervalMs ?? 5_000;
-    if (this.running.has(experimentId) || now - (this.last.get(experimentId) ?? -Infinity) < interval) return;
+    if (this.stopped || this.running.has(experimentId) || now - (this.last.get(experimentId) ?? -Infinity) < interval) return;
     this.last.set(experimentId, now);
-    this.running.add(experimentId);
-    void (async () => {
+    const check = (async () => {
       try {
         await this.options.flush?.();
         await (this.options.enforce ?? enforceGuardrails)(experimentId);
@@ -107,5 +107,12 @@ export class GuardrailMonitor {
         this.running.delete(experimentId);
       }
     })();
+    this.running.set(experimentId, check);
+  }
+
+  /** Starts no new checks and resolves when the running ones are done (they use the database: stop before the pools close). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.running.values());
   }
 }

@@ -1,12 +1,12 @@
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { hasRole, type Role } from "@/lib/auth/roles";
+import { hasRole, type Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { moveLabel } from "@/lib/prompts/mutations";
 import { versionLabel } from "@/lib/prompts/queries";
-import { notifyPromptChanged } from "@/lib/serving/notify";
+import { notifyPromptChanged } from "@/lib/prompts/notify";
 import { initialAllocation, isValidAllocation, reallocate } from "./assignment";
 import { computeExperimentResults, experimentInclude, getExperiment, parseDesign, type ExperimentView } from "./queries";
 import { plannedSampleSize } from "./results";

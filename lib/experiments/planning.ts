@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db/client";
-import { getPriceBook } from "@/lib/claude/pricing";
+import { getPriceBook } from "@/lib/models/pricing";
 import { previewCost } from "@/lib/prompts/cost";
 import { parseVersionContent } from "@/lib/prompts/schemas";
 import { versionLabel } from "@/lib/prompts/queries";

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Actor } from "@/lib/audit/actor";
-import { hasRole } from "@/lib/auth/roles";
-import { bodyPolicyFromSettings } from "@/lib/calls/record";
-import { getCallLogWriter, logCall } from "@/lib/calls/writer";
-import { projectRunnerSettingsSchema } from "@/lib/claude/retry";
-import { runPrompt, type RunInput, type RunResult } from "@/lib/claude/runner";
+import { hasRole } from "@/lib/projects/roles";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
+import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError, isAppError } from "@/lib/errors";
 import { prismaPlaygroundStore } from "@/lib/playground/run";
+import { parseProjectSettings } from "@/lib/runs/settings";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
+import { runAndLog } from "@/lib/runs/run-and-log";
 import { assignVariant } from "./assignment";
 import { enforceGuardrails } from "./guardrails";
 import { getExperiment } from "./queries";
@@ -209,8 +209,9 @@ export async function startTraffic(
   const recorder = new TrafficRunRecorder(progress, deps.recorder);
   await recorder.begin(actor);
   const snapshot = (): TrafficProgress => ({ ...progress, byVariant: { ...progress.byVariant }, pausedVariants: [...progress.pausedVariants] });
-  const settingsParse = projectRunnerSettingsSchema.safeParse((control?.settings as { runner?: unknown } | null)?.runner);
-  const bodies = bodyPolicyFromSettings(control?.settings);
+  // Every variant belongs to the same project: one policy for the whole run.
+  const { settings, problems } = parseProjectSettings(control?.settings);
+  for (const problem of problems) console.warn(`[experiments] project ${actor.projectId}: ${problem}`);
   const batchSize = deps.batchSize ?? 10;
 
   const done = (async () => {
@@ -247,19 +248,22 @@ export async function startTraffic(
         const version = versions.get(variant.id);
         if (!version) return;
         try {
-          const result = await (deps.run ?? runPrompt)({
-            version: version.content,
-            variables: input.variables as RunInput["variables"],
-            options: {
+          const { result } = await runAndLog(
+            {
+              projectId: actor.projectId,
+              settings,
+              promptId: version.promptId,
+              versionId: variant.versionId,
+              version: version.content,
+              variables: input.variables as RunInput["variables"],
               source: "experiment",
               subject,
-              coerceStrings: true,
               metadata: { trafficRunId: id, ...(actor.kind === "user" ? { userId: actor.userId } : { apiKeyId: actor.apiKeyId }) },
-              ...(settingsParse.success && settingsParse.data ? { projectSettings: settingsParse.data } : {}),
+              experiment: { experimentId, variantId: variant.id },
+              options: { coerceStrings: true },
             },
-            ...(deps.runDeps ? { deps: deps.runDeps } : {}),
-          });
-          logCall(result, { projectId: actor.projectId, promptId: version.promptId, versionId: variant.versionId, experimentId, variantId: variant.id, source: "experiment", subject }, { bodies });
+            { ...(deps.run ? { run: deps.run } : {}), ...(deps.runDeps ? { runDeps: deps.runDeps } : {}) },
+          );
           progress.byVariant[variant.key] = (progress.byVariant[variant.key] ?? 0) + 1;
           if (result.status === "error") progress.failed++;
           else progress.ok++;

@@ -1,8 +1,9 @@
 import { unstable_rethrow } from "next/navigation";
 import { z, ZodError } from "zod";
 import { AppError, isAppError, toIssues, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
-import type { Role } from "@/lib/auth/roles";
 import type { ActorAccess, SessionUser } from "@/lib/auth/session";
+
+type Role = ActorAccess["role"];
 
 // Server actions: one result shape, one wrapper. This file is the framework-light core (the
 // session is injected, so every rule here is unit-tested without Next); server-action.ts binds it

@@ -12,9 +12,10 @@ import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitDecision } from "
 import { SharedRateLimiter, sqlLeaseStore } from "@/lib/api-keys/shared-rate-limit";
 import { getDb } from "@/lib/db/client";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
-import { recordScore } from "@/lib/calls/scores";
-import { getCallLogWriter, logCall } from "@/lib/calls/writer";
-import { runPrompt } from "@/lib/claude/runner";
+import { recordScore } from "@/lib/metrics/scores";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
+import { ProjectSettingsCache } from "@/lib/runs/settings";
+import { runAndLog } from "@/lib/runs/run-and-log";
 import { listPrompts } from "@/lib/prompts/queries";
 import { ingestCalls } from "@/lib/serving/call-ingest";
 import { getMetricsForApi } from "@/lib/metrics/api";
@@ -23,7 +24,7 @@ import { ChangeFeed, type ChangeFeedOptions } from "@/lib/serving/change-feed";
 import { getLangfusePrompt, listLangfusePrompts } from "@/lib/serving/langfuse";
 import { PromptServingCache, ServingCache, type PromptCacheOptions } from "@/lib/serving/prompt-cache";
 import type { Selector } from "@/lib/serving/served-version";
-import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/serving/unavailable";
+import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
 import { moveLabelToVersion, writeVersion } from "@/lib/serving/writes";
 import { GuardrailMonitor } from "@/lib/experiments/guardrails";
 import { createExperiment, promoteExperiment, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
@@ -151,6 +152,8 @@ export class ApiV1Handler {
   /** Which experiment runs on a prompt+label (A/B routing for /run); invalidated by the change feed. */
   readonly experiments: ExperimentRouter;
   private readonly guardrails: GuardrailMonitor;
+  /** Each project's runner and call-log policy for /run (reloaded every 10 s). */
+  private readonly projectSettings: ProjectSettingsCache;
   private readonly limiter: { take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> };
   private readonly maxBodyBytes: number;
   private readonly logError: (message: string, error: unknown) => void;
@@ -186,6 +189,7 @@ export class ApiV1Handler {
             onStoreError: (e) => this.logError("[api-keys] shared rate limit unavailable; limiting per instance until the database is back", e),
           });
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    this.projectSettings = new ProjectSettingsCache({ onProblem: (projectId, problem) => this.logError(`[projects] settings of ${projectId}`, problem) });
     this.experiments = new ExperimentRouter({ onError: (e) => this.logError("[experiments] routing lookup failed", e) });
     this.guardrails = new GuardrailMonitor({ flush: () => getCallLogWriter().flush({ timeoutMs: 5_000 }), onError: (e) => this.logError("[experiments] guardrail check failed", e) });
     if (options.changeFeed !== false) {
@@ -227,8 +231,9 @@ export class ApiV1Handler {
     await this.feed?.start();
   }
 
+  /** Stops the change feed and waits for running guardrail checks (both use the database). */
   async stop(): Promise<void> {
-    await this.feed?.stop();
+    await Promise.all([this.feed?.stop(), this.guardrails.stop()]);
   }
 
   /** Answers `req` if it is an API path; false otherwise (nothing was written). Never rejects. */
@@ -371,19 +376,19 @@ export class ApiV1Handler {
     // A/B split: a RUNNING experiment on the requested label (not on an explicit version) picks the variant.
     const routed = body.version === undefined ? await this.experiments.route(principal.projectId, name, body.label ?? "production", body.subject) : null;
     const { value } = await this.cache.get(principal.projectId, name, routed ? { version: routed.variant.version } : this.selector(body));
-    const result = await runPrompt({
-      version: value.content,
-      variables: body.variables,
-      options: { source: "api", ...(body.subject !== undefined ? { subject: body.subject } : {}), metadata: body.metadata ?? {} },
-    });
-    const callId = logCall(result, {
+    // The project's runner and body policy, read through a short-lived cache (stale through an outage).
+    const settings = await this.db(() => this.projectSettings.get(principal.projectId));
+    const { result, callId } = await runAndLog({
       projectId: principal.projectId,
+      settings,
       promptId: value.promptId,
       versionId: value.versionId,
-      ...(routed ? { experimentId: routed.experiment.id, variantId: routed.variant.id } : {}),
+      version: value.content,
+      variables: body.variables,
       source: "api",
       subject: body.subject ?? null,
       metadata: { ...(body.metadata ?? {}), apiKeyId: principal.apiKeyId },
+      ...(routed ? { experiment: { experimentId: routed.experiment.id, variantId: routed.variant.id } } : {}),
     });
     if (routed) this.guardrails.observe(routed.experiment.id);
     const headers: Record<string, string> = {
@@ -577,17 +582,4 @@ export class ApiV1Handler {
       throw new AppError("bad_request", "The request body is not valid JSON");
     }
   }
-}
-
-let defaultHandler: ApiV1Handler | undefined;
-
-/** The process-wide handler (DATABASE_URL, default limits). Call `.start()` once to begin listening for changes. */
-export function getApiV1Handler(): ApiV1Handler {
-  defaultHandler ??= new ApiV1Handler();
-  return defaultHandler;
-}
-
-/** Answers `/api/v1/**` and `/api/public/v2/prompts**` with the process-wide handler; false for other paths. */
-export function handleApiV1(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  return getApiV1Handler().handle(req, res);
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { scoreInputSchema } from "@/lib/calls/scores";
+import { scoreInputSchema } from "@/lib/metrics/scores";
 import { metricsApiQuerySchema, metricsApiResponseSchema } from "@/lib/metrics/api-schema";
 import { ingestBodySchema, ingestCallSchema } from "@/lib/serving/call-ingest";
 import * as s from "./api-schemas";

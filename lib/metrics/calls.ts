@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient, Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
-import { computeCallCost, type CallCost } from "@/lib/claude/catalog";
+import { computeCallCost, type CallCost } from "@/lib/models/catalog";
 import { SOURCES } from "@/lib/metrics/window";
 
 /**
@@ -184,7 +184,7 @@ export async function getCallDetail(projectId: string, callId: string, options: 
     include: { prompt: { select: { name: true } }, version: { select: { major: true, minor: true, patch: true } } },
   });
   if (!r) throw new AppError("not_found", `Call ${callId} not found`);
-  const { getModelSpec } = await import("@/lib/claude/pricing");
+  const { getModelSpec } = await import("@/lib/models/pricing");
   const spec = await getModelSpec(r.model);
   const usage = { inputTokens: r.inputTokens, outputTokens: r.outputTokens, cacheWriteTokens: r.cacheWriteTokens, cacheWrite1hTokens: r.cacheWrite1hTokens, cacheReadTokens: r.cacheReadTokens };
   return {

@@ -8,19 +8,7 @@
  *
  * Pure (no database driver): window.ts, which client components import, depends on it.
  */
-import { z } from "zod";
-export const DEFAULT_MINUTE_RETENTION_DAYS = 14;
-
-/** PROMPTDECK_MINUTE_ROLLUP_DAYS (also part of lib/env.ts's schema, so a bad value fails at startup). */
-export const minuteRollupDaysSchema = z.preprocess(
-  (v) => (v === "" ? undefined : v),
-  z.coerce
-    .number()
-    .int("must be a whole number of days between 2 and 3650")
-    .min(2, "must be a whole number of days between 2 and 3650")
-    .max(3650, "must be a whole number of days between 2 and 3650")
-    .default(DEFAULT_MINUTE_RETENTION_DAYS),
-);
+import { minuteRollupDaysSchema } from "@/lib/env";
 
 /** The minute-grain retention in days: PROMPTDECK_MINUTE_ROLLUP_DAYS, else 14. */
 export function minuteRetentionDays(env: Record<string, string | undefined> = typeof process === "undefined" ? {} : process.env): number {

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import type { ModelSpec } from "@/lib/claude/catalog";
+import type { ModelSpec } from "@/lib/models/catalog";
 import { CALL_LOG_BATCH_INSERT_SQL, encodeCallLogBatch, type CallLogSink, type RawExecutor } from "@/lib/calls/writer";
 import { GAMMA } from "@/lib/metrics/histogram";
 import { SUM_FIELDS } from "@/lib/metrics/aggregate";
@@ -191,7 +191,7 @@ type RawDb = Pick<PrismaClient, "$executeRawUnsafe">;
 
 /** The price list JSON from the process-wide price book (table, else the seed catalog). */
 export async function currentPricesJson(): Promise<string> {
-  const { getPriceBook } = await import("@/lib/claude/pricing");
+  const { getPriceBook } = await import("@/lib/models/pricing");
   return JSON.stringify(rollupPrices(await getPriceBook().catalog()));
 }
 

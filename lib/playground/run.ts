@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { bodyPolicyFromSettings, type BodyPolicy, type CallContext } from "@/lib/calls/record";
-import { logCall } from "@/lib/calls/writer";
-import { computeCallCost } from "@/lib/claude/catalog";
+import type { BodyPolicy, CallContext } from "@/lib/calls/record";
+import { computeCallCost } from "@/lib/models/catalog";
 import { isSimulated } from "@/lib/claude/client";
-import { getPriceBook, type PriceBook } from "@/lib/claude/pricing";
-import { projectRunnerSettingsSchema, resolveRetryPolicy, type ProjectRunnerSettings, type RetryPolicy } from "@/lib/claude/retry";
-import { runPrompt, type RunInput, type RunResult } from "@/lib/claude/runner";
+import { getPriceBook, type PriceBook } from "@/lib/models/pricing";
+import { resolveRetryPolicy, type RetryPolicy } from "@/lib/claude/retry";
+import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues } from "@/lib/errors";
 import { runnableVersionLabel } from "@/lib/playground/queries";
+import { parseProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import { renderVersion } from "@/lib/prompts/render";
+import { runAndLog } from "@/lib/runs/run-and-log";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import {
   playgroundRunRequestSchema,
@@ -132,16 +133,9 @@ export interface PreparedPlaygroundRun {
   fault: PlaygroundFault | null;
   headers: Record<string, string> | undefined;
   policy: Partial<RetryPolicy>;
-  projectSettings: ProjectRunnerSettings | undefined;
-  bodies: BodyPolicy;
+  /** The project's runner and call-log policy. */
+  settings: ProjectSettings;
   simulated: boolean;
-}
-
-function runnerSettings(settings: unknown): ProjectRunnerSettings | undefined {
-  const runner = settings && typeof settings === "object" ? (settings as Record<string, unknown>).runner : undefined;
-  if (runner === undefined) return undefined;
-  const parsed = projectRunnerSettingsSchema.safeParse(runner);
-  return parsed.success ? parsed.data : undefined;
 }
 
 /**
@@ -172,11 +166,12 @@ export async function preparePlaygroundRun(
   // Throws unprocessable with every variable problem at once; nothing is sent to Claude.
   renderVersion(content, variables, { coerceStrings: true });
 
-  const projectSettings = runnerSettings(loaded.projectSettings);
+  const { settings, problems } = parseProjectSettings(loaded.projectSettings);
+  for (const problem of problems) console.warn(`[playground] project ${input.projectId}: ${problem}`);
   let headers: Record<string, string> | undefined;
   let policy: Partial<RetryPolicy> = {};
   if (fault !== null) {
-    const resolved = resolveRetryPolicy(projectSettings, content.policy);
+    const resolved = resolveRetryPolicy(settings.runner, content.policy);
     const plan = planFault(fault, (deps.newKey ?? randomUUID)(), resolved);
     headers = plan.headers;
     policy = plan.policy;
@@ -193,8 +188,7 @@ export async function preparePlaygroundRun(
     fault,
     headers,
     policy,
-    projectSettings,
-    bodies: bodyPolicyFromSettings(loaded.projectSettings),
+    settings,
     simulated,
   };
 }
@@ -267,28 +261,27 @@ export async function executePlaygroundRun(
     fault: run.fault,
     ignoredVariables: run.ignoredVariables,
   });
-  const metadata = { userId: run.userId, ...(run.fault ? { fault: run.fault } : {}) };
-  const result = await (deps.run ?? runPrompt)({
-    version: run.content,
-    variables: run.variables,
-    options: {
+  const { result, callId } = await runAndLog(
+    {
+      projectId: run.projectId,
+      settings: run.settings,
+      promptId: run.promptId,
+      versionId: run.versionId,
+      version: run.content,
+      variables: run.variables,
       source: "playground",
-      stream: true,
-      coerceStrings: true,
-      onText: (delta) => emit({ type: "text", delta }),
-      onAttempt: (a) => emit({ type: "attempt", index: a.index, model: a.model, kind: a.kind }),
-      ...(io.signal ? { signal: io.signal } : {}),
-      metadata,
-      ...(run.headers ? { headers: run.headers } : {}),
-      ...(run.projectSettings ? { projectSettings: run.projectSettings } : {}),
-      policy: run.policy,
+      metadata: { userId: run.userId, ...(run.fault ? { fault: run.fault } : {}) },
+      options: {
+        stream: true,
+        coerceStrings: true,
+        onText: (delta) => emit({ type: "text", delta }),
+        onAttempt: (a) => emit({ type: "attempt", index: a.index, model: a.model, kind: a.kind }),
+        ...(io.signal ? { signal: io.signal } : {}),
+        ...(run.headers ? { headers: run.headers } : {}),
+        policy: run.policy,
+      },
     },
-    ...(deps.runDeps ? { deps: deps.runDeps } : {}),
-  });
-  const callId = (deps.log ?? logCall)(
-    result,
-    { projectId: run.projectId, promptId: run.promptId, versionId: run.versionId, source: "playground" },
-    { bodies: run.bodies },
+    { ...(deps.run ? { run: deps.run } : {}), ...(deps.log ? { log: deps.log } : {}), ...(deps.runDeps ? { runDeps: deps.runDeps } : {}) },
   );
   const facts = await factsFromResult(result, run, callId, deps.prices ?? getPriceBook());
   emit({ type: "done", facts });

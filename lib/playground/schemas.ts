@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CallCost, TokenUsage } from "@/lib/claude/catalog";
+import type { CallCost, TokenUsage } from "@/lib/models/catalog";
 import type { AttemptKind, AttemptRecord, FallbackRecord, RunStatus } from "@/lib/claude/runner";
 import type { ErrorIssue } from "@/lib/errors";
 

@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
-import type { Role } from "@/lib/auth/roles";
+import type { Role } from "@/lib/projects/roles";
 
 export interface ProjectRef {
   id: string;

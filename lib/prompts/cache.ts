@@ -1,4 +1,4 @@
-import { findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import type { CacheTtl, PromptVersionContent } from "@/lib/prompts/schemas";
 import { extractVariables } from "@/lib/prompts/templates";
 import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS } from "@/lib/prompts/tokens";
@@ -14,6 +14,8 @@ export interface CacheBlock {
   /** `system.<i>` or `messages.<i>.content.<j>`. */
   location: string;
   tokens: number;
+  /** Tokens from the start of the request up to and including this block (the sum of `tokens`). */
+  prefixTokens: number;
   variables: string[];
   ttl?: CacheTtl;
 }
@@ -96,9 +98,11 @@ export function cacheBlocks(
   countTokens?: (text: string) => number,
 ): CacheBlock[] {
   const blocks: CacheBlock[] = [];
+  let prefixTokens = 0;
   const push = (location: string, text: string, ttl: CacheTtl | undefined, extra: number) => {
     const tokens = countTokens ? countTokens(text) : estimateTokens(text) + BLOCK_OVERHEAD_TOKENS + extra;
-    blocks.push({ index: blocks.length, location, tokens, variables: extractVariables(text), ...(ttl ? { ttl } : {}) });
+    prefixTokens += tokens;
+    blocks.push({ index: blocks.length, location, tokens, prefixTokens, variables: extractVariables(text), ...(ttl ? { ttl } : {}) });
   };
   version.system.forEach((b, i) => push(`system.${i}`, b.text, b.cache_control ? (b.cache_control.ttl ?? "5m") : undefined, 0));
   version.messages.forEach((m, i) =>

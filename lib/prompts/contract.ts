@@ -1,5 +1,5 @@
 import { AppError } from "@/lib/errors";
-import type { ModelSpec } from "@/lib/claude/catalog";
+import type { ModelSpec } from "@/lib/models/catalog";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import { scanTemplate } from "@/lib/prompts/templates";
 
@@ -21,6 +21,8 @@ export interface ContractIssue {
 export interface ContractReport {
   /** Variable names used anywhere in the templates, in order of first use. */
   used: string[];
+  /** The used names that `variables` does not declare, in order of first use (each an `undeclared_variable` error). */
+  undeclared: string[];
   errors: ContractIssue[];
   warnings: ContractIssue[];
 }
@@ -118,7 +120,8 @@ export function checkContract(content: Pick<PromptVersionContent, "system" | "me
       errors.push({ severity: "error", code: "empty_enum", message: `${name}: an enum needs at least one value`, path: `${path}.values`, variable: name });
     }
   }
-  return { used, errors, warnings };
+  const undeclared = used.filter((name) => !Object.hasOwn(content.variables, name));
+  return { used, undeclared, errors, warnings };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { AppError } from "@/lib/errors";
-import { computeCallCost, findModel, type CallCost, type ModelSpec } from "@/lib/claude/catalog";
+import { computeCallCost, findModel, type CallCost, type ModelSpec } from "@/lib/models/catalog";
 import { analyzeCache, MAX_CACHE_BREAKPOINTS, type CountedTokens } from "@/lib/prompts/cache";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 

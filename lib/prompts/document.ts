@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError, toIssues } from "@/lib/errors";
-import { SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/claude/catalog";
+import { SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 import { checkContract, type ContractIssue } from "@/lib/prompts/contract";
 import {
   cacheControlSchema,

@@ -1,12 +1,12 @@
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { hasRole, type Role } from "@/lib/auth/roles";
+import { hasRole, type Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { actorLabel, actorUserId } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
-import { DEFAULT_MODEL } from "@/lib/claude/catalog";
-import { notifyPromptChanged } from "@/lib/serving/notify";
+import { DEFAULT_MODEL } from "@/lib/models/catalog";
+import { notifyPromptChanged } from "@/lib/prompts/notify";
 import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";

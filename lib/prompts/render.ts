@@ -1,5 +1,5 @@
 import { AppError, type ErrorIssue } from "@/lib/errors";
-import { findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import type { CacheControl, Effort, PromptVersionContent, ServiceTier, VariableDef, Variables } from "@/lib/prompts/schemas";
 import { isJsonValue } from "@/lib/prompts/schemas";
 import { fillTemplate } from "@/lib/prompts/templates";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { AppError, toIssues } from "@/lib/errors";
-import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/claude/catalog";
+import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
+import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 
 /**
  * The stored shapes of a prompt version (the PromptVersion JSON columns) as zod schemas.
@@ -316,17 +316,10 @@ export function makeVersionContentSchema(catalog: readonly ModelSpec[] = SEED_MO
 export const versionContentSchema = makeVersionContentSchema();
 export type PromptVersionContent = z.infer<typeof versionContentSchema>;
 
-/**
- * Parses the six content fields picked from `input` (other keys, e.g. the rest of a Prisma row,
- * are ignored; a null outputSchema means text and a null policy means `{}`). Throws `AppError("unprocessable")` with one issue per problem
- * (`path` like `messages.0.role`).
- */
-export function parseVersionContent(
-  input: unknown,
-  options: { catalog?: readonly ModelSpec[] } = {},
-): PromptVersionContent {
+/** The six content fields picked from `input`, with the null defaults applied (what the schema parses). */
+function pickContentFields(input: unknown): unknown {
   const record = input !== null && typeof input === "object" && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
-  const normalized = record
+  return record
     ? {
         system: record.system,
         messages: record.messages,
@@ -336,10 +329,34 @@ export function parseVersionContent(
         policy: record.policy ?? {},
       }
     : input;
+}
+
+function safeParseContent(input: unknown, options: { catalog?: readonly ModelSpec[] }) {
   const schema = options.catalog ? makeVersionContentSchema(options.catalog) : versionContentSchema;
-  const result = schema.safeParse(normalized);
+  return schema.safeParse(pickContentFields(input));
+}
+
+/**
+ * Parses the six content fields picked from `input` (other keys, e.g. the rest of a Prisma row,
+ * are ignored; a null outputSchema means text and a null policy means `{}`). Throws `AppError("unprocessable")` with one issue per problem
+ * (`path` like `messages.0.role`).
+ */
+export function parseVersionContent(
+  input: unknown,
+  options: { catalog?: readonly ModelSpec[] } = {},
+): PromptVersionContent {
+  const result = safeParseContent(input, options);
   if (!result.success) {
     throw new AppError("unprocessable", "Invalid prompt version", { issues: toIssues(result.error.issues) });
   }
   return result.data;
+}
+
+/**
+ * The issues `parseVersionContent` would throw for, one per problem, or `[]` when the content
+ * parses (live validation while a version is edited). Never throws.
+ */
+export function versionContentIssues(input: unknown, options: { catalog?: readonly ModelSpec[] } = {}): ErrorIssue[] {
+  const result = safeParseContent(input, options);
+  return result.success ? [] : toIssues(result.error.issues);
 }

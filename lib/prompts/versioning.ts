@@ -1,7 +1,7 @@
 import semver from "semver";
 import { diffChars } from "diff";
 import { AppError } from "@/lib/errors";
-import { findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { canonicalJson } from "@/lib/prompts/content-hash";
 import type { OutputSchema, PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
 

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
-import { computeCallCost } from "@/lib/claude/catalog";
-import { getModelSpec } from "@/lib/claude/pricing";
+import { computeCallCost } from "@/lib/models/catalog";
+import { getModelSpec } from "@/lib/models/pricing";
 import { DEFAULT_BODY_POLICY, hashSubject, newCallId, toJson, truncateBody, type CallLogRow } from "@/lib/calls/record";
-import { getCallLogWriter, type CallLogWriter } from "@/lib/calls/writer";
+import type { CallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 
 /** Most records one `POST /api/v1/calls` may carry. */
 export const MAX_INGEST_BATCH = 1000;

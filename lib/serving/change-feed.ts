@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { PROMPT_CHANGED_CHANNEL, parsePromptChangedPayload } from "./notify";
+import { PROMPT_CHANGED_CHANNEL, parsePromptChangedPayload } from "@/lib/prompts/notify";
 
 export interface ChangeFeedHandlers {
   /** A prompt's served versions may have changed. */

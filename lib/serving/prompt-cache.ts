@@ -1,6 +1,6 @@
 import { isAppError, type AppError } from "@/lib/errors";
 import { loadServedVersion, selectorKey, type Selector, type ServedVersion } from "./served-version";
-import { DatabaseUnavailableError, isConnectionFailure } from "./unavailable";
+import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
 
 /** How a response was produced: from cache, from the database, or from cache while unverifiable. */
 export type CacheStatus = "hit" | "miss" | "stale";

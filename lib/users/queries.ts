@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
-import type { Credentials } from "@/lib/auth/credentials";
-import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import type { Credentials } from "@/lib/users/credentials";
+import { hashPassword, verifyPassword } from "@/lib/users/password";
 
 export interface UserSummary {
   id: string;

@@ -3,7 +3,7 @@ import { expect, test, type Page } from "@playwright/test";
 import pino from "pino";
 import { ADMIN, ADMIN_STATE, presetTheme, snap, watchConsole } from "./fixtures";
 import { getDb } from "@/lib/db/client";
-import { computeCallCost, findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { computeCallCost, findModel, type ModelSpec } from "@/lib/models/catalog";
 import { newCallId, type CallLogRow } from "@/lib/calls/record";
 import { CallLogWriter } from "@/lib/calls/writer";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";

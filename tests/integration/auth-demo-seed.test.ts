@@ -4,7 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "@/lib/generated/prisma/client";
-import { SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
+import { SEED_MODEL_CATALOG } from "@/lib/models/catalog";
 import { hashApiKey, API_KEY_SCOPES } from "@/lib/auth/api-keys";
 import { hashVersionContent } from "@/lib/prompts/content-hash";
 import { parseVersionContent } from "@/lib/prompts/schemas";

@@ -4,7 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "@/lib/generated/prisma/client";
-import { verifyPassword } from "@/lib/auth/password";
+import { verifyPassword } from "@/lib/users/password";
 import { authenticateUser } from "@/lib/users/queries";
 import { createActionDefiners, type ActionResult } from "@/lib/http/action-result";
 import { firstRunInputSchema, isFirstRun, setUpFirstRun } from "@/lib/users/first-run";

@@ -1,8 +1,11 @@
-// Child process of calls-kill.test.ts: enqueues N call-log rows on the process-wide writer
-// (which hooks SIGTERM), says "ready" while most rows are still buffered, then waits to be killed.
+// Child process of calls-kill.test.ts: a script-sized process (the composition root with its
+// pools and the call-log writer, no HTTP) that runs the root's shutdown on SIGTERM. Enqueues N
+// call-log rows through getCallLogWriter() (the root's writer), says "ready" while most rows are
+// still buffered, then waits to be killed.
 import { callLogRowFromResult } from "@/lib/calls/record";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import type { RunResult } from "@/lib/claude/runner";
+import { createProcessRuntime } from "@/lib/runtime/process";
 
 const [projectId, countText, runId] = process.argv.slice(2);
 if (!projectId || !countText || !runId) throw new Error("usage: calls-kill-child <projectId> <count> <runId>");
@@ -32,7 +35,11 @@ const result = {
   error: null,
 } as unknown as RunResult;
 
+const runtime = createProcessRuntime({ log: () => {} });
+runtime.handleSignals();
+await runtime.start();
 const writer = getCallLogWriter();
+if (writer !== runtime.writer) throw new Error("getCallLogWriter() should return the root's writer");
 for (let i = 0; i < count; i++) {
   writer.enqueue(callLogRowFromResult(result, { projectId, metadata: { runId, i } }));
 }

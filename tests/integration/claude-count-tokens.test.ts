@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
-import { findModel } from "@/lib/claude/catalog";
+import { findModel } from "@/lib/models/catalog";
 import { getClaudeTransport, resetClaudeTransport } from "@/lib/claude/client";
 import { countPrefixTokens } from "@/lib/claude/count-tokens";
 import { renderVersion } from "@/lib/prompts/render";

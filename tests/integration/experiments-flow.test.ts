@@ -3,7 +3,7 @@
 // auto-pause of a fault-injected variant (a `[[sim:400]]` token in its system prompt), promote
 // (label moved + release recorded), and every refusal leaving no partial state.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { getDb } from "@/lib/db/client";
 import { createExperiment, promoteExperiment, transitionExperiment } from "@/lib/experiments/mutations";
 import { computeExperimentResults, getExperiment, listExperimentHistory, type ExperimentView } from "@/lib/experiments/queries";

@@ -4,7 +4,7 @@
 // declared interrupted stops sending.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { createPrismaClient, getDb, type PrismaClient } from "@/lib/db/client";
 import { createExperiment, transitionExperiment } from "@/lib/experiments/mutations";
 import { startTraffic } from "@/lib/experiments/traffic";

@@ -1,7 +1,7 @@
 // run, call ingest and scores through the API. Claude is the built-in simulator (no
 // ANTHROPIC_API_KEY), reached by the runner through the real SDK; faults travel in variables.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getCallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { getDb } from "@/lib/db/client";
 import { bearer, makeTestProject, publishPrompt, sendJson, simpleContent, startApiServer, type ApiError, type RunningServer, type TestProject } from "./serving-helpers";
 
@@ -71,6 +71,41 @@ describe("POST /api/v1/prompts/{name}/run", () => {
     expect(failed.status).toBe(502);
     expect(failed.body.error.code).toBe("upstream");
     expect(failed.headers.get("x-promptdeck-call-id")).toBeTruthy();
+  });
+});
+
+describe("POST /api/v1/prompts/{name}/run under the project's policy", () => {
+  // Project.settings is the one policy for every run path (lib/runs/run-and-log.ts). Before the
+  // API went through runAndLog it ran with the built-in retry policy (5 attempts with 1 s
+  // backoff) and stored bodies whatever the project said.
+  it("obeys the project's retry policy and store_bodies: false", async () => {
+    const strict = await makeTestProject();
+    await getDb().project.update({
+      where: { id: strict.projectId },
+      data: { settings: { runner: { max_retries: 1, base_delay_ms: 0, max_delay_ms: 0 }, calls: { store_bodies: false } } },
+    });
+    const key = (await strict.key(["prompts:read", "prompts:run"])).key;
+    await publishPrompt(strict.admin, "strict-answerer", [simpleContent("You answer questions in one sentence.")]);
+
+    const ok = await sendJson<RunResponse>("POST", `${server.url}/api/v1/prompts/strict-answerer/run`, { variables: { question: "What is 2+2?" } }, bearer(key));
+    expect(ok.status).toBe(200);
+    const overloaded = await sendJson<ApiError>("POST", `${server.url}/api/v1/prompts/strict-answerer/run`, { variables: { question: "[[sim:529]] always overloaded" } }, bearer(key));
+    expect(overloaded.status).toBe(502);
+    const failedId = overloaded.headers.get("x-promptdeck-call-id");
+    expect(failedId).toBeTruthy();
+
+    await getCallLogWriter().flush({ timeoutMs: 10_000 });
+    const okRow = await getDb().callLog.findUniqueOrThrow({ where: { id: ok.body.callId } });
+    expect(okRow).toMatchObject({ status: "ok", request: null, response: null });
+    const failedRow = await getDb().callLog.findUniqueOrThrow({ where: { id: failedId ?? "" } });
+    // max_retries 1: the first attempt and one retry, no more.
+    expect(failedRow).toMatchObject({ status: "error", attempts: 2, request: null, response: null });
+
+    // The default project keeps bodies: the policy is per project, not global.
+    const stored = await sendJson<RunResponse>("POST", `${server.url}/api/v1/prompts/answerer/run`, { variables: { question: "Bodies?" } }, bearer(runKey));
+    await getCallLogWriter().flush({ timeoutMs: 10_000 });
+    const storedRow = await getDb().callLog.findUniqueOrThrow({ where: { id: stored.body.callId } });
+    expect(storedRow.request).not.toBeNull();
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { compareRoles, hasRole, roleLabel, ROLES } from "@/lib/auth/roles";
-import { checkPasswordPolicy, hashPassword, verifyPassword, BCRYPT_COST } from "@/lib/auth/password";
-import { credentialsSchema } from "@/lib/auth/credentials";
+import { compareRoles, hasRole, roleLabel, ROLES } from "@/lib/projects/roles";
+import { checkPasswordPolicy, hashPassword, verifyPassword, BCRYPT_COST } from "@/lib/users/password";
+import { credentialsSchema } from "@/lib/users/credentials";
 import { projectSlugSchema, slugify } from "@/lib/projects/slug";
 
 describe("roles", () => {

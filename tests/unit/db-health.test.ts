@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { createPrismaClient } from "@/lib/db/client";
-import { checkDatabase } from "@/lib/db/health";
+import { checkDatabase } from "@/lib/health/database";
 
 function fakeDb(queryRaw: () => Promise<unknown>): PrismaClient {
   return { $queryRaw: queryRaw } as unknown as PrismaClient;

@@ -1,7 +1,7 @@
 import { notFound, redirect } from "next/navigation";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import type { Role } from "@/lib/auth/roles";
+import type { Role } from "@/lib/projects/roles";
 import type { ActorAccess, SessionUser } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import {

@@ -4,7 +4,7 @@ import { bucketIndex, bucketValue, exactPercentile, histogramCount, histogramOf,
 import { rollupPrices } from "@/lib/metrics/rollup-sql";
 import { grainFor, parseMetricsFilter, resolveWindow } from "@/lib/metrics/window";
 import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retention";
-import { computeCallCost, findModel, SEED_MODEL_CATALOG } from "@/lib/claude/catalog";
+import { computeCallCost, findModel, SEED_MODEL_CATALOG } from "@/lib/models/catalog";
 
 /** Deterministic PRNG so failures reproduce. */
 function lcg(seed: number): () => number {

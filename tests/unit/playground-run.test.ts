@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import type { CallContext } from "@/lib/calls/record";
-import { computeCallCost, findModel } from "@/lib/claude/catalog";
+import { computeCallCost, findModel } from "@/lib/models/catalog";
 import { createClaudeTransport } from "@/lib/claude/client";
-import { createPriceBook } from "@/lib/claude/pricing";
+import { createPriceBook } from "@/lib/models/pricing";
 import { ResponseCache } from "@/lib/claude/response-cache";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError } from "@/lib/errors";
@@ -119,8 +119,8 @@ describe("preparePlaygroundRun", () => {
     expect(run.ignoredVariables).toEqual(["other"]);
     expect(run.fault).toBeNull();
     expect(run.headers).toBeUndefined();
-    expect(run.projectSettings).toEqual({ max_retries: 1 });
-    expect(run.bodies).toEqual({ storeBodies: false, maxBodyBytes: 32 * 1024 });
+    expect(run.settings.runner).toEqual({ max_retries: 1 });
+    expect(run.settings.bodies).toEqual({ storeBodies: false, maxBodyBytes: 32 * 1024 });
     expect(run.versionLabel).toBe("1.2.0");
   });
 

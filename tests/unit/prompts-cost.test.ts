@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeCallCost, findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { computeCallCost, findModel, type ModelSpec } from "@/lib/models/catalog";
 import { AppError } from "@/lib/errors";
 import { previewCost } from "@/lib/prompts/cost";
 import { supportAssistantContent as support } from "@/lib/prompts/fixtures/support-assistant";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ClaudeMessage, ClaudeRequest, ClaudeTransport, TransportCallOptions } from "@/lib/claude/client";
 import { longestVariable, parseOverflowMessage, planChunkCount, splitText } from "@/lib/claude/chunking";
 import { compiledSchemaCount, extractJson, validateJsonOutput } from "@/lib/claude/output";
-import { createPriceBook } from "@/lib/claude/pricing";
+import { createPriceBook } from "@/lib/models/pricing";
 import { ResponseCache } from "@/lib/claude/response-cache";
 import { runPrompt, type RunnableVersion } from "@/lib/claude/runner";
 

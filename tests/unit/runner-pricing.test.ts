@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { computeCallCost, findModel, routeModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/claude/catalog";
-import { createPriceBook, modelSpecFromRow, type ModelPriceRow } from "@/lib/claude/pricing";
+import { computeCallCost, findModel, routeModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
+import { createPriceBook, modelSpecFromRow, type ModelPriceRow } from "@/lib/models/pricing";
 import { usageFromMessage } from "@/lib/claude/runner";
 import type { ClaudeMessage } from "@/lib/claude/client";
 

@@ -4,7 +4,7 @@ import { ApiKeyAuthenticator, type ApiKeyRecord, type ApiKeyStore } from "@/lib/
 import { hashApiKey } from "@/lib/auth/api-keys";
 import { PromptServingCache } from "@/lib/serving/prompt-cache";
 import { buildServedVersion, type Selector, type ServedVersion } from "@/lib/serving/served-version";
-import { DatabaseUnavailableError } from "@/lib/serving/unavailable";
+import { DatabaseUnavailableError } from "@/lib/errors/unavailable";
 import { supportAssistantContent } from "@/lib/prompts/fixtures/support-assistant";
 
 function served(version: string): ServedVersion {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findModel, type ModelSpec } from "@/lib/claude/catalog";
+import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { FaultController, findMagicFault, parseFaultSpec } from "@/lib/claude-simulator/faults";
 import { findLabels, generateOutput, jsonIntent } from "@/lib/claude-simulator/generate";
 import { sampleFromSchema } from "@/lib/claude-simulator/json-schema";

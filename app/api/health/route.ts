@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { checkDatabase } from "@/lib/db/health";
+import { checkDatabase } from "@/lib/health/database";
 import packageJson from "@/package.json";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { requirePageRole } from "@/lib/auth/session";
-import { roleLabel } from "@/lib/auth/roles";
+import { roleLabel } from "@/lib/projects/roles";
 import { listProjectsForUser } from "@/lib/projects/queries";
 import { LogoMark } from "@/components/icons";
 import { SidebarNav } from "@/components/shell/sidebar-nav";

@@ -1,8 +1,8 @@
 "use server";
 
 import { z } from "zod";
-import { recordScore } from "@/lib/calls/scores";
 import { defineAction } from "@/lib/http/server-action";
+import { recordScore } from "@/lib/metrics/scores";
 
 const markSchema = z.strictObject({
   callId: z.string().min(1).max(100),

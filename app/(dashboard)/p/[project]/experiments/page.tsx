@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageRole } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { listExperiments } from "@/lib/experiments/queries";
 import { ExperimentsIcon } from "@/components/icons";
 import { Badge, ButtonLink, Card, EmptyState, PageHeader } from "@/components/ui";

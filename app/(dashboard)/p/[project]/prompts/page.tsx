@@ -2,13 +2,13 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { requirePageRole } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { listPrompts } from "@/lib/prompts/queries";
 import { PlusIcon, PromptsIcon } from "@/components/icons";
 import { Badge, ButtonLink, Card, EmptyState, PageHeader, buttonClass, cx } from "@/components/ui";
 import { formatRelative, formatUtc } from "@/components/format";
 import { LabelBadge } from "@/components/prompts/label-badge";
-import { promptPath } from "@/components/prompts/paths";
+import { promptPath } from "@/lib/prompts/paths";
 
 export const metadata: Metadata = { title: "Prompts" };
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageRole } from "@/lib/auth/session";
-import { hasRole, roleLabel } from "@/lib/auth/roles";
+import { hasRole, roleLabel } from "@/lib/projects/roles";
 import { API_KEY_SCOPES } from "@/lib/auth/api-keys";
 import { CreateApiKey, RevokeApiKey } from "@/components/settings/api-key-controls";
 import { createApiKeyAction, revokeApiKeyAction } from "./actions";

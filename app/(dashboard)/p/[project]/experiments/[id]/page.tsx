@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { isAppError } from "@/lib/errors";
 import { getExperiment } from "@/lib/experiments/queries";
 import { ExperimentResultsClient } from "@/components/experiments/results-client";

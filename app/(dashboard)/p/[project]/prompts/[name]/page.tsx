@@ -2,7 +2,7 @@ import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageRole } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { compareLabelNames, defaultVersionId } from "@/lib/prompts/labels";
 import { getPromptByName, getVersionById, listLabelEvents, versionLabel } from "@/lib/prompts/queries";
 import { exampleVariables } from "@/lib/prompts/render";
@@ -14,7 +14,7 @@ import { LabelPanel, type LabelRow } from "@/components/prompts/label-panel";
 import { PublishDialog } from "@/components/prompts/publish-dialog";
 import { UsePromptPanel } from "@/components/prompts/use-prompt-panel";
 import { DiscardDraftButton, StartDraftButton } from "@/components/prompts/draft-controls";
-import { decodePromptName, promptPath } from "@/components/prompts/paths";
+import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
 

@@ -3,7 +3,7 @@
 import { useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button, ButtonLink, Card, Field, FormError } from "@/components/ui";
-import { promptPath } from "@/components/prompts/paths";
+import { promptPath } from "@/lib/prompts/paths";
 import { createPromptAction } from "./actions";
 
 export function NewPromptForm({ project }: { project: string }) {

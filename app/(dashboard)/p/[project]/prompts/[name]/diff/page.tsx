@@ -10,7 +10,7 @@ import { getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/que
 import { parseVersionContent } from "@/lib/prompts/schemas";
 import { proposeBump } from "@/lib/prompts/versioning";
 import { Badge, Card, EmptyState, cx } from "@/components/ui";
-import { decodePromptName, promptPath } from "@/components/prompts/paths";
+import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
 

@@ -2,14 +2,15 @@ import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageRole } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { tokenCountingAvailable } from "@/lib/claude/count-tokens";
 import { listModelSpecs } from "@/lib/models/queries";
 import { starterContent } from "@/lib/prompts/mutations";
 import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
 import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
 import { EditorClient } from "@/components/editor/editor-client";
-import { decodePromptName, promptPath } from "@/components/prompts/paths";
+import { countTokensAction, saveDraftAction } from "./actions";
+import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
 
@@ -73,6 +74,8 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
         isAdmin={hasRole(access.role, "ADMIN")}
         models={models}
         tokenCounting={tokenCountingAvailable()}
+        saveDraft={saveDraftAction}
+        countTokens={countTokensAction}
       />
     </>
   );

@@ -2,14 +2,14 @@ import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageRole } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/projects/roles";
 import { isSimulated } from "@/lib/claude/client";
 import { getPlaygroundPrompt, type PlaygroundPrompt } from "@/lib/playground/queries";
 import { LockIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { PlaygroundClient } from "@/components/playground/playground-client";
 import { SimulatedBadge } from "@/components/playground/simulated-badge";
-import { decodePromptName, promptPath } from "@/components/prompts/paths";
+import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 export const metadata: Metadata = { title: "Playground" };
 

@@ -1,6 +1,6 @@
 import { getMembership, getSessionUser } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
-import { decodePromptName } from "@/components/prompts/paths";
+import { hasRole } from "@/lib/projects/roles";
+import { decodePromptName } from "@/lib/prompts/paths";
 import { AppError, errorBody, isAppError } from "@/lib/errors";
 import { encodeNdjsonLine } from "@/lib/playground/ndjson";
 import { executePlaygroundRun, preparePlaygroundRun } from "@/lib/playground/run";

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { AppError, toIssues } from "@/lib/errors";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { CallLogWriter } from "@/lib/calls/writer";
+import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
+import { setCallScore } from "@/lib/metrics/rollup-sql";
 
 /**
  * Quality feedback on a logged call: a score in [0, 1] or a boolean `correct` (true = 1,
@@ -35,9 +37,8 @@ export async function recordScore(callId: string, input: unknown, options: Recor
   if (!parsed.success) throw new AppError("unprocessable", "Invalid score", { issues: toIssues(parsed.error.issues) });
   const score = parsed.data.score ?? (parsed.data.correct ? 1 : 0);
   const db = options.db ?? (await import("@/lib/db/client")).getDb();
-  const writer = options.writer ?? (await import("@/lib/calls/writer")).getCallLogWriter();
-  // Metrics: the score and its delta on the call's rollups are applied in one statement.
-  const { setCallScore } = await import("@/lib/metrics/rollup-sql");
+  const writer = options.writer ?? getCallLogWriter();
+  // The score and its delta on the call's rollups are applied in one statement.
   const update = () => setCallScore(db, callId, score, { projectId: options.projectId, expected: parsed.data.expected });
   let count = await update();
   if (count === 0) {

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { getDb } from "./client";
+import { getDb } from "@/lib/db/client";
 
 export interface DatabaseHealth {
   ok: boolean;

@@ -1,5 +1,5 @@
 import pino from "pino";
-import { findModel, SEED_MODEL_CATALOG, type ModelFamily, type ModelSpec, type ModelTier } from "@/lib/claude/catalog";
+import { findModel, SEED_MODEL_CATALOG, type ModelFamily, type ModelSpec, type ModelTier } from "@/lib/models/catalog";
 
 /**
  * Prices come from the `ModelPrice` table (admins edit it), cached in memory for a short TTL,

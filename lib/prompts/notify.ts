@@ -13,7 +13,7 @@ export interface PromptChangedPayload {
  * Announces, inside the caller's transaction, that what a prompt serves may have changed (a
  * version was published or a label moved). PostgreSQL delivers the notification on commit only,
  * so listeners never see a change that was rolled back. Every app instance LISTENing on
- * `PROMPT_CHANGED_CHANNEL` drops its cached copies of that prompt (see change-feed.ts).
+ * `PROMPT_CHANGED_CHANNEL` drops its cached copies of that prompt (lib/serving/change-feed.ts).
  */
 export async function notifyPromptChanged(
   tx: Pick<Prisma.TransactionClient, "$executeRaw">,

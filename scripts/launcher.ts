@@ -7,8 +7,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { constants as osConstants } from "node:os";
-import { applyMigrations } from "./migrate";
-import { EMBEDDED_POOL_MAX, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded";
+import { applyMigrations } from "@/lib/db/migrate";
+import { EMBEDDED_POOL_MAX, startEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded";
 
 export interface OpenedDatabase {
   /** Connection string to give to clients. */
@@ -147,7 +147,7 @@ export interface DemoLogin {
  */
 export async function seedDemoIfEmpty(url: string, log: (message: string) => void = defaultLog): Promise<DemoLogin | null> {
   const [{ createPrismaClient }, seedModule] = await Promise.all([
-    import("./client"),
+    import("@/lib/db/client"),
     import("@/prisma/seed").catch((error: unknown) => {
       throw new Error(
         `The demo seed (prisma/seed.ts exporting seedDemo) could not be loaded: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,0 +1,68 @@
+"use client";
+
+import { useCallback, useEffect, useMemo, useReducer, useState, useSyncExternalStore } from "react";
+import { useMutation } from "@tanstack/react-query";
+import type { ModelSpec } from "@/lib/models/catalog";
+import type { ActionResult } from "@/lib/http/action-result";
+import { normalizeAcknowledgements } from "@/lib/prompts/cache";
+import { versionContentIssues, type PromptVersionContent } from "@/lib/prompts/schemas";
+import { editDocument } from "./editor-edits";
+import { acknowledgedLocations, draftJson, fromContent, openedDraftJson, toContent } from "./editor-model";
+import { createDraftSaver, initialSaveState, type SavedDraft } from "./save-state";
+
+const AUTOSAVE_MS = 1000;
+
+/** saveDraftAction (app/.../edit/actions.ts), passed down by the edit page. */
+export type SaveDraftAction = (input: { project: string; promptId: string; content: PromptVersionContent; acknowledged: string[]; lockVersion: number }) => Promise<ActionResult<SavedDraft>>;
+
+export interface EditorStateOptions {
+  project: string;
+  promptId: string;
+  initialContent: PromptVersionContent;
+  initialAcknowledged: string[];
+  /** The draft's lock version, or -1 when no draft exists yet. */
+  lockVersion: number;
+  basedOn: string | null;
+  models: ModelSpec[];
+  saveDraft: SaveDraftAction;
+}
+
+/**
+ * The draft being edited: the working copy and its edits (`dispatch`), the stored content it
+ * converts to with the form and shape problems that keep it from being saved, and the save loop:
+ * debounced autosave of valid content, `saveNow` (explicit saves also send invalid content, to
+ * show the server's answer), the lock-version handshake and the conflict stop.
+ */
+export function useEditorState(options: EditorStateOptions) {
+  const { project, promptId, models, saveDraft } = options;
+  const [doc, dispatch] = useReducer(editDocument, options, (o) => fromContent(o.initialContent, o.initialAcknowledged));
+
+  const { content, issues: formIssues } = useMemo(() => toContent(doc), [doc]);
+  // Acknowledged variable-before-breakpoint locations that apply (the same rule the server stores).
+  const acknowledged = useMemo(() => normalizeAcknowledgements(content, acknowledgedLocations(doc)), [content, doc]);
+  // What a save sends: the content and the acknowledgements (review state, outside the content hash).
+  const contentJson = useMemo(() => draftJson(content, acknowledged), [content, acknowledged]);
+  const shapeIssues = useMemo(() => versionContentIssues(content, { catalog: models }), [content, models]);
+  const savable = formIssues.length === 0 && shapeIssues.length === 0;
+
+  const mutation = useMutation({
+    mutationFn: (input: { content: PromptVersionContent; acknowledged: string[]; lockVersion: number }) => saveDraft({ project, promptId, ...input }),
+  });
+  // One saver per editor session (the page remounts the editor for another draft); mutateAsync
+  // is stable for the mutation's lifetime.
+  const [saver] = useState(() => createDraftSaver(initialSaveState(options.lockVersion, openedDraftJson(options.initialContent, options.initialAcknowledged), options.basedOn), mutation.mutateAsync));
+  const save = useSyncExternalStore(saver.subscribe, saver.getState, saver.getState);
+  const dirty = contentJson !== save.savedJson;
+  const conflicted = save.status.kind === "conflict";
+
+  const saveNow = useCallback(() => saver.save({ json: contentJson, content, acknowledged }), [saver, contentJson, content, acknowledged]);
+
+  // Debounced autosave of valid content.
+  useEffect(() => {
+    if (!dirty || conflicted || !savable) return;
+    const timer = setTimeout(() => void saveNow(), AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [contentJson, dirty, conflicted, savable, saveNow]);
+
+  return { doc, dispatch, content, acknowledged, formIssues, shapeIssues, savable, save, dirty, conflicted, saveNow };
+}

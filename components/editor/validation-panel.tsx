@@ -1,0 +1,38 @@
+"use client";
+
+import { Badge, Card, cx } from "@/components/ui";
+import { anchorForPath, type EditorIssue } from "./editor-model";
+
+/** Scrolls to the editor element an issue points at and focuses its text editor or first field. */
+function jumpTo(path: string) {
+  const el = document.getElementById(anchorForPath(path));
+  if (!el) return;
+  el.scrollIntoView({ behavior: "smooth", block: "center" });
+  const focusable = el.querySelector<HTMLElement>(".cm-content, input, select, textarea");
+  (focusable ?? el).focus({ preventScroll: true });
+}
+
+/** Every problem of the draft (errors, then warnings as collected), each a link to where it is. */
+export function ValidationPanel({ issues }: { issues: EditorIssue[] }) {
+  const errorsCount = issues.filter((i) => i.severity === "error").length;
+  const warningCount = issues.length - errorsCount;
+  return (
+    <Card className="p-3" data-testid="validation-panel">
+      <h2 className="mb-1.5 flex items-center gap-2 text-sm font-semibold">
+        Validation
+        {errorsCount > 0 ? <Badge tone="danger">{errorsCount} error{errorsCount === 1 ? "" : "s"}</Badge> : <Badge tone="success">ready to publish</Badge>}
+        {warningCount > 0 ? <Badge tone="warning">{warningCount} warning{warningCount === 1 ? "" : "s"}</Badge> : null}
+      </h2>
+      {issues.length === 0 ? <p className="text-xs text-fg-muted">No problems: templates match the contract and the cache breakpoints are usable.</p> : null}
+      <ul className="space-y-1">
+        {issues.map((i, k) => (
+          <li key={`${i.path}-${k}`}>
+            <button type="button" onClick={() => jumpTo(i.path)} className={cx("w-full rounded px-1.5 py-1 text-left text-xs hover:bg-muted", i.severity === "error" ? "text-danger" : "text-warning")} data-testid={`issue-${i.severity}`}>
+              <span className="font-mono text-xxs opacity-80">{i.path || "prompt"}</span> {i.message}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}

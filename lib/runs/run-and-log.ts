@@ -1,0 +1,90 @@
+import type { BodyPolicy, CallContext } from "@/lib/calls/record";
+import { logCall } from "@/lib/metrics/call-log-writer";
+import { runPrompt, type CallSource, type RunDeps, type RunInput, type RunOptions, type RunResult, type RunnableVersion } from "@/lib/claude/runner";
+import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
+import type { VariableInput } from "@/lib/prompts/render";
+
+/**
+ * The one way Promptdeck runs a prompt version and logs the call. The public API, the
+ * playground, experiment traffic and evaluations all come through here, so the project's policy
+ * (`Project.settings.runner` for retries and timeouts, `settings.calls` for what the log keeps of
+ * bodies) holds whichever door a call came in by.
+ */
+
+/** Per-call runner options a caller may set; the project policy and log context are runAndLog's. */
+export type RunCallOptions = Pick<RunOptions, "stream" | "onText" | "onAttempt" | "signal" | "headers" | "coerceStrings" | "policy" | "model">;
+
+export interface RunAndLogRequest {
+  projectId: string;
+  /** The project's resolved settings; loaded from the database when absent. */
+  settings?: ProjectSettings;
+  promptId: string;
+  versionId: string;
+  version: RunnableVersion;
+  variables: VariableInput;
+  source: CallSource;
+  /** End user / subject key (only its hash is logged). */
+  subject?: string | null;
+  /** Kept with the logged call (who or what sent it). */
+  metadata?: Record<string, unknown>;
+  /** The experiment and variant that routed this call, if any. */
+  experiment?: { experimentId: string; variantId: string };
+  options?: RunCallOptions;
+}
+
+export interface RunAndLogDeps {
+  run?: (input: RunInput) => Promise<RunResult>;
+  /** Passed through to the runner (tests give a transport, a fast sleep...). */
+  runDeps?: RunDeps;
+  log?: (result: RunResult, context: CallContext, options: { bodies?: BodyPolicy }) => string | null;
+  loadSettings?: (projectId: string) => Promise<ProjectSettings>;
+}
+
+export interface RunAndLogResult {
+  result: RunResult;
+  /** The logged call's id; null when the log refused it (writer full or stopped). */
+  callId: string | null;
+  settings: ProjectSettings;
+}
+
+async function settingsFromDatabase(projectId: string): Promise<ProjectSettings> {
+  const { settings, problems } = await loadProjectSettings(projectId);
+  for (const problem of problems) console.warn(`[runs] project ${projectId}: ${problem}`);
+  return settings;
+}
+
+/**
+ * Runs `version` with `variables` under the project's runner policy and logs the call under the
+ * project's body policy, whatever its status (errors, refusals and aborted calls included).
+ * Throws only what the runner throws before calling Claude (AppError unprocessable for bad
+ * variables) and database errors while loading settings; API failures are a result with status
+ * "error".
+ */
+export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps = {}): Promise<RunAndLogResult> {
+  const settings = request.settings ?? (await (deps.loadSettings ?? settingsFromDatabase)(request.projectId));
+  const result = await (deps.run ?? runPrompt)({
+    version: request.version,
+    variables: request.variables,
+    options: {
+      ...request.options,
+      source: request.source,
+      ...(request.subject !== undefined ? { subject: request.subject } : {}),
+      metadata: request.metadata ?? {},
+      ...(settings.runner ? { projectSettings: settings.runner } : {}),
+    },
+    ...(deps.runDeps ? { deps: deps.runDeps } : {}),
+  });
+  const callId = (deps.log ?? logCall)(
+    result,
+    {
+      projectId: request.projectId,
+      promptId: request.promptId,
+      versionId: request.versionId,
+      ...(request.experiment ?? {}),
+      source: request.source,
+      ...(request.subject !== undefined ? { subject: request.subject } : {}),
+    },
+    { bodies: settings.bodies },
+  );
+  return { result, callId, settings };
+}

@@ -1,0 +1,268 @@
+/**
+ * The composition root: the only place that creates the process-wide singletons of a Promptdeck
+ * process, owns them, starts them in order and stops them in order (see lib/runtime/README.md).
+ * Framework-free: Next is created by the entry (server.ts) and passed in as a `WebApp`.
+ *
+ *   const runtime = createProcessRuntime({ http: { port, hostname, web } });
+ *   runtime.handleSignals();
+ *   await runtime.start();
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor } from "@/lib/calls/writer";
+import { registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
+import { openClaudeTransport, registerClaudeTransport, type OpenedClaudeTransport } from "@/lib/claude/client";
+import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
+import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
+import { RollupPruner } from "@/lib/metrics/prune";
+import { minuteRetentionDays } from "@/lib/metrics/retention";
+import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
+import { GracefulHttpServer } from "./http-server";
+import { Lifecycle, type Component, type ComponentInfo, type StopReport } from "./lifecycle";
+
+/** The web framework behind the API (Next), created by the entry that may import it. */
+export interface WebApp {
+  /** Listed as the component's detail, e.g. "next (production)". */
+  readonly description: string;
+  prepare(): Promise<void>;
+  /** The request handler; called once, after prepare. */
+  getRequestHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+  close(): Promise<void>;
+}
+
+export interface HttpOptions {
+  port: number;
+  hostname: string;
+  /** Every request the public API does not answer goes here; without it they get a JSON 404 (API-only process). */
+  web?: WebApp;
+  /** How long shutdown waits for in-flight requests. Default PROMPTDECK_SHUTDOWN_DRAIN_MS (20 s). */
+  drainTimeoutMs?: number;
+}
+
+export interface ProcessRuntimeOptions {
+  /** Default DATABASE_URL (required). */
+  databaseUrl?: string;
+  /** Serve HTTP (the public API in front of `web`). Without it the process owns pools and the writer only (scripts). */
+  http?: HttpOptions;
+  /** The public API handler (with its change feed and guardrail monitor). Default: on when serving HTTP. */
+  api?: ApiV1Options | false;
+  /** The hourly minute-rollup pruner. Default: on when serving HTTP. */
+  pruner?: boolean;
+  /** Open the Claude endpoint at start (the in-process simulator when there is no API key). Default: on when serving HTTP. */
+  claude?: boolean;
+  /** How long shutdown waits for the call-log writer's flush. Default 25 s. */
+  flushTimeoutMs?: number;
+  /** Progress lines (start, stop, what the process owns). Default console.log with "[runtime]". */
+  log?: (message: string) => void;
+}
+
+export interface SignalOptions {
+  /** Default process.exit. */
+  exit?: (code: number) => void;
+  signals?: NodeJS.Signals[];
+}
+
+export interface ProcessRuntime {
+  /** What this process owns, in start order, with a detail line and state each. */
+  readonly components: ComponentInfo[];
+  /** The process-wide Prisma client (getDb() returns it). */
+  readonly db: PrismaClient;
+  /** The process-wide call-log writer (getCallLogWriter() and logCall() use it). */
+  readonly writer: CallLogWriter;
+  /** The public API handler, when this process serves it. */
+  readonly api: ApiV1Handler | undefined;
+  /** `http://host:port` once the HTTP server listens (0.0.0.0 shown as localhost). */
+  readonly url: string | undefined;
+  /**
+   * Registers another component (a background job: stage "services"). Before start only. The
+   * place for it is this file, so that every process-wide thing is listed in one place.
+   */
+  add<C extends Component>(component: C): C;
+  /** Starts everything (pools, calls, services, serving) and logs what the process owns. */
+  start(): Promise<void>;
+  /** The one shutdown path: serving (stop accepting, drain) -> calls (flush) -> services -> pools. Never rejects. */
+  stop(reason?: string): Promise<StopReport>;
+  /**
+   * SIGTERM/SIGINT run stop() and then exit 0 (1 when a step failed or timed out); a second
+   * signal exits 1 at once. Returns a function that removes the handlers.
+   */
+  handleSignals(options?: SignalOptions): () => void;
+}
+
+function displayUrl(address: AddressInfo): string {
+  const host = address.address === "0.0.0.0" || address.address === "::" ? "localhost" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+const NOT_FOUND = JSON.stringify({ error: { code: "not_found", message: "Not found (this process serves the public API only)" } });
+
+/**
+ * Creates (but does not start) everything the process runs and registers the process-wide
+ * singletons (Prisma client, call-log writer) so that getDb() / getCallLogWriter() return them,
+ * in this module and in Next's bundled copies alike. Throws if one of them already exists.
+ */
+export function createProcessRuntime(options: ProcessRuntimeOptions = {}): ProcessRuntime {
+  const env = getEnv();
+  const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
+  if (!databaseUrl) throw new Error("DATABASE_URL is not set. Start the app with `npm run demo` (embedded database) or set DATABASE_URL.");
+  const log = options.log ?? ((message: string) => console.log(`[runtime] ${message}`));
+  const serving = options.http !== undefined;
+  const lifecycle = new Lifecycle(log);
+
+  // pools: Prisma's pg pool (every query in lib/) and the call-log writer's own pg pool.
+  const db = createPrismaClient(databaseUrl, env.DATABASE_POOL_MAX);
+  registerDb(db);
+  lifecycle.add({ name: "database pool", stage: "pools", describe: () => `prisma on pg, max ${env.DATABASE_POOL_MAX}`, stop: () => db.$disconnect() });
+  const callLogPool = createCallLogPool(databaseUrl, DEFAULT_CONCURRENCY);
+  lifecycle.add({ name: "call-log pool", stage: "pools", describe: () => `pg, max ${DEFAULT_CONCURRENCY}`, stop: () => callLogPool.end() });
+
+  // calls: the buffered writer; flushed as soon as nothing serves requests any more.
+  const writer = new CallLogWriter({ sink: rollupCallLogSink(pgRawExecutor(callLogPool)), concurrency: DEFAULT_CONCURRENCY });
+  registerCallLogWriter(writer);
+  const flushTimeoutMs = options.flushTimeoutMs ?? SHUTDOWN_FLUSH_TIMEOUT_MS;
+  lifecycle.add({
+    name: "call-log writer",
+    stage: "calls",
+    describe: () => `batches of ${writer.options.batchSize}, ${writer.options.concurrency} in flight`,
+    stopTimeoutMs: flushTimeoutMs + 1_000,
+    async stop() {
+      const flushed = await writer.close({ timeoutMs: flushTimeoutMs });
+      const stats = writer.stats();
+      log(`call-log writer: ${stats.written} written, ${stats.deadLettered} dead-lettered, ${stats.refused} refused this run`);
+      if (!flushed) throw new Error(`${stats.buffered + stats.inFlight} call(s) not written within ${flushTimeoutMs} ms`);
+    },
+  });
+
+  // services: what requests depend on and background jobs.
+  if (options.claude ?? serving) {
+    let opened: OpenedClaudeTransport | undefined;
+    lifecycle.add({
+      name: "claude",
+      stage: "services",
+      describe: () => opened?.description ?? "not opened",
+      async start() {
+        opened = await openClaudeTransport();
+        registerClaudeTransport(opened);
+      },
+      stop: () => opened?.close(),
+    });
+  }
+  const apiOptions = options.api ?? (serving ? {} : false);
+  const api = apiOptions === false ? undefined : new ApiV1Handler({ ...apiOptions, changeFeed: apiOptions.changeFeed ?? { connectionString: databaseUrl } });
+  if (api) {
+    lifecycle.add({
+      name: "api v1",
+      stage: "services",
+      describe: () => `change feed ${api.feed ? (api.feed.mode ?? "connecting") : "off"}, guardrail monitor, serving caches`,
+      start: () => api.start(),
+      stop: () => api.stop(),
+    });
+  }
+  if (options.pruner ?? serving) {
+    const pruner = new RollupPruner({ connectionString: databaseUrl, retentionDays: minuteRetentionDays() });
+    lifecycle.add({
+      name: "rollup pruner",
+      stage: "services",
+      describe: () => `minute rollups older than ${minuteRetentionDays()} days, hourly`,
+      start: () => pruner.start(),
+      stop: () => pruner.stop(),
+    });
+  }
+
+  // serving: the web app, then the HTTP server in front of it (so the server stops first).
+  let url: string | undefined;
+  if (options.http) {
+    const { port, hostname, web } = options.http;
+    const drainTimeoutMs = options.http.drainTimeoutMs ?? env.PROMPTDECK_SHUTDOWN_DRAIN_MS;
+    let handleWeb: ((req: IncomingMessage, res: ServerResponse) => Promise<void> | void) | undefined;
+    if (web) {
+      lifecycle.add({
+        name: "web",
+        stage: "serving",
+        describe: () => web.description,
+        async start() {
+          await web.prepare();
+          handleWeb = web.getRequestHandler();
+        },
+        stop: () => web.close(),
+      });
+    }
+    const fallback = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
+      if (handleWeb) return handleWeb(req, res);
+      res.writeHead(404, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(NOT_FOUND) }).end(NOT_FOUND);
+    };
+    const http = new GracefulHttpServer((req, res) => {
+      const handled = api ? api.handle(req, res) : Promise.resolve(false);
+      void handled
+        .then((done) => (done ? undefined : fallback(req, res)))
+        .catch((error: unknown) => {
+          console.error("[server] request failed", error);
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+    });
+    lifecycle.add({
+      name: "http server",
+      stage: "serving",
+      describe: () => url ?? `${hostname}:${port}`,
+      async start() {
+        url = displayUrl(await http.listen(port, hostname));
+      },
+      // Closing takes at most the drain deadline (+ 1 s for connections still sending a request).
+      stopTimeoutMs: drainTimeoutMs + 5_000,
+      async stop() {
+        log(`http server: not accepting; draining ${http.inFlight} request(s) in flight (deadline ${drainTimeoutMs} ms)`);
+        const result = await http.close(drainTimeoutMs);
+        log(`http server: ${result.inFlightAtClose - result.abandoned} request(s) drained, ${result.refused} refused (503) in ${result.ms} ms`);
+        if (!result.drained) throw new Error(`${result.abandoned} request(s) still running after ${drainTimeoutMs} ms were cut off`);
+      },
+    });
+  }
+
+  let signalsInstalled = false;
+  const runtime: ProcessRuntime = {
+    get components() {
+      return lifecycle.components;
+    },
+    db,
+    writer,
+    api,
+    get url() {
+      return url;
+    },
+    add: (component) => lifecycle.add(component),
+    async start() {
+      await lifecycle.start();
+      if (lifecycle.stopRequested) return;
+      log(`owns: ${lifecycle.components.map((c) => `${c.name} (${c.detail})`).join("; ")}`);
+    },
+    async stop(reason) {
+      const report = await lifecycle.stop(reason);
+      log(report.ok ? `stopped (${report.reason}) in ${report.ms} ms` : `stopped (${report.reason}) in ${report.ms} ms with errors: ${report.steps.filter((s) => !s.ok).map((s) => `${s.name}: ${s.error}`).join("; ")}`);
+      return report;
+    },
+    handleSignals(signalOptions = {}) {
+      if (signalsInstalled) throw new Error("Signal handlers are already installed");
+      signalsInstalled = true;
+      const exit = signalOptions.exit ?? ((code: number) => process.exit(code));
+      const signals = signalOptions.signals ?? ["SIGTERM", "SIGINT"];
+      let received: NodeJS.Signals | undefined;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (received) {
+          log(`${signal} during shutdown: exiting now`);
+          exit(1);
+          return;
+        }
+        received = signal;
+        log(`${signal}: shutting down (a second signal exits at once)`);
+        void runtime.stop(signal).then((report) => exit(report.ok ? 0 : 1));
+      };
+      for (const signal of signals) process.on(signal, onSignal);
+      return () => {
+        for (const signal of signals) process.off(signal, onSignal);
+        signalsInstalled = false;
+      };
+    },
+  };
+  return runtime;
+}

@@ -1,0 +1,219 @@
+// SIGTERM under load: the real server process (`server.ts --api-only`: the composition root with the
+// public API, no Next, so no build is needed) gets concurrent POST /api/v1/prompts/{name}/run calls
+// and SIGTERM in the middle of them. No call acknowledged to a client (200 or 502 with a call id) may
+// be missing from CallLog; calls in flight at the signal finish (they were paid for) and tell the
+// client to close the connection; requests after the signal are refused at once (503 or connection
+// refused), not left hanging; the process exits 0 promptly, stopping its parts in order.
+//
+// Claude is the simulator, run here and reached through PROMPTDECK_SIMULATOR_URL so the test knows
+// when the held calls have reached it (that is, are in flight inside the server).
+import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "@/lib/claude-simulator";
+import { getDb } from "@/lib/db/client";
+import { makeTestProject, publishPrompt, simpleContent, type TestProject } from "./serving-helpers";
+
+const WORKERS = 12;
+const HELD = 10;
+/** The held calls stay this long in the simulator: the signal arrives while they are in flight. */
+const HOLD_MS = 2_500;
+
+interface Outcome {
+  kind: "load" | "held" | "probe";
+  sentAt: number;
+  settledAt: number;
+  status?: number;
+  callId?: string;
+  connection?: string;
+  error?: string;
+}
+
+function post(port: number, urlPath: string, body: unknown, key: string, agent: http.Agent | false): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port, path: urlPath, method: "POST", agent, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload), Authorization: `Bearer ${key}` } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        res.on("error", reject);
+      },
+    );
+    req.setTimeout(30_000, () => req.destroy(new Error("no answer within 30 s (hang)")));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+async function run(kind: Outcome["kind"], port: number, key: string, question: string, agent: http.Agent | false): Promise<Outcome> {
+  const sentAt = Date.now();
+  try {
+    const res = await post(port, "/api/v1/prompts/shutdown-answerer/run", { variables: { question } }, key, agent);
+    const callId = res.headers["x-promptdeck-call-id"];
+    return { kind, sentAt, settledAt: Date.now(), status: res.status, connection: res.headers.connection, ...(typeof callId === "string" ? { callId } : {}) };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return { kind, sentAt, settledAt: Date.now(), error: code ?? (error instanceof Error ? error.message : String(error)) };
+  }
+}
+
+let ctx: TestProject;
+let sim: Simulator;
+let simServer: http.Server;
+let simUrl: string;
+const heldArrivals: string[] = [];
+
+beforeAll(async () => {
+  ctx = await makeTestProject();
+  await publishPrompt(ctx.admin, "shutdown-answerer", [simpleContent("You answer in one short sentence.")]);
+  sim = await startSimulator({ port: 0, host: "127.0.0.1", speed: 4 });
+  // A pass-through proxy in front of the simulator that notes each held call as it arrives.
+  const target = new URL(sim.url);
+  simServer = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const held = /held-(\d+)/.exec(body.toString("utf8"));
+      if (held?.[1]) heldArrivals.push(held[1]);
+      const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on("error", () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => simServer.listen(0, "127.0.0.1", resolve));
+  simUrl = `http://127.0.0.1:${(simServer.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  simServer.closeAllConnections();
+  await new Promise<void>((resolve) => simServer.close(() => resolve()));
+  await sim.close();
+});
+
+function startServer(): { child: ChildProcess; output: () => string; port: Promise<number>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }> } {
+  const { ANTHROPIC_API_KEY: _key, ANTHROPIC_BASE_URL: _base, ...env } = process.env;
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts", "--api-only"], {
+    cwd: path.resolve(import.meta.dirname, "../.."),
+    env: { ...env, PORT: "0", PROMPTDECK_HOST: "127.0.0.1", PROMPTDECK_SIMULATOR_URL: simUrl, DATABASE_POOL_MAX: "4", LOG_LEVEL: "warn", NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
+  const port = new Promise<number>((resolve, reject) => {
+    const check = () => {
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    };
+    child.stdout?.on("data", check);
+    void exited.then(({ code }) => reject(new Error(`server exited before listening (${code}):\n${out}`)));
+  });
+  return { child, output: () => out, port, exited };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("server shutdown (composition root)", () => {
+  it("SIGTERM under load: every acknowledged call is logged, in-flight calls finish, later requests are refused, exit 0", async () => {
+    const keys = await Promise.all(Array.from({ length: WORKERS + 1 }, () => ctx.key(["prompts:run"])));
+    const server = startServer();
+    let port: number;
+    try {
+      port = await server.port;
+    } catch (error) {
+      server.child.kill("SIGKILL");
+      throw error;
+    }
+    const outcomes: Outcome[] = [];
+    let signalAt = Infinity;
+    let stopLoad = false;
+
+    // Continuous load on keep-alive connections: some calls fail upstream (502, logged too).
+    const loadAgent = new http.Agent({ keepAlive: true, maxSockets: WORKERS });
+    const workers = Array.from({ length: WORKERS }, async (_, w) => {
+      for (let i = 0; !stopLoad; i++) {
+        const question = i % 3 === 1 ? `[[sim:400]] load ${w}.${i}` : `load ${w}.${i}`;
+        const outcome = await run("load", port, keys[w]?.key ?? "", question, loadAgent);
+        outcomes.push(outcome);
+        // After the signal a worker stops at its first refusal.
+        if (outcome.sentAt >= signalAt && (outcome.error || outcome.status === 503)) return;
+      }
+    });
+    await until(() => outcomes.filter((o) => o.status === 200).length >= WORKERS, 30_000, "the load to get going");
+
+    // Calls that are certainly in flight inside the server at the signal: held by the simulator.
+    const heldAgent = new http.Agent({ keepAlive: true, maxSockets: HELD });
+    const heldKey = keys[WORKERS]?.key ?? "";
+    const held = Array.from({ length: HELD }, (_, i) => run("held", port, heldKey, `[[sim:timeout;ms=${HOLD_MS}]] held-${i}`, heldAgent).then((o) => void outcomes.push(o)));
+    await until(() => heldArrivals.length >= HELD, 20_000, "the held calls to reach the simulator");
+
+    signalAt = Date.now();
+    server.child.kill("SIGTERM");
+    // New connections after the signal: refused at once, never left hanging.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    outcomes.push(await run("probe", port, heldKey, "after the signal", false));
+
+    const exit = await server.exited;
+    stopLoad = true;
+    await Promise.all([...workers, ...held]);
+    loadAgent.destroy();
+    heldAgent.destroy();
+    const log = server.output();
+    // For failure messages: [kind, sent and settled (ms from the signal), status or error, Connection header].
+    const table = JSON.stringify(outcomes.map((o) => [o.kind, o.sentAt - signalAt, o.settledAt - signalAt, o.status ?? o.error, o.connection]));
+
+    // The process exits 0, promptly (the held calls needed HOLD_MS; the flush and the rest little).
+    expect(exit, log).toMatchObject({ code: 0, signal: null });
+    expect(exit.at - signalAt, log).toBeLessThan(HOLD_MS + 10_000);
+
+    // Every call acknowledged to a client (200, or 502 = Claude failed, both logged) is in CallLog.
+    const acknowledged = outcomes.filter((o) => o.status === 200 || o.status === 502);
+    const ids = acknowledged.map((o) => o.callId);
+    expect(ids.every((id) => typeof id === "string"), "every 200/502 carries a call id").toBe(true);
+    expect(acknowledged.filter((o) => o.status === 502).length).toBeGreaterThan(0);
+    const stored = await getDb().callLog.findMany({ where: { id: { in: ids as string[] } }, select: { id: true } });
+    expect(stored.length, `${acknowledged.length - stored.length} acknowledged call(s) missing from CallLog\n${table}`).toBe(acknowledged.length);
+
+    // The calls in flight at the signal finished and were answered with Connection: close.
+    const heldOutcomes = outcomes.filter((o) => o.kind === "held");
+    expect(heldOutcomes.map((o) => o.error ?? o.status), `${log}\n${table}`).toEqual(Array.from({ length: HELD }, () => 200));
+    expect(heldOutcomes.every((o) => o.connection === "close")).toBe(true);
+
+    // A request after the signal is refused at once: the listener is closed (or a 503 on a connection still open).
+    const probe = outcomes.find((o) => o.kind === "probe");
+    expect(probe?.error === "ECONNREFUSED" || probe?.status === 503, JSON.stringify(probe)).toBe(true);
+    expect((probe?.settledAt ?? Infinity) - (probe?.sentAt ?? 0)).toBeLessThan(2_000);
+
+    // Nothing else went wrong: every other outcome is a quick, clean refusal of a request sent
+    // after the signal (connection refused; 503; or a reset of a keep-alive connection that was idle
+    // when the server closed it, the one race HTTP/1.1 leaves; the margin covers a busy machine).
+    for (const o of outcomes) {
+      if (o.status === 200 || o.status === 502) continue;
+      const clean = o.status === 503 || ["ECONNREFUSED", "ECONNRESET", "EPIPE"].includes(o.error ?? "");
+      expect(clean && o.sentAt >= signalAt - 250, `${JSON.stringify(o)}\n${table}`).toBe(true);
+      expect(o.settledAt - o.sentAt).toBeLessThan(2_000);
+    }
+
+    // What the process owned, and the order it stopped in.
+    expect(log).toMatch(/owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/);
+    const order = ["stopped http server", "stopped call-log writer", "stopped rollup pruner", "stopped api v1", "stopped claude", "stopped call-log pool", "stopped database pool"].map((line) => log.indexOf(line));
+    expect(order.every((at) => at >= 0), log).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});

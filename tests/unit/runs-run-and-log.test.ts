@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import type { CallContext } from "@/lib/calls/record";
+import type { RunInput, RunResult } from "@/lib/claude/runner";
+import { parseProjectSettings, ProjectSettingsCache, type ProjectSettings } from "@/lib/runs/settings";
+import { runAndLog } from "@/lib/runs/run-and-log";
+
+describe("parseProjectSettings", () => {
+  it("reads the runner and call-log policies", () => {
+    const { settings, problems } = parseProjectSettings({ runner: { max_retries: 1, timeout_ms: 5_000 }, calls: { store_bodies: false, body_limit_bytes: 1024 } });
+    expect(problems).toEqual([]);
+    expect(settings).toEqual({ runner: { max_retries: 1, timeout_ms: 5_000 }, bodies: { storeBodies: false, maxBodyBytes: 1024 } });
+  });
+
+  it("falls back per part and names what it ignored", () => {
+    const { settings, problems } = parseProjectSettings({ runner: { max_retries: "many" }, calls: { store_bodies: "no" }, other_feature: 1 });
+    expect(settings).toEqual({ runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 32 * 1024 } });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/settings\.runner ignored: max_retries/);
+    expect(problems[1]).toMatch(/settings\.calls ignored/);
+  });
+
+  it("treats anything but an object as no settings", () => {
+    for (const raw of [null, undefined, "x", 3, [1, 2]]) {
+      expect(parseProjectSettings(raw)).toEqual({ settings: { runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 32 * 1024 } }, problems: [] });
+    }
+  });
+});
+
+describe("ProjectSettingsCache", () => {
+  const strict: ProjectSettings = { runner: { max_retries: 0 }, bodies: { storeBodies: false, maxBodyBytes: 256 } };
+
+  it("keeps serving the last value while the database is unreachable, and propagates with none", async () => {
+    let fail = false;
+    let loads = 0;
+    const cache = new ProjectSettingsCache({
+      ttlMs: 1,
+      load: () => {
+        loads++;
+        return fail ? Promise.reject(new Error("connect ECONNREFUSED")) : Promise.resolve(strict);
+      },
+    });
+    expect(await cache.get("p1")).toEqual(strict);
+    fail = true;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await cache.get("p1")).toEqual(strict);
+    expect(loads).toBe(2);
+    await expect(cache.get("p2")).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe("runAndLog", () => {
+  const version = {
+    system: [],
+    messages: [{ role: "user" as const, content: [{ type: "text" as const, text: "{{q}}" }] }],
+    variables: { q: { type: "string" as const, required: true } },
+    modelConfig: { model: "claude-sonnet-5-5", max_tokens: 16 },
+    outputSchema: { format: "text" as const },
+    policy: {},
+  };
+
+  it("runs under the project's runner policy and logs under its body policy with the call's context", async () => {
+    const runs: RunInput[] = [];
+    const logs: { context: CallContext; bodies: unknown }[] = [];
+    const result = { status: "ok" } as RunResult;
+    const settings: ProjectSettings = { runner: { max_retries: 1 }, bodies: { storeBodies: false, maxBodyBytes: 1024 } };
+    const out = await runAndLog(
+      {
+        projectId: "proj",
+        promptId: "prompt",
+        versionId: "ver",
+        version,
+        variables: { q: "hi" },
+        source: "api",
+        subject: "user-1",
+        metadata: { apiKeyId: "k1" },
+        experiment: { experimentId: "exp", variantId: "var" },
+        options: { coerceStrings: true },
+      },
+      {
+        loadSettings: (id) => (id === "proj" ? Promise.resolve(settings) : Promise.reject(new Error("wrong project"))),
+        run: (input) => {
+          runs.push(input);
+          return Promise.resolve(result);
+        },
+        log: (_r, context, options) => {
+          logs.push({ context, bodies: options.bodies });
+          return "call-1";
+        },
+      },
+    );
+    expect(out).toEqual({ result, callId: "call-1", settings });
+    expect(runs[0]?.options).toEqual({ coerceStrings: true, source: "api", subject: "user-1", metadata: { apiKeyId: "k1" }, projectSettings: { max_retries: 1 } });
+    expect(logs).toEqual([
+      {
+        context: { projectId: "proj", promptId: "prompt", versionId: "ver", experimentId: "exp", variantId: "var", source: "api", subject: "user-1" },
+        bodies: { storeBodies: false, maxBodyBytes: 1024 },
+      },
+    ]);
+  });
+
+  it("uses settings given by the caller without loading them", async () => {
+    const given: ProjectSettings = { runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 512 } };
+    let logged: unknown;
+    await runAndLog(
+      { projectId: "proj", settings: given, promptId: "p", versionId: "v", version, variables: { q: "x" }, source: "playground" },
+      {
+        loadSettings: () => Promise.reject(new Error("must not load")),
+        run: (input) => {
+          expect(input.options).not.toHaveProperty("projectSettings");
+          return Promise.resolve({ status: "ok" } as RunResult);
+        },
+        log: (_r, _c, options) => {
+          logged = options.bodies;
+          return null;
+        },
+      },
+    );
+    expect(logged).toEqual({ storeBodies: true, maxBodyBytes: 512 });
+  });
+});
