@@ -78,18 +78,6 @@ const domainRules = Object.entries(DOMAINS).map(([name, allowed]) => {
   };
 });
 
-// TEMPORARY (issue 11): these client components still import server actions from app/.
-// Another change makes their pages pass the actions in as props; the lead deletes this list at
-// merge, after which `components-not-to-app` holds with no exception.
-const KNOWN_COMPONENTS_IMPORTING_APP = [
-  "^components/settings/api-key-controls\\.tsx$",
-  "^components/experiments/new-experiment-form\\.tsx$",
-  "^components/experiments/results-client\\.tsx$",
-  "^components/prompts/publish-dialog\\.tsx$",
-  "^components/prompts/draft-controls\\.tsx$",
-  "^components/prompts/label-panel\\.tsx$",
-];
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -111,7 +99,7 @@ module.exports = {
       name: "components-not-to-app",
       severity: "error",
       comment: "components/ is shared UI: it must not import routes, pages or server actions from app/. Pass actions in as props from the page.",
-      from: { path: "^components/", pathNot: KNOWN_COMPONENTS_IMPORTING_APP },
+      from: { path: "^components/" },
       to: { path: "^app/" },
     },
     {

@@ -4,12 +4,25 @@ import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { slugify } from "@/lib/projects/slug";
 import { Button, Field, FormError } from "@/components/ui";
-import type { FirstRunFieldErrors } from "@/lib/users/first-run";
 import { setupAction } from "./actions";
+
+type Field = "name" | "email" | "password" | "projectName" | "projectSlug";
+type FieldErrors = Partial<Record<Field, string>>;
+const FIELDS: readonly Field[] = ["name", "email", "password", "projectName", "projectSlug"];
+
+/** The first message per form field (issue paths are field names). */
+function fieldErrorsOf(issues: readonly { path: string; message: string }[] = []): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const field = FIELDS.find((f) => f === issue.path.split(".")[0]);
+    if (field && !errors[field]) errors[field] = issue.message;
+  }
+  return errors;
+}
 
 export function SetupForm() {
   const [formError, setFormError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<FirstRunFieldErrors>({});
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [pending, setPending] = useState(false);
   const [projectName, setProjectName] = useState("");
   const [slugEdited, setSlugEdited] = useState(false);
@@ -22,17 +35,17 @@ export function SetupForm() {
     try {
       const result = await setupAction(null, data);
       if (!result.ok) {
-        setFieldErrors(result.fieldErrors);
-        setFormError(result.formError ?? null);
+        setFieldErrors(fieldErrorsOf(result.issues));
+        setFormError(result.message);
         setPending(false);
         return;
       }
       const signedIn = await signIn("credentials", {
-        email: result.email,
+        email: result.data.email,
         password: String(data.get("password") ?? ""),
         redirect: false,
       });
-      window.location.assign(signedIn?.ok ? `/p/${result.projectSlug}/prompts` : "/signin");
+      window.location.assign(signedIn?.ok ? `/p/${result.data.projectSlug}/prompts` : "/signin");
     } catch {
       setFormError("Could not reach the server. Try again.");
       setPending(false);

@@ -6,12 +6,25 @@ import { Button, Card, Field, FormError } from "@/components/ui";
 import { fmtUsd } from "@/components/metrics/format";
 import type { CandidatePrompt } from "@/lib/experiments/planning";
 import { plannedSampleSize } from "@/lib/experiments/results";
-import { METRICS, METRIC_KEYS, type MetricKey } from "@/lib/experiments/schemas";
-import { createExperimentAction } from "@/app/(dashboard)/p/[project]/experiments/actions";
+import { METRICS, METRIC_KEYS, type CreateExperimentInput, type MetricKey } from "@/lib/experiments/schemas";
+import type { InProject, ServerAction } from "@/lib/http/action-result";
+
+/** The create action (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
+export type CreateExperimentAction = ServerAction<InProject<CreateExperimentInput>, { id: string }>;
 
 const inputClass = "block h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm text-fg focus:border-accent focus:ring-2 focus:ring-accent/25 focus:outline-none";
 
-export function NewExperimentForm({ project, candidates, initialPrompt }: { project: string; candidates: CandidatePrompt[]; initialPrompt?: string }) {
+export function NewExperimentForm({
+  project,
+  candidates,
+  initialPrompt,
+  create,
+}: {
+  project: string;
+  candidates: CandidatePrompt[];
+  initialPrompt?: string;
+  create: CreateExperimentAction;
+}) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const first = candidates.find((c) => c.name === initialPrompt) ?? candidates[0]!;
@@ -50,7 +63,8 @@ export function NewExperimentForm({ project, candidates, initialPrompt }: { proj
       return;
     }
     startTransition(async () => {
-      const result = await createExperimentAction(project, {
+      const result = await create({
+        project,
         prompt: prompt.name,
         label,
         name,

@@ -13,13 +13,16 @@ import { TimeSeriesChart } from "@/components/charts/time-series-chart";
 import { fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
 import { Badge, Button, Card, FormError, PageHeader } from "@/components/ui";
 import { StatusBadge } from "@/components/experiments/status-badge";
-import {
-  promoteAction,
-  resumeVariantAction,
-  sendTrafficAction,
-  setWeightsAction,
-  transitionExperimentAction,
-} from "@/app/(dashboard)/p/[project]/experiments/actions";
+import type { InProject, ServerAction } from "@/lib/http/action-result";
+
+/** The experiment page's controls (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
+export interface ExperimentActions {
+  transition: ServerAction<InProject<{ id: string; action: "start" | "pause" | "resume" | "complete" }>, { status: string }>;
+  setWeights: ServerAction<InProject<{ id: string; weights: Record<string, number> }>, { ok: true }>;
+  promote: ServerAction<InProject<{ id: string; variant?: string }>, { key: string; version: string }>;
+  resumeVariant: ServerAction<InProject<{ id: string; key: string }>, { ok: true }>;
+  sendTraffic: ServerAction<InProject<{ id: string; mode: "generate" | "paste"; count: number; inputs: string }>, TrafficProgress>;
+}
 
 interface Data {
   experiment: ExperimentView;
@@ -65,7 +68,19 @@ const outcomeText: Record<MetricResult["outcome"], string> = {
 
 const inputClass = "h-8 rounded-md border border-border bg-surface px-2 text-sm text-fg focus:border-accent focus:outline-none";
 
-export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { project: string; id: string; canEdit: boolean; isAdmin: boolean }) {
+export function ExperimentResultsClient({
+  project,
+  id,
+  canEdit,
+  isAdmin,
+  actions,
+}: {
+  project: string;
+  id: string;
+  canEdit: boolean;
+  isAdmin: boolean;
+  actions: ExperimentActions;
+}) {
   const queryClient = useQueryClient();
   const [runId, setRunId] = useState<string | null>(null);
   const key = queryKeys.project(project).experimentResults(id);
@@ -124,7 +139,7 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
         <div key={v.key} data-testid="guardrail-banner" className="mb-3 rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger">
           <strong>Variant {v.key} ({v.version}) was paused{v.pausedReason ? " by a guardrail" : ""}.</strong> {v.pausedReason ?? ""} Its traffic goes to the other variants.
           {canEdit && e.status !== "COMPLETED" ? (
-            <Button size="sm" className="ml-2" disabled={pending} onClick={() => act(() => resumeVariantAction({ project, id, key: v.key }))}>Let it take traffic again</Button>
+            <Button size="sm" className="ml-2" disabled={pending} onClick={() => act(() => actions.resumeVariant({ project, id, key: v.key }))}>Let it take traffic again</Button>
           ) : null}
         </div>
       ))}
@@ -152,7 +167,7 @@ export function ExperimentResultsClient({ project, id, canEdit, isAdmin }: { pro
       <FormError message={error} />
       {notice ? <div data-testid="notice" className="mb-3 rounded-md border border-success/30 bg-success/10 px-3 py-2 text-sm text-success">{notice}</div> : null}
 
-      {canEdit ? <Controls project={project} id={id} data={query.data} pending={pending} isAdmin={isAdmin} act={act} setRunId={setRunId} setNotice={setNotice} /> : null}
+      {canEdit ? <Controls project={project} id={id} data={query.data} pending={pending} isAdmin={isAdmin} actions={actions} act={act} setRunId={setRunId} setNotice={setNotice} /> : null}
       {traffic ? <Progress traffic={traffic} /> : null}
 
       <Card className="mb-4 overflow-x-auto">
@@ -351,6 +366,7 @@ function Controls({
   data,
   pending,
   isAdmin,
+  actions,
   act,
   setRunId,
   setNotice,
@@ -360,6 +376,7 @@ function Controls({
   data: Data;
   pending: boolean;
   isAdmin: boolean;
+  actions: ExperimentActions;
   act: <T>(fn: () => Promise<{ ok: true; data: T } | { ok: false; message: string }>, onOk?: (data: T) => void) => void;
   setRunId: (id: string) => void;
   setNotice: (s: string) => void;
@@ -371,7 +388,7 @@ function Controls({
   const [count, setCount] = useState(40);
   const [inputs, setInputs] = useState("");
   const total = Object.values(weights).reduce((n, v) => n + (Number.isFinite(v) ? v : 0), 0);
-  const transition = (action: "start" | "pause" | "resume" | "complete") => act(() => transitionExperimentAction({ project, id, action }));
+  const transition = (action: "start" | "pause" | "resume" | "complete") => act(() => actions.transition({ project, id, action }));
   const running = data.traffic?.status === "running";
 
   return (
@@ -395,7 +412,7 @@ function Controls({
               variant={data.results.winnerKey ? "primary" : "secondary"}
               disabled={pending}
               title={!isAdmin ? "Protected labels need an admin; the server checks" : undefined}
-              onClick={() => act(() => promoteAction({ project, id, variant: promoteKey }), (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`))}
+              onClick={() => act(() => actions.promote({ project, id, variant: promoteKey }), (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`))}
             >
               Promote to {e.label}
             </Button>
@@ -412,7 +429,7 @@ function Controls({
               <input aria-label={`Weight ${v.key}`} type="number" min={0} max={100} className={`${inputClass} w-16`} value={Number.isFinite(weights[v.key]) ? weights[v.key] : ""} onChange={(ev) => setWeights({ ...weights, [v.key]: ev.target.valueAsNumber })} />%
             </label>
           ))}
-          <Button size="sm" disabled={pending || total !== 100} onClick={() => act(() => setWeightsAction({ project, id, weights }))}>Change weights</Button>
+          <Button size="sm" disabled={pending || total !== 100} onClick={() => act(() => actions.setWeights({ project, id, weights }))}>Change weights</Button>
           {total !== 100 ? <span className="text-xs text-danger">Weights must sum to 100 (now {total}).</span> : <span className="text-xs text-fg-muted">Sticky users move only as needed.</span>}
         </div>
       ) : null}
@@ -434,7 +451,7 @@ function Controls({
               variant="primary"
               size="sm"
               disabled={pending || running}
-              onClick={() => act(() => sendTrafficAction({ project, id, mode, count, inputs }), (p) => setRunId(p.id))}
+              onClick={() => act(() => actions.sendTraffic({ project, id, mode, count, inputs }), (p) => setRunId(p.id))}
             >
               {running ? "Sending…" : "Send traffic"}
             </Button>

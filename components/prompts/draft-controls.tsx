@@ -3,9 +3,9 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button, FormError } from "@/components/ui";
-import { discardDraftAction, startDraftAction } from "@/app/(dashboard)/p/[project]/prompts/[name]/actions";
 import { Dialog } from "./dialog";
 import { promptPath } from "@/lib/prompts/paths";
+import { usePromptActions } from "./prompt-actions";
 
 /**
  * "Edit as draft" for a published version: starts the prompt's draft from it (asking before it
@@ -27,13 +27,14 @@ export function StartDraftButton({
   hasDraft: boolean;
 }) {
   const router = useRouter();
+  const { startDraft } = usePromptActions();
   const [confirm, setConfirm] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   const start = async (replace: boolean) => {
     setBusy(true);
-    const result = await startDraftAction({ project, promptId, versionId, replace });
+    const result = await startDraft({ project, promptId, versionId, replace });
     setBusy(false);
     if (!result.ok) {
       setError(result.message);
@@ -76,10 +77,11 @@ export function StartDraftButton({
 /** Discards the prompt's draft after a confirmation. */
 export function DiscardDraftButton({ project, promptId }: { project: string; promptId: string }) {
   const router = useRouter();
+  const { discardDraft } = usePromptActions();
   const [confirm, setConfirm] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const discard = async () => {
-    const result = await discardDraftAction({ project, promptId });
+    const result = await discardDraft({ project, promptId });
     if (!result.ok) return setError(result.message);
     setConfirm(false);
     router.refresh();

@@ -3,9 +3,9 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button, FormError, cx } from "@/components/ui";
-import { moveLabelAction, rollbackLabelAction } from "@/app/(dashboard)/p/[project]/prompts/[name]/actions";
 import { Dialog } from "./dialog";
 import { LabelBadge } from "./label-badge";
+import { usePromptActions } from "./prompt-actions";
 
 export interface LabelRow {
   name: string;
@@ -37,6 +37,7 @@ export function LabelPanel({
   isAdmin: boolean;
 }) {
   const router = useRouter();
+  const { moveLabel, rollbackLabel } = usePromptActions();
   const [rollback, setRollback] = useState<LabelRow | null>(null);
   const [moving, setMoving] = useState<{ label: string; isNew: boolean } | null>(null);
   const [target, setTarget] = useState("");
@@ -50,7 +51,7 @@ export function LabelPanel({
   const doRollback = async () => {
     if (!rollback) return;
     setBusy(true);
-    const result = await rollbackLabelAction({ project, promptId, label: rollback.name });
+    const result = await rollbackLabel({ project, promptId, label: rollback.name });
     setBusy(false);
     if (!result.ok) return setError(result.message);
     setRollback(null);
@@ -60,7 +61,7 @@ export function LabelPanel({
   const doMove = async () => {
     if (!moving) return;
     setBusy(true);
-    const result = await moveLabelAction({ project, promptId, label: moving.isNew ? newName : moving.label, versionId: target, reason });
+    const result = await moveLabel({ project, promptId, label: moving.isNew ? newName : moving.label, versionId: target, reason });
     setBusy(false);
     if (!result.ok) return setError(result.message);
     setMoving(null);

@@ -3,9 +3,10 @@
 import { useCallback, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Badge, Button, FormError, cx } from "@/components/ui";
-import { previewPublishAction, publishDraftAction, type PublishPreview } from "@/app/(dashboard)/p/[project]/prompts/[name]/actions";
+import type { PublishPreview } from "@/lib/prompts/publish-preview";
 import { Dialog } from "./dialog";
 import { promptPath } from "@/lib/prompts/paths";
+import { usePromptActions } from "./prompt-actions";
 
 const BUMPS = ["patch", "minor", "major"] as const;
 type Bump = (typeof BUMPS)[number];
@@ -34,6 +35,7 @@ export function PublishDialog({
   disabled?: boolean;
 }) {
   const router = useRouter();
+  const { previewPublish, publishDraft } = usePromptActions();
   const [open, setOpen] = useState(false);
   const [preview, setPreview] = useState<PublishPreview | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -48,14 +50,14 @@ export function PublishDialog({
 
   const load = useCallback(
     async (ack: string[] | undefined) => {
-      const result = await previewPublishAction({ project, promptId, acknowledged: ack });
+      const result = await previewPublish({ project, promptId, acknowledged: ack });
       if (result.ok) {
         setPreview(result.data);
         setAcknowledged(result.data.acknowledged);
         setLoadError(null);
       } else setLoadError(result.message);
     },
-    [project, promptId],
+    [project, promptId, previewPublish],
   );
 
   const openDialog = async () => {
@@ -79,7 +81,7 @@ export function PublishDialog({
   const publish = async () => {
     setBusy(true);
     setError(null);
-    const result = await publishDraftAction({
+    const result = await publishDraft({
       project,
       promptId,
       changelog,

@@ -2,8 +2,13 @@
 
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
-import { createApiKeyAction, revokeApiKeyAction, type CreatedKey } from "@/app/(dashboard)/p/[project]/settings/actions";
+import type { CreatedApiKey, CreateApiKeyInput } from "@/lib/api-keys/manage";
+import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { Button, FormError, cx } from "@/components/ui";
+
+/** The settings page's API key actions (app/(dashboard)/p/[project]/settings/actions.ts), passed in by the page. */
+export type CreateApiKeyAction = ServerAction<InProject<CreateApiKeyInput>, CreatedApiKey>;
+export type RevokeApiKeyAction = ServerAction<InProject<{ apiKeyId: string }>>;
 
 const SCOPE_HELP: Record<string, string> = {
   "prompts:read": "fetch and render prompts",
@@ -16,11 +21,11 @@ const SCOPE_HELP: Record<string, string> = {
 };
 
 /** "Create key" button and form; shows the new key exactly once. */
-export function CreateApiKey({ project, scopes }: { project: string; scopes: readonly string[] }) {
+export function CreateApiKey({ project, scopes, create }: { project: string; scopes: readonly string[]; create: CreateApiKeyAction }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [created, setCreated] = useState<CreatedKey | null>(null);
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [copied, setCopied] = useState(false);
   const [pending, startTransition] = useTransition();
 
@@ -29,7 +34,7 @@ export function CreateApiKey({ project, scopes }: { project: string; scopes: rea
     const expiry = String(data.get("expires") ?? "");
     setError(null);
     startTransition(async () => {
-      const result = await createApiKeyAction({
+      const result = await create({
         project,
         name: String(data.get("name") ?? ""),
         scopes: data.getAll("scopes").map(String),
@@ -139,7 +144,7 @@ export function CreateApiKey({ project, scopes }: { project: string; scopes: rea
 }
 
 /** Revoke button with a confirmation step. */
-export function RevokeApiKey({ project, apiKeyId, name }: { project: string; apiKeyId: string; name: string }) {
+export function RevokeApiKey({ project, apiKeyId, name, revoke }: { project: string; apiKeyId: string; name: string; revoke: RevokeApiKeyAction }) {
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -164,7 +169,7 @@ export function RevokeApiKey({ project, apiKeyId, name }: { project: string; api
         data-testid="confirm-revoke"
         onClick={() =>
           startTransition(async () => {
-            const result = await revokeApiKeyAction({ project, apiKeyId });
+            const result = await revoke({ project, apiKeyId });
             if (!result.ok) setError(result.message);
             else {
               setConfirming(false);

@@ -18,6 +18,14 @@ export const createApiKeyInputSchema = z.object({
 });
 export type CreateApiKeyInput = z.input<typeof createApiKeyInputSchema>;
 
+/** A key just created, as the dashboard shows it once (the full key is never stored). */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  key: string;
+  prefix: string;
+}
+
 function assertAdmin(actor: Actor): void {
   if (!hasRole(actor.role, "ADMIN")) throw new AppError("forbidden", "Only admins manage API keys");
 }

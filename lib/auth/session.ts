@@ -52,7 +52,11 @@ export async function getMembership(projectSlugOrId: string): Promise<ProjectAcc
  * slugs), and AppError("forbidden") when the role is too weak.
  */
 export async function requireRole(projectSlugOrId: string, minRole: Role): Promise<ProjectAccess> {
-  const user = await requireUser();
+  return projectAccessFor(await requireUser(), projectSlugOrId, minRole);
+}
+
+/** `requireRole` for a user already known (no redirect): the same not_found / forbidden errors. */
+async function projectAccessFor(user: SessionUser, projectSlugOrId: string, minRole: Role): Promise<ProjectAccess> {
   const membership = await findMembership(user.id, projectSlugOrId);
   if (!membership) throw new AppError("not_found", "Project not found");
   if (!hasRole(membership.role, minRole)) {
@@ -75,11 +79,17 @@ export async function requirePageRole(projectSlug: string, minRole: Role = "VIEW
   }
 }
 
+/** A project access plus the Actor that domain mutations take (permission checks and audit entries use it). */
+export interface ActorAccess extends ProjectAccess {
+  actor: Actor;
+}
+
 /**
- * `requireRole` for server actions that call domain mutations: also returns the Actor those
- * mutations take (permission checks and audit entries use it).
+ * The access of `user` (the signed-in user, see getSessionUser) to a project with at least
+ * `minRole`, with its Actor: what server actions run as (lib/http/server-action.ts). Throws
+ * AppError("not_found") for a missing project or membership, AppError("forbidden") for a weak role.
  */
-export async function requireActor(projectSlugOrId: string, minRole: Role): Promise<ProjectAccess & { actor: Actor }> {
-  const access = await requireRole(projectSlugOrId, minRole);
+export async function actorAccess(user: SessionUser, projectSlugOrId: string, minRole: Role): Promise<ActorAccess> {
+  const access = await projectAccessFor(user, projectSlugOrId, minRole);
   return { ...access, actor: { kind: "user", userId: access.user.id, projectId: access.project.id, role: access.role } };
 }

@@ -106,4 +106,16 @@ export const promoteInputSchema = z.strictObject({
 });
 export type PromoteInput = z.infer<typeof promoteInputSchema>;
 
+/** Calls in flight at once in a traffic run unless the request says otherwise (the dashboard never does). */
+export const DEFAULT_TRAFFIC_CONCURRENCY = 4;
+
+/** A "send traffic" request (lib/experiments/traffic.ts#startTraffic). */
+export const sendTrafficSchema = z.strictObject({
+  mode: z.enum(["generate", "paste"]),
+  count: z.coerce.number().int().min(1, "send at least 1 call").max(500, "at most 500 calls per run").default(20),
+  inputs: z.string().max(2_000_000).default(""),
+  concurrency: z.coerce.number().int().min(1).max(8).default(DEFAULT_TRAFFIC_CONCURRENCY),
+});
+export type SendTrafficInput = z.input<typeof sendTrafficSchema>;
+
 export const variantKeyFor = (index: number): string => String.fromCharCode(65 + index);

@@ -12,6 +12,7 @@ import { runAndLog } from "@/lib/runs/run-and-log";
 import { assignVariant } from "./assignment";
 import { enforceGuardrails } from "./guardrails";
 import { getExperiment } from "./queries";
+import { sendTrafficSchema } from "./schemas";
 import { loadRunningExperiment, type RoutedExperiment } from "./serving";
 import { TrafficRunRecorder, type RecorderOptions, type TrafficProgress } from "./traffic-runs";
 
@@ -144,14 +145,6 @@ export function generateInputs(contract: Readonly<Record<string, VariableDef>>, 
     ),
   }));
 }
-
-export const sendTrafficSchema = z.strictObject({
-  mode: z.enum(["generate", "paste"]),
-  count: z.coerce.number().int().min(1, "send at least 1 call").max(500, "at most 500 calls per run").default(20),
-  inputs: z.string().max(2_000_000).default(""),
-  concurrency: z.coerce.number().int().min(1).max(8).default(4),
-});
-export type SendTrafficInput = z.input<typeof sendTrafficSchema>;
 
 export interface TrafficDeps {
   run?: (input: RunInput) => Promise<RunResult>;

@@ -1,5 +1,6 @@
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { defaultVersionId } from "@/lib/prompts/labels";
 import { versionLabel } from "@/lib/prompts/queries";
 import { templateTexts } from "@/lib/prompts/contract";
 import { messagesSchema, systemSchema, variablesSchema, type Variables } from "@/lib/prompts/schemas";
@@ -88,8 +89,5 @@ export async function getPlaygroundPrompt(projectId: string, name: string): Prom
       changelog: v.changelog,
     };
   });
-  const production = prompt.labels.find((l) => l.name === "production");
-  const defaultVersionId =
-    production?.versionId ?? versions.find((v) => v.status === "PUBLISHED")?.id ?? versions[0]?.id ?? null;
-  return { promptId: prompt.id, name: prompt.name, description: prompt.description, versions, defaultVersionId };
+  return { promptId: prompt.id, name: prompt.name, description: prompt.description, versions, defaultVersionId: defaultVersionId(prompt) };
 }

@@ -2,6 +2,7 @@ import semver from "semver";
 import { getDb, type PrismaClient } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { compareLabelNames } from "./labels";
 import { formatVersion, type SemverParts } from "./versioning";
 
 /**
@@ -33,9 +34,6 @@ export interface PromptListItem {
 }
 
 export type PromptSort = "updated" | "name";
-
-// Conventional label order: production first, then staging, then the rest by name.
-const labelRank = (name: string): number => (name === "production" ? 0 : name === "staging" ? 1 : 2);
 
 /**
  * Prompts of a project (archived ones excluded) with their labels (production, staging, then by
@@ -96,7 +94,7 @@ export async function listPrompts(
         versionCount: published.length,
         labels: p.labels
           .map((l) => ({ name: l.name, version: versionLabel(l.version), protected: l.protected }))
-          .sort((a, b) => labelRank(a.name) - labelRank(b.name) || a.name.localeCompare(b.name)),
+          .sort((a, b) => compareLabelNames(a.name, b.name)),
       };
     }),
   };

@@ -36,6 +36,24 @@ export const promptTagsSchema = z
   .refine((tags) => new Set(tags).size === tags.length, "tags must be unique");
 export type PromptTags = z.infer<typeof promptTagsSchema>;
 
+/**
+ * Tags typed as one line (the new-prompt form): split on commas and whitespace, lowercased,
+ * blanks and repeats dropped, first occurrence first. Validity is `promptTagsSchema`'s.
+ */
+export function parseTagList(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(/[,\s]+/)
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+/** Tags as typed text, parsed with `parseTagList` and validated: "Support, triage" is ["support", "triage"]. */
+export const promptTagTextSchema = z.string().max(2000, "at most 2000 characters of tags").transform(parseTagList).pipe(promptTagsSchema);
+
 /** Free text, at most 2000 characters. */
 export const promptDescriptionSchema = z.string().max(MAX_DESCRIPTION_LENGTH, `at most ${MAX_DESCRIPTION_LENGTH} characters`);
 

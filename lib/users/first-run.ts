@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
-import { AppError, isAppError } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
 import { hashPassword, newPasswordSchema } from "@/lib/users/password";
 import { projectSlugSchema, slugify } from "@/lib/projects/slug";
 
@@ -32,6 +32,8 @@ export const firstRunInputSchema = z
 export type FirstRunInput = z.input<typeof firstRunInputSchema>;
 export type FirstRunData = z.output<typeof firstRunInputSchema>;
 
+const FIRST_RUN_CLOSED_MESSAGE = "Promptdeck is already set up. Sign in instead.";
+
 // Arbitrary constant: serialises concurrent first-run attempts across connections.
 const FIRST_RUN_LOCK_KEY = 7_340_021;
 
@@ -53,7 +55,7 @@ export async function createFirstAdmin(
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_RUN_LOCK_KEY})`;
     if ((await tx.user.count()) > 0) {
-      throw new AppError("conflict", "Promptdeck is already set up. Sign in instead.");
+      throw new AppError("conflict", FIRST_RUN_CLOSED_MESSAGE);
     }
     const user = await tx.user.create({ data: { name: data.name, email: data.email, passwordHash } });
     const project = await tx.project.create({ data: { name: data.projectName, slug: data.projectSlug } });
@@ -72,50 +74,13 @@ export async function createFirstAdmin(
   });
 }
 
-export type FirstRunField = "name" | "email" | "password" | "projectName" | "projectSlug";
-export type FirstRunFieldErrors = Partial<Record<FirstRunField, string>>;
-
-/** What the setup form gets back: success, or errors to show (never raw exception text). */
-export type FirstRunResult =
-  | { ok: true; email: string; projectSlug: string }
-  | { ok: false; formError?: string; fieldErrors: FirstRunFieldErrors };
-
-const FIRST_RUN_FIELDS: readonly FirstRunField[] = ["name", "email", "password", "projectName", "projectSlug"];
-
 /**
- * Handles a submitted first-run form (FormData, values are strings): validates it, refuses when
- * any user exists, creates the admin and the project. Returns field errors for bad input and a
- * form error when setup is closed; unexpected errors are logged and reported generically.
+ * Opens Promptdeck: creates the first admin and project from a parsed first-run form and returns
+ * what the client signs in with. Refuses with AppError("conflict") once any user exists (checked
+ * first, so a closed setup costs no password hash; `createFirstAdmin` re-checks under its lock).
  */
-export async function submitFirstRun(formData: FormData, db: PrismaClient = getDb()): Promise<FirstRunResult> {
-  const text = (name: string): string => {
-    const v = formData.get(name);
-    return typeof v === "string" ? v : "";
-  };
-  const parsed = firstRunInputSchema.safeParse({
-    name: text("name"),
-    email: text("email"),
-    password: text("password"),
-    projectName: text("projectName"),
-    projectSlug: text("projectSlug").trim() || undefined,
-  });
-  if (!parsed.success) {
-    const fieldErrors: FirstRunFieldErrors = {};
-    for (const issue of parsed.error.issues) {
-      const key = FIRST_RUN_FIELDS.find((f) => f === issue.path[0]);
-      if (key && !fieldErrors[key]) fieldErrors[key] = issue.message;
-    }
-    return { ok: false, formError: "Check the highlighted fields.", fieldErrors };
-  }
-  try {
-    if (!(await isFirstRun(db))) {
-      return { ok: false, formError: "Promptdeck is already set up. Sign in instead.", fieldErrors: {} };
-    }
-    const created = await createFirstAdmin(parsed.data, db);
-    return { ok: true, email: parsed.data.email, projectSlug: created.projectSlug };
-  } catch (error) {
-    if (isAppError(error)) return { ok: false, formError: error.message, fieldErrors: {} };
-    console.error("first-run setup failed", error);
-    return { ok: false, formError: "Something went wrong while creating your account. Try again.", fieldErrors: {} };
-  }
+export async function setUpFirstRun(data: FirstRunData, db: PrismaClient = getDb()): Promise<{ email: string; projectSlug: string }> {
+  if (!(await isFirstRun(db))) throw new AppError("conflict", FIRST_RUN_CLOSED_MESSAGE);
+  const created = await createFirstAdmin(data, db);
+  return { email: data.email, projectSlug: created.projectSlug };
 }

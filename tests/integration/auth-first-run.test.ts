@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { verifyPassword } from "@/lib/users/password";
 import { authenticateUser } from "@/lib/users/queries";
-import { isFirstRun, submitFirstRun } from "@/lib/users/first-run";
+import { createActionDefiners, type ActionResult } from "@/lib/http/action-result";
+import { firstRunInputSchema, isFirstRun, setUpFirstRun } from "@/lib/users/first-run";
 
 // First-run needs a database with no users at all, which the shared integration database is not:
 // this file runs against its own in-memory PGlite with the real migrations applied.
@@ -32,6 +33,22 @@ function form(fields: Record<string, string>): FormData {
   return fd;
 }
 
+// app/setup/actions.ts's action (same wrapper, schema and message) on this file's database. A
+// public action never reads the session.
+const { defineFormAction } = createActionDefiners({
+  currentUser: () => Promise.reject(new Error("a public action read the session")),
+  projectAccess: () => Promise.reject(new Error("a public action checked a project")),
+});
+function submitFirstRun(formData: FormData, db: PrismaClient): Promise<ActionResult<{ email: string; projectSlug: string }>> {
+  const action = defineFormAction({ public: true, input: firstRunInputSchema, invalidMessage: "Check the highlighted fields." }, (input) => setUpFirstRun(input, db));
+  return action(null, formData);
+}
+
+/** The first message for a form field, as the setup form shows it. */
+function fieldError(result: ActionResult<unknown>, field: string): string | undefined {
+  return result.ok ? undefined : result.issues?.find((i) => i.path === field)?.message;
+}
+
 const valid = {
   name: "Ada Admin",
   email: "  Ada@Example.COM ",
@@ -53,25 +70,27 @@ describe("first-run setup action", () => {
     const result = await submitFirstRun(form({ ...valid, email: "nope", password: "short", name: " " }), ctx.db);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.fieldErrors.email).toBe("Enter a valid email address");
-    expect(result.fieldErrors.password).toMatch(/at least 8 characters/);
-    expect(result.fieldErrors.name).toBe("Enter your name");
-    expect(result.fieldErrors.projectName).toBeUndefined();
+    expect(result.message).toBe("Check the highlighted fields.");
+    expect(fieldError(result, "email")).toBe("Enter a valid email address");
+    expect(fieldError(result, "password")).toMatch(/at least 8 characters/);
+    expect(fieldError(result, "name")).toBe("Enter your name");
+    expect(fieldError(result, "projectName")).toBeUndefined();
     expect(await ctx.db.user.count()).toBe(0);
   });
 
   it("rejects a project name with no usable slug unless a slug is given", async () => {
     const result = await submitFirstRun(form({ ...valid, projectName: "!!!" }), ctx.db);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.fieldErrors.projectSlug).toMatch(/Choose a slug/);
+    expect(fieldError(result, "projectSlug")).toMatch(/Choose a slug/);
     const bad = await submitFirstRun(form({ ...valid, projectSlug: "Bad Slug" }), ctx.db);
-    expect(!bad.ok && bad.fieldErrors.projectSlug).toMatch(/lowercase letters/);
+    expect(bad.ok).toBe(false);
+    expect(fieldError(bad, "projectSlug")).toMatch(/lowercase letters/);
     expect(await isFirstRun(ctx.db)).toBe(true);
   });
 
   it("creates the first admin and project, then closes for good", async () => {
     const result = await submitFirstRun(form(valid), ctx.db);
-    expect(result).toEqual({ ok: true, email: "ada@example.com", projectSlug: "acme-support-bots" });
+    expect(result).toEqual({ ok: true, data: { email: "ada@example.com", projectSlug: "acme-support-bots" } });
 
     const user = await ctx.db.user.findUniqueOrThrow({ where: { email: "ada@example.com" } });
     expect(user.name).toBe("Ada Admin");
@@ -88,7 +107,7 @@ describe("first-run setup action", () => {
     expect(await authenticateUser({ email: "nobody@example.com", password: "s3cret-pass" }, ctx.db)).toBeNull();
 
     const again = await submitFirstRun(form({ ...valid, email: "eve@example.com", projectSlug: "eve" }), ctx.db);
-    expect(again).toEqual({ ok: false, formError: "Promptdeck is already set up. Sign in instead.", fieldErrors: {} });
+    expect(again).toEqual({ ok: false, code: "conflict", message: "Promptdeck is already set up. Sign in instead." });
     expect(await ctx.db.user.count()).toBe(1);
     expect(await ctx.db.project.count()).toBe(1);
   });

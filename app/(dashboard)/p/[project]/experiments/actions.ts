@@ -1,72 +1,49 @@
 "use server";
 
 import { z } from "zod";
-import { requireActor } from "@/lib/auth/session";
-import { parseOrThrow } from "@/lib/errors";
-import { runAction, type ActionResult } from "@/lib/http/action-result";
+import { defineAction } from "@/lib/http/server-action";
 import { createExperiment, promoteExperiment, resumeVariant, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
-import { createExperimentSchema, promoteInputSchema, weightsInputSchema } from "@/lib/experiments/schemas";
+import { createExperimentSchema, promoteInputSchema, sendTrafficSchema, weightsInputSchema } from "@/lib/experiments/schemas";
 import { startTraffic, type TrafficProgress } from "@/lib/experiments/traffic";
 
-const idSchema = z.object({ project: z.string().min(1), id: z.string().min(1) });
+// Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label on promote), one lib call.
 
-// Every action: session + role (EDITOR+; lib re-checks, e.g. ADMIN for a protected label on promote), one lib call.
+const experimentId = z.string().min(1).max(100);
+const variantKey = z.string().regex(/^[A-Z]$/, "variant keys are A, B, C...");
 
-/** Creates a draft experiment from the new-experiment form's JSON. */
-export async function createExperimentAction(project: string, body: unknown): Promise<ActionResult<{ id: string }>> {
-  return runAction(async () => {
-    const { actor } = await requireActor(project, "EDITOR");
-    const created = await createExperiment(actor, parseOrThrow(createExperimentSchema, body, "unprocessable", "Invalid experiment"));
-    return { id: created.id };
-  });
-}
+/** Creates a draft experiment from the new-experiment form. */
+export const createExperimentAction = defineAction(
+  { role: "EDITOR", input: createExperimentSchema, invalidMessage: "Invalid experiment" },
+  async (input, { actor }) => ({ id: (await createExperiment(actor, input)).id }),
+);
 
 /** start | pause | resume | complete. */
-export async function transitionExperimentAction(input: { project: string; id: string; action: "start" | "pause" | "resume" | "complete" }): Promise<ActionResult<{ status: string }>> {
-  return runAction(async () => {
-    const { project, id } = idSchema.parse(input);
-    const action = z.enum(["start", "pause", "resume", "complete"]).parse(input.action);
-    const { actor } = await requireActor(project, "EDITOR");
-    const updated = await transitionExperiment(actor, id, action);
-    return { status: updated.status };
-  });
-}
+export const transitionExperimentAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ id: experimentId, action: z.enum(["start", "pause", "resume", "complete"]) }) },
+  async (input, { actor }) => ({ status: (await transitionExperiment(actor, input.id, input.action)).status }),
+);
 
-export async function setWeightsAction(input: { project: string; id: string; weights: Record<string, number> }): Promise<ActionResult<{ ok: true }>> {
-  return runAction(async () => {
-    const { project, id } = idSchema.parse(input);
-    const { actor } = await requireActor(project, "EDITOR");
-    const weights = parseOrThrow(weightsInputSchema, { weights: input.weights }, "unprocessable", (issues) => issues[0]?.message ?? "Invalid weights");
-    await setExperimentWeights(actor, id, weights);
-    return { ok: true as const };
-  });
-}
+export const setWeightsAction = defineAction({ role: "EDITOR", input: weightsInputSchema.safeExtend({ id: experimentId }) }, async (input, { actor }) => {
+  await setExperimentWeights(actor, input.id, { weights: input.weights });
+  return { ok: true as const };
+});
 
-export async function promoteAction(input: { project: string; id: string; variant: string }): Promise<ActionResult<{ key: string; version: string }>> {
-  return runAction(async () => {
-    const { project, id } = idSchema.parse(input);
-    const { actor } = await requireActor(project, "EDITOR");
-    const result = await promoteExperiment(actor, id, parseOrThrow(promoteInputSchema, { variant: input.variant }, "unprocessable", "Invalid promote request"));
-    return result.promoted;
-  });
-}
+export const promoteAction = defineAction({ role: "EDITOR", input: promoteInputSchema.safeExtend({ id: experimentId }) }, async (input, { actor }) => {
+  const result = await promoteExperiment(actor, input.id, input.variant === undefined ? {} : { variant: input.variant });
+  return result.promoted;
+});
 
-export async function resumeVariantAction(input: { project: string; id: string; key: string }): Promise<ActionResult<{ ok: true }>> {
-  return runAction(async () => {
-    const { project, id } = idSchema.parse(input);
-    const { actor } = await requireActor(project, "EDITOR");
-    await resumeVariant(actor, id, input.key);
-    return { ok: true as const };
-  });
-}
+export const resumeVariantAction = defineAction({ role: "EDITOR", input: z.strictObject({ id: experimentId, key: variantKey }) }, async (input, { actor }) => {
+  await resumeVariant(actor, input.id, input.key);
+  return { ok: true as const };
+});
 
-/** Starts a traffic run in the background; the page polls its progress. */
-export async function sendTrafficAction(input: { project: string; id: string; mode: "generate" | "paste"; count: number; inputs: string }): Promise<ActionResult<TrafficProgress>> {
-  return runAction(async () => {
-    const { project, id } = idSchema.parse(input);
-    const { actor } = await requireActor(project, "EDITOR");
-    const { progress, done } = await startTraffic(actor, id, { mode: input.mode, count: input.count, inputs: input.inputs, concurrency: 4 });
+/** Starts a traffic run in the background (at the default concurrency); the page polls its progress. */
+export const sendTrafficAction = defineAction(
+  { role: "EDITOR", input: sendTrafficSchema.omit({ concurrency: true }).safeExtend({ id: experimentId }) },
+  async ({ id, ...body }, { actor }): Promise<TrafficProgress> => {
+    const { progress, done } = await startTraffic(actor, id, body);
     done.catch((error: unknown) => console.error("[experiments] traffic run failed", error));
     return progress;
-  });
-}
+  },
+);

@@ -3,6 +3,7 @@ import { requirePageRole } from "@/lib/auth/session";
 import { hasRole, roleLabel } from "@/lib/projects/roles";
 import { API_KEY_SCOPES } from "@/lib/auth/api-keys";
 import { CreateApiKey, RevokeApiKey } from "@/components/settings/api-key-controls";
+import { createApiKeyAction, revokeApiKeyAction } from "./actions";
 import { listApiKeys, listMembers } from "@/lib/projects/queries";
 import { KeyIcon, UsersIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
@@ -72,7 +73,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
             <KeyIcon className="text-fg-muted" />
             <h2 className="text-sm font-semibold">API keys</h2>
             <span className="text-xs text-fg-muted">{keys.length}</span>
-            {canManageKeys ? <CreateApiKey project={access.project.slug} scopes={API_KEY_SCOPES} /> : null}
+            {canManageKeys ? <CreateApiKey project={access.project.slug} scopes={API_KEY_SCOPES} create={createApiKeyAction} /> : null}
           </div>
           {keys.length === 0 ? (
             <div className="p-4">
@@ -127,7 +128,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
                           <Badge tone="warning">expired</Badge>
                         ) : (
                           <span className="inline-flex items-center gap-2">
-                            {canManageKeys ? <RevokeApiKey project={access.project.slug} apiKeyId={k.id} name={k.name} /> : null}
+                            {canManageKeys ? <RevokeApiKey project={access.project.slug} apiKeyId={k.id} name={k.name} revoke={revokeApiKeyAction} /> : null}
                             <Badge tone="success">active</Badge>
                           </span>
                         )}

@@ -14,9 +14,9 @@ export function ScoreForm({ projectSlug, callId, score, canEdit }: { projectSlug
   const [expected, setExpected] = useState("");
   const mutation = useMutation({
     mutationFn: async (correct: boolean) => {
-      const result = await markCall({ projectSlug, callId, correct, expected: expected || undefined });
-      if (!result.ok) throw new Error(result.error);
-      return result;
+      const result = await markCall({ project: projectSlug, callId, correct, expected: expected || undefined });
+      if (!result.ok) throw new Error(result.message);
+      return result.data;
     },
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: queryKeys.project(projectSlug).all });

@@ -5,6 +5,15 @@ import { hasRole } from "@/lib/projects/roles";
 import { isAppError } from "@/lib/errors";
 import { getExperiment } from "@/lib/experiments/queries";
 import { ExperimentResultsClient } from "@/components/experiments/results-client";
+import { promoteAction, resumeVariantAction, sendTrafficAction, setWeightsAction, transitionExperimentAction } from "../actions";
+
+const actions = {
+  transition: transitionExperimentAction,
+  setWeights: setWeightsAction,
+  promote: promoteAction,
+  resumeVariant: resumeVariantAction,
+  sendTraffic: sendTrafficAction,
+};
 
 export const metadata: Metadata = { title: "Experiment results" };
 
@@ -18,5 +27,5 @@ export default async function ExperimentPage({ params }: { params: Promise<{ pro
     if (isAppError(error) && error.code === "not_found") notFound();
     throw error;
   }
-  return <ExperimentResultsClient project={access.project.slug} id={id} canEdit={hasRole(access.role, "EDITOR")} isAdmin={hasRole(access.role, "ADMIN")} />;
+  return <ExperimentResultsClient project={access.project.slug} id={id} canEdit={hasRole(access.role, "EDITOR")} isAdmin={hasRole(access.role, "ADMIN")} actions={actions} />;
 }

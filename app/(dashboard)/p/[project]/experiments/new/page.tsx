@@ -4,6 +4,7 @@ import { listExperimentCandidates } from "@/lib/experiments/planning";
 import { ExperimentsIcon } from "@/components/icons";
 import { ButtonLink, EmptyState, PageHeader } from "@/components/ui";
 import { NewExperimentForm } from "@/components/experiments/new-experiment-form";
+import { createExperimentAction } from "../actions";
 
 export const metadata: Metadata = { title: "New experiment" };
 
@@ -22,7 +23,7 @@ export default async function NewExperimentPage({ params, searchParams }: { para
           prompt, then come back.
         </EmptyState>
       ) : (
-        <NewExperimentForm project={access.project.slug} candidates={candidates} initialPrompt={prompt} />
+        <NewExperimentForm project={access.project.slug} candidates={candidates} initialPrompt={prompt} create={createExperimentAction} />
       )}
     </>
   );

@@ -1,73 +1,22 @@
 "use server";
 
 import { z } from "zod";
-import { requireActor } from "@/lib/auth/session";
-import type { Actor } from "@/lib/audit/actor";
-import { AppError } from "@/lib/errors";
-import { analyzeCache } from "@/lib/prompts/cache";
+import { defineAction } from "@/lib/http/server-action";
 import { discardDraft, moveLabel, previewPublish, publishDraft, rollbackLabel, startDraftFrom } from "@/lib/prompts/mutations";
+import { toPublishPreview } from "@/lib/prompts/publish-preview";
 import { versionLabel } from "@/lib/prompts/queries";
-import { runAction, type ActionResult } from "@/lib/http/action-result";
 
-const ref = { project: z.string().min(1).max(100), promptId: z.string().min(1).max(100) };
+// Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label), one lib call.
 
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new AppError("bad_request", parsed.error.issues[0]?.message ?? "Invalid input", {
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-    });
-  }
-  return parsed.data;
-}
-
-async function actorFor(project: string): Promise<Actor> {
-  return (await requireActor(project, "EDITOR")).actor;
-}
-
-export interface PublishPreview {
-  latest: string | null;
-  bump: "major" | "minor" | "patch";
-  reasons: string[];
-  proposedVersion: string;
-  identical: boolean;
-  errors: { path: string; message: string }[];
-  warnings: { path: string; message: string }[];
-  /** Breakpoint locations with {{variables}} in their cached prefix: the author may acknowledge them. */
-  variableBreakpoints: { location: string; variables: string[] }[];
-  /** The acknowledgements this preview applied (the draft's stored ones unless others were sent). */
-  acknowledged: string[];
-}
-
+const ref = { promptId: z.string().min(1).max(100) };
 const acknowledgedSchema = z.array(z.string().max(100)).max(10).optional();
-const previewSchema = z.object({ ...ref, acknowledged: acknowledgedSchema });
 
-/** What publishing the draft would do (bump, reasons, errors, warnings); `acknowledged` omitted = the draft's stored ones. Read-only; EDITOR+. */
-export async function previewPublishAction(input: z.input<typeof previewSchema>): Promise<ActionResult<PublishPreview>> {
-  return runAction(async () => {
-    const data = parse(previewSchema, input);
-    const actor = await actorFor(data.project);
-    const plan = await previewPublish(actor, data.promptId, data.acknowledged);
-    const variableBreakpoints = plan.content
-      ? analyzeCache(plan.content)
-          .breakpoints.filter((b) => b.variablesInPrefix.length > 0)
-          .map((b) => ({ location: b.location, variables: b.variablesInPrefix }))
-      : [];
-    return {
-      latest: plan.latest,
-      bump: plan.bump,
-      reasons: plan.reasons,
-      proposedVersion: plan.proposedVersion,
-      identical: plan.identical,
-      errors: plan.errors,
-      warnings: plan.warnings,
-      variableBreakpoints,
-      acknowledged: plan.acknowledged,
-    };
-  });
-}
+/** What publishing the draft would do (bump, reasons, errors, warnings); `acknowledged` omitted = the draft's stored ones. Read-only. */
+export const previewPublishAction = defineAction({ role: "EDITOR", input: z.strictObject({ ...ref, acknowledged: acknowledgedSchema }) }, async (input, { actor }) =>
+  toPublishPreview(await previewPublish(actor, input.promptId, input.acknowledged)),
+);
 
-const publishSchema = z.object({
+const publishSchema = z.strictObject({
   ...ref,
   changelog: z.string().max(5000),
   bump: z.enum(["major", "minor", "patch"]).optional(),
@@ -82,23 +31,19 @@ const publishSchema = z.object({
 });
 
 /** Publishes the draft (changelog required), optionally moving labels; returns the new version. */
-export async function publishDraftAction(input: z.input<typeof publishSchema>): Promise<ActionResult<{ version: string }>> {
-  return runAction(async () => {
-    const data = parse(publishSchema, input);
-    const actor = await actorFor(data.project);
-    const published = await publishDraft(actor, {
-      promptId: data.promptId,
-      changelog: data.changelog,
-      bump: data.bump,
-      version: data.version,
-      acknowledgedVariableBreakpoints: data.acknowledged,
-      labels: data.labels,
-    });
-    return { version: versionLabel(published) };
+export const publishDraftAction = defineAction({ role: "EDITOR", input: publishSchema }, async (input, { actor }) => {
+  const published = await publishDraft(actor, {
+    promptId: input.promptId,
+    changelog: input.changelog,
+    bump: input.bump,
+    version: input.version,
+    acknowledgedVariableBreakpoints: input.acknowledged,
+    labels: input.labels,
   });
-}
+  return { version: versionLabel(published) };
+});
 
-const moveSchema = z.object({
+const moveSchema = z.strictObject({
   ...ref,
   label: z.string().trim().min(1, "Choose a label").max(40),
   versionId: z.string().min(1, "Choose a version").max(100),
@@ -106,47 +51,28 @@ const moveSchema = z.object({
 });
 
 /** Points a label at a published version (a release). Protected labels need ADMIN (enforced in lib). */
-export async function moveLabelAction(input: z.input<typeof moveSchema>): Promise<ActionResult> {
-  return runAction(async () => {
-    const data = parse(moveSchema, input);
-    const actor = await actorFor(data.project);
-    await moveLabel(actor, { promptId: data.promptId, label: data.label, versionId: data.versionId, reason: data.reason || undefined });
-    return undefined;
-  });
-}
-
-const rollbackSchema = z.object({ ...ref, label: z.string().min(1).max(40) });
+export const moveLabelAction = defineAction({ role: "EDITOR", input: moveSchema }, async (input, { actor }) => {
+  await moveLabel(actor, { promptId: input.promptId, label: input.label, versionId: input.versionId, reason: input.reason || undefined });
+  return undefined;
+});
 
 /** Moves a label back to the version it pointed at before its last move. */
-export async function rollbackLabelAction(input: z.input<typeof rollbackSchema>): Promise<ActionResult> {
-  return runAction(async () => {
-    const data = parse(rollbackSchema, input);
-    const actor = await actorFor(data.project);
-    await rollbackLabel(actor, { promptId: data.promptId, label: data.label });
-    return undefined;
-  });
-}
-
-const startSchema = z.object({ ...ref, versionId: z.string().min(1).max(100), replace: z.boolean().default(false) });
+export const rollbackLabelAction = defineAction({ role: "EDITOR", input: z.strictObject({ ...ref, label: z.string().min(1).max(40) }) }, async (input, { actor }) => {
+  await rollbackLabel(actor, { promptId: input.promptId, label: input.label });
+  return undefined;
+});
 
 /** Starts the draft from a version (replacing the current draft only when `replace`). */
-export async function startDraftAction(input: z.input<typeof startSchema>): Promise<ActionResult> {
-  return runAction(async () => {
-    const data = parse(startSchema, input);
-    const actor = await actorFor(data.project);
-    await startDraftFrom(actor, { promptId: data.promptId, versionId: data.versionId, replace: data.replace });
+export const startDraftAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ ...ref, versionId: z.string().min(1).max(100), replace: z.boolean().default(false) }) },
+  async (input, { actor }) => {
+    await startDraftFrom(actor, { promptId: input.promptId, versionId: input.versionId, replace: input.replace });
     return undefined;
-  });
-}
-
-const discardSchema = z.object(ref);
+  },
+);
 
 /** Deletes the prompt's draft. */
-export async function discardDraftAction(input: z.input<typeof discardSchema>): Promise<ActionResult> {
-  return runAction(async () => {
-    const data = parse(discardSchema, input);
-    const actor = await actorFor(data.project);
-    await discardDraft(actor, data.promptId);
-    return undefined;
-  });
-}
+export const discardDraftAction = defineAction({ role: "EDITOR", input: z.strictObject(ref) }, async (input, { actor }) => {
+  await discardDraft(actor, input.promptId);
+  return undefined;
+});

@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/projects/roles";
+import { compareLabelNames, defaultVersionId } from "@/lib/prompts/labels";
 import { getPromptByName, getVersionById, listLabelEvents, versionLabel } from "@/lib/prompts/queries";
 import { exampleVariables } from "@/lib/prompts/render";
 import { variablesSchema } from "@/lib/prompts/schemas";
@@ -52,7 +53,6 @@ export default async function PromptPage({
   const labelsByVersion = new Map<string, { name: string; protected: boolean }[]>();
   for (const l of prompt.labels) labelsByVersion.set(l.versionId, [...(labelsByVersion.get(l.versionId) ?? []), { name: l.name, protected: l.protected }]);
 
-  const rank = (n: string) => (n === "production" ? 0 : n === "staging" ? 1 : 2);
   const labelRows: LabelRow[] = prompt.labels
     .map((l) => {
       const last = events.find((e) => e.labelId === l.id);
@@ -64,9 +64,9 @@ export default async function PromptPage({
         rollbackTo: last?.fromVersion ? versionLabel(last.fromVersion) : null,
       };
     })
-    .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+    .sort((a, b) => compareLabelNames(a.name, b.name));
 
-  const servedId = prompt.labels.find((l) => l.name === "production")?.versionId ?? published[0]?.id ?? draft?.id;
+  const servedId = defaultVersionId(prompt);
   const served = servedId ? await getVersionById(prompt.id, servedId) : null;
   const latest = published[0];
 

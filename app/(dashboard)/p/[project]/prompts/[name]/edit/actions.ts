@@ -1,19 +1,24 @@
 "use server";
 
 import { z } from "zod";
-import { requireActor } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { countPrefixTokens, tokenCountingAvailable, type PrefixTokenCounts } from "@/lib/claude/count-tokens";
+import { defineAction } from "@/lib/http/server-action";
 import { saveDraft } from "@/lib/prompts/mutations";
 import { parseVersionContent } from "@/lib/prompts/schemas";
-import { runAction, type ActionResult } from "@/lib/http/action-result";
+
+/**
+ * The editor's template: a JSON object here (the wrapper refuses non-JSON values, NUL text and
+ * deep nesting); its full shape is checked by parseVersionContent, whose issues (paths like
+ * `messages.0.role`) the editor shows beside the fields.
+ */
+const contentSchema = z.record(z.string(), z.unknown());
 
 const saveSchema = z.object({
-  project: z.string().min(1).max(100),
   promptId: z.string().min(1).max(100),
-  content: z.unknown(),
+  content: contentSchema,
   /** The draft's lock version the editor loaded; -1 when the editor expects no draft yet. */
-  lockVersion: z.number().int().min(-1),
+  lockVersion: z.number().int().min(-1).max(2_147_483_647),
   /** Acknowledged variable-before-breakpoint locations (stored on the draft, normalized). */
   acknowledged: z.array(z.string().max(100)).max(100),
 });
@@ -21,30 +26,24 @@ const saveSchema = z.object({
 /**
  * Saves the draft with optimistic locking: a stale lockVersion (someone else saved meanwhile)
  * comes back as a conflict and nothing is overwritten. -1 means "there was no draft": if one
- * appeared meanwhile, that is a conflict as well. Returns the new lock version.
+ * appeared meanwhile, that is a conflict as well. Returns the new lock version. EDITOR+.
  */
-export async function saveDraftAction(input: z.input<typeof saveSchema>): Promise<ActionResult<{ lockVersion: number; savedAt: string }>> {
-  return runAction(async () => {
-    const parsed = saveSchema.safeParse(input);
-    if (!parsed.success) throw new AppError("bad_request", "The save request was malformed; reload the editor");
-    const { actor } = await requireActor(parsed.data.project, "EDITOR");
-    const saved = await saveDraft(
-      actor,
-      {
-        promptId: parsed.data.promptId,
-        content: parsed.data.content,
-        lockVersion: parsed.data.lockVersion,
-        acknowledgedVariableBreakpoints: parsed.data.acknowledged,
-      },
-    );
+export const saveDraftAction = defineAction(
+  { role: "EDITOR", input: saveSchema, invalidMessage: "The save request was malformed; reload the editor" },
+  async (input, { actor }): Promise<{ lockVersion: number; savedAt: string }> => {
+    const saved = await saveDraft(actor, {
+      promptId: input.promptId,
+      content: input.content,
+      lockVersion: input.lockVersion,
+      acknowledgedVariableBreakpoints: input.acknowledged,
+    });
     return { lockVersion: saved.lockVersion, savedAt: saved.updatedAt.toISOString() };
-  });
-}
+  },
+);
 
 const countSchema = z.object({
-  project: z.string().min(1).max(100),
   promptId: z.string().min(1).max(100),
-  content: z.unknown(),
+  content: contentSchema,
 });
 
 /**
@@ -52,12 +51,10 @@ const countSchema = z.object({
  * Only when ANTHROPIC_API_KEY is configured (otherwise the editor shows its estimate and never
  * calls this); the content must be well-formed (the same shape checks as a save). EDITOR+.
  */
-export async function countTokensAction(input: z.input<typeof countSchema>): Promise<ActionResult<PrefixTokenCounts>> {
-  return runAction(async () => {
-    const parsed = countSchema.safeParse(input);
-    if (!parsed.success) throw new AppError("bad_request", "The token count request was malformed");
-    await requireActor(parsed.data.project, "EDITOR");
+export const countTokensAction = defineAction(
+  { role: "EDITOR", input: countSchema, invalidMessage: "The token count request was malformed" },
+  async (input): Promise<PrefixTokenCounts> => {
     if (!tokenCountingAvailable()) throw new AppError("unprocessable", "No Anthropic API key is configured: token counts are estimates");
-    return countPrefixTokens(parseVersionContent(parsed.data.content));
-  });
-}
+    return countPrefixTokens(parseVersionContent(input.content));
+  },
+);

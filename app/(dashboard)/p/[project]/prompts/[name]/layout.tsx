@@ -1,0 +1,18 @@
+import type { ReactNode } from "react";
+import { PromptActionsProvider, type PromptActions } from "@/components/prompts/prompt-actions";
+import { discardDraftAction, moveLabelAction, previewPublishAction, publishDraftAction, rollbackLabelAction, startDraftAction } from "./actions";
+
+const actions: PromptActions = {
+  previewPublish: previewPublishAction,
+  publishDraft: publishDraftAction,
+  moveLabel: moveLabelAction,
+  rollbackLabel: rollbackLabelAction,
+  startDraft: startDraftAction,
+  discardDraft: discardDraftAction,
+};
+
+// /p/:project/prompts/:name/* - hands the prompt's server actions to the components that use them
+// (publish dialog, label panel, draft buttons), on the prompt page and in the editor alike.
+export default function PromptLayout({ children }: { children: ReactNode }) {
+  return <PromptActionsProvider actions={actions}>{children}</PromptActionsProvider>;
+}

@@ -1,0 +1,38 @@
+"use client";
+
+import { createContext, useContext, type ReactNode } from "react";
+import type { InProject, ServerAction } from "@/lib/http/action-result";
+import type { PublishPreview } from "@/lib/prompts/publish-preview";
+
+type PromptRef = InProject<{ promptId: string }>;
+
+/**
+ * The prompt screens' server actions (app/(dashboard)/p/[project]/prompts/[name]/actions.ts).
+ * components/ never import app/: the segment's layout hands them to `PromptActionsProvider`, and
+ * the publish dialog, label panel and draft buttons read them with `usePromptActions`, wherever
+ * they are rendered (the prompt page, or the editor for the publish dialog).
+ */
+export interface PromptActions {
+  previewPublish: ServerAction<PromptRef & { acknowledged?: string[] }, PublishPreview>;
+  publishDraft: ServerAction<
+    PromptRef & { changelog: string; bump?: "major" | "minor" | "patch"; version?: string; acknowledged?: string[]; labels?: string[] },
+    { version: string }
+  >;
+  moveLabel: ServerAction<PromptRef & { label: string; versionId: string; reason?: string }>;
+  rollbackLabel: ServerAction<PromptRef & { label: string }>;
+  startDraft: ServerAction<PromptRef & { versionId: string; replace?: boolean }>;
+  discardDraft: ServerAction<PromptRef>;
+}
+
+const PromptActionsContext = createContext<PromptActions | null>(null);
+
+export function PromptActionsProvider({ actions, children }: { actions: PromptActions; children: ReactNode }) {
+  return <PromptActionsContext.Provider value={actions}>{children}</PromptActionsContext.Provider>;
+}
+
+/** The prompt actions of the enclosing prompts/[name] layout. */
+export function usePromptActions(): PromptActions {
+  const actions = useContext(PromptActionsContext);
+  if (!actions) throw new Error("usePromptActions: render inside PromptActionsProvider (app/(dashboard)/p/[project]/prompts/[name]/layout.tsx)");
+  return actions;
+}

@@ -1,0 +1,26 @@
+/** The label apps get when they name none (GET /api/v1/prompts/:name serves it). */
+export const DEFAULT_LABEL = "production";
+
+const labelRank = (name: string): number => (name === DEFAULT_LABEL ? 0 : name === "staging" ? 1 : 2);
+
+/** Conventional label order for lists: production, then staging, then the rest by name. */
+export function compareLabelNames(a: string, b: string): number {
+  return labelRank(a) - labelRank(b) || a.localeCompare(b);
+}
+
+/**
+ * The version a prompt is shown with by default (the prompt page's "use this prompt" sample, the
+ * playground's first pick): the one apps are served, the production label's, else the newest
+ * published version, else the draft; null without versions. `versions` newest first.
+ */
+export function defaultVersionId(prompt: {
+  labels: readonly { name: string; versionId: string }[];
+  versions: readonly { id: string; status: string }[];
+}): string | null {
+  return (
+    prompt.labels.find((l) => l.name === DEFAULT_LABEL)?.versionId ??
+    prompt.versions.find((v) => v.status === "PUBLISHED")?.id ??
+    prompt.versions.find((v) => v.status === "DRAFT")?.id ??
+    null
+  );
+}
