@@ -10,18 +10,20 @@
 //
 // Reads PORT (default 3000; 0 = a free port), PROMPTDECK_HOST (bind address, default 0.0.0.0;
 // HOSTNAME is honoured only when it is an IP address or "localhost", since shells and containers
-// set it to the machine name) and DATABASE_URL.
+// set it to the machine name) and DATABASE_URL, all through lib/env.ts (a bad value stops the
+// start with the variable's name).
 import { isIP } from "node:net";
 import path from "node:path";
 import next from "next";
+import { getEnv } from "@/lib/env";
 import { createProcessRuntime, type ProcessRuntime, type WebApp } from "@/lib/runtime/process";
 
-const dev = process.argv.includes("--dev") || process.env.NODE_ENV === "development";
+const env = getEnv();
+const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";
 const apiOnly = process.argv.includes("--api-only");
-const port = Number(process.env.PORT ?? 3000);
-const envHostname = process.env.HOSTNAME;
-const hostname =
-  process.env.PROMPTDECK_HOST ?? (envHostname && (envHostname === "localhost" || isIP(envHostname) !== 0) ? envHostname : "0.0.0.0");
+const port = env.PORT;
+const envHostname = env.HOSTNAME;
+const hostname = env.PROMPTDECK_HOST ?? (envHostname && (envHostname === "localhost" || isIP(envHostname) !== 0) ? envHostname : "0.0.0.0");
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 

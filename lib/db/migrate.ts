@@ -28,6 +28,7 @@ import type {
   SchemaFilter,
   SchemasContainer,
 } from "@prisma/schema-engine-wasm";
+import { envVar } from "@/lib/env";
 
 /** Repository root (this file lives in lib/db). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -108,7 +109,7 @@ async function withEngine<T>(
   datamodels?: [string, string][],
 ): Promise<T> {
   const bg = await loadBindings();
-  const debugLog = process.env.PROMPTDECK_MIGRATE_DEBUG ? (line: string) => console.error(`[schema-engine] ${line}`) : () => {};
+  const debugLog = envVar("PROMPTDECK_MIGRATE_DEBUG") ? (line: string) => console.error(`[schema-engine] ${line}`) : () => {};
   const engine = await bg.SchemaEngine.new(
     { datamodels },
     debugLog,

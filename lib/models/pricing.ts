@@ -1,4 +1,5 @@
 import pino from "pino";
+import { getEnv } from "@/lib/env";
 import { findModel, SEED_MODEL_CATALOG, type ModelFamily, type ModelSpec, type ModelTier } from "@/lib/models/catalog";
 
 /**
@@ -123,7 +124,7 @@ const globalForPrices = globalThis as unknown as { promptdeckPriceBook?: PriceBo
  */
 export function getPriceBook(): PriceBook {
   globalForPrices.promptdeckPriceBook ??= createPriceBook(async () => {
-    if (!process.env.DATABASE_URL) return [];
+    if (!getEnv().DATABASE_URL) return [];
     const { getDb } = await import("@/lib/db/client");
     return getDb().modelPrice.findMany();
   });
