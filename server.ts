@@ -16,9 +16,11 @@ import { isIP } from "node:net";
 import path from "node:path";
 import next from "next";
 import { getEnv } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
 import { createProcessRuntime, type ProcessRuntime, type WebApp } from "@/lib/runtime/process";
 
 const env = getEnv();
+const log = childLogger({ component: "server" });
 const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";
 const apiOnly = process.argv.includes("--api-only");
 const port = env.PORT;
@@ -37,15 +39,15 @@ function nextApp(): WebApp {
   };
 }
 
-const log = (message: string) => console.log(`[server] ${message}`);
 let runtime: ProcessRuntime;
 try {
-  runtime = createProcessRuntime({ http: { port, hostname, web: apiOnly ? undefined : nextApp() }, log });
+  runtime = createProcessRuntime({ http: { port, hostname, web: apiOnly ? undefined : nextApp() } });
   runtime.handleSignals();
   await runtime.start();
 } catch (error) {
-  console.error("[server] could not start:", error);
+  log.fatal({ err: error }, "could not start");
   process.exit(1);
 }
-// No URL: a signal arrived during startup and the shutdown is under way.
-if (runtime.url) log(`Promptdeck ${dev ? "(dev) " : ""}${apiOnly ? "(API only) " : ""}listening on ${runtime.url}`);
+// No URL: a signal arrived during startup and the shutdown is under way. Plain stdout, whatever
+// LOG_LEVEL says: the launchers (scripts/), the people running them and tests wait for this line.
+if (runtime.url) console.log(`[server] Promptdeck ${dev ? "(dev) " : ""}${apiOnly ? "(API only) " : ""}listening on ${runtime.url}`);

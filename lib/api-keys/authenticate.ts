@@ -4,6 +4,9 @@ import { apiKeySchema, hashApiKey, type ApiKeyScope } from "@/lib/auth/api-keys"
 import type { Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { DatabaseUnavailableError } from "@/lib/errors/unavailable";
+import { childLogger } from "@/lib/logger";
+
+const log = childLogger({ component: "api-keys" });
 
 /** Who is calling: an API key of one project with its scopes. */
 export interface ApiKeyPrincipal {
@@ -129,7 +132,7 @@ export class ApiKeyAuthenticator {
     this.staleMs = options.staleMs ?? 24 * 3600_000;
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.now = options.now ?? Date.now;
-    this.onBackgroundError = options.onBackgroundError ?? ((error) => console.error("[api-keys] lastUsedAt update failed", error));
+    this.onBackgroundError = options.onBackgroundError ?? ((error) => log.error({ err: error }, "lastUsedAt update failed"));
     this.maxEntries = options.maxEntries ?? 10_000;
   }
 

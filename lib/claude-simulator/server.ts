@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
+import { childLogger } from "@/lib/logger";
 import { BatchStore, type BatchItemResult } from "./batches";
 import { SimApiError, invalidRequest } from "./errors";
 import { FaultController, findMagicFault, parseFaultSpec, type FaultRule, type FaultSpec } from "./faults";
@@ -10,6 +11,8 @@ import { PromptCache, systemClock, type Clock } from "./prompt-cache";
 import { randomId } from "./random";
 import { CURRENT_API_VERSION, parseCountTokensRequest, parseMessagesRequest } from "./request-schema";
 import { flattenPrompt } from "./tokens";
+
+const simLog = childLogger({ component: "claude-simulator" });
 
 export interface SimulatorOptions {
   /**
@@ -287,7 +290,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         entry.status = 499;
       } else {
         const e = error instanceof SimApiError ? error : new SimApiError(500, "Internal server error (simulator)");
-        if (!(error instanceof SimApiError)) console.error("[claude-simulator]", error);
+        if (!(error instanceof SimApiError)) simLog.error({ err: error, requestId }, "request failed");
         sendJson(e.status, e.body(requestId), e.headers);
       }
     } finally {

@@ -29,6 +29,9 @@ import type {
   SchemasContainer,
 } from "@prisma/schema-engine-wasm";
 import { envVar } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
+
+const log = childLogger({ component: "schema-engine" });
 
 /** Repository root (this file lives in lib/db). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -109,7 +112,7 @@ async function withEngine<T>(
   datamodels?: [string, string][],
 ): Promise<T> {
   const bg = await loadBindings();
-  const debugLog = envVar("PROMPTDECK_MIGRATE_DEBUG") ? (line: string) => console.error(`[schema-engine] ${line}`) : () => {};
+  const debugLog = envVar("PROMPTDECK_MIGRATE_DEBUG") ? (line: string) => log.debug(line) : () => {};
   const engine = await bg.SchemaEngine.new(
     { datamodels },
     debugLog,

@@ -1,7 +1,10 @@
 import { getDb } from "@/lib/db/client";
+import { childLogger } from "@/lib/logger";
 import { versionLabel } from "@/lib/prompts/queries";
 import { assignVariant, type Allocation, type AssignableVariant } from "./assignment";
 import { parseDesign } from "./queries";
+
+const log = childLogger({ component: "experiment-router" });
 
 /** A RUNNING experiment as the run endpoint needs it. */
 export interface RoutedExperiment {
@@ -70,7 +73,7 @@ export class ExperimentRouter {
           return value;
         })
         .catch((error: unknown) => {
-          (this.options.onError ?? ((e) => console.error("[experiments] routing lookup failed", e)))(error);
+          (this.options.onError ?? ((e) => log.error({ err: e }, "routing lookup failed")))(error);
           return entry?.value ?? null;
         })
         .finally(() => this.inflight.delete(key));

@@ -5,6 +5,7 @@ import { hasRole } from "@/lib/projects/roles";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError, isAppError } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
 import { prismaPlaygroundStore } from "@/lib/playground/run";
 import { parseProjectSettings } from "@/lib/runs/settings";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
@@ -14,6 +15,8 @@ import { enforceGuardrails } from "./guardrails";
 import { getExperiment } from "./queries";
 import { loadRunningExperiment, type RoutedExperiment } from "./serving";
 import { TrafficRunRecorder, type RecorderOptions, type TrafficProgress } from "./traffic-runs";
+
+const log = childLogger({ component: "experiment-traffic" });
 
 /**
  * "Send traffic" from the dashboard: N calls through the experiment's split with bounded
@@ -218,7 +221,7 @@ export async function startTraffic(
   const snapshot = (): TrafficProgress => ({ ...progress, byVariant: { ...progress.byVariant }, pausedVariants: [...progress.pausedVariants] });
   // Every variant belongs to the same project: one policy for the whole run.
   const { settings, problems } = parseProjectSettings(control?.settings);
-  for (const problem of problems) console.warn(`[experiments] project ${actor.projectId}: ${problem}`);
+  for (const problem of problems) log.warn({ projectId: actor.projectId }, problem);
   const batchSize = deps.batchSize ?? 10;
 
   const done = (async () => {
@@ -299,7 +302,7 @@ export async function startTraffic(
     } catch (error) {
       progress.status = "stopped";
       progress.message = "The run failed on our side; the error was logged.";
-      console.error("[experiments] traffic run failed", error);
+      log.error({ err: error, experimentId }, "traffic run failed");
     } finally {
       progress.finishedAt = new Date().toISOString();
     }

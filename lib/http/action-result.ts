@@ -1,6 +1,9 @@
 import { unstable_rethrow } from "next/navigation";
 import { ZodError } from "zod";
 import { isAppError, toIssues, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
+
+const log = childLogger({ component: "server-action" });
 
 /** What every server action returns: never a raw exception, never a 500. */
 export type ActionResult<T = undefined> =
@@ -24,7 +27,7 @@ export async function runAction<T>(body: () => Promise<T>): Promise<ActionResult
     if (error instanceof ZodError) {
       return { ok: false, code: "bad_request", message: "Invalid input", issues: toIssues(error.issues) };
     }
-    console.error("server action failed", error);
+    log.error({ err: error }, "server action failed");
     return { ok: false, code: "internal", message: "Something went wrong on our side; try again. The error was logged." };
   }
 }

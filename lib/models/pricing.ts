@@ -1,5 +1,5 @@
-import pino from "pino";
 import { getEnv } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
 import { findModel, SEED_MODEL_CATALOG, type ModelFamily, type ModelSpec, type ModelTier } from "@/lib/models/catalog";
 
 /**
@@ -9,7 +9,7 @@ import { findModel, SEED_MODEL_CATALOG, type ModelFamily, type ModelSpec, type M
  * seed entry of the same model.
  */
 
-const log = pino({ name: "claude.pricing", level: process.env.LOG_LEVEL ?? "info" });
+const log = childLogger({ component: "pricing" });
 
 /** A ModelPrice row as Prisma returns it (BigInt prices). */
 export interface ModelPriceRow {

@@ -1,6 +1,9 @@
 import { isAppError, type AppError } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
 import { loadServedVersion, selectorKey, type Selector, type ServedVersion } from "./served-version";
 import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
+
+const log = childLogger({ component: "serving-cache" });
 
 /** How a response was produced: from cache, from the database, or from cache while unverifiable. */
 export type CacheStatus = "hit" | "miss" | "stale";
@@ -83,7 +86,7 @@ export class ServingCache<S, T> {
     this.loadTimeoutMs = options.loadTimeoutMs ?? 2_000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
-    this.onBackgroundError = options.onBackgroundError ?? ((error) => console.error("[serving] background refresh failed", error));
+    this.onBackgroundError = options.onBackgroundError ?? ((error) => log.error({ err: error }, "background refresh failed"));
   }
 
   /**

@@ -2,8 +2,11 @@ import { z } from "zod";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 import { AppError, isAppError } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
 import { hashPassword, newPasswordSchema } from "@/lib/users/password";
 import { projectSlugSchema, slugify } from "@/lib/projects/slug";
+
+const log = childLogger({ component: "first-run" });
 
 /** The first-run form: the first account and the first project. Slug is derived when empty. */
 export const firstRunInputSchema = z
@@ -115,7 +118,7 @@ export async function submitFirstRun(formData: FormData, db: PrismaClient = getD
     return { ok: true, email: parsed.data.email, projectSlug: created.projectSlug };
   } catch (error) {
     if (isAppError(error)) return { ok: false, formError: error.message, fieldErrors: {} };
-    console.error("first-run setup failed", error);
+    log.error({ err: error }, "first-run setup failed");
     return { ok: false, formError: "Something went wrong while creating your account. Try again.", fieldErrors: {} };
   }
 }
