@@ -117,6 +117,26 @@ describe("PromptServingCache", () => {
     expect((await cache.get("p", "support", production)).value.version).toBe("1.2.0");
   });
 
+  it("keeps at most maxEntries answers, evicting the least recently used, and still invalidates the rest", async () => {
+    const { state, loader } = fakeDb();
+    const cache = new PromptServingCache({ loader, maxEntries: 2 });
+    const staging: Selector = { label: "staging" };
+    const pinned: Selector = { version: "1.0.0" };
+    await cache.get("p", "support", production);
+    await cache.get("p", "support", staging);
+    await cache.get("p", "support", production); // production is now the most recently used
+    await cache.get("p", "support", pinned); // evicts staging
+    expect(cache.size).toBe(2);
+    expect(state.calls).toBe(3);
+    expect((await cache.get("p", "support", production)).cache).toBe("hit");
+    expect((await cache.get("p", "support", staging)).cache).toBe("miss");
+    expect(state.calls).toBe(4);
+    state.version = "1.1.0";
+    cache.invalidatePrompt("p", "support");
+    expect(await cache.get("p", "support", staging)).toMatchObject({ cache: "miss", value: { version: "1.1.0" } });
+    expect(cache.size).toBe(2);
+  });
+
   it("gives served documents a stable ETag that changes with the content", () => {
     expect(served("1.0.0").etag).toBe(served("1.0.0").etag);
     expect(served("1.0.0").etag).not.toBe(served("1.0.1").etag);
