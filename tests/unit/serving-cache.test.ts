@@ -180,6 +180,22 @@ describe("ApiKeyAuthenticator", () => {
     expect(state.touches).toEqual(["k1"]);
   });
 
+  it("keeps at most maxEntries lookups, evicting the least recently used", async () => {
+    const keys = ["pd_AAAAAAAAAAAAAAAAAAAAAAAA", "pd_CCCCCCCCCCCCCCCCCCCCCCCC", "pd_DDDDDDDDDDDDDDDDDDDDDDDD"];
+    const { s, state } = store(Object.fromEntries(keys.map((k, i) => [hashApiKey(k), { ...record, id: `k${i}` }])));
+    const auth = new ApiKeyAuthenticator({ store: s, maxEntries: 2 });
+    const [a, b, c] = keys.map((k) => `Bearer ${k}`) as [string, string, string];
+    await auth.authenticate(a);
+    await auth.authenticate(b);
+    await auth.authenticate(a); // a is now the most recently used
+    await auth.authenticate(c); // evicts b
+    expect(state.lookups).toBe(3);
+    expect((await auth.authenticate(a)).apiKeyId).toBe("k0");
+    expect(state.lookups).toBe(3);
+    expect((await auth.authenticate(b)).apiKeyId).toBe("k1");
+    expect(state.lookups).toBe(4);
+  });
+
   it("rejects expired keys at once even when cached", async () => {
     let now = 0;
     const { s } = store({ [hashApiKey(key)]: { ...record, expiresAt: new Date(100) } });
