@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { LRUCache } from "lru-cache";
 
 /**
  * JSON output validation for versions whose output is `{ format: "json", schema }`: extract the
@@ -9,8 +10,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
  */
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-const compiled = new Map<string, ValidateFunction | Error>();
-const MAX_COMPILED = 500;
+// The 500 most recently used schemas stay compiled.
+const compiled = new LRUCache<string, ValidateFunction | Error>({ max: 500 });
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
@@ -38,10 +39,6 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
       fn = ajv.compile(schema);
     } catch (error) {
       fn = error instanceof Error ? error : new Error(String(error));
-    }
-    if (compiled.size >= MAX_COMPILED) {
-      const oldest = compiled.keys().next().value;
-      if (oldest !== undefined) compiled.delete(oldest);
     }
     compiled.set(key, fn);
   }

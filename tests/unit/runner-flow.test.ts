@@ -114,6 +114,21 @@ describe("JSON output validation", () => {
   });
 });
 
+describe("ResponseCache", () => {
+  it("keeps the most recently used responses up to its size", () => {
+    const cache = new ResponseCache(2);
+    const response = (output: string) => ({ model: "claude-haiku-4-5", output, stopReason: "end_turn", at: 0 });
+    cache.set("a", response("A"));
+    cache.set("b", response("B"));
+    expect(cache.get("a")?.output).toBe("A"); // a is now the most recently used
+    cache.set("c", response("C")); // evicts b
+    expect(cache.size).toBe(2);
+    expect(cache.get("b")).toBeUndefined();
+    expect(cache.get("a")?.output).toBe("A");
+    expect(cache.get("c")?.output).toBe("C");
+  });
+});
+
 describe("runner flow with a fake client", () => {
   it("ok on valid JSON, with parsed value and exact cost", async () => {
     const { transport } = fakeTransport([{ text: '{"label":"bug"}', usage: { input: 1000, output: 100 } }]);
