@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { ModelSpec } from "@/lib/models/catalog";
 import { SimApiError, invalidRequest } from "./errors";
 import type { FaultSpec } from "./faults";
@@ -72,18 +73,9 @@ export function computeTiming(spec: ModelSpec, usage: Pick<SimUsage, "input_toke
 }
 
 /** Diagnostics fingerprints of recent responses, for `diagnostics.previous_message_id`. */
-export class FingerprintStore {
-  private readonly map = new Map<string, Fingerprint>();
-  constructor(private readonly max = 10_000) {}
-  get(id: string): Fingerprint | undefined {
-    return this.map.get(id);
-  }
-  set(id: string, fp: Fingerprint): void {
-    this.map.set(id, fp);
-    if (this.map.size > this.max) {
-      const first = this.map.keys().next().value;
-      if (first !== undefined) this.map.delete(first);
-    }
+export class FingerprintStore extends LRUCache<string, Fingerprint> {
+  constructor(max = 10_000) {
+    super({ max });
   }
 }
 
