@@ -5,6 +5,7 @@
  * and hands every other request to Next. This file is the only implementation of these routes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { AppError, errorBody, isAppError, toIssues } from "@/lib/errors";
 import { ApiKeyAuthenticator, actorForKey, requireScope, type ApiKeyPrincipal, type AuthenticatorOptions } from "@/lib/api-keys/authenticate";
@@ -158,7 +159,7 @@ export class ApiV1Handler {
   private readonly maxBodyBytes: number;
   private readonly logError: (message: string, error: unknown) => void;
   private openapi: string | undefined;
-  private readonly selectors = new Map<string, Selector>();
+  private readonly selectors = new LRUCache<string, Selector>({ max: 1000 });
 
   constructor(options: ApiV1Options = {}) {
     this.logError = options.logError ?? ((m, e) => console.error(m, e));
@@ -325,7 +326,6 @@ export class ApiV1Handler {
     let selector = search === "" ? PRODUCTION : this.selectors.get(search);
     if (!selector) {
       selector = this.selector(parseQuery(schemas.getPromptQuerySchema, params));
-      if (this.selectors.size >= 1000) this.selectors.clear();
       this.selectors.set(search, selector);
     }
     const { value, cache } = await this.cache.get(principal.projectId, name, selector);
