@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 import { childLogger } from "@/lib/logger";
 import { BatchStore, type BatchItemResult } from "./batches";
@@ -78,20 +79,15 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 class Aborted extends Error {}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new Aborted());
-  if (ms < 1) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Aborted());
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw new Aborted();
+  if (ms < 1) return;
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    if (signal.aborted) throw new Aborted();
+    throw error;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

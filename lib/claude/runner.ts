@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/models/catalog";
 import { longestVariable, parseOverflowMessage, planChunkCount, splitText } from "@/lib/claude/chunking";
 import { getClaudeTransport, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
@@ -145,20 +146,15 @@ export interface RunInput {
 }
 
 /** Sleeps `ms`, rejecting with CallerAbortError when `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new CallerAbortError());
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CallerAbortError());
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw new CallerAbortError();
+  if (ms <= 0) return;
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw new CallerAbortError();
+    throw error;
+  }
 }
 
 const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
