@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import type { Logger } from "pino";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
@@ -402,7 +403,7 @@ export class CallLogWriter {
         const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.consecutiveFailures - 1, 20));
         this.log.warn({ err: transientFailure, buffered: this.queuedRows, retryInMs: delay, failures: this.consecutiveFailures }, "call log insert failed; will retry");
         transientFailure = null;
-        await new Promise<void>((resolve) => setTimeout(resolve, delay).unref());
+        await sleep(delay, undefined, { ref: false });
       }
     }
   }
