@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { parse as parseCsv } from "csv-parse/sync";
 import { z } from "zod";
 import type { Actor } from "@/lib/audit/actor";
 import { hasRole } from "@/lib/projects/roles";
@@ -40,36 +41,19 @@ const lineSchema = z.union([
   z.record(z.string(), z.unknown()),
 ]);
 
-/** Minimal RFC 4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      if (row.some((f) => f !== "")) rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f !== "")) rows.push(row);
-  return rows;
-}
+/**
+ * Pasted CSV (csv-parse, which also streams for larger imports): RFC 4180 quoting, CR, LF or CRLF
+ * line ends, a leading BOM dropped, quotes inside an unquoted field kept as text, blank lines and
+ * rows of empty fields skipped. Rows may differ in length (reported per row below).
+ */
+const CSV_OPTIONS = {
+  bom: true,
+  record_delimiter: ["\r\n", "\n", "\r"],
+  relax_column_count: true,
+  relax_quotes: true,
+  skip_empty_lines: true,
+  skip_records_with_empty_values: true,
+};
 
 /**
  * Pasted inputs: JSON lines (each an object of variables, or {"variables": {...}, "subject": "..."})
@@ -99,7 +83,15 @@ export function parseTrafficInputs(text: string): TrafficInput[] {
       } else out.push({ variables: parsed.data as Record<string, unknown> });
     });
   } else {
-    const [header, ...rows] = parseCsv(trimmed);
+    let records: string[][];
+    try {
+      records = parseCsv(trimmed, CSV_OPTIONS);
+    } catch (error) {
+      // e.g. a quote that is never closed: the parser's message says where.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new AppError("unprocessable", `The inputs are not valid CSV: ${message}`, { issues: [{ path: "inputs", message }] });
+    }
+    const [header, ...rows] = records;
     if (!header) return [];
     const names = header.map((h) => h.trim());
     rows.forEach((cells, i) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isAppError } from "@/lib/errors";
 import { parseTrafficInputs } from "@/lib/experiments/traffic";
-import { toCsv } from "@/lib/metrics/series";
+import { toCsv } from "@/lib/metrics/csv";
 
 describe("parseTrafficInputs (CSV)", () => {
   it("maps each row to variables named by the trimmed header", () => {
@@ -41,6 +41,16 @@ describe("parseTrafficInputs (CSV)", () => {
         { path: "inputs.4", message: "expected 2 fields, got 3" },
       ],
     });
+  });
+});
+
+describe("parseTrafficInputs (CSV edge cases)", () => {
+  it("drops a leading BOM and keeps quotes inside an unquoted field as text", () => {
+    expect(parseTrafficInputs('\ufeffquestion\nhe said "hi" twice')).toEqual([{ variables: { question: 'he said "hi" twice' } }]);
+  });
+
+  it("rejects a quote that is never closed as unprocessable, saying where", () => {
+    expect(() => parseTrafficInputs('question\n"unfinished')).toThrow(/not valid CSV: Quote Not Closed.*line 2/);
   });
 });
 
