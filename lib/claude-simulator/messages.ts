@@ -1,10 +1,11 @@
 import { LRUCache } from "lru-cache";
+import { canonicalJson } from "@/lib/canonical-json";
 import type { ModelSpec } from "@/lib/models/catalog";
 import { SimApiError, invalidRequest } from "./errors";
 import type { FaultSpec } from "./faults";
 import { corruptJson, generateOutput } from "./generate";
 import type { CachePlan, PromptCache } from "./prompt-cache";
-import { randomId, sha256, canonicalJson } from "./random";
+import { randomId, sha256 } from "./random";
 import type { MessagesRequest } from "./request-schema";
 import { CHARS_PER_TOKEN, charsForTokens, estimateTextTokens, flattenPrompt, tokenizerFactor, type FlatPrompt } from "./tokens";
 

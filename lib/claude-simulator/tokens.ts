@@ -1,6 +1,7 @@
 import type { ModelSpec } from "@/lib/models/catalog";
 import { invalidRequest } from "./errors";
-import { canonicalJson, sha256 } from "./random";
+import { canonicalJson } from "@/lib/canonical-json";
+import { sha256 } from "./random";
 import type { CacheControl, PromptRequest } from "./request-schema";
 
 /**
