@@ -450,25 +450,6 @@ export async function diffDatabaseToSchema(databaseUrl: string, paths: Migration
   });
 }
 
-/** SQL from an empty database to `schema.prisma` (no database needed). */
-export async function diffEmptyToSchema(paths: MigrationPaths = {}): Promise<string> {
-  const schema = await readSchema(paths.schemaPath);
-  return withEngine(createFactory(undefined, { kind: "none" }), async (engine) => {
-    try {
-      const result = await engine.diff({
-        from: { tag: "empty" },
-        to: { tag: "schemaDatamodel", ...schema },
-        script: true,
-        exitCode: null,
-        filters: NO_FILTER,
-      });
-      return normalizeScript(result.stdout);
-    } catch (error) {
-      throw engineError("diff", error);
-    }
-  });
-}
-
 /** The engine prints a comment when there is nothing to do; treat that as "no SQL". */
 function normalizeScript(stdout: string | null): string {
   const text = (stdout ?? "").trim();

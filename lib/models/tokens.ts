@@ -31,8 +31,3 @@ export function estimateTokens(text: string, factor = 1): number {
   }
   return Math.ceil((codePoints / CHARS_PER_TOKEN) * factor);
 }
-
-/** Estimated tokens of one content block: text estimate + BLOCK_OVERHEAD_TOKENS. */
-export function estimateBlockTokens(text: string): number {
-  return estimateTokens(text) + BLOCK_OVERHEAD_TOKENS;
-}
