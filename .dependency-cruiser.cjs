@@ -2,15 +2,17 @@
 // means and why is in ARCHITECTURE.md ("Rules lint enforces"); keep the two in step.
 //
 // The lib/ domain graph below is the source of truth: each domain lists the domains it may import
-// (its own files are always allowed). `env` and `errors` are the foundation every domain may use;
+// (its own files are always allowed). `env`, `errors`, `logger` and `canonical-json` are the foundation every domain may use;
 // `generated` (the Prisma client) comes with `db`. The table must stay acyclic: loading this file
 // throws if an edit introduces a cycle, before any code is checked.
 
 /** lib/<domain> -> the lib domains it may import, lowest layer first. */
 const DOMAINS = {
-  // foundation: imports nothing from lib
+  // foundation: imports nothing from lib (logger: only env, which every domain may import)
   env: [],
   errors: [],
+  logger: [],
+  "canonical-json": [],
   // data access
   db: ["generated"],
   generated: [],
@@ -46,7 +48,7 @@ const DOMAINS = {
   // the composition root: creates, starts and stops what a server process owns
   runtime: ["http", "metrics", "calls", "claude", "db"],
 };
-const FOUNDATION = ["env", "errors"];
+const FOUNDATION = ["env", "errors", "logger", "canonical-json"];
 
 // Fail fast on an unknown name or a cycle in the table itself.
 (function checkDomainTable() {

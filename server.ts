@@ -10,18 +10,22 @@
 //
 // Reads PORT (default 3000; 0 = a free port), PROMPTDECK_HOST (bind address, default 0.0.0.0;
 // HOSTNAME is honoured only when it is an IP address or "localhost", since shells and containers
-// set it to the machine name) and DATABASE_URL.
+// set it to the machine name) and DATABASE_URL, all through lib/env.ts (a bad value stops the
+// start with the variable's name).
 import { isIP } from "node:net";
 import path from "node:path";
 import next from "next";
+import { getEnv } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
 import { createProcessRuntime, type ProcessRuntime, type WebApp } from "@/lib/runtime/process";
 
-const dev = process.argv.includes("--dev") || process.env.NODE_ENV === "development";
+const env = getEnv();
+const log = childLogger({ component: "server" });
+const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";
 const apiOnly = process.argv.includes("--api-only");
-const port = Number(process.env.PORT ?? 3000);
-const envHostname = process.env.HOSTNAME;
-const hostname =
-  process.env.PROMPTDECK_HOST ?? (envHostname && (envHostname === "localhost" || isIP(envHostname) !== 0) ? envHostname : "0.0.0.0");
+const port = env.PORT;
+const envHostname = env.HOSTNAME;
+const hostname = env.PROMPTDECK_HOST ?? (envHostname && (envHostname === "localhost" || isIP(envHostname) !== 0) ? envHostname : "0.0.0.0");
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -35,15 +39,15 @@ function nextApp(): WebApp {
   };
 }
 
-const log = (message: string) => console.log(`[server] ${message}`);
 let runtime: ProcessRuntime;
 try {
-  runtime = createProcessRuntime({ http: { port, hostname, web: apiOnly ? undefined : nextApp() }, log });
+  runtime = createProcessRuntime({ http: { port, hostname, web: apiOnly ? undefined : nextApp() } });
   runtime.handleSignals();
   await runtime.start();
 } catch (error) {
-  console.error("[server] could not start:", error);
+  log.fatal({ err: error }, "could not start");
   process.exit(1);
 }
-// No URL: a signal arrived during startup and the shutdown is under way.
-if (runtime.url) log(`Promptdeck ${dev ? "(dev) " : ""}${apiOnly ? "(API only) " : ""}listening on ${runtime.url}`);
+// No URL: a signal arrived during startup and the shutdown is under way. Plain stdout, whatever
+// LOG_LEVEL says: the launchers (scripts/), the people running them and tests wait for this line.
+if (runtime.url) console.log(`[server] Promptdeck ${dev ? "(dev) " : ""}${apiOnly ? "(API only) " : ""}listening on ${runtime.url}`);

@@ -108,12 +108,6 @@ export const LockIcon = (p: IconProps) => (
     <path d="M8 11V7a4 4 0 0 1 8 0v4" />
   </Icon>
 );
-export const TagIcon = (p: IconProps) => (
-  <Icon {...p}>
-    <path d="M20.6 13.4 13.4 20.6a2 2 0 0 1-2.8 0L3 13V3h10l7.6 7.6a2 2 0 0 1 0 2.8z" />
-    <circle cx="7.5" cy="7.5" r="1.5" />
-  </Icon>
-);
 export function LogoMark(p: IconProps) {
   return (
     <svg viewBox="0 0 32 32" width={22} height={22} aria-hidden="true" focusable="false" {...p}>

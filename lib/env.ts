@@ -18,10 +18,13 @@ export const minuteRollupDaysSchema = z.preprocess(
 
 /**
  * Every environment variable the app reads, parsed once. Scripts and the server call
- * `getEnv()`; a bad value fails fast with a message naming the variable.
+ * `getEnv()`; a bad value fails fast with a message naming the variable. Code that may run
+ * before the process's environment is final (the logger at import, launchers that set
+ * DATABASE_URL for what they start) reads one variable with `envVar(name)`, not cached.
  */
 const envSchema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  // Unset means neither (server.ts serves production unless --dev or NODE_ENV=development).
+  NODE_ENV: z.enum(["development", "test", "production"]).optional(),
   DATABASE_URL: z.string().url().optional(),
   // adapter-pg ignores ?connection_limit=, so the pool size is its own setting.
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
@@ -36,6 +39,16 @@ const envSchema = z.object({
     .regex(/^pd_[A-Za-z0-9_]{16,}$/, "must look like pd_ followed by at least 16 letters/digits")
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000), // 0 = a free port (tests)
+  /** server.ts's bind address (default 0.0.0.0). */
+  PROMPTDECK_HOST: z.string().min(1).optional(),
+  /** Set by shells and containers to the machine name; server.ts binds to it only when it is an IP address or "localhost". */
+  HOSTNAME: z.string().optional(),
+  /** A running simulator to use instead of starting one in-process (when ANTHROPIC_API_KEY is unset). */
+  PROMPTDECK_SIMULATOR_URL: z.string().url().optional(),
+  /** Latency divisor of the in-process simulator (default 1 = realistic latency). */
+  PROMPTDECK_SIMULATOR_SPEED: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive("must be a positive number").default(1)),
+  /** Any non-empty value: the schema engine's debug lines go to the log (lib/db/migrate.ts). */
+  PROMPTDECK_MIGRATE_DEBUG: z.string().optional(),
   PROMPTDECK_MINUTE_ROLLUP_DAYS: minuteRollupDaysSchema,
   // How long a shutting-down server waits for in-flight requests (lib/runtime/process.ts).
   PROMPTDECK_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
@@ -58,6 +71,16 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 export function getEnv(): Env {
   cached ??= parseEnv(process.env);
   return cached;
+}
+
+/** One variable, parsed now with its schema (not cached); throws the same message as getEnv for a bad value. */
+export function envVar<K extends keyof Env>(name: K, source: Record<string, string | undefined> = process.env): Env[K] {
+  const result = envSchema.shape[name].safeParse(source[name]);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${name}: ${i.message}`);
+    throw new Error(`Invalid environment configuration:\n${lines.join("\n")}`);
+  }
+  return result.data as Env[K];
 }
 
 /** The auth secret under either name next-auth accepts. */

@@ -1,9 +1,13 @@
+import { LRUCache } from "lru-cache";
 import { getDb } from "@/lib/db/client";
 import { AppError, isAppError } from "@/lib/errors";
 import { apiKeySchema, hashApiKey, type ApiKeyScope } from "@/lib/auth/api-keys";
 import type { Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { DatabaseUnavailableError } from "@/lib/errors/unavailable";
+import { childLogger } from "@/lib/logger";
+
+const log = childLogger({ component: "api-keys" });
 
 /** Who is calling: an API key of one project with its scopes. */
 export interface ApiKeyPrincipal {
@@ -116,12 +120,13 @@ export class ApiKeyAuthenticator {
   private readonly touchIntervalMs: number;
   private readonly now: () => number;
   private readonly onBackgroundError: (error: unknown) => void;
-  private readonly maxEntries: number;
-  private readonly cache = new Map<string, CacheEntry>();
+  /** Lookups by key hash (unknown keys too), least recently used evicted beyond `maxEntries`. */
+  private readonly cache: LRUCache<string, CacheEntry>;
   private readonly inflight = new Map<string, Promise<ApiKeyRecord | null>>();
   private readonly touchedAt = new Map<string, number>();
   private readonly principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
-  private readonly hashes = new Map<string, string>();
+  /** Authorization header -> key hash, so the hot path skips parsing and hashing. */
+  private readonly hashes: LRUCache<string, string>;
 
   constructor(options: AuthenticatorOptions = {}) {
     this.store = options.store ?? prismaApiKeyStore();
@@ -129,8 +134,12 @@ export class ApiKeyAuthenticator {
     this.staleMs = options.staleMs ?? 24 * 3600_000;
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.now = options.now ?? Date.now;
-    this.onBackgroundError = options.onBackgroundError ?? ((error) => console.error("[api-keys] lastUsedAt update failed", error));
-    this.maxEntries = options.maxEntries ?? 10_000;
+    this.onBackgroundError = options.onBackgroundError ?? ((error) => log.error({ err: error }, "lastUsedAt update failed"));
+    const max = options.maxEntries ?? 10_000;
+    // Freshness (ttlMs, and staleMs while the database is down) is checked against fetchedAt
+    // here, not by lru-cache's TTL: an entry past ttlMs must stay to answer during an outage.
+    this.cache = new LRUCache({ max });
+    this.hashes = new LRUCache({ max });
   }
 
   async authenticate(authorization: string | undefined, options: { allowBasic?: boolean } = {}): Promise<ApiKeyPrincipal> {
@@ -169,10 +178,7 @@ export class ApiKeyAuthenticator {
     const key = extractApiKey(authorization, options);
     if (!apiKeySchema.safeParse(key).success) throw new AppError("unauthorized", "Malformed API key: expected pd_ followed by letters and digits");
     const hash = hashApiKey(key);
-    if (memoKey !== undefined) {
-      if (this.hashes.size >= this.maxEntries) this.hashes.clear();
-      this.hashes.set(memoKey, hash);
-    }
+    if (memoKey !== undefined) this.hashes.set(memoKey, hash);
     return hash;
   }
 
@@ -187,10 +193,6 @@ export class ApiKeyAuthenticator {
       pending = this.store
         .findByHash(hash)
         .then((record) => {
-          if (this.cache.size >= this.maxEntries) {
-            const oldest = this.cache.keys().next();
-            if (!oldest.done) this.cache.delete(oldest.value);
-          }
           this.cache.set(hash, { record, fetchedAt: this.now() });
           return record;
         })

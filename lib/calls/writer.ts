@@ -1,7 +1,11 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import type { CallLogRow } from "@/lib/calls/record";
+import { childLogger } from "@/lib/logger";
+
+const writerLog = childLogger({ component: "call-log-writer" });
 
 /**
  * The buffered call-log writer: off the request path, batched, retried, flushed on shutdown.
@@ -53,7 +57,7 @@ export function createCallLogPool(connectionString: string, max: number, logger?
   // A connect that hangs (database host unreachable) fails after 10 s and is retried like any
   // connection error; TCP keepalive notices a peer that vanished under an open connection.
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, allowExitOnIdle: true, connectionTimeoutMillis: 10_000, keepAlive: true });
-  pool.on("error", (error) => (logger ?? pino({ name: "calls.writer" })).warn({ err: error }, "call log connection error (idle); reconnecting on the next batch"));
+  pool.on("error", (error) => (logger ?? writerLog).warn({ err: error }, "call log connection error (idle); reconnecting on the next batch"));
   return pool;
 }
 
@@ -287,7 +291,7 @@ export class CallLogWriter {
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.retryBaseMs = options.retryBaseMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
-    this.log = options.logger ?? pino({ name: "calls.writer", level: process.env.LOG_LEVEL ?? "info" });
+    this.log = options.logger ?? writerLog;
     this.startTimer();
   }
 
@@ -399,7 +403,7 @@ export class CallLogWriter {
         const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.consecutiveFailures - 1, 20));
         this.log.warn({ err: transientFailure, buffered: this.queuedRows, retryInMs: delay, failures: this.consecutiveFailures }, "call log insert failed; will retry");
         transientFailure = null;
-        await new Promise<void>((resolve) => setTimeout(resolve, delay).unref());
+        await sleep(delay, undefined, { ref: false });
       }
     }
   }

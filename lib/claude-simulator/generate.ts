@@ -1,4 +1,5 @@
-import { canonicalJson, createRng, seedFrom, type Rng } from "./random";
+import { canonicalJson } from "@/lib/canonical-json";
+import { createRng, seedFrom, type Rng } from "./random";
 import { findJsonInText, looksLikeSchema, pickLabel, sampleFromSchema, schemaFromExample, type JsonSchema, type JsonValue, type SampleContext } from "./json-schema";
 import type { MessagesRequest, SimMessage } from "./request-schema";
 

@@ -7,6 +7,6 @@ export { FaultController, parseFaultSpec, findMagicFault } from "./faults";
 export type { FaultRule, FaultSpec, FaultKind } from "./faults";
 export { PromptCache, systemClock, TTL_MS, LOOKBACK_BLOCKS } from "./prompt-cache";
 export type { Clock, CacheUsage } from "./prompt-cache";
-export { estimateTextTokens, tokenizerFactor, flattenPrompt, CHARS_PER_TOKEN } from "./tokens";
+export { tokenizerFactor, flattenPrompt } from "./tokens";
 export type { SimMessage, SimUsage, StopReason } from "./messages";
 export { SimApiError } from "./errors";

@@ -1,11 +1,14 @@
+import { LRUCache } from "lru-cache";
+import { canonicalJson } from "@/lib/canonical-json";
 import type { ModelSpec } from "@/lib/models/catalog";
+import { CHARS_PER_TOKEN, estimateTokens } from "@/lib/models/tokens";
 import { SimApiError, invalidRequest } from "./errors";
 import type { FaultSpec } from "./faults";
 import { corruptJson, generateOutput } from "./generate";
 import type { CachePlan, PromptCache } from "./prompt-cache";
-import { randomId, sha256, canonicalJson } from "./random";
+import { randomId, sha256 } from "./random";
 import type { MessagesRequest } from "./request-schema";
-import { CHARS_PER_TOKEN, charsForTokens, estimateTextTokens, flattenPrompt, tokenizerFactor, type FlatPrompt } from "./tokens";
+import { charsForTokens, flattenPrompt, tokenizerFactor, type FlatPrompt } from "./tokens";
 
 export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" | "refusal" | "model_context_window_exceeded";
 export type RefusalCategory = "cyber" | "bio" | "frontier_llm" | "reasoning_extraction" | "general_harms";
@@ -72,18 +75,9 @@ export function computeTiming(spec: ModelSpec, usage: Pick<SimUsage, "input_toke
 }
 
 /** Diagnostics fingerprints of recent responses, for `diagnostics.previous_message_id`. */
-export class FingerprintStore {
-  private readonly map = new Map<string, Fingerprint>();
-  constructor(private readonly max = 10_000) {}
-  get(id: string): Fingerprint | undefined {
-    return this.map.get(id);
-  }
-  set(id: string, fp: Fingerprint): void {
-    this.map.set(id, fp);
-    if (this.map.size > this.max) {
-      const first = this.map.keys().next().value;
-      if (first !== undefined) this.map.delete(first);
-    }
+export class FingerprintStore extends LRUCache<string, Fingerprint> {
+  constructor(max = 10_000) {
+    super({ max });
   }
 }
 
@@ -162,7 +156,7 @@ export function simulateMessage(options: SimulateOptions): SimulationResult {
       category: REFUSAL_CATEGORIES.has(category) ? category : null,
       explanation: fault.params.message ?? "This request was declined by the simulated safety classifier.",
     };
-    outputTokens = Math.max(1, estimateTextTokens(text, factor));
+    outputTokens = Math.max(1, estimateTokens(text, factor));
   } else if (maxTokens === 0) {
     stopReason = "max_tokens";
   } else {
@@ -170,7 +164,7 @@ export function simulateMessage(options: SimulateOptions): SimulationResult {
     if (output.kind === "tool_use") {
       content = [{ type: "tool_use", id: randomId("toolu"), name: output.name, input: output.input, caller: { type: "direct" } }];
       stopReason = "tool_use";
-      outputTokens = Math.max(1, 10 + estimateTextTokens(JSON.stringify(output.input), factor));
+      outputTokens = Math.max(1, 10 + estimateTokens(JSON.stringify(output.input), factor));
     } else {
       let text = fault?.kind.type === "invalid_json" ? corruptJson(output.text) : output.text;
       const hit = (request.stop_sequences ?? [])
@@ -183,7 +177,7 @@ export function simulateMessage(options: SimulateOptions): SimulationResult {
         stopReason = "stop_sequence";
         stopSequence = hit.s;
       }
-      outputTokens = Math.max(1, estimateTextTokens(text, factor));
+      outputTokens = Math.max(1, estimateTokens(text, factor));
       const windowLimited = fault?.kind.type === "window_exceeded" ? Math.min(room, Math.max(1, Math.floor(outputTokens / 2))) : room;
       if (outputTokens > maxTokens && maxTokens <= windowLimited) {
         text = text.slice(0, charsForTokens(maxTokens, factor));

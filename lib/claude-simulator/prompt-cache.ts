@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { FlatPrompt } from "./tokens";
 
 /** A clock the simulator reads (ms since epoch); tests inject one to move time. */
@@ -38,14 +39,18 @@ export interface CachePlan {
  * to a breakpoint, TTL); a prefix shorter than the model's minimum cacheable length is never
  * written; a lookup from each breakpoint walks back at most 20 blocks for an earlier entry (of
  * either TTL); a hit refreshes the entry's lifetime; entries expire after 5 minutes or 1 hour.
+ * Expiry follows the simulator's clock (tests move it), so it is checked here; lru-cache only
+ * bounds the number of entries (least recently used evicted beyond `maxEntries`).
  */
 export class PromptCache {
-  private readonly entries = new Map<string, CacheEntry>();
+  private readonly entries: LRUCache<string, CacheEntry>;
 
   constructor(
     private readonly clock: Clock = systemClock,
-    private readonly maxEntries = 50_000,
-  ) {}
+    maxEntries = 50_000,
+  ) {
+    this.entries = new LRUCache({ max: maxEntries });
+  }
 
   get size(): number {
     return this.entries.size;
@@ -118,14 +123,7 @@ export class PromptCache {
         for (const w of writes) {
           this.entries.set(`${w.ttl}:${w.hash}`, { tokens: w.tokens, ttl: w.ttl, expiresAt: at + TTL_MS[w.ttl] });
         }
-        if (this.entries.size > this.maxEntries) this.evict(at);
       },
     };
-  }
-
-  private evict(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt <= now || this.entries.size > this.maxEntries) this.entries.delete(key);
-    }
   }
 }

@@ -49,13 +49,3 @@ export function randomId(prefix: string, length = 24): string {
   for (let i = 0; i < length - 2; i++) out += BASE62[(bytes[i] ?? 0) % 62];
   return `${prefix}_${out}`;
 }
-
-/** JSON with object keys sorted, so equal values serialize equally. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-}

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
+import { childLogger } from "@/lib/logger";
 import { BatchStore, type BatchItemResult } from "./batches";
 import { SimApiError, invalidRequest } from "./errors";
 import { FaultController, findMagicFault, parseFaultSpec, type FaultRule, type FaultSpec } from "./faults";
@@ -10,6 +12,8 @@ import { PromptCache, systemClock, type Clock } from "./prompt-cache";
 import { randomId } from "./random";
 import { CURRENT_API_VERSION, parseCountTokensRequest, parseMessagesRequest } from "./request-schema";
 import { flattenPrompt } from "./tokens";
+
+const simLog = childLogger({ component: "claude-simulator" });
 
 export interface SimulatorOptions {
   /**
@@ -75,20 +79,15 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 class Aborted extends Error {}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new Aborted());
-  if (ms < 1) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Aborted());
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw new Aborted();
+  if (ms < 1) return;
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    if (signal.aborted) throw new Aborted();
+    throw error;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -287,7 +286,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         entry.status = 499;
       } else {
         const e = error instanceof SimApiError ? error : new SimApiError(500, "Internal server error (simulator)");
-        if (!(error instanceof SimApiError)) console.error("[claude-simulator]", error);
+        if (!(error instanceof SimApiError)) simLog.error({ err: error, requestId }, "request failed");
         sendJson(e.status, e.body(requestId), e.headers);
       }
     } finally {

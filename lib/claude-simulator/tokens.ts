@@ -1,21 +1,24 @@
 import type { ModelSpec } from "@/lib/models/catalog";
+import { CHARS_PER_TOKEN, estimateTokens } from "@/lib/models/tokens";
 import { invalidRequest } from "./errors";
-import { canonicalJson, sha256 } from "./random";
+import { canonicalJson } from "@/lib/canonical-json";
+import { sha256 } from "./random";
 import type { CacheControl, PromptRequest } from "./request-schema";
 
 /**
- * The simulator's token estimator. No accurate offline tokenizer exists for current Claude
- * models, so counts are estimates with a fixed, documented rule:
+ * The simulator's token counts. No accurate offline tokenizer exists for current Claude models,
+ * so counts are estimates with a fixed, documented rule:
  *
- *   tokens(text) = ceil(chars / 3.5 x tokenizerFactor)
+ *   tokens(text) = estimateTokens(text, tokenizerFactor)   (lib/models/tokens.ts: ceil(code points / 3.5 x factor))
  *
- * where tokenizerFactor is 1.3 for models on the newer tokenizer (Opus 4.7 and later, Sonnet 5
- * and later, Haiku 5.5 and later: about 30% more tokens for the same text) and 1.0 otherwise.
+ * The formula is the editor's (one estimator in the codebase). What the simulator adds on purpose
+ * is Claude's tokenizer generations: tokenizerFactor is 1.3 for models on the newer tokenizer
+ * (Opus 4.7 and later, Sonnet 5 and later, Haiku 5.5 and later: about 30% more tokens for the
+ * same text) and 1.0 otherwise, so usage differs between models as it does on the real API.
  * Framing adds fixed overheads: 3 tokens per request, 4 per message, 3 for a system prompt,
  * 12 per tool plus its JSON; an image counts 1,600 tokens, a base64 PDF 1 token per 6 base64
  * characters. Output text is counted with the same rule (at least 1 token).
  */
-export const CHARS_PER_TOKEN = 3.5;
 export const REQUEST_OVERHEAD_TOKENS = 3;
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 export const SYSTEM_OVERHEAD_TOKENS = 3;
@@ -31,13 +34,7 @@ export function tokenizerFactor(spec: Pick<ModelSpec, "family" | "generation">):
   return generation >= 5.5 ? 1.3 : 1;
 }
 
-/** Estimated tokens of a piece of text for a model (0 for the empty string). */
-export function estimateTextTokens(text: string, factor: number): number {
-  if (text.length === 0) return 0;
-  return Math.ceil((text.length / CHARS_PER_TOKEN) * factor);
-}
-
-/** How many characters make `tokens` tokens (the inverse of estimateTextTokens, rounded down). */
+/** How many characters make `tokens` tokens (the inverse of estimateTokens, rounded down). */
 export function charsForTokens(tokens: number, factor: number): number {
   return Math.floor((tokens * CHARS_PER_TOKEN) / factor);
 }
@@ -65,20 +62,20 @@ export const MAX_CACHE_BREAKPOINTS = 4;
 
 function blockTokens(block: Record<string, unknown>, factor: number): number {
   const type = block.type;
-  if (type === "text" && typeof block.text === "string") return estimateTextTokens(block.text, factor);
+  if (type === "text" && typeof block.text === "string") return estimateTokens(block.text, factor);
   if (type === "image") return IMAGE_TOKENS;
   if (type === "document") {
     const source = block.source as Record<string, unknown> | undefined;
     const data = typeof source?.data === "string" ? source.data : "";
     if (source?.type === "base64") return Math.ceil(data.length / 6);
-    return estimateTextTokens(data || canonicalJson(source ?? {}), factor);
+    return estimateTokens(data || canonicalJson(source ?? {}), factor);
   }
-  if (type === "tool_result" && typeof block.content === "string") return estimateTextTokens(block.content, factor) + 4;
+  if (type === "tool_result" && typeof block.content === "string") return estimateTokens(block.content, factor) + 4;
   if (type === "tool_result" && Array.isArray(block.content)) {
     return (block.content as Record<string, unknown>[]).reduce((sum, b) => sum + blockTokens(b, factor), 4);
   }
-  if (type === "thinking" && typeof block.thinking === "string") return estimateTextTokens(block.thinking, factor);
-  return estimateTextTokens(contentKey(block), factor);
+  if (type === "thinking" && typeof block.thinking === "string") return estimateTokens(block.thinking, factor);
+  return estimateTokens(contentKey(block), factor);
 }
 
 /** The part of a block that identifies its content (cache_control never changes the prefix). */
@@ -107,14 +104,14 @@ export function flattenPrompt(req: PromptRequest, spec: ModelSpec): FlatPrompt {
 
   (req.tools ?? []).forEach((tool, i) => {
     const { cache_control, ...rest } = tool;
-    push(`tools.${i}`, canonicalJson(rest), TOOL_OVERHEAD_TOKENS + estimateTextTokens(canonicalJson(rest), factor), cache_control);
+    push(`tools.${i}`, canonicalJson(rest), TOOL_OVERHEAD_TOKENS + estimateTokens(canonicalJson(rest), factor), cache_control);
   });
   if (typeof req.system === "string" && req.system.length > 0) {
-    push("system.0", canonicalJson({ type: "text", text: req.system }), SYSTEM_OVERHEAD_TOKENS + estimateTextTokens(req.system, factor), null);
+    push("system.0", canonicalJson({ type: "text", text: req.system }), SYSTEM_OVERHEAD_TOKENS + estimateTokens(req.system, factor), null);
   } else if (Array.isArray(req.system)) {
     req.system.forEach((block, i) => {
       const overhead = i === 0 ? SYSTEM_OVERHEAD_TOKENS : 0;
-      push(`system.${i}`, contentKey(block), overhead + estimateTextTokens(block.text, factor), block.cache_control);
+      push(`system.${i}`, contentKey(block), overhead + estimateTokens(block.text, factor), block.cache_control);
     });
   }
   req.messages.forEach((message, i) => {

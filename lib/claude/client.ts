@@ -153,11 +153,10 @@ export async function openClaudeTransport(): Promise<OpenedClaudeTransport> {
     });
     return { transport: transportFromSdk(sdk, false), description: `api ${sdk.baseURL}`, close: none };
   }
-  const external = process.env.PROMPTDECK_SIMULATOR_URL;
+  const external = env.PROMPTDECK_SIMULATOR_URL;
   if (external) return { transport: createClaudeTransport({ baseURL: external, simulated: true }), description: `simulator ${external} (external)`, close: none };
   const { startSimulator } = await import("@/lib/claude-simulator");
-  const requested = Number(process.env.PROMPTDECK_SIMULATOR_SPEED ?? "1");
-  const speed = Number.isFinite(requested) && requested > 0 ? requested : 1;
+  const speed = env.PROMPTDECK_SIMULATOR_SPEED;
   const simulator = await startSimulator({ port: 0, host: "127.0.0.1", speed });
   simulator.server.unref();
   return {

@@ -6,7 +6,7 @@ import { getClaudeTransport, isSimulated, type ClaudeTransport } from "./client"
 /**
  * Exact token counts of a version's template through `messages.countTokens` (the API's own
  * tokenizer for the version's model), for the editor's cached-prefix figures. Placeholders are
- * counted as their template text, like the offline estimate in lib/prompts/tokens.ts.
+ * counted as their template text, like the offline estimate in lib/models/tokens.ts.
  */
 
 type CountTokensParams = Parameters<ClaudeTransport["countTokens"]>[0];

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { LRUCache } from "lru-cache";
+import { canonicalJson } from "@/lib/canonical-json";
 
 /**
  * JSON output validation for versions whose output is `{ format: "json", schema }`: extract the
@@ -9,21 +11,12 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
  */
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-const compiled = new Map<string, ValidateFunction | Error>();
-const MAX_COMPILED = 500;
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
+// The 500 most recently used schemas stay compiled.
+const compiled = new LRUCache<string, ValidateFunction | Error>({ max: 500 });
 
 /** SHA-256 of a schema's canonical JSON: the compile-cache key. */
 export function schemaHash(schema: unknown): string {
-  return createHash("sha256").update(canonical(schema)).digest("hex");
+  return createHash("sha256").update(canonicalJson(schema)).digest("hex");
 }
 
 /**
@@ -38,10 +31,6 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
       fn = ajv.compile(schema);
     } catch (error) {
       fn = error instanceof Error ? error : new Error(String(error));
-    }
-    if (compiled.size >= MAX_COMPILED) {
-      const oldest = compiled.keys().next().value;
-      if (oldest !== undefined) compiled.delete(oldest);
     }
     compiled.set(key, fn);
   }

@@ -1,7 +1,9 @@
+import { LRUCache } from "lru-cache";
+
 /**
  * The last good response per request hash, for the runner's "cached response" fallback
- * (`policy.allow_cached_fallback`). An in-memory LRU: `get` refreshes recency, `set` evicts the
- * least recently used entry beyond `maxEntries`. Per process; lost on restart by design.
+ * (`policy.allow_cached_fallback`). An in-memory LRU (lru-cache): `get` refreshes recency, `set`
+ * evicts the least recently used entry beyond `maxEntries`. Per process; lost on restart by design.
  */
 export interface CachedResponse {
   model: string;
@@ -12,35 +14,9 @@ export interface CachedResponse {
   at: number;
 }
 
-export class ResponseCache {
-  private readonly map = new Map<string, CachedResponse>();
-
-  constructor(readonly maxEntries = 1_000) {}
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(key: string): CachedResponse | undefined {
-    const value = this.map.get(key);
-    if (value === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, value);
-    return value;
-  }
-
-  set(key: string, value: CachedResponse): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.maxEntries) {
-      const oldest = this.map.keys().next().value;
-      if (oldest === undefined) break;
-      this.map.delete(oldest);
-    }
-  }
-
-  clear(): void {
-    this.map.clear();
+export class ResponseCache extends LRUCache<string, CachedResponse> {
+  constructor(maxEntries = 1_000) {
+    super({ max: maxEntries });
   }
 }
 

@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { canonicalJson } from "@/lib/canonical-json";
 import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/models/catalog";
 import { longestVariable, parseOverflowMessage, planChunkCount, splitText } from "@/lib/claude/chunking";
 import { getClaudeTransport, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
@@ -145,20 +147,15 @@ export interface RunInput {
 }
 
 /** Sleeps `ms`, rejecting with CallerAbortError when `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new CallerAbortError());
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CallerAbortError());
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw new CallerAbortError();
+  if (ms <= 0) return;
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw new CallerAbortError();
+    throw error;
+  }
 }
 
 const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
@@ -194,20 +191,9 @@ export function messageText(message: Pick<ClaudeMessage, "content">): string {
   return text;
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 /** The identity of "identical inputs" for the cached-response fallback: request + output format. */
 export function requestHash(request: unknown, outputSchema: unknown): string {
-  return createHash("sha256").update(canonical({ request, outputSchema })).digest("hex");
+  return createHash("sha256").update(canonicalJson({ request, outputSchema })).digest("hex");
 }
 
 type ModelOutcome =
@@ -427,7 +413,7 @@ async function runChunked(
   const model = overflow.model;
   const target = longestVariable(variables);
   const spec = ctx.spec(model);
-  const promptChars = canonical({ system: overflow.request.system, messages: overflow.request.messages }).length;
+  const promptChars = canonicalJson({ system: overflow.request.system, messages: overflow.request.messages }).length;
   let promptTokens: number;
   let budget: number;
   const parsed = overflow.failure ? parseOverflowMessage(overflow.failure.message) : null;

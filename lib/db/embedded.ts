@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { envVar } from "@/lib/env";
 import { PGliteSessionQueue } from "./pglite-session-queue";
 
 export const LOCK_FILE_NAME = "promptdeck.lock";
@@ -152,7 +153,7 @@ export interface EmbeddedDatabase {
 
 /** The data directory: explicit, else PROMPTDECK_DATA_DIR, else `.data` (relative to the cwd). */
 export function resolveDataDir(dataDir?: string): string {
-  return path.resolve(dataDir ?? process.env.PROMPTDECK_DATA_DIR ?? ".data");
+  return path.resolve(dataDir ?? envVar("PROMPTDECK_DATA_DIR"));
 }
 
 /**

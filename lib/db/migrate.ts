@@ -28,6 +28,10 @@ import type {
   SchemaFilter,
   SchemasContainer,
 } from "@prisma/schema-engine-wasm";
+import { envVar } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
+
+const log = childLogger({ component: "schema-engine" });
 
 /** Repository root (this file lives in lib/db). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -108,7 +112,7 @@ async function withEngine<T>(
   datamodels?: [string, string][],
 ): Promise<T> {
   const bg = await loadBindings();
-  const debugLog = process.env.PROMPTDECK_MIGRATE_DEBUG ? (line: string) => console.error(`[schema-engine] ${line}`) : () => {};
+  const debugLog = envVar("PROMPTDECK_MIGRATE_DEBUG") ? (line: string) => log.debug(line) : () => {};
   const engine = await bg.SchemaEngine.new(
     { datamodels },
     debugLog,
@@ -434,25 +438,6 @@ export async function diffDatabaseToSchema(databaseUrl: string, paths: Migration
       const result = await engine.diff({
         // "schemaDatasource" = the database behind the adapter (the `url` target is gone in Prisma 7).
         from: { tag: "schemaDatasource", ...schema, configDir: PROJECT_ROOT },
-        to: { tag: "schemaDatamodel", ...schema },
-        script: true,
-        exitCode: null,
-        filters: NO_FILTER,
-      });
-      return normalizeScript(result.stdout);
-    } catch (error) {
-      throw engineError("diff", error);
-    }
-  });
-}
-
-/** SQL from an empty database to `schema.prisma` (no database needed). */
-export async function diffEmptyToSchema(paths: MigrationPaths = {}): Promise<string> {
-  const schema = await readSchema(paths.schemaPath);
-  return withEngine(createFactory(undefined, { kind: "none" }), async (engine) => {
-    try {
-      const result = await engine.diff({
-        from: { tag: "empty" },
         to: { tag: "schemaDatamodel", ...schema },
         script: true,
         exitCode: null,

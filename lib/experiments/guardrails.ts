@@ -1,10 +1,13 @@
 import { getDb } from "@/lib/db/client";
+import { childLogger } from "@/lib/logger";
 import { activeVariants } from "./assignment";
 import { pauseVariantForGuardrail } from "./mutations";
 import { experimentInclude, loadVariantAggregates, toExperimentView, type ExperimentView } from "./queries";
 import type { VariantAggregate } from "./results";
 import { METRICS, type Guardrail } from "./schemas";
 import { binomialUpperTail } from "./stats";
+
+const log = childLogger({ component: "guardrails" });
 
 export interface GuardrailBreach {
   variantId: string;
@@ -102,7 +105,7 @@ export class GuardrailMonitor {
         await this.options.flush?.();
         await (this.options.enforce ?? enforceGuardrails)(experimentId);
       } catch (error) {
-        (this.options.onError ?? ((e) => console.error("[experiments] guardrail check failed", e)))(error);
+        (this.options.onError ?? ((e) => log.error({ err: e }, "guardrail check failed")))(error);
       } finally {
         this.running.delete(experimentId);
       }

@@ -1,7 +1,11 @@
+import { LRUCache } from "lru-cache";
 import { getDb } from "@/lib/db/client";
+import { childLogger } from "@/lib/logger";
 import { versionLabel } from "@/lib/prompts/queries";
 import { assignVariant, type Allocation, type AssignableVariant } from "./assignment";
 import { parseDesign } from "./queries";
+
+const log = childLogger({ component: "experiment-router" });
 
 /** A RUNNING experiment as the run endpoint needs it. */
 export interface RoutedExperiment {
@@ -36,10 +40,12 @@ interface Entry {
  * 1 s, so even without the change feed every instance routes correctly within about a second) and
  * are dropped at once by `invalidatePrompt` (the serving change feed calls it on every
  * experiment change, which notifies `notifyPromptChanged`). Concurrent misses share one query;
- * when a refresh fails the last known answer is kept (serving must not fail because of it).
+ * when a refresh fails the last known answer is kept (serving must not fail because of it), which
+ * is why an entry outlives its TTL (checked here, not by lru-cache). At most `maxEntries` (default
+ * 10,000) prompt+label answers are kept, least recently used evicted.
  */
 export class ExperimentRouter {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, Entry>;
   private readonly inflight = new Map<string, Promise<RoutedExperiment | null>>();
   private generation = 0;
 
@@ -49,8 +55,11 @@ export class ExperimentRouter {
       load?: typeof loadRunningExperiment;
       now?: () => number;
       onError?: (error: unknown) => void;
+      maxEntries?: number;
     } = {},
-  ) {}
+  ) {
+    this.entries = new LRUCache({ max: options.maxEntries ?? 10_000 });
+  }
 
   private key(projectId: string, name: string, label: string): string {
     return `${projectId}\u0000${name}\u0000${label}`;
@@ -70,7 +79,7 @@ export class ExperimentRouter {
           return value;
         })
         .catch((error: unknown) => {
-          (this.options.onError ?? ((e) => console.error("[experiments] routing lookup failed", e)))(error);
+          (this.options.onError ?? ((e) => log.error({ err: e }, "routing lookup failed")))(error);
           return entry?.value ?? null;
         })
         .finally(() => this.inflight.delete(key));
@@ -90,7 +99,7 @@ export class ExperimentRouter {
   invalidatePrompt(projectId: string, name: string): void {
     this.generation++;
     const prefix = `${projectId}\u0000${name}\u0000`;
-    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.entries.delete(key);
   }
 
   invalidateAll(): void {

@@ -1,6 +1,9 @@
 import { actorLabel, actorUserId, type Actor } from "@/lib/audit/actor";
 import { getDb } from "@/lib/db/client";
 import type { ExperimentTrafficRunStatus, Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { childLogger } from "@/lib/logger";
+
+const log = childLogger({ component: "traffic-runs" });
 
 /**
  * Progress records of dashboard traffic runs (`ExperimentTrafficRun`), so that every app
@@ -216,7 +219,7 @@ export class TrafficRunRecorder {
         }
       } catch (error) {
         this.dirty = true;
-        console.error("[experiments] could not record traffic-run progress", error);
+        log.error({ err: error, trafficRunId: p.id }, "could not record traffic-run progress");
         if (final) throw error;
       }
     })();

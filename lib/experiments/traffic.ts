@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { parse as parseCsv } from "csv-parse/sync";
 import { z } from "zod";
 import type { Actor } from "@/lib/audit/actor";
 import { hasRole } from "@/lib/projects/roles";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError, isAppError } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
 import { prismaPlaygroundStore } from "@/lib/playground/run";
 import { parseProjectSettings } from "@/lib/runs/settings";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
@@ -15,6 +17,8 @@ import { getExperiment } from "./queries";
 import { sendTrafficSchema } from "./schemas";
 import { loadRunningExperiment, type RoutedExperiment } from "./serving";
 import { TrafficRunRecorder, type RecorderOptions, type TrafficProgress } from "./traffic-runs";
+
+const log = childLogger({ component: "experiment-traffic" });
 
 /**
  * "Send traffic" from the dashboard: N calls through the experiment's split with bounded
@@ -38,36 +42,19 @@ const lineSchema = z.union([
   z.record(z.string(), z.unknown()),
 ]);
 
-/** Minimal RFC 4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      if (row.some((f) => f !== "")) rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f !== "")) rows.push(row);
-  return rows;
-}
+/**
+ * Pasted CSV (csv-parse, which also streams for larger imports): RFC 4180 quoting, CR, LF or CRLF
+ * line ends, a leading BOM dropped, quotes inside an unquoted field kept as text, blank lines and
+ * rows of empty fields skipped. Rows may differ in length (reported per row below).
+ */
+const CSV_OPTIONS = {
+  bom: true,
+  record_delimiter: ["\r\n", "\n", "\r"],
+  relax_column_count: true,
+  relax_quotes: true,
+  skip_empty_lines: true,
+  skip_records_with_empty_values: true,
+};
 
 /**
  * Pasted inputs: JSON lines (each an object of variables, or {"variables": {...}, "subject": "..."})
@@ -97,7 +84,15 @@ export function parseTrafficInputs(text: string): TrafficInput[] {
       } else out.push({ variables: parsed.data as Record<string, unknown> });
     });
   } else {
-    const [header, ...rows] = parseCsv(trimmed);
+    let records: string[][];
+    try {
+      records = parseCsv(trimmed, CSV_OPTIONS);
+    } catch (error) {
+      // e.g. a quote that is never closed: the parser's message says where.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new AppError("unprocessable", `The inputs are not valid CSV: ${message}`, { issues: [{ path: "inputs", message }] });
+    }
+    const [header, ...rows] = records;
     if (!header) return [];
     const names = header.map((h) => h.trim());
     rows.forEach((cells, i) => {
@@ -211,7 +206,7 @@ export async function startTraffic(
   const snapshot = (): TrafficProgress => ({ ...progress, byVariant: { ...progress.byVariant }, pausedVariants: [...progress.pausedVariants] });
   // Every variant belongs to the same project: one policy for the whole run.
   const { settings, problems } = parseProjectSettings(control?.settings);
-  for (const problem of problems) console.warn(`[experiments] project ${actor.projectId}: ${problem}`);
+  for (const problem of problems) log.warn({ projectId: actor.projectId }, problem);
   const batchSize = deps.batchSize ?? 10;
 
   const done = (async () => {
@@ -292,7 +287,7 @@ export async function startTraffic(
     } catch (error) {
       progress.status = "stopped";
       progress.message = "The run failed on our side; the error was logged.";
-      console.error("[experiments] traffic run failed", error);
+      log.error({ err: error, experimentId }, "traffic run failed");
     } finally {
       progress.finishedAt = new Date().toISOString();
     }

@@ -1,6 +1,7 @@
 import { unstable_rethrow } from "next/navigation";
 import { z, ZodError } from "zod";
 import { AppError, isAppError, toIssues, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
 import type { ActorAccess, SessionUser } from "@/lib/auth/session";
 
 type Role = ActorAccess["role"];
@@ -39,7 +40,8 @@ export const MAX_RESULT_ISSUES = 50;
 export const ACTION_INPUT_LIMITS = { maxDepth: 64, maxNodes: 200_000 } as const;
 
 type Log = (message: string, error: unknown) => void;
-const logToConsole: Log = (message, error) => console.error(message, error);
+const actionLog = childLogger({ component: "server-action" });
+const logToConsole: Log = (message, error) => actionLog.error({ err: error }, message);
 
 /**
  * Maps a failure to an action result: AppErrors keep their code, message and issues; a zod

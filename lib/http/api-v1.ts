@@ -11,6 +11,8 @@ import { ApiKeyAuthenticator, type AuthenticatorOptions } from "@/lib/api-keys/a
 import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitDecision } from "@/lib/api-keys/rate-limit";
 import { SharedRateLimiter, sqlLeaseStore } from "@/lib/api-keys/shared-rate-limit";
 import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { ProjectSettingsCache } from "@/lib/runs/settings";
 import { ChangeFeed, type ChangeFeedOptions } from "@/lib/serving/change-feed";
@@ -25,6 +27,8 @@ import { LIST_KEY, type ApiServices, type LangfuseSelector, type ListSelector } 
 import { loadLangfuseList } from "./routes/langfuse";
 import { loadPromptList } from "./routes/prompts";
 
+const apiLog = childLogger({ component: "api" });
+
 export interface ApiV1Options {
   auth?: AuthenticatorOptions;
   cache?: PromptCacheOptions;
@@ -37,7 +41,7 @@ export interface ApiV1Options {
   changeFeed?: Omit<ChangeFeedOptions, "connectionString"> & { connectionString?: string } | false;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
-  /** Logs unexpected errors (with the request's id, method and path when there is a request). Default console.error. */
+  /** Logs unexpected errors (with the request's id, method and path when there is a request). Default: the process logger (lib/logger.ts). */
   logError?: (message: string, error: unknown, context?: { requestId: string; method: string; path: string }) => void;
 }
 
@@ -71,7 +75,7 @@ export class ApiV1Handler {
   private readonly dispatch: (req: IncomingMessage, res: ServerResponse, langfuse: boolean) => Promise<void>;
 
   constructor(options: ApiV1Options = {}) {
-    this.logError = options.logError ?? ((m, e, context) => (context ? console.error(m, context, e) : console.error(m, e)));
+    this.logError = options.logError ?? ((m, e, context) => apiLog.error({ err: e, ...context }, m));
     const onBackgroundError = (e: unknown) => this.logError("[serving] background refresh failed", e);
     this.cache = new PromptServingCache({ onBackgroundError, ...options.cache });
     const { loader: _loader, keyOf: _keyOf, ...sharedCacheOptions } = options.cache ?? {};
@@ -102,7 +106,7 @@ export class ApiV1Handler {
     this.experiments = new ExperimentRouter({ onError: (e) => this.logError("[experiments] routing lookup failed", e) });
     this.guardrails = new GuardrailMonitor({ flush: () => getCallLogWriter().flush({ timeoutMs: 5_000 }), onError: (e) => this.logError("[experiments] guardrail check failed", e) });
     if (options.changeFeed !== false) {
-      const connectionString = options.changeFeed?.connectionString ?? process.env.DATABASE_URL;
+      const connectionString = options.changeFeed?.connectionString ?? getEnv().DATABASE_URL;
       if (connectionString) {
         this.feed = new ChangeFeed(
           { ...options.changeFeed, connectionString },

@@ -8,6 +8,7 @@
  * 500), 404/405 (with Allow) and the response headers. lib/http/openapi.ts renders the same table
  * as the OpenAPI document.
  */
+import { LRUCache } from "lru-cache";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import FindMyWay from "find-my-way";
@@ -125,9 +126,9 @@ class BodyTooLargeError extends AppError {}
 
 interface Compiled<Services> {
   route: ApiRoute<Services>;
-  queryMemo: Map<string, unknown>;
+  queryMemo: LRUCache<string, object>;
   /** Parsed path parameters per raw values (the hot path asks for the same names again and again). */
-  paramsMemo: Map<string, unknown>;
+  paramsMemo: LRUCache<string, object>;
   /** Langfuse-style error bodies. */
   basic: boolean;
 }
@@ -181,7 +182,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   const greedyPrefixes = new Set<string>();
 
   for (const route of options.routes) {
-    const compiled: Compiled<Services> = { route, queryMemo: new Map(), paramsMemo: new Map(), basic: route.auth === "basic" };
+    const compiled: Compiled<Services> = { route, queryMemo: new LRUCache({ max: QUERY_MEMO_SIZE }), paramsMemo: new LRUCache({ max: QUERY_MEMO_SIZE }), basic: route.auth === "basic" };
     const greedy = route.path.indexOf("+}");
     if (greedy >= 0) greedyPrefixes.add(route.path.slice(0, route.path.lastIndexOf("{", greedy)));
     const path = route.path.replace(/\{(\w+)\+?\}/g, ":$1");
@@ -235,7 +236,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     const schema = compiled.route.query;
     if (!schema) return undefined;
     const memo = compiled.queryMemo;
-    if (memo.has(search)) return memo.get(search);
+    const known = memo.get(search);
+    if (known !== undefined) return known;
     const params = new URLSearchParams(search);
     const values: Record<string, string> = {};
     for (const [k, v] of params) {
@@ -243,8 +245,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
       values[k] = v;
     }
     const parsed = parseOrThrow(schema, values, "bad_request", compiled.route.queryMessage ?? "Invalid query parameters");
-    if (memo.size >= QUERY_MEMO_SIZE) memo.clear();
-    memo.set(search, parsed);
+    if (parsed !== null && typeof parsed === "object") memo.set(search, parsed);
     return parsed;
   };
 
@@ -268,8 +269,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     if (known !== undefined) return known;
     const result = schema.safeParse(params);
     if (result.success) {
-      if (memo.size >= QUERY_MEMO_SIZE) memo.clear();
-      memo.set(key, result.data);
+      if (result.data !== null && typeof result.data === "object") memo.set(key, result.data);
       return result.data;
     }
     const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));

@@ -1,9 +1,11 @@
-import pino from "pino";
 import { callLogRowFromResult, type BodyPolicy, type CallContext } from "@/lib/calls/record";
 import { CallLogWriter, createCallLogPool, pgRawExecutor, type CallLogSink } from "@/lib/calls/writer";
 import type { RunResult } from "@/lib/claude/runner";
 import { getEnv } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
+
+const log = childLogger({ component: "call-log-writer" });
 
 /**
  * The process-wide call-log writer: lib/calls' `CallLogWriter` whose sink inserts the CallLog rows
@@ -77,7 +79,7 @@ export function logCall(result: RunResult, context: CallContext, options: { bodi
     const row = callLogRowFromResult(result, context, options.bodies);
     return (options.writer ?? getCallLogWriter()).enqueue(row) ? row.id : null;
   } catch (error) {
-    pino({ name: "calls.writer" }).error({ err: error }, "could not log a call");
+    log.error({ err: error }, "could not log a call");
     return null;
   }
 }

@@ -1,5 +1,15 @@
 import type { MetricsApiResult } from "@/lib/metrics/api";
-import { toCsv } from "@/lib/metrics/series";
+import { stringify } from "csv-stringify/sync";
+
+type Cell = string | number | null | undefined;
+
+/**
+ * CSV text (RFC 4180, csv-stringify) from a header and rows: CRLF after every row, a field quoted
+ * when it holds a comma, a quote or a line break, null and undefined as empty cells.
+ */
+export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<Cell>>): string {
+  return stringify([header, ...rows] as Cell[][], { record_delimiter: "\r\n", quoted_match: /[\r\n]/ });
+}
 
 /**
  * CSV of a metrics table: for the prompt view the per-version table (with changes against the

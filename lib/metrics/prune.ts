@@ -3,7 +3,10 @@
  * instance at a time. Server-only (pg).
  */
 import pg from "pg";
+import { childLogger } from "@/lib/logger";
 import { minuteRetentionCutoff, minuteRetentionDays } from "./retention";
+
+const log = childLogger({ component: "rollup-pruner" });
 
 /** Rows deleted per statement: short transactions, no long lock on the writer's upserts. */
 const DELETE_BATCH = 20_000;
@@ -108,7 +111,7 @@ export class RollupPruner {
             this.log(`pruned ${result.deletedSplitRows} + ${result.deletedVersionRows} minute rollup rows before ${result.cutoff.toISOString()} in ${result.ms} ms`);
           }
         })
-        .catch((error: unknown) => this.log(`pruning failed (will retry): ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) => this.log(`pruning failed (will retry): ${error instanceof Error ? error.message : String(error)}`, "warn"))
         .finally(() => {
           this.running = undefined;
           this.schedule(this.options.intervalMs ?? 3_600_000);
@@ -117,7 +120,8 @@ export class RollupPruner {
     this.timer.unref();
   }
 
-  private log(message: string): void {
-    (this.options.log ?? ((m: string) => console.log(m)))(`[metrics] ${message}`);
+  private log(message: string, level: "info" | "warn" = "info"): void {
+    if (this.options.log) this.options.log(`[metrics] ${message}`);
+    else log[level](message);
   }
 }

@@ -9,9 +9,9 @@ import { SUM_FIELDS } from "@/lib/metrics/aggregate";
  * hour and day bucket for its version, source and model) with ONE
  * `INSERT ... ON CONFLICT DO UPDATE SET x = x + EXCLUDED.x` statement per batch of calls; the
  * latency histograms are merged in SQL (jsonb, per bucket key). The statement reads calls from
- * any relation with the CallLog columns, so the writer's batch insert (`WITH ins AS (INSERT ...
- * RETURNING ...)`) and the benchmark's bulk load (`SELECT ... FROM "CallLog" WHERE ...`) share
- * it. Calls without a version (or prompt) are not rolled up.
+ * the `RETURNING` of any CallLog insert (`insertWithRollupSql`), so the writer's batch insert and
+ * the benchmark's generate_series bulk load share it. Calls without a version (or prompt) are not
+ * rolled up.
  *
  * Uncached cost (what the same tokens cost at the plain input price) and batch savings (list
  * price minus the discounted price) are computed in SQL from a price list parameter, with the
@@ -170,15 +170,6 @@ function upsertSets(table: string): string {
 export const CALL_LOG_INSERT_WITH_ROLLUP_SQL = insertWithRollupSql(CALL_LOG_BATCH_INSERT_SQL, "$2");
 
 /**
- * Bulk rollup of calls already in CallLog, selected by `whereSql` over CallLog (parameters
- * from $2 on; prices in $1). Used by the benchmark and for backfills; never run it twice over
- * the same calls (the rollups are additive).
- */
-export function rollupExistingCallsSql(whereSql: string): string {
-  return `WITH src AS (SELECT ${CALL_COLUMNS} FROM "CallLog" WHERE ${whereSql})${upsertFromSrc("$1")}`;
-}
-
-/**
  * Any `INSERT INTO "CallLog" ... ` statement (without RETURNING) followed by the rollup upsert of
  * the rows it inserted, as one statement; prices in `pricesParam`. The writer's statement is
  * this with the batch insert; the benchmark's bulk load is this with a generate_series insert.
@@ -186,8 +177,6 @@ export function rollupExistingCallsSql(whereSql: string): string {
 export function insertWithRollupSql(insertSql: string, pricesParam: string): string {
   return `WITH src AS (${insertSql} RETURNING ${CALL_COLUMNS})${upsertFromSrc(pricesParam)}`;
 }
-
-type RawDb = Pick<PrismaClient, "$executeRawUnsafe">;
 
 /** The price list JSON from the process-wide price book (table, else the seed catalog). */
 export async function currentPricesJson(): Promise<string> {
@@ -200,11 +189,6 @@ export function rollupCallLogSink(db: RawExecutor, prices: () => Promise<string>
   return async (rows) => {
     await db.$executeRawUnsafe(CALL_LOG_INSERT_WITH_ROLLUP_SQL, encodeCallLogBatch(rows), await prices());
   };
-}
-
-/** Rolls up existing CallLog rows matching `whereSql` (see rollupExistingCallsSql). Returns rollup rows touched. */
-export async function rollupExistingCalls(db: RawDb, whereSql: string, params: unknown[] = [], prices?: string): Promise<number> {
-  return db.$executeRawUnsafe(rollupExistingCallsSql(whereSql), prices ?? (await currentPricesJson()), ...params);
 }
 
 /**

@@ -23,13 +23,3 @@ export function toChartRows(
     return row;
   });
 }
-
-/** CSV text (RFC 4180 quoting) from a header and rows. */
-export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string {
-  const cell = (v: string | number | null | undefined): string => {
-    if (v === null || v === undefined) return "";
-    const s = String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [header, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
-}

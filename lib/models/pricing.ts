@@ -1,4 +1,5 @@
-import pino from "pino";
+import { getEnv } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
 import { findModel, SEED_MODEL_CATALOG, type ModelFamily, type ModelSpec, type ModelTier } from "@/lib/models/catalog";
 
 /**
@@ -8,7 +9,7 @@ import { findModel, SEED_MODEL_CATALOG, type ModelFamily, type ModelSpec, type M
  * seed entry of the same model.
  */
 
-const log = pino({ name: "claude.pricing", level: process.env.LOG_LEVEL ?? "info" });
+const log = childLogger({ component: "pricing" });
 
 /** A ModelPrice row as Prisma returns it (BigInt prices). */
 export interface ModelPriceRow {
@@ -123,7 +124,7 @@ const globalForPrices = globalThis as unknown as { promptdeckPriceBook?: PriceBo
  */
 export function getPriceBook(): PriceBook {
   globalForPrices.promptdeckPriceBook ??= createPriceBook(async () => {
-    if (!process.env.DATABASE_URL) return [];
+    if (!getEnv().DATABASE_URL) return [];
     const { getDb } = await import("@/lib/db/client");
     return getDb().modelPrice.findMany();
   });

@@ -7,6 +7,7 @@ import { resolveRetryPolicy, type RetryPolicy } from "@/lib/claude/retry";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
 import { runnableVersionLabel } from "@/lib/playground/queries";
 import { parseProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import { renderVersion } from "@/lib/prompts/render";
@@ -20,6 +21,8 @@ import {
   type PlaygroundFacts,
   type PlaygroundFault,
 } from "@/lib/playground/schemas";
+
+const log = childLogger({ component: "playground" });
 
 /**
  * The playground's orchestration, framework-free: load the version, turn form values into
@@ -167,7 +170,7 @@ export async function preparePlaygroundRun(
   renderVersion(content, variables, { coerceStrings: true });
 
   const { settings, problems } = parseProjectSettings(loaded.projectSettings);
-  for (const problem of problems) console.warn(`[playground] project ${input.projectId}: ${problem}`);
+  for (const problem of problems) log.warn({ projectId: input.projectId }, problem);
   let headers: Record<string, string> | undefined;
   let policy: Partial<RetryPolicy> = {};
   if (fault !== null) {

@@ -38,12 +38,6 @@ export async function findMembership(
   return row ? { project: row.project, role: row.role } : null;
 }
 
-/** True when a project with this slug or id exists. */
-export async function projectExists(projectSlugOrId: string, db: PrismaClient = getDb()): Promise<boolean> {
-  const n = await db.project.count({ where: { OR: [{ slug: projectSlugOrId }, { id: projectSlugOrId }] } });
-  return n > 0;
-}
-
 export interface MemberRow {
   userId: string;
   name: string | null;

@@ -1,7 +1,7 @@
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import type { CacheTtl, PromptVersionContent } from "@/lib/prompts/schemas";
 import { extractVariables } from "@/lib/prompts/templates";
-import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS } from "@/lib/prompts/tokens";
+import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS } from "@/lib/models/tokens";
 
 /** The API accepts at most this many cache_control breakpoints per request. */
 export const MAX_CACHE_BREAKPOINTS = 4;

@@ -1,5 +1,5 @@
 import { diffArrays, diffLines } from "diff";
-import { canonicalJson } from "@/lib/prompts/content-hash";
+import { canonicalJson } from "@/lib/canonical-json";
 import type { PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
 
 export interface LineChange {

@@ -66,11 +66,6 @@ export function extractVariables(text: string): string[] {
   return [...new Set(scanTemplate(text).placeholders.map((p) => p.name))];
 }
 
-/** True when the template contains at least one (unescaped) placeholder. */
-export function hasPlaceholders(text: string): boolean {
-  return scanTemplate(text).placeholders.length > 0;
-}
-
 /**
  * Replaces each placeholder with `values[name]` and unescapes `\{{...}}`. A placeholder whose
  * name is not in `values` throws (callers validate the contract first); malformed spans stay as

@@ -2,7 +2,7 @@ import semver from "semver";
 import { diffChars } from "diff";
 import { AppError } from "@/lib/errors";
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
-import { canonicalJson } from "@/lib/prompts/content-hash";
+import { canonicalJson } from "@/lib/canonical-json";
 import type { OutputSchema, PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
 
 export type Bump = "major" | "minor" | "patch";

@@ -3,6 +3,9 @@ import { logCall } from "@/lib/metrics/call-log-writer";
 import { runPrompt, type CallSource, type RunDeps, type RunInput, type RunOptions, type RunResult, type RunnableVersion } from "@/lib/claude/runner";
 import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import type { VariableInput } from "@/lib/prompts/render";
+import { childLogger } from "@/lib/logger";
+
+const log = childLogger({ component: "runs" });
 
 /**
  * The one way Promptdeck runs a prompt version and logs the call. The public API, the
@@ -49,7 +52,7 @@ export interface RunAndLogResult {
 
 async function settingsFromDatabase(projectId: string): Promise<ProjectSettings> {
   const { settings, problems } = await loadProjectSettings(projectId);
-  for (const problem of problems) console.warn(`[runs] project ${projectId}: ${problem}`);
+  for (const problem of problems) log.warn({ projectId }, problem);
   return settings;
 }
 

@@ -4,6 +4,9 @@ import { bodyPolicyFromSettings, projectCallLogSettingsSchema, type BodyPolicy }
 import { projectRunnerSettingsSchema, type ProjectRunnerSettings } from "@/lib/claude/retry";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
+
+const log = childLogger({ component: "project-settings" });
 
 /**
  * `Project.settings`, the project's policy for everything that runs a prompt: runner defaults
@@ -61,7 +64,7 @@ export class ProjectSettingsCache {
   private readonly cache: LRUCache<string, ProjectSettings>;
 
   constructor(options: { ttlMs?: number; max?: number; load?: (projectId: string) => Promise<ProjectSettings>; onProblem?: (projectId: string, problem: string) => void } = {}) {
-    const onProblem = options.onProblem ?? ((projectId, problem) => console.warn(`[projects] project ${projectId}: ${problem}`));
+    const onProblem = options.onProblem ?? ((projectId, problem) => log.warn({ projectId }, problem));
     const load =
       options.load ??
       (async (projectId: string) => {

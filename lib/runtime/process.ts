@@ -14,12 +14,15 @@ import { registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/
 import { openClaudeTransport, registerClaudeTransport, type OpenedClaudeTransport } from "@/lib/claude/client";
 import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { GracefulHttpServer } from "./http-server";
 import { Lifecycle, type Component, type ComponentInfo, type StopReport } from "./lifecycle";
+
+const runtimeLog = childLogger({ component: "runtime" });
 
 /** The web framework behind the API (Next), created by the entry that may import it. */
 export interface WebApp {
@@ -53,7 +56,7 @@ export interface ProcessRuntimeOptions {
   claude?: boolean;
   /** How long shutdown waits for the call-log writer's flush. Default 25 s. */
   flushTimeoutMs?: number;
-  /** Progress lines (start, stop, what the process owns). Default console.log with "[runtime]". */
+  /** Progress lines (start, stop, what the process owns). Default: the logger (component "runtime"), info. */
   log?: (message: string) => void;
 }
 
@@ -106,7 +109,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   const env = getEnv();
   const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
   if (!databaseUrl) throw new Error("DATABASE_URL is not set. Start the app with `npm run demo` (embedded database) or set DATABASE_URL.");
-  const log = options.log ?? ((message: string) => console.log(`[runtime] ${message}`));
+  const log = options.log ?? ((message: string) => runtimeLog.info(message));
   const serving = options.http !== undefined;
   const lifecycle = new Lifecycle(log);
 
@@ -197,7 +200,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       void handled
         .then((done) => (done ? undefined : fallback(req, res)))
         .catch((error: unknown) => {
-          console.error("[server] request failed", error);
+          runtimeLog.error({ err: error, method: req.method, url: req.url }, "request failed");
           if (!res.headersSent) res.writeHead(500).end();
         });
     });

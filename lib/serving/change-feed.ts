@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { childLogger } from "@/lib/logger";
 import { PROMPT_CHANGED_CHANNEL, parsePromptChangedPayload } from "@/lib/prompts/notify";
+
+const log = childLogger({ component: "change-feed" });
 
 export interface ChangeFeedHandlers {
   /** A prompt's served versions may have changed. */
@@ -65,7 +68,7 @@ export class ChangeFeed {
     private readonly options: ChangeFeedOptions,
     private readonly handlers: ChangeFeedHandlers,
   ) {
-    this.log = options.log ?? ((m) => console.log(`[serving] ${m}`));
+    this.log = options.log ?? ((m) => log.info(m));
   }
 
   /** The mode in use once started ("listen" or "poll"); undefined before the first connect. */

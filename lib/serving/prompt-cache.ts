@@ -1,6 +1,10 @@
+import { LRUCache } from "lru-cache";
 import { isAppError, type AppError } from "@/lib/errors";
+import { childLogger } from "@/lib/logger";
 import { loadServedVersion, selectorKey, type Selector, type ServedVersion } from "./served-version";
 import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
+
+const log = childLogger({ component: "serving-cache" });
 
 /** How a response was produced: from cache, from the database, or from cache while unverifiable. */
 export type CacheStatus = "hit" | "miss" | "stale";
@@ -58,9 +62,12 @@ class LoadTimeoutError extends DatabaseUnavailableError {}
  *   after the outage began they are reported "stale".
  * - Concurrent misses for one key share one database read. A change that arrives during a read
  *   makes that read's result invalid on arrival.
+ * - At most `maxEntries` answers are kept; the least recently used one goes first (lru-cache).
+ *   Freshness is not lru-cache's TTL: an entry past `maxAgeMs` must stay, since it answers while
+ *   the database is unreachable, and whether it predates a feed outage is part of the answer.
  */
 export class ServingCache<S, T> {
-  private readonly entries = new Map<string, Entry<T>>();
+  private readonly entries: LRUCache<string, Entry<T>>;
   private readonly byPrompt = new Map<string, Set<string>>();
   private readonly generations = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<Entry<T>>>();
@@ -69,7 +76,6 @@ export class ServingCache<S, T> {
   private readonly maxAgeMs: number;
   private readonly errorMaxAgeMs: number;
   private readonly loadTimeoutMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly onBackgroundError: (error: unknown) => void;
   private feedHealthy = true;
@@ -81,9 +87,15 @@ export class ServingCache<S, T> {
     this.maxAgeMs = options.maxAgeMs ?? 300_000;
     this.errorMaxAgeMs = options.errorMaxAgeMs ?? 30_000;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 2_000;
-    this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
-    this.onBackgroundError = options.onBackgroundError ?? ((error) => console.error("[serving] background refresh failed", error));
+    this.onBackgroundError = options.onBackgroundError ?? ((error) => log.error({ err: error }, "background refresh failed"));
+    this.entries = new LRUCache<string, Entry<T>>({
+      max: options.maxEntries ?? 10_000,
+      // Evicted or deleted (not replaced by a newer answer for the same key): drop it from the prompt index.
+      dispose: (entry, key, reason) => {
+        if (reason !== "set") this.unindex(key, entry.promptKey);
+      },
+    });
   }
 
   /**
@@ -121,7 +133,7 @@ export class ServingCache<S, T> {
     const promptKey = promptKeyOf(projectId, name);
     this.generations.set(promptKey, (this.generations.get(promptKey) ?? 0) + 1);
     for (const key of this.byPrompt.get(promptKey) ?? []) {
-      const entry = this.entries.get(key);
+      const entry = this.entries.peek(key);
       if (entry) entry.valid = false;
     }
   }
@@ -192,10 +204,6 @@ export class ServingCache<S, T> {
   }
 
   private store(key: string, entry: Entry<T>): void {
-    if (!this.entries.has(key) && this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.remove(oldest.value);
-    }
     this.entries.set(key, entry);
     let keys = this.byPrompt.get(entry.promptKey);
     if (!keys) {
@@ -205,13 +213,10 @@ export class ServingCache<S, T> {
     keys.add(key);
   }
 
-  private remove(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.entries.delete(key);
-    const keys = this.byPrompt.get(entry.promptKey);
+  private unindex(key: string, promptKey: string): void {
+    const keys = this.byPrompt.get(promptKey);
     keys?.delete(key);
-    if (keys && keys.size === 0) this.byPrompt.delete(entry.promptKey);
+    if (keys && keys.size === 0) this.byPrompt.delete(promptKey);
   }
 }
 

@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import { hashPassword, newPasswordSchema } from "@/lib/users/password";
 import { projectSlugSchema, slugify } from "@/lib/projects/slug";
 
+
 /** The first-run form: the first account and the first project. Slug is derived when empty. */
 export const firstRunInputSchema = z
   .object({

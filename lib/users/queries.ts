@@ -39,8 +39,3 @@ export async function authenticateUser(
   if (!user || !user.passwordHash || !ok) return null;
   return { id: user.id, email: user.email, name: user.name };
 }
-
-/** Number of user accounts; zero means the instance has not been set up yet. */
-export async function countUsers(db: PrismaClient = getDb()): Promise<number> {
-  return db.user.count();
-}

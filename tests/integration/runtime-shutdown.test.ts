@@ -103,7 +103,8 @@ function startServer(): { child: ChildProcess; output: () => string; port: Promi
   const { ANTHROPIC_API_KEY: _key, ANTHROPIC_BASE_URL: _base, ...env } = process.env;
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts", "--api-only"], {
     cwd: path.resolve(import.meta.dirname, "../.."),
-    env: { ...env, PORT: "0", PROMPTDECK_HOST: "127.0.0.1", PROMPTDECK_SIMULATOR_URL: simUrl, DATABASE_POOL_MAX: "4", LOG_LEVEL: "warn", NODE_ENV: "production" },
+    // LOG_LEVEL info: the runtime's lifecycle lines (what it owns, the stop order), read below, are info logs.
+    env: { ...env, PORT: "0", PROMPTDECK_HOST: "127.0.0.1", PROMPTDECK_SIMULATOR_URL: simUrl, DATABASE_POOL_MAX: "4", LOG_LEVEL: "info", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

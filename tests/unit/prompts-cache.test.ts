@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeCache, normalizeAcknowledgements } from "@/lib/prompts/cache";
 import { supportAssistantContent as support } from "@/lib/prompts/fixtures/support-assistant";
 import type { PromptVersionContent, SystemBlock } from "@/lib/prompts/schemas";
-import { BLOCK_OVERHEAD_TOKENS, estimateTokens, MESSAGE_OVERHEAD_TOKENS } from "@/lib/prompts/tokens";
+import { BLOCK_OVERHEAD_TOKENS, estimateTokens, MESSAGE_OVERHEAD_TOKENS } from "@/lib/models/tokens";
 
 const long = "x".repeat(7000); // 2000 estimated tokens
 const block = (text: string, ttl?: "5m" | "1h"): SystemBlock => ({ type: "text", text, role: "reference", ...(ttl ? { cache_control: { type: "ephemeral", ttl } } : {}) });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { canonicalJson, hashVersionContent } from "@/lib/prompts/content-hash";
+import { canonicalJson } from "@/lib/canonical-json";
+import { hashVersionContent } from "@/lib/prompts/content-hash";
 
 const content = {
   system: [{ type: "text", text: "You are helpful.", role: "instructions" }],

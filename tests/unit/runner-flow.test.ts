@@ -4,7 +4,8 @@ import { longestVariable, parseOverflowMessage, planChunkCount, splitText } from
 import { compiledSchemaCount, extractJson, validateJsonOutput } from "@/lib/claude/output";
 import { createPriceBook } from "@/lib/models/pricing";
 import { ResponseCache } from "@/lib/claude/response-cache";
-import { runPrompt, type RunnableVersion } from "@/lib/claude/runner";
+import { CallerAbortError } from "@/lib/claude/retry";
+import { abortableSleep, runPrompt, type RunnableVersion } from "@/lib/claude/runner";
 
 const schema = { type: "object", properties: { label: { type: "string", enum: ["bug", "feature"] } }, required: ["label"], additionalProperties: false };
 
@@ -111,6 +112,34 @@ describe("JSON output validation", () => {
     validateJsonOutput('{"label":"feature"}', { ...schema });
     expect(compiledSchemaCount()).toBe(before + 1);
     expect(validateJsonOutput("{}", { type: "nonsense-type" }).ok).toBe(false);
+  });
+});
+
+describe("abortableSleep", () => {
+  it("waits, and rejects with CallerAbortError when the signal aborts before or during the wait", async () => {
+    const started = Date.now();
+    await abortableSleep(20);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+    await expect(abortableSleep(10_000, AbortSignal.abort())).rejects.toBeInstanceOf(CallerAbortError);
+    const controller = new AbortController();
+    const waiting = abortableSleep(10_000, controller.signal);
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(CallerAbortError);
+  });
+});
+
+describe("ResponseCache", () => {
+  it("keeps the most recently used responses up to its size", () => {
+    const cache = new ResponseCache(2);
+    const response = (output: string) => ({ model: "claude-haiku-4-5", output, stopReason: "end_turn", at: 0 });
+    cache.set("a", response("A"));
+    cache.set("b", response("B"));
+    expect(cache.get("a")?.output).toBe("A"); // a is now the most recently used
+    cache.set("c", response("C")); // evicts b
+    expect(cache.size).toBe(2);
+    expect(cache.get("b")).toBeUndefined();
+    expect(cache.get("a")?.output).toBe("A");
+    expect(cache.get("c")?.output).toBe("C");
   });
 });
 

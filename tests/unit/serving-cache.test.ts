@@ -117,6 +117,26 @@ describe("PromptServingCache", () => {
     expect((await cache.get("p", "support", production)).value.version).toBe("1.2.0");
   });
 
+  it("keeps at most maxEntries answers, evicting the least recently used, and still invalidates the rest", async () => {
+    const { state, loader } = fakeDb();
+    const cache = new PromptServingCache({ loader, maxEntries: 2 });
+    const staging: Selector = { label: "staging" };
+    const pinned: Selector = { version: "1.0.0" };
+    await cache.get("p", "support", production);
+    await cache.get("p", "support", staging);
+    await cache.get("p", "support", production); // production is now the most recently used
+    await cache.get("p", "support", pinned); // evicts staging
+    expect(cache.size).toBe(2);
+    expect(state.calls).toBe(3);
+    expect((await cache.get("p", "support", production)).cache).toBe("hit");
+    expect((await cache.get("p", "support", staging)).cache).toBe("miss");
+    expect(state.calls).toBe(4);
+    state.version = "1.1.0";
+    cache.invalidatePrompt("p", "support");
+    expect(await cache.get("p", "support", staging)).toMatchObject({ cache: "miss", value: { version: "1.1.0" } });
+    expect(cache.size).toBe(2);
+  });
+
   it("gives served documents a stable ETag that changes with the content", () => {
     expect(served("1.0.0").etag).toBe(served("1.0.0").etag);
     expect(served("1.0.0").etag).not.toBe(served("1.0.1").etag);
@@ -158,6 +178,22 @@ describe("ApiKeyAuthenticator", () => {
     await expect(auth.authenticate("Bearer pd_BBBBBBBBBBBBBBBBBBBBBBBB")).rejects.toBeInstanceOf(DatabaseUnavailableError);
     await new Promise((resolve) => setImmediate(resolve));
     expect(state.touches).toEqual(["k1"]);
+  });
+
+  it("keeps at most maxEntries lookups, evicting the least recently used", async () => {
+    const keys = ["pd_AAAAAAAAAAAAAAAAAAAAAAAA", "pd_CCCCCCCCCCCCCCCCCCCCCCCC", "pd_DDDDDDDDDDDDDDDDDDDDDDDD"];
+    const { s, state } = store(Object.fromEntries(keys.map((k, i) => [hashApiKey(k), { ...record, id: `k${i}` }])));
+    const auth = new ApiKeyAuthenticator({ store: s, maxEntries: 2 });
+    const [a, b, c] = keys.map((k) => `Bearer ${k}`) as [string, string, string];
+    await auth.authenticate(a);
+    await auth.authenticate(b);
+    await auth.authenticate(a); // a is now the most recently used
+    await auth.authenticate(c); // evicts b
+    expect(state.lookups).toBe(3);
+    expect((await auth.authenticate(a)).apiKeyId).toBe("k0");
+    expect(state.lookups).toBe(3);
+    expect((await auth.authenticate(b)).apiKeyId).toBe("k1");
+    expect(state.lookups).toBe(4);
   });
 
   it("rejects expired keys at once even when cached", async () => {

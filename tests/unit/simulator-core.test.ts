@@ -7,7 +7,8 @@ import { computeTiming } from "@/lib/claude-simulator/messages";
 import { PromptCache } from "@/lib/claude-simulator/prompt-cache";
 import { createRng } from "@/lib/claude-simulator/random";
 import type { MessagesRequest } from "@/lib/claude-simulator/request-schema";
-import { estimateTextTokens, flattenPrompt, tokenizerFactor } from "@/lib/claude-simulator/tokens";
+import { flattenPrompt, tokenizerFactor } from "@/lib/claude-simulator/tokens";
+import { estimateTokens } from "@/lib/models/tokens";
 import { SimApiError } from "@/lib/claude-simulator/errors";
 
 const spec = (id: string): ModelSpec => {
@@ -27,9 +28,9 @@ const req = (partial: Partial<MessagesRequest>): MessagesRequest => ({
 
 describe("token estimator", () => {
   it("is chars / 3.5 times the tokenizer factor", () => {
-    expect(estimateTextTokens("", 1)).toBe(0);
-    expect(estimateTextTokens(text(350), 1)).toBe(100);
-    expect(estimateTextTokens(text(350), 1.3)).toBe(130);
+    expect(estimateTokens("", 1)).toBe(0);
+    expect(estimateTokens(text(350), 1)).toBe(100);
+    expect(estimateTokens(text(350), 1.3)).toBe(130);
     expect(tokenizerFactor(sonnet55)).toBe(1.3);
     expect(tokenizerFactor(spec("claude-opus-4-7"))).toBe(1.3);
     expect(tokenizerFactor(spec("claude-sonnet-4-6"))).toBe(1);

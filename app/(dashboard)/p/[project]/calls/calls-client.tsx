@@ -21,7 +21,7 @@ export function CallsClient({ projectSlug, initialPrompt }: { projectSlug: strin
   const [scored, setScored] = useState("");
   const filters = { prompt, status, source, model, scored, limit: "50" };
   const query = useInfiniteQuery({
-    queryKey: [...queryKeys.project(projectSlug).all, "calls", filters],
+    queryKey: queryKeys.project(projectSlug).calls(filters),
     initialPageParam: "",
     queryFn: async ({ pageParam, signal }) => {
       const res = await fetch(`/p/${encodeURIComponent(projectSlug)}/calls/data?${toSearch({ ...filters, cursor: pageParam || undefined })}`, { signal });

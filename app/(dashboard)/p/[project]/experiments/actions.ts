@@ -1,10 +1,13 @@
 "use server";
 
+import { childLogger } from "@/lib/logger";
 import { z } from "zod";
 import { defineAction } from "@/lib/http/server-action";
 import { createExperiment, promoteExperiment, resumeVariant, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
 import { createExperimentSchema, promoteInputSchema, sendTrafficSchema, weightsInputSchema } from "@/lib/experiments/schemas";
 import { startTraffic, type TrafficProgress } from "@/lib/experiments/traffic";
+
+const log = childLogger({ component: "experiments" });
 
 // Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label on promote), one lib call.
 
@@ -43,7 +46,7 @@ export const sendTrafficAction = defineAction(
   { role: "EDITOR", input: sendTrafficSchema.omit({ concurrency: true }).safeExtend({ id: experimentId }) },
   async ({ id, ...body }, { actor }): Promise<TrafficProgress> => {
     const { progress, done } = await startTraffic(actor, id, body);
-    done.catch((error: unknown) => console.error("[experiments] traffic run failed", error));
+    done.catch((error: unknown) => log.error({ err: error }, "traffic run failed"));
     return progress;
   },
 );

@@ -1,10 +1,13 @@
 import { getMembership, getSessionUser } from "@/lib/auth/session";
+import { childLogger } from "@/lib/logger";
 import { hasRole } from "@/lib/projects/roles";
 import { decodePromptName } from "@/lib/prompts/paths";
 import { AppError, errorBody, isAppError } from "@/lib/errors";
 import { encodeNdjsonLine } from "@/lib/playground/ndjson";
 import { executePlaygroundRun, preparePlaygroundRun } from "@/lib/playground/run";
 import type { PlaygroundEvent } from "@/lib/playground/schemas";
+
+const log = childLogger({ component: "playground" });
 
 export const dynamic = "force-dynamic";
 
@@ -52,7 +55,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ pro
         try {
           await executePlaygroundRun(prepared, { onEvent: send, signal: request.signal });
         } catch (error) {
-          console.error("[playground] run failed", error);
+          log.error({ err: error }, "run failed");
           send({ type: "error", error: { code: "internal", message: "The run failed unexpectedly; see the server log." } });
         } finally {
           if (open) {
@@ -75,7 +78,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ pro
     });
   } catch (error) {
     if (isAppError(error)) return errorResponse(error);
-    console.error("[playground] request failed", error);
+    log.error({ err: error }, "request failed");
     return Response.json({ error: { code: "internal", message: "Something went wrong" } }, { status: 500 });
   }
 }
