@@ -1,7 +1,7 @@
 // The app's HTTP entry: creates Next (the only file that imports it) and hands it to the
 // composition root (lib/runtime/process.ts), which owns everything else this process runs: the
 // pools, the call-log writer, the Claude endpoint, the public API (/api/v1/**, Langfuse-compatible
-// /api/public/v2/prompts**, answered without Next's router; see DESIGN.md "The hot path"), the
+// /api/public/v2/prompts**, answered without Next's router; see lib/serving/README.md), the
 // rollup pruner and the node:http server, and stops them in order on SIGTERM/SIGINT.
 //
 //   tsx server.ts            production (needs `next build`), NODE_ENV=production

@@ -1,7 +1,7 @@
 /**
  * The public HTTP API (`/api/v1/**` and the Langfuse-compatible `/api/public/v2/prompts**`) as a
  * lean `node:http` handler: it does not go through Next's router, because apps call the serving
- * endpoints on every request (see DESIGN.md "The hot path"). server.ts tries this handler first
+ * endpoints on every request (see lib/serving/README.md). server.ts tries this handler first
  * and hands every other request to Next. The routes are a table (lib/http/routes/*.ts, one module
  * per area) served by the one wrapper in lib/http/route.ts; this class owns the per-instance state
  * they use (key cache, rate limiter, serving caches, change feed, experiment router).
