@@ -111,11 +111,7 @@ module.exports = {
         "Only lib/ talks to the database: app/ and components/ must not import lib/db, the generated Prisma client, prisma/, @prisma/*, pg or @electric-sql/*. Call a lib function instead.",
       from: { path: "^(app|components)/" },
       to: {
-        path: [
-          "^lib/(db|generated)/",
-          "^prisma/",
-          "(^|/)node_modules/(@prisma/[^/]+|prisma|pg|pg-[^/]+|pglite-prisma-adapter|@electric-sql/[^/]+)/",
-        ],
+        path: ["^lib/(db|generated)/", "^prisma/", "(^|/)node_modules/(@prisma/[^/]+|prisma|pg|pg-[^/]+|pglite-prisma-adapter|@electric-sql/[^/]+)/"],
       },
     },
     {

@@ -17,9 +17,7 @@ export default async function HomePage() {
   if (first) redirect(`/p/${first.slug}/prompts`);
   return (
     <AuthCard title="No projects yet" subtitle={`Signed in as ${user.email}`}>
-      <p className="text-sm text-fg-muted">
-        You are not a member of any project. Ask a project admin to add you, then reload this page.
-      </p>
+      <p className="text-sm text-fg-muted">You are not a member of any project. Ask a project admin to add you, then reload this page.</p>
       <div className="mt-5">
         <SignOutButton />
       </div>

@@ -59,7 +59,11 @@ async function main(): Promise<void> {
     await q(`CREATE TABLE bench_versions (p int, v int, prompt_id text, version_id text, model text, PRIMARY KEY (p, v))`);
     for (let p = 0; p < PROMPTS; p++) {
       const promptId = `bench-prompt-${p}`;
-      await q(`INSERT INTO "Prompt" ("id", "projectId", "name", "tags", "updatedAt") VALUES ($1, $2, $3, '{}', now())`, [promptId, projectId, `prompt-${String(p).padStart(2, "0")}`]);
+      await q(`INSERT INTO "Prompt" ("id", "projectId", "name", "tags", "updatedAt") VALUES ($1, $2, $3, '{}', now())`, [
+        promptId,
+        projectId,
+        `prompt-${String(p).padStart(2, "0")}`,
+      ]);
       for (let v = 0; v < VERSIONS; v++) {
         const versionId = `bench-version-${p}-${v}`;
         const releasedAt = new Date(start.getTime() + (v * 6 + (p % 5)) * 86_400_000);
@@ -71,7 +75,11 @@ async function main(): Promise<void> {
         await q(`INSERT INTO bench_versions VALUES ($1, $2, $3, $4, $5)`, [p, v, promptId, versionId, MODELS[p % 3]]);
       }
       // The production label moved to each version on its release day.
-      await q(`INSERT INTO "Label" ("id", "promptId", "name", "versionId", "updatedAt") VALUES ($1, $2, 'production', $3, now())`, [`bench-label-${p}`, promptId, `bench-version-${p}-${VERSIONS - 1}`]);
+      await q(`INSERT INTO "Label" ("id", "promptId", "name", "versionId", "updatedAt") VALUES ($1, $2, 'production', $3, now())`, [
+        `bench-label-${p}`,
+        promptId,
+        `bench-version-${p}-${VERSIONS - 1}`,
+      ]);
       for (let v = 0; v < VERSIONS; v++) {
         await q(`INSERT INTO "LabelEvent" ("id", "labelId", "fromVersionId", "toVersionId", "at") VALUES ($1, $2, $3, $4, $5)`, [
           `bench-event-${p}-${v}`,
@@ -137,7 +145,9 @@ JOIN (VALUES ('claude-sonnet-5-5', 2000000, 2500000, 200000, 10000000), ('claude
     endMs = (meta.rows[0] as { end_at: Date }).end_at.getTime();
   }
 
-  const counts = await q(`SELECT (SELECT count(*) FROM "CallLog")::int8 AS calls, (SELECT count(*) FROM "MetricRollup")::int8 AS rollups, pg_size_pretty(pg_total_relation_size('"CallLog"')) AS calllog_size, pg_size_pretty(pg_total_relation_size('"MetricRollup"')) AS rollup_size`);
+  const counts = await q(
+    `SELECT (SELECT count(*) FROM "CallLog")::int8 AS calls, (SELECT count(*) FROM "MetricRollup")::int8 AS rollups, pg_size_pretty(pg_total_relation_size('"CallLog"')) AS calllog_size, pg_size_pretty(pg_total_relation_size('"MetricRollup"')) AS rollup_size`,
+  );
   console.log("Data:", counts.rows[0]);
   for (const table of ["MetricRollup", "MetricRollupVersion"]) {
     const byGrain = await q(`SELECT "grainMinutes", count(*)::int AS rows FROM "${table}" GROUP BY 1 ORDER BY 1`);
@@ -160,20 +170,43 @@ JOIN (VALUES ('claude-sonnet-5-5', 2000000, 2500000, 200000, 10000000), ('claude
   }
   const time = (name: string, sql: string, params: unknown[], repeats = REPEATS) => timeFn(name, async () => (await q(sql, params)).rowCount ?? 0, repeats);
   // Rollup queries are timed end to end as the pages run them: SQL + merging the histograms (queryRollups).
-  const rawDb = { $queryRawUnsafe: async (sql: string, ...params: unknown[]) => (await q(sql, params)).rows } as unknown as Pick<PrismaClient, "$queryRawUnsafe">;
-  const timeRollups = (name: string, rq: RollupQuery) => timeFn(`${name} [rollups: ${rollupSource(rq).table} ${rollupSource(rq).grainMinutes}m]`, async () => (await queryRollups(rawDb, rq)).length);
+  const rawDb = { $queryRawUnsafe: async (sql: string, ...params: unknown[]) => (await q(sql, params)).rows } as unknown as Pick<
+    PrismaClient,
+    "$queryRawUnsafe"
+  >;
+  const timeRollups = (name: string, rq: RollupQuery) =>
+    timeFn(`${name} [rollups: ${rollupSource(rq).table} ${rollupSource(rq).grainMinutes}m]`, async () => (await queryRollups(rawDb, rq)).length);
 
   // The busiest prompt (prompt-00) and a quiet one.
   const promptsToTime = [0, 9];
-  const ranges: Array<[RangeName, BucketName | undefined]> = [["1h", undefined], ["24h", undefined], ["7d", undefined], ["30d", undefined]];
+  const ranges: Array<[RangeName, BucketName | undefined]> = [
+    ["1h", undefined],
+    ["24h", undefined],
+    ["7d", undefined],
+    ["30d", undefined],
+  ];
   for (const p of promptsToTime) {
     const promptId = `bench-prompt-${p}`;
     for (const [range, bucket] of ranges) {
       const window = resolveWindow({ range, bucket }, now);
       // Every per-prompt chart (accuracy, refusal, output length, errors, latency p50/95/99,
       // cost/call, cache hit rate, tokens) and the version table read this one query.
-      await timeRollups(`prompt-${p} charts ${range} (${window.bucketMinutes}m buckets)`, { projectId, promptId, window, groupBy: ["versionId", "t"], histogram: true });
-      await timeRollups(`prompt-${p} charts ${range} model+source filter`, { projectId, promptId, model: "claude-haiku-5-5", source: "api", window, groupBy: ["versionId", "t"], histogram: true });
+      await timeRollups(`prompt-${p} charts ${range} (${window.bucketMinutes}m buckets)`, {
+        projectId,
+        promptId,
+        window,
+        groupBy: ["versionId", "t"],
+        histogram: true,
+      });
+      await timeRollups(`prompt-${p} charts ${range} model+source filter`, {
+        projectId,
+        promptId,
+        model: "claude-haiku-5-5",
+        source: "api",
+        window,
+        groupBy: ["versionId", "t"],
+        histogram: true,
+      });
       const rawSql = `SELECT "versionId", date_bin(interval '${window.bucketMinutes} minutes', "createdAt", timestamp '1970-01-01') AS t, count(*) AS calls,
         count(*) FILTER (WHERE "status" = 'error') AS errors, count(*) FILTER (WHERE "status" = 'refusal') AS refusals, count("score") AS scored, sum("score") AS score_sum,
         sum("costMicros") AS cost, sum("inputTokens") AS input, sum("outputTokens") AS output, sum("cacheReadTokens") AS cache_read, sum("cacheWriteTokens") AS cache_write, sum("outputChars") AS chars,
@@ -184,7 +217,10 @@ JOIN (VALUES ('claude-sonnet-5-5', 2000000, 2500000, 200000, 10000000), ('claude
   }
   for (const [range] of ranges.slice(1)) {
     const window = resolveWindow({ range }, now);
-    for (const [label, groupBy] of [["overview series", ["t"]], ["overview by prompt", ["promptId"]]] as Array<[string, RollupDimension[]]>) {
+    for (const [label, groupBy] of [
+      ["overview series", ["t"]],
+      ["overview by prompt", ["promptId"]],
+    ] as Array<[string, RollupDimension[]]>) {
       await timeRollups(`${label} ${range}`, { projectId, window, groupBy, histogram: true });
     }
   }
@@ -201,11 +237,10 @@ JOIN (VALUES ('claude-sonnet-5-5', 2000000, 2500000, 200000, 10000000), ('claude
   const explorer = `SELECT c."id", c."createdAt", c."versionId", c."source", c."model", c."status", c."latencyMs", c."inputTokens", c."outputTokens", c."costMicros", c."score", p."name"
     FROM "CallLog" c LEFT JOIN "Prompt" p ON p."id" = c."promptId" WHERE c."projectId" = $1 ORDER BY c."createdAt" DESC, c."id" DESC LIMIT 51`;
   await time("explorer first page (project)", explorer, [projectId]);
-  await time(
-    "explorer first page (prompt filter)",
-    explorer.replace(`WHERE c."projectId" = $1`, `WHERE c."projectId" = $1 AND c."promptId" = $2`),
-    [projectId, "bench-prompt-9"],
-  );
+  await time("explorer first page (prompt filter)", explorer.replace(`WHERE c."projectId" = $1`, `WHERE c."projectId" = $1 AND c."promptId" = $2`), [
+    projectId,
+    "bench-prompt-9",
+  ]);
   await time(
     "explorer first page (prompt + status=error)",
     explorer.replace(`WHERE c."projectId" = $1`, `WHERE c."projectId" = $1 AND c."promptId" = $2 AND c."status" = 'error'`),
@@ -214,7 +249,10 @@ JOIN (VALUES ('claude-sonnet-5-5', 2000000, 2500000, 200000, 10000000), ('claude
 
   console.log(`\nQuery times (ms, loopback round trip incl. transfer; ${Number((counts.rows[0] as { calls: string }).calls).toLocaleString()} calls):`);
   const width = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) console.log(`  ${r.name.padEnd(width)}  p50 ${r.p50.toFixed(1).padStart(8)}  p99 ${r.p99.toFixed(1).padStart(8)}  rows ${String(r.rows).padStart(5)}  n=${r.n}`);
+  for (const r of results)
+    console.log(
+      `  ${r.name.padEnd(width)}  p50 ${r.p50.toFixed(1).padStart(8)}  p99 ${r.p99.toFixed(1).padStart(8)}  rows ${String(r.rows).padStart(5)}  n=${r.n}`,
+    );
   const rollupMax = Math.max(...results.filter((r) => r.name.includes("[rollups")).map((r) => r.p50));
   console.log(`\nSlowest rollup query p50: ${rollupMax.toFixed(1)} ms (target < 100 ms at 10M calls)`);
   await pool.end();

@@ -48,7 +48,12 @@ async function runnerOverhead(): Promise<RunResult> {
   let last: RunResult | undefined;
   const viaRunner = async () => {
     const t = performance.now();
-    last = await runPrompt({ version, variables: { question: "How do I reset my password?" }, options: { source: "api" }, deps: { transport, prices, responseCache } });
+    last = await runPrompt({
+      version,
+      variables: { question: "How do I reset my password?" },
+      options: { source: "api" },
+      deps: { transport, prices, responseCache },
+    });
     return performance.now() - t;
   };
   for (let i = 0; i < 300; i++) {
@@ -146,9 +151,13 @@ async function writerThroughput(sample: RunResult): Promise<void> {
   const stored = await db.callLog.count({ where: { projectId: project.id } });
   const rolled = await db.metricRollup.aggregate({ where: { promptId, grainMinutes: 60 }, _sum: { calls: true } });
   const rolledTotals = await db.metricRollupVersion.aggregate({ where: { promptId, grainMinutes: 1440 }, _sum: { calls: true } });
-  console.log(`\nCall-log writer against PostgreSQL (${WRITER_ROWS} rows, ${sinkName} batches of ${writer.options.batchSize}, ${writer.options.concurrency} in flight)`);
-  console.log(`  enqueue: ${(enqueued / WRITER_ROWS * 1000).toFixed(2)} µs per record (max ${fmt(maxEnqueue)})`);
-  console.log(`  sustained: ${Math.round(WRITER_ROWS / (total / 1000)).toLocaleString("en-US")} inserts/s (${(total / 1000).toFixed(2)} s, ${stored} rows stored, ${rolled._sum.calls ?? 0} / ${rolledTotals._sum.calls ?? 0} calls in the hour / per-version day rollups)   (target: >= 10,000/s)`);
+  console.log(
+    `\nCall-log writer against PostgreSQL (${WRITER_ROWS} rows, ${sinkName} batches of ${writer.options.batchSize}, ${writer.options.concurrency} in flight)`,
+  );
+  console.log(`  enqueue: ${((enqueued / WRITER_ROWS) * 1000).toFixed(2)} µs per record (max ${fmt(maxEnqueue)})`);
+  console.log(
+    `  sustained: ${Math.round(WRITER_ROWS / (total / 1000)).toLocaleString("en-US")} inserts/s (${(total / 1000).toFixed(2)} s, ${stored} rows stored, ${rolled._sum.calls ?? 0} / ${rolledTotals._sum.calls ?? 0} calls in the hour / per-version day rollups)   (target: >= 10,000/s)`,
+  );
   // Baseline: the same number of rows inserted by the server itself (no client, no parameters),
   // with a request body of similar size: the ceiling this database and machine allow right now.
   const b0 = performance.now();
@@ -159,7 +168,9 @@ async function writerThroughput(sample: RunResult): Promise<void> {
     WRITER_ROWS,
   );
   const baseline = performance.now() - b0;
-  console.log(`  baseline (server-side INSERT ... SELECT generate_series, same row count): ${Math.round(WRITER_ROWS / (baseline / 1000)).toLocaleString("en-US")} rows/s`);
+  console.log(
+    `  baseline (server-side INSERT ... SELECT generate_series, same row count): ${Math.round(WRITER_ROWS / (baseline / 1000)).toLocaleString("en-US")} rows/s`,
+  );
   await db.project.delete({ where: { id: project.id } });
   await writer.close();
   await pool.end();

@@ -56,8 +56,14 @@ const handler = new ApiV1Handler({ rateLimit: { perSecond: 1e9, burst: 1e9, shar
 class FakeRes {
   status = 0;
   headersSent = false;
-  writeHead(status: number) { this.status = status; this.headersSent = true; return this; }
-  end() { return this; }
+  writeHead(status: number) {
+    this.status = status;
+    this.headersSent = true;
+    return this;
+  }
+  end() {
+    return this;
+  }
 }
 function makeReq(url: string) {
   const req = new PassThrough() as unknown as { url: string; method: string; headers: Record<string, string> };

@@ -51,7 +51,10 @@ async function serve(): Promise<void> {
   const actor = { kind: "user" as const, userId: user.id, projectId: project.id, role: "ADMIN" as const };
   const generated = generateApiKey();
   await db.apiKey.create({ data: { projectId: project.id, name: "bench", prefix: generated.prefix, hash: generated.hash, scopes: ["prompts:read"] } });
-  const instructions = Array.from({ length: 12 }, (_, i) => `Rule ${i + 1}: answer the customer's question precisely, cite the policy section, and never invent order details.`).join("\n");
+  const instructions = Array.from(
+    { length: 12 },
+    (_, i) => `Rule ${i + 1}: answer the customer's question precisely, cite the policy section, and never invent order details.`,
+  ).join("\n");
   const prompt = await createPrompt(actor, {
     name: "support-bench",
     content: {
@@ -146,7 +149,10 @@ async function main(): Promise<void> {
       const bare = await autocannon({ url: endpoints.bareUrl, connections, duration: seconds });
       const api = await autocannon({ url: endpoints.apiUrl, connections, duration: seconds, headers: { Authorization: `Bearer ${endpoints.key}` } });
       rows.push({ connections, api, bare });
-      for (const [name, r] of [["bare", bare], ["api", api]] as const) {
+      for (const [name, r] of [
+        ["bare", bare],
+        ["api", api],
+      ] as const) {
         console.log(
           `${String(connections).padStart(5)} | ${name.padEnd(6)} | ${Math.round(r.requests.average).toString().padStart(8)} | ${r.latency.p50.toFixed(1).padStart(6)} | ${r.latency.p99.toFixed(1).padStart(6)} | ${r.errors + r.timeouts}/${r.non2xx}`,
         );
@@ -173,17 +179,23 @@ async function main(): Promise<void> {
     console.log(`\n100 connections, open loop at ${openLoop.rate} req/s in all:`);
     console.log("server | req/s    | p50 ms | p99 ms | errors/non-2xx");
     for (const { name, r } of openLoop.results) {
-      console.log(`${name.padEnd(6)} | ${Math.round(r.requests.average).toString().padStart(8)} | ${r.latency.p50.toFixed(1).padStart(6)} | ${r.latency.p99.toFixed(1).padStart(6)} | ${r.errors + r.timeouts}/${r.non2xx}`);
+      console.log(
+        `${name.padEnd(6)} | ${Math.round(r.requests.average).toString().padStart(8)} | ${r.latency.p50.toFixed(1).padStart(6)} | ${r.latency.p99.toFixed(1).padStart(6)} | ${r.errors + r.timeouts}/${r.non2xx}`,
+      );
     }
   }
   console.log("\nratio api/bare throughput; p99 at 100 connections (target: ratio >= 0.5, p99 < 5 ms)");
   for (const { connections, api, bare } of rows) {
-    console.log(`  ${String(connections).padStart(3)} conns: ${(api.requests.average / bare.requests.average).toFixed(2)}  (api p99 ${api.latency.p99} ms, bare p99 ${bare.latency.p99} ms)`);
+    console.log(
+      `  ${String(connections).padStart(3)} conns: ${(api.requests.average / bare.requests.average).toFixed(2)}  (api p99 ${api.latency.p99} ms, bare p99 ${bare.latency.p99} ms)`,
+    );
   }
   const at100 = rows.find((r) => r.connections === 100);
   const apiOpen = openLoop?.results.find((x) => x.name === "api")?.r;
   if (openLoop && apiOpen) {
-    console.log(`p99 target at 100 connections, open loop at ${openLoop.rate} req/s: api p99 ${apiOpen.latency.p99} ms: ${apiOpen.latency.p99 < 5 && apiOpen.non2xx === 0 ? "met" : "NOT met"}`);
+    console.log(
+      `p99 target at 100 connections, open loop at ${openLoop.rate} req/s: api p99 ${apiOpen.latency.p99} ms: ${apiOpen.latency.p99 < 5 && apiOpen.non2xx === 0 ? "met" : "NOT met"}`,
+    );
   }
   if (at100) {
     const ratioOk = at100.api.requests.average / at100.bare.requests.average >= 0.5 && at100.api.non2xx === 0;

@@ -77,7 +77,11 @@ async function startBareProcess(port: number, body: string): Promise<ChildProces
 }
 
 const headers = { "content-type": "application/json", "x-api-key": "sim", "anthropic-version": "2026-10-21" };
-const small = JSON.stringify({ model: "claude-sonnet-5-5", max_tokens: 256, messages: [{ role: "user", content: "How should I set up a staging environment for a small web app?" }] });
+const small = JSON.stringify({
+  model: "claude-sonnet-5-5",
+  max_tokens: 256,
+  messages: [{ role: "user", content: "How should I set up a staging environment for a small web app?" }],
+});
 const policy = Array.from({ length: 60 }, (_, i) => `Clause ${i + 1}: refunds for order type ${i} are handled within ${i + 3} business days.`).join("\n");
 const cached = JSON.stringify({
   model: "claude-sonnet-5-5",

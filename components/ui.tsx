@@ -23,12 +23,7 @@ export function buttonClass(variant: Variant = "secondary", size: "sm" | "md" = 
   );
 }
 
-export function Button({
-  variant = "secondary",
-  size = "md",
-  className,
-  ...props
-}: ComponentProps<"button"> & { variant?: Variant; size?: "sm" | "md" }) {
+export function Button({ variant = "secondary", size = "md", className, ...props }: ComponentProps<"button"> & { variant?: Variant; size?: "sm" | "md" }) {
   return <button className={cx(buttonClass(variant, size), className)} {...props} />;
 }
 
@@ -53,11 +48,7 @@ const toneClass: Record<Tone, string> = {
 export function Badge({ tone = "neutral", className, ...props }: ComponentProps<"span"> & { tone?: Tone }) {
   return (
     <span
-      className={cx(
-        "inline-flex items-center gap-1 rounded border px-1.5 py-px text-xxs font-medium whitespace-nowrap",
-        toneClass[tone],
-        className,
-      )}
+      className={cx("inline-flex items-center gap-1 rounded border px-1.5 py-px text-xxs font-medium whitespace-nowrap", toneClass[tone], className)}
       {...props}
     />
   );
@@ -93,13 +84,8 @@ export function EmptyState({
   testId?: string;
 }) {
   return (
-    <div
-      data-testid={testId}
-      className="flex flex-col items-center rounded-lg border border-dashed border-border bg-surface px-6 py-12 text-center"
-    >
-      {icon ? (
-        <div className="mb-3 flex size-10 items-center justify-center rounded-full bg-muted text-fg-muted">{icon}</div>
-      ) : null}
+    <div data-testid={testId} className="flex flex-col items-center rounded-lg border border-dashed border-border bg-surface px-6 py-12 text-center">
+      {icon ? <div className="mb-3 flex size-10 items-center justify-center rounded-full bg-muted text-fg-muted">{icon}</div> : null}
       <h2 className="text-sm font-semibold">{title}</h2>
       {children ? <div className="mt-1.5 max-w-lg text-sm text-fg-muted">{children}</div> : null}
       {action ? <div className="mt-4">{action}</div> : null}
@@ -107,13 +93,7 @@ export function EmptyState({
   );
 }
 
-export function Field({
-  label,
-  name,
-  error,
-  hint,
-  ...input
-}: ComponentProps<"input"> & { label: string; name: string; error?: string; hint?: string }) {
+export function Field({ label, name, error, hint, ...input }: ComponentProps<"input"> & { label: string; name: string; error?: string; hint?: string }) {
   const id = input.id ?? `field-${name}`;
   const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
@@ -149,12 +129,7 @@ export function Field({
 export function FormError({ message, testId = "form-error" }: { message?: string | null; testId?: string }) {
   if (!message) return null;
   return (
-    <div
-      data-testid={testId}
-      role="status"
-      aria-live="polite"
-      className="rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger"
-    >
+    <div data-testid={testId} role="status" aria-live="polite" className="rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger">
       {message}
     </div>
   );

@@ -73,8 +73,7 @@ const SUPPORT_PERSONA_V1 =
   "You are warm, direct and precise. You write in plain language, in short paragraphs, and you never invent facts about " +
   "orders, accounts or policies.";
 
-const SUPPORT_PERSONA_V2 =
-  "You are Ava, Acme Corp's customer support assistant. Be warm, brief and exact. Never invent order, account or policy facts.";
+const SUPPORT_PERSONA_V2 = "You are Ava, Acme Corp's customer support assistant. Be warm, brief and exact. Never invent order, account or policy facts.";
 
 const SUPPORT_RULES_V1 = [
   "Rules:",
@@ -87,7 +86,7 @@ const SUPPORT_RULES_V1 = [
 
 const SUPPORT_RULES_V2 = [
   SUPPORT_RULES_V1,
-  "6. Escalate to a human agent (say: \"I'm handing this to a colleague\") when the customer mentions a chargeback, legal action, a safety hazard, or asks twice for a human.",
+  '6. Escalate to a human agent (say: "I\'m handing this to a colleague") when the customer mentions a chargeback, legal action, a safety hazard, or asks twice for a human.',
   "7. End with the next concrete step the customer should take.",
 ].join("\n");
 
@@ -176,8 +175,7 @@ const SUPPORT_MESSAGES_V2: Message[] = [
     content: [
       {
         type: "text",
-        text:
-          "<account_context tier=\"{{customer_tier}}\">\n{{account_context}}\n</account_context>\n\nCustomer message:\n{{question}}",
+        text: '<account_context tier="{{customer_tier}}">\n{{account_context}}\n</account_context>\n\nCustomer message:\n{{question}}',
       },
     ],
   },
@@ -264,16 +262,16 @@ const INVOICE_SYSTEM_V2: SystemBlock[] = [
       "Extract the invoice fields from the document the user provides. Return only a JSON object that matches the schema. " +
       "Use ISO 8601 dates (YYYY-MM-DD) and ISO 4217 currency codes. Write every amount as an integer in minor units " +
       "(USD 12.50 is 1250; JPY has no minor unit). If a field is missing, use null where the schema allows it; never guess " +
-      "amounts. If the document is not an invoice, return the schema with empty strings and zero amounts and put \"NOT_AN_INVOICE\" in invoice_number.",
+      'amounts. If the document is not an invoice, return the schema with empty strings and zero amounts and put "NOT_AN_INVOICE" in invoice_number.',
   },
   {
     type: "text",
     role: "examples",
     text:
-      "<example>\nInput: \"Invoice #A-1009 from Northwind Traders LLC, 2026-10-02, 3 x USB-C dock @ $89.00, tax 8% ($21.36), total $288.36\"\n" +
-      "Output: {\"vendor\":\"Northwind Traders LLC\",\"vendor_tax_id\":null,\"invoice_number\":\"A-1009\",\"issue_date\":\"2026-10-02\"," +
-      "\"due_date\":null,\"currency\":\"USD\",\"subtotal_minor\":26700,\"tax_minor\":2136,\"total_minor\":28836,\"line_items\":[{" +
-      "\"description\":\"USB-C dock\",\"quantity\":3,\"unit_price_minor\":8900,\"tax_rate_pct\":8,\"amount_minor\":26700}]}\n</example>",
+      '<example>\nInput: "Invoice #A-1009 from Northwind Traders LLC, 2026-10-02, 3 x USB-C dock @ $89.00, tax 8% ($21.36), total $288.36"\n' +
+      'Output: {"vendor":"Northwind Traders LLC","vendor_tax_id":null,"invoice_number":"A-1009","issue_date":"2026-10-02",' +
+      '"due_date":null,"currency":"USD","subtotal_minor":26700,"tax_minor":2136,"total_minor":28836,"line_items":[{' +
+      '"description":"USB-C dock","quantity":3,"unit_price_minor":8900,"tax_rate_pct":8,"amount_minor":26700}]}\n</example>',
   },
 ];
 
@@ -305,7 +303,9 @@ const CLASSIFIER_SYSTEM = (withUrgency: boolean, typoFixed: boolean): SystemBloc
       "- account: sign-in, security, personal data, email changes",
       "- other: anything else",
       ...(withUrgency
-        ? ["Urgency: high for safety issues, account takeover or a customer who cannot use a product they need today; low for general questions; otherwise normal."]
+        ? [
+            "Urgency: high for safety issues, account takeover or a customer who cannot use a product they need today; low for general questions; otherwise normal.",
+          ]
         : []),
       "Answer with the JSON object only.",
     ].join("\n"),
@@ -322,9 +322,7 @@ const CLASSIFIER_SCHEMA = (withUrgency: boolean) => ({
   },
 });
 
-const CLASSIFIER_MESSAGES: Message[] = [
-  { role: "user", content: [{ type: "text", text: "Channel: {{channel}}\n\nTicket:\n{{ticket}}" }] },
-];
+const CLASSIFIER_MESSAGES: Message[] = [{ role: "user", content: [{ type: "text", text: "Channel: {{channel}}\n\nTicket:\n{{ticket}}" }] }];
 
 const CLASSIFIER_VARIABLES = {
   ticket: { type: "string", required: true, description: "Subject and body of the ticket" },
@@ -445,7 +443,7 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
           {
             type: "text",
             role: "other",
-            text: "If the document is not an invoice, put \"NOT_AN_INVOICE\" in invoice_number and zero amounts.",
+            text: 'If the document is not an invoice, put "NOT_AN_INVOICE" in invoice_number and zero amounts.',
           },
         ],
         messages: INVOICE_MESSAGES,

@@ -4,15 +4,7 @@
 // the sources; serves the app (server.ts, else `next start`) on PORT (default 3000).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import {
-  appServerCommand,
-  knownDemoLogins,
-  openDatabase,
-  printDemoLogins,
-  runInProcessGroup,
-  seedDemoIfEmpty,
-  waitForHealthy,
-} from "./launcher";
+import { appServerCommand, knownDemoLogins, openDatabase, printDemoLogins, runInProcessGroup, seedDemoIfEmpty, waitForHealthy } from "./launcher";
 import { PROJECT_ROOT } from "@/lib/db/migrate";
 
 const DEMO_AUTH_SECRET = "promptdeck-demo-only-secret-NOT-for-production";

@@ -46,10 +46,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     const started = Date.now();
     const embedded = await startEmbeddedDatabase({ dataDir: options.dataDir, handleSignals: false });
     log(`embedded PostgreSQL (PGlite) from ${embedded.dataDir} on ${embedded.url} in ${Date.now() - started} ms`);
-    const poolMax = Math.min(
-      Number(process.env.DATABASE_POOL_MAX ?? EMBEDDED_POOL_MAX),
-      Math.floor(embedded.maxConnections / 4),
-    );
+    const poolMax = Math.min(Number(process.env.DATABASE_POOL_MAX ?? EMBEDDED_POOL_MAX), Math.floor(embedded.maxConnections / 4));
     opened = {
       url: embedded.url,
       embedded,
@@ -149,9 +146,7 @@ export async function seedDemoIfEmpty(url: string, log: (message: string) => voi
   const [{ createPrismaClient }, seedModule] = await Promise.all([
     import("@/lib/db/client"),
     import("@/prisma/seed").catch((error: unknown) => {
-      throw new Error(
-        `The demo seed (prisma/seed.ts exporting seedDemo) could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw new Error(`The demo seed (prisma/seed.ts exporting seedDemo) could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
     }),
   ]);
   if (typeof seedModule.seedDemo !== "function") {

@@ -5,11 +5,7 @@ import { ButtonLink } from "@/components/ui";
 export const metadata: Metadata = { title: "Not allowed" };
 
 // /forbidden - shown when a page needs a stronger role than the user has in the project.
-export default async function ForbiddenPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function ForbiddenPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { project } = await searchParams;
   const slug = typeof project === "string" && /^[a-z0-9-]+$/.test(project) ? project : null;
   return (

@@ -8,7 +8,6 @@ import { firstRunInputSchema, setUpFirstRun } from "@/lib/users/first-run";
  * database has no users (see lib/users/first-run.ts). Public: nobody can be signed in yet. Bad
  * fields come back as issues by field name; the client signs in afterwards.
  */
-export const setupAction = defineFormAction(
-  { public: true, input: firstRunInputSchema, invalidMessage: "Check the highlighted fields." },
-  async (input) => setUpFirstRun(input),
+export const setupAction = defineFormAction({ public: true, input: firstRunInputSchema, invalidMessage: "Check the highlighted fields." }, async (input) =>
+  setUpFirstRun(input),
 );

@@ -11,10 +11,7 @@ export const dynamic = "force-dynamic";
 export default async function SetupPage() {
   if (!(await isFirstRun())) redirect("/signin");
   return (
-    <AuthCard
-      title="Set up Promptdeck"
-      subtitle="Create the first account and project. You will be the project's admin and can invite others later."
-    >
+    <AuthCard title="Set up Promptdeck" subtitle="Create the first account and project. You will be the project's admin and can invite others later.">
       <SetupForm />
     </AuthCard>
   );

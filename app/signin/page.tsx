@@ -15,11 +15,7 @@ function safeCallback(value: string | string[] | undefined): string {
 }
 
 // /signin - email + password sign-in.
-export default async function SignInPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const callbackUrl = safeCallback(params.callbackUrl);
   if (await getSessionUser()) redirect(callbackUrl);

@@ -54,14 +54,7 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
     >
       <FormError message={error} testId="signin-error" />
       <Field label="Email" name="email" type="email" autoComplete="email" autoFocus required error={fieldErrors.email} />
-      <Field
-        label="Password"
-        name="password"
-        type="password"
-        autoComplete="current-password"
-        required
-        error={fieldErrors.password}
-      />
+      <Field label="Password" name="password" type="password" autoComplete="current-password" required error={fieldErrors.password} />
       <Button type="submit" variant="primary" className="w-full" disabled={pending}>
         {pending ? "Signing in…" : "Sign in"}
       </Button>

@@ -28,7 +28,13 @@ export function BarChart({ title, data, bars, format, stacked = false, height = 
               <Tooltip
                 formatter={(v, name) => [typeof v === "number" ? format(v) : String(v), name]}
                 cursor={{ fill: "rgb(var(--muted))" }}
-                contentStyle={{ background: "rgb(var(--surface))", border: "1px solid rgb(var(--border))", borderRadius: 6, fontSize: 12, color: "rgb(var(--fg))" }}
+                contentStyle={{
+                  background: "rgb(var(--surface))",
+                  border: "1px solid rgb(var(--border))",
+                  borderRadius: 6,
+                  fontSize: 12,
+                  color: "rgb(var(--fg))",
+                }}
               />
               {bars.length > 1 ? <Legend wrapperStyle={{ fontSize: 11 }} /> : null}
               {bars.map((b, i) => (

@@ -44,12 +44,33 @@ export function TimeSeriesChart({ title, data, series, format, formatTime, marke
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={[...data]} margin={{ top: 14, right: 12, bottom: 0, left: 0 }}>
               <CartesianGrid stroke={GRID_COLOR} strokeDasharray="3 3" vertical={false} />
-              <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={formatTime} stroke={AXIS_COLOR} tick={{ fill: AXIS_COLOR, fontSize: 11 }} minTickGap={24} />
-              <YAxis domain={allZero ? [0, 1] : [0, "auto"]} tickFormatter={format} stroke={AXIS_COLOR} tick={{ fill: AXIS_COLOR, fontSize: 11 }} width={yAxisWidth} />
+              <XAxis
+                dataKey="t"
+                type="number"
+                scale="time"
+                domain={["dataMin", "dataMax"]}
+                tickFormatter={formatTime}
+                stroke={AXIS_COLOR}
+                tick={{ fill: AXIS_COLOR, fontSize: 11 }}
+                minTickGap={24}
+              />
+              <YAxis
+                domain={allZero ? [0, 1] : [0, "auto"]}
+                tickFormatter={format}
+                stroke={AXIS_COLOR}
+                tick={{ fill: AXIS_COLOR, fontSize: 11 }}
+                width={yAxisWidth}
+              />
               <Tooltip
                 labelFormatter={(t) => `${formatTime(Number(t))} UTC`}
                 formatter={(v, name) => [typeof v === "number" ? format(v) : String(v), name]}
-                contentStyle={{ background: "rgb(var(--surface))", border: "1px solid rgb(var(--border))", borderRadius: 6, fontSize: 12, color: "rgb(var(--fg))" }}
+                contentStyle={{
+                  background: "rgb(var(--surface))",
+                  border: "1px solid rgb(var(--border))",
+                  borderRadius: 6,
+                  fontSize: 12,
+                  color: "rgb(var(--fg))",
+                }}
                 labelStyle={{ color: "rgb(var(--fg-muted))" }}
               />
               {series.length > 1 ? <Legend wrapperStyle={{ fontSize: 11 }} /> : null}
@@ -64,7 +85,17 @@ export function TimeSeriesChart({ title, data, series, format, formatTime, marke
                 />
               ))}
               {series.map((s, i) => (
-                <Line key={s.key} type="linear" dataKey={s.key} name={s.name} stroke={seriesColor(i)} strokeWidth={1.8} dot={data.length <= 60 ? { r: 2, strokeWidth: 0, fill: seriesColor(i) } : false} connectNulls isAnimationActive={false} />
+                <Line
+                  key={s.key}
+                  type="linear"
+                  dataKey={s.key}
+                  name={s.name}
+                  stroke={seriesColor(i)}
+                  strokeWidth={1.8}
+                  dot={data.length <= 60 ? { r: 2, strokeWidth: 0, fill: seriesColor(i) } : false}
+                  connectNulls
+                  isAnimationActive={false}
+                />
               ))}
             </LineChart>
           </ResponsiveContainer>

@@ -8,7 +8,19 @@ import type { BlockState, CacheFigures } from "./editor-model";
  * Under each template block: its cache toggle, its token estimate and the running prefix, the
  * cached-prefix badge when it is a breakpoint, and the acknowledgement of {{variables}} before it.
  */
-export function BlockFooter({ location, block, onPatch, label, figures }: { location: string; block: BlockState; onPatch: (patch: Partial<BlockState>) => void; label: string; figures: CacheFigures }) {
+export function BlockFooter({
+  location,
+  block,
+  onPatch,
+  label,
+  figures,
+}: {
+  location: string;
+  block: BlockState;
+  onPatch: (patch: Partial<BlockState>) => void;
+  label: string;
+  figures: CacheFigures;
+}) {
   const r = figures.blockAt.get(location);
   const bp = figures.breakpointAt.get(location);
   const min = figures.minCacheableTokens;
@@ -25,8 +37,16 @@ export function BlockFooter({ location, block, onPatch, label, figures }: { loca
         </Badge>
       ) : null}
       {bp && bp.variablesInPrefix.length > 0 ? (
-        <label className={cx("flex items-center gap-1", bp.acknowledged ? "text-warning" : "text-danger")} title="The cached prefix changes whenever these variables do; acknowledge only if that is intended (e.g. one cache entry per tenant). Stored with the version.">
-          <input type="checkbox" checked={bp.acknowledged} onChange={(e) => onPatch({ acknowledged: e.target.checked })} data-testid={`editor-ack-${location}`} />
+        <label
+          className={cx("flex items-center gap-1", bp.acknowledged ? "text-warning" : "text-danger")}
+          title="The cached prefix changes whenever these variables do; acknowledge only if that is intended (e.g. one cache entry per tenant). Stored with the version."
+        >
+          <input
+            type="checkbox"
+            checked={bp.acknowledged}
+            onChange={(e) => onPatch({ acknowledged: e.target.checked })}
+            data-testid={`editor-ack-${location}`}
+          />
           {bp.acknowledged ? "acknowledged:" : "acknowledge"} {bp.variablesInPrefix.map((v) => `{{${v}}}`).join(", ")} before this breakpoint
         </label>
       ) : null}

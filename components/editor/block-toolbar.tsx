@@ -6,7 +6,14 @@ import { cx } from "@/components/ui";
 /** A small text button with its accessible name as a tooltip (toolbar actions). */
 export function IconButton({ label, onClick, disabled, children }: { label: string; onClick: () => void; disabled?: boolean; children: string }) {
   return (
-    <button type="button" aria-label={label} title={label} disabled={disabled} onClick={onClick} className="rounded px-1.5 py-0.5 text-xs text-fg-muted hover:bg-muted hover:text-fg disabled:opacity-30">
+    <button
+      type="button"
+      aria-label={label}
+      title={label}
+      disabled={disabled}
+      onClick={onClick}
+      className="rounded px-1.5 py-0.5 text-xs text-fg-muted hover:bg-muted hover:text-fg disabled:opacity-30"
+    >
       {children}
     </button>
   );

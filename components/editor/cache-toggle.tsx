@@ -14,7 +14,10 @@ export function CacheToggle({ value, onChange, label }: { value: CacheChoice; on
           role="radio"
           aria-checked={value === c}
           onClick={() => onChange(c)}
-          className={cx("px-2 py-0.5", value === c ? (c === "off" ? "bg-muted font-semibold text-fg" : "bg-accent font-semibold text-accent-fg") : "text-fg-muted hover:bg-muted")}
+          className={cx(
+            "px-2 py-0.5",
+            value === c ? (c === "off" ? "bg-muted font-semibold text-fg" : "bg-accent font-semibold text-accent-fg") : "text-fg-muted hover:bg-muted",
+          )}
           title={c === "off" ? "No cache breakpoint" : `Cache the prefix up to here for ${c === "5m" ? "5 minutes" : "1 hour"}`}
         >
           {c === "off" ? "no cache" : c}

@@ -12,11 +12,17 @@ import { inputClass } from "./editor-styles";
 export function CostPreview({ content, spec, counted }: { content: PromptVersionContent; spec: ModelSpec | undefined; counted: CountedTokens | undefined }) {
   const [hitRate, setHitRate] = useState(0.8);
   const [outputTokens, setOutputTokens] = useState(400);
-  const cost = useMemo(() => costPreviewOf(content, spec, { expectedOutputTokens: outputTokens, hitRate, counted }), [content, spec, outputTokens, hitRate, counted]);
+  const cost = useMemo(
+    () => costPreviewOf(content, spec, { expectedOutputTokens: outputTokens, hitRate, counted }),
+    [content, spec, outputTokens, hitRate, counted],
+  );
   return (
     <Card className="p-3" data-testid="cost-preview">
       <h2 className="mb-1.5 text-sm font-semibold">
-        Cost per call <span className="text-xxs font-normal text-fg-muted">(tokens {cost?.tokensEstimated === false ? "counted by the API" : "estimated"}, prices from the model table)</span>
+        Cost per call{" "}
+        <span className="text-xxs font-normal text-fg-muted">
+          (tokens {cost?.tokensEstimated === false ? "counted by the API" : "estimated"}, prices from the model table)
+        </span>
       </h2>
       {cost ? (
         <>
@@ -49,11 +55,26 @@ export function CostPreview({ content, spec, counted }: { content: PromptVersion
           <div className="mt-2 grid grid-cols-2 gap-2">
             <label className="text-xxs text-fg-muted">
               Cache hit rate {Math.round(hitRate * 100)}%
-              <input type="range" min={0} max={100} value={Math.round(hitRate * 100)} onChange={(e) => setHitRate(Number(e.target.value) / 100)} className="w-full" aria-label="Assumed cache hit rate" />
+              <input
+                type="range"
+                min={0}
+                max={100}
+                value={Math.round(hitRate * 100)}
+                onChange={(e) => setHitRate(Number(e.target.value) / 100)}
+                className="w-full"
+                aria-label="Assumed cache hit rate"
+              />
             </label>
             <label className="text-xxs text-fg-muted">
               Output tokens
-              <input type="number" min={0} value={outputTokens} onChange={(e) => setOutputTokens(Math.max(0, Number(e.target.value) || 0))} className={cx(inputClass, "h-7 font-mono text-xs")} aria-label="Expected output tokens" />
+              <input
+                type="number"
+                min={0}
+                value={outputTokens}
+                onChange={(e) => setOutputTokens(Math.max(0, Number(e.target.value) || 0))}
+                className={cx(inputClass, "h-7 font-mono text-xs")}
+                aria-label="Expected output tokens"
+              />
             </label>
           </div>
         </>

@@ -64,8 +64,14 @@ export function EditorClient(props: EditorClientProps) {
 
   // ---- derived: every check, all from lib/prompts ----
   const contract = useMemo(() => checkContract(content), [content]);
-  const cache = useMemo(() => analyzeCache(content, { catalog: models, counted: tokens.counted, acknowledgedVariableBreakpoints: acknowledged }), [content, models, tokens.counted, acknowledged]);
-  const issues = useMemo(() => collectIssues({ form: editor.formIssues, shape: editor.shapeIssues, contract, cache }), [editor.formIssues, editor.shapeIssues, contract, cache]);
+  const cache = useMemo(
+    () => analyzeCache(content, { catalog: models, counted: tokens.counted, acknowledgedVariableBreakpoints: acknowledged }),
+    [content, models, tokens.counted, acknowledged],
+  );
+  const issues = useMemo(
+    () => collectIssues({ form: editor.formIssues, shape: editor.shapeIssues, contract, cache }),
+    [editor.formIssues, editor.shapeIssues, contract, cache],
+  );
   const figures = useMemo(() => cacheFigures(cache), [cache]);
   const anchors = useMemo(() => errorAnchors(issues), [issues]);
   const spec = findModel(doc.model, models);

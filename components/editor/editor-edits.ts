@@ -32,7 +32,16 @@ export type EditorEdit =
 export const STARTER_JSON_SCHEMA = '{\n  "type": "object",\n  "properties": {},\n  "required": []\n}';
 
 const emptyBlock = (id: string): BlockState => ({ id, text: "", cache: "off" });
-const newVariable = (id: string, name: string): VariableState => ({ id, name, type: "string", required: true, hasDefault: false, defaultText: "", description: "", valuesText: "" });
+const newVariable = (id: string, name: string): VariableState => ({
+  id,
+  name,
+  type: "string",
+  required: true,
+  hasDefault: false,
+  defaultText: "",
+  description: "",
+  valuesText: "",
+});
 const patchById = <T extends { id: string }>(list: T[], id: string, patch: (item: T) => T): T[] => list.map((x) => (x.id === id ? patch(x) : x));
 
 /** Applies one edit to the working copy (never mutates `state`). */
@@ -49,7 +58,10 @@ export function editDocument(state: EditorState, edit: EditorEdit): EditorState 
     case "removeSystemBlock":
       return { ...state, system: state.system.filter((b) => b.id !== edit.id) };
     case "addTurn":
-      return { ...state, turns: [...state.turns, { id: edit.id, role: state.turns.at(-1)?.role === "user" ? "assistant" : "user", blocks: [emptyBlock(edit.blockId)] }] };
+      return {
+        ...state,
+        turns: [...state.turns, { id: edit.id, role: state.turns.at(-1)?.role === "user" ? "assistant" : "user", blocks: [emptyBlock(edit.blockId)] }],
+      };
     case "setTurnRole":
       return { ...state, turns: patchById(state.turns, edit.id, (t) => ({ ...t, role: edit.role })) };
     case "moveTurn":
@@ -59,7 +71,10 @@ export function editDocument(state: EditorState, edit: EditorEdit): EditorState 
     case "addTurnBlock":
       return { ...state, turns: patchById(state.turns, edit.turnId, (t) => ({ ...t, blocks: [...t.blocks, emptyBlock(edit.id)] })) };
     case "patchTurnBlock":
-      return { ...state, turns: patchById(state.turns, edit.turnId, (t) => ({ ...t, blocks: patchById(t.blocks, edit.id, (b) => ({ ...b, ...edit.patch })) })) };
+      return {
+        ...state,
+        turns: patchById(state.turns, edit.turnId, (t) => ({ ...t, blocks: patchById(t.blocks, edit.id, (b) => ({ ...b, ...edit.patch })) })),
+      };
     case "moveTurnBlock":
       return { ...state, turns: patchById(state.turns, edit.turnId, (t) => ({ ...t, blocks: moveItem(t.blocks, edit.from, edit.to) })) };
     case "removeTurnBlock":

@@ -39,7 +39,15 @@ export function EditorHeader({
         <Button size="sm" onClick={onSave} disabled={!bar.canSave} data-testid="save-draft">
           Save
         </Button>
-        <PublishDialog project={project} promptId={promptId} promptName={promptName} labels={labels} isAdmin={isAdmin} disabled={!bar.canPublish} beforeOpen={beforePublish} />
+        <PublishDialog
+          project={project}
+          promptId={promptId}
+          promptName={promptName}
+          labels={labels}
+          isAdmin={isAdmin}
+          disabled={!bar.canPublish}
+          beforeOpen={beforePublish}
+        />
       </div>
     </div>
   );

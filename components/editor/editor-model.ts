@@ -83,11 +83,24 @@ export function fromContent(content: PromptVersionContent, acknowledged: readonl
   const acked = new Set(acknowledged);
   const ack = (location: string) => (acked.has(location) ? { acknowledged: true } : {});
   return {
-    system: content.system.map((b, i) => ({ id: newId("s"), role: b.role, text: b.text, cache: choiceOf(b.cache_control), cacheRaw: b.cache_control, ...ack(`system.${i}`) })),
+    system: content.system.map((b, i) => ({
+      id: newId("s"),
+      role: b.role,
+      text: b.text,
+      cache: choiceOf(b.cache_control),
+      cacheRaw: b.cache_control,
+      ...ack(`system.${i}`),
+    })),
     turns: content.messages.map((m, i) => ({
       id: newId("t"),
       role: m.role,
-      blocks: m.content.map((b, j) => ({ id: newId("b"), text: b.text, cache: choiceOf(b.cache_control), cacheRaw: b.cache_control, ...ack(`messages.${i}.content.${j}`) })),
+      blocks: m.content.map((b, j) => ({
+        id: newId("b"),
+        text: b.text,
+        cache: choiceOf(b.cache_control),
+        cacheRaw: b.cache_control,
+        ...ack(`messages.${i}.content.${j}`),
+      })),
     })),
     variables: Object.entries(content.variables).map(([name, def]) => ({
       id: newId("v"),
@@ -174,7 +187,8 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
   });
 
   const maxTokens = Number(state.maxTokens);
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) issues.push({ path: "modelConfig.max_tokens", message: "max_tokens must be a whole number of at least 1" });
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    issues.push({ path: "modelConfig.max_tokens", message: "max_tokens must be a whole number of at least 1" });
   const stops = state.stopSequences
     .split("\n")
     .map((s) => s.replace(/\r$/, ""))
@@ -191,7 +205,10 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
     if (schema !== null && (typeof schema !== "object" || Array.isArray(schema))) {
       issues.push({ path: "outputSchema.schema", message: "the JSON Schema must be a JSON object" });
     }
-    outputSchema = { format: "json", schema: schema !== null && typeof schema === "object" && !Array.isArray(schema) ? (schema as Record<string, unknown>) : {} };
+    outputSchema = {
+      format: "json",
+      schema: schema !== null && typeof schema === "object" && !Array.isArray(schema) ? (schema as Record<string, unknown>) : {},
+    };
   }
 
   const content = {
@@ -268,7 +285,12 @@ export interface EditorIssue {
 }
 
 /** Every problem, in the panel's order: form, shape, contract errors, cache (errors and warnings), contract warnings. */
-export function collectIssues(checks: { form: readonly LocalIssue[]; shape: readonly ErrorIssue[]; contract: ContractReport; cache: CacheAnalysis }): EditorIssue[] {
+export function collectIssues(checks: {
+  form: readonly LocalIssue[];
+  shape: readonly ErrorIssue[];
+  contract: ContractReport;
+  cache: CacheAnalysis;
+}): EditorIssue[] {
   return [
     ...checks.form.map((i) => ({ ...i, severity: "error" as const, source: "form" as const })),
     ...checks.shape.map((i) => ({ severity: "error" as const, source: "shape" as const, ...i })),
@@ -323,7 +345,11 @@ export function tokenSourceOf(s: { available: boolean; counted: boolean; savable
 }
 
 /** The cost preview for a catalog model, or null when the model is unknown or the preview is impossible. */
-export function costPreviewOf(content: PromptVersionContent, spec: ModelSpec | undefined, options: { expectedOutputTokens: number; hitRate: number; counted?: CountedTokens }): CostPreview | null {
+export function costPreviewOf(
+  content: PromptVersionContent,
+  spec: ModelSpec | undefined,
+  options: { expectedOutputTokens: number; hitRate: number; counted?: CountedTokens },
+): CostPreview | null {
   if (!spec) return null;
   try {
     return previewCost(content, { model: spec, expectedOutputTokens: options.expectedOutputTokens, hitRate: options.hitRate, counted: options.counted });

@@ -18,7 +18,17 @@ const turnRolesLast = [
 ] as const;
 
 /** The message turns (a final assistant turn is a prefill), reorderable, each with one or more template blocks. */
-export function MessagesSection({ turns, figures, errorAnchors, dispatch }: { turns: TurnState[]; figures: CacheFigures; errorAnchors: ReadonlySet<string>; dispatch: Dispatch<EditorEdit> }) {
+export function MessagesSection({
+  turns,
+  figures,
+  errorAnchors,
+  dispatch,
+}: {
+  turns: TurnState[];
+  figures: CacheFigures;
+  errorAnchors: ReadonlySet<string>;
+  dispatch: Dispatch<EditorEdit>;
+}) {
   const drag = useDragReorder("message-turn", (from, to) => dispatch({ type: "moveTurn", from, to }));
   return (
     <Card className="p-4">
@@ -32,7 +42,13 @@ export function MessagesSection({ turns, figures, errorAnchors, dispatch }: { tu
         {turns.map((t, i) => {
           const label = `Turn ${i + 1}`;
           return (
-            <li key={t.id} {...drag.itemProps(i)} data-drag-item="turn" className={cx("rounded-md border border-border p-2.5", dragItemClass(drag.itemProps(i)))} data-testid="message-turn">
+            <li
+              key={t.id}
+              {...drag.itemProps(i)}
+              data-drag-item="turn"
+              className={cx("rounded-md border border-border p-2.5", dragItemClass(drag.itemProps(i)))}
+              data-testid="message-turn"
+            >
               <BlockToolbar
                 label={label}
                 index={i}
@@ -54,12 +70,22 @@ export function MessagesSection({ turns, figures, errorAnchors, dispatch }: { tu
                   const location = `messages.${i}.content.${j}`;
                   const blockLabel = t.blocks.length > 1 ? `${label} block ${j + 1}` : `${label} (${t.role})`;
                   return (
-                    <div key={b.id} id={`block-messages-${i}-${j}`} tabIndex={-1} className={cx(errorAnchors.has(anchorForPath(location)) && "rounded-md ring-1 ring-danger/50")} data-testid="message-block">
+                    <div
+                      key={b.id}
+                      id={`block-messages-${i}-${j}`}
+                      tabIndex={-1}
+                      className={cx(errorAnchors.has(anchorForPath(location)) && "rounded-md ring-1 ring-danger/50")}
+                      data-testid="message-block"
+                    >
                       {t.blocks.length > 1 ? (
                         <div className="mb-1 flex items-center text-xxs text-fg-muted">
                           block {j + 1}
                           <span className="ml-auto flex">
-                            <IconButton label={`Move ${blockLabel} up`} disabled={j === 0} onClick={() => dispatch({ type: "moveTurnBlock", turnId: t.id, from: j, to: j - 1 })}>
+                            <IconButton
+                              label={`Move ${blockLabel} up`}
+                              disabled={j === 0}
+                              onClick={() => dispatch({ type: "moveTurnBlock", turnId: t.id, from: j, to: j - 1 })}
+                            >
                               ↑
                             </IconButton>
                             <IconButton label={`Remove ${blockLabel}`} onClick={() => dispatch({ type: "removeTurnBlock", turnId: t.id, id: b.id })}>
@@ -68,9 +94,20 @@ export function MessagesSection({ turns, figures, errorAnchors, dispatch }: { tu
                           </span>
                         </div>
                       ) : null}
-                      <TemplateEditor value={b.text} onChange={(text) => dispatch({ type: "patchTurnBlock", turnId: t.id, id: b.id, patch: { text } })} label={blockLabel} testId={`editor-${location}`} />
+                      <TemplateEditor
+                        value={b.text}
+                        onChange={(text) => dispatch({ type: "patchTurnBlock", turnId: t.id, id: b.id, patch: { text } })}
+                        label={blockLabel}
+                        testId={`editor-${location}`}
+                      />
                       <div className="mt-1.5">
-                        <BlockFooter location={location} block={b} onPatch={(patch) => dispatch({ type: "patchTurnBlock", turnId: t.id, id: b.id, patch })} label={blockLabel} figures={figures} />
+                        <BlockFooter
+                          location={location}
+                          block={b}
+                          onPatch={(patch) => dispatch({ type: "patchTurnBlock", turnId: t.id, id: b.id, patch })}
+                          label={blockLabel}
+                          figures={figures}
+                        />
                       </div>
                     </div>
                   );

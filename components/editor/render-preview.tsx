@@ -23,7 +23,12 @@ export function RenderPreview({ content, models }: { content: PromptVersionConte
                 {def.required && def.default === undefined ? <span className="text-danger">*</span> : null}
               </span>
               {def.type === "enum" ? (
-                <select value={samples[name] ?? ""} onChange={(e) => setSamples((s) => ({ ...s, [name]: e.target.value }))} className={cx(inputClass, "h-7 text-xs")} aria-label={`Sample value of ${name}`}>
+                <select
+                  value={samples[name] ?? ""}
+                  onChange={(e) => setSamples((s) => ({ ...s, [name]: e.target.value }))}
+                  className={cx(inputClass, "h-7 text-xs")}
+                  aria-label={`Sample value of ${name}`}
+                >
                   <option value="">{def.default !== undefined ? `default (${String(def.default)})` : "—"}</option>
                   {def.values.map((x) => (
                     <option key={x}>{x}</option>

@@ -12,9 +12,14 @@ export function SaveBanners({ status, basedOn }: { status: SaveStatus; basedOn: 
   return (
     <>
       {status.kind === "conflict" ? (
-        <div className="mb-4 flex items-center gap-3 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger" data-testid="conflict-banner" role="status">
+        <div
+          className="mb-4 flex items-center gap-3 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger"
+          data-testid="conflict-banner"
+          role="status"
+        >
           <span>
-            <strong>Someone else saved this draft</strong> after you opened it, so your changes were not saved (nothing was overwritten). {status.message}. Copy anything you want to keep, then reload.
+            <strong>Someone else saved this draft</strong> after you opened it, so your changes were not saved (nothing was overwritten). {status.message}. Copy
+            anything you want to keep, then reload.
           </span>
           <Button size="sm" variant="danger" className="ml-auto" onClick={() => window.location.reload()} data-testid="conflict-reload">
             Reload
@@ -37,7 +42,10 @@ export function SaveBanners({ status, basedOn }: { status: SaveStatus; basedOn: 
       ) : null}
       {basedOn ? (
         <div className="mb-4 rounded-md border border-border bg-surface px-3 py-2 text-xs text-fg-muted" data-testid="based-on">
-          {basedOn === "starter" ? "This prompt has no draft: you are editing the starter template." : `Published versions are frozen: you are editing a new draft based on v${basedOn}.`} The draft is created with your first change.
+          {basedOn === "starter"
+            ? "This prompt has no draft: you are editing the starter template."
+            : `Published versions are frozen: you are editing a new draft based on v${basedOn}.`}{" "}
+          The draft is created with your first change.
         </div>
       ) : null}
     </>

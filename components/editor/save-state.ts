@@ -10,10 +10,7 @@ import type { PromptVersionContent } from "@/lib/prompts/schemas";
  * version the previous one returned.
  */
 export type SaveStatus =
-  | { kind: "clean"; at?: string }
-  | { kind: "saving" }
-  | { kind: "error"; message: string; issues?: ErrorIssue[] }
-  | { kind: "conflict"; message: string };
+  { kind: "clean"; at?: string } | { kind: "saving" } | { kind: "error"; message: string; issues?: ErrorIssue[] } | { kind: "conflict"; message: string };
 
 export interface SaveState {
   status: SaveStatus;
@@ -62,7 +59,11 @@ export interface SaveBar {
  * The save bar for a save state and the editor's edits: `dirty` (differs from what was saved),
  * `invalid` (dirty but not savable, so the autosave waits); `formatTime` shows a save time.
  */
-export function describeSave(state: SaveState, edits: { dirty: boolean; invalid: boolean }, formatTime: (iso: string) => string = (iso) => new Date(iso).toLocaleTimeString()): SaveBar {
+export function describeSave(
+  state: SaveState,
+  edits: { dirty: boolean; invalid: boolean },
+  formatTime: (iso: string) => string = (iso) => new Date(iso).toLocaleTimeString(),
+): SaveBar {
   const { status, basedOn } = state;
   const { dirty, invalid } = edits;
   const conflicted = status.kind === "conflict";

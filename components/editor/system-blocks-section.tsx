@@ -12,7 +12,19 @@ import { TemplateEditor } from "./template-editor";
 const systemRoles = systemBlockRoleSchema.options.map((r) => ({ value: r, label: r }));
 
 /** The system prompt: its blocks (role, template, cache breakpoint), reorderable, with where the token figures come from. */
-export function SystemBlocksSection({ blocks, tokenSource, figures, errorAnchors, dispatch }: { blocks: SystemBlockState[]; tokenSource: TokenSource; figures: CacheFigures; errorAnchors: ReadonlySet<string>; dispatch: Dispatch<EditorEdit> }) {
+export function SystemBlocksSection({
+  blocks,
+  tokenSource,
+  figures,
+  errorAnchors,
+  dispatch,
+}: {
+  blocks: SystemBlockState[];
+  tokenSource: TokenSource;
+  figures: CacheFigures;
+  errorAnchors: ReadonlySet<string>;
+  dispatch: Dispatch<EditorEdit>;
+}) {
   const drag = useDragReorder("system-block", (from, to) => dispatch({ type: "moveSystemBlock", from, to }));
   return (
     <Card className="p-4" id="section-blocks">
@@ -27,7 +39,9 @@ export function SystemBlocksSection({ blocks, tokenSource, figures, errorAnchors
         <span className={cx(tokenSource.kind === "counted" ? "font-medium text-success" : "italic")} data-testid="token-source" data-kind={tokenSource.kind}>
           {tokenSource.note}
         </span>
-        {tokenSource.kind === "estimate" ? " (per block, always estimated: ceil(characters / 3.5) + framing)" : " for the cached prefixes and the total; per-block figures are estimates"}
+        {tokenSource.kind === "estimate"
+          ? " (per block, always estimated: ceil(characters / 3.5) + framing)"
+          : " for the cached prefixes and the total; per-block figures are estimates"}
       </p>
       {blocks.length === 0 ? <p className="text-xs text-fg-muted">No system prompt.</p> : null}
       <ol className="space-y-3">
@@ -41,7 +55,11 @@ export function SystemBlocksSection({ blocks, tokenSource, figures, errorAnchors
               tabIndex={-1}
               {...drag.itemProps(i)}
               data-drag-item="system"
-              className={cx("rounded-md border p-2.5", errorAnchors.has(anchorForPath(location)) ? "border-danger/50" : "border-border", dragItemClass(drag.itemProps(i)))}
+              className={cx(
+                "rounded-md border p-2.5",
+                errorAnchors.has(anchorForPath(location)) ? "border-danger/50" : "border-border",
+                dragItemClass(drag.itemProps(i)),
+              )}
               data-testid="system-block"
             >
               <BlockToolbar
@@ -56,9 +74,20 @@ export function SystemBlocksSection({ blocks, tokenSource, figures, errorAnchors
                 drag={drag}
                 testId={`drag-system-${i}`}
               />
-              <TemplateEditor value={b.text} onChange={(text) => dispatch({ type: "patchSystemBlock", id: b.id, patch: { text } })} label={label} testId={`editor-${location}`} />
+              <TemplateEditor
+                value={b.text}
+                onChange={(text) => dispatch({ type: "patchSystemBlock", id: b.id, patch: { text } })}
+                label={label}
+                testId={`editor-${location}`}
+              />
               <div className="mt-1.5">
-                <BlockFooter location={location} block={b} onPatch={(patch) => dispatch({ type: "patchSystemBlock", id: b.id, patch })} label={label} figures={figures} />
+                <BlockFooter
+                  location={location}
+                  block={b}
+                  onPatch={(patch) => dispatch({ type: "patchSystemBlock", id: b.id, patch })}
+                  label={label}
+                  figures={figures}
+                />
               </div>
             </li>
           );

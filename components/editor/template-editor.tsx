@@ -41,7 +41,11 @@ export function TemplateEditor({ value, onChange, label, testId }: { value: stri
   }, [value]);
 
   return (
-    <div className="rounded-md border border-border bg-bg/60 focus-within:border-accent focus-within:ring-2 focus-within:ring-accent/20" data-testid={testId} data-ready={ready ? "true" : "false"}>
+    <div
+      className="rounded-md border border-border bg-bg/60 focus-within:border-accent focus-within:ring-2 focus-within:ring-accent/20"
+      data-testid={testId}
+      data-ready={ready ? "true" : "false"}
+    >
       <div ref={host} />
       {!ready ? <pre className="px-2 py-1.5 font-mono text-[12.5px] leading-[1.55] whitespace-pre-wrap text-fg-muted">{value || " "}</pre> : null}
     </div>

@@ -13,7 +13,13 @@ import { createDraftSaver, initialSaveState, type SavedDraft } from "./save-stat
 const AUTOSAVE_MS = 1000;
 
 /** saveDraftAction (app/.../edit/actions.ts), passed down by the edit page. */
-export type SaveDraftAction = (input: { project: string; promptId: string; content: PromptVersionContent; acknowledged: string[]; lockVersion: number }) => Promise<ActionResult<SavedDraft>>;
+export type SaveDraftAction = (input: {
+  project: string;
+  promptId: string;
+  content: PromptVersionContent;
+  acknowledged: string[];
+  lockVersion: number;
+}) => Promise<ActionResult<SavedDraft>>;
 
 export interface EditorStateOptions {
   project: string;
@@ -50,7 +56,12 @@ export function useEditorState(options: EditorStateOptions) {
   });
   // One saver per editor session (the page remounts the editor for another draft); mutateAsync
   // is stable for the mutation's lifetime.
-  const [saver] = useState(() => createDraftSaver(initialSaveState(options.lockVersion, openedDraftJson(options.initialContent, options.initialAcknowledged), options.basedOn), mutation.mutateAsync));
+  const [saver] = useState(() =>
+    createDraftSaver(
+      initialSaveState(options.lockVersion, openedDraftJson(options.initialContent, options.initialAcknowledged), options.basedOn),
+      mutation.mutateAsync,
+    ),
+  );
   const save = useSyncExternalStore(saver.subscribe, saver.getState, saver.getState);
   const dirty = contentJson !== save.savedJson;
   const conflicted = save.status.kind === "conflict";

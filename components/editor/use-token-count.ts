@@ -21,7 +21,14 @@ export type CountTokensAction = (input: { project: string; promptId: string; con
  * otherwise, and until the figures for the current template are in, the labelled estimate.
  * `counted` is undefined whenever the figures do not belong to the current template.
  */
-export function useTokenCount(options: { project: string; promptId: string; content: PromptVersionContent; savable: boolean; available: boolean; countTokens: CountTokensAction }): {
+export function useTokenCount(options: {
+  project: string;
+  promptId: string;
+  content: PromptVersionContent;
+  savable: boolean;
+  available: boolean;
+  countTokens: CountTokensAction;
+}): {
   counted: CountedTokens | undefined;
   source: TokenSource;
 } {
@@ -49,6 +56,11 @@ export function useTokenCount(options: { project: string; promptId: string; cont
     retry: false,
   });
   const counted = useMemo(() => (settled && countQuery.data ? countedTokens(countQuery.data) : undefined), [settled, countQuery.data]);
-  const source = tokenSourceOf({ available, counted: counted !== undefined, savable, failure: countQuery.isError && settled ? countQuery.error.message : null });
+  const source = tokenSourceOf({
+    available,
+    counted: counted !== undefined,
+    savable,
+    failure: countQuery.isError && settled ? countQuery.error.message : null,
+  });
   return { counted, source };
 }

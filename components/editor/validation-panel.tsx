@@ -20,14 +20,29 @@ export function ValidationPanel({ issues }: { issues: EditorIssue[] }) {
     <Card className="p-3" data-testid="validation-panel">
       <h2 className="mb-1.5 flex items-center gap-2 text-sm font-semibold">
         Validation
-        {errorsCount > 0 ? <Badge tone="danger">{errorsCount} error{errorsCount === 1 ? "" : "s"}</Badge> : <Badge tone="success">ready to publish</Badge>}
-        {warningCount > 0 ? <Badge tone="warning">{warningCount} warning{warningCount === 1 ? "" : "s"}</Badge> : null}
+        {errorsCount > 0 ? (
+          <Badge tone="danger">
+            {errorsCount} error{errorsCount === 1 ? "" : "s"}
+          </Badge>
+        ) : (
+          <Badge tone="success">ready to publish</Badge>
+        )}
+        {warningCount > 0 ? (
+          <Badge tone="warning">
+            {warningCount} warning{warningCount === 1 ? "" : "s"}
+          </Badge>
+        ) : null}
       </h2>
       {issues.length === 0 ? <p className="text-xs text-fg-muted">No problems: templates match the contract and the cache breakpoints are usable.</p> : null}
       <ul className="space-y-1">
         {issues.map((i, k) => (
           <li key={`${i.path}-${k}`}>
-            <button type="button" onClick={() => jumpTo(i.path)} className={cx("w-full rounded px-1.5 py-1 text-left text-xs hover:bg-muted", i.severity === "error" ? "text-danger" : "text-warning")} data-testid={`issue-${i.severity}`}>
+            <button
+              type="button"
+              onClick={() => jumpTo(i.path)}
+              className={cx("w-full rounded px-1.5 py-1 text-left text-xs hover:bg-muted", i.severity === "error" ? "text-danger" : "text-warning")}
+              data-testid={`issue-${i.severity}`}
+            >
               <span className="font-mono text-xxs opacity-80">{i.path || "prompt"}</span> {i.message}
             </button>
           </li>

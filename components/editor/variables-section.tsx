@@ -20,7 +20,11 @@ export function VariablesSection({ variables, undeclared, dispatch }: { variable
         <h2 className="text-sm font-semibold">Variables contract</h2>
         <span className="flex gap-1">
           {undeclared.length > 0 ? (
-            <Button size="sm" onClick={() => dispatch({ type: "addVariables", variables: undeclared.map((name) => ({ id: newId("v"), name })) })} data-testid="add-missing-variables">
+            <Button
+              size="sm"
+              onClick={() => dispatch({ type: "addVariables", variables: undeclared.map((name) => ({ id: newId("v"), name })) })}
+              data-testid="add-missing-variables"
+            >
               Add missing ({undeclared.join(", ")})
             </Button>
           ) : null}
@@ -47,10 +51,20 @@ export function VariablesSection({ variables, undeclared, dispatch }: { variable
               {variables.map((v) => (
                 <tr key={v.id} className="align-top" data-testid="variable-row">
                   <td className="py-1 pr-2">
-                    <input aria-label="Variable name" value={v.name} onChange={(e) => setVariable(v.id, { name: e.target.value })} className={cx(inputClass, "h-7 w-36 min-w-32 font-mono text-xs")} />
+                    <input
+                      aria-label="Variable name"
+                      value={v.name}
+                      onChange={(e) => setVariable(v.id, { name: e.target.value })}
+                      className={cx(inputClass, "h-7 w-36 min-w-32 font-mono text-xs")}
+                    />
                   </td>
                   <td className="py-1 pr-2">
-                    <select aria-label={`Type of ${v.name}`} value={v.type} onChange={(e) => setVariable(v.id, { type: variableTypeSchema.parse(e.target.value) })} className={cx(inputClass, "h-7 w-24 min-w-24 text-xs")}>
+                    <select
+                      aria-label={`Type of ${v.name}`}
+                      value={v.type}
+                      onChange={(e) => setVariable(v.id, { type: variableTypeSchema.parse(e.target.value) })}
+                      className={cx(inputClass, "h-7 w-24 min-w-24 text-xs")}
+                    >
                       {variableTypeSchema.options.map((t) => (
                         <option key={t} value={t}>
                           {t}
@@ -59,11 +73,22 @@ export function VariablesSection({ variables, undeclared, dispatch }: { variable
                     </select>
                   </td>
                   <td className="py-1 pr-2 text-center">
-                    <input type="checkbox" aria-label={`${v.name} is required`} checked={v.required} onChange={(e) => setVariable(v.id, { required: e.target.checked })} className="mt-2" />
+                    <input
+                      type="checkbox"
+                      aria-label={`${v.name} is required`}
+                      checked={v.required}
+                      onChange={(e) => setVariable(v.id, { required: e.target.checked })}
+                      className="mt-2"
+                    />
                   </td>
                   <td className="py-1 pr-2">
                     <div className="flex items-center gap-1">
-                      <input type="checkbox" aria-label={`${v.name} has a default`} checked={v.hasDefault} onChange={(e) => setVariable(v.id, { hasDefault: e.target.checked })} />
+                      <input
+                        type="checkbox"
+                        aria-label={`${v.name} has a default`}
+                        checked={v.hasDefault}
+                        onChange={(e) => setVariable(v.id, { hasDefault: e.target.checked })}
+                      />
                       <input
                         aria-label={`Default of ${v.name}`}
                         disabled={!v.hasDefault}
@@ -75,9 +100,21 @@ export function VariablesSection({ variables, undeclared, dispatch }: { variable
                     </div>
                   </td>
                   <td className="space-y-1 py-1 pr-2">
-                    <input aria-label={`Description of ${v.name}`} value={v.description} placeholder="What the caller passes" onChange={(e) => setVariable(v.id, { description: e.target.value })} className={cx(inputClass, "h-7 text-xs")} />
+                    <input
+                      aria-label={`Description of ${v.name}`}
+                      value={v.description}
+                      placeholder="What the caller passes"
+                      onChange={(e) => setVariable(v.id, { description: e.target.value })}
+                      className={cx(inputClass, "h-7 text-xs")}
+                    />
                     {v.type === "enum" ? (
-                      <input aria-label={`Enum values of ${v.name}`} value={v.valuesText} placeholder="a, b, c" onChange={(e) => setVariable(v.id, { valuesText: e.target.value })} className={cx(inputClass, "h-7 font-mono text-xs")} />
+                      <input
+                        aria-label={`Enum values of ${v.name}`}
+                        value={v.valuesText}
+                        placeholder="a, b, c"
+                        onChange={(e) => setVariable(v.id, { valuesText: e.target.value })}
+                        className={cx(inputClass, "h-7 font-mono text-xs")}
+                      />
                     ) : null}
                   </td>
                   <td className="py-1">

@@ -127,8 +127,10 @@ export function ExperimentResultsClient({
         title={e.name}
         description={
           <span>
-            <Link className="font-mono text-accent hover:underline" href={`/p/${project}/prompts/${encodeURIComponent(e.prompt.name)}`}>{e.prompt.name}</Link> · label{" "}
-            <span className="font-mono">{e.label}</span> · primary metric {METRICS[e.primaryMetric].label.toLowerCase()}
+            <Link className="font-mono text-accent hover:underline" href={`/p/${project}/prompts/${encodeURIComponent(e.prompt.name)}`}>
+              {e.prompt.name}
+            </Link>{" "}
+            · label <span className="font-mono">{e.label}</span> · primary metric {METRICS[e.primaryMetric].label.toLowerCase()}
             {e.hypothesis ? <span className="block">Hypothesis: {e.hypothesis}</span> : null}
           </span>
         }
@@ -137,9 +139,14 @@ export function ExperimentResultsClient({
 
       {paused.map((v) => (
         <div key={v.key} data-testid="guardrail-banner" className="mb-3 rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger">
-          <strong>Variant {v.key} ({v.version}) was paused{v.pausedReason ? " by a guardrail" : ""}.</strong> {v.pausedReason ?? ""} Its traffic goes to the other variants.
+          <strong>
+            Variant {v.key} ({v.version}) was paused{v.pausedReason ? " by a guardrail" : ""}.
+          </strong>{" "}
+          {v.pausedReason ?? ""} Its traffic goes to the other variants.
           {canEdit && e.status !== "COMPLETED" ? (
-            <Button size="sm" className="ml-2" disabled={pending} onClick={() => act(() => actions.resumeVariant({ project, id, key: v.key }))}>Let it take traffic again</Button>
+            <Button size="sm" className="ml-2" disabled={pending} onClick={() => act(() => actions.resumeVariant({ project, id, key: v.key }))}>
+              Let it take traffic again
+            </Button>
           ) : null}
         </div>
       ))}
@@ -148,11 +155,15 @@ export function ExperimentResultsClient({
         <p className="text-base font-semibold">{r.verdict}</p>
         {r.verdictLines.length > 0 ? (
           <ul className="mt-2 list-disc space-y-0.5 pl-5 text-sm">
-            {r.verdictLines.map((l) => <li key={l}>{l}</li>)}
+            {r.verdictLines.map((l) => (
+              <li key={l}>{l}</li>
+            ))}
           </ul>
         ) : null}
         <p className="mt-2 text-xs" data-testid="correction">
-          <Badge tone={r.correction.method === "none" ? "neutral" : "accent"}>{r.correction.method === "none" ? "no correction needed" : "Holm–Bonferroni correction"}</Badge>{" "}
+          <Badge tone={r.correction.method === "none" ? "neutral" : "accent"}>
+            {r.correction.method === "none" ? "no correction needed" : "Holm–Bonferroni correction"}
+          </Badge>{" "}
           <span className={r.correction.method === "none" ? "text-fg-muted" : undefined}>{r.correction.description}</span>
         </p>
         <p className="mt-1 text-xs text-fg-muted">
@@ -165,9 +176,25 @@ export function ExperimentResultsClient({
       </Card>
 
       <FormError message={error} />
-      {notice ? <div data-testid="notice" className="mb-3 rounded-md border border-success/30 bg-success/10 px-3 py-2 text-sm text-success">{notice}</div> : null}
+      {notice ? (
+        <div data-testid="notice" className="mb-3 rounded-md border border-success/30 bg-success/10 px-3 py-2 text-sm text-success">
+          {notice}
+        </div>
+      ) : null}
 
-      {canEdit ? <Controls project={project} id={id} data={query.data} pending={pending} isAdmin={isAdmin} actions={actions} act={act} setRunId={setRunId} setNotice={setNotice} /> : null}
+      {canEdit ? (
+        <Controls
+          project={project}
+          id={id}
+          data={query.data}
+          pending={pending}
+          isAdmin={isAdmin}
+          actions={actions}
+          act={act}
+          setRunId={setRunId}
+          setNotice={setNotice}
+        />
+      ) : null}
       {traffic ? <Progress traffic={traffic} /> : null}
 
       <Card className="mb-4 overflow-x-auto">
@@ -182,7 +209,9 @@ export function ExperimentResultsClient({
                 <th key={m} className="px-3 py-2 font-medium">
                   {METRICS[m].label}
                   {m === e.primaryMetric ? <span className="block font-normal text-accent">primary metric</span> : null}
-                  {m === "accuracy" && r.variants.every((v) => v.metrics.accuracy.n === 0) ? <span className="block font-normal">needs scored calls</span> : null}
+                  {m === "accuracy" && r.variants.every((v) => v.metrics.accuracy.n === 0) ? (
+                    <span className="block font-normal">needs scored calls</span>
+                  ) : null}
                 </th>
               ))}
             </tr>
@@ -193,11 +222,24 @@ export function ExperimentResultsClient({
                 <td className="px-3 py-2 whitespace-nowrap">
                   <span className="font-semibold">{v.key}</span> <span className="font-mono text-xs">{v.versionLabel}</span>
                   {v.isControl ? <Badge className="ml-1">control</Badge> : null}
-                  {v.paused ? <Badge tone="danger" className="ml-1">paused</Badge> : null}
-                  {r.winnerKey === v.key ? <Badge tone="success" className="ml-1">winner</Badge> : null}
+                  {v.paused ? (
+                    <Badge tone="danger" className="ml-1">
+                      paused
+                    </Badge>
+                  ) : null}
+                  {r.winnerKey === v.key ? (
+                    <Badge tone="success" className="ml-1">
+                      winner
+                    </Badge>
+                  ) : null}
                 </td>
-                <td className="px-3 py-2 text-right tabular-nums" data-testid={`calls-${v.key}`}>{v.calls.toLocaleString("en-US")}</td>
-                <td className="px-3 py-2 text-right text-xs tabular-nums whitespace-nowrap">{v.weight}%{v.paused || Math.abs(v.effectiveWeight - v.weight) > 0.05 ? ` (now ${v.effectiveWeight.toFixed(0)}%)` : ""} → {fmtPercent(v.servedShare)}</td>
+                <td className="px-3 py-2 text-right tabular-nums" data-testid={`calls-${v.key}`}>
+                  {v.calls.toLocaleString("en-US")}
+                </td>
+                <td className="px-3 py-2 text-right text-xs tabular-nums whitespace-nowrap">
+                  {v.weight}%{v.paused || Math.abs(v.effectiveWeight - v.weight) > 0.05 ? ` (now ${v.effectiveWeight.toFixed(0)}%)` : ""} →{" "}
+                  {fmtPercent(v.servedShare)}
+                </td>
                 <td className="px-3 py-2 text-right text-xs tabular-nums">{fmtPercent(v.cacheHitRate)}</td>
                 {metricOrder.map((m) => {
                   const x = v.metrics[m];
@@ -208,10 +250,16 @@ export function ExperimentResultsClient({
                       {x.comparison ? (
                         <div className="tabular-nums text-fg-muted">
                           {fmtChange(x.comparison.lift)}
-                          {x.comparison.liftCi ? ` [${fmtChange(x.comparison.liftCi.low)}, ${fmtChange(x.comparison.liftCi.high)}]` : ""} · p{r.correction.method === "none" ? "" : " (Holm)"}={x.comparison.pValue < 0.001 ? "<0.001" : x.comparison.pValue.toFixed(3)}
+                          {x.comparison.liftCi ? ` [${fmtChange(x.comparison.liftCi.low)}, ${fmtChange(x.comparison.liftCi.high)}]` : ""} · p
+                          {r.correction.method === "none" ? "" : " (Holm)"}={x.comparison.pValue < 0.001 ? "<0.001" : x.comparison.pValue.toFixed(3)}
                         </div>
                       ) : null}
-                      {!v.isControl ? <Badge tone={outcomeTone[x.outcome]} className="mt-0.5">{outcomeText[x.outcome]}{x.outcome === "not_enough_data" && x.moreNeededPerVariant > 0 ? `: ${x.moreNeededPerVariant.toLocaleString("en-US")} more` : ""}</Badge> : null}
+                      {!v.isControl ? (
+                        <Badge tone={outcomeTone[x.outcome]} className="mt-0.5">
+                          {outcomeText[x.outcome]}
+                          {x.outcome === "not_enough_data" && x.moreNeededPerVariant > 0 ? `: ${x.moreNeededPerVariant.toLocaleString("en-US")} more` : ""}
+                        </Badge>
+                      ) : null}
                     </td>
                   );
                 })}
@@ -226,24 +274,30 @@ export function ExperimentResultsClient({
           title="Traffic: planned vs served"
           testId="traffic-chart"
           data={r.variants.map((v) => ({ label: `${v.key} ${v.versionLabel}`, planned: v.effectiveWeight / 100, served: v.servedShare ?? 0 }))}
-          bars={[{ key: "planned", name: "Planned share" }, { key: "served", name: "Served share" }]}
+          bars={[
+            { key: "planned", name: "Planned share" },
+            { key: "served", name: "Served share" },
+          ]}
           format={(x) => fmtPercent(x, 0)}
           height={200}
         />
         {r.variants.every((v) => !v.cacheHitRate) ? (
           <Card className="p-3 text-xs" data-testid="cache-chart">
             <h2 className="mb-2 font-medium">Cache hit rate per variant</h2>
-            <p className="text-fg-muted">No prompt tokens were read from the cache yet. A split divides cache reuse between variants: versions with a cached prefix (cache breakpoints) show their hit rate here once traffic repeats within the cache lifetime.</p>
+            <p className="text-fg-muted">
+              No prompt tokens were read from the cache yet. A split divides cache reuse between variants: versions with a cached prefix (cache breakpoints)
+              show their hit rate here once traffic repeats within the cache lifetime.
+            </p>
           </Card>
         ) : (
-        <BarChart
-          title="Cache hit rate per variant (share of prompt tokens read from cache)"
-          testId="cache-chart"
-          data={r.variants.map((v) => ({ label: `${v.key} ${v.versionLabel}`, hit: v.cacheHitRate ?? 0 }))}
-          bars={[{ key: "hit", name: "Cache hit rate" }]}
-          format={(x) => fmtPercent(x, 0)}
-          height={200}
-        />
+          <BarChart
+            title="Cache hit rate per variant (share of prompt tokens read from cache)"
+            testId="cache-chart"
+            data={r.variants.map((v) => ({ label: `${v.key} ${v.versionLabel}`, hit: v.cacheHitRate ?? 0 }))}
+            bars={[{ key: "hit", name: "Cache hit rate" }]}
+            format={(x) => fmtPercent(x, 0)}
+            height={200}
+          />
         )}
         <History history={history} />
       </div>
@@ -253,7 +307,11 @@ export function ExperimentResultsClient({
           <TimeSeriesChart
             key={m}
             title={`${METRICS[m].label} over time`}
-            data={seriesRows(series.points, m, e.variants.map((v) => v.key))}
+            data={seriesRows(
+              series.points,
+              m,
+              e.variants.map((v) => v.key),
+            )}
             series={e.variants.map((v) => ({ key: v.key, name: `${v.key} ${v.version}` }))}
             format={(x) => fmtMetric(m, x)}
             formatTime={(t) => fmtBucketTime(t, series.bucketMs / 60_000)}
@@ -329,8 +387,7 @@ function History({ history }: { history: Data["history"] }) {
       <ul className="max-h-48 space-y-1 overflow-y-auto">
         {history.map((h, i) => (
           <li key={i}>
-            <span className="text-fg-muted tabular-nums">{h.at.slice(0, 16).replace("T", " ")}</span> {h.actor}{" "}
-            {describeHistoryEvent(h)}
+            <span className="text-fg-muted tabular-nums">{h.at.slice(0, 16).replace("T", " ")}</span> {h.actor} {describeHistoryEvent(h)}
           </li>
         ))}
       </ul>
@@ -338,7 +395,12 @@ function History({ history }: { history: Data["history"] }) {
   );
 }
 
-const trafficTone: Record<TrafficProgress["status"], "accent" | "success" | "warning" | "danger"> = { running: "accent", done: "success", stopped: "warning", interrupted: "danger" };
+const trafficTone: Record<TrafficProgress["status"], "accent" | "success" | "warning" | "danger"> = {
+  running: "accent",
+  done: "success",
+  stopped: "warning",
+  interrupted: "danger",
+};
 
 function Progress({ traffic }: { traffic: TrafficProgress }) {
   const pct = traffic.total ? Math.round((traffic.done / traffic.total) * 100) : 0;
@@ -346,13 +408,28 @@ function Progress({ traffic }: { traffic: TrafficProgress }) {
     <Card className="mb-4 p-3 text-sm" data-testid="traffic-progress">
       <div className="mb-1 flex justify-between gap-2 text-xs">
         <span>
-          Traffic run: {traffic.done} of {traffic.total} calls ({traffic.ok} answered, {traffic.failed} failed{traffic.invalid ? `, ${traffic.invalid} invalid inputs` : ""}) ·{" "}
-          {Object.entries(traffic.byVariant).map(([k, n]) => `${k}: ${n}`).join(", ")}
-          <span className="text-fg-muted"> · started by {traffic.startedBy} at {traffic.startedAt.slice(11, 16)} UTC</span>
+          Traffic run: {traffic.done} of {traffic.total} calls ({traffic.ok} answered, {traffic.failed} failed
+          {traffic.invalid ? `, ${traffic.invalid} invalid inputs` : ""}) ·{" "}
+          {Object.entries(traffic.byVariant)
+            .map(([k, n]) => `${k}: ${n}`)
+            .join(", ")}
+          <span className="text-fg-muted">
+            {" "}
+            · started by {traffic.startedBy} at {traffic.startedAt.slice(11, 16)} UTC
+          </span>
         </span>
-        <Badge tone={trafficTone[traffic.status]} data-testid="traffic-status">{traffic.status}</Badge>
+        <Badge tone={trafficTone[traffic.status]} data-testid="traffic-status">
+          {traffic.status}
+        </Badge>
       </div>
-      <div className="h-2 w-full overflow-hidden rounded bg-muted" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Traffic progress">
+      <div
+        className="h-2 w-full overflow-hidden rounded bg-muted"
+        role="progressbar"
+        aria-valuenow={pct}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-label="Traffic progress"
+      >
         <div className={`h-full transition-all ${traffic.status === "interrupted" ? "bg-danger" : "bg-accent"}`} style={{ width: `${pct}%` }} />
       </div>
       {traffic.message ? <p className="mt-1 text-xs text-fg-muted">{traffic.message}</p> : null}
@@ -394,17 +471,43 @@ function Controls({
   return (
     <Card className="mb-4 space-y-3 p-4" data-testid="experiment-controls">
       <div className="flex flex-wrap items-center gap-2">
-        {e.status === "DRAFT" ? <Button variant="primary" disabled={pending} onClick={() => transition("start")}>Start experiment</Button> : null}
-        {e.status === "RUNNING" ? <Button disabled={pending} onClick={() => transition("pause")}>Pause</Button> : null}
-        {e.status === "PAUSED" ? <Button variant="primary" disabled={pending} onClick={() => transition("resume")}>Resume</Button> : null}
-        {e.status === "RUNNING" || e.status === "PAUSED" ? <Button variant="ghost" disabled={pending} onClick={() => transition("complete")}>End without promoting</Button> : null}
+        {e.status === "DRAFT" ? (
+          <Button variant="primary" disabled={pending} onClick={() => transition("start")}>
+            Start experiment
+          </Button>
+        ) : null}
+        {e.status === "RUNNING" ? (
+          <Button disabled={pending} onClick={() => transition("pause")}>
+            Pause
+          </Button>
+        ) : null}
+        {e.status === "PAUSED" ? (
+          <Button variant="primary" disabled={pending} onClick={() => transition("resume")}>
+            Resume
+          </Button>
+        ) : null}
+        {e.status === "RUNNING" || e.status === "PAUSED" ? (
+          <Button variant="ghost" disabled={pending} onClick={() => transition("complete")}>
+            End without promoting
+          </Button>
+        ) : null}
         {e.status === "RUNNING" ? (
           <span className="ml-auto flex flex-wrap items-center gap-2">
-            {data.results.winnerKey ? null : <span className="text-xs text-fg-muted" data-testid="promote-hint">No winner yet: promoting now ends the experiment early.</span>}
-            <label htmlFor="promote-variant" className="text-xs text-fg-muted">Promote</label>
+            {data.results.winnerKey ? null : (
+              <span className="text-xs text-fg-muted" data-testid="promote-hint">
+                No winner yet: promoting now ends the experiment early.
+              </span>
+            )}
+            <label htmlFor="promote-variant" className="text-xs text-fg-muted">
+              Promote
+            </label>
             <select id="promote-variant" className={inputClass} value={promoteKey} onChange={(ev) => setPromoteKey(ev.target.value)}>
               {e.variants.map((v) => (
-                <option key={v.key} value={v.key} disabled={v.paused}>{v.key} · {v.version}{data.results.winnerKey === v.key ? " (winner)" : ""}{v.paused ? " (paused)" : ""}</option>
+                <option key={v.key} value={v.key} disabled={v.paused}>
+                  {v.key} · {v.version}
+                  {data.results.winnerKey === v.key ? " (winner)" : ""}
+                  {v.paused ? " (paused)" : ""}
+                </option>
               ))}
             </select>
             <Button
@@ -412,7 +515,12 @@ function Controls({
               variant={data.results.winnerKey ? "primary" : "secondary"}
               disabled={pending}
               title={!isAdmin ? "Protected labels need an admin; the server checks" : undefined}
-              onClick={() => act(() => actions.promote({ project, id, variant: promoteKey }), (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`))}
+              onClick={() =>
+                act(
+                  () => actions.promote({ project, id, variant: promoteKey }),
+                  (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`),
+                )
+              }
             >
               Promote to {e.label}
             </Button>
@@ -426,11 +534,26 @@ function Controls({
           {e.variants.map((v) => (
             <label key={v.key} className="flex items-center gap-1">
               {v.key}
-              <input aria-label={`Weight ${v.key}`} type="number" min={0} max={100} className={`${inputClass} w-16`} value={Number.isFinite(weights[v.key]) ? weights[v.key] : ""} onChange={(ev) => setWeights({ ...weights, [v.key]: ev.target.valueAsNumber })} />%
+              <input
+                aria-label={`Weight ${v.key}`}
+                type="number"
+                min={0}
+                max={100}
+                className={`${inputClass} w-16`}
+                value={Number.isFinite(weights[v.key]) ? weights[v.key] : ""}
+                onChange={(ev) => setWeights({ ...weights, [v.key]: ev.target.valueAsNumber })}
+              />
+              %
             </label>
           ))}
-          <Button size="sm" disabled={pending || total !== 100} onClick={() => act(() => actions.setWeights({ project, id, weights }))}>Change weights</Button>
-          {total !== 100 ? <span className="text-xs text-danger">Weights must sum to 100 (now {total}).</span> : <span className="text-xs text-fg-muted">Sticky users move only as needed.</span>}
+          <Button size="sm" disabled={pending || total !== 100} onClick={() => act(() => actions.setWeights({ project, id, weights }))}>
+            Change weights
+          </Button>
+          {total !== 100 ? (
+            <span className="text-xs text-danger">Weights must sum to 100 (now {total}).</span>
+          ) : (
+            <span className="text-xs text-fg-muted">Sticky users move only as needed.</span>
+          )}
         </div>
       ) : null}
 
@@ -444,14 +567,28 @@ function Controls({
             </select>
             {mode === "generate" ? (
               <label className="flex items-center gap-1 text-xs">
-                Calls <input aria-label="Number of calls" type="number" min={1} max={500} className={`${inputClass} w-20`} value={count} onChange={(ev) => setCount(ev.target.valueAsNumber)} />
+                Calls{" "}
+                <input
+                  aria-label="Number of calls"
+                  type="number"
+                  min={1}
+                  max={500}
+                  className={`${inputClass} w-20`}
+                  value={count}
+                  onChange={(ev) => setCount(ev.target.valueAsNumber)}
+                />
               </label>
             ) : null}
             <Button
               variant="primary"
               size="sm"
               disabled={pending || running}
-              onClick={() => act(() => actions.sendTraffic({ project, id, mode, count, inputs }), (p) => setRunId(p.id))}
+              onClick={() =>
+                act(
+                  () => actions.sendTraffic({ project, id, mode, count, inputs }),
+                  (p) => setRunId(p.id),
+                )
+              }
             >
               {running ? "Sending…" : "Send traffic"}
             </Button>
@@ -462,7 +599,9 @@ function Controls({
               rows={4}
               value={inputs}
               onChange={(ev) => setInputs(ev.target.value)}
-              placeholder={'{"question": "How do I reset my password?"}\n{"variables": {"question": "Refund?"}, "subject": "user-42"}\n\nor CSV:\nquestion\nHow do I reset my password?'}
+              placeholder={
+                '{"question": "How do I reset my password?"}\n{"variables": {"question": "Refund?"}, "subject": "user-42"}\n\nor CSV:\nquestion\nHow do I reset my password?'
+              }
               className="block w-full rounded-md border border-border bg-surface px-2.5 py-2 font-mono text-xs focus:border-accent focus:outline-none"
             />
           ) : null}

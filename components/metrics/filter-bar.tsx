@@ -28,7 +28,9 @@ export function RangePicker({
             type="button"
             data-testid={`range-${r}`}
             aria-pressed={range === r}
-            onClick={() => onChange(r === "custom" ? { range: r, from: from ?? new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 16), to } : { range: r })}
+            onClick={() =>
+              onChange(r === "custom" ? { range: r, from: from ?? new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 16), to } : { range: r })
+            }
             className={cx("h-8 px-2.5 text-xs font-medium", range === r ? "bg-accent text-accent-fg" : "bg-surface text-fg-muted hover:bg-muted")}
           >
             {r}
@@ -39,11 +41,21 @@ export function RangePicker({
         <>
           <label className="text-xs text-fg-muted">
             From (UTC){" "}
-            <input type="datetime-local" className={selectClass} value={(from ?? "").slice(0, 16)} onChange={(e) => onChange({ range, from: e.target.value, to })} />
+            <input
+              type="datetime-local"
+              className={selectClass}
+              value={(from ?? "").slice(0, 16)}
+              onChange={(e) => onChange({ range, from: e.target.value, to })}
+            />
           </label>
           <label className="text-xs text-fg-muted">
             To{" "}
-            <input type="datetime-local" className={selectClass} value={(to ?? "").slice(0, 16)} onChange={(e) => onChange({ range, from, to: e.target.value || undefined })} />
+            <input
+              type="datetime-local"
+              className={selectClass}
+              value={(to ?? "").slice(0, 16)}
+              onChange={(e) => onChange({ range, from, to: e.target.value || undefined })}
+            />
           </label>
         </>
       ) : null}
@@ -98,6 +110,11 @@ export function Kpi({ label, value, hint, testId }: { label: string; value: Reac
 
 export function LoadState({ isLoading, error }: { isLoading: boolean; error: Error | null }) {
   if (error) return <div className="rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger">{error.message}</div>;
-  if (isLoading) return <div className="text-xs text-fg-muted" aria-live="polite">Loading…</div>;
+  if (isLoading)
+    return (
+      <div className="text-xs text-fg-muted" aria-live="polite">
+        Loading…
+      </div>
+    );
   return null;
 }

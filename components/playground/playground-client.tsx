@@ -169,9 +169,7 @@ export function PlaygroundClient({
               onChange={setIdA}
               disabled={running}
             />
-            {compare ? (
-              <VersionSelect id="version-b" label="Version B" versions={versions} value={versionB.id} onChange={setIdB} disabled={running} />
-            ) : null}
+            {compare ? <VersionSelect id="version-b" label="Version B" versions={versions} value={versionB.id} onChange={setIdB} disabled={running} /> : null}
             <div className="flex h-9 items-center rounded-md border border-border p-0.5" role="group" aria-label="Mode">
               {(["single", "compare"] as const).map((m) => (
                 <button
@@ -211,7 +209,12 @@ export function PlaygroundClient({
 
           <details className="rounded-md border border-border px-3 py-2 text-sm" data-testid="advanced">
             <summary className="cursor-pointer text-xs font-medium text-fg-muted select-none">
-              Advanced: inject a simulator fault{fault ? <Badge tone="warning" className="ml-2">{fault}</Badge> : null}
+              Advanced: inject a simulator fault
+              {fault ? (
+                <Badge tone="warning" className="ml-2">
+                  {fault}
+                </Badge>
+              ) : null}
             </summary>
             {simulated ? (
               <div className="mt-2 space-y-1.5">
@@ -266,7 +269,9 @@ export function PlaygroundClient({
           title={
             <>
               {compare ? <span className="text-fg-muted">A</span> : null}
-              <span className="font-mono">{a.state.versionLabel ? (a.state.versionLabel === "draft" ? "draft" : `v${a.state.versionLabel}`) : versionName(versionA)}</span>
+              <span className="font-mono">
+                {a.state.versionLabel ? (a.state.versionLabel === "draft" ? "draft" : `v${a.state.versionLabel}`) : versionName(versionA)}
+              </span>
             </>
           }
         />
@@ -278,7 +283,9 @@ export function PlaygroundClient({
             title={
               <>
                 <span className="text-fg-muted">B</span>
-                <span className="font-mono">{b.state.versionLabel ? (b.state.versionLabel === "draft" ? "draft" : `v${b.state.versionLabel}`) : versionName(versionB)}</span>
+                <span className="font-mono">
+                  {b.state.versionLabel ? (b.state.versionLabel === "draft" ? "draft" : `v${b.state.versionLabel}`) : versionName(versionB)}
+                </span>
               </>
             }
           />

@@ -59,9 +59,7 @@ function TokenTable({ facts }: { facts: PlaygroundFacts }) {
         ))}
         <tr className="font-medium">
           <td className="py-1">Total</td>
-          <td className="py-1 text-right font-mono tabular-nums">
-            {n(u.inputTokens + u.cacheWriteTokens + u.cacheReadTokens + u.outputTokens)}
-          </td>
+          <td className="py-1 text-right font-mono tabular-nums">{n(u.inputTokens + u.cacheWriteTokens + u.cacheReadTokens + u.outputTokens)}</td>
           <td className="py-1 text-right font-mono tabular-nums" data-testid="cost-total" title={`${facts.costMicros} micro-dollars`}>
             {formatMicros(facts.costMicros)}
           </td>
@@ -95,17 +93,7 @@ function Attempts({ facts }: { facts: PlaygroundFacts }) {
 }
 
 /** One run: streamed output, then status, model, tokens, exact cost, timings, attempts and the log id. */
-export function ResultPanel({
-  title,
-  run,
-  simulated,
-  testId,
-}: {
-  title: ReactNode;
-  run: RunState;
-  simulated: boolean;
-  testId: string;
-}) {
+export function ResultPanel({ title, run, simulated, testId }: { title: ReactNode; run: RunState; simulated: boolean; testId: string }) {
   const facts = run.facts;
   const showSimulated = facts ? facts.simulated : simulated;
   return (
@@ -135,7 +123,8 @@ export function ResultPanel({
             data-testid="result-output"
             className={cx(
               "max-h-[28rem] min-h-16 overflow-y-auto rounded-md bg-muted/60 p-3 font-sans text-sm leading-relaxed break-words whitespace-pre-wrap",
-              run.phase === "running" && "after:ml-0.5 after:inline-block after:h-4 after:w-1.5 after:animate-pulse after:bg-accent after:align-text-bottom after:content-['']",
+              run.phase === "running" &&
+                "after:ml-0.5 after:inline-block after:h-4 after:w-1.5 after:animate-pulse after:bg-accent after:align-text-bottom after:content-['']",
             )}
           >
             {run.text}
@@ -155,7 +144,11 @@ export function ResultPanel({
             data-testid="result-message"
           >
             <span className="font-medium">
-              {facts.status === "error" ? `Error${facts.errorType ? ` (${facts.errorType}${facts.httpStatus ? `, HTTP ${facts.httpStatus}` : ""})` : ""}` : facts.status === "refusal" ? "Refusal" : "Invalid output"}
+              {facts.status === "error"
+                ? `Error${facts.errorType ? ` (${facts.errorType}${facts.httpStatus ? `, HTTP ${facts.httpStatus}` : ""})` : ""}`
+                : facts.status === "refusal"
+                  ? "Refusal"
+                  : "Invalid output"}
               :{" "}
             </span>
             {facts.message}
@@ -196,19 +189,18 @@ export function ResultPanel({
           </dl>
           <TokenTable facts={facts} />
           {facts.cost && !facts.cost.exact ? (
-            <p className="text-xxs text-fg-muted">
-              * Lines at {facts.cost.pricedModel} prices; several models were billed, so only the total is exact.
-            </p>
+            <p className="text-xxs text-fg-muted">* Lines at {facts.cost.pricedModel} prices; several models were billed, so only the total is exact.</p>
           ) : null}
           <div>
-            <h3 className="mb-1.5 text-xxs font-medium tracking-wide text-fg-muted uppercase">
-              Attempts ({facts.attempts.length})
-            </h3>
+            <h3 className="mb-1.5 text-xxs font-medium tracking-wide text-fg-muted uppercase">Attempts ({facts.attempts.length})</h3>
             <Attempts facts={facts} />
           </div>
           <p className="text-xs text-fg-muted">
-            Logged as call <span className="font-mono text-fg" data-testid="call-id">{facts.callId ?? "not logged"}</span>
-            {" "}(source playground{facts.fault ? `, fault ${facts.fault}` : ""}).
+            Logged as call{" "}
+            <span className="font-mono text-fg" data-testid="call-id">
+              {facts.callId ?? "not logged"}
+            </span>{" "}
+            (source playground{facts.fault ? `, fault ${facts.fault}` : ""}).
           </p>
         </div>
       ) : null}

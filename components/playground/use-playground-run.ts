@@ -60,8 +60,7 @@ export function usePlaygroundRun(runUrl: string) {
       const controller = new AbortController();
       controllerRef.current = controller;
       setState({ ...IDLE_RUN, phase: "running" });
-      const fail = (error: { message: string; issues: ErrorIssue[] }) =>
-        setState((s) => ({ ...s, phase: "failed", error }));
+      const fail = (error: { message: string; issues: ErrorIssue[] }) => setState((s) => ({ ...s, phase: "failed", error }));
       try {
         const res = await fetch(runUrl, {
           method: "POST",

@@ -70,9 +70,7 @@ export function VariableForm({
                   {name}
                 </label>
               )}
-              {def.type === "boolean" ? (
-                <span className="font-mono text-xs font-medium text-fg">{name}</span>
-              ) : null}
+              {def.type === "boolean" ? <span className="font-mono text-xs font-medium text-fg">{name}</span> : null}
               <Badge>{def.type}</Badge>
               {def.required && def.default === undefined ? <Badge tone="accent">required</Badge> : null}
               {notes?.[name] ? <Badge tone="warning">{notes[name]}</Badge> : null}

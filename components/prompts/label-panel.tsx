@@ -159,14 +159,22 @@ export function LabelPanel({
                   placeholder="canary"
                   className="h-8 w-full rounded-md border border-border bg-surface px-2 font-mono text-sm"
                 />
-                <p className="text-xxs text-fg-muted">1-36 of a-z, 0-9, &quot;.&quot;, &quot;_&quot;, &quot;-&quot;. A new &quot;production&quot; label is protected.</p>
+                <p className="text-xxs text-fg-muted">
+                  1-36 of a-z, 0-9, &quot;.&quot;, &quot;_&quot;, &quot;-&quot;. A new &quot;production&quot; label is protected.
+                </p>
               </div>
             ) : null}
             <div className="space-y-1">
               <label htmlFor="label-target" className="block text-xs font-medium">
                 Version
               </label>
-              <select id="label-target" value={target} onChange={(e) => setTarget(e.target.value)} className="h-8 w-full rounded-md border border-border bg-surface px-2 font-mono text-sm" data-testid="move-target">
+              <select
+                id="label-target"
+                value={target}
+                onChange={(e) => setTarget(e.target.value)}
+                className="h-8 w-full rounded-md border border-border bg-surface px-2 font-mono text-sm"
+                data-testid="move-target"
+              >
                 {versions.map((v) => (
                   <option key={v.id} value={v.id}>
                     v{v.version}
@@ -178,7 +186,12 @@ export function LabelPanel({
               <label htmlFor="label-reason" className="block text-xs font-medium">
                 Reason (optional, shown in the history)
               </label>
-              <input id="label-reason" value={reason} onChange={(e) => setReason(e.target.value)} className="h-8 w-full rounded-md border border-border bg-surface px-2 text-sm" />
+              <input
+                id="label-reason"
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                className="h-8 w-full rounded-md border border-border bg-surface px-2 text-sm"
+              />
             </div>
             <FormError message={error} testId="move-error" />
             <div className={cx("flex justify-end gap-2")}>

@@ -100,7 +100,9 @@ export function PublishDialog({
     router.refresh();
   };
 
-  const labelChoices = [...new Map([{ name: "production", protected: true }, { name: "staging", protected: false }, ...labels].map((l) => [l.name, l])).values()];
+  const labelChoices = [
+    ...new Map([{ name: "production", protected: true }, { name: "staging", protected: false }, ...labels].map((l) => [l.name, l])).values(),
+  ];
   const allowedBumps = preview ? BUMPS.slice(BUMPS.indexOf(preview.bump)) : [];
   const blocked = !preview || preview.errors.length > 0 || preview.identical;
 
@@ -115,7 +117,15 @@ export function PublishDialog({
         {preview ? (
           <div className="space-y-4 text-sm">
             <div className="flex flex-wrap items-center gap-2">
-              <span className="text-fg-muted">{preview.latest ? <>from <span className="font-mono">v{preview.latest}</span></> : "first version"}</span>
+              <span className="text-fg-muted">
+                {preview.latest ? (
+                  <>
+                    from <span className="font-mono">v{preview.latest}</span>
+                  </>
+                ) : (
+                  "first version"
+                )}
+              </span>
               <span aria-hidden>→</span>
               <span className="font-mono text-base font-semibold" data-testid="publish-proposed-version">
                 v{preview.proposedVersion}
@@ -132,7 +142,9 @@ export function PublishDialog({
                 ))}
               </ul>
             </div>
-            {preview.identical ? <FormError message={`The draft is identical to v${preview.latest ?? ""}: nothing to publish.`} testId="publish-identical" /> : null}
+            {preview.identical ? (
+              <FormError message={`The draft is identical to v${preview.latest ?? ""}: nothing to publish.`} testId="publish-identical" />
+            ) : null}
             {preview.errors.length > 0 ? (
               <div className="rounded-md border border-danger/30 bg-danger/10 p-3" data-testid="publish-errors">
                 <h3 className="mb-1 text-xs font-semibold text-danger">Fix these before publishing</h3>
@@ -196,7 +208,12 @@ export function PublishDialog({
                 <label htmlFor="publish-bump" className="block text-xs font-medium">
                   Bump (raise only)
                 </label>
-                <select id="publish-bump" value={bump} onChange={(e) => setBump(e.target.value as Bump | "")} className="h-8 w-full rounded-md border border-border bg-surface px-2 text-sm">
+                <select
+                  id="publish-bump"
+                  value={bump}
+                  onChange={(e) => setBump(e.target.value as Bump | "")}
+                  className="h-8 w-full rounded-md border border-border bg-surface px-2 text-sm"
+                >
                   <option value="">proposed ({preview.bump})</option>
                   {allowedBumps.map((b) => (
                     <option key={b} value={b}>
@@ -224,7 +241,11 @@ export function PublishDialog({
                 {labelChoices.map((l) => {
                   const locked = l.protected && !isAdmin;
                   return (
-                    <label key={l.name} className={cx("flex items-center gap-1.5 text-xs", locked && "opacity-60")} title={locked ? "Protected: only admins can move it" : undefined}>
+                    <label
+                      key={l.name}
+                      className={cx("flex items-center gap-1.5 text-xs", locked && "opacity-60")}
+                      title={locked ? "Protected: only admins can move it" : undefined}
+                    >
                       <input
                         type="checkbox"
                         disabled={locked}
@@ -259,7 +280,13 @@ export function PublishDialog({
                 Cancel
               </Button>
               <Button variant="primary" disabled={blocked || busy} onClick={() => void publish()} data-testid="publish-submit">
-                {busy ? "Publishing…" : version ? `Publish v${version}` : bump && bump !== preview.bump ? `Publish (${bump} bump)` : `Publish v${preview.proposedVersion}`}
+                {busy
+                  ? "Publishing…"
+                  : version
+                    ? `Publish v${version}`
+                    : bump && bump !== preview.bump
+                      ? `Publish (${bump} bump)`
+                      : `Publish v${preview.proposedVersion}`}
               </Button>
             </div>
           </div>

@@ -41,4 +41,3 @@ export function snippet(lang: SnippetLang, op: SnippetOp, origin: string, name: 
   const indented = body.replace(/\n/g, "\n  ");
   return `const res = await fetch("${origin}${path}/${op}", {\n  method: "POST",\n  headers: {\n    Authorization: \`Bearer \${process.env.PROMPTDECK_API_KEY}\`,\n    "Content-Type": "application/json",\n  },\n  body: JSON.stringify(${indented}),\n});\nif (!res.ok) throw new Error(\`Promptdeck \${res.status}\`);\nconst ${op === "render" ? "params" : "result"} = await res.json();${op === "render" ? " // ready Messages API params" : ""}`;
 }
-

@@ -12,7 +12,11 @@ export function UsePromptPanel({ name, sampleVariables }: { name: string; sample
   const [op, setOp] = useState<SnippetOp>("get");
   const [copied, setCopied] = useState(false);
   // The server renders a placeholder origin; the browser swaps in its own after hydration.
-  const origin = useSyncExternalStore(noopSubscribe, () => window.location.origin, () => "http://localhost:3000");
+  const origin = useSyncExternalStore(
+    noopSubscribe,
+    () => window.location.origin,
+    () => "http://localhost:3000",
+  );
   const code = snippet(lang, op, origin, name, sampleVariables);
 
   const copy = async () => {
@@ -41,11 +45,19 @@ export function UsePromptPanel({ name, sampleVariables }: { name: string; sample
             {l === "curl" ? "curl" : l === "ts" ? "fetch" : "Typed client"}
           </button>
         ))}
-        <button type="button" onClick={() => void copy()} className="ml-auto rounded border border-border px-2 py-0.5 text-xs hover:bg-muted" data-testid="copy-snippet">
+        <button
+          type="button"
+          onClick={() => void copy()}
+          className="ml-auto rounded border border-border px-2 py-0.5 text-xs hover:bg-muted"
+          data-testid="copy-snippet"
+        >
           {copied ? "Copied" : "Copy"}
         </button>
       </div>
-      <pre className="overflow-x-auto rounded-md border border-border bg-muted/50 p-3 font-mono text-[11.5px] leading-relaxed break-all whitespace-pre-wrap" data-testid="use-snippet">
+      <pre
+        className="overflow-x-auto rounded-md border border-border bg-muted/50 p-3 font-mono text-[11.5px] leading-relaxed break-all whitespace-pre-wrap"
+        data-testid="use-snippet"
+      >
         {code}
       </pre>
       <p className="text-xxs text-fg-muted">Create an API key with the prompts:read (and prompts:run) scope in Settings and export it as PROMPTDECK_API_KEY.</p>

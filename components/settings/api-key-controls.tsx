@@ -58,7 +58,12 @@ export function CreateApiKey({ project, scopes, create }: { project: string; sco
         </Button>
       ) : null}
       {open ? (
-        <div className="fixed inset-0 z-40 flex items-start justify-center bg-black/40 p-4 pt-24" role="dialog" aria-modal="true" aria-labelledby="create-key-title">
+        <div
+          className="fixed inset-0 z-40 flex items-start justify-center bg-black/40 p-4 pt-24"
+          role="dialog"
+          aria-modal="true"
+          aria-labelledby="create-key-title"
+        >
           <form
             className="w-full max-w-md space-y-4 rounded-lg border border-border bg-surface p-5 shadow-xl"
             onSubmit={(e) => {
@@ -115,7 +120,12 @@ export function CreateApiKey({ project, scopes, create }: { project: string; sco
         </div>
       ) : null}
       {created ? (
-        <div className="fixed inset-0 z-40 flex items-start justify-center bg-black/40 p-4 pt-24" role="dialog" aria-modal="true" aria-labelledby="created-key-title">
+        <div
+          className="fixed inset-0 z-40 flex items-start justify-center bg-black/40 p-4 pt-24"
+          role="dialog"
+          aria-modal="true"
+          aria-labelledby="created-key-title"
+        >
           <div className="w-full max-w-lg space-y-3 rounded-lg border border-border bg-surface p-5 shadow-xl">
             <h2 id="created-key-title" className="text-sm font-semibold">
               Key “{created.name}” created

@@ -77,5 +77,4 @@ export function Menu({
   );
 }
 
-export const menuItemClass =
-  "flex w-full items-center gap-2 rounded-md px-2 py-1.5 text-left text-sm text-fg hover:bg-muted focus-visible:bg-muted";
+export const menuItemClass = "flex w-full items-center gap-2 rounded-md px-2 py-1.5 text-left text-sm text-fg hover:bg-muted focus-visible:bg-muted";

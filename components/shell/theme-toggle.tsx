@@ -9,13 +9,7 @@ export function ThemeMenuItem() {
   const theme = useTheme();
   const next = theme === "dark" ? "light" : "dark";
   return (
-    <button
-      type="button"
-      role="menuitem"
-      data-testid="theme-toggle"
-      className={menuItemClass}
-      onClick={() => setTheme(next)}
-    >
+    <button type="button" role="menuitem" data-testid="theme-toggle" className={menuItemClass} onClick={() => setTheme(next)}>
       {theme === "dark" ? <SunIcon /> : <MoonIcon />}
       <span>{theme === "dark" ? "Light theme" : "Dark theme"}</span>
     </button>

@@ -34,9 +34,7 @@ export function UserMenu({ name, email, role }: { name: string | null; email: st
       testId="user-menu"
       align="right"
       trigger={
-        <span className="flex size-7 items-center justify-center rounded-full bg-accent/15 text-xs font-semibold text-accent">
-          {initials(name, email)}
-        </span>
+        <span className="flex size-7 items-center justify-center rounded-full bg-accent/15 text-xs font-semibold text-accent">{initials(name, email)}</span>
       }
     >
       <div className="border-b border-border px-2 pt-1.5 pb-2">
@@ -54,13 +52,7 @@ export function UserMenu({ name, email, role }: { name: string | null; email: st
       </div>
       <div className="pt-1">
         <ThemeMenuItem />
-        <button
-          type="button"
-          role="menuitem"
-          className={menuItemClass}
-          disabled={signingOut}
-          onClick={() => void handleSignOut()}
-        >
+        <button type="button" role="menuitem" className={menuItemClass} disabled={signingOut} onClick={() => void handleSignOut()}>
           <SignOutIcon />
           {signingOut ? "Signing out…" : "Sign out"}
         </button>

@@ -4,9 +4,7 @@ import type { Role } from "@/lib/projects/roles";
  * Who is acting: a signed-in user (with their role in the project) or an API key. Domain
  * mutations take an Actor so that permission checks and audit entries are made in one place.
  */
-export type Actor =
-  | { kind: "user"; userId: string; projectId: string; role: Role }
-  | { kind: "api_key"; apiKeyId: string; projectId: string; role: Role };
+export type Actor = { kind: "user"; userId: string; projectId: string; role: Role } | { kind: "api_key"; apiKeyId: string; projectId: string; role: Role };
 
 export function actorUserId(actor: Actor): string | null {
   return actor.kind === "user" ? actor.userId : null;

@@ -121,7 +121,9 @@ export function truncateBody(value: unknown, maxBytes: number): Json {
   const text = JSON.stringify(json);
   const bytes = Buffer.byteLength(text);
   if (bytes <= maxBytes) return json;
-  let preview = Buffer.from(text).subarray(0, Math.max(0, maxBytes - 64)).toString("utf8");
+  let preview = Buffer.from(text)
+    .subarray(0, Math.max(0, maxBytes - 64))
+    .toString("utf8");
   // A cut inside a multi-byte character leaves U+FFFD at the end; drop it.
   preview = preview.replace(/\uFFFD+$/, "");
   return { truncated: true, bytes, preview };
@@ -151,7 +153,8 @@ export function callLogRowFromResult(result: RunResult, context: CallContext, bo
     requestedModel: result.requestedModel,
     status: result.status,
     errorType: result.status === "error" ? result.error.type : result.status === "invalid_output" ? "invalid_output" : null,
-    errorMessage: result.status === "error" ? result.error.message.slice(0, 2000) : result.status === "invalid_output" ? result.validationError.slice(0, 2000) : null,
+    errorMessage:
+      result.status === "error" ? result.error.message.slice(0, 2000) : result.status === "invalid_output" ? result.validationError.slice(0, 2000) : null,
     httpStatus: result.status === "error" ? result.error.httpStatus : null,
     stopReason: result.stopReason,
     refusalCategory: result.refusalCategory,

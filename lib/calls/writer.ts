@@ -401,7 +401,10 @@ export class CallLogWriter {
       if (transientFailure !== null) {
         this.consecutiveFailures++;
         const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.consecutiveFailures - 1, 20));
-        this.log.warn({ err: transientFailure, buffered: this.queuedRows, retryInMs: delay, failures: this.consecutiveFailures }, "call log insert failed; will retry");
+        this.log.warn(
+          { err: transientFailure, buffered: this.queuedRows, retryInMs: delay, failures: this.consecutiveFailures },
+          "call log insert failed; will retry",
+        );
         transientFailure = null;
         await sleep(delay, undefined, { ref: false });
       }

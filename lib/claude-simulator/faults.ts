@@ -62,7 +62,13 @@ export function parseFaultSpec(spec: string): FaultSpec {
     count = Number(params.count);
     if (!Number.isInteger(count) || count < 0) throw invalidRequest(`x-sim-fault: count must be a non-negative integer`);
   }
-  const normalized = [name, ...Object.entries(params).filter(([k]) => k !== "key").sort().map(([k, v]) => `${k}=${v}`)].join(";");
+  const normalized = [
+    name,
+    ...Object.entries(params)
+      .filter(([k]) => k !== "key")
+      .sort()
+      .map(([k, v]) => `${k}=${v}`),
+  ].join(";");
   return { kind, count, key: params.key ?? null, params, source: normalized };
 }
 

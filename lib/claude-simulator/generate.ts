@@ -1,6 +1,15 @@
 import { canonicalJson } from "@/lib/canonical-json";
 import { createRng, seedFrom, type Rng } from "./random";
-import { findJsonInText, looksLikeSchema, pickLabel, sampleFromSchema, schemaFromExample, type JsonSchema, type JsonValue, type SampleContext } from "./json-schema";
+import {
+  findJsonInText,
+  looksLikeSchema,
+  pickLabel,
+  sampleFromSchema,
+  schemaFromExample,
+  type JsonSchema,
+  type JsonValue,
+  type SampleContext,
+} from "./json-schema";
 import type { MessagesRequest, SimMessage } from "./request-schema";
 
 /**
@@ -15,9 +24,7 @@ import type { MessagesRequest, SimMessage } from "./request-schema";
  *    text mentions, else a seeded pick);
  *  - otherwise fluent, on-topic prose whose length grows with the input and the effort.
  */
-export type GeneratedOutput =
-  | { kind: "text" | "json" | "label"; text: string }
-  | { kind: "tool_use"; name: string; input: JsonValue };
+export type GeneratedOutput = { kind: "text" | "json" | "label"; text: string } | { kind: "tool_use"; name: string; input: JsonValue };
 
 const STOPWORDS = new Set(
   "about above after again against because been before being below between both could does doing down during each from further have having here hers herself himself into itself just more most myself once only other ought ours ourselves over same should some such than that their theirs them themselves then there these they this those through under until very were what when where which while whom with would your yours yourself yourselves please answer question tell explain give write make help need want know like using use also will can shall".split(
@@ -148,11 +155,7 @@ const TEMPLATES = [
   "It also helps to write down what {t} should achieve before changing {t2}.",
   "Keep an eye on {t3}: small changes there can affect {t} more than expected.",
 ];
-const CLOSERS = [
-  "Let me know if you want more detail on any part.",
-  "I hope this helps.",
-  "If you share more context, I can be more specific.",
-];
+const CLOSERS = ["Let me know if you want more detail on any part.", "I hope this helps.", "If you share more context, I can be more specific."];
 const FALLBACK_TOPICS = ["the approach", "the result", "the details", "the context", "the goal", "the trade-offs"];
 
 function prose(rng: Rng, topics: string[], targetChars: number): string {
@@ -202,7 +205,12 @@ export function jsonIntent(req: MessagesRequest): { json: boolean; schema: JsonS
   const user = lastMessageText(req.messages, "user");
   const asks = /\bjson\b/i.test(sys) || /\bjson\b/i.test(user);
   if (!asks) return { json: false, schema: null };
-  const candidates = findJsonInText(`${sys}\n${req.messages.filter((m) => m.role === "user").map((m) => blockText(m.content)).join("\n")}`);
+  const candidates = findJsonInText(
+    `${sys}\n${req.messages
+      .filter((m) => m.role === "user")
+      .map((m) => blockText(m.content))
+      .join("\n")}`,
+  );
   const schema = candidates.find(looksLikeSchema);
   if (schema) return { json: true, schema };
   const example = candidates[0];

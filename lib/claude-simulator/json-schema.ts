@@ -82,8 +82,14 @@ function sampleString(schema: JsonSchema, ctx: SampleContext, field: string): st
 }
 
 function sampleNumber(schema: JsonSchema, ctx: SampleContext, integer: boolean): number {
-  let min = typeof schema.minimum === "number" ? schema.minimum : typeof schema.exclusiveMinimum === "number" ? schema.exclusiveMinimum + (integer ? 1 : 0.01) : 0;
-  let max = typeof schema.maximum === "number" ? schema.maximum : typeof schema.exclusiveMaximum === "number" ? schema.exclusiveMaximum - (integer ? 1 : 0.01) : min + (integer ? 100 : 1);
+  let min =
+    typeof schema.minimum === "number" ? schema.minimum : typeof schema.exclusiveMinimum === "number" ? schema.exclusiveMinimum + (integer ? 1 : 0.01) : 0;
+  let max =
+    typeof schema.maximum === "number"
+      ? schema.maximum
+      : typeof schema.exclusiveMaximum === "number"
+        ? schema.exclusiveMaximum - (integer ? 1 : 0.01)
+        : min + (integer ? 100 : 1);
   if (max < min) [min, max] = [max, min];
   if (integer) return ctx.rng.int(Math.ceil(min), Math.floor(max));
   return Math.round((min + ctx.rng.next() * (max - min)) * 100) / 100;
@@ -173,7 +179,10 @@ export function schemaFromExample(example: unknown): JsonSchema {
   if (typeof example === "boolean") return { type: "boolean" };
   if (example === null) return { type: "null" };
   if (typeof example === "string" && example.includes("|")) {
-    const options = example.split("|").map((s) => s.trim()).filter(Boolean);
+    const options = example
+      .split("|")
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (options.length > 1 && options.every((o) => o.length <= 40)) return { enum: options };
   }
   return { type: "string" };

@@ -14,8 +14,7 @@ export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use
 export type RefusalCategory = "cyber" | "bio" | "frontier_llm" | "reasoning_extraction" | "general_harms";
 
 export type SimContentBlock =
-  | { type: "text"; text: string; citations: null }
-  | { type: "tool_use"; id: string; name: string; input: unknown; caller: { type: "direct" } };
+  { type: "text"; text: string; citations: null } | { type: "tool_use"; id: string; name: string; input: unknown; caller: { type: "direct" } };
 
 export interface SimUsage {
   input_tokens: number;
@@ -66,7 +65,11 @@ const LATENCY: Record<ModelSpec["tier"], { ttftMs: number; tokensPerSecond: numb
 };
 
 /** The latency model, divided by `speed` (Infinity makes it instant). Uncached input slows TTFT. */
-export function computeTiming(spec: ModelSpec, usage: Pick<SimUsage, "input_tokens" | "cache_creation_input_tokens" | "cache_read_input_tokens">, speed: number): Timing {
+export function computeTiming(
+  spec: ModelSpec,
+  usage: Pick<SimUsage, "input_tokens" | "cache_creation_input_tokens" | "cache_read_input_tokens">,
+  speed: number,
+): Timing {
   if (!(speed > 0) || speed === Infinity) return { ttftMs: 0, perTokenMs: 0 };
   const base = LATENCY[spec.tier];
   const uncached = usage.input_tokens + usage.cache_creation_input_tokens;

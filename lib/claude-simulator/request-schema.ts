@@ -155,17 +155,11 @@ function checkCommon(req: PromptRequest, version: string | undefined, catalog: r
 }
 
 /** Parses and checks a `POST /v1/messages` body. Throws SimApiError (400, or 404 for an unknown model). */
-export function parseMessagesRequest(
-  body: unknown,
-  version: string | undefined,
-  catalog: readonly ModelSpec[],
-): { request: MessagesRequest; spec: ModelSpec } {
+export function parseMessagesRequest(body: unknown, version: string | undefined, catalog: readonly ModelSpec[]): { request: MessagesRequest; spec: ModelSpec } {
   const request = parseWith(messagesRequestSchema, body);
   const spec = checkCommon(request, version, catalog);
   if (request.max_tokens > spec.maxOutputTokens) {
-    throw invalidRequest(
-      `max_tokens: ${request.max_tokens} > ${spec.maxOutputTokens}, which is the maximum allowed number of output tokens for ${spec.model}`,
-    );
+    throw invalidRequest(`max_tokens: ${request.max_tokens} > ${spec.maxOutputTokens}, which is the maximum allowed number of output tokens for ${spec.model}`);
   }
   return { request, spec };
 }

@@ -346,7 +346,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     await streamMessage(res, sim, fault, ctx, okHeaders);
   }
 
-  async function streamMessage(res: ServerResponse, sim: SimulationResult, fault: FaultSpec | null, ctx: MessagesContext, headers: Record<string, string>): Promise<void> {
+  async function streamMessage(
+    res: ServerResponse,
+    sim: SimulationResult,
+    fault: FaultSpec | null,
+    ctx: MessagesContext,
+    headers: Record<string, string>,
+  ): Promise<void> {
     await sleep(sim.timing.ttftMs, ctx.signal);
     sim.commitCache();
     ctx.entry.status = 200;

@@ -94,7 +94,12 @@ export async function fetchBatchResults(batchId: string, deps: BatchDeps = {}): 
       });
     } else if (r.type === "errored") {
       const body = r.error as unknown as { error?: { type?: string; message?: string } };
-      out.set(line.custom_id, { customId: line.custom_id, status: "errored", errorType: body.error?.type ?? "api_error", errorMessage: body.error?.message ?? "" });
+      out.set(line.custom_id, {
+        customId: line.custom_id,
+        status: "errored",
+        errorType: body.error?.type ?? "api_error",
+        errorMessage: body.error?.message ?? "",
+      });
     } else {
       out.set(line.custom_id, { customId: line.custom_id, status: r.type });
     }

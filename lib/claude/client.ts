@@ -1,9 +1,5 @@
 import Anthropic from "@anthropic-ai/sdk";
-import type {
-  Message,
-  MessageCreateParamsNonStreaming,
-  MessageCountTokensParams,
-} from "@anthropic-ai/sdk/resources/messages";
+import type { Message, MessageCreateParamsNonStreaming, MessageCountTokensParams } from "@anthropic-ai/sdk/resources/messages";
 import type { MessageBatch, MessageBatchIndividualResponse } from "@anthropic-ai/sdk/resources/messages/batches";
 import { getEnv } from "@/lib/env";
 
@@ -154,7 +150,8 @@ export async function openClaudeTransport(): Promise<OpenedClaudeTransport> {
     return { transport: transportFromSdk(sdk, false), description: `api ${sdk.baseURL}`, close: none };
   }
   const external = env.PROMPTDECK_SIMULATOR_URL;
-  if (external) return { transport: createClaudeTransport({ baseURL: external, simulated: true }), description: `simulator ${external} (external)`, close: none };
+  if (external)
+    return { transport: createClaudeTransport({ baseURL: external, simulated: true }), description: `simulator ${external} (external)`, close: none };
   const { startSimulator } = await import("@/lib/claude-simulator");
   const speed = env.PROMPTDECK_SIMULATOR_SPEED;
   const simulator = await startSimulator({ port: 0, host: "127.0.0.1", speed });

@@ -82,9 +82,7 @@ function describeAjvError(e: ErrorObject): string {
   return `${where} ${e.message ?? "is invalid"}`;
 }
 
-export type OutputValidation =
-  | { ok: true; value: unknown }
-  | { ok: false; error: string; /** Individual problems (at most 10). */ issues: string[] };
+export type OutputValidation = { ok: true; value: unknown } | { ok: false; error: string; /** Individual problems (at most 10). */ issues: string[] };
 
 /**
  * Parses and validates a model's text against a JSON Schema. Never throws: a broken schema, a

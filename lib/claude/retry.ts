@@ -235,7 +235,12 @@ export function classifyError(error: unknown, now: number = Date.now()): ErrorCl
  * The wait before retry number `attempt` (0-based) after `failure`: the server's retry-after
  * when present and honoured, otherwise full-jitter backoff; either way at most maxDelayMs.
  */
-export function retryDelay(attempt: number, failure: Pick<ErrorClassification, "retryAfterMs">, policy: RetryPolicy, random: () => number = Math.random): number {
+export function retryDelay(
+  attempt: number,
+  failure: Pick<ErrorClassification, "retryAfterMs">,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   if (policy.honorRetryAfter && failure.retryAfterMs !== null) return Math.min(failure.retryAfterMs, policy.maxDelayMs);
   return backoffDelay(attempt, policy, random);
 }

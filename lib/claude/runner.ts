@@ -45,9 +45,7 @@ export interface AttemptRecord {
   durationMs: number;
 }
 
-export type FallbackRecord =
-  | { type: "model"; model: string; reason: string }
-  | { type: "cached_response"; reason: string; cachedAt: string };
+export type FallbackRecord = { type: "model"; model: string; reason: string } | { type: "cached_response"; reason: string; cachedAt: string };
 
 interface RunResultCommon {
   status: RunStatus;
@@ -326,7 +324,15 @@ class RunContext {
       if (outcome.ok || !shouldRetry(outcome.failure, retries, this.policy)) return outcome;
       const delay = retryDelay(retries, outcome.failure, this.policy, this.random);
       if (this.now() + delay >= this.deadlineAt) {
-        return { ok: false, failure: { ...outcome.failure, kind: "deadline_exceeded", retryable: false, message: `${outcome.failure.message} (no time left for another retry before the ${this.policy.deadlineMs} ms deadline)` } };
+        return {
+          ok: false,
+          failure: {
+            ...outcome.failure,
+            kind: "deadline_exceeded",
+            retryable: false,
+            message: `${outcome.failure.message} (no time left for another retry before the ${this.policy.deadlineMs} ms deadline)`,
+          },
+        };
       }
       try {
         await this.sleep(delay, this.options.signal);
@@ -487,7 +493,12 @@ async function runChunked(
   const summary = await ctx.complete(summaryRequest, "summary", schema);
   if (summary.kind === "overflow") {
     return {
-      outcome: { kind: "error", model, failure: { ...(summary.failure ?? classifyError(new Error("the summary overflowed"))), kind: "context_overflow", retryable: false }, message: summary.message },
+      outcome: {
+        kind: "error",
+        model,
+        failure: { ...(summary.failure ?? classifyError(new Error("the summary overflowed"))), kind: "context_overflow", retryable: false },
+        message: summary.message,
+      },
       chunks: pieces.length,
     };
   }
@@ -547,15 +558,19 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
   }
 
   const fallbackModel = version.policy.fallback_model;
-  const wantsModelFallback =
-    (outcome.kind === "error" && FALLBACK_KINDS.has(outcome.failure.kind)) || (outcome.kind === "refusal" && policy.refusalFallback);
+  const wantsModelFallback = (outcome.kind === "error" && FALLBACK_KINDS.has(outcome.failure.kind)) || (outcome.kind === "refusal" && policy.refusalFallback);
   if (wantsModelFallback && fallbackModel && fallbackModel !== requestedModel && ctx.now() < ctx.deadlineAt && !options.signal?.aborted) {
     fallbacks.push({ type: "model", model: fallbackModel, reason: outcome.kind === "error" ? outcome.failure.kind : "refusal" });
     const fbRequest = toClaudeRequest(renderVersion(version, variables, { model: fallbackModel, coerceStrings: options.coerceStrings, catalog }));
     const fb = await ctx.complete(fbRequest, "fallback", schema);
     outcome =
       fb.kind === "overflow"
-        ? { kind: "error", model: fallbackModel, failure: { ...(fb.failure ?? classifyError(new Error("context window exceeded"))), kind: "context_overflow", retryable: false }, message: fb.message }
+        ? {
+            kind: "error",
+            model: fallbackModel,
+            failure: { ...(fb.failure ?? classifyError(new Error("context window exceeded"))), kind: "context_overflow", retryable: false },
+            message: fb.message,
+          }
         : fb;
   }
 
@@ -639,8 +654,7 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
       };
     case "error":
     case "overflow": {
-      const failure =
-        outcome.kind === "error" ? outcome.failure : (outcome.failure ?? classifyError(new Error("context window exceeded")));
+      const failure = outcome.kind === "error" ? outcome.failure : (outcome.failure ?? classifyError(new Error("context window exceeded")));
       return {
         ...base,
         status: "error",

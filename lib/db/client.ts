@@ -36,9 +36,7 @@ export function getDb(): PrismaClient {
   if (!globalForPrisma.promptdeckPrisma) {
     const url = getEnv().DATABASE_URL;
     if (!url) {
-      throw new Error(
-        "DATABASE_URL is not set. Start the app with `npm run demo` (embedded database) or set DATABASE_URL.",
-      );
+      throw new Error("DATABASE_URL is not set. Start the app with `npm run demo` (embedded database) or set DATABASE_URL.");
     }
     globalForPrisma.promptdeckPrisma = createPrismaClient(url);
   }

@@ -26,9 +26,7 @@ export class DataDirInUseError extends Error {
     readonly dataDir: string,
     readonly ownerPid: number,
   ) {
-    super(
-      `The data directory ${dataDir} is already in use by process ${ownerPid}; stop it or set PROMPTDECK_DATA_DIR to another directory.`,
-    );
+    super(`The data directory ${dataDir} is already in use by process ${ownerPid}; stop it or set PROMPTDECK_DATA_DIR to another directory.`);
     this.name = "DataDirInUseError";
   }
 }

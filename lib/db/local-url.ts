@@ -28,8 +28,6 @@ export function assertLocalDatabaseUrl(databaseUrl: string, variable = "TEST_DAT
     } catch {
       // keep the generic wording
     }
-    throw new Error(
-      `${variable} points at ${where}; the test suite wipes its database, so it only accepts 127.0.0.1, localhost, ::1 or a unix socket.`,
-    );
+    throw new Error(`${variable} points at ${where}; the test suite wipes its database, so it only accepts 127.0.0.1, localhost, ::1 or a unix socket.`);
   }
 }

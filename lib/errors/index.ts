@@ -3,15 +3,7 @@
  * an HTTP status or a form message; anything that is not an AppError is logged in full and shown
  * as a generic message.
  */
-export type AppErrorCode =
-  | "bad_request"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "unprocessable"
-  | "rate_limited"
-  | "upstream";
+export type AppErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "unprocessable" | "rate_limited" | "upstream";
 
 export const httpStatusByCode: Record<AppErrorCode, number> = {
   bad_request: 400,
@@ -73,7 +65,11 @@ export function errorBody(error: AppError): { error: { code: AppErrorCode; messa
  * server actions) use it so every input reaches lib already typed.
  */
 export function parseOrThrow<T>(
-  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } } },
+  schema: {
+    safeParse(
+      value: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+  },
   value: unknown,
   code: AppErrorCode,
   message: string | ((issues: ErrorIssue[]) => string),

@@ -21,11 +21,14 @@ export function isConnectionFailure(error: unknown): boolean {
     seen.add(current);
     if (current instanceof DatabaseUnavailableError) return true;
     const e = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof e.code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|P1001|P1002|P1017|57P01|08\d\d\d)$/.test(e.code)) return true;
+    if (typeof e.code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|P1001|P1002|P1017|57P01|08\d\d\d)$/.test(e.code))
+      return true;
     if (e.name === "PrismaClientInitializationError") return true;
     if (
       typeof e.message === "string" &&
-      /connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|connection refused|server closed the connection|Can't reach database|database read took longer/i.test(e.message)
+      /connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|connection refused|server closed the connection|Can't reach database|database read took longer/i.test(
+        e.message,
+      )
     ) {
       return true;
     }

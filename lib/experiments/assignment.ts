@@ -180,9 +180,7 @@ export function assignVariant<V extends AssignableVariant>(
   const active = activeVariants(experiment.variants);
   if (active.length === 0) return null;
   const allocation =
-    experiment.allocation && isValidAllocation(experiment.allocation, experiment.variants)
-      ? experiment.allocation
-      : initialAllocation(experiment.variants);
+    experiment.allocation && isValidAllocation(experiment.allocation, experiment.variants) ? experiment.allocation : initialAllocation(experiment.variants);
   const bucket = subject ? bucketOf(experiment.id, subject) : Math.min(BUCKETS - 1, Math.floor(random() * BUCKETS));
   const owner = ownerOf(allocation, bucket);
   const direct = active.find((v) => v.key === owner);

@@ -44,7 +44,8 @@ export async function createExperiment(actor: Actor, input: CreateExperiment): P
     where: { projectId_name: { projectId: actor.projectId, name: input.prompt } },
     select: { id: true, name: true, labels: { select: { name: true } } },
   });
-  if (!prompt) throw new AppError("unprocessable", `Prompt "${input.prompt}" does not exist`, { issues: [{ path: "prompt", message: "no such prompt in this project" }] });
+  if (!prompt)
+    throw new AppError("unprocessable", `Prompt "${input.prompt}" does not exist`, { issues: [{ path: "prompt", message: "no such prompt in this project" }] });
   const issues: ErrorIssue[] = [];
   if (!prompt.labels.some((l) => l.name === input.label)) {
     issues.push({ path: "label", message: `prompt "${prompt.name}" has no "${input.label}" label` });
@@ -71,7 +72,10 @@ export async function createExperiment(actor: Actor, input: CreateExperiment): P
     guardrailMinCalls: 10,
     allocation: initialAllocation(variants),
   };
-  const active = await db.experiment.findFirst({ where: { promptId: prompt.id, labelName: input.label, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
+  const active = await db.experiment.findFirst({
+    where: { promptId: prompt.id, labelName: input.label, status: { in: [...ACTIVE_STATUSES] } },
+    select: { id: true },
+  });
   if (active) throw ACTIVE_CONFLICT(input.label, prompt.name);
   const id = await db.$transaction(async (tx) => {
     const created = await tx.experiment.create({
@@ -90,7 +94,12 @@ export async function createExperiment(actor: Actor, input: CreateExperiment): P
       action: "experiment.created",
       targetType: "experiment",
       targetId: created.id,
-      after: json({ name: input.name, prompt: prompt.name, label: input.label, variants: variants.map((v) => ({ key: v.key, weight: v.weight, versionId: v.versionId })) }),
+      after: json({
+        name: input.name,
+        prompt: prompt.name,
+        label: input.label,
+        variants: variants.map((v) => ({ key: v.key, weight: v.weight, versionId: v.versionId })),
+      }),
     });
     return created.id;
   });
@@ -135,7 +144,13 @@ export async function transitionExperiment(actor: Actor, id: string, action: Exc
           ...(action === "complete" ? { endedAt: now } : {}),
         },
       });
-      await recordAudit(tx, actor, { action: `experiment.${action === "complete" ? "completed" : action === "start" ? "started" : action === "pause" ? "paused" : "resumed"}`, targetType: "experiment", targetId: id, before: { status: row.status }, after: { status } });
+      await recordAudit(tx, actor, {
+        action: `experiment.${action === "complete" ? "completed" : action === "start" ? "started" : action === "pause" ? "paused" : "resumed"}`,
+        targetType: "experiment",
+        targetId: id,
+        before: { status: row.status },
+        after: { status },
+      });
       await notifyPromptChanged(tx, actor.projectId, row.prompt.name);
     });
   } catch (error) {
@@ -160,7 +175,9 @@ export async function setExperimentWeights(actor: Actor, id: string, input: Weig
     const keys = row.variants.map((v) => v.key).sort();
     const given = Object.keys(weights).sort();
     if (keys.join(",") !== given.join(",")) {
-      throw new AppError("unprocessable", `Give a weight for every variant (${keys.join(", ")}) and no others`, { issues: [{ path: "weights", message: `expected keys ${keys.join(", ")}` }] });
+      throw new AppError("unprocessable", `Give a weight for every variant (${keys.join(", ")}) and no others`, {
+        issues: [{ path: "weights", message: `expected keys ${keys.join(", ")}` }],
+      });
     }
     const design = parseDesign(row.design);
     const current = row.variants.map((v) => ({ key: v.key, weight: v.weight }));
@@ -189,7 +206,11 @@ export async function setExperimentWeights(actor: Actor, id: string, input: Weig
  * no calls, a paused or unknown variant, no winner and no explicit choice, and a protected label
  * without ADMIN.
  */
-export async function promoteExperiment(actor: Actor, id: string, input: PromoteInput = {}): Promise<ExperimentView & { promoted: { key: string; version: string } }> {
+export async function promoteExperiment(
+  actor: Actor,
+  id: string,
+  input: PromoteInput = {},
+): Promise<ExperimentView & { promoted: { key: string; version: string } }> {
   assertRole(actor, "EDITOR");
   const db = getDb();
   const experiment = await getExperiment(actor.projectId, id);
@@ -200,9 +221,14 @@ export async function promoteExperiment(actor: Actor, id: string, input: Promote
   if (!key) throw new AppError("conflict", "There is no winner yet: choose the variant to promote explicitly");
   const variant = experiment.variants.find((v) => v.key === key);
   if (!variant) throw new AppError("unprocessable", `There is no variant ${key}`, { issues: [{ path: "variant", message: "unknown variant" }] });
-  if (variant.paused) throw new AppError("conflict", `Variant ${key} is paused${variant.pausedReason ? ` (${variant.pausedReason})` : ""}: it cannot be promoted`);
-  if ((results.variants.find((v) => v.key === key)?.calls ?? 0) === 0) throw new AppError("conflict", `Variant ${key} has served no calls: it cannot be promoted`);
-  const label = await db.label.findUnique({ where: { promptId_name: { promptId: experiment.prompt.id, name: experiment.label } }, select: { protected: true } });
+  if (variant.paused)
+    throw new AppError("conflict", `Variant ${key} is paused${variant.pausedReason ? ` (${variant.pausedReason})` : ""}: it cannot be promoted`);
+  if ((results.variants.find((v) => v.key === key)?.calls ?? 0) === 0)
+    throw new AppError("conflict", `Variant ${key} has served no calls: it cannot be promoted`);
+  const label = await db.label.findUnique({
+    where: { promptId_name: { promptId: experiment.prompt.id, name: experiment.label } },
+    select: { protected: true },
+  });
   if (label?.protected && !hasRole(actor.role, "ADMIN")) {
     throw new AppError("forbidden", `The "${experiment.label}" label is protected: only admins can promote onto it`);
   }
@@ -215,7 +241,11 @@ export async function promoteExperiment(actor: Actor, id: string, input: Promote
     if (row.variants.find((v) => v.id === variant.id)?.pausedAt) throw new AppError("conflict", `Variant ${key} was just paused: it cannot be promoted`);
     await tx.experiment.update({ where: { id }, data: { status: "COMPLETED", endedAt: new Date(), winnerVariantId: variant.id } });
     // Notifies the prompt's change (the label and the ended experiment) on commit.
-    await moveLabel(actor, { promptId: experiment.prompt.id, label: experiment.label, versionId: variant.versionId, reason: `promoted from experiment ${experiment.name}` }, { tx });
+    await moveLabel(
+      actor,
+      { promptId: experiment.prompt.id, label: experiment.label, versionId: variant.versionId, reason: `promoted from experiment ${experiment.name}` },
+      { tx },
+    );
     await recordAudit(tx, actor, {
       action: "experiment.promoted",
       targetType: "experiment",

@@ -43,7 +43,11 @@ export async function listExperimentCandidates(projectId: string): Promise<Candi
         model = content.modelConfig.model;
         const spec = await prices.spec(model);
         if (spec) {
-          cost = previewCost(content, { model: spec, expectedOutputTokens: Math.min(PLANNING_OUTPUT_TOKENS, content.modelConfig.max_tokens), hitRate: PLANNING_HIT_RATE }).blendedMicros;
+          cost = previewCost(content, {
+            model: spec,
+            expectedOutputTokens: Math.min(PLANNING_OUTPUT_TOKENS, content.modelConfig.max_tokens),
+            hitRate: PLANNING_HIT_RATE,
+          }).blendedMicros;
         }
       } catch {
         cost = null;

@@ -121,7 +121,13 @@ export async function listExperiments(projectId: string, options: { db?: Db } = 
     const view = toExperimentView(row);
     const results = row.status === "DRAFT" ? null : await computeExperimentResults(view, { db });
     const promotedKey = view.variants.find((v) => v.id === view.winnerVariantId)?.key ?? null;
-    out.push({ ...view, calls: results?.totalCalls ?? 0, leadingKey: results && results.totalCalls > 0 ? results.leadingKey : null, winnerKey: results?.winnerKey ?? null, promotedKey });
+    out.push({
+      ...view,
+      calls: results?.totalCalls ?? 0,
+      leadingKey: results && results.totalCalls > 0 ? results.leadingKey : null,
+      winnerKey: results?.winnerKey ?? null,
+      promotedKey,
+    });
   }
   return out;
 }
@@ -230,7 +236,10 @@ export interface SeriesPoint {
 }
 
 /** Per-variant figures per time bucket (bucket size chosen so the span has at most ~60 points). */
-export async function loadExperimentSeries(experiment: ExperimentView, options: { db?: Db; now?: Date } = {}): Promise<{ bucketMs: number; points: SeriesPoint[] }> {
+export async function loadExperimentSeries(
+  experiment: ExperimentView,
+  options: { db?: Db; now?: Date } = {},
+): Promise<{ bucketMs: number; points: SeriesPoint[] }> {
   const db = options.db ?? getDb();
   const start = new Date(experiment.startedAt ?? experiment.createdAt).getTime();
   const end = experiment.endedAt ? new Date(experiment.endedAt).getTime() : (options.now ?? new Date()).getTime();
@@ -264,10 +273,18 @@ export async function listExperimentHistory(projectId: string, experimentId: str
     select: { action: true, actorLabel: true, before: true, after: true, at: true, actor: { select: { name: true, email: true } } },
   });
   // Machine actors in words: the API key's name, the guardrail.
-  const keyIds = [...new Set(events.map((e) => e.actorLabel).filter((l): l is string => !!l?.startsWith("api_key:")).map((l) => l.slice("api_key:".length)))];
+  const keyIds = [
+    ...new Set(
+      events
+        .map((e) => e.actorLabel)
+        .filter((l): l is string => !!l?.startsWith("api_key:"))
+        .map((l) => l.slice("api_key:".length)),
+    ),
+  ];
   const keys = keyIds.length ? await db.apiKey.findMany({ where: { projectId, id: { in: keyIds } }, select: { id: true, name: true } }) : [];
   const keyName = new Map(keys.map((k) => [`api_key:${k.id}`, `API key "${k.name}"`]));
-  const machine = (label: string | null) => (label === "system:guardrail" ? "Guardrail" : label?.startsWith("api_key:") ? (keyName.get(label) ?? "A deleted API key") : label);
+  const machine = (label: string | null) =>
+    label === "system:guardrail" ? "Guardrail" : label?.startsWith("api_key:") ? (keyName.get(label) ?? "A deleted API key") : label;
   return events.map((e) => ({
     action: e.action,
     actor: e.actor?.name ?? e.actor?.email ?? machine(e.actorLabel) ?? "system",

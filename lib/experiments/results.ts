@@ -123,7 +123,11 @@ function moments(a: VariantAggregate, metric: MetricKey): Moments {
 }
 
 /** Sample size the design asks of a metric, from the control's observed figures (or the design's baseline). */
-export function requiredSampleSize(metric: MetricKey, design: Pick<Design, "mdeRate" | "mdeRelative" | "alpha" | "power">, control: { rate?: number | null; mean?: number | null; sd?: number | null }): number | null {
+export function requiredSampleSize(
+  metric: MetricKey,
+  design: Pick<Design, "mdeRate" | "mdeRelative" | "alpha" | "power">,
+  control: { rate?: number | null; mean?: number | null; sd?: number | null },
+): number | null {
   const info = METRICS[metric];
   if (info.kind === "rate") {
     const p1 = control.rate ?? info.baseline;
@@ -151,7 +155,10 @@ export function plannedSampleSize(
   const power = design.power ?? 0.8;
   const info = METRICS[metric];
   if (info.kind === "rate") {
-    return requiredSampleSize(metric, { mdeRate: design.mdeRate, mdeRelative: design.mdeRelative, alpha, power }, { rate: design.baseline ?? info.baseline }) ?? INF_CAP;
+    return (
+      requiredSampleSize(metric, { mdeRate: design.mdeRate, mdeRelative: design.mdeRelative, alpha, power }, { rate: design.baseline ?? info.baseline }) ??
+      INF_CAP
+    );
   }
   return Math.min(INF_CAP, sampleSizeForMeans(0.5, design.mdeRelative, alpha, power));
 }
@@ -174,10 +181,18 @@ function outcomeFor(metric: MetricKey, difference: number, pValue: number, alpha
   if (pValue >= alpha) return "no_difference";
   const better = METRICS[metric].better;
   if (better === "neither") return difference > 0 ? "higher" : "lower";
-  return (difference > 0) === (better === "higher") ? "better" : "worse";
+  return difference > 0 === (better === "higher") ? "better" : "worse";
 }
 
-function metricResult(metric: MetricKey, control: VariantAggregate, variant: VariantAggregate, isControl: boolean, design: Design, primary: MetricKey, comparisons: number): MetricResult {
+function metricResult(
+  metric: MetricKey,
+  control: VariantAggregate,
+  variant: VariantAggregate,
+  isControl: boolean,
+  design: Design,
+  primary: MetricKey,
+  comparisons: number,
+): MetricResult {
   const info = METRICS[metric];
   // Bonferroni: simultaneous intervals and per-comparison sample sizes at alpha / comparisons.
   const level = 1 - design.alpha / comparisons;
@@ -296,7 +311,10 @@ export function computeResults(input: {
   if (comparisons > 1) {
     for (const metric of METRIC_KEYS) {
       const tested = variants.map((v) => v.metrics[metric]).filter((m) => m.comparison !== null);
-      const adjusted = holmAdjust(tested.map((m) => m.comparison?.pValueUnadjusted ?? 1), comparisons);
+      const adjusted = holmAdjust(
+        tested.map((m) => m.comparison?.pValueUnadjusted ?? 1),
+        comparisons,
+      );
       tested.forEach((m, i) => {
         if (!m.comparison) return;
         m.comparison.pValue = adjusted[i] ?? 1;
@@ -316,7 +334,12 @@ export function computeResults(input: {
           intervalLevel,
           description: `${listKeys(sorted.slice(1).map((v) => v.key))} are each compared with the control ${control?.key ?? "A"}. To keep the chance of a false "better" or "worse" at ${fmtLevel(input.design.alpha)} per metric, p-values are Holm–Bonferroni adjusted and lift intervals are ${fmtLevel(intervalLevel)} (Bonferroni).`,
         }
-      : { method: "none", comparisons, intervalLevel, description: "One variant against the control: a single comparison per metric, no multiple-comparison correction needed." };
+      : {
+          method: "none",
+          comparisons,
+          intervalLevel,
+          description: "One variant against the control: a single comparison per metric, no multiple-comparison correction needed.",
+        };
 
   const info = METRICS[primary];
   const ranked = variants.filter((v) => v.metrics[primary].mean !== null);
@@ -352,14 +375,20 @@ export function computeResults(input: {
   if (totalCalls === 0) verdict = "No traffic yet: start the experiment and send traffic (from this page or through the run API).";
   else if (winnerKey) verdict = `${winnerKey} wins on ${info.label.toLowerCase()}: promote it to move the label.`;
   else {
-    const pending = variants.filter((v) => !v.isControl).map((v) => v.metrics[primary]).filter((m) => m.outcome === "not_enough_data");
+    const pending = variants
+      .filter((v) => !v.isControl)
+      .map((v) => v.metrics[primary])
+      .filter((m) => m.outcome === "not_enough_data");
     if (pending.length > 0) {
       const more = Math.max(...pending.map((m) => m.moreNeededPerVariant));
       verdict = `No winner yet on ${info.label.toLowerCase()}: about ${more.toLocaleString("en-US")} more calls per variant needed to reach the planned ${input.design.plannedPerVariant.toLocaleString("en-US")}.`;
     } else if (variants.some((v) => !v.isControl && v.metrics[primary].outcome === "worse")) {
       verdict = `${controlKey} (control) stays ahead on ${info.label.toLowerCase()}: keep the current version.`;
     } else if (variants.every((v) => v.isControl || v.metrics[primary].outcome === "no_data")) {
-      verdict = primary === "accuracy" ? "No scored calls yet: accuracy needs ground truth (score calls through the API)." : "Not enough traffic yet to compare variants.";
+      verdict =
+        primary === "accuracy"
+          ? "No scored calls yet: accuracy needs ground truth (score calls through the API)."
+          : "Not enough traffic yet to compare variants.";
     } else {
       verdict = `No detectable difference on ${info.label.toLowerCase()} at the planned sample size.`;
     }
@@ -376,7 +405,9 @@ export function computeResults(input: {
     verdictLines: lines,
     correction,
     methods: `Rates: Wilson 95% intervals, two-proportion z-test; cost, latency, output length (answered calls): t intervals, Welch's t-test (Welch-Satterthwaite df). Lift intervals by the delta method. Two-sided alpha ${input.design.alpha}, power ${input.design.power}; ${
-      comparisons > 1 ? `Holm–Bonferroni correction over the ${comparisons} comparisons with the control (per metric), ${fmtLevel(intervalLevel)} intervals for differences and lifts` : "one comparison, no multiple-comparison correction"
+      comparisons > 1
+        ? `Holm–Bonferroni correction over the ${comparisons} comparisons with the control (per metric), ${fmtLevel(intervalLevel)} intervals for differences and lifts`
+        : "one comparison, no multiple-comparison correction"
     }; no winner before the planned sample.`,
   };
 }

@@ -18,11 +18,25 @@ export interface MetricInfo {
 
 export const METRICS: Record<MetricKey, MetricInfo> = {
   accuracy: { label: "Accuracy", kind: "rate", better: "higher", unit: "percent", baseline: 0.8, description: "Mean score of scored calls (correct = 1)" },
-  error_rate: { label: "Error rate", kind: "rate", better: "lower", unit: "percent", baseline: 0.02, description: "Calls that failed after retries and fallbacks" },
+  error_rate: {
+    label: "Error rate",
+    kind: "rate",
+    better: "lower",
+    unit: "percent",
+    baseline: 0.02,
+    description: "Calls that failed after retries and fallbacks",
+  },
   refusal_rate: { label: "Refusal rate", kind: "rate", better: "lower", unit: "percent", baseline: 0.02, description: "Calls Claude declined to answer" },
   cost_per_call: { label: "Cost per call", kind: "continuous", better: "lower", unit: "usd_micros", baseline: 0, description: "Mean cost of answered calls" },
   latency: { label: "Latency", kind: "continuous", better: "lower", unit: "ms", baseline: 0, description: "Mean end-to-end latency of answered calls" },
-  output_length: { label: "Output length", kind: "continuous", better: "neither", unit: "chars", baseline: 0, description: "Mean characters of output of answered calls" },
+  output_length: {
+    label: "Output length",
+    kind: "continuous",
+    better: "neither",
+    unit: "chars",
+    baseline: 0,
+    description: "Mean characters of output of answered calls",
+  },
 };
 
 /** Guardrails can watch the failure rates. */
@@ -62,7 +76,10 @@ export type Design = z.infer<typeof designSchema>;
 const weightSchema = z.number().int("weights are whole percentages").min(0).max(100);
 
 export const variantInputSchema = z.strictObject({
-  version: z.string().regex(/^\d+\.\d+\.\d+$/, "an exact published version such as 1.2.0").optional(),
+  version: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, "an exact published version such as 1.2.0")
+    .optional(),
   versionId: z.string().min(1).optional(),
   weight: weightSchema,
 });
@@ -102,7 +119,11 @@ export const weightsInputSchema = z
 export type WeightsInput = z.infer<typeof weightsInputSchema>;
 
 export const promoteInputSchema = z.strictObject({
-  variant: z.string().regex(/^[A-Z]$/).optional().meta({ description: "Variant key to promote; default the recommended winner" }),
+  variant: z
+    .string()
+    .regex(/^[A-Z]$/)
+    .optional()
+    .meta({ description: "Variant key to promote; default the recommended winner" }),
 });
 export type PromoteInput = z.infer<typeof promoteInputSchema>;
 

@@ -26,7 +26,14 @@ export async function loadRunningExperiment(projectId: string, promptName: strin
     id: row.id,
     name: row.name,
     allocation: parseDesign(row.design).allocation,
-    variants: row.variants.map((v) => ({ id: v.id, key: v.key, weight: v.weight, paused: v.pausedAt !== null, versionId: v.versionId, version: versionLabel(v.version) })),
+    variants: row.variants.map((v) => ({
+      id: v.id,
+      key: v.key,
+      weight: v.weight,
+      paused: v.pausedAt !== null,
+      versionId: v.versionId,
+      version: versionLabel(v.version),
+    })),
   };
 }
 
@@ -89,7 +96,12 @@ export class ExperimentRouter {
   }
 
   /** Routes one call: the experiment and variant, or null (serve the label as usual). */
-  async route(projectId: string, name: string, label: string, subject: string | undefined): Promise<{ experiment: RoutedExperiment; variant: RoutedExperiment["variants"][number] } | null> {
+  async route(
+    projectId: string,
+    name: string,
+    label: string,
+    subject: string | undefined,
+  ): Promise<{ experiment: RoutedExperiment; variant: RoutedExperiment["variants"][number] } | null> {
     const experiment = await this.get(projectId, name, label);
     if (!experiment) return null;
     const variant = assignVariant(experiment, subject);

@@ -78,7 +78,12 @@ export function parseTrafficInputs(text: string): TrafficInput[] {
       }
       const parsed = lineSchema.safeParse(value);
       if (!parsed.success) issues.push({ path: `inputs.${i + 1}`, message: "each line must be a JSON object of variables" });
-      else if ("variables" in parsed.data && typeof parsed.data.variables === "object" && parsed.data.variables !== null && Object.keys(parsed.data).every((k) => k === "variables" || k === "subject")) {
+      else if (
+        "variables" in parsed.data &&
+        typeof parsed.data.variables === "object" &&
+        parsed.data.variables !== null &&
+        Object.keys(parsed.data).every((k) => k === "variables" || k === "subject")
+      ) {
         const d = parsed.data as { variables: Record<string, unknown>; subject?: string };
         out.push({ variables: d.variables, ...(d.subject ? { subject: d.subject } : {}) });
       } else out.push({ variables: parsed.data as Record<string, unknown> });
@@ -163,9 +168,13 @@ export async function startTraffic(
 ): Promise<{ progress: TrafficProgress; done: Promise<TrafficProgress>; recorder: TrafficRunRecorder }> {
   if (!hasRole(actor.role, "EDITOR")) throw new AppError("forbidden", "This needs the editor role or higher");
   const parsed = sendTrafficSchema.safeParse(body);
-  if (!parsed.success) throw new AppError("unprocessable", parsed.error.issues[0]?.message ?? "Invalid traffic request", { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+  if (!parsed.success)
+    throw new AppError("unprocessable", parsed.error.issues[0]?.message ?? "Invalid traffic request", {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
   const experiment = await getExperiment(actor.projectId, experimentId);
-  if (experiment.status !== "RUNNING") throw new AppError("conflict", `The experiment is ${experiment.status.toLowerCase()}: start or resume it to send traffic`);
+  if (experiment.status !== "RUNNING")
+    throw new AppError("conflict", `The experiment is ${experiment.status.toLowerCase()}: start or resume it to send traffic`);
   const routed = await loadRunningExperiment(actor.projectId, experiment.prompt.name, experiment.label);
   if (!routed || routed.id !== experiment.id) throw new AppError("conflict", "The experiment is not running");
 
@@ -178,7 +187,10 @@ export async function startTraffic(
   let inputs: TrafficInput[];
   if (parsed.data.mode === "paste") {
     inputs = parseTrafficInputs(parsed.data.inputs);
-    if (inputs.length === 0) throw new AppError("unprocessable", "Paste at least one input (JSON lines or CSV with a header row)", { issues: [{ path: "inputs", message: "no inputs" }] });
+    if (inputs.length === 0)
+      throw new AppError("unprocessable", "Paste at least one input (JSON lines or CSV with a header row)", {
+        issues: [{ path: "inputs", message: "no inputs" }],
+      });
   } else {
     inputs = generateInputs(control?.content.variables ?? {}, parsed.data.count);
   }

@@ -171,7 +171,11 @@ export function formDataRecord(formData: FormData): Record<string, unknown> {
   return Object.fromEntries([...fields].map(([key, values]) => [key, values.length === 1 ? values[0] : values]));
 }
 
-const projectRefSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/);
+const projectRefSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/);
 
 /** Splits `{ project, ...fields }`: the project reference (slug or id) and the action's own fields. */
 export function splitProjectInput(raw: unknown): { project: string; fields: Record<string, unknown> } {
@@ -253,7 +257,8 @@ export function createActionDefiners(session: ActionSession, log: Log = logToCon
     handler: ProjectHandler<S, T> | PublicHandler<S, T>,
   ): FormServerAction<T> {
     return async (_previous, formData) => {
-      if (!(formData instanceof FormData)) return { ok: false, code: "bad_request", message: "Invalid input", issues: [{ path: "", message: "expected form data" }] };
+      if (!(formData instanceof FormData))
+        return { ok: false, code: "bad_request", message: "Invalid input", issues: [{ path: "", message: "expected form data" }] };
       return execute(spec, handler, formDataRecord(formData));
     };
   }

@@ -19,7 +19,9 @@ import {
 
 export const errorResponseSchema = z.object({
   error: z.object({
-    code: z.string().meta({ description: "bad_request | unauthorized | forbidden | not_found | conflict | unprocessable | rate_limited | unavailable | internal" }),
+    code: z
+      .string()
+      .meta({ description: "bad_request | unauthorized | forbidden | not_found | conflict | unprocessable | rate_limited | unavailable | internal" }),
     message: z.string(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),
@@ -68,7 +70,13 @@ export const runResponseSchema = z.object({
   model: z.string(),
   requestedModel: z.string(),
   stopReason: z.string().nullable(),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), cacheWriteTokens: z.number(), cacheWrite1hTokens: z.number(), cacheReadTokens: z.number() }),
+  usage: z.object({
+    inputTokens: z.number(),
+    outputTokens: z.number(),
+    cacheWriteTokens: z.number(),
+    cacheWrite1hTokens: z.number(),
+    cacheReadTokens: z.number(),
+  }),
   costMicros: z.number().int(),
   latencyMs: z.number().int(),
   attempts: z.number().int(),
@@ -82,7 +90,10 @@ export const ingestResponseSchema = z.object({
   results: z.array(
     z.union([
       z.object({ index: z.number().int(), id: z.string() }),
-      z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }) }),
+      z.object({
+        index: z.number().int(),
+        error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
+      }),
     ]),
   ),
 });
@@ -124,10 +135,10 @@ export const versionDocumentInputSchema = z
     bump: z.enum(["major", "minor", "patch"]).optional().meta({ description: "Raise the proposed bump" }),
     publish: z.boolean().optional().meta({ description: "Publish at once (default false: save as the draft)" }),
     changelog: z.string().max(2000).optional().meta({ description: "Required to publish" }),
-    acknowledged_variable_breakpoints: z
-      .array(z.string())
-      .optional()
-      .meta({ description: "Breakpoint locations (as a 422 names them, e.g. system.1) where a {{variable}} before the breakpoint is accepted; omitted: the draft keeps its acknowledgements" }),
+    acknowledged_variable_breakpoints: z.array(z.string()).optional().meta({
+      description:
+        "Breakpoint locations (as a 422 names them, e.g. system.1) where a {{variable}} before the breakpoint is accepted; omitted: the draft keeps its acknowledgements",
+    }),
     request: documentRequestSchema,
     variables: variablesSchema.optional(),
     output: outputSchemaSchema.optional(),
@@ -140,7 +151,7 @@ export const versionDocumentInputSchema = z
 export const versionDocumentSchema = z
   .object({
     name: z.string(),
-    version: z.string().meta({ description: "major.minor.patch, or \"draft\"" }),
+    version: z.string().meta({ description: 'major.minor.patch, or "draft"' }),
     labels: z.array(z.string()),
     changelog: z.string(),
     request: documentRequestSchema.extend({ system: z.array(documentSystemBlockSchema) }),
@@ -250,7 +261,11 @@ export const langfuseListResponseSchema = z.object({
 
 // ------------------------------------------------------------------ experiments (lib/experiments)
 
-export { createExperimentSchema as createExperimentBodySchema, weightsInputSchema as experimentWeightsBodySchema, promoteInputSchema as promoteExperimentBodySchema } from "@/lib/experiments/schemas";
+export {
+  createExperimentSchema as createExperimentBodySchema,
+  weightsInputSchema as experimentWeightsBodySchema,
+  promoteInputSchema as promoteExperimentBodySchema,
+} from "@/lib/experiments/schemas";
 
 const intervalSchema = z.object({ low: z.number(), high: z.number() }).nullable();
 
@@ -264,9 +279,27 @@ export const experimentResponseSchema = z
     label: z.string(),
     primaryMetric: z.string(),
     guardrails: z.array(z.object({ metric: z.string(), threshold: z.number() })),
-    design: z.object({ mdeRelative: z.number(), mdeRate: z.number(), baseline: z.number().nullable(), alpha: z.number(), power: z.number(), plannedPerVariant: z.number().int() }).passthrough(),
+    design: z
+      .object({
+        mdeRelative: z.number(),
+        mdeRate: z.number(),
+        baseline: z.number().nullable(),
+        alpha: z.number(),
+        power: z.number(),
+        plannedPerVariant: z.number().int(),
+      })
+      .passthrough(),
     variants: z.array(
-      z.object({ id: z.string(), key: z.string(), versionId: z.string(), version: z.string(), weight: z.number().int(), paused: z.boolean(), pausedAt: z.string().nullable(), pausedReason: z.string().nullable() }),
+      z.object({
+        id: z.string(),
+        key: z.string(),
+        versionId: z.string(),
+        version: z.string(),
+        weight: z.number().int(),
+        paused: z.boolean(),
+        pausedAt: z.string().nullable(),
+        pausedReason: z.string().nullable(),
+      }),
     ),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -287,7 +320,9 @@ const metricResultSchema = z.object({
       differenceCi: intervalSchema,
       statistic: z.number(),
       df: z.number().nullable(),
-      pValue: z.number().meta({ description: "Two-sided; Holm–Bonferroni adjusted when more than one variant is compared with the control (decides the outcome)" }),
+      pValue: z
+        .number()
+        .meta({ description: "Two-sided; Holm–Bonferroni adjusted when more than one variant is compared with the control (decides the outcome)" }),
       pValueUnadjusted: z.number().meta({ description: "The test's own p-value before any correction" }),
       lift: z.number().nullable(),
       liftCi: intervalSchema,

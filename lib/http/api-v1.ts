@@ -38,7 +38,7 @@ export interface ApiV1Options {
    */
   rateLimit?: { perSecond: number; burst: number; shared?: boolean };
   /** Change feed connection (default DATABASE_URL); `false` for none (tests of a single instance). */
-  changeFeed?: Omit<ChangeFeedOptions, "connectionString"> & { connectionString?: string } | false;
+  changeFeed?: (Omit<ChangeFeedOptions, "connectionString"> & { connectionString?: string }) | false;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Logs unexpected errors (with the request's id, method and path when there is a request). Default: the process logger (lib/logger.ts). */
@@ -89,7 +89,8 @@ export class ApiV1Handler {
       onBackgroundError,
       ...sharedCacheOptions,
       maxAgeMs: LIST_MAX_AGE_MS,
-      loader: (projectId, _name, selector) => (selector.kind === "langfuse" ? loadLangfuseList(projectId, selector.query) : loadPromptList(projectId, selector.query)),
+      loader: (projectId, _name, selector) =>
+        selector.kind === "langfuse" ? loadLangfuseList(projectId, selector.query) : loadPromptList(projectId, selector.query),
       keyOf: (selector) => `${selector.kind}:${JSON.stringify(selector.query)}`,
     });
     this.auth = new ApiKeyAuthenticator({ onBackgroundError: (e) => this.logError("[api-keys] lastUsedAt update failed", e), ...options.auth });
@@ -104,7 +105,10 @@ export class ApiV1Handler {
           });
     this.projectSettings = new ProjectSettingsCache({ onProblem: (projectId, problem) => this.logError(`[projects] settings of ${projectId}`, problem) });
     this.experiments = new ExperimentRouter({ onError: (e) => this.logError("[experiments] routing lookup failed", e) });
-    this.guardrails = new GuardrailMonitor({ flush: () => getCallLogWriter().flush({ timeoutMs: 5_000 }), onError: (e) => this.logError("[experiments] guardrail check failed", e) });
+    this.guardrails = new GuardrailMonitor({
+      flush: () => getCallLogWriter().flush({ timeoutMs: 5_000 }),
+      onError: (e) => this.logError("[experiments] guardrail check failed", e),
+    });
     if (options.changeFeed !== false) {
       const connectionString = options.changeFeed?.connectionString ?? getEnv().DATABASE_URL;
       if (connectionString) {

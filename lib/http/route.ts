@@ -33,8 +33,16 @@ type In<S> = S extends z.ZodType ? z.input<S> : unknown;
  */
 export type RouteResult<T = unknown> = { status: number; headers?: Record<string, string> } & ({ json: T } | { raw: Buffer | string } | { empty: true });
 
-export const json = <T>(status: number, value: T, headers?: Record<string, string>): RouteResult<T> => ({ status, json: value, ...(headers ? { headers } : {}) });
-export const raw = (status: number, body: Buffer | string, headers?: Record<string, string>): RouteResult<never> => ({ status, raw: body, ...(headers ? { headers } : {}) });
+export const json = <T>(status: number, value: T, headers?: Record<string, string>): RouteResult<T> => ({
+  status,
+  json: value,
+  ...(headers ? { headers } : {}),
+});
+export const raw = (status: number, body: Buffer | string, headers?: Record<string, string>): RouteResult<never> => ({
+  status,
+  raw: body,
+  ...(headers ? { headers } : {}),
+});
 export const empty = (status: number, headers?: Record<string, string>): RouteResult<never> => ({ status, empty: true, ...(headers ? { headers } : {}) });
 
 export interface RouteContext<Services, P, Q, B, S extends ApiKeyScope | null> {
@@ -53,7 +61,14 @@ export interface RouteContext<Services, P, Q, B, S extends ApiKeyScope | null> {
  * One route. `path` uses OpenAPI templates; `{name+}` is a prompt name that may span several path
  * segments (`/api/v1/prompts/team/support/run`) as well as one encoded segment (`team%2Fsupport`).
  */
-export interface RouteSpec<Services, P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Schema | undefined, S extends ApiKeyScope | null> {
+export interface RouteSpec<
+  Services,
+  P extends Schema | undefined,
+  Q extends Schema | undefined,
+  B extends Schema | undefined,
+  R extends Schema | undefined,
+  S extends ApiKeyScope | null,
+> {
   method: HttpMethod | readonly HttpMethod[];
   path: string;
   operationId: string;
@@ -89,7 +104,14 @@ export interface RouteSpec<Services, P extends Schema | undefined, Q extends Sch
 }
 
 /** A route with its types erased (the table's element type). */
-export type ApiRoute<Services = unknown> = RouteSpec<Services, Schema | undefined, Schema | undefined, Schema | undefined, Schema | undefined, ApiKeyScope | null>;
+export type ApiRoute<Services = unknown> = RouteSpec<
+  Services,
+  Schema | undefined,
+  Schema | undefined,
+  Schema | undefined,
+  Schema | undefined,
+  ApiKeyScope | null
+>;
 
 /** Declares a route; the handler's context is typed from the schemas. */
 export function defineRoute<Services>() {
@@ -182,7 +204,12 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   const greedyPrefixes = new Set<string>();
 
   for (const route of options.routes) {
-    const compiled: Compiled<Services> = { route, queryMemo: new LRUCache({ max: QUERY_MEMO_SIZE }), paramsMemo: new LRUCache({ max: QUERY_MEMO_SIZE }), basic: route.auth === "basic" };
+    const compiled: Compiled<Services> = {
+      route,
+      queryMemo: new LRUCache({ max: QUERY_MEMO_SIZE }),
+      paramsMemo: new LRUCache({ max: QUERY_MEMO_SIZE }),
+      basic: route.auth === "basic",
+    };
     const greedy = route.path.indexOf("+}");
     if (greedy >= 0) greedyPrefixes.add(route.path.slice(0, route.path.lastIndexOf("{", greedy)));
     const path = route.path.replace(/\{(\w+)\+?\}/g, ":$1");
@@ -226,7 +253,9 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     const principal = await auth.authenticate(req.headers.authorization, { allowBasic });
     const decision = await limiter.take(principal.apiKeyId);
     if (!decision.ok) {
-      throw new AppError("rate_limited", `Rate limit exceeded for this API key; retry in ${decision.retryAfterSeconds} s`, { details: decision.retryAfterSeconds });
+      throw new AppError("rate_limited", `Rate limit exceeded for this API key; retry in ${decision.retryAfterSeconds} s`, {
+        details: decision.retryAfterSeconds,
+      });
     }
     requireScope(principal, scope);
     return principal;
@@ -291,7 +320,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     }
     const text = Buffer.concat(chunks).toString("utf8");
     if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send a JSON object");
-    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new AppError("bad_request", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+      throw new AppError("bad_request", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
     if (JSON_NUL.test(text)) throw new AppError("bad_request", "The request body contains a NUL character (\\u0000), which cannot be stored");
     try {
       return JSON.parse(text) as unknown;

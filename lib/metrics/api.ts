@@ -3,10 +3,7 @@ import { getCostMetrics, getOverviewMetrics, getPromptMetrics, type CostMetrics,
 
 export type MetricsView = "overview" | "prompt" | "cost";
 
-export type MetricsApiResult =
-  | ({ view: "prompt" } & PromptMetrics)
-  | ({ view: "overview" } & OverviewMetrics)
-  | ({ view: "cost" } & CostMetrics);
+export type MetricsApiResult = ({ view: "prompt" } & PromptMetrics) | ({ view: "overview" } & OverviewMetrics) | ({ view: "cost" } & CostMetrics);
 
 /**
  * GET /api/v1/metrics: the same figures the pages chart. Query (parsed by the edge with

@@ -130,7 +130,20 @@ export async function listCalls(projectId: string, filter: CallListFilter, optio
 
 type CallListRow = Pick<
   Prisma.CallLogGetPayload<object>,
-  "id" | "createdAt" | "versionId" | "source" | "model" | "status" | "latencyMs" | "inputTokens" | "outputTokens" | "cacheReadTokens" | "costMicros" | "score" | "attempts" | "fallbackUsed"
+  | "id"
+  | "createdAt"
+  | "versionId"
+  | "source"
+  | "model"
+  | "status"
+  | "latencyMs"
+  | "inputTokens"
+  | "outputTokens"
+  | "cacheReadTokens"
+  | "costMicros"
+  | "score"
+  | "attempts"
+  | "fallbackUsed"
 > & { prompt: { name: string } | null; version: { major: number; minor: number; patch: number } | null };
 
 /** The explorer's row for a call (also the first half of its detail). */
@@ -186,7 +199,13 @@ export async function getCallDetail(projectId: string, callId: string, options: 
   if (!r) throw new AppError("not_found", `Call ${callId} not found`);
   const { getModelSpec } = await import("@/lib/models/pricing");
   const spec = await getModelSpec(r.model);
-  const usage = { inputTokens: r.inputTokens, outputTokens: r.outputTokens, cacheWriteTokens: r.cacheWriteTokens, cacheWrite1hTokens: r.cacheWrite1hTokens, cacheReadTokens: r.cacheReadTokens };
+  const usage = {
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    cacheWriteTokens: r.cacheWriteTokens,
+    cacheWrite1hTokens: r.cacheWrite1hTokens,
+    cacheReadTokens: r.cacheReadTokens,
+  };
   return {
     ...toCallListItem(r),
     requestedModel: r.requestedModel,

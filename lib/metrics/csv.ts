@@ -19,7 +19,28 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArr
 export function metricsCsv(result: MetricsApiResult, table: string = "prompt"): string {
   if (result.view === "prompt") {
     return toCsv(
-      ["version", "calls", "accuracy", "scored", "error_rate", "refusal_rate", "avg_output_chars", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "cost_micros", "cost_per_call_micros", "cache_hit_rate", "input_tokens", "output_tokens", "calls_change", "accuracy_change", "error_rate_change", "latency_p95_change", "cost_per_call_change"],
+      [
+        "version",
+        "calls",
+        "accuracy",
+        "scored",
+        "error_rate",
+        "refusal_rate",
+        "avg_output_chars",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "latency_p99_ms",
+        "cost_micros",
+        "cost_per_call_micros",
+        "cache_hit_rate",
+        "input_tokens",
+        "output_tokens",
+        "calls_change",
+        "accuracy_change",
+        "error_rate_change",
+        "latency_p95_change",
+        "cost_per_call_change",
+      ],
       result.table.map((r) => [
         r.version,
         r.metrics.calls,
@@ -47,7 +68,15 @@ export function metricsCsv(result: MetricsApiResult, table: string = "prompt"): 
   if (result.view === "overview") {
     return toCsv(
       ["prompt", "calls", "cost_micros", "error_rate", "latency_p95_ms", "cache_savings_micros", "accuracy"],
-      result.byPrompt.map((r) => [r.prompt, r.metrics.calls, r.metrics.costMicros, r.metrics.errorRate, r.metrics.latencyP95Ms, r.metrics.cacheSavingsMicros, r.metrics.accuracy]),
+      result.byPrompt.map((r) => [
+        r.prompt,
+        r.metrics.calls,
+        r.metrics.costMicros,
+        r.metrics.errorRate,
+        r.metrics.latencyP95Ms,
+        r.metrics.cacheSavingsMicros,
+        r.metrics.accuracy,
+      ]),
     );
   }
   const rows = table === "model" ? result.byModel : table === "day" ? result.byDay : result.byPrompt;

@@ -108,7 +108,9 @@ export class RollupPruner {
       this.running = this.runOnce()
         .then((result) => {
           if (result.deletedSplitRows + result.deletedVersionRows > 0) {
-            this.log(`pruned ${result.deletedSplitRows} + ${result.deletedVersionRows} minute rollup rows before ${result.cutoff.toISOString()} in ${result.ms} ms`);
+            this.log(
+              `pruned ${result.deletedSplitRows} + ${result.deletedVersionRows} minute rollup rows before ${result.cutoff.toISOString()} in ${result.ms} ms`,
+            );
           }
         })
         .catch((error: unknown) => this.log(`pruning failed (will retry): ${error instanceof Error ? error.message : String(error)}`, "warn"))

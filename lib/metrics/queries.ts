@@ -20,7 +20,12 @@ export interface WindowJson {
   bucketMinutes: number;
   grainMinutes: number;
 }
-const windowJson = (w: MetricsWindow): WindowJson => ({ from: w.from.toISOString(), to: w.to.toISOString(), bucketMinutes: w.bucketMinutes, grainMinutes: w.grainMinutes });
+const windowJson = (w: MetricsWindow): WindowJson => ({
+  from: w.from.toISOString(),
+  to: w.to.toISOString(),
+  bucketMinutes: w.bucketMinutes,
+  grainMinutes: w.grainMinutes,
+});
 
 export function versionName(v: { major: number; minor: number; patch: number }): string {
   return v.major < 0 ? "draft" : `${v.major}.${v.minor}.${v.patch}`;
@@ -142,12 +147,31 @@ export async function getPromptMetrics(projectId: string, filter: MetricsFilter,
   const scope = await resolveScope(db, projectId, filter);
   const promptId = scope.promptId as string;
   const [groups, versionRows, events] = await Promise.all([
-    queryRollups(db, { projectId, promptId, versionIds: scope.versionIds, model: filter.model, source: filter.source, window, groupBy: ["versionId", "t"], histogram: true }),
-    db.promptVersion.findMany({ where: { promptId }, select: { id: true, major: true, minor: true, patch: true, status: true, publishedAt: true }, orderBy: [{ major: "asc" }, { minor: "asc" }, { patch: "asc" }] }),
+    queryRollups(db, {
+      projectId,
+      promptId,
+      versionIds: scope.versionIds,
+      model: filter.model,
+      source: filter.source,
+      window,
+      groupBy: ["versionId", "t"],
+      histogram: true,
+    }),
+    db.promptVersion.findMany({
+      where: { promptId },
+      select: { id: true, major: true, minor: true, patch: true, status: true, publishedAt: true },
+      orderBy: [{ major: "asc" }, { minor: "asc" }, { patch: "asc" }],
+    }),
     db.labelEvent.findMany({
       where: { label: { promptId, ...(filter.label ? { name: filter.label } : {}) }, at: { gte: window.from, lt: window.to } },
       orderBy: { at: "asc" },
-      select: { at: true, toVersionId: true, label: { select: { name: true } }, fromVersion: { select: { major: true, minor: true, patch: true } }, toVersion: { select: { major: true, minor: true, patch: true } } },
+      select: {
+        at: true,
+        toVersionId: true,
+        label: { select: { name: true } },
+        fromVersion: { select: { major: true, minor: true, patch: true } },
+        toVersion: { select: { major: true, minor: true, patch: true } },
+      },
     }),
   ]);
   const versions: VersionInfo[] = versionRows
@@ -187,14 +211,13 @@ export async function getPromptMetrics(projectId: string, filter: MetricsFilter,
     versions,
     buckets: starts.map((d) => d.toISOString()),
     series,
-    releases: events
-      .map((e) => ({
-        at: e.at.toISOString(),
-        label: e.label.name,
-        fromVersion: e.fromVersion ? versionName(e.fromVersion) : null,
-        toVersion: versionName(e.toVersion),
-        toVersionId: e.toVersionId,
-      })),
+    releases: events.map((e) => ({
+      at: e.at.toISOString(),
+      label: e.label.name,
+      fromVersion: e.fromVersion ? versionName(e.fromVersion) : null,
+      toVersion: versionName(e.toVersion),
+      toVersionId: e.toVersionId,
+    })),
     table,
     total: allCells.length > 0 ? deriveMetrics(mergeCells(allCells)) : null,
   };

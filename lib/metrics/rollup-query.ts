@@ -45,7 +45,9 @@ export function versionGrainFor(bucketMinutes: number): VersionGrainMinutes {
  */
 export function rollupSource(q: Pick<RollupQuery, "model" | "source" | "groupBy" | "window">): { table: string; grainMinutes: number } {
   const split = Boolean(q.model) || Boolean(q.source) || q.groupBy.includes("model") || q.groupBy.includes("source");
-  return split ? { table: "MetricRollup", grainMinutes: q.window.grainMinutes } : { table: "MetricRollupVersion", grainMinutes: versionGrainFor(q.window.bucketMinutes) };
+  return split
+    ? { table: "MetricRollup", grainMinutes: q.window.grainMinutes }
+    : { table: "MetricRollupVersion", grainMinutes: versionGrainFor(q.window.bucketMinutes) };
 }
 
 /**

@@ -87,18 +87,11 @@ export const SEED_MODEL_CATALOG: readonly ModelSpec[] = [
   spec("claude-opus-4-5", "Claude Opus 4.5", "opus", "4.5", "complex", 200 * K, 64 * K, 4096, [5, 6.25, 10, 0.5, 25], {
     deprecated: true,
   }),
-  spec(
-    "claude-sonnet-4-5-20250929",
-    "Claude Sonnet 4.5",
-    "sonnet",
-    "4.5",
-    "standard",
-    200 * K,
-    64 * K,
-    1024,
-    [3, 3.75, 6, 0.3, 15],
-    { aliases: ["claude-sonnet-4-5"], deprecated: true, retiresAt: "2026-11-30T00:00:00Z" },
-  ),
+  spec("claude-sonnet-4-5-20250929", "Claude Sonnet 4.5", "sonnet", "4.5", "standard", 200 * K, 64 * K, 1024, [3, 3.75, 6, 0.3, 15], {
+    aliases: ["claude-sonnet-4-5"],
+    deprecated: true,
+    retiresAt: "2026-11-30T00:00:00Z",
+  }),
   spec("claude-haiku-4-5-20251001", "Claude Haiku 4.5", "haiku", "4.5", "fast", 200 * K, 64 * K, 4096, [1, 1.25, 2, 0.1, 5], {
     aliases: ["claude-haiku-4-5"],
   }),
@@ -152,8 +145,7 @@ export function computeCallCost(usage: TokenUsage, price: ModelPricing, options:
   const totalInput = usage.inputTokens + usage.cacheWriteTokens + usage.cacheReadTokens;
   return {
     ...cost,
-    totalMicros:
-      cost.inputMicros + cost.cacheWrite5mMicros + cost.cacheWrite1hMicros + cost.cacheReadMicros + cost.outputMicros,
+    totalMicros: cost.inputMicros + cost.cacheWrite5mMicros + cost.cacheWrite1hMicros + cost.cacheReadMicros + cost.outputMicros,
     uncachedMicros: line(totalInput, price.inputPerMTok) + cost.outputMicros,
   };
 }

@@ -24,7 +24,7 @@ export const FAULT_DESCRIPTIONS: Record<PlaygroundFault, { label: string; descri
     label: "Timeout (first attempt)",
     description: "The first attempt hangs; the per-attempt timeout is cut to 3 s for this run so the retry happens quickly.",
   },
-  refusal: { label: "Refusal", description: "Claude refuses (stop_reason \"refusal\")." },
+  refusal: { label: "Refusal", description: 'Claude refuses (stop_reason "refusal").' },
   invalid_json: {
     label: "Malformed JSON output",
     description: "The output text is broken JSON: a JSON-output version repairs once, then reports invalid_output.",

@@ -26,11 +26,7 @@ export async function listProjectsForUser(userId: string, db: PrismaClient = get
  * A user's membership in a project given by slug or id, or null when the project does not exist
  * or the user is not a member (callers must not tell the two apart to non-members).
  */
-export async function findMembership(
-  userId: string,
-  projectSlugOrId: string,
-  db: PrismaClient = getDb(),
-): Promise<{ project: ProjectRef; role: Role } | null> {
+export async function findMembership(userId: string, projectSlugOrId: string, db: PrismaClient = getDb()): Promise<{ project: ProjectRef; role: Role } | null> {
   const row = await db.membership.findFirst({
     where: { userId, project: { OR: [{ slug: projectSlugOrId }, { id: projectSlugOrId }] } },
     select: { role: true, project: { select: { id: true, slug: true, name: true } } },

@@ -41,13 +41,7 @@ export interface CacheBreakpoint {
   meetsMinimum: boolean;
 }
 
-export type CacheIssueCode =
-  | "too_many_breakpoints"
-  | "ttl_order"
-  | "variable_in_cached_prefix"
-  | "below_min_cacheable"
-  | "lookback_exceeded"
-  | "unknown_model";
+export type CacheIssueCode = "too_many_breakpoints" | "ttl_order" | "variable_in_cached_prefix" | "below_min_cacheable" | "lookback_exceeded" | "unknown_model";
 
 export interface CacheIssue {
   severity: "error" | "warning";
@@ -93,10 +87,7 @@ export interface AnalyzeCacheOptions {
 }
 
 /** Flattens a version into its cache prefix order: system blocks then message content blocks. */
-export function cacheBlocks(
-  version: Pick<PromptVersionContent, "system" | "messages">,
-  countTokens?: (text: string) => number,
-): CacheBlock[] {
+export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "messages">, countTokens?: (text: string) => number): CacheBlock[] {
   const blocks: CacheBlock[] = [];
   let prefixTokens = 0;
   const push = (location: string, text: string, ttl: CacheTtl | undefined, extra: number) => {
@@ -127,10 +118,7 @@ export function cacheBlocks(
  * - warning `unknown_model`: the model is not in the catalog (no minimum check).
  * Never throws.
  */
-export function analyzeCache(
-  version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">,
-  options: AnalyzeCacheOptions = {},
-): CacheAnalysis {
+export function analyzeCache(version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">, options: AnalyzeCacheOptions = {}): CacheAnalysis {
   const model = options.model ?? version.modelConfig.model;
   const spec = findModel(model, options.catalog);
   const min = spec?.minCacheableTokens ?? null;
@@ -140,7 +128,12 @@ export function analyzeCache(
   const breakpoints: CacheBreakpoint[] = [];
 
   if (!spec) {
-    issues.push({ severity: "warning", code: "unknown_model", message: `model "${model}" is not in the catalog: the minimum cacheable prefix is unknown`, location: "modelConfig.model" });
+    issues.push({
+      severity: "warning",
+      code: "unknown_model",
+      message: `model "${model}" is not in the catalog: the minimum cacheable prefix is unknown`,
+      location: "modelConfig.model",
+    });
   }
 
   let prefixTokens = 0;
@@ -171,7 +164,12 @@ export function analyzeCache(
     segmentTokens = 0;
 
     if (bp.ttl === "1h" && breakpoints.some((b) => b.ttl === "5m")) {
-      issues.push({ severity: "error", code: "ttl_order", message: `1h breakpoint at ${bp.location} comes after a 5m breakpoint: 1h cache entries must come before 5m ones`, location: bp.location });
+      issues.push({
+        severity: "error",
+        code: "ttl_order",
+        message: `1h breakpoint at ${bp.location} comes after a 5m breakpoint: 1h cache entries must come before 5m ones`,
+        location: bp.location,
+      });
     }
     if (bp.variablesInPrefix.length > 0) {
       const names = bp.variablesInPrefix.map((v) => `{{${v}}}`).join(", ");
@@ -183,16 +181,31 @@ export function analyzeCache(
       });
     }
     if (!bp.meetsMinimum && min !== null) {
-      issues.push({ severity: "warning", code: "below_min_cacheable", message: `the prefix up to ${bp.location} is ${bp.counted ? "" : "about "}${bp.prefixTokens} tokens${bp.counted ? " (counted)" : ""}, below ${model}'s minimum of ${min}: nothing will be cached there`, location: bp.location });
+      issues.push({
+        severity: "warning",
+        code: "below_min_cacheable",
+        message: `the prefix up to ${bp.location} is ${bp.counted ? "" : "about "}${bp.prefixTokens} tokens${bp.counted ? " (counted)" : ""}, below ${model}'s minimum of ${min}: nothing will be cached there`,
+        location: bp.location,
+      });
     }
     if (previousIndex >= 0 && bp.blocksSincePrevious > CACHE_LOOKBACK_BLOCKS) {
-      issues.push({ severity: "warning", code: "lookback_exceeded", message: `the breakpoint at ${bp.location} is ${bp.blocksSincePrevious} blocks after the previous one: the cache lookup only walks back ${CACHE_LOOKBACK_BLOCKS} blocks`, location: bp.location });
+      issues.push({
+        severity: "warning",
+        code: "lookback_exceeded",
+        message: `the breakpoint at ${bp.location} is ${bp.blocksSincePrevious} blocks after the previous one: the cache lookup only walks back ${CACHE_LOOKBACK_BLOCKS} blocks`,
+        location: bp.location,
+      });
     }
     previousIndex = block.index;
   }
   if (breakpoints.length > MAX_CACHE_BREAKPOINTS) {
     const extra = breakpoints[MAX_CACHE_BREAKPOINTS];
-    issues.unshift({ severity: "error", code: "too_many_breakpoints", message: `${breakpoints.length} cache breakpoints: the API allows at most ${MAX_CACHE_BREAKPOINTS}`, location: extra?.location ?? "" });
+    issues.unshift({
+      severity: "error",
+      code: "too_many_breakpoints",
+      message: `${breakpoints.length} cache breakpoints: the API allows at most ${MAX_CACHE_BREAKPOINTS}`,
+      location: extra?.location ?? "",
+    });
   }
   return {
     model,

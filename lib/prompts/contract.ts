@@ -5,13 +5,7 @@ import { scanTemplate } from "@/lib/prompts/templates";
 
 export interface ContractIssue {
   severity: "error" | "warning";
-  code:
-    | "undeclared_variable"
-    | "unused_variable"
-    | "invalid_placeholder"
-    | "unbalanced_braces"
-    | "invalid_default"
-    | "empty_enum";
+  code: "undeclared_variable" | "unused_variable" | "invalid_placeholder" | "unbalanced_braces" | "invalid_default" | "empty_enum";
   message: string;
   /** Dotted path, e.g. `messages.0.content.1.text` or `variables.question`. */
   path: string;
@@ -35,9 +29,7 @@ export interface TemplateLocation {
 /** Every template text of a version with its path: system blocks first, then message blocks. */
 export function templateTexts(content: Pick<PromptVersionContent, "system" | "messages">): TemplateLocation[] {
   const out: TemplateLocation[] = content.system.map((b, i) => ({ path: `system.${i}.text`, text: b.text }));
-  content.messages.forEach((m, i) =>
-    m.content.forEach((b, j) => out.push({ path: `messages.${i}.content.${j}.text`, text: b.text })),
-  );
+  content.messages.forEach((m, i) => m.content.forEach((b, j) => out.push({ path: `messages.${i}.content.${j}.text`, text: b.text })));
   return out;
 }
 

@@ -45,10 +45,7 @@ export interface CostPreview {
  * reads all of it. Partial hits (1h warm, 5m cold) are not modelled. Throws
  * `AppError("unprocessable")` for an unknown model, a hit rate outside 0..1 or negative tokens.
  */
-export function previewCost(
-  version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">,
-  options: CostPreviewOptions,
-): CostPreview {
+export function previewCost(version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">, options: CostPreviewOptions): CostPreview {
   const spec = options.model ?? findModel(version.modelConfig.model);
   if (!spec) throw new AppError("unprocessable", `Unknown model "${version.modelConfig.model}"`);
   if (!(options.hitRate >= 0 && options.hitRate <= 1)) throw new AppError("unprocessable", "hitRate must be between 0 and 1");
@@ -66,16 +63,8 @@ export function previewCost(
   const rest = inputTokens - cached;
   const batch = { batch: options.batch === true };
 
-  const cold = computeCallCost(
-    { inputTokens: rest, outputTokens, cacheWriteTokens: cached, cacheWrite1hTokens: cached1h, cacheReadTokens: 0 },
-    spec,
-    batch,
-  );
-  const warm = computeCallCost(
-    { inputTokens: rest, outputTokens, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: cached },
-    spec,
-    batch,
-  );
+  const cold = computeCallCost({ inputTokens: rest, outputTokens, cacheWriteTokens: cached, cacheWrite1hTokens: cached1h, cacheReadTokens: 0 }, spec, batch);
+  const warm = computeCallCost({ inputTokens: rest, outputTokens, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: cached }, spec, batch);
   return {
     model: spec.model,
     tokensEstimated: options.inputTokens === undefined && !options.countTokens && !options.counted,

@@ -68,7 +68,12 @@ export interface VersionDiff {
 type Content = Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "outputSchema" | "policy">;
 
 function systemViews(c: Content): BlockView[] {
-  return c.system.map((b, i) => ({ location: `system.${i}`, role: b.role, text: b.text, cacheControl: b.cache_control ? canonicalJson(b.cache_control) : null }));
+  return c.system.map((b, i) => ({
+    location: `system.${i}`,
+    role: b.role,
+    text: b.text,
+    cacheControl: b.cache_control ? canonicalJson(b.cache_control) : null,
+  }));
 }
 
 function messageViews(c: Content): BlockView[] {

@@ -89,10 +89,7 @@ const docSystemBlockSchema = z.strictObject({
   role: systemBlockRoleSchema.default("other"),
   cache_control: cacheControlSchema.optional(),
 });
-const docSystemSchema = z.union([
-  z.string().transform((text) => [{ type: "text" as const, text, role: "other" as const }]),
-  z.array(docSystemBlockSchema),
-]);
+const docSystemSchema = z.union([z.string().transform((text) => [{ type: "text" as const, text, role: "other" as const }]), z.array(docSystemBlockSchema)]);
 const docMessageSchema = z.strictObject({
   role: z.enum(["user", "assistant"]),
   content: z.union([z.string().transform((text) => [{ type: "text" as const, text }]), z.array(z.unknown())]),

@@ -11,13 +11,7 @@ import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
 import { DRAFT_MAJOR } from "./queries";
-import {
-  parseVersionContent,
-  promptDescriptionSchema,
-  promptNameSchema,
-  promptTagsSchema,
-  type PromptVersionContent,
-} from "./schemas";
+import { parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
 import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
 
 function assertRole(actor: Actor, min: Role): void {
@@ -68,10 +62,7 @@ async function loadPrompt(tx: Prisma.TransactionClient, actor: Actor, promptId: 
  * Creates a prompt with a starter draft (or the given content). Needs EDITOR. A name already
  * used in the project is a conflict.
  */
-export async function createPrompt(
-  actor: Actor,
-  input: { name: string; description?: string; tags?: string[]; content?: unknown },
-) {
+export async function createPrompt(actor: Actor, input: { name: string; description?: string; tags?: string[]; content?: unknown }) {
   assertRole(actor, "EDITOR");
   const name = promptNameSchema.safeParse(input.name);
   if (!name.success) throw new AppError("bad_request", `Invalid prompt name: ${name.error.issues[0]?.message ?? "invalid"}`);

@@ -15,11 +15,7 @@ export interface PromptChangedPayload {
  * so listeners never see a change that was rolled back. Every app instance LISTENing on
  * `PROMPT_CHANGED_CHANNEL` drops its cached copies of that prompt (lib/serving/change-feed.ts).
  */
-export async function notifyPromptChanged(
-  tx: Pick<Prisma.TransactionClient, "$executeRaw">,
-  projectId: string,
-  promptName: string,
-): Promise<void> {
+export async function notifyPromptChanged(tx: Pick<Prisma.TransactionClient, "$executeRaw">, projectId: string, promptName: string): Promise<void> {
   const payload: PromptChangedPayload = { projectId, name: promptName };
   await tx.$executeRaw`SELECT pg_notify(${PROMPT_CHANGED_CHANNEL}, ${JSON.stringify(payload)})`;
 }

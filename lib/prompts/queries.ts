@@ -53,16 +53,12 @@ export async function listPrompts(
     archivedAt: null,
     ...(search
       ? {
-          OR: [
-            { name: { contains: search, mode: "insensitive" } },
-            { description: { contains: search, mode: "insensitive" } },
-          ],
+          OR: [{ name: { contains: search, mode: "insensitive" } }, { description: { contains: search, mode: "insensitive" } }],
         }
       : {}),
     ...(options.tag ? { tags: { has: options.tag } } : {}),
   };
-  const orderBy: Prisma.PromptOrderByWithRelationInput[] =
-    options.sort === "name" ? [{ name: "asc" }] : [{ updatedAt: "desc" }, { name: "asc" }];
+  const orderBy: Prisma.PromptOrderByWithRelationInput[] = options.sort === "name" ? [{ name: "asc" }] : [{ updatedAt: "desc" }, { name: "asc" }];
   const [prompts, total, tagRows] = await Promise.all([
     db.prompt.findMany({
       where,
@@ -150,11 +146,7 @@ export async function listPublishedVersions(promptId: string) {
  * Resolves which published version a caller means: a label name, an exact version, or a semver
  * range ("^1.2") resolving to the highest published match. Exactly one of label/version.
  */
-export async function resolvePublishedVersion(
-  projectId: string,
-  name: string,
-  selector: { label?: string; version?: string },
-) {
+export async function resolvePublishedVersion(projectId: string, name: string, selector: { label?: string; version?: string }) {
   if (selector.label !== undefined && selector.version !== undefined) {
     throw new AppError("bad_request", "Give either label or version, not both");
   }

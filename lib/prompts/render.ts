@@ -63,9 +63,7 @@ export function formatVariableValue(
     case "string":
       return typeof v === "string" ? { ok: true, text: v } : { ok: false, message: `variable "${name}" must be a string` };
     case "number":
-      return typeof v === "number" && Number.isFinite(v)
-        ? { ok: true, text: String(v) }
-        : { ok: false, message: `variable "${name}" must be a finite number` };
+      return typeof v === "number" && Number.isFinite(v) ? { ok: true, text: String(v) } : { ok: false, message: `variable "${name}" must be a finite number` };
     case "boolean":
       return typeof v === "boolean" ? { ok: true, text: String(v) } : { ok: false, message: `variable "${name}" must be a boolean` };
     case "enum":

@@ -14,10 +14,7 @@ import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/cata
 /** Prompt names: lowercase letter or digit first, then up to 127 of `a-z 0-9 . _ / -`. */
 export const promptNameSchema = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9._/-]{0,127}$/,
-    "must start with a lowercase letter or digit and contain only a-z, 0-9, '.', '_', '/', '-' (at most 128 characters)",
-  );
+  .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/, "must start with a lowercase letter or digit and contain only a-z, 0-9, '.', '_', '/', '-' (at most 128 characters)");
 export type PromptName = z.infer<typeof promptNameSchema>;
 
 export const MAX_TAGS = 20;
@@ -25,9 +22,7 @@ export const MAX_TAG_LENGTH = 32;
 export const MAX_DESCRIPTION_LENGTH = 2000;
 
 /** One tag: lowercase letter or digit first, then `a-z 0-9 . _ -`, at most 32 characters. */
-export const promptTagSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, "tags are lowercase a-z, 0-9, '.', '_', '-' and at most 32 characters");
+export const promptTagSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, "tags are lowercase a-z, 0-9, '.', '_', '-' and at most 32 characters");
 
 /** At most 20 tags, no duplicates. */
 export const promptTagsSchema = z
@@ -341,10 +336,7 @@ function safeParseContent(input: unknown, options: { catalog?: readonly ModelSpe
  * are ignored; a null outputSchema means text and a null policy means `{}`). Throws `AppError("unprocessable")` with one issue per problem
  * (`path` like `messages.0.role`).
  */
-export function parseVersionContent(
-  input: unknown,
-  options: { catalog?: readonly ModelSpec[] } = {},
-): PromptVersionContent {
+export function parseVersionContent(input: unknown, options: { catalog?: readonly ModelSpec[] } = {}): PromptVersionContent {
   const result = safeParseContent(input, options);
   if (!result.success) {
     throw new AppError("unprocessable", "Invalid prompt version", { issues: toIssues(result.error.issues) });

@@ -145,7 +145,10 @@ function compareModel(a: Content["modelConfig"], b: Content["modelConfig"], out:
     const sa = findModel(a.model, catalog);
     const sb = findModel(b.model, catalog);
     if (!sa || !sb || sa.family !== sb.family || sa.generation !== sb.generation) {
-      out.add("major", `model changed ${a.model} -> ${b.model} (${sa ? `${sa.family} ${sa.generation}` : "unknown"} -> ${sb ? `${sb.family} ${sb.generation}` : "unknown"})`);
+      out.add(
+        "major",
+        `model changed ${a.model} -> ${b.model} (${sa ? `${sa.family} ${sa.generation}` : "unknown"} -> ${sb ? `${sb.family} ${sb.generation}` : "unknown"})`,
+      );
     } else if (sa.model !== sb.model) {
       out.add("minor", `model changed ${a.model} -> ${b.model}`);
     } else {
@@ -168,7 +171,13 @@ interface FlatBlock {
 }
 
 function flatten(c: Pick<Content, "system" | "messages">): FlatBlock[] {
-  const blocks: FlatBlock[] = c.system.map((b, i) => ({ location: `system.${i}`, kind: "system", text: b.text, cache: canonicalJson(b.cache_control), label: b.role }));
+  const blocks: FlatBlock[] = c.system.map((b, i) => ({
+    location: `system.${i}`,
+    kind: "system",
+    text: b.text,
+    cache: canonicalJson(b.cache_control),
+    label: b.role,
+  }));
   c.messages.forEach((m, i) =>
     m.content.forEach((b, j) =>
       blocks.push({ location: `messages.${i}.content.${j}`, kind: `${i}:${m.role}`, text: b.text, cache: canonicalJson(b.cache_control), label: "" }),
@@ -221,7 +230,8 @@ function compareContent(a: Content, b: Content, out: Reasons): void {
   if (whitespaceOnly > 0) out.add("patch", `whitespace-only edits in ${whitespaceOnly} block(s)`);
   if (!tooLarge && edit === 0) return;
   const threshold = Math.max(PATCH_MIN_EDIT_CHARS, Math.min(PATCH_MAX_EDIT_CHARS, Math.floor(PATCH_MAX_EDIT_RATIO * length)));
-  if (tooLarge || edit > threshold) out.add("minor", `instructions or message text changed (${tooLarge ? "words added or removed, or many characters" : `${edit} characters`} edited)`);
+  if (tooLarge || edit > threshold)
+    out.add("minor", `instructions or message text changed (${tooLarge ? "words added or removed, or many characters" : `${edit} characters`} edited)`);
   else out.add("patch", `small text edit (${edit} characters edited, threshold ${threshold})`);
 }
 

@@ -63,7 +63,14 @@ export async function loadProjectSettings(projectId: string): Promise<{ settings
 export class ProjectSettingsCache {
   private readonly cache: LRUCache<string, ProjectSettings>;
 
-  constructor(options: { ttlMs?: number; max?: number; load?: (projectId: string) => Promise<ProjectSettings>; onProblem?: (projectId: string, problem: string) => void } = {}) {
+  constructor(
+    options: {
+      ttlMs?: number;
+      max?: number;
+      load?: (projectId: string) => Promise<ProjectSettings>;
+      onProblem?: (projectId: string, problem: string) => void;
+    } = {},
+  ) {
     const onProblem = options.onProblem ?? ((projectId, problem) => log.warn({ projectId }, problem));
     const load =
       options.load ??

@@ -76,7 +76,12 @@ export class GracefulHttpServer {
   private refuse(res: ServerResponse): void {
     this.refused++;
     res.shouldKeepAlive = false;
-    res.writeHead(503, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(REFUSAL), Connection: "close", "Retry-After": "1" });
+    res.writeHead(503, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(REFUSAL),
+      Connection: "close",
+      "Retry-After": "1",
+    });
     res.end(REFUSAL);
   }
 

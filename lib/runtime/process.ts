@@ -241,7 +241,14 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
     },
     async stop(reason) {
       const report = await lifecycle.stop(reason);
-      log(report.ok ? `stopped (${report.reason}) in ${report.ms} ms` : `stopped (${report.reason}) in ${report.ms} ms with errors: ${report.steps.filter((s) => !s.ok).map((s) => `${s.name}: ${s.error}`).join("; ")}`);
+      log(
+        report.ok
+          ? `stopped (${report.reason}) in ${report.ms} ms`
+          : `stopped (${report.reason}) in ${report.ms} ms with errors: ${report.steps
+              .filter((s) => !s.ok)
+              .map((s) => `${s.name}: ${s.error}`)
+              .join("; ")}`,
+      );
       return report;
     },
     handleSignals(signalOptions = {}) {

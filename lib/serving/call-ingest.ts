@@ -18,7 +18,10 @@ const count = z.number().int().min(0).max(100_000_000);
  */
 export const ingestCallSchema = z.strictObject({
   prompt: z.string().min(1).max(128).optional(),
-  version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact version such as 1.2.0").optional(),
+  version: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, "must be an exact version such as 1.2.0")
+    .optional(),
   model: z.string().min(1).max(100),
   requestedModel: z.string().min(1).max(100).optional(),
   status: z.enum(["ok", "error", "refusal", "invalid_output"]).default("ok"),

@@ -172,7 +172,8 @@ export class ChangeFeed {
     try {
       const result = await client.query<{ project_id: string; name: string; fingerprint: string }>(FINGERPRINT_SQL);
       const next = new Map<string, { projectId: string; name: string; fingerprint: string }>();
-      for (const row of result.rows) next.set(`${row.project_id}\u0000${row.name}`, { projectId: row.project_id, name: row.name, fingerprint: row.fingerprint });
+      for (const row of result.rows)
+        next.set(`${row.project_id}\u0000${row.name}`, { projectId: row.project_id, name: row.name, fingerprint: row.fingerprint });
       const previous = this.fingerprints;
       if (previous) {
         for (const [key, now] of next) {

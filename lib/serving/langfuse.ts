@@ -98,10 +98,7 @@ export async function getLangfusePrompt(projectId: string, name: string, selecto
 }
 
 /** Langfuse's prompt list: name, integer versions, labels, tags, last config; paginated. */
-export async function listLangfusePrompts(
-  projectId: string,
-  query: { name?: string; label?: string; tag?: string; page: number; limit: number },
-) {
+export async function listLangfusePrompts(projectId: string, query: { name?: string; label?: string; tag?: string; page: number; limit: number }) {
   const db = getDb();
   const where = {
     projectId,

@@ -40,7 +40,8 @@ export async function writeVersion(actor: Actor, name: string, doc: VersionDocum
   } else {
     const created = await createPrompt(actor, { name, content: parsed.content });
     promptId = created.id;
-    if (parsed.changelog || parsed.acknowledgedVariableBreakpoints) await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog, ...acknowledged });
+    if (parsed.changelog || parsed.acknowledgedVariableBreakpoints)
+      await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog, ...acknowledged });
   }
   const warnings = parsed.warnings.map((w) => ({ path: w.path, message: w.message }));
   if (!parsed.publish) {

@@ -5,7 +5,6 @@ import { AppError } from "@/lib/errors";
 import { hashPassword, newPasswordSchema } from "@/lib/users/password";
 import { projectSlugSchema, slugify } from "@/lib/projects/slug";
 
-
 /** The first-run form: the first account and the first project. Slug is derived when empty. */
 export const firstRunInputSchema = z
   .object({
@@ -22,9 +21,7 @@ export const firstRunInputSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["projectSlug"],
-        message: v.projectSlug
-          ? (checked.error.issues[0]?.message ?? "Invalid slug")
-          : "Choose a slug: the name has too few letters or digits",
+        message: v.projectSlug ? (checked.error.issues[0]?.message ?? "Invalid slug") : "Choose a slug: the name has too few letters or digits",
       });
       return z.NEVER;
     }
@@ -48,10 +45,7 @@ export async function isFirstRun(db: PrismaClient = getDb()): Promise<boolean> {
  * AppError("conflict") when any user already exists, so the flow closes for good after one
  * success, even under concurrent submissions (an advisory lock serialises them).
  */
-export async function createFirstAdmin(
-  data: FirstRunData,
-  db: PrismaClient = getDb(),
-): Promise<{ userId: string; projectId: string; projectSlug: string }> {
+export async function createFirstAdmin(data: FirstRunData, db: PrismaClient = getDb()): Promise<{ userId: string; projectId: string; projectSlug: string }> {
   const passwordHash = await hashPassword(data.password);
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_RUN_LOCK_KEY})`;

@@ -27,10 +27,7 @@ export async function getUserById(id: string, db: PrismaClient = getDb()): Promi
  * Checks an email/password pair. Returns the user on a match and null otherwise, spending one
  * bcrypt comparison either way. Emails are compared lowercased (they are stored lowercased).
  */
-export async function authenticateUser(
-  credentials: Credentials,
-  db: PrismaClient = getDb(),
-): Promise<UserSummary | null> {
+export async function authenticateUser(credentials: Credentials, db: PrismaClient = getDb()): Promise<UserSummary | null> {
   const user = await db.user.findUnique({
     where: { email: credentials.email.toLowerCase() },
     select: { id: true, email: true, name: true, passwordHash: true },

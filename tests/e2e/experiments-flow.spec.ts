@@ -79,7 +79,9 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await expect(page.getByTestId("traffic-progress")).toContainText("24 of 24 calls");
     // Results fill in: every call is counted under its variant, and the verdict asks for more data.
     await expect
-      .poll(async () => Number((await page.getByTestId("calls-A").textContent()) ?? 0) + Number((await page.getByTestId("calls-B").textContent()) ?? 0), { timeout: 20_000 })
+      .poll(async () => Number((await page.getByTestId("calls-A").textContent()) ?? 0) + Number((await page.getByTestId("calls-B").textContent()) ?? 0), {
+        timeout: 20_000,
+      })
       .toBe(24);
     await expect(page.getByTestId("verdict")).toContainText(/No winner yet on latency: about \d+ more calls per variant needed/);
     await expect(page.getByTestId("correction")).toContainText("no correction needed");
@@ -128,7 +130,16 @@ test.describe("an experiment with three variants", () => {
     await makePrompt(request, name, [...TEXTS, "You answer support questions in one sentence and offer further help."]);
     const created = await request.post("/api/v1/experiments", {
       headers: auth,
-      data: { prompt: name, name: `Three tones ${name}`, primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 34 }, { version: "1.1.0", weight: 33 }, { version: "1.2.0", weight: 33 }] },
+      data: {
+        prompt: name,
+        name: `Three tones ${name}`,
+        primaryMetric: "latency",
+        variants: [
+          { version: "1.0.0", weight: 34 },
+          { version: "1.1.0", weight: 33 },
+          { version: "1.2.0", weight: 33 },
+        ],
+      },
     });
     expect(created.status(), await created.text()).toBe(201);
     const { id, design } = (await created.json()) as { id: string; design: { plannedPerVariant: number } };
@@ -136,7 +147,12 @@ test.describe("an experiment with three variants", () => {
     expect((await request.post(`/api/v1/experiments/${id}/start`, { headers: auth })).status()).toBe(200);
     for (let batch = 0; batch < 3; batch++) {
       const runs = await Promise.all(
-        Array.from({ length: 10 }, (_, j) => request.post(`/api/v1/prompts/${encodeURIComponent(name)}/run`, { headers: auth, data: { variables: { question: `Question ${batch * 10 + j}?` }, subject: `three-${batch * 10 + j}` } })),
+        Array.from({ length: 10 }, (_, j) =>
+          request.post(`/api/v1/prompts/${encodeURIComponent(name)}/run`, {
+            headers: auth,
+            data: { variables: { question: `Question ${batch * 10 + j}?` }, subject: `three-${batch * 10 + j}` },
+          }),
+        ),
       );
       for (const run of runs) expect(run.status(), await run.text()).toBe(200);
     }
@@ -145,7 +161,15 @@ test.describe("an experiment with three variants", () => {
     await expect(page.getByTestId("correction")).toContainText("Holm–Bonferroni correction");
     await expect(page.getByTestId("correction")).toContainText("97.5%");
     await expect(page.getByTestId("variant-C")).toBeVisible();
-    await expect.poll(async () => Number((await page.getByTestId("calls-A").textContent()) ?? 0) + Number((await page.getByTestId("calls-B").textContent()) ?? 0) + Number((await page.getByTestId("calls-C").textContent()) ?? 0), { timeout: 20_000 }).toBe(30);
+    await expect
+      .poll(
+        async () =>
+          Number((await page.getByTestId("calls-A").textContent()) ?? 0) +
+          Number((await page.getByTestId("calls-B").textContent()) ?? 0) +
+          Number((await page.getByTestId("calls-C").textContent()) ?? 0),
+        { timeout: 20_000 },
+      )
+      .toBe(30);
     await expect(page.getByTestId("history")).toContainText('API key "Demo key (all scopes)" started');
     await expect(page.getByTestId("verdict")).toContainText(/Not enough data on latency for B yet/);
     await snap(page, "experiments-results-three", "light");
@@ -166,7 +190,15 @@ test.describe("experiments as a viewer", () => {
     await makePrompt(request, name);
     const created = await request.post("/api/v1/experiments", {
       headers: auth,
-      data: { prompt: name, name: `Viewer check ${name}`, primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] },
+      data: {
+        prompt: name,
+        name: `Viewer check ${name}`,
+        primaryMetric: "latency",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { version: "1.1.0", weight: 50 },
+        ],
+      },
     });
     expect(created.status(), await created.text()).toBe(201);
     const { id } = (await created.json()) as { id: string };

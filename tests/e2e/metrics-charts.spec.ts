@@ -41,7 +41,13 @@ function content(text: string): PromptVersionContent {
 
 function call(projectId: string, versionId: string, i: number, hoursAgo: number, slow: boolean): CallLogRow {
   const spec = (i % 4 === 0 ? findModel("claude-haiku-5-5") : findModel("claude-sonnet-5-5")) as ModelSpec;
-  const usage = { inputTokens: 300 + (i % 50), outputTokens: 100 + (i % 80), cacheWriteTokens: i % 10 === 0 ? 2000 : 0, cacheWrite1hTokens: 0, cacheReadTokens: i % 2 === 0 ? 2000 : 0 };
+  const usage = {
+    inputTokens: 300 + (i % 50),
+    outputTokens: 100 + (i % 80),
+    cacheWriteTokens: i % 10 === 0 ? 2000 : 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: i % 2 === 0 ? 2000 : 0,
+  };
   return {
     id: newCallId(),
     projectId,
@@ -111,7 +117,19 @@ async function chartHasLines(page: Page, testId: string): Promise<void> {
 test("per-prompt charts render with data, filters change them, a label move adds a release marker", async ({ page }) => {
   const console = watchConsole(page);
   await page.goto(`/p/${SLUG}/metrics/prompts/${PROMPT}`);
-  for (const id of ["chart-accuracy", "chart-refusal-rate", "chart-error-rate", "chart-output-length", "chart-latency-p50", "chart-latency-p95", "chart-latency-p99", "chart-cost-per-call", "chart-cache-hit-rate", "chart-input-tokens", "chart-output-tokens"]) {
+  for (const id of [
+    "chart-accuracy",
+    "chart-refusal-rate",
+    "chart-error-rate",
+    "chart-output-length",
+    "chart-latency-p50",
+    "chart-latency-p95",
+    "chart-latency-p99",
+    "chart-cost-per-call",
+    "chart-cache-hit-rate",
+    "chart-input-tokens",
+    "chart-output-tokens",
+  ]) {
     await chartHasLines(page, id);
   }
   // One series per version.

@@ -108,7 +108,7 @@ test.describe("playground as the demo admin", () => {
     // v1.0.0 does not cache the policy document; v1.2.0 does.
     expect(await tokens(b, "cache-write-1h")).toBe(0);
     expect(await tokens(b, "cache-read")).toBe(0);
-    expect(await tokens(a, "cache-write-1h") + (await tokens(a, "cache-read"))).toBeGreaterThan(1000);
+    expect((await tokens(a, "cache-write-1h")) + (await tokens(a, "cache-read"))).toBeGreaterThan(1000);
     const ids = [await a.getByTestId("call-id").textContent(), await b.getByTestId("call-id").textContent()];
     expect(new Set(ids).size).toBe(2);
     await page.evaluate(() => window.scrollTo(0, 0));

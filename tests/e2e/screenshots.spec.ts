@@ -18,7 +18,11 @@ const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) =>
     ready: (p) => expect(p.getByRole("heading", { name: "New prompt" })).toBeVisible(),
   },
   // Other specs create experiments in the demo project: the list or its empty state, whichever applies.
-  { name: "experiments", path: `/p/${PROJECT}/experiments`, ready: (p) => expect(p.getByTestId("experiments-empty").or(p.getByTestId("experiments-table"))).toBeVisible() },
+  {
+    name: "experiments",
+    path: `/p/${PROJECT}/experiments`,
+    ready: (p) => expect(p.getByTestId("experiments-empty").or(p.getByTestId("experiments-table"))).toBeVisible(),
+  },
   // Playground specs log calls in the demo project: the by-prompt table, with rows or its empty row.
   { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("overview-by-prompt")).toBeVisible() },
   { name: "datasets", path: `/p/${PROJECT}/datasets`, ready: (p) => expect(p.getByTestId("datasets-empty")).toBeVisible() },

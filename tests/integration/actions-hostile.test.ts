@@ -92,15 +92,18 @@ beforeAll(async () => {
   const v2 = await publishDraft(admin, { promptId: created.id, changelog: "second" });
   await moveLabel(admin, { promptId: created.id, label: "production", versionId: v1.id });
   await saveDraft(admin, { promptId: created.id, content: content("Draft") });
-  const experiment = await createExperiment(admin, createExperimentSchema.parse({
-    prompt: created.name,
-    label: "production",
-    name: "Hostile",
-    variants: [
-      { version: versionLabel(v1), weight: 50 },
-      { version: versionLabel(v2), weight: 50 },
-    ],
-  }));
+  const experiment = await createExperiment(
+    admin,
+    createExperimentSchema.parse({
+      prompt: created.name,
+      label: "production",
+      name: "Hostile",
+      variants: [
+        { version: versionLabel(v1), weight: 50 },
+        { version: versionLabel(v2), weight: 50 },
+      ],
+    }),
+  );
   project = row.slug;
   promptId = created.id;
   versionId = v2.id;
@@ -183,7 +186,14 @@ describe("server actions under hostile input", () => {
 
   it("prompt page: publish, labels, drafts", async () => {
     await attack("previewPublish", prompt.previewPublishAction as AnyAction, { project, promptId, acknowledged: ["system.0"] });
-    await attack("publishDraft", prompt.publishDraftAction as AnyAction, { project, promptId: "p-unknown", changelog: "x", bump: "minor", version: "9.0.0", labels: ["staging"] });
+    await attack("publishDraft", prompt.publishDraftAction as AnyAction, {
+      project,
+      promptId: "p-unknown",
+      changelog: "x",
+      bump: "minor",
+      version: "9.0.0",
+      labels: ["staging"],
+    });
     await attack("moveLabel", prompt.moveLabelAction as AnyAction, { project, promptId: "p-unknown", label: "staging", versionId, reason: "x" });
     await attack("rollbackLabel", prompt.rollbackLabelAction as AnyAction, { project, promptId, label: "no-such-label" });
     await attack("startDraft", prompt.startDraftAction as AnyAction, { project, promptId, versionId: "v-unknown", replace: false });
@@ -197,7 +207,10 @@ describe("server actions under hostile input", () => {
     await attack("saveDraft", edit.saveDraftAction as AnyAction, base);
     await attack("saveDraft (content)", edit.saveDraftAction as AnyAction, { ...base, content: { ...content("Edited"), system: "x" } }, ["content"]);
     for (const [label, value] of HOSTILE) {
-      const result = await edit.saveDraftAction({ ...base, content: { ...content("x"), system: [{ type: "text", role: "instructions", text: value }] } } as never);
+      const result = await edit.saveDraftAction({
+        ...base,
+        content: { ...content("x"), system: [{ type: "text", role: "instructions", text: value }] },
+      } as never);
       expect(result.ok, `content text: ${label}`).toBe(false);
       if (!result.ok) expect(result.code, `content text: ${label}: ${result.message}`).not.toBe("internal");
     }

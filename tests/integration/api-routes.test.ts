@@ -34,7 +34,14 @@ async function call(method: string, path: string, options: { body?: string; head
 
 describe("routing", () => {
   it("answers unknown paths with a JSON 404 and wrong methods with 405 + Allow", async () => {
-    for (const path of ["/api/v1/nothing-here", "/api/v1", "/api/v1/", "/api/v1/calls/x/y/score", "/api/v1/experiments/x/explode", "/api/v1/experiments//start"]) {
+    for (const path of [
+      "/api/v1/nothing-here",
+      "/api/v1",
+      "/api/v1/",
+      "/api/v1/calls/x/y/score",
+      "/api/v1/experiments/x/explode",
+      "/api/v1/experiments//start",
+    ]) {
       const res = await call("GET", path);
       expect(res.status, path).toBe(404);
       expect(res.body.error.code).toBe("not_found");
@@ -61,7 +68,9 @@ describe("routing", () => {
     const rendered = await call("POST", "/api/v1/prompts/team/support/run/render", { body: JSON.stringify({ variables: { question: "hi" } }) });
     expect(rendered.status).toBe(200);
     expect(rendered.body.name).toBe("team/support/run");
-    expect((await call("POST", "/api/v1/prompts/team%2Fsupport%2Frun/render", { body: JSON.stringify({ variables: { question: "hi" } }) })).body.name).toBe("team/support/run");
+    expect((await call("POST", "/api/v1/prompts/team%2Fsupport%2Frun/render", { body: JSON.stringify({ variables: { question: "hi" } }) })).body.name).toBe(
+      "team/support/run",
+    );
     const missing = await call("GET", "/api/v1/prompts/team/nope");
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe('Prompt "team/nope" does not exist');
@@ -90,7 +99,11 @@ describe("routing", () => {
 
   it("passes the request id to the error logger", async () => {
     const seen: unknown[] = [];
-    const failing = await startApiServer({ changeFeed: false, logError: (_m, _e, context) => seen.push(context), cache: { loader: () => Promise.reject(new Error("boom")) } });
+    const failing = await startApiServer({
+      changeFeed: false,
+      logError: (_m, _e, context) => seen.push(context),
+      cache: { loader: () => Promise.reject(new Error("boom")) },
+    });
     try {
       const res = await fetch(`${failing.url}/api/v1/prompts/greeter`, { headers: { ...bearer(key), "X-Request-Id": "req-500" } });
       expect(res.status).toBe(500);
@@ -104,8 +117,35 @@ describe("routing", () => {
 
 describe("hostile input is a 4xx JSON error, never a 500", () => {
   const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
-  const pathValues = ["%00", "a%00b", "%E0%A4%A", "%ED%A0%80", "%F0%9F%98%80", "%E2%80%AEevil", "%EF%BB%BFbom", "x".repeat(1500), "..%2F..%2Fetc", "a%2F%2Fb", "%25", "Gr%C3%BC%C3%9Fe", "a%0Ab"];
-  const queries = ["label=%00", "version=%00", "page=1e400", "limit=-1", "page=99999999999999999999999", `label=${"x".repeat(5000)}`, "version=%E0", "label=a&label=b", "view=%00", "range=%F0%9F%98%80", "version=1e400", "nope=1"];
+  const pathValues = [
+    "%00",
+    "a%00b",
+    "%E0%A4%A",
+    "%ED%A0%80",
+    "%F0%9F%98%80",
+    "%E2%80%AEevil",
+    "%EF%BB%BFbom",
+    "x".repeat(1500),
+    "..%2F..%2Fetc",
+    "a%2F%2Fb",
+    "%25",
+    "Gr%C3%BC%C3%9Fe",
+    "a%0Ab",
+  ];
+  const queries = [
+    "label=%00",
+    "version=%00",
+    "page=1e400",
+    "limit=-1",
+    "page=99999999999999999999999",
+    `label=${"x".repeat(5000)}`,
+    "version=%E0",
+    "label=a&label=b",
+    "view=%00",
+    "range=%F0%9F%98%80",
+    "version=1e400",
+    "nope=1",
+  ];
   const bodies = [
     "{nope",
     "null",
@@ -124,7 +164,11 @@ describe("hostile input is a 4xx JSON error, never a 500", () => {
     `{"score":${"9".repeat(400)}}`,
   ];
 
-  const templates = apiRoutes.flatMap((route) => methodsOf(route).filter((m) => m !== "HEAD").map((method) => ({ method, route })));
+  const templates = apiRoutes.flatMap((route) =>
+    methodsOf(route)
+      .filter((m) => m !== "HEAD")
+      .map((method) => ({ method, route })),
+  );
 
   it("in path parameters", async () => {
     for (const { method, route } of templates) {

@@ -19,7 +19,9 @@ import { DEFAULT_DEMO_API_KEY, seedDemo } from "@/prisma/seed";
 async function freshDatabase(): Promise<{ db: PrismaClient; close: () => Promise<void> }> {
   const pg = new PGlite();
   const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
-  for (const name of readdirSync(dir).filter((n) => /^\d+_/.test(n)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => /^\d+_/.test(n))
+    .sort()) {
     await pg.exec(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
   }
   const db = new PrismaClient({ adapter: new PrismaPGlite(pg) });

@@ -14,7 +14,9 @@ import { firstRunInputSchema, isFirstRun, setUpFirstRun } from "@/lib/users/firs
 async function freshDatabase(): Promise<{ db: PrismaClient; close: () => Promise<void> }> {
   const pg = new PGlite();
   const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
-  for (const name of readdirSync(dir).filter((n) => /^\d+_/.test(n)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => /^\d+_/.test(n))
+    .sort()) {
     await pg.exec(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
   }
   const db = new PrismaClient({ adapter: new PrismaPGlite(pg) });
@@ -40,7 +42,9 @@ const { defineFormAction } = createActionDefiners({
   projectAccess: () => Promise.reject(new Error("a public action checked a project")),
 });
 function submitFirstRun(formData: FormData, db: PrismaClient): Promise<ActionResult<{ email: string; projectSlug: string }>> {
-  const action = defineFormAction({ public: true, input: firstRunInputSchema, invalidMessage: "Check the highlighted fields." }, (input) => setUpFirstRun(input, db));
+  const action = defineFormAction({ public: true, input: firstRunInputSchema, invalidMessage: "Check the highlighted fields." }, (input) =>
+    setUpFirstRun(input, db),
+  );
   return action(null, formData);
 }
 

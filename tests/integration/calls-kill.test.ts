@@ -29,7 +29,9 @@ describe("call-log writer shutdown", () => {
     });
     // Most of the records have not reached the database when the signal arrives.
     expect(buffered).toBeGreaterThan(0);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
     child.kill("SIGTERM");
     // The root's shutdown flushed the writer, closed the pools and exited 0 (1 had the flush failed).
     expect(await exited).toEqual({ code: 0, signal: null });

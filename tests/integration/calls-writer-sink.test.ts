@@ -61,7 +61,11 @@ function row(over: Partial<CallLogRow> = {}): CallLogRow {
     score: 0.25,
     expectedOutput: "expected",
     subjectHash: "ab".repeat(32),
-    request: { model: "claude-opus-5", messages: [{ role: "user", content: 'a literal \\u0000 stays text, "quoted"' }], nested: { list: [1, 2.5, null, true] } },
+    request: {
+      model: "claude-opus-5",
+      messages: [{ role: "user", content: 'a literal \\u0000 stays text, "quoted"' }],
+      nested: { list: [1, 2.5, null, true] },
+    },
     response: null,
     metadata: { attempts: [{ kind: "initial" }], empty: {}, nil: null },
     createdAt: new Date("2026-11-27T08:09:10.123Z"),
@@ -72,7 +76,19 @@ function row(over: Partial<CallLogRow> = {}): CallLogRow {
 describe("call-log sink on PostgreSQL", () => {
   it("stores every column exactly (NULL vs JSON null, BigInt beyond 2^53, ms timestamps, escapes)", async () => {
     const a = row();
-    const b = row({ status: "ok", errorType: null, errorMessage: null, httpStatus: null, stopReason: "model_context_window_exceeded", ttftMs: 42, score: null, response: { content: [] }, request: null, metadata: {}, costMicros: 0n });
+    const b = row({
+      status: "ok",
+      errorType: null,
+      errorMessage: null,
+      httpStatus: null,
+      stopReason: "model_context_window_exceeded",
+      ttftMs: 42,
+      score: null,
+      response: { content: [] },
+      request: null,
+      metadata: {},
+      costMicros: 0n,
+    });
     await rollupCallLogSink(getDb())([a, b]);
     const stored = await getDb().callLog.findMany({ where: { id: { in: [a.id, b.id] } } });
     for (const expected of [a, b]) {
@@ -91,19 +107,28 @@ describe("call-log sink on PostgreSQL", () => {
     expect(got.metadata).toEqual({ note: "\\u0000 is text" });
   });
 
-  it.each(["pg pool (production)", "prisma"] as const)("a batch with an unknown version and an unknown project, through %s: the good rows are written, the first unlinked, the second dead-lettered", async (via) => {
-    const executor = via === "prisma" ? getDb() : pgRawExecutor(pool);
-    const writer = new CallLogWriter({ sink: rollupCallLogSink(executor), batchSize: 50, flushIntervalMs: 10_000, retryBaseMs: 1, logger: pino({ level: "silent" }) });
-    const good = Array.from({ length: 20 }, () => row({ status: "ok", errorType: null }));
-    const unknownVersion = row({ versionId: "no-such-version" });
-    const unknownProject = row({ projectId: "no-such-project" });
-    for (const r of [...good.slice(0, 10), unknownVersion, ...good.slice(10), unknownProject]) writer.enqueue(r);
-    await writer.close();
-    expect(writer.stats()).toMatchObject({ accepted: 22, written: 21, deadLettered: 1, buffered: 0, inFlight: 0 });
-    const stored = await getDb().callLog.findMany({ where: { id: { in: [...good, unknownVersion, unknownProject].map((r) => r.id) } } });
-    expect(stored).toHaveLength(21);
-    const unlinked = stored.find((s) => s.id === unknownVersion.id);
-    expect(unlinked).toMatchObject({ versionId: null, promptId: null });
-    expect(unlinked?.metadata).toMatchObject({ unlinked: { versionId: "no-such-version", promptId } });
-  });
+  it.each(["pg pool (production)", "prisma"] as const)(
+    "a batch with an unknown version and an unknown project, through %s: the good rows are written, the first unlinked, the second dead-lettered",
+    async (via) => {
+      const executor = via === "prisma" ? getDb() : pgRawExecutor(pool);
+      const writer = new CallLogWriter({
+        sink: rollupCallLogSink(executor),
+        batchSize: 50,
+        flushIntervalMs: 10_000,
+        retryBaseMs: 1,
+        logger: pino({ level: "silent" }),
+      });
+      const good = Array.from({ length: 20 }, () => row({ status: "ok", errorType: null }));
+      const unknownVersion = row({ versionId: "no-such-version" });
+      const unknownProject = row({ projectId: "no-such-project" });
+      for (const r of [...good.slice(0, 10), unknownVersion, ...good.slice(10), unknownProject]) writer.enqueue(r);
+      await writer.close();
+      expect(writer.stats()).toMatchObject({ accepted: 22, written: 21, deadLettered: 1, buffered: 0, inFlight: 0 });
+      const stored = await getDb().callLog.findMany({ where: { id: { in: [...good, unknownVersion, unknownProject].map((r) => r.id) } } });
+      expect(stored).toHaveLength(21);
+      const unlinked = stored.find((s) => s.id === unknownVersion.id);
+      expect(unlinked).toMatchObject({ versionId: null, promptId: null });
+      expect(unlinked?.metadata).toMatchObject({ unlinked: { versionId: "no-such-version", promptId } });
+    },
+  );
 });

@@ -12,7 +12,18 @@ import type { ExperimentResults } from "@/lib/experiments/results";
 import { experimentResultsResponseSchema } from "@/lib/http/api-schemas";
 import { startTraffic } from "@/lib/experiments/traffic";
 import { saveDraft } from "@/lib/prompts/mutations";
-import { bearer, getJson, makeTestProject, publishPrompt, sendJson, simpleContent, startApiServer, type ApiError, type RunningServer, type TestProject } from "./serving-helpers";
+import {
+  bearer,
+  getJson,
+  makeTestProject,
+  publishPrompt,
+  sendJson,
+  simpleContent,
+  startApiServer,
+  type ApiError,
+  type RunningServer,
+  type TestProject,
+} from "./serving-helpers";
 
 let server: RunningServer;
 let ctx: TestProject;
@@ -59,19 +70,79 @@ afterAll(async () => {
 describe("bad input is refused with a clear message and leaves nothing behind", () => {
   it("weights not summing to 100, unpublished or foreign versions, unknown prompt", async () => {
     const before = await getDb().experiment.count({ where: { promptId } });
-    const weights = await sendJson<ApiError>("POST", url("/experiments"), { prompt: "ab-answerer", name: "bad", variants: [{ version: "1.0.0", weight: 60 }, { version: "1.1.0", weight: 50 }] }, bearer(writeKey));
+    const weights = await sendJson<ApiError>(
+      "POST",
+      url("/experiments"),
+      {
+        prompt: "ab-answerer",
+        name: "bad",
+        variants: [
+          { version: "1.0.0", weight: 60 },
+          { version: "1.1.0", weight: 50 },
+        ],
+      },
+      bearer(writeKey),
+    );
     expect(weights.status).toBe(422);
     expect(weights.body.error.issues?.[0]?.message).toMatch(/sum to 100 \(they sum to 110\)/);
     const draft = await getDb().promptVersion.findFirstOrThrow({ where: { promptId, status: "DRAFT" } });
-    const unpublished = await sendJson<ApiError>("POST", url("/experiments"), { prompt: "ab-answerer", name: "bad", variants: [{ version: "1.0.0", weight: 50 }, { versionId: draft.id, weight: 50 }] }, bearer(writeKey));
+    const unpublished = await sendJson<ApiError>(
+      "POST",
+      url("/experiments"),
+      {
+        prompt: "ab-answerer",
+        name: "bad",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { versionId: draft.id, weight: 50 },
+        ],
+      },
+      bearer(writeKey),
+    );
     expect(unpublished.status).toBe(422);
     expect(unpublished.body.error.issues).toEqual([{ path: "variants.1.version", message: "only published versions can be variants" }]);
-    const foreign = await sendJson<ApiError>("POST", url("/experiments"), { prompt: "ab-answerer", name: "bad", variants: [{ version: "1.0.0", weight: 50 }, { versionId: otherPromptVersionId, weight: 50 }] }, bearer(writeKey));
+    const foreign = await sendJson<ApiError>(
+      "POST",
+      url("/experiments"),
+      {
+        prompt: "ab-answerer",
+        name: "bad",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { versionId: otherPromptVersionId, weight: 50 },
+        ],
+      },
+      bearer(writeKey),
+    );
     expect(foreign.status).toBe(422);
     expect(foreign.body.error.message).toMatch(/not a version of "ab-answerer"/);
-    const missing = await sendJson<ApiError>("POST", url("/experiments"), { prompt: "ab-answerer", name: "bad", variants: [{ version: "1.0.0", weight: 50 }, { version: "9.9.9", weight: 50 }] }, bearer(writeKey));
+    const missing = await sendJson<ApiError>(
+      "POST",
+      url("/experiments"),
+      {
+        prompt: "ab-answerer",
+        name: "bad",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { version: "9.9.9", weight: 50 },
+        ],
+      },
+      bearer(writeKey),
+    );
     expect(missing.status).toBe(422);
-    const noScope = await sendJson<ApiError>("POST", url("/experiments"), { prompt: "ab-answerer", name: "x", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] }, bearer(readKey));
+    const noScope = await sendJson<ApiError>(
+      "POST",
+      url("/experiments"),
+      {
+        prompt: "ab-answerer",
+        name: "x",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { version: "1.1.0", weight: 50 },
+        ],
+      },
+      bearer(readKey),
+    );
     expect(noScope.status).toBe(403);
     expect(await getDb().experiment.count({ where: { promptId } })).toBe(before);
   });
@@ -85,17 +156,39 @@ describe("an experiment on production, through the public API", () => {
     const created = await sendJson<ExperimentView>(
       "POST",
       url("/experiments"),
-      { prompt: "ab-answerer", label: "production", name: "friendlier", hypothesis: "Friendlier answers do as well", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] },
+      {
+        prompt: "ab-answerer",
+        label: "production",
+        name: "friendlier",
+        hypothesis: "Friendlier answers do as well",
+        primaryMetric: "latency",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { version: "1.1.0", weight: 50 },
+        ],
+      },
       bearer(writeKey),
     );
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ status: "DRAFT", label: "production", variants: [{ key: "A", version: "1.0.0", weight: 50 }, { key: "B", version: "1.1.0", weight: 50 }] });
+    expect(created.body).toMatchObject({
+      status: "DRAFT",
+      label: "production",
+      variants: [
+        { key: "A", version: "1.0.0", weight: 50 },
+        { key: "B", version: "1.1.0", weight: 50 },
+      ],
+    });
     expect(created.body.design.plannedPerVariant).toBe(393);
     exp = created.body;
     const got = await getJson<ExperimentView>(url(`/experiments/${exp.id}`), bearer(readKey));
     expect(got.body.id).toBe(exp.id);
     // Draft: /run still serves the label.
-    const before = await sendJson<{ variant: string | null; version: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: "hi" }, subject: "u0" }, bearer(writeKey));
+    const before = await sendJson<{ variant: string | null; version: string }>(
+      "POST",
+      url("/prompts/ab-answerer/run"),
+      { variables: { question: "hi" }, subject: "u0" },
+      bearer(writeKey),
+    );
     expect(before.body).toMatchObject({ variant: null, version: "1.0.0" });
     const started = await sendJson<ExperimentView>("POST", url(`/experiments/${exp.id}/start`), {}, bearer(writeKey));
     expect(started.status).toBe(200);
@@ -103,18 +196,37 @@ describe("an experiment on production, through the public API", () => {
   });
 
   it("a second experiment on the same label is refused; the partial unique index backs it", async () => {
-    const second = await sendJson<ApiError>("POST", url("/experiments"), { prompt: "ab-answerer", name: "second", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] }, bearer(writeKey));
+    const second = await sendJson<ApiError>(
+      "POST",
+      url("/experiments"),
+      {
+        prompt: "ab-answerer",
+        name: "second",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { version: "1.1.0", weight: 50 },
+        ],
+      },
+      bearer(writeKey),
+    );
     expect(second.status).toBe(409);
     expect(second.body.error.message).toMatch(/already has an active experiment on the "production" label/);
     // Bypassing the lib check, the database itself refuses a second active row.
-    await expect(getDb().experiment.create({ data: { promptId, labelName: "production", name: "raw", primaryMetric: "latency", status: "RUNNING" } })).rejects.toThrow();
+    await expect(
+      getDb().experiment.create({ data: { promptId, labelName: "production", name: "raw", primaryMetric: "latency", status: "RUNNING" } }),
+    ).rejects.toThrow();
   });
 
   it("routes /run traffic by subject, sticky across calls, and logs experiment + variant", async () => {
     for (let round = 0; round < 3; round++) {
       const responses = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          sendJson<{ variant: string; version: string; callId: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: `question ${i}` }, subject: `user-${i}` }, bearer(writeKey)),
+          sendJson<{ variant: string; version: string; callId: string }>(
+            "POST",
+            url("/prompts/ab-answerer/run"),
+            { variables: { question: `question ${i}` }, subject: `user-${i}` },
+            bearer(writeKey),
+          ),
         ),
       );
       responses.forEach((res, i) => {
@@ -130,7 +242,12 @@ describe("an experiment on production, through the public API", () => {
     const anonymous = await sendJson<{ variant: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: "no subject" } }, bearer(writeKey));
     expect(["A", "B"]).toContain(anonymous.body.variant);
     // An explicit version bypasses the split.
-    const pinned = await sendJson<{ variant: string | null; version: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: "pinned" }, version: "1.0.0" }, bearer(writeKey));
+    const pinned = await sendJson<{ variant: string | null; version: string }>(
+      "POST",
+      url("/prompts/ab-answerer/run"),
+      { variables: { question: "pinned" }, version: "1.0.0" },
+      bearer(writeKey),
+    );
     expect(pinned.body).toMatchObject({ variant: null, version: "1.0.0" });
     await flush();
     const rows = await getDb().callLog.findMany({ where: { experimentId: exp.id } });
@@ -163,7 +280,11 @@ describe("an experiment on production, through the public API", () => {
     expect(res.status).toBe(200);
     expect(res.body.variants.map((v) => v.weight)).toEqual([80, 20]);
     const stayA = [...seen].filter(([, v]) => v === "A").map(([subject]) => subject);
-    const again = await Promise.all(stayA.map((subject) => sendJson<{ variant: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: "again" }, subject }, bearer(writeKey))));
+    const again = await Promise.all(
+      stayA.map((subject) =>
+        sendJson<{ variant: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: "again" }, subject }, bearer(writeKey)),
+      ),
+    );
     expect(again.map((r) => r.body.variant)).toEqual(stayA.map(() => "A"));
     const audit = await getDb().auditEvent.findFirstOrThrow({ where: { targetId: exp.id, action: "experiment.weights_changed" } });
     expect(audit.before).toEqual({ A: 50, B: 50 });
@@ -175,7 +296,12 @@ describe("an experiment on production, through the public API", () => {
 
   it("promote: paused is refused, a non-admin cannot move the protected label, an admin promotes (release recorded)", async () => {
     expect((await sendJson<ExperimentView>("POST", url(`/experiments/${exp.id}/pause`), {}, bearer(writeKey))).body.status).toBe("PAUSED");
-    const whilePaused = await sendJson<{ variant: string | null; version: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: "hi" }, subject: "user-1" }, bearer(writeKey));
+    const whilePaused = await sendJson<{ variant: string | null; version: string }>(
+      "POST",
+      url("/prompts/ab-answerer/run"),
+      { variables: { question: "hi" }, subject: "user-1" },
+      bearer(writeKey),
+    );
     expect(whilePaused.body).toMatchObject({ variant: null, version: "1.0.0" });
     const paused = await sendJson<ApiError>("POST", url(`/experiments/${exp.id}/promote`), { variant: "B" }, bearer(adminKey));
     expect(paused.status).toBe(409);
@@ -187,26 +313,45 @@ describe("an experiment on production, through the public API", () => {
     const notAdmin = await sendJson<ApiError>("POST", url(`/experiments/${exp.id}/promote`), { variant: "B" }, bearer(writeKey));
     expect(notAdmin.status).toBe(403);
     expect((await getExperiment(ctx.projectId, exp.id)).status).toBe("RUNNING");
-    const promoted = await sendJson<ExperimentView & { promoted: { key: string; version: string } }>("POST", url(`/experiments/${exp.id}/promote`), { variant: "B" }, bearer(adminKey));
+    const promoted = await sendJson<ExperimentView & { promoted: { key: string; version: string } }>(
+      "POST",
+      url(`/experiments/${exp.id}/promote`),
+      { variant: "B" },
+      bearer(adminKey),
+    );
     expect(promoted.status).toBe(200);
     expect(promoted.body).toMatchObject({ status: "COMPLETED", promoted: { key: "B", version: "1.1.0" } });
-    const label = await getDb().label.findUniqueOrThrow({ where: { promptId_name: { promptId, name: "production" } }, include: { events: { orderBy: { at: "desc" }, take: 1 } } });
+    const label = await getDb().label.findUniqueOrThrow({
+      where: { promptId_name: { promptId, name: "production" } },
+      include: { events: { orderBy: { at: "desc" }, take: 1 } },
+    });
     expect(label.events[0]?.reason).toBe("promoted from experiment friendlier");
-    const served = await sendJson<{ variant: string | null; version: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: "after" }, subject: "user-1" }, bearer(writeKey));
+    const served = await sendJson<{ variant: string | null; version: string }>(
+      "POST",
+      url("/prompts/ab-answerer/run"),
+      { variables: { question: "after" }, subject: "user-1" },
+      bearer(writeKey),
+    );
     expect(served.body).toMatchObject({ variant: null, version: "1.1.0" });
   });
 });
 
 describe("guardrails pause a failing variant automatically", () => {
   it("dashboard traffic to a [[sim:400]] variant pauses it; traffic returns to the control", async () => {
-    const exp = await createExperiment(ctx.admin, createExperimentSchema.parse({
-      prompt: "ab-answerer",
-      label: "canary",
-      name: "broken-candidate",
-      primaryMetric: "error_rate",
-      variants: [{ version: "1.0.0", weight: 50 }, { version: "1.2.0", weight: 50 }],
-      guardrails: [{ metric: "error_rate", threshold: 0.1 }],
-    }));
+    const exp = await createExperiment(
+      ctx.admin,
+      createExperimentSchema.parse({
+        prompt: "ab-answerer",
+        label: "canary",
+        name: "broken-candidate",
+        primaryMetric: "error_rate",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { version: "1.2.0", weight: 50 },
+        ],
+        guardrails: [{ metric: "error_rate", threshold: 0.1 }],
+      }),
+    );
     await expect(promoteExperiment(ctx.admin, exp.id, { variant: "A" })).rejects.toThrow(/cannot promote this experiment: it is draft/i);
     await transitionExperiment(ctx.admin, exp.id, "start");
     await expect(promoteExperiment(ctx.admin, exp.id, { variant: "A" })).rejects.toThrow(/no calls yet/);
@@ -231,7 +376,16 @@ describe("guardrails pause a failing variant automatically", () => {
     const audit = await getDb().auditEvent.findFirstOrThrow({ where: { targetId: exp.id, action: "experiment.variant_paused" } });
     expect(audit.actorLabel).toBe("system:guardrail");
     // Live API traffic on canary now only reaches A.
-    const live = await Promise.all(Array.from({ length: 10 }, (_, i) => sendJson<{ variant: string }>("POST", url("/prompts/ab-answerer/run"), { variables: { question: "q" }, subject: `g${i}`, label: "canary" }, bearer(writeKey))));
+    const live = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        sendJson<{ variant: string }>(
+          "POST",
+          url("/prompts/ab-answerer/run"),
+          { variables: { question: "q" }, subject: `g${i}`, label: "canary" },
+          bearer(writeKey),
+        ),
+      ),
+    );
     expect(live.map((r) => r.body.variant)).toEqual(Array(10).fill("A"));
     // Promoting the paused variant is refused; the control can be promoted onto the unprotected label by an editor key.
     const refused = await sendJson<ApiError>("POST", url(`/experiments/${exp.id}/promote`), { variant: "B" }, bearer(writeKey));
@@ -248,20 +402,38 @@ describe("more than two variants: multiple-comparison correction", () => {
     const created = await sendJson<ExperimentView>(
       "POST",
       url("/experiments"),
-      { prompt: "ab-answerer", label: "canary", name: "three-way", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 34 }, { version: "1.1.0", weight: 33 }, { version: "1.2.0", weight: 33 }], guardrails: [] },
+      {
+        prompt: "ab-answerer",
+        label: "canary",
+        name: "three-way",
+        primaryMetric: "latency",
+        variants: [
+          { version: "1.0.0", weight: 34 },
+          { version: "1.1.0", weight: 33 },
+          { version: "1.2.0", weight: 33 },
+        ],
+        guardrails: [],
+      },
       bearer(writeKey),
     );
     expect(created.status).toBe(201);
     // 2 (z(1 - 0.025/2) + z(0.8))^2 0.25 / 0.1^2 = 475.3 -> 476 per variant (393 with one comparison).
     expect(created.body.design.plannedPerVariant).toBe(476);
     expect((await sendJson("POST", url(`/experiments/${created.body.id}/start`), {}, bearer(writeKey))).status).toBe(200);
-    await Promise.all(Array.from({ length: 30 }, (_, i) => sendJson("POST", url("/prompts/ab-answerer/run"), { variables: { question: `q${i}` }, subject: `three-${i}`, label: "canary" }, bearer(writeKey))));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        sendJson("POST", url("/prompts/ab-answerer/run"), { variables: { question: `q${i}` }, subject: `three-${i}`, label: "canary" }, bearer(writeKey)),
+      ),
+    );
     await flush();
     const res = await getJson<{ results: ExperimentResults }>(url(`/experiments/${created.body.id}/results`), bearer(readKey));
     expect(res.status).toBe(200);
     expect(experimentResultsResponseSchema.safeParse(res.body).success).toBe(true);
     expect(res.body.results.correction).toMatchObject({ method: "holm-bonferroni", comparisons: 2, intervalLevel: 0.975 });
-    const tested = res.body.results.variants.flatMap((v) => Object.values(v.metrics)).map((m) => m.comparison).filter((c) => c !== null);
+    const tested = res.body.results.variants
+      .flatMap((v) => Object.values(v.metrics))
+      .map((m) => m.comparison)
+      .filter((c) => c !== null);
     expect(tested.length).toBeGreaterThan(0);
     for (const c of tested) expect(c.pValue).toBeGreaterThanOrEqual(c.pValueUnadjusted);
     await transitionExperiment(ctx.admin, created.body.id, "complete");

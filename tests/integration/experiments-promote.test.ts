@@ -36,7 +36,19 @@ afterAll(async () => {
 describe("promote in one transaction", () => {
   it("a failure in the label move leaves the experiment RUNNING and the label unmoved; the retry promotes", async () => {
     const db = getDb();
-    const exp = await createExperiment(ctx.admin, createExperimentSchema.parse({ prompt: "promote-atomic", label: "staging", name: "atomic", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] }));
+    const exp = await createExperiment(
+      ctx.admin,
+      createExperimentSchema.parse({
+        prompt: "promote-atomic",
+        label: "staging",
+        name: "atomic",
+        primaryMetric: "latency",
+        variants: [
+          { version: "1.0.0", weight: 50 },
+          { version: "1.1.0", weight: 50 },
+        ],
+      }),
+    );
     await transitionExperiment(ctx.admin, exp.id, "start");
     const final = await (await startTraffic(ctx.admin, exp.id, { mode: "generate", count: 20, concurrency: 4 })).done;
     expect(final.byVariant.B).toBeGreaterThan(0);
@@ -45,7 +57,9 @@ describe("promote in one transaction", () => {
     const label = await db.label.findUniqueOrThrow({ where: { promptId_name: { promptId, name: "staging" } } });
     const eventsBefore = await db.labelEvent.count({ where: { labelId: label.id } });
     const movesBefore = await db.auditEvent.count({ where: { targetId: label.id, action: "label.moved" } });
-    await db.$executeRawUnsafe(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RAISE EXCEPTION 'injected label-move failure'; END $$`);
+    await db.$executeRawUnsafe(
+      `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RAISE EXCEPTION 'injected label-move failure'; END $$`,
+    );
     await db.$executeRawUnsafe(`CREATE TRIGGER ${fn} BEFORE INSERT ON "LabelEvent" FOR EACH ROW WHEN (NEW."labelId" = '${label.id}') EXECUTE FUNCTION ${fn}()`);
 
     // While the failing move is in progress, other connections never see the experiment ended

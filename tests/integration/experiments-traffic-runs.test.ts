@@ -22,7 +22,19 @@ beforeAll(async () => {
   if (process.env.ANTHROPIC_API_KEY) throw new Error("these tests expect the simulator: unset ANTHROPIC_API_KEY");
   ctx = await makeTestProject();
   await publishPrompt(ctx.admin, "traffic-runs", [simpleContent("You answer in one sentence."), simpleContent("You answer in one friendly sentence.")]);
-  const exp = await createExperiment(ctx.admin, createExperimentSchema.parse({ prompt: "traffic-runs", label: "production", name: "runs", primaryMetric: "latency", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] }));
+  const exp = await createExperiment(
+    ctx.admin,
+    createExperimentSchema.parse({
+      prompt: "traffic-runs",
+      label: "production",
+      name: "runs",
+      primaryMetric: "latency",
+      variants: [
+        { version: "1.0.0", weight: 50 },
+        { version: "1.1.0", weight: 50 },
+      ],
+    }),
+  );
   await transitionExperiment(ctx.admin, exp.id, "start");
   experimentId = exp.id;
   // Its own pool: what another app instance would read.
@@ -36,7 +48,23 @@ afterAll(async () => {
 
 function newProgress(total: number): TrafficProgress {
   const now = new Date().toISOString();
-  return { id: randomUUID(), experimentId, total, done: 0, ok: 0, failed: 0, invalid: 0, byVariant: { A: 0, B: 0 }, status: "running", message: null, pausedVariants: [], startedBy: "", startedAt: now, heartbeatAt: now, finishedAt: null };
+  return {
+    id: randomUUID(),
+    experimentId,
+    total,
+    done: 0,
+    ok: 0,
+    failed: 0,
+    invalid: 0,
+    byVariant: { A: 0, B: 0 },
+    status: "running",
+    message: null,
+    pausedVariants: [],
+    startedBy: "",
+    startedAt: now,
+    heartbeatAt: now,
+    finishedAt: null,
+  };
 }
 
 describe("traffic-run progress in the database", () => {
@@ -81,7 +109,17 @@ describe("traffic-run progress in the database", () => {
     const db = getDb();
     const heartbeat = new Date(Date.now() - STALE_AFTER_MS - 1_000);
     const dead = await db.experimentTrafficRun.create({
-      data: { id: randomUUID(), experimentId, requested: 40, completed: 13, ok: 13, byVariant: { A: 7, B: 6 }, startedByLabel: "user:gone", startedAt: new Date(heartbeat.getTime() - 5_000), heartbeatAt: heartbeat },
+      data: {
+        id: randomUUID(),
+        experimentId,
+        requested: 40,
+        completed: 13,
+        ok: 13,
+        byVariant: { A: 7, B: 6 },
+        startedByLabel: "user:gone",
+        startedAt: new Date(heartbeat.getTime() - 5_000),
+        heartbeatAt: heartbeat,
+      },
     });
     const read = await getTrafficProgress(experimentId, dead.id, { db: other });
     expect(read).toMatchObject({ id: dead.id, status: "interrupted", done: 13, total: 40, finishedAt: heartbeat.toISOString(), startedBy: "a deleted user" });
@@ -89,7 +127,9 @@ describe("traffic-run progress in the database", () => {
     expect((await db.experimentTrafficRun.findUniqueOrThrow({ where: { id: dead.id } })).status).toBe("INTERRUPTED");
 
     // A fresh heartbeat (10 s old) is still running.
-    const alive = await db.experimentTrafficRun.create({ data: { id: randomUUID(), experimentId, requested: 10, startedByLabel: "api_key:k", heartbeatAt: new Date(Date.now() - 10_000) } });
+    const alive = await db.experimentTrafficRun.create({
+      data: { id: randomUUID(), experimentId, requested: 10, startedByLabel: "api_key:k", heartbeatAt: new Date(Date.now() - 10_000) },
+    });
     expect(await getTrafficProgress(experimentId, alive.id)).toMatchObject({ status: "running", startedBy: "API key" });
     // Another experiment's id does not find it.
     expect(await getTrafficProgress("nope", alive.id)).toBeNull();

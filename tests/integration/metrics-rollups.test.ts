@@ -118,7 +118,18 @@ describe("rollups maintained by the writer", () => {
     for (const grain of [1, 60, 1440]) {
       const agg = await getDb().metricRollup.aggregate({
         where: { promptId, grainMinutes: grain },
-        _sum: { calls: true, errors: true, refusals: true, costMicros: true, uncachedCostMicros: true, batchSavingsMicros: true, cacheReadTokens: true, scored: true, scoreSum: true, batchCalls: true },
+        _sum: {
+          calls: true,
+          errors: true,
+          refusals: true,
+          costMicros: true,
+          uncachedCostMicros: true,
+          batchSavingsMicros: true,
+          cacheReadTokens: true,
+          scored: true,
+          scoreSum: true,
+          batchCalls: true,
+        },
       });
       expect(agg._sum.calls).toBe(400);
       expect(agg._sum.errors).toBe(rows.filter((r) => r.status === "error").length);
@@ -126,7 +137,9 @@ describe("rollups maintained by the writer", () => {
       expect(agg._sum.costMicros).toBe(BigInt(sum(rows.map((r) => Number(r.costMicros)))));
       const uncached = sum(rows.map((r) => computeCallCost(r, r.model === haiku.model ? haiku : sonnet, { batch: r.batch }).uncachedMicros));
       expect(agg._sum.uncachedCostMicros).toBe(BigInt(uncached));
-      const batchSaved = sum(rows.filter((r) => r.batch).map((r) => computeCallCost(r, r.model === haiku.model ? haiku : sonnet).totalMicros - Number(r.costMicros)));
+      const batchSaved = sum(
+        rows.filter((r) => r.batch).map((r) => computeCallCost(r, r.model === haiku.model ? haiku : sonnet).totalMicros - Number(r.costMicros)),
+      );
       expect(batchSaved).toBeGreaterThan(0);
       expect(agg._sum.batchSavingsMicros).toBe(BigInt(batchSaved));
       expect(agg._sum.batchCalls).toBe(40);
@@ -137,7 +150,10 @@ describe("rollups maintained by the writer", () => {
   });
 
   it("per-prompt metrics: exact per-version figures, percentiles within 1%, release markers", async () => {
-    const m = await getPromptMetrics(project.projectId, parseMetricsFilter({ prompt: (await getDb().prompt.findUniqueOrThrow({ where: { id: promptId } })).name, range: "1h" }));
+    const m = await getPromptMetrics(
+      project.projectId,
+      parseMetricsFilter({ prompt: (await getDb().prompt.findUniqueOrThrow({ where: { id: promptId } })).name, range: "1h" }),
+    );
     expect(m.window.grainMinutes).toBe(1);
     expect(m.table.map((r) => r.version)).toEqual(["1.0.0", "1.0.1"]);
     for (const t of m.table) {
@@ -147,8 +163,15 @@ describe("rollups maintained by the writer", () => {
       expect(t.metrics.errorRate).toBeCloseTo(mine.filter((r) => r.status === "error").length / mine.length, 12);
       const scored = mine.filter((r) => r.score !== null);
       expect(t.metrics.accuracy).toBeCloseTo(sum(scored.map((r) => r.score ?? 0)) / scored.length, 12);
-      for (const [q, key] of [[0.5, "latencyP50Ms"], [0.95, "latencyP95Ms"], [0.99, "latencyP99Ms"]] as const) {
-        const exact = exactPercentile(mine.map((r) => r.latencyMs), q) as number;
+      for (const [q, key] of [
+        [0.5, "latencyP50Ms"],
+        [0.95, "latencyP95Ms"],
+        [0.99, "latencyP99Ms"],
+      ] as const) {
+        const exact = exactPercentile(
+          mine.map((r) => r.latencyMs),
+          q,
+        ) as number;
         expect(Math.abs((t.metrics[key] as number) - exact) / exact).toBeLessThan(0.01);
       }
     }
@@ -217,7 +240,10 @@ describe("rollups maintained by the writer", () => {
     expect(overview.byPrompt).toHaveLength(1);
     const cost = await getCostMetrics(project.projectId, parseMetricsFilter({ range: "7d" }));
     // GET /api/v1/metrics answers these objects: they match the schema the OpenAPI document publishes.
-    const promptView = await getMetricsForApi(project.projectId, { prompt: (await getDb().prompt.findUniqueOrThrow({ where: { id: promptId } })).name, range: "24h" });
+    const promptView = await getMetricsForApi(project.projectId, {
+      prompt: (await getDb().prompt.findUniqueOrThrow({ where: { id: promptId } })).name,
+      range: "24h",
+    });
     expect(promptView.view).toBe("prompt");
     for (const body of [promptView, { view: "overview", ...overview }, { view: "cost", ...cost }]) {
       const parsed = metricsApiResponseSchema.safeParse(JSON.parse(JSON.stringify(body)));
@@ -257,7 +283,11 @@ describe("GET /api/v1/metrics", () => {
       const get = (query: string, k = key) => fetch(`${server.url}/api/v1/metrics?${query}`, { headers: { authorization: `Bearer ${k}` } });
       const res = await get(`prompt=${encodeURIComponent(name)}&range=24h&bucket=1h`);
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { view: string; table: Array<{ version: string; metrics: { calls: number; costMicros: number } }>; window: { bucketMinutes: number } };
+      const body = (await res.json()) as {
+        view: string;
+        table: Array<{ version: string; metrics: { calls: number; costMicros: number } }>;
+        window: { bucketMinutes: number };
+      };
       expect(body.view).toBe("prompt");
       expect(body.window.bucketMinutes).toBe(60);
       expect(sum(body.table.map((r) => r.metrics.calls))).toBe(400);
@@ -306,7 +336,10 @@ describe("real runner calls against the simulator", () => {
     }
     await writer.flush();
     const logged = await getDb().callLog.findMany({ where: { id: { in: ids } } });
-    const agg = await getDb().metricRollup.aggregate({ where: { versionId: runVersion.id, grainMinutes: 60 }, _sum: { calls: true, costMicros: true, inputTokens: true } });
+    const agg = await getDb().metricRollup.aggregate({
+      where: { versionId: runVersion.id, grainMinutes: 60 },
+      _sum: { calls: true, costMicros: true, inputTokens: true },
+    });
     expect(agg._sum.calls).toBe(3);
     expect(agg._sum.costMicros).toBe(logged.reduce((a, r) => a + r.costMicros, 0n));
     expect(Number(agg._sum.inputTokens)).toBe(sum(logged.map((r) => r.inputTokens)));
@@ -321,8 +354,12 @@ describe("minute-grain retention", () => {
     const retainedPromptId = await publishPrompt(project.admin, name, [simpleContent("kept")]);
     const version = await getDb().promptVersion.findFirstOrThrow({ where: { promptId: retainedPromptId, status: "PUBLISHED" } });
     const day = 86_400_000;
-    const old = Array.from({ length: 30 }, (_, i) => row({ promptId: retainedPromptId, versionId: version.id, createdAt: new Date(now.getTime() - 20 * day + i * 60_000) }));
-    const recent = Array.from({ length: 10 }, (_, i) => row({ promptId: retainedPromptId, versionId: version.id, createdAt: new Date(now.getTime() - i * 60_000 - 1_000) }));
+    const old = Array.from({ length: 30 }, (_, i) =>
+      row({ promptId: retainedPromptId, versionId: version.id, createdAt: new Date(now.getTime() - 20 * day + i * 60_000) }),
+    );
+    const recent = Array.from({ length: 10 }, (_, i) =>
+      row({ promptId: retainedPromptId, versionId: version.id, createdAt: new Date(now.getTime() - i * 60_000 - 1_000) }),
+    );
     for (const r of [...old, ...recent]) expect(writer.enqueue(r)).toBe(true);
     await writer.flush();
     const minuteCalls = async () =>
@@ -356,7 +393,12 @@ describe("minute-grain retention", () => {
       expect(kept._sum.calls).toBe(40);
     }
 
-    const oldWindow = { prompt: name, range: "custom", from: new Date(now.getTime() - 21 * day).toISOString(), to: new Date(now.getTime() - 19 * day).toISOString() };
+    const oldWindow = {
+      prompt: name,
+      range: "custom",
+      from: new Date(now.getTime() - 21 * day).toISOString(),
+      to: new Date(now.getTime() - 19 * day).toISOString(),
+    };
     const hourly = await getPromptMetrics(project.projectId, parseMetricsFilter({ ...oldWindow, bucket: "1h" }), { now });
     expect(hourly.table[0]?.metrics.calls).toBe(30);
     await expect(getPromptMetrics(project.projectId, parseMetricsFilter({ ...oldWindow, bucket: "15m" }), { now })).rejects.toThrow(/kept for \d+ days/);

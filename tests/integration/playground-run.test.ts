@@ -22,7 +22,10 @@ let projectId: string;
 let publishedId: string;
 let draftId: string;
 const prices = createPriceBook(() => Promise.resolve([]));
-const POLICY_DOC = Array.from({ length: 120 }, (_, i) => `Rule ${i + 1}: refunds for order class ${i} are issued within ${(i % 9) + 2} business days after the return is scanned.`).join("\n");
+const POLICY_DOC = Array.from(
+  { length: 120 },
+  (_, i) => `Rule ${i + 1}: refunds for order class ${i} are issued within ${(i % 9) + 2} business days after the return is scanned.`,
+).join("\n");
 
 const content = {
   system: [

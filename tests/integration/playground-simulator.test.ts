@@ -68,11 +68,15 @@ describe("executePlaygroundRun against the simulator (real SDK)", () => {
       { store: store(), simulated: () => true, newKey: randomUUID },
     );
     const events: PlaygroundEvent[] = [];
-    const facts = await executePlaygroundRun(prepared, { onEvent: (e) => events.push(e) }, {
-      prices,
-      log: () => "logged",
-      runDeps: { transport: createClaudeTransport({ baseURL: sim.url }), prices, responseCache: new ResponseCache(), sleep: () => Promise.resolve() },
-    });
+    const facts = await executePlaygroundRun(
+      prepared,
+      { onEvent: (e) => events.push(e) },
+      {
+        prices,
+        log: () => "logged",
+        runDeps: { transport: createClaudeTransport({ baseURL: sim.url }), prices, responseCache: new ResponseCache(), sleep: () => Promise.resolve() },
+      },
+    );
     expect(facts.status).toBe("ok");
     expect(facts.simulated).toBe(true);
     expect(facts.attempts.map((a) => a.error?.httpStatus ?? a.status)).toEqual([429, 429, "ok"]);

@@ -138,7 +138,10 @@ describe("prompt registry (database)", () => {
     // Acknowledgements are not content: changing only them leaves nothing to publish.
     await expectAppError(publishDraft(ctx.editor, { promptId: prompt.id, changelog: "ack only", acknowledgedVariableBreakpoints: ["system.0"] }), "conflict");
 
-    const changed = { ...content, system: [content.system[0]!, { type: "text" as const, role: "instructions" as const, text: "Answer briefly and politely." }] };
+    const changed = {
+      ...content,
+      system: [content.system[0]!, { type: "text" as const, role: "instructions" as const, text: "Answer briefly and politely." }],
+    };
     await saveDraft(ctx.editor, { promptId: prompt.id, content: changed, acknowledgedVariableBreakpoints: ["system.0"] });
     const v2 = await publishDraft(ctx.editor, { promptId: prompt.id, changelog: "Politer" });
     expect([v2.major, v2.minor, v2.cacheAcknowledgements]).toEqual([1, 1, ["system.0"]]);

@@ -90,7 +90,15 @@ describe("runner against the simulator through the real SDK", () => {
     const spec = findModel("claude-sonnet-5-5") as ModelSpec;
     expect(r.costMicros).toBe(computeCallCost(r.usage, spec).totalMicros);
     const row = await logAndFetch(r);
-    expect(row).toMatchObject({ status: "ok", model: "claude-sonnet-5-5", requestedModel: "claude-sonnet-5-5", attempts: 1, fallbackUsed: null, simulated: true, source: "playground" });
+    expect(row).toMatchObject({
+      status: "ok",
+      model: "claude-sonnet-5-5",
+      requestedModel: "claude-sonnet-5-5",
+      attempts: 1,
+      fallbackUsed: null,
+      simulated: true,
+      source: "playground",
+    });
     expect(row.costMicros).toBe(BigInt(r.costMicros));
     expect(row.inputTokens).toBe(r.usage.inputTokens);
     expect(row.outputChars).toBe(r.output.length);
@@ -141,7 +149,13 @@ describe("runner against the simulator through the real SDK", () => {
     const haiku = findModel("claude-haiku-5-5") as ModelSpec;
     expect(r.costMicros).toBe(computeCallCost(r.usage, haiku).totalMicros);
     const row = await logAndFetch(r);
-    expect(row).toMatchObject({ status: "ok", model: "claude-haiku-5-5", requestedModel: "claude-sonnet-5-5", attempts: 4, fallbackUsed: "model:claude-haiku-5-5" });
+    expect(row).toMatchObject({
+      status: "ok",
+      model: "claude-haiku-5-5",
+      requestedModel: "claude-sonnet-5-5",
+      attempts: 4,
+      fallbackUsed: "model:claude-haiku-5-5",
+    });
   });
 
   it("timeout: the per-attempt timeout trips, retries, then the fallback model", async () => {
@@ -217,7 +231,12 @@ describe("runner against the simulator through the real SDK", () => {
         policy: {},
       };
       const go = (policy: RunnableVersion["policy"]) =>
-        runPrompt({ version: { ...base, policy }, variables: { question: document }, options: { source: "api", policy: fastPolicy }, deps: { transport: smallTransport, prices, responseCache } });
+        runPrompt({
+          version: { ...base, policy },
+          variables: { question: document },
+          options: { source: "api", policy: fastPolicy },
+          deps: { transport: smallTransport, prices, responseCache },
+        });
 
       const failed = await go({ context_strategy: "fail" });
       expect(failed.status).toBe("error");
@@ -240,7 +259,9 @@ describe("runner against the simulator through the real SDK", () => {
   });
 
   it("model_context_window_exceeded mid-generation (fault): fail strategy gives a clear error, billed and logged with the stop reason", async () => {
-    const r = await run({ ...textVersion, policy: { context_strategy: "fail", fallback_model: "claude-haiku-5-5" } }, "Explain the refund policy in detail.", { headers: faultHeaders("window_exceeded") });
+    const r = await run({ ...textVersion, policy: { context_strategy: "fail", fallback_model: "claude-haiku-5-5" } }, "Explain the refund policy in detail.", {
+      headers: faultHeaders("window_exceeded"),
+    });
     expect(r.status).toBe("error");
     if (r.status !== "error") return;
     expect(r.error.type).toBe("context_overflow");
@@ -282,7 +303,12 @@ describe("runner against the simulator through the real SDK", () => {
     expect(streamed.ttftMs).not.toBeNull();
     expect(streamed.ttftMs!).toBeLessThanOrEqual(streamed.latencyMs);
     const streamedRow = await logAndFetch(streamed);
-    expect(streamedRow).toMatchObject({ status: "error", errorType: "context_overflow", stopReason: "model_context_window_exceeded", outputChars: streamed.output.length });
+    expect(streamedRow).toMatchObject({
+      status: "error",
+      errorType: "context_overflow",
+      stopReason: "model_context_window_exceeded",
+      outputChars: streamed.output.length,
+    });
     expect(streamedRow.ttftMs).toBe(Math.round(streamed.ttftMs!));
   });
 
@@ -300,7 +326,12 @@ describe("runner against the simulator through the real SDK", () => {
         policy: {},
       };
       const go = (policy: RunnableVersion["policy"]) =>
-        runPrompt({ version: { ...base, policy }, variables: { question: document }, options: { source: "api", policy: fastPolicy }, deps: { transport: smallTransport, prices, responseCache } });
+        runPrompt({
+          version: { ...base, policy },
+          variables: { question: document },
+          options: { source: "api", policy: fastPolicy },
+          deps: { transport: smallTransport, prices, responseCache },
+        });
       const haiku = findModel("claude-haiku-5-5") as ModelSpec;
 
       const failed = await go({ context_strategy: "fail" });
@@ -309,7 +340,12 @@ describe("runner against the simulator through the real SDK", () => {
       // The prompt itself fit: this is the mid-generation case, not the 400 "prompt is too long".
       expect(failed.usage.inputTokens).toBeLessThan(1300);
       expect(failed.usage.inputTokens + failed.usage.outputTokens).toBe(1300);
-      expect(await logAndFetch(failed)).toMatchObject({ status: "error", errorType: "context_overflow", stopReason: "model_context_window_exceeded", httpStatus: null });
+      expect(await logAndFetch(failed)).toMatchObject({
+        status: "error",
+        errorType: "context_overflow",
+        stopReason: "model_context_window_exceeded",
+        httpStatus: null,
+      });
 
       for (const strategy of ["chunk_concat", "chunk_summarize"] as const) {
         const r = await go({ context_strategy: strategy });

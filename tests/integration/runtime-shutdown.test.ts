@@ -31,11 +31,24 @@ interface Outcome {
   error?: string;
 }
 
-function post(port: number, urlPath: string, body: unknown, key: string, agent: http.Agent | false): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function post(
+  port: number,
+  urlPath: string,
+  body: unknown,
+  key: string,
+  agent: http.Agent | false,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, path: urlPath, method: "POST", agent, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload), Authorization: `Bearer ${key}` } },
+      {
+        host: "127.0.0.1",
+        port,
+        path: urlPath,
+        method: "POST",
+        agent,
+        headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload), Authorization: `Bearer ${key}` },
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
@@ -99,18 +112,33 @@ afterAll(async () => {
   await sim.close();
 });
 
-function startServer(): { child: ChildProcess; output: () => string; port: Promise<number>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }> } {
+function startServer(): {
+  child: ChildProcess;
+  output: () => string;
+  port: Promise<number>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+} {
   const { ANTHROPIC_API_KEY: _key, ANTHROPIC_BASE_URL: _base, ...env } = process.env;
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts", "--api-only"], {
     cwd: path.resolve(import.meta.dirname, "../.."),
     // LOG_LEVEL info: the runtime's lifecycle lines (what it owns, the stop order), read below, are info logs.
-    env: { ...env, PORT: "0", PROMPTDECK_HOST: "127.0.0.1", PROMPTDECK_SIMULATOR_URL: simUrl, DATABASE_POOL_MAX: "4", LOG_LEVEL: "info", NODE_ENV: "production" },
+    env: {
+      ...env,
+      PORT: "0",
+      PROMPTDECK_HOST: "127.0.0.1",
+      PROMPTDECK_SIMULATOR_URL: simUrl,
+      DATABASE_POOL_MAX: "4",
+      LOG_LEVEL: "info",
+      NODE_ENV: "production",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
   const port = new Promise<number>((resolve, reject) => {
     const check = () => {
       const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
@@ -161,7 +189,9 @@ describe("server shutdown (composition root)", () => {
     // Calls that are certainly in flight inside the server at the signal: held by the simulator.
     const heldAgent = new http.Agent({ keepAlive: true, maxSockets: HELD });
     const heldKey = keys[WORKERS]?.key ?? "";
-    const held = Array.from({ length: HELD }, (_, i) => run("held", port, heldKey, `[[sim:timeout;ms=${HOLD_MS}]] held-${i}`, heldAgent).then((o) => void outcomes.push(o)));
+    const held = Array.from({ length: HELD }, (_, i) =>
+      run("held", port, heldKey, `[[sim:timeout;ms=${HOLD_MS}]] held-${i}`, heldAgent).then((o) => void outcomes.push(o)),
+    );
     await until(() => heldArrivals.length >= HELD, 20_000, "the held calls to reach the simulator");
 
     signalAt = Date.now();
@@ -186,14 +216,20 @@ describe("server shutdown (composition root)", () => {
     // Every call acknowledged to a client (200, or 502 = Claude failed, both logged) is in CallLog.
     const acknowledged = outcomes.filter((o) => o.status === 200 || o.status === 502);
     const ids = acknowledged.map((o) => o.callId);
-    expect(ids.every((id) => typeof id === "string"), "every 200/502 carries a call id").toBe(true);
+    expect(
+      ids.every((id) => typeof id === "string"),
+      "every 200/502 carries a call id",
+    ).toBe(true);
     expect(acknowledged.filter((o) => o.status === 502).length).toBeGreaterThan(0);
     const stored = await getDb().callLog.findMany({ where: { id: { in: ids as string[] } }, select: { id: true } });
     expect(stored.length, `${acknowledged.length - stored.length} acknowledged call(s) missing from CallLog\n${table}`).toBe(acknowledged.length);
 
     // The calls in flight at the signal finished and were answered with Connection: close.
     const heldOutcomes = outcomes.filter((o) => o.kind === "held");
-    expect(heldOutcomes.map((o) => o.error ?? o.status), `${log}\n${table}`).toEqual(Array.from({ length: HELD }, () => 200));
+    expect(
+      heldOutcomes.map((o) => o.error ?? o.status),
+      `${log}\n${table}`,
+    ).toEqual(Array.from({ length: HELD }, () => 200));
     expect(heldOutcomes.every((o) => o.connection === "close")).toBe(true);
 
     // A request after the signal is refused at once: the listener is closed (or a 503 on a connection still open).
@@ -212,9 +248,22 @@ describe("server shutdown (composition root)", () => {
     }
 
     // What the process owned, and the order it stopped in.
-    expect(log).toMatch(/owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/);
-    const order = ["stopped http server", "stopped call-log writer", "stopped rollup pruner", "stopped api v1", "stopped claude", "stopped call-log pool", "stopped database pool"].map((line) => log.indexOf(line));
-    expect(order.every((at) => at >= 0), log).toBe(true);
+    expect(log).toMatch(
+      /owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/,
+    );
+    const order = [
+      "stopped http server",
+      "stopped call-log writer",
+      "stopped rollup pruner",
+      "stopped api v1",
+      "stopped claude",
+      "stopped call-log pool",
+      "stopped database pool",
+    ].map((line) => log.indexOf(line));
+    expect(
+      order.every((at) => at >= 0),
+      log,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 });

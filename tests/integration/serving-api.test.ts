@@ -183,10 +183,10 @@ describe("GET /api/v1/prompts/{name}", () => {
 
 describe("GET /api/v1/prompts", () => {
   it("lists prompts with labels and latest versions, paginated", async () => {
-    const page1 = await getJson<{ data: { name: string; latestVersion: string; labels: { name: string; version: string }[] }[]; pagination: { total: number; totalPages: number } }>(
-      `${server.url}/api/v1/prompts?limit=1&page=1`,
-      bearer(readKey),
-    );
+    const page1 = await getJson<{
+      data: { name: string; latestVersion: string; labels: { name: string; version: string }[] }[];
+      pagination: { total: number; totalPages: number };
+    }>(`${server.url}/api/v1/prompts?limit=1&page=1`, bearer(readKey));
     expect(page1.status).toBe(200);
     expect(page1.body.data).toHaveLength(1);
     expect(page1.body.pagination.total).toBeGreaterThanOrEqual(2);
@@ -204,7 +204,12 @@ describe("GET /api/v1/prompts", () => {
 
 describe("POST /api/v1/prompts/{name}/render", () => {
   it("returns exactly the Messages API params", async () => {
-    const res = await sendJson<{ version: string; request: unknown }>("POST", `${server.url}/api/v1/prompts/greeter/render`, { variables: { question: "Hi?" } }, bearer(readKey));
+    const res = await sendJson<{ version: string; request: unknown }>(
+      "POST",
+      `${server.url}/api/v1/prompts/greeter/render`,
+      { variables: { question: "Hi?" } },
+      bearer(readKey),
+    );
     expect(res.status).toBe(200);
     expect(res.body.version).toBe("1.1.0");
     expect(res.body.request).toEqual({
@@ -216,7 +221,12 @@ describe("POST /api/v1/prompts/{name}/render", () => {
   });
 
   it("answers 422 naming every missing, unknown and ill-typed variable", async () => {
-    const res = await sendJson<ApiError>("POST", `${server.url}/api/v1/prompts/greeter/render`, { variables: { limit: "three", colour: "red" } }, bearer(readKey));
+    const res = await sendJson<ApiError>(
+      "POST",
+      `${server.url}/api/v1/prompts/greeter/render`,
+      { variables: { limit: "three", colour: "red" } },
+      bearer(readKey),
+    );
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("unprocessable");
     const paths = res.body.error.issues?.map((i) => i.path).sort();
@@ -228,7 +238,11 @@ describe("POST /api/v1/prompts/{name}/render", () => {
     expect(both.status).toBe(400);
     const extra = await sendJson<ApiError>("POST", `${server.url}/api/v1/prompts/greeter/render`, { variables: {}, temperature: 1 }, bearer(readKey));
     expect(extra.status).toBe(422);
-    const notJson = await fetch(`${server.url}/api/v1/prompts/greeter/render`, { method: "POST", headers: bearer(readKey, { "Content-Type": "application/json" }), body: "{nope" });
+    const notJson = await fetch(`${server.url}/api/v1/prompts/greeter/render`, {
+      method: "POST",
+      headers: bearer(readKey, { "Content-Type": "application/json" }),
+      body: "{nope",
+    });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as ApiError).error.message).toMatch(/not valid JSON/);
   });
@@ -247,13 +261,23 @@ describe("writes", () => {
   };
 
   it("POST versions creates the prompt and its draft, then publishes; every write is audited", async () => {
-    const draft = await sendJson<{ status: string; created: boolean; version: string }>("POST", `${server.url}/api/v1/prompts/classifier/versions`, doc, bearer(writeKey));
+    const draft = await sendJson<{ status: string; created: boolean; version: string }>(
+      "POST",
+      `${server.url}/api/v1/prompts/classifier/versions`,
+      doc,
+      bearer(writeKey),
+    );
     expect(draft.status).toBe(201);
     expect(draft.body).toMatchObject({ status: "draft", created: true, version: "draft" });
     const notYet = await getJson<ApiError>(`${server.url}/api/v1/prompts/classifier`, bearer(readKey));
     expect(notYet.status).toBe(404);
 
-    const published = await sendJson<Doc & { status: string; created: boolean }>("POST", `${server.url}/api/v1/prompts/classifier/versions`, { ...doc, publish: true }, bearer(writeKey));
+    const published = await sendJson<Doc & { status: string; created: boolean }>(
+      "POST",
+      `${server.url}/api/v1/prompts/classifier/versions`,
+      { ...doc, publish: true },
+      bearer(writeKey),
+    );
     expect(published.status).toBe(201);
     expect(published.body).toMatchObject({ status: "published", created: false, version: "1.0.0", name: "classifier" });
 
@@ -273,7 +297,13 @@ describe("writes", () => {
       request: {
         model: "claude-sonnet-5-5",
         max_tokens: 256,
-        system: [{ type: "text", text: `Handbook of {{tenant}}.\n${"Refunds are issued within 14 days of a return being received. ".repeat(60)}`, cache_control: { type: "ephemeral" } }],
+        system: [
+          {
+            type: "text",
+            text: `Handbook of {{tenant}}.\n${"Refunds are issued within 14 days of a return being received. ".repeat(60)}`,
+            cache_control: { type: "ephemeral" },
+          },
+        ],
         messages: [{ role: "user", content: "{{question}}" }],
       },
       variables: { tenant: { type: "string", required: true }, question: { type: "string", required: true } },
@@ -291,7 +321,9 @@ describe("writes", () => {
     );
     expect(accepted.status).toBe(201);
     expect(accepted.body).toMatchObject({ status: "published", version: "1.0.0" });
-    const stored = await getDb().promptVersion.findFirstOrThrow({ where: { prompt: { projectId: ctx.projectId, name: "tenant-handbook" }, status: "PUBLISHED" } });
+    const stored = await getDb().promptVersion.findFirstOrThrow({
+      where: { prompt: { projectId: ctx.projectId, name: "tenant-handbook" }, status: "PUBLISHED" },
+    });
     expect(stored.cacheAcknowledgements).toEqual(["system.0"]);
   });
 
@@ -312,14 +344,24 @@ describe("writes", () => {
     );
     expect(readOnly.status).toBe(422);
     expect(readOnly.body.error.issues?.map((i) => i.path)).toEqual(expect.arrayContaining(["labels", "request.model"]));
-    const noChangelog = await sendJson<ApiError>("POST", `${server.url}/api/v1/prompts/broken/versions`, { ...doc, changelog: undefined, publish: true }, bearer(writeKey));
+    const noChangelog = await sendJson<ApiError>(
+      "POST",
+      `${server.url}/api/v1/prompts/broken/versions`,
+      { ...doc, changelog: undefined, publish: true },
+      bearer(writeKey),
+    );
     expect(noChangelog.status).toBe(422);
     expect(noChangelog.body.error.issues).toEqual([{ path: "changelog", message: "required when publish is true" }]);
     expect(await getDb().prompt.findFirst({ where: { projectId: ctx.projectId, name: "broken" } })).toBeNull();
   });
 
   it("PUT labels moves a label, and a protected label needs an admin key", async () => {
-    const moved = await sendJson<{ label: string; version: string }>("PUT", `${server.url}/api/v1/prompts/greeter/labels/canary`, { version: "2.0.0" }, bearer(writeKey));
+    const moved = await sendJson<{ label: string; version: string }>(
+      "PUT",
+      `${server.url}/api/v1/prompts/greeter/labels/canary`,
+      { version: "2.0.0" },
+      bearer(writeKey),
+    );
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ name: "greeter", label: "canary", version: "2.0.0" });
     const served = await getJson<Doc>(`${server.url}/api/v1/prompts/greeter?label=canary`, bearer(readKey));
@@ -383,13 +425,25 @@ describe("rate limits", () => {
 
 describe("GET /api/v1/openapi.json and routing", () => {
   it("serves an OpenAPI 3.1 document generated from the zod schemas", async () => {
-    const res = await getJson<{ openapi: string; paths: Record<string, Record<string, { parameters?: { name: string }[] }>>; components: { schemas: Record<string, unknown> } }>(
-      `${server.url}/api/v1/openapi.json`,
-    );
+    const res = await getJson<{
+      openapi: string;
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+      components: { schemas: Record<string, unknown> };
+    }>(`${server.url}/api/v1/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe("3.1.0");
     expect(Object.keys(res.body.paths)).toEqual(
-      expect.arrayContaining(["/api/v1/prompts", "/api/v1/prompts/{name}", "/api/v1/prompts/{name}/render", "/api/v1/prompts/{name}/versions", "/api/v1/prompts/{name}/labels/{label}", "/api/public/v2/prompts/{name}", "/api/v1/prompts/{name}/run", "/api/v1/calls", "/api/v1/calls/{id}/score"]),
+      expect.arrayContaining([
+        "/api/v1/prompts",
+        "/api/v1/prompts/{name}",
+        "/api/v1/prompts/{name}/render",
+        "/api/v1/prompts/{name}/versions",
+        "/api/v1/prompts/{name}/labels/{label}",
+        "/api/public/v2/prompts/{name}",
+        "/api/v1/prompts/{name}/run",
+        "/api/v1/calls",
+        "/api/v1/calls/{id}/score",
+      ]),
     );
     const params = res.body.paths["/api/v1/prompts/{name}"]?.get?.parameters?.map((p) => p.name);
     expect(params).toEqual(expect.arrayContaining(["name", "label", "version"]));
@@ -412,10 +466,16 @@ describe("Langfuse-compatible reads", () => {
   const basic = (key: string) => ({ Authorization: `Basic ${Buffer.from(`pk-lf-anything:${key}`).toString("base64")}` });
 
   it("serves the chat-prompt shape with integer versions mapped to published versions in order", async () => {
-    const res = await getJson<{ name: string; version: number; type: string; prompt: { role: string; content: string }[]; config: Record<string, unknown>; labels: string[]; tags: string[]; commitMessage: string | null }>(
-      `${server.url}/api/public/v2/prompts/greeter?version=2`,
-      basic(readKey),
-    );
+    const res = await getJson<{
+      name: string;
+      version: number;
+      type: string;
+      prompt: { role: string; content: string }[];
+      config: Record<string, unknown>;
+      labels: string[];
+      tags: string[];
+      commitMessage: string | null;
+    }>(`${server.url}/api/public/v2/prompts/greeter?version=2`, basic(readKey));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: "greeter", version: 2, type: "chat", commitMessage: "change 2" });
     expect(res.body.prompt).toEqual([

@@ -5,7 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import { ChangeFeed } from "@/lib/serving/change-feed";
 import { moveLabel, publishDraft, saveDraft } from "@/lib/prompts/mutations";
-import { bearer, getJson, makeTestProject, publishPrompt, sendJson, simpleContent, sleep, startApiServer, type RunningServer, type TestProject } from "./serving-helpers";
+import {
+  bearer,
+  getJson,
+  makeTestProject,
+  publishPrompt,
+  sendJson,
+  simpleContent,
+  sleep,
+  startApiServer,
+  type RunningServer,
+  type TestProject,
+} from "./serving-helpers";
 
 let a: RunningServer;
 let b: RunningServer;
@@ -66,7 +77,12 @@ describe("cache invalidation across instances", () => {
     const doc = {
       changelog: "Friendlier",
       publish: true,
-      request: { model: "claude-sonnet-5-5", max_tokens: 512, system: "You answer FAQs warmly and briefly, citing the FAQ entry.", messages: [{ role: "user", content: "Question: {{question}} (limit {{limit}})" }] },
+      request: {
+        model: "claude-sonnet-5-5",
+        max_tokens: 512,
+        system: "You answer FAQs warmly and briefly, citing the FAQ entry.",
+        messages: [{ role: "user", content: "Question: {{question}} (limit {{limit}})" }],
+      },
       variables: simpleContent().variables,
     };
     const published = await sendJson<{ version: string }>("POST", `${a.url}/api/v1/prompts/faq/versions`, doc, bearer(writeKey));
@@ -119,7 +135,12 @@ describe("cache invalidation across instances", () => {
     const doc = {
       changelog: "New prompt",
       publish: true,
-      request: { model: "claude-sonnet-5-5", max_tokens: 256, system: "You answer extra questions.", messages: [{ role: "user", content: "{{question}} {{limit}}" }] },
+      request: {
+        model: "claude-sonnet-5-5",
+        max_tokens: 256,
+        system: "You answer extra questions.",
+        messages: [{ role: "user", content: "{{question}} {{limit}}" }],
+      },
       variables: simpleContent().variables,
     };
     expect((await sendJson("POST", `${a.url}/api/v1/prompts/faq-extra/versions`, doc, bearer(writeKey))).status).toBe(201);

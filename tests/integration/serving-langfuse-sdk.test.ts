@@ -11,7 +11,10 @@ beforeAll(async () => {
   server = await startApiServer();
   const ctx = await makeTestProject();
   const { key } = await ctx.key(["prompts:read"]);
-  await publishPrompt(ctx.admin, "movie-critic", [simpleContent("You are a movie critic."), simpleContent("You are a harsh movie critic who answers in one line.")]);
+  await publishPrompt(ctx.admin, "movie-critic", [
+    simpleContent("You are a movie critic."),
+    simpleContent("You are a harsh movie critic who answers in one line."),
+  ]);
   langfuse = new Langfuse({ publicKey: "pk-lf-anything", secretKey: key, baseUrl: server.url, flushAt: 1000, requestTimeout: 5000 });
 });
 
@@ -44,7 +47,12 @@ describe("Langfuse JS SDK against Promptdeck", () => {
 
   it("an unknown prompt is an error (and the SDK's fallback applies)", async () => {
     await expect(langfuse.getPrompt("nope", undefined, { type: "chat", cacheTtlSeconds: 0, maxRetries: 0 })).rejects.toThrow('Prompt "nope" does not exist');
-    const withFallback = await langfuse.getPrompt("nope", undefined, { type: "chat", cacheTtlSeconds: 0, maxRetries: 0, fallback: [{ role: "system", content: "fallback" }] });
+    const withFallback = await langfuse.getPrompt("nope", undefined, {
+      type: "chat",
+      cacheTtlSeconds: 0,
+      maxRetries: 0,
+      fallback: [{ role: "system", content: "fallback" }],
+    });
     expect(withFallback.isFallback).toBe(true);
   });
 });

@@ -3,7 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { getDb } from "@/lib/db/client";
-import { bearer, makeTestProject, publishPrompt, sendJson, simpleContent, startApiServer, type ApiError, type RunningServer, type TestProject } from "./serving-helpers";
+import {
+  bearer,
+  makeTestProject,
+  publishPrompt,
+  sendJson,
+  simpleContent,
+  startApiServer,
+  type ApiError,
+  type RunningServer,
+  type TestProject,
+} from "./serving-helpers";
 
 let server: RunningServer;
 let ctx: TestProject;
@@ -37,7 +47,12 @@ interface RunResponse {
 
 describe("POST /api/v1/prompts/{name}/run", () => {
   it("calls Claude with the served version, logs the call, and the call can be scored", async () => {
-    const res = await sendJson<RunResponse>("POST", `${server.url}/api/v1/prompts/answerer/run`, { variables: { question: "What is 2+2?" }, subject: "user-42", metadata: { feature: "faq" } }, bearer(runKey));
+    const res = await sendJson<RunResponse>(
+      "POST",
+      `${server.url}/api/v1/prompts/answerer/run`,
+      { variables: { question: "What is 2+2?" }, subject: "user-42", metadata: { feature: "faq" } },
+      bearer(runKey),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ version: "1.0.0", status: "ok", simulated: true });
     expect(res.body.output.length).toBeGreaterThan(0);
@@ -50,7 +65,12 @@ describe("POST /api/v1/prompts/{name}/run", () => {
     expect(row).toMatchObject({ projectId: ctx.projectId, source: "api", status: "ok" });
     expect(row.subjectHash).toMatch(/^[0-9a-f]{64}$/);
 
-    const scored = await sendJson<{ score: number }>("POST", `${server.url}/api/v1/calls/${res.body.callId}/score`, { correct: true, expected: "4" }, bearer(runKey));
+    const scored = await sendJson<{ score: number }>(
+      "POST",
+      `${server.url}/api/v1/calls/${res.body.callId}/score`,
+      { correct: true, expected: "4" },
+      bearer(runKey),
+    );
     expect(scored.status).toBe(200);
     expect(scored.body.score).toBe(1);
     expect((await getDb().callLog.findUniqueOrThrow({ where: { id: res.body.callId } })).score).toBe(1);
@@ -87,9 +107,19 @@ describe("POST /api/v1/prompts/{name}/run under the project's policy", () => {
     const key = (await strict.key(["prompts:read", "prompts:run"])).key;
     await publishPrompt(strict.admin, "strict-answerer", [simpleContent("You answer questions in one sentence.")]);
 
-    const ok = await sendJson<RunResponse>("POST", `${server.url}/api/v1/prompts/strict-answerer/run`, { variables: { question: "What is 2+2?" } }, bearer(key));
+    const ok = await sendJson<RunResponse>(
+      "POST",
+      `${server.url}/api/v1/prompts/strict-answerer/run`,
+      { variables: { question: "What is 2+2?" } },
+      bearer(key),
+    );
     expect(ok.status).toBe(200);
-    const overloaded = await sendJson<ApiError>("POST", `${server.url}/api/v1/prompts/strict-answerer/run`, { variables: { question: "[[sim:529]] always overloaded" } }, bearer(key));
+    const overloaded = await sendJson<ApiError>(
+      "POST",
+      `${server.url}/api/v1/prompts/strict-answerer/run`,
+      { variables: { question: "[[sim:529]] always overloaded" } },
+      bearer(key),
+    );
     expect(overloaded.status).toBe(502);
     const failedId = overloaded.headers.get("x-promptdeck-call-id");
     expect(failedId).toBeTruthy();
@@ -111,7 +141,11 @@ describe("POST /api/v1/prompts/{name}/run under the project's policy", () => {
 
 describe("POST /api/v1/calls", () => {
   it("accepts valid records and reports every invalid one by index", async () => {
-    const res = await sendJson<{ accepted: number; rejected: number; results: ({ index: number; id: string } | { index: number; error: { code: string; message: string } })[] }>(
+    const res = await sendJson<{
+      accepted: number;
+      rejected: number;
+      results: ({ index: number; id: string } | { index: number; error: { code: string; message: string } })[];
+    }>(
       "POST",
       `${server.url}/api/v1/calls`,
       {
@@ -148,7 +182,12 @@ describe("POST /api/v1/calls", () => {
   it("rejects an empty or oversized batch and keys without calls:write", async () => {
     const empty = await sendJson<ApiError>("POST", `${server.url}/api/v1/calls`, { calls: [] }, bearer(runKey));
     expect(empty.status).toBe(422);
-    const big = await sendJson<ApiError>("POST", `${server.url}/api/v1/calls`, { calls: Array.from({ length: 1001 }, () => ({ model: "claude-sonnet-5-5" })) }, bearer(runKey));
+    const big = await sendJson<ApiError>(
+      "POST",
+      `${server.url}/api/v1/calls`,
+      { calls: Array.from({ length: 1001 }, () => ({ model: "claude-sonnet-5-5" })) },
+      bearer(runKey),
+    );
     expect(big.status).toBe(422);
     expect(big.body.error.issues?.[0]?.message).toMatch(/1000/);
     const forbidden = await sendJson<ApiError>("POST", `${server.url}/api/v1/calls`, { calls: [{ model: "claude-sonnet-5-5" }] }, bearer(readKey));

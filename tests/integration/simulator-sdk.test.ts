@@ -12,7 +12,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 
 // The simulator driven by the real SDK, exactly as the runner will use it.
-const clock = { t: Date.parse("2026-11-20T10:00:00Z"), now(): number { return this.t; } };
+const clock = {
+  t: Date.parse("2026-11-20T10:00:00Z"),
+  now(): number {
+    return this.t;
+  },
+};
 let sim: Simulator;
 let client: Anthropic;
 
@@ -29,9 +34,11 @@ beforeEach(() => {
 
 const MODEL = "claude-sonnet-5-5";
 const user = (text: string) => [{ role: "user" as const, content: text }];
-const textOf = (message: Anthropic.Message): string =>
-  message.content.map((b) => (b.type === "text" ? b.text : "")).join("");
-const policy = Array.from({ length: 40 }, (_, i) => `Clause ${i + 1}: refunds for order type ${i} are handled within ${i + 3} business days by the support team.`).join("\n");
+const textOf = (message: Anthropic.Message): string => message.content.map((b) => (b.type === "text" ? b.text : "")).join("");
+const policy = Array.from(
+  { length: 40 },
+  (_, i) => `Clause ${i + 1}: refunds for order type ${i} are handled within ${i + 3} business days by the support team.`,
+).join("\n");
 
 describe("messages.create", () => {
   it("returns a deterministic, well-formed message with usage and a request id", async () => {
@@ -96,7 +103,12 @@ describe("messages.create", () => {
 
   it("produces JSON following a schema or example found in the prompt, and picks classifier labels", async () => {
     const system = 'Extract the contact. Respond only with JSON matching this example:\n{"name": "Ada Lovelace", "email": "ada@example.com", "priority": 2}';
-    const msg = await client.messages.create({ model: MODEL, max_tokens: 300, system, messages: user("Hi, this is Grace Hopper, grace@navy.mil, please call me back.") });
+    const msg = await client.messages.create({
+      model: MODEL,
+      max_tokens: 300,
+      system,
+      messages: user("Hi, this is Grace Hopper, grace@navy.mil, please call me back."),
+    });
     const value = JSON.parse(textOf(msg)) as Record<string, unknown>;
     expect(Object.keys(value).sort()).toEqual(["email", "name", "priority"]);
     expect(typeof value.priority).toBe("number");
@@ -118,7 +130,17 @@ describe("messages.create", () => {
     const msg = await client.messages.create({
       model: MODEL,
       max_tokens: 300,
-      tools: [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" }, days: { type: "integer", minimum: 1, maximum: 7 } }, required: ["city", "days"] } }],
+      tools: [
+        {
+          name: "get_weather",
+          description: "Weather",
+          input_schema: {
+            type: "object",
+            properties: { city: { type: "string" }, days: { type: "integer", minimum: 1, maximum: 7 } },
+            required: ["city", "days"],
+          },
+        },
+      ],
       tool_choice: { type: "tool", name: "get_weather" },
       messages: user("Weather in Lisbon for the weekend?"),
     });
@@ -231,9 +253,7 @@ describe("prompt caching", () => {
   });
 
   it("finds an earlier cached prefix within the 20-block lookback (conversation growth)", async () => {
-    const turn1 = [
-      { role: "user" as const, content: [{ type: "text" as const, text: policy, cache_control: { type: "ephemeral" as const } }] },
-    ];
+    const turn1 = [{ role: "user" as const, content: [{ type: "text" as const, text: policy, cache_control: { type: "ephemeral" as const } }] }];
     const first = await client.messages.create({ model: MODEL, max_tokens: 50, messages: turn1 });
     const written = first.usage.cache_creation_input_tokens ?? 0;
     expect(written).toBeGreaterThan(0);
@@ -330,7 +350,9 @@ describe("faults", () => {
 
 describe("validation", () => {
   it("maps invalid requests to the SDK's error classes with the API's error body", async () => {
-    const missing = await client.messages.create({ model: MODEL, messages: user("x") } as unknown as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+    const missing = await client.messages
+      .create({ model: MODEL, messages: user("x") } as unknown as Anthropic.MessageCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(BadRequestError);
     expect((missing as BadRequestError).apiMessage).toBe("max_tokens: Field required");
     expect((missing as BadRequestError).type).toBe("invalid_request_error");

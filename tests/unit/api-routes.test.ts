@@ -4,7 +4,13 @@ import { buildOpenApiDocument } from "@/lib/http/openapi";
 import { methodsOf, requestIdOf } from "@/lib/http/route";
 import { apiRoutes } from "@/lib/http/routes";
 
-type Operation = { operationId: string; security: unknown[]; parameters: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> };
+type Operation = {
+  operationId: string;
+  security: unknown[];
+  parameters: { name: string; in: string }[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+};
 const doc = buildOpenApiDocument() as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
 const openapiPath = (path: string) => path.replace(/\{(\w+)\+\}/g, "{$1}");
 
@@ -17,15 +23,27 @@ describe("the route table", () => {
   });
 
   it("puts every route in the OpenAPI document (HEAD implied by GET), and nothing else", () => {
-    const fromTable = apiRoutes.flatMap((r) => methodsOf(r).filter((m) => m !== "HEAD").map((m) => `${m.toLowerCase()} ${openapiPath(r.path)}`)).sort();
-    const fromDoc = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`)).sort();
+    const fromTable = apiRoutes
+      .flatMap((r) =>
+        methodsOf(r)
+          .filter((m) => m !== "HEAD")
+          .map((m) => `${m.toLowerCase()} ${openapiPath(r.path)}`),
+      )
+      .sort();
+    const fromDoc = Object.entries(doc.paths)
+      .flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`))
+      .sort();
     expect(fromDoc).toEqual(fromTable);
     for (const route of apiRoutes) {
       for (const method of methodsOf(route).filter((m) => m !== "HEAD")) {
         const op = doc.paths[openapiPath(route.path)]?.[method.toLowerCase()];
         expect(op?.operationId).toBe(route.operationId);
         // Every path template parameter is documented as a path parameter.
-        for (const [, name] of route.path.matchAll(/\{(\w+)\+?\}/g)) expect(op?.parameters.some((p) => p.name === name && p.in === "path"), `${route.operationId} ${name}`).toBe(true);
+        for (const [, name] of route.path.matchAll(/\{(\w+)\+?\}/g))
+          expect(
+            op?.parameters.some((p) => p.name === name && p.in === "path"),
+            `${route.operationId} ${name}`,
+          ).toBe(true);
         // Query keys come from the schema the wrapper parses with.
         if (route.query) expect(op?.parameters.filter((p) => p.in === "query").length).toBeGreaterThan(0);
         expect(Boolean(op?.requestBody)).toBe(Boolean(route.body));

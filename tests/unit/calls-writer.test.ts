@@ -64,7 +64,11 @@ describe("callLogRowFromResult", () => {
 
   it("maps errors and invalid output", () => {
     const err = callLogRowFromResult(
-      result({ status: "error", error: { type: "rate_limited", message: "slow", httpStatus: 429, requestId: null }, fallbackUsed: "model:x" } as Partial<RunResult>),
+      result({
+        status: "error",
+        error: { type: "rate_limited", message: "slow", httpStatus: 429, requestId: null },
+        fallbackUsed: "model:x",
+      } as Partial<RunResult>),
       { projectId: "p", source: "api" },
     );
     expect(err).toMatchObject({ status: "error", errorType: "rate_limited", httpStatus: 429, fallbackUsed: "model:x", source: "api" });
@@ -258,8 +262,12 @@ describe("CallLogWriter", () => {
     expect(isPermanentInsertError(new Error("Can't reach database server"))).toBe(false);
     // SQLSTATE classes 22 (data) and 23 (constraints): pg's code, or Prisma's raw-query message.
     expect(isPermanentInsertError(Object.assign(new Error("unsupported Unicode escape sequence"), { code: "22P05" }))).toBe(true);
-    expect(isPermanentInsertError(Object.assign(new Error("Raw query failed. Code: `22P05`. Message: `unsupported Unicode escape sequence`"), { code: "P2010" }))).toBe(true);
-    expect(isPermanentInsertError(Object.assign(new Error("Raw query failed. Code: `57P01`. Message: `terminating connection`"), { code: "P2010" }))).toBe(false);
+    expect(
+      isPermanentInsertError(Object.assign(new Error("Raw query failed. Code: `22P05`. Message: `unsupported Unicode escape sequence`"), { code: "P2010" })),
+    ).toBe(true);
+    expect(isPermanentInsertError(Object.assign(new Error("Raw query failed. Code: `57P01`. Message: `terminating connection`"), { code: "P2010" }))).toBe(
+      false,
+    );
     expect(isPermanentInsertError(Object.assign(new Error("too many connections"), { code: "53300" }))).toBe(false);
     expect(isPermanentInsertError(Object.assign(new Error("ON CONFLICT DO UPDATE command cannot affect row a second time"), { code: "21000" }))).toBe(true);
     expect(sqlstateOf(Object.assign(new Error("Raw query failed. Code: `23503`. Message: `x`"), { code: "P2010" }))).toBe("23503");
@@ -298,7 +306,9 @@ describe("encodeCallLogBatch", () => {
   it("encodes each row as the array of its column values in the statement's column order", () => {
     const r = { ...row(1), costMicros: 12345678901234567n, createdAt: new Date("2026-11-28T10:00:00.123Z") };
     const [encoded] = JSON.parse(encodeCallLogBatch([r])) as unknown[][];
-    const columns = [...(/^INSERT INTO "CallLog" \((.*?)\) SELECT/.exec(CALL_LOG_BATCH_INSERT_SQL)?.[1] ?? "").matchAll(/"(\w+)"/g)].map((m) => m[1] as keyof CallLogRow);
+    const columns = [...(/^INSERT INTO "CallLog" \((.*?)\) SELECT/.exec(CALL_LOG_BATCH_INSERT_SQL)?.[1] ?? "").matchAll(/"(\w+)"/g)].map(
+      (m) => m[1] as keyof CallLogRow,
+    );
     expect(columns).toHaveLength(35);
     expect(encoded).toHaveLength(columns.length);
     columns.forEach((column, i) => {

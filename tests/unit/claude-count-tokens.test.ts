@@ -63,7 +63,7 @@ describe("planCountTokens", () => {
     expect(reply?.params.system).toHaveLength(2);
     expect(ctx?.params.messages.at(-1)).toEqual({ role: "user", content: [{ type: "text", text: "{{context}}" }] });
     expect(JSON.stringify(plan)).not.toContain("cache_control");
-    expect(JSON.stringify(plan)).not.toContain("role\":\"instructions");
+    expect(JSON.stringify(plan)).not.toContain('role":"instructions');
     expect(plan.total.messages).toHaveLength(3);
     expect(plan.baseline?.three.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
   });
@@ -72,7 +72,12 @@ describe("planCountTokens", () => {
     const many = {
       ...content,
       system: [],
-      messages: [{ role: "user" as const, content: ["a", "b", "c", "d", "e"].map((text) => ({ type: "text" as const, text, cache_control: { type: "ephemeral" as const } })) }],
+      messages: [
+        {
+          role: "user" as const,
+          content: ["a", "b", "c", "d", "e"].map((text) => ({ type: "text" as const, text, cache_control: { type: "ephemeral" as const } })),
+        },
+      ],
     };
     const plan = planCountTokens(many);
     expect(plan.prefixes.map((p) => p.location)).toEqual([0, 1, 2, 3].map((j) => `messages.0.content.${j}`));

@@ -96,11 +96,15 @@ describe("PromptdeckClient", () => {
 
   it("retries 429 honouring Retry-After, never retries 4xx, and maps error bodies", async () => {
     let n = 0;
-    const { client, sleeps } = setup(() => (++n === 1 ? json(429, { error: { code: "rate_limited", message: "slow down" } }, { "retry-after": "2" }) : json(200, { request: {} })));
+    const { client, sleeps } = setup(() =>
+      ++n === 1 ? json(429, { error: { code: "rate_limited", message: "slow down" } }, { "retry-after": "2" }) : json(200, { request: {} }),
+    );
     await client.render("greeter", { variables: {} });
     expect(sleeps).toEqual([2000]);
 
-    const bad = setup(() => json(422, { error: { code: "unprocessable", message: "Invalid variables", issues: [{ path: "variables.name", message: "required" }] } }));
+    const bad = setup(() =>
+      json(422, { error: { code: "unprocessable", message: "Invalid variables", issues: [{ path: "variables.name", message: "required" }] } }),
+    );
     const error = await bad.client.render("greeter", { variables: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PromptdeckError);
     expect(error).toMatchObject({ status: 422, code: "unprocessable", issues: [{ path: "variables.name", message: "required" }] });

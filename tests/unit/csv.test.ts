@@ -65,9 +65,16 @@ describe("parseTrafficInputs (JSON lines)", () => {
 
 describe("toCsv", () => {
   it("writes RFC 4180 CSV: CRLF after every row, quotes only where needed, empty cells for null", () => {
-    expect(toCsv(["name", "calls", "note"], [["a", 1, null], ['say "hi", ok', 2.5, undefined], ["two\nlines", 0, "cr\rhere"]])).toBe(
-      'name,calls,note\r\na,1,\r\n"say ""hi"", ok",2.5,\r\n"two\nlines",0,"cr\rhere"\r\n',
-    );
+    expect(
+      toCsv(
+        ["name", "calls", "note"],
+        [
+          ["a", 1, null],
+          ['say "hi", ok', 2.5, undefined],
+          ["two\nlines", 0, "cr\rhere"],
+        ],
+      ),
+    ).toBe('name,calls,note\r\na,1,\r\n"say ""hi"", ok",2.5,\r\n"two\nlines",0,"cr\rhere"\r\n');
     expect(toCsv(["only"], [])).toBe("only\r\n");
   });
 });

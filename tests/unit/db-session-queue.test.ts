@@ -7,11 +7,7 @@ describe("ReadyForQueryTracker", () => {
     return [type.charCodeAt(0), length >>> 24, (length >>> 16) & 255, (length >>> 8) & 255, length & 255, ...body];
   };
   // ParseComplete, a DataRow whose payload ends like a ReadyForQuery, then ReadyForQuery 'T'.
-  const stream = Uint8Array.from([
-    ...message("1", []),
-    ...message("D", [0, 1, 0, 0, 0, 6, 0x5a, 0, 0, 0, 5, 0x49]),
-    ...message("Z", ["T".charCodeAt(0)]),
-  ]);
+  const stream = Uint8Array.from([...message("1", []), ...message("D", [0, 1, 0, 0, 0, 6, 0x5a, 0, 0, 0, 5, 0x49]), ...message("Z", ["T".charCodeAt(0)])]);
 
   it("reads the status of the final ReadyForQuery however the output is chunked", () => {
     for (let split = 0; split <= stream.length; split++) {

@@ -85,7 +85,10 @@ describe("tokenSourceOf", () => {
 
 describe("countedTokens", () => {
   it("maps the API's breakpoints to prefix tokens by location", () => {
-    expect(countedTokens({ totalTokens: 900, breakpoints: [{ location: "system.1", prefixTokens: 700 }] })).toEqual({ totalTokens: 900, prefixTokens: { "system.1": 700 } });
+    expect(countedTokens({ totalTokens: 900, breakpoints: [{ location: "system.1", prefixTokens: 700 }] })).toEqual({
+      totalTokens: 900,
+      prefixTokens: { "system.1": 700 },
+    });
   });
 });
 

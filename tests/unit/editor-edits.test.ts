@@ -29,7 +29,11 @@ describe("editDocument", () => {
     expect(added.system.at(-1)).toEqual({ id: "s-new", role: "instructions", text: "", cache: "off" });
     const patched = apply(added, { type: "patchSystemBlock", id: b!.id, patch: { text: "New text", role: "examples" } });
     expect(patched.system[1]).toMatchObject({ id: b!.id, text: "New text", role: "examples" });
-    expect(apply(patched, { type: "moveSystemBlock", from: 0, to: 1 }).system.map((x) => x.id).slice(0, 2)).toEqual([b!.id, a!.id]);
+    expect(
+      apply(patched, { type: "moveSystemBlock", from: 0, to: 1 })
+        .system.map((x) => x.id)
+        .slice(0, 2),
+    ).toEqual([b!.id, a!.id]);
     expect(apply(patched, { type: "removeSystemBlock", id: a!.id }).system.map((x) => x.id)).not.toContain(a!.id);
   });
 
@@ -78,7 +82,13 @@ describe("editDocument", () => {
 
   it("declares variables as required strings with no default, then patches and removes them", () => {
     const state = start();
-    const added = apply(state, { type: "addVariables", variables: [{ id: "v-1", name: "lang" }, { id: "v-2", name: "" }] });
+    const added = apply(state, {
+      type: "addVariables",
+      variables: [
+        { id: "v-1", name: "lang" },
+        { id: "v-2", name: "" },
+      ],
+    });
     expect(added.variables.slice(-2)).toEqual([
       { id: "v-1", name: "lang", type: "string", required: true, hasDefault: false, defaultText: "", description: "", valuesText: "" },
       { id: "v-2", name: "", type: "string", required: true, hasDefault: false, defaultText: "", description: "", valuesText: "" },
@@ -94,13 +104,21 @@ describe("editDocument", () => {
     const json = apply(state, { type: "setOutputFormat", format: "json" });
     expect(json.schemaText).toBe(STARTER_JSON_SCHEMA);
     expect(toContent(json).content.outputSchema).toEqual({ format: "json", schema: { type: "object", properties: {}, required: [] } });
-    const written = apply(json, { type: "set", patch: { schemaText: '{"type":"string"}' } }, { type: "setOutputFormat", format: "text" }, { type: "setOutputFormat", format: "json" });
+    const written = apply(
+      json,
+      { type: "set", patch: { schemaText: '{"type":"string"}' } },
+      { type: "setOutputFormat", format: "text" },
+      { type: "setOutputFormat", format: "json" },
+    );
     expect(written.schemaText).toBe('{"type":"string"}');
     expect(apply(json, { type: "setOutputFormat", format: "text" }).schemaText).toBe(STARTER_JSON_SCHEMA);
   });
 
   it("sets the model config fields", () => {
-    const next = apply(start(), { type: "set", patch: { model: "claude-haiku-5-5", maxTokens: "256", stopSequences: "END", effort: "low", serviceTier: "", fallbackModel: "" } });
+    const next = apply(start(), {
+      type: "set",
+      patch: { model: "claude-haiku-5-5", maxTokens: "256", stopSequences: "END", effort: "low", serviceTier: "", fallbackModel: "" },
+    });
     expect(toContent(next).content.modelConfig).toEqual({ model: "claude-haiku-5-5", max_tokens: 256, stop_sequences: ["END"], effort: "low" });
   });
 });

@@ -1,11 +1,25 @@
 import { describe, expect, it } from "vitest";
 import type { ActionResult } from "@/lib/http/action-result";
 import { supportAssistantContent as content } from "@/lib/prompts/fixtures/support-assistant";
-import { createDraftSaver, describeSave, initialSaveState, saveReducer, UNREACHABLE_MESSAGE, type SavedDraft, type SaveState, type SendDraft } from "@/components/editor/save-state";
+import {
+  createDraftSaver,
+  describeSave,
+  initialSaveState,
+  saveReducer,
+  UNREACHABLE_MESSAGE,
+  type SavedDraft,
+  type SaveState,
+  type SendDraft,
+} from "@/components/editor/save-state";
 
 const ok = (lockVersion: number, savedAt = "2026-03-01T10:00:00.000Z"): ActionResult<SavedDraft> => ({ ok: true, data: { lockVersion, savedAt } });
 const conflict: ActionResult<SavedDraft> = { ok: false, code: "conflict", message: "The draft was changed by someone else" };
-const invalid: ActionResult<SavedDraft> = { ok: false, code: "unprocessable", message: "Invalid prompt version", issues: [{ path: "messages", message: "at least one message" }] };
+const invalid: ActionResult<SavedDraft> = {
+  ok: false,
+  code: "unprocessable",
+  message: "Invalid prompt version",
+  issues: [{ path: "messages", message: "at least one message" }],
+};
 const draft = (json: string) => ({ json, content, acknowledged: [] });
 
 describe("saveReducer", () => {

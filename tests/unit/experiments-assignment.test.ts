@@ -80,23 +80,56 @@ describe("assignVariant", () => {
 
 describe("allocation and weight changes", () => {
   it("lays variants out contiguously in key order", () => {
-    const alloc = initialAllocation([{ key: "B", weight: 40 }, { key: "A", weight: 60 }]);
+    const alloc = initialAllocation([
+      { key: "B", weight: 40 },
+      { key: "A", weight: 60 },
+    ]);
     expect(alloc).toEqual({ A: [[0, 6000]], B: [[6000, 10000]] });
-    expect(isValidAllocation(alloc, [{ key: "A", weight: 60 }, { key: "B", weight: 40 }])).toBe(true);
-    expect(isValidAllocation(alloc, [{ key: "A", weight: 50 }, { key: "B", weight: 50 }])).toBe(false);
+    expect(
+      isValidAllocation(alloc, [
+        { key: "A", weight: 60 },
+        { key: "B", weight: 40 },
+      ]),
+    ).toBe(true);
+    expect(
+      isValidAllocation(alloc, [
+        { key: "A", weight: 50 },
+        { key: "B", weight: 50 },
+      ]),
+    ).toBe(false);
   });
 
   it("moves exactly the minimum share of subjects (total variation distance), also with 3 variants", () => {
     const cases: Array<[Record<string, number>, Record<string, number>]> = [
-      [{ A: 50, B: 50 }, { A: 70, B: 30 }],
-      [{ A: 34, B: 33, C: 33 }, { A: 33, B: 33, C: 34 }],
-      [{ A: 20, B: 30, C: 50 }, { A: 50, B: 10, C: 40 }],
-      [{ A: 10, B: 10, C: 80 }, { A: 40, B: 40, C: 20 }],
+      [
+        { A: 50, B: 50 },
+        { A: 70, B: 30 },
+      ],
+      [
+        { A: 34, B: 33, C: 33 },
+        { A: 33, B: 33, C: 34 },
+      ],
+      [
+        { A: 20, B: 30, C: 50 },
+        { A: 50, B: 10, C: 40 },
+      ],
+      [
+        { A: 10, B: 10, C: 80 },
+        { A: 40, B: 40, C: 20 },
+      ],
     ];
     for (const [from, to] of cases) {
       const old = initialAllocation(Object.entries(from).map(([key, weight]) => ({ key, weight })));
-      const next = reallocate(old, Object.entries(to).map(([key, weight]) => ({ key, weight })));
-      expect(isValidAllocation(next, Object.entries(to).map(([key, weight]) => ({ key, weight })))).toBe(true);
+      const next = reallocate(
+        old,
+        Object.entries(to).map(([key, weight]) => ({ key, weight })),
+      );
+      expect(
+        isValidAllocation(
+          next,
+          Object.entries(to).map(([key, weight]) => ({ key, weight })),
+        ),
+      ).toBe(true);
       let movedBuckets = 0;
       for (let b = 0; b < BUCKETS; b++) if (ownerOf(old, b) !== ownerOf(next, b)) movedBuckets++;
       const minimum = Object.keys(from).reduce((n, k) => n + Math.max(0, (from[k] ?? 0) - (to[k] ?? 0)), 0) * 100;
@@ -125,10 +158,22 @@ describe("allocation and weight changes", () => {
   });
 
   it("chains of changes stay valid and minimal", () => {
-    let alloc = initialAllocation([{ key: "A", weight: 50 }, { key: "B", weight: 25 }, { key: "C", weight: 25 }]);
+    let alloc = initialAllocation([
+      { key: "A", weight: 50 },
+      { key: "B", weight: 25 },
+      { key: "C", weight: 25 },
+    ]);
     let prev = { A: 50, B: 25, C: 25 } as Record<string, number>;
-    for (const w of [{ A: 10, B: 45, C: 45 }, { A: 90, B: 5, C: 5 }, { A: 0, B: 100, C: 0 }, { A: 33, B: 33, C: 34 }]) {
-      const next = reallocate(alloc, Object.entries(w).map(([key, weight]) => ({ key, weight })));
+    for (const w of [
+      { A: 10, B: 45, C: 45 },
+      { A: 90, B: 5, C: 5 },
+      { A: 0, B: 100, C: 0 },
+      { A: 33, B: 33, C: 34 },
+    ]) {
+      const next = reallocate(
+        alloc,
+        Object.entries(w).map(([key, weight]) => ({ key, weight })),
+      );
       let moved = 0;
       for (let b = 0; b < BUCKETS; b++) if (ownerOf(alloc, b) !== ownerOf(next, b)) moved++;
       expect(moved).toBe(Object.keys(w).reduce((n, k) => n + Math.max(0, (prev[k] ?? 0) - (w as Record<string, number>)[k]!), 0) * 100);

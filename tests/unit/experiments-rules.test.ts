@@ -24,16 +24,43 @@ describe("status machine", () => {
 });
 
 describe("validation", () => {
-  const base = { prompt: "p", name: "n", variants: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }] };
+  const base = {
+    prompt: "p",
+    name: "n",
+    variants: [
+      { version: "1.0.0", weight: 50 },
+      { version: "1.1.0", weight: 50 },
+    ],
+  };
   it("accepts a valid experiment with defaults", () => {
     const r = createExperimentSchema.parse(base);
     expect(r.label).toBe("production");
     expect(r.primaryMetric).toBe("accuracy");
   });
   it("rejects weights not summing to 100, fractional weights, a single variant, missing versions", () => {
-    const bad = (body: unknown) => createExperimentSchema.safeParse(body).error?.issues.map((i) => i.message).join(" | ") ?? "";
-    expect(bad({ ...base, variants: [{ version: "1.0.0", weight: 60 }, { version: "1.1.0", weight: 50 }] })).toMatch(/sum to 100 \(they sum to 110\)/);
-    expect(bad({ ...base, variants: [{ version: "1.0.0", weight: 49.5 }, { version: "1.1.0", weight: 50.5 }] })).toMatch(/whole percentages/);
+    const bad = (body: unknown) =>
+      createExperimentSchema
+        .safeParse(body)
+        .error?.issues.map((i) => i.message)
+        .join(" | ") ?? "";
+    expect(
+      bad({
+        ...base,
+        variants: [
+          { version: "1.0.0", weight: 60 },
+          { version: "1.1.0", weight: 50 },
+        ],
+      }),
+    ).toMatch(/sum to 100 \(they sum to 110\)/);
+    expect(
+      bad({
+        ...base,
+        variants: [
+          { version: "1.0.0", weight: 49.5 },
+          { version: "1.1.0", weight: 50.5 },
+        ],
+      }),
+    ).toMatch(/whole percentages/);
     expect(bad({ ...base, variants: [{ version: "1.0.0", weight: 100 }] })).toMatch(/at least 2 variants/);
     expect(bad({ ...base, variants: [{ weight: 50 }, { version: "1.1.0", weight: 50 }] })).toMatch(/give the variant's version/);
     expect(weightsInputSchema.safeParse({ weights: { A: 30, B: 30 } }).success).toBe(false);
@@ -41,14 +68,39 @@ describe("validation", () => {
   });
 });
 
-const design: Design = { mdeRelative: 0.1, mdeRate: 0.05, baseline: null, alpha: 0.05, power: 0.8, plannedPerVariant: 0, guardrailAlpha: 0.01, guardrailMinCalls: 10, allocation: null };
+const design: Design = {
+  mdeRelative: 0.1,
+  mdeRate: 0.05,
+  baseline: null,
+  alpha: 0.05,
+  power: 0.8,
+  plannedPerVariant: 0,
+  guardrailAlpha: 0.01,
+  guardrailMinCalls: 10,
+  allocation: null,
+};
 
 function agg(key: string, o: Partial<VariantAggregate> & { values?: number[] }): VariantAggregate {
   const m = momentsOf(o.values ?? []);
   return {
-    variantId: `v-${key}`, key, versionLabel: `1.0.${key.charCodeAt(0) - 65}`, weight: 50, paused: false, pausedReason: null,
-    calls: 0, errors: 0, refusals: 0, scored: 0, scoreSum: 0, cost: m, latency: m, outputChars: m,
-    inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, ...o,
+    variantId: `v-${key}`,
+    key,
+    versionLabel: `1.0.${key.charCodeAt(0) - 65}`,
+    weight: 50,
+    paused: false,
+    pausedReason: null,
+    calls: 0,
+    errors: 0,
+    refusals: 0,
+    scored: 0,
+    scoreSum: 0,
+    cost: m,
+    latency: m,
+    outputChars: m,
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    ...o,
   };
 }
 
@@ -107,7 +159,12 @@ describe("results and verdict", () => {
     // Error rate: A 120/1000 (control), B 150/1000, C 125/1000. Raw two-proportion p: B 0.0496404, C 0.733098
     // (pooled SE, by hand with the normal CDF). Holm over 2 comparisons: B 2 x 0.0496404 = 0.0992808; C max(0.0992808, 0.733098).
     const variants = [agg("A", { calls: 1000, errors: 120 }), agg("B", { calls: 1000, errors: 150 }), agg("C", { calls: 1000, errors: 125 })];
-    const three = computeResults({ primaryMetric: "error_rate", design: { ...design, plannedPerVariant: 300 }, variants, effectiveWeights: { A: 34, B: 33, C: 33 } });
+    const three = computeResults({
+      primaryMetric: "error_rate",
+      design: { ...design, plannedPerVariant: 300 },
+      variants,
+      effectiveWeights: { A: 34, B: 33, C: 33 },
+    });
     expect(three.correction).toMatchObject({ method: "holm-bonferroni", comparisons: 2, intervalLevel: 0.975 });
     expect(three.correction.description).toMatch(/Holm–Bonferroni.*97\.5%/);
     expect(three.methods).toMatch(/Holm–Bonferroni correction over the 2 comparisons/);
@@ -126,7 +183,12 @@ describe("results and verdict", () => {
     expect(b.outcome).toBe("no_difference");
     expect(three.verdict).toBe("No detectable difference on error rate at the planned sample size.");
 
-    const two = computeResults({ primaryMetric: "error_rate", design: { ...design, plannedPerVariant: 300 }, variants: variants.slice(0, 2), effectiveWeights: { A: 50, B: 50 } });
+    const two = computeResults({
+      primaryMetric: "error_rate",
+      design: { ...design, plannedPerVariant: 300 },
+      variants: variants.slice(0, 2),
+      effectiveWeights: { A: 50, B: 50 },
+    });
     expect(two.correction).toMatchObject({ method: "none", comparisons: 1, intervalLevel: 0.95 });
     expect(two.variants[1]!.metrics.error_rate.comparison!.pValue).toBe(two.variants[1]!.metrics.error_rate.comparison!.pValueUnadjusted);
     expect(two.variants[1]!.metrics.error_rate.outcome).toBe("worse");
@@ -139,7 +201,12 @@ describe("results and verdict", () => {
   });
 
   it("says what to do when there is no traffic", () => {
-    const r = computeResults({ primaryMetric: "error_rate", design: { ...design, plannedPerVariant: 100 }, variants: [agg("A", {}), agg("B", {})], effectiveWeights: { A: 50, B: 50 } });
+    const r = computeResults({
+      primaryMetric: "error_rate",
+      design: { ...design, plannedPerVariant: 100 },
+      variants: [agg("A", {}), agg("B", {})],
+      effectiveWeights: { A: 50, B: 50 },
+    });
     expect(r.verdict).toMatch(/No traffic yet/);
   });
 });

@@ -111,7 +111,18 @@ describe("inspectActionInput", () => {
   });
 
   it("refuses values that are not JSON-like", () => {
-    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, 10n, Symbol("s"), () => 1, new Date(), new Map(), new Set(), new Uint8Array(2), new (class Thing {})()]) {
+    for (const value of [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      10n,
+      Symbol("s"),
+      () => 1,
+      new Date(),
+      new Map(),
+      new Set(),
+      new Uint8Array(2),
+      new (class Thing {})(),
+    ]) {
       expect(inspectActionInput({ v: value }), String(value)).toMatchObject({ path: "v" });
     }
     expect(inspectActionInput(Object.create(null))).toBeNull();
@@ -169,7 +180,11 @@ describe("parseActionInput", () => {
 
   it("names the path of an inspection problem even when a message is given", () => {
     expect(() => parseActionInput(schema, { name: "a\u0000" }, "The form was incomplete")).toThrow(
-      expect.objectContaining({ code: "bad_request", message: "name: must not contain NUL characters", issues: [{ path: "name", message: "must not contain NUL characters" }] }),
+      expect.objectContaining({
+        code: "bad_request",
+        message: "name: must not contain NUL characters",
+        issues: [{ path: "name", message: "must not contain NUL characters" }],
+      }),
     );
   });
 });
@@ -223,7 +238,11 @@ describe("defineAction", () => {
 
   it("runs the handler with the parsed fields and the project access", async () => {
     const { session, calls } = fakeSession();
-    const handler = vi.fn(async (parsed: z.output<typeof input>, access: ActorAccess) => ({ title: parsed.title, count: parsed.count, projectId: access.actor.projectId }));
+    const handler = vi.fn(async (parsed: z.output<typeof input>, access: ActorAccess) => ({
+      title: parsed.title,
+      count: parsed.count,
+      projectId: access.actor.projectId,
+    }));
     const action = createActionDefiners(session, quiet).defineAction({ role: "EDITOR", input }, handler);
     expect(await action({ project: "demo", title: "  Hi " })).toEqual({ ok: true, data: { title: "Hi", count: 1, projectId: "p1" } });
     expect(calls).toEqual([{ project: "demo", minRole: "EDITOR" }]);
@@ -246,7 +265,12 @@ describe("defineAction", () => {
     const admin = defineAction({ role: "ADMIN", input }, handler);
     expect(await editor({ project: "other", title: "" })).toEqual({ ok: false, code: "not_found", message: "Project not found" });
     expect(await admin({ project: "demo", title: "" })).toMatchObject({ ok: false, code: "forbidden" });
-    expect(await editor({ project: "demo", title: "" })).toMatchObject({ ok: false, code: "bad_request", message: "Give it a title", issues: [{ path: "title" }] });
+    expect(await editor({ project: "demo", title: "" })).toMatchObject({
+      ok: false,
+      code: "bad_request",
+      message: "Give it a title",
+      issues: [{ path: "title" }],
+    });
     expect(handler).not.toHaveBeenCalled();
   });
 
@@ -321,11 +345,14 @@ describe("public and form actions", () => {
 
   it("a form action parses the FormData (project from a hidden field) with the fixed invalid message", async () => {
     const { session, calls } = fakeSession();
-    const action = createActionDefiners(session, quiet).defineFormAction({ role: "EDITOR", input: formSchema, invalidMessage: "Check the highlighted fields." }, async (parsed, access) => ({
-      name: parsed.name,
-      tags: parsed.tags,
-      project: access.project.slug,
-    }));
+    const action = createActionDefiners(session, quiet).defineFormAction(
+      { role: "EDITOR", input: formSchema, invalidMessage: "Check the highlighted fields." },
+      async (parsed, access) => ({
+        name: parsed.name,
+        tags: parsed.tags,
+        project: access.project.slug,
+      }),
+    );
     const fd = new FormData();
     fd.set("project", "demo");
     fd.set("name", "Ada");
@@ -335,7 +362,12 @@ describe("public and form actions", () => {
     expect(calls).toEqual([{ project: "demo", minRole: "EDITOR" }]);
 
     fd.set("name", " ");
-    expect(await action(null, fd)).toEqual({ ok: false, code: "bad_request", message: "Check the highlighted fields.", issues: [{ path: "name", message: "Enter your name" }] });
+    expect(await action(null, fd)).toEqual({
+      ok: false,
+      code: "bad_request",
+      message: "Check the highlighted fields.",
+      issues: [{ path: "name", message: "Enter your name" }],
+    });
     expect(await action(null, "not form data" as never)).toMatchObject({ ok: false, code: "bad_request" });
   });
 });

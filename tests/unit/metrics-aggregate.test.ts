@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { addSums, deriveMetrics, emptySums, mergeCells, rate, relativeChange, type RollupCell } from "@/lib/metrics/aggregate";
-import { bucketIndex, bucketValue, exactPercentile, histogramCount, histogramOf, mergeHistograms, percentileFromHistogram, RELATIVE_ACCURACY } from "@/lib/metrics/histogram";
+import {
+  bucketIndex,
+  bucketValue,
+  exactPercentile,
+  histogramCount,
+  histogramOf,
+  mergeHistograms,
+  percentileFromHistogram,
+  RELATIVE_ACCURACY,
+} from "@/lib/metrics/histogram";
 import { rollupPrices } from "@/lib/metrics/rollup-sql";
 import { grainFor, parseMetricsFilter, resolveWindow } from "@/lib/metrics/window";
 import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retention";
@@ -192,7 +201,9 @@ describe("filters and windows", () => {
     const w = resolveWindow(parseMetricsFilter(old), now, 14);
     expect(w.bucketMinutes).toBe(60);
     expect(w.from.toISOString()).toBe("2026-11-01T10:00:00.000Z");
-    expect(() => resolveWindow(parseMetricsFilter({ ...old, bucket: "5m" }), now, 14)).toThrow(/Buckets under an hour are kept for 14 days; .*2026-11-01.* 1h or more/);
+    expect(() => resolveWindow(parseMetricsFilter({ ...old, bucket: "5m" }), now, 14)).toThrow(
+      /Buckets under an hour are kept for 14 days; .*2026-11-01.* 1h or more/,
+    );
     // Within the retention minute buckets stay the default for short windows.
     expect(resolveWindow(parseMetricsFilter({ range: "custom", from: "2026-11-20T10:00:00Z", to: "2026-11-20T11:00:00Z" }), now, 14).bucketMinutes).toBe(1);
     expect(resolveWindow(parseMetricsFilter(old), now, 30).bucketMinutes).toBe(1);

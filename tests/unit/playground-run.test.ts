@@ -5,14 +5,7 @@ import { createPriceBook } from "@/lib/models/pricing";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError } from "@/lib/errors";
 import { encodeNdjsonLine, readNdjson } from "@/lib/playground/ndjson";
-import {
-  executePlaygroundRun,
-  formValuesToVariables,
-  planFault,
-  preparePlaygroundRun,
-  type PlaygroundDeps,
-  type PlaygroundStore,
-} from "@/lib/playground/run";
+import { executePlaygroundRun, formValuesToVariables, planFault, preparePlaygroundRun, type PlaygroundDeps, type PlaygroundStore } from "@/lib/playground/run";
 import { orderVariables, runnableVersionLabel } from "@/lib/playground/queries";
 import type { PlaygroundEvent } from "@/lib/playground/schemas";
 import type { Variables } from "@/lib/prompts/schemas";
@@ -187,20 +180,24 @@ describe("executePlaygroundRun with a fake runner", () => {
     const seen: RunInput[] = [];
     const logged: CallContext[] = [];
     const events: PlaygroundEvent[] = [];
-    const facts = await executePlaygroundRun(prepared, { onEvent: (e) => events.push(e) }, {
-      prices,
-      run: (input) => {
-        seen.push(input);
-        input.options.onAttempt?.({ model: "claude-sonnet-5-5", kind: "initial", index: 0 });
-        input.options.onText?.("Hello ");
-        input.options.onText?.("there");
-        return Promise.resolve(fakeResult());
+    const facts = await executePlaygroundRun(
+      prepared,
+      { onEvent: (e) => events.push(e) },
+      {
+        prices,
+        run: (input) => {
+          seen.push(input);
+          input.options.onAttempt?.({ model: "claude-sonnet-5-5", kind: "initial", index: 0 });
+          input.options.onText?.("Hello ");
+          input.options.onText?.("there");
+          return Promise.resolve(fakeResult());
+        },
+        log: (_result, context) => {
+          logged.push(context);
+          return "call_123";
+        },
       },
-      log: (_result, context) => {
-        logged.push(context);
-        return "call_123";
-      },
-    });
+    );
 
     expect(events.map((e) => e.type)).toEqual(["start", "attempt", "text", "text", "done"]);
     expect(events[0]).toMatchObject({ type: "start", versionLabel: "1.2.0", model: "claude-sonnet-5-5", simulated: true, fault: "429" });

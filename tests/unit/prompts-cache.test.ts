@@ -5,7 +5,12 @@ import type { PromptVersionContent, SystemBlock } from "@/lib/prompts/schemas";
 import { BLOCK_OVERHEAD_TOKENS, estimateTokens, MESSAGE_OVERHEAD_TOKENS } from "@/lib/models/tokens";
 
 const long = "x".repeat(7000); // 2000 estimated tokens
-const block = (text: string, ttl?: "5m" | "1h"): SystemBlock => ({ type: "text", text, role: "reference", ...(ttl ? { cache_control: { type: "ephemeral", ttl } } : {}) });
+const block = (text: string, ttl?: "5m" | "1h"): SystemBlock => ({
+  type: "text",
+  text,
+  role: "reference",
+  ...(ttl ? { cache_control: { type: "ephemeral", ttl } } : {}),
+});
 const version = (system: SystemBlock[], userText = "{{q}}", model = "claude-sonnet-5-5"): PromptVersionContent => ({
   ...support,
   system,
@@ -70,7 +75,10 @@ describe("analyzeCache", () => {
     ]);
     expect(analysis.issues[0]?.message).toContain("{{q}}");
     const acked = analyzeCache(v, { acknowledgedVariableBreakpoints: ["system.0"] });
-    expect(acked.issues.map((i) => [i.severity, i.location])).toEqual([["warning", "system.0"], ["error", "system.1"]]);
+    expect(acked.issues.map((i) => [i.severity, i.location])).toEqual([
+      ["warning", "system.0"],
+      ["error", "system.1"],
+    ]);
     // A variable after the last breakpoint is fine.
     expect(analyzeCache(version([block(long, "1h")], "{{q}}")).issues).toEqual([]);
   });
@@ -97,7 +105,13 @@ describe("analyzeCache", () => {
     const v: PromptVersionContent = {
       ...version([block(long)]),
       messages: [
-        { role: "user", content: [{ type: "text", text: long }, { type: "text", text: "{{q}}" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: long },
+            { type: "text", text: "{{q}}" },
+          ],
+        },
         { role: "assistant", content: [{ type: "text", text: "ok", cache_control: { type: "ephemeral" } }] },
       ],
     };
@@ -139,4 +153,3 @@ describe("normalizeAcknowledgements", () => {
     expect(normalizeAcknowledgements(plain, ["system.0", "system.1"])).toEqual([]);
   });
 });
-

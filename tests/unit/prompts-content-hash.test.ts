@@ -49,8 +49,6 @@ describe("hashVersionContent", () => {
     const base = hashVersionContent(content);
     expect(hashVersionContent({ ...content, modelConfig: { model: "claude-sonnet-5-5", max_tokens: 1025 } })).not.toBe(base);
     expect(hashVersionContent({ ...content, policy: {} })).not.toBe(base);
-    expect(
-      hashVersionContent({ ...content, system: [{ type: "text", text: "You are helpful!", role: "instructions" }] }),
-    ).not.toBe(base);
+    expect(hashVersionContent({ ...content, system: [{ type: "text", text: "You are helpful!", role: "instructions" }] })).not.toBe(base);
   });
 });

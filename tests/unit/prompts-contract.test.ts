@@ -36,10 +36,10 @@ describe("checkContract", () => {
   });
 
   it("reports undeclared placeholders as errors and unused variables as warnings", () => {
-    const report = checkContract(withUser("{{question}} {{lang}} {{ not valid }}", { question: { type: "string", required: true }, extra: { type: "number", required: false } }));
-    expect(report.errors).toEqual([
-      expect.objectContaining({ code: "undeclared_variable", variable: "lang", path: "messages.0.content.0.text" }),
-    ]);
+    const report = checkContract(
+      withUser("{{question}} {{lang}} {{ not valid }}", { question: { type: "string", required: true }, extra: { type: "number", required: false } }),
+    );
+    expect(report.errors).toEqual([expect.objectContaining({ code: "undeclared_variable", variable: "lang", path: "messages.0.content.0.text" })]);
     expect(report.warnings.map((w) => [w.code, w.path])).toEqual([
       ["invalid_placeholder", "messages.0.content.0.text"],
       ["unused_variable", "variables.extra"],

@@ -49,7 +49,12 @@ describe("previewCost", () => {
   });
 
   it("takes counted tokens (messages.countTokens) for the input and the cached prefix", () => {
-    const p = previewCost(v, { model: price, counted: { totalTokens: 6000, prefixTokens: { "system.0": 1200, "system.1": 5100 } }, expectedOutputTokens: 0, hitRate: 1 });
+    const p = previewCost(v, {
+      model: price,
+      counted: { totalTokens: 6000, prefixTokens: { "system.0": 1200, "system.1": 5100 } },
+      expectedOutputTokens: 0,
+      hitRate: 1,
+    });
     expect(p).toMatchObject({ inputTokens: 6000, cachedPrefixTokens: 5100, cached1hTokens: 1200, tokensEstimated: false });
     expect(p.warm.totalMicros).toBe(900 + 510);
   });

@@ -45,7 +45,10 @@ describe("diffVersions", () => {
   });
 
   it("reports role and cache_control changes as changed fields", () => {
-    const next: PromptVersionContent = { ...base, system: base.system.map((b, i) => (i === 1 ? { ...b, role: "other" as const, cache_control: { type: "ephemeral" as const } } : b)) };
+    const next: PromptVersionContent = {
+      ...base,
+      system: base.system.map((b, i) => (i === 1 ? { ...b, role: "other" as const, cache_control: { type: "ephemeral" as const } } : b)),
+    };
     const block = diffVersions(base, next).system.blocks[1];
     expect(block?.type === "changed" && block.fields).toEqual(["role", "cacheControl"]);
     expect(block?.type === "changed" && block.lines.every((l) => l.type === "unchanged")).toBe(true);
@@ -87,4 +90,3 @@ describe("diffAcknowledgements", () => {
     expect(diffAcknowledgements([], []).changed).toBe(false);
   });
 });
-

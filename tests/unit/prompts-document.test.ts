@@ -16,7 +16,13 @@ function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {
   throw new Error("expected an AppError");
 }
 
-const doc = toVersionDocument({ name: "support-assistant", version: { major: 1, minor: 2, patch: 0 }, labels: ["staging", "production"], changelog: "Shorter", content });
+const doc = toVersionDocument({
+  name: "support-assistant",
+  version: { major: 1, minor: 2, patch: 0 },
+  labels: ["staging", "production"],
+  changelog: "Shorter",
+  content,
+});
 // A create body: the document without its read-only fields.
 const createBody = { name: doc.name, changelog: doc.changelog, request: doc.request, variables: doc.variables, output: doc.output, policy: doc.policy };
 
@@ -43,7 +49,9 @@ describe("fromVersionDocument", () => {
   it("accepts version or bump, and publish", () => {
     expect(fromVersionDocument({ ...createBody, version: "2.0.0", publish: true })).toMatchObject({ requestedVersion: "2.0.0", publish: true });
     expect(fromVersionDocument({ ...createBody, bump: "minor" }).bump).toBe("minor");
-    expect(issuesOf(() => fromVersionDocument({ ...createBody, version: "2.0.0", bump: "major" }))).toEqual([{ path: "version", message: "send either version or bump, not both" }]);
+    expect(issuesOf(() => fromVersionDocument({ ...createBody, version: "2.0.0", bump: "major" }))).toEqual([
+      { path: "version", message: "send either version or bump, not both" },
+    ]);
     expect(issuesOf(() => fromVersionDocument({ ...createBody, version: "v2" }))[0]?.path).toBe("version");
   });
 

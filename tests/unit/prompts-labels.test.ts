@@ -9,7 +9,15 @@ describe("defaultVersionId (the version a prompt is shown with)", () => {
   ];
 
   it("is the production label's version when there is one", () => {
-    expect(defaultVersionId({ labels: [{ name: "staging", versionId: "v2" }, { name: DEFAULT_LABEL, versionId: "v1" }], versions })).toBe("v1");
+    expect(
+      defaultVersionId({
+        labels: [
+          { name: "staging", versionId: "v2" },
+          { name: DEFAULT_LABEL, versionId: "v1" },
+        ],
+        versions,
+      }),
+    ).toBe("v1");
   });
 
   it("else the newest published version, else the draft, else none", () => {

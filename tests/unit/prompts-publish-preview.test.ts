@@ -25,7 +25,13 @@ describe("toPublishPreview", () => {
       variables: { tenant: { type: "string", required: true }, q: { type: "string", required: true } },
     };
     const preview = toPublishPreview(plan(content));
-    expect(preview).toMatchObject({ latest: "1.0.0", bump: "minor", proposedVersion: "1.1.0", acknowledged: ["system.0"], warnings: [{ path: "variables.x" }] });
+    expect(preview).toMatchObject({
+      latest: "1.0.0",
+      bump: "minor",
+      proposedVersion: "1.1.0",
+      acknowledged: ["system.0"],
+      warnings: [{ path: "variables.x" }],
+    });
     expect(preview.variableBreakpoints).toEqual([{ location: "system.0", variables: ["tenant"] }]);
     expect(preview).not.toHaveProperty("content");
   });

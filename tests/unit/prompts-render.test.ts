@@ -42,7 +42,11 @@ describe("renderVersion", () => {
     expect(request.stop_sequences).toEqual(["</answer>"]);
     expect(request.output_config).toEqual({ effort: "medium" });
     expect(request.service_tier).toBeUndefined();
-    expect(request.system?.map((b) => Object.keys(b))).toEqual([["type", "text"], ["type", "text", "cache_control"], ["type", "text", "cache_control"]]);
+    expect(request.system?.map((b) => Object.keys(b))).toEqual([
+      ["type", "text"],
+      ["type", "text", "cache_control"],
+      ["type", "text", "cache_control"],
+    ]);
     expect(request.system?.[1]?.cache_control).toEqual({ type: "ephemeral", ttl: "1h" });
     expect(request.messages).toEqual([
       { role: "user", content: [{ type: "text", text: "<account>\nPlan: pro\n</account>\n\nTone: friendly\n\nWhere is my order?" }] },

@@ -21,9 +21,7 @@ describe("unbalanced braces", () => {
       messages: [{ role: "user", content: [{ type: "text", text: "Answer {{question" }] }],
       variables: {},
     });
-    expect(report.errors).toEqual([
-      expect.objectContaining({ code: "unbalanced_braces", path: "messages.0.content.0.text" }),
-    ]);
+    expect(report.errors).toEqual([expect.objectContaining({ code: "unbalanced_braces", path: "messages.0.content.0.text" })]);
     expect(report.errors[0]?.message).toContain("{{question");
   });
 });

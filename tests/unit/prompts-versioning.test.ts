@@ -71,7 +71,9 @@ describe("proposeBump", () => {
     const q = base.variables;
     expect(proposeBump(base, vars({ ...q, locale: { type: "string", required: true, default: "en" } })).bump).toBe("minor");
     expect(proposeBump(base, vars({ ...q, locale: { type: "string", required: false } })).bump).toBe("minor");
-    expect(proposeBump(base, vars({ ...q, tone: { type: "enum", required: false, values: ["friendly", "formal", "terse"], default: "friendly" } })).bump).toBe("minor");
+    expect(proposeBump(base, vars({ ...q, tone: { type: "enum", required: false, values: ["friendly", "formal", "terse"], default: "friendly" } })).bump).toBe(
+      "minor",
+    );
     expect(proposeBump(base, vars({ ...q, question: { type: "string", required: false } })).bump).toBe("minor");
     expect(proposeBump(base, vars({ ...q, question: { type: "string", required: true, description: "Customer message" } })).bump).toBe("patch");
   });
@@ -82,14 +84,17 @@ describe("proposeBump", () => {
     expect(major({ ...answerSchema, required: ["answer", "confidence"] }).reasons.join()).toMatch(/confidence became required/);
     expect(major({ ...answerSchema, properties: { answer: { type: "string" } } }).reasons.join()).toMatch(/\$\.confidence removed/);
     expect(major({ ...answerSchema, properties: { ...answerSchema.properties, answer: { type: "array" } } }).bump).toBe("major");
-    expect(major({ ...answerSchema, properties: { ...answerSchema.properties, source: { type: "string" } }, required: ["answer", "source"] }).reasons.join()).toMatch(
-      /source added as required/,
-    );
+    expect(
+      major({ ...answerSchema, properties: { ...answerSchema.properties, source: { type: "string" } }, required: ["answer", "source"] }).reasons.join(),
+    ).toMatch(/source added as required/);
     expect(major({ ...answerSchema, additionalProperties: false }).reasons.join()).toMatch(/not analysed; assumed breaking/);
   });
 
   it("output schema: optional additions and annotations are minor", () => {
-    const p = proposeBump(json(answerSchema), json({ ...answerSchema, description: "An answer", properties: { ...answerSchema.properties, source: { type: "string" } } }));
+    const p = proposeBump(
+      json(answerSchema),
+      json({ ...answerSchema, description: "An answer", properties: { ...answerSchema.properties, source: { type: "string" } } }),
+    );
     expect(p.bump).toBe("minor");
     expect(p.reasons).toEqual(["minor: output schema: $.source added (optional)", "minor: output schema: $ description changed"]);
   });
@@ -104,7 +109,15 @@ describe("proposeBump", () => {
   });
 
   it("orders reasons most severe first", () => {
-    const p = proposeBump(base, { ...withPersona(`${persona} More.`), variables: { question: base.variables.question!, account_context: base.variables.account_context!, tone: base.variables.tone!, x: { type: "string", required: true } } });
+    const p = proposeBump(base, {
+      ...withPersona(`${persona} More.`),
+      variables: {
+        question: base.variables.question!,
+        account_context: base.variables.account_context!,
+        tone: base.variables.tone!,
+        x: { type: "string", required: true },
+      },
+    });
     expect(p.bump).toBe("major");
     expect(p.reasons[0]).toMatch(/^major:/);
     expect(p.reasons.at(-1)).toMatch(/^minor:/);

@@ -21,7 +21,8 @@ function version(overrides: Partial<RunnableVersion> = {}): RunnableVersion {
   };
 }
 
-type Reply = { text?: string; stop?: string; category?: string; error?: Error; usage?: Partial<{ input: number; output: number }> } | ((req: ClaudeRequest) => Reply);
+type Reply =
+  { text?: string; stop?: string; category?: string; error?: Error; usage?: Partial<{ input: number; output: number }> } | ((req: ClaudeRequest) => Reply);
 
 function message(model: string, r: Exclude<Reply, (req: ClaudeRequest) => Reply>): ClaudeMessage {
   return {
@@ -176,7 +177,11 @@ describe("runner flow with a fake client", () => {
 
   it("retries 429 honouring retry-after (clamped), then succeeds", async () => {
     const sleeps: number[] = [];
-    const { transport } = fakeTransport([{ error: apiError(429, "slow", { "retry-after": "30" }) }, { error: apiError(500, "boom") }, { text: '{"label":"bug"}' }]);
+    const { transport } = fakeTransport([
+      { error: apiError(429, "slow", { "retry-after": "30" }) },
+      { error: apiError(500, "boom") },
+      { text: '{"label":"bug"}' },
+    ]);
     const r = await runPrompt({
       version: version(),
       variables: { ticket: "x" },
@@ -194,7 +199,12 @@ describe("runner flow with a fake client", () => {
 
   it("never retries a 400; falls back to the fallback model after retries run out", async () => {
     const bad = fakeTransport([{ error: apiError(400, "max_tokens: bad") }]);
-    const r1 = await runPrompt({ version: version({ policy: { fallback_model: "claude-haiku-5-5" } }), variables: { ticket: "x" }, options: { source: "api" }, deps: deps(bad.transport) });
+    const r1 = await runPrompt({
+      version: version({ policy: { fallback_model: "claude-haiku-5-5" } }),
+      variables: { ticket: "x" },
+      options: { source: "api" },
+      deps: deps(bad.transport),
+    });
     expect(r1.status).toBe("error");
     expect(r1.attempts).toHaveLength(1);
     expect(r1.fallbacks).toEqual([]);
@@ -234,7 +244,12 @@ describe("runner flow with a fake client", () => {
     expect(r1.status).toBe("refusal");
     expect(r1.refusalCategory).toBe("cyber");
     const b = fakeTransport([{ text: "no", stop: "refusal", category: "bio" }, { text: '{"label":"bug"}' }]);
-    const r2 = await runPrompt({ version: v, variables: { ticket: "x" }, options: { source: "api", policy: { refusalFallback: true } }, deps: deps(b.transport) });
+    const r2 = await runPrompt({
+      version: v,
+      variables: { ticket: "x" },
+      options: { source: "api", policy: { refusalFallback: true } },
+      deps: deps(b.transport),
+    });
     expect(r2.status).toBe("ok");
     expect(r2.fallbacks).toEqual([{ type: "model", model: "claude-opus-5-5", reason: "refusal" }]);
   });
@@ -250,10 +265,16 @@ describe("runner flow with a fake client", () => {
     const long = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} about the product.`).join("\n\n");
     const answer = (req: ClaudeRequest): Reply => {
       const text = JSON.stringify(req.messages);
-      return text.length > 1200 ? { error: apiError(400, `prompt is too long: ${Math.round(text.length / 3)} tokens > 300 maximum`) } : { text: `part(${(text.match(/Paragraph/g) ?? []).length})` };
+      return text.length > 1200
+        ? { error: apiError(400, `prompt is too long: ${Math.round(text.length / 3)} tokens > 300 maximum`) }
+        : { text: `part(${(text.match(/Paragraph/g) ?? []).length})` };
     };
     const { transport, requests } = fakeTransport(Array.from({ length: 20 }, () => answer));
-    const v = version({ outputSchema: { format: "text" }, policy: { context_strategy: "chunk_concat" }, variables: { ticket: { type: "string", required: true }, note: { type: "string", required: false } } });
+    const v = version({
+      outputSchema: { format: "text" },
+      policy: { context_strategy: "chunk_concat" },
+      variables: { ticket: { type: "string", required: true }, note: { type: "string", required: false } },
+    });
     const r = await runPrompt({ version: v, variables: { ticket: long, note: "short" }, options: { source: "api" }, deps: deps(transport) });
     expect(r.status).toBe("ok");
     expect(r.chunks).toBeGreaterThanOrEqual(2);
@@ -287,7 +308,9 @@ describe("runner flow with a fake client", () => {
 
   it("invalid variables are a caller error and throw", async () => {
     const { transport } = fakeTransport([]);
-    await expect(runPrompt({ version: version(), variables: {}, options: { source: "api" }, deps: deps(transport) })).rejects.toMatchObject({ code: "unprocessable" });
+    await expect(runPrompt({ version: version(), variables: {}, options: { source: "api" }, deps: deps(transport) })).rejects.toMatchObject({
+      code: "unprocessable",
+    });
   });
 });
 

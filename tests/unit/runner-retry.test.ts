@@ -72,7 +72,12 @@ describe("classifyError", () => {
     ["attempt timeout", new AttemptTimeoutError(100), "timeout", true],
     ["stream error event", apiError("APIError", undefined, { type: "overloaded_error", message: "Overloaded" }), "stream_error", true],
     ["400", apiError("BadRequestError", 400, { type: "invalid_request_error", message: "max_tokens: bad" }), "invalid_request", false],
-    ["400 overflow", apiError("BadRequestError", 400, { type: "invalid_request_error", message: "prompt is too long: 200251 tokens > 200000 maximum" }), "context_overflow", false],
+    [
+      "400 overflow",
+      apiError("BadRequestError", 400, { type: "invalid_request_error", message: "prompt is too long: 200251 tokens > 200000 maximum" }),
+      "context_overflow",
+      false,
+    ],
     ["401", apiError("AuthenticationError", 401, { type: "authentication_error", message: "bad key" }), "authentication", false],
     ["403", apiError("PermissionDeniedError", 403), "permission", false],
     ["404", apiError("NotFoundError", 404, { type: "not_found_error", message: "model" }), "not_found", false],

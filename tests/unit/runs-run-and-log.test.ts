@@ -6,7 +6,10 @@ import { runAndLog } from "@/lib/runs/run-and-log";
 
 describe("parseProjectSettings", () => {
   it("reads the runner and call-log policies", () => {
-    const { settings, problems } = parseProjectSettings({ runner: { max_retries: 1, timeout_ms: 5_000 }, calls: { store_bodies: false, body_limit_bytes: 1024 } });
+    const { settings, problems } = parseProjectSettings({
+      runner: { max_retries: 1, timeout_ms: 5_000 },
+      calls: { store_bodies: false, body_limit_bytes: 1024 },
+    });
     expect(problems).toEqual([]);
     expect(settings).toEqual({ runner: { max_retries: 1, timeout_ms: 5_000 }, bodies: { storeBodies: false, maxBodyBytes: 1024 } });
   });
@@ -89,7 +92,13 @@ describe("runAndLog", () => {
       },
     );
     expect(out).toEqual({ result, callId: "call-1", settings });
-    expect(runs[0]?.options).toEqual({ coerceStrings: true, source: "api", subject: "user-1", metadata: { apiKeyId: "k1" }, projectSettings: { max_retries: 1 } });
+    expect(runs[0]?.options).toEqual({
+      coerceStrings: true,
+      source: "api",
+      subject: "user-1",
+      metadata: { apiKeyId: "k1" },
+      projectSettings: { max_retries: 1 },
+    });
     expect(logs).toEqual([
       {
         context: { projectId: "proj", promptId: "prompt", versionId: "ver", experimentId: "exp", variantId: "var", source: "api", subject: "user-1" },

@@ -99,7 +99,9 @@ describe("Lifecycle", () => {
     const lifecycle = new Lifecycle();
     let release!: () => void;
     lifecycle.add(component("db", "pools"));
-    lifecycle.add(component("feed", "services", { start: () => new Promise<void>((resolve) => (release = resolve)).then(() => void events.push("start feed")) }));
+    lifecycle.add(
+      component("feed", "services", { start: () => new Promise<void>((resolve) => (release = resolve)).then(() => void events.push("start feed")) }),
+    );
     lifecycle.add(component("http", "serving"));
     const starting = lifecycle.start();
     await new Promise((resolve) => setImmediate(resolve));

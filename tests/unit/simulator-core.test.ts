@@ -42,7 +42,15 @@ describe("token estimator", () => {
       req({
         tools: [{ name: "t", input_schema: { type: "object" } }],
         system: [{ type: "text", text: "sys" }],
-        messages: [{ role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }],
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "a" },
+              { type: "text", text: "b" },
+            ],
+          },
+        ],
       }),
       sonnet55,
     );
@@ -56,13 +64,26 @@ describe("token estimator", () => {
     expect(() => flattenPrompt(req({ system: blocks(4) }), sonnet55)).not.toThrow();
     expect(() => flattenPrompt(req({ system: blocks(4), cache_control: ephemeral() }), sonnet55)).toThrow(SimApiError);
     expect(() =>
-      flattenPrompt(req({ system: [{ type: "text", text: "a", cache_control: ephemeral("5m") }, { type: "text", text: "b", cache_control: ephemeral("1h") }] }), sonnet55),
+      flattenPrompt(
+        req({
+          system: [
+            { type: "text", text: "a", cache_control: ephemeral("5m") },
+            { type: "text", text: "b", cache_control: ephemeral("1h") },
+          ],
+        }),
+        sonnet55,
+      ),
     ).toThrow(/ttl='1h'/);
   });
 });
 
 describe("prompt cache", () => {
-  const clock = { t: 0, now(): number { return this.t; } };
+  const clock = {
+    t: 0,
+    now(): number {
+      return this.t;
+    },
+  };
   const twoBreakpoints = req({
     system: [
       { type: "text", text: text(3000), cache_control: ephemeral("1h") },
@@ -99,7 +120,10 @@ describe("prompt cache", () => {
     const base = [{ role: "user" as const, content: [{ type: "text" as const, text: text(3000), cache_control: ephemeral() }] }];
     cache.plan(flattenPrompt(req({ messages: base }), sonnet55), 512).commit();
     const grown = (extra: number) => [
-      { role: "user" as const, content: [{ type: "text" as const, text: text(3000) }, ...Array.from({ length: extra }, (_, i) => ({ type: "text" as const, text: `note ${i}` }))] },
+      {
+        role: "user" as const,
+        content: [{ type: "text" as const, text: text(3000) }, ...Array.from({ length: extra }, (_, i) => ({ type: "text" as const, text: `note ${i}` }))],
+      },
     ];
     const withBreakpointAtEnd = (extra: number) => {
       const messages = grown(extra);

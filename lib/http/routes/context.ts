@@ -10,9 +10,7 @@ import { defineRoute } from "../route";
 import type { langfuseListQuerySchema, listPromptsQuerySchema } from "../api-schemas";
 
 export type LangfuseSelector = { label?: string; version?: number };
-export type ListSelector =
-  | { kind: "v1"; query: z.infer<typeof listPromptsQuerySchema> }
-  | { kind: "langfuse"; query: z.infer<typeof langfuseListQuerySchema> };
+export type ListSelector = { kind: "v1"; query: z.infer<typeof listPromptsQuerySchema> } | { kind: "langfuse"; query: z.infer<typeof langfuseListQuerySchema> };
 
 /** The list caches' "prompt name": never a real name (names are non-empty), invalidated by any change in the project. */
 export const LIST_KEY = "";

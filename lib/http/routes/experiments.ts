@@ -100,7 +100,11 @@ export const experimentRoutes = [
     body: promoteInputSchema,
     bodyOptional: true,
     bodyMessage: "Invalid promote request",
-    response: { status: 200, description: "The experiment", schema: s.experimentResponseSchema.extend({ promoted: z.object({ key: z.string(), version: z.string() }) }) },
+    response: {
+      status: 200,
+      description: "The experiment",
+      schema: s.experimentResponseSchema.extend({ promoted: z.object({ key: z.string(), version: z.string() }) }),
+    },
     errors: [404, 409],
     async handler({ api, principal, params, body }) {
       const updated = await promoteExperiment(experimentActor(principal), params.id, body);

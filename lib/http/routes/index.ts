@@ -24,4 +24,11 @@ const metaRoutes = [
   }),
 ];
 
-export const apiRoutes: readonly ApiRoute<ApiServices>[] = [...promptRoutes, ...callRoutes, ...experimentRoutes, ...metricsRoutes, ...metaRoutes, ...langfuseRoutes];
+export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
+  ...promptRoutes,
+  ...callRoutes,
+  ...experimentRoutes,
+  ...metricsRoutes,
+  ...metaRoutes,
+  ...langfuseRoutes,
+];

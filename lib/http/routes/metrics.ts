@@ -10,7 +10,8 @@ export const metricsRoutes = [
     method: "GET",
     path: "/api/v1/metrics",
     operationId: "getMetrics",
-    summary: "The figures behind the metrics pages (rollups): overview, per-prompt series per version with releases and version table, or the cost view (scope metrics:read)",
+    summary:
+      "The figures behind the metrics pages (rollups): overview, per-prompt series per version with releases and version table, or the cost view (scope metrics:read)",
     scope: "metrics:read",
     query: metricsApiQuerySchema,
     queryMessage: METRICS_QUERY_ERROR,

@@ -170,7 +170,11 @@ export const promptRoutes = [
     async handler({ api, principal, params, body }) {
       const { value, cache } = await api.cache.get(principal.projectId, params.name, selectorOf(body));
       const request = renderVersion(value.content, body.variables);
-      return json(200, { name: value.name, version: value.version, etag: value.etag, request }, { "X-Promptdeck-Cache": cache, "X-Promptdeck-Version": value.version });
+      return json(
+        200,
+        { name: value.name, version: value.version, etag: value.etag, request },
+        { "X-Promptdeck-Cache": cache, "X-Promptdeck-Version": value.version },
+      );
     },
   }),
 
@@ -185,7 +189,9 @@ export const promptRoutes = [
     paramsError: unknownPromptError,
     body: s.runBodySchema,
     response: { status: 200, description: "The model's answer (status ok, refusal or invalid_output)", schema: s.runResponseSchema },
-    responses: { "502": { description: "Claude failed after retries and fallbacks; X-Promptdeck-Call-Id names the logged call", schema: s.errorResponseSchema } },
+    responses: {
+      "502": { description: "Claude failed after retries and fallbacks; X-Promptdeck-Call-Id names the logged call", schema: s.errorResponseSchema },
+    },
     errors: [404],
     handler: ({ api, principal, params, body }) => runAndRespond(api, principal, params.name, body),
   }),

@@ -11,13 +11,7 @@ import { UserMenu } from "@/components/shell/user-menu";
 export const dynamic = "force-dynamic";
 
 // /p/:project/* - the dashboard shell: sidebar, project switcher, user menu.
-export default async function ProjectLayout({
-  children,
-  params,
-}: {
-  children: ReactNode;
-  params: Promise<{ project: string }>;
-}) {
+export default async function ProjectLayout({ children, params }: { children: ReactNode; params: Promise<{ project: string }> }) {
   const { project: slug } = await params;
   const access = await requirePageRole(slug, "VIEWER");
   const projects = await listProjectsForUser(access.user.id);

@@ -12,6 +12,10 @@ const markSchema = z.strictObject({
 
 /** Marks a logged call correct or incorrect (ground truth for accuracy). Needs the editor role. */
 export const markCall = defineAction({ role: "EDITOR", input: markSchema, invalidMessage: "Invalid input" }, async (input, { project }) => {
-  const result = await recordScore(input.callId, { correct: input.correct, ...(input.expected ? { expected: input.expected } : {}) }, { projectId: project.id });
+  const result = await recordScore(
+    input.callId,
+    { correct: input.correct, ...(input.expected ? { expected: input.expected } : {}) },
+    { projectId: project.id },
+  );
   return { score: result.score };
 });

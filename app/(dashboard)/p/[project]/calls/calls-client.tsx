@@ -46,13 +46,33 @@ export function CallsClient({ projectSlug, initialPrompt }: { projectSlug: strin
             onChange={(e) => setPrompt(e.target.value.trim())}
           />
         </label>
-        <FilterSelect testId="filter-status" label="Status" value={status} onChange={setStatus} options={["ok", "error", "refusal", "invalid_output"].map((s) => ({ value: s, label: s }))} />
+        <FilterSelect
+          testId="filter-status"
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          options={["ok", "error", "refusal", "invalid_output"].map((s) => ({ value: s, label: s }))}
+        />
         <FilterSelect testId="filter-source" label="Source" value={source} onChange={setSource} options={SOURCES.map((s) => ({ value: s, label: s }))} />
         <label className="flex items-center gap-1.5 text-xs text-fg-muted">
           Model
-          <input className="h-8 w-44 rounded-md border border-border bg-surface px-2 text-sm text-fg" value={model} placeholder="any" onChange={(e) => setModel(e.target.value.trim())} />
+          <input
+            className="h-8 w-44 rounded-md border border-border bg-surface px-2 text-sm text-fg"
+            value={model}
+            placeholder="any"
+            onChange={(e) => setModel(e.target.value.trim())}
+          />
         </label>
-        <FilterSelect testId="filter-scored" label="Scored" value={scored} onChange={setScored} options={[{ value: "yes", label: "scored" }, { value: "no", label: "not scored" }]} />
+        <FilterSelect
+          testId="filter-scored"
+          label="Scored"
+          value={scored}
+          onChange={setScored}
+          options={[
+            { value: "yes", label: "scored" },
+            { value: "no", label: "not scored" },
+          ]}
+        />
       </div>
       <LoadState isLoading={query.isLoading} error={query.error} />
       <div className="overflow-x-auto rounded-lg border border-border bg-surface">
@@ -91,7 +111,9 @@ export function CallsClient({ projectSlug, initialPrompt }: { projectSlug: strin
                   {fmtNumber(c.inputTokens + c.cacheReadTokens)} / {fmtNumber(c.outputTokens)}
                 </td>
                 <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(c.costMicros)}</td>
-                <td className="px-3 py-1.5 text-right tabular-nums">{c.score === null ? "–" : c.score === 1 ? "✓ correct" : c.score === 0 ? "✗ incorrect" : c.score.toFixed(2)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">
+                  {c.score === null ? "–" : c.score === 1 ? "✓ correct" : c.score === 0 ? "✗ incorrect" : c.score.toFixed(2)}
+                </td>
               </tr>
             ))}
             {query.data && items.length === 0 ? (

@@ -6,7 +6,13 @@ import { CallsClient } from "./calls-client";
 export const metadata: Metadata = { title: "Calls" };
 
 // /p/:project/calls - the call explorer: filterable, paginated list of logged calls.
-export default async function CallsPage({ params, searchParams }: { params: Promise<{ project: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function CallsPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ project: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { project: slug } = await params;
   await requirePageRole(slug, "VIEWER");
   const sp = await searchParams;

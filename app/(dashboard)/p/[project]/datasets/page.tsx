@@ -13,8 +13,8 @@ export default async function DatasetsPage({ params }: { params: Promise<{ proje
     <>
       <PageHeader title="Datasets" description="Variable sets with expected outputs, used to evaluate versions before release." />
       <EmptyState testId="datasets-empty" icon={<DatasetsIcon width={20} height={20} />} title="No datasets yet">
-        Datasets will list here with their item counts and the evaluation runs made against them. Build one from
-        representative inputs (and the answers you expect), then evaluate a draft against it before you publish.
+        Datasets will list here with their item counts and the evaluation runs made against them. Build one from representative inputs (and the answers you
+        expect), then evaluate a draft against it before you publish.
       </EmptyState>
     </>
   );

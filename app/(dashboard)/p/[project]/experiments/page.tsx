@@ -22,18 +22,31 @@ export default async function ExperimentsPage({ params }: { params: Promise<{ pr
       <PageHeader
         title="Experiments"
         description="A/B tests that split a label's traffic between prompt versions."
-        actions={canEdit ? <ButtonLink variant="primary" href={`${base}/new`} data-testid="new-experiment">New experiment</ButtonLink> : null}
+        actions={
+          canEdit ? (
+            <ButtonLink variant="primary" href={`${base}/new`} data-testid="new-experiment">
+              New experiment
+            </ButtonLink>
+          ) : null
+        }
       />
       {experiments.length === 0 ? (
         <EmptyState
           testId="experiments-empty"
           icon={<ExperimentsIcon width={20} height={20} />}
           title="No experiments yet"
-          action={canEdit ? <ButtonLink variant="primary" href={`${base}/new`}>Create an experiment</ButtonLink> : <ButtonLink href={`/p/${access.project.slug}/prompts`}>Go to prompts</ButtonLink>}
+          action={
+            canEdit ? (
+              <ButtonLink variant="primary" href={`${base}/new`}>
+                Create an experiment
+              </ButtonLink>
+            ) : (
+              <ButtonLink href={`/p/${access.project.slug}/prompts`}>Go to prompts</ButtonLink>
+            )
+          }
         >
-          An experiment splits a label&apos;s traffic (e.g. production) between two or more published versions of a prompt and tells you,
-          with confidence intervals, which one is better on accuracy, errors, cost or latency. Publish a second version of a prompt, then
-          create an experiment on its label.
+          An experiment splits a label&apos;s traffic (e.g. production) between two or more published versions of a prompt and tells you, with confidence
+          intervals, which one is better on accuracy, errors, cost or latency. Publish a second version of a prompt, then create an experiment on its label.
         </EmptyState>
       ) : (
         <Card className="overflow-x-auto">
@@ -53,15 +66,25 @@ export default async function ExperimentsPage({ params }: { params: Promise<{ pr
               {experiments.map((e) => (
                 <tr key={e.id} className="border-b border-border last:border-0 hover:bg-muted/50" data-testid="experiment-row">
                   <td className="px-3 py-2">
-                    <Link href={`${base}/${e.id}`} className="font-medium text-accent hover:underline">{e.name}</Link>
+                    <Link href={`${base}/${e.id}`} className="font-medium text-accent hover:underline">
+                      {e.name}
+                    </Link>
                   </td>
-                  <td className="px-3 py-2"><StatusBadge status={e.status} /></td>
-                  <td className="px-3 py-2 font-mono text-xs">{e.prompt.name} · {e.label}</td>
+                  <td className="px-3 py-2">
+                    <StatusBadge status={e.status} />
+                  </td>
+                  <td className="px-3 py-2 font-mono text-xs">
+                    {e.prompt.name} · {e.label}
+                  </td>
                   <td className="px-3 py-2 text-xs">
                     {e.variants.map((v) => (
                       <span key={v.key} className="mr-2 whitespace-nowrap">
                         {v.key} {v.version} <span className="text-fg-muted">{v.weight}%</span>
-                        {v.paused ? <Badge tone="danger" className="ml-1">paused</Badge> : null}
+                        {v.paused ? (
+                          <Badge tone="danger" className="ml-1">
+                            paused
+                          </Badge>
+                        ) : null}
                       </span>
                     ))}
                   </td>

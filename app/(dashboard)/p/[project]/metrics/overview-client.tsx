@@ -21,7 +21,9 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
     <div className="space-y-4" data-testid="metrics-overview">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
-        <span className="text-xxs text-fg-muted">{isFetching ? "Updating…" : data ? `${data.window.from.slice(0, 16)} → ${data.window.to.slice(0, 16)} UTC` : null}</span>
+        <span className="text-xxs text-fg-muted">
+          {isFetching ? "Updating…" : data ? `${data.window.from.slice(0, 16)} → ${data.window.to.slice(0, 16)} UTC` : null}
+        </span>
       </div>
       <LoadState isLoading={isLoading} error={error} />
       <div className="grid grid-cols-2 gap-3 md:grid-cols-5">

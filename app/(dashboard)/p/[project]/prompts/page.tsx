@@ -39,7 +39,11 @@ export default async function PromptsPage({
   const access = await requirePageRole(slug, "VIEWER");
   const sort = query.sort ?? "updated";
   const page = query.page ?? 1;
-  const { items: prompts, total, tags } = await listPrompts(access.project.id, {
+  const {
+    items: prompts,
+    total,
+    tags,
+  } = await listPrompts(access.project.id, {
     search: query.q,
     tag: query.tag,
     sort,
@@ -78,11 +82,7 @@ export default async function PromptsPage({
 
   return (
     <>
-      <PageHeader
-        title="Prompts"
-        description="Versioned prompts your apps fetch by label. Published versions are immutable."
-        actions={newButton}
-      />
+      <PageHeader title="Prompts" description="Versioned prompts your apps fetch by label. Published versions are immutable." actions={newButton} />
       {total === 0 && !filtered ? (
         <EmptyState testId="prompts-empty" icon={<PromptsIcon width={20} height={20} />} title="No prompts yet" action={newButton}>
           {canEdit
@@ -150,7 +150,11 @@ export default async function PromptsPage({
                 {prompts.map((p) => (
                   <tr key={p.id} className="align-top hover:bg-muted/40" data-testid="prompt-row">
                     <td className="px-4 py-3">
-                      <Link href={promptPath(project, p.name)} className="font-mono text-[13px] font-medium text-accent hover:underline" data-testid="prompt-name">
+                      <Link
+                        href={promptPath(project, p.name)}
+                        className="font-mono text-[13px] font-medium text-accent hover:underline"
+                        data-testid="prompt-name"
+                      >
                         {p.name}
                       </Link>
                       {p.description ? <div className="mt-0.5 line-clamp-2 text-xs text-fg-muted">{p.description}</div> : null}
@@ -165,7 +169,11 @@ export default async function PromptsPage({
                       ) : null}
                     </td>
                     <td className="px-4 py-3 whitespace-nowrap">
-                      {p.latestVersion ? <span className="font-mono text-[13px]">v{p.latestVersion}</span> : <span className="text-xs text-fg-muted">unpublished</span>}
+                      {p.latestVersion ? (
+                        <span className="font-mono text-[13px]">v{p.latestVersion}</span>
+                      ) : (
+                        <span className="text-xs text-fg-muted">unpublished</span>
+                      )}
                       {p.hasDraft ? (
                         <Badge tone="warning" className="ml-1.5" title="An unpublished draft exists">
                           draft

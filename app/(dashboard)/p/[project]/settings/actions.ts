@@ -16,8 +16,11 @@ export const createApiKeyAction = defineAction(
 );
 
 // Revokes an API key (ADMIN).
-export const revokeApiKeyAction = defineAction({ role: "ADMIN", input: z.strictObject({ apiKeyId: z.string().min(1).max(100) }) }, async (input, { actor, project }) => {
-  await revokeApiKey(actor, input.apiKeyId);
-  revalidatePath(`/p/${project.slug}/settings`);
-  return undefined;
-});
+export const revokeApiKeyAction = defineAction(
+  { role: "ADMIN", input: z.strictObject({ apiKeyId: z.string().min(1).max(100) }) },
+  async (input, { actor, project }) => {
+    await revokeApiKey(actor, input.apiKeyId);
+    revalidatePath(`/p/${project.slug}/settings`);
+    return undefined;
+  },
+);

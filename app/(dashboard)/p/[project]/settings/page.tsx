@@ -25,8 +25,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
         title="Settings"
         description={
           <>
-            Project <span className="font-medium text-fg">{access.project.name}</span> ·{" "}
-            <span className="font-mono">{access.project.slug}</span>
+            Project <span className="font-medium text-fg">{access.project.name}</span> · <span className="font-mono">{access.project.slug}</span>
           </>
         }
       />
@@ -63,8 +62,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
             </tbody>
           </table>
           <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
-            Viewers read everything; editors also write drafts and run experiments; admins publish to protected labels,
-            manage members and API keys.
+            Viewers read everything; editors also write drafts and run experiments; admins publish to protected labels, manage members and API keys.
           </p>
         </Card>
 
@@ -78,8 +76,8 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
           {keys.length === 0 ? (
             <div className="p-4">
               <EmptyState title="No API keys yet">
-                Apps authenticate with a project API key (<code className="font-mono">Authorization: Bearer pd_…</code>).
-                Keys you create will be listed here with their scopes and when they were last used.
+                Apps authenticate with a project API key (<code className="font-mono">Authorization: Bearer pd_…</code>). Keys you create will be listed here
+                with their scopes and when they were last used.
               </EmptyState>
             </div>
           ) : (
@@ -115,10 +113,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
                           ))}
                         </div>
                       </td>
-                      <td
-                        className="px-4 py-2.5 text-xs whitespace-nowrap text-fg-muted"
-                        title={k.lastUsedAt ? formatUtc(k.lastUsedAt) : undefined}
-                      >
+                      <td className="px-4 py-2.5 text-xs whitespace-nowrap text-fg-muted" title={k.lastUsedAt ? formatUtc(k.lastUsedAt) : undefined}>
                         {k.lastUsedAt ? formatRelative(k.lastUsedAt, now) : "never"}
                       </td>
                       <td className="px-4 py-2.5 text-right">
@@ -140,8 +135,8 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
             </table>
           )}
           <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
-            Only a SHA-256 hash of each key is stored; the full key is shown once, when it is created. A revoked key stops
-            working within 10 seconds on every server.
+            Only a SHA-256 hash of each key is stored; the full key is shown once, when it is created. A revoked key stops working within 10 seconds on every
+            server.
           </p>
         </Card>
       </div>

@@ -27,5 +27,13 @@ export default async function ExperimentPage({ params }: { params: Promise<{ pro
     if (isAppError(error) && error.code === "not_found") notFound();
     throw error;
   }
-  return <ExperimentResultsClient project={access.project.slug} id={id} canEdit={hasRole(access.role, "EDITOR")} isAdmin={hasRole(access.role, "ADMIN")} actions={actions} />;
+  return (
+    <ExperimentResultsClient
+      project={access.project.slug}
+      id={id}
+      canEdit={hasRole(access.role, "EDITOR")}
+      isAdmin={hasRole(access.role, "ADMIN")}
+      actions={actions}
+    />
+  );
 }

@@ -60,7 +60,12 @@ export function CostClient({ projectSlug }: { projectSlug: string }) {
         <Kpi testId="kpi-spend" label="Spend" value={fmtUsd(total?.costMicros ?? 0)} hint={`${fmtNumber(total?.calls ?? 0)} calls`} />
         <Kpi label="Without prompt caching" value={fmtUsd(total?.uncachedCostMicros ?? 0)} />
         <Kpi testId="kpi-cache-savings" label="Saved by caching" value={fmtUsd(total?.cacheSavingsMicros ?? 0)} />
-        <Kpi testId="kpi-batch-savings" label="Saved by the Batch API" value={fmtUsd(total?.batchSavingsMicros ?? 0)} hint={`${fmtNumber(total?.batchCalls ?? 0)} batch calls`} />
+        <Kpi
+          testId="kpi-batch-savings"
+          label="Saved by the Batch API"
+          value={fmtUsd(total?.batchSavingsMicros ?? 0)}
+          hint={`${fmtNumber(total?.batchCalls ?? 0)} batch calls`}
+        />
       </div>
       <BarChart
         testId="chart-cost-by-day"

@@ -12,8 +12,9 @@ const ref = { promptId: z.string().min(1).max(100) };
 const acknowledgedSchema = z.array(z.string().max(100)).max(10).optional();
 
 /** What publishing the draft would do (bump, reasons, errors, warnings); `acknowledged` omitted = the draft's stored ones. Read-only. */
-export const previewPublishAction = defineAction({ role: "EDITOR", input: z.strictObject({ ...ref, acknowledged: acknowledgedSchema }) }, async (input, { actor }) =>
-  toPublishPreview(await previewPublish(actor, input.promptId, input.acknowledged)),
+export const previewPublishAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ ...ref, acknowledged: acknowledgedSchema }) },
+  async (input, { actor }) => toPublishPreview(await previewPublish(actor, input.promptId, input.acknowledged)),
 );
 
 const publishSchema = z.strictObject({
@@ -57,10 +58,13 @@ export const moveLabelAction = defineAction({ role: "EDITOR", input: moveSchema 
 });
 
 /** Moves a label back to the version it pointed at before its last move. */
-export const rollbackLabelAction = defineAction({ role: "EDITOR", input: z.strictObject({ ...ref, label: z.string().min(1).max(40) }) }, async (input, { actor }) => {
-  await rollbackLabel(actor, { promptId: input.promptId, label: input.label });
-  return undefined;
-});
+export const rollbackLabelAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ ...ref, label: z.string().min(1).max(40) }) },
+  async (input, { actor }) => {
+    await rollbackLabel(actor, { promptId: input.promptId, label: input.label });
+    return undefined;
+  },
+);
 
 /** Starts the draft from a version (replacing the current draft only when `replace`). */
 export const startDraftAction = defineAction(

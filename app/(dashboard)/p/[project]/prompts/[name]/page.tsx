@@ -109,9 +109,7 @@ export default async function PromptPage({
               {draft ? "Edit draft" : "New draft"}
             </ButtonLink>
           ) : null}
-          {canEdit && draft ? (
-            <PublishDialog project={project} promptId={prompt.id} promptName={prompt.name} labels={labelRows} isAdmin={isAdmin} />
-          ) : null}
+          {canEdit && draft ? <PublishDialog project={project} promptId={prompt.id} promptName={prompt.name} labels={labelRows} isAdmin={isAdmin} /> : null}
         </div>
       </div>
 
@@ -175,7 +173,14 @@ export default async function PromptPage({
                         ) : null}
                         {canEdit && isDraft ? <DiscardDraftButton project={project} promptId={prompt.id} /> : null}
                         {canEdit && !isDraft ? (
-                          <StartDraftButton project={project} promptId={prompt.id} promptName={prompt.name} versionId={v.id} version={label} hasDraft={draft !== null} />
+                          <StartDraftButton
+                            project={project}
+                            promptId={prompt.id}
+                            promptName={prompt.name}
+                            versionId={v.id}
+                            version={label}
+                            hasDraft={draft !== null}
+                          />
                         ) : null}
                       </td>
                     </tr>

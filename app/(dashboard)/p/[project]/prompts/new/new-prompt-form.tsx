@@ -50,7 +50,15 @@ export function NewPromptForm({ project }: { project: string }) {
             placeholder="What the prompt does and who calls it"
           />
         </div>
-        <Field label="Tags" name="tags" placeholder="support, triage" hint="Comma or space separated; lowercase a-z, 0-9, '.', '_', '-'." autoComplete="off" value={tags} onChange={(e) => setTags(e.target.value)} />
+        <Field
+          label="Tags"
+          name="tags"
+          placeholder="support, triage"
+          hint="Comma or space separated; lowercase a-z, 0-9, '.', '_', '-'."
+          autoComplete="off"
+          value={tags}
+          onChange={(e) => setTags(e.target.value)}
+        />
         {state && !state.ok && !nameError ? <FormError message={state.message} /> : null}
         <div className="flex items-center gap-2">
           <Button type="submit" variant="primary" disabled={pending} data-testid="create-prompt">

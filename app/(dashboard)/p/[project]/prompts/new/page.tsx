@@ -11,10 +11,7 @@ export default async function NewPromptPage({ params }: { params: Promise<{ proj
   const access = await requirePageRole(slug, "EDITOR");
   return (
     <>
-      <PageHeader
-        title="New prompt"
-        description="A prompt starts as a draft with a starter template; publish it as 1.0.0 from the editor."
-      />
+      <PageHeader title="New prompt" description="A prompt starts as a draft with a starter template; publish it as 1.0.0 from the editor." />
       <NewPromptForm project={access.project.slug} />
     </>
   );

@@ -35,7 +35,15 @@ const CHARTS: ChartDef[] = [
   { id: "calls", title: "Calls", pick: (m) => m.calls, format: (v) => fmtNumber(v) },
 ];
 
-const MODELS = ["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-opus-5", "claude-sonnet-5", "claude-sonnet-4-6", "claude-haiku-4-5-20251001"];
+const MODELS = [
+  "claude-opus-5-5",
+  "claude-sonnet-5-5",
+  "claude-haiku-5-5",
+  "claude-opus-5",
+  "claude-sonnet-5",
+  "claude-sonnet-4-6",
+  "claude-haiku-4-5-20251001",
+];
 
 function ChangeCell({ value, higherIsBetter }: { value: number | null | undefined; higherIsBetter?: boolean }) {
   if (value === null || value === undefined) return <span className="text-fg-muted">–</span>;
@@ -103,7 +111,11 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
           />
         ))}
       </div>
-      <MetricsTableCard title="Versions in this range" csvHref={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "prompt", format: "csv" })}`} csvTestId="csv-export">
+      <MetricsTableCard
+        title="Versions in this range"
+        csvHref={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "prompt", format: "csv" })}`}
+        csvTestId="csv-export"
+      >
         <table className="w-full text-sm" data-testid="version-table">
           <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
             <tr>

@@ -29,7 +29,11 @@ function Lines({ lines, side }: { lines: LineChange[]; side: "before" | "after" 
         return text.split("\n").map((line, k) => (
           <div
             key={`${i}-${k}`}
-            className={cx("px-2 whitespace-pre-wrap", l.type === "added" && "bg-success/15", l.type === "removed" && "bg-danger/15 line-through decoration-danger/40")}
+            className={cx(
+              "px-2 whitespace-pre-wrap",
+              l.type === "added" && "bg-success/15",
+              l.type === "removed" && "bg-danger/15 line-through decoration-danger/40",
+            )}
             data-change={l.type}
           >
             <span className="mr-2 inline-block w-3 text-fg-muted select-none">{l.type === "added" ? "+" : l.type === "removed" ? "−" : " "}</span>
@@ -83,7 +87,13 @@ function BlockRow({ change }: { change: BlockChange }) {
 const show = (v: unknown): string => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
 
 // /p/:project/prompts/:name/diff?from=<version>&to=<version|draft> - two versions side by side.
-export default async function DiffPage({ params, searchParams }: { params: Promise<Params>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function DiffPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<Params>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { project: slug, name: rawName } = await params;
   const sp = await searchParams;
   const name = decodePromptName(rawName);
@@ -93,7 +103,7 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
   const options = prompt.versions.map((v) => versionLabel(v));
   const published = prompt.versions.filter((v) => v.status === "PUBLISHED");
   const hasDraft = prompt.versions.some((v) => v.status === "DRAFT");
-  const fromLabel = typeof sp.from === "string" ? sp.from : (published[1] ? versionLabel(published[1]) : published[0] ? versionLabel(published[0]) : "");
+  const fromLabel = typeof sp.from === "string" ? sp.from : published[1] ? versionLabel(published[1]) : published[0] ? versionLabel(published[0]) : "";
   const toLabel = typeof sp.to === "string" ? sp.to : hasDraft ? "draft" : published[0] ? versionLabel(published[0]) : "";
   const fromRow = prompt.versions.find((v) => versionLabel(v) === fromLabel);
   const toRow = prompt.versions.find((v) => versionLabel(v) === toLabel);
@@ -140,7 +150,8 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
       </div>
       <div className="mb-4 flex flex-wrap items-end justify-between gap-3">
         <h1 className="text-lg font-semibold">
-          Compare <span className="font-mono">{fromLabel === "draft" ? "draft" : `v${fromLabel}`}</span> → <span className="font-mono">{toLabel === "draft" ? "draft" : `v${toLabel}`}</span>
+          Compare <span className="font-mono">{fromLabel === "draft" ? "draft" : `v${fromLabel}`}</span> →{" "}
+          <span className="font-mono">{toLabel === "draft" ? "draft" : `v${toLabel}`}</span>
         </h1>
         {picker}
       </div>
@@ -152,7 +163,9 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
       <>
         {header}
         <EmptyState title="Pick two versions" testId="diff-missing">
-          {options.length < 2 ? "This prompt has only one version so far." : `Unknown version ${!fromRow ? fromLabel || "(none)" : toLabel}. Choose both sides above.`}
+          {options.length < 2
+            ? "This prompt has only one version so far."
+            : `Unknown version ${!fromRow ? fromLabel || "(none)" : toLabel}. Choose both sides above.`}
         </EmptyState>
       </>
     );
@@ -209,7 +222,13 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
               ["output", diff.output.changed],
               ["policy", diff.policy.changed],
             ] as const
-          ).map(([label, changed]) => (changed ? <Badge key={label} tone="warning">{label} changed</Badge> : null))}
+          ).map(([label, changed]) =>
+            changed ? (
+              <Badge key={label} tone="warning">
+                {label} changed
+              </Badge>
+            ) : null,
+          )}
           {acks.changed ? <Badge tone="neutral">cache acknowledgements changed</Badge> : null}
         </div>
         <ul className="mt-2 list-disc space-y-0.5 pl-5 text-xs text-fg-muted" data-testid="diff-reasons">
@@ -240,17 +259,17 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
 
         <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
           <Card className="p-4" data-testid="diff-variables">
-            <h2 className="mb-2 flex items-center gap-2 text-sm font-semibold">Variables {diff.variables.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}</h2>
+            <h2 className="mb-2 flex items-center gap-2 text-sm font-semibold">
+              Variables {diff.variables.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
+            </h2>
             {diff.variables.changes.length === 0 ? <p className="text-xs text-fg-muted">Same contract.</p> : null}
             <ul className="space-y-1 text-xs">
               {diff.variables.changes.map((c) => (
                 <li key={c.name}>
-                  <Badge tone={c.type === "added" ? "success" : c.type === "removed" ? "danger" : "warning"}>{c.type}</Badge> <span className="font-mono">{c.name}</span>
+                  <Badge tone={c.type === "added" ? "success" : c.type === "removed" ? "danger" : "warning"}>{c.type}</Badge>{" "}
+                  <span className="font-mono">{c.name}</span>
                   {c.type === "changed" ? (
-                    <span className="text-fg-muted">
-                      {" "}
-                      {c.fields.map((f) => `${f.field}: ${show(f.before)} → ${show(f.after)}`).join("; ")}
-                    </span>
+                    <span className="text-fg-muted"> {c.fields.map((f) => `${f.field}: ${show(f.before)} → ${show(f.after)}`).join("; ")}</span>
                   ) : (
                     <span className="text-fg-muted"> {show(c.type === "added" ? c.after : c.before)}</span>
                   )}
@@ -260,11 +279,16 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
           </Card>
           <Card className="p-4" data-testid="diff-config">
             <h2 className="mb-2 flex items-center gap-2 text-sm font-semibold">
-              Model config, policy, output {diff.modelConfig.changed || diff.policy.changed || diff.output.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
+              Model config, policy, output{" "}
+              {diff.modelConfig.changed || diff.policy.changed || diff.output.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
             </h2>
             <table className="w-full text-xs">
               <tbody>
-                {[...diff.modelConfig.fields.map((f) => ({ ...f, field: f.field })), ...diff.policy.fields.map((f) => ({ ...f, field: `policy.${f.field}` })), ...diff.output.fields.map((f) => ({ ...f, field: `output.${f.field}` }))].map((f) => (
+                {[
+                  ...diff.modelConfig.fields.map((f) => ({ ...f, field: f.field })),
+                  ...diff.policy.fields.map((f) => ({ ...f, field: `policy.${f.field}` })),
+                  ...diff.output.fields.map((f) => ({ ...f, field: `output.${f.field}` })),
+                ].map((f) => (
                   <tr key={f.field} className="border-t border-border">
                     <td className="py-1 pr-2 font-mono">{f.field}</td>
                     <td className="py-1 pr-2 font-mono text-danger">{show(f.before)}</td>
@@ -273,7 +297,9 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
                 ))}
               </tbody>
             </table>
-            {!diff.modelConfig.changed && !diff.policy.changed && !diff.output.changed ? <p className="text-xs text-fg-muted">Same model ({cb.modelConfig.model}), settings and output format.</p> : null}
+            {!diff.modelConfig.changed && !diff.policy.changed && !diff.output.changed ? (
+              <p className="text-xs text-fg-muted">Same model ({cb.modelConfig.model}), settings and output format.</p>
+            ) : null}
             {diff.output.lines.length > 0 ? (
               <div className="mt-2 rounded-md border border-border">
                 <Lines lines={diff.output.lines} side="both" />
@@ -284,12 +310,15 @@ export default async function DiffPage({ params, searchParams }: { params: Promi
             <h2 className="mb-1 flex items-center gap-2 text-sm font-semibold">
               Acknowledged variables before a cache breakpoint {acks.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
             </h2>
-            <p className="mb-2 text-xxs text-fg-muted">Review decisions stored with each version: they change no request, so they are outside the content hash and the bump.</p>
+            <p className="mb-2 text-xxs text-fg-muted">
+              Review decisions stored with each version: they change no request, so they are outside the content hash and the bump.
+            </p>
             {ackRows.length === 0 ? <p className="text-xs text-fg-muted">None on either side.</p> : null}
             <ul className="space-y-1 text-xs">
               {ackRows.map((r) => (
                 <li key={`${r.type}-${r.location}`} data-testid="diff-ack" data-change={r.type}>
-                  <Badge tone={r.type === "added" ? "success" : r.type === "removed" ? "danger" : "neutral"}>{r.type}</Badge> <span className="font-mono">{r.location}</span>{" "}
+                  <Badge tone={r.type === "added" ? "success" : r.type === "removed" ? "danger" : "neutral"}>{r.type}</Badge>{" "}
+                  <span className="font-mono">{r.location}</span>{" "}
                   <span className="text-fg-muted">{(variablesAt.get(r.location) ?? []).map((v) => `{{${v}}}`).join(", ")}</span>
                 </li>
               ))}

@@ -42,12 +42,9 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ pro
         actions={simulated ? <SimulatedBadge size="lg" /> : <Badge tone="success">Live Claude API</Badge>}
       />
       {simulated ? (
-        <p
-          className="mb-4 rounded-md border border-warning/30 bg-warning/10 px-3 py-2 text-xs text-warning"
-          data-testid="simulated-notice"
-        >
-          No ANTHROPIC_API_KEY is set: answers come from Promptdeck’s built-in Claude simulator (deterministic text, realistic
-          token counts, prompt caching and prices). They are not Claude’s answers.
+        <p className="mb-4 rounded-md border border-warning/30 bg-warning/10 px-3 py-2 text-xs text-warning" data-testid="simulated-notice">
+          No ANTHROPIC_API_KEY is set: answers come from Promptdeck’s built-in Claude simulator (deterministic text, realistic token counts, prompt caching and
+          prices). They are not Claude’s answers.
         </p>
       ) : null}
       {prompt.versions.length === 0 ? (
@@ -69,9 +66,8 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ pro
           <div className="space-y-1.5 text-sm">
             <h2 className="font-semibold">Running prompts needs the editor role</h2>
             <p className="text-fg-muted">
-              A playground run sends the prompt to Claude, costs tokens and is recorded in the call log, so it is open to
-              editors and admins of this project. You are a viewer: ask an admin of this project for the editor role if you
-              need to try versions yourself.
+              A playground run sends the prompt to Claude, costs tokens and is recorded in the call log, so it is open to editors and admins of this project.
+              You are a viewer: ask an admin of this project for the editor role if you need to try versions yourself.
             </p>
             <p className="text-fg-muted">
               Versions you could run here:{" "}
