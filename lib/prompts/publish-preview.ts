@@ -20,17 +20,7 @@ export interface PublishPreview {
 }
 
 /** The parts of a publish plan (lib/prompts/mutations.ts#previewPublish) the preview is made of. */
-export interface PublishPlanSummary {
-  content: PromptVersionContent | null;
-  latest: string | null;
-  bump: Bump;
-  reasons: string[];
-  proposedVersion: string;
-  identical: boolean;
-  errors: Issue[];
-  warnings: Issue[];
-  acknowledged: string[];
-}
+export type PublishPlanSummary = Omit<PublishPreview, "variableBreakpoints"> & { content: PromptVersionContent | null };
 
 /**
  * The preview of a publish plan: the plan's verdict without the draft row, plus every cache

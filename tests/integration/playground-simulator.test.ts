@@ -3,49 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import { createClaudeTransport } from "@/lib/claude/client";
 import { ResponseCache } from "@/lib/claude/response-cache";
-import { AppError } from "@/lib/errors";
 import { createPriceBook } from "@/lib/models/pricing";
-import { executePlaygroundRun, preparePlaygroundRun, type PlaygroundStore } from "@/lib/playground/run";
+import { executePlaygroundRun, preparePlaygroundRun } from "@/lib/playground/run";
 import type { PlaygroundEvent } from "@/lib/playground/schemas";
-import type { Variables } from "@/lib/prompts/schemas";
+import { store } from "@/tests/fixtures/playground";
 
 // The playground run through the real SDK against a simulator server (the pure parts are in
-// tests/unit/playground-run.test.ts, which this fixture mirrors).
-const contract: Variables = {
-  question: { type: "string", required: true },
-  context: { type: "string", required: false, default: "none" },
-  limit: { type: "number", required: false, default: 3 },
-  verbose: { type: "boolean", required: false },
-  tier: { type: "enum", required: false, values: ["standard", "plus"], default: "standard" },
-  filters: { type: "json", required: false },
-};
-
-const versionRow = {
-  system: [{ type: "text", role: "instructions", text: "You are a concise support assistant for Acme." }],
-  messages: [
-    {
-      role: "user",
-      content: [{ type: "text", text: "Tier {{tier}}, limit {{limit}}, verbose {{verbose}}, filters {{filters}}.\n{{context}}\n\n{{question}}" }],
-    },
-  ],
-  variables: contract,
-  modelConfig: { model: "claude-sonnet-5-5", max_tokens: 256 },
-  outputSchema: { format: "text" },
-  policy: { max_retries: 3, fallback_model: "claude-haiku-5-5" },
-};
-
-function store(row: unknown = versionRow, settings: unknown = {}): PlaygroundStore & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    calls,
-    loadVersion(projectId, promptName, versionId) {
-      calls.push(`${projectId}/${promptName}/${versionId}`);
-      if (versionId !== "v1") return Promise.reject(new AppError("not_found", `Version ${versionId} does not exist`));
-      return Promise.resolve({ promptId: "p1", versionId: "v1", versionLabel: "1.2.0", content: row, projectSettings: settings });
-    },
-  };
-}
-
+// tests/unit/playground-run.test.ts; both use tests/fixtures/playground.ts).
 const prices = createPriceBook(() => Promise.resolve([]));
 
 describe("executePlaygroundRun against the simulator (real SDK)", () => {

@@ -5,45 +5,10 @@ import { createPriceBook } from "@/lib/models/pricing";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { AppError } from "@/lib/errors";
 import { encodeNdjsonLine, readNdjson } from "@/lib/playground/ndjson";
-import { executePlaygroundRun, formValuesToVariables, planFault, preparePlaygroundRun, type PlaygroundDeps, type PlaygroundStore } from "@/lib/playground/run";
+import { executePlaygroundRun, formValuesToVariables, planFault, preparePlaygroundRun, type PlaygroundDeps } from "@/lib/playground/run";
 import { orderVariables, runnableVersionLabel } from "@/lib/playground/queries";
 import type { PlaygroundEvent } from "@/lib/playground/schemas";
-import type { Variables } from "@/lib/prompts/schemas";
-
-const contract: Variables = {
-  question: { type: "string", required: true },
-  context: { type: "string", required: false, default: "none" },
-  limit: { type: "number", required: false, default: 3 },
-  verbose: { type: "boolean", required: false },
-  tier: { type: "enum", required: false, values: ["standard", "plus"], default: "standard" },
-  filters: { type: "json", required: false },
-};
-
-const versionRow = {
-  system: [{ type: "text", role: "instructions", text: "You are a concise support assistant for Acme." }],
-  messages: [
-    {
-      role: "user",
-      content: [{ type: "text", text: "Tier {{tier}}, limit {{limit}}, verbose {{verbose}}, filters {{filters}}.\n{{context}}\n\n{{question}}" }],
-    },
-  ],
-  variables: contract,
-  modelConfig: { model: "claude-sonnet-5-5", max_tokens: 256 },
-  outputSchema: { format: "text" },
-  policy: { max_retries: 3, fallback_model: "claude-haiku-5-5" },
-};
-
-function store(row: unknown = versionRow, settings: unknown = {}): PlaygroundStore & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    calls,
-    loadVersion(projectId, promptName, versionId) {
-      calls.push(`${projectId}/${promptName}/${versionId}`);
-      if (versionId !== "v1") return Promise.reject(new AppError("not_found", `Version ${versionId} does not exist`));
-      return Promise.resolve({ promptId: "p1", versionId: "v1", versionLabel: "1.2.0", content: row, projectSettings: settings });
-    },
-  };
-}
+import { contract, store, versionRow } from "@/tests/fixtures/playground";
 
 const prices = createPriceBook(() => Promise.resolve([]));
 
