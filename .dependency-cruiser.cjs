@@ -40,13 +40,17 @@ const DOMAINS = {
   runs: ["prompts", "claude", "calls", "metrics", "db"],
   playground: ["runs", "prompts", "claude", "calls", "metrics", "models", "db"],
   serving: ["prompts", "calls", "metrics", "models", "audit", "db"],
-  experiments: ["runs", "playground", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
+  // datasets: versioned test cases (import, contract checks, items from logged calls)
+  datasets: ["prompts", "models", "projects", "audit", "db"],
+  experiments: ["datasets", "runs", "playground", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
+  // offline evaluations: scorers, judges, eval runs as durable jobs (realtime or Message Batches)
+  evals: ["datasets", "experiments", "runs", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
   // the lean public API (may import next/*)
-  http: ["serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
+  http: ["evals", "datasets", "serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
   // the typed client; generate-types.ts reads the OpenAPI document from lib/http
   client: ["http"],
   // the composition root: creates, starts and stops what a server process owns
-  runtime: ["http", "metrics", "calls", "claude", "db"],
+  runtime: ["http", "evals", "metrics", "calls", "claude", "db"],
 };
 const FOUNDATION = ["env", "errors", "logger", "canonical-json"];
 
