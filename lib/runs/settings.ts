@@ -4,6 +4,7 @@ import { bodyPolicyFromSettings, projectCallLogSettingsSchema, type BodyPolicy }
 import { projectRunnerSettingsSchema, type ProjectRunnerSettings } from "@/lib/claude/retry";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { labelNamePattern } from "@/lib/prompts/mutations";
 import { childLogger } from "@/lib/logger";
 
 const log = childLogger({ component: "project-settings" });
@@ -15,9 +16,31 @@ const log = childLogger({ component: "project-settings" });
  * `parseProjectSettings` (via `runAndLog`), so a policy holds for the API, the playground,
  * experiment traffic and evaluations alike.
  */
+/**
+ * The release gate (`settings.evals.gate`): moving one of `labels` to a version needs a
+ * completed eval run of that version, younger than `maxAgeDays`, whose combined score (or the
+ * named `evaluator`'s) is at least `minScore` and, with `failOnRegression`, no item that passed on
+ * the run's baseline and fails on it. lib/evals computes `EvalRunVersion.gatePassed` with this
+ * rule; every label move checks it.
+ */
+export const releaseGateSchema = z.strictObject({
+  labels: z.array(z.string().regex(labelNamePattern, "a label name: lowercase letters, digits, . _ -")).min(1, "name at least one label").max(20),
+  minScore: z.number().min(0).max(1),
+  evaluator: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/)
+    .optional(),
+  failOnRegression: z.boolean().default(true),
+  maxAgeDays: z.number().int().min(1).max(365).default(30),
+});
+export type ReleaseGate = z.infer<typeof releaseGateSchema>;
+
+export const projectEvalSettingsSchema = z.strictObject({ gate: releaseGateSchema.optional() });
+
 export const projectSettingsSchema = z.object({
   runner: projectRunnerSettingsSchema.optional(),
   calls: projectCallLogSettingsSchema.optional(),
+  evals: projectEvalSettingsSchema.optional(),
 });
 export type ProjectSettingsDocument = z.infer<typeof projectSettingsSchema>;
 
@@ -25,12 +48,14 @@ export type ProjectSettingsDocument = z.infer<typeof projectSettingsSchema>;
 export interface ProjectSettings {
   runner: ProjectRunnerSettings | undefined;
   bodies: BodyPolicy;
+  /** The release gate; undefined = label moves need no eval. */
+  evalGate: ReleaseGate | undefined;
 }
 
 /**
  * Reads the stored JSON. Each part is parsed on its own, so one bad part (written by hand in the
  * database) falls back to the defaults for that part only; the problem is returned for logging.
- * Keys other than `runner` and `calls` belong to other features and are ignored here.
+ * Keys other than `runner`, `calls` and `evals` belong to other features and are ignored here.
  */
 export function parseProjectSettings(raw: unknown): { settings: ProjectSettings; problems: string[] } {
   const problems: string[] = [];
@@ -44,7 +69,13 @@ export function parseProjectSettings(raw: unknown): { settings: ProjectSettings;
   if (object.calls !== undefined && !projectCallLogSettingsSchema.safeParse(object.calls).success) {
     problems.push("settings.calls ignored: not a valid call-log policy");
   }
-  return { settings: { runner, bodies: bodyPolicyFromSettings(object) }, problems };
+  let evalGate: ReleaseGate | undefined;
+  if (object.evals !== undefined) {
+    const parsed = projectEvalSettingsSchema.safeParse(object.evals);
+    if (parsed.success) evalGate = parsed.data.gate;
+    else problems.push(`settings.evals ignored: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ")}`);
+  }
+  return { settings: { runner, bodies: bodyPolicyFromSettings(object), evalGate }, problems };
 }
 
 /** The resolved settings of a project (not_found when it does not exist). */

@@ -11,12 +11,12 @@ describe("parseProjectSettings", () => {
       calls: { store_bodies: false, body_limit_bytes: 1024 },
     });
     expect(problems).toEqual([]);
-    expect(settings).toEqual({ runner: { max_retries: 1, timeout_ms: 5_000 }, bodies: { storeBodies: false, maxBodyBytes: 1024 } });
+    expect(settings).toEqual({ runner: { max_retries: 1, timeout_ms: 5_000 }, bodies: { storeBodies: false, maxBodyBytes: 1024 }, evalGate: undefined });
   });
 
   it("falls back per part and names what it ignored", () => {
     const { settings, problems } = parseProjectSettings({ runner: { max_retries: "many" }, calls: { store_bodies: "no" }, other_feature: 1 });
-    expect(settings).toEqual({ runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 32 * 1024 } });
+    expect(settings).toEqual({ runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 32 * 1024 }, evalGate: undefined });
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/settings\.runner ignored: max_retries/);
     expect(problems[1]).toMatch(/settings\.calls ignored/);
@@ -24,13 +24,16 @@ describe("parseProjectSettings", () => {
 
   it("treats anything but an object as no settings", () => {
     for (const raw of [null, undefined, "x", 3, [1, 2]]) {
-      expect(parseProjectSettings(raw)).toEqual({ settings: { runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 32 * 1024 } }, problems: [] });
+      expect(parseProjectSettings(raw)).toEqual({
+        settings: { runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 32 * 1024 }, evalGate: undefined },
+        problems: [],
+      });
     }
   });
 });
 
 describe("ProjectSettingsCache", () => {
-  const strict: ProjectSettings = { runner: { max_retries: 0 }, bodies: { storeBodies: false, maxBodyBytes: 256 } };
+  const strict: ProjectSettings = { runner: { max_retries: 0 }, bodies: { storeBodies: false, maxBodyBytes: 256 }, evalGate: undefined };
 
   it("keeps serving the last value while the database is unreachable, and propagates with none", async () => {
     let fail = false;
@@ -65,7 +68,7 @@ describe("runAndLog", () => {
     const runs: RunInput[] = [];
     const logs: { context: CallContext; bodies: unknown }[] = [];
     const result = { status: "ok" } as RunResult;
-    const settings: ProjectSettings = { runner: { max_retries: 1 }, bodies: { storeBodies: false, maxBodyBytes: 1024 } };
+    const settings: ProjectSettings = { runner: { max_retries: 1 }, bodies: { storeBodies: false, maxBodyBytes: 1024 }, evalGate: undefined };
     const out = await runAndLog(
       {
         projectId: "proj",
@@ -108,7 +111,7 @@ describe("runAndLog", () => {
   });
 
   it("uses settings given by the caller without loading them", async () => {
-    const given: ProjectSettings = { runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 512 } };
+    const given: ProjectSettings = { runner: undefined, bodies: { storeBodies: true, maxBodyBytes: 512 }, evalGate: undefined };
     let logged: unknown;
     await runAndLog(
       { projectId: "proj", settings: given, promptId: "p", versionId: "v", version, variables: { q: "x" }, source: "playground" },
@@ -125,5 +128,19 @@ describe("runAndLog", () => {
       },
     );
     expect(logged).toEqual({ storeBodies: true, maxBodyBytes: 512 });
+  });
+});
+
+describe("parseProjectSettings: the release gate", () => {
+  it("reads settings.evals.gate with its defaults", () => {
+    const { settings, problems } = parseProjectSettings({ evals: { gate: { labels: ["production"], minScore: 0.9 } } });
+    expect(problems).toEqual([]);
+    expect(settings.evalGate).toEqual({ labels: ["production"], minScore: 0.9, failOnRegression: true, maxAgeDays: 30 });
+  });
+
+  it("ignores a malformed gate and names the problem", () => {
+    const { settings, problems } = parseProjectSettings({ evals: { gate: { labels: ["Prod!"], minScore: 2 } } });
+    expect(settings.evalGate).toBeUndefined();
+    expect(problems.join("\n")).toMatch(/settings\.evals ignored: gate\.labels\.0 .*gate\.minScore/);
   });
 });
