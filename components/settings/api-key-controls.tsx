@@ -17,6 +17,9 @@ const SCOPE_HELP: Record<string, string> = {
   "calls:write": "log calls and scores",
   "experiments:write": "manage experiments",
   "metrics:read": "read metrics",
+  "datasets:read": "read datasets and their items",
+  "datasets:write": "create datasets and add items",
+  "evals:run": "start and read evaluation runs",
   admin: "move protected labels",
 };
 

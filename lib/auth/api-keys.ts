@@ -9,6 +9,11 @@ export const API_KEY_SCOPES = [
   "calls:write",
   "experiments:write",
   "metrics:read",
+  // Datasets: read items; create datasets and add items.
+  "datasets:read",
+  "datasets:write",
+  // Evaluations: start, follow and read eval runs (with prompts:read for the prompt).
+  "evals:run",
   // Admin: may move protected labels (e.g. production) through the API.
   "admin",
 ] as const;
