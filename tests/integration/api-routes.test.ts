@@ -13,7 +13,20 @@ const logged: unknown[] = [];
 beforeAll(async () => {
   server = await startApiServer({ changeFeed: false, logError: (message, error) => logged.push([message, error]) });
   ctx = await makeTestProject();
-  key = (await ctx.key(["prompts:read", "prompts:write", "prompts:run", "calls:write", "experiments:write", "metrics:read", "datasets:read", "datasets:write", "evals:run", "admin"])).key;
+  key = (
+    await ctx.key([
+      "prompts:read",
+      "prompts:write",
+      "prompts:run",
+      "calls:write",
+      "experiments:write",
+      "metrics:read",
+      "datasets:read",
+      "datasets:write",
+      "evals:run",
+      "admin",
+    ])
+  ).key;
   await publishPrompt(ctx.admin, "greeter", [simpleContent()]);
   await publishPrompt(ctx.admin, "team/support/run", [simpleContent("Nested name ending in run.")]);
 });
