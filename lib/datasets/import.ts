@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { parse as csvParser } from "csv-parse";
 import { z } from "zod";
+import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { Actor } from "@/lib/audit/actor";
 import type { Variables } from "@/lib/prompts/schemas";
@@ -526,6 +527,8 @@ export async function importItems(datasetId: string, source: Source, options: Im
     },
     { long: true },
   );
+  // Fresh planner statistics after a big import, so paging picks the keyset index at once.
+  if (result.added >= 10_000) await getDb().$executeRaw`ANALYZE "DatasetItem"`;
   return { ...result, rows };
 }
 
