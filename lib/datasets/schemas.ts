@@ -110,3 +110,21 @@ export const createDatasetSchema = z.strictObject({
     .default(""),
 });
 export type CreateDatasetInput = z.input<typeof createDatasetSchema>;
+
+/** `POST /api/v1/datasets/{name}/items` with items: a JSON array, or `{"items": [...]}`. */
+export const addItemsRequestSchema = z.strictObject({
+  items: z
+    .array(datasetItemInputSchema)
+    .min(1, "give at least one item")
+    .max(MAX_ITEMS_PER_REQUEST, `at most ${MAX_ITEMS_PER_REQUEST} items per request; import a CSV or JSONL file for more`),
+  note: z.string().max(500).optional(),
+});
+
+/** `GET /api/v1/datasets/{name}/items` query. */
+export const listItemsQuerySchema = z.strictObject({
+  version: z.coerce.number().int().min(1).max(1_000_000_000).optional().meta({ description: "Dataset version (default latest)" }),
+  cursor: z.string().min(1).max(400).optional().meta({ description: "nextCursor of the previous page" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  search: z.string().max(200).optional().meta({ description: "Substring of key, variables or expected (case-insensitive)" }),
+  tag: z.string().max(100).optional(),
+});
