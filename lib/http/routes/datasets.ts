@@ -1,7 +1,6 @@
 // Dataset routes of the public API (lib/datasets): create, list, read with versions, add or import items, page items.
 import { z } from "zod";
 import { actorForKey, type ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
-import type { Actor } from "@/lib/audit/actor";
 import { AppError } from "@/lib/errors";
 import { fittingPrompts, loadPromptContract } from "@/lib/datasets/contract";
 import { importItems, importRequestSchema, textSource } from "@/lib/datasets/import";
@@ -13,7 +12,7 @@ import * as s from "../api-schemas";
 import { route } from "./context";
 
 /** datasets:write acts as an editor of the project's datasets. */
-function datasetActor(principal: ApiKeyPrincipal): Actor {
+function datasetActor(principal: ApiKeyPrincipal): ReturnType<typeof actorForKey> {
   const actor = actorForKey(principal);
   return actor.role === "VIEWER" ? { ...actor, role: "EDITOR" as const } : actor;
 }
