@@ -6,7 +6,7 @@ import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { hasRole } from "@/lib/projects/roles";
 import { hashVersionContent, type VersionContent } from "./content-hash";
-import { labelNamePattern } from "./labels";
+import { compareLabelNames, labelNamePattern } from "./labels";
 
 /**
  * The release gate (`Project.settings.evals.gate`): moving one of `labels` to a version needs a
@@ -284,4 +284,10 @@ export async function setReleaseGate(actor: Actor, gate: ReleaseGate | null): Pr
     });
     return parsed;
   });
+}
+
+/** Distinct label names used in the project (for the gate's label picker), conventional order. */
+export async function listProjectLabelNames(projectId: string): Promise<string[]> {
+  const rows = await getDb().label.findMany({ where: { prompt: { projectId } }, select: { name: true }, distinct: ["name"], take: 200 });
+  return rows.map((r) => r.name).sort(compareLabelNames);
 }
