@@ -252,7 +252,7 @@ export interface EvaluatorComparison {
   type: EvaluatorType | null;
   /** Pairs where both versions have a pass/fail. */
   passFail: PairedCounts & { n: number; test: PairedRateTest | null };
-  /** Pairs where both versions have a score; differences are candidate - baseline. */
+  /** Pairs where both versions have a score; differences are candidate - baseline (Wilcoxon and Hodges–Lehmann for graded scores only). */
   scores: { n: number; pairedT: PairedMeanTest | null; wilcoxon: SignedRankTest | null; hodgesLehmann: { estimate: number; ci: Interval | null } | null };
   /** The headline: pass rate (McNemar) for pass/fail evaluators and the combined figure, mean score (paired t) for graded ones (similarity, judge). */
   verdict: { significant: boolean; direction: "better" | "worse" | "none"; text: string };
@@ -280,7 +280,11 @@ interface PairRow {
   baseline_only: number;
   candidate_only: number;
   both_fail: number;
-  diffs: number[] | null;
+  /**
+   * The score differences as comma-separated text: PostgreSQL writes float8 in shortest
+   * round-trip form, and one string parses several times faster than a float8[] through the driver.
+   */
+  diffs: string | null;
 }
 
 function compareOne(
@@ -297,7 +301,14 @@ function compareOne(
     bothFail: row?.both_fail ?? 0,
   };
   const rate = mcnemarExact(counts);
-  const diffs = (row?.diffs ?? []).filter((d) => Number.isFinite(d));
+  // The combined score (a mean over evaluators) is graded too.
+  const graded = type === null || GRADED.has(type);
+  const diffs = row?.diffs
+    ? row.diffs
+        .split(",")
+        .map(Number)
+        .filter((d) => Number.isFinite(d))
+    : [];
   const t = pairedTTest(diffs);
   const passVerdict = pairedVerdict({
     candidate,
@@ -319,7 +330,13 @@ function compareOne(
     evaluatorId,
     type,
     passFail: { ...counts, n: counts.bothPass + counts.baselineOnly + counts.candidateOnly + counts.bothFail, test: rate },
-    scores: { n: diffs.length, pairedT: t, wilcoxon: wilcoxonSignedRank(diffs), hodgesLehmann: hodgesLehmann(diffs) },
+    // Rank-based figures only where scores are graded: for 0/1 scores McNemar already says it all.
+    scores: {
+      n: diffs.length,
+      pairedT: t,
+      wilcoxon: graded ? wilcoxonSignedRank(diffs) : null,
+      hodgesLehmann: graded ? hodgesLehmann(diffs) : null,
+    },
     verdict: type !== null && GRADED.has(type) ? scoreVerdict : passVerdict,
     passVerdict,
     scoreVerdict,
@@ -348,7 +365,7 @@ export async function compareToBaseline(runId: string, projectId: string): Promi
         count(*) FILTER (WHERE s.bp AND NOT s.cp)::int AS baseline_only,
         count(*) FILTER (WHERE NOT s.bp AND s.cp)::int AS candidate_only,
         count(*) FILTER (WHERE NOT s.bp AND NOT s.cp)::int AS both_fail,
-        array_agg(s.cs - s.bs) FILTER (WHERE s.bs IS NOT NULL AND s.cs IS NOT NULL) AS diffs
+        string_agg((s.cs - s.bs)::text, ',') FILTER (WHERE s.bs IS NOT NULL AND s.cs IS NOT NULL) AS diffs
       FROM "EvalResult" b
       JOIN "EvalResult" c ON c."runId" = b."runId" AND c."itemId" = b."itemId" AND c."runVersionId" <> b."runVersionId"
       CROSS JOIN unnest(${ids}::text[]) AS e(id)
@@ -367,7 +384,7 @@ export async function compareToBaseline(runId: string, projectId: string): Promi
         count(*) FILTER (WHERE b.passed AND NOT c.passed)::int AS baseline_only,
         count(*) FILTER (WHERE NOT b.passed AND c.passed)::int AS candidate_only,
         count(*) FILTER (WHERE NOT b.passed AND NOT c.passed)::int AS both_fail,
-        array_agg(c.score - b.score) FILTER (WHERE b.score IS NOT NULL AND c.score IS NOT NULL) AS diffs
+        string_agg((c.score - b.score)::text, ',') FILTER (WHERE b.score IS NOT NULL AND c.score IS NOT NULL) AS diffs
       FROM "EvalResult" b
       JOIN "EvalResult" c ON c."runId" = b."runId" AND c."itemId" = b."itemId" AND c."runVersionId" <> b."runVersionId"
       WHERE b."runVersionId" = ${baseline}
