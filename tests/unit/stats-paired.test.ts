@@ -149,7 +149,7 @@ describe("hodgesLehmann", () => {
     const median = m % 2 ? walsh[(m - 1) / 2]! : (walsh[m / 2 - 1]! + walsh[m / 2]!) / 2;
     expect(hodgesLehmann(d)!.estimate).toBeCloseTo(median, 12);
     // Heavily tied data (the differences of 0/1 and judge scores) takes the tie path.
-    const tied = Array.from({ length: 200 }, (_, i) => [-1, -0.5, 0, 0, 0.5, 1, 1][Math.floor((random() + 0.9) * 3.5) % 7]!);
+    const tied = Array.from({ length: 200 }, () => [-1, -0.5, 0, 0, 0.5, 1, 1][Math.floor((random() + 0.9) * 3.5) % 7]!);
     const tiedWalsh: number[] = [];
     for (let i = 0; i < tied.length; i += 1) for (let j = i; j < tied.length; j += 1) tiedWalsh.push((tied[i]! + tied[j]!) / 2);
     tiedWalsh.sort((a, b) => a - b);
