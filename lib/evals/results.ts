@@ -159,7 +159,8 @@ export async function getRunResults(
 ): Promise<{ rows: EvalItemRow[]; nextCursor: string | null; total: number }> {
   const run = await loadRun(runId, projectId);
   const filter = resultsFilterSchema.parse(page.filter ?? "all");
-  const limit = Math.min(MAX_RESULTS_PAGE, Math.max(1, Math.floor(page.limit ?? DEFAULT_RESULTS_PAGE)));
+  const requested = page.limit !== undefined && Number.isFinite(page.limit) ? Math.floor(page.limit) : DEFAULT_RESULTS_PAGE;
+  const limit = Math.min(MAX_RESULTS_PAGE, Math.max(1, requested));
   const after = page.after ? decodeCursor(page.after) : null;
   const versionIds = run.versions.map((v) => v.id);
   if (versionIds.length === 0) return { rows: [], nextCursor: null, total: 0 };
@@ -447,7 +448,7 @@ export type ReviewInput = z.input<typeof reviewInputSchema>;
  * A person's verdict on one result (correct / incorrect / skip, with an optional note), by an
  * editor of the project; replaces an earlier verdict. Audited (`eval_result.review`, before and
  * after). forbidden below EDITOR or for an API key; not_found for a result outside the project;
- * unprocessable for bad input.
+ * unprocessable for bad input or a result without output.
  */
 export async function recordReview(resultId: string, input: ReviewInput, ctx: { projectId: string; actor: Actor }): Promise<void> {
   if (ctx.actor.kind !== "user" || !hasRole(ctx.actor.role, "EDITOR")) throw new AppError("forbidden", "Reviewing results needs an editor of the project");
@@ -462,9 +463,11 @@ export async function recordReview(resultId: string, input: ReviewInput, ctx: { 
   await getDb().$transaction(async (tx) => {
     const result = await tx.evalResult.findFirst({
       where: { id: resultId, run: { projectId: ctx.projectId } },
-      select: { id: true, runId: true, reviewVerdict: true, reviewNote: true },
+      select: { id: true, runId: true, output: true, reviewVerdict: true, reviewNote: true },
     });
     if (!result) throw new AppError("not_found", `Result ${resultId} not found`);
+    if (result.output === null)
+      throw new AppError("unprocessable", "This result has no output to review (it errored, expired, was canceled or is still pending)");
     await tx.evalResult.update({
       where: { id: resultId },
       data: { reviewVerdict: verdict, reviewNote: note ? note : null, reviewerId: userId, reviewedAt: new Date() },
