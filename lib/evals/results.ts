@@ -517,21 +517,27 @@ export async function judgeCalibration(projectId: string, filter: { runId?: stri
   const rows = await getDb().$queryRaw<
     Array<{ evaluator: string; type: string; rubric: string | null; human: boolean; judge: boolean; source: string; n: number }>
   >`
-    SELECT ev ->> 'id' AS evaluator, ev ->> 'type' AS type, ev ->> 'prompt' AS rubric, h.human, h.judge, h.source, count(*)::int AS n
-    FROM "EvalResult" r
-    JOIN "EvalRun" run ON run.id = r."runId"
-    LEFT JOIN "CallLog" call ON call.id = r."callLogId" AND r."reviewVerdict" IS NULL
-    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(run.evaluators) = 'array' THEN run.evaluators ELSE '[]'::jsonb END) AS ev
+    SELECT ev ->> 'id' AS evaluator, ev ->> 'type' AS type, ev ->> 'prompt' AS rubric, p.human, j.judge, p.source, count(*)::int AS n
+    FROM (
+      -- One person's verdict per result. The logged call's score is a primary-key lookup per
+      -- unreviewed result (a scalar subquery, never a join): the cost follows the eval results,
+      -- never the size of the call log. OFFSET 0 keeps this subquery from being flattened.
+      SELECT r.scores, run.evaluators,
+        CASE WHEN r."reviewVerdict" = 'correct' THEN true
+             WHEN r."reviewVerdict" = 'incorrect' THEN false
+             WHEN r."reviewVerdict" IS NULL AND r."callLogId" IS NOT NULL THEN (SELECT c.score >= 0.5 FROM "CallLog" c WHERE c.id = r."callLogId")
+        END AS human,
+        CASE WHEN r."reviewVerdict" IS NULL THEN 'call' ELSE 'review' END AS source
+      FROM "EvalResult" r
+      JOIN "EvalRun" run ON run.id = r."runId"
+      WHERE run."projectId" = ${projectId}${runFilter} AND (r."reviewVerdict" IS NULL OR r."reviewVerdict" <> 'skip')
+      OFFSET 0
+    ) p
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(p.evaluators) = 'array' THEN p.evaluators ELSE '[]'::jsonb END) AS ev
     CROSS JOIN LATERAL (
-      SELECT
-        CASE WHEN r."reviewVerdict" = 'correct' THEN true WHEN r."reviewVerdict" = 'incorrect' THEN false
-             WHEN r."reviewVerdict" IS NULL AND call.score IS NOT NULL THEN call.score >= 0.5 END AS human,
-        CASE WHEN r."reviewVerdict" IS NULL THEN 'call' ELSE 'review' END AS source,
-        CASE WHEN jsonb_typeof(r.scores -> (ev ->> 'id') -> 'pass') = 'boolean' THEN (r.scores -> (ev ->> 'id') ->> 'pass')::boolean END AS judge
-    ) h
-    WHERE run."projectId" = ${projectId}${runFilter}${evaluatorFilter}
-      AND (r."reviewVerdict" IN ('correct', 'incorrect') OR (r."reviewVerdict" IS NULL AND call.score IS NOT NULL))
-      AND h.human IS NOT NULL AND h.judge IS NOT NULL
+      SELECT CASE WHEN jsonb_typeof(p.scores -> (ev ->> 'id') -> 'pass') = 'boolean' THEN (p.scores -> (ev ->> 'id') ->> 'pass')::boolean END AS judge
+    ) j
+    WHERE p.human IS NOT NULL AND j.judge IS NOT NULL${evaluatorFilter}
     GROUP BY 1, 2, 3, 4, 5, 6`;
   const groups = new Map<string, EvaluatorCalibration>();
   for (const row of rows) {
