@@ -68,6 +68,7 @@ test.describe("datasets as the demo admin", () => {
     await page.getByTestId("items-tag").selectOption("billing");
     await expect(page.getByTestId("item-row")).toHaveCount(2);
     await snap(page, "datasets-detail", "light");
+    await page.getByTestId("items-tag").selectOption("");
     await page.getByTestId("version-picker").selectOption("1");
     await expect(page).toHaveURL(new RegExp(`/datasets/${name}\\?version=1$`));
     await expect(page.getByTestId("item-row").first()).toContainText("Where is my order?");
