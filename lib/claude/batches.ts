@@ -1,5 +1,12 @@
 import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/models/catalog";
-import { getClaudeTransport, type ClaudeBatch, type ClaudeBatchResultLine, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
+import {
+  getClaudeTransport,
+  type ClaudeBatch,
+  type ClaudeBatchResultLine,
+  type ClaudeMessage,
+  type ClaudeRequest,
+  type ClaudeTransport,
+} from "@/lib/claude/client";
 import { getPriceBook } from "@/lib/models/pricing";
 import { abortableSleep, messageText, usageFromMessage } from "@/lib/claude/runner";
 

@@ -69,9 +69,13 @@ export class EvalQueue {
   /** Starts `concurrency` pollers; each runs one job at a time through `handler`. */
   async work(handler: (job: PgBoss.Job<EvalRunJob>) => Promise<void>, concurrency = 2): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
-      const id = await this.boss.work<EvalRunJob>(EVAL_RUN_QUEUE, { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
-        for (const job of jobs) await handler(job);
-      });
+      const id = await this.boss.work<EvalRunJob>(
+        EVAL_RUN_QUEUE,
+        { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 },
+        async (jobs) => {
+          for (const job of jobs) await handler(job);
+        },
+      );
       this.workerIds.push(id);
     }
   }

@@ -123,7 +123,11 @@ function unprocessable(message: string, issues?: ErrorIssue[]): AppError {
 /** Resolves everything a run names; throws 422 with a clear message for anything missing or wrong. */
 async function resolveRun(raw: EvalRunInput, projectId: string): Promise<ResolvedRun> {
   const parsed = evalRunInputSchema.safeParse(raw);
-  if (!parsed.success) throw unprocessable("Invalid eval run", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  if (!parsed.success)
+    throw unprocessable(
+      "Invalid eval run",
+      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    );
   const input = parsed.data;
   const db = getDb();
   const catalog = await getPriceBook().catalog();
@@ -142,9 +146,15 @@ async function resolveRun(raw: EvalRunInput, projectId: string): Promise<Resolve
       [{ path: "datasetVersion", message: "no such dataset version" }],
     );
   }
-  const versionRow = await db.datasetVersion.findUnique({ where: { datasetId_number: { datasetId: dataset.id, number: datasetVersion } }, select: { itemCount: true } });
+  const versionRow = await db.datasetVersion.findUnique({
+    where: { datasetId_number: { datasetId: dataset.id, number: datasetVersion } },
+    select: { itemCount: true },
+  });
   const itemCount = versionRow?.itemCount ?? 0;
-  if (itemCount === 0) throw unprocessable(`Dataset "${dataset.name}" version ${datasetVersion} is empty: add items before running an eval`, [{ path: "dataset", message: "the dataset has no items" }]);
+  if (itemCount === 0)
+    throw unprocessable(`Dataset "${dataset.name}" version ${datasetVersion} is empty: add items before running an eval`, [
+      { path: "dataset", message: "the dataset has no items" },
+    ]);
 
   const selectors = [...input.versions];
   let baselineIndex: number | null = null;
@@ -259,7 +269,8 @@ async function scanItems(run: ResolvedRun): Promise<{ tally: Tally; problems: Er
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           problemCount++;
-          if (problems.length < MAX_LISTED_PROBLEMS) problems.push({ path: `items.${item.key}`, message: `item "${item.key}" vs ${version.display}: ${error.message}` });
+          if (problems.length < MAX_LISTED_PROBLEMS)
+            problems.push({ path: `items.${item.key}`, message: `item "${item.key}" vs ${version.display}: ${error.message}` });
           continue;
         }
         tally.inputTokens[vi]! += requestTokens(request);
@@ -272,7 +283,8 @@ async function scanItems(run: ResolvedRun): Promise<{ tally: Tally; problems: Er
           } catch (error) {
             if (!(error instanceof AppError)) throw error;
             problemCount++;
-            if (problems.length < MAX_LISTED_PROBLEMS) problems.push({ path: `evaluators.${id}`, message: `judge "${id}" (${judge.display}) cannot take its variables: ${error.message}` });
+            if (problems.length < MAX_LISTED_PROBLEMS)
+              problems.push({ path: `evaluators.${id}`, message: `judge "${id}" (${judge.display}) cannot take its variables: ${error.message}` });
           }
         }
       }
@@ -401,7 +413,13 @@ export async function createEvalRun(input: EvalRunInput, ctx: { projectId: strin
         action: "eval_run.create",
         targetType: "eval_run",
         targetId: created.id,
-        after: { prompt: run.prompt.name, dataset: run.dataset.name, datasetVersion: run.dataset.version, versions: run.versions.map((v) => v.snapshot.display), mode },
+        after: {
+          prompt: run.prompt.name,
+          dataset: run.dataset.name,
+          datasetVersion: run.dataset.version,
+          versions: run.versions.map((v) => v.snapshot.display),
+          mode,
+        },
       });
       return created.id;
     },
@@ -435,7 +453,8 @@ export async function cancelEvalRun(runId: string, ctx: { projectId: string; act
       where: { id: runId, status: "queued" },
       data: { status: "canceled", cancelRequested: true, phase: "done", endedAt: now, error: "canceled before it started" },
     });
-    if (queued.count > 0) await tx.evalResult.updateMany({ where: { runId, outcome: "pending" }, data: { outcome: "canceled", error: "the run was canceled" } });
+    if (queued.count > 0)
+      await tx.evalResult.updateMany({ where: { runId, outcome: "pending" }, data: { outcome: "canceled", error: "the run was canceled" } });
     else await tx.evalRun.updateMany({ where: { id: runId, status: "running" }, data: { cancelRequested: true } });
     await recordAudit(tx, ctx.actor, { action: "eval_run.cancel", targetType: "eval_run", targetId: runId });
   });

@@ -148,7 +148,15 @@ export async function loadPendingTasks(run: RunState, purpose: Purpose, options:
       WHERE r."runId" = ${run.id} AND r.outcome = 'succeeded' AND NOT jsonb_exists(r.scores, ${judge.config.id}) AND r.id > ${after}
       ORDER BY r.id LIMIT ${options.limit - tasks.length}`;
     for (const r of rows) {
-      tasks.push({ purpose: "judge", id: judgeTaskId(judge.index, r.id), resultId: r.id, judgeIndex: judge.index, variables: r.variables, expected: r.expected, output: r.output ?? "" });
+      tasks.push({
+        purpose: "judge",
+        id: judgeTaskId(judge.index, r.id),
+        resultId: r.id,
+        judgeIndex: judge.index,
+        variables: r.variables,
+        expected: r.expected,
+        output: r.output ?? "",
+      });
     }
     if (tasks.length >= options.limit) break;
   }
@@ -159,7 +167,9 @@ export async function loadPendingTasks(run: RunState, purpose: Purpose, options:
 export async function loadTasksById(run: RunState, customIds: readonly string[]): Promise<Map<string, Task>> {
   const parsed = customIds.map((id) => ({ id, parsed: parseTaskId(id) })).filter((p) => p.parsed !== null);
   const resultIds = [...new Set(parsed.map((p) => p.parsed!.resultId))];
-  const rows = await getDb().$queryRaw<Array<{ id: string; runVersionId: string; variables: Record<string, unknown>; expected: unknown; output: string | null }>>`
+  const rows = await getDb().$queryRaw<
+    Array<{ id: string; runVersionId: string; variables: Record<string, unknown>; expected: unknown; output: string | null }>
+  >`
     SELECT r.id, r."runVersionId", i.variables, i.expected, r.output
     FROM "EvalResult" r JOIN "DatasetItem" i ON i.id = r."itemId"
     WHERE r."runId" = ${run.id} AND r.id = ANY(${resultIds}::text[])`;
@@ -171,7 +181,15 @@ export async function loadTasksById(run: RunState, customIds: readonly string[])
     if (p!.purpose === "generate") {
       out.set(id, { purpose: "generate", id, resultId: row.id, runVersionId: row.runVersionId, variables: row.variables, expected: row.expected });
     } else {
-      out.set(id, { purpose: "judge", id, resultId: row.id, judgeIndex: p!.judgeIndex, variables: row.variables, expected: row.expected, output: row.output ?? "" });
+      out.set(id, {
+        purpose: "judge",
+        id,
+        resultId: row.id,
+        judgeIndex: p!.judgeIndex,
+        variables: row.variables,
+        expected: row.expected,
+        output: row.output ?? "",
+      });
     }
   }
   return out;

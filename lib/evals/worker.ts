@@ -111,10 +111,7 @@ export async function advanceEvalRun(runId: string, options: EvalStepOptions = {
   for (;;) {
     if (run.phase === "generate" || run.phase === "judge") {
       const purpose: Purpose = run.phase;
-      const next =
-        run.mode === "batch"
-          ? await batchPhase(run, purpose, options)
-          : await realtimePhase(run, purpose, settings, { ...options, deadline, now });
+      const next = run.mode === "batch" ? await batchPhase(run, purpose, options) : await realtimePhase(run, purpose, settings, { ...options, deadline, now });
       if (next === "done") {
         run.phase = purpose === "generate" && run.judges.length > 0 ? "judge" : "summarize";
         await getDb().evalRun.update({ where: { id: run.id }, data: { phase: run.phase } });
@@ -189,7 +186,13 @@ function judgeOf(run: RunState, task: Extract<Task, { purpose: "judge" }>) {
 /** The outcome of a task that could not be sent (its variables no longer render, say). */
 function unsendable(run: RunState, task: Task, message: string): TaskOutcome {
   if (task.purpose === "generate") return { purpose: "generate", resultId: task.resultId, outcome: "errored", error: message, costMicros: 0 };
-  return { purpose: "judge", resultId: task.resultId, judgeId: judgeOf(run, task).config.id, score: { score: null, pass: null, error: message }, costMicros: 0 };
+  return {
+    purpose: "judge",
+    resultId: task.resultId,
+    judgeId: judgeOf(run, task).config.id,
+    score: { score: null, pass: null, error: message },
+    costMicros: 0,
+  };
 }
 
 function callContext(run: RunState, snapshot: VersionSnapshot, task: Task): CallContext {
@@ -275,7 +278,12 @@ async function runTask(run: RunState, task: Task, settings: ProjectSettings, opt
     resultId: task.resultId,
     outcome: ok ? "succeeded" : "errored",
     output: ok ? result.output : null,
-    error: result.status === "error" ? `${result.error.type}: ${result.error.message}` : result.status === "invalid_output" ? `invalid output: ${result.validationError}` : null,
+    error:
+      result.status === "error"
+        ? `${result.error.type}: ${result.error.message}`
+        : result.status === "invalid_output"
+          ? `invalid output: ${result.validationError}`
+          : null,
     callLogId,
     costMicros: result.costMicros,
     latencyMs: result.latencyMs,
@@ -346,7 +354,9 @@ async function submitPending(run: RunState, purpose: Purpose, attempt: number, o
   const flush = async () => {
     if (chunk.length === 0) return;
     const created = await submitBatch(chunk, options.deps?.batch ?? {});
-    await db.evalBatch.create({ data: { runId: run.id, purpose, attempt, providerBatchId: created.id, requestCount: chunk.length, status: created.processing_status } });
+    await db.evalBatch.create({
+      data: { runId: run.id, purpose, attempt, providerBatchId: created.id, requestCount: chunk.length, status: created.processing_status },
+    });
     log.info({ runId: run.id, purpose, attempt, batchId: created.id, requests: chunk.length }, "submitted a message batch");
     chunk = [];
     bytes = 0;
@@ -403,7 +413,12 @@ async function ingestBatch(run: RunState, row: { providerBatchId: string; attemp
           request = { model: snapshot.content.modelConfig.model } as ClaudeRequest;
         }
         const logged = callLogRowFromBatchItem(
-          { outcome: item, request: request as unknown as { model: string } & Record<string, unknown>, simulated: transport.simulated, metadata: { batchId: row.providerBatchId } },
+          {
+            outcome: item,
+            request: request as unknown as { model: string } & Record<string, unknown>,
+            simulated: transport.simulated,
+            metadata: { batchId: row.providerBatchId },
+          },
           callContext(run, snapshot, task),
           run.bodies,
         );
@@ -420,7 +435,12 @@ function batchOutcome(run: RunState, task: Task, item: BatchItemOutcome, attempt
   const retry = item.status === "errored" && attempt < 2 && isTransientBatchError(item.errorType);
   if (task.purpose === "judge") {
     const judge = judgeOf(run, task);
-    const base: Omit<JudgeOutcome, "score"> = { purpose: "judge", resultId: task.resultId, judgeId: judge.config.id, costMicros: item.status === "succeeded" ? item.costMicros : 0 };
+    const base: Omit<JudgeOutcome, "score"> = {
+      purpose: "judge",
+      resultId: task.resultId,
+      judgeId: judge.config.id,
+      costMicros: item.status === "succeeded" ? item.costMicros : 0,
+    };
     if (item.status === "succeeded") return { ...base, score: parseJudgeAnswer(cleanOutput(item.output), judge.config.threshold) };
     if (retry) return { ...base, score: null };
     const why = item.status === "errored" ? `the judge request errored: ${item.errorType}: ${item.errorMessage}` : `the judge request was ${item.status}`;

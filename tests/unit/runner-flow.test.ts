@@ -75,7 +75,6 @@ function fakeTransport(replies: Reply[]) {
     createBatch: () => Promise.reject(new Error("not used")),
     retrieveBatch: () => Promise.reject(new Error("not used")),
     cancelBatch: () => Promise.reject(new Error("not used")),
-    // eslint-disable-next-line require-yield
     batchResults: async function* () {
       throw new Error("not used");
     },
