@@ -1,7 +1,18 @@
 import type { EvaluatorConfig } from "@/lib/evals/evaluator-config";
+import type { EvalVersionSummary } from "@/lib/evals/results";
 
-// TEMPORARY mirror of lib/evals/README.md's contract until lib/evals/runs.ts and results.ts
-// land on main; then these become re-exports of the lib types.
+export type {
+  Calibration,
+  EvalItemRow,
+  EvalResultCell as EvalItemResult,
+  EvalVersionSummary,
+  EvaluatorCalibration,
+  EvaluatorComparison,
+  PairedComparison,
+} from "@/lib/evals/results";
+
+// The eval types the screens read. Results come from lib/evals/results.ts; the run types mirror
+// lib/evals/runs.ts (TEMPORARY until it lands on main, then re-exported from there).
 
 export interface EvalRunInput {
   prompt: string;
@@ -26,26 +37,6 @@ export interface EvalRunEstimate {
 }
 
 export type EvalStatus = "queued" | "running" | "completed" | "failed" | "canceled";
-
-export interface EvaluatorSummary {
-  n: number;
-  mean: number | null;
-  ci95: [number, number] | null;
-  passRate: number | null;
-  passCi95: [number, number] | null;
-}
-
-export interface RunVersionSummary {
-  items: number;
-  succeeded: number;
-  errored: number;
-  canceled: number;
-  expired: number;
-  costMicros: number;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
-  evaluators: Record<string, EvaluatorSummary>;
-}
 
 export interface EvalRunVersionView {
   id: string;
@@ -80,67 +71,11 @@ export interface EvalRunView {
   endedAt: string | null;
 }
 
-export interface EvalItemResult {
-  resultId: string;
-  runVersionId: string;
-  outcome: "pending" | "succeeded" | "errored" | "canceled" | "expired";
-  output: string | null;
-  error: string | null;
-  score: number | null;
-  passed: boolean | null;
-  scores: Record<string, { score: number | null; pass: boolean | null; reason?: string; error?: string }>;
-  latencyMs: number | null;
-  costMicros: number;
-  review: { verdict: "correct" | "incorrect" | "skip"; note: string | null; reviewer: string | null } | null;
-}
-
-export interface EvalItemRow {
-  itemId: string;
-  key: string;
-  ordinal: number;
-  variables: Record<string, unknown>;
-  expected: unknown;
-  /** Baseline passed and a later version failed. */
-  regression: boolean;
-  /** In run version order. */
-  results: EvalItemResult[];
-}
-
-export interface PairedComparison {
-  runVersionId: string;
-  display: string;
-  baselineDisplay: string;
-  evaluatorId: string;
-  n: number;
-  passRate: {
-    baseline: number | null;
-    candidate: number | null;
-    diff: number | null;
-    ci95: [number, number] | null;
-    pValue: number | null;
-    test: string;
-  } | null;
-  score: { baseline: number | null; candidate: number | null; diff: number | null; ci95: [number, number] | null; pValue: number | null; test: string } | null;
-  regressions: number;
-  improvements: number;
-  verdict: "better" | "worse" | "no_difference" | "not_enough_data";
-  summary: string;
-}
-
-export interface Calibration {
-  evaluatorId: string | null;
-  n: number;
-  matrix: { judgePassHumanCorrect: number; judgePassHumanIncorrect: number; judgeFailHumanCorrect: number; judgeFailHumanIncorrect: number };
-  agreement: number | null;
-  kappa: number | null;
-  kappaCi95: [number, number] | null;
-}
-
 /** The stored summary JSON (written by summarizeRun) when it has the documented shape, else null. */
-export function asRunSummary(value: unknown): RunVersionSummary | null {
+export function asRunSummary(value: unknown): EvalVersionSummary | null {
   if (typeof value !== "object" || value === null) return null;
-  const v = value as Partial<RunVersionSummary>;
+  const v = value as Partial<EvalVersionSummary>;
   return typeof v.items === "number" && typeof v.costMicros === "number" && typeof v.evaluators === "object" && v.evaluators !== null
-    ? (v as RunVersionSummary)
+    ? (v as EvalVersionSummary)
     : null;
 }

@@ -8,7 +8,7 @@ import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { fmtMs, fmtUsd } from "@/components/metrics/format";
 import { formatUtc } from "@/components/format";
 import { Badge, Button, ButtonLink, Card, FormError, PageHeader, cx } from "@/components/ui";
-import { asRunSummary, type Calibration, type EvalRunView, type PairedComparison } from "./contract";
+import { asRunSummary, type Calibration, type EvalRunView, type EvaluatorComparison, type PairedComparison } from "./contract";
 import { CalibrationPanel } from "./calibration-panel";
 import { EvalProgress, EvalStatusBadge } from "./run-status";
 import { RESULTS_FILTERS, ResultsTable, type ResultsFilter, type ResultsPage } from "./results-table";
@@ -76,8 +76,9 @@ export function EvalRunClient({
     0,
     run.versions.findIndex((v) => v.baseline),
   );
-  const hasJudge = run.evaluators.some((e) => e.type === "llm_judge");
-  const regressions = comparisons.reduce((n, c) => Math.max(n, c.regressions), 0);
+  const regressions = comparisons.reduce((n, c) => Math.max(n, c.regressions.count), 0);
+  const judge = run.evaluators.find((e) => e.type === "llm_judge");
+  const judgeCalibration = calibration?.evaluators.find((e) => e.evaluatorId === judge?.id) ?? null;
 
   function cancel() {
     setError(null);
@@ -166,9 +167,9 @@ export function EvalRunClient({
         <ComparisonCard comparisons={comparisons} regressions={regressions} onShowRegressions={() => setFilter("regressions")} />
       ) : null}
 
-      {hasJudge && run.status === "completed" ? (
+      {judge && run.status === "completed" ? (
         <div className="mb-4">
-          <CalibrationPanel calibration={calibration} />
+          <CalibrationPanel calibration={judgeCalibration} />
         </div>
       ) : null}
 
@@ -276,8 +277,35 @@ function SummaryCard({ version: v, run }: { version: EvalRunView["versions"][num
   );
 }
 
-const verdictTone = { better: "success", worse: "danger", no_difference: "neutral", not_enough_data: "warning" } as const;
-const verdictText = { better: "better", worse: "worse", no_difference: "no clear difference", not_enough_data: "not enough data" } as const;
+const directionTone = { better: "success", worse: "danger", none: "neutral" } as const;
+
+function interval(ci: { low: number; high: number } | null | undefined): string {
+  return ci ? `95% interval ${fmtSignedScore(ci.low)} to ${fmtSignedScore(ci.high)}` : "no interval";
+}
+
+/** The figures behind one verdict: the paired pass-rate difference (McNemar) and the mean score difference (paired t, Wilcoxon). */
+function ComparisonFigures({ c }: { c: EvaluatorComparison }) {
+  const rate = c.passFail.test;
+  const t = c.scores.pairedT;
+  const w = c.scores.wilcoxon;
+  return (
+    <p className="text-xs text-fg-muted tabular-nums">
+      {rate ? (
+        <>
+          Pass rate {Math.round(rate.baselineRate * 100)}% → {Math.round(rate.candidateRate * 100)}% ({fmtSignedScore(rate.difference)},{" "}
+          {interval(rate.differenceCi)}, McNemar p = {rate.pValue.toPrecision(2)}; {fmtCount(c.passFail.baselineOnly)} regressed,{" "}
+          {fmtCount(c.passFail.candidateOnly)} improved).{" "}
+        </>
+      ) : null}
+      {t ? (
+        <>
+          Mean score {fmtSignedScore(t.difference)} ({interval(t.differenceCi)}, paired t p = {t.pValue.toPrecision(2)}
+          {w ? `, Wilcoxon p = ${w.pValue.toPrecision(2)}` : ""}).
+        </>
+      ) : null}
+    </p>
+  );
+}
 
 function ComparisonCard({
   comparisons,
@@ -300,38 +328,36 @@ function ComparisonCard({
           <Badge tone="success">no regressions</Badge>
         )}
       </div>
-      <ul className="space-y-2 text-sm">
+      <ul className="space-y-3 text-sm">
         {comparisons.map((c) => (
-          <li key={`${c.runVersionId}-${c.evaluatorId}`} className="rounded-md border border-border p-2" data-testid="comparison-row">
+          <li key={c.runVersionId} className="rounded-md border border-border p-3" data-testid="comparison-row">
             <div className="flex flex-wrap items-center gap-2">
-              <span className="font-mono text-xs">
-                {c.display} vs {c.baselineDisplay}
+              <span className="font-mono text-xs font-medium">
+                {c.display} vs {c.baseline.display}
               </span>
-              <span className="font-mono text-xs text-fg-muted">{c.evaluatorId}</span>
-              <Badge tone={verdictTone[c.verdict]}>{verdictText[c.verdict]}</Badge>
-              <span className="ml-auto text-xs text-fg-muted tabular-nums">
-                {fmtCount(c.regressions)} regressed · {fmtCount(c.improvements)} improved · n {fmtCount(c.n)}
+              <Badge tone={directionTone[c.combined.verdict.direction]}>
+                {c.combined.verdict.significant ? c.combined.verdict.direction : "no clear difference"}
+              </Badge>
+              <span className="ml-auto text-xs text-fg-muted tabular-nums" data-testid="comparison-regressions">
+                {fmtCount(c.regressions.count)} regression{c.regressions.count === 1 ? "" : "s"} (passed on {c.baseline.display}, fail now)
               </span>
             </div>
             <p className="mt-1" data-testid="comparison-summary">
-              {c.summary}
+              {c.combined.verdict.text}
             </p>
-            <p className="mt-0.5 text-xs text-fg-muted tabular-nums">
-              {c.passRate && c.passRate.diff !== null ? (
-                <>
-                  Pass rate {fmtSignedScore(c.passRate.diff)} (
-                  {c.passRate.ci95 ? `95% interval ${fmtSignedScore(c.passRate.ci95[0])} to ${fmtSignedScore(c.passRate.ci95[1])}` : "no interval"}
-                  {c.passRate.pValue !== null ? `, ${c.passRate.test} p = ${c.passRate.pValue.toPrecision(2)}` : ""}).{" "}
-                </>
-              ) : null}
-              {c.score && c.score.diff !== null ? (
-                <>
-                  Mean score {fmtSignedScore(c.score.diff)} (
-                  {c.score.ci95 ? `95% interval ${fmtSignedScore(c.score.ci95[0])} to ${fmtSignedScore(c.score.ci95[1])}` : "no interval"}
-                  {c.score.pValue !== null ? `, ${c.score.test} p = ${c.score.pValue.toPrecision(2)}` : ""}).
-                </>
-              ) : null}
-            </p>
+            <ComparisonFigures c={c.combined} />
+            {c.evaluators.length > 1 || (c.evaluators[0] && c.evaluators[0].verdict.text !== c.combined.verdict.text) ? (
+              <ul className="mt-2 space-y-1.5 border-t border-border pt-2">
+                {c.evaluators.map((e) => (
+                  <li key={e.evaluatorId ?? "combined"} data-testid="comparison-evaluator" data-evaluator={e.evaluatorId ?? ""}>
+                    <span className="font-mono text-xs">{e.evaluatorId}</span>{" "}
+                    <Badge tone={directionTone[e.verdict.direction]}>{e.verdict.significant ? e.verdict.direction : "no clear difference"}</Badge>{" "}
+                    <span className="text-xs">{e.verdict.text}</span>
+                    <ComparisonFigures c={e} />
+                  </li>
+                ))}
+              </ul>
+            ) : null}
           </li>
         ))}
       </ul>
