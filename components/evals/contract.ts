@@ -1,4 +1,3 @@
-import type { EvaluatorConfig } from "@/lib/evals/evaluator-config";
 import type { EvalVersionSummary } from "@/lib/evals/results";
 
 export type {
@@ -11,65 +10,8 @@ export type {
   PairedComparison,
 } from "@/lib/evals/results";
 
-// The eval types the screens read. Results come from lib/evals/results.ts; the run types mirror
-// lib/evals/runs.ts (TEMPORARY until it lands on main, then re-exported from there).
-
-export interface EvalRunInput {
-  prompt: string;
-  versions: string[];
-  dataset: string;
-  datasetVersion?: number;
-  evaluators: EvaluatorConfig[];
-  mode: "batch" | "realtime";
-  baseline?: string;
-}
-
-export interface EvalRunEstimate {
-  items: number;
-  versions: number;
-  requests: number;
-  batchMicros: number;
-  realtimeMicros: number;
-  judgeMicros: number;
-  judgeBatchMicros: number;
-  tokensEstimated: true;
-  perVersion: Array<{ display: string; inputTokens: number; outputTokens: number; realtimeMicros: number; batchMicros: number }>;
-}
-
-export type EvalStatus = "queued" | "running" | "completed" | "failed" | "canceled";
-
-export interface EvalRunVersionView {
-  id: string;
-  requested: string;
-  display: string;
-  position: number;
-  versionId: string | null;
-  contentHash: string;
-  baseline: boolean;
-  counts: { pending: number; succeeded: number; errored: number; canceled: number; expired: number };
-  summary: unknown;
-  gatePassed: boolean | null;
-}
-
-export interface EvalRunView {
-  id: string;
-  projectId: string;
-  prompt: { id: string; name: string };
-  dataset: { id: string; name: string; version: number };
-  mode: "batch" | "realtime";
-  status: EvalStatus;
-  phase: string;
-  progress: { done: number; total: number };
-  versions: EvalRunVersionView[];
-  evaluators: EvaluatorConfig[];
-  estimate: EvalRunEstimate | null;
-  costMicros: number;
-  error: string | null;
-  cancelRequested: boolean;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-}
+// The eval types the screens read, from lib/evals (type-only imports: nothing of lib runs in the browser).
+export type { EvalRunEstimate, EvalRunInput, EvalRunStatus as EvalStatus, EvalRunVersionView, EvalRunView } from "@/lib/evals/runs";
 
 /** The stored summary JSON (written by summarizeRun) when it has the documented shape, else null. */
 export function asRunSummary(value: unknown): EvalVersionSummary | null {
