@@ -21,7 +21,19 @@ export interface ExperimentActions {
   setWeights: ServerAction<InProject<{ id: string; weights: Record<string, number> }>, { ok: true }>;
   promote: ServerAction<InProject<{ id: string; variant?: string }>, { key: string; version: string }>;
   resumeVariant: ServerAction<InProject<{ id: string; key: string }>, { ok: true }>;
-  sendTraffic: ServerAction<InProject<{ id: string; mode: "generate" | "paste"; count: number; inputs: string }>, TrafficProgress>;
+  sendTraffic: ServerAction<
+    InProject<{ id: string; mode: TrafficMode; count: number; inputs: string; dataset?: string; datasetVersion?: number }>,
+    TrafficProgress
+  >;
+}
+
+type TrafficMode = "generate" | "paste" | "dataset";
+
+/** A dataset the send-traffic form offers (its latest version and item count). */
+export interface TrafficDatasetOption {
+  name: string;
+  latestVersion: number;
+  itemCount: number;
 }
 
 interface Data {
@@ -74,12 +86,14 @@ export function ExperimentResultsClient({
   canEdit,
   isAdmin,
   actions,
+  datasets = [],
 }: {
   project: string;
   id: string;
   canEdit: boolean;
   isAdmin: boolean;
   actions: ExperimentActions;
+  datasets?: TrafficDatasetOption[];
 }) {
   const queryClient = useQueryClient();
   const [runId, setRunId] = useState<string | null>(null);
@@ -190,6 +204,7 @@ export function ExperimentResultsClient({
           pending={pending}
           isAdmin={isAdmin}
           actions={actions}
+          datasets={datasets}
           act={act}
           setRunId={setRunId}
           setNotice={setNotice}
@@ -444,6 +459,7 @@ function Controls({
   pending,
   isAdmin,
   actions,
+  datasets,
   act,
   setRunId,
   setNotice,
@@ -454,6 +470,7 @@ function Controls({
   pending: boolean;
   isAdmin: boolean;
   actions: ExperimentActions;
+  datasets: TrafficDatasetOption[];
   act: <T>(fn: () => Promise<{ ok: true; data: T } | { ok: false; message: string }>, onOk?: (data: T) => void) => void;
   setRunId: (id: string) => void;
   setNotice: (s: string) => void;
@@ -461,7 +478,11 @@ function Controls({
   const e = data.experiment;
   const [weights, setWeights] = useState<Record<string, number>>(() => Object.fromEntries(e.variants.map((v) => [v.key, v.weight])));
   const [promoteKey, setPromoteKey] = useState<string>(data.results.winnerKey ?? e.variants.find((v) => !v.paused && !v.key.startsWith("A"))?.key ?? "A");
-  const [mode, setMode] = useState<"generate" | "paste">("generate");
+  const [mode, setMode] = useState<TrafficMode>("generate");
+  const [datasetName, setDatasetName] = useState(datasets[0]?.name ?? "");
+  // Empty = the dataset's latest version.
+  const [datasetVersion, setDatasetVersion] = useState("");
+  const chosenDataset = datasets.find((d) => d.name === datasetName);
   const [count, setCount] = useState(40);
   const [inputs, setInputs] = useState("");
   const total = Object.values(weights).reduce((n, v) => n + (Number.isFinite(v) ? v : 0), 0);
@@ -561,10 +582,37 @@ function Controls({
         <div className="space-y-2 border-t border-border pt-3" data-testid="send-traffic">
           <div className="flex flex-wrap items-center gap-2 text-sm">
             <span className="text-xs font-medium">Send traffic</span>
-            <select aria-label="Traffic inputs" className={inputClass} value={mode} onChange={(ev) => setMode(ev.target.value as "generate" | "paste")}>
+            <select aria-label="Traffic inputs" className={inputClass} value={mode} onChange={(ev) => setMode(ev.target.value as TrafficMode)}>
               <option value="generate">Generated inputs (from the variables contract)</option>
               <option value="paste">Pasted inputs (JSON lines or CSV)</option>
+              <option value="dataset" disabled={datasets.length === 0}>
+                A dataset (each item once){datasets.length === 0 ? " — no datasets yet" : ""}
+              </option>
             </select>
+            {mode === "dataset" ? (
+              <>
+                <select aria-label="Dataset" className={inputClass} value={datasetName} onChange={(ev) => setDatasetName(ev.target.value)}>
+                  {datasets.map((d) => (
+                    <option key={d.name} value={d.name}>
+                      {d.name} ({d.itemCount} items, v{d.latestVersion})
+                    </option>
+                  ))}
+                </select>
+                <label className="flex items-center gap-1 text-xs">
+                  Version{" "}
+                  <input
+                    aria-label="Dataset version"
+                    type="number"
+                    min={1}
+                    max={chosenDataset?.latestVersion}
+                    placeholder={chosenDataset ? `${chosenDataset.latestVersion} (latest)` : "latest"}
+                    className={`${inputClass} w-28`}
+                    value={datasetVersion}
+                    onChange={(ev) => setDatasetVersion(ev.target.value)}
+                  />
+                </label>
+              </>
+            ) : null}
             {mode === "generate" ? (
               <label className="flex items-center gap-1 text-xs">
                 Calls{" "}
@@ -585,7 +633,15 @@ function Controls({
               disabled={pending || running}
               onClick={() =>
                 act(
-                  () => actions.sendTraffic({ project, id, mode, count, inputs }),
+                  () =>
+                    actions.sendTraffic({
+                      project,
+                      id,
+                      mode,
+                      count,
+                      inputs,
+                      ...(mode === "dataset" ? { dataset: datasetName, ...(datasetVersion ? { datasetVersion: Number(datasetVersion) } : {}) } : {}),
+                    }),
                   (p) => setRunId(p.id),
                 )
               }

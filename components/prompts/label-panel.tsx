@@ -28,6 +28,7 @@ export function LabelPanel({
   versions,
   canEdit,
   isAdmin,
+  gate,
 }: {
   project: string;
   promptId: string;
@@ -35,6 +36,8 @@ export function LabelPanel({
   versions: { id: string; version: string }[];
   canEdit: boolean;
   isAdmin: boolean;
+  /** The project's release gate: these labels need a passing eval to move (`rule` in words); rollbacks are exempt. */
+  gate?: { labels: string[]; rule: string } | null;
 }) {
   const router = useRouter();
   const { moveLabel, rollbackLabel } = usePromptActions();
@@ -47,6 +50,7 @@ export function LabelPanel({
   const [busy, setBusy] = useState(false);
 
   const mayMove = (l: { protected: boolean }) => canEdit && (!l.protected || isAdmin);
+  const gated = (name: string) => gate?.labels.includes(name) ?? false;
 
   const doRollback = async () => {
     if (!rollback) return;
@@ -83,6 +87,11 @@ export function LabelPanel({
         {labels.map((l) => (
           <li key={l.name} className="flex items-center gap-2 px-4 py-2" data-testid={`label-row-${l.name}`}>
             <LabelBadge name={l.name} protected={l.protected} />
+            {gated(l.name) ? (
+              <span className="text-xxs text-fg-muted" title={`Needs a passing eval to move: ${gate?.rule ?? ""}`} data-testid={`label-gated-${l.name}`}>
+                eval gate
+              </span>
+            ) : null}
             <span className="font-mono text-xs" data-testid={`label-version-${l.name}`}>
               v{l.version}
             </span>
@@ -131,6 +140,11 @@ export function LabelPanel({
               Move <span className="font-semibold">{rollback.name}</span> from <span className="font-mono">v{rollback.version}</span> back to{" "}
               <span className="font-mono">v{rollback.rollbackTo}</span>? Apps fetching this label get v{rollback.rollbackTo} once their cache refreshes.
             </p>
+            {gated(rollback.name) ? (
+              <p className="text-xs text-fg-muted" data-testid="rollback-gate-exempt">
+                The release gate does not apply: {rollback.name} served v{rollback.rollbackTo} before, and a rollback never waits for an eval.
+              </p>
+            ) : null}
             <FormError message={error} testId="rollback-error" />
             <div className="flex justify-end gap-2">
               <Button variant="ghost" onClick={() => setRollback(null)}>
@@ -193,6 +207,11 @@ export function LabelPanel({
                 className="h-8 w-full rounded-md border border-border bg-surface px-2 text-sm"
               />
             </div>
+            {gated(moving.isNew ? newName : moving.label) ? (
+              <p className="rounded-md border border-warning/30 bg-warning/10 px-3 py-2 text-xs" data-testid="move-gate-note">
+                Release gate: the version needs a passing eval of its exact content ({gate?.rule}). Moving back to a version this label served before is exempt.
+              </p>
+            ) : null}
             <FormError message={error} testId="move-error" />
             <div className={cx("flex justify-end gap-2")}>
               <Button variant="ghost" onClick={() => setMoving(null)}>

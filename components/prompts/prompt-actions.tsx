@@ -3,6 +3,7 @@
 import { createContext, useContext, type ReactNode } from "react";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { PublishPreview } from "@/lib/prompts/publish-preview";
+import type { PublishEvalStatus } from "@/lib/evals/latest";
 
 type PromptRef = InProject<{ promptId: string }>;
 
@@ -14,6 +15,8 @@ type PromptRef = InProject<{ promptId: string }>;
  */
 export interface PromptActions {
   previewPublish: ServerAction<PromptRef & { acknowledged?: string[] }, PublishPreview>;
+  /** The publish dialog's eval panel (optional: without it the dialog shows no panel). */
+  publishEvalStatus?: ServerAction<PromptRef, PublishEvalStatus>;
   publishDraft: ServerAction<
     PromptRef & { changelog: string; bump?: "major" | "minor" | "patch"; version?: string; acknowledged?: string[]; labels?: string[] },
     { version: string }

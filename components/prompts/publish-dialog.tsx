@@ -7,6 +7,8 @@ import type { PublishPreview } from "@/lib/prompts/publish-preview";
 import { Dialog } from "./dialog";
 import { promptPath } from "@/lib/prompts/paths";
 import { usePromptActions } from "./prompt-actions";
+import { PublishEvalPanel } from "./publish-eval-panel";
+import type { PublishEvalStatus } from "@/lib/evals/latest";
 
 const BUMPS = ["patch", "minor", "major"] as const;
 type Bump = (typeof BUMPS)[number];
@@ -35,7 +37,8 @@ export function PublishDialog({
   disabled?: boolean;
 }) {
   const router = useRouter();
-  const { previewPublish, publishDraft } = usePromptActions();
+  const { previewPublish, publishDraft, publishEvalStatus } = usePromptActions();
+  const [evalStatus, setEvalStatus] = useState<PublishEvalStatus | null>(null);
   const [open, setOpen] = useState(false);
   const [preview, setPreview] = useState<PublishPreview | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -68,7 +71,10 @@ export function PublishDialog({
     setOpen(true);
     // Start from what the draft stores (acknowledged in the editor or on the version it came from).
     setAcknowledged(null);
-    await load(undefined);
+    setEvalStatus(null);
+    // The eval panel loads beside the preview; a failure only hides the panel (the server still enforces the gate).
+    const evalLoad = publishEvalStatus ? publishEvalStatus({ project, promptId }).then((r) => setEvalStatus(r.ok ? r.data : null)) : Promise.resolve();
+    await Promise.all([load(undefined), evalLoad]);
   };
 
   const toggleAck = (location: string, on: boolean) => {
@@ -104,7 +110,10 @@ export function PublishDialog({
     ...new Map([{ name: "production", protected: true }, { name: "staging", protected: false }, ...labels].map((l) => [l.name, l])).values(),
   ];
   const allowedBumps = preview ? BUMPS.slice(BUMPS.indexOf(preview.bump)) : [];
-  const blocked = !preview || preview.errors.length > 0 || preview.identical;
+  // Ticked labels the release gate would refuse: publishing with them fails, so say so before.
+  const gateRefusals = (evalStatus?.gate?.decisions ?? []).filter((d) => !d.allowed && moveLabels.includes(d.label));
+  const gated = new Set((evalStatus?.gate?.decisions ?? []).map((d) => d.label));
+  const blocked = !preview || preview.errors.length > 0 || preview.identical || gateRefusals.length > 0;
 
   return (
     <>
@@ -235,6 +244,7 @@ export function PublishDialog({
                 />
               </div>
             </div>
+            {evalStatus ? <PublishEvalPanel project={project} promptName={promptName} status={evalStatus} selected={moveLabels} /> : null}
             <fieldset>
               <legend className="mb-1 text-xs font-medium">Move labels to the new version</legend>
               <div className="flex flex-wrap gap-3">
@@ -255,11 +265,18 @@ export function PublishDialog({
                       />
                       {l.name}
                       {locked ? " (admin only)" : ""}
+                      {gated.has(l.name) ? <span className="text-fg-muted"> (eval gate)</span> : null}
                     </label>
                   );
                 })}
               </div>
             </fieldset>
+            {gateRefusals.length > 0 ? (
+              <p className="text-xs text-danger" data-testid="publish-gate-blocked">
+                The release gate blocks moving {gateRefusals.map((d) => `"${d.label}"`).join(" and ")} to this draft: untick{" "}
+                {gateRefusals.length === 1 ? "it" : "them"} to publish without moving, or run a passing eval first.
+              </p>
+            ) : null}
             {error ? (
               <div data-testid="publish-error" role="status" className="rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger">
                 {error.message}

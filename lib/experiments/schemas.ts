@@ -132,10 +132,14 @@ export const DEFAULT_TRAFFIC_CONCURRENCY = 4;
 
 /** A "send traffic" request (lib/experiments/traffic.ts#startTraffic). */
 export const sendTrafficSchema = z.strictObject({
-  mode: z.enum(["generate", "paste"]),
+  /** generate: from the variables contract; paste: JSON lines or CSV; dataset: each item of a dataset version once. */
+  mode: z.enum(["generate", "paste", "dataset"]),
   count: z.coerce.number().int().min(1, "send at least 1 call").max(500, "at most 500 calls per run").default(20),
   inputs: z.string().max(2_000_000).default(""),
   concurrency: z.coerce.number().int().min(1).max(8).default(DEFAULT_TRAFFIC_CONCURRENCY),
+  /** Mode dataset: the dataset's name and version (default: its latest). */
+  dataset: z.string().max(100, "a dataset name has at most 100 characters").default(""),
+  datasetVersion: z.coerce.number().int("a whole version number").min(1, "dataset versions start at 1").max(1_000_000_000).optional(),
 });
 export type SendTrafficInput = z.input<typeof sendTrafficSchema>;
 

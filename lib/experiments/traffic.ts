@@ -13,6 +13,8 @@ import { parseVersionContent, type PromptVersionContent, type VariableDef } from
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { assignVariant } from "./assignment";
 import { enforceGuardrails } from "./guardrails";
+import { getDatasetByName, iterateItems, listVersions, type DatasetItemView } from "@/lib/datasets/queries";
+import { datasetNameSchema } from "@/lib/datasets/schemas";
 import { getExperiment } from "./queries";
 import { sendTrafficSchema } from "./schemas";
 import { loadRunningExperiment, type RoutedExperiment } from "./serving";
@@ -35,6 +37,88 @@ export type { TrafficProgress, TrafficStatus } from "./traffic-runs";
 export interface TrafficInput {
   variables: Record<string, unknown>;
   subject?: string;
+  /** Kept with the logged call (e.g. the dataset item it came from). */
+  metadata?: Record<string, unknown>;
+}
+
+/** At most this many dataset items per traffic run (each item is one paid call). */
+export const MAX_DATASET_TRAFFIC = 10_000;
+
+/** Where a run's inputs come from, one at a time (a dataset is streamed, never held whole). */
+interface InputSource {
+  total: number;
+  next(): Promise<{ index: number; input: TrafficInput } | undefined>;
+}
+
+function arraySource(inputs: readonly TrafficInput[]): InputSource {
+  let index = 0;
+  return {
+    total: inputs.length,
+    next: async () => {
+      const input = inputs[index];
+      return input === undefined ? undefined : { index: index++, input };
+    },
+  };
+}
+
+/**
+ * Each item of a dataset version once, in the dataset's order, streamed through `iterateItems`
+ * (one page in memory). An item's subject is its stable key, so an item keeps its variant across
+ * runs, as a returning user would. Unknown dataset or version, an empty one, or more than
+ * `MAX_DATASET_TRAFFIC` items: unprocessable, naming the field.
+ */
+async function datasetSource(projectId: string, name: string, requestedVersion: number | undefined): Promise<InputSource> {
+  const refuse = (path: string, message: string) => new AppError("unprocessable", message, { issues: [{ path, message }] });
+  if (!name.trim()) throw refuse("dataset", "Choose a dataset to send");
+  const validName = datasetNameSchema.safeParse(name.trim());
+  if (!validName.success) throw refuse("dataset", `Not a dataset name: ${validName.error.issues[0]?.message ?? "invalid"}`);
+  const dataset = await getDatasetByName(projectId, validName.data);
+  if (!dataset) throw refuse("dataset", `There is no dataset named "${name.trim()}" in this project`);
+  const version = requestedVersion ?? dataset.latestVersion;
+  const versionRow = (await listVersions(dataset.id)).find((v) => v.number === version);
+  if (!versionRow) {
+    throw refuse(
+      "datasetVersion",
+      dataset.latestVersion === 0
+        ? `Dataset "${dataset.name}" has no items yet`
+        : `Dataset "${dataset.name}" has versions 1 to ${dataset.latestVersion}, not ${version}`,
+    );
+  }
+  if (versionRow.itemCount === 0) throw refuse("dataset", `Dataset "${dataset.name}" v${version} has no items`);
+  if (versionRow.itemCount > MAX_DATASET_TRAFFIC) {
+    throw refuse("dataset", `Dataset "${dataset.name}" v${version} has ${versionRow.itemCount} items; a traffic run sends at most ${MAX_DATASET_TRAFFIC}`);
+  }
+  const pages = iterateItems(dataset.id, version, 200)[Symbol.asyncIterator]();
+  let buffer: DatasetItemView[] = [];
+  let position = 0;
+  let index = 0;
+  // Workers ask concurrently; one read at a time keeps the order and the page reads single.
+  let chain: Promise<unknown> = Promise.resolve();
+  const read = async (): Promise<{ index: number; input: TrafficInput } | undefined> => {
+    while (position >= buffer.length) {
+      const page = await pages.next();
+      if (page.done) return undefined;
+      buffer = page.value;
+      position = 0;
+    }
+    const item = buffer[position++] as DatasetItemView;
+    return {
+      index: index++,
+      input: {
+        variables: item.variables,
+        subject: `dataset:${dataset.id}:${item.key}`,
+        metadata: { datasetId: dataset.id, datasetVersion: version, datasetItemKey: item.key },
+      },
+    };
+  };
+  return {
+    total: versionRow.itemCount,
+    next: () => {
+      const result = chain.then(read);
+      chain = result.catch(() => undefined);
+      return result;
+    },
+  };
 }
 
 const lineSchema = z.union([
@@ -184,22 +268,25 @@ export async function startTraffic(
     versions.set(v.id, { content: parseVersionContent(loaded.content), promptId: loaded.promptId, settings: loaded.projectSettings });
   }
   const control = versions.get(experiment.variants[0]?.id ?? "");
-  let inputs: TrafficInput[];
+  let source: InputSource;
   if (parsed.data.mode === "paste") {
-    inputs = parseTrafficInputs(parsed.data.inputs);
+    const inputs = parseTrafficInputs(parsed.data.inputs);
     if (inputs.length === 0)
       throw new AppError("unprocessable", "Paste at least one input (JSON lines or CSV with a header row)", {
         issues: [{ path: "inputs", message: "no inputs" }],
       });
+    source = arraySource(inputs);
+  } else if (parsed.data.mode === "dataset") {
+    source = await datasetSource(actor.projectId, parsed.data.dataset, parsed.data.datasetVersion);
   } else {
-    inputs = generateInputs(control?.content.variables ?? {}, parsed.data.count);
+    source = arraySource(generateInputs(control?.content.variables ?? {}, parsed.data.count));
   }
 
   const id = randomUUID();
   const progress: TrafficProgress = {
     id,
     experimentId,
-    total: inputs.length,
+    total: source.total,
     done: 0,
     ok: 0,
     failed: 0,
@@ -223,7 +310,6 @@ export async function startTraffic(
 
   const done = (async () => {
     let current: RoutedExperiment | null = routed;
-    let next = 0;
     let sinceCheck = 0;
     let checking: Promise<void> | null = null;
     const check = async () => {
@@ -242,9 +328,12 @@ export async function startTraffic(
         // Wait for a guardrail check in progress: the split it re-reads decides the next calls.
         if (checking) await checking;
         if (progress.status !== "running") return;
-        const index = next++;
-        const input = inputs[index];
-        if (input === undefined || !current) return;
+        if (!current) return;
+        const next = await source.next();
+        if (!next) return;
+        const { index, input } = next;
+        // A guardrail check may have stopped the run while the next input was read.
+        if (!current || progress.status !== "running") return;
         const subject = input.subject ?? `traffic:${id}:${index}`;
         const variant = assignVariant(current, subject);
         if (!variant) {
@@ -265,7 +354,7 @@ export async function startTraffic(
               variables: input.variables as RunInput["variables"],
               source: "experiment",
               subject,
-              metadata: { trafficRunId: id, ...(actor.kind === "user" ? { userId: actor.userId } : { apiKeyId: actor.apiKeyId }) },
+              metadata: { trafficRunId: id, ...input.metadata, ...(actor.kind === "user" ? { userId: actor.userId } : { apiKeyId: actor.apiKeyId }) },
               experiment: { experimentId, variantId: variant.id },
               options: { coerceStrings: true },
             },
@@ -292,7 +381,7 @@ export async function startTraffic(
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(parsed.data.concurrency, inputs.length) }, () => worker()));
+      await Promise.all(Array.from({ length: Math.min(parsed.data.concurrency, source.total) }, () => worker()));
       if (checking) await checking;
       await check().catch(() => {});
       if (progress.status === "running") progress.status = "done";

@@ -104,6 +104,15 @@ const costViewSchema = z.object({
   byPrompt: z.array(costRowSchema),
   byModel: z.array(costRowSchema),
   byDay: z.array(costRowSchema),
+  bySource: z.array(costRowSchema),
+  evaluations: z.object({
+    calls: z.number().int(),
+    batchCalls: z.number().int(),
+    costMicros: z.number().int(),
+    realtimeCostMicros: z.number().int(),
+    batchSavingsMicros: z.number().int(),
+    runs: z.number().int(),
+  }),
 });
 
 export const metricsApiResponseSchema = z.discriminatedUnion("view", [promptViewSchema, overviewViewSchema, costViewSchema]);

@@ -79,7 +79,7 @@ export function metricsCsv(result: MetricsApiResult, table: string = "prompt"): 
       ]),
     );
   }
-  const rows = table === "model" ? result.byModel : table === "day" ? result.byDay : result.byPrompt;
+  const rows = table === "model" ? result.byModel : table === "day" ? result.byDay : table === "source" ? result.bySource : result.byPrompt;
   return toCsv(
     [table, "calls", "cost_micros", "uncached_cost_micros", "cache_savings_micros", "batch_calls", "batch_savings_micros"],
     rows.map((r) => [r.name, r.calls, r.costMicros, r.uncachedCostMicros, r.cacheSavingsMicros, r.batchCalls, r.batchSavingsMicros]),

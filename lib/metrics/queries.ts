@@ -284,13 +284,40 @@ export interface CostRow {
   batchSavingsMicros: number;
   batchCalls: number;
 }
+/**
+ * What offline evaluations cost in the window (calls logged with source "eval"): their spend,
+ * what the same calls would have cost at the realtime price, and the difference the Message
+ * Batches discount saved.
+ */
+export interface EvalCostSummary {
+  calls: number;
+  batchCalls: number;
+  costMicros: number;
+  /** The same calls at the realtime (non-batch) price: cost + batch savings. */
+  realtimeCostMicros: number;
+  batchSavingsMicros: number;
+  /** Eval runs started in the window. */
+  runs: number;
+}
 export interface CostMetrics {
   window: WindowJson;
   total: CostRow;
   byPrompt: CostRow[];
   byModel: CostRow[];
   byDay: CostRow[];
+  /** Spend by where calls came from: live API, playground, experiment traffic, evaluations, ingested. */
+  bySource: CostRow[];
+  evaluations: EvalCostSummary;
 }
+
+/** How the cost page names a call source. */
+export const SOURCE_NAMES: Record<string, string> = {
+  api: "Live (API)",
+  playground: "Playground",
+  experiment: "Experiment traffic",
+  eval: "Evaluations",
+  ingest: "Ingested (logged by apps)",
+};
 
 function costRow(key: string, name: string, c: RollupCell): CostRow {
   return {
@@ -311,13 +338,16 @@ export async function getCostMetrics(projectId: string, filter: MetricsFilter, o
   const window = resolveWindow({ ...filter, bucket: "1d" }, options.now);
   const scope = await resolveScope(db, projectId, filter);
   const base = { projectId, promptId: scope.promptId, versionIds: scope.versionIds, model: filter.model, source: filter.source, window };
-  const [byPrompt, byModel, byDay, names] = await Promise.all([
+  const [byPrompt, byModel, byDay, bySource, names, runs] = await Promise.all([
     queryRollups(db, { ...base, groupBy: ["promptId"] }),
     queryRollups(db, { ...base, groupBy: ["model"] }),
     queryRollups(db, { ...base, groupBy: ["t"] }),
+    queryRollups(db, { ...base, groupBy: ["source"] }),
     promptNames(db, projectId),
+    countEvalRuns(db, projectId, scope.promptId, window),
   ]);
   const sortCost = (a: CostRow, b: CostRow) => b.costMicros - a.costMicros;
+  const evalCell = bySource.find((g) => g.key.source === "eval")?.cell;
   return {
     window: windowJson(window),
     total: costRow("total", "Total", mergeCells(byModel.map((g) => g.cell))),
@@ -326,5 +356,25 @@ export async function getCostMetrics(projectId: string, filter: MetricsFilter, o
     byDay: byDay
       .map((g) => costRow((g.key.t as Date).toISOString(), (g.key.t as Date).toISOString().slice(0, 10), g.cell))
       .sort((a, b) => a.key.localeCompare(b.key)),
+    bySource: bySource.map((g) => costRow(g.key.source as string, SOURCE_NAMES[g.key.source as string] ?? (g.key.source as string), g.cell)).sort(sortCost),
+    evaluations: {
+      calls: evalCell?.calls ?? 0,
+      batchCalls: evalCell?.batchCalls ?? 0,
+      costMicros: evalCell?.costMicros ?? 0,
+      realtimeCostMicros: (evalCell?.costMicros ?? 0) + (evalCell?.batchSavingsMicros ?? 0),
+      batchSavingsMicros: evalCell?.batchSavingsMicros ?? 0,
+      runs,
+    },
   };
+}
+
+/** Eval runs started in the window (of one prompt when scoped). */
+async function countEvalRuns(db: Db, projectId: string, promptId: string | undefined, window: MetricsWindow): Promise<number> {
+  const params: unknown[] = [projectId, window.from, window.to];
+  if (promptId) params.push(promptId);
+  const rows = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
+    `SELECT count(*)::int8 AS n FROM "EvalRun" WHERE "projectId" = $1 AND "createdAt" >= $2 AND "createdAt" < $3${promptId ? ` AND "promptId" = $4` : ""}`,
+    ...params,
+  );
+  return Number(rows[0]?.n ?? 0);
 }

@@ -1,3 +1,6 @@
+/** A label name: 1 to 36 lowercase letters, digits, ".", "_" or "-". */
+export const labelNamePattern = /^[a-z0-9_.-]{1,36}$/;
+
 /** The label apps get when they name none (GET /api/v1/prompts/:name serves it). */
 export const DEFAULT_LABEL = "production";
 

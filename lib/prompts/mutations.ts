@@ -10,7 +10,9 @@ import { notifyPromptChanged } from "@/lib/prompts/notify";
 import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
+import { labelNamePattern } from "./labels";
 import { DRAFT_MAJOR } from "./queries";
+import { assertReleaseGate } from "./release-gate";
 import { parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
 import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
 
@@ -344,7 +346,8 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
   }
 }
 
-export const labelNamePattern = /^[a-z0-9_.-]{1,36}$/;
+// Re-exported: callers have imported it from here.
+export { labelNamePattern };
 
 async function moveLabelInTx(
   tx: Prisma.TransactionClient,
@@ -362,6 +365,14 @@ async function moveLabelInTx(
     throw new AppError("forbidden", `The "${input.label}" label is protected: only admins can move it`);
   }
   if (existing && existing.versionId === version.id) return existing;
+  // The project's release gate (settings.evals.gate): a gated label needs a passing eval of this
+  // exact content, unless it served this version before (a rollback).
+  await assertReleaseGate(tx, {
+    projectId: actor.projectId,
+    promptId: input.promptId,
+    label: input.label,
+    version: { id: version.id, contentHash: version.contentHash, display: formatVersion(version) },
+  });
   const label = existing
     ? await tx.label.update({ where: { id: existing.id }, data: { versionId: version.id } })
     : await tx.label.create({

@@ -4,10 +4,14 @@ import { bodyPolicyFromSettings, projectCallLogSettingsSchema, type BodyPolicy }
 import { projectRunnerSettingsSchema, type ProjectRunnerSettings } from "@/lib/claude/retry";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { labelNamePattern } from "@/lib/prompts/mutations";
+import { projectEvalSettingsSchema, releaseGateSchema, type ReleaseGate } from "@/lib/prompts/release-gate";
 import { childLogger } from "@/lib/logger";
 
 const log = childLogger({ component: "project-settings" });
+
+// The release gate's schema lives beside the label move that enforces it (lib/prompts may not
+// import lib/runs); re-exported here with the rest of the settings.
+export { projectEvalSettingsSchema, releaseGateSchema, type ReleaseGate };
 
 /**
  * `Project.settings`, the project's policy for everything that runs a prompt: runner defaults
@@ -16,27 +20,6 @@ const log = childLogger({ component: "project-settings" });
  * `parseProjectSettings` (via `runAndLog`), so a policy holds for the API, the playground,
  * experiment traffic and evaluations alike.
  */
-/**
- * The release gate (`settings.evals.gate`): moving one of `labels` to a version needs a
- * completed eval run of that version, younger than `maxAgeDays`, whose combined score (or the
- * named `evaluator`'s) is at least `minScore` and, with `failOnRegression`, no item that passed on
- * the run's baseline and fails on it. lib/evals computes `EvalRunVersion.gatePassed` with this
- * rule; every label move checks it.
- */
-export const releaseGateSchema = z.strictObject({
-  labels: z.array(z.string().regex(labelNamePattern, "a label name: lowercase letters, digits, . _ -")).min(1, "name at least one label").max(20),
-  minScore: z.number().min(0).max(1),
-  evaluator: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/)
-    .optional(),
-  failOnRegression: z.boolean().default(true),
-  maxAgeDays: z.number().int().min(1).max(365).default(30),
-});
-export type ReleaseGate = z.infer<typeof releaseGateSchema>;
-
-export const projectEvalSettingsSchema = z.strictObject({ gate: releaseGateSchema.optional() });
-
 export const projectSettingsSchema = z.object({
   runner: projectRunnerSettingsSchema.optional(),
   calls: projectCallLogSettingsSchema.optional(),

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { createApiKey, createApiKeyInputSchema, revokeApiKey, type CreatedApiKey } from "@/lib/api-keys/manage";
 import { defineAction } from "@/lib/http/server-action";
+import { releaseGateSchema, setReleaseGate } from "@/lib/prompts/release-gate";
 
 // Creates an API key (ADMIN); the full key is returned once, for the dialog to show.
 export const createApiKeyAction = defineAction(
@@ -22,5 +23,15 @@ export const revokeApiKeyAction = defineAction(
     await revokeApiKey(actor, input.apiKeyId);
     revalidatePath(`/p/${project.slug}/settings`);
     return undefined;
+  },
+);
+
+// Sets or removes the release gate (ADMIN): which labels need a passing eval before they move.
+export const setReleaseGateAction = defineAction(
+  { role: "ADMIN", input: z.strictObject({ gate: releaseGateSchema.nullable() }), invalidMessage: "Check the release gate settings" },
+  async (input, { actor, project }) => {
+    const gate = await setReleaseGate(actor, input.gate);
+    revalidatePath(`/p/${project.slug}/settings`);
+    return { gate };
   },
 );

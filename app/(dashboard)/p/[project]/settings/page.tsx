@@ -3,9 +3,11 @@ import { requirePageRole } from "@/lib/auth/session";
 import { hasRole, roleLabel } from "@/lib/projects/roles";
 import { API_KEY_SCOPES } from "@/lib/auth/api-keys";
 import { CreateApiKey, RevokeApiKey } from "@/components/settings/api-key-controls";
-import { createApiKeyAction, revokeApiKeyAction } from "./actions";
+import { ReleaseGateForm } from "@/components/settings/release-gate-form";
+import { describeReleaseGate, getReleaseGate, listProjectLabelNames } from "@/lib/prompts/release-gate";
+import { createApiKeyAction, revokeApiKeyAction, setReleaseGateAction } from "./actions";
 import { listApiKeys, listMembers } from "@/lib/projects/queries";
-import { KeyIcon, UsersIcon } from "@/components/icons";
+import { KeyIcon, LockIcon, UsersIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { formatDay, formatRelative, formatUtc } from "@/components/format";
 
@@ -15,7 +17,12 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage({ params }: { params: Promise<{ project: string }> }) {
   const { project: slug } = await params;
   const access = await requirePageRole(slug, "VIEWER");
-  const [members, keys] = await Promise.all([listMembers(access.project.id), listApiKeys(access.project.id)]);
+  const [members, keys, gate, labelNames] = await Promise.all([
+    listMembers(access.project.id),
+    listApiKeys(access.project.id),
+    getReleaseGate(access.project.id),
+    listProjectLabelNames(access.project.id),
+  ]);
   const now = new Date();
   const canManageKeys = hasRole(access.role, "ADMIN");
 
@@ -137,6 +144,36 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
           <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
             Only a SHA-256 hash of each key is stored; the full key is shown once, when it is created. A revoked key stops working within 10 seconds on every
             server.
+          </p>
+        </Card>
+
+        <Card data-testid="release-gate-card">
+          <div className="flex items-center gap-2 border-b border-border px-4 py-3">
+            <LockIcon className="text-fg-muted" />
+            <h2 className="text-sm font-semibold">Release gate</h2>
+            {gate ? <Badge tone="accent">on</Badge> : <Badge>off</Badge>}
+          </div>
+          <p className="px-4 pt-3 text-sm text-fg-muted">
+            Require a passing evaluation before a label moves: moving a gated label to a version (in the dashboard, through the API, when publishing or
+            promoting an experiment) needs a completed eval of that exact version content that passed the gate. A rollback to a version the label served before
+            is always allowed.
+          </p>
+          {canManageKeys ? (
+            <ReleaseGateForm project={access.project.slug} gate={gate ?? null} knownLabels={labelNames} save={setReleaseGateAction} />
+          ) : (
+            <p className="px-4 py-3 text-sm" data-testid="release-gate-summary">
+              {gate ? (
+                <>
+                  <span className="font-mono">{gate.labels.join(", ")}</span> move only with an eval of {describeReleaseGate(gate)}.
+                </>
+              ) : (
+                "No gate: labels move without an eval."
+              )}{" "}
+              <span className="text-fg-muted">Admins change this.</span>
+            </p>
+          )}
+          <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
+            Whether a run passed is decided when it finishes, against the gate in force then: after changing the gate, run the eval again.
           </p>
         </Card>
       </div>

@@ -4,6 +4,7 @@ import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/projects/roles";
 import { isAppError } from "@/lib/errors";
 import { getExperiment } from "@/lib/experiments/queries";
+import { listDatasets } from "@/lib/datasets/queries";
 import { ExperimentResultsClient } from "@/components/experiments/results-client";
 import { promoteAction, resumeVariantAction, sendTrafficAction, setWeightsAction, transitionExperimentAction } from "../actions";
 
@@ -27,6 +28,10 @@ export default async function ExperimentPage({ params }: { params: Promise<{ pro
     if (isAppError(error) && error.code === "not_found") notFound();
     throw error;
   }
+  // Datasets with items, for the send-traffic form's dataset option.
+  const datasets = (await listDatasets(access.project.id))
+    .filter((d) => d.itemCount > 0)
+    .map((d) => ({ name: d.name, latestVersion: d.latestVersion, itemCount: d.itemCount }));
   return (
     <ExperimentResultsClient
       project={access.project.slug}
@@ -34,6 +39,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ pro
       canEdit={hasRole(access.role, "EDITOR")}
       isAdmin={hasRole(access.role, "ADMIN")}
       actions={actions}
+      datasets={datasets}
     />
   );
 }

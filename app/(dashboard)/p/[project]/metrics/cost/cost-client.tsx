@@ -5,7 +5,8 @@ import { BarChart } from "@/components/charts/bar-chart";
 import { Kpi, LoadState, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
 import { fmtNumber, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
-import type { CostRow } from "@/lib/metrics/queries";
+import type { CostRow, EvalCostSummary } from "@/lib/metrics/queries";
+import { Card } from "@/components/ui";
 import { MetricsTableCard } from "@/components/metrics/table-card";
 
 function CostTable({ title, rows, csvHref, testId }: { title: string; rows: readonly CostRow[]; csvHref: string; testId: string }) {
@@ -46,6 +47,40 @@ function CostTable({ title, rows, csvHref, testId }: { title: string; rows: read
   );
 }
 
+/** What evaluations cost, and what the Message Batches discount saved on them. */
+function EvaluationsPanel({ evaluations, projectSlug }: { evaluations: EvalCostSummary; projectSlug: string }) {
+  const savedPct = evaluations.realtimeCostMicros > 0 ? Math.round((evaluations.batchSavingsMicros / evaluations.realtimeCostMicros) * 100) : 0;
+  return (
+    <Card className="space-y-3 p-4" data-testid="cost-evaluations">
+      <div className="flex flex-wrap items-baseline gap-2">
+        <h2 className="text-sm font-semibold">Evaluations</h2>
+        <span className="text-xs text-fg-muted">
+          {fmtNumber(evaluations.runs)} run{evaluations.runs === 1 ? "" : "s"} started · {fmtNumber(evaluations.calls)} calls (
+          {fmtNumber(evaluations.batchCalls)} through the Batch API)
+        </span>
+        <a href={`/p/${projectSlug}/evals`} className="ml-auto text-xs text-accent hover:underline">
+          Evaluations →
+        </a>
+      </div>
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-3">
+        <Kpi testId="kpi-eval-spend" label="Eval spend" value={fmtUsd(evaluations.costMicros)} />
+        <Kpi
+          testId="kpi-eval-realtime"
+          label="At the realtime price"
+          value={fmtUsd(evaluations.realtimeCostMicros)}
+          hint="the same calls without the batch discount"
+        />
+        <Kpi
+          testId="kpi-eval-batch-savings"
+          label="Saved by batch evals"
+          value={<span className="text-success">{fmtUsd(evaluations.batchSavingsMicros)}</span>}
+          hint={evaluations.realtimeCostMicros > 0 ? `${savedPct}% of the realtime price` : "no eval calls in this range"}
+        />
+      </div>
+    </Card>
+  );
+}
+
 export function CostClient({ projectSlug }: { projectSlug: string }) {
   const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "30d" });
   const filters = rangeParams(range.range, range.from, range.to);
@@ -81,6 +116,10 @@ export function CostClient({ projectSlug }: { projectSlug: string }) {
       <div className="grid gap-3 lg:grid-cols-2">
         <CostTable testId="cost-by-prompt" title="By prompt" rows={data?.byPrompt ?? []} csvHref={csv("prompt")} />
         <CostTable testId="cost-by-model" title="By model" rows={data?.byModel ?? []} csvHref={csv("model")} />
+      </div>
+      <div className="grid gap-3 lg:grid-cols-2">
+        <CostTable testId="cost-by-source" title="By source" rows={data?.bySource ?? []} csvHref={csv("source")} />
+        {data?.evaluations ? <EvaluationsPanel evaluations={data.evaluations} projectSlug={projectSlug} /> : null}
       </div>
       <CostTable testId="cost-by-day" title="By day" rows={data?.byDay ?? []} csvHref={csv("day")} />
     </div>

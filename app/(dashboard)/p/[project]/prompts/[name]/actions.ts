@@ -5,6 +5,7 @@ import { defineAction } from "@/lib/http/server-action";
 import { discardDraft, moveLabel, previewPublish, publishDraft, rollbackLabel, startDraftFrom } from "@/lib/prompts/mutations";
 import { toPublishPreview } from "@/lib/prompts/publish-preview";
 import { versionLabel } from "@/lib/prompts/queries";
+import { getPublishEvalStatus } from "@/lib/evals/latest";
 
 // Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label), one lib call.
 
@@ -15,6 +16,11 @@ const acknowledgedSchema = z.array(z.string().max(100)).max(10).optional();
 export const previewPublishAction = defineAction(
   { role: "EDITOR", input: z.strictObject({ ...ref, acknowledged: acknowledgedSchema }) },
   async (input, { actor }) => toPublishPreview(await previewPublish(actor, input.promptId, input.acknowledged)),
+);
+
+/** The publish dialog's eval panel: the draft's latest eval against the labels' versions, and what the release gate allows. Read-only. */
+export const publishEvalStatusAction = defineAction({ role: "EDITOR", input: z.strictObject(ref) }, async (input, { actor }) =>
+  getPublishEvalStatus(actor.projectId, input.promptId),
 );
 
 const publishSchema = z.strictObject({

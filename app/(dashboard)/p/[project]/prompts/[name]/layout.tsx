@@ -1,9 +1,18 @@
 import type { ReactNode } from "react";
 import { PromptActionsProvider, type PromptActions } from "@/components/prompts/prompt-actions";
-import { discardDraftAction, moveLabelAction, previewPublishAction, publishDraftAction, rollbackLabelAction, startDraftAction } from "./actions";
+import {
+  discardDraftAction,
+  moveLabelAction,
+  previewPublishAction,
+  publishDraftAction,
+  publishEvalStatusAction,
+  rollbackLabelAction,
+  startDraftAction,
+} from "./actions";
 
 const actions: PromptActions = {
   previewPublish: previewPublishAction,
+  publishEvalStatus: publishEvalStatusAction,
   publishDraft: publishDraftAction,
   moveLabel: moveLabelAction,
   rollbackLabel: rollbackLabelAction,

@@ -15,6 +15,7 @@ import { PublishDialog } from "@/components/prompts/publish-dialog";
 import { UsePromptPanel } from "@/components/prompts/use-prompt-panel";
 import { DiscardDraftButton, StartDraftButton } from "@/components/prompts/draft-controls";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
+import { describeReleaseGate, getReleaseGate } from "@/lib/prompts/release-gate";
 
 type Params = { project: string; name: string };
 
@@ -42,7 +43,7 @@ export default async function PromptPage({
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
   const prompt = await orNotFound(getPromptByName(access.project.id, name));
-  const events = await listLabelEvents(prompt.id);
+  const [events, releaseGate] = await Promise.all([listLabelEvents(prompt.id), getReleaseGate(access.project.id)]);
   const canEdit = hasRole(access.role, "EDITOR");
   const isAdmin = hasRole(access.role, "ADMIN");
   const project = access.project.slug;
@@ -249,6 +250,7 @@ export default async function PromptPage({
               versions={published.map((v) => ({ id: v.id, version: versionLabel(v) }))}
               canEdit={canEdit}
               isAdmin={isAdmin}
+              gate={releaseGate ? { labels: releaseGate.labels, rule: describeReleaseGate(releaseGate) } : null}
             />
           </Card>
           <Card className="overflow-hidden">
