@@ -21,3 +21,6 @@ export function asRunSummary(value: unknown): EvalVersionSummary | null {
     ? (v as EvalVersionSummary)
     : null;
 }
+
+/** Rows per page of the results table (keyset paging on the server; the virtualiser asks for the next page near the end). */
+export const RESULTS_PAGE_SIZE = 200;

@@ -84,7 +84,9 @@ function EvaluatorEditor({
 }) {
   const meta = EVALUATOR_TYPES.find((t) => t.type === d.type)!;
   const err = (field: string) => errors[`${d.key}.${field}`];
-  const setText = (field: string, value: string) => onChange({ ...d, text: { ...d.text, [field]: value } });
+  // The column name lives on the draft itself; every other text field in `text`.
+  const setText = (field: string, value: string) => onChange(field === "id" ? { ...d, id: value } : { ...d, text: { ...d.text, [field]: value } });
+  const textValue = (field: string) => (field === "id" ? d.id : (d.text[field] ?? ""));
   const setFlag = (field: string, value: boolean) => onChange({ ...d, flags: { ...d.flags, [field]: value } });
   const text = (field: string, label: string, props: { placeholder?: string; hint?: string; mono?: boolean; width?: string } = {}) => {
     const id = `ev-${d.key}-${field}`;
@@ -97,7 +99,7 @@ function EvaluatorEditor({
         <input
           id={id}
           className={cx(inputClass, message ? "border-danger" : "border-border", props.mono && "font-mono")}
-          value={d.text[field] ?? ""}
+          value={textValue(field)}
           placeholder={props.placeholder}
           onChange={(e) => setText(field, e.target.value)}
           aria-invalid={message ? true : undefined}

@@ -330,6 +330,7 @@ function EstimatePanel({
   mode: "batch" | "realtime";
   valid: boolean;
 }) {
+  if (!valid) return <p className="text-xs text-fg-muted">Complete the form to see the estimated cost.</p>;
   if (error) return <FormError message={`No estimate: ${error}`} testId="eval-estimate-error" />;
   if (!estimate) {
     return <p className="text-xs text-fg-muted">{valid ? "Estimating…" : "Complete the form to see the estimated cost."}</p>;

@@ -10,6 +10,7 @@ import { fmtMs, fmtUsd } from "@/components/metrics/format";
 import { Badge, FormError, cx } from "@/components/ui";
 import type { EvalItemResult, EvalItemRow } from "./contract";
 import { fmtCount, fmtScore } from "./format";
+import { RESULTS_PAGE_SIZE } from "./contract";
 
 export type ResultsFilter = "all" | "regressions" | "failed" | "unreviewed";
 export interface ResultsPage {
@@ -25,8 +26,6 @@ export const RESULTS_FILTERS: Array<{ value: ResultsFilter; label: string }> = [
   { value: "unreviewed", label: "Unreviewed" },
 ];
 
-/** Rows fetched per page (keyset paging on the server); the virtualiser asks for the next page near the end. */
-export const RESULTS_PAGE_SIZE = 200;
 const ROW_HEIGHT = 56;
 
 /** URL of one page of a run's per-item results (the run page's `results/route.ts`). */

@@ -6,7 +6,7 @@ import { isAppError } from "@/lib/errors";
 import { getRunResults } from "@/lib/evals/results";
 import { listRunAuthors } from "@/lib/evals/form-options";
 import { EvalRunClient } from "@/components/evals/run-client";
-import { RESULTS_PAGE_SIZE } from "@/components/evals/results-table";
+import { RESULTS_PAGE_SIZE } from "@/components/evals/contract";
 import { cancelEvalRunAction } from "../actions";
 import { loadEvalRunData } from "./load";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AppError, errorBody, isAppError, toIssues } from "@/lib/errors";
 import { requireRole } from "@/lib/auth/session";
 import { getRunResults, MAX_RESULTS_PAGE, resultsFilterSchema } from "@/lib/evals/results";
-import { RESULTS_PAGE_SIZE as RESULTS_PAGE_DEFAULT } from "@/components/evals/results-table";
+import { RESULTS_PAGE_SIZE as RESULTS_PAGE_DEFAULT } from "@/components/evals/contract";
 
 export const dynamic = "force-dynamic";
 
