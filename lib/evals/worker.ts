@@ -24,6 +24,7 @@ import { renderVersion } from "@/lib/prompts/render";
 import { runAndLog, type RunAndLogDeps } from "@/lib/runs/run-and-log";
 import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import { EvalQueue, type EvalRunJob } from "./queue";
+import { summarizeRun } from "./results";
 import { judgeVariables, parseJudgeAnswer } from "./scorers";
 import type { VersionSnapshot } from "./snapshot";
 import {
@@ -88,12 +89,6 @@ export type StepResult = number | null;
 
 const REALTIME_WAVE = 8;
 
-/**
- * SUMMARY CALL SITE: the scoring part's `summarizeRun` (lib/evals/results.ts) writes
- * EvalRunVersion.summary and gatePassed. Until it is merged, runs end without a summary.
- */
-async function defaultSummarize(_runId: string): Promise<void> {}
-
 /** Advances one run by one step. Exported for tests; the worker calls it for each job. */
 export async function advanceEvalRun(runId: string, options: EvalStepOptions = {}): Promise<StepResult> {
   const run = await loadRunState(runId);
@@ -137,7 +132,7 @@ async function projectSettings(projectId: string): Promise<ProjectSettings> {
 async function finishRun(run: RunState, status: "completed" | "failed" | "canceled", error: string | null, options: EvalStepOptions): Promise<void> {
   await updateProgress(run);
   try {
-    await (options.deps?.summarize ?? defaultSummarize)(run.id);
+    await (options.deps?.summarize ?? summarizeRun)(run.id);
   } catch (summaryError) {
     log.error({ err: summaryError, runId: run.id }, "could not summarize the run");
     if (status === "completed") {

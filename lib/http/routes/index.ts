@@ -3,6 +3,7 @@
 import type { ApiRoute } from "../route";
 import { callRoutes } from "./calls";
 import { route, type ApiServices } from "./context";
+import { evalRoutes } from "./evals";
 import { experimentRoutes } from "./experiments";
 import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
@@ -28,6 +29,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...promptRoutes,
   ...callRoutes,
   ...experimentRoutes,
+  ...evalRoutes,
   ...metricsRoutes,
   ...metaRoutes,
   ...langfuseRoutes,
