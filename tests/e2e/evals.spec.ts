@@ -103,6 +103,11 @@ test("the review queue works from the keyboard and the judge's agreement shows o
   await expect(page.getByTestId("review-position")).toHaveText("3 of 6");
   await expect(page.getByTestId("review-current")).toHaveText("skip");
   await page.keyboard.press("j");
+  // Item 4: incorrect, then back to it to add a note (Enter saves the note with its verdict).
+  await page.keyboard.press("i");
+  await expect(page.getByTestId("review-position")).toHaveText("5 of 6");
+  await page.keyboard.press("k");
+  await expect(page.getByTestId("review-current")).toHaveText("incorrect");
   await page.keyboard.press("n");
   await page.getByTestId("review-note").fill("Urgency should be high: the customer cannot work.");
   await page.keyboard.press("Enter");
@@ -121,8 +126,15 @@ test("the review queue works from the keyboard and the judge's agreement shows o
     ["cm-pass-correct", "cm-pass-incorrect", "cm-fail-correct", "cm-fail-incorrect"].map((id) => page.getByTestId(id).textContent()),
   );
   expect(cells.reduce((n, c) => n + Number(c), 0)).toBe(4);
-  // The note is on the result.
+  // The note shows with the result in the table.
   await page.getByTestId("filter-all").click();
+  await expect(page.getByTestId("result-row")).toHaveCount(6);
+  for (let i = 0; i < 6; i++) {
+    const row = page.getByTestId("result-row").nth(i);
+    await row.locator("button").click();
+    if ((await row.getByTestId("result-review").count()) > 0 && (await row.getByTestId("result-review").textContent())?.includes("Urgency")) break;
+  }
+  await expect(page.getByTestId("result-review").filter({ hasText: "Urgency should be high" })).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOT_DIR}/evals-calibration.png`, fullPage: true });
 });
 
