@@ -108,7 +108,7 @@ test("configure the gate, see a move refused with the reason, and the publish di
   await expect(scores).toContainText("0.72 [0.67–0.77] · 60% pass");
   await expect(scores).toContainText(`1.0.0 (${gated})`);
   await expect(scores).toContainText("0.92 [0.87–0.97] · 95% pass");
-  await expect(dialog.getByTestId("publish-eval-verdict")).toContainText("0 regressions.");
+  await expect(dialog.getByTestId("publish-eval-regressions")).toHaveText("0 regressions.");
   await expect(dialog.getByTestId("publish-eval-verdict")).toContainText("Did not pass the release gate: the combined score is 0.720, below the minimum 0.8.");
   await expect(dialog.getByTestId("publish-eval-run-link")).toHaveAttribute("href", `/p/${PROJECT}/evals/${run.runId}`);
   await expect(dialog.getByTestId(`publish-gate-${gated}`)).toContainText("did not pass (the combined score is 0.720, below the minimum 0.8)");
