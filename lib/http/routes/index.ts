@@ -2,6 +2,7 @@
 // lib/http/api-v1.ts serves it; lib/http/openapi.ts documents it. Add a route to an area's list.
 import type { ApiRoute } from "../route";
 import { callRoutes } from "./calls";
+import { datasetRoutes } from "./datasets";
 import { route, type ApiServices } from "./context";
 import { experimentRoutes } from "./experiments";
 import { langfuseRoutes } from "./langfuse";
@@ -28,6 +29,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...promptRoutes,
   ...callRoutes,
   ...experimentRoutes,
+  ...datasetRoutes,
   ...metricsRoutes,
   ...metaRoutes,
   ...langfuseRoutes,
