@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
+import type { BatchItemOutcome } from "@/lib/claude/batches";
 import type { RunResult } from "@/lib/claude/runner";
 
 /**
@@ -177,6 +178,67 @@ export function callLogRowFromResult(result: RunResult, context: CallContext, bo
     request: bodies.storeBodies ? truncateBody(result.request, bodies.maxBodyBytes) : null,
     response: bodies.storeBodies ? truncateBody(result.response, bodies.maxBodyBytes) : null,
     metadata: toJson(metadata),
+    createdAt: context.createdAt ?? new Date(),
+  };
+}
+
+/** One Message Batches item as logged: the outcome (succeeded or errored) and the request it answered. */
+export interface BatchCallInput {
+  outcome: Extract<BatchItemOutcome, { status: "succeeded" | "errored" }>;
+  /** The Messages params sent for this item. */
+  request: { model: string } & Record<string, unknown>;
+  simulated: boolean;
+  /** The batch's id and anything the caller wants kept. */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * The CallLog row for one batch item (`batch: true`, priced at the batch discount by
+ * `fetchBatchResults`). Latency is unknown per item in a batch, so it is 0; the batch id goes to
+ * metadata. Bodies follow the body policy like any other call.
+ */
+export function callLogRowFromBatchItem(input: BatchCallInput, context: CallContext, bodies: BodyPolicy = DEFAULT_BODY_POLICY): CallLogRow {
+  const { outcome, request } = input;
+  const ok = outcome.status === "succeeded";
+  const refusal = ok && outcome.stopReason === "refusal";
+  const subject = context.subject ?? null;
+  const zero = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
+  const usage = ok ? outcome.usage : zero;
+  return {
+    id: newCallId(),
+    projectId: context.projectId,
+    promptId: context.promptId ?? null,
+    versionId: context.versionId ?? null,
+    experimentId: context.experimentId ?? null,
+    variantId: context.variantId ?? null,
+    source: context.source ?? "eval",
+    model: ok ? outcome.message.model : request.model,
+    requestedModel: request.model,
+    status: ok ? (refusal ? "refusal" : "ok") : "error",
+    errorType: ok ? null : outcome.errorType,
+    errorMessage: ok ? null : outcome.errorMessage.slice(0, 2000),
+    httpStatus: null,
+    stopReason: ok ? outcome.stopReason : null,
+    refusalCategory: null,
+    attempts: 1,
+    fallbackUsed: null,
+    simulated: input.simulated,
+    batch: true,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    cacheWrite1hTokens: usage.cacheWrite1hTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    costMicros: BigInt(ok ? outcome.costMicros : 0),
+    latencyMs: 0,
+    ttftMs: null,
+    outputChars: ok ? outcome.output.length : 0,
+    score: null,
+    expectedOutput: null,
+    subjectHash: subject ? hashSubject(subject) : null,
+    request: bodies.storeBodies ? truncateBody(request, bodies.maxBodyBytes) : null,
+    response: bodies.storeBodies && ok ? truncateBody(outcome.message, bodies.maxBodyBytes) : null,
+    metadata: toJson({ ...(input.metadata ?? {}), ...(context.metadata ?? {}) }),
     createdAt: context.createdAt ?? new Date(),
   };
 }

@@ -1,5 +1,12 @@
 import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/models/catalog";
-import { getClaudeTransport, type ClaudeBatch, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
+import {
+  getClaudeTransport,
+  type ClaudeBatch,
+  type ClaudeBatchResultLine,
+  type ClaudeMessage,
+  type ClaudeRequest,
+  type ClaudeTransport,
+} from "@/lib/claude/client";
 import { getPriceBook } from "@/lib/models/pricing";
 import { abortableSleep, messageText, usageFromMessage } from "@/lib/claude/runner";
 
@@ -33,7 +40,7 @@ export interface BatchDeps {
  * the SDK's errors.
  */
 export async function submitBatch(items: readonly BatchRequestItem[], deps: BatchDeps = {}): Promise<ClaudeBatch> {
-  if (items.length === 0 || items.length > 100_000) throw new Error("a batch holds 1 to 100,000 requests");
+  if (items.length === 0 || items.length > MAX_BATCH_REQUESTS) throw new Error("a batch holds 1 to 100,000 requests");
   const seen = new Set<string>();
   for (const item of items) {
     if (!CUSTOM_ID.test(item.customId)) throw new Error(`custom_id "${item.customId}" must match ${CUSTOM_ID.source}`);
@@ -69,43 +76,74 @@ export async function waitForBatch(
   }
 }
 
+/** One result line -> its outcome; succeeded items priced at the batch discount (price book, per the item's model). */
+export function batchOutcomeFromLine(line: ClaudeBatchResultLine, catalog: readonly ModelSpec[]): BatchItemOutcome {
+  const r = line.result;
+  if (r.type === "succeeded") {
+    const usage = usageFromMessage(r.message);
+    const spec = findModel(r.message.model, catalog);
+    return {
+      customId: line.custom_id,
+      status: "succeeded",
+      message: r.message,
+      output: messageText(r.message),
+      usage,
+      costMicros: spec ? computeCallCost(usage, spec, { batch: true }).totalMicros : 0,
+      stopReason: r.message.stop_reason,
+    };
+  }
+  if (r.type === "errored") {
+    const body = r.error as unknown as { error?: { type?: string; message?: string } };
+    return { customId: line.custom_id, status: "errored", errorType: body.error?.type ?? "api_error", errorMessage: body.error?.message ?? "" };
+  }
+  return { customId: line.custom_id, status: r.type };
+}
+
 /**
- * Results of an ended batch as a Map keyed by custom_id. Succeeded items carry the text, usage
- * and exact cost at the batch discount (price from the price book, per the item's model).
+ * Results of an ended batch, streamed in pages of `pageSize` outcomes (the API's order, which is
+ * not request order: match by custom_id). Memory stays bounded by one page whatever the batch size.
  */
-export async function fetchBatchResults(batchId: string, deps: BatchDeps = {}): Promise<Map<string, BatchItemOutcome>> {
+export async function* iterateBatchResults(batchId: string, options: { pageSize?: number } = {}, deps: BatchDeps = {}): AsyncIterable<BatchItemOutcome[]> {
   const transport = deps.transport ?? (await getClaudeTransport());
   const catalog = deps.catalog ?? (await getPriceBook().catalog());
-  const lines = await transport.batchResults(batchId);
-  const out = new Map<string, BatchItemOutcome>();
-  for (const line of lines) {
-    const r = line.result;
-    if (r.type === "succeeded") {
-      const usage = usageFromMessage(r.message);
-      const spec = findModel(r.message.model, catalog);
-      out.set(line.custom_id, {
-        customId: line.custom_id,
-        status: "succeeded",
-        message: r.message,
-        output: messageText(r.message),
-        usage,
-        costMicros: spec ? computeCallCost(usage, spec, { batch: true }).totalMicros : 0,
-        stopReason: r.message.stop_reason,
-      });
-    } else if (r.type === "errored") {
-      const body = r.error as unknown as { error?: { type?: string; message?: string } };
-      out.set(line.custom_id, {
-        customId: line.custom_id,
-        status: "errored",
-        errorType: body.error?.type ?? "api_error",
-        errorMessage: body.error?.message ?? "",
-      });
-    } else {
-      out.set(line.custom_id, { customId: line.custom_id, status: r.type });
+  const pageSize = Math.max(1, options.pageSize ?? 500);
+  let page: BatchItemOutcome[] = [];
+  for await (const line of transport.batchResults(batchId)) {
+    page.push(batchOutcomeFromLine(line, catalog));
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
     }
   }
+  if (page.length > 0) yield page;
+}
+
+/** Results of an ended batch as a Map keyed by custom_id (small batches; big ones use iterateBatchResults). */
+export async function fetchBatchResults(batchId: string, deps: BatchDeps = {}): Promise<Map<string, BatchItemOutcome>> {
+  const out = new Map<string, BatchItemOutcome>();
+  for await (const page of iterateBatchResults(batchId, {}, deps)) for (const outcome of page) out.set(outcome.customId, outcome);
   return out;
 }
+
+/** The batch's current state (processing_status, request_counts). */
+export async function retrieveBatch(batchId: string, deps: BatchDeps = {}): Promise<ClaudeBatch> {
+  return (deps.transport ?? (await getClaudeTransport())).retrieveBatch(batchId);
+}
+
+/** Asks the API to cancel a batch (it answers "canceling"; unfinished items end "canceled"). */
+export async function cancelBatch(batchId: string, deps: BatchDeps = {}): Promise<ClaudeBatch> {
+  return (deps.transport ?? (await getClaudeTransport())).cancelBatch(batchId);
+}
+
+/** Error types of an errored batch item worth one more try (the API was busy or failed, not the request). */
+const TRANSIENT_BATCH_ERRORS = new Set(["overloaded_error", "api_error", "rate_limit_error", "timeout_error"]);
+export function isTransientBatchError(errorType: string): boolean {
+  return TRANSIENT_BATCH_ERRORS.has(errorType);
+}
+
+/** The API's per-batch limits: requests and bytes of the request body (kept under 256 MB with room for framing). */
+export const MAX_BATCH_REQUESTS = 100_000;
+export const MAX_BATCH_BYTES = 200 * 1024 * 1024;
 
 /** Submit, wait, fetch: the whole round trip. */
 export async function runBatch(

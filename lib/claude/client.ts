@@ -50,8 +50,11 @@ export interface ClaudeTransport {
   createBatch(requests: Array<{ custom_id: string; params: ClaudeRequest }>, options?: Partial<TransportCallOptions>): Promise<ClaudeBatch>;
   retrieveBatch(batchId: string, options?: Partial<TransportCallOptions>): Promise<ClaudeBatch>;
   cancelBatch(batchId: string, options?: Partial<TransportCallOptions>): Promise<ClaudeBatch>;
-  /** Result lines of an ended batch, in the order the API returns them (not request order). */
-  batchResults(batchId: string, options?: Partial<TransportCallOptions>): Promise<ClaudeBatchResultLine[]>;
+  /**
+   * Result lines of an ended batch, streamed in the order the API sends them (not request
+   * order), so 10^5 results never sit in memory at once.
+   */
+  batchResults(batchId: string, options?: Partial<TransportCallOptions>): AsyncIterable<ClaudeBatchResultLine>;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -92,11 +95,9 @@ export function transportFromSdk(sdk: Anthropic, simulated: boolean): ClaudeTran
     cancelBatch(batchId, options) {
       return sdk.messages.batches.cancel(batchId, {}, requestOptions(options));
     },
-    async batchResults(batchId, options) {
-      const lines: ClaudeBatchResultLine[] = [];
-      const decoder = await sdk.messages.batches.results(batchId, {}, requestOptions(options));
-      for await (const line of decoder) lines.push(line);
-      return lines;
+    async *batchResults(batchId, options) {
+      // The SDK decodes the JSONL body line by line as it arrives.
+      yield* await sdk.messages.batches.results(batchId, {}, requestOptions(options));
     },
   };
 }

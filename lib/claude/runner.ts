@@ -386,7 +386,8 @@ function withRepairTurn(request: ClaudeRequest, answer: string, complaint: strin
   return { ...request, messages };
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+/** Maps `items` with at most `limit` calls of `fn` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -357,3 +357,3523 @@ export type ScoreResponse = {
   callId: string;
   score: number;
 };
+export type CreateEvalRunRequest = {
+  prompt: string;
+  /**
+   * @minItems 1
+   * @maxItems 5
+   */
+  versions:
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string];
+  dataset: string;
+  datasetVersion?: number;
+  /**
+   * @minItems 1
+   * @maxItems 10
+   */
+  evaluators:
+    | [
+        | {
+            type: "exact_match";
+            id: string;
+            normalize?: {
+              trim?: boolean;
+              caseInsensitive?: boolean;
+              collapseWhitespace?: boolean;
+              stripPunctuation?: boolean;
+            };
+          }
+        | {
+            type: "contains";
+            id: string;
+            value?: string;
+            caseInsensitive?: boolean;
+          }
+        | {
+            type: "regex";
+            id: string;
+            pattern: string;
+            flags?: string;
+          }
+        | {
+            type: "valid_json";
+            id: string;
+          }
+        | {
+            type: "json_schema";
+            id: string;
+            schema?: {
+              [k: string]: unknown | undefined;
+            };
+          }
+        | {
+            type: "json_field";
+            id: string;
+            path: string;
+            value?: unknown;
+          }
+        | {
+            type: "numeric";
+            id: string;
+            path?: string;
+            tolerance?: number;
+            relative?: boolean;
+          }
+        | {
+            type: "similarity";
+            id: string;
+            threshold?: number;
+          }
+        | {
+            type: "llm_judge";
+            id: string;
+            prompt: string;
+            version?: string;
+            threshold?: number;
+          },
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ]
+    | [
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+        (
+          | {
+              type: "exact_match";
+              id: string;
+              normalize?: {
+                trim?: boolean;
+                caseInsensitive?: boolean;
+                collapseWhitespace?: boolean;
+                stripPunctuation?: boolean;
+              };
+            }
+          | {
+              type: "contains";
+              id: string;
+              value?: string;
+              caseInsensitive?: boolean;
+            }
+          | {
+              type: "regex";
+              id: string;
+              pattern: string;
+              flags?: string;
+            }
+          | {
+              type: "valid_json";
+              id: string;
+            }
+          | {
+              type: "json_schema";
+              id: string;
+              schema?: {
+                [k: string]: unknown | undefined;
+              };
+            }
+          | {
+              type: "json_field";
+              id: string;
+              path: string;
+              value?: unknown;
+            }
+          | {
+              type: "numeric";
+              id: string;
+              path?: string;
+              tolerance?: number;
+              relative?: boolean;
+            }
+          | {
+              type: "similarity";
+              id: string;
+              threshold?: number;
+            }
+          | {
+              type: "llm_judge";
+              id: string;
+              prompt: string;
+              version?: string;
+              threshold?: number;
+            }
+        ),
+      ];
+  mode?: "batch" | "realtime";
+  baseline?: string;
+};
+export type EvalRun = {
+  id: string;
+  projectId: string;
+  prompt: {
+    id: string;
+    name: string;
+  };
+  dataset: {
+    id: string;
+    name: string;
+    version: number;
+  };
+  mode: "batch" | "realtime";
+  status: "queued" | "running" | "completed" | "failed" | "canceled";
+  /**
+   * generate, judge, summarize or done
+   */
+  phase: string;
+  progress: {
+    done: number;
+    total: number;
+  };
+  versions: {
+    id: string;
+    requested: string;
+    display: string;
+    position: number;
+    versionId: string | null;
+    contentHash: string;
+    baseline: boolean;
+    counts: {
+      pending: number;
+      succeeded: number;
+      errored: number;
+      canceled: number;
+      expired: number;
+    };
+    /**
+     * Per-evaluator means and 95% intervals, cost, latency, errors (null until the run ends)
+     */
+    summary: {
+      [k: string]: unknown | undefined;
+    };
+    gatePassed: boolean | null;
+  }[];
+  evaluators: {
+    type: string;
+    id: string;
+    [k: string]: unknown | undefined;
+  }[];
+  estimate: {
+    items: number;
+    versions: number;
+    requests: number;
+    /**
+     * The whole run in batch mode (generation + judges), micro-dollars
+     */
+    batchMicros: number;
+    /**
+     * The whole run in realtime mode
+     */
+    realtimeMicros: number;
+    judgeMicros: number;
+    judgeBatchMicros: number;
+    tokensEstimated: boolean;
+    perVersion: {
+      display: string;
+      inputTokens: number;
+      outputTokens: number;
+      realtimeMicros: number;
+      batchMicros: number;
+    }[];
+  } | null;
+  costMicros: number;
+  error: string | null;
+  cancelRequested: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+};
+export type EvalResultsPage = {
+  rows: {
+    itemId: string;
+    key: string;
+    ordinal: number;
+    variables: {
+      [k: string]: unknown | undefined;
+    };
+    expected: unknown;
+    regression: boolean;
+    results: {
+      resultId: string;
+      runVersionId: string;
+      display: string;
+      outcome: "pending" | "succeeded" | "errored" | "canceled" | "expired";
+      output: string | null;
+      error: string | null;
+      scores: {
+        [k: string]: unknown | undefined;
+      };
+      score: number | null;
+      passed: boolean | null;
+      costMicros: number;
+      latencyMs: number | null;
+      regression: boolean;
+    }[];
+  }[];
+  nextCursor: string | null;
+  total: number;
+};
+export type EvalComparison = {
+  comparisons: {
+    runVersionId: string;
+    display: string;
+    baseline: {
+      runVersionId: string;
+      display: string;
+    };
+    combined: {
+      evaluatorId: string | null;
+      type: string | null;
+      passFail: {
+        n: number;
+        bothPass: number;
+        baselineOnly: number;
+        candidateOnly: number;
+        bothFail: number;
+      };
+      verdict: {
+        significant: boolean;
+        direction: "better" | "worse" | "none";
+        text: string;
+      };
+      passVerdict: {
+        significant: boolean;
+        direction: "better" | "worse" | "none";
+        text: string;
+      };
+      scoreVerdict: {
+        significant: boolean;
+        direction: "better" | "worse" | "none";
+        text: string;
+      };
+    };
+    evaluators: {
+      evaluatorId: string | null;
+      type: string | null;
+      passFail: {
+        n: number;
+        bothPass: number;
+        baselineOnly: number;
+        candidateOnly: number;
+        bothFail: number;
+      };
+      verdict: {
+        significant: boolean;
+        direction: "better" | "worse" | "none";
+        text: string;
+      };
+      passVerdict: {
+        significant: boolean;
+        direction: "better" | "worse" | "none";
+        text: string;
+      };
+      scoreVerdict: {
+        significant: boolean;
+        direction: "better" | "worse" | "none";
+        text: string;
+      };
+    }[];
+    regressions: {
+      count: number;
+      items: {
+        itemId: string;
+        key: string;
+        ordinal: number;
+      }[];
+    };
+  }[];
+};

@@ -19,6 +19,10 @@ const TYPES: Record<string, [string, string, string]> = {
   IngestCallsResponse: ["/api/v1/calls", "post", "202"],
   ScoreRequest: ["/api/v1/calls/{id}/score", "post", "request"],
   ScoreResponse: ["/api/v1/calls/{id}/score", "post", "200"],
+  CreateEvalRunRequest: ["/api/v1/eval-runs", "post", "request"],
+  EvalRun: ["/api/v1/eval-runs/{id}", "get", "200"],
+  EvalResultsPage: ["/api/v1/eval-runs/{id}/results", "get", "200"],
+  EvalComparison: ["/api/v1/eval-runs/{id}/comparison", "get", "200"],
 };
 
 function pick(doc: Json, path: string, method: string, which: string): Json {

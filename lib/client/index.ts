@@ -5,6 +5,10 @@
  */
 import type {
   ApiError,
+  CreateEvalRunRequest,
+  EvalComparison,
+  EvalResultsPage,
+  EvalRun,
   IngestCallsRequest,
   IngestCallsResponse,
   PromptVersionDocument,
@@ -162,6 +166,41 @@ export class PromptdeckClient {
   /** Records ground truth for a logged call. */
   score(callId: string, body: ScoreRequest): Promise<ScoreResponse> {
     return this.request<ScoreResponse>("POST", `/api/v1/calls/${encodeURIComponent(callId)}/score`, body);
+  }
+
+  /** Starts an eval run (202: queued, with its cost estimate); poll `getEvalRun` until it ends. */
+  startEvalRun(body: CreateEvalRunRequest): Promise<EvalRun> {
+    // Not idempotent: retry only when the server did not take it.
+    return this.request<EvalRun>("POST", "/api/v1/eval-runs", body, {
+      timeoutMs: Math.max(this.options.timeoutMs, 120_000),
+      retryStatuses: new Set([429, 503]),
+    });
+  }
+
+  /** An eval run: status, phase, progress, per-version counts and summary. */
+  getEvalRun(id: string): Promise<EvalRun> {
+    return this.request<EvalRun>("GET", `/api/v1/eval-runs/${encodeURIComponent(id)}`, undefined);
+  }
+
+  /** One page of an eval run's per-item results (pass `nextCursor` as `after`). */
+  evalRunResults(
+    id: string,
+    page: { after?: string; limit?: number; filter?: "all" | "regressions" | "failed" | "unreviewed" } = {},
+  ): Promise<EvalResultsPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(page)) if (value !== undefined) query.set(key, String(value));
+    const suffix = query.size > 0 ? `?${query.toString()}` : "";
+    return this.request<EvalResultsPage>("GET", `/api/v1/eval-runs/${encodeURIComponent(id)}/results${suffix}`, undefined);
+  }
+
+  /** Each version of a run against its baseline: paired tests, the verdict in words, regressions. */
+  compareEvalRun(id: string): Promise<EvalComparison> {
+    return this.request<EvalComparison>("GET", `/api/v1/eval-runs/${encodeURIComponent(id)}/comparison`, undefined);
+  }
+
+  /** Cancels an eval run (its Message Batches too); results already in are kept. */
+  cancelEvalRun(id: string): Promise<EvalRun> {
+    return this.request<EvalRun>("POST", `/api/v1/eval-runs/${encodeURIComponent(id)}/cancel`, {});
   }
 
   /** Drops every cached prompt. */

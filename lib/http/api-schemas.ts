@@ -374,6 +374,130 @@ export const experimentResultsResponseSchema = z
   })
   .meta({ id: "ExperimentResults" });
 
+// ---------------------------------------------------------------------------------------------
+// Eval runs (lib/evals)
+
+const evalCountsSchema = z.object({
+  pending: z.number().int(),
+  succeeded: z.number().int(),
+  errored: z.number().int(),
+  canceled: z.number().int(),
+  expired: z.number().int(),
+});
+
+export const evalRunResponseSchema = z
+  .object({
+    id: z.string(),
+    projectId: z.string(),
+    prompt: z.object({ id: z.string(), name: z.string() }),
+    dataset: z.object({ id: z.string(), name: z.string(), version: z.number().int() }),
+    mode: z.enum(["batch", "realtime"]),
+    status: z.enum(["queued", "running", "completed", "failed", "canceled"]),
+    phase: z.string().meta({ description: "generate, judge, summarize or done" }),
+    progress: z.object({ done: z.number().int(), total: z.number().int() }),
+    versions: z.array(
+      z.object({
+        id: z.string(),
+        requested: z.string(),
+        display: z.string(),
+        position: z.number().int(),
+        versionId: z.string().nullable(),
+        contentHash: z.string(),
+        baseline: z.boolean(),
+        counts: evalCountsSchema,
+        summary: z.unknown().meta({ description: "Per-evaluator means and 95% intervals, cost, latency, errors (null until the run ends)" }),
+        gatePassed: z.boolean().nullable(),
+      }),
+    ),
+    evaluators: z.array(z.object({ type: z.string(), id: z.string() }).passthrough()),
+    estimate: z
+      .object({
+        items: z.number().int(),
+        versions: z.number().int(),
+        requests: z.number().int(),
+        batchMicros: z.number().meta({ description: "The whole run in batch mode (generation + judges), micro-dollars" }),
+        realtimeMicros: z.number().meta({ description: "The whole run in realtime mode" }),
+        judgeMicros: z.number(),
+        judgeBatchMicros: z.number(),
+        tokensEstimated: z.boolean(),
+        perVersion: z.array(
+          z.object({ display: z.string(), inputTokens: z.number(), outputTokens: z.number(), realtimeMicros: z.number(), batchMicros: z.number() }),
+        ),
+      })
+      .nullable(),
+    costMicros: z.number().int(),
+    error: z.string().nullable(),
+    cancelRequested: z.boolean(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+  })
+  .meta({ id: "EvalRun" });
+
+export const evalResultsResponseSchema = z
+  .object({
+    rows: z.array(
+      z.object({
+        itemId: z.string(),
+        key: z.string(),
+        ordinal: z.number().int(),
+        variables: z.record(z.string(), z.unknown()),
+        expected: z.unknown(),
+        regression: z.boolean(),
+        results: z.array(
+          z.object({
+            resultId: z.string(),
+            runVersionId: z.string(),
+            display: z.string(),
+            outcome: z.enum(["pending", "succeeded", "errored", "canceled", "expired"]),
+            output: z.string().nullable(),
+            error: z.string().nullable(),
+            scores: z.record(z.string(), z.unknown()),
+            score: z.number().nullable(),
+            passed: z.boolean().nullable(),
+            costMicros: z.number(),
+            latencyMs: z.number().nullable(),
+            regression: z.boolean(),
+          }),
+        ),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+    total: z.number().int(),
+  })
+  .meta({ id: "EvalResultsPage" });
+
+const verdictSchema = z.object({ significant: z.boolean(), direction: z.enum(["better", "worse", "none"]), text: z.string() });
+const evaluatorComparisonSchema = z.object({
+  evaluatorId: z.string().nullable(),
+  type: z.string().nullable(),
+  passFail: z.object({
+    n: z.number().int(),
+    bothPass: z.number().int(),
+    baselineOnly: z.number().int(),
+    candidateOnly: z.number().int(),
+    bothFail: z.number().int(),
+  }),
+  verdict: verdictSchema,
+  passVerdict: verdictSchema,
+  scoreVerdict: verdictSchema,
+});
+
+export const evalComparisonResponseSchema = z
+  .object({
+    comparisons: z.array(
+      z.object({
+        runVersionId: z.string(),
+        display: z.string(),
+        baseline: z.object({ runVersionId: z.string(), display: z.string() }),
+        combined: evaluatorComparisonSchema,
+        evaluators: z.array(evaluatorComparisonSchema),
+        regressions: z.object({ count: z.number().int(), items: z.array(z.object({ itemId: z.string(), key: z.string(), ordinal: z.number().int() })) }),
+      }),
+    ),
+  })
+  .meta({ id: "EvalComparison" });
+
 // ------------------------------------------------------------------ datasets (lib/datasets)
 
 export const datasetResponseSchema = z.object({

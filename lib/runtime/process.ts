@@ -16,6 +16,8 @@ import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/clie
 import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
+import { registerEvalQueue } from "@/lib/evals/queue";
+import { EvalWorker } from "@/lib/evals/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
@@ -52,6 +54,8 @@ export interface ProcessRuntimeOptions {
   api?: ApiV1Options | false;
   /** The hourly minute-rollup pruner. Default: on when serving HTTP. */
   pruner?: boolean;
+  /** The eval worker (pg-boss jobs advancing eval runs). Default: on when serving HTTP. */
+  evalWorker?: boolean;
   /** Open the Claude endpoint at start (the in-process simulator when there is no API key). Default: on when serving HTTP. */
   claude?: boolean;
   /** How long shutdown waits for the call-log writer's flush. Default 25 s. */
@@ -170,6 +174,25 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       describe: () => `minute rollups older than ${minuteRetentionDays()} days, hourly`,
       start: () => pruner.start(),
       stop: () => pruner.stop(),
+    });
+  }
+
+  if (options.evalWorker ?? serving) {
+    // Never fails the start: with the database down or not migrated yet it logs and retries.
+    const worker = new EvalWorker({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "eval worker",
+      stage: "services",
+      describe: () => `pg-boss queue "eval-run", ${worker.running ? "working" : "waiting for the database"}`,
+      stopTimeoutMs: 40_000,
+      async start() {
+        registerEvalQueue(worker.queue);
+        await worker.start();
+      },
+      async stop() {
+        registerEvalQueue(undefined);
+        await worker.stop();
+      },
     });
   }
 

@@ -75,7 +75,9 @@ function fakeTransport(replies: Reply[]) {
     createBatch: () => Promise.reject(new Error("not used")),
     retrieveBatch: () => Promise.reject(new Error("not used")),
     cancelBatch: () => Promise.reject(new Error("not used")),
-    batchResults: () => Promise.reject(new Error("not used")),
+    batchResults: async function* () {
+      throw new Error("not used");
+    },
   };
   return { transport, requests };
 }

@@ -4,6 +4,7 @@ import type { ApiRoute } from "../route";
 import { callRoutes } from "./calls";
 import { datasetRoutes } from "./datasets";
 import { route, type ApiServices } from "./context";
+import { evalRoutes } from "./evals";
 import { experimentRoutes } from "./experiments";
 import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
@@ -30,6 +31,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...callRoutes,
   ...experimentRoutes,
   ...datasetRoutes,
+  ...evalRoutes,
   ...metricsRoutes,
   ...metaRoutes,
   ...langfuseRoutes,
