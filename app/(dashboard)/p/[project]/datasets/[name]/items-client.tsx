@@ -198,7 +198,7 @@ export function ItemsClient({
       <FormError message={error ?? (query.error ? query.error.message : null)} />
       <Card className="overflow-hidden">
         <div
-          className="grid grid-cols-[9rem_minmax(0,2fr)_minmax(0,1fr)_8rem_6rem] border-b border-border px-3 py-2 text-xxs tracking-wide text-fg-muted uppercase"
+          className="grid grid-cols-[9rem_minmax(0,2fr)_minmax(0,1fr)_8rem_6rem] gap-2 border-b border-border px-3 py-2 text-xxs tracking-wide text-fg-muted uppercase"
           role="row"
         >
           <span>Key</span>

@@ -114,7 +114,12 @@ export function ImportClient({ project, dataset, prompts }: { project: string; d
         {file ? (
           <div className="flex flex-wrap items-center gap-3 text-xs">
             <span>
-              {file.name} · {(file.size / 1024).toFixed(0)} KB
+              {file.name} ·{" "}
+              {file.size < 1024
+                ? `${file.size} bytes`
+                : file.size < 1024 * 1024
+                  ? `${(file.size / 1024).toFixed(0)} KB`
+                  : `${(file.size / 1024 / 1024).toFixed(1)} MB`}
             </span>
             <label className="flex items-center gap-1">
               Format
