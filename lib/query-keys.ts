@@ -14,6 +14,8 @@ export const queryKeys = {
       metrics: (filters: Record<string, string | number | undefined>) => [...base, "metrics", filters] as const,
       /** The call explorer's pages for one set of filters. */
       calls: (filters: Record<string, string | undefined>) => [...base, "calls", filters] as const,
+      /** A dataset's item pages for one version and filter. */
+      datasetItems: (dataset: string, filters: Record<string, string | number | undefined>) => [...base, "datasets", dataset, "items", filters] as const,
     };
   },
 };

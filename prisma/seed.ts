@@ -12,6 +12,8 @@ import { hashVersionContent } from "@/lib/prompts/content-hash";
 import { DRAFT_MAJOR } from "@/lib/prompts/queries";
 import { API_KEY_SCOPES, apiKeyDisplayPrefix, hashApiKey } from "@/lib/auth/api-keys";
 import { hashPassword } from "@/lib/users/password";
+import { insertItemRows, type ItemRow } from "@/lib/datasets/mutations";
+import { datasetItemInputSchema } from "@/lib/datasets/schemas";
 
 export const DEMO_ADMIN_EMAIL = "demo@promptdeck.dev";
 export const DEMO_VIEWER_EMAIL = "viewer@promptdeck.dev";
@@ -711,6 +713,8 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
         await tx.prompt.update({ where: { id: prompt.id }, data: { updatedAt: ago(newest) } });
       }
 
+      await seedDemoDatasets(tx, project.id, admin.id, ago);
+
       await tx.auditEvent.create({
         data: {
           projectId: project.id,
@@ -726,4 +730,102 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
     { timeout: 60_000, maxWait: 30_000 },
   );
   return creds;
+}
+
+// ------------------------------------------------------------------------------------ datasets
+
+type Ticket = [ticket: string, channel: "email" | "chat" | "phone", category: string, urgency: "low" | "normal" | "high"];
+
+/**
+ * 40 support tickets for the ticket classifier's contract (`ticket`, `channel`), each with the
+ * expected answer as JSON ({category, urgency}), so a new user can run an eval right away (exact
+ * JSON field match on $.category, or the `ticket-judge` rubric as judge).
+ */
+export const DEMO_TICKETS: Ticket[] = [
+  ["Charged twice for order #48213. My card shows two payments of $129.99 for the same headphones.", "email", "billing", "normal"],
+  ["Can I get an invoice with my company's VAT number for last month's purchase?", "email", "billing", "low"],
+  ["My annual plan renewed yesterday but I cancelled it last week. Please refund the $240.", "chat", "billing", "normal"],
+  ["Why was I charged a restocking fee? Nobody told me about that.", "email", "billing", "normal"],
+  ["The discount code SPRING20 didn't apply at checkout, I paid full price.", "chat", "billing", "low"],
+  ["Payment failed three times but my bank says the card is fine. I need this monitor today for work.", "phone", "billing", "high"],
+  ["Do you accept PayPal for orders over $1,000?", "chat", "billing", "low"],
+  ["Where is my package? Tracking has said 'label created' for six days.", "email", "shipping", "normal"],
+  ["The courier left my laptop outside in the rain and the box is soaked.", "phone", "shipping", "high"],
+  ["Can I change the delivery address? I just moved and the order ships tomorrow.", "chat", "shipping", "normal"],
+  ["How long does standard shipping to Canada take?", "email", "shipping", "low"],
+  ["Tracking says delivered but nothing arrived. Neighbours didn't get it either.", "email", "shipping", "normal"],
+  ["Only one of the two speakers I ordered arrived.", "chat", "shipping", "normal"],
+  ["Is express delivery available on Saturdays?", "chat", "shipping", "low"],
+  ["I want to return the keyboard, it's too loud. How do I get a return label?", "email", "returns", "low"],
+  ["I returned the tablet three weeks ago and still have no refund.", "email", "returns", "normal"],
+  ["The return portal says my order isn't eligible but it's within 30 days.", "chat", "returns", "normal"],
+  ["Can I exchange the black webcam for the white one instead of returning it?", "chat", "returns", "low"],
+  ["You sent me the wrong printer model, I need to send it back.", "phone", "returns", "normal"],
+  ["Do I have to pay for return shipping on a defective item?", "email", "returns", "low"],
+  ["My new power bank gets extremely hot while charging and smells like burning plastic.", "phone", "technical", "high"],
+  ["The router keeps dropping the Wi-Fi connection every 10 minutes.", "email", "technical", "normal"],
+  ["How do I pair the earbuds with two devices at once?", "chat", "technical", "low"],
+  ["The monitor shows a black screen after the firmware update.", "email", "technical", "normal"],
+  ["Smart plug won't connect to the app, stuck on 'searching'.", "chat", "technical", "normal"],
+  ["The laptop battery drains from 100% to 20% in an hour.", "email", "technical", "normal"],
+  ["Is the docking station compatible with a 2021 MacBook Pro?", "chat", "technical", "low"],
+  ["The UPS I bought beeps constantly and shuts off our server rack. Production is down.", "phone", "technical", "high"],
+  ["Someone changed my account email and password. I can't log in and there are orders I didn't place.", "phone", "account", "high"],
+  ["How do I delete my account and all my personal data?", "email", "account", "normal"],
+  ["I never receive the sign-in code by SMS.", "chat", "account", "normal"],
+  ["Can I merge my two accounts? I used different emails by mistake.", "email", "account", "low"],
+  ["Please update the phone number on my account.", "chat", "account", "low"],
+  ["I got an email saying my password was reset, but it wasn't me.", "email", "account", "high"],
+  ["Do you have a store in Lisbon?", "chat", "other", "low"],
+  ["I'd like to suggest you sell ergonomic chairs.", "email", "other", "low"],
+  ["Are you hiring for the support team?", "email", "other", "low"],
+  ["Your delivery driver was very kind, please pass on my thanks.", "email", "other", "low"],
+  ["Do you offer bulk pricing for schools?", "phone", "other", "normal"],
+  ["Hi, the thing I bought doesn't work and also I was charged wrong.", "chat", "technical", "normal"],
+];
+
+export const DEMO_DATASET_NAME = "support-tickets";
+
+/**
+ * The demo dataset: `DEMO_TICKETS` as version 1 of "support-tickets", inserted inside the seed's
+ * transaction through lib/datasets (`insertItemRows`, the importer's insert), each item checked by
+ * the item schema first.
+ */
+async function seedDemoDatasets(
+  tx: Prisma.TransactionClient,
+  projectId: string,
+  adminId: string,
+  ago: (days: number, minutes?: number) => Date,
+): Promise<void> {
+  const dataset = await tx.dataset.create({
+    data: {
+      projectId,
+      name: DEMO_DATASET_NAME,
+      description: "Support tickets with the expected category and urgency, for evaluating the ticket classifier.",
+      latestVersion: 1,
+      createdAt: ago(6),
+      updatedAt: ago(6),
+    },
+  });
+  const rows: ItemRow[] = DEMO_TICKETS.map(([ticket, channel, category, urgency], i) => {
+    const item = datasetItemInputSchema.parse({
+      key: `ticket-${String(i + 1).padStart(2, "0")}`,
+      variables: { ticket, channel },
+      expected: { category, urgency },
+      tags: [category, ...(urgency === "high" ? ["urgent"] : [])],
+    });
+    return {
+      key: item.key as string,
+      ordinal: i,
+      variables: item.variables,
+      expected: item.expected ?? null,
+      metadata: item.metadata,
+      tags: item.tags,
+      sourceCallId: null,
+    };
+  });
+  await insertItemRows(tx, dataset.id, 1, rows);
+  await tx.datasetVersion.create({
+    data: { datasetId: dataset.id, number: 1, itemCount: rows.length, note: `seeded ${rows.length} support tickets`, authorId: adminId, createdAt: ago(6) },
+  });
 }

@@ -106,8 +106,10 @@ export function PublishDialog({
     router.refresh();
   };
 
+  // The project's gated labels are offered too: a release label the prompt may not carry yet.
+  const gatedChoices = (evalStatus?.gate?.decisions ?? []).map((d) => ({ name: d.label, protected: d.label === "production" }));
   const labelChoices = [
-    ...new Map([{ name: "production", protected: true }, { name: "staging", protected: false }, ...labels].map((l) => [l.name, l])).values(),
+    ...new Map([{ name: "production", protected: true }, { name: "staging", protected: false }, ...gatedChoices, ...labels].map((l) => [l.name, l])).values(),
   ];
   const allowedBumps = preview ? BUMPS.slice(BUMPS.indexOf(preview.bump)) : [];
   // Ticked labels the release gate would refuse: publishing with them fails, so say so before.

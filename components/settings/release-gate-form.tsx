@@ -35,6 +35,8 @@ export function ReleaseGateForm({
   const [pending, startTransition] = useTransition();
   const choices = [...new Set(["production", "staging", ...knownLabels, ...(gate?.labels ?? [])])];
   const [labels, setLabels] = useState<string[]>(gate?.labels ?? ["production"]);
+  // Labels not in the list yet (e.g. one no prompt uses so far), comma-separated.
+  const [otherLabels, setOtherLabels] = useState("");
   const [minScore, setMinScore] = useState(String(gate?.minScore ?? 0.8));
   const [evaluator, setEvaluator] = useState(gate?.evaluator ?? "");
   const [failOnRegression, setFailOnRegression] = useState(gate?.failOnRegression ?? true);
@@ -60,14 +62,20 @@ export function ReleaseGateForm({
         return;
       }
       setNotice(result.data.gate ? "Release gate saved: it applies to the next label move." : "Release gate removed: labels move without an eval.");
+      setOtherLabels("");
+      if (result.data.gate) setLabels(result.data.gate.labels);
       router.refresh();
     });
   }
 
   function onSave() {
     // Numbers are sent as typed; an empty or non-numeric field is NaN and the server names it.
+    const extra = otherLabels
+      .split(",")
+      .map((l) => l.trim())
+      .filter(Boolean);
     submit({
-      labels,
+      labels: [...new Set([...labels, ...extra])],
       minScore: minScore.trim() === "" ? Number.NaN : Number(minScore),
       ...(evaluator.trim() ? { evaluator: evaluator.trim() } : {}),
       failOnRegression,
@@ -98,6 +106,19 @@ export function ReleaseGateForm({
               <span className="font-mono">{name}</span>
             </label>
           ))}
+        </div>
+        <div className="mt-2 max-w-md space-y-1">
+          <label htmlFor="gate-other-labels" className="block text-xs text-fg-muted">
+            Other labels (comma-separated)
+          </label>
+          <input
+            id="gate-other-labels"
+            value={otherLabels}
+            onChange={(e) => setOtherLabels(e.target.value)}
+            placeholder="canary, eu-production"
+            className={cx(inputClass, "font-mono", fieldErrors.labels ? "border-danger" : "border-border")}
+            data-testid="gate-other-labels"
+          />
         </div>
         {fieldErrors.labels ? <p className="mt-1 text-xs text-danger">{fieldErrors.labels}</p> : null}
       </fieldset>

@@ -544,3 +544,18 @@ export async function* textSource(text: string): AsyncGenerator<string> {
     i = end;
   }
 }
+
+/** The import body of `POST /api/v1/datasets/{name}/items`: a whole CSV or JSONL file as text. */
+export const importRequestSchema = z.strictObject({
+  format: importFormatSchema,
+  content: z
+    .string()
+    .min(1, "content is empty")
+    .max(64 * 1024 * 1024, "content is larger than 64 MB: upload the file in the dashboard"),
+  mapping: importMappingSchema.optional(),
+  mode: z.enum(["append", "replace"]).default("append"),
+  /** Check (and type) variables against this prompt's contract (production, else latest, else draft; or `version`). */
+  prompt: z.strictObject({ name: z.string().min(1).max(128), version: z.string().min(1).max(64).optional() }).optional(),
+  fileName: z.string().max(200).optional(),
+});
+export type ImportRequest = z.output<typeof importRequestSchema>;

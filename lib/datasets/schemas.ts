@@ -19,14 +19,29 @@ export const MAX_ITEM_DEPTH = 20;
 export const MAX_ITEMS_PER_REQUEST = 10_000;
 export const MAX_TAGS = 50;
 
+/** UTF-8 byte length without Buffer (this module also runs in the browser, in the item forms). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A problem with a text (NUL, broken Unicode, too long) or null. */
 export function textProblem(text: string, maxBytes = MAX_VALUE_BYTES): string | null {
   if (text.includes("\u0000")) return "contains a NUL character (\\u0000), which cannot be stored";
   if (LONE_SURROGATE.test(text)) return "is not valid Unicode text (unpaired surrogate)";
-  if (text.length > maxBytes || Buffer.byteLength(text, "utf8") > maxBytes) {
-    return `is ${Buffer.byteLength(text, "utf8").toLocaleString("en-US")} bytes; a value may be at most ${maxBytes.toLocaleString("en-US")} bytes`;
+  if (text.length > maxBytes / 3 && utf8Length(text) > maxBytes) {
+    return `is ${utf8Length(text).toLocaleString("en-US")} bytes; a value may be at most ${maxBytes.toLocaleString("en-US")} bytes`;
   }
   return null;
 }
@@ -110,3 +125,21 @@ export const createDatasetSchema = z.strictObject({
     .default(""),
 });
 export type CreateDatasetInput = z.input<typeof createDatasetSchema>;
+
+/** `POST /api/v1/datasets/{name}/items` with items: a JSON array, or `{"items": [...]}`. */
+export const addItemsRequestSchema = z.strictObject({
+  items: z
+    .array(datasetItemInputSchema)
+    .min(1, "give at least one item")
+    .max(MAX_ITEMS_PER_REQUEST, `at most ${MAX_ITEMS_PER_REQUEST} items per request; import a CSV or JSONL file for more`),
+  note: z.string().max(500).optional(),
+});
+
+/** `GET /api/v1/datasets/{name}/items` query. */
+export const listItemsQuerySchema = z.strictObject({
+  version: z.coerce.number().int().min(1).max(1_000_000_000).optional().meta({ description: "Dataset version (default latest)" }),
+  cursor: z.string().min(1).max(400).optional().meta({ description: "nextCursor of the previous page" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  search: z.string().max(200).optional().meta({ description: "Substring of key, variables or expected (case-insensitive)" }),
+  tag: z.string().max(100).optional(),
+});

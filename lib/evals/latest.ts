@@ -26,6 +26,11 @@ const runVersionSummarySchema = z.object({
   errored: z.number().catch(0),
   costMicros: z.number().catch(0),
   evaluators: z.record(z.string(), evaluatorSummarySchema).catch({}),
+  /** Written by summarizeRun: why the version passed or failed the release gate. */
+  gate: z
+    .object({ passed: z.boolean(), reasons: z.array(z.string()) })
+    .optional()
+    .catch(undefined),
 });
 
 export type EvaluatorSummary = z.infer<typeof evaluatorSummarySchema>;
@@ -37,6 +42,8 @@ export interface EvalSideSummary {
   errored: number;
   costMicros: number;
   evaluators: Record<string, EvaluatorSummary>;
+  /** Why the version passed or failed the release gate when the run was summarised (absent: no gate then). */
+  gate?: { passed: boolean; reasons: string[] };
 }
 
 export interface PublishEvalRun {
@@ -98,8 +105,9 @@ function verdictFor(
     if (diffs.length > 0) parts.push(`The draft vs ${baseline.display}: ${diffs.join("; ")}.`);
   }
   if (regressions !== null) parts.push(regressions === 0 ? "No regressions." : `${regressions} item${regressions === 1 ? "" : "s"} regressed.`);
+  const reasons = draft?.gate?.reasons ?? [];
   if (gatePassed === true) parts.push("Passed the release gate.");
-  else if (gatePassed === false) parts.push("Did not pass the release gate.");
+  else if (gatePassed === false) parts.push(`Did not pass the release gate${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}.`);
   return parts.join(" ") || "Finished.";
 }
 

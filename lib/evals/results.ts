@@ -159,7 +159,8 @@ export async function getRunResults(
 ): Promise<{ rows: EvalItemRow[]; nextCursor: string | null; total: number }> {
   const run = await loadRun(runId, projectId);
   const filter = resultsFilterSchema.parse(page.filter ?? "all");
-  const limit = Math.min(MAX_RESULTS_PAGE, Math.max(1, Math.floor(page.limit ?? DEFAULT_RESULTS_PAGE)));
+  const requested = page.limit !== undefined && Number.isFinite(page.limit) ? Math.floor(page.limit) : DEFAULT_RESULTS_PAGE;
+  const limit = Math.min(MAX_RESULTS_PAGE, Math.max(1, requested));
   const after = page.after ? decodeCursor(page.after) : null;
   const versionIds = run.versions.map((v) => v.id);
   if (versionIds.length === 0) return { rows: [], nextCursor: null, total: 0 };
@@ -252,7 +253,7 @@ export interface EvaluatorComparison {
   type: EvaluatorType | null;
   /** Pairs where both versions have a pass/fail. */
   passFail: PairedCounts & { n: number; test: PairedRateTest | null };
-  /** Pairs where both versions have a score; differences are candidate - baseline. */
+  /** Pairs where both versions have a score; differences are candidate - baseline (Wilcoxon and Hodges–Lehmann for graded scores only). */
   scores: { n: number; pairedT: PairedMeanTest | null; wilcoxon: SignedRankTest | null; hodgesLehmann: { estimate: number; ci: Interval | null } | null };
   /** The headline: pass rate (McNemar) for pass/fail evaluators and the combined figure, mean score (paired t) for graded ones (similarity, judge). */
   verdict: { significant: boolean; direction: "better" | "worse" | "none"; text: string };
@@ -280,7 +281,11 @@ interface PairRow {
   baseline_only: number;
   candidate_only: number;
   both_fail: number;
-  diffs: number[] | null;
+  /**
+   * The score differences as comma-separated text: PostgreSQL writes float8 in shortest
+   * round-trip form, and one string parses several times faster than a float8[] through the driver.
+   */
+  diffs: string | null;
 }
 
 function compareOne(
@@ -297,7 +302,14 @@ function compareOne(
     bothFail: row?.both_fail ?? 0,
   };
   const rate = mcnemarExact(counts);
-  const diffs = (row?.diffs ?? []).filter((d) => Number.isFinite(d));
+  // The combined score (a mean over evaluators) is graded too.
+  const graded = type === null || GRADED.has(type);
+  const diffs = row?.diffs
+    ? row.diffs
+        .split(",")
+        .map(Number)
+        .filter((d) => Number.isFinite(d))
+    : [];
   const t = pairedTTest(diffs);
   const passVerdict = pairedVerdict({
     candidate,
@@ -319,7 +331,13 @@ function compareOne(
     evaluatorId,
     type,
     passFail: { ...counts, n: counts.bothPass + counts.baselineOnly + counts.candidateOnly + counts.bothFail, test: rate },
-    scores: { n: diffs.length, pairedT: t, wilcoxon: wilcoxonSignedRank(diffs), hodgesLehmann: hodgesLehmann(diffs) },
+    // Rank-based figures only where scores are graded: for 0/1 scores McNemar already says it all.
+    scores: {
+      n: diffs.length,
+      pairedT: t,
+      wilcoxon: graded ? wilcoxonSignedRank(diffs) : null,
+      hodgesLehmann: graded ? hodgesLehmann(diffs) : null,
+    },
     verdict: type !== null && GRADED.has(type) ? scoreVerdict : passVerdict,
     passVerdict,
     scoreVerdict,
@@ -348,7 +366,7 @@ export async function compareToBaseline(runId: string, projectId: string): Promi
         count(*) FILTER (WHERE s.bp AND NOT s.cp)::int AS baseline_only,
         count(*) FILTER (WHERE NOT s.bp AND s.cp)::int AS candidate_only,
         count(*) FILTER (WHERE NOT s.bp AND NOT s.cp)::int AS both_fail,
-        array_agg(s.cs - s.bs) FILTER (WHERE s.bs IS NOT NULL AND s.cs IS NOT NULL) AS diffs
+        string_agg((s.cs - s.bs)::text, ',') FILTER (WHERE s.bs IS NOT NULL AND s.cs IS NOT NULL) AS diffs
       FROM "EvalResult" b
       JOIN "EvalResult" c ON c."runId" = b."runId" AND c."itemId" = b."itemId" AND c."runVersionId" <> b."runVersionId"
       CROSS JOIN unnest(${ids}::text[]) AS e(id)
@@ -367,7 +385,7 @@ export async function compareToBaseline(runId: string, projectId: string): Promi
         count(*) FILTER (WHERE b.passed AND NOT c.passed)::int AS baseline_only,
         count(*) FILTER (WHERE NOT b.passed AND c.passed)::int AS candidate_only,
         count(*) FILTER (WHERE NOT b.passed AND NOT c.passed)::int AS both_fail,
-        array_agg(c.score - b.score) FILTER (WHERE b.score IS NOT NULL AND c.score IS NOT NULL) AS diffs
+        string_agg((c.score - b.score)::text, ',') FILTER (WHERE b.score IS NOT NULL AND c.score IS NOT NULL) AS diffs
       FROM "EvalResult" b
       JOIN "EvalResult" c ON c."runId" = b."runId" AND c."itemId" = b."itemId" AND c."runVersionId" <> b."runVersionId"
       WHERE b."runVersionId" = ${baseline}
@@ -430,7 +448,7 @@ export type ReviewInput = z.input<typeof reviewInputSchema>;
  * A person's verdict on one result (correct / incorrect / skip, with an optional note), by an
  * editor of the project; replaces an earlier verdict. Audited (`eval_result.review`, before and
  * after). forbidden below EDITOR or for an API key; not_found for a result outside the project;
- * unprocessable for bad input.
+ * unprocessable for bad input or a result without output.
  */
 export async function recordReview(resultId: string, input: ReviewInput, ctx: { projectId: string; actor: Actor }): Promise<void> {
   if (ctx.actor.kind !== "user" || !hasRole(ctx.actor.role, "EDITOR")) throw new AppError("forbidden", "Reviewing results needs an editor of the project");
@@ -445,9 +463,11 @@ export async function recordReview(resultId: string, input: ReviewInput, ctx: { 
   await getDb().$transaction(async (tx) => {
     const result = await tx.evalResult.findFirst({
       where: { id: resultId, run: { projectId: ctx.projectId } },
-      select: { id: true, runId: true, reviewVerdict: true, reviewNote: true },
+      select: { id: true, runId: true, output: true, reviewVerdict: true, reviewNote: true },
     });
     if (!result) throw new AppError("not_found", `Result ${resultId} not found`);
+    if (result.output === null)
+      throw new AppError("unprocessable", "This result has no output to review (it errored, expired, was canceled or is still pending)");
     await tx.evalResult.update({
       where: { id: resultId },
       data: { reviewVerdict: verdict, reviewNote: note ? note : null, reviewerId: userId, reviewedAt: new Date() },
@@ -497,21 +517,27 @@ export async function judgeCalibration(projectId: string, filter: { runId?: stri
   const rows = await getDb().$queryRaw<
     Array<{ evaluator: string; type: string; rubric: string | null; human: boolean; judge: boolean; source: string; n: number }>
   >`
-    SELECT ev ->> 'id' AS evaluator, ev ->> 'type' AS type, ev ->> 'prompt' AS rubric, h.human, h.judge, h.source, count(*)::int AS n
-    FROM "EvalResult" r
-    JOIN "EvalRun" run ON run.id = r."runId"
-    LEFT JOIN "CallLog" call ON call.id = r."callLogId" AND r."reviewVerdict" IS NULL
-    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(run.evaluators) = 'array' THEN run.evaluators ELSE '[]'::jsonb END) AS ev
+    SELECT ev ->> 'id' AS evaluator, ev ->> 'type' AS type, ev ->> 'prompt' AS rubric, p.human, j.judge, p.source, count(*)::int AS n
+    FROM (
+      -- One person's verdict per result. The logged call's score is a primary-key lookup per
+      -- unreviewed result (a scalar subquery, never a join): the cost follows the eval results,
+      -- never the size of the call log. OFFSET 0 keeps this subquery from being flattened.
+      SELECT r.scores, run.evaluators,
+        CASE WHEN r."reviewVerdict" = 'correct' THEN true
+             WHEN r."reviewVerdict" = 'incorrect' THEN false
+             WHEN r."reviewVerdict" IS NULL AND r."callLogId" IS NOT NULL THEN (SELECT c.score >= 0.5 FROM "CallLog" c WHERE c.id = r."callLogId")
+        END AS human,
+        CASE WHEN r."reviewVerdict" IS NULL THEN 'call' ELSE 'review' END AS source
+      FROM "EvalResult" r
+      JOIN "EvalRun" run ON run.id = r."runId"
+      WHERE run."projectId" = ${projectId}${runFilter} AND (r."reviewVerdict" IS NULL OR r."reviewVerdict" <> 'skip')
+      OFFSET 0
+    ) p
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(p.evaluators) = 'array' THEN p.evaluators ELSE '[]'::jsonb END) AS ev
     CROSS JOIN LATERAL (
-      SELECT
-        CASE WHEN r."reviewVerdict" = 'correct' THEN true WHEN r."reviewVerdict" = 'incorrect' THEN false
-             WHEN r."reviewVerdict" IS NULL AND call.score IS NOT NULL THEN call.score >= 0.5 END AS human,
-        CASE WHEN r."reviewVerdict" IS NULL THEN 'call' ELSE 'review' END AS source,
-        CASE WHEN jsonb_typeof(r.scores -> (ev ->> 'id') -> 'pass') = 'boolean' THEN (r.scores -> (ev ->> 'id') ->> 'pass')::boolean END AS judge
-    ) h
-    WHERE run."projectId" = ${projectId}${runFilter}${evaluatorFilter}
-      AND (r."reviewVerdict" IN ('correct', 'incorrect') OR (r."reviewVerdict" IS NULL AND call.score IS NOT NULL))
-      AND h.human IS NOT NULL AND h.judge IS NOT NULL
+      SELECT CASE WHEN jsonb_typeof(p.scores -> (ev ->> 'id') -> 'pass') = 'boolean' THEN (p.scores -> (ev ->> 'id') ->> 'pass')::boolean END AS judge
+    ) j
+    WHERE p.human IS NOT NULL AND j.judge IS NOT NULL${evaluatorFilter}
     GROUP BY 1, 2, 3, 4, 5, 6`;
   const groups = new Map<string, EvaluatorCalibration>();
   for (const row of rows) {

@@ -411,7 +411,10 @@ export function evaluatorConfigProblem(config: EvaluatorConfig, ctx: { outputSch
     case "regex": {
       const re = compileRegex(config.pattern, config.flags);
       if (re instanceof Error) return `${name}: the pattern is not a valid regular expression: ${re.message}`;
-      if (!safeRegex(re))
+      // safe-regex2's parser does not know lookbehind and calls what it cannot parse unsafe: read
+      // a lookbehind as a plain group for this check (it does not change the star height).
+      const analysed = compileRegex(config.pattern.replace(/\(\?<([=!])/g, "(?:"), config.flags);
+      if (!(analysed instanceof Error ? true : safeRegex(analysed)))
         return `${name}: the pattern /${config.pattern}/ can take exponential time (a repeated group inside a repetition); rewrite it without nested quantifiers`;
       return null;
     }

@@ -77,6 +77,8 @@ export interface GateEvidence {
   endedAt: string;
   /** null: the run was not checked against a gate (it finished while none was set). */
   gatePassed: boolean | null;
+  /** Why it passed or failed, as lib/evals wrote it (`summary.gate.reasons`); empty when unknown. */
+  reasons: string[];
 }
 
 export type ReleaseGateStatus = "not_gated" | "rollback" | "passed" | "no_eval" | "failed" | "unchecked" | "stale";
@@ -157,7 +159,7 @@ export async function checkReleaseGate(
       run: { projectId: input.projectId, promptId: input.promptId, status: "completed" },
       OR: [{ versionId: input.version.id }, { snapshot: { path: ["contentHash"], equals: input.version.contentHash } }],
     },
-    select: { id: true, display: true, gatePassed: true, snapshot: true, run: { select: { id: true, endedAt: true, updatedAt: true } } },
+    select: { id: true, display: true, gatePassed: true, snapshot: true, summary: true, run: { select: { id: true, endedAt: true, updatedAt: true } } },
     orderBy: [{ run: { endedAt: { sort: "desc", nulls: "last" } } }, { run: { createdAt: "desc" } }],
     take: CANDIDATE_LIMIT,
   });
@@ -197,7 +199,7 @@ export async function checkReleaseGate(
       allowed: false,
       label,
       rule,
-      message: `${needs} The latest eval (finished ${when}) did not pass: fix the version or the failing items and run it again.`,
+      message: `${needs} The latest eval (finished ${when}) did not pass${latest.evidence.reasons.length > 0 ? ` (${latest.evidence.reasons.join("; ")})` : ""}: fix the version or the failing items and run it again.`,
       evidence: latest.evidence,
     };
   }
@@ -222,13 +224,22 @@ export async function checkReleaseGate(
   };
 }
 
+/** `summary.gate.reasons` of an EvalRunVersion, if it holds a list of strings. */
+function gateReasons(summary: unknown): string[] {
+  const gate = isObject(summary) ? summary.gate : undefined;
+  const reasons = isObject(gate) ? gate.reasons : undefined;
+  return Array.isArray(reasons) ? reasons.filter((r): r is string => typeof r === "string").slice(0, 5) : [];
+}
+
 function toEvidence(row: {
   id: string;
   display: string;
   gatePassed: boolean | null;
+  summary: unknown;
   run: { id: string; endedAt: Date | null; updatedAt: Date };
 }): GateEvidence {
   return {
+    reasons: gateReasons(row.summary),
     runId: row.run.id,
     runVersionId: row.id,
     display: row.display,

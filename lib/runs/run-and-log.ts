@@ -57,6 +57,17 @@ async function settingsFromDatabase(projectId: string): Promise<ProjectSettings>
 }
 
 /**
+ * The call's variables, kept in its metadata (`metadata.variables`) when the project stores
+ * bodies and they fit the body size limit, so a logged call can become a dataset item.
+ */
+function variablesMetadata(variables: VariableInput, bodies: BodyPolicy | undefined): { metadata?: { variables: Record<string, unknown> } } {
+  if (!bodies?.storeBodies) return {};
+  const text = JSON.stringify(variables);
+  if (text === undefined || Buffer.byteLength(text) > bodies.maxBodyBytes) return {};
+  return { metadata: { variables: JSON.parse(text) as Record<string, unknown> } };
+}
+
+/**
  * Runs `version` with `variables` under the project's runner policy and logs the call under the
  * project's body policy, whatever its status (errors, refusals and aborted calls included).
  * Throws only what the runner throws before calling Claude (AppError unprocessable for bad
@@ -86,6 +97,7 @@ export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps =
       ...(request.experiment ?? {}),
       source: request.source,
       ...(request.subject !== undefined ? { subject: request.subject } : {}),
+      ...variablesMetadata(request.variables, settings.bodies),
     },
     { bodies: settings.bodies },
   );

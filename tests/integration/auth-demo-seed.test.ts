@@ -12,7 +12,9 @@ import { checkContract } from "@/lib/prompts/contract";
 import { authenticateUser } from "@/lib/users/queries";
 import { findMembership, listApiKeys, listMembers, listProjectsForUser } from "@/lib/projects/queries";
 import { listPrompts } from "@/lib/prompts/queries";
-import { DEFAULT_DEMO_API_KEY, seedDemo } from "@/prisma/seed";
+import { DEFAULT_DEMO_API_KEY, DEMO_DATASET_NAME, DEMO_TICKETS, seedDemo } from "@/prisma/seed";
+import { getDatasetByName, listItems } from "@/lib/datasets/queries";
+import { resolveVariables } from "@/lib/prompts/render";
 
 // Runs on its own in-memory PGlite (real migrations) so counts are exact and the shared test
 // database is left alone.
@@ -132,6 +134,25 @@ describe("demo seed", () => {
     expect(support?.labels.map((l) => `${l.name}@${l.version}`)).toEqual(["production@1.2.0", "staging@1.2.0"]);
     const invoice = summaries.find((s) => s.name === "invoice-extractor");
     expect(invoice?.labels.map((l) => `${l.name}@${l.version}`)).toEqual(["production@1.1.0", "staging@2.0.0"]);
+  });
+
+  it("seeds a support-ticket dataset whose items fit the ticket classifier's contract, with expected JSON", async () => {
+    const project = await ctx.db.project.findUniqueOrThrow({ where: { slug: "demo" } });
+    const dataset = await getDatasetByName(project.id, DEMO_DATASET_NAME, ctx.db);
+    expect(dataset).toMatchObject({ latestVersion: 1, itemCount: DEMO_TICKETS.length });
+    expect(DEMO_TICKETS.length).toBeGreaterThanOrEqual(40);
+    const page = await listItems(dataset!.id, { limit: 1000 }, ctx.db);
+    expect(page.total).toBe(DEMO_TICKETS.length);
+    const classifier = await ctx.db.label.findFirstOrThrow({
+      where: { name: "production", prompt: { projectId: project.id, name: "ticket-classifier" } },
+      include: { version: true },
+    });
+    const content = parseVersionContent(classifier.version);
+    const categories = (content.outputSchema as unknown as { schema: { properties: { category: { enum: string[] } } } }).schema.properties.category.enum;
+    for (const item of page.items) {
+      expect(() => resolveVariables(content.variables, item.variables as Record<string, string>), item.key).not.toThrow();
+      expect(categories).toContain((item.expected as { category: string }).category);
+    }
   });
 
   it("is idempotent: a second run changes nothing", async () => {

@@ -189,6 +189,7 @@ describe("getRunResults", () => {
     });
     expect((await getRunResults(f.runId, f.project.id, { limit: 1e9 })).rows.length).toBe(N);
     expect((await getRunResults(f.runId, f.project.id, { limit: -5 })).rows.length).toBe(1);
+    expect((await getRunResults(f.runId, f.project.id, { limit: Number.NaN })).rows.length).toBe(Math.min(N, 50)); // the default page size
     await expect(getRunResults(f.runId, f.project.id, { filter: "bogus" as never })).rejects.toThrow();
   });
 });
@@ -292,6 +293,11 @@ describe("recordReview", () => {
     await expect(recordReview(resultId, { verdict: "maybe" as never }, ctx)).rejects.toMatchObject({ code: "unprocessable" });
     await expect(recordReview(resultId, { verdict: "correct", note: "x".repeat(2_001) }, ctx)).rejects.toMatchObject({ code: "unprocessable" });
     expect((await getDb().evalResult.findUniqueOrThrow({ where: { id: resultId } })).reviewVerdict).toBeNull();
+    // The draft's errored item has nothing to review.
+    await expect(recordReview(f.resultIds[3]![2]!, { verdict: "correct" }, ctx)).rejects.toMatchObject({
+      code: "unprocessable",
+      message: expect.stringMatching(/no output/),
+    });
   });
 });
 

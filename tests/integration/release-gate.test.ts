@@ -9,7 +9,7 @@ import type { Actor } from "@/lib/audit/actor";
 import { moveLabel, publishDraft, rollbackLabel, saveDraft } from "@/lib/prompts/mutations";
 import { checkReleaseGate, getReleaseGate, setReleaseGate } from "@/lib/prompts/release-gate";
 import { loadProjectSettings } from "@/lib/runs/settings";
-import { insertGateEval } from "../fixtures/gate-evals";
+import { evalSummary, insertGateEval } from "../fixtures/gate-evals";
 import { bearer, makeTestProject, publishPrompt, sendJson, simpleContent, startApiServer, type RunningServer, type TestProject } from "./serving-helpers";
 
 let ctx: TestProject;
@@ -102,10 +102,19 @@ describe("moving a gated label", () => {
     await insertGateEval({ projectId: ctx.projectId, promptId, version: target, gatePassed: null, endedAt: new Date(Date.now() - 2 * DAY) });
     expect(await check()).toMatchObject({ status: "unchecked", allowed: false });
 
-    const failed = await insertGateEval({ projectId: ctx.projectId, promptId, version: target, gatePassed: false, endedAt: new Date(Date.now() - DAY) });
+    const failed = await insertGateEval({
+      projectId: ctx.projectId,
+      promptId,
+      version: target,
+      gatePassed: false,
+      endedAt: new Date(Date.now() - DAY),
+      summary: { ...evalSummary(0.7), gate: { passed: false, reasons: ["the combined score is 0.700, below the minimum 0.8", "2 items regressed"] } },
+    });
     const decision = await check();
     expect(decision).toMatchObject({ status: "failed", allowed: false, evidence: { runId: failed.runId, gatePassed: false } });
-    expect(decision.message).toMatch(/The latest eval \(finished 1 day ago\) did not pass/);
+    expect(decision.message).toMatch(
+      /The latest eval \(finished 1 day ago\) did not pass \(the combined score is 0\.700, below the minimum 0\.8; 2 items regressed\)/,
+    );
     const error = await refusal(moveLabel(ctx.admin, { promptId, label: "production", versionId: v2.id }));
     expect(error.message).toMatch(/did not pass/);
   });

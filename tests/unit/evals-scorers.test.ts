@@ -334,6 +334,14 @@ describe("evaluatorConfigProblem", () => {
     expect(problem({ type: "regex", pattern: "\\p{Foo}", flags: "u" })).toMatch(/not a valid regular expression/);
   });
 
+  it("accepts lookbehind, named groups and Unicode classes", () => {
+    expect(problem({ type: "regex", pattern: "(?<=order )\\d+" })).toBeNull();
+    expect(problem({ type: "regex", pattern: "(?<!no )refund" })).toBeNull();
+    expect(problem({ type: "regex", pattern: "(?<x>a)\\k<x>" })).toBeNull();
+    expect(problem({ type: "regex", pattern: "^\\p{Lu}[\\u{1F600}-\\u{1F64F}]", flags: "u" })).toBeNull();
+    expect(problem({ type: "regex", pattern: "(?<=a)(b+)+c" })).toMatch(/exponential time/);
+  });
+
   it("refuses catastrophic patterns", () => {
     expect(problem({ type: "regex", pattern: "(a+)+b" })).toMatch(/exponential time/);
     expect(problem({ type: "regex", pattern: "^(\\w+\\s?)*$" })).toMatch(/exponential time/);

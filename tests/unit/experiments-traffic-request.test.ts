@@ -4,7 +4,13 @@ import { DEFAULT_TRAFFIC_CONCURRENCY, sendTrafficSchema } from "@/lib/experiment
 describe("send-traffic requests", () => {
   it("run at the default concurrency unless they ask otherwise", () => {
     expect(DEFAULT_TRAFFIC_CONCURRENCY).toBe(4);
-    expect(sendTrafficSchema.parse({ mode: "generate" })).toEqual({ mode: "generate", count: 20, inputs: "", concurrency: DEFAULT_TRAFFIC_CONCURRENCY });
+    expect(sendTrafficSchema.parse({ mode: "generate" })).toEqual({
+      mode: "generate",
+      count: 20,
+      inputs: "",
+      concurrency: DEFAULT_TRAFFIC_CONCURRENCY,
+      dataset: "",
+    });
     expect(sendTrafficSchema.parse({ mode: "paste", inputs: "{}", concurrency: 2 }).concurrency).toBe(2);
   });
 

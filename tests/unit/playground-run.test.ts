@@ -169,7 +169,8 @@ describe("executePlaygroundRun with a fake runner", () => {
     const options = seen[0]!.options;
     expect(options).toMatchObject({ source: "playground", stream: true, coerceStrings: true, metadata: { userId: "u1", fault: "429" } });
     expect(options.headers).toEqual({ "x-sim-fault": "429;count=2;retry_after=1", "x-sim-fault-key": "k" });
-    expect(logged).toEqual([{ projectId: "proj", promptId: "p1", versionId: "v1", source: "playground" }]);
+    // The variables are kept with the call (bodies are stored), so it can become a dataset item.
+    expect(logged).toEqual([{ projectId: "proj", promptId: "p1", versionId: "v1", source: "playground", metadata: { variables: { question: "Hi" } } }]);
     expect(facts.callId).toBe("call_123");
     expect(facts.cost?.exact).toBe(true);
     expect(facts.cost?.pricedModel).toBe("claude-sonnet-5-5");

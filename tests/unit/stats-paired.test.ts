@@ -148,6 +148,17 @@ describe("hodgesLehmann", () => {
     const m = walsh.length;
     const median = m % 2 ? walsh[(m - 1) / 2]! : (walsh[m / 2 - 1]! + walsh[m / 2]!) / 2;
     expect(hodgesLehmann(d)!.estimate).toBeCloseTo(median, 12);
+    // Heavily tied data (the differences of 0/1 and judge scores) takes the tie path.
+    const tied = Array.from({ length: 200 }, () => [-1, -0.5, 0, 0, 0.5, 1, 1][Math.floor((random() + 0.9) * 3.5) % 7]!);
+    const tiedWalsh: number[] = [];
+    for (let i = 0; i < tied.length; i += 1) for (let j = i; j < tied.length; j += 1) tiedWalsh.push((tied[i]! + tied[j]!) / 2);
+    tiedWalsh.sort((a, b) => a - b);
+    const tm = tiedWalsh.length;
+    const k = Math.floor(tm / 2 - 1.959963984540054 * Math.sqrt((200 * 201 * 401) / 24));
+    const hlTied = hodgesLehmann(tied)!;
+    expect(hlTied.estimate).toBeCloseTo((tiedWalsh[tm / 2 - 1]! + tiedWalsh[tm / 2]!) / 2, 12);
+    expect(hlTied.ci!.low).toBeCloseTo(tiedWalsh[k - 1]!, 12);
+    expect(hlTied.ci!.high).toBeCloseTo(tiedWalsh[tm - k]!, 12);
     const big = Array.from({ length: 10_000 }, random);
     const started = Date.now();
     expect(hodgesLehmann(big)!.ci).not.toBeNull();

@@ -2,6 +2,7 @@
 // lib/http/api-v1.ts serves it; lib/http/openapi.ts documents it. Add a route to an area's list.
 import type { ApiRoute } from "../route";
 import { callRoutes } from "./calls";
+import { datasetRoutes } from "./datasets";
 import { route, type ApiServices } from "./context";
 import { evalRoutes } from "./evals";
 import { experimentRoutes } from "./experiments";
@@ -30,6 +31,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...callRoutes,
   ...experimentRoutes,
   ...evalRoutes,
+  ...datasetRoutes,
   ...metricsRoutes,
   ...metaRoutes,
   ...langfuseRoutes,
