@@ -123,6 +123,21 @@ describe("eval runs survive restarts", () => {
     expect([...calls.values()].every((n) => n === 1)).toBe(true);
   }, 120_000);
 
+  it("a step that fails ends the run failed with the reason, never stuck in running", async () => {
+    const view = await run("realtime");
+    await getDb().evalRun.update({ where: { id: view.id }, data: { phase: "bogus" } });
+    const w = worker();
+    await w.start();
+    try {
+      await until(async () => (await getEvalRun(view.id, fx.projectId))?.status === "failed", "the run to fail");
+    } finally {
+      await w.stop();
+    }
+    const failed = (await getEvalRun(view.id, fx.projectId))!;
+    expect(failed.error).toContain('unknown phase "bogus"');
+    expect(failed.endedAt).not.toBeNull();
+  }, 60_000);
+
   it("a worker whose database is unreachable at start logs and keeps the process up", async () => {
     const down = new EvalWorker({ connectionString: "postgresql://postgres@127.0.0.1:9/none", sweepSeconds: 60 });
     await expect(down.start()).resolves.toBeUndefined();
