@@ -52,6 +52,12 @@ export const DatasetsIcon = (p: IconProps) => (
     <path d="M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3" />
   </Icon>
 );
+export const EvalsIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M9 11l2 2 4-4" />
+    <path d="M5 4h14a1 1 0 0 1 1 1v14a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1z" />
+  </Icon>
+);
 export const SettingsIcon = (p: IconProps) => (
   <Icon {...p}>
     <circle cx="12" cy="12" r="3" />

@@ -11,6 +11,10 @@ export const queryKeys = {
       /** messages.countTokens figures for the editor's current template (system, messages, model). */
       tokenCount: (promptId: string, templateJson: string) => [...base, "prompts", "token-count", promptId, templateJson] as const,
       experimentResults: (id: string) => [...base, "experiments", id, "results"] as const,
+      /** An eval run's status, progress, summaries, baseline comparison and judge calibration (polled while it runs). */
+      evalRun: (runId: string) => [...base, "evals", runId, "run"] as const,
+      /** An eval run's per-item results, keyset-paged, for one filter. */
+      evalResults: (runId: string, filter: string) => [...base, "evals", runId, "results", filter] as const,
       metrics: (filters: Record<string, string | number | undefined>) => [...base, "metrics", filters] as const,
       /** The call explorer's pages for one set of filters. */
       calls: (filters: Record<string, string | undefined>) => [...base, "calls", filters] as const,

@@ -314,6 +314,20 @@ const CLASSIFIER_SYSTEM = (withUrgency: boolean, typoFixed: boolean): SystemBloc
   },
 ];
 
+// The draft: the same categories in one line each, fewer words (what an eval should vet).
+const CLASSIFIER_SYSTEM_SHORT: SystemBlock[] = [
+  {
+    type: "text",
+    role: "instructions",
+    text: [
+      "Pick one category and one urgency for the ticket.",
+      "Categories: billing, shipping, returns, technical, account, other.",
+      "Urgency: high (safety, account takeover, blocked today), low (general questions), else normal.",
+      "Answer with the JSON object only.",
+    ].join("\n"),
+  },
+];
+
 const CLASSIFIER_SCHEMA = (withUrgency: boolean) => ({
   type: "object",
   additionalProperties: false,
@@ -329,6 +343,46 @@ const CLASSIFIER_MESSAGES: Message[] = [{ role: "user", content: [{ type: "text"
 const CLASSIFIER_VARIABLES = {
   ticket: { type: "string", required: true, description: "Subject and body of the ticket" },
   channel: { type: "enum", required: false, values: ["email", "chat", "phone"], default: "email" },
+};
+
+// The rubric prompt an LLM-as-judge evaluator runs (lib/evals): it gets the item's variables
+// (input), the output under test and the expected answer, and answers JSON { score, reason }.
+const JUDGE_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["score", "reason"],
+  properties: {
+    score: { type: "number", minimum: 0, maximum: 1 },
+    reason: { type: "string", minLength: 1 },
+  },
+};
+
+const JUDGE_SYSTEM: SystemBlock[] = [
+  {
+    type: "text",
+    role: "instructions",
+    text: [
+      "You grade the answer of a support-ticket classifier.",
+      "Score 1 when the category (and urgency, if present) is what a careful support lead would choose for the ticket; 0.5 when it is defensible but not the best choice; 0 when it is wrong.",
+      "When an expected answer is given, treat it as the reference, but judge the ticket itself when the reference looks mistaken.",
+      'Answer with a JSON object only: {"score": <number from 0 to 1>, "reason": "<one sentence naming what is right or wrong>"}.',
+    ].join("\n"),
+  },
+];
+
+const JUDGE_MESSAGES: Message[] = [
+  {
+    role: "user",
+    content: [
+      { type: "text", text: "Ticket and its variables:\n{{input}}\n\nClassifier answer:\n{{output}}\n\nExpected answer (may be empty):\n{{expected}}" },
+    ],
+  },
+];
+
+const JUDGE_VARIABLES = {
+  input: { type: "string", required: true, description: "The item's variables as JSON" },
+  output: { type: "string", required: true, description: "The output being graded" },
+  expected: { type: "string", required: false, default: "", description: "The expected output, if the item has one" },
 };
 
 const supportSystem = (persona: string, rules: string, cached: boolean): SystemBlock[] => [
@@ -527,6 +581,19 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         outputSchema: { format: "json", schema: CLASSIFIER_SCHEMA(true) },
         policy: { max_retries: 4, timeout_ms: 10_000, deadline_ms: 20_000 },
       },
+      {
+        // Older than the invoice extractor's newest version, so the prompt list keeps its order.
+        version: [1, 2, 0],
+        status: "DRAFT",
+        changelog: "Shorter instructions and a 48-token output budget to lower cost.",
+        daysAgo: 5,
+        system: CLASSIFIER_SYSTEM_SHORT,
+        messages: CLASSIFIER_MESSAGES,
+        variables: CLASSIFIER_VARIABLES,
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 48, effort: "low" },
+        outputSchema: { format: "json", schema: CLASSIFIER_SCHEMA(true) },
+        policy: { max_retries: 4, timeout_ms: 10_000, deadline_ms: 20_000 },
+      },
     ],
     labels: [
       {
@@ -540,6 +607,26 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
       },
       { name: "staging", protected: false, history: [{ version: "1.1.0", daysAgo: 12 }] },
     ],
+  },
+  {
+    name: "ticket-judge",
+    description: "Rubric for evaluations: grades a ticket classifier's answer and says why (LLM-as-judge).",
+    tags: ["evals", "judge"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "First rubric: score 0, 0.5 or 1 with a one-sentence reason.",
+        daysAgo: 15,
+        system: JUDGE_SYSTEM,
+        messages: JUDGE_MESSAGES,
+        variables: JUDGE_VARIABLES,
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 200, effort: "low" },
+        outputSchema: { format: "json", schema: JUDGE_SCHEMA },
+        policy: { max_retries: 2, timeout_ms: 20_000 },
+      },
+    ],
+    labels: [{ name: "production", protected: true, history: [{ version: "1.0.0", daysAgo: 15 }] }],
   },
 ];
 

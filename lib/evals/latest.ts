@@ -62,7 +62,7 @@ export interface PublishEvalRun {
   regressions: number | null;
   /** EvalRunVersion.gatePassed of the draft (null: not checked against a gate). */
   gatePassed: boolean | null;
-  /** The verdict in plain words. */
+  /** The verdict in plain words (pass rates against the baseline, the gate's verdict and reasons; the regressions are `regressions`). */
   verdict: string;
 }
 
@@ -86,7 +86,6 @@ function verdictFor(
   run: { status: string; progressDone: number; progressTotal: number },
   draft: EvalSideSummary | null,
   baseline: EvalSideSummary | null,
-  regressions: number | null,
   gatePassed: boolean | null,
 ): string {
   if (run.status === "queued" || run.status === "running") return `Still running (${run.progressDone} of ${run.progressTotal} done).`;
@@ -104,7 +103,6 @@ function verdictFor(
       .filter((x): x is string => x !== null);
     if (diffs.length > 0) parts.push(`The draft vs ${baseline.display}: ${diffs.join("; ")}.`);
   }
-  if (regressions !== null) parts.push(regressions === 0 ? "No regressions." : `${regressions} item${regressions === 1 ? "" : "s"} regressed.`);
   const reasons = draft?.gate?.reasons ?? [];
   if (gatePassed === true) parts.push("Passed the release gate.");
   else if (gatePassed === false) parts.push(`Did not pass the release gate${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}.`);
@@ -199,7 +197,7 @@ export async function getPublishEvalStatus(projectId: string, promptId: string, 
       baseline: baselineSide,
       regressions,
       gatePassed,
-      verdict: verdictFor(run, draftSide, baselineSide, regressions, gatePassed),
+      verdict: verdictFor(run, draftSide, baselineSide, gatePassed),
     };
   }
 

@@ -387,11 +387,11 @@ export function combineScores(scores: Record<string, EvaluatorScore>): { score: 
   let n = 0;
   let passes: boolean | null = null;
   for (const s of Object.values(scores)) {
-    if (s.score !== null && Number.isFinite(s.score)) {
+    if (typeof s.score === "number" && Number.isFinite(s.score)) {
       sum += s.score;
       n += 1;
     }
-    if (s.pass !== null) passes = (passes ?? true) && s.pass;
+    if (typeof s.pass === "boolean") passes = (passes ?? true) && s.pass;
   }
   return { score: n === 0 ? null : sum / n, passed: passes };
 }

@@ -108,9 +108,20 @@ test("configure the gate, see a move refused with the reason, and the publish di
   await expect(scores).toContainText("0.72 [0.67–0.77] · 60% pass");
   await expect(scores).toContainText(`1.0.0 (${gated})`);
   await expect(scores).toContainText("0.92 [0.87–0.97] · 95% pass");
-  await expect(dialog.getByTestId("publish-eval-verdict")).toContainText("0 regressions.");
+  await expect(dialog.getByTestId("publish-eval-regressions")).toHaveText("0 regressions.");
   await expect(dialog.getByTestId("publish-eval-verdict")).toContainText("Did not pass the release gate: the combined score is 0.720, below the minimum 0.8.");
   await expect(dialog.getByTestId("publish-eval-run-link")).toHaveAttribute("href", `/p/${PROJECT}/evals/${run.runId}`);
   await expect(dialog.getByTestId(`publish-gate-${gated}`)).toContainText("did not pass (the combined score is 0.720, below the minimum 0.8)");
   await page.screenshot({ path: `${SCREENSHOT_DIR}/release-gate-publish-panel.png` });
+});
+
+test("the cost page splits spend by source and shows what evaluations cost and saved", async ({ page }) => {
+  await page.goto(`/p/${PROJECT}/metrics/cost`);
+  await expect(page.getByTestId("cost-by-source")).toBeVisible();
+  const panel = page.getByTestId("cost-evaluations");
+  await expect(panel).toContainText("Evaluations");
+  await expect(panel.getByTestId("kpi-eval-spend")).toContainText("Eval spend");
+  await expect(panel.getByTestId("kpi-eval-realtime")).toContainText("At the realtime price");
+  await expect(panel.getByTestId("kpi-eval-batch-savings")).toContainText("Saved by batch evals");
+  await page.screenshot({ path: `${SCREENSHOT_DIR}/cost-by-source.png`, fullPage: true });
 });

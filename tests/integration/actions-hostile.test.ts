@@ -182,6 +182,29 @@ describe("server actions under hostile input", () => {
     await attack("promote", experiments.promoteAction as AnyAction, { project, id: experimentId, variant: "B" });
     await attack("resumeVariant", experiments.resumeVariantAction as AnyAction, { project, id: experimentId, key: "Z" });
     await attack("sendTraffic", experiments.sendTrafficAction as AnyAction, { project, id: experimentId, mode: "generate", count: 5, inputs: "" });
+    await attack(
+      "sendTraffic (dataset)",
+      experiments.sendTrafficAction as AnyAction,
+      { project, id: experimentId, mode: "dataset", count: 5, inputs: "", dataset: "tickets", datasetVersion: 1 },
+      ["dataset", "datasetVersion"],
+    );
+  });
+
+  it("settings: the release gate, and the publish dialog's eval panel", async () => {
+    await attack("setReleaseGate", settings.setReleaseGateAction as AnyAction, { project, gate: null });
+    const gate = { labels: ["production"], minScore: 0.9, evaluator: "judge", failOnRegression: true, maxAgeDays: 30 };
+    for (const field of Object.keys(gate)) {
+      for (const [label, value] of HOSTILE) {
+        const result = await settings.setReleaseGateAction({ project, gate: { ...gate, [field]: value } } as never);
+        const where = `setReleaseGate <- gate.${field}: ${label}`;
+        // A few values are valid for their field (["x"] as labels, true for failOnRegression); the rest are refused as bad input.
+        if (ALWAYS_REFUSED.has(label)) expect(result.ok, where).toBe(false);
+        if (!result.ok) expect(result.code, `${where}: ${result.message}`).toBe("bad_request");
+      }
+    }
+    await attack("publishEvalStatus", prompt.publishEvalStatusAction as AnyAction, { project, promptId });
+    // Leave the project without a gate for the tests below.
+    expect(await settings.setReleaseGateAction({ project, gate: null })).toMatchObject({ ok: true });
   });
 
   it("prompt page: publish, labels, drafts", async () => {

@@ -81,7 +81,8 @@ describe("demo seed", () => {
   it("stores valid version content with matching content hashes", async () => {
     const versions = await ctx.db.promptVersion.findMany({ include: { prompt: true } });
     expect(versions.length).toBeGreaterThanOrEqual(9);
-    expect(versions.filter((v) => v.status === "DRAFT")).toHaveLength(1);
+    // The support assistant and the ticket classifier each have a draft.
+    expect(versions.filter((v) => v.status === "DRAFT")).toHaveLength(2);
     for (const v of versions) {
       const content = parseVersionContent(v); // throws on an invalid shape
       expect(checkContract(content).errors, `${v.prompt.name} ${v.major}.${v.minor}.${v.patch}`).toEqual([]);
@@ -112,7 +113,7 @@ describe("demo seed", () => {
     const labels = await ctx.db.label.findMany({
       include: { version: true, prompt: true, events: { orderBy: { at: "asc" } } },
     });
-    expect(labels).toHaveLength(6);
+    expect(labels).toHaveLength(7);
     for (const label of labels) {
       expect(label.version.status).toBe("PUBLISHED");
       expect(label.protected).toBe(label.name === "production");
@@ -127,7 +128,7 @@ describe("demo seed", () => {
     const project = await ctx.db.project.findUniqueOrThrow({ where: { slug: "demo" } });
     const summaries = (await listPrompts(project.id, {}, ctx.db)).items;
     // Most recently updated first (the support assistant has yesterday's draft).
-    expect(summaries.map((s) => s.name)).toEqual(["support-assistant", "invoice-extractor", "ticket-classifier"]);
+    expect(summaries.map((s) => s.name)).toEqual(["support-assistant", "invoice-extractor", "ticket-classifier", "ticket-judge"]);
     const support = summaries.find((s) => s.name === "support-assistant");
     // 3 published versions and the draft (which owns no version number until it is published).
     expect(support).toMatchObject({ latestVersion: "1.2.0", hasDraft: true, versionCount: 3 });

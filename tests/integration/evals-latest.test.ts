@@ -90,7 +90,7 @@ describe("publish eval panel", () => {
     });
     expect(status.latest?.draft?.evaluators.judge?.ci95?.[0]).toBeCloseTo(0.65, 10);
     expect(status.latest?.draft?.evaluators.judge?.ci95?.[1]).toBeCloseTo(0.75, 10);
-    expect(status.latest?.verdict).toBe("The draft vs 1.0.0: judge: 50% pass vs 100%. 2 items regressed. Did not pass the release gate.");
+    expect(status.latest?.verdict).toBe("The draft vs 1.0.0: judge: 50% pass vs 100%. Did not pass the release gate.");
     expect(status.gate?.rule).toMatch(/at least 0\.80/);
     expect(status.gate?.decisions.map((d) => [d.label, d.status, d.allowed])).toEqual([
       ["production", "failed", false],

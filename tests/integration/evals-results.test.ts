@@ -126,6 +126,32 @@ describe("summarizeRun", () => {
     await summarizeRun(f.runId);
   });
 
+  it("counts every outcome and reads malformed stored scores as unscored", async () => {
+    const outcomes = ["succeeded", "errored", "canceled", "expired", "pending"] as const;
+    const odd = await createEvalRunFixture({
+      project: f.project,
+      items: 10,
+      versions: ["1.0.0", "1.1.0"],
+      evaluators: [evaluators[0]!],
+      result: (i, v) => {
+        const outcome = outcomes[i % 5]!;
+        if (outcome !== "succeeded") return { outcome, output: null };
+        // Version 1 holds scores written by hand in the wrong shape.
+        return { scores: v === 0 ? { exact: binary(true) } : ({ exact: { score: "1", pass: "yes" } } as never), latencyMs: 500 };
+      },
+    });
+    await summarizeRun(odd.runId);
+    const [v0, v1] = await summaries(odd.runId);
+    expect(v0!.summary).toMatchObject({ items: 10, succeeded: 2, errored: 2, canceled: 2, expired: 2, latencyP50Ms: 500, latencyP95Ms: 500 });
+    expect(v0!.summary.evaluators.exact).toMatchObject({ n: 2, mean: 1, passRate: 1 });
+    expect(v1!.summary.evaluators.exact).toEqual({ n: 0, mean: null, ci95: null, passRate: null, passCi95: null });
+    const page = await getRunResults(odd.runId, f.project.id, { limit: 1 });
+    expect(page.rows[0]!.results[1]!.scores.exact).toEqual({ score: null, pass: null });
+    const [comparison] = await compareToBaseline(odd.runId, f.project.id);
+    expect(comparison!.evaluators[0]!.passFail.n).toBe(0);
+    expect(comparison!.evaluators[0]!.verdict.text).toBe("no detectable difference in pass rate between 1.1.0 and 1.0.0");
+  });
+
   it("is not_found for an unknown run", async () => {
     await expect(summarizeRun("no-such-run")).rejects.toMatchObject({ code: "not_found" });
   });

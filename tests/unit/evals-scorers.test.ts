@@ -314,6 +314,8 @@ describe("combineScores", () => {
     expect(combineScores({ a: { score: 1, pass: true }, b: { score: 0.6, pass: true } })).toEqual({ score: 0.8, passed: true });
     expect(combineScores({ a: { score: null, pass: null } })).toEqual({ score: null, passed: null });
     expect(combineScores({})).toEqual({ score: null, passed: null });
+    // Scores read back from jsonb written by hand: wrong types count as absent.
+    expect(combineScores({ a: { score: "1", pass: "yes" } as never, b: { score: 0.4, pass: false } })).toEqual({ score: 0.4, passed: false });
   });
 });
 

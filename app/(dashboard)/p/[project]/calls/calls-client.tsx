@@ -10,10 +10,24 @@ import { Badge, Button } from "@/components/ui";
 import { queryKeys } from "@/lib/query-keys";
 import type { CallPage } from "@/lib/metrics/calls";
 import { SOURCES } from "@/lib/metrics/window";
+import { AddToDataset, type AddCallsToDatasetAction } from "./add-to-dataset";
 
 const STATUS_TONE = { ok: "success", error: "danger", refusal: "warning", invalid_output: "warning" } as const;
 
-export function CallsClient({ projectSlug, initialPrompt }: { projectSlug: string; initialPrompt: string }) {
+export function CallsClient({
+  projectSlug,
+  initialPrompt,
+  datasets = [],
+  canEdit = false,
+  addToDataset,
+}: {
+  projectSlug: string;
+  initialPrompt: string;
+  datasets?: string[];
+  canEdit?: boolean;
+  addToDataset?: AddCallsToDatasetAction;
+}) {
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [prompt, setPrompt] = useState(initialPrompt);
   const [status, setStatus] = useState("");
   const [source, setSource] = useState("");
@@ -74,11 +88,25 @@ export function CallsClient({ projectSlug, initialPrompt }: { projectSlug: strin
           ]}
         />
       </div>
+      {canEdit && addToDataset ? (
+        <AddToDataset project={projectSlug} datasets={datasets} selected={[...selected]} add={addToDataset} onDone={() => setSelected(new Set())} />
+      ) : null}
       <LoadState isLoading={query.isLoading} error={query.error} />
       <div className="overflow-x-auto rounded-lg border border-border bg-surface">
         <table className="w-full text-sm" data-testid="calls-table">
           <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
             <tr>
+              {canEdit ? (
+                <th className="w-8 px-3 py-2">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all shown calls"
+                    data-testid="calls-select-all"
+                    checked={items.length > 0 && items.every((c) => selected.has(c.id))}
+                    onChange={(e) => setSelected(e.target.checked ? new Set(items.map((c) => c.id)) : new Set())}
+                  />
+                </th>
+              ) : null}
               <th className="px-3 py-2">Time (UTC)</th>
               <th className="px-3 py-2">Prompt</th>
               <th className="px-3 py-2">Status</th>
@@ -93,6 +121,22 @@ export function CallsClient({ projectSlug, initialPrompt }: { projectSlug: strin
           <tbody>
             {items.map((c) => (
               <tr key={c.id} className="border-t border-border hover:bg-muted/50" data-testid="call-row">
+                {canEdit ? (
+                  <td className="px-3 py-1.5">
+                    <input
+                      type="checkbox"
+                      aria-label={`Select call ${c.id}`}
+                      data-testid="call-select"
+                      checked={selected.has(c.id)}
+                      onChange={(e) => {
+                        const next = new Set(selected);
+                        if (e.target.checked) next.add(c.id);
+                        else next.delete(c.id);
+                        setSelected(next);
+                      }}
+                    />
+                  </td>
+                ) : null}
                 <td className="px-3 py-1.5 whitespace-nowrap">
                   <Link className="text-accent hover:underline" href={`/p/${projectSlug}/calls/${c.id}`}>
                     {c.createdAt.slice(0, 19).replace("T", " ")}
@@ -118,7 +162,7 @@ export function CallsClient({ projectSlug, initialPrompt }: { projectSlug: strin
             ))}
             {query.data && items.length === 0 ? (
               <tr>
-                <td colSpan={9} className="px-3 py-6 text-center text-fg-muted" data-testid="calls-empty">
+                <td colSpan={canEdit ? 10 : 9} className="px-3 py-6 text-center text-fg-muted" data-testid="calls-empty">
                   No calls match these filters.
                 </td>
               </tr>

@@ -1,6 +1,9 @@
 import type { Metadata } from "next";
 import { requirePageRole } from "@/lib/auth/session";
 import { ButtonLink, PageHeader } from "@/components/ui";
+import { hasRole } from "@/lib/projects/roles";
+import { listDatasets } from "@/lib/datasets/queries";
+import { addCallsToDataset } from "./actions";
 import { CallsClient } from "./calls-client";
 
 export const metadata: Metadata = { title: "Calls" };
@@ -14,7 +17,9 @@ export default async function CallsPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { project: slug } = await params;
-  await requirePageRole(slug, "VIEWER");
+  const access = await requirePageRole(slug, "VIEWER");
+  const canEdit = hasRole(access.role, "EDITOR");
+  const datasets = canEdit ? (await listDatasets(access.project.id)).map((d) => d.name) : [];
   const sp = await searchParams;
   const prompt = typeof sp.prompt === "string" ? sp.prompt : "";
   return (
@@ -28,7 +33,7 @@ export default async function CallsPage({
           </ButtonLink>
         }
       />
-      <CallsClient projectSlug={slug} initialPrompt={prompt} />
+      <CallsClient projectSlug={slug} initialPrompt={prompt} datasets={datasets} canEdit={canEdit} addToDataset={addCallsToDataset} />
     </>
   );
 }

@@ -70,6 +70,13 @@ export default async function PromptPage({
   const servedId = defaultVersionId(prompt);
   const served = servedId ? await getVersionById(prompt.id, servedId) : null;
   const latest = published[0];
+  // "Evaluate" compares the draft with what production serves (or the latest published version).
+  const evalBaseline = labelRows.some((l) => l.name === "production") ? "production" : latest ? versionLabel(latest) : null;
+  const evalVersions = [evalBaseline, draft ? "draft" : null].filter((v): v is string => v !== null);
+  const evaluateHref =
+    evalVersions.length > 0
+      ? `/p/${project}/evals/new?${new URLSearchParams({ prompt: prompt.name, versions: evalVersions.join(","), ...(evalBaseline ? { baseline: evalBaseline } : {}) }).toString()}`
+      : null;
 
   return (
     <>
@@ -103,6 +110,11 @@ export default async function PromptPage({
               data-testid="compare"
             >
               Compare
+            </ButtonLink>
+          ) : null}
+          {canEdit && evaluateHref ? (
+            <ButtonLink href={evaluateHref} data-testid="evaluate-prompt">
+              Evaluate
             </ButtonLink>
           ) : null}
           {canEdit ? (

@@ -5,11 +5,12 @@ import { requirePageRole } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
 import { listModelSpecs } from "@/lib/models/queries";
 import { analyzeCache } from "@/lib/prompts/cache";
-import { diffAcknowledgements, diffVersions, type BlockChange, type LineChange } from "@/lib/prompts/diff";
+import { diffAcknowledgements, diffVersions, type BlockChange } from "@/lib/prompts/diff";
+import { DiffLines as Lines } from "@/components/prompts/diff-lines";
 import { getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
 import { parseVersionContent } from "@/lib/prompts/schemas";
 import { proposeBump } from "@/lib/prompts/versioning";
-import { Badge, Card, EmptyState, cx } from "@/components/ui";
+import { Badge, Card, EmptyState } from "@/components/ui";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
@@ -17,32 +18,6 @@ type Params = { project: string; name: string };
 export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
   const { name } = await params;
   return { title: `Diff ${decodePromptName(name)}` };
-}
-
-function Lines({ lines, side }: { lines: LineChange[]; side: "before" | "after" | "both" }) {
-  return (
-    <pre className="overflow-x-auto font-mono text-[12px] leading-[1.5]">
-      {lines.map((l, i) => {
-        if (side === "before" && l.type === "added") return null;
-        if (side === "after" && l.type === "removed") return null;
-        const text = l.value.endsWith("\n") ? l.value.slice(0, -1) : l.value;
-        return text.split("\n").map((line, k) => (
-          <div
-            key={`${i}-${k}`}
-            className={cx(
-              "px-2 whitespace-pre-wrap",
-              l.type === "added" && "bg-success/15",
-              l.type === "removed" && "bg-danger/15 line-through decoration-danger/40",
-            )}
-            data-change={l.type}
-          >
-            <span className="mr-2 inline-block w-3 text-fg-muted select-none">{l.type === "added" ? "+" : l.type === "removed" ? "−" : " "}</span>
-            {line || " "}
-          </div>
-        ));
-      })}
-    </pre>
-  );
 }
 
 function BlockRow({ change }: { change: BlockChange }) {
