@@ -564,7 +564,8 @@ export class EvalWorker {
       await failEvalRun(runId, error instanceof Error ? error.message : String(error));
       return;
     }
-    if (next !== null) await this.queue.enqueue(runId, { delaySeconds: next });
+    // After stop() the queue is closing: the next worker's sweep queues the run again.
+    if (next !== null && !this.stopped) await this.queue.enqueue(runId, { delaySeconds: next });
   }
 
   async stop(): Promise<void> {

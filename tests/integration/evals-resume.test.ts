@@ -36,7 +36,7 @@ function worker(): EvalWorker {
   });
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 150_000): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -83,7 +83,7 @@ describe("eval runs survive restarts", () => {
     expect(calls.size).toBe(ITEMS);
     expect([...calls.values()].every((n) => n === 1)).toBe(true);
     expect((await getEvalRun(view.id, fx.projectId))!.versions[0]!.counts.succeeded).toBe(ITEMS);
-  }, 120_000);
+  }, 300_000);
 
   it("two workers on one queue never run the same run twice", async () => {
     const view = await run("realtime");
@@ -98,7 +98,7 @@ describe("eval runs survive restarts", () => {
     const calls = await callsPerResult(view.id);
     expect(calls.size).toBe(ITEMS);
     expect([...calls.values()].filter((n) => n !== 1)).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   it("a batch run resumes by re-polling the batch it submitted", async () => {
     const view = await run("batch");
@@ -121,12 +121,27 @@ describe("eval runs survive restarts", () => {
     const calls = await callsPerResult(view.id);
     expect(calls.size).toBe(ITEMS);
     expect([...calls.values()].every((n) => n === 1)).toBe(true);
-  }, 120_000);
+  }, 300_000);
+
+  it("a step that fails ends the run failed with the reason, never stuck in running", async () => {
+    const view = await run("realtime");
+    await getDb().evalRun.update({ where: { id: view.id }, data: { phase: "bogus" } });
+    const w = worker();
+    await w.start();
+    try {
+      await until(async () => (await getEvalRun(view.id, fx.projectId))?.status === "failed", "the run to fail");
+    } finally {
+      await w.stop();
+    }
+    const failed = (await getEvalRun(view.id, fx.projectId))!;
+    expect(failed.error).toContain('unknown phase "bogus"');
+    expect(failed.endedAt).not.toBeNull();
+  }, 200_000);
 
   it("a worker whose database is unreachable at start logs and keeps the process up", async () => {
     const down = new EvalWorker({ connectionString: "postgresql://postgres@127.0.0.1:9/none", sweepSeconds: 60 });
     await expect(down.start()).resolves.toBeUndefined();
     expect(down.running).toBe(false);
     await down.stop();
-  }, 60_000);
+  }, 200_000);
 });

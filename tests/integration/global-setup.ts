@@ -39,6 +39,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await client.connect();
     try {
       await client.query("DROP SCHEMA IF EXISTS public CASCADE");
+      // The eval job queue (pg-boss) keeps its own schema: start each run without old jobs.
+      await client.query("DROP SCHEMA IF EXISTS pgboss CASCADE");
       await client.query("CREATE SCHEMA public");
     } finally {
       await client.end();
