@@ -25,7 +25,8 @@ const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) =>
   },
   // Playground specs log calls in the demo project: the by-prompt table, with rows or its empty row.
   { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("overview-by-prompt")).toBeVisible() },
-  { name: "datasets", path: `/p/${PROJECT}/datasets`, ready: (p) => expect(p.getByTestId("datasets-empty")).toBeVisible() },
+  // The demo seeds the support-tickets dataset.
+  { name: "datasets", path: `/p/${PROJECT}/datasets`, ready: (p) => expect(p.getByTestId("datasets-table")).toBeVisible() },
   { name: "settings", path: `/p/${PROJECT}/settings`, ready: (p) => expect(p.getByTestId("api-keys-table")).toBeVisible() },
   { name: "forbidden", path: `/forbidden?project=${PROJECT}`, ready: (p) => expect(p.getByTestId("forbidden")).toBeVisible() },
 ];
