@@ -51,7 +51,7 @@ test("upload 200 tickets, evaluate production vs the draft in batch mode, see sa
   await page.getByTestId("import-mapping").locator("tr", { hasText: "expected" }).locator("select").nth(1).selectOption("json");
   await page.getByTestId("import-run").click();
   await expect(page).toHaveURL(new RegExp(`/datasets/${name}(\\?.*)?$`), { timeout: 30_000 });
-  await expect(page.getByText(/200 items/).first()).toBeVisible();
+  await expect(page.getByTestId("items-total")).toHaveText("200 items");
 
   // 2. Evaluate from the prompt page: production vs the draft, the rubric judge plus the category field.
   await page.getByRole("link", { name: "Prompts" }).click();
