@@ -7,7 +7,7 @@ import { addItemsFromCalls, responseText } from "@/lib/datasets/from-calls";
 import { createDataset } from "@/lib/datasets/mutations";
 import { listItems } from "@/lib/datasets/queries";
 import { runAndLog } from "@/lib/runs/run-and-log";
-import { DEFAULT_BODY_POLICY } from "@/lib/calls/record";
+import { DEFAULT_BODY_POLICY, type CallContext } from "@/lib/calls/record";
 import type { RunResult } from "@/lib/claude/runner";
 import { makeTestProject, type TestProject } from "./serving-helpers";
 
@@ -56,7 +56,7 @@ describe("datasets: items from logged calls", () => {
   });
 
   it("runAndLog keeps the variables with the call when bodies are stored, and not otherwise", async () => {
-    const logged: Array<Record<string, unknown>> = [];
+    const logged: CallContext[] = [];
     const fakeRun = async () => ({ status: "ok" }) as unknown as RunResult;
     const request = {
       projectId: ctx.projectId,
@@ -66,7 +66,7 @@ describe("datasets: items from logged calls", () => {
       variables: { question: "Where?" },
       source: "api" as const,
     };
-    const log = (_r: RunResult, context: Record<string, unknown>) => {
+    const log = (_r: RunResult, context: CallContext) => {
       logged.push(context);
       return "id";
     };
