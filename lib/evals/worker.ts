@@ -87,7 +87,8 @@ export interface EvalStepOptions {
 /** What a step asks for next: null = the run has ended; a number = run another step after that many seconds. */
 export type StepResult = number | null;
 
-const REALTIME_WAVE = 8;
+/** Tasks per wave per concurrent call: a wave is stored before the next starts, so a stop waits for one wave at most. */
+const REALTIME_WAVE = 4;
 
 /** Advances one run by one step. Exported for tests; the worker calls it for each job. */
 export async function advanceEvalRun(runId: string, options: EvalStepOptions = {}): Promise<StepResult> {

@@ -374,6 +374,51 @@ export const experimentResultsResponseSchema = z
   })
   .meta({ id: "ExperimentResults" });
 
+// ------------------------------------------------------------------ datasets (lib/datasets)
+
+export const datasetResponseSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  latestVersion: z.number().int().meta({ description: "Newest version (0 = no items yet)" }),
+  itemCount: z.number().int().meta({ description: "Items in the latest version" }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const datasetListResponseSchema = z.object({
+  data: z.array(datasetResponseSchema.extend({ fitsPrompts: z.array(z.string()).meta({ description: "Prompts whose variable contract the items fit" }) })),
+});
+
+export const datasetDetailResponseSchema = datasetResponseSchema.extend({
+  versions: z.array(z.object({ number: z.number().int(), itemCount: z.number().int(), note: z.string(), createdAt: z.string() })),
+});
+
+export const datasetItemResponseSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  ordinal: z.number().int(),
+  variables: z.record(z.string(), z.unknown()),
+  expected: z.unknown().meta({ description: "A string is expected text; any other JSON value is expected JSON; null = none" }),
+  metadata: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+  sourceCallId: z.string().nullable(),
+});
+
+export const datasetItemsResponseSchema = z.object({
+  version: z.number().int(),
+  items: z.array(datasetItemResponseSchema),
+  nextCursor: z.string().nullable(),
+  total: z.number().int(),
+});
+
+export const datasetChangeResponseSchema = z.object({
+  dataset: z.string(),
+  version: z.number().int(),
+  itemCount: z.number().int(),
+  added: z.number().int(),
+  removed: z.number().int(),
+});
 // ---------------------------------------------------------------------------------------------
 // Eval runs (lib/evals)
 
@@ -497,49 +542,3 @@ export const evalComparisonResponseSchema = z
     ),
   })
   .meta({ id: "EvalComparison" });
-
-// ------------------------------------------------------------------ datasets (lib/datasets)
-
-export const datasetResponseSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string(),
-  latestVersion: z.number().int().meta({ description: "Newest version (0 = no items yet)" }),
-  itemCount: z.number().int().meta({ description: "Items in the latest version" }),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-export const datasetListResponseSchema = z.object({
-  data: z.array(datasetResponseSchema.extend({ fitsPrompts: z.array(z.string()).meta({ description: "Prompts whose variable contract the items fit" }) })),
-});
-
-export const datasetDetailResponseSchema = datasetResponseSchema.extend({
-  versions: z.array(z.object({ number: z.number().int(), itemCount: z.number().int(), note: z.string(), createdAt: z.string() })),
-});
-
-export const datasetItemResponseSchema = z.object({
-  id: z.string(),
-  key: z.string(),
-  ordinal: z.number().int(),
-  variables: z.record(z.string(), z.unknown()),
-  expected: z.unknown().meta({ description: "A string is expected text; any other JSON value is expected JSON; null = none" }),
-  metadata: z.record(z.string(), z.unknown()),
-  tags: z.array(z.string()),
-  sourceCallId: z.string().nullable(),
-});
-
-export const datasetItemsResponseSchema = z.object({
-  version: z.number().int(),
-  items: z.array(datasetItemResponseSchema),
-  nextCursor: z.string().nullable(),
-  total: z.number().int(),
-});
-
-export const datasetChangeResponseSchema = z.object({
-  dataset: z.string(),
-  version: z.number().int(),
-  itemCount: z.number().int(),
-  added: z.number().int(),
-  removed: z.number().int(),
-});

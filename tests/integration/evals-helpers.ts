@@ -66,9 +66,12 @@ export interface EvalFixture extends TestProject {
  * neutral), judges "judge-json" and "judge-prose", dataset "reviews" with `reviews` (text ->
  * expected label).
  */
-export async function makeEvalFixture(reviews: Array<{ review: string; expected: string | null }>, options: { batchMs?: number } = {}): Promise<EvalFixture> {
+export async function makeEvalFixture(
+  reviews: Array<{ review: string; expected: string | null }>,
+  options: { batchMs?: number; speed?: number } = {},
+): Promise<EvalFixture> {
   const project = await makeTestProject();
-  const sim = await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: options.batchMs ?? 150 });
+  const sim = await startSimulator({ port: 0, speed: options.speed ?? Infinity, batchProcessingMs: options.batchMs ?? 150 });
   const transport = createClaudeTransport({ baseURL: sim.url });
   const promptId = await publishPrompt(project.admin, "sentiment", [classifierContent(["positive", "negative"])]);
   await saveDraft(project.admin, { promptId, content: classifierContent(["positive", "negative", "neutral"]) });
