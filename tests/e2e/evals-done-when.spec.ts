@@ -48,7 +48,7 @@ test("upload 200 tickets, evaluate production vs the draft in batch mode, see sa
   await expect(preview).toBeVisible();
   await expect(page.getByTestId("map-ticket")).toHaveValue("variable");
   await expect(page.getByTestId("map-expected")).toHaveValue("expected");
-  await page.getByTestId("import-mapping").locator("tr", { hasText: "expected" }).locator("select").nth(1).selectOption("json");
+  await page.getByTestId("map-expected").locator("xpath=ancestor::tr").locator("select").nth(1).selectOption("json");
   await page.getByTestId("import-run").click();
   await expect(page).toHaveURL(new RegExp(`/datasets/${name}(\\?.*)?$`), { timeout: 30_000 });
   await expect(page.getByTestId("items-total")).toHaveText("200 items");
@@ -91,6 +91,7 @@ test("upload 200 tickets, evaluate production vs the draft in batch mode, see sa
   await expect(page.getByTestId("review-item")).toBeVisible();
   for (const key of ["c", "i", "c", "c", "i", "c"]) {
     const before = await page.getByTestId("review-position").textContent();
+    await expect(page.getByTestId("review-correct")).toBeEnabled();
     await page.keyboard.press(key);
     await expect(page.getByTestId("review-position")).not.toHaveText(before ?? "");
   }
