@@ -67,7 +67,8 @@ export function ReviewQueue({ project, runId, tasks, record }: { project: string
         setVerdicts((v) => ({ ...v, [resultId]: { verdict, note: text } }));
         setNoteOpen(false);
         setIndex((i) => Math.min(tasks.length - 1, i + 1));
-        await queryClient.invalidateQueries({ queryKey: queryKeys.project(project).evalRun(runId) });
+        // Not awaited: the next key works as soon as the verdict is saved.
+        void queryClient.invalidateQueries({ queryKey: queryKeys.project(project).evalRun(runId) });
       });
     },
     [task, verdicts, record, project, runId, tasks.length, queryClient],

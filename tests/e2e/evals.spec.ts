@@ -93,12 +93,16 @@ test("the review queue works from the keyboard and the judge's agreement shows o
   await page.getByTestId("open-review").click();
   await expect(page.getByTestId("review-shortcuts")).toContainText("correct");
   await expect(page.getByTestId("review-position")).toHaveText("1 of 6");
+  const ready = () => expect(page.getByTestId("review-correct")).toBeEnabled();
   await page.keyboard.press("c");
   await expect(page.getByTestId("review-position")).toHaveText("2 of 6");
+  await ready();
   await page.keyboard.press("i");
   await expect(page.getByTestId("review-position")).toHaveText("3 of 6");
+  await ready();
   await page.keyboard.press("s");
   await expect(page.getByTestId("review-position")).toHaveText("4 of 6");
+  await ready();
   await page.keyboard.press("k");
   await expect(page.getByTestId("review-position")).toHaveText("3 of 6");
   await expect(page.getByTestId("review-current")).toHaveText("skip");
@@ -106,12 +110,14 @@ test("the review queue works from the keyboard and the judge's agreement shows o
   // Item 4: incorrect, then back to it to add a note (Enter saves the note with its verdict).
   await page.keyboard.press("i");
   await expect(page.getByTestId("review-position")).toHaveText("5 of 6");
+  await ready();
   await page.keyboard.press("k");
   await expect(page.getByTestId("review-current")).toHaveText("incorrect");
   await page.keyboard.press("n");
   await page.getByTestId("review-note").fill("Urgency should be high: the customer cannot work.");
   await page.keyboard.press("Enter");
   await expect(page.getByTestId("review-position")).toHaveText("5 of 6");
+  await ready();
   await page.keyboard.press("c");
   await expect(page.getByTestId("review-done")).toHaveText("5 reviewed");
   await page.screenshot({ path: `${SCREENSHOT_DIR}/evals-review.png`, fullPage: true });
