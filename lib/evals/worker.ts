@@ -341,6 +341,16 @@ async function settleLeftovers(run: RunState, purpose: Purpose, reason: string):
   }
 }
 
+/**
+ * A batch item gets no repair turn (the realtime runner re-asks with the validation error when
+ * JSON output does not fit the schema), so a version with a JSON output schema asks the API for
+ * structured output instead: the answer then parses and fits, as realtime answers do after repair.
+ */
+function withStructuredOutput(params: ClaudeRequest, content: VersionSnapshot["content"]): ClaudeRequest {
+  if (content.outputSchema.format !== "json") return params;
+  return { ...params, output_config: { ...params.output_config, format: { type: "json_schema", schema: content.outputSchema.schema } } };
+}
+
 /** Submits every pending task of `purpose` in batches within the API's limits (count and bytes). */
 async function submitPending(run: RunState, purpose: Purpose, attempt: number, options: EvalStepOptions): Promise<void> {
   const db = getDb();
@@ -369,7 +379,8 @@ async function submitPending(run: RunState, purpose: Purpose, attempt: number, o
       for (const task of tasks) {
         let params: ClaudeRequest;
         try {
-          params = renderVersion(snapshotOf(run, task).content, taskVariables(task), { catalog }) as ClaudeRequest;
+          const content = snapshotOf(run, task).content;
+          params = withStructuredOutput(renderVersion(content, taskVariables(task), { catalog }) as ClaudeRequest, content);
         } catch (error) {
           failed.push(unsendable(run, task, error instanceof Error ? error.message : String(error)));
           continue;

@@ -26,12 +26,7 @@ function writeTicketsCsv(file: string): void {
   writeFileSync(file, `${lines.join("\n")}\n`, "utf8");
 }
 
-// FIXME(engine): in batch mode the generation requests go out without the version's structured
-// output (output_config.format), so the classifier answers {"label", "confidence"} and the judge
-// answers without a score: every item fails on both versions and no regression can show. Realtime
-// runs are right (evals.spec.ts). Everything up to the regressions passes today (upload, batch
-// run, cost saved); remove .fixme once batch requests carry the output format.
-test.fixme("upload 200 tickets, evaluate production vs the draft in batch mode, see savings, regressions and reasons, review, see the judge's agreement", async ({
+test("upload 200 tickets, evaluate production vs the draft in batch mode, see savings, regressions and reasons, review, see the judge's agreement", async ({
   page,
 }, testInfo) => {
   const console = watchConsole(page);
