@@ -50,7 +50,8 @@ function evaluatorSummary(row: { scored: number; sum: number; sumSq: number; jud
   return {
     n: row.scored,
     mean: mean.mean,
-    ci95: interval(mean.ci),
+    // Scores live in [0, 1]: the t interval can reach past the ends on small or skewed samples.
+    ci95: mean.ci ? [Math.max(0, mean.ci.low), Math.min(1, mean.ci.high)] : null,
     passRate: row.judged > 0 ? row.passes / row.judged : null,
     passCi95: interval(wilsonInterval(row.passes, row.judged)),
   };

@@ -126,6 +126,25 @@ describe("summarizeRun", () => {
     await summarizeRun(f.runId);
   });
 
+  it("keeps score intervals within [0, 1] where the t interval would reach past them", async () => {
+    // 1 of 12 items scores 1, the rest 0: mean 0.083, t interval about -0.10 to 0.27.
+    const skewed = await createEvalRunFixture({
+      project: f.project,
+      items: 12,
+      versions: ["1.0.0"],
+      evaluators: [evaluators[0]!],
+      baseline: null,
+      result: (i) => ({ scores: { exact: binary(i === 0) } }),
+    });
+    await summarizeRun(skewed.runId);
+    const [only] = await summaries(skewed.runId);
+    const exact = only!.summary.evaluators.exact!;
+    expect(exact.mean).toBeCloseTo(1 / 12, 12);
+    expect(exact.ci95![0]).toBe(0);
+    expect(exact.ci95![1]).toBeGreaterThan(exact.mean!);
+    expect(exact.ci95![1]).toBeLessThanOrEqual(1);
+  });
+
   it("counts every outcome and reads malformed stored scores as unscored", async () => {
     const outcomes = ["succeeded", "errored", "canceled", "expired", "pending"] as const;
     const odd = await createEvalRunFixture({
