@@ -11,6 +11,13 @@ import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 export const MAX_INGEST_BATCH = 1000;
 
 const count = z.number().int().min(0).max(100_000_000);
+/**
+ * What one real call can cost: $1,000 (far above a full context window on the dearest model).
+ * Bounding it keeps a single record from poisoning the metrics sums.
+ */
+export const MAX_CALL_COST_MICROS = 1_000_000_000;
+/** The oldest createdAt accepted: older dates are typos (and year 0 is out of PostgreSQL's range). */
+const OLDEST_CALL = Date.parse("2020-01-01T00:00:00Z");
 
 /**
  * One call an app made to Claude itself, in call-log terms. `prompt` (name) and `version` (exact)
@@ -38,13 +45,16 @@ export const ingestCallSchema = z.strictObject({
   cacheWriteTokens: count.default(0),
   cacheWrite1hTokens: count.default(0),
   cacheReadTokens: count.default(0),
-  costMicros: z.number().int().min(0).optional(),
+  costMicros: z.number().int().min(0).max(MAX_CALL_COST_MICROS, "at most 1,000,000,000 micro-dollars ($1,000) for one call").optional(),
   latencyMs: z.number().int().min(0).max(86_400_000).default(0),
   ttftMs: z.number().int().min(0).max(86_400_000).optional(),
-  outputChars: z.number().int().min(0).optional(),
+  outputChars: count.optional(),
   subject: z.string().min(1).max(256).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
-  createdAt: z.iso.datetime({ offset: true }).optional(),
+  createdAt: z.iso
+    .datetime({ offset: true })
+    .refine((value) => Date.parse(value) >= OLDEST_CALL, "must be 2020-01-01 or later")
+    .optional(),
   request: z.unknown().optional(),
   response: z.unknown().optional(),
 });

@@ -179,6 +179,35 @@ describe("POST /api/v1/calls", () => {
     expect(row.versionId).not.toBeNull();
   });
 
+  it("refuses values its columns cannot hold or no real call has, so nothing acknowledged is lost", async () => {
+    const res = await sendJson<{
+      accepted: number;
+      rejected: number;
+      results: ({ index: number; id: string } | { index: number; error: { code: string; issues?: { path: string }[] } })[];
+    }>(
+      "POST",
+      `${server.url}/api/v1/calls`,
+      {
+        calls: [
+          { model: "claude-sonnet-5-5", outputChars: 2 ** 31 },
+          { model: "claude-sonnet-5-5", createdAt: "0000-01-01T00:00:00Z" },
+          { model: "claude-sonnet-5-5", costMicros: Number.MAX_SAFE_INTEGER },
+          { model: "claude-sonnet-5-5", outputChars: 1234, costMicros: 1_000_000_000, createdAt: "2026-01-02T03:04:05Z" },
+        ],
+      },
+      bearer(runKey),
+    );
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 1, rejected: 3 });
+    const issuePaths = res.body.results.flatMap((r) => ("error" in r ? [r.error.issues?.[0]?.path] : []));
+    expect(issuePaths).toEqual(["outputChars", "createdAt", "costMicros"]);
+    const stored = res.body.results[3];
+    if (!stored || !("id" in stored)) throw new Error("the last record should be accepted");
+    await getCallLogWriter().flush({ timeoutMs: 10_000 });
+    const row = await getDb().callLog.findUniqueOrThrow({ where: { id: stored.id } });
+    expect(row).toMatchObject({ outputChars: 1234, costMicros: 1_000_000_000n });
+  });
+
   it("rejects an empty or oversized batch and keys without calls:write", async () => {
     const empty = await sendJson<ApiError>("POST", `${server.url}/api/v1/calls`, { calls: [] }, bearer(runKey));
     expect(empty.status).toBe(422);
