@@ -1,5 +1,7 @@
 import type { MetricsApiResult } from "@/lib/metrics/api";
 import { stringify } from "csv-stringify/sync";
+import { z } from "zod";
+import { parseOrThrow } from "@/lib/errors";
 
 type Cell = string | number | null | undefined;
 
@@ -11,12 +13,24 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArr
   return stringify([header, ...rows] as Cell[][], { record_delimiter: "\r\n", quoted_match: /[\r\n]/ });
 }
 
+export const METRICS_CSV_TABLES = ["prompt", "model", "day", "source"] as const;
+export type MetricsCsvTable = (typeof METRICS_CSV_TABLES)[number];
+const csvTableSchema = z.enum(METRICS_CSV_TABLES, { error: `table must be one of ${METRICS_CSV_TABLES.join(", ")}` }).default("prompt");
+
+/**
+ * The `table` query parameter of a CSV export (absent = prompt). Only these names reach the
+ * download's file name, so no header can carry what a caller typed (CRLF, NUL, quotes).
+ */
+export function parseCsvTable(value: string | null): MetricsCsvTable {
+  return parseOrThrow(csvTableSchema, value ?? undefined, "bad_request", (issues) => issues[0]?.message ?? "invalid table");
+}
+
 /**
  * CSV of a metrics table: for the prompt view the per-version table (with changes against the
  * previous version), for the overview the per-prompt breakdown, for the cost view the table
  * named by `table` (prompt | model | day). Money in micro-dollars, rates as fractions.
  */
-export function metricsCsv(result: MetricsApiResult, table: string = "prompt"): string {
+export function metricsCsv(result: MetricsApiResult, table: MetricsCsvTable = "prompt"): string {
   if (result.view === "prompt") {
     return toCsv(
       [

@@ -178,6 +178,17 @@ test("mark a call correct in the explorer: the score is stored and feeds accurac
   expect((after._sum.scored ?? 0) - (before._sum.scored ?? 0)).toBe(1);
 });
 
+test("the CSV export refuses a table it does not have, whatever the name holds (CRLF, NUL, quotes)", async ({ page }) => {
+  for (const table of ["a\r\nSet-Cookie: x=1", "a\u0000b", 'x"; filename="evil.sh', "nope"]) {
+    const res = await page.request.get(`/p/${SLUG}/metrics/data?${new URLSearchParams({ view: "cost", format: "csv", table })}`);
+    expect(res.status(), table).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "bad_request", message: "table must be one of prompt, model, day, source" } });
+  }
+  const ok = await page.request.get(`/p/${SLUG}/metrics/data?view=cost&format=csv&table=model`);
+  expect(ok.status()).toBe(200);
+  expect(ok.headers()["content-disposition"]).toBe('attachment; filename="metrics-cost-model.csv"');
+});
+
 for (const theme of ["light", "dark"] as const) {
   test(`metrics screenshots (${theme})`, async ({ page }) => {
     await presetTheme(page, theme);

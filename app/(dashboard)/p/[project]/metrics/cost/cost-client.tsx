@@ -6,6 +6,7 @@ import { Kpi, LoadState, RangePicker, rangeParams } from "@/components/metrics/f
 import { fmtNumber, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
 import type { CostRow, EvalCostSummary } from "@/lib/metrics/queries";
+import type { MetricsCsvTable } from "@/lib/metrics/csv";
 import { Card } from "@/components/ui";
 import { MetricsTableCard } from "@/components/metrics/table-card";
 
@@ -85,7 +86,7 @@ export function CostClient({ projectSlug }: { projectSlug: string }) {
   const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "30d" });
   const filters = rangeParams(range.range, range.from, range.to);
   const { data, isLoading, error } = useMetrics(projectSlug, "cost", filters);
-  const csv = (table: string) => `/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "cost", format: "csv", table })}`;
+  const csv = (table: MetricsCsvTable) => `/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "cost", format: "csv", table })}`;
   const total = data?.total;
   return (
     <div className="space-y-4" data-testid="cost-view">

@@ -3,7 +3,7 @@ import { errorBody, isAppError } from "@/lib/errors";
 import { requireRole } from "@/lib/auth/session";
 import { getMetricsForApi } from "@/lib/metrics/api";
 import { parseMetricsApiQuery } from "@/lib/metrics/api-schema";
-import { metricsCsv } from "@/lib/metrics/csv";
+import { metricsCsv, parseCsvTable } from "@/lib/metrics/csv";
 
 export const dynamic = "force-dynamic";
 
@@ -16,7 +16,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     for (const [k, v] of request.nextUrl.searchParams) if (k !== "format" && k !== "table") query[k] = v;
     const result = await getMetricsForApi(access.project.id, parseMetricsApiQuery(query));
     if (request.nextUrl.searchParams.get("format") === "csv") {
-      const table = request.nextUrl.searchParams.get("table") ?? "prompt";
+      const table = parseCsvTable(request.nextUrl.searchParams.get("table"));
       return new NextResponse(metricsCsv(result, table), {
         headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="metrics-${result.view}-${table}.csv"` },
       });
