@@ -130,6 +130,18 @@ export function truncateBody(value: unknown, maxBytes: number): Json {
   return { truncated: true, bytes, preview };
 }
 
+/** A new call's id and what it is linked to (project, prompt version, experiment variant). */
+function linkColumns(context: CallContext): Pick<CallLogRow, "id" | "projectId" | "promptId" | "versionId" | "experimentId" | "variantId"> {
+  return {
+    id: newCallId(),
+    projectId: context.projectId,
+    promptId: context.promptId ?? null,
+    versionId: context.versionId ?? null,
+    experimentId: context.experimentId ?? null,
+    variantId: context.variantId ?? null,
+  };
+}
+
 /**
  * The CallLog row for one runner result. Status, error, usage, cost, timing, attempts and
  * fallbacks come from the result; ids, subject hash and extra metadata from the context;
@@ -143,12 +155,7 @@ export function callLogRowFromResult(result: RunResult, context: CallContext, bo
   if (result.status === "invalid_output") metadata.validationError = result.validationError;
   metadata.attempts = result.attempts;
   return {
-    id: newCallId(),
-    projectId: context.projectId,
-    promptId: context.promptId ?? null,
-    versionId: context.versionId ?? null,
-    experimentId: context.experimentId ?? null,
-    variantId: context.variantId ?? null,
+    ...linkColumns(context),
     source: context.source ?? result.source,
     model: result.model,
     requestedModel: result.requestedModel,
@@ -205,12 +212,7 @@ export function callLogRowFromBatchItem(input: BatchCallInput, context: CallCont
   const zero = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
   const usage = ok ? outcome.usage : zero;
   return {
-    id: newCallId(),
-    projectId: context.projectId,
-    promptId: context.promptId ?? null,
-    versionId: context.versionId ?? null,
-    experimentId: context.experimentId ?? null,
-    variantId: context.variantId ?? null,
+    ...linkColumns(context),
     source: context.source ?? "eval",
     model: ok ? outcome.message.model : request.model,
     requestedModel: request.model,
