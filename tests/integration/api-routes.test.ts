@@ -11,7 +11,12 @@ let key: string;
 const logged: unknown[] = [];
 
 beforeAll(async () => {
-  server = await startApiServer({ changeFeed: false, logError: (message, error) => logged.push([message, error]) });
+  // Hundreds of sequential requests: rate limits are not what this file tests.
+  server = await startApiServer({
+    changeFeed: false,
+    rateLimit: { perSecond: 100_000, burst: 100_000 },
+    logError: (message, error) => logged.push([message, error]),
+  });
   ctx = await makeTestProject();
   key = (
     await ctx.key([
