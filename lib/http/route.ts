@@ -18,7 +18,7 @@ import type { ApiKeyAuthenticator, ApiKeyPrincipal } from "@/lib/api-keys/authen
 import { requireScope } from "@/lib/api-keys/authenticate";
 import type { RateLimitDecision } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
-import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
+import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { closeIfBodyUnread } from "./early-close";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -383,10 +383,10 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
       status = error instanceof BodyTooLargeError ? 413 : error.status;
       payload = errorBody(error);
       if (error.code === "rate_limited" && typeof error.details === "number") headers["Retry-After"] = String(error.details);
-    } else if (error instanceof DatabaseUnavailableError || isConnectionFailure(error)) {
+    } else if (error instanceof ServiceUnavailableError || isConnectionFailure(error)) {
       status = 503;
-      payload = { error: { code: "unavailable", message: error instanceof DatabaseUnavailableError ? error.message : new DatabaseUnavailableError().message } };
-      headers["Retry-After"] = "1";
+      payload = { error: { code: "unavailable", message: error instanceof ServiceUnavailableError ? error.message : new DatabaseUnavailableError().message } };
+      headers["Retry-After"] = String(error instanceof ServiceUnavailableError ? error.retryAfterSeconds : 1);
     } else {
       logError("[api] unexpected error", error, { requestId, method, path });
       status = 500;
