@@ -64,6 +64,18 @@ const envSchema = z.object({
   ),
   /** The call-log writer's in-memory buffer bound, in MiB of encoded rows; beyond it calls are refused with 503 + Retry-After. */
   PROMPTDECK_CALL_BUFFER_MB: z.coerce.number().int().min(1).max(16_384).default(64),
+  /**
+   * "1": the server is behind a reverse proxy it trusts, so X-Forwarded-Host / -Proto (server
+   * actions' origin check, URLs) and the last X-Forwarded-For hop (client address) are believed.
+   * Unset or "0": they are ignored (lib/http/proxy.ts).
+   */
+  PROMPTDECK_TRUST_PROXY: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .enum(["0", "1", "false", "true"], { error: 'must be "1" (behind a trusted proxy) or "0"' })
+      .default("0")
+      .transform((v) => v === "1" || v === "true"),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
