@@ -65,6 +65,14 @@ const envSchema = z.object({
   /** The call-log writer's in-memory buffer bound, in MiB of encoded rows; beyond it calls are refused with 503 + Retry-After. */
   PROMPTDECK_CALL_BUFFER_MB: z.coerce.number().int().min(1).max(16_384).default(64),
   /**
+   * While the database is unreachable, an API key verified within this many seconds keeps working;
+   * after that it is answered 503 (unverifiable), so a revocation wins within this window.
+   */
+  PROMPTDECK_AUTH_STALE_SECONDS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int("must be a whole number of seconds").min(0, "must be 0 or more").max(86_400, "must be at most 86400 (a day)").default(60),
+  ),
+  /**
    * "1": the server is behind a reverse proxy it trusts, so X-Forwarded-Host / -Proto (server
    * actions' origin check, URLs) and the last X-Forwarded-For hop (client address) are believed.
    * Unset or "0": they are ignored (lib/http/proxy.ts).

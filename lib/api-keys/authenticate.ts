@@ -5,6 +5,7 @@ import { apiKeySchema, hashApiKey, type ApiKeyScope } from "@/lib/auth/api-keys"
 import type { Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { DatabaseUnavailableError } from "@/lib/errors/unavailable";
+import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import type { KeyRateLimits } from "./rate-limit";
 import { AuthFailureLimiter, type AuthFailureLimitOptions } from "./auth-failures";
@@ -59,7 +60,11 @@ export interface AuthenticatorOptions {
   maxUnknown?: number;
   /** Limits failed authentications per client address and overall (429 + Retry-After); `false` for none. */
   failureLimit?: AuthFailureLimitOptions | false;
-  /** While the database is unreachable, a known key keeps working this long after its last lookup. Default 24 h. */
+  /**
+   * While the database is unreachable, a known key keeps working this long after its last lookup;
+   * after that it is unverifiable (503), so a key revoked just before an outage stops within it.
+   * Default PROMPTDECK_AUTH_STALE_SECONDS (60 s).
+   */
   staleMs?: number;
   /** `lastUsedAt` is written at most this often per key. Default 60 s. */
   touchIntervalMs?: number;
@@ -158,7 +163,7 @@ export class ApiKeyAuthenticator {
     this.store = options.store ?? prismaApiKeyStore();
     this.ttlMs = options.ttlMs ?? 10_000;
     this.unknownTtlMs = options.unknownTtlMs ?? 5_000;
-    this.staleMs = options.staleMs ?? 24 * 3600_000;
+    this.staleMs = options.staleMs ?? getEnv().PROMPTDECK_AUTH_STALE_SECONDS * 1000;
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.onBackgroundError = options.onBackgroundError ?? ((error) => log.error({ err: error }, "lastUsedAt update failed"));

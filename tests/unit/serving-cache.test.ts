@@ -235,6 +235,25 @@ describe("ApiKeyAuthenticator", () => {
     await expect(auth.authenticate(`Bearer ${key}`)).rejects.toThrow(/expired/);
   });
 
+  it("revocations win during an outage: a key is trusted 60 s past its last verification by default, then 503 (not 401: unknown)", async () => {
+    let now = 0;
+    const { s, state } = store({ [hashApiKey(key)]: record });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now });
+    await auth.authenticate(`Bearer ${key}`);
+    // The key is revoked, then the database goes away before this instance looks again.
+    state.down = true;
+    now = 59_000;
+    expect((await auth.authenticate(`Bearer ${key}`)).apiKeyId).toBe("k1");
+    now = 60_001;
+    await expect(auth.authenticate(`Bearer ${key}`)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    now = 3_600_000;
+    await expect(auth.authenticate(`Bearer ${key}`)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    // Back up: the revocation is seen.
+    state.down = false;
+    const revoked = new ApiKeyAuthenticator({ store: store({ [hashApiKey(key)]: { ...record, revokedAt: new Date(0) } }).s, now: () => now });
+    await expect(revoked.authenticate(`Bearer ${key}`)).rejects.toThrow(/revoked/);
+  });
+
   describe("unknown keys (issue 17, item 7)", () => {
     const unknownKey = (i: number) => `pd_UNKNOWN${String(i).padStart(16, "0")}`;
 
