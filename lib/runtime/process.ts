@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor } from "@/lib/calls/writer";
-import { registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
+import { callLogSinks, registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
 import { openClaudeTransport, registerClaudeTransport, type OpenedClaudeTransport } from "@/lib/claude/client";
 import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
@@ -20,7 +20,6 @@ import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
-import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { GracefulHttpServer } from "./http-server";
 import { Lifecycle, type Component, type ComponentInfo, type StopReport } from "./lifecycle";
 
@@ -125,7 +124,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   lifecycle.add({ name: "call-log pool", stage: "pools", describe: () => `pg, max ${DEFAULT_CONCURRENCY}`, stop: () => callLogPool.end() });
 
   // calls: the buffered writer; flushed as soon as nothing serves requests any more.
-  const writer = new CallLogWriter({ sink: rollupCallLogSink(pgRawExecutor(callLogPool)), concurrency: DEFAULT_CONCURRENCY });
+  const writer = new CallLogWriter({ ...callLogSinks(pgRawExecutor(callLogPool)), concurrency: DEFAULT_CONCURRENCY });
   registerCallLogWriter(writer);
   const flushTimeoutMs = options.flushTimeoutMs ?? SHUTDOWN_FLUSH_TIMEOUT_MS;
   lifecycle.add({
