@@ -267,6 +267,30 @@ describe("rows written before the bounds (a poisoned database)", () => {
   });
 });
 
+describe("counts past 2^31 in one bucket", () => {
+  it("keep counting (int8 columns): a day of one version at the writer's full speed reaches 2^31 calls", async () => {
+    const promptId = await publishPrompt(ctx.admin, "busy-version", [simpleContent("You answer briefly.")]);
+    const versionId = await versionIdOf(promptId, "1.0.0");
+    await realCalls("busy-version", 1);
+    await flush();
+    // As if 2^31 - 1 calls had been rolled up in each of its buckets (26.5k calls/s for a day gets there).
+    const full = 2 ** 31 - 1;
+    const data = { calls: full, scored: full };
+    const set =
+      (await getDb().metricRollup.updateMany({ where: { versionId }, data })).count +
+      (await getDb().metricRollupVersion.updateMany({ where: { versionId }, data })).count;
+    expect(set).toBeGreaterThanOrEqual(7);
+    const [callId] = await realCalls("busy-version", 1);
+    await flush();
+    expect((await getDb().callLog.findUniqueOrThrow({ where: { id: callId } })).versionId).toBe(versionId);
+    const totals = await getDb().metricRollupVersion.aggregate({ where: { versionId, grainMinutes: 1440 }, _sum: { calls: true } });
+    expect(totals._sum.calls).toBe(2n ** 31n);
+    const res = await getJson<{ total: Totals }>(url("/metrics?view=overview&prompt=busy-version&range=24h"), bearer(key));
+    expect(res.status).toBe(200);
+    expect(res.body.total.calls).toBe(2 ** 31);
+  });
+});
+
 describe("a batch with one bad row", () => {
   it("stores the good rows with their links and rollups; the bad one is rejected and reported", async () => {
     const promptId = await publishPrompt(ctx.admin, `batch-${randomUUID().slice(0, 6)}`, [simpleContent("Batch.")]);
@@ -286,7 +310,7 @@ describe("a batch with one bad row", () => {
     expect(stored.map((r) => r.id).sort()).toEqual(good.map((r) => r.id).sort());
     expect(stored.every((r) => r.versionId === versionId && r.promptId === promptId)).toBe(true);
     const totals = await getDb().metricRollupVersion.aggregate({ where: { versionId, grainMinutes: 1440 }, _sum: { calls: true, costMicros: true } });
-    expect(totals._sum).toEqual({ calls: 20, costMicros: 20_000n });
+    expect(totals._sum).toEqual({ calls: 20n, costMicros: 20_000n });
     expect(writer.stats()).toMatchObject({ written: 20, deadLettered: 1, buffered: 0 });
     expect(reported.find((r) => r.msg === "call log row rejected by the database; written to this log instead")).toBeDefined();
   });
