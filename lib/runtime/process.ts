@@ -24,6 +24,7 @@ import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { GracefulHttpServer } from "./http-server";
+import { guardWeb } from "./web-guard";
 import { Lifecycle, type Component, type ComponentInfo, type StopReport } from "./lifecycle";
 
 const runtimeLog = childLogger({ component: "runtime" });
@@ -241,7 +242,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
         describe: () => web.description,
         async start() {
           await web.prepare();
-          handleWeb = web.getRequestHandler();
+          // A 503 "database unreachable, retrying" page instead of Next's 500 while the change feed is down.
+          handleWeb = guardWeb(web.getRequestHandler(), { databaseDown: () => api?.feed?.isHealthy === false });
         },
         stop: () => web.close(),
       });
