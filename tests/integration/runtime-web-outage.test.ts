@@ -77,7 +77,8 @@ beforeAll(async () => {
       res.end("<h1>500: Internal Server Error</h1>");
     }
   };
-  http = new GracefulHttpServer(guardWeb(app, { databaseDown: () => !feed.isHealthy }));
+  const guarded = guardWeb(app, { databaseDown: () => !feed.isHealthy });
+  http = new GracefulHttpServer((req, res) => void guarded(req, res));
   const address = await http.listen(0, "127.0.0.1");
   base = `http://127.0.0.1:${address.port}`;
 });
@@ -140,17 +141,16 @@ describe("dashboard during a database outage", () => {
 
   it("a 500 the app sends while the database is unreachable goes out as 503 + Retry-After", async () => {
     let down = false;
-    const server = new GracefulHttpServer(
-      guardWeb(
-        (_req, res) => {
-          // The feed notices just after the request passed the guard (the outage began under it).
-          down = true;
-          res.statusCode = 500;
-          res.end("Internal Server Error");
-        },
-        { databaseDown: () => down },
-      ),
+    const guarded = guardWeb(
+      (_req, res) => {
+        // The feed notices just after the request passed the guard (the outage began under it).
+        down = true;
+        res.statusCode = 500;
+        res.end("Internal Server Error");
+      },
+      { databaseDown: () => down },
     );
+    const server = new GracefulHttpServer((req, res) => void guarded(req, res));
     const { port } = await server.listen(0, "127.0.0.1");
     const res = await fetch(`http://127.0.0.1:${port}/p/demo`, { headers: html });
     expect(res.status).toBe(503);
