@@ -4,8 +4,13 @@ import { runPrompt, type CallSource, type RunDeps, type RunInput, type RunOption
 import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import type { VariableInput } from "@/lib/prompts/render";
 import { childLogger } from "@/lib/logger";
+import { AppError } from "@/lib/errors";
+import { describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 
 const log = childLogger({ component: "runs" });
+
+/** Variables and metadata end up in jsonb columns (metadata, request bodies): what they may hold. */
+const LOGGABLE = { maxDepth: 64, maxNodes: 200_000 } as const;
 
 /**
  * The one way Promptdeck runs a prompt version and logs the call. The public API, the
@@ -71,10 +76,15 @@ function variablesMetadata(variables: VariableInput, bodies: BodyPolicy | undefi
  * Runs `version` with `variables` under the project's runner policy and logs the call under the
  * project's body policy, whatever its status (errors, refusals and aborted calls included).
  * Throws only what the runner throws before calling Claude (AppError unprocessable for bad
- * variables) and database errors while loading settings; API failures are a result with status
- * "error".
+ * variables), AppError unprocessable for variables or metadata the call log cannot store (checked
+ * first, so nothing is run), and database errors while loading settings; API failures are a
+ * result with status "error".
  */
 export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps = {}): Promise<RunAndLogResult> {
+  // What the call log could not store is refused before Claude is called (a paid call that cannot
+  // be logged): NUL or unpaired surrogates in a string or key, non-finite numbers, deep nesting.
+  const problem = inspectJsonInput({ variables: request.variables, metadata: request.metadata ?? {} }, LOGGABLE);
+  if (problem) throw new AppError("unprocessable", `The call cannot be logged: ${describeIssue(problem)}`, { issues: [problem] });
   const settings = request.settings ?? (await (deps.loadSettings ?? settingsFromDatabase)(request.projectId));
   const result = await (deps.run ?? runPrompt)({
     version: request.version,
