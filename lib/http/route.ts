@@ -19,7 +19,7 @@ import { requireScope } from "@/lib/api-keys/authenticate";
 import type { RateLimitDecision } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { CONTROL_CHARACTER, describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
-import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
+import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { closeIfBodyUnread } from "./early-close";
 import { requestTargetProblem } from "./edge";
 
@@ -400,10 +400,10 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
       status = error instanceof BodyTooLargeError ? 413 : error.status;
       payload = errorBody(error);
       if (error.code === "rate_limited" && typeof error.details === "number") headers["Retry-After"] = String(error.details);
-    } else if (error instanceof DatabaseUnavailableError || isConnectionFailure(error)) {
+    } else if (error instanceof ServiceUnavailableError || isConnectionFailure(error)) {
       status = 503;
-      payload = { error: { code: "unavailable", message: error instanceof DatabaseUnavailableError ? error.message : new DatabaseUnavailableError().message } };
-      headers["Retry-After"] = "1";
+      payload = { error: { code: "unavailable", message: error instanceof ServiceUnavailableError ? error.message : new DatabaseUnavailableError().message } };
+      headers["Retry-After"] = String(error instanceof ServiceUnavailableError ? error.retryAfterSeconds : 1);
     } else {
       logError("[api] unexpected error", error, { requestId, method, path });
       status = 500;
