@@ -18,6 +18,7 @@ import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/clie
 import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
+import { refuseHostileWebRequest } from "@/lib/http/edge";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
@@ -249,6 +250,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       });
     }
     const fallback = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
+      // The dashboard's edge check (lib/http/edge.ts): a hostile URL never reaches Next.
+      if (refuseHostileWebRequest(req, res)) return;
       if (handleWeb) return handleWeb(req, res);
       res.writeHead(404, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(NOT_FOUND) }).end(NOT_FOUND);
     };
