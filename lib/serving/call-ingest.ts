@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { exactVersionSchema } from "@/lib/prompts/versioning";
 import { getDb } from "@/lib/db/client";
 import { toIssues, type ErrorIssue } from "@/lib/errors";
 import { ServiceUnavailableError } from "@/lib/errors/unavailable";
@@ -37,10 +38,7 @@ const OLDEST_CALL = Date.parse("2020-01-01T00:00:00Z");
  */
 export const ingestCallSchema = z.strictObject({
   prompt: z.string().min(1).max(128).optional(),
-  version: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+$/, "must be an exact version such as 1.2.0")
-    .optional(),
+  version: exactVersionSchema.optional(),
   model: z.string().min(1).max(100),
   requestedModel: z.string().min(1).max(100).optional(),
   status: z.enum(["ok", "error", "refusal", "invalid_output"]).default("ok"),
