@@ -65,6 +65,12 @@ const envSchema = z.object({
   /** The call-log writer's in-memory buffer bound, in MiB of encoded rows; beyond it calls are refused with 503 + Retry-After. */
   PROMPTDECK_CALL_BUFFER_MB: z.coerce.number().int().min(1).max(16_384).default(64),
   /**
+   * The call log's durable journal (lib/calls/journal.ts): rows not stored in PostgreSQL yet, on
+   * local disk; each instance takes a slot directory under it. Default <PROMPTDECK_DATA_DIR>/call-journal;
+   * "off" keeps them in memory only (a stop during an outage or a crash loses them).
+   */
+  PROMPTDECK_CALL_JOURNAL_DIR: z.string().min(1).optional(),
+  /**
    * While the database is unreachable, an API key verified within this many seconds keeps working;
    * after that it is answered 503 (unverifiable), so a revocation wins within this window.
    */
