@@ -16,7 +16,7 @@ import type { z } from "zod";
 import { AppError, errorBody, isAppError, parseOrThrow, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
 import type { ApiKeyAuthenticator, ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
 import { requireScope } from "@/lib/api-keys/authenticate";
-import type { RateLimitDecision } from "@/lib/api-keys/rate-limit";
+import type { KeyRateLimiter } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { CONTROL_CHARACTER, describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
@@ -150,7 +150,7 @@ export interface DispatcherOptions<Services> {
   routes: readonly ApiRoute<Services>[];
   services: Services;
   auth: Pick<ApiKeyAuthenticator, "authenticate">;
-  limiter: { take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> };
+  limiter: KeyRateLimiter;
   maxBodyBytes: number;
   logError: (message: string, error: unknown, context?: { requestId: string; method: string; path: string }) => void;
 }
@@ -262,7 +262,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
 
   const authenticate = async (req: IncomingMessage, scope: ApiKeyScope, allowBasic: boolean): Promise<ApiKeyPrincipal> => {
     const principal = await auth.authenticate(req.headers.authorization, { allowBasic });
-    const decision = await limiter.take(principal.apiKeyId);
+    const decision = await limiter.take(principal.apiKeyId, principal.rateLimit);
     if (!decision.ok) {
       throw new AppError("rate_limited", `Rate limit exceeded for this API key; retry in ${decision.retryAfterSeconds} s`, {
         details: decision.retryAfterSeconds,
