@@ -25,9 +25,12 @@ const writerLog = childLogger({ component: "call-log-writer" });
  * - A failed batch goes back to the front of the buffer and is retried with capped exponential
  *   backoff for as long as it takes (database down = keep retrying). A batch that fails for a
  *   data reason (a constraint, a bad value, SQLSTATE 21/22/23, or any non-transient database
- *   error 5 times in a row) is split until the bad row is isolated; that row is retried once
- *   without its optional links (prompt/version/experiment/variant ids, kept in metadata) and
- *   otherwise written to the error log in full as a dead letter.
+ *   error 5 times in a row) is split until the bad row is isolated, so the good rows are stored
+ *   as they are (with their links). The isolated row is retried once with `plainSink` (the bare
+ *   insert, without the sink's side effects such as rollups: a row a shared rollup refuses keeps
+ *   its links), then once without its optional links (prompt/version/experiment/variant ids,
+ *   kept in metadata: a link to a deleted version), and otherwise written to the error log in
+ *   full as a dead letter.
  * - `flush()` resolves once everything accepted before the call is in the database;
  *   `close()` stops the timer and flushes. The process-wide writer (with the rollup sink) is
  *   composed in lib/metrics/call-log-writer.ts (lib/calls never imports metrics); the process's
@@ -70,6 +73,11 @@ export function createCallLogPool(connectionString: string, max: number, logger?
 
 export interface CallLogWriterOptions {
   sink: CallLogSink;
+  /**
+   * The bare CallLog insert, without what `sink` does besides (the rollup upsert): tried for a row
+   * `sink` refused on its own before its links are dropped (see the class comment).
+   */
+  plainSink?: CallLogSink;
   flushIntervalMs?: number;
   batchSize?: number;
   /** Bounded buffer: rows waiting (and in flight) beyond this many bytes (encoded, row-codec.ts) are refused. Default 64 MiB. */
@@ -301,6 +309,8 @@ interface PendingBatch {
   rows: CallLogRow[];
   /** Already retried once without links. */
   unlinked?: boolean;
+  /** A single row to store with `plainSink` (the sink refused it). */
+  plain?: boolean;
   /** Consecutive failures of this batch. */
   failures?: number;
 }
@@ -310,6 +320,7 @@ export const DEFAULT_CONCURRENCY = 3;
 
 export class CallLogWriter {
   private readonly sink: CallLogSink;
+  private readonly plainSink: CallLogSink | null;
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxBufferedBytes: number;
@@ -335,6 +346,7 @@ export class CallLogWriter {
 
   constructor(options: CallLogWriterOptions) {
     this.sink = options.sink;
+    this.plainSink = options.plainSink ?? null;
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 1_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
@@ -474,7 +486,7 @@ export class CallLogWriter {
 
   private push(row: CallLogRow): void {
     const tail = this.queue[this.queue.length - 1];
-    if (tail && !tail.unlinked && tail.rows.length < this.batchSize) tail.rows.push(row);
+    if (tail && !tail.unlinked && !tail.plain && tail.rows.length < this.batchSize) tail.rows.push(row);
     else this.queue.push({ rows: [row] });
     this.queuedRows++;
     this.counters.accepted++;
@@ -569,7 +581,7 @@ export class CallLogWriter {
       this.queuedRows -= size;
       this.inFlightRows += size;
       const task: Promise<void> = Promise.resolve()
-        .then(() => this.sink(batch.rows))
+        .then(() => (batch.plain && this.plainSink ? this.plainSink(batch.rows) : this.sink(batch.rows)))
         .then(
           () => {
             this.inFlightRows -= size;
@@ -623,7 +635,12 @@ export class CallLogWriter {
       return [{ rows: batch.rows.slice(0, mid) }, { rows: batch.rows.slice(mid) }];
     }
     const row = batch.rows[0] as CallLogRow;
-    if (!batch.unlinked && (row.promptId || row.versionId || row.experimentId || row.variantId)) {
+    const linked = Boolean(row.promptId || row.versionId || row.experimentId || row.variantId);
+    if (this.plainSink && linked && !batch.plain && !batch.unlinked) {
+      this.log.warn({ err: reason, callId: row.id }, "call log row rejected; storing it with its links but without its rollups");
+      return [{ rows: [row], plain: true }];
+    }
+    if (!batch.unlinked && linked) {
       const links = { promptId: row.promptId, versionId: row.versionId, experimentId: row.experimentId, variantId: row.variantId };
       const metadata = { ...(row.metadata && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? row.metadata : {}), unlinked: links };
       this.log.warn({ err: reason, callId: row.id }, "call log row rejected; retrying without its optional links");

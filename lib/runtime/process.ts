@@ -12,17 +12,17 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { CallJournal } from "@/lib/calls/journal";
 import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor } from "@/lib/calls/writer";
-import { registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
+import { callLogSinks, registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
 import { openClaudeTransport, registerClaudeTransport, type OpenedClaudeTransport } from "@/lib/claude/client";
 import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
+import { refuseHostileWebRequest } from "@/lib/http/edge";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
-import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { GracefulHttpServer } from "./http-server";
 import { guardWeb } from "./web-guard";
 import { Lifecycle, type Component, type ComponentInfo, type StopReport } from "./lifecycle";
@@ -137,7 +137,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   const journal = journalSetting === false || journalSetting === "off" ? undefined : new CallJournal({ dir: journalSetting });
   const writer = new CallLogWriter({
     journal,
-    sink: rollupCallLogSink(pgRawExecutor(callLogPool)),
+    ...callLogSinks(pgRawExecutor(callLogPool)),
     concurrency: DEFAULT_CONCURRENCY,
     maxBufferedBytes: env.PROMPTDECK_CALL_BUFFER_MB * 1024 * 1024,
   });
@@ -249,6 +249,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       });
     }
     const fallback = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
+      // The dashboard's edge check (lib/http/edge.ts): a hostile URL never reaches Next.
+      if (refuseHostileWebRequest(req, res)) return;
       if (handleWeb) return handleWeb(req, res);
       res.writeHead(404, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(NOT_FOUND) }).end(NOT_FOUND);
     };
