@@ -72,8 +72,11 @@ export class SharedRateLimiter {
     this.now = options.now ?? Date.now;
   }
 
-  /** Takes one request's token for `apiKeyId` (see the module comment for when it waits). */
-  async take(apiKeyId: string): Promise<RateLimitDecision> {
+  /**
+   * Takes one request's token for `apiKeyId` (see the module comment for when it waits). The
+   * decision is immediate (no promise) unless the key must wait for a lease.
+   */
+  take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> {
     // The in-memory bucket always counts, so it is warm if the store goes away.
     const local = this.fallback.take(apiKeyId);
     if (!this.storeHealthy) {
@@ -87,9 +90,12 @@ export class SharedRateLimiter {
     const lease = this.lease(apiKeyId);
     if (lease.tokens < 1) {
       if (lease.emptyAt !== undefined && this.now() - lease.emptyAt < 1000 / this.limits.perSecond) return this.rejected();
-      await this.refill(apiKeyId, lease);
-      if (!this.storeHealthy) return local;
+      return this.refill(apiKeyId, lease).then(() => (this.storeHealthy ? this.spend(apiKeyId, lease) : local));
     }
+    return this.spend(apiKeyId, lease);
+  }
+
+  private spend(apiKeyId: string, lease: LocalLease): RateLimitDecision {
     if (lease.tokens < 1) return this.rejected();
     lease.tokens -= 1;
     // Prefetch: ask for the next chunk before this one runs out.
