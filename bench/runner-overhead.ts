@@ -125,7 +125,7 @@ async function writerThroughput(sample: RunResult): Promise<void> {
           : sinkName === "rollup-prisma"
             ? rollupCallLogSink(db)
             : rollupCallLogSink(pgRawExecutor(pool));
-  const writer = new CallLogWriter({ sink, batchSize, concurrency, maxBuffered: WRITER_ROWS + 1, logger: pino({ level: "warn" }) });
+  const writer = new CallLogWriter({ sink, batchSize, concurrency, maxBufferedBytes: Number.MAX_SAFE_INTEGER, logger: pino({ level: "warn" }) });
   // Calls spread over the last hour (60 minute buckets), two versions, two sources.
   const startMs = Date.now() - 3_600_000;
   const rows = Array.from({ length: WRITER_ROWS }, (_, i) =>

@@ -52,6 +52,8 @@ const envSchema = z.object({
   PROMPTDECK_MINUTE_ROLLUP_DAYS: minuteRollupDaysSchema,
   // How long a shutting-down server waits for in-flight requests (lib/runtime/process.ts).
   PROMPTDECK_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  /** The call-log writer's in-memory buffer bound, in MiB of encoded rows; beyond it calls are refused with 503 + Retry-After. */
+  PROMPTDECK_CALL_BUFFER_MB: z.coerce.number().int().min(1).max(16_384).default(64),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

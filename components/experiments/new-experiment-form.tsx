@@ -168,6 +168,11 @@ export function NewExperimentForm({
                 </Button>
               ) : null}
               {issues[`variants.${i}.version`] ? <span className="text-xs text-danger">{issues[`variants.${i}.version`]}</span> : null}
+              {issues[`variants.${i}.weight`] ? (
+                <span className="text-xs text-danger" data-testid={`variant-${i}-weight-error`}>
+                  {issues[`variants.${i}.weight`]}
+                </span>
+              ) : null}
             </div>
           ))}
           <div className="flex items-center gap-3 text-xs">

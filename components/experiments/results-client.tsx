@@ -6,7 +6,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { queryKeys } from "@/lib/query-keys";
 import type { ExperimentView, SeriesPoint } from "@/lib/experiments/queries";
 import type { ExperimentResults, MetricResult } from "@/lib/experiments/results";
-import { METRICS, METRIC_KEYS, type MetricKey } from "@/lib/experiments/schemas";
+import { CONTROL_KEY, METRICS, METRIC_KEYS, type MetricKey } from "@/lib/experiments/schemas";
 import type { TrafficProgress } from "@/lib/experiments/traffic";
 import { BarChart } from "@/components/charts/bar-chart";
 import { TimeSeriesChart } from "@/components/charts/time-series-chart";
@@ -487,13 +487,16 @@ function Controls({
   const [inputs, setInputs] = useState("");
   const total = Object.values(weights).reduce((n, v) => n + (Number.isFinite(v) ? v : 0), 0);
   const transition = (action: "start" | "pause" | "resume" | "complete") => act(() => actions.transition({ project, id, action }));
+  // Starting, resuming and reweighting decide what the label serves: on a protected label only an admin may (the server checks).
+  const routeHint = isAdmin ? undefined : "On a protected label this needs an admin; the server checks";
+  const controlStarved = weights[CONTROL_KEY] === 0;
   const running = data.traffic?.status === "running";
 
   return (
     <Card className="mb-4 space-y-3 p-4" data-testid="experiment-controls">
       <div className="flex flex-wrap items-center gap-2">
         {e.status === "DRAFT" ? (
-          <Button variant="primary" disabled={pending} onClick={() => transition("start")}>
+          <Button variant="primary" disabled={pending} title={routeHint} onClick={() => transition("start")}>
             Start experiment
           </Button>
         ) : null}
@@ -503,7 +506,7 @@ function Controls({
           </Button>
         ) : null}
         {e.status === "PAUSED" ? (
-          <Button variant="primary" disabled={pending} onClick={() => transition("resume")}>
+          <Button variant="primary" disabled={pending} title={routeHint} onClick={() => transition("resume")}>
             Resume
           </Button>
         ) : null}
@@ -567,11 +570,20 @@ function Controls({
               %
             </label>
           ))}
-          <Button size="sm" disabled={pending || total !== 100} onClick={() => act(() => actions.setWeights({ project, id, weights }))}>
+          <Button
+            size="sm"
+            disabled={pending || total !== 100 || controlStarved}
+            title={routeHint}
+            onClick={() => act(() => actions.setWeights({ project, id, weights }))}
+          >
             Change weights
           </Button>
           {total !== 100 ? (
             <span className="text-xs text-danger">Weights must sum to 100 (now {total}).</span>
+          ) : controlStarved ? (
+            <span className="text-xs text-danger" data-testid="control-weight-error">
+              The control ({CONTROL_KEY}) needs a weight of at least 1: with 0 the label would serve other versions under its name.
+            </span>
           ) : (
             <span className="text-xs text-fg-muted">Sticky users move only as needed.</span>
           )}

@@ -4,7 +4,10 @@
  * locally, so:
  * - N instances together admit one key's `perSecond` / `burst`, not N times it;
  * - a request normally does not wait on the database: the next chunk is leased in the background
- *   once the local one runs low; only a key that outruns its prefetch waits for a lease;
+ *   once the local one runs low; only a key that outruns its prefetch waits for a lease, and
+ *   concurrent waiters count themselves so one lease asks for all of them (a burst up to the
+ *   limit passes); a request is refused only when a lease comes back short (the shared bucket
+ *   is empty);
  * - when the database cannot be reached, each instance falls back to its own in-memory bucket
  *   (the previous behaviour), so an outage never turns into rejected traffic.
  * Tokens left in an instance's chunk when a key goes quiet are at most `chunk` per instance.
@@ -26,7 +29,10 @@ export interface SharedRateLimitOptions extends Omit<RateLimitOptions, "maxKeys"
 
 interface LocalLease {
   tokens: number;
-  pending: Promise<void> | undefined;
+  /** Callers waiting for a token of this key (the next lease asks for at least this many). */
+  waiting: number;
+  /** The lease in flight; resolves to whether it came back short. */
+  pending: Promise<boolean> | undefined;
   /** When a lease last came back empty: retry-after is measured from here. */
   emptyAt: number | undefined;
 }
@@ -73,8 +79,11 @@ export class SharedRateLimiter {
   }
 
   /**
-   * Takes one request's token for `apiKeyId` (see the module comment for when it waits). The
-   * decision is immediate (no promise) unless the key must wait for a lease.
+   * Takes one request's token for `apiKeyId` (see the module comment for when it waits). A caller
+   * that finds no local token waits for a lease sized for every caller waiting with it; it is
+   * refused only when a lease comes back short (the shared bucket had nothing more to give).
+   * With a token in hand (or the store down) the decision is immediate: no promise, which the
+   * serving hot path depends on (lib/http/route.ts).
    */
   take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> {
     // The in-memory bucket always counts, so it is warm if the store goes away.
@@ -83,53 +92,91 @@ export class SharedRateLimiter {
       // Probe the store at most once a second; a successful lease makes it healthy again.
       if (this.now() - this.lastProbeAt >= 1000) {
         this.lastProbeAt = this.now();
-        void this.refill(apiKeyId, this.lease(apiKeyId));
+        const lease = this.lease(apiKeyId);
+        void this.refill(apiKeyId, lease, this.chunk);
       }
       return local;
     }
     const lease = this.lease(apiKeyId);
     if (lease.tokens < 1) {
+      // The shared bucket was found empty less than one token's refill ago: no need to ask again.
       if (lease.emptyAt !== undefined && this.now() - lease.emptyAt < 1000 / this.limits.perSecond) return this.rejected();
-      return this.refill(apiKeyId, lease).then(() => (this.storeHealthy ? this.spend(apiKeyId, lease) : local));
+      return this.waitForToken(apiKeyId, lease).then((granted) => {
+        if (granted === "store-down") return local;
+        if (!granted) return this.rejected();
+        return this.admitted(apiKeyId, lease);
+      });
     }
-    return this.spend(apiKeyId, lease);
+    lease.tokens -= 1;
+    return this.admitted(apiKeyId, lease);
   }
 
-  private spend(apiKeyId: string, lease: LocalLease): RateLimitDecision {
-    if (lease.tokens < 1) return this.rejected();
-    lease.tokens -= 1;
-    // Prefetch: ask for the next chunk before this one runs out.
-    if (lease.tokens < this.chunk / 2) void this.refill(apiKeyId, lease);
+  /** A token was taken from `lease`: prefetch the next chunk (and one for each caller still waiting) before this one runs out. */
+  private admitted(apiKeyId: string, lease: LocalLease): RateLimitDecision {
+    if (lease.tokens < this.chunk / 2) void this.refill(apiKeyId, lease, this.chunk + lease.waiting);
     return { ok: true, remaining: Math.floor(lease.tokens) };
+  }
+
+  /**
+   * Waits for a token of `lease` (taken on success). The waiter counts itself, so a lease asks for
+   * as many tokens as there are callers waiting (at least a chunk, at most the burst); it keeps
+   * asking while the store grants everything asked for, and gives up only when a lease it waited
+   * for came back short while no token is left.
+   */
+  private async waitForToken(apiKeyId: string, lease: LocalLease): Promise<boolean | "store-down"> {
+    lease.waiting += 1;
+    try {
+      for (;;) {
+        const short = await this.refill(apiKeyId, lease, Math.max(this.chunk, lease.waiting));
+        if (!this.storeHealthy) return "store-down";
+        if (lease.tokens >= 1) {
+          lease.tokens -= 1;
+          return true;
+        }
+        if (short) return false;
+      }
+    } finally {
+      lease.waiting -= 1;
+    }
   }
 
   private lease(apiKeyId: string): LocalLease {
     let lease = this.leases.get(apiKeyId);
     if (!lease) {
       if (this.leases.size >= 100_000) this.leases.clear();
-      lease = { tokens: 0, pending: undefined, emptyAt: undefined };
+      lease = { tokens: 0, waiting: 0, pending: undefined, emptyAt: undefined };
       this.leases.set(apiKeyId, lease);
     }
     return lease;
   }
 
-  /** One lease request per key at a time; the result is added to the local tokens. */
-  private refill(apiKeyId: string, lease: LocalLease): Promise<void> {
-    lease.pending ??= this.options.store
-      .lease(apiKeyId, this.chunk, this.limits)
-      .then((granted) => {
-        this.storeHealthy = true;
-        lease.tokens += granted;
-        lease.emptyAt = granted === 0 ? this.now() : undefined;
-      })
-      .catch((error: unknown) => {
-        if (this.storeHealthy) this.options.onStoreError?.(error);
-        this.storeHealthy = false;
-        this.lastProbeAt = this.now();
-      })
-      .finally(() => {
-        lease.pending = undefined;
-      });
+  /**
+   * One lease request per key at a time, for `want` tokens (capped at the burst); the grant is
+   * added to the local tokens. Resolves to whether the lease came back short (fewer tokens than
+   * asked for: the shared bucket is empty now); callers joining a pending lease get its answer.
+   */
+  private refill(apiKeyId: string, lease: LocalLease, want: number): Promise<boolean> {
+    if (!lease.pending) {
+      const asked = Math.max(1, Math.min(this.limits.burst, Math.ceil(want)));
+      lease.pending = this.options.store
+        .lease(apiKeyId, asked, this.limits)
+        .then((granted) => {
+          this.storeHealthy = true;
+          lease.tokens += granted;
+          const short = granted < asked;
+          lease.emptyAt = short ? this.now() : undefined;
+          return short;
+        })
+        .catch((error: unknown) => {
+          if (this.storeHealthy) this.options.onStoreError?.(error);
+          this.storeHealthy = false;
+          this.lastProbeAt = this.now();
+          return true;
+        })
+        .finally(() => {
+          lease.pending = undefined;
+        });
+    }
     return lease.pending;
   }
 

@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import type { CallLogRow } from "@/lib/calls/record";
+import { encodeCallLogRow } from "@/lib/calls/row-codec";
 import { childLogger } from "@/lib/logger";
 
 const writerLog = childLogger({ component: "call-log-writer" });
@@ -10,8 +11,13 @@ const writerLog = childLogger({ component: "call-log-writer" });
 /**
  * The buffered call-log writer: off the request path, batched, retried, flushed on shutdown.
  *
- * - `enqueue(row)` is synchronous and never throws; it returns false only when the bounded
- *   buffer is full (the record was NOT accepted; the caller is told and it is logged).
+ * - `enqueue(row)` is synchronous and never throws; it returns false only when the buffer is
+ *   full (the record was NOT accepted; the caller is told and it is logged). `accept(rows)` is
+ *   the same for a request that acknowledges its rows to a client: it resolves with whether they
+ *   may be acknowledged, or with a refusal (a 503 + Retry-After at the edge). `refusal()` says
+ *   before a paid call whether its row would be refused.
+ * - The buffer is bounded in bytes (`maxBufferedBytes`, the rows' encoded size, see
+ *   row-codec.ts): rows waiting and in flight count until they are stored or dead-lettered.
  * - Rows are written in batches (one statement each, see the sinks) every `flushIntervalMs` or
  *   as soon as `batchSize` rows are waiting, with up to `concurrency` batches in flight (a new
  *   one starts as soon as one finishes).
@@ -65,8 +71,8 @@ export interface CallLogWriterOptions {
   sink: CallLogSink;
   flushIntervalMs?: number;
   batchSize?: number;
-  /** Bounded buffer: rows waiting (and in flight) beyond this are refused. */
-  maxBuffered?: number;
+  /** Bounded buffer: rows waiting (and in flight) beyond this many bytes (encoded, row-codec.ts) are refused. Default 64 MiB. */
+  maxBufferedBytes?: number;
   concurrency?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -81,7 +87,22 @@ export interface CallLogWriterStats {
   failedBatches: number;
   buffered: number;
   inFlight: number;
+  /** Encoded size of the rows waiting and in flight (the byte bound counts these). */
+  bufferedBytes: number;
 }
+
+/** Why the writer will not take a row now: the edge answers 503 with `message` and `Retry-After`. */
+export interface CallLogRefusal {
+  reason: "full";
+  message: string;
+  retryAfterSeconds: number;
+}
+
+/** What `accept` did: `ok` = the rows may be acknowledged to the client. */
+export type AcceptOutcome = { ok: true } | { ok: false; refusal: CallLogRefusal };
+
+/** The buffer's default byte bound. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 const PERMANENT_CODES = new Set(["P2000", "P2002", "P2003", "P2004", "P2006", "P2007", "P2009", "P2011", "P2012", "P2019", "P2020", "P2023"]);
 const PERMANENT_TEXT = /violates (foreign key|not-null|check|unique) constraint|invalid input (syntax|value)|value too long|out of range|malformed/i;
@@ -266,7 +287,7 @@ export class CallLogWriter {
   private readonly sink: CallLogSink;
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
-  private readonly maxBuffered: number;
+  private readonly maxBufferedBytes: number;
   private readonly concurrency: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
@@ -279,13 +300,16 @@ export class CallLogWriter {
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private consecutiveFailures = 0;
+  /** Encoded size of every row accepted and not yet stored or dead-lettered, by id. */
+  private readonly sizes = new Map<string, number>();
+  private bufferedBytes = 0;
   private readonly counters = { accepted: 0, written: 0, refused: 0, deadLettered: 0, failedBatches: 0 };
 
   constructor(options: CallLogWriterOptions) {
     this.sink = options.sink;
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 1_000;
-    this.maxBuffered = options.maxBuffered ?? 200_000;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     // Three in flight: while one batch holds the shared hour/day rollup rows (upsert, FK checks,
     // commit), the others parse and insert. Measured medians 13.4k vs 9.1k calls/s for 2.
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -309,21 +333,79 @@ export class CallLogWriter {
    */
   enqueue(row: CallLogRow): boolean {
     try {
-      if (this.queuedRows + this.inFlightRows >= this.maxBuffered) {
+      const size = encodeCallLogRow(row).length;
+      if (this.full(size)) {
         this.counters.refused++;
-        this.log.error({ callId: row.id, buffered: this.queuedRows }, "call log buffer full: record refused");
+        this.log.error({ callId: row.id, bufferedBytes: this.bufferedBytes }, "call log buffer full: record refused");
         return false;
       }
-      const tail = this.queue[this.queue.length - 1];
-      if (tail && !tail.unlinked && tail.rows.length < this.batchSize) tail.rows.push(row);
-      else this.queue.push({ rows: [row] });
-      this.queuedRows++;
-      this.counters.accepted++;
-      if (this.queuedRows >= this.batchSize && this.consecutiveFailures === 0) void this.pump();
+      this.push(row, size);
       return true;
     } catch (error) {
       this.log.error({ err: error }, "call log enqueue failed");
       return false;
+    }
+  }
+
+  /**
+   * Accepts rows a request is about to acknowledge to its client, all or none. Resolves `ok` once
+   * they may be acknowledged, or with the refusal (buffer full) when none was taken. `force`
+   * takes them even beyond the byte bound: a paid call (checked with `refusal()` before it was
+   * made) is logged rather than dropped. Never rejects.
+   */
+  async accept(rows: readonly CallLogRow[], options: { force?: boolean } = {}): Promise<AcceptOutcome> {
+    const sizes = rows.map((row) => encodeCallLogRow(row).length);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (!options.force && this.full(total)) {
+      this.counters.refused += rows.length;
+      this.log.warn({ rows: rows.length, bufferedBytes: this.bufferedBytes }, "call log buffer full: records refused");
+      return { ok: false, refusal: this.fullRefusal() };
+    }
+    rows.forEach((row, i) => this.push(row, sizes[i] ?? 0));
+    return { ok: true };
+  }
+
+  /**
+   * Why a row would be refused now (checked before a paid call), or null when it would be taken:
+   * the buffer has no room for one more large row (64 KiB: two bodies at the default limit).
+   */
+  refusal(): CallLogRefusal | null {
+    return this.full(Math.min(64 * 1024, this.maxBufferedBytes / 4)) ? this.fullRefusal() : null;
+  }
+
+  private full(extraBytes: number): boolean {
+    // One row always fits into an empty buffer (a bound smaller than a row would refuse it forever).
+    return this.bufferedBytes > 0 && this.bufferedBytes + extraBytes > this.maxBufferedBytes;
+  }
+
+  private fullRefusal(): CallLogRefusal {
+    return {
+      reason: "full",
+      message: `The call log buffer is full (${Math.round(this.bufferedBytes / 1024 / 1024)} MiB waiting for the database); retry shortly`,
+      retryAfterSeconds: 2,
+    };
+  }
+
+  private push(row: CallLogRow, size: number): void {
+    if (!this.sizes.has(row.id)) {
+      this.sizes.set(row.id, size);
+      this.bufferedBytes += size;
+    }
+    const tail = this.queue[this.queue.length - 1];
+    if (tail && !tail.unlinked && tail.rows.length < this.batchSize) tail.rows.push(row);
+    else this.queue.push({ rows: [row] });
+    this.queuedRows++;
+    this.counters.accepted++;
+    if (this.queuedRows >= this.batchSize && this.consecutiveFailures === 0) void this.pump();
+  }
+
+  /** A row is stored (or dead-lettered): its bytes leave the buffer. */
+  private settled(rows: readonly CallLogRow[]): void {
+    for (const row of rows) {
+      const size = this.sizes.get(row.id);
+      if (size === undefined) continue;
+      this.sizes.delete(row.id);
+      this.bufferedBytes -= size;
     }
   }
 
@@ -334,7 +416,7 @@ export class CallLogWriter {
 
   /** Counters and current buffer sizes. */
   stats(): CallLogWriterStats {
-    return { ...this.counters, buffered: this.queuedRows, inFlight: this.inFlightRows };
+    return { ...this.counters, buffered: this.queuedRows, inFlight: this.inFlightRows, bufferedBytes: this.bufferedBytes };
   }
 
   /** Starts the drain, or wakes the running one (a batch filled, or the interval ticked) so it can fill a free slot. */
@@ -370,6 +452,7 @@ export class CallLogWriter {
           () => {
             this.inFlightRows -= size;
             this.counters.written += size;
+            this.settled(batch.rows);
             if (transientFailure === null) this.consecutiveFailures = 0;
           },
           (reason: unknown) => {
@@ -425,6 +508,7 @@ export class CallLogWriter {
       return [{ rows: [{ ...row, promptId: null, versionId: null, experimentId: null, variantId: null, metadata }], unlinked: true }];
     }
     this.counters.deadLettered++;
+    this.settled(batch.rows);
     this.log.error(
       { err: reason, deadLetter: JSON.parse(JSON.stringify(row, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as unknown },
       "call log row rejected by the database; written to this log instead",

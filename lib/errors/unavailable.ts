@@ -1,14 +1,27 @@
 /**
- * The database could not be reached (connection refused, timeout, pool error) and nothing cached
- * can answer instead. Edges answer 503 with code "unavailable" and a Retry-After.
+ * A dependency the request needs is unavailable for now (the database, the call log's buffer or
+ * journal). Edges answer 503 with code "unavailable", this message and `Retry-After:
+ * retryAfterSeconds`; dashboard pages show the "unavailable, retrying" page.
  */
-export class DatabaseUnavailableError extends Error {
+export class ServiceUnavailableError extends Error {
   readonly code = "unavailable";
   constructor(
-    message = "The prompt store is temporarily unreachable; retry shortly",
+    message: string,
+    readonly retryAfterSeconds = 1,
     override readonly cause?: unknown,
   ) {
     super(message);
+    this.name = "ServiceUnavailableError";
+  }
+}
+
+/**
+ * The database could not be reached (connection refused, timeout, pool error) and nothing cached
+ * can answer instead. Edges answer 503 with code "unavailable" and a Retry-After.
+ */
+export class DatabaseUnavailableError extends ServiceUnavailableError {
+  constructor(message = "The prompt store is temporarily unreachable; retry shortly", cause?: unknown) {
+    super(message, 1, cause);
     this.name = "DatabaseUnavailableError";
   }
 }

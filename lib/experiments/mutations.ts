@@ -4,13 +4,14 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { hasRole, type Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
+import { assertMayDecideLabel } from "@/lib/prompts/labels";
 import { moveLabel } from "@/lib/prompts/mutations";
 import { versionLabel } from "@/lib/prompts/queries";
 import { notifyPromptChanged } from "@/lib/prompts/notify";
 import { initialAllocation, isValidAllocation, reallocate } from "./assignment";
 import { computeExperimentResults, experimentInclude, getExperiment, parseDesign, type ExperimentView } from "./queries";
 import { plannedSampleSize } from "./results";
-import { variantKeyFor, type CreateExperiment, type Design, type PromoteInput, type WeightsInput } from "./schemas";
+import { CONTROL_KEY, CONTROL_WEIGHT_MESSAGE, variantKeyFor, type CreateExperiment, type Design, type PromoteInput, type WeightsInput } from "./schemas";
 import { ACTIVE_STATUSES, nextStatus, type ExperimentAction } from "./state";
 
 type Tx = Prisma.TransactionClient;
@@ -27,6 +28,22 @@ function json(value: unknown): Prisma.InputJsonValue {
   return value as Prisma.InputJsonValue;
 }
 
+/**
+ * Routing a label's traffic is deciding what the label serves: on a protected label, starting,
+ * resuming or reweighting an experiment (or letting a paused variant back in) needs the right to
+ * move the label (`assertMayDecideLabel`, lib/prompts: ADMIN, the `admin` API-key scope). Pausing
+ * and ending stay EDITOR: they hand the traffic back to the label's own version.
+ */
+async function assertMayRouteLabel(db: Pick<Tx, "label">, actor: Actor, promptId: string, labelName: string, doing: string): Promise<void> {
+  const label = await db.label.findUnique({ where: { promptId_name: { promptId, name: labelName } }, select: { name: true, protected: true } });
+  assertMayDecideLabel(actor, label, doing);
+}
+
+/** Refuses a control (variant A) without traffic: 422 naming the problem. */
+function assertControlWeight(weight: number | undefined, path: string): void {
+  if (weight === 0) throw new AppError("unprocessable", `The ${CONTROL_WEIGHT_MESSAGE}`, { issues: [{ path, message: CONTROL_WEIGHT_MESSAGE }] });
+}
+
 const ACTIVE_CONFLICT = (label: string, name: string) =>
   new AppError("conflict", `Prompt "${name}" already has an active experiment on the "${label}" label: end or promote it first`);
 
@@ -39,6 +56,7 @@ const ACTIVE_CONFLICT = (label: string, name: string) =>
  */
 export async function createExperiment(actor: Actor, input: CreateExperiment): Promise<ExperimentView> {
   assertRole(actor, "EDITOR");
+  assertControlWeight(input.variants[0]?.weight, "variants.0.weight");
   const db = getDb();
   const prompt = await db.prompt.findUnique({
     where: { projectId_name: { projectId: actor.projectId, name: input.prompt } },
@@ -118,7 +136,8 @@ async function loadForUpdate(tx: Tx, actor: Actor, id: string) {
  * start / pause / resume / complete: the status machine (state.ts) applied in one transaction with
  * an audit event and a change notification, so every instance re-routes the label's traffic
  * within about a second. Starting checks (and a partial unique index enforces) one active
- * experiment per prompt+label. EDITOR+.
+ * experiment per prompt+label. EDITOR+; starting or resuming on a protected label needs ADMIN
+ * (forbidden), and a control weight of 0 is refused (unprocessable).
  */
 export async function transitionExperiment(actor: Actor, id: string, action: Exclude<ExperimentAction, "promote">): Promise<ExperimentView> {
   assertRole(actor, "EDITOR");
@@ -126,6 +145,10 @@ export async function transitionExperiment(actor: Actor, id: string, action: Exc
     await getDb().$transaction(async (tx) => {
       const row = await loadForUpdate(tx, actor, id);
       const status = nextStatus(row.status, action);
+      if (action === "start" || action === "resume") {
+        await assertMayRouteLabel(tx, actor, row.promptId, row.labelName, `${action} an experiment on it`);
+        assertControlWeight(row.variants.find((v) => v.key === CONTROL_KEY)?.weight, `weights.${CONTROL_KEY}`);
+      }
       if (action === "start") {
         const other = await tx.experiment.findFirst({
           where: { promptId: row.promptId, labelName: row.labelName, status: { in: [...ACTIVE_STATUSES] }, id: { not: id } },
@@ -164,7 +187,8 @@ export async function transitionExperiment(actor: Actor, id: string, action: Exc
  * New weights ({"A": 70, "B": 30}, parsed by the edge with `weightsInputSchema`: integers summing
  * to 100), one for every variant of the experiment. The bucket allocation is updated so the fewest
  * subjects change variant (assignment.ts); before/after are recorded in the audit log. Not on a
- * completed experiment. EDITOR+.
+ * completed experiment. EDITOR+; ADMIN when the experiment is running or paused on a protected
+ * label. The control (A) keeps a weight of at least 1.
  */
 export async function setExperimentWeights(actor: Actor, id: string, input: WeightsInput): Promise<ExperimentView> {
   assertRole(actor, "EDITOR");
@@ -172,6 +196,9 @@ export async function setExperimentWeights(actor: Actor, id: string, input: Weig
   await getDb().$transaction(async (tx) => {
     const row = await loadForUpdate(tx, actor, id);
     if (row.status === "COMPLETED") throw new AppError("conflict", "This experiment has ended; its weights can no longer change");
+    // A draft routes nothing (starting it is checked); a running or paused one holds the label.
+    if (ACTIVE_STATUSES.includes(row.status)) await assertMayRouteLabel(tx, actor, row.promptId, row.labelName, "change the weights of an experiment on it");
+    assertControlWeight(weights[CONTROL_KEY], `weights.${CONTROL_KEY}`);
     const keys = row.variants.map((v) => v.key).sort();
     const given = Object.keys(weights).sort();
     if (keys.join(",") !== given.join(",")) {
@@ -225,13 +252,7 @@ export async function promoteExperiment(
     throw new AppError("conflict", `Variant ${key} is paused${variant.pausedReason ? ` (${variant.pausedReason})` : ""}: it cannot be promoted`);
   if ((results.variants.find((v) => v.key === key)?.calls ?? 0) === 0)
     throw new AppError("conflict", `Variant ${key} has served no calls: it cannot be promoted`);
-  const label = await db.label.findUnique({
-    where: { promptId_name: { promptId: experiment.prompt.id, name: experiment.label } },
-    select: { protected: true },
-  });
-  if (label?.protected && !hasRole(actor.role, "ADMIN")) {
-    throw new AppError("forbidden", `The "${experiment.label}" label is protected: only admins can promote onto it`);
-  }
+  await assertMayRouteLabel(db, actor, experiment.prompt.id, experiment.label, "promote onto it");
   // One transaction: end the experiment and move the label (moveLabel joins it), so a failed move
   // leaves the experiment RUNNING and the label where it was. The row lock serialises with
   // transitions and guardrail pauses; their effects are re-checked under it.
@@ -289,7 +310,7 @@ export async function pauseVariantForGuardrail(experimentId: string, variantId: 
   });
 }
 
-/** Lets a guardrail-paused variant take traffic again (a person decided to). EDITOR+. */
+/** Lets a guardrail-paused variant take traffic again (a person decided to). EDITOR+; ADMIN on a protected label. */
 export async function resumeVariant(actor: Actor, experimentId: string, key: string): Promise<ExperimentView> {
   assertRole(actor, "EDITOR");
   await getDb().$transaction(async (tx) => {
@@ -298,6 +319,7 @@ export async function resumeVariant(actor: Actor, experimentId: string, key: str
     const variant = row.variants.find((v) => v.key === key);
     if (!variant) throw new AppError("not_found", `There is no variant ${key}`);
     if (!variant.pausedAt) return;
+    await assertMayRouteLabel(tx, actor, row.promptId, row.labelName, "let a paused variant of an experiment on it take traffic again");
     await tx.variant.update({ where: { id: variant.id }, data: { pausedAt: null, pausedReason: null } });
     await recordAudit(tx, actor, { action: "experiment.variant_resumed", targetType: "experiment", targetId: experimentId, after: { variant: key } });
     await notifyPromptChanged(tx, actor.projectId, row.prompt.name);

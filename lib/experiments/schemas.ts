@@ -73,6 +73,16 @@ export const designSchema = z.object({
 });
 export type Design = z.infer<typeof designSchema>;
 
+/** The control arm: the first variant. It keeps some of the label's traffic (a weight of at least 1). */
+export const CONTROL_KEY = "A";
+
+/**
+ * Why a control weight of 0 is refused: the experiment would send all of the label's traffic to
+ * other versions while the label (and `GET ?label=`) still names its own.
+ */
+export const CONTROL_WEIGHT_MESSAGE =
+  "the control (variant A) needs a weight of at least 1: with 0 every call would go to other versions while the label still names its own";
+
 const weightSchema = z.number().int("weights are whole percentages").min(0).max(100);
 
 export const variantInputSchema = z.strictObject({
@@ -98,6 +108,7 @@ export const createExperimentSchema = z
   .superRefine((value, ctx) => {
     const total = value.variants.reduce((n, v) => n + v.weight, 0);
     if (total !== 100) ctx.addIssue({ code: "custom", path: ["variants"], message: `weights must sum to 100 (they sum to ${total})` });
+    if (value.variants[0]?.weight === 0) ctx.addIssue({ code: "custom", path: ["variants", 0, "weight"], message: CONTROL_WEIGHT_MESSAGE });
     value.variants.forEach((v, i) => {
       if ((v.version === undefined) === (v.versionId === undefined)) {
         ctx.addIssue({ code: "custom", path: ["variants", i, "version"], message: "give the variant's version (or versionId)" });
@@ -115,6 +126,7 @@ export const weightsInputSchema = z
   .superRefine((value, ctx) => {
     const total = Object.values(value.weights).reduce((n, v) => n + v, 0);
     if (total !== 100) ctx.addIssue({ code: "custom", path: ["weights"], message: `weights must sum to 100 (they sum to ${total})` });
+    if (value.weights[CONTROL_KEY] === 0) ctx.addIssue({ code: "custom", path: ["weights", CONTROL_KEY], message: CONTROL_WEIGHT_MESSAGE });
   });
 export type WeightsInput = z.infer<typeof weightsInputSchema>;
 

@@ -18,7 +18,8 @@ import type { ApiKeyAuthenticator, ApiKeyPrincipal } from "@/lib/api-keys/authen
 import { requireScope } from "@/lib/api-keys/authenticate";
 import type { RateLimitDecision } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
-import { DatabaseUnavailableError, isConnectionFailure } from "@/lib/errors/unavailable";
+import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
+import { closeIfBodyUnread } from "./early-close";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 const METHODS: readonly HttpMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
@@ -338,19 +339,45 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     throw new AppError("bad_request", "Invalid path parameters", { issues });
   };
 
+  /** The body's bytes, at most `maxBytes` (413 beyond, refused before reading when Content-Length says so). */
+  const readBytes = (req: IncomingMessage, maxBytes: number): Promise<Buffer> => {
+    const tooLarge = () => new BodyTooLargeError("bad_request", `The body is larger than ${maxBytes} bytes`);
+    if (Number(req.headers["content-length"]) > maxBytes) return Promise.reject(tooLarge());
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      // Listeners, not `for await`: leaving an async iteration destroys the request and with it
+      // the socket, so the 413 could not be sent; the rest of a refused body is left to flow away
+      // (early-close.ts closes the connection after the answer).
+      const done = (error: Error | null) => {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        req.off("error", onError);
+        req.off("aborted", onAborted);
+        if (error) reject(error);
+        else resolve(Buffer.concat(chunks, size));
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) done(tooLarge());
+        else chunks.push(chunk);
+      };
+      const onEnd = () => done(null);
+      const onError = (error: Error) => done(error);
+      const onAborted = () => done(new AppError("bad_request", "The request body was cut off"));
+      req.on("data", onData);
+      req.on("end", onEnd);
+      req.on("error", onError);
+      req.on("aborted", onAborted);
+    });
+  };
+
   const readJson = async (req: IncomingMessage, maxBytes: number): Promise<unknown> => {
     const type = req.headers["content-type"] ?? "";
     if (!type.toLowerCase().startsWith("application/json")) {
       throw new AppError("bad_request", "Send the body as JSON with Content-Type: application/json");
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > maxBytes) throw new BodyTooLargeError("bad_request", `The body is larger than ${maxBytes} bytes`);
-      chunks.push(chunk);
-    }
-    const text = Buffer.concat(chunks).toString("utf8");
+    const text = (await readBytes(req, maxBytes)).toString("utf8");
     if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send a JSON object");
     if (nestsDeeperThan(text, MAX_JSON_DEPTH))
       throw new AppError("bad_request", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
@@ -373,6 +400,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
 
   /** Sends a JSON body; `headers` is this response's own object (completed in place, no copy on the hot path). */
   const send = (res: ServerResponse, head: boolean, status: number, body: Buffer | string, headers: Record<string, string | number>) => {
+    // An answer before the body was read (401, 404, 413...): close instead of stalling the client.
+    if (!res.req.complete) closeIfBodyUnread(res.req, headers);
     headers["Content-Type"] = JSON_TYPE;
     headers["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.length;
     res.writeHead(status, headers);
@@ -387,10 +416,10 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
       status = error instanceof BodyTooLargeError ? 413 : error.status;
       payload = errorBody(error);
       if (error.code === "rate_limited" && typeof error.details === "number") headers["Retry-After"] = String(error.details);
-    } else if (error instanceof DatabaseUnavailableError || isConnectionFailure(error)) {
+    } else if (error instanceof ServiceUnavailableError || isConnectionFailure(error)) {
       status = 503;
-      payload = { error: { code: "unavailable", message: error instanceof DatabaseUnavailableError ? error.message : new DatabaseUnavailableError().message } };
-      headers["Retry-After"] = "1";
+      payload = { error: { code: "unavailable", message: error instanceof ServiceUnavailableError ? error.message : new DatabaseUnavailableError().message } };
+      headers["Retry-After"] = String(error instanceof ServiceUnavailableError ? error.retryAfterSeconds : 1);
     } else {
       logError("[api] unexpected error", error, { requestId, method, path });
       status = 500;

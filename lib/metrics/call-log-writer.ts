@@ -1,5 +1,5 @@
 import { callLogRowFromResult, type BodyPolicy, type CallContext } from "@/lib/calls/record";
-import { CallLogWriter, createCallLogPool, pgRawExecutor, type CallLogSink } from "@/lib/calls/writer";
+import { CallLogWriter, createCallLogPool, pgRawExecutor, type CallLogRefusal, type CallLogSink } from "@/lib/calls/writer";
 import type { RunResult } from "@/lib/claude/runner";
 import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
@@ -50,6 +50,7 @@ export function getCallLogWriter(): CallLogWriter {
       return rollupCallLogSink(pgRawExecutor(createCallLogPool(url, writer.options.concurrency)));
     };
     const writer: CallLogWriter = new CallLogWriter({
+      maxBufferedBytes: getEnv().PROMPTDECK_CALL_BUFFER_MB * 1024 * 1024,
       sink: async (rows) => {
         sink ??= connect();
         await sink(rows);
@@ -82,4 +83,32 @@ export function logCall(result: RunResult, context: CallContext, options: { bodi
     log.error({ err: error }, "could not log a call");
     return null;
   }
+}
+
+/** A call logged by `logCallDurably`: its id, and the refusal when it may not be acknowledged. */
+export interface DurableLogOutcome {
+  callId: string | null;
+  refusal?: CallLogRefusal;
+}
+
+/**
+ * Logs one runner result a request is about to acknowledge (the public API's /run): resolves
+ * once the row may be acknowledged (see `CallLogWriter.accept`). The call was made (and paid
+ * for), so the row is taken even beyond the buffer's bound (`refusal()` was checked before the
+ * call); a refusal means it could not be made durable (the edge answers 503). Never rejects.
+ */
+export async function logCallDurably(
+  result: RunResult,
+  context: CallContext,
+  options: { bodies?: BodyPolicy; writer?: CallLogWriter } = {},
+): Promise<DurableLogOutcome> {
+  let row;
+  try {
+    row = callLogRowFromResult(result, context, options.bodies);
+  } catch (error) {
+    log.error({ err: error }, "could not log a call");
+    return { callId: null };
+  }
+  const outcome = await (options.writer ?? getCallLogWriter()).accept([row], { force: true });
+  return outcome.ok ? { callId: row.id } : { callId: null, refusal: outcome.refusal };
 }

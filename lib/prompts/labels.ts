@@ -1,3 +1,7 @@
+import type { Actor } from "@/lib/audit/actor";
+import { AppError } from "@/lib/errors";
+import { hasRole } from "@/lib/projects/roles";
+
 /** A label name: 1 to 36 lowercase letters, digits, ".", "_" or "-". */
 export const labelNamePattern = /^[a-z0-9_.-]{1,36}$/;
 
@@ -26,4 +30,18 @@ export function defaultVersionId(prompt: {
     prompt.versions.find((v) => v.status === "DRAFT")?.id ??
     null
   );
+}
+
+/**
+ * Who decides which version a label serves: EDITOR for an unprotected label, ADMIN (an API key
+ * with the `admin` scope) for a protected one. Moving the label checks it, and so does everything
+ * that sends the label's traffic to other versions without moving it (starting, resuming or
+ * reweighting an experiment on it, promoting one onto it): otherwise an experiment with a 0 %
+ * control would serve another version under the label's name. Throws forbidden (403) naming the
+ * label; `doing` ends the sentence ("only admins can ${doing}").
+ */
+export function assertMayDecideLabel(actor: Actor, label: { name: string; protected: boolean } | null | undefined, doing = "move it"): void {
+  if (label?.protected && !hasRole(actor.role, "ADMIN")) {
+    throw new AppError("forbidden", `The "${label.name}" label is protected: only admins can ${doing}`);
+  }
 }

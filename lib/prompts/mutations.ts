@@ -10,7 +10,7 @@ import { notifyPromptChanged } from "@/lib/prompts/notify";
 import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
-import { labelNamePattern } from "./labels";
+import { assertMayDecideLabel, labelNamePattern } from "./labels";
 import { DRAFT_MAJOR } from "./queries";
 import { assertReleaseGate } from "./release-gate";
 import { parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
@@ -361,9 +361,7 @@ async function moveLabelInTx(
   if (!version) throw new AppError("not_found", "That version does not exist for this prompt");
   if (version.status !== "PUBLISHED") throw new AppError("unprocessable", "Only published versions can carry a label");
   const existing = await tx.label.findUnique({ where: { promptId_name: { promptId: input.promptId, name: input.label } } });
-  if (existing?.protected && !hasRole(actor.role, "ADMIN")) {
-    throw new AppError("forbidden", `The "${input.label}" label is protected: only admins can move it`);
-  }
+  assertMayDecideLabel(actor, existing);
   if (existing && existing.versionId === version.id) return existing;
   // The project's release gate (settings.evals.gate): a gated label needs a passing eval of this
   // exact content, unless it served this version before (a rollback).

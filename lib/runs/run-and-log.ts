@@ -1,5 +1,7 @@
 import type { BodyPolicy, CallContext } from "@/lib/calls/record";
-import { logCall } from "@/lib/metrics/call-log-writer";
+import type { CallLogRefusal } from "@/lib/calls/writer";
+import { getCallLogWriter, logCallDurably } from "@/lib/metrics/call-log-writer";
+import { ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { runPrompt, type CallSource, type RunDeps, type RunInput, type RunOptions, type RunResult, type RunnableVersion } from "@/lib/claude/runner";
 import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import type { VariableInput } from "@/lib/prompts/render";
@@ -47,6 +49,8 @@ export interface RunAndLogResult {
   result: RunResult;
   /** The logged call's id; null when the log refused it (writer full or stopped). */
   callId: string | null;
+  /** Set when the call was made but its row may not be acknowledged (not durable): the edge answers 503. */
+  logRefusal?: CallLogRefusal;
   settings: ProjectSettings;
 }
 
@@ -71,10 +75,16 @@ function variablesMetadata(variables: VariableInput, bodies: BodyPolicy | undefi
  * Runs `version` with `variables` under the project's runner policy and logs the call under the
  * project's body policy, whatever its status (errors, refusals and aborted calls included).
  * Throws only what the runner throws before calling Claude (AppError unprocessable for bad
- * variables) and database errors while loading settings; API failures are a result with status
- * "error".
+ * variables), database errors while loading settings, and `ServiceUnavailableError` before
+ * calling Claude when the process-wide call log would refuse the row (buffer full: the call is
+ * not made, so it is not paid for and then lost); API failures are a result with status "error".
+ * With the process-wide writer, it resolves once the row may be acknowledged (`logCallDurably`).
  */
 export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps = {}): Promise<RunAndLogResult> {
+  if (!deps.log) {
+    const refusal = getCallLogWriter().refusal();
+    if (refusal) throw new ServiceUnavailableError(refusal.message, refusal.retryAfterSeconds);
+  }
   const settings = request.settings ?? (await (deps.loadSettings ?? settingsFromDatabase)(request.projectId));
   const result = await (deps.run ?? runPrompt)({
     version: request.version,
@@ -88,18 +98,16 @@ export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps =
     },
     ...(deps.runDeps ? { deps: deps.runDeps } : {}),
   });
-  const callId = (deps.log ?? logCall)(
-    result,
-    {
-      projectId: request.projectId,
-      promptId: request.promptId,
-      versionId: request.versionId,
-      ...(request.experiment ?? {}),
-      source: request.source,
-      ...(request.subject !== undefined ? { subject: request.subject } : {}),
-      ...variablesMetadata(request.variables, settings.bodies),
-    },
-    { bodies: settings.bodies },
-  );
-  return { result, callId, settings };
+  const context: CallContext = {
+    projectId: request.projectId,
+    promptId: request.promptId,
+    versionId: request.versionId,
+    ...(request.experiment ?? {}),
+    source: request.source,
+    ...(request.subject !== undefined ? { subject: request.subject } : {}),
+    ...variablesMetadata(request.variables, settings.bodies),
+  };
+  if (deps.log) return { result, callId: deps.log(result, context, { bodies: settings.bodies }), settings };
+  const logged = await logCallDurably(result, context, { bodies: settings.bodies });
+  return { result, callId: logged.callId, settings, ...(logged.refusal ? { logRefusal: logged.refusal } : {}) };
 }

@@ -125,7 +125,11 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   lifecycle.add({ name: "call-log pool", stage: "pools", describe: () => `pg, max ${DEFAULT_CONCURRENCY}`, stop: () => callLogPool.end() });
 
   // calls: the buffered writer; flushed as soon as nothing serves requests any more.
-  const writer = new CallLogWriter({ sink: rollupCallLogSink(pgRawExecutor(callLogPool)), concurrency: DEFAULT_CONCURRENCY });
+  const writer = new CallLogWriter({
+    sink: rollupCallLogSink(pgRawExecutor(callLogPool)),
+    concurrency: DEFAULT_CONCURRENCY,
+    maxBufferedBytes: env.PROMPTDECK_CALL_BUFFER_MB * 1024 * 1024,
+  });
   registerCallLogWriter(writer);
   const flushTimeoutMs = options.flushTimeoutMs ?? SHUTDOWN_FLUSH_TIMEOUT_MS;
   lifecycle.add({

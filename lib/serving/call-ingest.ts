@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db/client";
 import { toIssues, type ErrorIssue } from "@/lib/errors";
+import { ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { computeCallCost } from "@/lib/models/catalog";
 import { getModelSpec } from "@/lib/models/pricing";
 import { DEFAULT_BODY_POLICY, hashSubject, newCallId, toJson, truncateBody, type CallLogRow } from "@/lib/calls/record";
@@ -79,7 +80,8 @@ export interface IngestResult {
 
 /**
  * Validates a batch of call records and queues the valid ones on the call-log writer (off the
- * request path; the ids are final). Each record is judged on its own: invalid fields, an unknown
+ * request path; the ids are final). Resolves once the writer may acknowledge them; throws
+ * `ServiceUnavailableError` (503 + Retry-After) when it refuses them (buffer full). Each record is judged on its own: invalid fields, an unknown
  * prompt or version, a model without a price (and no `costMicros`), or a createdAt in the future
  * reject that record only, with its index. The batch shape (`ingestBodySchema`) is the edge's to
  * check.
@@ -99,6 +101,7 @@ export async function ingestCalls(projectId: string, batch: IngestBody, options:
 
   const writer = options.writer ?? getCallLogWriter();
   const results: IngestItemResult[] = [];
+  const rows: Array<{ index: number; row: CallLogRow }> = [];
   for (const [index, result] of parsed.entries()) {
     const reject = (code: string, message: string, issues?: ErrorIssue[]) => results.push({ index, error: { code, message, ...(issues ? { issues } : {}) } });
     if (!result.success) {
@@ -178,11 +181,14 @@ export async function ingestCalls(projectId: string, batch: IngestBody, options:
       metadata: toJson(call.metadata ?? {}),
       createdAt,
     };
-    if (!writer.enqueue(row)) {
-      reject("rate_limited", "The call log is saturated; retry this record shortly");
-      continue;
-    }
-    results.push({ index, id: row.id });
+    rows.push({ index, row });
+  }
+  if (rows.length > 0) {
+    // All or none: a refused batch is answered 503 + Retry-After (nothing of it is stored).
+    const outcome = await writer.accept(rows.map((r) => r.row));
+    if (!outcome.ok) throw new ServiceUnavailableError(outcome.refusal.message, outcome.refusal.retryAfterSeconds);
+    for (const { index, row } of rows) results.push({ index, id: row.id });
+    results.sort((a, b) => a.index - b.index);
   }
   const accepted = results.filter((r) => "id" in r).length;
   return { accepted, rejected: results.length - accepted, results };

@@ -1,10 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { ADMIN_STATE, PROJECT, VIEWER_STATE, expectTheme, presetTheme, snap, watchConsole } from "./fixtures";
+import { getDb } from "@/lib/db/client";
+import { hashPassword } from "@/lib/users/password";
+import { ADMIN_STATE, PROJECT, VIEWER_STATE, expectTheme, presetTheme, signIn, snap, watchConsole } from "./fixtures";
 
 // A product manager runs an A/B experiment from the browser on a prompt of their own (created
 // through the public API with the demo key, so other specs moving demo labels cannot interfere):
 // form validation, planned sample and cost, start, send traffic with a live progress bar, results
-// filling in, promote. A viewer sees the results but no controls.
+// filling in, promote. A viewer sees the results but no controls. An editor cannot steer the
+// protected production label through an experiment (issue 17, item 8) but runs one on canary.
 
 const KEY = "pd_demo_0000000000000000000000000000";
 const auth = { Authorization: `Bearer ${KEY}` };
@@ -211,5 +215,71 @@ test.describe("experiments as a viewer", () => {
     await expect(page.getByRole("button", { name: /Start|Promote|Send traffic|Pause/ })).toHaveCount(0);
     await page.goto(`/p/${PROJECT}/experiments/new`);
     await expect(page).toHaveURL(/\/forbidden/);
+  });
+});
+
+test.describe("experiments as an editor", () => {
+  // A signed-out context: the editor signs in below (the demo has no editor, so the test adds one).
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test("is refused starting one on the protected production label with the reason; runs one on canary; a 0 % control is refused", async ({ page, request }) => {
+    test.setTimeout(120_000);
+    const name = `e2e-exp-editor-${Date.now().toString(36)}`;
+    await makePrompt(request, name);
+    const canary = await request.put(`/api/v1/prompts/${encodeURIComponent(name)}/labels/canary`, { headers: auth, data: { version: "1.0.0" } });
+    expect(canary.status(), await canary.text()).toBe(200);
+    const ids: Record<string, string> = {};
+    for (const label of ["production", "canary"]) {
+      const created = await request.post("/api/v1/experiments", {
+        headers: auth,
+        data: {
+          prompt: name,
+          label,
+          name: `Editor ${label} ${name}`,
+          primaryMetric: "latency",
+          variants: [
+            { version: "1.0.0", weight: 50 },
+            { version: "1.1.0", weight: 50 },
+          ],
+        },
+      });
+      expect(created.status(), await created.text()).toBe(201);
+      ids[label] = ((await created.json()) as { id: string }).id;
+    }
+    const db = getDb();
+    const editor = { email: `editor-${randomUUID().slice(0, 8)}@example.test`, password: "editor-password-1" };
+    const user = await db.user.create({ data: { email: editor.email, name: "Eddie Editor", passwordHash: await hashPassword(editor.password) } });
+    const project = await db.project.findUniqueOrThrow({ where: { slug: PROJECT } });
+    await db.membership.create({ data: { userId: user.id, projectId: project.id, role: "EDITOR" } });
+
+    await signIn(page, editor);
+    await page.waitForURL(`**/p/${PROJECT}/prompts`);
+    const console = watchConsole(page);
+
+    await page.goto(`/p/${PROJECT}/experiments/${ids.production}`);
+    await expect(page.getByRole("heading", { name: `Editor production ${name}` })).toBeVisible();
+    await page.getByRole("button", { name: "Start experiment" }).click();
+    await expect(page.getByTestId("form-error")).toHaveText('The "production" label is protected: only admins can start an experiment on it');
+    await expect(page.getByTestId("experiment-status")).toHaveText("draft");
+    const served = await request.get(`/api/v1/prompts/${encodeURIComponent(name)}`, { headers: auth });
+    expect(((await served.json()) as { version: string }).version).toBe("1.0.0");
+
+    await page.goto(`/p/${PROJECT}/experiments/${ids.canary}`);
+    await expect(page.getByRole("heading", { name: `Editor canary ${name}` })).toBeVisible();
+    await page.getByLabel("Weight A").fill("0");
+    await page.getByLabel("Weight B").fill("100");
+    await expect(page.getByTestId("control-weight-error")).toContainText("The control (A) needs a weight of at least 1");
+    await expect(page.getByRole("button", { name: "Change weights" })).toBeDisabled();
+    await page.getByLabel("Weight A").fill("10");
+    await page.getByLabel("Weight B").fill("90");
+    await page.getByRole("button", { name: "Change weights" }).click();
+    await expect(page.getByTestId("history")).toContainText("changed weights");
+    await page.getByRole("button", { name: "Start experiment" }).click();
+    await expect(page.getByTestId("experiment-status")).toHaveText("running");
+    await expect(page.getByTestId("form-error")).toHaveCount(0);
+    await page.getByRole("button", { name: "End without promoting" }).click();
+    await expect(page.getByTestId("experiment-status")).toHaveText("completed");
+    // The refused start is an expected 403-free action result, not a console error.
+    expect(console.errors).toEqual([]);
   });
 });

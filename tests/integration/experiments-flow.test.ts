@@ -190,7 +190,9 @@ describe("an experiment on production, through the public API", () => {
       bearer(writeKey),
     );
     expect(before.body).toMatchObject({ variant: null, version: "1.0.0" });
-    const started = await sendJson<ExperimentView>("POST", url(`/experiments/${exp.id}/start`), {}, bearer(writeKey));
+    // production is protected: starting an experiment on it needs an admin key (the editor key gets 403).
+    expect((await sendJson<ApiError>("POST", url(`/experiments/${exp.id}/start`), {}, bearer(writeKey))).status).toBe(403);
+    const started = await sendJson<ExperimentView>("POST", url(`/experiments/${exp.id}/start`), {}, bearer(adminKey));
     expect(started.status).toBe(200);
     expect(started.body.status).toBe("RUNNING");
   });
@@ -274,9 +276,9 @@ describe("an experiment on production, through the public API", () => {
   });
 
   it("PATCH weights moves only B -> A subjects and records the change", async () => {
-    const bad = await sendJson<ApiError>("PATCH", url(`/experiments/${exp.id}`), { weights: { A: 80, B: 30 } }, bearer(writeKey));
+    const bad = await sendJson<ApiError>("PATCH", url(`/experiments/${exp.id}`), { weights: { A: 80, B: 30 } }, bearer(adminKey));
     expect(bad.status).toBe(422);
-    const res = await sendJson<ExperimentView>("PATCH", url(`/experiments/${exp.id}`), { weights: { A: 80, B: 20 } }, bearer(writeKey));
+    const res = await sendJson<ExperimentView>("PATCH", url(`/experiments/${exp.id}`), { weights: { A: 80, B: 20 } }, bearer(adminKey));
     expect(res.status).toBe(200);
     expect(res.body.variants.map((v) => v.weight)).toEqual([80, 20]);
     const stayA = [...seen].filter(([, v]) => v === "A").map(([subject]) => subject);
@@ -291,7 +293,7 @@ describe("an experiment on production, through the public API", () => {
     expect(audit.after).toEqual({ A: 80, B: 20, movedPercent: 30 });
     // The history names the API key that acted (not its id).
     const history = await listExperimentHistory(ctx.projectId, exp.id);
-    expect(history.find((h) => h.action === "experiment.weights_changed")?.actor).toBe('API key "key prompts:read,prompts:run,experiments:write"');
+    expect(history.find((h) => h.action === "experiment.weights_changed")?.actor).toBe('API key "key prompts:read,experiments:write,admin"');
   });
 
   it("promote: paused is refused, a non-admin cannot move the protected label, an admin promotes (release recorded)", async () => {
@@ -306,7 +308,7 @@ describe("an experiment on production, through the public API", () => {
     const paused = await sendJson<ApiError>("POST", url(`/experiments/${exp.id}/promote`), { variant: "B" }, bearer(adminKey));
     expect(paused.status).toBe(409);
     expect(paused.body.error.message).toMatch(/resume it first/);
-    expect((await sendJson<ExperimentView>("POST", url(`/experiments/${exp.id}/resume`), {}, bearer(writeKey))).body.status).toBe("RUNNING");
+    expect((await sendJson<ExperimentView>("POST", url(`/experiments/${exp.id}/resume`), {}, bearer(adminKey))).body.status).toBe("RUNNING");
     const noWinner = await sendJson<ApiError>("POST", url(`/experiments/${exp.id}/promote`), {}, bearer(adminKey));
     expect(noWinner.status).toBe(409);
     expect(noWinner.body.error.message).toMatch(/no winner yet/);

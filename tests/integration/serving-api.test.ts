@@ -423,6 +423,49 @@ describe("rate limits", () => {
   });
 });
 
+describe("rate limits keep their promise: a burst up to the limit passes", () => {
+  const statusesOf = (url: string, key: string, n: number) => Promise.all(Array.from({ length: n }, async () => (await getJson(url, bearer(key))).status));
+
+  it("200 concurrent requests on a fresh key at the documented 100/s, burst 200: all 2xx", async () => {
+    const key = (await ctx.key(["prompts:read"])).key;
+    const limited = await startApiServer({ changeFeed: false, rateLimit: { perSecond: 100, burst: 200 } });
+    try {
+      const statuses = await statusesOf(`${limited.url}/api/v1/prompts/greeter`, key, 200);
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("one instance: 200 concurrent requests pass, the 201st and later are refused (slow refill, so nothing refills meanwhile)", async () => {
+    const key = (await ctx.key(["prompts:read"])).key;
+    const limited = await startApiServer({ changeFeed: false, rateLimit: { perSecond: 0.01, burst: 200 } });
+    try {
+      const url = `${limited.url}/api/v1/prompts/greeter`;
+      const burst = await statusesOf(url, key, 200);
+      expect(burst.filter((s) => s !== 200)).toEqual([]);
+      const after = await statusesOf(url, key, 20);
+      expect(after).toEqual(Array.from({ length: 20 }, () => 429));
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("two instances: 100 + 100 concurrent requests pass, later ones are refused on both", async () => {
+    const key = (await ctx.key(["prompts:read"])).key;
+    const limits = { perSecond: 0.01, burst: 200 };
+    const [one, two] = await Promise.all([startApiServer({ changeFeed: false, rateLimit: limits }), startApiServer({ changeFeed: false, rateLimit: limits })]);
+    try {
+      const burst = await Promise.all([statusesOf(`${one.url}/api/v1/prompts/greeter`, key, 100), statusesOf(`${two.url}/api/v1/prompts/greeter`, key, 100)]);
+      expect(burst.flat().filter((s) => s !== 200)).toEqual([]);
+      const after = await Promise.all([statusesOf(`${one.url}/api/v1/prompts/greeter`, key, 10), statusesOf(`${two.url}/api/v1/prompts/greeter`, key, 10)]);
+      expect(after.flat()).toEqual(Array.from({ length: 20 }, () => 429));
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+});
+
 describe("GET /api/v1/openapi.json and routing", () => {
   it("serves an OpenAPI 3.1 document generated from the zod schemas", async () => {
     const res = await getJson<{

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import pino from "pino";
 import { callLogRowFromResult, bodyPolicyFromSettings, hashSubject, newCallId, truncateBody, type CallLogRow } from "@/lib/calls/record";
+import { encodeCallLogRow, decodeCallLogRow } from "@/lib/calls/row-codec";
 import { CALL_LOG_BATCH_INSERT_SQL, CallLogWriter, encodeCallLogBatch, isPermanentInsertError, PERMANENT_AFTER_FAILURES, sqlstateOf } from "@/lib/calls/writer";
 import type { RunResult } from "@/lib/claude/runner";
 
@@ -159,13 +160,55 @@ describe("CallLogWriter", () => {
     await writer.close();
   });
 
-  it("refuses (and says so) beyond the bounded buffer; flush with a timeout reports false while the DB is down", async () => {
-    const writer = new CallLogWriter({ sink: () => Promise.reject(new Error("ECONNREFUSED")), maxBuffered: 5, retryBaseMs: 5, logger: silent });
+  it("refuses (and says so) beyond the buffer's byte bound; flush with a timeout reports false while the DB is down", async () => {
+    const size = encodeCallLogRow(row(0)).length;
+    const writer = new CallLogWriter({ sink: () => Promise.reject(new Error("ECONNREFUSED")), maxBufferedBytes: size * 5, retryBaseMs: 5, logger: silent });
     const accepted = Array.from({ length: 7 }, (_, i) => writer.enqueue(row(i)));
     expect(accepted).toEqual([true, true, true, true, true, false, false]);
     expect(await writer.flush({ timeoutMs: 50 })).toBe(false);
     expect(writer.stats().refused).toBe(2);
     expect(writer.stats().buffered + writer.stats().inFlight).toBe(5);
+    expect(writer.stats().bufferedBytes).toBe(size * 5);
+  });
+
+  it("bounds the buffer in bytes, not rows: a few large rows fill it, many small ones fit; stored rows free their bytes", async () => {
+    let down = true;
+    const written: string[] = [];
+    const writer = new CallLogWriter({
+      sink: async (rows) => {
+        if (down) throw new Error("ECONNREFUSED");
+        written.push(...rows.map((r) => r.id));
+      },
+      maxBufferedBytes: 200_000,
+      retryBaseMs: 1,
+      retryMaxMs: 5,
+      logger: silent,
+    });
+    const big = (i: number): CallLogRow => ({ ...row(i), id: `big${i}`, response: { text: "y".repeat(60_000) } });
+    const small = (i: number): CallLogRow => ({ ...row(i), id: `small${String(i).padStart(6, "0")}`, request: null, response: null });
+    expect([0, 1, 2, 3].map((i) => writer.enqueue(big(i)))).toEqual([true, true, true, false]);
+    expect(writer.refusal()).toMatchObject({ reason: "full", retryAfterSeconds: 2 });
+    expect(writer.refusal()?.message).toMatch(/call log buffer is full/);
+    // accept is all or none; force takes a paid call even beyond the bound.
+    expect(await writer.accept([small(1), big(9)])).toMatchObject({ ok: false, refusal: { reason: "full" } });
+    expect(await writer.accept([big(10)], { force: true })).toEqual({ ok: true });
+    expect(writer.stats().bufferedBytes).toBeGreaterThan(200_000);
+    down = false;
+    expect(await writer.flush({ timeoutMs: 5_000 })).toBe(true);
+    expect(written.sort()).toEqual(["big0", "big1", "big10", "big2"]);
+    expect(writer.stats().bufferedBytes).toBe(0);
+    expect(writer.refusal()).toBeNull();
+    // The same bytes hold many more small rows than the big ones above.
+    const smallSize = encodeCallLogRow(small(0)).length;
+    const fit = Math.floor(200_000 / smallSize);
+    down = true;
+    for (let i = 0; i < fit; i++) expect(writer.enqueue(small(i))).toBe(true);
+    expect(fit).toBeGreaterThan(20);
+    expect(writer.enqueue(small(fit))).toBe(false);
+    expect((await writer.accept([small(fit + 1)])).ok).toBe(false);
+    down = false;
+    await writer.close();
+    expect(writer.stats().bufferedBytes).toBe(0);
   });
 
   it("keeps `concurrency` batches in flight: the next batch starts when one finishes, not when the round does", async () => {
@@ -328,5 +371,19 @@ describe("encodeCallLogBatch", () => {
     const r = { ...row(1), metadata: { big: 5n } as unknown as CallLogRow["metadata"] };
     const [encoded] = JSON.parse(encodeCallLogBatch([r])) as unknown[][];
     expect(encoded).toContainEqual({ big: "5" });
+  });
+});
+
+describe("encodeCallLogRow / decodeCallLogRow", () => {
+  it("round-trips a row (BigInt cost, Date, JSON columns) and rejects torn or foreign lines", () => {
+    const original: CallLogRow = { ...row(7), costMicros: 12_345_678_901_234n, metadata: { nested: { a: [1, "two", null] } }, ttftMs: null };
+    const line = encodeCallLogRow(original);
+    expect(line).not.toContain("\n");
+    expect(decodeCallLogRow(line)).toEqual(original);
+    expect(decodeCallLogRow(line.slice(0, -10))).toBeNull();
+    expect(decodeCallLogRow("")).toBeNull();
+    expect(decodeCallLogRow("\u0000\u0000")).toBeNull();
+    expect(decodeCallLogRow(JSON.stringify({ id: "x" }))).toBeNull();
+    expect(decodeCallLogRow(line.replace('"costMicros":"12345678901234"', '"costMicros":12'))).toBeNull();
   });
 });

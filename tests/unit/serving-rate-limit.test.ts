@@ -33,13 +33,18 @@ describe("TokenBucketLimiter", () => {
   });
 });
 
-/** The shared bucket as LEASE_SQL keeps it, in memory, on an injected clock. */
-function memoryStore(now: () => number, log: string[] = []): LeaseStore & { down: boolean } {
+/**
+ * The shared bucket as LEASE_SQL keeps it, in memory, on an injected clock: refill by the time
+ * elapsed (capped at burst), grant whole tokens up to `want`. With `async`, the grant is decided
+ * a macrotask later (a database round trip), so concurrent callers pile up behind a lease.
+ */
+function memoryStore(now: () => number, log: string[] = [], options: { async?: boolean } = {}): LeaseStore & { down: boolean } {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
     down: false,
     async lease(key, want, { perSecond, burst }) {
       log.push(key);
+      if (options.async) await new Promise((resolve) => setTimeout(resolve, 1));
       if (this.down) throw new Error("connection refused");
       const b = buckets.get(key) ?? { tokens: burst, at: now() };
       const avail = Math.min(burst, b.tokens + ((now() - b.at) / 1000) * perSecond);
@@ -49,6 +54,8 @@ function memoryStore(now: () => number, log: string[] = []): LeaseStore & { down
     },
   };
 }
+
+const admitted = (decisions: { ok: boolean }[]) => decisions.filter((d) => d.ok).length;
 
 describe("SharedRateLimiter", () => {
   it("two instances together admit one key's burst, not twice it", async () => {
@@ -72,6 +79,49 @@ describe("SharedRateLimiter", () => {
     }
     expect(later).toBe(10);
   });
+
+  for (const mode of ["sync", "async"] as const) {
+    describe(`a burst up to the limit passes (store answers ${mode === "async" ? "after a round trip" : "at once"})`, () => {
+      it("50 concurrent requests on a fresh key at 100/s, burst 200: all admitted", async () => {
+        const now = () => 0;
+        const limiter = new SharedRateLimiter({ perSecond: 100, burst: 200, store: memoryStore(now, [], { async: mode === "async" }), now });
+        const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.take("fresh")));
+        expect(admitted(decisions)).toBe(50);
+      });
+
+      it("one instance: 250 concurrent requests admit exactly the burst (200), then refuse until tokens refill", async () => {
+        let t = 0;
+        const now = () => t;
+        const limiter = new SharedRateLimiter({ perSecond: 100, burst: 200, store: memoryStore(now, [], { async: mode === "async" }), now });
+        const first = await Promise.all(Array.from({ length: 200 }, () => limiter.take("k")));
+        expect(admitted(first)).toBe(200);
+        const more = await Promise.all(Array.from({ length: 50 }, () => limiter.take("k")));
+        expect(admitted(more)).toBe(0);
+        expect(more[0]).toEqual({ ok: false, retryAfterSeconds: 1 });
+        t += 100; // 10 tokens refill
+        const later = await Promise.all(Array.from({ length: 30 }, () => limiter.take("k")));
+        expect(admitted(later)).toBe(10);
+      });
+
+      it("two instances over one store: 100 + 100 concurrent requests all pass, the 201st is refused", async () => {
+        const now = () => 0;
+        const store = memoryStore(now, [], { async: mode === "async" });
+        const a = new SharedRateLimiter({ perSecond: 100, burst: 200, store, now });
+        const b = new SharedRateLimiter({ perSecond: 100, burst: 200, store, now });
+        const decisions = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? a : b).take("k")));
+        expect(admitted(decisions)).toBe(200);
+        const after = await Promise.all([a.take("k"), b.take("k"), a.take("k"), b.take("k")]);
+        expect(admitted(after)).toBe(0);
+      });
+
+      it("a small chunk still admits the whole burst (20 concurrent callers, chunk 1)", async () => {
+        const now = () => 0;
+        const limiter = new SharedRateLimiter({ perSecond: 6, burst: 20, chunk: 1, store: memoryStore(now, [], { async: mode === "async" }), now });
+        const decisions = await Promise.all(Array.from({ length: 21 }, () => limiter.take("k")));
+        expect(admitted(decisions)).toBe(20);
+      });
+    });
+  }
 
   it("leases in chunks with prefetch: a steady key asks the store about once per chunk", async () => {
     let now = 0;

@@ -7,6 +7,7 @@ import { versionDocumentBodySchema } from "@/lib/prompts/document";
 import { listPrompts } from "@/lib/prompts/queries";
 import { renderVersion } from "@/lib/prompts/render";
 import { runAndLog } from "@/lib/runs/run-and-log";
+import { ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { promptNameSchema } from "@/lib/prompts/schemas";
 import type { CacheResult } from "@/lib/serving/prompt-cache";
 import type { Selector } from "@/lib/serving/served-version";
@@ -80,7 +81,7 @@ async function runAndRespond(
   const { value } = await api.cache.get(principal.projectId, name, routed ? { version: routed.variant.version } : selectorOf(body));
   // The project's runner and body policy, read through a short-lived cache (stale through an outage).
   const settings = await api.projectSettings.get(principal.projectId);
-  const { result, callId } = await runAndLog({
+  const { result, callId, logRefusal } = await runAndLog({
     projectId: principal.projectId,
     settings,
     promptId: value.promptId,
@@ -93,6 +94,8 @@ async function runAndRespond(
     ...(routed ? { experiment: { experimentId: routed.experiment.id, variantId: routed.variant.id } } : {}),
   });
   if (routed) api.guardrails.observe(routed.experiment.id);
+  // Made but not durably logged: not acknowledged (the row is kept in memory and stored if it can be).
+  if (logRefusal) throw new ServiceUnavailableError(`The call was made but could not be logged durably: ${logRefusal.message}`, logRefusal.retryAfterSeconds);
   const headers: Record<string, string> = {
     "X-Promptdeck-Version": value.version,
     ...(callId ? { "X-Promptdeck-Call-Id": callId } : {}),
