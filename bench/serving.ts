@@ -21,6 +21,8 @@
  *   --api-only                   the server without Next even when a build exists
  *   --cpu-prof DIR               the server runs with --cpu-prof; its profile goes to DIR and the
  *                                functions with the most CPU time are printed after the run
+ *   BENCH_SERVER_NODE_ARGS="--perf-basic-prof"   more node flags for the server (then
+ *                                `perf record -g -p <its pid>` names the JavaScript frames)
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -159,7 +161,13 @@ interface RunningServer {
 
 async function startServer(databaseUrl: string, options: { apiOnly: boolean; cpuProfDir?: string }): Promise<RunningServer> {
   const { ANTHROPIC_API_KEY: _key, ANTHROPIC_BASE_URL: _base, ...inherited } = process.env;
-  const nodeArgs = ["--import", "tsx", ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [])];
+  const nodeArgs = [
+    "--import",
+    "tsx",
+    ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+    // e.g. --perf-basic-prof, to read the server with `perf record -g -p <pid>`
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, "server.ts", ...(options.apiOnly ? ["--api-only"] : [])], {
     cwd: ROOT,
     env: {

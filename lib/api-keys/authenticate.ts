@@ -64,6 +64,9 @@ interface CacheEntry {
   fetchedAt: number;
 }
 
+/** `authenticateCached` refreshes a key in the background once this share of its TTL has passed. */
+const REFRESH_AHEAD = 0.75;
+
 const MISSING = "Missing API key: send `Authorization: Bearer pd_...`";
 
 /**
@@ -153,7 +156,11 @@ export class ApiKeyAuthenticator {
     if (hash === undefined) return undefined;
     const cached = this.cache.get(hash);
     const now = this.now();
-    if (!cached?.record || now - cached.fetchedAt >= this.ttlMs) return undefined;
+    const age = cached ? now - cached.fetchedAt : Infinity;
+    if (!cached?.record || age >= this.ttlMs) return undefined;
+    // Refresh ahead: a key in use is looked up again in the background during the last quarter of
+    // its TTL, so its requests never queue behind a lookup (a revocation still wins within ttlMs).
+    if (age >= this.ttlMs * REFRESH_AHEAD) this.refreshInBackground(hash);
     const record = cached.record;
     if (record.revokedAt || (record.expiresAt && record.expiresAt.getTime() <= now)) return undefined;
     return this.principalOf(record, now);
@@ -207,6 +214,12 @@ export class ApiKeyAuthenticator {
   /** Forgets every cached lookup (e.g. after a key was revoked in this process). */
   clear(): void {
     this.cache.clear();
+  }
+
+  /** A lookup nobody waits for; a failure is left to the next `authenticate` once the TTL is over (stale window, 503). */
+  private refreshInBackground(hash: string): void {
+    if (this.inflight.has(hash)) return;
+    this.lookup(hash).catch(() => {});
   }
 
   private lookup(hash: string): Promise<ApiKeyRecord | null> {

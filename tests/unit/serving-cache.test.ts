@@ -238,6 +238,30 @@ describe("ApiKeyAuthenticator", () => {
     expect(state.lookups).toBe(3);
   });
 
+  it("refreshes a key in use in the background before its TTL runs out, so its requests never wait for a lookup", async () => {
+    let now = 0;
+    const { s, state } = store({ [hashApiKey(key)]: record });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 1000 });
+    await auth.authenticate(`Bearer ${key}`);
+    now = 500;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    expect(state.lookups).toBe(1); // fresh: no lookup
+    now = 800; // the last quarter of the TTL: answered from memory, looked up again behind the scenes
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(state.lookups).toBe(2); // one refresh, not one per request
+    now = 1500; // past the first lookup's TTL, within the refresh's
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    // A revocation still wins within the TTL: the refresh brings it, and nothing is served past the TTL without a lookup.
+    state.down = true;
+    now = 1700;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined(); // refresh fails in the background
+    await new Promise((resolve) => setImmediate(resolve));
+    now = 1800;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined(); // authenticate decides (stale window, 503)
+  });
+
   it("rejects expired keys at once even when cached", async () => {
     let now = 0;
     const { s } = store({ [hashApiKey(key)]: { ...record, expiresAt: new Date(100) } });
