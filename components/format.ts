@@ -27,3 +27,8 @@ export function formatUtc(date: Date): string {
 export function formatDay(date: Date): string {
   return date.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 }
+
+/** "100/s, burst 200": an API key's rate limit. */
+export function formatRateLimit(limits: { perSecond: number; burst: number }): string {
+  return `${limits.perSecond.toLocaleString("en-US")}/s, burst ${limits.burst.toLocaleString("en-US")}`;
+}

@@ -52,8 +52,24 @@ const envSchema = z.object({
   PROMPTDECK_MINUTE_ROLLUP_DAYS: minuteRollupDaysSchema,
   // How long a shutting-down server waits for in-flight requests (lib/runtime/process.ts).
   PROMPTDECK_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  /** Default per-key rate limit (sustained requests per second) for keys without their own (lib/api-keys/rate-limit.ts). */
+  PROMPTDECK_RATE_LIMIT_PER_SECOND: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().positive("must be a positive number of requests per second").max(1_000_000, "must be at most 1,000,000").default(100),
+  ),
+  /** Default per-key burst (requests at once after being idle) for keys without their own. */
+  PROMPTDECK_RATE_LIMIT_BURST: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int("must be a whole number of requests").min(1, "must be at least 1").max(10_000_000, "must be at most 10,000,000").default(200),
+  ),
   /** The call-log writer's in-memory buffer bound, in MiB of encoded rows; beyond it calls are refused with 503 + Retry-After. */
   PROMPTDECK_CALL_BUFFER_MB: z.coerce.number().int().min(1).max(16_384).default(64),
+  /**
+   * The call log's durable journal (lib/calls/journal.ts): rows not stored in PostgreSQL yet, on
+   * local disk; each instance takes a slot directory under it. Default <PROMPTDECK_DATA_DIR>/call-journal;
+   * "off" keeps them in memory only (a stop during an outage or a crash loses them).
+   */
+  PROMPTDECK_CALL_JOURNAL_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -2,13 +2,94 @@
 
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
-import type { CreatedApiKey, CreateApiKeyInput } from "@/lib/api-keys/manage";
+import type { CreatedApiKey, CreateApiKeyInput, UpdateApiKeyRateLimitInput } from "@/lib/api-keys/manage";
+import type { RateLimits } from "@/lib/api-keys/rate-limit";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { Button, FormError, cx } from "@/components/ui";
+import { formatRateLimit } from "@/components/format";
 
 /** The settings page's API key actions (app/(dashboard)/p/[project]/settings/actions.ts), passed in by the page. */
 export type CreateApiKeyAction = ServerAction<InProject<CreateApiKeyInput>, CreatedApiKey>;
 export type RevokeApiKeyAction = ServerAction<InProject<{ apiKeyId: string }>>;
+export type UpdateApiKeyRateLimitAction = ServerAction<
+  InProject<UpdateApiKeyRateLimitInput>,
+  { rateLimitPerSecond: number | null; rateLimitBurst: number | null }
+>;
+
+const INPUT_CLASS =
+  "block h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm focus:border-accent focus:ring-2 focus:ring-accent/25 focus:outline-none";
+
+/** A rate-limit field's value: empty = null (the default), else a finite number; `undefined` when it is not a number. */
+function limitValue(raw: FormDataEntryValue | null): number | null | undefined {
+  const text = String(raw ?? "").trim();
+  if (text === "") return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** Reads the two rate-limit fields of a form; an error message when one is not a number. */
+function readLimits(data: FormData): { rateLimitPerSecond: number | null; rateLimitBurst: number | null } | string {
+  const rateLimitPerSecond = limitValue(data.get("rateLimitPerSecond"));
+  const rateLimitBurst = limitValue(data.get("rateLimitBurst"));
+  if (rateLimitPerSecond === undefined) return "Requests per second must be a number";
+  if (rateLimitBurst === undefined) return "Burst must be a number";
+  return { rateLimitPerSecond, rateLimitBurst };
+}
+
+/** The two optional rate-limit inputs (empty = the server's default, shown as the placeholder). */
+function RateLimitFields({
+  defaults,
+  perSecond,
+  burst,
+  idPrefix,
+}: {
+  defaults: RateLimits;
+  perSecond?: number | null;
+  burst?: number | null;
+  idPrefix: string;
+}) {
+  return (
+    <fieldset className="space-y-1">
+      <legend className="mb-1 text-xs font-medium">
+        Rate limit <span className="font-normal text-fg-muted">(empty = the default, {formatRateLimit(defaults)})</span>
+      </legend>
+      <div className="grid grid-cols-2 gap-3">
+        <div className="space-y-1">
+          <label htmlFor={`${idPrefix}-per-second`} className="block text-xs text-fg-muted">
+            Requests per second
+          </label>
+          <input
+            id={`${idPrefix}-per-second`}
+            name="rateLimitPerSecond"
+            type="number"
+            min="0"
+            step="any"
+            inputMode="decimal"
+            defaultValue={perSecond ?? ""}
+            placeholder={String(defaults.perSecond)}
+            className={INPUT_CLASS}
+          />
+        </div>
+        <div className="space-y-1">
+          <label htmlFor={`${idPrefix}-burst`} className="block text-xs text-fg-muted">
+            Burst
+          </label>
+          <input
+            id={`${idPrefix}-burst`}
+            name="rateLimitBurst"
+            type="number"
+            min="1"
+            step="1"
+            inputMode="numeric"
+            defaultValue={burst ?? ""}
+            placeholder={String(defaults.burst)}
+            className={INPUT_CLASS}
+          />
+        </div>
+      </div>
+    </fieldset>
+  );
+}
 
 const SCOPE_HELP: Record<string, string> = {
   "prompts:read": "fetch and render prompts",
@@ -24,7 +105,17 @@ const SCOPE_HELP: Record<string, string> = {
 };
 
 /** "Create key" button and form; shows the new key exactly once. */
-export function CreateApiKey({ project, scopes, create }: { project: string; scopes: readonly string[]; create: CreateApiKeyAction }) {
+export function CreateApiKey({
+  project,
+  scopes,
+  defaults,
+  create,
+}: {
+  project: string;
+  scopes: readonly string[];
+  defaults: RateLimits;
+  create: CreateApiKeyAction;
+}) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -35,6 +126,11 @@ export function CreateApiKey({ project, scopes, create }: { project: string; sco
   function submit(form: HTMLFormElement) {
     const data = new FormData(form);
     const expiry = String(data.get("expires") ?? "");
+    const limits = readLimits(data);
+    if (typeof limits === "string") {
+      setError(limits);
+      return;
+    }
     setError(null);
     startTransition(async () => {
       const result = await create({
@@ -42,6 +138,7 @@ export function CreateApiKey({ project, scopes, create }: { project: string; sco
         name: String(data.get("name") ?? ""),
         scopes: data.getAll("scopes").map(String),
         expiresInDays: expiry ? Number(expiry) : null,
+        ...limits,
       });
       if (!result.ok) {
         setError(result.issues?.length ? result.issues.map((i) => i.message).join("; ") : result.message);
@@ -81,13 +178,7 @@ export function CreateApiKey({ project, scopes, create }: { project: string; sco
               <label htmlFor="key-name" className="block text-xs font-medium">
                 Name
               </label>
-              <input
-                id="key-name"
-                name="name"
-                autoFocus
-                placeholder="checkout-service production"
-                className="block h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm focus:border-accent focus:ring-2 focus:ring-accent/25 focus:outline-none"
-              />
+              <input id="key-name" name="name" autoFocus placeholder="checkout-service production" className={INPUT_CLASS} />
             </div>
             <fieldset className="space-y-1.5">
               <legend className="mb-1 text-xs font-medium">Scopes</legend>
@@ -110,6 +201,7 @@ export function CreateApiKey({ project, scopes, create }: { project: string; sco
                 <option value="365">In a year</option>
               </select>
             </div>
+            <RateLimitFields defaults={defaults} idPrefix="key-rate" />
             <FormError message={error} testId="api-key-error" />
             <div className="flex justify-end gap-2">
               <Button type="button" onClick={() => setOpen(false)}>
@@ -194,5 +286,89 @@ export function RevokeApiKey({ project, apiKeyId, name, revoke }: { project: str
         Revoke
       </Button>
     </span>
+  );
+}
+
+/**
+ * A key's rate limit in the keys table: its effective limits (marked "default" when it has no own
+ * values) and, for admins, an inline form to change them (empty fields = the default).
+ */
+export function ApiKeyRateLimit({
+  project,
+  apiKeyId,
+  name,
+  perSecond,
+  burst,
+  defaults,
+  update,
+}: {
+  project: string;
+  apiKeyId: string;
+  name: string;
+  perSecond: number | null;
+  burst: number | null;
+  defaults: RateLimits;
+  /** Absent for non-admins: the limit is shown, not editable. */
+  update?: UpdateApiKeyRateLimitAction;
+}) {
+  const router = useRouter();
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+  const own = perSecond !== null || burst !== null;
+  const effective = { perSecond: perSecond ?? defaults.perSecond, burst: burst ?? defaults.burst };
+
+  if (!editing || !update) {
+    return (
+      <span className="inline-flex items-center gap-1.5 text-xs whitespace-nowrap" data-testid="api-key-rate-limit">
+        <span className={own ? "font-medium" : "text-fg-muted"}>{formatRateLimit(effective)}</span>
+        {own ? null : <span className="text-fg-muted">(default)</span>}
+        {update ? (
+          <Button size="sm" variant="ghost" onClick={() => setEditing(true)} aria-label={`Edit the rate limit of ${name}`}>
+            Edit
+          </Button>
+        ) : null}
+      </span>
+    );
+  }
+
+  function submit(form: HTMLFormElement) {
+    const limits = readLimits(new FormData(form));
+    if (typeof limits === "string") {
+      setError(limits);
+      return;
+    }
+    setError(null);
+    startTransition(async () => {
+      const result = await update!({ project, apiKeyId, ...limits });
+      if (!result.ok) {
+        setError(result.issues?.length ? result.issues.map((i) => i.message).join("; ") : result.message);
+        return;
+      }
+      setEditing(false);
+      router.refresh();
+    });
+  }
+
+  return (
+    <form
+      className="w-64 space-y-2"
+      aria-label={`Rate limit of ${name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit(e.currentTarget);
+      }}
+    >
+      <RateLimitFields defaults={defaults} perSecond={perSecond} burst={burst} idPrefix={`rate-${apiKeyId}`} />
+      <FormError message={error} testId="api-key-rate-limit-error" />
+      <div className="flex justify-end gap-2">
+        <Button type="button" size="sm" onClick={() => setEditing(false)}>
+          Cancel
+        </Button>
+        <Button type="submit" size="sm" variant="primary" disabled={pending} data-testid="save-rate-limit">
+          {pending ? "Saving…" : "Save"}
+        </Button>
+      </div>
+    </form>
   );
 }

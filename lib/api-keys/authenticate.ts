@@ -6,14 +6,16 @@ import type { Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { DatabaseUnavailableError } from "@/lib/errors/unavailable";
 import { childLogger } from "@/lib/logger";
+import type { KeyRateLimits } from "./rate-limit";
 
 const log = childLogger({ component: "api-keys" });
 
-/** Who is calling: an API key of one project with its scopes. */
+/** Who is calling: an API key of one project with its scopes and its own rate limits (null = the default). */
 export interface ApiKeyPrincipal {
   apiKeyId: string;
   projectId: string;
   scopes: ReadonlySet<string>;
+  rateLimit?: KeyRateLimits;
 }
 
 /** What the authenticator needs from the database (injectable for tests). */
@@ -23,6 +25,8 @@ export interface ApiKeyRecord {
   scopes: string[];
   revokedAt: Date | null;
   expiresAt: Date | null;
+  rateLimitPerSecond?: number | null;
+  rateLimitBurst?: number | null;
 }
 
 export interface ApiKeyStore {
@@ -36,7 +40,7 @@ export function prismaApiKeyStore(): ApiKeyStore {
     findByHash: (hash) =>
       getDb().apiKey.findUnique({
         where: { hash },
-        select: { id: true, projectId: true, scopes: true, revokedAt: true, expiresAt: true },
+        select: { id: true, projectId: true, scopes: true, revokedAt: true, expiresAt: true, rateLimitPerSecond: true, rateLimitBurst: true },
       }),
     touch: async (apiKeyId, at) => {
       await getDb().apiKey.updateMany({ where: { id: apiKeyId }, data: { lastUsedAt: at } });
@@ -193,7 +197,12 @@ export class ApiKeyAuthenticator {
     this.maybeTouch(record.id, now);
     let principal = this.principals.get(record);
     if (!principal) {
-      principal = { apiKeyId: record.id, projectId: record.projectId, scopes: new Set(record.scopes) };
+      principal = {
+        apiKeyId: record.id,
+        projectId: record.projectId,
+        scopes: new Set(record.scopes),
+        rateLimit: { perSecond: record.rateLimitPerSecond ?? null, burst: record.rateLimitBurst ?? null },
+      };
       this.principals.set(record, principal);
     }
     return principal;

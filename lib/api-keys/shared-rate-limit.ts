@@ -12,17 +12,25 @@
  *   (the previous behaviour), so an outage never turns into rejected traffic.
  * Tokens left in an instance's chunk when a key goes quiet are at most `chunk` per instance.
  */
-import { TokenBucketLimiter, type RateLimitDecision, type RateLimitOptions } from "./rate-limit";
+import {
+  effectiveRateLimits,
+  TokenBucketLimiter,
+  type KeyRateLimiter,
+  type KeyRateLimits,
+  type RateLimitDecision,
+  type RateLimitOptions,
+  type RateLimits,
+} from "./rate-limit";
 
 /** Atomically refills a key's shared bucket and grants up to `want` tokens from it. */
 export interface LeaseStore {
   /** Returns the tokens granted (0..want); throws when the store cannot be reached. */
-  lease(apiKeyId: string, want: number, limits: { perSecond: number; burst: number }): Promise<number>;
+  lease(apiKeyId: string, want: number, limits: RateLimits): Promise<number>;
 }
 
 export interface SharedRateLimitOptions extends Omit<RateLimitOptions, "maxKeys"> {
   store: LeaseStore;
-  /** Tokens per lease. Default: a tenth of a second's worth, at least 1, at most `burst`. */
+  /** Tokens per lease. Default: a tenth of a second's worth of the key's limit, at least 1, at most its burst. */
   chunk?: number;
   onStoreError?: (error: unknown) => void;
 }
@@ -62,20 +70,23 @@ export function sqlLeaseStore(query: (sql: string, ...params: unknown[]) => Prom
   };
 }
 
-export class SharedRateLimiter {
+export class SharedRateLimiter implements KeyRateLimiter {
   private readonly leases = new Map<string, LocalLease>();
   private readonly fallback: TokenBucketLimiter;
-  private readonly limits: { perSecond: number; burst: number };
-  private readonly chunk: number;
+  /** Limits of keys without their own. */
+  private readonly defaults: RateLimits;
   private readonly now: () => number;
   private storeHealthy = true;
   private lastProbeAt = 0;
 
   constructor(private readonly options: SharedRateLimitOptions) {
     this.fallback = new TokenBucketLimiter(options);
-    this.limits = { perSecond: options.perSecond, burst: options.burst };
-    this.chunk = Math.max(1, Math.min(options.burst, options.chunk ?? Math.ceil(options.perSecond / 10)));
+    this.defaults = { perSecond: options.perSecond, burst: options.burst };
     this.now = options.now ?? Date.now;
+  }
+
+  private chunkOf(limits: RateLimits): number {
+    return Math.max(1, Math.min(limits.burst, this.options.chunk ?? Math.ceil(limits.perSecond / 10)));
   }
 
   /**
@@ -85,35 +96,37 @@ export class SharedRateLimiter {
    * With a token in hand (or the store down) the decision is immediate: no promise, which the
    * serving hot path depends on (lib/http/route.ts).
    */
-  take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> {
+  take(apiKeyId: string, own?: KeyRateLimits): RateLimitDecision | Promise<RateLimitDecision> {
+    const limits = effectiveRateLimits(this.defaults, own);
+    const chunk = this.chunkOf(limits);
     // The in-memory bucket always counts, so it is warm if the store goes away.
-    const local = this.fallback.take(apiKeyId);
+    const local = this.fallback.take(apiKeyId, own);
     if (!this.storeHealthy) {
       // Probe the store at most once a second; a successful lease makes it healthy again.
       if (this.now() - this.lastProbeAt >= 1000) {
         this.lastProbeAt = this.now();
         const lease = this.lease(apiKeyId);
-        void this.refill(apiKeyId, lease, this.chunk);
+        void this.refill(apiKeyId, lease, chunk, limits);
       }
       return local;
     }
     const lease = this.lease(apiKeyId);
     if (lease.tokens < 1) {
       // The shared bucket was found empty less than one token's refill ago: no need to ask again.
-      if (lease.emptyAt !== undefined && this.now() - lease.emptyAt < 1000 / this.limits.perSecond) return this.rejected();
-      return this.waitForToken(apiKeyId, lease).then((granted) => {
+      if (lease.emptyAt !== undefined && this.now() - lease.emptyAt < 1000 / limits.perSecond) return rejected(limits);
+      return this.waitForToken(apiKeyId, lease, chunk, limits).then((granted) => {
         if (granted === "store-down") return local;
-        if (!granted) return this.rejected();
-        return this.admitted(apiKeyId, lease);
+        if (!granted) return rejected(limits);
+        return this.admitted(apiKeyId, lease, chunk, limits);
       });
     }
     lease.tokens -= 1;
-    return this.admitted(apiKeyId, lease);
+    return this.admitted(apiKeyId, lease, chunk, limits);
   }
 
   /** A token was taken from `lease`: prefetch the next chunk (and one for each caller still waiting) before this one runs out. */
-  private admitted(apiKeyId: string, lease: LocalLease): RateLimitDecision {
-    if (lease.tokens < this.chunk / 2) void this.refill(apiKeyId, lease, this.chunk + lease.waiting);
+  private admitted(apiKeyId: string, lease: LocalLease, chunk: number, limits: RateLimits): RateLimitDecision {
+    if (lease.tokens < chunk / 2) void this.refill(apiKeyId, lease, chunk + lease.waiting, limits);
     return { ok: true, remaining: Math.floor(lease.tokens) };
   }
 
@@ -123,11 +136,11 @@ export class SharedRateLimiter {
    * asking while the store grants everything asked for, and gives up only when a lease it waited
    * for came back short while no token is left.
    */
-  private async waitForToken(apiKeyId: string, lease: LocalLease): Promise<boolean | "store-down"> {
+  private async waitForToken(apiKeyId: string, lease: LocalLease, chunk: number, limits: RateLimits): Promise<boolean | "store-down"> {
     lease.waiting += 1;
     try {
       for (;;) {
-        const short = await this.refill(apiKeyId, lease, Math.max(this.chunk, lease.waiting));
+        const short = await this.refill(apiKeyId, lease, Math.max(chunk, lease.waiting), limits);
         if (!this.storeHealthy) return "store-down";
         if (lease.tokens >= 1) {
           lease.tokens -= 1;
@@ -155,11 +168,11 @@ export class SharedRateLimiter {
    * added to the local tokens. Resolves to whether the lease came back short (fewer tokens than
    * asked for: the shared bucket is empty now); callers joining a pending lease get its answer.
    */
-  private refill(apiKeyId: string, lease: LocalLease, want: number): Promise<boolean> {
+  private refill(apiKeyId: string, lease: LocalLease, want: number, limits: RateLimits): Promise<boolean> {
     if (!lease.pending) {
-      const asked = Math.max(1, Math.min(this.limits.burst, Math.ceil(want)));
+      const asked = Math.max(1, Math.min(limits.burst, Math.ceil(want)));
       lease.pending = this.options.store
-        .lease(apiKeyId, asked, this.limits)
+        .lease(apiKeyId, asked, limits)
         .then((granted) => {
           this.storeHealthy = true;
           lease.tokens += granted;
@@ -179,8 +192,8 @@ export class SharedRateLimiter {
     }
     return lease.pending;
   }
+}
 
-  private rejected(): RateLimitDecision {
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(1 / this.limits.perSecond)) };
-  }
+function rejected(limits: RateLimits): RateLimitDecision {
+  return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(1 / limits.perSecond)) };
 }

@@ -53,6 +53,79 @@ export interface CallLogRow {
   createdAt: Date;
 }
 
+/**
+ * What one logged call can hold, per counter: far above any real call (the largest context window
+ * is 1M tokens, the largest output 128k tokens; a runner result sums its retries, fallbacks and
+ * chunks), and small enough that every CallLog column holds it (int4) and that the rollups' int8
+ * sums cannot overflow: at these maxima a rollup bucket needs over 9 billion calls (cost) to
+ * reach 2^63. Ingest refuses a record above them (lib/serving/call-ingest.ts); a runner result
+ * above them is clamped, with `metadata.clamped` naming the fields and their reported values.
+ */
+export const CALL_LIMITS = Object.freeze({
+  /** Each token counter (input, output, cache write, cache read): 10M. */
+  tokens: 10_000_000,
+  /** $1,000 in micro-dollars. */
+  costMicros: 1_000_000_000,
+  /** 24 h (the longest a Messages call or a batch item can take). */
+  latencyMs: 86_400_000,
+  /** 10M characters of output (128k tokens are well under 1M). */
+  outputChars: 10_000_000,
+  attempts: 100,
+});
+
+type LimitedField =
+  "inputTokens" | "outputTokens" | "cacheWriteTokens" | "cacheWrite1hTokens" | "cacheReadTokens" | "latencyMs" | "ttftMs" | "outputChars" | "attempts";
+
+const FIELD_LIMIT: Record<LimitedField, number> = {
+  inputTokens: CALL_LIMITS.tokens,
+  outputTokens: CALL_LIMITS.tokens,
+  cacheWriteTokens: CALL_LIMITS.tokens,
+  cacheWrite1hTokens: CALL_LIMITS.tokens,
+  cacheReadTokens: CALL_LIMITS.tokens,
+  latencyMs: CALL_LIMITS.latencyMs,
+  ttftMs: CALL_LIMITS.latencyMs,
+  outputChars: CALL_LIMITS.outputChars,
+  attempts: CALL_LIMITS.attempts,
+};
+
+/**
+ * `row` with every counter inside `CALL_LIMITS` (non-finite or negative values become 0), so a
+ * misreporting upstream cannot produce a row the database refuses or a sum that overflows. What
+ * was changed is kept in `metadata.clamped` ({ field: reported value }); an untouched row is
+ * returned as is.
+ */
+export function clampCallLogRow(row: CallLogRow): CallLogRow {
+  const clamped: Record<string, string | number> = {};
+  const out = { ...row };
+  for (const field of Object.keys(FIELD_LIMIT) as LimitedField[]) {
+    const value = row[field];
+    if (value === null) continue;
+    const bounded = Number.isFinite(value) ? Math.min(Math.max(0, Math.round(value)), FIELD_LIMIT[field]) : 0;
+    if (bounded !== value) {
+      clamped[field] = Number.isFinite(value) ? value : String(value);
+      out[field] = bounded;
+    }
+  }
+  const maxCost = BigInt(CALL_LIMITS.costMicros);
+  if (row.costMicros < 0n || row.costMicros > maxCost) {
+    clamped.costMicros = row.costMicros.toString();
+    out.costMicros = row.costMicros < 0n ? 0n : maxCost;
+  }
+  // The 1-hour writes are part of the cache writes (the rollup SQL relies on it).
+  if (out.cacheWrite1hTokens > out.cacheWriteTokens) {
+    clamped.cacheWrite1hTokens ??= row.cacheWrite1hTokens;
+    out.cacheWrite1hTokens = out.cacheWriteTokens;
+  }
+  if (Object.keys(clamped).length === 0) return row;
+  const metadata = row.metadata && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? row.metadata : {};
+  return { ...out, metadata: { ...metadata, clamped } };
+}
+
+/** A cost in micro-dollars as the column's bigint (rounded; a non-finite value, which BigInt would throw on, is 0). */
+function toMicros(value: number): bigint {
+  return Number.isFinite(value) ? BigInt(Math.round(value)) : 0n;
+}
+
 /** Where a call came from: the ids the log links to, plus the subject to hash. */
 export interface CallContext {
   projectId: string;
@@ -154,7 +227,7 @@ export function callLogRowFromResult(result: RunResult, context: CallContext, bo
   if (result.chunks !== null) metadata.chunks = result.chunks;
   if (result.status === "invalid_output") metadata.validationError = result.validationError;
   metadata.attempts = result.attempts;
-  return {
+  return clampCallLogRow({
     ...linkColumns(context),
     source: context.source ?? result.source,
     model: result.model,
@@ -175,7 +248,7 @@ export function callLogRowFromResult(result: RunResult, context: CallContext, bo
     cacheWriteTokens: result.usage.cacheWriteTokens,
     cacheWrite1hTokens: result.usage.cacheWrite1hTokens,
     cacheReadTokens: result.usage.cacheReadTokens,
-    costMicros: BigInt(result.costMicros),
+    costMicros: toMicros(result.costMicros),
     latencyMs: Math.round(result.latencyMs),
     ttftMs: result.ttftMs === null ? null : Math.round(result.ttftMs),
     outputChars: result.output.length,
@@ -186,7 +259,7 @@ export function callLogRowFromResult(result: RunResult, context: CallContext, bo
     response: bodies.storeBodies ? truncateBody(result.response, bodies.maxBodyBytes) : null,
     metadata: toJson(metadata),
     createdAt: context.createdAt ?? new Date(),
-  };
+  });
 }
 
 /** One Message Batches item as logged: the outcome (succeeded or errored) and the request it answered. */
@@ -211,7 +284,7 @@ export function callLogRowFromBatchItem(input: BatchCallInput, context: CallCont
   const subject = context.subject ?? null;
   const zero = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
   const usage = ok ? outcome.usage : zero;
-  return {
+  return clampCallLogRow({
     ...linkColumns(context),
     source: context.source ?? "eval",
     model: ok ? outcome.message.model : request.model,
@@ -231,7 +304,7 @@ export function callLogRowFromBatchItem(input: BatchCallInput, context: CallCont
     cacheWriteTokens: usage.cacheWriteTokens,
     cacheWrite1hTokens: usage.cacheWrite1hTokens,
     cacheReadTokens: usage.cacheReadTokens,
-    costMicros: BigInt(ok ? outcome.costMicros : 0),
+    costMicros: toMicros(ok ? outcome.costMicros : 0),
     latencyMs: 0,
     ttftMs: null,
     outputChars: ok ? outcome.output.length : 0,
@@ -242,5 +315,5 @@ export function callLogRowFromBatchItem(input: BatchCallInput, context: CallCont
     response: bodies.storeBodies && ok ? truncateBody(outcome.message, bodies.maxBodyBytes) : null,
     metadata: toJson({ ...(input.metadata ?? {}), ...(context.metadata ?? {}) }),
     createdAt: context.createdAt ?? new Date(),
-  };
+  });
 }

@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import type { CallLogRow } from "@/lib/calls/record";
+import type { CallJournal } from "@/lib/calls/journal";
 import { encodeCallLogRow } from "@/lib/calls/row-codec";
 import { childLogger } from "@/lib/logger";
 
@@ -24,9 +25,12 @@ const writerLog = childLogger({ component: "call-log-writer" });
  * - A failed batch goes back to the front of the buffer and is retried with capped exponential
  *   backoff for as long as it takes (database down = keep retrying). A batch that fails for a
  *   data reason (a constraint, a bad value, SQLSTATE 21/22/23, or any non-transient database
- *   error 5 times in a row) is split until the bad row is isolated; that row is retried once
- *   without its optional links (prompt/version/experiment/variant ids, kept in metadata) and
- *   otherwise written to the error log in full as a dead letter.
+ *   error 5 times in a row) is split until the bad row is isolated, so the good rows are stored
+ *   as they are (with their links). The isolated row is retried once with `plainSink` (the bare
+ *   insert, without the sink's side effects such as rollups: a row a shared rollup refuses keeps
+ *   its links), then once without its optional links (prompt/version/experiment/variant ids,
+ *   kept in metadata: a link to a deleted version), and otherwise written to the error log in
+ *   full as a dead letter.
  * - `flush()` resolves once everything accepted before the call is in the database;
  *   `close()` stops the timer and flushes. The process-wide writer (with the rollup sink) is
  *   composed in lib/metrics/call-log-writer.ts (lib/calls never imports metrics); the process's
@@ -69,6 +73,11 @@ export function createCallLogPool(connectionString: string, max: number, logger?
 
 export interface CallLogWriterOptions {
   sink: CallLogSink;
+  /**
+   * The bare CallLog insert, without what `sink` does besides (the rollup upsert): tried for a row
+   * `sink` refused on its own before its links are dropped (see the class comment).
+   */
+  plainSink?: CallLogSink;
   flushIntervalMs?: number;
   batchSize?: number;
   /** Bounded buffer: rows waiting (and in flight) beyond this many bytes (encoded, row-codec.ts) are refused. Default 64 MiB. */
@@ -77,6 +86,14 @@ export interface CallLogWriterOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   logger?: Logger;
+  /**
+   * The durable local journal (journal.ts, opened by the caller): every accepted row is appended
+   * to it, and `accept` resolves only once its rows are on disk. Without it rows live in memory
+   * only until stored (scripts, tests).
+   */
+  journal?: CallJournal;
+  /** With a journal, how long `close` waits for the database before leaving the rest in the journal (default 5 s). */
+  journalCloseTimeoutMs?: number;
 }
 
 export interface CallLogWriterStats {
@@ -93,13 +110,24 @@ export interface CallLogWriterStats {
 
 /** Why the writer will not take a row now: the edge answers 503 with `message` and `Retry-After`. */
 export interface CallLogRefusal {
-  reason: "full";
+  reason: "full" | "journal";
   message: string;
   retryAfterSeconds: number;
 }
 
 /** What `accept` did: `ok` = the rows may be acknowledged to the client. */
 export type AcceptOutcome = { ok: true } | { ok: false; refusal: CallLogRefusal };
+
+/** A row accepted and not stored yet: its size in the buffer and where the journal holds it. */
+interface Entry {
+  bytes: number;
+  /** The journal segment holding it (none: memory only, or not appended yet). */
+  seg?: number;
+  /** Its journal append is under way. */
+  appending: boolean;
+  /** Stored (or dead-lettered): its bytes left the buffer. */
+  stored: boolean;
+}
 
 /** The buffer's default byte bound. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
@@ -226,8 +254,13 @@ const BATCH_ROWS_SQL = `SELECT ${COLUMNS.map(([column, type], i) =>
   type === "jsonb" ? `NULLIF(e -> ${i}, 'null'::jsonb) AS "${column}"` : `(e ->> ${i})::${type} AS "${column}"`,
 ).join(", ")} FROM jsonb_array_elements($1::jsonb) AS e`;
 
-/** The batch insert statement ($1 = `encodeCallLogBatch(rows)`), reused by lib/metrics to insert + roll up in one statement. */
-export const CALL_LOG_BATCH_INSERT_SQL = `INSERT INTO "CallLog" (${COLUMNS.map(([c]) => `"${c}"`).join(", ")}) ${BATCH_ROWS_SQL}`;
+/**
+ * The batch insert statement ($1 = `encodeCallLogBatch(rows)`), reused by lib/metrics to insert +
+ * roll up in one statement. A row whose id is already stored is skipped (ON CONFLICT DO NOTHING):
+ * the journal's replay may carry rows stored just before a crash; the rollups read the insert's
+ * RETURNING, so a skipped row is not counted twice either.
+ */
+export const CALL_LOG_BATCH_INSERT_SQL = `INSERT INTO "CallLog" (${COLUMNS.map(([c]) => `"${c}"`).join(", ")}) ${BATCH_ROWS_SQL} ON CONFLICT ("id") DO NOTHING`;
 
 /** `$1` of CALL_LOG_BATCH_INSERT_SQL: the rows as a JSON array of column-value arrays (BigInt as text, Date as ISO). */
 export function encodeCallLogBatch(rows: readonly CallLogRow[]): string {
@@ -276,6 +309,8 @@ interface PendingBatch {
   rows: CallLogRow[];
   /** Already retried once without links. */
   unlinked?: boolean;
+  /** A single row to store with `plainSink` (the sink refused it). */
+  plain?: boolean;
   /** Consecutive failures of this batch. */
   failures?: number;
 }
@@ -285,6 +320,7 @@ export const DEFAULT_CONCURRENCY = 3;
 
 export class CallLogWriter {
   private readonly sink: CallLogSink;
+  private readonly plainSink: CallLogSink | null;
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxBufferedBytes: number;
@@ -300,13 +336,17 @@ export class CallLogWriter {
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private consecutiveFailures = 0;
-  /** Encoded size of every row accepted and not yet stored or dead-lettered, by id. */
-  private readonly sizes = new Map<string, number>();
+  /** Every row accepted and not yet stored or dead-lettered (or whose journal append is under way), by id. */
+  private readonly entries = new Map<string, Entry>();
   private bufferedBytes = 0;
+  private readonly journal: CallJournal | undefined;
+  private readonly journalCloseTimeoutMs: number;
+  private closing = false;
   private readonly counters = { accepted: 0, written: 0, refused: 0, deadLettered: 0, failedBatches: 0 };
 
   constructor(options: CallLogWriterOptions) {
     this.sink = options.sink;
+    this.plainSink = options.plainSink ?? null;
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 1_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
@@ -316,6 +356,8 @@ export class CallLogWriter {
     this.retryBaseMs = options.retryBaseMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
     this.log = options.logger ?? writerLog;
+    this.journal = options.journal;
+    this.journalCloseTimeoutMs = options.journalCloseTimeoutMs ?? 5_000;
     this.startTimer();
   }
 
@@ -333,13 +375,21 @@ export class CallLogWriter {
    */
   enqueue(row: CallLogRow): boolean {
     try {
-      const size = encodeCallLogRow(row).length;
-      if (this.full(size)) {
+      const line = encodeCallLogRow(row);
+      if (this.full(line.length)) {
         this.counters.refused++;
         this.log.error({ callId: row.id, bufferedBytes: this.bufferedBytes }, "call log buffer full: record refused");
         return false;
       }
-      this.push(row, size);
+      const entry = this.track(row.id, line.length, this.journal !== undefined);
+      this.push(row);
+      // Journaled in the background (this caller does not acknowledge the row to anyone).
+      if (entry && this.journal) {
+        this.journal.append([line]).then(
+          (seq) => this.appended(row.id, seq),
+          () => this.appended(row.id, undefined),
+        );
+      }
       return true;
     } catch (error) {
       this.log.error({ err: error }, "call log enqueue failed");
@@ -349,28 +399,50 @@ export class CallLogWriter {
 
   /**
    * Accepts rows a request is about to acknowledge to its client, all or none. Resolves `ok` once
-   * they may be acknowledged, or with the refusal (buffer full) when none was taken. `force`
-   * takes them even beyond the byte bound: a paid call (checked with `refusal()` before it was
-   * made) is logged rather than dropped. Never rejects.
+   * they may be acknowledged: with a journal, once they are on disk (group commit); without one,
+   * at once. Resolves with the refusal (buffer full, journal not writable) when none was taken.
+   * `force` takes them even beyond the byte bound, and keeps them in memory when the journal
+   * fails (still not `ok`): a paid call (checked with `refusal()` before it was made) is logged if
+   * it can be rather than dropped. Never rejects.
    */
   async accept(rows: readonly CallLogRow[], options: { force?: boolean } = {}): Promise<AcceptOutcome> {
-    const sizes = rows.map((row) => encodeCallLogRow(row).length);
-    const total = sizes.reduce((a, b) => a + b, 0);
+    const lines = rows.map((row) => encodeCallLogRow(row));
+    const total = lines.reduce((n, line) => n + line.length, 0);
     if (!options.force && this.full(total)) {
       this.counters.refused += rows.length;
       this.log.warn({ rows: rows.length, bufferedBytes: this.bufferedBytes }, "call log buffer full: records refused");
       return { ok: false, refusal: this.fullRefusal() };
     }
-    rows.forEach((row, i) => this.push(row, sizes[i] ?? 0));
+    // Reserved now, so concurrent requests cannot all pass the check and overshoot the bound.
+    const tracked = rows.map((row, i) => (this.track(row.id, lines[i]?.length ?? 0, this.journal !== undefined) ? row : null));
+    if (this.journal) {
+      try {
+        const seq = await this.journal.append(lines);
+        for (const row of tracked) if (row) this.appended(row.id, seq);
+      } catch {
+        for (const row of tracked) if (row) this.appended(row.id, undefined);
+        if (options.force) {
+          for (const row of rows) this.push(row);
+        } else {
+          this.settled(tracked.filter((row): row is CallLogRow => row !== null));
+          this.counters.refused += rows.length;
+        }
+        return { ok: false, refusal: this.journalRefusal() };
+      }
+    }
+    for (const row of rows) this.push(row);
     return { ok: true };
   }
 
   /**
    * Why a row would be refused now (checked before a paid call), or null when it would be taken:
-   * the buffer has no room for one more large row (64 KiB: two bodies at the default limit).
+   * the buffer has no room for one more large row (64 KiB: two bodies at the default limit), or
+   * the journal's last write failed (less than a second ago).
    */
   refusal(): CallLogRefusal | null {
-    return this.full(Math.min(64 * 1024, this.maxBufferedBytes / 4)) ? this.fullRefusal() : null;
+    if (this.full(Math.min(64 * 1024, this.maxBufferedBytes / 4))) return this.fullRefusal();
+    if (this.journal?.failing) return this.journalRefusal();
+    return null;
   }
 
   private full(extraBytes: number): boolean {
@@ -386,27 +458,84 @@ export class CallLogWriter {
     };
   }
 
-  private push(row: CallLogRow, size: number): void {
-    if (!this.sizes.has(row.id)) {
-      this.sizes.set(row.id, size);
-      this.bufferedBytes += size;
-    }
+  private journalRefusal(): CallLogRefusal {
+    return { reason: "journal", message: "The call log journal cannot be written (disk full or not writable); retry shortly", retryAfterSeconds: 5 };
+  }
+
+  /** Counts a new row in the buffer; false when a row with this id is already there (it is not counted twice). */
+  private track(id: string, bytes: number, appending: boolean): boolean {
+    if (this.entries.has(id)) return false;
+    this.entries.set(id, { bytes, appending, stored: false });
+    this.bufferedBytes += bytes;
+    return true;
+  }
+
+  /** A row's journal append finished (`seq`) or failed (undefined: memory only). */
+  private appended(id: string, seq: number | undefined): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.appending = false;
+    entry.seg = seq;
+    if (entry.stored) this.forget(id, entry);
+  }
+
+  private forget(id: string, entry: Entry): void {
+    this.entries.delete(id);
+    if (entry.seg !== undefined) this.journal?.settle(entry.seg, 1);
+  }
+
+  private push(row: CallLogRow): void {
     const tail = this.queue[this.queue.length - 1];
-    if (tail && !tail.unlinked && tail.rows.length < this.batchSize) tail.rows.push(row);
+    if (tail && !tail.unlinked && !tail.plain && tail.rows.length < this.batchSize) tail.rows.push(row);
     else this.queue.push({ rows: [row] });
     this.queuedRows++;
     this.counters.accepted++;
     if (this.queuedRows >= this.batchSize && this.consecutiveFailures === 0) void this.pump();
   }
 
-  /** A row is stored (or dead-lettered): its bytes leave the buffer. */
+  /** Rows are stored (or dead-lettered): their bytes leave the buffer, their journal segment learns it. */
   private settled(rows: readonly CallLogRow[]): void {
     for (const row of rows) {
-      const size = this.sizes.get(row.id);
-      if (size === undefined) continue;
-      this.sizes.delete(row.id);
-      this.bufferedBytes -= size;
+      const entry = this.entries.get(row.id);
+      if (!entry || entry.stored) continue;
+      entry.stored = true;
+      this.bufferedBytes -= entry.bytes;
+      if (!entry.appending) this.forget(row.id, entry);
     }
+  }
+
+  /**
+   * Stores the journal's backlog (rows a previous process left on disk): one segment at a time,
+   * the next once the buffer is at most half full, so a long backlog never holds more memory than
+   * the bound. Rows already in the buffer are skipped, and the insert skips ids already stored
+   * (ON CONFLICT DO NOTHING: rows stored just before a crash are neither stored nor rolled up
+   * twice). Resolves when the whole backlog is in the buffer (or the writer closes).
+   */
+  async replayJournal(): Promise<{ rows: number; segments: number; skipped: number }> {
+    const totals = { rows: 0, segments: 0, skipped: 0 };
+    const journal = this.journal;
+    if (!journal) return totals;
+    while (!this.closing) {
+      while (!this.closing && this.bufferedBytes > this.maxBufferedBytes / 2) await sleep(100, undefined, { ref: false });
+      if (this.closing) break;
+      const segment = await journal.readBacklogSegment();
+      if (!segment) break;
+      let taken = 0;
+      for (const row of segment.rows) {
+        if (this.entries.has(row.id)) continue;
+        this.entries.set(row.id, { bytes: encodeCallLogRow(row).length, seg: segment.seq, appending: false, stored: false });
+        this.bufferedBytes += this.entries.get(row.id)?.bytes ?? 0;
+        this.push(row);
+        taken++;
+      }
+      journal.adopted(segment.seq, taken);
+      totals.rows += taken;
+      totals.segments++;
+      totals.skipped += segment.skipped + segment.rows.length - taken;
+      if (taken > 0) void this.pump();
+    }
+    if (totals.segments > 0) this.log.info(totals, "call journal: replayed rows a previous process left unstored");
+    return totals;
   }
 
   /** The batch size and the number of batches in flight in effect. */
@@ -417,6 +546,11 @@ export class CallLogWriter {
   /** Counters and current buffer sizes. */
   stats(): CallLogWriterStats {
     return { ...this.counters, buffered: this.queuedRows, inFlight: this.inFlightRows, bufferedBytes: this.bufferedBytes };
+  }
+
+  /** The journal, when rows are journaled. */
+  get journalStats(): ReturnType<CallJournal["stats"]> | undefined {
+    return this.journal?.stats();
   }
 
   /** Starts the drain, or wakes the running one (a batch filled, or the interval ticked) so it can fill a free slot. */
@@ -447,7 +581,7 @@ export class CallLogWriter {
       this.queuedRows -= size;
       this.inFlightRows += size;
       const task: Promise<void> = Promise.resolve()
-        .then(() => this.sink(batch.rows))
+        .then(() => (batch.plain && this.plainSink ? this.plainSink(batch.rows) : this.sink(batch.rows)))
         .then(
           () => {
             this.inFlightRows -= size;
@@ -501,7 +635,12 @@ export class CallLogWriter {
       return [{ rows: batch.rows.slice(0, mid) }, { rows: batch.rows.slice(mid) }];
     }
     const row = batch.rows[0] as CallLogRow;
-    if (!batch.unlinked && (row.promptId || row.versionId || row.experimentId || row.variantId)) {
+    const linked = Boolean(row.promptId || row.versionId || row.experimentId || row.variantId);
+    if (this.plainSink && linked && !batch.plain && !batch.unlinked) {
+      this.log.warn({ err: reason, callId: row.id }, "call log row rejected; storing it with its links but without its rollups");
+      return [{ rows: [row], plain: true }];
+    }
+    if (!batch.unlinked && linked) {
       const links = { promptId: row.promptId, versionId: row.versionId, experimentId: row.experimentId, variantId: row.variantId };
       const metadata = { ...(row.metadata && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? row.metadata : {}), unlinked: links };
       this.log.warn({ err: reason, callId: row.id }, "call log row rejected; retrying without its optional links");
@@ -536,12 +675,31 @@ export class CallLogWriter {
     return ok;
   }
 
-  /** Stops the interval and flushes (see flush). Rows enqueued later are still accepted and written on the next flush. */
+  /**
+   * Stops the interval and flushes (see flush). With a journal: waits at most
+   * `journalCloseTimeoutMs` for the database, then closes the journal, leaving the rows not
+   * stored yet on disk for the next start; resolves true when nothing is lost that way (every row
+   * not stored is in the journal). Rows enqueued later are still accepted, in memory only.
+   */
   async close(options: { timeoutMs?: number } = {}): Promise<boolean> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    const ok = await this.flush(options);
-    if (!ok) this.log.error({ buffered: this.queuedRows }, "call log not fully flushed before the shutdown timeout");
-    return ok;
+    this.closing = true;
+    if (!this.journal) {
+      const ok = await this.flush(options);
+      if (!ok) this.log.error({ buffered: this.queuedRows }, "call log not fully flushed before the shutdown timeout");
+      return ok;
+    }
+    const flushed = await this.flush({ timeoutMs: Math.min(options.timeoutMs ?? Infinity, this.journalCloseTimeoutMs) });
+    const { unsettledRows, segments } = await this.journal.close();
+    const memoryOnly = [...this.entries.values()].filter((e) => !e.stored && e.seg === undefined).length;
+    if (!flushed) {
+      this.log.warn(
+        { unstored: this.queuedRows + this.inFlightRows, inJournal: unsettledRows, segments, directory: this.journal.directory },
+        "call log: the database did not take every row before the shutdown; the journal keeps them for the next start",
+      );
+    }
+    if (memoryOnly > 0) this.log.error({ memoryOnly }, "call log: rows neither stored nor in the journal are lost");
+    return memoryOnly === 0;
   }
 }

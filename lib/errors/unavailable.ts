@@ -26,26 +26,50 @@ export class DatabaseUnavailableError extends ServiceUnavailableError {
   }
 }
 
-/** Whether an error means "could not talk to the database" (as opposed to a bug or a domain error). */
+/**
+ * SQLSTATEs that mean the database is not available right now (the request may succeed later):
+ * class 08 (connection exception), 57P01 admin shutdown (a restart terminates every session),
+ * 57P02 crash shutdown, 57P03 cannot connect now (starting up, shutting down, in recovery),
+ * 53300 too many connections.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const UNAVAILABLE_CODE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|P1001|P1002|P1008|P1017)$/;
+const UNAVAILABLE_TEXT =
+  /connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|connection refused|server closed the connection|Can't reach database|database read took longer|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|Client has encountered a connection error/i;
+
+/**
+ * Whether an error means "could not talk to the database" (as opposed to a bug or a domain error):
+ * a connection error code, a SQLSTATE of unavailability (also inside Prisma's wrappers: P2010 raw
+ * query and P2039 database error carry it as "Code: `57P01`" in the message and in
+ * `meta.driverAdapterError.cause.originalCode`; a PostgreSQL restart terminates sessions with
+ * 57P01), Prisma's initialization error, or the message of one. Follows `cause` and
+ * `meta.driverAdapterError`.
+ */
 export function isConnectionFailure(error: unknown): boolean {
   const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === "object" && !seen.has(current)) {
+  const pending: unknown[] = [error];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (!current || typeof current !== "object" || seen.has(current)) continue;
     seen.add(current);
     if (current instanceof DatabaseUnavailableError) return true;
-    const e = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof e.code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|P1001|P1002|P1017|57P01|08\d\d\d)$/.test(e.code))
-      return true;
+    const e = current as {
+      name?: unknown;
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      originalCode?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    if (typeof e.code === "string" && (UNAVAILABLE_CODE.test(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) return true;
+    if (typeof e.originalCode === "string" && UNAVAILABLE_SQLSTATE.test(e.originalCode)) return true;
     if (e.name === "PrismaClientInitializationError") return true;
-    if (
-      typeof e.message === "string" &&
-      /connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|connection refused|server closed the connection|Can't reach database|database read took longer/i.test(
-        e.message,
-      )
-    ) {
-      return true;
+    if (typeof e.message === "string") {
+      const sqlstate = /Code: `([0-9A-Z]{5})`/.exec(e.message)?.[1];
+      if (sqlstate && UNAVAILABLE_SQLSTATE.test(sqlstate)) return true;
+      if (UNAVAILABLE_TEXT.test(e.message)) return true;
     }
-    current = e.cause;
+    pending.push(e.cause, e.meta?.driverAdapterError);
   }
   return false;
 }

@@ -7,6 +7,7 @@ import { hashVersionContent } from "@/lib/prompts/content-hash";
 import { DEFAULT_LABEL } from "@/lib/prompts/labels";
 import { versionLabel } from "@/lib/prompts/queries";
 import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
+import { versionFits } from "@/lib/prompts/versioning";
 
 /**
  * Which prompt version an eval run means, frozen: "1.2.0" (an exact published version), "draft"
@@ -81,6 +82,8 @@ export async function resolveVersion(
     if (!row) throw new AppError("unprocessable", `Prompt "${prompt.name}" has no draft`);
   } else if (semver.valid(selector)) {
     const v = semver.parse(selector)!;
+    // 2147483648.0.0 is valid semver but no stored version (int4 columns): not found, without asking.
+    if (!versionFits(v)) throw new AppError("unprocessable", `Prompt "${prompt.name}" has no published version ${selector}`);
     row = await db.promptVersion.findFirst({ where: { promptId: prompt.id, status: "PUBLISHED", major: v.major, minor: v.minor, patch: v.patch } });
     if (!row) throw new AppError("unprocessable", `Prompt "${prompt.name}" has no published version ${selector}`);
   } else {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { exactVersionSchema } from "@/lib/prompts/versioning";
 
 /** Metrics an experiment can compare. Rates are proportions; the others are means per call. */
 export const METRIC_KEYS = ["accuracy", "error_rate", "refusal_rate", "cost_per_call", "latency", "output_length"] as const;
@@ -86,10 +87,7 @@ export const CONTROL_WEIGHT_MESSAGE =
 const weightSchema = z.number().int("weights are whole percentages").min(0).max(100);
 
 export const variantInputSchema = z.strictObject({
-  version: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+$/, "an exact published version such as 1.2.0")
-    .optional(),
+  version: exactVersionSchema.optional().meta({ description: "An exact published version such as 1.2.0" }),
   versionId: z.string().min(1).optional(),
   weight: weightSchema,
 });

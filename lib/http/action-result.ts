@@ -1,6 +1,7 @@
 import { unstable_rethrow } from "next/navigation";
 import { z, ZodError } from "zod";
 import { AppError, isAppError, toIssues, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
+import { describeIssue, inspectJsonInput, isPlainObject } from "@/lib/errors/hostile";
 import { childLogger } from "@/lib/logger";
 import type { ActorAccess, SessionUser } from "@/lib/auth/session";
 
@@ -70,68 +71,15 @@ export async function runAction<T>(body: () => Promise<T>, log: Log = logToConso
   }
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function textProblem(text: string): string | null {
-  if (text.includes("\u0000")) return "must not contain NUL characters";
-  if (LONE_SURROGATE.test(text)) return "is not valid Unicode text (unpaired surrogate)";
-  return null;
-}
-
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
 /**
- * What no action accepts, whatever its schema says: values that are not JSON-like (Dates, Maps,
- * files, bigints, NaN/Infinity, class instances), text with NUL characters (PostgreSQL cannot
- * store them) or unpaired surrogates, and nesting deeper than `maxDepth` or larger than
- * `maxNodes` (which also stops reference cycles). Iterative, so deep input cannot overflow the
- * stack. Returns the first problem found, or null.
+ * What no action accepts, whatever its schema says (`inspectJsonInput` in lib/errors/hostile.ts,
+ * the same check the public API runs on every JSON body): values that are not JSON-like (Dates,
+ * Maps, files, bigints, NaN/Infinity, class instances), text with NUL characters or unpaired
+ * surrogates, nesting deeper than `maxDepth` or more than `maxNodes` values. Returns the first
+ * problem found, or null.
  */
 export function inspectActionInput(value: unknown, limits: { maxDepth: number; maxNodes: number } = ACTION_INPUT_LIMITS): ErrorIssue | null {
-  const stack: Array<{ value: unknown; path: string[] }> = [{ value, path: [] }];
-  let nodes = 0;
-  while (stack.length > 0) {
-    const { value: v, path } = stack.pop()!;
-    const at = (message: string): ErrorIssue => ({ path: path.join("."), message });
-    if (++nodes > limits.maxNodes) return at("the input is too large");
-    switch (typeof v) {
-      case "string": {
-        const problem = textProblem(v);
-        if (problem) return at(problem);
-        break;
-      }
-      case "number":
-        if (!Number.isFinite(v)) return at("must be a finite number");
-        break;
-      case "boolean":
-      case "undefined":
-        break;
-      case "object": {
-        if (v === null) break;
-        if (path.length >= limits.maxDepth) return at(`is nested too deeply (at most ${limits.maxDepth} levels)`);
-        if (Array.isArray(v)) {
-          if (nodes + v.length > limits.maxNodes) return at("the input is too large");
-          for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...path, String(i)] });
-          break;
-        }
-        if (!isPlainObject(v)) return at("is not a supported value");
-        const keys = Object.keys(v);
-        if (nodes + keys.length > limits.maxNodes) return at("the input is too large");
-        for (const key of keys) {
-          const problem = textProblem(key);
-          if (problem) return at(`has a key that ${problem}`);
-          stack.push({ value: v[key], path: [...path, key] });
-        }
-        break;
-      }
-      default:
-        return at("is not a supported value");
-    }
-  }
-  return null;
+  return inspectJsonInput(value, limits);
 }
 
 /**
@@ -142,11 +90,7 @@ export function inspectActionInput(value: unknown, limits: { maxDepth: number; m
  */
 export function parseActionInput<S extends z.ZodType>(schema: S, raw: unknown, invalidMessage?: string): z.output<S> {
   const problem = inspectActionInput(raw);
-  if (problem) {
-    const segments = problem.path ? problem.path.split(".") : [];
-    const where = segments.length > 6 ? `${segments.slice(0, 5).join(".")}…` : segments.join(".");
-    throw new AppError("bad_request", where ? `${where}: ${problem.message}` : `The input ${problem.message}`, { issues: [problem] });
-  }
+  if (problem) throw new AppError("bad_request", describeIssue(problem), { issues: [problem] });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issues = toIssues(parsed.error.issues).slice(0, MAX_RESULT_ISSUES);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { exactVersionSchema } from "@/lib/prompts/versioning";
 import {
   cacheControlSchema,
   effortSchema,
@@ -101,7 +102,7 @@ export const ingestResponseSchema = z.object({
 export const scoreResponseSchema = z.object({ callId: z.string(), score: z.number() });
 
 export const moveLabelBodySchema = z.strictObject({
-  version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact published version such as 1.2.0"),
+  version: exactVersionSchema.meta({ description: "An exact published version such as 1.2.0" }),
   reason: z.string().max(500).optional(),
 });
 export type MoveLabelBody = z.infer<typeof moveLabelBodySchema>;

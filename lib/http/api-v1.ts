@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiKeyAuthenticator, type AuthenticatorOptions } from "@/lib/api-keys/authenticate";
-import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitDecision } from "@/lib/api-keys/rate-limit";
+import { defaultRateLimits, TokenBucketLimiter, type KeyRateLimiter } from "@/lib/api-keys/rate-limit";
 import { SharedRateLimiter, sqlLeaseStore } from "@/lib/api-keys/shared-rate-limit";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
@@ -33,8 +33,9 @@ export interface ApiV1Options {
   auth?: AuthenticatorOptions;
   cache?: PromptCacheOptions;
   /**
-   * Per-key token bucket. Default 100/s, burst 200, shared by every instance through the
-   * database (lib/api-keys/shared-rate-limit.ts); `shared: false` keeps it per instance.
+   * Per-key token bucket for keys without their own limits. Default PROMPTDECK_RATE_LIMIT_PER_SECOND
+   * (100/s) and PROMPTDECK_RATE_LIMIT_BURST (200), shared by every instance through the database
+   * (lib/api-keys/shared-rate-limit.ts); `shared: false` keeps it per instance.
    */
   rateLimit?: { perSecond: number; burst: number; shared?: boolean };
   /** Change feed connection (default DATABASE_URL); `false` for none (tests of a single instance). */
@@ -68,7 +69,7 @@ export class ApiV1Handler {
   private readonly guardrails: GuardrailMonitor;
   /** Each project's runner and call-log policy for /run (reloaded every 10 s). */
   private readonly projectSettings: ProjectSettingsCache;
-  private readonly limiter: { take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> };
+  private readonly limiter: KeyRateLimiter;
   private readonly logError: NonNullable<ApiV1Options["logError"]>;
   private openapi: string | undefined;
   /** The route table's wrapper (lib/http/route.ts) bound to this instance's services. */
@@ -94,7 +95,7 @@ export class ApiV1Handler {
       keyOf: (selector) => `${selector.kind}:${JSON.stringify(selector.query)}`,
     });
     this.auth = new ApiKeyAuthenticator({ onBackgroundError: (e) => this.logError("[api-keys] lastUsedAt update failed", e), ...options.auth });
-    const rateLimit = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
+    const rateLimit = { ...defaultRateLimits(), ...options.rateLimit };
     this.limiter =
       rateLimit.shared === false
         ? new TokenBucketLimiter(rateLimit)

@@ -10,7 +10,7 @@
  * Destroying at once would make the kernel answer the client's next bytes with a reset, which can
  * wipe the answer from the client's receive buffer before it reads it.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 
 /** An unread body up to this size is discarded by Node and the connection kept (cheap); a larger or chunked one closes it. */
@@ -49,14 +49,6 @@ export function closeIfBodyUnread(req: IncomingMessage, headers: Record<string, 
   lingerOnClose(req.socket);
   req.resume();
   return true;
-}
-
-/** For answers sent through `res.writeHead` by someone else: the same, on a response whose head is not sent yet. */
-export function closeResponseIfBodyUnread(req: IncomingMessage, res: ServerResponse): boolean {
-  const headers: Record<string, string | number> = {};
-  const closing = closeIfBodyUnread(req, headers);
-  if (closing && !res.headersSent) res.setHeader("Connection", "close");
-  return closing;
 }
 
 const lingering = new WeakSet<Socket>();

@@ -56,6 +56,7 @@ function errorStatuses(route: ApiRoute): number[] {
   if (route.scope !== null) for (const status of [401, 403, 429, 503]) statuses.add(status);
   if (route.query || route.params) statuses.add(route.paramsError?.code === "not_found" && !route.query ? 404 : 400);
   if (route.paramsError?.code === "not_found") statuses.add(404);
+  if (route.paramsError?.badRequest) statuses.add(400);
   if (route.body) for (const status of [400, 413, 422]) statuses.add(status);
   return [...statuses].sort((a, b) => a - b);
 }

@@ -16,10 +16,12 @@ import type { z } from "zod";
 import { AppError, errorBody, isAppError, parseOrThrow, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
 import type { ApiKeyAuthenticator, ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
 import { requireScope } from "@/lib/api-keys/authenticate";
-import type { RateLimitDecision } from "@/lib/api-keys/rate-limit";
+import type { KeyRateLimiter, RateLimitDecision } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
+import { CONTROL_CHARACTER, describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { closeIfBodyUnread } from "./early-close";
+import { requestTargetProblem } from "./edge";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 const METHODS: readonly HttpMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
@@ -80,8 +82,16 @@ export interface RouteSpec<
   auth?: "bearer" | "basic";
   /** Path parameters (decoded strings in, typed out). */
   params?: P;
-  /** Status and message when `params` rejects (default 400 with the issues). */
-  paramsError?: { code: AppErrorCode; message: (issues: ErrorIssue[], raw: Record<string, string>) => string };
+  /**
+   * Status and message when `params` rejects (default 400 with the issues). `badRequest` picks out
+   * the rejections that are a 400 all the same (its message), e.g. a prompt name with a `..`
+   * segment, which is refused rather than answered like an unknown name.
+   */
+  paramsError?: {
+    code: AppErrorCode;
+    message: (issues: ErrorIssue[], raw: Record<string, string>) => string;
+    badRequest?: (raw: Record<string, string>) => string | null;
+  };
   query?: Q;
   /** Message of the 400 for a rejected query (default "Invalid query parameters"). */
   queryMessage?: string;
@@ -144,7 +154,7 @@ export interface DispatcherOptions<Services> {
   routes: readonly ApiRoute<Services>[];
   services: Services;
   auth: Pick<ApiKeyAuthenticator, "authenticate" | "authenticateCached">;
-  limiter: { take(apiKeyId: string): RateLimitDecision | Promise<RateLimitDecision> };
+  limiter: KeyRateLimiter;
   maxBodyBytes: number;
   logError: (message: string, error: unknown, context?: { requestId: string; method: string; path: string }) => void;
 }
@@ -211,9 +221,9 @@ function nestsDeeperThan(text: string, max: number): boolean {
 /** Whether `value` is a promise (a step that must be waited for) rather than a ready value. */
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => value instanceof Promise;
 
-/** A JSON `\u0000` escape (not preceded by an escaping backslash): PostgreSQL cannot store NUL in text or jsonb. */
-const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/i;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Request bodies: nesting as `nestsDeeperThan` allows; their size is bounded by the byte limit, not a count of values. */
+const BODY_LIMITS = { maxDepth: MAX_JSON_DEPTH, maxNodes: Number.MAX_SAFE_INTEGER };
+const CONTROL = CONTROL_CHARACTER;
 
 /**
  * Builds the request handler for a route table: answers every path under the table's prefixes
@@ -273,7 +283,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
 
   /** Rate limit and scope of an authenticated key. */
   const admit = (principal: ApiKeyPrincipal, scope: ApiKeyScope): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
-    const decision = limiter.take(principal.apiKeyId);
+    const decision = limiter.take(principal.apiKeyId, principal.rateLimit);
     if (isPromise(decision)) return decision.then((d) => admitted(principal, scope, d));
     return admitted(principal, scope, decision);
   };
@@ -335,6 +345,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
       return result.data;
     }
     const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+    const refused = paramsError?.badRequest?.(params);
+    if (refused) throw new AppError("bad_request", refused, { issues });
     if (paramsError) throw new AppError(paramsError.code, paramsError.message(issues, params));
     throw new AppError("bad_request", "Invalid path parameters", { issues });
   };
@@ -381,12 +393,17 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send a JSON object");
     if (nestsDeeperThan(text, MAX_JSON_DEPTH))
       throw new AppError("bad_request", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
-    if (JSON_NUL.test(text)) throw new AppError("bad_request", "The request body contains a NUL character (\\u0000), which cannot be stored");
+    let value: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      value = JSON.parse(text) as unknown;
     } catch {
       throw new AppError("bad_request", "The request body is not valid JSON");
     }
+    // The one input check (lib/errors/hostile.ts): NUL or unpaired surrogates in a string or key
+    // (PostgreSQL stores neither), numbers beyond a double (1e400 parses to Infinity).
+    const problem = inspectJsonInput(value, BODY_LIMITS);
+    if (problem) throw new AppError("bad_request", describeIssue(problem, "The request body"), { issues: [problem] });
+    return value;
   };
 
   /** The parsed body; undefined at once for a route without one. */
@@ -464,15 +481,13 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
 
   const serve = (x: Exchange): void | Promise<void> => {
     const { method, rawPath } = x;
+    // The one URL check (lib/http/edge.ts): malformed or non-UTF-8 encoding, NUL, dot segments.
+    const problem = requestTargetProblem(x.url);
+    if (problem) throw new AppError("bad_request", problem);
     let path = rawPath;
     while (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
     const found = route(method, path);
     if (found === null || "allow" in found) {
-      try {
-        decodeURIComponent(path);
-      } catch {
-        throw new AppError("bad_request", "Malformed URL encoding in the path");
-      }
       if (found === null) throw new AppError("not_found", `No API route ${method} ${rawPath}`);
       const allow = found.allow.join(", ");
       const body = JSON.stringify({ error: { code: "method_not_allowed", message: `Use ${allow} on this path` } });

@@ -1,5 +1,5 @@
 import { callLogRowFromResult, type BodyPolicy, type CallContext } from "@/lib/calls/record";
-import { CallLogWriter, createCallLogPool, pgRawExecutor, type CallLogRefusal, type CallLogSink } from "@/lib/calls/writer";
+import { CallLogWriter, createCallLogPool, pgRawExecutor, sqlCallLogSink, type CallLogRefusal, type CallLogSink, type RawExecutor } from "@/lib/calls/writer";
 import type { RunResult } from "@/lib/claude/runner";
 import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
@@ -12,6 +12,15 @@ const log = childLogger({ component: "call-log-writer" });
  * and upserts their rollups in one statement (`rollupCallLogSink`), so it is composed here, on the
  * metrics side (metrics imports calls; calls never imports metrics).
  */
+
+/**
+ * The writer's sinks over one executor: insert + rollup, and the bare insert for a row the rollup
+ * statement refuses on its own (it is stored with its links, not rolled up, and logged) instead
+ * of losing its prompt/version link because a shared rollup row could not take it.
+ */
+export function callLogSinks(db: RawExecutor): { sink: CallLogSink; plainSink: CallLogSink } {
+  return { sink: rollupCallLogSink(db), plainSink: sqlCallLogSink(db) };
+}
 
 const globalForWriter = globalThis as unknown as { promptdeckCallLogWriter?: CallLogWriter };
 
@@ -42,18 +51,22 @@ export function registerCallLogWriter(writer: CallLogWriter): void {
  */
 export function getCallLogWriter(): CallLogWriter {
   if (!globalForWriter.promptdeckCallLogWriter) {
-    let sink: CallLogSink | null = null;
-    const connect = (): CallLogSink => {
+    let sinks: ReturnType<typeof callLogSinks> | null = null;
+    const connect = (): ReturnType<typeof callLogSinks> => {
       const url = getEnv().DATABASE_URL;
       if (!url) throw new Error("DATABASE_URL is not set: call log rows stay buffered");
       // The same statement also upserts the rollups.
-      return rollupCallLogSink(pgRawExecutor(createCallLogPool(url, writer.options.concurrency)));
+      return callLogSinks(pgRawExecutor(createCallLogPool(url, writer.options.concurrency)));
     };
     const writer: CallLogWriter = new CallLogWriter({
       maxBufferedBytes: getEnv().PROMPTDECK_CALL_BUFFER_MB * 1024 * 1024,
       sink: async (rows) => {
-        sink ??= connect();
-        await sink(rows);
+        sinks ??= connect();
+        await sinks.sink(rows);
+      },
+      plainSink: async (rows) => {
+        sinks ??= connect();
+        await sinks.plainSink(rows);
       },
     });
     globalForWriter.promptdeckCallLogWriter = writer;

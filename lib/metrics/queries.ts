@@ -37,6 +37,9 @@ interface ResolvedScope {
   versionIds?: string[];
 }
 
+/** The largest value of a PostgreSQL `integer` column (version components). */
+const INT4_MAX = 2_147_483_647;
+
 /** Resolves prompt/version/label names to ids within the project (not_found for unknown names). */
 async function resolveScope(db: Db, projectId: string, filter: MetricsFilter): Promise<ResolvedScope> {
   const scope: ResolvedScope = {};
@@ -50,6 +53,8 @@ async function resolveScope(db: Db, projectId: string, filter: MetricsFilter): P
   if (filter.version) {
     const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(filter.version);
     let found: { id: string } | null;
+    // Versions are three int4 columns: a component above 2^31-1 names no version (and must not reach the query).
+    if (m && m.slice(1).some((n) => Number(n) > INT4_MAX)) throw new AppError("not_found", `Version "${filter.version}" does not exist`);
     if (m || filter.version === "draft") {
       if (!scope.promptId) throw new AppError("bad_request", "`version` as a version number needs `prompt`");
       found = await db.promptVersion.findFirst({

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { cellFromRow, type RollupCell } from "@/lib/metrics/aggregate";
+import { SUM_FIELDS, cellFromRow, type RollupCell } from "@/lib/metrics/aggregate";
 import type { Histogram } from "@/lib/metrics/histogram";
 import type { VersionGrainMinutes } from "@/lib/metrics/rollup-sql";
 import type { MetricsWindow } from "@/lib/metrics/window";
@@ -29,7 +29,11 @@ export interface RollupGroup {
   cell: RollupCell;
 }
 
-const SUMS = `sum("calls")::int8 AS "calls", sum("errors")::int8 AS "errors", sum("refusals")::int8 AS "refusals", sum("invalidOutputs")::int8 AS "invalidOutputs", sum("scored")::int8 AS "scored", sum("scoreSum") AS "scoreSum", sum("batchCalls")::int8 AS "batchCalls", sum("inputTokens")::int8 AS "inputTokens", sum("outputTokens")::int8 AS "outputTokens", sum("cacheWriteTokens")::int8 AS "cacheWriteTokens", sum("cacheReadTokens")::int8 AS "cacheReadTokens", sum("costMicros")::int8 AS "costMicros", sum("uncachedCostMicros")::int8 AS "uncachedCostMicros", sum("batchSavingsMicros")::int8 AS "batchSavingsMicros", sum("latencyMsSum")::int8 AS "latencyMsSum", sum("outputCharsSum")::int8 AS "outputCharsSum"`;
+// Sums over any window: PostgreSQL sums int8 columns as numeric (exact, no overflow); each is sent
+// back as float8, which holds any such sum (exact up to 2^53, as a JS number is), so no window can
+// fail with "bigint out of range" however large its rows are. (An ::int8 cast did: rows written
+// before ingest bounded costMicros summed past 2^63 and every window holding them answered 500.)
+const SUMS = SUM_FIELDS.map((c) => `sum("${c}")::float8 AS "${c}"`).join(", ");
 
 /** The grain of the per-version totals that answers a bucket size: the largest that divides it. */
 export function versionGrainFor(bucketMinutes: number): VersionGrainMinutes {
@@ -100,7 +104,7 @@ export async function queryRollups(db: Pick<PrismaClient, "$queryRawUnsafe">, q:
   const { sql, params } = buildRollupQuery(q);
   const rows = await db.$queryRawUnsafe<Array<Record<string, unknown>>>(sql, ...params);
   return rows
-    .filter((row) => row.calls !== null && Number(row.calls as bigint) > 0)
+    .filter((row) => row.calls !== null && Number(row.calls as number) > 0)
     .map((row) => {
       const key: RollupGroup["key"] = {};
       for (const d of q.groupBy) {

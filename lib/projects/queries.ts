@@ -62,6 +62,9 @@ export interface ApiKeyRow {
   revokedAt: Date | null;
   expiresAt: Date | null;
   createdBy: string | null;
+  /** The key's own rate limit; null = the server's default. */
+  rateLimitPerSecond: number | null;
+  rateLimitBurst: number | null;
 }
 
 /** API keys of a project for display: never the hash, newest first. */
@@ -77,6 +80,8 @@ export async function listApiKeys(projectId: string, db: PrismaClient = getDb())
       lastUsedAt: true,
       revokedAt: true,
       expiresAt: true,
+      rateLimitPerSecond: true,
+      rateLimitBurst: true,
       createdBy: { select: { email: true } },
     },
     orderBy: { createdAt: "desc" },

@@ -413,7 +413,20 @@ export async function moveLabel(
     await notifyPromptChanged(tx, actor.projectId, prompt.name);
     return label;
   };
-  return options.tx ? move(options.tx) : getDb().$transaction(move);
+  if (options.tx) return move(options.tx);
+  try {
+    return await getDb().$transaction(move);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+  }
+  // Two first moves of a new label at once: the other one created it between this one's read and
+  // insert. Once more, the label exists and is moved like any other.
+  try {
+    return await getDb().$transaction(move);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("conflict", `The "${input.label}" label was just changed by someone else; retry`);
+    throw error;
+  }
 }
 
 /** One-click rollback: moves the label back to the version it pointed at before its last move. */

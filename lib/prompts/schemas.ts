@@ -11,10 +11,29 @@ import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/cata
 // ---------------------------------------------------------------------------------------------
 // Prompt metadata
 
-/** Prompt names: lowercase letter or digit first, then up to 127 of `a-z 0-9 . _ / -`. */
+/**
+ * Why `name` cannot be a prompt name because of its `/`-separated segments, or null: an empty
+ * segment (`a//b`, `a/`) or a `.` / `..` segment (`a/../a`, `a/./b`, `a/..`). A client or proxy that
+ * normalises URL paths would resolve such a name to another prompt (`a/../a` to `a`).
+ */
+export function promptNameSegmentProblem(name: string): string | null {
+  for (const segment of name.split("/")) {
+    if (segment === "") return "has an empty segment ('//' or a trailing '/'); a name's '/'-separated parts are never empty";
+    if (segment === "." || segment === "..") return `has a '${segment}' segment, which a URL would resolve to another name`;
+  }
+  return null;
+}
+
+/**
+ * Prompt names: lowercase letter or digit first, then up to 127 of `a-z 0-9 . _ / -`, and no empty,
+ * `.` or `..` segment between the slashes (`promptNameSegmentProblem`). No stored name breaks the
+ * segment rule (the demo seed has none); reads of prompts never re-check names, so a row created
+ * before the rule is still listed and shown, while lookups by such a name are refused (400).
+ */
 export const promptNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/, "must start with a lowercase letter or digit and contain only a-z, 0-9, '.', '_', '/', '-' (at most 128 characters)");
+  .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/, "must start with a lowercase letter or digit and contain only a-z, 0-9, '.', '_', '/', '-' (at most 128 characters)")
+  .refine((name) => promptNameSegmentProblem(name) === null, { error: (issue) => promptNameSegmentProblem(String(issue.input)) ?? "invalid" });
 export type PromptName = z.infer<typeof promptNameSchema>;
 
 export const MAX_TAGS = 20;

@@ -1,5 +1,6 @@
 import semver from "semver";
 import { diffChars } from "diff";
+import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { canonicalJson } from "@/lib/canonical-json";
@@ -267,7 +268,30 @@ export interface SemverParts {
   patch: number;
 }
 
-/** Parses a plain `MAJOR.MINOR.PATCH` (no prerelease or build); throws `AppError("unprocessable")` otherwise. */
+/** The largest version component: versions are stored as three PostgreSQL `integer` (int4) columns. */
+export const MAX_VERSION_COMPONENT = 2_147_483_647;
+const COMPONENT_MESSAGE = `version numbers are at most ${MAX_VERSION_COMPONENT} each`;
+
+/** Whether each component fits its column (`MAX_VERSION_COMPONENT`). */
+export function versionFits(parts: SemverParts): boolean {
+  return parts.major <= MAX_VERSION_COMPONENT && parts.minor <= MAX_VERSION_COMPONENT && parts.patch <= MAX_VERSION_COMPONENT;
+}
+
+/**
+ * An exact `MAJOR.MINOR.PATCH` as the edges accept it (label moves, experiment variants, ingest):
+ * digits only, each component at most `MAX_VERSION_COMPONENT` (2147483648.0.0 is refused here,
+ * not by the database).
+ */
+export const exactVersionSchema = z
+  .string()
+  .max(40)
+  .regex(/^\d+\.\d+\.\d+$/, "must be an exact version such as 1.2.0")
+  .refine((v) => v.split(".").every((n) => Number(n) <= MAX_VERSION_COMPONENT), COMPONENT_MESSAGE);
+
+/**
+ * Parses a plain `MAJOR.MINOR.PATCH` (no prerelease or build, each component at most
+ * `MAX_VERSION_COMPONENT`); throws `AppError("unprocessable")` otherwise.
+ */
 export function parseVersion(version: string): SemverParts {
   const parsed = semver.parse(version);
   if (!parsed || parsed.prerelease.length > 0 || parsed.build.length > 0 || parsed.version !== version) {
@@ -275,7 +299,11 @@ export function parseVersion(version: string): SemverParts {
       issues: [{ path: "version", message: "must look like 1.2.3 (no prerelease or build suffix)" }],
     });
   }
-  return { major: parsed.major, minor: parsed.minor, patch: parsed.patch };
+  const parts = { major: parsed.major, minor: parsed.minor, patch: parsed.patch };
+  if (!versionFits(parts)) {
+    throw new AppError("unprocessable", `"${version}" is out of range: ${COMPONENT_MESSAGE}`, { issues: [{ path: "version", message: COMPONENT_MESSAGE }] });
+  }
+  return parts;
 }
 
 /** `{ major, minor, patch }` -> "major.minor.patch". */

@@ -6,8 +6,13 @@ import { runPrompt, type CallSource, type RunDeps, type RunInput, type RunOption
 import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import type { VariableInput } from "@/lib/prompts/render";
 import { childLogger } from "@/lib/logger";
+import { AppError } from "@/lib/errors";
+import { describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 
 const log = childLogger({ component: "runs" });
+
+/** Variables and metadata end up in jsonb columns (metadata, request bodies): what they may hold. */
+const LOGGABLE = { maxDepth: 64, maxNodes: 200_000 } as const;
 
 /**
  * The one way Promptdeck runs a prompt version and logs the call. The public API, the
@@ -75,12 +80,18 @@ function variablesMetadata(variables: VariableInput, bodies: BodyPolicy | undefi
  * Runs `version` with `variables` under the project's runner policy and logs the call under the
  * project's body policy, whatever its status (errors, refusals and aborted calls included).
  * Throws only what the runner throws before calling Claude (AppError unprocessable for bad
- * variables), database errors while loading settings, and `ServiceUnavailableError` before
- * calling Claude when the process-wide call log would refuse the row (buffer full: the call is
- * not made, so it is not paid for and then lost); API failures are a result with status "error".
- * With the process-wide writer, it resolves once the row may be acknowledged (`logCallDurably`).
+ * variables), AppError unprocessable for variables or metadata the call log cannot store (checked
+ * first, so nothing is run), database errors while loading settings, and
+ * `ServiceUnavailableError` before calling Claude when the process-wide call log would refuse the
+ * row (buffer full: the call is not made, so it is not paid for and then lost); API failures are
+ * a result with status "error". With the process-wide writer, it resolves once the row may be
+ * acknowledged (`logCallDurably`).
  */
 export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps = {}): Promise<RunAndLogResult> {
+  // What the call log could not store is refused before Claude is called (a paid call that cannot
+  // be logged): NUL or unpaired surrogates in a string or key, non-finite numbers, deep nesting.
+  const problem = inspectJsonInput({ variables: request.variables, metadata: request.metadata ?? {} }, LOGGABLE);
+  if (problem) throw new AppError("unprocessable", `The call cannot be logged: ${describeIssue(problem)}`, { issues: [problem] });
   if (!deps.log) {
     const refusal = getCallLogWriter().refusal();
     if (refusal) throw new ServiceUnavailableError(refusal.message, refusal.retryAfterSeconds);

@@ -9,19 +9,22 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { CallJournal } from "@/lib/calls/journal";
 import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor } from "@/lib/calls/writer";
-import { registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
+import { callLogSinks, registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
 import { openClaudeTransport, registerClaudeTransport, type OpenedClaudeTransport } from "@/lib/claude/client";
 import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
+import { refuseHostileWebRequest } from "@/lib/http/edge";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
-import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { GracefulHttpServer } from "./http-server";
+import { guardWeb } from "./web-guard";
 import { Lifecycle, type Component, type ComponentInfo, type StopReport } from "./lifecycle";
 
 const runtimeLog = childLogger({ component: "runtime" });
@@ -58,8 +61,13 @@ export interface ProcessRuntimeOptions {
   evalWorker?: boolean;
   /** Open the Claude endpoint at start (the in-process simulator when there is no API key). Default: on when serving HTTP. */
   claude?: boolean;
-  /** How long shutdown waits for the call-log writer's flush. Default 25 s. */
+  /** How long shutdown waits for the call-log writer's flush. Default 25 s (5 s with a journal: the rest stays in it). */
   flushTimeoutMs?: number;
+  /**
+   * The call log's journal directory, or false for none. Default PROMPTDECK_CALL_JOURNAL_DIR
+   * ("off" = none), else <PROMPTDECK_DATA_DIR>/call-journal.
+   */
+  callJournalDir?: string | false;
   /** Progress lines (start, stop, what the process owns). Default: the logger (component "runtime"), info. */
   log?: (message: string) => void;
 }
@@ -124,9 +132,12 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   const callLogPool = createCallLogPool(databaseUrl, DEFAULT_CONCURRENCY);
   lifecycle.add({ name: "call-log pool", stage: "pools", describe: () => `pg, max ${DEFAULT_CONCURRENCY}`, stop: () => callLogPool.end() });
 
-  // calls: the buffered writer; flushed as soon as nothing serves requests any more.
+  // calls: the buffered writer, journaled on local disk; flushed as soon as nothing serves requests any more.
+  const journalSetting = options.callJournalDir ?? env.PROMPTDECK_CALL_JOURNAL_DIR ?? path.join(env.PROMPTDECK_DATA_DIR, "call-journal");
+  const journal = journalSetting === false || journalSetting === "off" ? undefined : new CallJournal({ dir: journalSetting });
   const writer = new CallLogWriter({
-    sink: rollupCallLogSink(pgRawExecutor(callLogPool)),
+    journal,
+    ...callLogSinks(pgRawExecutor(callLogPool)),
     concurrency: DEFAULT_CONCURRENCY,
     maxBufferedBytes: env.PROMPTDECK_CALL_BUFFER_MB * 1024 * 1024,
   });
@@ -135,13 +146,31 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   lifecycle.add({
     name: "call-log writer",
     stage: "calls",
-    describe: () => `batches of ${writer.options.batchSize}, ${writer.options.concurrency} in flight`,
+    describe: () =>
+      `batches of ${writer.options.batchSize}, ${writer.options.concurrency} in flight, buffer ${env.PROMPTDECK_CALL_BUFFER_MB} MiB, ${journal ? `journal ${journal.directory}` : "no journal"}`,
     stopTimeoutMs: flushTimeoutMs + 1_000,
+    start() {
+      if (!journal) return;
+      // Throws (the process does not start) when the journal directory cannot be created or locked.
+      const { backlogSegments } = journal.open();
+      if (backlogSegments > 0) {
+        log(`call-log writer: replaying ${backlogSegments} journal segment(s) a previous process left`);
+        void writer
+          .replayJournal()
+          .then((replayed) => log(`call-log writer: ${replayed.rows} call(s) from the journal queued for storing`))
+          .catch((error: unknown) => runtimeLog.error({ err: error }, "call journal replay failed"));
+      }
+    },
     async stop() {
       const flushed = await writer.close({ timeoutMs: flushTimeoutMs });
       const stats = writer.stats();
-      log(`call-log writer: ${stats.written} written, ${stats.deadLettered} dead-lettered, ${stats.refused} refused this run`);
-      if (!flushed) throw new Error(`${stats.buffered + stats.inFlight} call(s) not written within ${flushTimeoutMs} ms`);
+      const journalStats = writer.journalStats;
+      log(
+        `call-log writer: ${stats.written} written, ${stats.deadLettered} dead-lettered, ${stats.refused} refused this run` +
+          (journalStats ? `; ${journalStats.unsettledRows} left in the journal ${journalStats.directory} for the next start` : ""),
+      );
+      if (!flushed)
+        throw new Error(`${stats.buffered + stats.inFlight} call(s) not written within ${flushTimeoutMs} ms${journal ? " and not in the journal" : ""}`);
     },
   });
 
@@ -213,12 +242,15 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
         describe: () => web.description,
         async start() {
           await web.prepare();
-          handleWeb = web.getRequestHandler();
+          // A 503 "database unreachable, retrying" page instead of Next's 500 while the change feed is down.
+          handleWeb = guardWeb(web.getRequestHandler(), { databaseDown: () => api?.feed?.isHealthy === false });
         },
         stop: () => web.close(),
       });
     }
     const fallback = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
+      // The dashboard's edge check (lib/http/edge.ts): a hostile URL never reaches Next.
+      if (refuseHostileWebRequest(req, res)) return;
       if (handleWeb) return handleWeb(req, res);
       res.writeHead(404, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(NOT_FOUND) }).end(NOT_FOUND);
     };

@@ -1,22 +1,34 @@
 import { z } from "zod";
+import { exactVersionSchema } from "@/lib/prompts/versioning";
 import { getDb } from "@/lib/db/client";
 import { toIssues, type ErrorIssue } from "@/lib/errors";
 import { ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { computeCallCost } from "@/lib/models/catalog";
 import { getModelSpec } from "@/lib/models/pricing";
-import { DEFAULT_BODY_POLICY, hashSubject, newCallId, toJson, truncateBody, type CallLogRow } from "@/lib/calls/record";
+import { CALL_LIMITS, DEFAULT_BODY_POLICY, hashSubject, newCallId, toJson, truncateBody, type CallLogRow } from "@/lib/calls/record";
 import type { CallLogWriter } from "@/lib/calls/writer";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 
 /** Most records one `POST /api/v1/calls` may carry. */
 export const MAX_INGEST_BATCH = 1000;
 
-const count = z.number().int().min(0).max(100_000_000);
+// Every counter bounded by what one real call can use (lib/calls/record.ts CALL_LIMITS): a record
+// beyond them is refused, so no record can overflow a column or poison the rollups' sums.
+const tokens = z
+  .number()
+  .int()
+  .min(0)
+  .max(CALL_LIMITS.tokens, `at most ${CALL_LIMITS.tokens.toLocaleString("en-US")} tokens in one call`);
+const millis = z
+  .number()
+  .int()
+  .min(0)
+  .max(CALL_LIMITS.latencyMs, `at most ${CALL_LIMITS.latencyMs.toLocaleString("en-US")} ms (24 hours) for one call`);
 /**
  * What one real call can cost: $1,000 (far above a full context window on the dearest model).
  * Bounding it keeps a single record from poisoning the metrics sums.
  */
-export const MAX_CALL_COST_MICROS = 1_000_000_000;
+export const MAX_CALL_COST_MICROS = CALL_LIMITS.costMicros;
 /** The oldest createdAt accepted: older dates are typos (and year 0 is out of PostgreSQL's range). */
 const OLDEST_CALL = Date.parse("2020-01-01T00:00:00Z");
 
@@ -26,10 +38,7 @@ const OLDEST_CALL = Date.parse("2020-01-01T00:00:00Z");
  */
 export const ingestCallSchema = z.strictObject({
   prompt: z.string().min(1).max(128).optional(),
-  version: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+$/, "must be an exact version such as 1.2.0")
-    .optional(),
+  version: exactVersionSchema.optional(),
   model: z.string().min(1).max(100),
   requestedModel: z.string().min(1).max(100).optional(),
   status: z.enum(["ok", "error", "refusal", "invalid_output"]).default("ok"),
@@ -38,18 +47,23 @@ export const ingestCallSchema = z.strictObject({
   httpStatus: z.number().int().min(100).max(599).optional(),
   stopReason: z.string().max(100).optional(),
   refusalCategory: z.string().max(100).optional(),
-  attempts: z.number().int().min(1).max(100).default(1),
+  attempts: z.number().int().min(1).max(CALL_LIMITS.attempts, `at most ${CALL_LIMITS.attempts} attempts in one call`).default(1),
   fallbackUsed: z.string().max(200).optional(),
   batch: z.boolean().default(false),
-  inputTokens: count.default(0),
-  outputTokens: count.default(0),
-  cacheWriteTokens: count.default(0),
-  cacheWrite1hTokens: count.default(0),
-  cacheReadTokens: count.default(0),
+  inputTokens: tokens.default(0),
+  outputTokens: tokens.default(0),
+  cacheWriteTokens: tokens.default(0),
+  cacheWrite1hTokens: tokens.default(0),
+  cacheReadTokens: tokens.default(0),
   costMicros: z.number().int().min(0).max(MAX_CALL_COST_MICROS, "at most 1,000,000,000 micro-dollars ($1,000) for one call").optional(),
-  latencyMs: z.number().int().min(0).max(86_400_000).default(0),
-  ttftMs: z.number().int().min(0).max(86_400_000).optional(),
-  outputChars: count.optional(),
+  latencyMs: millis.default(0),
+  ttftMs: millis.optional(),
+  outputChars: z
+    .number()
+    .int()
+    .min(0)
+    .max(CALL_LIMITS.outputChars, `at most ${CALL_LIMITS.outputChars.toLocaleString("en-US")} characters of output in one call`)
+    .optional(),
   subject: z.string().min(1).max(256).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   createdAt: z.iso
@@ -143,6 +157,11 @@ export async function ingestCalls(projectId: string, batch: IngestBody, options:
         continue;
       }
       costMicros = computeCallCost(call, spec, { batch: call.batch }).totalMicros;
+      if (costMicros > MAX_CALL_COST_MICROS) {
+        const message = `these tokens cost more than $1,000 at "${call.model}" prices, more than one call can`;
+        reject("unprocessable", `Invalid call record: ${message}`, [{ path: "inputTokens", message }]);
+        continue;
+      }
     }
     const row: CallLogRow = {
       id: newCallId(now),

@@ -175,7 +175,7 @@ test("mark a call correct in the explorer: the score is stored and feeds accurac
   await page.getByTestId("mark-correct").click();
   await expect(page.getByTestId("call-score")).toHaveText("correct");
   const after = await getDb().metricRollup.aggregate({ where: { versionId: v2, grainMinutes: 60 }, _sum: { scored: true } });
-  expect((after._sum.scored ?? 0) - (before._sum.scored ?? 0)).toBe(1);
+  expect(Number(after._sum.scored ?? 0) - Number(before._sum.scored ?? 0)).toBe(1);
 });
 
 test("the CSV export refuses a table it does not have, whatever the name holds (CRLF, NUL, quotes)", async ({ page }) => {

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN_STATE, PROJECT, VIEWER_STATE } from "./fixtures";
+import { ADMIN_STATE, PROJECT, VIEWER_STATE, snap } from "./fixtures";
 
 test.describe("API keys as admin", () => {
   test.use({ storageState: ADMIN_STATE });
@@ -40,6 +40,54 @@ test.describe("API keys as admin", () => {
   });
 });
 
+test.describe("API key rate limits as admin", () => {
+  test.use({ storageState: ADMIN_STATE });
+
+  test("creates a key with its own rate limit, the API enforces it, and an admin edits it", async ({ page, request }) => {
+    const name = `e2e limited ${Date.now()}`;
+    await page.goto(`/p/${PROJECT}/settings`);
+    await page.getByTestId("create-api-key").click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name").fill(name);
+    // A bad value is refused with a message naming the problem.
+    await dialog.getByLabel("Requests per second").fill("2000000");
+    await dialog.getByLabel("Burst").fill("3");
+    await page.getByTestId("create-api-key-submit").click();
+    await expect(page.getByTestId("api-key-error")).toContainText("Requests per second must be at most 1,000,000");
+    await dialog.getByLabel("Requests per second").fill("0.1");
+    await page.getByTestId("create-api-key-submit").click();
+    const key = (await page.getByTestId("created-api-key").textContent())?.trim() ?? "";
+    expect(key).toMatch(/^pd_/);
+    await page.getByRole("button", { name: "Done" }).click();
+
+    const row = page.getByRole("row", { name: new RegExp(name) });
+    await expect(row.getByTestId("api-key-rate-limit")).toHaveText(/0\.1\/s, burst 3/);
+    await expect(row.getByTestId("api-key-rate-limit")).not.toContainText("default");
+
+    // The API holds the key to its own burst (3), not the server's default (200).
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await request.get("/api/v1/prompts", { headers: { Authorization: `Bearer ${key}` } })).status());
+    expect(statuses).toEqual([200, 200, 200, 429]);
+
+    // Edit: a higher burst, and the per-second rate back to the default.
+    await row.getByRole("button", { name: `Edit the rate limit of ${name}` }).click();
+    const form = page.getByRole("form", { name: `Rate limit of ${name}` });
+    await expect(form.getByLabel("Requests per second")).toHaveValue("0.1");
+    await form.getByLabel("Requests per second").fill("");
+    await form.getByLabel("Burst").fill("50");
+    await snap(page, "settings-api-key-rate-limit-edit", "light");
+    await form.getByTestId("save-rate-limit").click();
+    await expect(row.getByTestId("api-key-rate-limit")).toHaveText(/100\/s, burst 50/);
+    await snap(page, "settings-api-key-rate-limit", "light");
+
+    // Back to the default entirely.
+    await row.getByRole("button", { name: `Edit the rate limit of ${name}` }).click();
+    await form.getByLabel("Burst").fill("");
+    await form.getByTestId("save-rate-limit").click();
+    await expect(row.getByTestId("api-key-rate-limit")).toHaveText(/100\/s, burst 200\s*\(default\)/);
+  });
+});
+
 test.describe("API keys as viewer", () => {
   test.use({ storageState: VIEWER_STATE });
 
@@ -48,5 +96,7 @@ test.describe("API keys as viewer", () => {
     await expect(page.getByTestId("api-keys-table")).toBeVisible();
     await expect(page.getByTestId("create-api-key")).toHaveCount(0);
     await expect(page.getByRole("button", { name: /^Revoke/ })).toHaveCount(0);
+    await expect(page.getByTestId("api-key-rate-limit").first()).toBeVisible();
+    await expect(page.getByRole("button", { name: /^Edit the rate limit/ })).toHaveCount(0);
   });
 });

@@ -159,8 +159,21 @@ describe("server actions under hostile input", () => {
     await attack("markCall", calls.markCall as AnyAction, { project, callId: "c-unknown", correct: true, expected: "x" });
   });
 
-  it("settings: create and revoke API keys", async () => {
-    await attack("createApiKey", settings.createApiKeyAction as AnyAction, { project, name: "k", scopes: ["prompts:read"], expiresInDays: 30 });
+  it("settings: create, limit and revoke API keys", async () => {
+    await attack("createApiKey", settings.createApiKeyAction as AnyAction, {
+      project,
+      name: "k",
+      scopes: ["prompts:read"],
+      expiresInDays: 30,
+      rateLimitPerSecond: 5,
+      rateLimitBurst: 10,
+    });
+    await attack("updateApiKeyRateLimit", settings.updateApiKeyRateLimitAction as AnyAction, {
+      project,
+      apiKeyId: "k-unknown",
+      rateLimitPerSecond: 5,
+      rateLimitBurst: null,
+    });
     await attack("revokeApiKey", settings.revokeApiKeyAction as AnyAction, { project, apiKeyId: "k-unknown" });
   });
 

@@ -131,9 +131,9 @@ describe("rollups maintained by the writer", () => {
           batchCalls: true,
         },
       });
-      expect(agg._sum.calls).toBe(400);
-      expect(agg._sum.errors).toBe(rows.filter((r) => r.status === "error").length);
-      expect(agg._sum.refusals).toBe(rows.filter((r) => r.status === "refusal").length);
+      expect(Number(agg._sum.calls)).toBe(400);
+      expect(Number(agg._sum.errors)).toBe(rows.filter((r) => r.status === "error").length);
+      expect(Number(agg._sum.refusals)).toBe(rows.filter((r) => r.status === "refusal").length);
       expect(agg._sum.costMicros).toBe(BigInt(sum(rows.map((r) => Number(r.costMicros)))));
       const uncached = sum(rows.map((r) => computeCallCost(r, r.model === haiku.model ? haiku : sonnet, { batch: r.batch }).uncachedMicros));
       expect(agg._sum.uncachedCostMicros).toBe(BigInt(uncached));
@@ -142,9 +142,9 @@ describe("rollups maintained by the writer", () => {
       );
       expect(batchSaved).toBeGreaterThan(0);
       expect(agg._sum.batchSavingsMicros).toBe(BigInt(batchSaved));
-      expect(agg._sum.batchCalls).toBe(40);
+      expect(Number(agg._sum.batchCalls)).toBe(40);
       expect(agg._sum.cacheReadTokens).toBe(BigInt(sum(rows.map((r) => r.cacheReadTokens))));
-      expect(agg._sum.scored).toBe(rows.filter((r) => r.score !== null).length);
+      expect(Number(agg._sum.scored)).toBe(rows.filter((r) => r.score !== null).length);
       expect(agg._sum.scoreSum).toBe(sum(rows.map((r) => r.score ?? 0)));
     }
   });
@@ -203,11 +203,11 @@ describe("rollups maintained by the writer", () => {
     expect((again.accuracy as number) * again.scored).toBeCloseTo((before.accuracy as number) * before.scored, 9);
     for (const grain of [1, 60, 1440]) {
       const agg = await getDb().metricRollup.aggregate({ where: { promptId, grainMinutes: grain }, _sum: { scored: true } });
-      expect(agg._sum.scored).toBe(rows.filter((r) => r.score !== null).length + 1);
+      expect(Number(agg._sum.scored)).toBe(rows.filter((r) => r.score !== null).length + 1);
     }
     for (const grain of [1, 60, 360, 1440]) {
       const agg = await getDb().metricRollupVersion.aggregate({ where: { promptId, grainMinutes: grain }, _sum: { scored: true, scoreSum: true } });
-      expect(agg._sum.scored).toBe(rows.filter((r) => r.score !== null).length + 1);
+      expect(Number(agg._sum.scored)).toBe(rows.filter((r) => r.score !== null).length + 1);
     }
     await expect(recordScore(target.id, { score: 1 }, { projectId: "other-project", writer })).rejects.toMatchObject({ code: "not_found" });
   });
@@ -217,14 +217,14 @@ describe("rollups maintained by the writer", () => {
     const totals = await getDb().metricRollupVersion.findMany({ where: { promptId } });
     for (const grain of [1, 60, 360, 1440]) {
       const rowsOf = totals.filter((t) => t.grainMinutes === grain);
-      expect(sum(rowsOf.map((t) => t.calls))).toBe(400);
+      expect(sum(rowsOf.map((t) => Number(t.calls)))).toBe(400);
       expect(sum(rowsOf.map((t) => Number(t.costMicros)))).toBe(sum(rows.map((r) => Number(r.costMicros))));
       expect(sum(rowsOf.map((t) => Number(t.uncachedCostMicros)))).toBe(sum(split.map((r) => Number(r.uncachedCostMicros))));
     }
     // Per version and hour, the totals row is the sum of that hour's source/model rows.
     for (const t of totals.filter((x) => x.grainMinutes === 60)) {
       const parts = split.filter((r) => r.versionId === t.versionId && r.bucketStart.getTime() === t.bucketStart.getTime());
-      expect(t.calls).toBe(sum(parts.map((r) => r.calls)));
+      expect(Number(t.calls)).toBe(sum(parts.map((r) => Number(r.calls))));
       expect(Number(t.latencyMsSum)).toBe(sum(parts.map((r) => Number(r.latencyMsSum))));
       const merged: Record<string, number> = {};
       for (const r of parts) for (const [k, n] of Object.entries(r.latencyHistogram as Record<string, number>)) merged[k] = (merged[k] ?? 0) + n;
@@ -340,7 +340,7 @@ describe("real runner calls against the simulator", () => {
       where: { versionId: runVersion.id, grainMinutes: 60 },
       _sum: { calls: true, costMicros: true, inputTokens: true },
     });
-    expect(agg._sum.calls).toBe(3);
+    expect(Number(agg._sum.calls)).toBe(3);
     expect(agg._sum.costMicros).toBe(logged.reduce((a, r) => a + r.costMicros, 0n));
     expect(Number(agg._sum.inputTokens)).toBe(sum(logged.map((r) => r.inputTokens)));
     // The process-wide writer's sink is the rollup sink too (callLogRowFromResult rows flow through it).
@@ -363,7 +363,7 @@ describe("minute-grain retention", () => {
     for (const r of [...old, ...recent]) expect(writer.enqueue(r)).toBe(true);
     await writer.flush();
     const minuteCalls = async () =>
-      (await getDb().metricRollup.aggregate({ where: { promptId: retainedPromptId, grainMinutes: 1 }, _sum: { calls: true } }))._sum.calls;
+      Number((await getDb().metricRollup.aggregate({ where: { promptId: retainedPromptId, grainMinutes: 1 }, _sum: { calls: true } }))._sum.calls);
     expect(await minuteCalls()).toBe(40);
 
     const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -390,7 +390,7 @@ describe("minute-grain retention", () => {
     expect(await minuteCalls()).toBe(10);
     for (const grain of [60, 1440]) {
       const kept = await getDb().metricRollup.aggregate({ where: { promptId: retainedPromptId, grainMinutes: grain }, _sum: { calls: true } });
-      expect(kept._sum.calls).toBe(40);
+      expect(Number(kept._sum.calls)).toBe(40);
     }
 
     const oldWindow = {

@@ -265,6 +265,9 @@ describe("server shutdown (composition root)", () => {
       order.every((at) => at >= 0),
       log,
     ).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(
+      [...order].sort((a, b) => a - b),
+      log,
+    ).toEqual(order);
   });
 });

@@ -423,6 +423,29 @@ describe("rate limits", () => {
   });
 });
 
+describe("per-key rate limits", () => {
+  it("a key's own limit applies instead of the server's default, in both directions", async () => {
+    const { createApiKey } = await import("@/lib/api-keys/manage");
+    const tight = await createApiKey(ctx.admin, { name: "tight", scopes: ["prompts:read"], rateLimitPerSecond: 0.01, rateLimitBurst: 2 });
+    const generous = await createApiKey(ctx.admin, { name: "generous", scopes: ["prompts:read"], rateLimitPerSecond: 0.01, rateLimitBurst: 6 });
+    const plain = await createApiKey(ctx.admin, { name: "plain", scopes: ["prompts:read"] });
+    const limited = await startApiServer({ changeFeed: false, rateLimit: { perSecond: 0.01, burst: 4 } });
+    try {
+      const url = `${limited.url}/api/v1/prompts/greeter`;
+      const run = async (key: string, n: number) => {
+        const statuses: number[] = [];
+        for (let i = 0; i < n; i++) statuses.push((await getJson(url, bearer(key))).status);
+        return statuses;
+      };
+      expect(await run(tight.key, 3)).toEqual([200, 200, 429]);
+      expect(await run(generous.key, 7)).toEqual([200, 200, 200, 200, 200, 200, 429]);
+      expect(await run(plain.key, 5)).toEqual([200, 200, 200, 200, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe("rate limits keep their promise: a burst up to the limit passes", () => {
   const statusesOf = (url: string, key: string, n: number) => Promise.all(Array.from({ length: n }, async () => (await getJson(url, bearer(key))).status));
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TokenBucketLimiter } from "@/lib/api-keys/rate-limit";
+import { defaultRateLimits, effectiveRateLimits, TokenBucketLimiter } from "@/lib/api-keys/rate-limit";
+import { parseEnv } from "@/lib/env";
 import { SharedRateLimiter, type LeaseStore } from "@/lib/api-keys/shared-rate-limit";
 import { extractApiKey, requireScope, roleForScopes } from "@/lib/api-keys/authenticate";
 import { AppError } from "@/lib/errors";
@@ -56,6 +57,49 @@ function memoryStore(now: () => number, log: string[] = [], options: { async?: b
 }
 
 const admitted = (decisions: { ok: boolean }[]) => decisions.filter((d) => d.ok).length;
+
+describe("per-key limits", () => {
+  it("defaults come from PROMPTDECK_RATE_LIMIT_PER_SECOND / PROMPTDECK_RATE_LIMIT_BURST (100/s, burst 200 when unset)", () => {
+    expect(defaultRateLimits(parseEnv({}))).toEqual({ perSecond: 100, burst: 200 });
+    expect(defaultRateLimits(parseEnv({ PROMPTDECK_RATE_LIMIT_PER_SECOND: "2500.5", PROMPTDECK_RATE_LIMIT_BURST: "5000" }))).toEqual({
+      perSecond: 2500.5,
+      burst: 5000,
+    });
+    expect(defaultRateLimits(parseEnv({ PROMPTDECK_RATE_LIMIT_PER_SECOND: "", PROMPTDECK_RATE_LIMIT_BURST: "" }))).toEqual({ perSecond: 100, burst: 200 });
+    expect(() => parseEnv({ PROMPTDECK_RATE_LIMIT_PER_SECOND: "0" })).toThrow(/PROMPTDECK_RATE_LIMIT_PER_SECOND: must be a positive number/);
+    expect(() => parseEnv({ PROMPTDECK_RATE_LIMIT_BURST: "1.5" })).toThrow(/PROMPTDECK_RATE_LIMIT_BURST: must be a whole number/);
+    expect(() => parseEnv({ PROMPTDECK_RATE_LIMIT_BURST: "lots" })).toThrow(/PROMPTDECK_RATE_LIMIT_BURST/);
+  });
+
+  it("a key's own values replace the default one by one", () => {
+    const defaults = { perSecond: 100, burst: 200 };
+    expect(effectiveRateLimits(defaults, undefined)).toBe(defaults);
+    expect(effectiveRateLimits(defaults, { perSecond: null, burst: null })).toBe(defaults);
+    expect(effectiveRateLimits(defaults, { perSecond: 5, burst: null })).toEqual({ perSecond: 5, burst: 200 });
+    expect(effectiveRateLimits(defaults, { perSecond: null, burst: 3 })).toEqual({ perSecond: 100, burst: 3 });
+  });
+
+  it("the in-memory bucket uses the key's own limits, and a changed limit applies to the next request", () => {
+    let now = 0;
+    const limiter = new TokenBucketLimiter({ perSecond: 1, burst: 10, now: () => now });
+    const own = { perSecond: 1, burst: 2 };
+    expect([1, 2, 3].map(() => limiter.take("k", own).ok)).toEqual([true, true, false]);
+    expect(Array.from({ length: 11 }, () => limiter.take("d").ok).filter(Boolean)).toHaveLength(10);
+    now += 60_000;
+    expect(Array.from({ length: 6 }, () => limiter.take("k", { perSecond: 1, burst: 5 }).ok).filter(Boolean)).toHaveLength(5);
+  });
+
+  it("the shared limiter leases with the key's own limits (a slower key gets its own burst, its own Retry-After)", async () => {
+    const now = () => 0;
+    const limiter = new SharedRateLimiter({ perSecond: 100, burst: 200, store: memoryStore(now), now });
+    const own = { perSecond: 0.1, burst: 3 };
+    const decisions = await Promise.all(Array.from({ length: 5 }, () => limiter.take("slow", own)));
+    expect(decisions.filter((d) => d.ok)).toHaveLength(3);
+    expect(decisions.find((d) => !d.ok)).toEqual({ ok: false, retryAfterSeconds: 10 });
+    const fast = await Promise.all(Array.from({ length: 150 }, () => limiter.take("fast", { perSecond: null, burst: null })));
+    expect(fast.every((d) => d.ok)).toBe(true);
+  });
+});
 
 describe("SharedRateLimiter", () => {
   it("two instances together admit one key's burst, not twice it", async () => {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { GuardrailMonitor } from "@/lib/experiments/guardrails";
 import type { ExperimentRouter } from "@/lib/experiments/serving";
 import type { ProjectSettingsCache } from "@/lib/runs/settings";
-import { promptNameSchema } from "@/lib/prompts/schemas";
+import { promptNameSchema, promptNameSegmentProblem } from "@/lib/prompts/schemas";
 import type { PromptServingCache, ServingCache } from "@/lib/serving/prompt-cache";
 import { defineRoute } from "../route";
 import type { langfuseListQuerySchema, listPromptsQuerySchema } from "../api-schemas";
@@ -39,7 +39,9 @@ export const route = defineRoute<ApiServices>();
 
 /**
  * `{name}` of the read, render, run and label routes. A name no prompt can have is answered like
- * an unknown one (404), without asking the database.
+ * an unknown one (404), without asking the database; except a name with an empty, `.` or `..`
+ * segment (`a/../a`, `a//b`, `a%2F`): a normalising proxy would have sent that to another prompt,
+ * so it is refused (400) rather than reported missing.
  */
 export const servedNameParamsSchema = z.object({
   name: promptNameSchema.meta({ description: "Prompt name (URL-encode '/' as %2F, or give it as path segments)" }),
@@ -47,4 +49,8 @@ export const servedNameParamsSchema = z.object({
 export const unknownPromptError = {
   code: "not_found" as const,
   message: (_issues: unknown, raw: Record<string, string>) => `Prompt "${raw.name ?? ""}" does not exist`,
+  badRequest: (raw: Record<string, string>) => {
+    const problem = promptNameSegmentProblem(raw.name ?? "");
+    return problem ? `Invalid prompt name "${raw.name ?? ""}": ${problem}` : null;
+  },
 };

@@ -2,7 +2,14 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { createApiKey, createApiKeyInputSchema, revokeApiKey, type CreatedApiKey } from "@/lib/api-keys/manage";
+import {
+  createApiKey,
+  createApiKeyInputSchema,
+  revokeApiKey,
+  updateApiKeyRateLimit,
+  updateApiKeyRateLimitInputSchema,
+  type CreatedApiKey,
+} from "@/lib/api-keys/manage";
 import { defineAction } from "@/lib/http/server-action";
 import { releaseGateSchema, setReleaseGate } from "@/lib/prompts/release-gate";
 
@@ -12,7 +19,24 @@ export const createApiKeyAction = defineAction(
   async (input, { actor, project }): Promise<CreatedApiKey> => {
     const created = await createApiKey(actor, input);
     revalidatePath(`/p/${project.slug}/settings`);
-    return { id: created.id, name: created.name, key: created.key, prefix: created.prefix };
+    return {
+      id: created.id,
+      name: created.name,
+      key: created.key,
+      prefix: created.prefix,
+      rateLimitPerSecond: created.rateLimitPerSecond,
+      rateLimitBurst: created.rateLimitBurst,
+    };
+  },
+);
+
+// Sets an API key's own rate limit (ADMIN; null values = the server's default). Audited.
+export const updateApiKeyRateLimitAction = defineAction(
+  { role: "ADMIN", input: updateApiKeyRateLimitInputSchema, invalidMessage: "Invalid rate limit" },
+  async (input, { actor, project }) => {
+    const limits = await updateApiKeyRateLimit(actor, input);
+    revalidatePath(`/p/${project.slug}/settings`);
+    return limits;
   },
 );
 

@@ -2,14 +2,15 @@ import type { Metadata } from "next";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole, roleLabel } from "@/lib/projects/roles";
 import { API_KEY_SCOPES } from "@/lib/auth/api-keys";
-import { CreateApiKey, RevokeApiKey } from "@/components/settings/api-key-controls";
+import { ApiKeyRateLimit, CreateApiKey, RevokeApiKey } from "@/components/settings/api-key-controls";
+import { defaultRateLimits } from "@/lib/api-keys/rate-limit";
 import { ReleaseGateForm } from "@/components/settings/release-gate-form";
 import { describeReleaseGate, getReleaseGate, listProjectLabelNames } from "@/lib/prompts/release-gate";
-import { createApiKeyAction, revokeApiKeyAction, setReleaseGateAction } from "./actions";
+import { createApiKeyAction, revokeApiKeyAction, setReleaseGateAction, updateApiKeyRateLimitAction } from "./actions";
 import { listApiKeys, listMembers } from "@/lib/projects/queries";
 import { KeyIcon, LockIcon, UsersIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
-import { formatDay, formatRelative, formatUtc } from "@/components/format";
+import { formatDay, formatRateLimit, formatRelative, formatUtc } from "@/components/format";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -25,6 +26,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
   ]);
   const now = new Date();
   const canManageKeys = hasRole(access.role, "ADMIN");
+  const rateDefaults = defaultRateLimits();
 
   return (
     <>
@@ -78,7 +80,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
             <KeyIcon className="text-fg-muted" />
             <h2 className="text-sm font-semibold">API keys</h2>
             <span className="text-xs text-fg-muted">{keys.length}</span>
-            {canManageKeys ? <CreateApiKey project={access.project.slug} scopes={API_KEY_SCOPES} create={createApiKeyAction} /> : null}
+            {canManageKeys ? <CreateApiKey project={access.project.slug} scopes={API_KEY_SCOPES} defaults={rateDefaults} create={createApiKeyAction} /> : null}
           </div>
           {keys.length === 0 ? (
             <div className="p-4">
@@ -94,6 +96,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
                   <th className="px-4 py-2 font-medium">Name</th>
                   <th className="px-4 py-2 font-medium">Key</th>
                   <th className="px-4 py-2 font-medium">Scopes</th>
+                  <th className="px-4 py-2 font-medium">Rate limit</th>
                   <th className="px-4 py-2 font-medium">Last used</th>
                   <th className="px-4 py-2 text-right font-medium">Status</th>
                 </tr>
@@ -120,6 +123,17 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
                           ))}
                         </div>
                       </td>
+                      <td className="px-4 py-2.5">
+                        <ApiKeyRateLimit
+                          project={access.project.slug}
+                          apiKeyId={k.id}
+                          name={k.name}
+                          perSecond={k.rateLimitPerSecond}
+                          burst={k.rateLimitBurst}
+                          defaults={rateDefaults}
+                          update={canManageKeys && !k.revokedAt ? updateApiKeyRateLimitAction : undefined}
+                        />
+                      </td>
                       <td className="px-4 py-2.5 text-xs whitespace-nowrap text-fg-muted" title={k.lastUsedAt ? formatUtc(k.lastUsedAt) : undefined}>
                         {k.lastUsedAt ? formatRelative(k.lastUsedAt, now) : "never"}
                       </td>
@@ -143,7 +157,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
           )}
           <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
             Only a SHA-256 hash of each key is stored; the full key is shown once, when it is created. A revoked key stops working within 10 seconds on every
-            server.
+            server. Each key is rate limited ({formatRateLimit(rateDefaults)} unless it has its own limit); a changed limit applies within 10 seconds.
           </p>
         </Card>
 

@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { AppError, errorBody, isAppError, toIssues } from "@/lib/errors";
+import { AppError, toIssues } from "@/lib/errors";
+import { routeErrorResponse } from "@/lib/http/route-error";
 import { requireRole } from "@/lib/auth/session";
 import { callListFilterSchema, listCalls } from "@/lib/metrics/calls";
 
@@ -16,7 +17,8 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     if (!parsed.success) throw new AppError("bad_request", "Invalid filters", { issues: toIssues(parsed.error.issues) });
     return NextResponse.json(await listCalls(access.project.id, parsed.data), { headers: { "Cache-Control": "private, no-store" } });
   } catch (error) {
-    if (isAppError(error)) return NextResponse.json(errorBody(error), { status: error.status });
+    const response = routeErrorResponse(error);
+    if (response) return response;
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { errorBody, isAppError } from "@/lib/errors";
+import { routeErrorResponse } from "@/lib/http/route-error";
 import { requireRole } from "@/lib/auth/session";
 import { getMetricsForApi } from "@/lib/metrics/api";
 import { parseMetricsApiQuery } from "@/lib/metrics/api-schema";
@@ -23,7 +23,8 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     }
     return NextResponse.json(result, { headers: { "Cache-Control": "private, no-store" } });
   } catch (error) {
-    if (isAppError(error)) return NextResponse.json(errorBody(error), { status: error.status });
+    const response = routeErrorResponse(error);
+    if (response) return response;
     throw error;
   }
 }

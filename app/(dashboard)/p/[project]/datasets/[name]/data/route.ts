@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { AppError, errorBody, isAppError } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { routeErrorResponse } from "@/lib/http/route-error";
 import { requireRole } from "@/lib/auth/session";
 import { getDatasetByName, listItems } from "@/lib/datasets/queries";
 import { listItemsQuerySchema } from "@/lib/datasets/schemas";
@@ -22,7 +23,8 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const page = await listItems(dataset.id, { version: q.version, after: q.cursor, limit: q.limit, search: q.search, tag: q.tag });
     return NextResponse.json(page, { headers: { "Cache-Control": "private, no-store" } });
   } catch (error) {
-    if (isAppError(error)) return NextResponse.json(errorBody(error), { status: error.status });
+    const response = routeErrorResponse(error);
+    if (response) return response;
     throw error;
   }
 }

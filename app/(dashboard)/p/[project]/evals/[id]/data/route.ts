@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { AppError, errorBody, isAppError } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { routeErrorResponse } from "@/lib/http/route-error";
 import { requireRole } from "@/lib/auth/session";
 import { loadEvalRunData } from "../load";
 
@@ -14,7 +15,8 @@ export async function GET(_request: NextRequest, { params }: { params: Promise<{
     if (!data) throw new AppError("not_found", "Evaluation not found");
     return NextResponse.json(data, { headers: { "Cache-Control": "private, no-store" } });
   } catch (error) {
-    if (isAppError(error)) return NextResponse.json(errorBody(error), { status: error.status });
+    const response = routeErrorResponse(error);
+    if (response) return response;
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { errorBody, isAppError } from "@/lib/errors";
+import { routeErrorResponse } from "@/lib/http/route-error";
 import { requireRole } from "@/lib/auth/session";
 import { computeExperimentResults, getExperiment, listExperimentHistory, loadExperimentSeries } from "@/lib/experiments/queries";
 import { getTrafficProgress, latestTrafficRun } from "@/lib/experiments/traffic-runs";
@@ -21,7 +21,8 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     ]);
     return NextResponse.json({ experiment, results, series, history, traffic }, { headers: { "Cache-Control": "private, no-store" } });
   } catch (error) {
-    if (isAppError(error)) return NextResponse.json(errorBody(error), { status: error.status });
+    const response = routeErrorResponse(error);
+    if (response) return response;
     throw error;
   }
 }

@@ -1,0 +1,76 @@
+/**
+ * The dashboard during a database outage (issue 17, item 13): Next renders pages and data routes
+ * that read PostgreSQL, and a query that cannot reach it makes Next answer 500. While the process
+ * knows the database is unreachable (its change feed lost its connection), this guard answers
+ * instead: 503 + `Retry-After` with a "database unreachable, retrying" page for a page request
+ * (it reloads itself), or the API's JSON error for anything else (data routes, server actions,
+ * RSC fetches). A 500 that Next sends while the database is unreachable becomes a 503 too (the
+ * outage began under the request). Static assets and the health route pass through.
+ * Framework-free: wraps any `(req, res)` handler.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+export type WebHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface WebGuardOptions {
+  /** True while the database is known to be unreachable. */
+  databaseDown: () => boolean;
+  /** Seconds before a retry (Retry-After, and the page's reload). Default 5. */
+  retryAfterSeconds?: number;
+}
+
+const MESSAGE = "The database is unreachable; retrying shortly";
+
+function page(retryAfterSeconds: number): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Database unreachable - Promptdeck</title>
+<style>body{font-family:system-ui,sans-serif;background:#f8fafc;color:#0f172a;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}
+main{max-width:28rem;padding:2rem;background:#fff;border:1px solid #e2e8f0;border-radius:.75rem}h1{font-size:1.25rem;margin:0 0 .5rem}p{color:#475569;line-height:1.5}</style>
+</head><body><main data-testid="database-unavailable"><h1>Database unreachable, retrying</h1>
+<p>Promptdeck cannot reach its database right now. This page tries again every ${retryAfterSeconds} seconds and shows your page as soon as the database is back. Serving prompts to apps goes on from the cache.</p>
+</main></body></html>`;
+}
+
+/** Static files and the health check never need the guard. */
+function passesThrough(url: string): boolean {
+  return url.startsWith("/_next/") || url === "/favicon.ico" || url.startsWith("/icon") || url.startsWith("/api/health");
+}
+
+function wantsPage(req: IncomingMessage): boolean {
+  if (req.method !== "GET" && req.method !== "HEAD") return false;
+  // Client navigations fetch RSC payloads; server actions POST. Both get the JSON answer.
+  if (req.headers.rsc !== undefined || req.headers["next-action"] !== undefined) return false;
+  return (req.headers.accept ?? "").includes("text/html");
+}
+
+/** Wraps the web app's handler (see the file comment). */
+export function guardWeb(handler: WebHandler, options: WebGuardOptions): WebHandler {
+  const retryAfter = options.retryAfterSeconds ?? 5;
+  return (req, res) => {
+    const url = req.url ?? "/";
+    if (passesThrough(url)) return handler(req, res);
+    if (options.databaseDown()) {
+      const html = wantsPage(req);
+      const body = html ? page(retryAfter) : JSON.stringify({ error: { code: "unavailable", message: MESSAGE } });
+      res.writeHead(503, {
+        "Content-Type": html ? "text/html; charset=utf-8" : "application/json; charset=utf-8",
+        "Content-Length": Buffer.byteLength(body),
+        "Retry-After": String(retryAfter),
+        "Cache-Control": "no-store",
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+      return;
+    }
+    // Next writes its status through writeHead (also implicitly, on the first write).
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((statusCode: number, ...rest: unknown[]) => {
+      if (statusCode === 500 && options.databaseDown()) {
+        res.setHeader("Retry-After", String(retryAfter));
+        return writeHead(503, ...rest);
+      }
+      return writeHead(statusCode, ...rest);
+    }) as ServerResponse["writeHead"];
+    return handler(req, res);
+  };
+}

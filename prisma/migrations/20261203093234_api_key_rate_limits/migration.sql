@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "ApiKey" ADD COLUMN     "rateLimitBurst" INTEGER,
+ADD COLUMN     "rateLimitPerSecond" DOUBLE PRECISION;
