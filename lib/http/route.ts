@@ -21,6 +21,7 @@ import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { CONTROL_CHARACTER, describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { closeIfBodyUnread } from "./early-close";
+import { clientAddress } from "./proxy";
 import { requestTargetProblem } from "./edge";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -149,6 +150,9 @@ const JSON_TYPE = "application/json; charset=utf-8";
 const MAX_JSON_DEPTH = 64;
 /** Parsed queries remembered per route (the hot path's `?label=` strings repeat). */
 const QUERY_MEMO_SIZE = 1000;
+/** ...and at most this many bytes per memo (a parsed value counted as large as its raw string): long names cannot grow it. */
+const MEMO_MAX_BYTES = 256 * 1024;
+const memo = () => new LRUCache<string, object>({ max: QUERY_MEMO_SIZE, maxSize: MEMO_MAX_BYTES, sizeCalculation: (_value, key) => 4 * key.length + 100 });
 
 export interface DispatcherOptions<Services> {
   routes: readonly ApiRoute<Services>[];
@@ -156,6 +160,8 @@ export interface DispatcherOptions<Services> {
   auth: Pick<ApiKeyAuthenticator, "authenticate" | "authenticateCached">;
   limiter: KeyRateLimiter;
   maxBodyBytes: number;
+  /** Believe X-Forwarded-For for the client address (failed-authentication limit); see lib/http/proxy.ts. */
+  trustProxy?: boolean;
   logError: (message: string, error: unknown, context?: { requestId: string; method: string; path: string }) => void;
 }
 
@@ -231,6 +237,7 @@ const CONTROL = CONTROL_CHARACTER;
  */
 export function createDispatcher<Services>(options: DispatcherOptions<Services>) {
   const { services, auth, limiter, maxBodyBytes, logError } = options;
+  const trustProxy = options.trustProxy ?? false;
   const router = FindMyWay({ maxParamLength: 1000 });
   /** Path prefixes under which `{name+}` takes the rest of the path (tried longest name first). */
   const greedyPrefixes = new Set<string>();
@@ -238,8 +245,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   for (const route of options.routes) {
     const compiled: Compiled<Services> = {
       route,
-      queryMemo: new LRUCache({ max: QUERY_MEMO_SIZE }),
-      paramsMemo: new LRUCache({ max: QUERY_MEMO_SIZE }),
+      queryMemo: memo(),
+      paramsMemo: memo(),
       basic: route.auth === "basic",
     };
     const greedy = route.path.indexOf("+}");
@@ -301,7 +308,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     const authorization = req.headers.authorization;
     const known = auth.authenticateCached(authorization, { allowBasic });
     if (known) return admit(known, scope);
-    return auth.authenticate(authorization, { allowBasic }).then((principal) => admit(principal, scope));
+    // The client address only matters to a lookup (the failed-authentication limit): not computed on the warm path.
+    return auth.authenticate(authorization, { allowBasic, client: clientAddress(req, trustProxy) }).then((principal) => admit(principal, scope));
   };
 
   const parseQuery = (compiled: Compiled<Services>, search: string): unknown => {

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { requirePageRole } from "@/lib/auth/session";
 import { ButtonLink, PageHeader } from "@/components/ui";
 import { PromptMetricsClient } from "./prompt-metrics-client";
+import { decodePromptName } from "@/lib/prompts/paths";
 
 export const metadata: Metadata = { title: "Prompt metrics" };
 
@@ -9,7 +10,7 @@ export const metadata: Metadata = { title: "Prompt metrics" };
 export default async function PromptMetricsPage({ params }: { params: Promise<{ project: string; name: string }> }) {
   const { project: slug, name: rawName } = await params;
   await requirePageRole(slug, "VIEWER");
-  const name = decodeURIComponent(rawName);
+  const name = decodePromptName(rawName);
   return (
     <>
       <PageHeader
