@@ -88,6 +88,9 @@ interface CacheEntry {
   fetchedAt: number;
 }
 
+/** `authenticateCached` refreshes a key in the background once this share of its TTL has passed. */
+const REFRESH_AHEAD = 0.75;
+
 const MISSING = "Missing API key: send `Authorization: Bearer pd_...`";
 
 /**
@@ -180,6 +183,27 @@ export class ApiKeyAuthenticator {
     });
   }
 
+  /**
+   * The principal of a key looked up within `ttlMs` that is neither revoked nor expired, without
+   * waiting for anything (the serving hot path); undefined when `authenticate` must decide
+   * (first sight, an expired lookup, a missing, malformed, unknown, revoked or expired key).
+   */
+  authenticateCached(authorization: string | undefined, options: AuthenticateOptions = {}): ApiKeyPrincipal | undefined {
+    if (authorization === undefined) return undefined;
+    const hash = this.hashes.get(`${options.allowBasic ? "b" : "n"}${authorization}`);
+    if (hash === undefined) return undefined;
+    const cached = this.cache.get(hash);
+    const now = this.now();
+    const age = cached ? now - cached.fetchedAt : Infinity;
+    if (!cached || age >= this.ttlMs) return undefined;
+    // Refresh ahead: a key in use is looked up again in the background during the last quarter of
+    // its TTL, so its requests never queue behind a lookup (a revocation still wins within ttlMs).
+    if (age >= this.ttlMs * REFRESH_AHEAD) this.refreshInBackground(hash);
+    const record = cached.record;
+    if (record.revokedAt || (record.expiresAt && record.expiresAt.getTime() <= now)) return undefined;
+    return this.principalOf(record, now);
+  }
+
   async authenticate(authorization: string | undefined, options: AuthenticateOptions = {}): Promise<ApiKeyPrincipal> {
     const hash = this.hashOf(authorization, options);
     const now = this.now();
@@ -207,6 +231,11 @@ export class ApiKeyAuthenticator {
     if (!record) this.fail(options.client, "Invalid API key");
     if (record.revokedAt) this.fail(options.client, "This API key has been revoked");
     if (record.expiresAt && record.expiresAt.getTime() <= now) this.fail(options.client, "This API key has expired");
+    return this.principalOf(record, now);
+  }
+
+  /** The (memoized) principal of a valid record; records the use for `lastUsedAt`. */
+  private principalOf(record: ApiKeyRecord, now: number): ApiKeyPrincipal {
     this.maybeTouch(record.id, now);
     let principal = this.principals.get(record);
     if (!principal) {
@@ -265,6 +294,12 @@ export class ApiKeyAuthenticator {
   clear(): void {
     this.cache.clear();
     this.unknown.clear();
+  }
+
+  /** A lookup nobody waits for; a failure is left to the next `authenticate` once the TTL is over (stale window, 503). */
+  private refreshInBackground(hash: string): void {
+    if (this.inflight.has(hash)) return;
+    this.lookup(hash).catch(() => {});
   }
 
   private lookup(hash: string): Promise<ApiKeyRecord | null> {

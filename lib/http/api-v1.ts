@@ -76,7 +76,7 @@ export class ApiV1Handler {
   private readonly logError: NonNullable<ApiV1Options["logError"]>;
   private openapi: string | undefined;
   /** The route table's wrapper (lib/http/route.ts) bound to this instance's services. */
-  private readonly dispatch: (req: IncomingMessage, res: ServerResponse, langfuse: boolean) => Promise<void>;
+  private readonly dispatch: (req: IncomingMessage, res: ServerResponse, langfuse: boolean) => void | Promise<void>;
 
   constructor(options: ApiV1Options = {}) {
     this.logError = options.logError ?? ((m, e, context) => apiLog.error({ err: e, ...context }, m));
@@ -176,13 +176,17 @@ export class ApiV1Handler {
     await Promise.all([this.feed?.stop(), this.guardrails.stop()]);
   }
 
-  /** Answers `req` if it is an API path; false otherwise (nothing was written). Never rejects. */
-  handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+  /**
+   * Answers `req` if it is an API path; false otherwise (nothing was written). True: answered
+   * already (a warm read is answered within this call); a promise: resolves to true once the
+   * response is written. Never throws or rejects.
+   */
+  handle = (req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> => {
     const url = req.url ?? "/";
     const isV1 = url.startsWith(V1) || url === "/api/v1";
     const isLangfuse = !isV1 && url.startsWith(LANGFUSE) && (url.length === LANGFUSE.length || url[LANGFUSE.length] === "/" || url[LANGFUSE.length] === "?");
     if (!isV1 && !isLangfuse) return false;
-    await this.dispatch(req, res, isLangfuse);
-    return true;
+    const pending = this.dispatch(req, res, isLangfuse);
+    return pending ? pending.then(() => true) : true;
   };
 }

@@ -258,14 +258,24 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       if (handleWeb) return handleWeb(req, res);
       res.writeHead(404, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(NOT_FOUND) }).end(NOT_FOUND);
     };
+    const failed = (req: IncomingMessage, res: ServerResponse, error: unknown) => {
+      runtimeLog.error({ err: error, method: req.method, url: req.url }, "request failed");
+      if (!res.headersSent) res.writeHead(500).end();
+    };
+    const toWeb = (req: IncomingMessage, res: ServerResponse) => {
+      try {
+        const done = fallback(req, res);
+        if (done) done.catch((error: unknown) => failed(req, res, error));
+      } catch (error) {
+        failed(req, res, error);
+      }
+    };
+    // No promise when the API answered at once (a warm read): see createDispatcher in lib/http/route.ts.
     const http = new GracefulHttpServer((req, res) => {
-      const handled = api ? api.handle(req, res) : Promise.resolve(false);
-      void handled
-        .then((done) => (done ? undefined : fallback(req, res)))
-        .catch((error: unknown) => {
-          runtimeLog.error({ err: error, method: req.method, url: req.url }, "request failed");
-          if (!res.headersSent) res.writeHead(500).end();
-        });
+      const handled = api ? api.handle(req, res) : false;
+      if (handled === true) return;
+      if (handled === false) return toWeb(req, res);
+      void handled.then((done) => (done ? undefined : toWeb(req, res)));
     });
     lifecycle.add({
       name: "http server",

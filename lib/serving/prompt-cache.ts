@@ -137,6 +137,18 @@ export class ServingCache<S, T> {
   }
 
   /**
+   * The cached answer when `get` would answer "hit" without any work (valid, fresh, the change
+   * feed healthy): at once, no promise (the serving hot path). Throws a cached not_found /
+   * bad_request. Undefined when `get` must be awaited.
+   */
+  hit(projectId: string, name: string, selector: S): CacheResult<T> | undefined {
+    const entry = this.entries.get(`${promptKeyOf(projectId, name)}\u0000${this.keyOf(selector)}`);
+    if (!entry || !entry.valid || !this.feedHealthy) return undefined;
+    if (this.now() - entry.loadedAt >= (entry.error ? this.errorMaxAgeMs : this.maxAgeMs)) return undefined;
+    return this.answer(entry, "hit");
+  }
+
+  /**
    * The version `selector` resolves to. Throws the loader's AppError (bad_request, not_found),
    * or DatabaseUnavailableError when the database cannot be reached and nothing is cached.
    */

@@ -137,6 +137,29 @@ describe("PromptServingCache", () => {
     expect(cache.size).toBe(2);
   });
 
+  it("hit() answers at once only what get() would answer as a hit without any work", async () => {
+    const { state, loader } = fakeDb();
+    let now = 0;
+    const cache = new PromptServingCache({ loader, now: () => now, maxAgeMs: 1000 });
+    expect(cache.hit("p", "support", production)).toBeUndefined(); // never loaded
+    await cache.get("p", "support", production);
+    expect(cache.hit("p", "support", production)).toMatchObject({ cache: "hit", value: { version: "1.0.0" } });
+    cache.invalidatePrompt("p", "support");
+    expect(cache.hit("p", "support", production)).toBeUndefined(); // a release must be read, not served late
+    await cache.get("p", "support", production);
+    now = 1000;
+    expect(cache.hit("p", "support", production)).toBeUndefined(); // past its max age: get() refreshes it
+    await cache.get("p", "support", production);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cache.hit("p", "support", production)).toBeDefined();
+    cache.setFeedHealthy(false);
+    expect(cache.hit("p", "support", production)).toBeUndefined(); // get() decides whether it is stale
+    cache.setFeedHealthy(true);
+    await expect(cache.get("p", "support", { label: "missing" })).rejects.toThrow(/no label "missing"/);
+    expect(() => cache.hit("p", "support", { label: "missing" })).toThrow(/no label "missing"/); // the cached definite answer
+    expect(state.calls).toBe(4);
+  });
+
   it("is bounded in bytes, keys included: 10,000 distinct 7 KB names (cached not-found answers) stay under maxBytes", async () => {
     const { loader } = fakeDb();
     const maxBytes = 8 * 1024 * 1024;
@@ -226,6 +249,49 @@ describe("ApiKeyAuthenticator", () => {
     expect(state.lookups).toBe(4);
   });
 
+  it("authenticateCached answers a key looked up within the TTL without waiting, and leaves everything else to authenticate", async () => {
+    let now = 0;
+    const revokedKey = "pd_RRRRRRRRRRRRRRRRRRRRRRRR";
+    const { s, state } = store({ [hashApiKey(key)]: record, [hashApiKey(revokedKey)]: { ...record, id: "k2", revokedAt: new Date(0) } });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 1000 });
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined(); // never seen
+    expect(auth.authenticateCached(undefined)).toBeUndefined();
+    const principal = await auth.authenticate(`Bearer ${key}`);
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBe(principal);
+    expect(auth.authenticateCached(`Basic ${Buffer.from(`pk:${key}`).toString("base64")}`, { allowBasic: true })).toBeUndefined(); // another header
+    await expect(auth.authenticate(`Bearer ${revokedKey}`)).rejects.toThrow(/revoked/);
+    expect(auth.authenticateCached(`Bearer ${revokedKey}`)).toBeUndefined(); // authenticate says why
+    await expect(auth.authenticate("Bearer pd_BBBBBBBBBBBBBBBBBBBBBBBB")).rejects.toThrow(/Invalid API key/);
+    expect(auth.authenticateCached("Bearer pd_BBBBBBBBBBBBBBBBBBBBBBBB")).toBeUndefined();
+    now = 1000;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined(); // past the TTL: authenticate looks it up again
+    expect(state.lookups).toBe(3);
+  });
+
+  it("refreshes a key in use in the background before its TTL runs out, so its requests never wait for a lookup", async () => {
+    let now = 0;
+    const { s, state } = store({ [hashApiKey(key)]: record });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 1000 });
+    await auth.authenticate(`Bearer ${key}`);
+    now = 500;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    expect(state.lookups).toBe(1); // fresh: no lookup
+    now = 800; // the last quarter of the TTL: answered from memory, looked up again behind the scenes
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(state.lookups).toBe(2); // one refresh, not one per request
+    now = 1500; // past the first lookup's TTL, within the refresh's
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    // A revocation still wins within the TTL: the refresh brings it, and nothing is served past the TTL without a lookup.
+    state.down = true;
+    now = 1700;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined(); // refresh fails in the background
+    await new Promise((resolve) => setImmediate(resolve));
+    now = 1800;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined(); // authenticate decides (stale window, 503)
+  });
+
   it("rejects expired keys at once even when cached", async () => {
     let now = 0;
     const { s } = store({ [hashApiKey(key)]: { ...record, expiresAt: new Date(100) } });
@@ -233,6 +299,7 @@ describe("ApiKeyAuthenticator", () => {
     await auth.authenticate(`Bearer ${key}`);
     now = 200;
     await expect(auth.authenticate(`Bearer ${key}`)).rejects.toThrow(/expired/);
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined();
   });
 
   it("revocations win during an outage: a key is trusted 60 s past its last verification by default, then 503 (not 401: unknown)", async () => {
