@@ -520,7 +520,13 @@ describe("rate limits keep their promise: a burst up to the limit passes", () =>
       expect(burst.flat().filter((s) => s !== 200).length).toBeLessThanOrEqual(1);
       expect(burst.flat().filter((s) => s !== 200 && s !== 429)).toEqual([]);
       const after = await Promise.all([statusesOf(`${one.url}/api/v1/prompts/greeter`, key, 10), statusesOf(`${two.url}/api/v1/prompts/greeter`, key, 10)]);
-      expect(after.flat()).toEqual(Array.from({ length: 20 }, () => 429));
+      expect(after.flat().filter((s) => s !== 200 && s !== 429)).toEqual([]);
+      // A token an instance prefetched in the burst and did not use may answer one request now;
+      // together both phases never admit more than the shared bucket held (200, plus a refill
+      // of 0.01/s).
+      const admitted = [...burst.flat(), ...after.flat()].filter((s) => s === 200).length;
+      expect(admitted).toBeGreaterThanOrEqual(199);
+      expect(admitted).toBeLessThanOrEqual(201);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }
