@@ -10,7 +10,9 @@
  *   is empty);
  * - when the database cannot be reached, each instance falls back to its own in-memory bucket
  *   (the previous behaviour), so an outage never turns into rejected traffic.
- * Tokens left in an instance's chunk when a key goes quiet are at most `chunk` per instance.
+ * Tokens left in an instance's chunk when a key goes quiet are at most `chunk` per instance (the
+ * price of not waiting on the database): across N instances, a burst of exactly the limit may see
+ * up to (N - 1) * chunk refusals while those tokens sit unused elsewhere.
  */
 import {
   effectiveRateLimits,

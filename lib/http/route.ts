@@ -21,6 +21,7 @@ import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { CONTROL_CHARACTER, describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { closeIfBodyUnread } from "./early-close";
+import { clientAddress } from "./proxy";
 import { requestTargetProblem } from "./edge";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -145,6 +146,9 @@ const JSON_TYPE = "application/json; charset=utf-8";
 const MAX_JSON_DEPTH = 64;
 /** Parsed queries remembered per route (the hot path's `?label=` strings repeat). */
 const QUERY_MEMO_SIZE = 1000;
+/** ...and at most this many bytes per memo (a parsed value counted as large as its raw string): long names cannot grow it. */
+const MEMO_MAX_BYTES = 256 * 1024;
+const memo = () => new LRUCache<string, object>({ max: QUERY_MEMO_SIZE, maxSize: MEMO_MAX_BYTES, sizeCalculation: (_value, key) => 4 * key.length + 100 });
 
 export interface DispatcherOptions<Services> {
   routes: readonly ApiRoute<Services>[];
@@ -152,6 +156,8 @@ export interface DispatcherOptions<Services> {
   auth: Pick<ApiKeyAuthenticator, "authenticate">;
   limiter: KeyRateLimiter;
   maxBodyBytes: number;
+  /** Believe X-Forwarded-For for the client address (failed-authentication limit); see lib/http/proxy.ts. */
+  trustProxy?: boolean;
   logError: (message: string, error: unknown, context?: { requestId: string; method: string; path: string }) => void;
 }
 
@@ -210,6 +216,7 @@ const CONTROL = CONTROL_CHARACTER;
  */
 export function createDispatcher<Services>(options: DispatcherOptions<Services>) {
   const { services, auth, limiter, maxBodyBytes, logError } = options;
+  const trustProxy = options.trustProxy ?? false;
   const router = FindMyWay({ maxParamLength: 1000 });
   /** Path prefixes under which `{name+}` takes the rest of the path (tried longest name first). */
   const greedyPrefixes = new Set<string>();
@@ -217,8 +224,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   for (const route of options.routes) {
     const compiled: Compiled<Services> = {
       route,
-      queryMemo: new LRUCache({ max: QUERY_MEMO_SIZE }),
-      paramsMemo: new LRUCache({ max: QUERY_MEMO_SIZE }),
+      queryMemo: memo(),
+      paramsMemo: memo(),
       basic: route.auth === "basic",
     };
     const greedy = route.path.indexOf("+}");
@@ -261,7 +268,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   };
 
   const authenticate = async (req: IncomingMessage, scope: ApiKeyScope, allowBasic: boolean): Promise<ApiKeyPrincipal> => {
-    const principal = await auth.authenticate(req.headers.authorization, { allowBasic });
+    const principal = await auth.authenticate(req.headers.authorization, { allowBasic, client: clientAddress(req, trustProxy) });
     const decision = await limiter.take(principal.apiKeyId, principal.rateLimit);
     if (!decision.ok) {
       throw new AppError("rate_limited", `Rate limit exceeded for this API key; retry in ${decision.retryAfterSeconds} s`, {

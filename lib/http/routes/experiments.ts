@@ -8,7 +8,10 @@ import { json } from "../route";
 import * as s from "../api-schemas";
 import { route } from "./context";
 
-/** experiments:write acts as an editor (admin with the admin scope: protected labels). */
+/**
+ * experiments:write acts as an editor; with the admin scope as an admin, which a protected label
+ * needs for start, resume, weights and promote (lib/experiments/mutations.ts checks).
+ */
 function experimentActor(principal: ApiKeyPrincipal): ReturnType<typeof actorForKey> {
   const actor = actorForKey(principal);
   return actor.role === "VIEWER" ? { ...actor, role: "EDITOR" as const } : actor;
@@ -22,7 +25,9 @@ const transition = (action: "start" | "pause" | "resume") =>
     method: "POST",
     path: `/api/v1/experiments/{id}/${action}`,
     operationId: `${action}Experiment`,
-    summary: `${action[0]!.toUpperCase()}${action.slice(1)} the experiment (scope experiments:write)`,
+    summary: `${action[0]!.toUpperCase()}${action.slice(1)} the experiment (scope experiments:write${
+      action === "pause" ? "" : "; on a protected label also admin, as moving the label would need"
+    })`,
     scope: "experiments:write",
     params: idParams,
     response: { status: 200, description: "The experiment", schema: s.experimentResponseSchema },
@@ -71,7 +76,8 @@ export const experimentRoutes = [
     method: "PATCH",
     path: "/api/v1/experiments/{id}",
     operationId: "setExperimentWeights",
-    summary: 'Change the traffic split ({"weights":{"A":70,"B":30}}); moves the fewest subjects and records the change',
+    summary:
+      'Change the traffic split ({"weights":{"A":70,"B":30}}, the control A at least 1); moves the fewest subjects and records the change. A running or paused experiment on a protected label needs the admin scope',
     scope: "experiments:write",
     params: idParams,
     body: weightsInputSchema,
