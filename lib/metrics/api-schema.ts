@@ -47,11 +47,13 @@ export const derivedMetricsSchema = z.object({
   cacheSavingsMicros: z.number().int(),
   batchSavingsMicros: z.number().int(),
   cacheHitRate: nullableNumber,
-  inputTokens: z.number().int(),
+  inputTokens: z.number().int().meta({ description: "Uncached input tokens (Anthropic's input_tokens): cache reads and writes are not included" }),
   outputTokens: z.number().int(),
   cacheWriteTokens: z.number().int(),
   cacheReadTokens: z.number().int(),
-  avgInputTokens: nullableNumber,
+  totalInputTokens: z.number().int().meta({ description: "All input tokens: inputTokens + cacheWriteTokens + cacheReadTokens" }),
+  avgInputTokens: nullableNumber.meta({ description: "Uncached input tokens per call" }),
+  avgTotalInputTokens: nullableNumber.meta({ description: "All input tokens (incl. cache reads and writes) per call" }),
   avgOutputTokens: nullableNumber,
 });
 

@@ -136,7 +136,7 @@ const COMPARED: Array<keyof DerivedMetrics> = [
   "latencyP99Ms",
   "costPerCallMicros",
   "cacheHitRate",
-  "avgInputTokens",
+  "avgTotalInputTokens",
   "avgOutputTokens",
 ];
 
