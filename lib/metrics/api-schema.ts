@@ -57,7 +57,9 @@ export const derivedMetricsSchema = z.object({
   avgOutputTokens: nullableNumber,
 });
 
-const windowSchema = z.object({ from: z.string(), to: z.string(), bucketMinutes: z.number().int(), grainMinutes: z.number().int() });
+const windowSchema = z
+  .object({ from: z.string(), to: z.string(), bucketMinutes: z.number().int(), grainMinutes: z.number().int() })
+  .meta({ description: "The window the figures cover, [from, to) in UTC: the range's edges rounded out to whole buckets of bucketMinutes" });
 
 const promptViewSchema = z.object({
   view: z.literal("prompt"),
