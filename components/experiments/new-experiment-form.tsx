@@ -6,7 +6,7 @@ import { Button, Card, Field, FormError } from "@/components/ui";
 import { fmtUsd } from "@/components/metrics/format";
 import type { CandidatePrompt } from "@/lib/experiments/planning";
 import { plannedSampleSize } from "@/lib/experiments/results";
-import { METRICS, METRIC_KEYS, type CreateExperimentInput, type MetricKey } from "@/lib/experiments/schemas";
+import { METRICS, METRIC_KEYS, defaultEffectPercent, designFromEffect, type CreateExperimentInput, type MetricKey } from "@/lib/experiments/schemas";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 
 /** The create action (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
@@ -35,7 +35,9 @@ export function NewExperimentForm({
   const [name, setName] = useState("");
   const [hypothesis, setHypothesis] = useState("");
   const [metric, setMetric] = useState<MetricKey>("latency");
-  const [mde, setMde] = useState(10);
+  const [mde, setMde] = useState(() => defaultEffectPercent(metric));
+  // Until the author types an effect, it follows the metric's default (points for rates, % otherwise).
+  const [mdeTouched, setMdeTouched] = useState(false);
   const [variants, setVariants] = useState(() => defaultVariants(prompt));
   const [error, setError] = useState<string | null>(null);
   // Derived, so the message disappears as soon as the weights are fixed.
@@ -43,10 +45,15 @@ export function NewExperimentForm({
   const [issues, setIssues] = useState<Record<string, string>>({});
 
   const total = variants.reduce((n, v) => n + (Number.isFinite(v.weight) ? v.weight : 0), 0);
-  const design = { mdeRelative: mde / 100, mdeRate: mde / 100 };
+  const design = designFromEffect(metric, mde);
   const planned = useMemo(() => plannedSampleSize(metric, design, variants.length - 1), [metric, design.mdeRate, design.mdeRelative, variants.length]); // eslint-disable-line react-hooks/exhaustive-deps
   const costs = variants.map((v) => prompt.versions.find((x) => x.version === v.version)?.costPerCallMicros ?? null);
   const estimate = costs.every((c) => c !== null) ? costs.reduce<number>((n, c) => n + (c ?? 0) * planned, 0) : null;
+
+  function chooseMetric(next: MetricKey) {
+    setMetric(next);
+    if (!mdeTouched) setMde(defaultEffectPercent(next));
+  }
 
   function choosePrompt(next: string) {
     const p = candidates.find((c) => c.name === next) ?? first;
@@ -192,7 +199,7 @@ export function NewExperimentForm({
             <label htmlFor="exp-metric" className="block text-xs font-medium">
               Primary metric
             </label>
-            <select id="exp-metric" className={inputClass} value={metric} onChange={(e) => setMetric(e.target.value as MetricKey)}>
+            <select id="exp-metric" className={inputClass} value={metric} onChange={(e) => chooseMetric(e.target.value as MetricKey)}>
               {METRIC_KEYS.map((m) => (
                 <option key={m} value={m}>
                   {METRICS[m].label}
@@ -217,7 +224,10 @@ export function NewExperimentForm({
                 step={1}
                 className={`${inputClass} w-24`}
                 value={mde}
-                onChange={(e) => setMde(Math.max(1, Math.min(50, e.target.valueAsNumber || 10)))}
+                onChange={(e) => {
+                  setMdeTouched(true);
+                  setMde(Math.max(1, Math.min(50, e.target.valueAsNumber || defaultEffectPercent(metric))));
+                }}
               />
               <span className="text-sm text-fg-muted">{METRICS[metric].kind === "rate" ? "percentage points" : "% relative"}</span>
             </div>

@@ -4,7 +4,7 @@
 export interface ApiError {
   error: {
     /**
-     * bad_request | unauthorized | forbidden | not_found | conflict | unprocessable | rate_limited | unavailable | internal
+     * bad_request | unauthorized | forbidden | not_found | conflict | payload_too_large | unprocessable | rate_limited | upstream | unavailable | internal
      */
     code: string;
     message: string;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { queryIntSchema } from "@/lib/errors/query-int";
 
 /**
  * Input shapes of the datasets domain, parsed at every edge (API, server actions, import rows).
@@ -137,9 +138,9 @@ export const addItemsRequestSchema = z.strictObject({
 
 /** `GET /api/v1/datasets/{name}/items` query. */
 export const listItemsQuerySchema = z.strictObject({
-  version: z.coerce.number().int().min(1).max(1_000_000_000).optional().meta({ description: "Dataset version (default latest)" }),
+  version: queryIntSchema(z.number().int().min(1).max(1_000_000_000).optional()).meta({ description: "Dataset version (default latest)" }),
   cursor: z.string().min(1).max(400).optional().meta({ description: "nextCursor of the previous page" }),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: queryIntSchema(z.number().int().min(1).max(1000).default(100)),
   search: z.string().max(200).optional().meta({ description: "Substring of key, variables or expected (case-insensitive)" }),
   tag: z.string().max(100).optional(),
 });

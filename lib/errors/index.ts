@@ -3,7 +3,8 @@
  * an HTTP status or a form message; anything that is not an AppError is logged in full and shown
  * as a generic message.
  */
-export type AppErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "unprocessable" | "rate_limited" | "upstream";
+export type AppErrorCode =
+  "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unprocessable" | "rate_limited" | "upstream";
 
 export const httpStatusByCode: Record<AppErrorCode, number> = {
   bad_request: 400,
@@ -11,6 +12,7 @@ export const httpStatusByCode: Record<AppErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
   unprocessable: 422,
   rate_limited: 429,
   upstream: 502,

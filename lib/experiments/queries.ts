@@ -4,7 +4,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { versionLabel } from "@/lib/prompts/queries";
 import { effectiveWeights } from "./assignment";
 import { computeResults, type ExperimentResults, type VariantAggregate } from "./results";
-import { designSchema, guardrailSchema, metricKeySchema, type Design, type Guardrail, type MetricKey } from "./schemas";
+import { DEFAULT_MDE, designSchema, guardrailSchema, metricKeySchema, type Design, type Guardrail, type MetricKey } from "./schemas";
 import type { ExperimentStatus } from "./state";
 
 type Db = Pick<PrismaClient, "experiment" | "$queryRawUnsafe">;
@@ -53,8 +53,7 @@ async function loadRow(db: Db, id: string) {
 export function parseDesign(value: unknown): Design {
   const raw = value && typeof value === "object" ? (value as Record<string, unknown>) : {};
   return designSchema.parse({
-    mdeRelative: 0.1,
-    mdeRate: 0.05,
+    ...DEFAULT_MDE,
     baseline: null,
     alpha: 0.05,
     power: 0.8,

@@ -52,10 +52,39 @@ export const DEFAULT_GUARDRAILS: Guardrail[] = [
   { metric: "refusal_rate", threshold: 0.1 },
 ];
 
+/**
+ * The one default minimum detectable effect: the API's defaults (`designInputSchema`), stored
+ * designs that lack one (`parseDesign`) and the dashboard form's starting value
+ * (`defaultEffectPercent`) all read it.
+ */
+export const DEFAULT_MDE = { mdeRelative: 0.1, mdeRate: 0.05 } as const;
+
+/** The form's one effect field starts here: percentage points for a rate metric, % relative otherwise. */
+export function defaultEffectPercent(metric: MetricKey): number {
+  return Math.round((METRICS[metric].kind === "rate" ? DEFAULT_MDE.mdeRate : DEFAULT_MDE.mdeRelative) * 100);
+}
+
+/** The design for the form's one effect field (in the primary metric's unit); the other stays the default. */
+export function designFromEffect(metric: MetricKey, percent: number): { mdeRelative: number; mdeRate: number } {
+  return METRICS[metric].kind === "rate"
+    ? { mdeRelative: DEFAULT_MDE.mdeRelative, mdeRate: percent / 100 }
+    : { mdeRelative: percent / 100, mdeRate: DEFAULT_MDE.mdeRate };
+}
+
 /** Statistical design. The planned sample is fixed when the experiment is created (no peeking). */
 export const designInputSchema = z.strictObject({
-  mdeRelative: z.number().gt(0).max(10).default(0.1).meta({ description: "Minimum detectable relative change for cost, latency, output length (0.1 = 10%)" }),
-  mdeRate: z.number().gt(0).lt(1).default(0.05).meta({ description: "Minimum detectable absolute change for rates (0.05 = 5 percentage points)" }),
+  mdeRelative: z
+    .number()
+    .gt(0)
+    .max(10)
+    .default(DEFAULT_MDE.mdeRelative)
+    .meta({ description: "Minimum detectable relative change for cost, latency, output length (0.1 = 10%)" }),
+  mdeRate: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(DEFAULT_MDE.mdeRate)
+    .meta({ description: "Minimum detectable absolute change for rates (0.05 = 5 percentage points)" }),
   baseline: z.number().min(0).max(1).optional().meta({ description: "Expected control rate of the primary metric (rate metrics); default per metric" }),
 });
 export type DesignInput = z.input<typeof designInputSchema>;
@@ -101,7 +130,7 @@ export const createExperimentSchema = z
     primaryMetric: metricKeySchema.default("accuracy"),
     variants: z.array(variantInputSchema).min(2, "an experiment needs at least 2 variants").max(6, "at most 6 variants"),
     guardrails: z.array(guardrailSchema).max(2).default(DEFAULT_GUARDRAILS),
-    design: designInputSchema.default({ mdeRelative: 0.1, mdeRate: 0.05 }),
+    design: designInputSchema.default({ ...DEFAULT_MDE }),
   })
   .superRefine((value, ctx) => {
     const total = value.variants.reduce((n, v) => n + v.weight, 0);

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { queryIntSchema } from "@/lib/errors/query-int";
+import { httpStatusByCode } from "@/lib/errors";
 import { exactVersionSchema } from "@/lib/prompts/versioning";
 import {
   cacheControlSchema,
@@ -20,9 +22,7 @@ import {
 
 export const errorResponseSchema = z.object({
   error: z.object({
-    code: z
-      .string()
-      .meta({ description: "bad_request | unauthorized | forbidden | not_found | conflict | unprocessable | rate_limited | unavailable | internal" }),
+    code: z.string().meta({ description: [...Object.keys(httpStatusByCode), "unavailable", "internal"].join(" | ") }),
     message: z.string(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),
@@ -38,8 +38,8 @@ export const getPromptQuerySchema = z.strictObject({
 export type GetPromptQuery = z.infer<typeof getPromptQuerySchema>;
 
 export const listPromptsQuerySchema = z.strictObject({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  page: queryIntSchema(z.number().int().min(1).max(100_000).default(1)),
+  limit: queryIntSchema(z.number().int().min(1).max(200).default(50)),
   search: z.string().max(128).optional(),
 });
 export type ListPromptsQuery = z.infer<typeof listPromptsQuerySchema>;
@@ -211,7 +211,7 @@ export const moveLabelResponseSchema = z.object({ name: z.string(), label: z.str
 
 export const langfuseGetQuerySchema = z.strictObject({
   label: z.string().min(1).max(36).optional(),
-  version: z.coerce.number().int().min(1).optional(),
+  version: queryIntSchema(z.number().int().min(1).optional()),
   // Sent by some Langfuse SDK versions; accepted and ignored.
   resolve: z.string().optional(),
 });
@@ -220,8 +220,8 @@ export const langfuseListQuerySchema = z.strictObject({
   name: z.string().optional(),
   label: z.string().optional(),
   tag: z.string().optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  page: queryIntSchema(z.number().int().min(1).default(1)),
+  limit: queryIntSchema(z.number().int().min(1).max(100).default(50)),
   fromUpdatedAt: z.string().optional(),
   toUpdatedAt: z.string().optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { API_KEY_SCOPES } from "@/lib/auth/api-keys";
 import type { ApiRoute } from "./route";
 import { methodsOf } from "./route";
 import * as s from "./api-schemas";
@@ -110,8 +111,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes as 
     info: {
       title: "Promptdeck API",
       version: "1.0.0",
-      description:
-        "Serve, render and manage Claude prompts. Authenticate with `Authorization: Bearer pd_...` (scopes: prompts:read, prompts:write, prompts:run, calls:write, experiments:write, metrics:read, admin; each operation's `x-scope` names the one it needs). Responses carry `X-Request-Id` (yours when you send a plain one of at most 128 characters) and, for served prompts, `X-Promptdeck-Cache: hit|miss|stale`.",
+      description: `Serve, render and manage Claude prompts. Authenticate with \`Authorization: Bearer pd_...\` (scopes: ${API_KEY_SCOPES.join(", ")}; each operation's \`x-scope\` names the one it needs). Responses carry \`X-Request-Id\` (yours when you send a plain one of at most 128 characters) and, for served prompts, \`X-Promptdeck-Cache: hit|miss|stale\`.`,
     },
     servers: [{ url: "/" }],
     components: {

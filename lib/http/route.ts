@@ -165,8 +165,6 @@ export interface DispatcherOptions<Services> {
   logError: (message: string, error: unknown, context?: { requestId: string; method: string; path: string }) => void;
 }
 
-class BodyTooLargeError extends AppError {}
-
 interface Compiled<Services> {
   route: ApiRoute<Services>;
   queryMemo: LRUCache<string, object>;
@@ -361,7 +359,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
 
   /** The body's bytes, at most `maxBytes` (413 beyond, refused before reading when Content-Length says so). */
   const readBytes = (req: IncomingMessage, maxBytes: number): Promise<Buffer> => {
-    const tooLarge = () => new BodyTooLargeError("bad_request", `The body is larger than ${maxBytes} bytes`);
+    const tooLarge = () => new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes`);
     if (Number(req.headers["content-length"]) > maxBytes) return Promise.reject(tooLarge());
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -438,7 +436,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     let payload: { error: { code: string; message: string; issues?: ErrorIssue[] } };
     const headers: Record<string, string> = { "X-Request-Id": requestId };
     if (isAppError(error)) {
-      status = error instanceof BodyTooLargeError ? 413 : error.status;
+      status = error.status;
       payload = errorBody(error);
       if (error.code === "rate_limited" && typeof error.details === "number") headers["Retry-After"] = String(error.details);
     } else if (error instanceof ServiceUnavailableError || isConnectionFailure(error)) {

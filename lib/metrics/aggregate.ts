@@ -93,11 +93,17 @@ export interface DerivedMetrics {
   batchSavingsMicros: number;
   /** Share of input tokens read from the cache: cacheRead / (input + cacheWrite + cacheRead). */
   cacheHitRate: number | null;
+  /** Uncached input tokens, as Anthropic's usage, the ingest API and the run response mean it (cache reads and writes excluded). */
   inputTokens: number;
   outputTokens: number;
   cacheWriteTokens: number;
   cacheReadTokens: number;
+  /** All input: inputTokens + cacheWriteTokens + cacheReadTokens. */
+  totalInputTokens: number;
+  /** Uncached input tokens per call. */
   avgInputTokens: number | null;
+  /** All input tokens (incl. cache reads and writes) per call. */
+  avgTotalInputTokens: number | null;
   avgOutputTokens: number | null;
 }
 
@@ -121,11 +127,13 @@ export function deriveMetrics(cell: RollupCell): DerivedMetrics {
     cacheSavingsMicros: cell.uncachedCostMicros - cell.costMicros,
     batchSavingsMicros: cell.batchSavingsMicros,
     cacheHitRate: rate(cell.cacheReadTokens, allInput),
-    inputTokens: allInput,
+    inputTokens: cell.inputTokens,
     outputTokens: cell.outputTokens,
     cacheWriteTokens: cell.cacheWriteTokens,
     cacheReadTokens: cell.cacheReadTokens,
-    avgInputTokens: rate(allInput, cell.calls),
+    totalInputTokens: allInput,
+    avgInputTokens: rate(cell.inputTokens, cell.calls),
+    avgTotalInputTokens: rate(allInput, cell.calls),
     avgOutputTokens: rate(cell.outputTokens, cell.calls),
   };
 }

@@ -47,15 +47,19 @@ export const derivedMetricsSchema = z.object({
   cacheSavingsMicros: z.number().int(),
   batchSavingsMicros: z.number().int(),
   cacheHitRate: nullableNumber,
-  inputTokens: z.number().int(),
+  inputTokens: z.number().int().meta({ description: "Uncached input tokens (Anthropic's input_tokens): cache reads and writes are not included" }),
   outputTokens: z.number().int(),
   cacheWriteTokens: z.number().int(),
   cacheReadTokens: z.number().int(),
-  avgInputTokens: nullableNumber,
+  totalInputTokens: z.number().int().meta({ description: "All input tokens: inputTokens + cacheWriteTokens + cacheReadTokens" }),
+  avgInputTokens: nullableNumber.meta({ description: "Uncached input tokens per call" }),
+  avgTotalInputTokens: nullableNumber.meta({ description: "All input tokens (incl. cache reads and writes) per call" }),
   avgOutputTokens: nullableNumber,
 });
 
-const windowSchema = z.object({ from: z.string(), to: z.string(), bucketMinutes: z.number().int(), grainMinutes: z.number().int() });
+const windowSchema = z
+  .object({ from: z.string(), to: z.string(), bucketMinutes: z.number().int(), grainMinutes: z.number().int() })
+  .meta({ description: "The window the figures cover, [from, to) in UTC: the range's edges rounded out to whole buckets of bucketMinutes" });
 
 const promptViewSchema = z.object({
   view: z.literal("prompt"),

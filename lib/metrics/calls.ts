@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { queryIntSchema } from "@/lib/errors/query-int";
 import type { PrismaClient, Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { computeCallCost, type CallCost } from "@/lib/models/catalog";
@@ -27,7 +28,7 @@ export const callListFilterSchema = z.strictObject({
   to: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true }).optional()),
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
-  limit: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).default(50)),
+  limit: z.preprocess(emptyToUndefined, queryIntSchema(z.number().int().min(1).max(200).default(50))),
 });
 export type CallListFilter = z.infer<typeof callListFilterSchema>;
 

@@ -136,7 +136,7 @@ const COMPARED: Array<keyof DerivedMetrics> = [
   "latencyP99Ms",
   "costPerCallMicros",
   "cacheHitRate",
-  "avgInputTokens",
+  "avgTotalInputTokens",
   "avgOutputTokens",
 ];
 
@@ -337,10 +337,16 @@ function costRow(key: string, name: string, c: RollupCell): CostRow {
   };
 }
 
-/** Spend by prompt, model and day (day buckets regardless of the filter's bucket), with cache and batch savings. */
+/**
+ * Spend by prompt, model, source and UTC day, with cache and batch savings, over the range asked
+ * for: the window is the range's own (its default bucket: 1-minute edges for 1h, hourly for 24h,
+ * ...; the filter's bucket is ignored), not the whole UTC days around it, and `window` returns
+ * the edges used. `byDay` is that window cut at UTC midnights: a day row covers only its part of
+ * the window, so the rows add up to the total.
+ */
 export async function getCostMetrics(projectId: string, filter: MetricsFilter, options: { db?: Db; now?: Date } = {}): Promise<CostMetrics> {
   const db = options.db ?? (await defaultDb());
-  const window = resolveWindow({ ...filter, bucket: "1d" }, options.now);
+  const window = resolveWindow({ ...filter, bucket: undefined }, options.now);
   const scope = await resolveScope(db, projectId, filter);
   const base = { projectId, promptId: scope.promptId, versionIds: scope.versionIds, model: filter.model, source: filter.source, window };
   const [byPrompt, byModel, byDay, bySource, names, runs] = await Promise.all([
@@ -358,9 +364,7 @@ export async function getCostMetrics(projectId: string, filter: MetricsFilter, o
     total: costRow("total", "Total", mergeCells(byModel.map((g) => g.cell))),
     byPrompt: byPrompt.map((g) => costRow(g.key.promptId as string, names.get(g.key.promptId as string) ?? "(deleted)", g.cell)).sort(sortCost),
     byModel: byModel.map((g) => costRow(g.key.model as string, g.key.model as string, g.cell)).sort(sortCost),
-    byDay: byDay
-      .map((g) => costRow((g.key.t as Date).toISOString(), (g.key.t as Date).toISOString().slice(0, 10), g.cell))
-      .sort((a, b) => a.key.localeCompare(b.key)),
+    byDay: [...groupByDay(byDay)].map(([day, cells]) => costRow(`${day}T00:00:00.000Z`, day, mergeCells(cells))).sort((a, b) => a.key.localeCompare(b.key)),
     bySource: bySource.map((g) => costRow(g.key.source as string, SOURCE_NAMES[g.key.source as string] ?? (g.key.source as string), g.cell)).sort(sortCost),
     evaluations: {
       calls: evalCell?.calls ?? 0,
@@ -371,6 +375,16 @@ export async function getCostMetrics(projectId: string, filter: MetricsFilter, o
       runs,
     },
   };
+}
+
+/** Bucket cells grouped by their UTC day (`YYYY-MM-DD`); buckets never cross midnight (they divide a day). */
+function groupByDay(groups: ReadonlyArray<{ key: { t?: Date }; cell: RollupCell }>): Map<string, RollupCell[]> {
+  const days = new Map<string, RollupCell[]>();
+  for (const g of groups) {
+    const day = (g.key.t as Date).toISOString().slice(0, 10);
+    days.set(day, [...(days.get(day) ?? []), g.cell]);
+  }
+  return days;
 }
 
 /** Eval runs started in the window (of one prompt when scoped). */

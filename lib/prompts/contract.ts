@@ -1,11 +1,12 @@
 import { AppError } from "@/lib/errors";
 import type { ModelSpec } from "@/lib/models/catalog";
-import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
+import { jsonSchemaProblems } from "@/lib/prompts/json-schema";
+import { parseVersionContent, type OutputSchema, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import { scanTemplate } from "@/lib/prompts/templates";
 
 export interface ContractIssue {
   severity: "error" | "warning";
-  code: "undeclared_variable" | "unused_variable" | "invalid_placeholder" | "unbalanced_braces" | "invalid_default" | "empty_enum";
+  code: "undeclared_variable" | "unused_variable" | "invalid_placeholder" | "unbalanced_braces" | "invalid_default" | "empty_enum" | "invalid_output_schema";
   message: string;
   /** Dotted path, e.g. `messages.0.content.1.text` or `variables.question`. */
   path: string;
@@ -54,9 +55,11 @@ export function checkDefault(def: VariableDef): string | null {
  * Cross-checks templates against the variables contract (on already shape-valid content):
  * errors — a placeholder whose variable is not declared, unbalanced braces (`{{name` or
  * `{name}}`, see `scanTemplate`), a default that does not match its type, an enum with no values; warnings — a declared variable no template uses, a `{{...}}` span that
- * is not a valid placeholder (rendered literally). Never throws.
+ * is not a valid placeholder (rendered literally). When `outputSchema` is given, a JSON output
+ * schema that is not a valid JSON Schema (meta-schema, see json-schema.ts) is an error per
+ * problem (`outputSchema.schema.<where>`). Never throws.
  */
-export function checkContract(content: Pick<PromptVersionContent, "system" | "messages" | "variables">): ContractReport {
+export function checkContract(content: Pick<PromptVersionContent, "system" | "messages" | "variables"> & { outputSchema?: OutputSchema }): ContractReport {
   const errors: ContractIssue[] = [];
   const warnings: ContractIssue[] = [];
   const used: string[] = [];
@@ -112,6 +115,16 @@ export function checkContract(content: Pick<PromptVersionContent, "system" | "me
       errors.push({ severity: "error", code: "empty_enum", message: `${name}: an enum needs at least one value`, path: `${path}.values`, variable: name });
     }
   }
+  if (content.outputSchema?.format === "json") {
+    for (const p of jsonSchemaProblems(content.outputSchema.schema)) {
+      errors.push({
+        severity: "error",
+        code: "invalid_output_schema",
+        message: `the output schema is not a valid JSON Schema: ${p.message}`,
+        path: `outputSchema.schema${p.pointer.replace(/\//g, ".")}`,
+      });
+    }
+  }
   const undeclared = used.filter((name) => !Object.hasOwn(content.variables, name));
   return { used, undeclared, errors, warnings };
 }
@@ -128,7 +141,8 @@ export function validateVersionContent(
   const content = parseVersionContent(input, options);
   const report = checkContract(content);
   if (report.errors.length > 0) {
-    throw new AppError("unprocessable", "The templates do not match the variables contract", {
+    const onlySchema = report.errors.every((e) => e.code === "invalid_output_schema");
+    throw new AppError("unprocessable", onlySchema ? "The output schema is not a valid JSON Schema" : "The templates do not match the variables contract", {
       issues: report.errors.map((e) => ({ path: e.path, message: e.message })),
       details: { errors: report.errors, warnings: report.warnings },
     });

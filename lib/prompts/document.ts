@@ -252,5 +252,6 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
 /** Maps a content path (`system.0.text`, `variables.x`) to its place in the document. */
 function documentPath(path: string): string {
   if (path.startsWith("system.") || path.startsWith("messages.")) return `request.${path}`;
+  if (path.startsWith("outputSchema")) return `output${path.slice("outputSchema".length)}`;
   return path;
 }

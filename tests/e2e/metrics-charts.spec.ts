@@ -213,3 +213,8 @@ for (const theme of ["light", "dark"] as const) {
     expect(console.errors).toEqual([]);
   });
 }
+
+test("an unknown prompt's metrics page is a 404, not an empty chart page (issue 18, defect 13)", async ({ page }) => {
+  const res = await page.goto(`/p/${SLUG}/metrics/prompts/no-such-prompt-${Date.now()}`);
+  expect(res?.status()).toBe(404);
+});

@@ -244,6 +244,26 @@ describe("hostile input is a 4xx JSON error, never a 500", () => {
     const big = JSON.stringify({ variables: { question: "x".repeat(2 * 1024 * 1024) } });
     const res = await call("POST", "/api/v1/prompts/greeter/render", { body: big });
     expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe("payload_too_large");
+    expect(res.body.error.message).toMatch(/^The body is larger than \d+ bytes$/);
+  });
+
+  it("reads integer query parameters only from decimal digits (issue 18, defect 13)", async () => {
+    for (const q of ["limit=0x10", "limit=1e1", "limit=0b1", "limit=%2016", "limit=", "page=0x2"]) {
+      const res = await call("GET", `/api/v1/prompts?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body.error.issues?.[0]?.message, q).toBe("must be a whole number written in decimal digits (0-9)");
+    }
+    const langfuse = await call("GET", "/api/public/v2/prompts/greeter?version=0x1");
+    expect(langfuse.status).toBe(400);
+    expect((await call("GET", "/api/v1/prompts?limit=16&page=01")).status).toBe(200);
+  });
+
+  it("an unknown prompt's metrics are a 404 (issue 18, defect 13)", async () => {
+    const res = await call("GET", "/api/v1/metrics?prompt=no-such-prompt");
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("not_found");
+    expect((await call("GET", "/api/v1/metrics/prompts/no-such-prompt")).status).toBe(404);
   });
 
   it("logged nothing as unexpected", () => {

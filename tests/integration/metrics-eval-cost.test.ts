@@ -130,4 +130,37 @@ describe("cost by source and the Evaluations panel", () => {
     expect(empty.bySource).toEqual([]);
     expect(empty.evaluations).toEqual({ calls: 0, batchCalls: 0, costMicros: 0, realtimeCostMicros: 0, batchSavingsMicros: 0, runs: 0 });
   });
+
+  it("honours range=1h instead of answering the whole UTC day, and returns the window used (issue 18, defect 4)", async () => {
+    const other = await makeTestProject();
+    const otherPrompt = await publishPrompt(other.admin, `cost-window-${randomUUID().slice(0, 6)}`, [simpleContent("v1")]);
+    const version = await getDb().promptVersion.findFirstOrThrow({ where: { promptId: otherPrompt, status: "PUBLISHED" } });
+    // "Now" is yesterday 12:00:30 UTC: within the minute rollups' retention, and a full UTC day around it.
+    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const now = new Date(`${day}T12:00:30.000Z`);
+    const at = (iso: string) => new Date(iso);
+    const previousDay = new Date(Date.parse(`${day}T00:00:00.000Z`) - 86_400_000).toISOString().slice(0, 10);
+    const calls = [
+      { ...row(0, version.id), projectId: other.projectId, promptId: otherPrompt, createdAt: at(`${day}T11:30:00.000Z`) }, // in the last hour
+      { ...row(1, version.id), projectId: other.projectId, promptId: otherPrompt, createdAt: at(`${day}T08:00:00.000Z`) }, // same UTC day, 4 h earlier
+      { ...row(2, version.id), projectId: other.projectId, promptId: otherPrompt, createdAt: at(`${previousDay}T23:30:00.000Z`) }, // the day before
+    ];
+    for (const r of calls) expect(writer.enqueue(r)).toBe(true);
+    await writer.flush();
+
+    const hour = await getCostMetrics(other.projectId, parseMetricsFilter({ range: "1h" }), { now });
+    expect(hour.window).toMatchObject({ from: `${day}T11:00:00.000Z`, to: `${day}T12:01:00.000Z`, bucketMinutes: 1 });
+    expect(hour.total.calls).toBe(1);
+    expect(hour.total.costMicros).toBe(Number(calls[0]!.costMicros));
+    expect(hour.byDay.map((d) => [d.name, d.calls])).toEqual([[day, 1]]);
+
+    const dayRange = await getCostMetrics(other.projectId, parseMetricsFilter({ range: "24h" }), { now });
+    expect(dayRange.window).toMatchObject({ from: `${previousDay}T12:00:00.000Z`, to: `${day}T13:00:00.000Z`, bucketMinutes: 60 });
+    expect(dayRange.total.calls).toBe(3);
+    expect(dayRange.byDay.map((d) => [d.name, d.calls])).toEqual([
+      [previousDay, 1],
+      [day, 2],
+    ]);
+    expect(sum(dayRange.byDay.map((d) => d.costMicros))).toBe(dayRange.total.costMicros);
+  });
 });

@@ -41,6 +41,7 @@ type Totals = {
   costMicros: number;
   uncachedCostMicros: number;
   inputTokens: number;
+  totalInputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
@@ -160,7 +161,8 @@ describe("1,025 maximal records within the bounds", () => {
       calls: n,
       costMicros: n * CALL_LIMITS.costMicros,
       uncachedCostMicros: n * uncached,
-      inputTokens: n * 3 * T, // input + cache write + cache read
+      inputTokens: n * T, // uncached input only (issue 18, defect 3)
+      totalInputTokens: n * 3 * T, // input + cache write + cache read
       outputTokens: n * T,
       cacheReadTokens: n * T,
       cacheWriteTokens: n * T,

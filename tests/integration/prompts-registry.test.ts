@@ -101,6 +101,20 @@ describe("prompt registry (database)", () => {
     expect(ttlError.issues?.length).toBeGreaterThan(0);
   });
 
+  it("saves a draft whose output schema is not a valid JSON Schema but refuses to publish it (issue 18, defect 1)", async () => {
+    const prompt = await createPrompt(ctx.editor, { name: "banana-schema" });
+    const content = { ...starterContent(), outputSchema: { format: "json" as const, schema: { type: "banana", required: "a" } } };
+    await saveDraft(ctx.editor, { promptId: prompt.id, content });
+    const plan = await previewPublish(ctx.editor, prompt.id);
+    expect(plan.errors.map((e) => e.path)).toEqual(["outputSchema.schema.required", "outputSchema.schema.type"]);
+    const error = await expectAppError(publishDraft(ctx.editor, { promptId: prompt.id, changelog: "x" }), "unprocessable");
+    expect(error.issues?.map((i) => i.message)).toEqual([
+      'the output schema is not a valid JSON Schema: "required" must be array (got "a")',
+      expect.stringContaining('the output schema is not a valid JSON Schema: "type" must be one of "array", "boolean"'),
+    ]);
+    expect(await getDb().promptVersion.count({ where: { promptId: prompt.id, status: "PUBLISHED" } })).toBe(0);
+  });
+
   it("stores acknowledged variable-before-breakpoint choices on the draft, keeps them on publish and in the next draft", async () => {
     const prompt = await createPrompt(ctx.editor, { name: "acknowledged" });
     const content = starterContent();

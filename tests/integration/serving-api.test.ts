@@ -352,6 +352,15 @@ describe("writes", () => {
     );
     expect(noChangelog.status).toBe(422);
     expect(noChangelog.body.error.issues).toEqual([{ path: "changelog", message: "required when publish is true" }]);
+    const badSchema = await sendJson<ApiError>(
+      "POST",
+      `${server.url}/api/v1/prompts/broken/versions`,
+      { ...doc, changelog: "JSON out", publish: true, output: { format: "json", schema: { type: "banana", required: "a" } } },
+      bearer(writeKey),
+    );
+    expect(badSchema.status).toBe(422);
+    expect(badSchema.body.error.issues?.map((i) => i.path)).toEqual(["output.schema.required", "output.schema.type"]);
+    expect(badSchema.body.error.issues?.[1]?.message).toContain('"type" must be one of "array", "boolean"');
     expect(await getDb().prompt.findFirst({ where: { projectId: ctx.projectId, name: "broken" } })).toBeNull();
   });
 

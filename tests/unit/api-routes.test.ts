@@ -1,5 +1,7 @@
 // The public API's route table (lib/http/routes) and the OpenAPI document generated from it.
 import { describe, expect, it } from "vitest";
+import { API_KEY_SCOPES } from "@/lib/auth/api-keys";
+import { httpStatusByCode } from "@/lib/errors";
 import { buildOpenApiDocument } from "@/lib/http/openapi";
 import { methodsOf, requestIdOf } from "@/lib/http/route";
 import { apiRoutes } from "@/lib/http/routes";
@@ -58,6 +60,14 @@ describe("the route table", () => {
 
   it("gives the main endpoints a response schema", () => {
     for (const route of apiRoutes.filter((r) => r.operationId !== "openapi")) expect(route.response?.schema, route.operationId).toBeDefined();
+  });
+
+  it("names every API key scope and every error code (issue 18, defect 13)", () => {
+    const full = buildOpenApiDocument() as { info: { description: string }; components: { schemas: { Error: unknown } } };
+    for (const scope of API_KEY_SCOPES) expect(full.info.description).toContain(scope);
+    const errorDoc = JSON.stringify(full.components.schemas.Error);
+    for (const code of Object.keys(httpStatusByCode)) expect(errorDoc, code).toContain(code);
+    expect(httpStatusByCode.payload_too_large).toBe(413);
   });
 
   it("resolves every component reference", () => {

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { findBreaches, GuardrailMonitor } from "@/lib/experiments/guardrails";
 import { computeResults, plannedSampleSize, type VariantAggregate } from "@/lib/experiments/results";
-import { createExperimentSchema, weightsInputSchema, type Design } from "@/lib/experiments/schemas";
+import {
+  createExperimentSchema,
+  defaultEffectPercent,
+  designFromEffect,
+  METRIC_KEYS,
+  METRICS,
+  weightsInputSchema,
+  type Design,
+} from "@/lib/experiments/schemas";
 import { allowedActions, nextStatus } from "@/lib/experiments/state";
 import { momentsOf } from "@/lib/experiments/stats";
 
@@ -36,6 +44,18 @@ describe("validation", () => {
     const r = createExperimentSchema.parse(base);
     expect(r.label).toBe("production");
     expect(r.primaryMetric).toBe("accuracy");
+  });
+  it("has one default minimum detectable effect: the form starts from what the API defaults to (issue 18, defect 13)", () => {
+    const apiDefault = createExperimentSchema.parse(base).design;
+    for (const metric of METRIC_KEYS) {
+      const percent = defaultEffectPercent(metric);
+      // What the form sends untouched is the API's default design.
+      expect(designFromEffect(metric, percent), metric).toEqual({ mdeRelative: apiDefault.mdeRelative, mdeRate: apiDefault.mdeRate });
+      expect(percent, metric).toBe(Math.round((METRICS[metric].kind === "rate" ? apiDefault.mdeRate : apiDefault.mdeRelative) * 100));
+    }
+    expect(defaultEffectPercent("accuracy")).toBe(5); // percentage points
+    expect(designFromEffect("accuracy", 10)).toEqual({ mdeRelative: apiDefault.mdeRelative, mdeRate: 0.1 });
+    expect(designFromEffect("latency", 20)).toEqual({ mdeRelative: 0.2, mdeRate: apiDefault.mdeRate });
   });
   it("rejects weights not summing to 100, fractional weights, a single variant, missing versions", () => {
     const bad = (body: unknown) =>

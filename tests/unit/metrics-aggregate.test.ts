@@ -124,7 +124,11 @@ describe("rates and derived metrics", () => {
     expect(m.errorRate).toBe(0.25);
     expect(m.refusalRate).toBe(0.25);
     expect(m.cacheHitRate).toBe(0.5);
-    expect(m.inputTokens).toBe(400);
+    // One meaning per name (issue 18, defect 3): inputTokens is uncached input, as Anthropic's usage.
+    expect(m.inputTokens).toBe(100);
+    expect(m.totalInputTokens).toBe(400);
+    expect(m.avgInputTokens).toBe(25);
+    expect(m.avgTotalInputTokens).toBe(100);
     expect(m.costPerCallMicros).toBe(250);
     expect(m.cacheSavingsMicros).toBe(600);
     expect(m.avgOutputChars).toBe(20);

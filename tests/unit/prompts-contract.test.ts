@@ -67,3 +67,44 @@ describe("checkContract", () => {
     expect(ok.warnings.map((w) => w.variable)).toEqual(["unused"]);
   });
 });
+
+describe("output schema against the JSON Schema meta-schema (issue 18, defect 1)", () => {
+  const withSchema = (schema: Record<string, unknown>): PromptVersionContent => ({ ...supportAssistantContent, outputSchema: { format: "json", schema } });
+
+  it("reports each problem of an invalid schema once, naming the keyword, the allowed values and the value given", () => {
+    const report = checkContract(withSchema({ type: "banana", required: "a" }));
+    expect(report.errors.map((e) => [e.code, e.path, e.message])).toEqual([
+      ["invalid_output_schema", "outputSchema.schema.required", 'the output schema is not a valid JSON Schema: "required" must be array (got "a")'],
+      [
+        "invalid_output_schema",
+        "outputSchema.schema.type",
+        'the output schema is not a valid JSON Schema: "type" must be one of "array", "boolean", "integer", "null", "number", "object", "string" (got "banana")',
+      ],
+    ]);
+  });
+
+  it("finds problems in nested schemas and references that do not resolve", () => {
+    const nested = checkContract(withSchema({ type: "object", properties: { a: { type: "strin" } } }));
+    expect(nested.errors.map((e) => e.path)).toEqual(["outputSchema.schema.properties.a.type"]);
+    const ref = checkContract(withSchema({ $ref: "#/definitions/missing" }));
+    expect(ref.errors.map((e) => e.message)).toEqual([expect.stringContaining("can't resolve reference #/definitions/missing")]);
+  });
+
+  it("accepts valid schemas (also compiled repeatedly) and text output", () => {
+    const schema = { $id: "https://example.com/answer", type: "object", properties: { answer: { type: "string" } }, required: ["answer"] };
+    expect(checkContract(withSchema(schema)).errors).toEqual([]);
+    expect(checkContract(withSchema(schema)).errors).toEqual([]);
+    expect(checkContract(supportAssistantContent).errors).toEqual([]);
+  });
+
+  it("refuses such content in validateVersionContent with a message naming the schema", () => {
+    try {
+      validateVersionContent(withSchema({ type: "banana" }));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).message).toBe("The output schema is not a valid JSON Schema");
+      expect((error as AppError).issues?.map((i) => i.path)).toEqual(["outputSchema.schema.type"]);
+    }
+  });
+});

@@ -1,5 +1,6 @@
 // Eval run routes of the public API (lib/evals): start a run, read it, page its results, cancel it.
 import { z } from "zod";
+import { queryIntSchema } from "@/lib/errors/query-int";
 import { actorForKey, requireScope, type ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
 import { compareToBaseline, getRunResults, resultsFilterSchema, MAX_RESULTS_PAGE } from "@/lib/evals/results";
 import { cancelEvalRun, createEvalRun, evalRunInputSchema, getEvalRun } from "@/lib/evals/runs";
@@ -25,7 +26,7 @@ const notFound = { code: "not_found" as const, message: (_issues: unknown, raw: 
 
 const resultsQuerySchema = z.strictObject({
   after: z.string().min(1).max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_RESULTS_PAGE).optional(),
+  limit: queryIntSchema(z.number().int().min(1).max(MAX_RESULTS_PAGE).optional()),
   filter: resultsFilterSchema.optional(),
 });
 

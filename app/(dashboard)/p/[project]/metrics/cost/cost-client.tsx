@@ -82,6 +82,11 @@ function EvaluationsPanel({ evaluations, projectSlug }: { evaluations: EvalCostS
   );
 }
 
+/** "2026-12-03 10:00" from an ISO instant (the window's edges are whole minutes, UTC). */
+function fmtWindowEdge(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
 export function CostClient({ projectSlug }: { projectSlug: string }) {
   const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "30d" });
   const filters = rangeParams(range.range, range.from, range.to);
@@ -91,6 +96,11 @@ export function CostClient({ projectSlug }: { projectSlug: string }) {
   return (
     <div className="space-y-4" data-testid="cost-view">
       <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
+      {data?.window ? (
+        <p className="text-xs text-fg-muted" data-testid="cost-window">
+          Figures cover {fmtWindowEdge(data.window.from)} to {fmtWindowEdge(data.window.to)} UTC
+        </p>
+      ) : null}
       <LoadState isLoading={isLoading} error={error} />
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
         <Kpi testId="kpi-spend" label="Spend" value={fmtUsd(total?.costMicros ?? 0)} hint={`${fmtNumber(total?.calls ?? 0)} calls`} />
@@ -105,7 +115,7 @@ export function CostClient({ projectSlug }: { projectSlug: string }) {
       </div>
       <BarChart
         testId="chart-cost-by-day"
-        title="Spend and savings by day (USD, UTC days)"
+        title="Spend and savings by day (USD, UTC days, each within the window above)"
         data={(data?.byDay ?? []).map((d) => ({ label: d.name.slice(5), spend: d.costMicros, cache: d.cacheSavingsMicros, batch: d.batchSavingsMicros }))}
         bars={[
           { key: "spend", name: "Spend" },

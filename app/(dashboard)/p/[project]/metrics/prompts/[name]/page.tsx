@@ -1,16 +1,20 @@
 import type { Metadata } from "next";
+import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import { requirePageRole } from "@/lib/auth/session";
+import { decodePromptName } from "@/lib/prompts/paths";
+import { getPromptByName } from "@/lib/prompts/queries";
 import { ButtonLink, PageHeader } from "@/components/ui";
 import { PromptMetricsClient } from "./prompt-metrics-client";
-import { decodePromptName } from "@/lib/prompts/paths";
 
 export const metadata: Metadata = { title: "Prompt metrics" };
 
 // /p/:project/metrics/prompts/:name - one chart per metric, one series per version, release markers.
 export default async function PromptMetricsPage({ params }: { params: Promise<{ project: string; name: string }> }) {
   const { project: slug, name: rawName } = await params;
-  await requirePageRole(slug, "VIEWER");
+  const access = await requirePageRole(slug, "VIEWER");
   const name = decodePromptName(rawName);
+  // An unknown prompt is a 404, not an empty chart page (issue 18, defect 13).
+  await orNotFound(getPromptByName(access.project.id, name));
   return (
     <>
       <PageHeader

@@ -30,7 +30,12 @@ const CHARTS: ChartDef[] = [
   { id: "latency-p99", title: "Latency p99 (ms)", pick: (m) => m.latencyP99Ms, format: fmtMs },
   { id: "cost-per-call", title: "Cost per call (USD)", pick: (m) => m.costPerCallMicros, format: fmtUsd },
   { id: "cache-hit-rate", title: "Cache hit rate (% of input tokens read from cache)", pick: (m) => m.cacheHitRate, scale: 100, format: pct },
-  { id: "input-tokens", title: "Input tokens per call (incl. cache)", pick: (m) => m.avgInputTokens, format: (v) => `${fmtNumber(v)} tok` },
+  {
+    id: "input-tokens",
+    title: "Input tokens per call (incl. cache reads and writes)",
+    pick: (m) => m.avgTotalInputTokens,
+    format: (v) => `${fmtNumber(v)} tok`,
+  },
   { id: "output-tokens", title: "Output tokens per call", pick: (m) => m.avgOutputTokens, format: (v) => `${fmtNumber(v)} tok` },
   { id: "calls", title: "Calls", pick: (m) => m.calls, format: (v) => fmtNumber(v) },
 ];
@@ -128,7 +133,9 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
               <th className="px-3 py-2 text-right">p50 / p95 / p99</th>
               <th className="px-3 py-2 text-right">Cost / call</th>
               <th className="px-3 py-2 text-right">Cache hits</th>
-              <th className="px-3 py-2 text-right">Tokens in / out</th>
+              <th className="px-3 py-2 text-right" title="Input includes cache reads and writes">
+                Tokens in (all) / out
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -187,7 +194,7 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
                   </div>
                 </td>
                 <td className="px-3 py-1.5 text-right tabular-nums">
-                  {fmtNumber(r.metrics.avgInputTokens)} / {fmtNumber(r.metrics.avgOutputTokens)}
+                  {fmtNumber(r.metrics.avgTotalInputTokens)} / {fmtNumber(r.metrics.avgOutputTokens)}
                 </td>
               </tr>
             ))}
