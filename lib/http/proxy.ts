@@ -39,3 +39,25 @@ export function clientAddress(req: IncomingMessage, trusted: boolean): string | 
   }
   return req.socket.remoteAddress;
 }
+
+/**
+ * Why a server-action request must not reach Next, or null. Next refuses a cross-origin action
+ * itself, but with a 500; this answers first, with a 403 naming the reason. The host compared is
+ * `X-Forwarded-Host` behind a trusted proxy, otherwise `Host` (call after dropUntrustedProxyHeaders).
+ */
+export function crossOriginActionProblem(req: IncomingMessage, trusted: boolean): string | null {
+  if (req.method !== "POST" || req.headers["next-action"] === undefined) return null;
+  const origin = req.headers.origin;
+  // Browsers send Origin on every POST; without one there is no cross-site request to judge.
+  if (origin === undefined) return null;
+  const forwarded = trusted ? req.headers["x-forwarded-host"] : undefined;
+  const host = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim() || req.headers.host;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    return "The Origin header is not a URL";
+  }
+  if (!host || originHost.toLowerCase() !== host.toLowerCase()) return "Server actions must come from this site's own pages (Origin does not match Host)";
+  return null;
+}

@@ -19,7 +19,8 @@ import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
 import { refuseHostileWebRequest } from "@/lib/http/edge";
-import { dropUntrustedProxyHeaders } from "@/lib/http/proxy";
+import { crossOriginActionProblem, dropUntrustedProxyHeaders } from "@/lib/http/proxy";
+import { closeIfBodyUnread } from "@/lib/http/early-close";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
@@ -255,6 +256,14 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       if (refuseHostileWebRequest(req, res)) return;
       // Next's server-action origin check believes X-Forwarded-Host: only a trusted proxy may set it.
       dropUntrustedProxyHeaders(req, trustProxy);
+      const crossOrigin = crossOriginActionProblem(req, trustProxy);
+      if (crossOrigin !== null) {
+        const body = JSON.stringify({ error: { code: "forbidden", message: crossOrigin } });
+        const headers: Record<string, string | number> = { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body) };
+        closeIfBodyUnread(req, headers);
+        res.writeHead(403, headers).end(body);
+        return;
+      }
       if (handleWeb) return handleWeb(req, res);
       res.writeHead(404, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(NOT_FOUND) }).end(NOT_FOUND);
     };

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { clientAddress, dropUntrustedProxyHeaders } from "@/lib/http/proxy";
+import { clientAddress, crossOriginActionProblem, dropUntrustedProxyHeaders } from "@/lib/http/proxy";
 import { parseEnv } from "@/lib/env";
 
 function request(headers: Record<string, string>, remoteAddress = "10.0.0.9"): IncomingMessage {
@@ -37,5 +37,20 @@ describe("proxy headers (PROMPTDECK_TRUST_PROXY)", () => {
     expect(parseEnv({ PROMPTDECK_TRUST_PROXY: "1" }).PROMPTDECK_TRUST_PROXY).toBe(true);
     expect(parseEnv({ PROMPTDECK_TRUST_PROXY: "true" }).PROMPTDECK_TRUST_PROXY).toBe(true);
     expect(() => parseEnv({ PROMPTDECK_TRUST_PROXY: "yes" })).toThrow(/PROMPTDECK_TRUST_PROXY/);
+  });
+
+  it("refuses a cross-origin server action (403 before Next, which would answer 500), and only an action", () => {
+    const action = (headers: Record<string, string>, method = "POST") =>
+      ({ method, headers: { "next-action": "abc", host: "app.example", ...headers }, socket: {} }) as unknown as IncomingMessage;
+    expect(crossOriginActionProblem(action({ origin: "https://app.example" }), false)).toBeNull();
+    expect(crossOriginActionProblem(action({ origin: "https://evil.example" }), false)).toMatch(/Origin does not match Host/);
+    expect(crossOriginActionProblem(action({ origin: "not a url" }), false)).toMatch(/not a URL/);
+    expect(crossOriginActionProblem(action({}), false)).toBeNull();
+    expect(crossOriginActionProblem(action({ origin: "https://evil.example" }, "GET"), false)).toBeNull();
+    const plainPost = { method: "POST", headers: { host: "app.example", origin: "https://evil.example" }, socket: {} } as unknown as IncomingMessage;
+    expect(crossOriginActionProblem(plainPost, false)).toBeNull();
+    // Behind a trusted proxy the public host is the forwarded one.
+    expect(crossOriginActionProblem(action({ origin: "https://public.example", "x-forwarded-host": "public.example" }), true)).toBeNull();
+    expect(crossOriginActionProblem(action({ origin: "https://evil.example", "x-forwarded-host": "public.example" }), true)).toMatch(/does not match/);
   });
 });
