@@ -70,6 +70,26 @@ const envSchema = z.object({
    * "off" keeps them in memory only (a stop during an outage or a crash loses them).
    */
   PROMPTDECK_CALL_JOURNAL_DIR: z.string().min(1).optional(),
+  /**
+   * While the database is unreachable, an API key verified within this many seconds keeps working;
+   * after that it is answered 503 (unverifiable), so a revocation wins within this window.
+   */
+  PROMPTDECK_AUTH_STALE_SECONDS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int("must be a whole number of seconds").min(0, "must be 0 or more").max(86_400, "must be at most 86400 (a day)").default(60),
+  ),
+  /**
+   * "1": the server is behind a reverse proxy it trusts, so X-Forwarded-Host / -Proto (server
+   * actions' origin check, URLs) and the last X-Forwarded-For hop (client address) are believed.
+   * Unset or "0": they are ignored (lib/http/proxy.ts).
+   */
+  PROMPTDECK_TRUST_PROXY: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .enum(["0", "1", "false", "true"], { error: 'must be "1" (behind a trusted proxy) or "0"' })
+      .default("0")
+      .transform((v) => v === "1" || v === "true"),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

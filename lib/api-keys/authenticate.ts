@@ -5,8 +5,10 @@ import { apiKeySchema, hashApiKey, type ApiKeyScope } from "@/lib/auth/api-keys"
 import type { Role } from "@/lib/projects/roles";
 import type { Actor } from "@/lib/audit/actor";
 import { DatabaseUnavailableError } from "@/lib/errors/unavailable";
+import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import type { KeyRateLimits } from "./rate-limit";
+import { AuthFailureLimiter, type AuthFailureLimitOptions } from "./auth-failures";
 
 const log = childLogger({ component: "api-keys" });
 
@@ -50,23 +52,44 @@ export function prismaApiKeyStore(): ApiKeyStore {
 
 export interface AuthenticatorOptions {
   store?: ApiKeyStore;
-  /** How long a looked-up key (or an unknown one) is trusted without asking the database. Default 10 s. */
+  /** How long a looked-up key is trusted without asking the database. Default 10 s. */
   ttlMs?: number;
-  /** While the database is unreachable, a known key keeps working this long after its last lookup. Default 24 h. */
+  /** How long an unknown key (hash) is remembered as unknown, answered 401 without a query. Default 5 s. */
+  unknownTtlMs?: number;
+  /** Unknown key hashes remembered at most (their own cache: they never evict known keys). Default 10,000. */
+  maxUnknown?: number;
+  /** Limits failed authentications per client address and overall (429 + Retry-After); `false` for none. */
+  failureLimit?: AuthFailureLimitOptions | false;
+  /**
+   * While the database is unreachable, a known key keeps working this long after its last lookup;
+   * after that it is unverifiable (503), so a key revoked just before an outage stops within it.
+   * Default PROMPTDECK_AUTH_STALE_SECONDS (60 s).
+   */
   staleMs?: number;
   /** `lastUsedAt` is written at most this often per key. Default 60 s. */
   touchIntervalMs?: number;
   now?: () => number;
   /** Called with errors of the background `lastUsedAt` writes. */
   onBackgroundError?: (error: unknown) => void;
-  /** Entries kept at most (unknown keys included). Default 10,000. */
+  /** Known keys kept at most. Default 10,000. */
   maxEntries?: number;
+  /** Bytes of Authorization headers remembered (header -> hash, so the hot path skips hashing). Default 4 MiB. */
+  maxHeaderMemoBytes?: number;
+}
+
+/** Where a request comes from, for the failed-authentication limit (see clientAddress in lib/http/route.ts). */
+export interface AuthenticateOptions {
+  allowBasic?: boolean;
+  client?: string;
 }
 
 interface CacheEntry {
-  record: ApiKeyRecord | null;
+  record: ApiKeyRecord;
   fetchedAt: number;
 }
+
+/** `authenticateCached` refreshes a key in the background once this share of its TTL has passed. */
+const REFRESH_AHEAD = 0.75;
 
 const MISSING = "Missing API key: send `Authorization: Bearer pd_...`";
 
@@ -111,31 +134,39 @@ export function requireScope(principal: ApiKeyPrincipal, scope: ApiKeyScope): vo
 
 /**
  * Resolves `Authorization` headers to API key principals: SHA-256 of the key looked up in the
- * ApiKey table, the result (also "unknown") cached for `ttlMs`. Unknown, malformed, revoked or
- * expired keys are `AppError("unauthorized")` with a message that says which (never anything about
- * another project). `lastUsedAt` is written in the background, at most once per `touchIntervalMs`
- * per key. When the database is unreachable, a key seen within `staleMs` keeps working; an
- * unseen key is `DatabaseUnavailableError`.
+ * ApiKey table, a known key cached for `ttlMs`, an unknown one remembered for `unknownTtlMs` in a
+ * cache of its own. Unknown, malformed, revoked or expired keys are `AppError("unauthorized")`
+ * with a message that says which (never anything about another project). Failed authentications
+ * are limited per client address and overall (`AuthFailureLimiter`): beyond the limit, a request
+ * that would query the database or fail is answered `rate_limited` (429) instead, while keys
+ * already verified keep working. `lastUsedAt` is written in the background, at most once per
+ * `touchIntervalMs` per key. When the database is unreachable, a key seen within `staleMs` keeps
+ * working; an unseen key is `DatabaseUnavailableError`.
  */
 export class ApiKeyAuthenticator {
   private readonly store: ApiKeyStore;
   private readonly ttlMs: number;
+  private readonly unknownTtlMs: number;
   private readonly staleMs: number;
   private readonly touchIntervalMs: number;
   private readonly now: () => number;
   private readonly onBackgroundError: (error: unknown) => void;
-  /** Lookups by key hash (unknown keys too), least recently used evicted beyond `maxEntries`. */
+  /** Known keys by hash, least recently used evicted beyond `maxEntries`. */
   private readonly cache: LRUCache<string, CacheEntry>;
+  /** Unknown key hashes -> when the database said so (bounded; never evicts a known key). */
+  private readonly unknown: LRUCache<string, number>;
+  private readonly failures: AuthFailureLimiter | undefined;
   private readonly inflight = new Map<string, Promise<ApiKeyRecord | null>>();
   private readonly touchedAt = new Map<string, number>();
   private readonly principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
-  /** Authorization header -> key hash, so the hot path skips parsing and hashing. */
+  /** Authorization header -> key hash, so the hot path skips parsing and hashing; bounded in bytes. */
   private readonly hashes: LRUCache<string, string>;
 
   constructor(options: AuthenticatorOptions = {}) {
     this.store = options.store ?? prismaApiKeyStore();
     this.ttlMs = options.ttlMs ?? 10_000;
-    this.staleMs = options.staleMs ?? 24 * 3600_000;
+    this.unknownTtlMs = options.unknownTtlMs ?? 5_000;
+    this.staleMs = options.staleMs ?? getEnv().PROMPTDECK_AUTH_STALE_SECONDS * 1000;
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.onBackgroundError = options.onBackgroundError ?? ((error) => log.error({ err: error }, "lastUsedAt update failed"));
@@ -143,28 +174,68 @@ export class ApiKeyAuthenticator {
     // Freshness (ttlMs, and staleMs while the database is down) is checked against fetchedAt
     // here, not by lru-cache's TTL: an entry past ttlMs must stay to answer during an outage.
     this.cache = new LRUCache({ max });
-    this.hashes = new LRUCache({ max });
+    this.unknown = new LRUCache({ max: options.maxUnknown ?? 10_000 });
+    this.failures = options.failureLimit === false ? undefined : new AuthFailureLimiter({ now: this.now, ...options.failureLimit });
+    // Strings count two bytes a character, plus the entry's own overhead.
+    this.hashes = new LRUCache({
+      maxSize: options.maxHeaderMemoBytes ?? 4 * 1024 * 1024,
+      sizeCalculation: (hash, header) => 2 * (header.length + hash.length) + 100,
+    });
   }
 
-  async authenticate(authorization: string | undefined, options: { allowBasic?: boolean } = {}): Promise<ApiKeyPrincipal> {
+  /**
+   * The principal of a key looked up within `ttlMs` that is neither revoked nor expired, without
+   * waiting for anything (the serving hot path); undefined when `authenticate` must decide
+   * (first sight, an expired lookup, a missing, malformed, unknown, revoked or expired key).
+   */
+  authenticateCached(authorization: string | undefined, options: AuthenticateOptions = {}): ApiKeyPrincipal | undefined {
+    if (authorization === undefined) return undefined;
+    const hash = this.hashes.get(`${options.allowBasic ? "b" : "n"}${authorization}`);
+    if (hash === undefined) return undefined;
+    const cached = this.cache.get(hash);
+    const now = this.now();
+    const age = cached ? now - cached.fetchedAt : Infinity;
+    if (!cached || age >= this.ttlMs) return undefined;
+    // Refresh ahead: a key in use is looked up again in the background during the last quarter of
+    // its TTL, so its requests never queue behind a lookup (a revocation still wins within ttlMs).
+    if (age >= this.ttlMs * REFRESH_AHEAD) this.refreshInBackground(hash);
+    const record = cached.record;
+    if (record.revokedAt || (record.expiresAt && record.expiresAt.getTime() <= now)) return undefined;
+    return this.principalOf(record, now);
+  }
+
+  async authenticate(authorization: string | undefined, options: AuthenticateOptions = {}): Promise<ApiKeyPrincipal> {
     const hash = this.hashOf(authorization, options);
     const now = this.now();
     const cached = this.cache.get(hash);
     let record: ApiKeyRecord | null;
     if (cached && now - cached.fetchedAt < this.ttlMs) {
       record = cached.record;
+    } else if (!cached && this.isKnownUnknown(hash, now)) {
+      record = null;
     } else {
-      try {
-        record = await this.lookup(hash);
-      } catch (error) {
-        if (isAppError(error)) throw error;
-        if (cached?.record && now - cached.fetchedAt < this.staleMs) record = cached.record;
-        else throw new DatabaseUnavailableError("Cannot verify the API key: the database is unreachable", error);
+      // A database query: not for a client that keeps failing (a known key answers from its cached copy meanwhile).
+      const limited = this.limited(options.client);
+      if (limited && cached && now - cached.fetchedAt < this.staleMs) record = cached.record;
+      else if (limited) throw limited;
+      else {
+        try {
+          record = await this.lookup(hash);
+        } catch (error) {
+          if (isAppError(error)) throw error;
+          if (cached && now - cached.fetchedAt < this.staleMs) record = cached.record;
+          else throw new DatabaseUnavailableError("Cannot verify the API key: the database is unreachable", error);
+        }
       }
     }
-    if (!record) throw new AppError("unauthorized", "Invalid API key");
-    if (record.revokedAt) throw new AppError("unauthorized", "This API key has been revoked");
-    if (record.expiresAt && record.expiresAt.getTime() <= now) throw new AppError("unauthorized", "This API key has expired");
+    if (!record) this.fail(options.client, "Invalid API key");
+    if (record.revokedAt) this.fail(options.client, "This API key has been revoked");
+    if (record.expiresAt && record.expiresAt.getTime() <= now) this.fail(options.client, "This API key has expired");
+    return this.principalOf(record, now);
+  }
+
+  /** The (memoized) principal of a valid record; records the use for `lastUsedAt`. */
+  private principalOf(record: ApiKeyRecord, now: number): ApiKeyPrincipal {
     this.maybeTouch(record.id, now);
     let principal = this.principals.get(record);
     if (!principal) {
@@ -177,6 +248,34 @@ export class ApiKeyAuthenticator {
       this.principals.set(record, principal);
     }
     return principal;
+  }
+
+  /** Whether the database said `hash` is no key less than `unknownTtlMs` ago. */
+  private isKnownUnknown(hash: string, now: number): boolean {
+    const at = this.unknown.get(hash);
+    if (at === undefined) return false;
+    if (now - at < this.unknownTtlMs) return true;
+    this.unknown.delete(hash);
+    return false;
+  }
+
+  /** The 429 for a client (or everyone) beyond the failed-authentication limit, if it is. */
+  private limited(client: string | undefined): AppError | undefined {
+    try {
+      this.failures?.check(client);
+      return undefined;
+    } catch (error) {
+      if (isAppError(error)) return error;
+      throw error;
+    }
+  }
+
+  /** A failed authentication: 429 once the client is beyond its limit, else counted and 401. */
+  private fail(client: string | undefined, message: string): never {
+    const limited = this.limited(client);
+    if (limited) throw limited;
+    this.failures?.record(client);
+    throw new AppError("unauthorized", message);
   }
 
   /** SHA-256 of the key in the header; remembered per header value (the hot path skips parsing and hashing). */
@@ -194,6 +293,13 @@ export class ApiKeyAuthenticator {
   /** Forgets every cached lookup (e.g. after a key was revoked in this process). */
   clear(): void {
     this.cache.clear();
+    this.unknown.clear();
+  }
+
+  /** A lookup nobody waits for; a failure is left to the next `authenticate` once the TTL is over (stale window, 503). */
+  private refreshInBackground(hash: string): void {
+    if (this.inflight.has(hash)) return;
+    this.lookup(hash).catch(() => {});
   }
 
   private lookup(hash: string): Promise<ApiKeyRecord | null> {
@@ -202,7 +308,13 @@ export class ApiKeyAuthenticator {
       pending = this.store
         .findByHash(hash)
         .then((record) => {
-          this.cache.set(hash, { record, fetchedAt: this.now() });
+          if (record) {
+            this.cache.set(hash, { record, fetchedAt: this.now() });
+            this.unknown.delete(hash);
+          } else {
+            this.cache.delete(hash);
+            this.unknown.set(hash, this.now());
+          }
           return record;
         })
         .finally(() => this.inflight.delete(hash));

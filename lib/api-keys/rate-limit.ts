@@ -103,6 +103,17 @@ export class TokenBucketLimiter implements KeyRateLimiter {
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
 
+  /**
+   * Whole seconds until `key` has a token (0 when it has one now), without taking it. A key never
+   * seen has a full bucket.
+   */
+  waitSeconds(key: string): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(bucket.burst, bucket.tokens + (this.now() - bucket.at) * bucket.perMs);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / bucket.perMs / 1000));
+  }
+
   private evict(now: number): void {
     for (const [key, bucket] of this.buckets) {
       if (bucket.tokens + (now - bucket.at) * bucket.perMs >= bucket.burst) this.buckets.delete(key);

@@ -10,7 +10,9 @@
  *   is empty);
  * - when the database cannot be reached, each instance falls back to its own in-memory bucket
  *   (the previous behaviour), so an outage never turns into rejected traffic.
- * Tokens left in an instance's chunk when a key goes quiet are at most `chunk` per instance.
+ * Tokens left in an instance's chunk when a key goes quiet are at most `chunk` per instance (the
+ * price of not waiting on the database): across N instances, a burst of exactly the limit may see
+ * up to (N - 1) * chunk refusals while those tokens sit unused elsewhere.
  */
 import {
   effectiveRateLimits,
@@ -93,8 +95,10 @@ export class SharedRateLimiter implements KeyRateLimiter {
    * Takes one request's token for `apiKeyId` (see the module comment for when it waits). A caller
    * that finds no local token waits for a lease sized for every caller waiting with it; it is
    * refused only when a lease comes back short (the shared bucket had nothing more to give).
+   * With a token in hand (or the store down) the decision is immediate: no promise, which the
+   * serving hot path depends on (lib/http/route.ts).
    */
-  async take(apiKeyId: string, own?: KeyRateLimits): Promise<RateLimitDecision> {
+  take(apiKeyId: string, own?: KeyRateLimits): RateLimitDecision | Promise<RateLimitDecision> {
     const limits = effectiveRateLimits(this.defaults, own);
     const chunk = this.chunkOf(limits);
     // The in-memory bucket always counts, so it is warm if the store goes away.
@@ -112,13 +116,18 @@ export class SharedRateLimiter implements KeyRateLimiter {
     if (lease.tokens < 1) {
       // The shared bucket was found empty less than one token's refill ago: no need to ask again.
       if (lease.emptyAt !== undefined && this.now() - lease.emptyAt < 1000 / limits.perSecond) return rejected(limits);
-      const granted = await this.waitForToken(apiKeyId, lease, chunk, limits);
-      if (granted === "store-down") return local;
-      if (!granted) return rejected(limits);
-    } else {
-      lease.tokens -= 1;
+      return this.waitForToken(apiKeyId, lease, chunk, limits).then((granted) => {
+        if (granted === "store-down") return local;
+        if (!granted) return rejected(limits);
+        return this.admitted(apiKeyId, lease, chunk, limits);
+      });
     }
-    // Prefetch: ask for the next chunk (and one for each caller still waiting) before this one runs out.
+    lease.tokens -= 1;
+    return this.admitted(apiKeyId, lease, chunk, limits);
+  }
+
+  /** A token was taken from `lease`: prefetch the next chunk (and one for each caller still waiting) before this one runs out. */
+  private admitted(apiKeyId: string, lease: LocalLease, chunk: number, limits: RateLimits): RateLimitDecision {
     if (lease.tokens < chunk / 2) void this.refill(apiKeyId, lease, chunk + lease.waiting, limits);
     return { ok: true, remaining: Math.floor(lease.tokens) };
   }

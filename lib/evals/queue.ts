@@ -73,7 +73,16 @@ export class EvalQueue {
         EVAL_RUN_QUEUE,
         { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 },
         async (jobs) => {
-          for (const job of jobs) await handler(job);
+          for (const job of jobs) {
+            await handler(job);
+            // pg-boss completes a job without awaiting it once this callback returns; a stop()
+            // in that moment closes its pool under the queued query and the job stays active
+            // (blocking the run's next step under the stately policy) until it expires. Completing
+            // it here keeps it in progress until it is stored; pg-boss's own complete is then a no-op.
+            await this.boss
+              .complete(EVAL_RUN_QUEUE, job.id)
+              .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, "completing an eval job failed"));
+          }
         },
       );
       this.workerIds.push(id);

@@ -22,6 +22,7 @@ import { GuardrailMonitor } from "@/lib/experiments/guardrails";
 import { ExperimentRouter } from "@/lib/experiments/serving";
 import { buildOpenApiDocument } from "./openapi";
 import { createDispatcher } from "./route";
+import { trustProxy } from "./proxy";
 import { apiRoutes } from "./routes";
 import { LIST_KEY, type ApiServices, type LangfuseSelector, type ListSelector } from "./routes/context";
 import { loadLangfuseList } from "./routes/langfuse";
@@ -40,6 +41,8 @@ export interface ApiV1Options {
   rateLimit?: { perSecond: number; burst: number; shared?: boolean };
   /** Change feed connection (default DATABASE_URL); `false` for none (tests of a single instance). */
   changeFeed?: (Omit<ChangeFeedOptions, "connectionString"> & { connectionString?: string }) | false;
+  /** Believe X-Forwarded-For for client addresses. Default PROMPTDECK_TRUST_PROXY (lib/http/proxy.ts). */
+  trustProxy?: boolean;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Logs unexpected errors (with the request's id, method and path when there is a request). Default: the process logger (lib/logger.ts). */
@@ -73,13 +76,13 @@ export class ApiV1Handler {
   private readonly logError: NonNullable<ApiV1Options["logError"]>;
   private openapi: string | undefined;
   /** The route table's wrapper (lib/http/route.ts) bound to this instance's services. */
-  private readonly dispatch: (req: IncomingMessage, res: ServerResponse, langfuse: boolean) => Promise<void>;
+  private readonly dispatch: (req: IncomingMessage, res: ServerResponse, langfuse: boolean) => void | Promise<void>;
 
   constructor(options: ApiV1Options = {}) {
     this.logError = options.logError ?? ((m, e, context) => apiLog.error({ err: e, ...context }, m));
     const onBackgroundError = (e: unknown) => this.logError("[serving] background refresh failed", e);
     this.cache = new PromptServingCache({ onBackgroundError, ...options.cache });
-    const { loader: _loader, keyOf: _keyOf, ...sharedCacheOptions } = options.cache ?? {};
+    const { loader: _loader, keyOf: _keyOf, sizeOf: _sizeOf, ...sharedCacheOptions } = options.cache ?? {};
     this.langfuseCache = new ServingCache<LangfuseSelector, Buffer>({
       onBackgroundError,
       ...sharedCacheOptions,
@@ -147,6 +150,7 @@ export class ApiV1Handler {
       auth: this.auth,
       limiter: this.limiter,
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      trustProxy: options.trustProxy ?? trustProxy(),
       logError: this.logError,
     });
   }
@@ -172,13 +176,17 @@ export class ApiV1Handler {
     await Promise.all([this.feed?.stop(), this.guardrails.stop()]);
   }
 
-  /** Answers `req` if it is an API path; false otherwise (nothing was written). Never rejects. */
-  handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+  /**
+   * Answers `req` if it is an API path; false otherwise (nothing was written). True: answered
+   * already (a warm read is answered within this call); a promise: resolves to true once the
+   * response is written. Never throws or rejects.
+   */
+  handle = (req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> => {
     const url = req.url ?? "/";
     const isV1 = url.startsWith(V1) || url === "/api/v1";
     const isLangfuse = !isV1 && url.startsWith(LANGFUSE) && (url.length === LANGFUSE.length || url[LANGFUSE.length] === "/" || url[LANGFUSE.length] === "?");
     if (!isV1 && !isLangfuse) return false;
-    await this.dispatch(req, res, isLangfuse);
-    return true;
+    const pending = this.dispatch(req, res, isLangfuse);
+    return pending ? pending.then(() => true) : true;
   };
 }

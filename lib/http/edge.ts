@@ -14,6 +14,15 @@ import { CONTROL_CHARACTER } from "@/lib/errors/hostile";
 import { promptNameSegmentProblem } from "@/lib/prompts/schemas";
 import { closeIfBodyUnread } from "./early-close";
 
+/**
+ * A route parameter decoded once more, as pages and route handlers receive names that were
+ * encoded into one segment; a value that does not decode (`%25` arrives as `%`) is kept as it is
+ * (no dataset or prompt name contains `%`, so it simply names nothing) instead of throwing.
+ */
+export function decodeRouteParam(param: string): string {
+  return decode(param) ?? param;
+}
+
 function decode(text: string): string | null {
   try {
     return decodeURIComponent(text);

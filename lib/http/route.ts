@@ -16,11 +16,12 @@ import type { z } from "zod";
 import { AppError, errorBody, isAppError, parseOrThrow, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
 import type { ApiKeyAuthenticator, ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
 import { requireScope } from "@/lib/api-keys/authenticate";
-import type { KeyRateLimiter } from "@/lib/api-keys/rate-limit";
+import type { KeyRateLimiter, RateLimitDecision } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { CONTROL_CHARACTER, describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { closeIfBodyUnread } from "./early-close";
+import { clientAddress } from "./proxy";
 import { requestTargetProblem } from "./edge";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -111,7 +112,11 @@ export interface RouteSpec<
   errors?: readonly number[];
   /** Extra documented parameters (headers). */
   docParameters?: readonly Record<string, unknown>[];
-  handler: (ctx: RouteContext<Services, Out<P>, Out<Q>, Out<B>, S>) => Promise<RouteResult<In<R>>>;
+  /**
+   * May answer synchronously (a cache hit): the wrapper then writes the response within the
+   * request event, with no promise on the way (see createDispatcher).
+   */
+  handler: (ctx: RouteContext<Services, Out<P>, Out<Q>, Out<B>, S>) => RouteResult<In<R>> | Promise<RouteResult<In<R>>>;
 }
 
 /** A route with its types erased (the table's element type). */
@@ -145,13 +150,18 @@ const JSON_TYPE = "application/json; charset=utf-8";
 const MAX_JSON_DEPTH = 64;
 /** Parsed queries remembered per route (the hot path's `?label=` strings repeat). */
 const QUERY_MEMO_SIZE = 1000;
+/** ...and at most this many bytes per memo (a parsed value counted as large as its raw string): long names cannot grow it. */
+const MEMO_MAX_BYTES = 256 * 1024;
+const memo = () => new LRUCache<string, object>({ max: QUERY_MEMO_SIZE, maxSize: MEMO_MAX_BYTES, sizeCalculation: (_value, key) => 4 * key.length + 100 });
 
 export interface DispatcherOptions<Services> {
   routes: readonly ApiRoute<Services>[];
   services: Services;
-  auth: Pick<ApiKeyAuthenticator, "authenticate">;
+  auth: Pick<ApiKeyAuthenticator, "authenticate" | "authenticateCached">;
   limiter: KeyRateLimiter;
   maxBodyBytes: number;
+  /** Believe X-Forwarded-For for the client address (failed-authentication limit); see lib/http/proxy.ts. */
+  trustProxy?: boolean;
   logError: (message: string, error: unknown, context?: { requestId: string; method: string; path: string }) => void;
 }
 
@@ -165,6 +175,20 @@ interface Compiled<Services> {
 }
 
 type Match<Services> = { compiled: Compiled<Services>; params: Record<string, string> };
+
+/** One request on its way through the dispatcher. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: string;
+  /** Index of `?` in the URL, -1 without a query. */
+  q: number;
+  rawPath: string;
+  method: string;
+  requestId: string;
+  /** Langfuse-style error bodies (the prefix's default until a route is found). */
+  basic: boolean;
+}
 
 /** This process's request ids: a random prefix and a counter (cheaper than a UUID per request, unique across instances). */
 const ID_PREFIX = randomUUID().slice(0, 8);
@@ -198,6 +222,9 @@ function nestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
+/** Whether `value` is a promise (a step that must be waited for) rather than a ready value. */
+const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => value instanceof Promise;
+
 /** Request bodies: nesting as `nestsDeeperThan` allows; their size is bounded by the byte limit, not a count of values. */
 const BODY_LIMITS = { maxDepth: MAX_JSON_DEPTH, maxNodes: Number.MAX_SAFE_INTEGER };
 const CONTROL = CONTROL_CHARACTER;
@@ -208,6 +235,7 @@ const CONTROL = CONTROL_CHARACTER;
  */
 export function createDispatcher<Services>(options: DispatcherOptions<Services>) {
   const { services, auth, limiter, maxBodyBytes, logError } = options;
+  const trustProxy = options.trustProxy ?? false;
   const router = FindMyWay({ maxParamLength: 1000 });
   /** Path prefixes under which `{name+}` takes the rest of the path (tried longest name first). */
   const greedyPrefixes = new Set<string>();
@@ -215,8 +243,8 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
   for (const route of options.routes) {
     const compiled: Compiled<Services> = {
       route,
-      queryMemo: new LRUCache({ max: QUERY_MEMO_SIZE }),
-      paramsMemo: new LRUCache({ max: QUERY_MEMO_SIZE }),
+      queryMemo: memo(),
+      paramsMemo: memo(),
       basic: route.auth === "basic",
     };
     const greedy = route.path.indexOf("+}");
@@ -258,9 +286,13 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     return allow.length > 0 ? { allow } : null;
   };
 
-  const authenticate = async (req: IncomingMessage, scope: ApiKeyScope, allowBasic: boolean): Promise<ApiKeyPrincipal> => {
-    const principal = await auth.authenticate(req.headers.authorization, { allowBasic });
-    const decision = await limiter.take(principal.apiKeyId, principal.rateLimit);
+  /** Rate limit and scope of an authenticated key. */
+  const admit = (principal: ApiKeyPrincipal, scope: ApiKeyScope): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
+    const decision = limiter.take(principal.apiKeyId, principal.rateLimit);
+    if (isPromise(decision)) return decision.then((d) => admitted(principal, scope, d));
+    return admitted(principal, scope, decision);
+  };
+  const admitted = (principal: ApiKeyPrincipal, scope: ApiKeyScope, decision: RateLimitDecision): ApiKeyPrincipal => {
     if (!decision.ok) {
       throw new AppError("rate_limited", `Rate limit exceeded for this API key; retry in ${decision.retryAfterSeconds} s`, {
         details: decision.retryAfterSeconds,
@@ -268,6 +300,14 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     }
     requireScope(principal, scope);
     return principal;
+  };
+  /** A key seen recently is answered from memory without waiting; anything else goes through the authenticator's lookup. */
+  const authenticate = (req: IncomingMessage, scope: ApiKeyScope, allowBasic: boolean): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
+    const authorization = req.headers.authorization;
+    const known = auth.authenticateCached(authorization, { allowBasic });
+    if (known) return admit(known, scope);
+    // The client address only matters to a lookup (the failed-authentication limit): not computed on the warm path.
+    return auth.authenticate(authorization, { allowBasic, client: clientAddress(req, trustProxy) }).then((principal) => admit(principal, scope));
   };
 
   const parseQuery = (compiled: Compiled<Services>, search: string): unknown => {
@@ -372,12 +412,13 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     return value;
   };
 
-  const readBody = async (compiled: Compiled<Services>, req: IncomingMessage): Promise<unknown> => {
+  /** The parsed body; undefined at once for a route without one. */
+  const readBody = (compiled: Compiled<Services>, req: IncomingMessage): unknown => {
     const { body: schema, bodyOptional, bodySizeFactor, bodyMessage } = compiled.route;
     if (!schema) return undefined;
+    const parse = (value: unknown) => parseOrThrow(schema, value, "unprocessable", bodyMessage ?? "Invalid request body");
     const noBody = (req.headers["content-length"] ?? "0") === "0" && !req.headers["transfer-encoding"];
-    const value = bodyOptional && noBody ? {} : await readJson(req, maxBodyBytes * (bodySizeFactor ?? 1));
-    return parseOrThrow(schema, value, "unprocessable", bodyMessage ?? "Invalid request body");
+    return bodyOptional && noBody ? parse({}) : readJson(req, maxBodyBytes * (bodySizeFactor ?? 1)).then(parse);
   };
 
   /** Sends a JSON body; `headers` is this response's own object (completed in place, no copy on the hot path). */
@@ -416,47 +457,86 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     send(res, method === "HEAD", status, body, headers);
   };
 
-  /** Answers one request whose path is under the API's prefixes. */
-  return async (req: IncomingMessage, res: ServerResponse, basicPrefix: boolean): Promise<void> => {
-    const url = req.url ?? "/";
-    const method = req.method ?? "GET";
-    const requestId = requestIdOf(req.headers["x-request-id"]);
-    const q = url.indexOf("?");
-    const rawPath = q < 0 ? url : url.slice(0, q);
-    let basic = basicPrefix;
-    try {
-      // The one URL check (lib/http/edge.ts): malformed or non-UTF-8 encoding, NUL, dot segments.
-      const problem = requestTargetProblem(url);
-      if (problem) throw new AppError("bad_request", problem);
-      let path = rawPath;
-      while (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
-      const found = route(method, path);
-      if (found === null || "allow" in found) {
-        if (found === null) throw new AppError("not_found", `No API route ${method} ${rawPath}`);
-        const allow = found.allow.join(", ");
-        const body = JSON.stringify({ error: { code: "method_not_allowed", message: `Use ${allow} on this path` } });
-        return send(res, method === "HEAD", 405, body, { Allow: allow, "X-Request-Id": requestId });
-      }
-      const { compiled } = found;
-      basic = compiled.basic;
-      const { route: spec } = compiled;
-      checkParams(found.params, method, rawPath);
-      const principal = spec.scope === null ? undefined : await authenticate(req, spec.scope, basic);
-      const params = parseParams(compiled, found.params);
-      const query = parseQuery(compiled, q < 0 ? "" : url.slice(q + 1));
-      const body = await readBody(compiled, req);
-      const result = await spec.handler({ req, principal, params, query, body, api: services, requestId } as Parameters<typeof spec.handler>[0]);
-      // The handler's headers object is this response's own: completed in place.
-      const headers: Record<string, string | number> = result.headers ?? {};
-      headers["X-Request-Id"] = requestId;
-      if ("empty" in result) {
-        res.writeHead(result.status, headers);
-        res.end();
-      } else {
-        send(res, method === "HEAD", result.status, "raw" in result ? result.raw : JSON.stringify(result.json), headers);
-      }
-    } catch (error) {
-      sendError(res, error, requestId, basic, method, rawPath);
+  const fail = (x: Exchange, error: unknown): void => sendError(x.res, error, x.requestId, x.basic, x.method, x.rawPath);
+
+  const respond = (x: Exchange, result: RouteResult): void => {
+    // The handler's headers object is this response's own: completed in place.
+    const headers: Record<string, string | number> = result.headers ?? {};
+    headers["X-Request-Id"] = x.requestId;
+    if ("empty" in result) {
+      x.res.writeHead(result.status, headers);
+      x.res.end();
+    } else {
+      send(x.res, x.method === "HEAD", result.status, "raw" in result ? result.raw : JSON.stringify(result.json), headers);
     }
+  };
+
+  const call = (x: Exchange, spec: ApiRoute<Services>, principal: ApiKeyPrincipal | undefined, params: unknown, query: unknown, body: unknown) => {
+    const context = { req: x.req, principal, params, query, body, api: services, requestId: x.requestId };
+    const result = spec.handler(context as Parameters<typeof spec.handler>[0]);
+    return isPromise(result) ? result.then((r) => respond(x, r)) : respond(x, result);
+  };
+
+  const afterAuth = (x: Exchange, match: Match<Services>, principal: ApiKeyPrincipal | undefined): void | Promise<void> => {
+    const params = parseParams(match.compiled, match.params);
+    const query = parseQuery(match.compiled, x.q < 0 ? "" : x.url.slice(x.q + 1));
+    const body = readBody(match.compiled, x.req);
+    const spec = match.compiled.route;
+    return isPromise(body) ? body.then((b) => call(x, spec, principal, params, query, b)) : call(x, spec, principal, params, query, body);
+  };
+
+  const serve = (x: Exchange): void | Promise<void> => {
+    const { method, rawPath } = x;
+    // The one URL check (lib/http/edge.ts): malformed or non-UTF-8 encoding, NUL, dot segments.
+    const problem = requestTargetProblem(x.url);
+    if (problem) throw new AppError("bad_request", problem);
+    let path = rawPath;
+    while (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
+    const found = route(method, path);
+    if (found === null || "allow" in found) {
+      if (found === null) throw new AppError("not_found", `No API route ${method} ${rawPath}`);
+      const allow = found.allow.join(", ");
+      const body = JSON.stringify({ error: { code: "method_not_allowed", message: `Use ${allow} on this path` } });
+      return send(x.res, method === "HEAD", 405, body, { Allow: allow, "X-Request-Id": x.requestId });
+    }
+    const { compiled } = found;
+    x.basic = compiled.basic;
+    checkParams(found.params, method, rawPath);
+    const scope = compiled.route.scope;
+    const principal = scope === null ? undefined : authenticate(x.req, scope, x.basic);
+    return isPromise(principal) ? principal.then((p) => afterAuth(x, found, p)) : afterAuth(x, found, principal);
+  };
+
+  /**
+   * Answers one request whose path is under the API's prefixes. Every step may answer at once or
+   * later; a warm request (known key, tokens in hand, cached answer, no body) is answered within
+   * the call and returns nothing. Otherwise returns a promise that settles when the response is
+   * written. Never throws or rejects.
+   *
+   * Why it is written this way (no async function, no closure made per request): a warm GET is
+   * the request apps send on every call of theirs, and in the real server each promise costs a
+   * hook per enabled AsyncLocalStorage (Next enables several on its first page) and each named
+   * closure an Object.defineProperty (tsx compiles with keepNames). bench/serving.ts measures it.
+   */
+  return (req: IncomingMessage, res: ServerResponse, basicPrefix: boolean): void | Promise<void> => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const x: Exchange = {
+      req,
+      res,
+      url,
+      q,
+      rawPath: q < 0 ? url : url.slice(0, q),
+      method: req.method ?? "GET",
+      requestId: requestIdOf(req.headers["x-request-id"]),
+      basic: basicPrefix,
+    };
+    let pending: void | Promise<void>;
+    try {
+      pending = serve(x);
+    } catch (error) {
+      return fail(x, error);
+    }
+    if (pending) return pending.then(undefined, (error: unknown) => fail(x, error));
   };
 }

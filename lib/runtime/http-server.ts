@@ -41,16 +41,20 @@ export class GracefulHttpServer {
   private onIdle: (() => void) | undefined;
 
   constructor(listener: RequestListener, options: { keepAliveTimeoutMs?: number } = {}) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- onClose is an emitter listener: its `this` is the response
+    const self = this;
+    // One listener for every response (no closure per request: this runs for every API call).
+    function onClose(this: ServerResponse): void {
+      self.active.delete(this);
+      if (!self.closing) return;
+      // The connection may be idle now (a response that began before close kept it open).
+      self.server.closeIdleConnections();
+      if (self.active.size === 0) self.onIdle?.();
+    }
     this.server = http.createServer((req, res) => {
       if (this.closing) return this.refuse(res);
       this.active.add(res);
-      res.once("close", () => {
-        this.active.delete(res);
-        if (!this.closing) return;
-        // The connection may be idle now (a response that began before close kept it open).
-        this.server.closeIdleConnections();
-        if (this.active.size === 0) this.onIdle?.();
-      });
+      res.on("close", onClose);
       listener(req, res);
     });
     this.server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;

@@ -19,6 +19,7 @@ import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
 import { refuseHostileWebRequest } from "@/lib/http/edge";
+import { dropUntrustedProxyHeaders } from "@/lib/http/proxy";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
@@ -248,20 +249,33 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
         stop: () => web.close(),
       });
     }
+    const trustProxy = env.PROMPTDECK_TRUST_PROXY;
     const fallback = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
       // The dashboard's edge check (lib/http/edge.ts): a hostile URL never reaches Next.
       if (refuseHostileWebRequest(req, res)) return;
+      // Next's server-action origin check believes X-Forwarded-Host: only a trusted proxy may set it.
+      dropUntrustedProxyHeaders(req, trustProxy);
       if (handleWeb) return handleWeb(req, res);
       res.writeHead(404, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(NOT_FOUND) }).end(NOT_FOUND);
     };
+    const failed = (req: IncomingMessage, res: ServerResponse, error: unknown) => {
+      runtimeLog.error({ err: error, method: req.method, url: req.url }, "request failed");
+      if (!res.headersSent) res.writeHead(500).end();
+    };
+    const toWeb = (req: IncomingMessage, res: ServerResponse) => {
+      try {
+        const done = fallback(req, res);
+        if (done) done.catch((error: unknown) => failed(req, res, error));
+      } catch (error) {
+        failed(req, res, error);
+      }
+    };
+    // No promise when the API answered at once (a warm read): see createDispatcher in lib/http/route.ts.
     const http = new GracefulHttpServer((req, res) => {
-      const handled = api ? api.handle(req, res) : Promise.resolve(false);
-      void handled
-        .then((done) => (done ? undefined : fallback(req, res)))
-        .catch((error: unknown) => {
-          runtimeLog.error({ err: error, method: req.method, url: req.url }, "request failed");
-          if (!res.headersSent) res.writeHead(500).end();
-        });
+      const handled = api ? api.handle(req, res) : false;
+      if (handled === true) return;
+      if (handled === false) return toWeb(req, res);
+      void handled.then((done) => (done ? undefined : toWeb(req, res)));
     });
     lifecycle.add({
       name: "http server",

@@ -28,6 +28,10 @@ export interface ServingCacheOptions<S, T> {
   /** A database read that takes longer is treated as "unreachable" (a cached copy answers). Default 2 s. */
   loadTimeoutMs?: number;
   maxEntries?: number;
+  /** Bytes the cache may hold (keys and values, estimated); least recently used entries go first. Default 64 MiB. */
+  maxBytes?: number;
+  /** Estimated bytes of one value in memory. Default: a Buffer's length, else `estimateBytes`. */
+  sizeOf?: (value: T) => number;
   now?: () => number;
   onBackgroundError?: (error: unknown) => void;
 }
@@ -48,6 +52,30 @@ function promptKeyOf(projectId: string, name: string): string {
 }
 
 class LoadTimeoutError extends DatabaseUnavailableError {}
+
+/**
+ * A rough size in bytes of a value in memory: strings at two bytes a character, Buffers at their
+ * length, 16 bytes per number or property slot plus the keys. An estimate that grows with the
+ * value (which is what a byte bound needs), not an exact heap figure.
+ */
+export function estimateBytes(value: unknown, depth = 0): number {
+  if (typeof value === "string") return 16 + 2 * value.length;
+  if (value === null || typeof value !== "object") return 16;
+  if (Buffer.isBuffer(value)) return 64 + value.length;
+  if (depth > 32) return 16;
+  let bytes = 32;
+  if (Array.isArray(value)) {
+    for (const item of value) bytes += 8 + estimateBytes(item, depth + 1);
+    return bytes;
+  }
+  for (const [key, item] of Object.entries(value)) bytes += 16 + 2 * key.length + estimateBytes(item, depth + 1);
+  return bytes;
+}
+
+/** Bytes of a cached error answer (its message and issues name what was asked for, e.g. a long prompt name). */
+function errorBytes(error: AppError): number {
+  return 200 + 2 * error.message.length + estimateBytes(error.details ?? null);
+}
 
 /**
  * An in-process cache of what the serving API answers per (project, name, selector): resolved
@@ -89,13 +117,35 @@ export class ServingCache<S, T> {
     this.loadTimeoutMs = options.loadTimeoutMs ?? 2_000;
     this.now = options.now ?? Date.now;
     this.onBackgroundError = options.onBackgroundError ?? ((error) => log.error({ err: error }, "background refresh failed"));
+    const sizeOf = options.sizeOf ?? ((value: T) => estimateBytes(value));
     this.entries = new LRUCache<string, Entry<T>>({
       max: options.maxEntries ?? 10_000,
+      // Keys (and the prompt key each entry and the prompt index keep) count too: a 7 KB prompt name is 14 KB per copy.
+      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (entry, key) =>
+        Math.max(
+          1,
+          Math.ceil(
+            200 + 2 * key.length + 4 * entry.promptKey.length + (entry.error ? errorBytes(entry.error) : entry.value === undefined ? 0 : sizeOf(entry.value)),
+          ),
+        ),
       // Evicted or deleted (not replaced by a newer answer for the same key): drop it from the prompt index.
       dispose: (entry, key, reason) => {
         if (reason !== "set") this.unindex(key, entry.promptKey);
       },
     });
+  }
+
+  /**
+   * The cached answer when `get` would answer "hit" without any work (valid, fresh, the change
+   * feed healthy): at once, no promise (the serving hot path). Throws a cached not_found /
+   * bad_request. Undefined when `get` must be awaited.
+   */
+  hit(projectId: string, name: string, selector: S): CacheResult<T> | undefined {
+    const entry = this.entries.get(`${promptKeyOf(projectId, name)}\u0000${this.keyOf(selector)}`);
+    if (!entry || !entry.valid || !this.feedHealthy) return undefined;
+    if (this.now() - entry.loadedAt >= (entry.error ? this.errorMaxAgeMs : this.maxAgeMs)) return undefined;
+    return this.answer(entry, "hit");
   }
 
   /**
@@ -159,6 +209,11 @@ export class ServingCache<S, T> {
     return this.entries.size;
   }
 
+  /** Estimated bytes held (see `maxBytes`). */
+  get bytes(): number {
+    return this.entries.calculatedSize;
+  }
+
   private answer(entry: Entry<T>, cache: CacheStatus): CacheResult<T> {
     if (entry.error) throw entry.error;
     if (!entry.value) throw new Error("serving cache: entry without value or error");
@@ -205,6 +260,11 @@ export class ServingCache<S, T> {
 
   private store(key: string, entry: Entry<T>): void {
     this.entries.set(key, entry);
+    // An answer larger than the whole cache is not kept (lru-cache refuses it): nothing to index.
+    if (!this.entries.has(key)) {
+      this.unindex(key, entry.promptKey);
+      return;
+    }
     let keys = this.byPrompt.get(entry.promptKey);
     if (!keys) {
       keys = new Set();
@@ -223,6 +283,12 @@ export class ServingCache<S, T> {
 /** The cache of resolved versions per (project, name, selector) behind GET/render/run. */
 export class PromptServingCache extends ServingCache<Selector, ServedVersion> {
   constructor(options: PromptCacheOptions = {}) {
-    super({ ...options, loader: options.loader ?? loadServedVersion, keyOf: options.keyOf ?? selectorKey });
+    super({
+      // The served body, and the document and content objects it was made from (about as large again each, and more).
+      sizeOf: (value) => 4 * value.body.length + 2 * (value.name.length + value.etag.length) + estimateBytes(value.labels) + 400,
+      ...options,
+      loader: options.loader ?? loadServedVersion,
+      keyOf: options.keyOf ?? selectorKey,
+    });
   }
 }

@@ -46,3 +46,20 @@ test("the new-prompt form refuses a name with '..' or empty segments", async ({ 
   }
   await expect(page).toHaveURL(/\/prompts\/new$/);
 });
+
+test("a stray '%' in a dataset name is an unknown dataset, not a 500", async ({ request }) => {
+  for (const path of [`/p/${PROJECT}/datasets/%25/data`, `/p/${PROJECT}/datasets/%25`, `/p/${PROJECT}/datasets/a%25b/import`]) {
+    const res = await request.get(path);
+    expect(res.status(), path).toBe(404);
+  }
+});
+
+test("next-auth: a callback URL that is no URL, or a body that is no JSON, is a 400 (next-auth answered 500)", async ({ request }) => {
+  const odd = await request.get(`/api/auth/session?callbackUrl=${"x".repeat(300)}`);
+  expect(odd.status()).toBe(400);
+  expect(((await odd.json()) as { error: { message: string } }).error.message).toMatch(/callbackUrl/);
+  const notJson = await request.post("/api/auth/session", { headers: { "Content-Type": "application/json" }, data: "{nope" });
+  expect(notJson.status()).toBe(400);
+  // The sign-in flow's own callback URLs still work.
+  expect((await request.get(`/api/auth/session?callbackUrl=${encodeURIComponent(`/p/${PROJECT}/prompts`)}`)).status()).toBe(200);
+});

@@ -96,10 +96,10 @@ describe("call journal replay", () => {
     expect(await getDb().callLog.count({ where: { id: { in: ids } } })).toBe(40);
     for (const grain of [1, 60, 1440]) {
       const agg = await getDb().metricRollup.aggregate({ where: { versionId: version.id, grainMinutes: grain }, _sum: { calls: true, inputTokens: true } });
-      expect(agg._sum, `grain ${grain}`).toEqual({ calls: 40, inputTokens: 4_000n });
+      expect({ calls: Number(agg._sum.calls), inputTokens: Number(agg._sum.inputTokens) }, `grain ${grain}`).toEqual({ calls: 40, inputTokens: 4_000 });
     }
     const versionTotals = await getDb().metricRollupVersion.aggregate({ where: { versionId: version.id, grainMinutes: 1440 }, _sum: { calls: true } });
-    expect(versionTotals._sum.calls).toBe(40);
+    expect(Number(versionTotals._sum.calls)).toBe(40);
     // Every segment was stored, so none is left.
     expect(readdirSync(path.join(dir, "0")).filter((name) => name.endsWith(".jsonl"))).toEqual([]);
   });

@@ -111,7 +111,7 @@ describe("eval runs API", () => {
       [{ ...base, mode: "turbo" }, 422, /mode/],
       [{ ...base, datasetVersion: 1e308 }, 422, /datasetVersion/],
       [{ ...base, extra: 1 }, 422, /extra/],
-      [{ ...base, prompt: "\u{1F600}\uD800" }, 422, /prompt/],
+      [{ ...base, prompt: "\u{1F600}\uD800" }, 400, /prompt/],
       [JSON.parse(`{"prompt":${"[".repeat(500)}${"]".repeat(500)}}`), 400, /./],
     ];
     for (const [body, status, message] of cases) {

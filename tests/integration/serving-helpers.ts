@@ -74,7 +74,7 @@ export async function startApiServer(options: ApiV1Options = { changeFeed: false
   const handler = new ApiV1Handler({ logError: () => {}, ...options });
   await handler.start();
   const server = http.createServer((req, res) => {
-    void handler.handle(req, res).then((handled) => {
+    void Promise.resolve(handler.handle(req, res)).then((handled) => {
       if (!handled) res.writeHead(418).end("not the API");
     });
   });

@@ -168,4 +168,45 @@ describe("serving during a database outage", () => {
     expect(cache).not.toBe("stale");
     expect((await getJson(`${server.url}/api/v1/prompts/never-fetched`, bearer(readKey))).status).toBe(200);
   });
+
+  it("revocations win: a key revoked just before the database becomes unreachable stops after the auth stale window (503, not 200 nor 401)", async () => {
+    const staleMs = 1500;
+    const limited = await startApiServer({ changeFeed: false, auth: { ttlMs: 100, staleMs } });
+    let cut = false;
+    try {
+      const ctx = await makeTestProject();
+      await publishPrompt(ctx.admin, "revocation", [simpleContent("Revocations win.")]);
+      const revoked = await ctx.key(["prompts:read"]);
+      const kept = await ctx.key(["prompts:read"]);
+      const url = `${limited.url}/api/v1/prompts/revocation`;
+      expect((await getJson(url, bearer(revoked.key))).status).toBe(200);
+      expect((await getJson(url, bearer(kept.key))).status).toBe(200);
+      const { getDb } = await import("@/lib/db/client");
+      await getDb().apiKey.update({ where: { id: revoked.id }, data: { revokedAt: new Date() } });
+
+      await proxy.down();
+      cut = true;
+      await sleep(staleMs + 200);
+      for (const key of [revoked.key, kept.key]) {
+        const response = await getJson<ApiError>(url, bearer(key));
+        expect(response.status).toBe(503);
+        expect(response.body.error.code).toBe("unavailable");
+        expect(response.body.error.message).toMatch(/Cannot verify the API key/);
+        expect(response.headers.get("retry-after")).toBe("1");
+      }
+
+      await proxy.up();
+      cut = false;
+      let status = 503;
+      for (let i = 0; i < 50 && status === 503; i++) {
+        status = (await getJson(url, bearer(revoked.key))).status;
+        if (status === 503) await sleep(100);
+      }
+      expect(status).toBe(401);
+      expect((await getJson(url, bearer(kept.key))).status).toBe(200);
+    } finally {
+      if (cut) await proxy.up();
+      await limited.close();
+    }
+  });
 });

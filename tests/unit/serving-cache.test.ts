@@ -137,6 +137,59 @@ describe("PromptServingCache", () => {
     expect(cache.size).toBe(2);
   });
 
+  it("hit() answers at once only what get() would answer as a hit without any work", async () => {
+    const { state, loader } = fakeDb();
+    let now = 0;
+    const cache = new PromptServingCache({ loader, now: () => now, maxAgeMs: 1000 });
+    expect(cache.hit("p", "support", production)).toBeUndefined(); // never loaded
+    await cache.get("p", "support", production);
+    expect(cache.hit("p", "support", production)).toMatchObject({ cache: "hit", value: { version: "1.0.0" } });
+    cache.invalidatePrompt("p", "support");
+    expect(cache.hit("p", "support", production)).toBeUndefined(); // a release must be read, not served late
+    await cache.get("p", "support", production);
+    now = 1000;
+    expect(cache.hit("p", "support", production)).toBeUndefined(); // past its max age: get() refreshes it
+    await cache.get("p", "support", production);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cache.hit("p", "support", production)).toBeDefined();
+    cache.setFeedHealthy(false);
+    expect(cache.hit("p", "support", production)).toBeUndefined(); // get() decides whether it is stale
+    cache.setFeedHealthy(true);
+    await expect(cache.get("p", "support", { label: "missing" })).rejects.toThrow(/no label "missing"/);
+    expect(() => cache.hit("p", "support", { label: "missing" })).toThrow(/no label "missing"/); // the cached definite answer
+    expect(state.calls).toBe(4);
+  });
+
+  it("is bounded in bytes, keys included: 10,000 distinct 7 KB names (cached not-found answers) stay under maxBytes", async () => {
+    const { loader } = fakeDb();
+    const maxBytes = 8 * 1024 * 1024;
+    const cache = new PromptServingCache({ loader, maxBytes });
+    const filler = "x".repeat(7 * 1024);
+    let refused = 0;
+    for (let i = 0; i < 10_000; i++) {
+      await cache.get("p", `${i}-${filler}`, production).catch(() => refused++);
+    }
+    expect(refused).toBe(10_000);
+    expect(cache.bytes).toBeLessThanOrEqual(maxBytes);
+    // Each answer holds its key (and the prompt key) and a message naming the prompt: more than 28 KB counted each.
+    expect(cache.size).toBeLessThan(maxBytes / (28 * 1024));
+    expect(cache.size).toBeGreaterThan(100);
+    // The default bound holds too (64 MiB), and a served version counts its body.
+    const defaults = new PromptServingCache({ loader });
+    await defaults.get("p", "support", production);
+    expect(defaults.bytes).toBeGreaterThan(4 * served("1.0.0").body.length);
+  }, 60_000);
+
+  it("does not keep (or index) an answer larger than the whole cache", async () => {
+    const { state, loader } = fakeDb();
+    const cache = new PromptServingCache({ loader, maxBytes: 1024 });
+    await cache.get("p", "support", production);
+    await cache.get("p", "support", production);
+    expect(state.calls).toBe(2);
+    expect(cache.size).toBe(0);
+    cache.invalidatePrompt("p", "support"); // nothing indexed, nothing to do
+  });
+
   it("gives served documents a stable ETag that changes with the content", () => {
     expect(served("1.0.0").etag).toBe(served("1.0.0").etag);
     expect(served("1.0.0").etag).not.toBe(served("1.0.1").etag);
@@ -196,6 +249,49 @@ describe("ApiKeyAuthenticator", () => {
     expect(state.lookups).toBe(4);
   });
 
+  it("authenticateCached answers a key looked up within the TTL without waiting, and leaves everything else to authenticate", async () => {
+    let now = 0;
+    const revokedKey = "pd_RRRRRRRRRRRRRRRRRRRRRRRR";
+    const { s, state } = store({ [hashApiKey(key)]: record, [hashApiKey(revokedKey)]: { ...record, id: "k2", revokedAt: new Date(0) } });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 1000 });
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined(); // never seen
+    expect(auth.authenticateCached(undefined)).toBeUndefined();
+    const principal = await auth.authenticate(`Bearer ${key}`);
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBe(principal);
+    expect(auth.authenticateCached(`Basic ${Buffer.from(`pk:${key}`).toString("base64")}`, { allowBasic: true })).toBeUndefined(); // another header
+    await expect(auth.authenticate(`Bearer ${revokedKey}`)).rejects.toThrow(/revoked/);
+    expect(auth.authenticateCached(`Bearer ${revokedKey}`)).toBeUndefined(); // authenticate says why
+    await expect(auth.authenticate("Bearer pd_BBBBBBBBBBBBBBBBBBBBBBBB")).rejects.toThrow(/Invalid API key/);
+    expect(auth.authenticateCached("Bearer pd_BBBBBBBBBBBBBBBBBBBBBBBB")).toBeUndefined();
+    now = 1000;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined(); // past the TTL: authenticate looks it up again
+    expect(state.lookups).toBe(3);
+  });
+
+  it("refreshes a key in use in the background before its TTL runs out, so its requests never wait for a lookup", async () => {
+    let now = 0;
+    const { s, state } = store({ [hashApiKey(key)]: record });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 1000 });
+    await auth.authenticate(`Bearer ${key}`);
+    now = 500;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    expect(state.lookups).toBe(1); // fresh: no lookup
+    now = 800; // the last quarter of the TTL: answered from memory, looked up again behind the scenes
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(state.lookups).toBe(2); // one refresh, not one per request
+    now = 1500; // past the first lookup's TTL, within the refresh's
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    // A revocation still wins within the TTL: the refresh brings it, and nothing is served past the TTL without a lookup.
+    state.down = true;
+    now = 1700;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined(); // refresh fails in the background
+    await new Promise((resolve) => setImmediate(resolve));
+    now = 1800;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined(); // authenticate decides (stale window, 503)
+  });
+
   it("rejects expired keys at once even when cached", async () => {
     let now = 0;
     const { s } = store({ [hashApiKey(key)]: { ...record, expiresAt: new Date(100) } });
@@ -203,5 +299,91 @@ describe("ApiKeyAuthenticator", () => {
     await auth.authenticate(`Bearer ${key}`);
     now = 200;
     await expect(auth.authenticate(`Bearer ${key}`)).rejects.toThrow(/expired/);
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined();
+  });
+
+  it("revocations win during an outage: a key is trusted 60 s past its last verification by default, then 503 (not 401: unknown)", async () => {
+    let now = 0;
+    const { s, state } = store({ [hashApiKey(key)]: record });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now });
+    await auth.authenticate(`Bearer ${key}`);
+    // The key is revoked, then the database goes away before this instance looks again.
+    state.down = true;
+    now = 59_000;
+    expect((await auth.authenticate(`Bearer ${key}`)).apiKeyId).toBe("k1");
+    now = 60_001;
+    await expect(auth.authenticate(`Bearer ${key}`)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    now = 3_600_000;
+    await expect(auth.authenticate(`Bearer ${key}`)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    // Back up: the revocation is seen.
+    state.down = false;
+    const revoked = new ApiKeyAuthenticator({ store: store({ [hashApiKey(key)]: { ...record, revokedAt: new Date(0) } }).s, now: () => now });
+    await expect(revoked.authenticate(`Bearer ${key}`)).rejects.toThrow(/revoked/);
+  });
+
+  describe("unknown keys (issue 17, item 7)", () => {
+    const unknownKey = (i: number) => `pd_UNKNOWN${String(i).padStart(16, "0")}`;
+
+    it("remembers an unknown key for a short while (one query, not one per request) in a cache of its own", async () => {
+      let now = 0;
+      const { s, state } = store({ [hashApiKey(key)]: record });
+      const auth = new ApiKeyAuthenticator({ store: s, now: () => now, unknownTtlMs: 5_000, maxEntries: 2, failureLimit: false });
+      await auth.authenticate(`Bearer ${key}`);
+      for (let i = 0; i < 5; i++) await expect(auth.authenticate(`Bearer ${unknownKey(1)}`)).rejects.toThrow("Invalid API key");
+      expect(state.lookups).toBe(2);
+      now = 5_000;
+      await expect(auth.authenticate(`Bearer ${unknownKey(1)}`)).rejects.toThrow("Invalid API key");
+      expect(state.lookups).toBe(3);
+      // A flood of unknown keys does not evict the known one (its copy still answers during an outage).
+      for (let i = 2; i < 50; i++) await expect(auth.authenticate(`Bearer ${unknownKey(i)}`)).rejects.toThrow("Invalid API key");
+      state.down = true;
+      now = 6_000;
+      expect((await auth.authenticate(`Bearer ${key}`)).apiKeyId).toBe("k1");
+    });
+
+    it("limits failed authentications per client address: 429 with Retry-After, no more queries; known keys and other clients unaffected", async () => {
+      let now = 0;
+      const { s, state } = store({ [hashApiKey(key)]: record });
+      const auth = new ApiKeyAuthenticator({ store: s, now: () => now });
+      await auth.authenticate(`Bearer ${key}`, { client: "10.0.0.1" });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 150; i++) {
+        try {
+          await auth.authenticate(`Bearer ${unknownKey(i)}`, { client: "10.0.0.1" });
+          outcomes.push("ok");
+        } catch (error) {
+          outcomes.push((error as AppError).code);
+        }
+      }
+      // The default: 100 failures at once per address, then 10 per second.
+      expect(outcomes.filter((o) => o === "unauthorized")).toHaveLength(100);
+      expect(outcomes.slice(100).every((o) => o === "rate_limited")).toBe(true);
+      expect(state.lookups).toBe(101);
+      const limited = await auth.authenticate(`Bearer ${unknownKey(999)}`, { client: "10.0.0.1" }).catch((e: unknown) => e as AppError);
+      expect(limited).toMatchObject({ code: "rate_limited", details: 1 });
+      // The known key still works from that address (cached), even past its TTL (its cached copy answers).
+      expect((await auth.authenticate(`Bearer ${key}`, { client: "10.0.0.1" })).apiKeyId).toBe("k1");
+      now = 60_000;
+      expect((await auth.authenticate(`Bearer ${key}`, { client: "10.0.0.1" })).apiKeyId).toBe("k1");
+      // Another address has its own budget.
+      await expect(auth.authenticate(`Bearer ${unknownKey(1000)}`, { client: "10.0.0.2" })).rejects.toThrow("Invalid API key");
+    });
+
+    it("limits failed authentications overall, whatever the addresses", async () => {
+      const now = 0;
+      const { s, state } = store({});
+      const auth = new ApiKeyAuthenticator({ store: s, now: () => now, failureLimit: { global: { perSecond: 1, burst: 20 } } });
+      const codes: string[] = [];
+      for (let i = 0; i < 30; i++)
+        codes.push(
+          await auth.authenticate(`Bearer ${unknownKey(i)}`, { client: `10.0.1.${i}` }).then(
+            () => "ok",
+            (e: unknown) => (e as AppError).code,
+          ),
+        );
+      expect(codes.filter((c) => c === "unauthorized")).toHaveLength(20);
+      expect(codes.slice(20).every((c) => c === "rate_limited")).toBe(true);
+      expect(state.lookups).toBe(20);
+    });
   });
 });

@@ -179,6 +179,16 @@ describe("SharedRateLimiter", () => {
     expect(calls.length).toBeLessThanOrEqual(12);
   });
 
+  it("decides at once (no promise) while the key has leased tokens in hand; waits only for a lease", async () => {
+    const limiter = new SharedRateLimiter({ perSecond: 100, burst: 200, chunk: 10, store: memoryStore(() => 0), now: () => 0 });
+    const first = limiter.take("k");
+    expect(first).toBeInstanceOf(Promise); // nothing leased yet
+    expect(await first).toMatchObject({ ok: true });
+    const next = limiter.take("k");
+    expect(next).not.toBeInstanceOf(Promise);
+    expect(next).toEqual({ ok: true, remaining: 8 });
+  });
+
   it("falls back to the instance's own bucket while the store is down, and returns to it after", async () => {
     let now = 0;
     const errors: unknown[] = [];

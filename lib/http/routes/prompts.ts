@@ -1,4 +1,5 @@
 // Prompt routes of the public API: list, get (the hot path), render, run, write a version, move a label.
+import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import { actorForKey, type ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
 import { AppError } from "@/lib/errors";
@@ -8,6 +9,7 @@ import { renderVersion } from "@/lib/prompts/render";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { promptNameSchema } from "@/lib/prompts/schemas";
+import type { CacheResult } from "@/lib/serving/prompt-cache";
 import type { Selector } from "@/lib/serving/served-version";
 import { moveLabelToVersion, writeVersion } from "@/lib/serving/writes";
 import { json, raw, empty, type RouteResult } from "../route";
@@ -20,6 +22,18 @@ function selectorOf(query: { label?: string; version?: string }): Selector {
   if (query.label !== undefined && query.version !== undefined) throw new AppError("bad_request", "Give either label or version, not both");
   if (query.version !== undefined) return { version: query.version };
   return query.label === undefined || query.label === "production" ? PRODUCTION : { label: query.label };
+}
+
+/** GET's answer: the version document (or 304 when the caller's ETag matches). */
+function servedResponse(req: IncomingMessage, { value, cache }: CacheResult): RouteResult<never> {
+  const headers = {
+    ETag: `"${value.etag}"`,
+    "Cache-Control": "private, no-cache",
+    "X-Promptdeck-Cache": cache,
+    "X-Promptdeck-Version": value.version,
+  };
+  if (etagMatches(req.headers["if-none-match"], value.etag)) return empty(304, headers);
+  return raw(200, value.body, headers);
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -145,16 +159,12 @@ export const promptRoutes = [
     response: { status: 200, description: "The version document", schema: s.versionDocumentSchema },
     responses: { "304": { description: "Not modified (ETag matched)" } },
     errors: [404],
-    async handler({ req, api, principal, params, query }) {
-      const { value, cache } = await api.cache.get(principal.projectId, params.name, selectorOf(query));
-      const headers = {
-        ETag: `"${value.etag}"`,
-        "Cache-Control": "private, no-cache",
-        "X-Promptdeck-Cache": cache,
-        "X-Promptdeck-Version": value.version,
-      };
-      if (etagMatches(req.headers["if-none-match"], value.etag)) return empty(304, headers);
-      return raw(200, value.body, headers);
+    // Not async: a cache hit is answered at once (the hot path; see createDispatcher).
+    handler({ req, api, principal, params, query }) {
+      const selector = selectorOf(query);
+      const hit = api.cache.hit(principal.projectId, params.name, selector);
+      if (hit) return servedResponse(req, hit);
+      return api.cache.get(principal.projectId, params.name, selector).then((result) => servedResponse(req, result));
     },
   }),
 

@@ -8,6 +8,7 @@ import { ButtonLink, PageHeader } from "@/components/ui";
 import { addItemAction, checkContractAction, deleteItemsAction, updateItemAction } from "../actions";
 import { ContractPanel } from "./contract-panel";
 import { ItemsClient } from "./items-client";
+import { decodeRouteParam } from "@/lib/http/edge";
 
 export const metadata: Metadata = { title: "Dataset" };
 
@@ -21,7 +22,7 @@ export default async function DatasetPage({
 }) {
   const { project: slug, name: rawName } = await params;
   const access = await requirePageRole(slug, "VIEWER");
-  const name = decodeURIComponent(rawName);
+  const name = decodeRouteParam(rawName);
   const dataset = await getDatasetByName(access.project.id, name);
   if (!dataset) notFound();
   const sp = await searchParams;

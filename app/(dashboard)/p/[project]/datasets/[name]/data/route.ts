@@ -4,6 +4,7 @@ import { routeErrorResponse } from "@/lib/http/route-error";
 import { requireRole } from "@/lib/auth/session";
 import { getDatasetByName, listItems } from "@/lib/datasets/queries";
 import { listItemsQuerySchema } from "@/lib/datasets/schemas";
+import { decodeRouteParam } from "@/lib/http/edge";
 
 export const dynamic = "force-dynamic";
 
@@ -17,7 +18,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
       throw new AppError("bad_request", "Invalid query parameters", {
         issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
       });
-    const dataset = await getDatasetByName(access.project.id, decodeURIComponent(name));
+    const dataset = await getDatasetByName(access.project.id, decodeRouteParam(name));
     if (!dataset) throw new AppError("not_found", "Dataset not found");
     const q = parsed.data;
     const page = await listItems(dataset.id, { version: q.version, after: q.cursor, limit: q.limit, search: q.search, tag: q.tag });

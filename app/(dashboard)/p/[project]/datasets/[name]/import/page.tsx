@@ -5,6 +5,7 @@ import { getDatasetByName } from "@/lib/datasets/queries";
 import { listPrompts } from "@/lib/prompts/queries";
 import { PageHeader } from "@/components/ui";
 import { ImportClient } from "./import-client";
+import { decodeRouteParam } from "@/lib/http/edge";
 
 export const metadata: Metadata = { title: "Import items" };
 
@@ -12,7 +13,7 @@ export const metadata: Metadata = { title: "Import items" };
 export default async function ImportPage({ params }: { params: Promise<{ project: string; name: string }> }) {
   const { project: slug, name: rawName } = await params;
   const access = await requirePageRole(slug, "EDITOR");
-  const dataset = await getDatasetByName(access.project.id, decodeURIComponent(rawName));
+  const dataset = await getDatasetByName(access.project.id, decodeRouteParam(rawName));
   if (!dataset) notFound();
   const prompts = await listPrompts(access.project.id, { take: 200, sort: "name" });
   return (

@@ -5,6 +5,7 @@ import { actorAccess, requireUser } from "@/lib/auth/session";
 import { loadPromptContract } from "@/lib/datasets/contract";
 import { importFormatSchema, importItems, importMappingSchema, previewImport } from "@/lib/datasets/import";
 import { getDatasetByName } from "@/lib/datasets/queries";
+import { decodeRouteParam } from "@/lib/http/edge";
 
 export const dynamic = "force-dynamic";
 
@@ -51,7 +52,7 @@ export async function POST(request: NextRequest, { params }: { params: Promise<{
       });
     const q = parsed.data;
     const access = await actorAccess(await requireUser(), project, q.phase === "import" ? "EDITOR" : "VIEWER");
-    const dataset = await getDatasetByName(access.project.id, decodeURIComponent(name));
+    const dataset = await getDatasetByName(access.project.id, decodeRouteParam(name));
     if (!dataset) throw new AppError("not_found", "Dataset not found");
     if (!request.body) throw new AppError("bad_request", "Send the file as the request body");
     const declared = Number(request.headers.get("content-length") ?? "0");
