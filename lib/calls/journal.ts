@@ -90,6 +90,8 @@ export class CallJournal {
   private lock: DataDirLock | undefined;
   private slotDir = "";
   private readonly segments = new Map<number, Segment>();
+  /** Unlinks of stored segments still in progress (close waits for them). */
+  private readonly deleting = new Set<Promise<void>>();
   private active: Segment | undefined;
   private nextSeq = 1;
   private queuedLines: string[] = [];
@@ -328,10 +330,13 @@ export class CallJournal {
     if (!segment.sealed || segment.backlog || segment.settled < segment.appended) return;
     this.segments.delete(segment.seq);
     this.counters.deletedSegments++;
-    unlink(segment.file).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
-        this.log.warn({ err: error, file: segment.file }, "call journal: could not delete a stored segment");
-    });
+    const deleting: Promise<void> = unlink(segment.file)
+      .catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+          this.log.warn({ err: error, file: segment.file }, "call journal: could not delete a stored segment");
+      })
+      .finally(() => this.deleting.delete(deleting));
+    this.deleting.add(deleting);
   }
 
   /** Seals the active segment when nothing was written to it for idleMs and all its rows are stored. */
@@ -364,6 +369,8 @@ export class CallJournal {
     clearInterval(this.timer);
     while (this.writing) await this.writing;
     if (this.active) await this.seal(this.active);
+    // Deletions of stored segments finish before the slot is released (the next owner would replay them).
+    await Promise.all([...this.deleting]);
     const { unsettledRows, segments } = this.stats();
     this.lock?.release();
     this.lock = undefined;

@@ -10,14 +10,20 @@ import type { ErrorIssue } from "./index";
  * (lib/runs/run-and-log.ts, metadata and variables before Claude is called) all use it.
  */
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** C0 controls and DEL: never part of a name, id or query value. */
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** No unpaired surrogate: String.prototype.isWellFormed (Node 20+, native) or the same test as a regex. */
+const isWellFormed: (text: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function"
+    ? (text) => (text as string & { isWellFormed(): boolean }).isWellFormed()
+    : (text) => !LONE_SURROGATE.test(text);
 
 /** Why `text` cannot be stored (NUL, unpaired surrogate), or null. */
 export function textProblem(text: string): string | null {
   if (text.includes("\u0000")) return "must not contain NUL characters";
-  if (LONE_SURROGATE.test(text)) return "is not valid Unicode text (unpaired surrogate)";
+  if (!isWellFormed(text)) return "is not valid Unicode text (unpaired surrogate)";
   return null;
 }
 
@@ -37,50 +43,63 @@ export interface JsonInputLimits {
  * The first problem of `value` as input that is stored or sent on (path + message), or null:
  * values that are not JSON-like (Dates, Maps, files, bigints, NaN/Infinity, class instances),
  * text or keys with NUL characters or unpaired surrogates, nesting deeper than `maxDepth`, more
- * than `maxNodes` values. Iterative, so deep input cannot overflow the stack.
+ * than `maxNodes` values. Recursion never goes deeper than `maxDepth` (checked before descending),
+ * and the path is only built for a problem, so a clean value costs one visit per node.
  */
 export function inspectJsonInput(value: unknown, limits: JsonInputLimits): ErrorIssue | null {
-  const stack: Array<{ value: unknown; path: string[] }> = [{ value, path: [] }];
-  let nodes = 0;
-  while (stack.length > 0) {
-    const { value: v, path } = stack.pop()!;
-    const at = (message: string): ErrorIssue => ({ path: path.join("."), message });
-    if (++nodes > limits.maxNodes) return at("the input is too large");
-    switch (typeof v) {
-      case "string": {
-        const problem = textProblem(v);
-        if (problem) return at(problem);
-        break;
-      }
-      case "number":
-        if (!Number.isFinite(v)) return at("must be a finite number");
-        break;
-      case "boolean":
-      case "undefined":
-        break;
-      case "object": {
-        if (v === null) break;
-        if (path.length >= limits.maxDepth) return at(`is nested too deeply (at most ${limits.maxDepth} levels)`);
-        if (Array.isArray(v)) {
-          if (nodes + v.length > limits.maxNodes) return at("the input is too large");
-          for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...path, String(i)] });
-          break;
-        }
-        if (!isPlainObject(v)) return at("is not a supported value");
-        const keys = Object.keys(v);
-        if (nodes + keys.length > limits.maxNodes) return at("the input is too large");
-        for (const key of keys) {
-          const problem = textProblem(key);
-          if (problem) return at(`has a key that ${problem}`);
-          stack.push({ value: v[key], path: [...path, key] });
-        }
-        break;
-      }
-      default:
-        return at("is not a supported value");
+  const state = { nodes: 0, limits };
+  const found = visitJson(value, 0, state);
+  return found ? { path: found.path.reverse().join("."), message: found.message } : null;
+}
+
+type Found = { path: string[]; message: string };
+const problemAt = (message: string): Found => ({ path: [], message });
+
+/** The problem at `v` (its path filled in by the callers on the way back), or null. */
+function visitJson(v: unknown, depth: number, state: { nodes: number; limits: JsonInputLimits }): Found | null {
+  const { limits } = state;
+  if (++state.nodes > limits.maxNodes) return problemAt("the input is too large");
+  switch (typeof v) {
+    case "string": {
+      const problem = textProblem(v);
+      return problem ? problemAt(problem) : null;
     }
+    case "number":
+      return Number.isFinite(v) ? null : problemAt("must be a finite number");
+    case "boolean":
+    case "undefined":
+      return null;
+    case "object": {
+      if (v === null) return null;
+      if (depth >= limits.maxDepth) return problemAt(`is nested too deeply (at most ${limits.maxDepth} levels)`);
+      if (Array.isArray(v)) {
+        if (state.nodes + v.length > limits.maxNodes) return problemAt("the input is too large");
+        for (let i = 0; i < v.length; i++) {
+          const found = visitJson(v[i], depth + 1, state);
+          if (found) {
+            found.path.push(String(i));
+            return found;
+          }
+        }
+        return null;
+      }
+      if (!isPlainObject(v)) return problemAt("is not a supported value");
+      const keys = Object.keys(v);
+      if (state.nodes + keys.length > limits.maxNodes) return problemAt("the input is too large");
+      for (const key of keys) {
+        const problem = textProblem(key);
+        if (problem) return problemAt(`has a key that ${problem}`);
+        const found = visitJson(v[key], depth + 1, state);
+        if (found) {
+          found.path.push(key);
+          return found;
+        }
+      }
+      return null;
+    }
+    default:
+      return problemAt("is not a supported value");
   }
-  return null;
 }
 
 /** `issue` as one readable sentence: "metadata.a.b: must not contain NUL characters" (long paths cut). */
