@@ -161,6 +161,27 @@ describe("prompt registry (database)", () => {
     expect([v2.major, v2.minor, v2.cacheAcknowledgements]).toEqual([1, 1, ["system.0"]]);
   });
 
+  it("keeps the variable contract in its declared order through save, publish and the next draft (issue 18, defect 8)", async () => {
+    const prompt = await createPrompt(ctx.editor, { name: "ordered-vars" });
+    const content = starterContent();
+    content.messages[0]!.content[0]!.text = "{{zeta}} {{alpha}} {{mid}}";
+    content.variables = {
+      zeta: { type: "string", required: true },
+      alpha: { type: "string", required: false },
+      mid: { type: "number", required: false, default: 3 },
+    };
+    await saveDraft(ctx.editor, { promptId: prompt.id, content });
+    const draft = await getDraft(prompt.id);
+    expect(Object.keys(draft!.variables as object)).toEqual(["zeta", "alpha", "mid"]);
+    const published = await publishDraft(ctx.editor, { promptId: prompt.id, changelog: "Ordered" });
+    const stored = await getDb().promptVersion.findUniqueOrThrow({ where: { id: published.id } });
+    expect(Object.keys(stored.variables as object)).toEqual(["zeta", "alpha", "mid"]);
+    const resolved = await resolvePublishedVersion(ctx.project.id, "ordered-vars", { version: "1.0.0" });
+    expect(Object.keys(resolved.variables as object)).toEqual(["zeta", "alpha", "mid"]);
+    await startDraftFrom(ctx.editor, { promptId: prompt.id, versionId: published.id });
+    expect(Object.keys((await getDraft(prompt.id))!.variables as object)).toEqual(["zeta", "alpha", "mid"]);
+  });
+
   it("detects a concurrent draft edit by lock version", async () => {
     const prompt = await createPrompt(ctx.editor, { name: "locked" });
     const draft = (await getDraft(prompt.id))!;
