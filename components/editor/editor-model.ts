@@ -284,17 +284,24 @@ export interface EditorIssue {
   source: "shape" | "contract" | "cache" | "form";
 }
 
-/** Every problem, in the panel's order: form, shape, contract errors, cache (errors and warnings), contract warnings. */
+/**
+ * Every problem, in the panel's order: form, shape, contract errors, cache (errors and warnings),
+ * contract warnings. A contract error at a path the shape check already reports (an enum without
+ * values, a default of the wrong type) is the same problem said twice: only the shape one is listed.
+ */
 export function collectIssues(checks: {
   form: readonly LocalIssue[];
   shape: readonly ErrorIssue[];
   contract: ContractReport;
   cache: CacheAnalysis;
 }): EditorIssue[] {
+  const shapePaths = new Set(checks.shape.map((i) => i.path));
   return [
     ...checks.form.map((i) => ({ ...i, severity: "error" as const, source: "form" as const })),
     ...checks.shape.map((i) => ({ severity: "error" as const, source: "shape" as const, ...i })),
-    ...checks.contract.errors.map((i) => ({ severity: "error" as const, source: "contract" as const, path: i.path, message: i.message })),
+    ...checks.contract.errors
+      .filter((i) => !shapePaths.has(i.path))
+      .map((i) => ({ severity: "error" as const, source: "contract" as const, path: i.path, message: i.message })),
     ...checks.cache.issues.map((i) => ({ severity: i.severity, source: "cache" as const, path: i.location, message: i.message })),
     ...checks.contract.warnings.map((i) => ({ severity: "warning" as const, source: "contract" as const, path: i.path, message: i.message })),
   ];

@@ -285,7 +285,8 @@ export function versionFits(parts: SemverParts): boolean {
 export const exactVersionSchema = z
   .string()
   .max(40)
-  .regex(/^\d+\.\d+\.\d+$/, "must be an exact version such as 1.2.0")
+  // abort: a malformed version is one problem, not also "out of range".
+  .regex(/^\d+\.\d+\.\d+$/, { message: "must be an exact version such as 1.2.0", abort: true })
   .refine((v) => v.split(".").every((n) => Number(n) <= MAX_VERSION_COMPONENT), COMPONENT_MESSAGE);
 
 /**

@@ -3,7 +3,7 @@ import { SEED_MODEL_CATALOG, findModel } from "@/lib/models/catalog";
 import { analyzeCache } from "@/lib/prompts/cache";
 import { checkContract } from "@/lib/prompts/contract";
 import { supportAssistantContent as support } from "@/lib/prompts/fixtures/support-assistant";
-import type { PromptVersionContent } from "@/lib/prompts/schemas";
+import { versionContentIssues, type PromptVersionContent } from "@/lib/prompts/schemas";
 import {
   cacheFigures,
   collectIssues,
@@ -55,6 +55,22 @@ describe("collectIssues", () => {
     ]);
     expect(issues[3]).toMatchObject({ path: "system.0" });
     expect(errorAnchors(issues)).toEqual(new Set(["section-model", "block-system-0"]));
+  });
+
+  it("reports an enum variable without values once, not once per check (issue 18, defect 10)", () => {
+    const state = fromContent(support, []);
+    const { content } = toContent({
+      ...state,
+      variables: [...state.variables, { ...state.variables[0]!, name: "mood", type: "enum", valuesText: " , ", hasDefault: false, defaultText: "" }],
+    });
+    const issues = collectIssues({
+      form: [],
+      shape: versionContentIssues(content),
+      contract: checkContract(content),
+      cache: analyzeCache(content),
+    });
+    const errors = issues.filter((i) => i.severity === "error");
+    expect(errors.map((i) => `${i.path}: ${i.message}`)).toEqual(["variables.mood.values: an enum variable needs at least one value"]);
   });
 
   it("is empty for the seeded support prompt", () => {

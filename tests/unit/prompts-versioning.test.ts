@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { supportAssistantContent as base } from "@/lib/prompts/fixtures/support-assistant";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
-import { compareJsonSchemas, nextVersion, parseVersion, proposeBump, validateRequestedVersion } from "@/lib/prompts/versioning";
+import { compareJsonSchemas, exactVersionSchema, nextVersion, parseVersion, proposeBump, validateRequestedVersion } from "@/lib/prompts/versioning";
 
 const withPersona = (text: string): PromptVersionContent => ({
   ...base,
@@ -145,6 +145,14 @@ describe("versions", () => {
   it("parseVersion accepts only plain versions", () => {
     expect(parseVersion("10.0.7")).toEqual({ major: 10, minor: 0, patch: 7 });
     for (const bad of ["1.2", "v1.2.3", "1.2.3-beta.1", "1.2.3+build", "01.2.3", " 1.2.3"]) expect(() => parseVersion(bad)).toThrow(AppError);
+  });
+
+  it("exactVersionSchema reports a malformed version once, and an out-of-range one by its range (issue 18, defect 10)", () => {
+    for (const bad of ["banana", "1.2", "v1.2.3", "1.2.3-beta.1"]) {
+      expect(exactVersionSchema.safeParse(bad).error?.issues.map((i) => i.message)).toEqual(["must be an exact version such as 1.2.0"]);
+    }
+    expect(exactVersionSchema.safeParse("2147483648.0.0").error?.issues.map((i) => i.message)).toEqual(["version numbers are at most 2147483647 each"]);
+    expect(exactVersionSchema.safeParse("1.2.3").success).toBe(true);
   });
 
   it("validateRequestedVersion: may raise, never lower, must beat published", () => {
