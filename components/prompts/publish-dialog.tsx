@@ -3,7 +3,7 @@
 import { useCallback, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Badge, Button, FormError, cx } from "@/components/ui";
-import type { PublishPreview } from "@/lib/prompts/publish-preview";
+import { publishButtonLabel, requestedVersionProblem, type PublishPreview } from "@/lib/prompts/publish-preview";
 import { Dialog } from "./dialog";
 import { promptPath } from "@/lib/prompts/paths";
 import { usePromptActions } from "./prompt-actions";
@@ -115,7 +115,9 @@ export function PublishDialog({
   // Ticked labels the release gate would refuse: publishing with them fails, so say so before.
   const gateRefusals = (evalStatus?.gate?.decisions ?? []).filter((d) => !d.allowed && moveLabels.includes(d.label));
   const gated = new Set((evalStatus?.gate?.decisions ?? []).map((d) => d.label));
-  const blocked = !preview || preview.errors.length > 0 || preview.identical || gateRefusals.length > 0;
+  // A typed version that cannot be published (e.g. "vbanana") disables the button and says why.
+  const versionProblem = preview ? requestedVersionProblem(version, preview) : null;
+  const blocked = !preview || preview.errors.length > 0 || preview.identical || gateRefusals.length > 0 || versionProblem !== null;
 
   return (
     <>
@@ -242,8 +244,15 @@ export function PublishDialog({
                   value={version}
                   onChange={(e) => setVersion(e.target.value)}
                   placeholder={preview.proposedVersion}
-                  className="h-8 w-full rounded-md border border-border bg-surface px-2 font-mono text-sm"
+                  aria-invalid={versionProblem !== null}
+                  aria-describedby={versionProblem ? "publish-version-error" : undefined}
+                  className={cx("h-8 w-full rounded-md border bg-surface px-2 font-mono text-sm", versionProblem ? "border-danger" : "border-border")}
                 />
+                {versionProblem ? (
+                  <p id="publish-version-error" className="text-xs text-danger" data-testid="publish-version-error">
+                    {versionProblem}
+                  </p>
+                ) : null}
               </div>
             </div>
             {evalStatus ? <PublishEvalPanel project={project} promptName={promptName} status={evalStatus} selected={moveLabels} /> : null}
@@ -299,13 +308,7 @@ export function PublishDialog({
                 Cancel
               </Button>
               <Button variant="primary" disabled={blocked || busy} onClick={() => void publish()} data-testid="publish-submit">
-                {busy
-                  ? "Publishing…"
-                  : version
-                    ? `Publish v${version}`
-                    : bump && bump !== preview.bump
-                      ? `Publish (${bump} bump)`
-                      : `Publish v${preview.proposedVersion}`}
+                {publishButtonLabel({ busy, version, bump, preview })}
               </Button>
             </div>
           </div>

@@ -1,6 +1,7 @@
 import { analyzeCache } from "./cache";
 import type { PromptVersionContent } from "./schemas";
-import type { Bump } from "./versioning";
+import { AppError } from "@/lib/errors";
+import { validateRequestedVersion, type Bump } from "./versioning";
 
 type Issue = { path: string; message: string };
 
@@ -43,4 +44,34 @@ export function toPublishPreview(plan: PublishPlanSummary): PublishPreview {
     variableBreakpoints,
     acknowledged: plan.acknowledged,
   };
+}
+
+/**
+ * Why the exact version typed in the publish dialog cannot be published (not a plain
+ * MAJOR.MINOR.PATCH, lower than the proposal, not above the latest published), or null when it
+ * can or nothing is typed. The same check `publishDraft` makes, so the button is disabled before
+ * the server would refuse.
+ */
+export function requestedVersionProblem(requested: string, preview: Pick<PublishPreview, "proposedVersion" | "latest">): string | null {
+  if (requested === "") return null;
+  try {
+    validateRequestedVersion(preview.proposedVersion, requested, preview.latest ? [preview.latest] : []);
+    return null;
+  } catch (error) {
+    if (error instanceof AppError) return error.message;
+    throw error;
+  }
+}
+
+/** The publish button's text: the version it will publish, never one that cannot be published. */
+export function publishButtonLabel(s: {
+  busy: boolean;
+  version: string;
+  bump: Bump | "";
+  preview: Pick<PublishPreview, "proposedVersion" | "latest" | "bump">;
+}): string {
+  if (s.busy) return "Publishing…";
+  if (s.version) return requestedVersionProblem(s.version, s.preview) === null ? `Publish v${s.version}` : "Publish";
+  if (s.bump && s.bump !== s.preview.bump) return `Publish (${s.bump} bump)`;
+  return `Publish v${s.preview.proposedVersion}`;
 }

@@ -31,6 +31,20 @@ test("unbalanced braces are a validation error that blocks publishing", async ({
   await expect(page.getByTestId("publish-submit")).toBeDisabled();
 });
 
+test("a typed version that is not semver disables Publish and says why (issue 18, defect 10)", async ({ page }) => {
+  await createPromptViaUi(page, uniqueName("badver"));
+  await page.getByTestId("open-publish").click();
+  await expect(page.getByTestId("publish-proposed-version")).toHaveText("v1.0.0");
+  await page.locator("#publish-version").fill("vbanana");
+  await expect(page.getByTestId("publish-version-error")).toHaveText('"vbanana" is not a plain MAJOR.MINOR.PATCH version');
+  await expect(page.getByTestId("publish-submit")).toBeDisabled();
+  await expect(page.getByTestId("publish-submit")).toHaveText("Publish");
+  await page.locator("#publish-version").fill("1.2.0");
+  await expect(page.getByTestId("publish-version-error")).toHaveCount(0);
+  await expect(page.getByTestId("publish-submit")).toBeEnabled();
+  await expect(page.getByTestId("publish-submit")).toHaveText("Publish v1.2.0");
+});
+
 test("publishing without a changelog is refused", async ({ page }) => {
   await createPromptViaUi(page, uniqueName("nolog"));
   await page.getByTestId("open-publish").click();
