@@ -182,7 +182,9 @@ test("the CSV export refuses a table it does not have, whatever the name holds (
   for (const table of ["a\r\nSet-Cookie: x=1", "a\u0000b", 'x"; filename="evil.sh', "nope"]) {
     const res = await page.request.get(`/p/${SLUG}/metrics/data?${new URLSearchParams({ view: "cost", format: "csv", table })}`);
     expect(res.status(), table).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: "bad_request", message: "table must be one of prompt, model, day, source" } });
+    // CR, LF and NUL are refused at the edge (control characters in the query), the rest by the route.
+    const message = /[\r\n\u0000]/.test(table) ? expect.stringMatching(/Control characters/) : "table must be one of prompt, model, day, source";
+    expect(await res.json()).toMatchObject({ error: { code: "bad_request", message } });
   }
   const ok = await page.request.get(`/p/${SLUG}/metrics/data?view=cost&format=csv&table=model`);
   expect(ok.status()).toBe(200);
