@@ -2,12 +2,22 @@
 
 import { useState, useSyncExternalStore } from "react";
 import { cx } from "@/components/ui";
+import type { PromptSelector } from "@/lib/prompts/labels";
 import { snippet, type SnippetLang, type SnippetOp } from "./snippets";
 
 const noopSubscribe = () => () => {};
 
 /** "Use this prompt": copy-ready curl, TypeScript fetch and typed-client (lib/client) snippets for get, render and run. */
-export function UsePromptPanel({ name, sampleVariables }: { name: string; sampleVariables: Record<string, unknown> }) {
+export function UsePromptPanel({
+  name,
+  selector,
+  sampleVariables,
+}: {
+  name: string;
+  /** A label the prompt has, else its newest published version (lib/prompts/labels snippetTarget). */
+  selector: PromptSelector;
+  sampleVariables: Record<string, unknown>;
+}) {
   const [lang, setLang] = useState<SnippetLang>("curl");
   const [op, setOp] = useState<SnippetOp>("get");
   const [copied, setCopied] = useState(false);
@@ -17,7 +27,7 @@ export function UsePromptPanel({ name, sampleVariables }: { name: string; sample
     () => window.location.origin,
     () => "http://localhost:3000",
   );
-  const code = snippet(lang, op, origin, name, sampleVariables);
+  const code = snippet(lang, op, origin, name, selector, sampleVariables);
 
   const copy = async () => {
     try {

@@ -16,9 +16,9 @@ export function compareLabelNames(a: string, b: string): number {
 }
 
 /**
- * The version a prompt is shown with by default (the prompt page's "use this prompt" sample, the
- * playground's first pick): the one apps are served, the production label's, else the newest
- * published version, else the draft; null without versions. `versions` newest first.
+ * The version a prompt is shown with by default (the playground's first pick): the one apps are
+ * served, the production label's, else the newest published version, else the draft; null
+ * without versions. `versions` newest first.
  */
 export function defaultVersionId(prompt: {
   labels: readonly { name: string; versionId: string }[];
@@ -30,6 +30,25 @@ export function defaultVersionId(prompt: {
     prompt.versions.find((v) => v.status === "DRAFT")?.id ??
     null
   );
+}
+
+/** How a caller asks for a prompt version: `?label=` or `?version=` (GET query, render/run body). */
+export type PromptSelector = { label: string } | { version: string };
+
+/**
+ * What the "use this prompt" snippets ask for, and the version that answers: a label the prompt
+ * actually has (production if present, else the first in conventional order), else the newest
+ * published version by number; null when nothing is published (a draft is never served).
+ * `versions` newest first, as getPromptByName returns them.
+ */
+export function snippetTarget(prompt: {
+  labels: readonly { name: string; versionId: string }[];
+  versions: readonly { id: string; status: string; version: string }[];
+}): { selector: PromptSelector; versionId: string } | null {
+  const label = [...prompt.labels].sort((a, b) => compareLabelNames(a.name, b.name))[0];
+  if (label) return { selector: { label: label.name }, versionId: label.versionId };
+  const latest = prompt.versions.find((v) => v.status === "PUBLISHED");
+  return latest ? { selector: { version: latest.version }, versionId: latest.id } : null;
 }
 
 /**

@@ -2,6 +2,7 @@ import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { clientSnippet, snippet } from "@/components/prompts/snippets";
+import { snippetTarget } from "@/lib/prompts/labels";
 import { exampleVariables } from "@/lib/prompts/render";
 import { variablesSchema } from "@/lib/prompts/schemas";
 
@@ -58,21 +59,71 @@ describe("typed client snippet", () => {
   const sample = exampleVariables(variables);
 
   it("names the prompt and fills in the variables", () => {
-    const code = clientSnippet("render", "https://pd.example", "team/support-assistant", sample);
+    const code = clientSnippet("render", "https://pd.example", "team/support-assistant", { label: "production" }, sample);
     expect(code).toContain('new PromptdeckClient({\n  baseUrl: "https://pd.example"');
     expect(code).toContain('pd.render("team/support-assistant", {');
     expect(code).toContain('question: "...",');
     expect(code).toContain('tone: "formal"');
     expect(code).not.toContain("locale");
-    expect(snippet("client", "run", "https://pd.example", "x", { a: "..." })).toContain('pd.run("x", {\n  label: "production",\n  variables: { a: "..." },');
-    expect(snippet("client", "get", "https://pd.example", "x", {})).toContain('pd.getPrompt("x", { label: "production" })');
+    expect(snippet("client", "run", "https://pd.example", "x", { label: "production" }, { a: "..." })).toContain(
+      'pd.run("x", {\n  label: "production",\n  variables: { a: "..." },',
+    );
+    expect(snippet("client", "get", "https://pd.example", "x", { label: "production" }, {})).toContain('pd.getPrompt("x", { label: "production" })');
   });
 
   it("get, render and run type-check against lib/client, and a wrong call does not", () => {
-    const snippets = (["get", "render", "run"] as const).map((op) => clientSnippet(op, "http://localhost:3000", "support-assistant", sample));
-    const broken = clientSnippet("render", "http://localhost:3000", "x", {}).replace("pd.render(", "pd.renderr(");
-    const [get, render, run, wrong] = typecheck([...snippets, broken]);
-    expect({ get, render, run }).toEqual({ get: [], render: [], run: [] });
+    const snippets = (["get", "render", "run"] as const).map((op) =>
+      clientSnippet(op, "http://localhost:3000", "support-assistant", { label: "production" }, sample),
+    );
+    const broken = clientSnippet("render", "http://localhost:3000", "x", { version: "1.2.0" }, {}).replace("pd.render(", "pd.renderr(");
+    const byVersion = clientSnippet("get", "http://localhost:3000", "x", { version: "1.2.0" }, {});
+    const [get, render, run, wrong, version] = typecheck([...snippets, broken, byVersion]);
+    expect({ get, render, run, version }).toEqual({ get: [], render: [], run: [], version: [] });
     expect(wrong?.join("\n")).toMatch(/renderr/);
   }, 30_000);
+});
+
+describe("what the snippets ask for (issue 18, defect 7)", () => {
+  const versions = [
+    { id: "v3", status: "DRAFT", version: "draft" },
+    { id: "v2", status: "PUBLISHED", version: "1.1.0" },
+    { id: "v1", status: "PUBLISHED", version: "1.0.0" },
+  ];
+
+  it("asks for production when the prompt has it, else its first label, else its newest published version", () => {
+    const labels = [
+      { name: "canary", versionId: "v2" },
+      { name: "production", versionId: "v1" },
+    ];
+    expect(snippetTarget({ labels, versions })).toEqual({ selector: { label: "production" }, versionId: "v1" });
+    expect(
+      snippetTarget({
+        labels: [
+          { name: "canary", versionId: "v2" },
+          { name: "staging", versionId: "v1" },
+        ],
+        versions,
+      }),
+    ).toEqual({
+      selector: { label: "staging" },
+      versionId: "v1",
+    });
+    expect(snippetTarget({ labels: [], versions })).toEqual({ selector: { version: "1.1.0" }, versionId: "v2" });
+    expect(snippetTarget({ labels: [], versions: [versions[0]!] })).toBeNull();
+  });
+
+  it("every language and operation names that label or version, never a production label the prompt lacks", () => {
+    for (const lang of ["curl", "ts", "client"] as const) {
+      for (const op of ["get", "render", "run"] as const) {
+        const staging = snippet(lang, op, "https://pd.example", "x", { label: "staging" }, { a: "..." });
+        expect(staging, `${lang} ${op}`).toMatch(/staging/);
+        expect(staging, `${lang} ${op}`).not.toMatch(/production/);
+        const pinned = snippet(lang, op, "https://pd.example", "x", { version: "1.1.0" }, { a: "..." });
+        expect(pinned, `${lang} ${op}`).toMatch(/version[=:"\s]+"?1\.1\.0/);
+        expect(pinned, `${lang} ${op}`).not.toMatch(/label[=:"]/);
+      }
+    }
+    expect(snippet("curl", "get", "https://pd.example", "x", { version: "1.1.0" }, {})).toContain('"https://pd.example/api/v1/prompts/x?version=1.1.0"');
+    expect(snippet("ts", "run", "https://pd.example", "x", { label: "staging" }, {})).toContain('"label": "staging"');
+  });
 });

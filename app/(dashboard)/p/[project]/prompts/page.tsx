@@ -128,13 +128,22 @@ export default async function PromptsPage({
               {total} prompt{total === 1 ? "" : "s"}
             </span>
           </form>
-          <Card className="overflow-hidden">
-            <table className="w-full text-sm" data-testid="prompt-table">
+          {/* Fixed layout: a long name (up to 128 characters) truncates instead of pushing the other
+              columns out; below min-w the table scrolls sideways rather than clipping them. */}
+          <Card className="overflow-x-auto">
+            <table className="w-full min-w-[760px] table-fixed text-sm" data-testid="prompt-table">
+              <colgroup>
+                <col />
+                <col className="w-36" />
+                <col className="w-64" />
+                <col className="w-32" />
+                <col className="w-28" />
+              </colgroup>
               <thead>
                 <tr className="border-b border-border bg-muted/50 text-left text-xs text-fg-muted">
                   {sortHeader("name", "Name", "")}
                   <th className="px-4 py-2 font-medium">Latest</th>
-                  <th className="w-64 px-4 py-2 font-medium">Labels</th>
+                  <th className="px-4 py-2 font-medium">Labels</th>
                   <th className="px-4 py-2 font-medium">Last published</th>
                   {sortHeader("updated", "Updated", "text-right")}
                 </tr>
@@ -149,15 +158,16 @@ export default async function PromptsPage({
                 ) : null}
                 {prompts.map((p) => (
                   <tr key={p.id} className="align-top hover:bg-muted/40" data-testid="prompt-row">
-                    <td className="px-4 py-3">
+                    <td className="min-w-0 px-4 py-3">
                       <Link
                         href={promptPath(project, p.name)}
-                        className="font-mono text-[13px] font-medium text-accent hover:underline"
+                        className="block truncate font-mono text-[13px] font-medium text-accent hover:underline"
+                        title={p.name}
                         data-testid="prompt-name"
                       >
                         {p.name}
                       </Link>
-                      {p.description ? <div className="mt-0.5 line-clamp-2 text-xs text-fg-muted">{p.description}</div> : null}
+                      {p.description ? <div className="mt-0.5 line-clamp-2 text-xs break-words text-fg-muted">{p.description}</div> : null}
                       {p.tags.length > 0 ? (
                         <div className="mt-1.5 flex flex-wrap gap-1">
                           {p.tags.map((t) => (

@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/projects/roles";
-import { compareLabelNames, defaultVersionId } from "@/lib/prompts/labels";
+import { compareLabelNames, snippetTarget } from "@/lib/prompts/labels";
 import { getPromptByName, getVersionById, listLabelEvents, versionLabel } from "@/lib/prompts/queries";
 import { exampleVariables } from "@/lib/prompts/render";
 import { variablesSchema } from "@/lib/prompts/schemas";
@@ -67,8 +67,9 @@ export default async function PromptPage({
     })
     .sort((a, b) => compareLabelNames(a.name, b.name));
 
-  const servedId = defaultVersionId(prompt);
-  const served = servedId ? await getVersionById(prompt.id, servedId) : null;
+  // The snippets ask for a label the prompt has (else its newest version) and sample that version's variables.
+  const target = snippetTarget({ labels: prompt.labels, versions: prompt.versions.map((v) => ({ id: v.id, status: v.status, version: versionLabel(v) })) });
+  const served = target ? await getVersionById(prompt.id, target.versionId) : null;
   const latest = published[0];
   // "Evaluate" compares the draft with what production serves (or the latest published version).
   const evalBaseline = labelRows.some((l) => l.name === "production") ? "production" : latest ? versionLabel(latest) : null;
@@ -255,7 +256,13 @@ export default async function PromptPage({
           </Card>
           <Card className="overflow-hidden">
             <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Use this prompt</h2>
-            <UsePromptPanel name={prompt.name} sampleVariables={sampleFor(served?.variables)} />
+            {target ? (
+              <UsePromptPanel name={prompt.name} selector={target.selector} sampleVariables={sampleFor(served?.variables)} />
+            ) : (
+              <p className="px-4 py-3 text-xs text-fg-muted" data-testid="use-prompt-unpublished">
+                Publish a version to serve this prompt through the API; drafts are not served.
+              </p>
+            )}
           </Card>
         </div>
       </div>
