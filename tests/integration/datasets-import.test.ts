@@ -83,9 +83,10 @@ describe("datasets: import", () => {
     await addItems(ds.id, [{ key: "broken", variables: { limit: "x" } }], ctx.admin);
     const broken = await checkDatasetContract(ds.id, 2, contract);
     expect(broken.fitting).toBe(2);
+    // In the contract's declared order (question, then limit).
     expect(broken.problems).toEqual([
-      { key: "broken", variable: "limit", message: 'variable "limit" must be a finite number' },
       { key: "broken", variable: "question", message: 'missing required variable "question"' },
+      { key: "broken", variable: "limit", message: 'variable "limit" must be a finite number' },
     ]);
     const fits = await fittingPrompts(
       ctx.projectId,
