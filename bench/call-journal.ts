@@ -11,33 +11,18 @@ import pino from "pino";
 import { callLogRowFromResult } from "@/lib/calls/record";
 import { CallJournal } from "@/lib/calls/journal";
 import { CallLogWriter } from "@/lib/calls/writer";
-import type { RunResult } from "@/lib/claude/runner";
+import { fakeRunResult } from "../tests/fixtures/run-result";
 
 const silent = pino({ level: "silent" });
 // About 1.8 KB a row with its bodies, like bench/runner-overhead.ts.
-const result = {
-  status: "ok",
+const result = fakeRunResult({
   output: "x".repeat(600),
   usage: { inputTokens: 1000, outputTokens: 200, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 },
   costMicros: 1234,
   latencyMs: 900,
-  ttftMs: null,
-  attempts: [],
-  fallbacks: [],
-  fallbackUsed: null,
-  model: "claude-haiku-5-5",
-  requestedModel: "claude-haiku-5-5",
-  stopReason: "end_turn",
-  refusalCategory: null,
-  simulated: true,
   request: { messages: [{ role: "user", content: "y".repeat(1000) }] },
   response: { text: "x".repeat(600) },
-  source: "api",
-  metadata: {},
-  subject: null,
-  chunks: null,
-  error: null,
-} as unknown as RunResult;
+});
 
 async function run(journaled: boolean, total: number, concurrency: number): Promise<void> {
   const dir = mkdtempSync(path.join(process.env.BENCH_JOURNAL_DIR ?? tmpdir(), "bench-journal-"));

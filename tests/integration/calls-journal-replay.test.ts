@@ -10,10 +10,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { callLogRowFromResult, type CallLogRow } from "@/lib/calls/record";
 import { CallJournal } from "@/lib/calls/journal";
 import { CallLogWriter, createCallLogPool, pgRawExecutor } from "@/lib/calls/writer";
-import type { RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";
 import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { makeTestProject, publishPrompt, simpleContent } from "./serving-helpers";
+import { fakeRunResult } from "../fixtures/run-result";
 
 const silent = pino({ level: "silent" });
 const pool = createCallLogPool(process.env.DATABASE_URL ?? "", 2);
@@ -23,29 +23,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const result = {
-  status: "ok",
+const result = fakeRunResult({
   output: "stored once",
   usage: { inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 },
   costMicros: 50,
   latencyMs: 20,
-  ttftMs: null,
-  attempts: [],
-  fallbacks: [],
-  fallbackUsed: null,
-  model: "claude-haiku-5-5",
-  requestedModel: "claude-haiku-5-5",
-  stopReason: "end_turn",
-  refusalCategory: null,
-  simulated: true,
-  request: {},
-  response: null,
-  source: "api",
-  metadata: {},
-  subject: null,
-  chunks: null,
-  error: null,
-} as unknown as RunResult;
+});
 
 describe("call journal replay", () => {
   it("stores every journaled row exactly once and rolls each up once, also rows stored just before a crash", async () => {

@@ -6,36 +6,14 @@
 // (PROMPTDECK_CALL_JOURNAL_DIR); with N = 0 it only replays what a killed process left.
 import { callLogRowFromResult } from "@/lib/calls/record";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
-import type { RunResult } from "@/lib/claude/runner";
 import { createProcessRuntime } from "@/lib/runtime/process";
+import { fakeRunResult } from "../fixtures/run-result";
 
 const [projectId, countText, runId, mode = "enqueue"] = process.argv.slice(2);
 if (!projectId || !countText || !runId) throw new Error("usage: calls-kill-child <projectId> <count> <runId>");
 const count = Number(countText);
 
-const result = {
-  status: "ok",
-  output: "in flight",
-  usage: { inputTokens: 1, outputTokens: 1, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 },
-  costMicros: 1,
-  latencyMs: 1,
-  ttftMs: null,
-  attempts: [],
-  fallbacks: [],
-  fallbackUsed: null,
-  model: "claude-haiku-5-5",
-  requestedModel: "claude-haiku-5-5",
-  stopReason: "end_turn",
-  refusalCategory: null,
-  simulated: true,
-  request: {},
-  response: null,
-  source: "api",
-  metadata: {},
-  subject: null,
-  chunks: null,
-  error: null,
-} as unknown as RunResult;
+const result = fakeRunResult({ output: "in flight" });
 
 const runtime = createProcessRuntime({ log: () => {} });
 runtime.handleSignals();

@@ -10,7 +10,7 @@ import { callLogRowFromResult, type CallLogRow } from "@/lib/calls/record";
 import { CallJournal } from "@/lib/calls/journal";
 import { encodeCallLogRow } from "@/lib/calls/row-codec";
 import { CallLogWriter } from "@/lib/calls/writer";
-import type { RunResult } from "@/lib/claude/runner";
+import { fakeRunResult } from "../fixtures/run-result";
 
 const silent = pino({ level: "silent" });
 const dirs: string[] = [];
@@ -24,29 +24,7 @@ function tempDir(): string {
   return dir;
 }
 
-const result = {
-  status: "ok",
-  output: "hi",
-  usage: { inputTokens: 1, outputTokens: 1, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 },
-  costMicros: 3,
-  latencyMs: 5,
-  ttftMs: null,
-  attempts: [],
-  fallbacks: [],
-  fallbackUsed: null,
-  model: "claude-haiku-5-5",
-  requestedModel: "claude-haiku-5-5",
-  stopReason: "end_turn",
-  refusalCategory: null,
-  simulated: true,
-  request: { messages: [{ role: "user", content: "question" }] },
-  response: null,
-  source: "api",
-  metadata: {},
-  subject: null,
-  chunks: null,
-  error: null,
-} as unknown as RunResult;
+const result = fakeRunResult({ costMicros: 3, latencyMs: 5, request: { messages: [{ role: "user", content: "question" }] } });
 
 function row(i: number): CallLogRow {
   return { ...callLogRowFromResult(result, { projectId: "p1", metadata: { i } }), id: `call-${String(i).padStart(6, "0")}` };
