@@ -12,6 +12,7 @@ import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
 import { assertMayDecideLabel, compareLabelNames, labelNamePattern } from "./labels";
 import { DRAFT_MAJOR } from "./queries";
+import { assertContractCompatibleMove } from "./label-move-check";
 import { assertReleaseGate } from "./release-gate";
 import { parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
 import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
@@ -343,7 +344,14 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
         after: { version: formatVersion(published), bump: plan.bump, changelog },
       });
       for (const label of input.labels ?? []) {
-        await moveLabelInTx(tx, actor, { promptId: input.promptId, label, versionId: published.id, reason: `published ${formatVersion(published)}` });
+        // The publish dialog shows the contract change as the bump's reasons (a breaking one is major).
+        await moveLabelInTx(tx, actor, {
+          promptId: input.promptId,
+          label,
+          versionId: published.id,
+          reason: `published ${formatVersion(published)}`,
+          force: true,
+        });
       }
       // Served caches on every instance drop this prompt when the transaction commits.
       await notifyPromptChanged(tx, actor.projectId, prompt.name);
@@ -363,7 +371,7 @@ export { labelNamePattern };
 async function moveLabelInTx(
   tx: Prisma.TransactionClient,
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean },
+  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean; force?: boolean },
 ) {
   if (!labelNamePattern.test(input.label)) {
     throw new AppError("bad_request", `Invalid label "${input.label}": use 1 to 36 lowercase letters, digits, ".", "_" or "-"`);
@@ -374,6 +382,8 @@ async function moveLabelInTx(
   const existing = await tx.label.findUnique({ where: { promptId_name: { promptId: input.promptId, name: input.label } } });
   assertMayDecideLabel(actor, existing);
   if (existing && existing.versionId === version.id) return existing;
+  // A move across a breaking variables-contract change would turn callers' calls into 422s.
+  await assertContractCompatibleMove(tx, actor, { promptId: input.promptId, label: input.label, versionId: version.id, force: input.force });
   // The project's release gate (settings.evals.gate): a gated label needs a passing eval of this
   // exact content, unless it served this version before (a rollback).
   await assertReleaseGate(tx, {
@@ -408,13 +418,15 @@ async function moveLabelInTx(
 }
 
 /**
- * Points a label at a published version (creating the label). Protected labels need ADMIN.
+ * Points a label at a published version (creating the label). Protected labels need ADMIN. A
+ * target whose variables contract can refuse the label's callers (see label-move-check.ts) is a
+ * conflict unless `force`.
  * With `options.tx` the move joins the caller's transaction (e.g. promoting an experiment ends it
  * and moves the label atomically); otherwise it runs in its own.
  */
 export async function moveLabel(
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string },
+  input: { promptId: string; label: string; versionId: string; reason?: string; force?: boolean },
   options: { tx?: Prisma.TransactionClient } = {},
 ) {
   assertRole(actor, "EDITOR");
@@ -440,8 +452,11 @@ export async function moveLabel(
   }
 }
 
-/** One-click rollback: moves the label back to the version it pointed at before its last move. */
-export async function rollbackLabel(actor: Actor, input: { promptId: string; label: string }) {
+/**
+ * One-click rollback: moves the label back to the version it pointed at before its last move
+ * (a conflict across a breaking variables-contract change unless `force`, as for any move).
+ */
+export async function rollbackLabel(actor: Actor, input: { promptId: string; label: string; force?: boolean }) {
   assertRole(actor, "EDITOR");
   return getDb().$transaction(async (tx) => {
     const prompt = await loadPrompt(tx, actor, input.promptId);
@@ -449,7 +464,13 @@ export async function rollbackLabel(actor: Actor, input: { promptId: string; lab
     if (!label) throw new AppError("not_found", `There is no "${input.label}" label`);
     const last = await tx.labelEvent.findFirst({ where: { labelId: label.id }, orderBy: { at: "desc" } });
     if (!last?.fromVersionId) throw new AppError("conflict", `The "${input.label}" label has no earlier version to roll back to`);
-    const moved = await moveLabelInTx(tx, actor, { promptId: input.promptId, label: input.label, versionId: last.fromVersionId, reason: "rollback" });
+    const moved = await moveLabelInTx(tx, actor, {
+      promptId: input.promptId,
+      label: input.label,
+      versionId: last.fromVersionId,
+      reason: "rollback",
+      force: input.force,
+    });
     await notifyPromptChanged(tx, actor.projectId, prompt.name);
     return moved;
   });

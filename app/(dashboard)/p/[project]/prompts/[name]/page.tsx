@@ -63,6 +63,7 @@ export default async function PromptPage({
         versionId: l.versionId,
         version: versionLabel(l.version),
         rollbackTo: last?.fromVersion ? versionLabel(last.fromVersion) : null,
+        rollbackToId: last?.fromVersion ? last.fromVersionId : null,
       };
     })
     .sort((a, b) => compareLabelNames(a.name, b.name));
