@@ -383,7 +383,7 @@ describe("writes", () => {
     expect(protectedRes.body.error.message).toMatch(/protected/);
     // 2.0.0 drops `limit`: production's callers that send it would get 422s, so the move needs force.
     const productionLabel = await getDb().label.findFirstOrThrow({ where: { name: "production", prompt: { projectId: ctx.projectId, name: "greeter" } } });
-    const call = (variables: Record<string, unknown>) => ({
+    const call = (variables: Record<string, string | number>) => ({
       projectId: ctx.projectId,
       versionId: productionLabel.versionId,
       source: "api" as const,
