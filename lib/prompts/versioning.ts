@@ -4,8 +4,9 @@ import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { canonicalJson } from "@/lib/canonical-json";
+import { describeLocation } from "@/lib/prompts/locations";
 import { diffVariableContracts } from "@/lib/prompts/contract-diff";
-import type { OutputSchema, PromptVersionContent } from "@/lib/prompts/schemas";
+import type { OutputSchema, PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
 
 export type Bump = "major" | "minor" | "patch";
 export interface BumpProposal {
@@ -175,8 +176,8 @@ function compareContent(a: Content, b: Content, out: Reasons): void {
   fa.forEach((x, i) => {
     const y = fb[i];
     if (!y) return;
-    if (x.cache !== y.cache) out.add("patch", `cache_control changed at ${y.location}`);
-    if (x.label !== y.label) out.add("patch", `block role changed at ${y.location}`);
+    if (x.cache !== y.cache) out.add("patch", `cache_control changed at ${describeLocation(y.location, b)}`);
+    if (x.label !== y.label) out.add("patch", `block role changed at ${describeLocation(y.location, b)}`);
     if (x.text === y.text) {
       length += x.text.length;
       return;
