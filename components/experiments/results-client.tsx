@@ -14,6 +14,7 @@ import { fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "
 import { Badge, Button, Card, FormError, PageHeader } from "@/components/ui";
 import { StatusBadge } from "@/components/experiments/status-badge";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The experiment page's controls (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
 export interface ExperimentActions {
@@ -121,7 +122,7 @@ export function ExperimentResultsClient({
     setError(null);
     setNotice(null);
     startTransition(async () => {
-      const r = await fn();
+      const r = await withSignIn(fn)();
       if (r.ok) onOk?.(r.data);
       else setError(r.message);
       await refresh();
