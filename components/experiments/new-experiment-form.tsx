@@ -8,6 +8,7 @@ import type { CandidatePrompt } from "@/lib/experiments/planning";
 import { plannedSampleSize } from "@/lib/experiments/results";
 import { METRICS, METRIC_KEYS, defaultEffectPercent, designFromEffect, type CreateExperimentInput, type MetricKey } from "@/lib/experiments/schemas";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The create action (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
 export type CreateExperimentAction = ServerAction<InProject<CreateExperimentInput>, { id: string }>;
@@ -71,7 +72,7 @@ export function NewExperimentForm({
       return;
     }
     startTransition(async () => {
-      const result = await create({
+      const result = await withSignIn(create)({
         project,
         prompt: prompt.name,
         label,

@@ -16,6 +16,7 @@ import { StatusBadge } from "@/components/experiments/status-badge";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
 import { ContractCheckNote, useContractCheck } from "@/components/prompts/contract-check";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The experiment page's controls (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
 export interface ExperimentActions {
@@ -125,7 +126,7 @@ export function ExperimentResultsClient({
     setError(null);
     setNotice(null);
     startTransition(async () => {
-      const r = await fn();
+      const r = await withSignIn(fn)();
       if (r.ok) onOk?.(r.data);
       else setError(r.message);
       await refresh();
@@ -497,7 +498,7 @@ function Controls({
   const previewPromote = actions.previewPromote;
   const contract = useContractCheck(
     e.status === "RUNNING" ? `${id}:${promoteKey}` : null,
-    previewPromote ? () => previewPromote({ project, id, variant: promoteKey }) : null,
+    previewPromote ? () => withSignIn(previewPromote)({ project, id, variant: promoteKey }) : null,
   );
   const forcePromote = (contract.check?.breaking.length ?? 0) > 0;
   const running = data.traffic?.status === "running";

@@ -1,10 +1,11 @@
 "use client";
 
-import { createContext, useContext, type ReactNode } from "react";
+import { createContext, useContext, useMemo, type ReactNode } from "react";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { PublishPreview } from "@/lib/prompts/publish-preview";
 import type { PublishEvalStatus } from "@/lib/evals/latest";
 import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
+import { withSignIn } from "@/lib/http/signed-out";
 
 type PromptRef = InProject<{ promptId: string }>;
 
@@ -36,7 +37,12 @@ export interface PromptActions {
 const PromptActionsContext = createContext<PromptActions | null>(null);
 
 export function PromptActionsProvider({ actions, children }: { actions: PromptActions; children: ReactNode }) {
-  return <PromptActionsContext.Provider value={actions}>{children}</PromptActionsContext.Provider>;
+  // Every action sends the user to sign in (and back) when the session is gone.
+  const value = useMemo(
+    () => Object.fromEntries(Object.entries(actions).map(([name, action]) => [name, action && withSignIn(action)])) as unknown as PromptActions,
+    [actions],
+  );
+  return <PromptActionsContext.Provider value={value}>{children}</PromptActionsContext.Provider>;
 }
 
 /** The prompt actions of the enclosing prompts/[name] layout. */
