@@ -7,7 +7,7 @@ import { checkContract } from "@/lib/prompts/contract";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 import { CostPreview } from "./cost-preview";
 import { EditorHeader } from "./editor-header";
-import { cacheFigures, collectIssues, errorAnchors } from "./editor-model";
+import { cacheFigures, collectIssues, errorAnchors, newId } from "./editor-model";
 import { MessagesSection } from "./messages-section";
 import { ModelSection } from "./model-section";
 import { OutputSection } from "./output-section";
@@ -59,7 +59,7 @@ export function EditorClient(props: EditorClientProps) {
   const { project, promptId, promptName, models } = props;
   const editor = useEditorState(props);
   const { doc, dispatch, content, acknowledged, save, dirty, saveNow } = editor;
-  const tokens = useTokenCount({ project, promptId, content, savable: editor.savable, available: props.tokenCounting, countTokens: props.countTokens });
+  const tokens = useTokenCount({ project, promptId, content, savable: editor.wellFormed, available: props.tokenCounting, countTokens: props.countTokens });
   useEditorShortcuts({ save: saveNow, unsaved: dirty && !editor.conflicted });
 
   // ---- derived: every check, all from lib/prompts ----
@@ -76,6 +76,8 @@ export function EditorClient(props: EditorClientProps) {
   const anchors = useMemo(() => errorAnchors(issues), [issues]);
   const spec = findModel(doc.model, models);
   const bar = describeSave(save, { dirty, invalid: dirty && !editor.savable });
+  // Every placeholder the contract lacks becomes a required string variable, in order of first use.
+  const declareAll = () => dispatch({ type: "addVariables", variables: contract.undeclared.map((name) => ({ id: newId("v"), name })) });
 
   return (
     <div>
@@ -104,7 +106,7 @@ export function EditorClient(props: EditorClientProps) {
 
         {/* Side panel */}
         <div className="space-y-4 xl:sticky xl:top-28 xl:max-h-[calc(100vh-8rem)] xl:self-start xl:overflow-y-auto">
-          <ValidationPanel issues={issues} content={content} />
+          <ValidationPanel issues={issues} content={content} undeclared={contract.undeclared} onDeclareAll={declareAll} />
           <CostPreview content={content} spec={spec} counted={tokens.counted} />
           <RenderPreview content={content} models={models} />
         </div>
