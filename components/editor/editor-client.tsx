@@ -1,6 +1,8 @@
 "use client";
 
 import { useMemo } from "react";
+import { useRouter } from "next/navigation";
+import { promptPath } from "@/lib/prompts/paths";
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { analyzeCache } from "@/lib/prompts/cache";
 import { checkContract } from "@/lib/prompts/contract";
@@ -57,6 +59,7 @@ export interface EditorClientProps {
  */
 export function EditorClient(props: EditorClientProps) {
   const { project, promptId, promptName, models } = props;
+  const router = useRouter();
   const editor = useEditorState(props);
   const { doc, dispatch, content, acknowledged, save, dirty, saveNow } = editor;
   const tokens = useTokenCount({ project, promptId, content, savable: editor.wellFormed, available: props.tokenCounting, countTokens: props.countTokens });
@@ -78,6 +81,11 @@ export function EditorClient(props: EditorClientProps) {
   const bar = describeSave(save, { dirty, invalid: dirty && !editor.savable });
   // Every placeholder the contract lacks becomes a required string variable, in order of first use.
   const declareAll = () => dispatch({ type: "addVariables", variables: contract.undeclared.map((name) => ({ id: newId("v"), name })) });
+  // The playground runs what is saved: save first (also when no draft exists yet), stay here if that fails.
+  async function openInPlayground() {
+    if ((dirty || save.lockVersion < 0) && !(await saveNow())) return;
+    router.push(`${promptPath(project, promptName, "playground")}?version=draft`);
+  }
 
   return (
     <div>
@@ -89,6 +97,7 @@ export function EditorClient(props: EditorClientProps) {
         isAdmin={props.isAdmin}
         bar={bar}
         onSave={() => void saveNow()}
+        onOpenPlayground={() => void openInPlayground()}
         beforePublish={async () => (dirty ? saveNow() : true)}
       />
       <SaveBanners status={save.status} basedOn={save.basedOn} />

@@ -178,7 +178,13 @@ export default async function PromptPage({
                   const previous = all[i + 1];
                   const at = v.publishedAt ?? v.updatedAt;
                   return (
-                    <tr key={v.id} className={cx("align-top", isDraft && "bg-warning/5")} data-testid="version-row" data-version={label}>
+                    <tr
+                      key={v.id}
+                      id={`version-${label}`}
+                      className={cx("scroll-mt-16 align-top target:bg-accent/10", isDraft && "bg-warning/5")}
+                      data-testid="version-row"
+                      data-version={label}
+                    >
                       <td className="px-3 py-2 whitespace-nowrap">
                         <Link
                           href={promptPath(project, prompt.name, `versions/${label}`)}
