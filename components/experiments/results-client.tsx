@@ -15,12 +15,16 @@ import { Badge, Button, Card, FormError, PageHeader } from "@/components/ui";
 import { StatusBadge } from "@/components/experiments/status-badge";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { withSignIn } from "@/lib/http/signed-out";
+import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
+import { ContractCheckNote, useContractCheck } from "@/components/prompts/contract-check";
 
 /** The experiment page's controls (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
 export interface ExperimentActions {
   transition: ServerAction<InProject<{ id: string; action: "start" | "pause" | "resume" | "complete" }>, { status: string }>;
   setWeights: ServerAction<InProject<{ id: string; weights: Record<string, number> }>, { ok: true }>;
-  promote: ServerAction<InProject<{ id: string; variant?: string }>, { key: string; version: string }>;
+  promote: ServerAction<InProject<{ id: string; variant?: string; force?: boolean }>, { key: string; version: string }>;
+  /** The promote controls' contract check: what moving the label to the variant does to its callers. */
+  previewPromote?: ServerAction<InProject<{ id: string; variant: string }>, LabelMoveContractCheck>;
   resumeVariant: ServerAction<InProject<{ id: string; key: string }>, { ok: true }>;
   sendTraffic: ServerAction<
     InProject<{ id: string; mode: TrafficMode; count: number; inputs: string; dataset?: string; datasetVersion?: number }>,
@@ -491,6 +495,12 @@ function Controls({
   // Starting, resuming and reweighting decide what the label serves: on a protected label only an admin may (the server checks).
   const routeHint = isAdmin ? undefined : "On a protected label this needs an admin; the server checks";
   const controlStarved = weights[CONTROL_KEY] === 0;
+  const previewPromote = actions.previewPromote;
+  const contract = useContractCheck(
+    e.status === "RUNNING" ? `${id}:${promoteKey}` : null,
+    previewPromote ? () => withSignIn(previewPromote)({ project, id, variant: promoteKey }) : null,
+  );
+  const forcePromote = (contract.check?.breaking.length ?? 0) > 0;
   const running = data.traffic?.status === "running";
 
   return (
@@ -537,21 +547,23 @@ function Controls({
             </select>
             <Button
               // Primary only once the statistics name a winner: before that, promoting is a judgement call.
-              variant={data.results.winnerKey ? "primary" : "secondary"}
-              disabled={pending}
+              variant={forcePromote ? "danger" : data.results.winnerKey ? "primary" : "secondary"}
+              disabled={pending || contract.loading}
               title={!isAdmin ? "Protected labels need an admin; the server checks" : undefined}
               onClick={() =>
                 act(
-                  () => actions.promote({ project, id, variant: promoteKey }),
+                  () => actions.promote({ project, id, variant: promoteKey, force: forcePromote }),
                   (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`),
                 )
               }
             >
               Promote to {e.label}
+              {forcePromote ? " anyway" : ""}
             </Button>
           </span>
         ) : null}
       </div>
+      {e.status === "RUNNING" ? <ContractCheckNote {...contract} /> : null}
 
       {e.status !== "COMPLETED" ? (
         <div className="flex flex-wrap items-center gap-2 text-sm">

@@ -5,6 +5,7 @@ import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { PublishPreview } from "@/lib/prompts/publish-preview";
 import type { PublishEvalStatus } from "@/lib/evals/latest";
 import { withSignIn } from "@/lib/http/signed-out";
+import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
 
 type PromptRef = InProject<{ promptId: string }>;
 
@@ -22,8 +23,10 @@ export interface PromptActions {
     PromptRef & { changelog: string; bump?: "major" | "minor" | "patch"; version?: string; acknowledged?: string[]; labels?: string[] },
     { version: string }
   >;
-  moveLabel: ServerAction<PromptRef & { label: string; versionId: string; reason?: string }>;
-  rollbackLabel: ServerAction<PromptRef & { label: string }>;
+  moveLabel: ServerAction<PromptRef & { label: string; versionId: string; reason?: string; force?: boolean }>;
+  rollbackLabel: ServerAction<PromptRef & { label: string; force?: boolean }>;
+  /** The move and rollback dialogs' contract check (optional: without it they show none). */
+  previewLabelMove?: ServerAction<PromptRef & { label: string; versionId: string }, LabelMoveContractCheck>;
   startDraft: ServerAction<PromptRef & { versionId: string; replace?: boolean }>;
   discardDraft: ServerAction<PromptRef>;
 }

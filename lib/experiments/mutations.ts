@@ -264,7 +264,13 @@ export async function promoteExperiment(
     // Notifies the prompt's change (the label and the ended experiment) on commit.
     await moveLabel(
       actor,
-      { promptId: experiment.prompt.id, label: experiment.label, versionId: variant.versionId, reason: `promoted from experiment ${experiment.name}` },
+      {
+        promptId: experiment.prompt.id,
+        label: experiment.label,
+        versionId: variant.versionId,
+        reason: `promoted from experiment ${experiment.name}`,
+        force: input.force,
+      },
       { tx },
     );
     await recordAudit(tx, actor, {
