@@ -113,7 +113,7 @@ export function EditorClient(props: EditorClientProps) {
 
         {/* Side panel */}
         <div className="space-y-4 xl:sticky xl:top-28 xl:max-h-[calc(100vh-8rem)] xl:self-start xl:overflow-y-auto">
-          <ValidationPanel issues={issues} />
+          <ValidationPanel issues={issues} content={content} />
           <CostPreview content={content} spec={spec} counted={tokens.counted} />
           <RenderPreview content={content} models={models} />
         </div>

@@ -2,6 +2,7 @@
 
 import { Button } from "@/components/ui";
 import type { SaveStatus } from "./save-state";
+import { describeLocation } from "@/lib/prompts/locations";
 
 /**
  * The notes above the editor: a conflict (someone else saved the draft; nothing was overwritten,
@@ -33,7 +34,7 @@ export function SaveBanners({ status, basedOn }: { status: SaveStatus; basedOn: 
             <ul className="mt-1 list-disc pl-5 text-xs">
               {status.issues.map((i, k) => (
                 <li key={k}>
-                  <span className="font-mono">{i.path}</span>: {i.message}
+                  <span title={i.path}>{describeLocation(i.path)}</span>: {i.message}
                 </li>
               ))}
             </ul>

@@ -2,6 +2,8 @@
 
 import { Badge, Card, cx } from "@/components/ui";
 import { anchorForPath, type EditorIssue } from "./editor-model";
+import { describeLocation } from "@/lib/prompts/locations";
+import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
 /** Scrolls to the editor element an issue points at and focuses its text editor or first field. */
 function jumpTo(path: string) {
@@ -12,8 +14,8 @@ function jumpTo(path: string) {
   (focusable ?? el).focus({ preventScroll: true });
 }
 
-/** Every problem of the draft (errors, then warnings as collected), each a link to where it is. */
-export function ValidationPanel({ issues }: { issues: EditorIssue[] }) {
+/** Every problem of the draft (errors, then warnings as collected), each a link to where it is, named as the editor names it ("System block 2", "Turn 1"). */
+export function ValidationPanel({ issues, content }: { issues: EditorIssue[]; content?: Pick<PromptVersionContent, "messages"> }) {
   const errorsCount = issues.filter((i) => i.severity === "error").length;
   const warningCount = issues.length - errorsCount;
   return (
@@ -43,7 +45,10 @@ export function ValidationPanel({ issues }: { issues: EditorIssue[] }) {
               className={cx("w-full rounded px-1.5 py-1 text-left text-xs hover:bg-muted", i.severity === "error" ? "text-danger" : "text-warning")}
               data-testid={`issue-${i.severity}`}
             >
-              <span className="font-mono text-xxs opacity-80">{i.path || "prompt"}</span> {i.message}
+              <span className="text-xxs font-medium opacity-80" title={i.path || undefined}>
+                {describeLocation(i.path, content)}
+              </span>{" "}
+              {i.message}
             </button>
           </li>
         ))}

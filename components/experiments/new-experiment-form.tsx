@@ -16,6 +16,7 @@ import {
   type MetricKey,
 } from "@/lib/experiments/schemas";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The create action (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
 export type CreateExperimentAction = ServerAction<InProject<CreateExperimentInput>, { id: string }>;
@@ -79,7 +80,7 @@ export function NewExperimentForm({
       return;
     }
     startTransition(async () => {
-      const result = await create({
+      const result = await withSignIn(create)({
         project,
         prompt: prompt.name,
         label,

@@ -16,12 +16,17 @@ import { Badge, Button, Card, FormError, PageHeader } from "@/components/ui";
 import { StatusBadge } from "@/components/experiments/status-badge";
 import { Dialog } from "@/components/prompts/dialog";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
+import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
+import { ContractCheckNote, useContractCheck } from "@/components/prompts/contract-check";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The experiment page's controls (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
 export interface ExperimentActions {
   transition: ServerAction<InProject<{ id: string; action: "start" | "pause" | "resume" | "complete" }>, { status: string }>;
   setWeights: ServerAction<InProject<{ id: string; weights: Record<string, number> }>, { ok: true }>;
-  promote: ServerAction<InProject<{ id: string; variant?: string }>, { key: string; version: string }>;
+  promote: ServerAction<InProject<{ id: string; variant?: string; force?: boolean }>, { key: string; version: string }>;
+  /** The promote controls' contract check: what moving the label to the variant does to its callers. */
+  previewPromote?: ServerAction<InProject<{ id: string; variant: string }>, LabelMoveContractCheck>;
   resumeVariant: ServerAction<InProject<{ id: string; key: string }>, { ok: true }>;
   sendTraffic: ServerAction<
     InProject<{ id: string; mode: TrafficMode; count: number; inputs: string; dataset?: string; datasetVersion?: number }>,
@@ -126,7 +131,7 @@ export function ExperimentResultsClient({
     setError(null);
     setNotice(null);
     startTransition(async () => {
-      const r = await fn();
+      const r = await withSignIn(fn)();
       if (r.ok) onOk?.(r.data);
       else setError(r.message);
       await refresh();
@@ -506,13 +511,19 @@ function Controls({
   // Starting, resuming and reweighting decide what the label serves: on a protected label only an admin may (the server checks).
   const routeHint = isAdmin ? undefined : "On a protected label this needs an admin; the server checks";
   const controlStarved = weights[CONTROL_KEY] === 0;
+  const previewPromote = actions.previewPromote;
+  const contract = useContractCheck(
+    e.status === "RUNNING" ? `${id}:${promoteKey}` : null,
+    previewPromote ? () => withSignIn(previewPromote)({ project, id, variant: promoteKey }) : null,
+  );
+  const forcePromote = (contract.check?.breaking.length ?? 0) > 0;
   const running = data.traffic?.status === "running";
   // Starting splits the label's live traffic, and promoting onto a protected label changes what every caller gets: both ask first.
   const [confirming, setConfirming] = useState<"start" | "promote" | null>(null);
   const promoteVariant = e.variants.find((v) => v.key === promoteKey);
   const promote = () =>
     act(
-      () => actions.promote({ project, id, variant: promoteKey }),
+      () => actions.promote({ project, id, variant: promoteKey, force: forcePromote }),
       (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`),
     );
 
@@ -560,16 +571,18 @@ function Controls({
             </select>
             <Button
               // Primary only once the statistics name a winner: before that, promoting is a judgement call.
-              variant={data.results.winnerKey ? "primary" : "secondary"}
-              disabled={pending}
+              variant={forcePromote ? "danger" : data.results.winnerKey ? "primary" : "secondary"}
+              disabled={pending || contract.loading}
               title={!isAdmin ? "Protected labels need an admin; the server checks" : undefined}
               onClick={() => (labelProtected ? setConfirming("promote") : promote())}
             >
               Promote to {e.label}
+              {forcePromote ? " anyway" : ""}
             </Button>
           </span>
         ) : null}
       </div>
+      {e.status === "RUNNING" ? <ContractCheckNote {...contract} /> : null}
       <Dialog open={confirming === "start"} onClose={() => setConfirming(null)} title="Start the experiment?" testId="confirm-start">
         <p className="text-sm">
           From now on the <span className="font-mono">{e.label}</span> label&apos;s live traffic is split:{" "}

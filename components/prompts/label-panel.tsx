@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button, FormError, cx } from "@/components/ui";
+import { ContractCheckNote, useContractCheck } from "./contract-check";
 import { Dialog } from "./dialog";
 import { LabelBadge } from "./label-badge";
 import { usePromptActions } from "./prompt-actions";
@@ -14,6 +15,8 @@ export interface LabelRow {
   version: string;
   /** The version a rollback returns to (the label's previous target), if any. */
   rollbackTo: string | null;
+  /** Its id (the rollback dialog checks the variables contract against it). */
+  rollbackToId: string | null;
 }
 
 /**
@@ -40,7 +43,7 @@ export function LabelPanel({
   gate?: { labels: string[]; rule: string } | null;
 }) {
   const router = useRouter();
-  const { moveLabel, rollbackLabel } = usePromptActions();
+  const { moveLabel, rollbackLabel, previewLabelMove } = usePromptActions();
   const [rollback, setRollback] = useState<LabelRow | null>(null);
   const [moving, setMoving] = useState<{ label: string; isNew: boolean } | null>(null);
   const [target, setTarget] = useState("");
@@ -50,12 +53,23 @@ export function LabelPanel({
   const [busy, setBusy] = useState(false);
 
   const mayMove = (l: { protected: boolean }) => canEdit && (!l.protected || isAdmin);
+  // What the open dialog's move does to the label's callers (contract difference, recent calls).
+  const checkFor = rollback?.rollbackToId
+    ? { label: rollback.name, versionId: rollback.rollbackToId }
+    : moving && !moving.isNew && target
+      ? { label: moving.label, versionId: target }
+      : null;
+  const contract = useContractCheck(
+    checkFor ? `${checkFor.label}@${checkFor.versionId}` : null,
+    checkFor && previewLabelMove ? () => previewLabelMove({ project, promptId, ...checkFor }) : null,
+  );
+  const force = (contract.check?.breaking.length ?? 0) > 0;
   const gated = (name: string) => gate?.labels.includes(name) ?? false;
 
   const doRollback = async () => {
     if (!rollback) return;
     setBusy(true);
-    const result = await rollbackLabel({ project, promptId, label: rollback.name });
+    const result = await rollbackLabel({ project, promptId, label: rollback.name, force });
     setBusy(false);
     if (!result.ok) return setError(result.message);
     setRollback(null);
@@ -65,7 +79,7 @@ export function LabelPanel({
   const doMove = async () => {
     if (!moving) return;
     setBusy(true);
-    const result = await moveLabel({ project, promptId, label: moving.isNew ? newName : moving.label, versionId: target, reason });
+    const result = await moveLabel({ project, promptId, label: moving.isNew ? newName : moving.label, versionId: target, reason, force });
     setBusy(false);
     if (!result.ok) return setError(result.message);
     setMoving(null);
@@ -145,13 +159,15 @@ export function LabelPanel({
                 The release gate does not apply: {rollback.name} served v{rollback.rollbackTo} before, and a rollback never waits for an eval.
               </p>
             ) : null}
+            <ContractCheckNote {...contract} />
             <FormError message={error} testId="rollback-error" />
             <div className="flex justify-end gap-2">
               <Button variant="ghost" onClick={() => setRollback(null)}>
                 Cancel
               </Button>
-              <Button variant="danger" disabled={busy} onClick={() => void doRollback()} data-testid="confirm-rollback">
+              <Button variant="danger" disabled={busy || contract.loading} onClick={() => void doRollback()} data-testid="confirm-rollback">
                 Roll back to v{rollback.rollbackTo}
+                {force ? " anyway" : ""}
               </Button>
             </div>
           </div>
@@ -212,13 +228,19 @@ export function LabelPanel({
                 Release gate: the version needs a passing eval of its exact content ({gate?.rule}). Moving back to a version this label served before is exempt.
               </p>
             ) : null}
+            <ContractCheckNote {...contract} />
             <FormError message={error} testId="move-error" />
             <div className={cx("flex justify-end gap-2")}>
               <Button variant="ghost" onClick={() => setMoving(null)}>
                 Cancel
               </Button>
-              <Button variant="primary" disabled={busy || !target} onClick={() => void doMove()} data-testid="confirm-move">
-                Move label
+              <Button
+                variant={force ? "danger" : "primary"}
+                disabled={busy || !target || contract.loading}
+                onClick={() => void doMove()}
+                data-testid="confirm-move"
+              >
+                {force ? "Move anyway" : "Move label"}
               </Button>
             </div>
           </div>

@@ -9,6 +9,7 @@ import { promptPath } from "@/lib/prompts/paths";
 import { usePromptActions } from "./prompt-actions";
 import { PublishEvalPanel } from "./publish-eval-panel";
 import type { PublishEvalStatus } from "@/lib/evals/latest";
+import { describeLocation } from "@/lib/prompts/locations";
 
 const BUMPS = ["patch", "minor", "major"] as const;
 type Bump = (typeof BUMPS)[number];
@@ -164,7 +165,7 @@ export function PublishDialog({
                 <ul className="space-y-0.5 text-xs text-danger">
                   {preview.errors.map((e, i) => (
                     <li key={`${e.path}-${i}`}>
-                      <span className="font-mono">{e.path}</span>: {e.message}
+                      <span title={e.path}>{describeLocation(e.path)}</span>: {e.message}
                     </li>
                   ))}
                 </ul>
@@ -184,7 +185,7 @@ export function PublishDialog({
                       onChange={(e) => toggleAck(b.location, e.target.checked)}
                       data-testid={`ack-${b.location}`}
                     />
-                    <span className="font-mono">{b.location}</span>
+                    <span title={b.location}>{describeLocation(b.location)}</span>
                     <span className="text-fg-muted">{b.variables.map((v) => `{{${v}}}`).join(", ")}</span>
                   </label>
                 ))}
@@ -196,7 +197,7 @@ export function PublishDialog({
                 <ul className="space-y-0.5 text-xs text-fg-muted">
                   {preview.warnings.map((w, i) => (
                     <li key={`${w.path}-${i}`}>
-                      <span className="font-mono">{w.path}</span>: {w.message}
+                      <span title={w.path}>{describeLocation(w.path)}</span>: {w.message}
                     </li>
                   ))}
                 </ul>
@@ -295,7 +296,7 @@ export function PublishDialog({
                   <ul className="mt-1 list-disc pl-5 text-xs">
                     {error.issues.map((i, k) => (
                       <li key={k}>
-                        {i.path ? <span className="font-mono">{i.path}: </span> : null}
+                        {i.path ? <span title={i.path}>{describeLocation(i.path)}: </span> : null}
                         {i.message}
                       </li>
                     ))}

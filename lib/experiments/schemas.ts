@@ -165,6 +165,10 @@ export const promoteInputSchema = z.strictObject({
     .regex(/^[A-Z]$/)
     .optional()
     .meta({ description: "Variant key to promote; default the recommended winner" }),
+  force: z
+    .boolean()
+    .optional()
+    .meta({ description: "Promote even when the variant's variables contract can refuse the label's callers; without it that is a 409 naming the difference" }),
 });
 export type PromoteInput = z.infer<typeof promoteInputSchema>;
 

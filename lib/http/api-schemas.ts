@@ -104,6 +104,10 @@ export const scoreResponseSchema = z.object({ callId: z.string(), score: z.numbe
 export const moveLabelBodySchema = z.strictObject({
   version: exactVersionSchema.meta({ description: "An exact published version such as 1.2.0" }),
   reason: z.string().max(500).optional(),
+  force: z.boolean().optional().meta({
+    description:
+      "Move even when the target's variables contract can refuse the label's callers (a variable removed, a type change, a newly required variable, enum values removed); without it such a move is a 409 naming the difference",
+  }),
 });
 export type MoveLabelBody = z.infer<typeof moveLabelBodySchema>;
 

@@ -1,6 +1,7 @@
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import type { CacheTtl, PromptVersionContent } from "@/lib/prompts/schemas";
 import { extractVariables } from "@/lib/prompts/templates";
+import { describeLocation } from "@/lib/prompts/locations";
 import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS } from "@/lib/models/tokens";
 
 /** The API accepts at most this many cache_control breakpoints per request. */
@@ -167,7 +168,7 @@ export function analyzeCache(version: Pick<PromptVersionContent, "system" | "mes
       issues.push({
         severity: "error",
         code: "ttl_order",
-        message: `1h breakpoint at ${bp.location} comes after a 5m breakpoint: 1h cache entries must come before 5m ones`,
+        message: `1h breakpoint at ${describeLocation(bp.location, version)} comes after a 5m breakpoint: 1h cache entries must come before 5m ones`,
         location: bp.location,
       });
     }
@@ -176,7 +177,7 @@ export function analyzeCache(version: Pick<PromptVersionContent, "system" | "mes
       issues.push({
         severity: bp.acknowledged ? "warning" : "error",
         code: "variable_in_cached_prefix",
-        message: `${names} appear${bp.variablesInPrefix.length === 1 ? "s" : ""} before the breakpoint at ${bp.location}: the cached prefix changes whenever ${bp.variablesInPrefix.length === 1 ? "it changes" : "they change"}${bp.acknowledged ? " (acknowledged)" : "; move the variable after the breakpoint or acknowledge it"}`,
+        message: `${names} appear${bp.variablesInPrefix.length === 1 ? "s" : ""} before the breakpoint at ${describeLocation(bp.location, version)}: the cached prefix changes whenever ${bp.variablesInPrefix.length === 1 ? "it changes" : "they change"}${bp.acknowledged ? " (acknowledged)" : "; move the variable after the breakpoint or acknowledge it"}`,
         location: bp.location,
       });
     }
@@ -184,7 +185,7 @@ export function analyzeCache(version: Pick<PromptVersionContent, "system" | "mes
       issues.push({
         severity: "warning",
         code: "below_min_cacheable",
-        message: `the prefix up to ${bp.location} is ${bp.counted ? "" : "about "}${bp.prefixTokens} tokens${bp.counted ? " (counted)" : ""}, below ${model}'s minimum of ${min}: nothing will be cached there`,
+        message: `the prefix up to ${describeLocation(bp.location, version)} is ${bp.counted ? "" : "about "}${bp.prefixTokens} tokens${bp.counted ? " (counted)" : ""}, below ${model}'s minimum of ${min}: nothing will be cached there`,
         location: bp.location,
       });
     }
@@ -192,7 +193,7 @@ export function analyzeCache(version: Pick<PromptVersionContent, "system" | "mes
       issues.push({
         severity: "warning",
         code: "lookback_exceeded",
-        message: `the breakpoint at ${bp.location} is ${bp.blocksSincePrevious} blocks after the previous one: the cache lookup only walks back ${CACHE_LOOKBACK_BLOCKS} blocks`,
+        message: `the breakpoint at ${describeLocation(bp.location, version)} is ${bp.blocksSincePrevious} blocks after the previous one: the cache lookup only walks back ${CACHE_LOOKBACK_BLOCKS} blocks`,
         location: bp.location,
       });
     }

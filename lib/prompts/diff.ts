@@ -1,6 +1,12 @@
-import { diffArrays, diffLines } from "diff";
+import { diffArrays, diffLines, diffWords } from "diff";
 import { canonicalJson } from "@/lib/canonical-json";
 import type { PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
+
+/** A run of words within a changed line run: kept, or removed (before side) / added (after side). */
+export interface WordChange {
+  type: "added" | "removed" | "unchanged";
+  value: string;
+}
 
 export interface LineChange {
   type: "added" | "removed" | "unchanged";
@@ -8,15 +14,53 @@ export interface LineChange {
   value: string;
   /** Number of lines in the run. */
   count: number;
+  /**
+   * For a removed run followed by an added run (lines edited in place): the words of this side,
+   * so a view highlights the words that changed rather than the whole lines. A removed run's
+   * words are unchanged or removed, an added run's unchanged or added; joined they are `value`.
+   */
+  words?: WordChange[];
 }
 
-/** Line-level diff of two texts (the `diff` package's diffLines). */
+/**
+ * Line-level diff of two texts (the `diff` package's diffLines); where lines were replaced (a
+ * removed run right before an added run), both runs carry the word diff between them (diffWords).
+ */
 export function diffText(before: string, after: string): LineChange[] {
-  return diffLines(before, after).map((c) => ({
+  const runs: LineChange[] = diffLines(before, after).map((c) => ({
     type: c.added ? "added" : c.removed ? "removed" : "unchanged",
     value: c.value,
     count: c.count,
   }));
+  for (let i = 0; i + 1 < runs.length; i++) {
+    const removed = runs[i];
+    const added = runs[i + 1];
+    if (removed?.type !== "removed" || added?.type !== "added") continue;
+    const words = diffWords(removed.value, added.value).map((w): WordChange => ({
+      type: w.added ? "added" : w.removed ? "removed" : "unchanged",
+      value: w.value,
+    }));
+    removed.words = words.filter((w) => w.type !== "added");
+    added.words = words.filter((w) => w.type !== "removed");
+    i++;
+  }
+  return runs;
+}
+
+/**
+ * The words of a run (`LineChange.words`) cut into display lines at each newline (a final newline
+ * ends the last line, it does not start an empty one). Empty pieces are dropped.
+ */
+export function wordLines(words: readonly WordChange[]): WordChange[][] {
+  const lines: WordChange[][] = [[]];
+  for (const w of words) {
+    w.value.split("\n").forEach((piece, k) => {
+      if (k > 0) lines.push([]);
+      if (piece) lines.at(-1)?.push({ type: w.type, value: piece });
+    });
+  }
+  if (lines.length > 1 && lines.at(-1)?.length === 0) lines.pop();
+  return lines;
 }
 
 export interface BlockView {

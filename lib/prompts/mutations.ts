@@ -6,12 +6,13 @@ import type { Actor } from "@/lib/audit/actor";
 import { actorLabel, actorUserId } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { DEFAULT_MODEL } from "@/lib/models/catalog";
-import { notifyPromptChanged } from "@/lib/prompts/notify";
+import { notifyPromptChanged, recordProjectEvent } from "@/lib/prompts/notify";
 import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
-import { assertMayDecideLabel, labelNamePattern } from "./labels";
+import { assertMayDecideLabel, compareLabelNames, labelNamePattern } from "./labels";
 import { DRAFT_MAJOR } from "./queries";
+import { assertContractCompatibleMove } from "./label-move-check";
 import { assertReleaseGate } from "./release-gate";
 import { parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
 import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
@@ -54,10 +55,21 @@ export function starterContent(): PromptVersionContent {
   };
 }
 
-async function loadPrompt(tx: Prisma.TransactionClient, actor: Actor, promptId: string) {
+/**
+ * The prompt a write is about, in the actor's project. An archived prompt is read-only (its
+ * history and what its labels serve stay as they are): every write but discarding the draft is a
+ * conflict naming the way back (restore).
+ */
+async function loadPrompt(tx: Prisma.TransactionClient, actor: Actor, promptId: string, options: { archived?: "allow" } = {}) {
   const prompt = await tx.prompt.findFirst({ where: { id: promptId, projectId: actor.projectId } });
   if (!prompt) throw new AppError("not_found", "This prompt does not exist in the project");
+  if (prompt.archivedAt && options.archived !== "allow") throw archivedError(prompt.name);
   return prompt;
+}
+
+/** The refusal of a write to an archived prompt. */
+export function archivedError(name: string): AppError {
+  return new AppError("conflict", `Prompt "${name}" is archived: restore it before saving, publishing or moving its labels`);
 }
 
 /**
@@ -190,7 +202,7 @@ export async function startDraftFrom(actor: Actor, input: { promptId: string; ve
 export async function discardDraft(actor: Actor, promptId: string): Promise<void> {
   assertRole(actor, "EDITOR");
   await getDb().$transaction(async (tx) => {
-    await loadPrompt(tx, actor, promptId);
+    await loadPrompt(tx, actor, promptId, { archived: "allow" });
     const deleted = await tx.promptVersion.deleteMany({ where: { promptId, status: "DRAFT" } });
     if (deleted.count === 0) throw new AppError("not_found", "This prompt has no draft");
     await recordAudit(tx, actor, { action: "draft.discarded", targetType: "prompt", targetId: promptId });
@@ -331,8 +343,29 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
         targetId: published.id,
         after: { version: formatVersion(published), bump: plan.bump, changelog },
       });
+      await recordProjectEvent(tx, actor.projectId, "version.published", {
+        prompt: prompt.name,
+        promptId: prompt.id,
+        version: formatVersion(published),
+        versionId: published.id,
+        bump: plan.bump,
+        changelog,
+        actor: actorLabel(actor),
+      });
       for (const label of input.labels ?? []) {
-        await moveLabelInTx(tx, actor, { promptId: input.promptId, label, versionId: published.id, reason: `published ${formatVersion(published)}` });
+        // The publish dialog shows the contract change as the bump's reasons (a breaking one is major).
+        await moveLabelInTx(
+          tx,
+          actor,
+          {
+            promptId: input.promptId,
+            label,
+            versionId: published.id,
+            reason: `published ${formatVersion(published)}`,
+            force: true,
+          },
+          prompt.name,
+        );
       }
       // Served caches on every instance drop this prompt when the transaction commits.
       await notifyPromptChanged(tx, actor.projectId, prompt.name);
@@ -352,7 +385,8 @@ export { labelNamePattern };
 async function moveLabelInTx(
   tx: Prisma.TransactionClient,
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean },
+  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean; force?: boolean },
+  promptName: string,
 ) {
   if (!labelNamePattern.test(input.label)) {
     throw new AppError("bad_request", `Invalid label "${input.label}": use 1 to 36 lowercase letters, digits, ".", "_" or "-"`);
@@ -363,6 +397,8 @@ async function moveLabelInTx(
   const existing = await tx.label.findUnique({ where: { promptId_name: { promptId: input.promptId, name: input.label } } });
   assertMayDecideLabel(actor, existing);
   if (existing && existing.versionId === version.id) return existing;
+  // A move across a breaking variables-contract change would turn callers' calls into 422s.
+  await assertContractCompatibleMove(tx, actor, { promptId: input.promptId, label: input.label, versionId: version.id, force: input.force });
   // The project's release gate (settings.evals.gate): a gated label needs a passing eval of this
   // exact content, unless it served this version before (a rollback).
   await assertReleaseGate(tx, {
@@ -393,23 +429,37 @@ async function moveLabelInTx(
     before: existing ? { version: existing.versionId } : null,
     after: { label: input.label, version: formatVersion(version), versionId: version.id },
   });
+  const from = existing ? await tx.promptVersion.findUnique({ where: { id: existing.versionId }, select: { major: true, minor: true, patch: true } }) : null;
+  await recordProjectEvent(tx, actor.projectId, "label.moved", {
+    prompt: promptName,
+    promptId: input.promptId,
+    label: input.label,
+    version: formatVersion(version),
+    versionId: version.id,
+    previousVersion: from ? formatVersion(from) : null,
+    previousVersionId: existing?.versionId ?? null,
+    reason: input.reason ?? null,
+    actor: actorLabel(actor),
+  });
   return label;
 }
 
 /**
- * Points a label at a published version (creating the label). Protected labels need ADMIN.
+ * Points a label at a published version (creating the label). Protected labels need ADMIN. A
+ * target whose variables contract can refuse the label's callers (see label-move-check.ts) is a
+ * conflict unless `force`.
  * With `options.tx` the move joins the caller's transaction (e.g. promoting an experiment ends it
  * and moves the label atomically); otherwise it runs in its own.
  */
 export async function moveLabel(
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string },
+  input: { promptId: string; label: string; versionId: string; reason?: string; force?: boolean },
   options: { tx?: Prisma.TransactionClient } = {},
 ) {
   assertRole(actor, "EDITOR");
   const move = async (tx: Prisma.TransactionClient) => {
     const prompt = await loadPrompt(tx, actor, input.promptId);
-    const label = await moveLabelInTx(tx, actor, input);
+    const label = await moveLabelInTx(tx, actor, input, prompt.name);
     await notifyPromptChanged(tx, actor.projectId, prompt.name);
     return label;
   };
@@ -429,8 +479,11 @@ export async function moveLabel(
   }
 }
 
-/** One-click rollback: moves the label back to the version it pointed at before its last move. */
-export async function rollbackLabel(actor: Actor, input: { promptId: string; label: string }) {
+/**
+ * One-click rollback: moves the label back to the version it pointed at before its last move
+ * (a conflict across a breaking variables-contract change unless `force`, as for any move).
+ */
+export async function rollbackLabel(actor: Actor, input: { promptId: string; label: string; force?: boolean }) {
   assertRole(actor, "EDITOR");
   return getDb().$transaction(async (tx) => {
     const prompt = await loadPrompt(tx, actor, input.promptId);
@@ -438,8 +491,87 @@ export async function rollbackLabel(actor: Actor, input: { promptId: string; lab
     if (!label) throw new AppError("not_found", `There is no "${input.label}" label`);
     const last = await tx.labelEvent.findFirst({ where: { labelId: label.id }, orderBy: { at: "desc" } });
     if (!last?.fromVersionId) throw new AppError("conflict", `The "${input.label}" label has no earlier version to roll back to`);
-    const moved = await moveLabelInTx(tx, actor, { promptId: input.promptId, label: input.label, versionId: last.fromVersionId, reason: "rollback" });
+    const moved = await moveLabelInTx(
+      tx,
+      actor,
+      {
+        promptId: input.promptId,
+        label: input.label,
+        versionId: last.fromVersionId,
+        reason: "rollback",
+        force: input.force,
+      },
+      prompt.name,
+    );
     await notifyPromptChanged(tx, actor.projectId, prompt.name);
     return moved;
+  });
+}
+
+/**
+ * Archives a prompt (EDITOR+): it leaves the prompt lists (dashboard, API, Langfuse reads) and
+ * becomes read-only (no saves, publishes or label moves until restored), while its versions,
+ * label history and calls are kept and its labels keep serving (`GET /api/v1/prompts/{name}`
+ * answers as before, so apps still calling it do not break). Refused while an experiment on it
+ * is running. Archiving an archived prompt changes nothing.
+ */
+export async function archivePrompt(actor: Actor, promptId: string) {
+  assertRole(actor, "EDITOR");
+  return getDb().$transaction(async (tx) => {
+    const prompt = await loadPrompt(tx, actor, promptId, { archived: "allow" });
+    if (prompt.archivedAt) return prompt;
+    const running = await tx.experiment.findFirst({ where: { promptId, status: "RUNNING" }, select: { name: true } });
+    if (running) throw new AppError("conflict", `Experiment "${running.name}" is running on this prompt: pause or complete it before archiving`);
+    const archived = await tx.prompt.update({ where: { id: promptId }, data: { archivedAt: new Date() } });
+    await recordAudit(tx, actor, { action: "prompt.archived", targetType: "prompt", targetId: promptId, after: { name: prompt.name } });
+    await notifyPromptChanged(tx, actor.projectId, prompt.name);
+    return archived;
+  });
+}
+
+/** Restores an archived prompt (EDITOR+): back in the lists and writable. Restoring a live prompt changes nothing. */
+export async function restorePrompt(actor: Actor, promptId: string) {
+  assertRole(actor, "EDITOR");
+  return getDb().$transaction(async (tx) => {
+    const prompt = await loadPrompt(tx, actor, promptId, { archived: "allow" });
+    if (!prompt.archivedAt) return prompt;
+    const restored = await tx.prompt.update({ where: { id: promptId }, data: { archivedAt: null } });
+    await recordAudit(tx, actor, { action: "prompt.restored", targetType: "prompt", targetId: promptId, after: { name: prompt.name } });
+    await notifyPromptChanged(tx, actor.projectId, prompt.name);
+    return restored;
+  });
+}
+
+/**
+ * Deletes a prompt for good (ADMIN): its versions, drafts, experiments and eval runs go; logged
+ * calls stay (unlinked from it) and the audit log keeps the event. `confirmName` must be the
+ * prompt's name, typed by the person deleting (bad_request otherwise). Refused (conflict) while
+ * any label still serves it, naming the labels: apps calling it would start getting 404s.
+ */
+export async function deletePrompt(actor: Actor, input: { promptId: string; confirmName: string }) {
+  assertRole(actor, "ADMIN");
+  return getDb().$transaction(async (tx) => {
+    const prompt = await loadPrompt(tx, actor, input.promptId, { archived: "allow" });
+    if (input.confirmName.trim() !== prompt.name) {
+      throw new AppError("bad_request", `Type the prompt's name, "${prompt.name}", to confirm the deletion`);
+    }
+    const labels = await tx.label.findMany({ where: { promptId: prompt.id }, include: { version: true }, orderBy: { name: "asc" } });
+    if (labels.length > 0) {
+      const named = labels
+        .sort((a, b) => compareLabelNames(a.name, b.name))
+        .map((l) => `${l.name} (v${formatVersion(l.version)})`)
+        .join(", ");
+      throw new AppError(
+        "conflict",
+        `Prompt "${prompt.name}" is still served by ${labels.length === 1 ? "its label" : "its labels"} ${named}: apps fetching ${labels.length === 1 ? "it" : "them"} would get 404s. Archive the prompt instead: it leaves the lists and its labels keep serving`,
+      );
+    }
+    // Variants restrict deleting the versions they test: experiments go first, then the prompt
+    // (its versions, eval runs and rollups cascade; calls keep their rows, unlinked).
+    await tx.experiment.deleteMany({ where: { promptId: prompt.id } });
+    await tx.prompt.delete({ where: { id: prompt.id } });
+    await recordAudit(tx, actor, { action: "prompt.deleted", targetType: "prompt", targetId: prompt.id, before: { name: prompt.name } });
+    await notifyPromptChanged(tx, actor.projectId, prompt.name);
+    return { name: prompt.name };
   });
 }

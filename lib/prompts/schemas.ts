@@ -371,3 +371,23 @@ export function versionContentIssues(input: unknown, options: { catalog?: readon
   const result = safeParseContent(input, options);
   return result.success ? [] : toIssues(result.error.issues);
 }
+
+/**
+ * Stored content for display or as an editor's start point: the parsed content, or, for a row
+ * that no longer parses (a model removed from the catalog, a draft saved with problems), its
+ * columns as they are with missing parts empty. Never throws; nothing here is served or run.
+ */
+export function readVersionContent(row: Record<string, unknown>): PromptVersionContent {
+  try {
+    return parseVersionContent(row);
+  } catch {
+    return {
+      system: (row.system ?? []) as PromptVersionContent["system"],
+      messages: (row.messages ?? []) as PromptVersionContent["messages"],
+      variables: (row.variables ?? {}) as PromptVersionContent["variables"],
+      modelConfig: (row.modelConfig ?? { model: "", max_tokens: 1024 }) as PromptVersionContent["modelConfig"],
+      outputSchema: (row.outputSchema ?? { format: "text" }) as PromptVersionContent["outputSchema"],
+      policy: (row.policy ?? {}) as PromptVersionContent["policy"],
+    };
+  }
+}

@@ -4,7 +4,9 @@ import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { canonicalJson } from "@/lib/canonical-json";
-import type { OutputSchema, PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
+import { describeLocation } from "@/lib/prompts/locations";
+import { diffVariableContracts } from "@/lib/prompts/contract-diff";
+import type { OutputSchema, PromptVersionContent } from "@/lib/prompts/schemas";
 
 export type Bump = "major" | "minor" | "patch";
 export interface BumpProposal {
@@ -43,36 +45,8 @@ class Reasons {
   }
 }
 
-const mustSupply = (def: VariableDef): boolean => def.required && def.default === undefined;
-
 function compareVariables(prev: Content["variables"], next: Content["variables"], out: Reasons): void {
-  for (const [name, a] of Object.entries(prev)) {
-    const b = next[name];
-    if (!b) {
-      out.add("major", `variable "${name}" removed`);
-      continue;
-    }
-    if (a.type !== b.type) {
-      out.add("major", `variable "${name}" changed type ${a.type} -> ${b.type}`);
-      continue;
-    }
-    if (!mustSupply(a) && mustSupply(b)) out.add("major", `variable "${name}" became required`);
-    else if (mustSupply(a) && !mustSupply(b)) out.add("minor", `variable "${name}" no longer has to be sent`);
-    else if (a.required !== b.required) out.add("minor", `variable "${name}" required flag changed`);
-    if (a.type === "enum" && b.type === "enum") {
-      const removed = a.values.filter((v) => !b.values.includes(v));
-      const added = b.values.filter((v) => !a.values.includes(v));
-      if (removed.length > 0) out.add("major", `variable "${name}" enum values removed: ${removed.join(", ")}`);
-      if (added.length > 0) out.add("minor", `variable "${name}" enum values added: ${added.join(", ")}`);
-    }
-    if (canonicalJson(a.default) !== canonicalJson(b.default)) out.add("minor", `variable "${name}" default changed`);
-    if ((a.description ?? "") !== (b.description ?? "")) out.add("patch", `variable "${name}" description changed`);
-  }
-  for (const [name, b] of Object.entries(next)) {
-    if (Object.hasOwn(prev, name)) continue;
-    if (mustSupply(b)) out.add("major", `new required variable "${name}" without a default`);
-    else out.add("minor", `variable "${name}" added`);
-  }
+  for (const change of diffVariableContracts(prev, next)) out.add(change.bump, change.message);
 }
 
 type Json = Record<string, unknown>;
@@ -202,8 +176,8 @@ function compareContent(a: Content, b: Content, out: Reasons): void {
   fa.forEach((x, i) => {
     const y = fb[i];
     if (!y) return;
-    if (x.cache !== y.cache) out.add("patch", `cache_control changed at ${y.location}`);
-    if (x.label !== y.label) out.add("patch", `block role changed at ${y.location}`);
+    if (x.cache !== y.cache) out.add("patch", `cache_control changed at ${describeLocation(y.location, b)}`);
+    if (x.label !== y.label) out.add("patch", `block role changed at ${describeLocation(y.location, b)}`);
     if (x.text === y.text) {
       length += x.text.length;
       return;

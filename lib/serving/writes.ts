@@ -76,7 +76,7 @@ export async function writeVersion(actor: Actor, name: string, doc: VersionDocum
  * Moves `label` of prompt `name` to the published version `version` (exact). Protected labels
  * need an ADMIN actor (the mutation checks). Unknown prompt or version: not_found.
  */
-export async function moveLabelToVersion(actor: Actor, input: { name: string; label: string; version: string; reason?: string }) {
+export async function moveLabelToVersion(actor: Actor, input: { name: string; label: string; version: string; reason?: string; force?: boolean }) {
   const db = getDb();
   const prompt = await db.prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name: input.name } }, select: { id: true } });
   if (!prompt) throw new AppError("not_found", `Prompt "${input.name}" does not exist`);
@@ -86,6 +86,12 @@ export async function moveLabelToVersion(actor: Actor, input: { name: string; la
     select: { id: true, major: true, minor: true, patch: true },
   });
   if (!version) throw new AppError("not_found", `Prompt "${input.name}" has no published version ${input.version}`);
-  const label = await moveLabel(actor, { promptId: prompt.id, label: input.label, versionId: version.id, reason: input.reason ?? "moved through the API" });
+  const label = await moveLabel(actor, {
+    promptId: prompt.id,
+    label: input.label,
+    versionId: version.id,
+    reason: input.reason ?? "moved through the API",
+    force: input.force,
+  });
   return { name: input.name, label: label.name, version: versionLabel(version), protected: label.protected };
 }

@@ -107,7 +107,8 @@ describe("authentication", () => {
   it("records lastUsedAt off the request path", async () => {
     await getJson(`${server.url}/api/v1/prompts/greeter`, bearer(readKey));
     let lastUsedAt: Date | null = null;
-    for (let i = 0; i < 20 && !lastUsedAt; i++) {
+    // Written on the authenticator's background tick (1 s).
+    for (let i = 0; i < 100 && !lastUsedAt; i++) {
       await sleep(50);
       lastUsedAt = (await getDb().apiKey.findUniqueOrThrow({ where: { id: readKeyId } })).lastUsedAt;
     }
@@ -381,7 +382,28 @@ describe("writes", () => {
     const protectedRes = await sendJson<ApiError>("PUT", `${server.url}/api/v1/prompts/greeter/labels/production`, { version: "2.0.0" }, bearer(writeKey));
     expect(protectedRes.status).toBe(403);
     expect(protectedRes.body.error.message).toMatch(/protected/);
-    const asAdmin = await sendJson("PUT", `${server.url}/api/v1/prompts/greeter/labels/production`, { version: "2.0.0" }, bearer(adminKey));
+    // 2.0.0 drops `limit`: production's callers that send it would get 422s, so the move needs force.
+    const productionLabel = await getDb().label.findFirstOrThrow({ where: { name: "production", prompt: { projectId: ctx.projectId, name: "greeter" } } });
+    const call = (variables: Record<string, string | number>) => ({
+      projectId: ctx.projectId,
+      versionId: productionLabel.versionId,
+      source: "api" as const,
+      model: "claude-sonnet-5-5",
+      requestedModel: "claude-sonnet-5-5",
+      status: "ok" as const,
+      metadata: { variables },
+    });
+    await getDb().callLog.createMany({
+      data: [call({ question: "a", limit: 2 }), call({ question: "b" }), call({ question: "c", limit: 5 }), { ...call({}), metadata: {} }],
+    });
+    const breaking = await sendJson<ApiError>("PUT", `${server.url}/api/v1/prompts/greeter/labels/production`, { version: "2.0.0" }, bearer(adminKey));
+    expect(breaking.status).toBe(409);
+    expect(breaking.body.error.message).toBe(
+      'Moving "production" from v1.1.0 to v2.0.0 changes the variables contract: variable "limit" removed; 2 of the last 3 recorded calls (7 days) would be refused by v2.0.0. Send "force": true to move anyway',
+    );
+    expect(breaking.body.error.issues).toEqual([{ path: "variables.limit", message: 'variable "limit" removed' }]);
+    expect((await getJson<Doc>(`${server.url}/api/v1/prompts/greeter`, bearer(readKey))).body.version).toBe("1.1.0");
+    const asAdmin = await sendJson("PUT", `${server.url}/api/v1/prompts/greeter/labels/production`, { version: "2.0.0", force: true }, bearer(adminKey));
     expect(asAdmin.status).toBe(200);
     const after = await getJson<Doc>(`${server.url}/api/v1/prompts/greeter`, bearer(readKey));
     expect(after.body.version).toBe("2.0.0");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffAcknowledgements, diffText, diffVersions } from "@/lib/prompts/diff";
+import { diffAcknowledgements, diffText, diffVersions, wordLines } from "@/lib/prompts/diff";
 import { supportAssistantContent as base } from "@/lib/prompts/fixtures/support-assistant";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
@@ -7,9 +7,42 @@ describe("diffText", () => {
   it("gives line-level runs", () => {
     expect(diffText("a\nb\nc\n", "a\nB\nc\n")).toEqual([
       { type: "unchanged", value: "a\n", count: 1 },
-      { type: "removed", value: "b\n", count: 1 },
-      { type: "added", value: "B\n", count: 1 },
+      { type: "removed", value: "b\n", count: 1, words: [{ type: "removed", value: "b\n" }] },
+      { type: "added", value: "B\n", count: 1, words: [{ type: "added", value: "B\n" }] },
       { type: "unchanged", value: "c\n", count: 1 },
+    ]);
+  });
+});
+
+describe("word diff within edited lines", () => {
+  it("marks only the words that changed, on each side", () => {
+    const [removed, added] = diffText("Answer in three short sentences.\n", "Answer in two short sentences.\n");
+    expect(removed?.words?.filter((w) => w.type === "removed").map((w) => w.value)).toEqual(["three"]);
+    expect(added?.words?.filter((w) => w.type === "added").map((w) => w.value)).toEqual(["two"]);
+    expect(removed?.words?.map((w) => w.value).join("")).toBe(removed?.value);
+    expect(added?.words?.map((w) => w.value).join("")).toBe(added?.value);
+  });
+
+  it("leaves whole added or removed lines without a word diff", () => {
+    expect(diffText("a\n", "a\nb\n").every((r) => r.words === undefined)).toBe(true);
+  });
+
+  it("cuts words into display lines at newlines", () => {
+    expect(
+      wordLines([
+        { type: "unchanged", value: "one " },
+        { type: "removed", value: "two\nthree" },
+        { type: "unchanged", value: " four\n" },
+      ]),
+    ).toEqual([
+      [
+        { type: "unchanged", value: "one " },
+        { type: "removed", value: "two" },
+      ],
+      [
+        { type: "removed", value: "three" },
+        { type: "unchanged", value: " four" },
+      ],
     ]);
   });
 });

@@ -101,7 +101,8 @@ async function runAndRespond(
     ...(callId ? { "X-Promptdeck-Call-Id": callId } : {}),
     ...(routed ? { "X-Promptdeck-Variant": routed.variant.key } : {}),
   };
-  if (result.status === "error") {
+  // A cancelled call (the caller went away) is answered like a failure; nobody is left to read it.
+  if (result.status === "error" || result.status === "cancelled") {
     const message = `Claude call failed (${result.error.type}): ${result.error.message}`;
     return raw(502, JSON.stringify({ error: { code: "upstream", message } }), headers);
   }
@@ -230,20 +231,27 @@ export const promptRoutes = [
     },
   }),
 
-  // PUT /api/v1/prompts/{name}/labels/{label} - move a label ({"version":"1.2.0"})
+  // PUT /api/v1/prompts/{name}/labels/{label} - move a label ({"version":"1.2.0"}; 409 across a breaking variables-contract change unless "force": true)
   route({
     method: "PUT",
     path: "/api/v1/prompts/{name+}/labels/{label}",
     operationId: "moveLabel",
-    summary: "Point a label at a published version (protected labels need an admin key)",
+    summary:
+      "Point a label at a published version (protected labels need an admin key). A target whose variables contract can refuse the label's callers is a 409 naming the difference and the recent calls it would refuse, unless force is true",
     scope: "prompts:write",
     params: servedNameParamsSchema.extend({ label: z.string().meta({ pattern: "^[a-z0-9_.-]{1,36}$" }) }),
     paramsError: unknownPromptError,
     body: s.moveLabelBodySchema,
     response: { status: 200, description: "The label now points at the version", schema: s.moveLabelResponseSchema },
-    errors: [404],
+    errors: [404, 409],
     async handler({ api, principal, params, body }) {
-      const result = await moveLabelToVersion(actorForKey(principal), { name: params.name, label: params.label, version: body.version, reason: body.reason });
+      const result = await moveLabelToVersion(actorForKey(principal), {
+        name: params.name,
+        label: params.label,
+        version: body.version,
+        reason: body.reason,
+        force: body.force,
+      });
       api.invalidateServed(principal.projectId, params.name);
       return json(200, result);
     },

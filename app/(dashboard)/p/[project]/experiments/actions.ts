@@ -2,10 +2,13 @@
 
 import { childLogger } from "@/lib/logger";
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 import { defineAction } from "@/lib/http/server-action";
 import { createExperiment, promoteExperiment, resumeVariant, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
 import { createExperimentSchema, promoteInputSchema, sendTrafficSchema, weightsInputSchema } from "@/lib/experiments/schemas";
 import { startTraffic, type TrafficProgress } from "@/lib/experiments/traffic";
+import { getExperiment } from "@/lib/experiments/queries";
+import { previewLabelMove } from "@/lib/prompts/label-move-check";
 
 const log = childLogger({ component: "experiments" });
 
@@ -31,8 +34,22 @@ export const setWeightsAction = defineAction({ role: "EDITOR", input: weightsInp
   return { ok: true as const };
 });
 
+/** What promoting a variant does to the label's callers (variables contract difference, recent calls it would refuse). Read-only. */
+export const previewPromoteAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ id: experimentId, variant: variantKey }) },
+  async (input, { actor }) => {
+    const experiment = await getExperiment(actor.projectId, input.id);
+    const variant = experiment.variants.find((v) => v.key === input.variant);
+    if (!variant) throw new AppError("not_found", `There is no variant ${input.variant}`);
+    return previewLabelMove(actor, { promptId: experiment.prompt.id, label: experiment.label, versionId: variant.versionId });
+  },
+);
+
 export const promoteAction = defineAction({ role: "EDITOR", input: promoteInputSchema.safeExtend({ id: experimentId }) }, async (input, { actor }) => {
-  const result = await promoteExperiment(actor, input.id, input.variant === undefined ? {} : { variant: input.variant });
+  const result = await promoteExperiment(actor, input.id, {
+    ...(input.variant === undefined ? {} : { variant: input.variant }),
+    ...(input.force ? { force: true } : {}),
+  });
   return result.promoted;
 });
 

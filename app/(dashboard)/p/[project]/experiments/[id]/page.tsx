@@ -7,12 +7,13 @@ import { getExperiment } from "@/lib/experiments/queries";
 import { listDatasets } from "@/lib/datasets/queries";
 import { getPromptByName } from "@/lib/prompts/queries";
 import { ExperimentResultsClient } from "@/components/experiments/results-client";
-import { promoteAction, resumeVariantAction, sendTrafficAction, setWeightsAction, transitionExperimentAction } from "../actions";
+import { previewPromoteAction, promoteAction, resumeVariantAction, sendTrafficAction, setWeightsAction, transitionExperimentAction } from "../actions";
 
 const actions = {
   transition: transitionExperimentAction,
   setWeights: setWeightsAction,
   promote: promoteAction,
+  previewPromote: previewPromoteAction,
   resumeVariant: resumeVariantAction,
   sendTraffic: sendTrafficAction,
 };

@@ -6,6 +6,7 @@ import { discardDraft, moveLabel, previewPublish, publishDraft, rollbackLabel, s
 import { toPublishPreview } from "@/lib/prompts/publish-preview";
 import { versionLabel } from "@/lib/prompts/queries";
 import { getPublishEvalStatus } from "@/lib/evals/latest";
+import { previewLabelMove } from "@/lib/prompts/label-move-check";
 
 // Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label), one lib call.
 
@@ -55,19 +56,32 @@ const moveSchema = z.strictObject({
   label: z.string().trim().min(1, "Choose a label").max(40),
   versionId: z.string().min(1, "Choose a version").max(100),
   reason: z.string().trim().max(500).optional(),
+  force: z.boolean().optional(),
 });
 
-/** Points a label at a published version (a release). Protected labels need ADMIN (enforced in lib). */
+/**
+ * What moving a label to a version means for its callers: the variables contract difference and
+ * the recent calls the target would refuse (the move and rollback dialogs show it). Read-only.
+ */
+export const previewLabelMoveAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ ...ref, label: z.string().trim().min(1).max(40), versionId: z.string().min(1).max(100) }) },
+  async (input, { actor }) => previewLabelMove(actor, input),
+);
+
+/**
+ * Points a label at a published version (a release). Protected labels need ADMIN (enforced in lib);
+ * a breaking contract change needs `force` (the dialog sends it once it has shown the change).
+ */
 export const moveLabelAction = defineAction({ role: "EDITOR", input: moveSchema }, async (input, { actor }) => {
-  await moveLabel(actor, { promptId: input.promptId, label: input.label, versionId: input.versionId, reason: input.reason || undefined });
+  await moveLabel(actor, { promptId: input.promptId, label: input.label, versionId: input.versionId, reason: input.reason || undefined, force: input.force });
   return undefined;
 });
 
-/** Moves a label back to the version it pointed at before its last move. */
+/** Moves a label back to the version it pointed at before its last move (`force` as for a move). */
 export const rollbackLabelAction = defineAction(
-  { role: "EDITOR", input: z.strictObject({ ...ref, label: z.string().min(1).max(40) }) },
+  { role: "EDITOR", input: z.strictObject({ ...ref, label: z.string().min(1).max(40), force: z.boolean().optional() }) },
   async (input, { actor }) => {
-    await rollbackLabel(actor, { promptId: input.promptId, label: input.label });
+    await rollbackLabel(actor, { promptId: input.promptId, label: input.label, force: input.force });
     return undefined;
   },
 );

@@ -3,6 +3,7 @@ import { PromptActionsProvider, type PromptActions } from "@/components/prompts/
 import {
   discardDraftAction,
   moveLabelAction,
+  previewLabelMoveAction,
   previewPublishAction,
   publishDraftAction,
   publishEvalStatusAction,
@@ -15,6 +16,7 @@ const actions: PromptActions = {
   publishEvalStatus: publishEvalStatusAction,
   publishDraft: publishDraftAction,
   moveLabel: moveLabelAction,
+  previewLabelMove: previewLabelMoveAction,
   rollbackLabel: rollbackLabelAction,
   startDraft: startDraftAction,
   discardDraft: discardDraftAction,

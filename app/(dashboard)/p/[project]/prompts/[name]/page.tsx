@@ -63,6 +63,7 @@ export default async function PromptPage({
         versionId: l.versionId,
         version: versionLabel(l.version),
         rollbackTo: last?.fromVersion ? versionLabel(last.fromVersion) : null,
+        rollbackToId: last?.fromVersion ? last.fromVersionId : null,
       };
     })
     .sort((a, b) => compareLabelNames(a.name, b.name));
@@ -164,11 +165,14 @@ export default async function PromptPage({
                       data-version={label}
                     >
                       <td className="px-3 py-2 whitespace-nowrap">
-                        {isDraft ? (
-                          <Badge tone="warning">draft</Badge>
-                        ) : (
-                          <span className="font-mono text-[13px] font-medium" title="published">{`v${label}`}</span>
-                        )}
+                        <Link
+                          href={promptPath(project, prompt.name, `versions/${label}`)}
+                          className="hover:underline"
+                          title={isDraft ? "Read the draft" : `Read v${label} in full`}
+                          data-testid="version-link"
+                        >
+                          {isDraft ? <Badge tone="warning">draft</Badge> : <span className="font-mono text-[13px] font-medium text-accent">{`v${label}`}</span>}
+                        </Link>
                       </td>
                       <td className="px-3 py-2">
                         <div className="flex flex-wrap gap-1">

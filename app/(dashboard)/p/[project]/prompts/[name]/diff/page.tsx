@@ -12,6 +12,7 @@ import { parseVersionContent } from "@/lib/prompts/schemas";
 import { proposeBump } from "@/lib/prompts/versioning";
 import { Badge, Card, EmptyState } from "@/components/ui";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
+import { describeLocation } from "@/lib/prompts/locations";
 
 type Params = { project: string; name: string };
 
@@ -27,7 +28,7 @@ function BlockRow({ change }: { change: BlockChange }) {
       <details className="rounded-md border border-border" data-testid="diff-block" data-change="unchanged">
         <summary className="flex cursor-pointer items-center gap-2 bg-muted/40 px-2 py-1 text-xxs">
           <Badge>unchanged</Badge>
-          <span className="font-mono">{change.after.location}</span>
+          <span className="font-medium">{describeLocation(change.after.location)}</span>
           <span className="text-fg-muted">{change.after.role}</span>
           <span className="text-fg-muted">
             {lineCount} line{lineCount === 1 ? "" : "s"} (click to show)
@@ -46,7 +47,7 @@ function BlockRow({ change }: { change: BlockChange }) {
     <div className="rounded-md border border-border" data-testid="diff-block" data-change={change.type}>
       <div className="flex items-center gap-2 border-b border-border bg-muted/40 px-2 py-1 text-xxs">
         <Badge tone={tone}>{change.type}</Badge>
-        <span className="font-mono">{(after ?? before)?.location}</span>
+        <span className="font-medium">{describeLocation((after ?? before)?.location ?? "")}</span>
         <span className="text-fg-muted">{(after ?? before)?.role}</span>
         {change.type === "changed" && change.fields.length > 0 ? <span className="text-fg-muted">changed: {change.fields.join(", ")}</span> : null}
         {(after ?? before)?.cacheControl ? <span className="ml-auto text-fg-muted">cache {(after ?? before)?.cacheControl}</span> : null}
@@ -293,7 +294,7 @@ export default async function DiffPage({
               {ackRows.map((r) => (
                 <li key={`${r.type}-${r.location}`} data-testid="diff-ack" data-change={r.type}>
                   <Badge tone={r.type === "added" ? "success" : r.type === "removed" ? "danger" : "neutral"}>{r.type}</Badge>{" "}
-                  <span className="font-mono">{r.location}</span>{" "}
+                  <span className="font-medium">{describeLocation(r.location)}</span>{" "}
                   <span className="text-fg-muted">{(variablesAt.get(r.location) ?? []).map((v) => `{{${v}}}`).join(", ")}</span>
                 </li>
               ))}

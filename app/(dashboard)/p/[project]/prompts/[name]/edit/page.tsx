@@ -7,7 +7,7 @@ import { tokenCountingAvailable } from "@/lib/claude/count-tokens";
 import { listModelSpecs } from "@/lib/models/queries";
 import { starterContent } from "@/lib/prompts/mutations";
 import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
-import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
+import { readVersionContent } from "@/lib/prompts/schemas";
 import { EditorClient } from "@/components/editor/editor-client";
 import { countTokensAction, saveDraftAction } from "./actions";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
@@ -17,22 +17,6 @@ type Params = { project: string; name: string };
 export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
   const { name } = await params;
   return { title: `Edit ${decodePromptName(name)}` };
-}
-
-/** Stored content as the editor's start point; rows that no longer parse (e.g. a model removed from the catalog) are passed through as they are. */
-function contentOf(row: Record<string, unknown>): PromptVersionContent {
-  try {
-    return parseVersionContent(row);
-  } catch {
-    return {
-      system: (row.system ?? []) as PromptVersionContent["system"],
-      messages: (row.messages ?? []) as PromptVersionContent["messages"],
-      variables: (row.variables ?? {}) as PromptVersionContent["variables"],
-      modelConfig: (row.modelConfig ?? { model: "", max_tokens: 1024 }) as PromptVersionContent["modelConfig"],
-      outputSchema: (row.outputSchema ?? { format: "text" }) as PromptVersionContent["outputSchema"],
-      policy: (row.policy ?? {}) as PromptVersionContent["policy"],
-    };
-  }
 }
 
 // /p/:project/prompts/:name/edit - the draft editor (EDITOR+). Without a draft, the editor starts
@@ -45,7 +29,7 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
   const [draft, models] = await Promise.all([getDraft(prompt.id), listModelSpecs()]);
   const latest = prompt.versions.find((v) => v.status === "PUBLISHED");
   const base = draft ?? (latest ? await getVersionById(prompt.id, latest.id) : null);
-  const content = base ? contentOf(base) : starterContent();
+  const content = base ? readVersionContent(base) : starterContent();
   const project = access.project.slug;
 
   return (
