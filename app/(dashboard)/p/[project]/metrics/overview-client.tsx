@@ -46,6 +46,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
           series={[{ key: "all", name: "Calls" }]}
           format={(v) => fmtNumber(v)}
           formatTime={(t) => fmtBucketTime(t, bucket)}
+          bucketMs={bucket * 60_000}
         />
         <TimeSeriesChart
           testId="chart-overview-spend"
@@ -54,6 +55,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
           series={[{ key: "all", name: "Spend" }]}
           format={fmtUsd}
           formatTime={(t) => fmtBucketTime(t, bucket)}
+          bucketMs={bucket * 60_000}
         />
         <TimeSeriesChart
           testId="chart-overview-errors"
@@ -62,6 +64,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
           series={[{ key: "all", name: "Error rate" }]}
           format={(v) => `${v.toFixed(1)}%`}
           formatTime={(t) => fmtBucketTime(t, bucket)}
+          bucketMs={bucket * 60_000}
         />
         <TimeSeriesChart
           testId="chart-overview-p95"
@@ -70,6 +73,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
           series={[{ key: "all", name: "p95" }]}
           format={fmtMs}
           formatTime={(t) => fmtBucketTime(t, bucket)}
+          bucketMs={bucket * 60_000}
         />
       </div>
       <MetricsTableCard title="By prompt" csvHref={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "overview", format: "csv" })}`}>
