@@ -1,44 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { TEST_DESIGN, variantAggregate } from "../fixtures/variant-aggregate";
 import { buildDecisionRecord, parseDecision, sinceDecision } from "@/lib/experiments/decision";
 import { computeResults, type VariantAggregate } from "@/lib/experiments/results";
 import type { Design } from "@/lib/experiments/schemas";
-import { momentsOf } from "@/lib/experiments/stats";
 
-const design: Design = {
-  mdeRelative: 0.1,
-  mdeRate: 0.05,
-  baseline: null,
-  alpha: 0.05,
-  power: 0.8,
-  plannedPerVariant: 300,
-  guardrailAlpha: 0.01,
-  guardrailMinCalls: 10,
-  allocation: null,
-};
+const design: Design = { ...TEST_DESIGN, plannedPerVariant: 300 };
 
-function agg(key: string, o: Partial<VariantAggregate>): VariantAggregate {
-  const m = momentsOf([]);
-  return {
-    variantId: `v-${key}`,
-    key,
-    versionLabel: `1.0.${key.charCodeAt(0) - 65}`,
-    weight: 50,
-    paused: false,
-    pausedReason: null,
-    calls: 0,
-    errors: 0,
-    refusals: 0,
-    scored: 0,
-    scoreSum: 0,
-    cost: m,
-    latency: m,
-    outputChars: m,
-    inputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    ...o,
-  };
-}
+const agg = variantAggregate;
 
 const results = (a: Partial<VariantAggregate>, b: Partial<VariantAggregate>, ended = false) =>
   computeResults({ primaryMetric: "accuracy", design, variants: [agg("A", a), agg("B", b)], effectiveWeights: { A: 50, B: 50 }, ended });
