@@ -165,6 +165,12 @@ test("per-prompt charts render with data, filters change them, a label move adds
     "chart-output-tokens",
   ]) {
     await chartHasLines(page, id);
+    // Every y tick reads differently (was "0.1%, 0.1%, 0.1%"; issue 18, defect 12).
+    const ticks = await page.getByTestId(id).locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents();
+    expect(ticks.length, id).toBeGreaterThanOrEqual(2);
+    expect(new Set(ticks).size, `${id}: ${ticks.join(", ")}`).toBe(ticks.length);
+    const times = await page.getByTestId(id).locator(".recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents();
+    expect(new Set(times).size, `${id}: ${times.join(", ")}`).toBe(times.length);
   }
   // One series per version.
   await expect(page.getByTestId("chart-latency-p95").locator(".recharts-line-curve")).toHaveCount(2);
