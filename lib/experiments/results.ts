@@ -1,3 +1,4 @@
+import { formatLift } from "./format";
 import { initialAllocation, type WeightedKey } from "./assignment";
 import { METRICS, METRIC_KEYS, type Design, type MetricKey } from "./schemas";
 import {
@@ -185,10 +186,6 @@ export function newExperimentDesign(
   };
 }
 
-function fmtPct(v: number): string {
-  return `${(v * 100).toFixed(1)}%`;
-}
-
 /** ["B", "C", "D"] -> "B, C and D". */
 function listKeys(keys: readonly string[]): string {
   return keys.length <= 1 ? (keys[0] ?? "") : `${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1] ?? ""}`;
@@ -266,8 +263,7 @@ function metricResult(
 
 function describe(metric: MetricKey, m: MetricResult, key: string, controlKey: string): string | null {
   const label = METRICS[metric].label.toLowerCase();
-  const lift = m.comparison?.lift;
-  const liftText = lift != null ? ` (${lift >= 0 ? "+" : ""}${fmtPct(lift)} vs ${controlKey})` : "";
+  const liftText = m.comparison ? ` by ${formatLift(metric, m.comparison.difference, m.comparison.lift)}` : "";
   switch (m.outcome) {
     case "better":
       return `${key} is better than ${controlKey} on ${label}${liftText}, 95% confident.`;
