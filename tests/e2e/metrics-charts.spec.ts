@@ -11,9 +11,10 @@ import { createPrompt, moveLabel, publishDraft, saveDraft } from "@/lib/prompts/
 import type { Actor } from "@/lib/audit/actor";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
-// Seeds its own project (the demo project must stay empty for the other specs): a prompt with
-// two versions, calls logged through the production writer sink (CallLog + rollups), then checks
-// the metrics pages render charts, filters change them, and a label move adds a release marker.
+// Seeds its own project (the demo project has 30 days of seeded traffic; exact counts need a
+// project of their own): a prompt with two versions, calls logged through the production writer
+// sink (CallLog + rollups), then checks the metrics pages render charts, filters change them, and
+// a label move adds a release marker.
 test.use({ storageState: ADMIN_STATE });
 test.describe.configure({ mode: "serial" });
 
