@@ -268,7 +268,7 @@ export type IngestCallsRequest = {
       version?: string;
       model: string;
       requestedModel?: string;
-      status?: "ok" | "error" | "refusal" | "invalid_output";
+      status?: "ok" | "error" | "refusal" | "invalid_output" | "cancelled";
       errorType?: string;
       errorMessage?: string;
       httpStatus?: number;
@@ -299,7 +299,7 @@ export type IngestCallsRequest = {
       version?: string;
       model: string;
       requestedModel?: string;
-      status?: "ok" | "error" | "refusal" | "invalid_output";
+      status?: "ok" | "error" | "refusal" | "invalid_output" | "cancelled";
       errorType?: string;
       errorMessage?: string;
       httpStatus?: number;
