@@ -30,7 +30,11 @@ const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) =>
   {
     name: "dataset-items",
     path: `/p/${PROJECT}/datasets/support-tickets`,
-    ready: (p) => expect(p.getByTestId("items-total")).toHaveText("40 items"),
+    ready: async (p) => {
+      await expect(p.getByTestId("items-total")).toHaveText("40 items");
+      // The contract check opens on the prompt the demo tickets are for, not the first by name.
+      await expect(p.getByTestId("contract-prompt")).toHaveValue("ticket-classifier");
+    },
   },
   // Other specs run evaluations in the demo project: the list or its empty state, whichever applies.
   { name: "evals", path: `/p/${PROJECT}/evals`, ready: (p) => expect(p.getByTestId("evals-empty").or(p.getByTestId("evals-table"))).toBeVisible() },
