@@ -86,7 +86,15 @@ export async function getWebhookEndpointLog(
       attempts: d.attempts,
       nextAttemptAt: d.status === "pending" ? d.nextAttemptAt : null,
       createdAt: d.createdAt,
-      attemptLog: d.attemptLog.map((a) => ({ number: a.number, at: a.at, httpStatus: a.httpStatus, ok: a.ok, latencyMs: a.latencyMs, error: a.error, response: a.response })),
+      attemptLog: d.attemptLog.map((a) => ({
+        number: a.number,
+        at: a.at,
+        httpStatus: a.httpStatus,
+        ok: a.ok,
+        latencyMs: a.latencyMs,
+        error: a.error,
+        response: a.response,
+      })),
     })),
   };
 }
