@@ -121,13 +121,9 @@ export const WebhookIcon = (p: IconProps) => (
     <path d="m12 6 3.13 5.73C15.66 12.7 16.9 13 18 13a4 4 0 0 1 0 8" />
   </Icon>
 );
-export function LogoMark(p: IconProps) {
-  return (
-    <svg viewBox="0 0 32 32" width={22} height={22} aria-hidden="true" focusable="false" {...p}>
-      <rect width="32" height="32" rx="7" className="fill-accent" />
-      <rect x="7" y="8" width="18" height="4" rx="1.5" className="fill-accent-fg" opacity="0.55" />
-      <rect x="7" y="14" width="18" height="4" rx="1.5" className="fill-accent-fg" opacity="0.8" />
-      <rect x="7" y="20" width="12" height="4" rx="1.5" className="fill-accent-fg" />
-    </svg>
-  );
+/** The Promptdeck mark (public/logo.svg, the same file the favicon and social image are drawn from). */
+export function LogoMark({ width = 22, height = 22, className }: { width?: number; height?: number; className?: string }) {
+  // A plain <img>: an SVG this small gains nothing from next/image's optimizer.
+  // eslint-disable-next-line @next/next/no-img-element
+  return <img src="/logo.svg" width={width} height={height} alt="" aria-hidden="true" className={className} data-testid="logo" />;
 }

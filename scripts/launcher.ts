@@ -77,6 +77,8 @@ export async function migrateAndReport(url: string, log: (message: string) => vo
 export interface ChildOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Aborting it sends SIGTERM to the child's whole group (e.g. a background build no longer wanted). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -108,8 +110,12 @@ export function runInProcessGroup(command: string, args: string[], options: Chil
     };
     const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
     for (const signal of signals) process.on(signal, forward);
+    const onAbort = () => killGroup("SIGTERM");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
     const cleanup = () => {
       for (const signal of signals) process.off(signal, forward);
+      options.signal?.removeEventListener("abort", onAbort);
     };
     child.once("error", (error) => {
       cleanup();

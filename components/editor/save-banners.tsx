@@ -3,6 +3,7 @@
 import { Button } from "@/components/ui";
 import type { SaveStatus } from "./save-state";
 import { describeLocation } from "@/lib/prompts/locations";
+import { signInRedirectPath } from "@/lib/http/signed-out";
 
 /**
  * The notes above the editor: a conflict (someone else saved the draft; nothing was overwritten,
@@ -30,6 +31,21 @@ export function SaveBanners({ status, basedOn }: { status: SaveStatus; basedOn: 
       {status.kind === "error" ? (
         <div className="mb-4 rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger" data-testid="save-error" role="status">
           {status.message}
+          {status.signedOut ? (
+            <>
+              {" "}
+              <a
+                className="font-medium underline"
+                href={signInRedirectPath(`${window.location.pathname}${window.location.search}`)}
+                target="_blank"
+                rel="noopener"
+                data-testid="save-sign-in"
+              >
+                Sign in in a new tab
+              </a>
+              : your edits stay here and are saved with your next change.
+            </>
+          ) : null}
           {status.issues?.length ? (
             <ul className="mt-1 list-disc pl-5 text-xs">
               {status.issues.map((i, k) => (

@@ -10,7 +10,10 @@ import type { PromptVersionContent } from "@/lib/prompts/schemas";
  * version the previous one returned.
  */
 export type SaveStatus =
-  { kind: "clean"; at?: string } | { kind: "saving" } | { kind: "error"; message: string; issues?: ErrorIssue[] } | { kind: "conflict"; message: string };
+  | { kind: "clean"; at?: string }
+  | { kind: "saving" }
+  | { kind: "error"; message: string; issues?: ErrorIssue[]; signedOut?: true }
+  | { kind: "conflict"; message: string };
 
 export interface SaveState {
   status: SaveStatus;
@@ -44,6 +47,8 @@ export function saveReducer(state: SaveState, event: SaveEvent): SaveState {
   const { result } = event;
   if (result.ok) return { status: { kind: "clean", at: result.data.savedAt }, lockVersion: result.data.lockVersion, savedJson: event.json, basedOn: null };
   if (result.code === "conflict") return { ...state, status: { kind: "conflict", message: result.message } };
+  // Signed out (session expired): the editor keeps the edits and offers sign-in in a new tab.
+  if (result.code === "unauthenticated") return { ...state, status: { kind: "error", message: result.message, signedOut: true } };
   return { ...state, status: { kind: "error", message: result.message, issues: result.issues } };
 }
 

@@ -8,6 +8,7 @@ import type { CountedTokens } from "@/lib/prompts/cache";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 import { queryKeys } from "@/lib/query-keys";
 import { countedTokens, tokenSourceOf, type TokenSource } from "./editor-model";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** Pause in typing before the template is counted with messages.countTokens. */
 const COUNT_DEBOUNCE_MS = 800;
@@ -47,7 +48,7 @@ export function useTokenCount(options: {
   const countQuery = useQuery({
     queryKey: queryKeys.project(project).tokenCount(promptId, settledTemplate),
     queryFn: async () => {
-      const result = await countTokens({ project, promptId, content: contentRef.current });
+      const result = await withSignIn(countTokens)({ project, promptId, content: contentRef.current });
       if (!result.ok) throw new Error(result.message);
       return result.data;
     },

@@ -10,6 +10,7 @@ import { fmtNumber, fmtUsd } from "@/components/metrics/format";
 import { Badge, Button, ButtonLink, Card, FormError, cx } from "@/components/ui";
 import { EvaluatorBuilder } from "./evaluator-builder";
 import { draftsToConfigs, newEvaluatorDraft, type EvaluatorDraft } from "./evaluator-drafts";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The form's server actions (app/(dashboard)/p/[project]/evals/actions.ts), passed in by the page. */
 export interface NewEvalActions {
@@ -155,7 +156,7 @@ export function NewEvalForm({
       return;
     }
     startTransition(async () => {
-      const r = await actions.create({ project, ...input });
+      const r = await withSignIn(actions.create)({ project, ...input });
       if (r.ok) {
         router.push(`/p/${project}/evals/${r.data.id}`);
         return;

@@ -7,6 +7,7 @@ import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { Badge, Button, Card, FormError, cx } from "@/components/ui";
 import type { EvalItemResult, EvalItemRow } from "./contract";
 import { fmtScore } from "./format";
+import { withSignIn } from "@/lib/http/signed-out";
 
 export type ReviewVerdict = "correct" | "incorrect" | "skip";
 export type RecordReviewAction = ServerAction<InProject<{ resultId: string; verdict: ReviewVerdict; note?: string }>, { ok: true }>;
@@ -59,7 +60,7 @@ export function ReviewQueue({ project, runId, tasks, record }: { project: string
       const text = (withNote ?? verdicts[resultId]?.note ?? "").trim();
       setError(null);
       startTransition(async () => {
-        const r = await record({ project, resultId, verdict, ...(text ? { note: text } : {}) });
+        const r = await withSignIn(record)({ project, resultId, verdict, ...(text ? { note: text } : {}) });
         if (!r.ok) {
           setError(r.message);
           return;

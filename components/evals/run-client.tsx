@@ -13,6 +13,7 @@ import { CalibrationPanel } from "./calibration-panel";
 import { EvalProgress, EvalStatusBadge } from "./run-status";
 import { RESULTS_FILTERS, ResultsTable, type ResultsFilter, type ResultsPage } from "./results-table";
 import { fmtCount, fmtRateInterval, fmtScore, fmtScoreInterval, fmtSignedScore } from "./format";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** What the run page polls (`[id]/data/route.ts`). */
 export interface EvalRunData {
@@ -83,7 +84,7 @@ export function EvalRunClient({
   function cancel() {
     setError(null);
     startTransition(async () => {
-      const r = await actions.cancel({ project, runId });
+      const r = await withSignIn(actions.cancel)({ project, runId });
       if (!r.ok) setError(r.message);
       await queryClient.invalidateQueries({ queryKey: key });
     });

@@ -1,10 +1,11 @@
 "use client";
 
-import { createContext, useContext, type ReactNode } from "react";
+import { createContext, useContext, useMemo, type ReactNode } from "react";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { PublishPreview } from "@/lib/prompts/publish-preview";
 import type { PublishEvalStatus } from "@/lib/evals/latest";
 import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
+import { withSignIn } from "@/lib/http/signed-out";
 
 type PromptRef = InProject<{ promptId: string }>;
 
@@ -28,12 +29,20 @@ export interface PromptActions {
   previewLabelMove?: ServerAction<PromptRef & { label: string; versionId: string }, LabelMoveContractCheck>;
   startDraft: ServerAction<PromptRef & { versionId: string; replace?: boolean }>;
   discardDraft: ServerAction<PromptRef>;
+  archivePrompt: ServerAction<PromptRef>;
+  restorePrompt: ServerAction<PromptRef>;
+  deletePrompt: ServerAction<PromptRef & { confirmName: string }, { name: string }>;
 }
 
 const PromptActionsContext = createContext<PromptActions | null>(null);
 
 export function PromptActionsProvider({ actions, children }: { actions: PromptActions; children: ReactNode }) {
-  return <PromptActionsContext.Provider value={actions}>{children}</PromptActionsContext.Provider>;
+  // Every action sends the user to sign in (and back) when the session is gone.
+  const value = useMemo(
+    () => Object.fromEntries(Object.entries(actions).map(([name, action]) => [name, action && withSignIn(action)])) as unknown as PromptActions,
+    [actions],
+  );
+  return <PromptActionsContext.Provider value={value}>{children}</PromptActionsContext.Provider>;
 }
 
 /** The prompt actions of the enclosing prompts/[name] layout. */

@@ -7,6 +7,7 @@ import type { RateLimits } from "@/lib/api-keys/rate-limit";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { Button, FormError, cx } from "@/components/ui";
 import { formatRateLimit } from "@/components/format";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The settings page's API key actions (app/(dashboard)/p/[project]/settings/actions.ts), passed in by the page. */
 export type CreateApiKeyAction = ServerAction<InProject<CreateApiKeyInput>, CreatedApiKey>;
@@ -133,7 +134,7 @@ export function CreateApiKey({
     }
     setError(null);
     startTransition(async () => {
-      const result = await create({
+      const result = await withSignIn(create)({
         project,
         name: String(data.get("name") ?? ""),
         scopes: data.getAll("scopes").map(String),
@@ -274,7 +275,7 @@ export function RevokeApiKey({ project, apiKeyId, name, revoke }: { project: str
         data-testid="confirm-revoke"
         onClick={() =>
           startTransition(async () => {
-            const result = await revoke({ project, apiKeyId });
+            const result = await withSignIn(revoke)({ project, apiKeyId });
             if (!result.ok) setError(result.message);
             else {
               setConfirming(false);
@@ -340,7 +341,7 @@ export function ApiKeyRateLimit({
     }
     setError(null);
     startTransition(async () => {
-      const result = await update!({ project, apiKeyId, ...limits });
+      const result = await withSignIn(update!)({ project, apiKeyId, ...limits });
       if (!result.ok) {
         setError(result.issues?.length ? result.issues.map((i) => i.message).join("; ") : result.message);
         return;

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { ReleaseGate } from "@/lib/prompts/release-gate";
 import { Button, FormError, cx } from "@/components/ui";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The settings page's release-gate action (app/(dashboard)/p/[project]/settings/actions.ts). */
 export type SetReleaseGateAction = ServerAction<InProject<{ gate: ReleaseGate | null }>, { gate: ReleaseGate | null }>;
@@ -50,7 +51,7 @@ export function ReleaseGateForm({
     setFieldErrors({});
     setNotice(null);
     startTransition(async () => {
-      const result = await save({ project, gate: next });
+      const result = await withSignIn(save)({ project, gate: next });
       if (!result.ok) {
         const byField: Partial<Record<FieldName, string>> = {};
         for (const issue of result.issues ?? []) {

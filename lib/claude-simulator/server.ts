@@ -159,7 +159,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const fingerprints = new FingerprintStore();
   const requests: RequestLogEntry[] = [];
   const logSize = options.requestLogSize ?? 1000;
-  const lifetime = new AbortController();
+  // The waits of every request in flight, aborted when the simulator closes. A set, not listeners
+  // on one shared AbortSignal: with 11+ requests in flight those trip Node's
+  // MaxListenersExceededWarning.
+  const inFlight = new Set<AbortController>();
 
   const state: SimulatorState = {
     cache,
@@ -228,7 +231,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const aborter = new AbortController();
     const onGone = () => aborter.abort();
     res.on("close", onGone);
-    lifetime.signal.addEventListener("abort", onGone, { once: true });
+    inFlight.add(aborter);
 
     const sendJson = (status: number, body: unknown, extra: Record<string, string> = {}) => {
       entry.status = status;
@@ -297,7 +300,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       // A failure after the SSE headers went out cannot become an error response: end the stream.
       if (res.headersSent && !res.writableEnded) res.end();
       res.off("close", onGone);
-      lifetime.signal.removeEventListener("abort", onGone);
+      inFlight.delete(aborter);
       log(entry);
     }
   }
@@ -474,7 +477,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       });
     },
     close(): Promise<void> {
-      lifetime.abort();
+      for (const aborter of inFlight) aborter.abort();
+      inFlight.clear();
       return new Promise((resolve) => {
         if (!server.listening) {
           resolve();

@@ -11,7 +11,12 @@ type Role = ActorAccess["role"];
 // session is injected, so every rule here is unit-tested without Next); server-action.ts binds it
 // to the real session and is what actions.ts files import.
 
-export type ActionFailure = { ok: false; code: AppErrorCode | "internal"; message: string; issues?: ErrorIssue[] };
+/**
+ * `unauthenticated`: no session (signed out, or the session expired). Only the wrapper answers it,
+ * before reading the project or the input; the client sends the user to sign in
+ * (`followSignedOut` in lib/http/signed-out.ts) and back to the page.
+ */
+export type ActionFailure = { ok: false; code: AppErrorCode | "internal" | "unauthenticated"; message: string; issues?: ErrorIssue[] };
 
 /** What every server action returns: never a raw exception, never a 500. */
 export type ActionResult<T = undefined> = { ok: true; data: T } | ActionFailure;
@@ -41,6 +46,14 @@ export const MAX_RESULT_ISSUES = 50;
 export const ACTION_INPUT_LIMITS = { maxDepth: 64, maxNodes: 200_000 } as const;
 
 type Log = (message: string, error: unknown) => void;
+
+/** No session: what `defineAction` throws before anything else, answered as `unauthenticated`. */
+class SignedOutError extends Error {
+  constructor() {
+    super(SIGNED_OUT_MESSAGE);
+    this.name = "SignedOutError";
+  }
+}
 const actionLog = childLogger({ component: "server-action" });
 const logToConsole: Log = (message, error) => actionLog.error({ err: error }, message);
 
@@ -52,6 +65,7 @@ const logToConsole: Log = (message, error) => actionLog.error({ err: error }, me
  */
 export function toActionFailure(error: unknown, log: Log = logToConsole): ActionFailure {
   unstable_rethrow(error);
+  if (error instanceof SignedOutError) return { ok: false, code: "unauthenticated", message: SIGNED_OUT_MESSAGE };
   if (isAppError(error)) {
     return { ok: false, code: error.code, message: error.message, ...(error.issues?.length ? { issues: error.issues.slice(0, MAX_RESULT_ISSUES) } : {}) };
   }
@@ -161,7 +175,7 @@ type PublicHandler<S extends z.ZodType, T> = (input: z.output<S>) => Promise<T>;
 
 export interface ActionDefiners {
   /**
-   * Wraps a server action: reads the session (signed out: an `unauthorized` result), resolves
+   * Wraps a server action: reads the session (signed out: an `unauthenticated` result), resolves
    * `project` and checks the role (`not_found` / `forbidden`), parses every field with `input`
    * (`bad_request` with issues), runs `handler` and maps its errors with `toActionFailure`.
    */
@@ -182,7 +196,7 @@ export function createActionDefiners(session: ActionSession, log: Log = logToCon
     return runAction(async () => {
       if ("public" in spec) return (handler as PublicHandler<S, T>)(parseActionInput(spec.input, raw, spec.invalidMessage));
       const user = await session.currentUser();
-      if (!user) throw new AppError("unauthorized", SIGNED_OUT_MESSAGE);
+      if (!user) throw new SignedOutError();
       const { project, fields } = splitProjectInput(raw);
       const access = await session.projectAccess(user, project, spec.role);
       return handler(parseActionInput(spec.input, fields, spec.invalidMessage), access);

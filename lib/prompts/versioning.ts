@@ -6,7 +6,7 @@ import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { canonicalJson } from "@/lib/canonical-json";
 import { describeLocation } from "@/lib/prompts/locations";
 import { diffVariableContracts } from "@/lib/prompts/contract-diff";
-import type { OutputSchema, PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
+import type { OutputSchema, PromptVersionContent } from "@/lib/prompts/schemas";
 
 export type Bump = "major" | "minor" | "patch";
 export interface BumpProposal {

@@ -161,7 +161,9 @@ export class ChangeFeed {
     this.selfTestResolve = undefined;
     if (!ok) {
       await client.query(`UNLISTEN ${PROMPT_CHANGED_CHANNEL}`);
-      this.log("change feed: LISTEN/NOTIFY does not reach this connection (e.g. PGlite over pglite-socket); polling instead");
+      this.log(
+        `change feed: watching prompt changes by polling every ${this.options.pollIntervalMs ?? 250} ms (this database does not deliver LISTEN/NOTIFY between connections, as with the embedded PGlite; expected, nothing to fix)`,
+      );
     }
     return ok ? "listen" : "poll";
   }

@@ -293,16 +293,16 @@ describe("server actions under hostile input", () => {
     }
   });
 
-  it("signed out: every project action is unauthorized and does nothing", async () => {
+  it("signed out: every project action is unauthenticated and does nothing", async () => {
     signedInAs = null;
     try {
       const result = await prompt.discardDraftAction({ project, promptId });
-      expect(result).toEqual({ ok: false, code: "unauthorized", message: expect.stringMatching(/signed out/) });
+      expect(result).toEqual({ ok: false, code: "unauthenticated", message: expect.stringMatching(/signed out/) });
       expect(await getDb().promptVersion.count({ where: { promptId, status: "DRAFT" } })).toBe(1);
       const form = new FormData();
       form.set("project", project);
       form.set("name", "signed-out");
-      expect(await newPrompt.createPromptAction(null, form)).toMatchObject({ ok: false, code: "unauthorized" });
+      expect(await newPrompt.createPromptAction(null, form)).toMatchObject({ ok: false, code: "unauthenticated" });
     } finally {
       signedInAs = userId;
     }

@@ -107,7 +107,8 @@ describe("authentication", () => {
   it("records lastUsedAt off the request path", async () => {
     await getJson(`${server.url}/api/v1/prompts/greeter`, bearer(readKey));
     let lastUsedAt: Date | null = null;
-    for (let i = 0; i < 20 && !lastUsedAt; i++) {
+    // Written on the authenticator's background tick (1 s).
+    for (let i = 0; i < 100 && !lastUsedAt; i++) {
       await sleep(50);
       lastUsedAt = (await getDb().apiKey.findUniqueOrThrow({ where: { id: readKeyId } })).lastUsedAt;
     }
@@ -597,7 +598,7 @@ describe("GET /api/v1/openapi.json and routing", () => {
     const unknown = await getJson<ApiError>(`${server.url}/api/v1/nothing-here`, bearer(readKey));
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe("not_found");
-    const wrongMethod = await sendJson<{ error: { code: string } }>("DELETE", `${server.url}/api/v1/prompts/greeter`, {}, bearer(readKey));
+    const wrongMethod = await sendJson<{ error: { code: string } }>("PATCH", `${server.url}/api/v1/prompts/greeter`, {}, bearer(readKey));
     expect(wrongMethod.status).toBe(405);
   });
 });

@@ -45,6 +45,16 @@ describe("saveReducer", () => {
     expect(next).toEqual({ ...start, status: { kind: "conflict", message: "The draft was changed by someone else" } });
   });
 
+  it("signed out (session expired) is an error that offers sign-in, not a generic failure", () => {
+    const next = saveReducer(start, {
+      type: "finished",
+      json: "x",
+      result: { ok: false, code: "unauthenticated", message: "You are signed out: sign in again, then retry." },
+    });
+    expect(next.status).toEqual({ kind: "error", message: "You are signed out: sign in again, then retry.", signedOut: true });
+    expect(next.savedJson).toBe("saved");
+  });
+
   it("any other failure is an error with the server's message and issues", () => {
     const next = saveReducer(saveReducer(start, { type: "started" }), { type: "finished", json: "next", result: invalid });
     expect(next.status).toEqual({ kind: "error", message: "Invalid prompt version", issues: [{ path: "messages", message: "at least one message" }] });

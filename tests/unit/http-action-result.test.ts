@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Role } from "@/lib/projects/roles";
 import type { ActorAccess, SessionUser } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
+import { isSignedOutResult, signInRedirectPath, withSignIn } from "@/lib/http/signed-out";
 import {
   ACTION_INPUT_LIMITS,
   createActionDefiners,
@@ -248,11 +249,11 @@ describe("defineAction", () => {
     expect(calls).toEqual([{ project: "demo", minRole: "EDITOR" }]);
   });
 
-  it("is unauthorized when signed out, without reading the project or the input", async () => {
+  it("is unauthenticated (the client's cue to send the user to sign in) when signed out, without reading the project or the input", async () => {
     const { session, calls } = fakeSession({ signedIn: false });
     const handler = vi.fn();
     const action = createActionDefiners(session, quiet).defineAction({ role: "EDITOR", input }, handler);
-    expect(await action({ project: "demo", title: "" })).toEqual({ ok: false, code: "unauthorized", message: SIGNED_OUT_MESSAGE });
+    expect(await action({ project: "demo", title: "" })).toEqual({ ok: false, code: "unauthenticated", message: SIGNED_OUT_MESSAGE });
     expect(calls).toEqual([]);
     expect(handler).not.toHaveBeenCalled();
   });
@@ -369,5 +370,26 @@ describe("public and form actions", () => {
       issues: [{ path: "name", message: "Enter your name" }],
     });
     expect(await action(null, "not form data" as never)).toMatchObject({ ok: false, code: "bad_request" });
+  });
+});
+
+describe("signed-out results in the browser (lib/http/signed-out.ts)", () => {
+  it("recognises only the unauthenticated failure", () => {
+    expect(isSignedOutResult({ ok: false, code: "unauthenticated", message: SIGNED_OUT_MESSAGE })).toBe(true);
+    expect(isSignedOutResult({ ok: false, code: "unauthorized", message: "bad key" })).toBe(false);
+    expect(isSignedOutResult({ ok: true, data: { code: "unauthenticated" } })).toBe(false);
+    expect(isSignedOutResult(null)).toBe(false);
+  });
+
+  it("sends to the sign-in page with the page as callback, never off-site", () => {
+    expect(signInRedirectPath("/p/demo/prompts/x?tab=labels#v2")).toBe(`/signin?callbackUrl=${encodeURIComponent("/p/demo/prompts/x?tab=labels#v2")}`);
+    expect(signInRedirectPath("//evil.example/")).toBe("/signin?callbackUrl=%2F");
+    expect(signInRedirectPath("https://evil.example/")).toBe("/signin?callbackUrl=%2F");
+  });
+
+  it("withSignIn passes results through unchanged outside a browser", async () => {
+    const signedOut = { ok: false as const, code: "unauthenticated" as const, message: SIGNED_OUT_MESSAGE };
+    expect(await withSignIn(async (n: number) => ({ ok: true as const, data: n }))(2)).toEqual({ ok: true, data: 2 });
+    expect(await withSignIn(async () => signedOut)()).toBe(signedOut);
   });
 });

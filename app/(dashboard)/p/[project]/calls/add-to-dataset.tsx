@@ -5,6 +5,7 @@ import Link from "next/link";
 import { Button } from "@/components/ui";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { SkippedCall } from "@/lib/datasets/from-calls";
+import { withSignIn } from "@/lib/http/signed-out";
 
 export type AddCallsToDatasetAction = ServerAction<
   InProject<{ callIds: string[]; dataset?: string; newDataset?: string }>,
@@ -36,7 +37,7 @@ export function AddToDataset({
   function submit() {
     setMessage(null);
     startTransition(async () => {
-      const result = await add({ project, callIds: selected, ...(target === NEW ? { newDataset: newName.trim() } : { dataset: target }) });
+      const result = await withSignIn(add)({ project, callIds: selected, ...(target === NEW ? { newDataset: newName.trim() } : { dataset: target }) });
       if (!result.ok) {
         setMessage({ tone: "error", text: result.issues?.[0] ? `${result.message}: ${result.issues[0].message}` : result.message });
         return;

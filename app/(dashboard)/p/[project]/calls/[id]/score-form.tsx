@@ -6,6 +6,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button, FormError } from "@/components/ui";
 import { queryKeys } from "@/lib/query-keys";
 import { markCall } from "../actions";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** Correct / incorrect buttons (server action -> recordScore); refreshes the page and every cached metrics query of the project. */
 export function ScoreForm({ projectSlug, callId, score, canEdit }: { projectSlug: string; callId: string; score: number | null; canEdit: boolean }) {
@@ -14,7 +15,7 @@ export function ScoreForm({ projectSlug, callId, score, canEdit }: { projectSlug
   const [expected, setExpected] = useState("");
   const mutation = useMutation({
     mutationFn: async (correct: boolean) => {
-      const result = await markCall({ project: projectSlug, callId, correct, expected: expected || undefined });
+      const result = await withSignIn(markCall)({ project: projectSlug, callId, correct, expected: expected || undefined });
       if (!result.ok) throw new Error(result.message);
       return result.data;
     },

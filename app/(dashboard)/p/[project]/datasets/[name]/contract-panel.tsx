@@ -4,6 +4,7 @@ import { useState, useTransition } from "react";
 import { Badge, Button, Card, FormError } from "@/components/ui";
 import type { ContractCheck } from "@/lib/datasets/contract";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
+import { withSignIn } from "@/lib/http/signed-out";
 
 export type CheckContractAction = ServerAction<InProject<{ datasetId: string; version: number; prompt: string; promptVersion?: string }>, ContractCheck>;
 
@@ -30,7 +31,7 @@ export function ContractPanel({
   function run() {
     setError(null);
     startTransition(async () => {
-      const res = await check({ project, datasetId, version, prompt, ...(promptVersion.trim() ? { promptVersion: promptVersion.trim() } : {}) });
+      const res = await withSignIn(check)({ project, datasetId, version, prompt, ...(promptVersion.trim() ? { promptVersion: promptVersion.trim() } : {}) });
       if (res.ok) setResult(res.data);
       else {
         setResult(null);

@@ -10,6 +10,7 @@ import type { DatasetItemView } from "@/lib/datasets/queries";
 import type { DatasetItemData, DatasetItemPatch } from "@/lib/datasets/schemas";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { ItemForm } from "./item-form";
+import { withSignIn } from "@/lib/http/signed-out";
 
 type VersionResult = { version: number };
 export type AddItemAction = ServerAction<InProject<{ datasetId: string; item: DatasetItemData }>, VersionResult>;
@@ -115,14 +116,14 @@ export function ItemsClient({
   }
 
   async function saveNew(item: DatasetItemData): Promise<string | null> {
-    const result = await addItem({ project, datasetId: dataset.id, item });
+    const result = await withSignIn(addItem)({ project, datasetId: dataset.id, item });
     if (!result.ok) return result.issues?.length ? result.issues.map((i) => `${i.path}: ${i.message}`).join("; ") : result.message;
     await afterChange(result.data.version);
     return null;
   }
 
   async function saveEdit(key: string, item: DatasetItemData): Promise<string | null> {
-    const result = await updateItem({
+    const result = await withSignIn(updateItem)({
       project,
       datasetId: dataset.id,
       key,
@@ -136,7 +137,7 @@ export function ItemsClient({
   async function remove(key: string) {
     if (!window.confirm(`Delete item "${key}"? A new version is made; earlier versions keep it.`)) return;
     setError(null);
-    const result = await deleteItems({ project, datasetId: dataset.id, keys: [key] });
+    const result = await withSignIn(deleteItems)({ project, datasetId: dataset.id, keys: [key] });
     if (result.ok) await afterChange(result.data.version);
     else setError(result.message);
   }

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { Button, Card, Field, FormError } from "@/components/ui";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { createDatasetSchema, type CreateDatasetInput } from "@/lib/datasets/schemas";
+import { withSignIn } from "@/lib/http/signed-out";
 
 export function NewDatasetForm({ project, create }: { project: string; create: ServerAction<InProject<CreateDatasetInput>, { name: string }> }) {
   const router = useRouter();
@@ -24,7 +25,7 @@ export function NewDatasetForm({ project, create }: { project: string; create: S
     }
     setIssues({});
     startTransition(async () => {
-      const result = await create({ project, ...parsed.data });
+      const result = await withSignIn(create)({ project, ...parsed.data });
       if (result.ok) router.push(`/p/${project}/datasets/${encodeURIComponent(result.data.name)}`);
       else {
         setError(result.message);

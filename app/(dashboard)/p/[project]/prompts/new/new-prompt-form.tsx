@@ -4,6 +4,7 @@ import { useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button, ButtonLink, Card, Field, FormError } from "@/components/ui";
 import { promptPath } from "@/lib/prompts/paths";
+import { followSignedOut } from "@/lib/http/signed-out";
 import { createPromptAction } from "./actions";
 
 export function NewPromptForm({ project }: { project: string }) {
@@ -14,6 +15,7 @@ export function NewPromptForm({ project }: { project: string }) {
   const [description, setDescription] = useState("");
   const [tags, setTags] = useState("");
   useEffect(() => {
+    followSignedOut(state);
     if (state?.ok) router.push(promptPath(project, state.data.name, "edit"));
   }, [state, router, project]);
   const nameError = state && !state.ok && /name/i.test(state.message) ? state.message : undefined;
