@@ -20,6 +20,8 @@ const DOMAINS = {
   models: ["db"],
   projects: ["db"],
   "query-keys": [],
+  // durable jobs: pg-boss queues on the app's PostgreSQL
+  jobs: [],
   // people and their actions
   audit: ["projects", "db"],
   users: ["projects", "db"],
@@ -44,13 +46,15 @@ const DOMAINS = {
   datasets: ["prompts", "models", "projects", "audit", "db"],
   experiments: ["datasets", "runs", "playground", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
   // offline evaluations: scorers, judges, eval runs as durable jobs (realtime or Message Batches)
-  evals: ["datasets", "experiments", "runs", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
+  evals: ["jobs", "datasets", "experiments", "runs", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
+  // webhooks: endpoints, signed deliveries of the change feed's outbox events from a durable queue, the SSRF guard
+  webhooks: ["jobs", "serving", "prompts", "projects", "audit", "db"],
   // the lean public API (may import next/*)
   http: ["evals", "datasets", "serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
   // the typed client; generate-types.ts reads the OpenAPI document from lib/http
   client: ["http"],
   // the composition root: creates, starts and stops what a server process owns
-  runtime: ["http", "evals", "metrics", "calls", "claude", "db"],
+  runtime: ["http", "webhooks", "evals", "metrics", "calls", "claude", "db"],
 };
 const FOUNDATION = ["env", "errors", "logger", "canonical-json"];
 

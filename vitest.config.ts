@@ -13,6 +13,8 @@ export default defineConfig({
           name: "unit",
           include: ["tests/unit/**/*.test.ts", "lib/**/*.test.ts"],
           environment: "node",
+          // Some tests loop 100k times; 5 s (the default) is too little on a busy 2-core machine.
+          testTimeout: 20_000,
         },
       },
       {

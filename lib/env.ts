@@ -90,6 +90,23 @@ const envSchema = z.object({
       .default("0")
       .transform((v) => v === "1" || v === "true"),
   ),
+  /**
+   * "1": webhooks may reach internal addresses (loopback, private networks, link-local, CGNAT, ...),
+   * e.g. a receiver on the same machine in tests or a trusted internal network. Unset or "0": they
+   * are refused when an endpoint is saved and again at connect time (lib/webhooks/address.ts).
+   */
+  PROMPTDECK_WEBHOOK_ALLOW_PRIVATE: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .enum(["0", "1", "false", "true"], { error: 'must be "1" (internal addresses allowed) or "0"' })
+      .default("0")
+      .transform((v) => v === "1" || v === "true"),
+  ),
+  /** Failed delivery attempts in a row after which a webhook endpoint is disabled (a success resets the count). */
+  PROMPTDECK_WEBHOOK_DISABLE_AFTER: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int("must be a whole number of attempts").min(1, "must be at least 1").max(10_000, "must be at most 10,000").default(20),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

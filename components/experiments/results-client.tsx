@@ -14,9 +14,9 @@ import { fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "
 import { Badge, Button, Card, FormError, PageHeader } from "@/components/ui";
 import { StatusBadge } from "@/components/experiments/status-badge";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
-import { withSignIn } from "@/lib/http/signed-out";
 import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
 import { ContractCheckNote, useContractCheck } from "@/components/prompts/contract-check";
+import { withSignIn } from "@/lib/http/signed-out";
 
 /** The experiment page's controls (app/(dashboard)/p/[project]/experiments/actions.ts), passed in by the page. */
 export interface ExperimentActions {

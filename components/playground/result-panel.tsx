@@ -7,7 +7,7 @@ import { Badge, Card, cx } from "@/components/ui";
 import { SimulatedBadge } from "@/components/playground/simulated-badge";
 import type { RunState } from "@/components/playground/use-playground-run";
 
-const STATUS_TONE = { ok: "success", error: "danger", refusal: "warning", invalid_output: "warning" } as const;
+const STATUS_TONE = { ok: "success", error: "danger", refusal: "warning", invalid_output: "warning", cancelled: "neutral" } as const;
 
 function ms(value: number | null): string {
   if (value === null) return "—";

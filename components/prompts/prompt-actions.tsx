@@ -4,8 +4,8 @@ import { createContext, useContext, useMemo, type ReactNode } from "react";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { PublishPreview } from "@/lib/prompts/publish-preview";
 import type { PublishEvalStatus } from "@/lib/evals/latest";
-import { withSignIn } from "@/lib/http/signed-out";
 import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
+import { withSignIn } from "@/lib/http/signed-out";
 
 type PromptRef = InProject<{ promptId: string }>;
 

@@ -33,19 +33,29 @@ export interface ApiKeyRecord {
 
 export interface ApiKeyStore {
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
-  touch(apiKeyId: string, at: Date): Promise<void>;
+  /** The records of those of `hashes` that exist, with their hash (one query for a batch of background refreshes). */
+  findByHashes(hashes: readonly string[]): Promise<(ApiKeyRecord & { hash: string })[]>;
+  /** Sets `lastUsedAt` to `at` on the keys `apiKeyIds` (one write for a batch of uses). */
+  touchMany(apiKeyIds: readonly string[], at: Date): Promise<void>;
 }
+
+const RECORD_FIELDS = {
+  id: true,
+  projectId: true,
+  scopes: true,
+  revokedAt: true,
+  expiresAt: true,
+  rateLimitPerSecond: true,
+  rateLimitBurst: true,
+} as const;
 
 /** The ApiKey table through the process-wide Prisma client. */
 export function prismaApiKeyStore(): ApiKeyStore {
   return {
-    findByHash: (hash) =>
-      getDb().apiKey.findUnique({
-        where: { hash },
-        select: { id: true, projectId: true, scopes: true, revokedAt: true, expiresAt: true, rateLimitPerSecond: true, rateLimitBurst: true },
-      }),
-    touch: async (apiKeyId, at) => {
-      await getDb().apiKey.updateMany({ where: { id: apiKeyId }, data: { lastUsedAt: at } });
+    findByHash: (hash) => getDb().apiKey.findUnique({ where: { hash }, select: RECORD_FIELDS }),
+    findByHashes: (hashes) => getDb().apiKey.findMany({ where: { hash: { in: [...hashes] } }, select: { ...RECORD_FIELDS, hash: true } }),
+    touchMany: async (apiKeyIds, at) => {
+      await getDb().apiKey.updateMany({ where: { id: { in: [...apiKeyIds] } }, data: { lastUsedAt: at } });
     },
   };
 }
@@ -68,6 +78,14 @@ export interface AuthenticatorOptions {
   staleMs?: number;
   /** `lastUsedAt` is written at most this often per key. Default 60 s. */
   touchIntervalMs?: number;
+  /**
+   * The background tick: every `batchMs` while keys are in use, one lookup of every key in use
+   * that is due for a refresh and one `lastUsedAt` write for every key used since the last tick.
+   * Default 1 s (at most half of the refresh-ahead window, `ttlMs / 8`).
+   */
+  batchMs?: number;
+  /** A key used within this long is kept fresh by the background tick, even through a pause in its traffic. Default 60 s. */
+  keepFreshMs?: number;
   now?: () => number;
   /** Called with errors of the background `lastUsedAt` writes. */
   onBackgroundError?: (error: unknown) => void;
@@ -86,10 +104,14 @@ export interface AuthenticateOptions {
 interface CacheEntry {
   record: ApiKeyRecord;
   fetchedAt: number;
+  /** When a request last used the key (the background refresh keeps keys in use fresh). */
+  usedAt: number;
 }
 
 /** `authenticateCached` refreshes a key in the background once this share of its TTL has passed. */
 const REFRESH_AHEAD = 0.75;
+/** Hashes per background lookup query (a batch larger than this is sent as several). */
+const REFRESH_CHUNK = 1000;
 
 const MISSING = "Missing API key: send `Authorization: Bearer pd_...`";
 
@@ -142,6 +164,10 @@ export function requireScope(principal: ApiKeyPrincipal, scope: ApiKeyScope): vo
  * already verified keep working. `lastUsedAt` is written in the background, at most once per
  * `touchIntervalMs` per key. When the database is unreachable, a key seen within `staleMs` keeps
  * working; an unseen key is `DatabaseUnavailableError`.
+ *
+ * Background work is batched on a timer (`batchMs`), so its cost does not grow with the number of
+ * keys in use: every key due for a refresh is looked up in one query, every key used since the
+ * last write gets its `lastUsedAt` in one statement. `stop()` writes what is pending.
  */
 export class ApiKeyAuthenticator {
   private readonly store: ApiKeyStore;
@@ -158,6 +184,14 @@ export class ApiKeyAuthenticator {
   private readonly failures: AuthFailureLimiter | undefined;
   private readonly inflight = new Map<string, Promise<ApiKeyRecord | null>>();
   private readonly touchedAt = new Map<string, number>();
+  private readonly batchMs: number;
+  private readonly keepFreshMs: number;
+  /** Keys used since the last `lastUsedAt` write -> when. */
+  private dueTouch = new Map<string, number>();
+  /** The background tick; runs while keys are in use (see `tick`), cleared by `stop()`. */
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
   private readonly principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
   /** Authorization header -> key hash, so the hot path skips parsing and hashing; bounded in bytes. */
   private readonly hashes: LRUCache<string, string>;
@@ -168,6 +202,8 @@ export class ApiKeyAuthenticator {
     this.unknownTtlMs = options.unknownTtlMs ?? 5_000;
     this.staleMs = options.staleMs ?? getEnv().PROMPTDECK_AUTH_STALE_SECONDS * 1000;
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
+    this.batchMs = Math.max(1, Math.min(options.batchMs ?? 1_000, (this.ttlMs * (1 - REFRESH_AHEAD)) / 2));
+    this.keepFreshMs = options.keepFreshMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.onBackgroundError = options.onBackgroundError ?? ((error) => log.error({ err: error }, "lastUsedAt update failed"));
     const max = options.maxEntries ?? 10_000;
@@ -196,9 +232,10 @@ export class ApiKeyAuthenticator {
     const now = this.now();
     const age = cached ? now - cached.fetchedAt : Infinity;
     if (!cached || age >= this.ttlMs) return undefined;
-    // Refresh ahead: a key in use is looked up again in the background during the last quarter of
-    // its TTL, so its requests never queue behind a lookup (a revocation still wins within ttlMs).
-    if (age >= this.ttlMs * REFRESH_AHEAD) this.refreshInBackground(hash);
+    // Refresh ahead: the background tick looks a key in use up again in the last quarter of its
+    // TTL (with every other key due, in one query), so its requests never queue behind a lookup;
+    // a revocation still wins within ttlMs.
+    cached.usedAt = now;
     const record = cached.record;
     if (record.revokedAt || (record.expiresAt && record.expiresAt.getTime() <= now)) return undefined;
     return this.principalOf(record, now);
@@ -209,6 +246,7 @@ export class ApiKeyAuthenticator {
     const now = this.now();
     const cached = this.cache.get(hash);
     let record: ApiKeyRecord | null;
+    if (cached) cached.usedAt = now;
     if (cached && now - cached.fetchedAt < this.ttlMs) {
       record = cached.record;
     } else if (!cached && this.isKnownUnknown(hash, now)) {
@@ -296,10 +334,107 @@ export class ApiKeyAuthenticator {
     this.unknown.clear();
   }
 
-  /** A lookup nobody waits for; a failure is left to the next `authenticate` once the TTL is over (stale window, 503). */
-  private refreshInBackground(hash: string): void {
-    if (this.inflight.has(hash)) return;
-    this.lookup(hash).catch(() => {});
+  /**
+   * Runs the background tick now (see `tick`). Resolves when its lookup and write are done; never
+   * rejects (a failed refresh is left to `authenticate` once the TTL is over: stale window, 503; a
+   * failed write is reported to `onBackgroundError` and retried on the key's next use).
+   */
+  flushBackground(): Promise<void> {
+    return this.tick();
+  }
+
+  /** Stops the background tick and writes the pending `lastUsedAt` values (a shutdown: no more refreshes). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.ticker = undefined;
+    await this.ticking;
+    await this.writeTouches();
+  }
+
+  /** Starts the tick when a key is used and none runs (once per quiet period, not per request). */
+  private keepTicking(): void {
+    if (this.ticker !== undefined || this.stopped) return;
+    this.ticker = setInterval(this.onTick, this.batchMs);
+    this.ticker.unref?.();
+  }
+
+  private readonly onTick = (): void => {
+    if (this.ticking) return;
+    void this.tick();
+  };
+
+  /**
+   * One background step: looks up every key used within `keepFreshMs` that is past REFRESH_AHEAD
+   * of its TTL (one query per REFRESH_CHUNK keys) and writes `lastUsedAt` for every key used since
+   * the last step (one statement). With no key in use and nothing to write, the ticker stops
+   * until the next use.
+   */
+  private tick(): Promise<void> {
+    const now = this.now();
+    const due: string[] = [];
+    let inUse = false;
+    // At most maxEntries (10,000) entries, once per tick: cheap next to a query per key.
+    for (const [hash, entry] of this.cache.entries()) {
+      if (now - entry.usedAt >= this.keepFreshMs) continue;
+      inUse = true;
+      if (now - entry.fetchedAt >= this.ttlMs * REFRESH_AHEAD && !this.inflight.has(hash)) due.push(hash);
+    }
+    if (!inUse && this.dueTouch.size === 0 && this.ticker !== undefined) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+    const step = Promise.all([this.refresh(due), this.writeTouches()]).then(() => {
+      if (this.ticking === step) this.ticking = undefined;
+    });
+    this.ticking = step;
+    return step;
+  }
+
+  /** Looks `hashes` up again, one query per REFRESH_CHUNK; keys gone from the table become unknown. */
+  private async refresh(hashes: string[]): Promise<void> {
+    for (let i = 0; i < hashes.length; i += REFRESH_CHUNK) {
+      const chunk = hashes.slice(i, i + REFRESH_CHUNK);
+      let records: (ApiKeyRecord & { hash: string })[];
+      try {
+        records = await this.store.findByHashes(chunk);
+      } catch {
+        return;
+      }
+      const at = this.now();
+      const found = new Set<string>();
+      for (const { hash, ...record } of records) {
+        found.add(hash);
+        // In place: a refresh is no use, so it neither changes the key's recency nor brings back an evicted key.
+        const entry = this.cache.peek(hash);
+        if (!entry) continue;
+        entry.record = record;
+        entry.fetchedAt = at;
+      }
+      // Deleted meanwhile: unknown from now on.
+      for (const hash of chunk) {
+        if (found.has(hash)) continue;
+        this.cache.delete(hash);
+        this.unknown.set(hash, at);
+      }
+    }
+  }
+
+  /** One `lastUsedAt` write for every key used since the last one (the batch's latest use as the time). */
+  private async writeTouches(): Promise<void> {
+    if (this.dueTouch.size === 0) return;
+    const batch = this.dueTouch;
+    this.dueTouch = new Map();
+    let at = 0;
+    for (const t of batch.values()) if (t > at) at = t;
+    const ids = [...batch.keys()];
+    try {
+      await this.store.touchMany(ids, new Date(at));
+    } catch (error) {
+      // Let the next request of each key try again.
+      for (const id of ids) this.touchedAt.delete(id);
+      this.onBackgroundError(error);
+    }
   }
 
   private lookup(hash: string): Promise<ApiKeyRecord | null> {
@@ -309,7 +444,9 @@ export class ApiKeyAuthenticator {
         .findByHash(hash)
         .then((record) => {
           if (record) {
-            this.cache.set(hash, { record, fetchedAt: this.now() });
+            const at = this.now();
+            this.cache.set(hash, { record, fetchedAt: at, usedAt: this.cache.peek(hash)?.usedAt ?? at });
+            this.keepTicking();
             this.unknown.delete(hash);
           } else {
             this.cache.delete(hash);
@@ -327,13 +464,8 @@ export class ApiKeyAuthenticator {
     const last = this.touchedAt.get(apiKeyId);
     if (last !== undefined && now - last < this.touchIntervalMs) return;
     this.touchedAt.set(apiKeyId, now);
-    // Off the request path: the response does not wait for this write.
-    setImmediate(() => {
-      this.store.touch(apiKeyId, new Date(now)).catch((error: unknown) => {
-        // Let the next request try again.
-        this.touchedAt.delete(apiKeyId);
-        this.onBackgroundError(error);
-      });
-    });
+    // Off the request path, with every other key used meanwhile: the response does not wait for this write.
+    this.dueTouch.set(apiKeyId, now);
+    this.keepTicking();
   }
 }

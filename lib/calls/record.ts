@@ -10,7 +10,7 @@ import type { RunResult } from "@/lib/claude/runner";
  */
 
 export type CallSourceValue = "api" | "playground" | "experiment" | "eval" | "ingest";
-export type CallStatusValue = "ok" | "error" | "refusal" | "invalid_output";
+export type CallStatusValue = "ok" | "error" | "refusal" | "invalid_output" | "cancelled";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -233,9 +233,13 @@ export function callLogRowFromResult(result: RunResult, context: CallContext, bo
     model: result.model,
     requestedModel: result.requestedModel,
     status: result.status,
-    errorType: result.status === "error" ? result.error.type : result.status === "invalid_output" ? "invalid_output" : null,
+    errorType: result.status === "error" || result.status === "cancelled" ? result.error.type : result.status === "invalid_output" ? "invalid_output" : null,
     errorMessage:
-      result.status === "error" ? result.error.message.slice(0, 2000) : result.status === "invalid_output" ? result.validationError.slice(0, 2000) : null,
+      result.status === "error" || result.status === "cancelled"
+        ? result.error.message.slice(0, 2000)
+        : result.status === "invalid_output"
+          ? result.validationError.slice(0, 2000)
+          : null,
     httpStatus: result.status === "error" ? result.error.httpStatus : null,
     stopReason: result.stopReason,
     refusalCategory: result.refusalCategory,

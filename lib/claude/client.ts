@@ -68,6 +68,26 @@ function requestOptions(options: Partial<TransportCallOptions> | undefined) {
   };
 }
 
+/** What a stream delivered before it failed or was aborted. */
+export interface PartialStream {
+  /** The message as message_start sent it: model and usage (input and cache tokens are final there). */
+  message: ClaudeMessage;
+  /** The text of the deltas seen. */
+  text: string;
+}
+
+const PARTIAL_STREAM = Symbol("promptdeck.partialStream");
+
+function attachPartialStream(error: unknown, partial: PartialStream): void {
+  if (error !== null && typeof error === "object") Object.defineProperty(error, PARTIAL_STREAM, { value: partial, enumerable: false });
+}
+
+/** The partial stream a transport's `streamMessage` rejection carries (null when the stream had not started). */
+export function partialStreamOf(error: unknown): PartialStream | null {
+  if (error === null || typeof error !== "object") return null;
+  return ((error as Record<symbol, unknown>)[PARTIAL_STREAM] as PartialStream | undefined) ?? null;
+}
+
 /** Wraps an SDK client as a ClaudeTransport. */
 export function transportFromSdk(sdk: Anthropic, simulated: boolean): ClaudeTransport {
   return {
@@ -79,8 +99,22 @@ export function transportFromSdk(sdk: Anthropic, simulated: boolean): ClaudeTran
     async streamMessage(params, options) {
       const stream = sdk.messages.stream(params, requestOptions(options));
       const onText = options.onText;
-      if (onText) stream.on("text", (delta) => onText(delta));
-      return await stream.finalMessage();
+      // What arrived before a failure or an abort: message_start's message (its input usage) and the deltas' text.
+      let started: ClaudeMessage | null = null;
+      let text = "";
+      stream.on("streamEvent", (event, snapshot) => {
+        if (event.type === "message_start") started = snapshot;
+      });
+      stream.on("text", (delta) => {
+        text += delta;
+        onText?.(delta);
+      });
+      try {
+        return await stream.finalMessage();
+      } catch (error) {
+        if (started) attachPartialStream(error, { message: started, text });
+        throw error;
+      }
     },
     async countTokens(params, options) {
       const result = await sdk.messages.countTokens(params, requestOptions(options));

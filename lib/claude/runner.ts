@@ -3,7 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { canonicalJson } from "@/lib/canonical-json";
 import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/lib/models/catalog";
 import { longestVariable, parseOverflowMessage, planChunkCount, splitText } from "@/lib/claude/chunking";
-import { getClaudeTransport, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
+import { getClaudeTransport, partialStreamOf, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
+import { estimateTokens } from "@/lib/models/tokens";
 import { repairMessage, validateJsonOutput } from "@/lib/claude/output";
 import { getPriceBook, type PriceBook } from "@/lib/models/pricing";
 import { getResponseCache, type ResponseCache } from "@/lib/claude/response-cache";
@@ -32,7 +33,7 @@ import type { PromptVersionContent } from "@/lib/prompts/schemas";
  */
 
 export type CallSource = "api" | "playground" | "experiment" | "eval" | "ingest";
-export type RunStatus = "ok" | "error" | "refusal" | "invalid_output";
+export type RunStatus = "ok" | "error" | "refusal" | "invalid_output" | "cancelled";
 export type AttemptKind = "initial" | "retry" | "repair" | "fallback" | "chunk" | "summary";
 
 /** One HTTP attempt. */
@@ -99,7 +100,16 @@ export interface RunError extends RunResultCommon {
   status: "error";
   error: { type: ErrorKind; message: string; httpStatus: number | null; requestId: string | null };
 }
-export type RunResult = RunOk | RunRefusal | RunInvalidOutput | RunError;
+/**
+ * The caller aborted (a client that went away mid-stream): not an error of the prompt or of
+ * Claude. `usage` and `costMicros` hold what was billed up to then (a started stream's input
+ * tokens from message_start, its output estimated from the deltas seen); `output` the text seen.
+ */
+export interface RunCancelled extends RunResultCommon {
+  status: "cancelled";
+  error: { type: "aborted"; message: string; httpStatus: null; requestId: string | null };
+}
+export type RunResult = RunOk | RunRefusal | RunInvalidOutput | RunError | RunCancelled;
 
 export interface RunOptions {
   source: CallSource;
@@ -108,7 +118,7 @@ export interface RunOptions {
   onText?: (delta: string) => void;
   /** Called before every HTTP attempt (a UI resets its streamed text on retries). */
   onAttempt?: (info: { model: string; kind: AttemptKind; index: number }) => void;
-  /** Aborts the call; the result is an `error` with type `aborted`. */
+  /** Aborts the call; the result is `cancelled` (billed for what a started stream generated). */
   signal?: AbortSignal;
   metadata?: Record<string, unknown>;
   /** The end user / subject key (hashed by the call log). */
@@ -227,6 +237,8 @@ class RunContext {
   lastMessage: ClaudeMessage | null = null;
   /** Time to first token of the latest streamed attempt that produced text (ms from the call's start). */
   lastTtftMs: number | null = null;
+  /** The text a stream delivered before the caller aborted it. */
+  abortedText: string | null = null;
 
   constructor(
     readonly policy: RetryPolicy,
@@ -245,8 +257,7 @@ class RunContext {
     return findModel(model, this.catalog);
   }
 
-  private bill(model: string, message: ClaudeMessage): void {
-    const usage = usageFromMessage(message);
+  private bill(model: string, message: ClaudeMessage, usage: TokenUsage = usageFromMessage(message)): void {
     this.usage = addUsage(this.usage, usage);
     const spec = this.spec(model) ?? this.spec(message.model);
     if (spec) this.costMicros += computeCallCost(usage, spec).totalMicros;
@@ -309,6 +320,14 @@ class RunContext {
         error: { type: failure.kind, message: failure.message, httpStatus: failure.httpStatus },
         durationMs: this.now() - start,
       });
+      // A stream the caller aborted after message_start was billed: its input (final in
+      // message_start) and the output generated so far (estimated from the deltas seen).
+      const partial = reason === "caller" ? partialStreamOf(error) : null;
+      if (partial) {
+        const started = usageFromMessage(partial.message);
+        this.bill(model, partial.message, { ...started, outputTokens: Math.max(started.outputTokens, estimateTokens(partial.text)) });
+        this.abortedText = partial.text;
+      }
       return { ok: false, failure };
     } finally {
       if (firstTokenAt !== null) this.lastTtftMs = firstTokenAt - this.startedAt;
@@ -656,6 +675,19 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
     case "error":
     case "overflow": {
       const failure = outcome.kind === "error" ? outcome.failure : (outcome.failure ?? classifyError(new Error("context window exceeded")));
+      if (failure.kind === "aborted") {
+        return {
+          ...base,
+          status: "cancelled",
+          output: ctx.abortedText ?? "",
+          ttftMs: options.stream ? ctx.lastTtftMs : null,
+          model: outcome.model,
+          stopReason: null,
+          refusalCategory: null,
+          response: ctx.lastMessage,
+          error: { type: "aborted", message: failure.message, httpStatus: null, requestId: failure.requestId },
+        };
+      }
       return {
         ...base,
         status: "error",

@@ -268,7 +268,7 @@ export type IngestCallsRequest = {
       version?: string;
       model: string;
       requestedModel?: string;
-      status?: "ok" | "error" | "refusal" | "invalid_output";
+      status?: "ok" | "error" | "refusal" | "invalid_output" | "cancelled";
       errorType?: string;
       errorMessage?: string;
       httpStatus?: number;
@@ -299,7 +299,7 @@ export type IngestCallsRequest = {
       version?: string;
       model: string;
       requestedModel?: string;
-      status?: "ok" | "error" | "refusal" | "invalid_output";
+      status?: "ok" | "error" | "refusal" | "invalid_output" | "cancelled";
       errorType?: string;
       errorMessage?: string;
       httpStatus?: number;
@@ -3876,4 +3876,186 @@ export type EvalComparison = {
       }[];
     };
   }[];
+};
+export type CreateDatasetRequest = {
+  name: string;
+  description?: string;
+};
+export type Dataset = {
+  id: string;
+  name: string;
+  description: string;
+  /**
+   * Newest version (0 = no items yet)
+   */
+  latestVersion: number;
+  /**
+   * Items in the latest version
+   */
+  itemCount: number;
+  createdAt: string;
+  updatedAt: string;
+};
+export type ListDatasetsResponse = {
+  data: {
+    id: string;
+    name: string;
+    description: string;
+    /**
+     * Newest version (0 = no items yet)
+     */
+    latestVersion: number;
+    /**
+     * Items in the latest version
+     */
+    itemCount: number;
+    createdAt: string;
+    updatedAt: string;
+    /**
+     * Prompts whose variable contract the items fit
+     */
+    fitsPrompts: string[];
+  }[];
+};
+export type DatasetDetail = {
+  id: string;
+  name: string;
+  description: string;
+  /**
+   * Newest version (0 = no items yet)
+   */
+  latestVersion: number;
+  /**
+   * Items in the latest version
+   */
+  itemCount: number;
+  createdAt: string;
+  updatedAt: string;
+  versions: {
+    number: number;
+    itemCount: number;
+    note: string;
+    createdAt: string;
+  }[];
+};
+export type AddDatasetItemsRequest =
+  | {
+      key?: string;
+      variables?: {
+        [k: string]: unknown | undefined;
+      };
+      expected?: unknown;
+      metadata?: {
+        [k: string]: unknown | undefined;
+      };
+      /**
+       * @maxItems 50
+       */
+      tags?: string[];
+      sourceCallId?: string;
+    }[]
+  | {
+      /**
+       * @minItems 1
+       * @maxItems 10000
+       */
+      items: [
+        {
+          key?: string;
+          variables?: {
+            [k: string]: unknown | undefined;
+          };
+          expected?: unknown;
+          metadata?: {
+            [k: string]: unknown | undefined;
+          };
+          /**
+           * @maxItems 50
+           */
+          tags?: string[];
+          sourceCallId?: string;
+        },
+        ...{
+          key?: string;
+          variables?: {
+            [k: string]: unknown | undefined;
+          };
+          expected?: unknown;
+          metadata?: {
+            [k: string]: unknown | undefined;
+          };
+          /**
+           * @maxItems 50
+           */
+          tags?: string[];
+          sourceCallId?: string;
+        }[],
+      ];
+      note?: string;
+    }
+  | {
+      format: "csv" | "jsonl";
+      content: string;
+      mapping?: {
+        [k: string]:
+          | {
+              kind: "variable";
+              name: string;
+            }
+          | {
+              kind: "expected";
+              as?: "text" | "json";
+            }
+          | {
+              kind: "metadata";
+              name: string;
+            }
+          | {
+              kind: "tags";
+            }
+          | {
+              kind: "key";
+            }
+          | {
+              kind: "ignore";
+            }
+          | undefined;
+      };
+      mode?: "append" | "replace";
+      prompt?: {
+        name: string;
+        version?: string;
+      };
+      fileName?: string;
+    };
+export type DatasetChange = {
+  dataset: string;
+  version: number;
+  itemCount: number;
+  added: number;
+  removed: number;
+};
+export type DatasetItemsPage = {
+  version: number;
+  items: {
+    id: string;
+    key: string;
+    ordinal: number;
+    variables: {
+      [k: string]: unknown | undefined;
+    };
+    /**
+     * A string is expected text; any other JSON value is expected JSON; null = none
+     */
+    expected: {
+      [k: string]: unknown | undefined;
+    };
+    metadata: {
+      [k: string]: unknown | undefined;
+    };
+    tags: string[];
+    sourceCallId: string | null;
+  }[];
+  nextCursor: string | null;
+  total: number;
 };

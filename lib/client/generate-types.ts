@@ -23,6 +23,13 @@ const TYPES: Record<string, [string, string, string]> = {
   EvalRun: ["/api/v1/eval-runs/{id}", "get", "200"],
   EvalResultsPage: ["/api/v1/eval-runs/{id}/results", "get", "200"],
   EvalComparison: ["/api/v1/eval-runs/{id}/comparison", "get", "200"],
+  CreateDatasetRequest: ["/api/v1/datasets", "post", "request"],
+  Dataset: ["/api/v1/datasets", "post", "201"],
+  ListDatasetsResponse: ["/api/v1/datasets", "get", "200"],
+  DatasetDetail: ["/api/v1/datasets/{name}", "get", "200"],
+  AddDatasetItemsRequest: ["/api/v1/datasets/{name}/items", "post", "request"],
+  DatasetChange: ["/api/v1/datasets/{name}/items", "post", "201"],
+  DatasetItemsPage: ["/api/v1/datasets/{name}/items", "get", "200"],
 };
 
 function pick(doc: Json, path: string, method: string, which: string): Json {

@@ -4,8 +4,15 @@
  * app. See lib/client/README.md.
  */
 import type {
+  AddDatasetItemsRequest,
   ApiError,
+  CreateDatasetRequest,
   CreateEvalRunRequest,
+  Dataset,
+  DatasetChange,
+  DatasetDetail,
+  DatasetItemsPage,
+  ListDatasetsResponse,
   EvalComparison,
   EvalResultsPage,
   EvalRun,
@@ -21,6 +28,21 @@ import type {
 } from "./api-types";
 
 export type * from "./api-types";
+
+/** One dataset item as `addDatasetItems` takes it (variables, expected text or JSON, metadata, tags, key). */
+export type DatasetItemInput = Extract<AddDatasetItemsRequest, readonly unknown[]>[number];
+/** A CSV or JSONL text imported as a dataset's next version (mapping, mode, prompt contract optional). */
+export type ImportDatasetRequest = Extract<AddDatasetItemsRequest, { content: string }>;
+/** Which page of a dataset version's items to read (`cursor` = the previous page's `nextCursor`). */
+export interface DatasetItemsQuery {
+  /** Dataset version (default: the latest). */
+  version?: number;
+  cursor?: string;
+  /** Items per page, 1..1000. */
+  limit?: number;
+  search?: string;
+  tag?: string;
+}
 
 export interface PromptSelector {
   /** Label to resolve (the server's default is `production`). */
@@ -84,6 +106,22 @@ interface CacheEntry {
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504, 529]);
+
+interface SendOptions {
+  timeoutMs?: number;
+  /** Statuses worth another attempt (default RETRYABLE). */
+  retryStatuses?: Set<number>;
+  /** Whether a request that got no answer (network failure, timeout) may be sent again (default true). */
+  resendUnanswered?: boolean;
+}
+
+/**
+ * For requests that are not idempotent (a run, a new eval run, a dataset or its next version):
+ * retried only on 429 / 503, answers that say the server did not take them, and never after a
+ * network failure or a timeout, when the server may have taken the first one (a resend would
+ * start a second eval run or add the items twice).
+ */
+const ONCE: SendOptions = { retryStatuses: new Set([429, 503]), resendUnanswered: false };
 
 export class PromptdeckClient {
   private readonly options: Required<Omit<PromptdeckClientOptions, "fallbackPrompts">> & { fallbackPrompts: Record<string, PromptVersionDocument> };
@@ -153,8 +191,7 @@ export class PromptdeckClient {
   run(name: string, body: RunRequest): Promise<RunResponse> {
     return this.request<RunResponse>("POST", `/api/v1/prompts/${encodeURIComponent(name)}/run`, body, {
       timeoutMs: Math.max(this.options.timeoutMs, 130_000),
-      // A run is not idempotent: retry only when the server did not take it (429 / 503).
-      retryStatuses: new Set([429, 503]),
+      ...ONCE,
     });
   }
 
@@ -170,11 +207,7 @@ export class PromptdeckClient {
 
   /** Starts an eval run (202: queued, with its cost estimate); poll `getEvalRun` until it ends. */
   startEvalRun(body: CreateEvalRunRequest): Promise<EvalRun> {
-    // Not idempotent: retry only when the server did not take it.
-    return this.request<EvalRun>("POST", "/api/v1/eval-runs", body, {
-      timeoutMs: Math.max(this.options.timeoutMs, 120_000),
-      retryStatuses: new Set([429, 503]),
-    });
+    return this.request<EvalRun>("POST", "/api/v1/eval-runs", body, { timeoutMs: Math.max(this.options.timeoutMs, 120_000), ...ONCE });
   }
 
   /** An eval run: status, phase, progress, per-version counts and summary. */
@@ -203,6 +236,43 @@ export class PromptdeckClient {
     return this.request<EvalRun>("POST", `/api/v1/eval-runs/${encodeURIComponent(id)}/cancel`, {});
   }
 
+  /** Creates an empty dataset (name unique in the project; 409 when taken). */
+  createDataset(body: CreateDatasetRequest): Promise<Dataset> {
+    return this.request<Dataset>("POST", "/api/v1/datasets", body, ONCE);
+  }
+
+  /** The project's datasets with item counts and the prompts whose contracts their items fit. */
+  listDatasets(): Promise<ListDatasetsResponse> {
+    return this.request<ListDatasetsResponse>("GET", "/api/v1/datasets", undefined);
+  }
+
+  /** A dataset with its versions, newest first. */
+  getDataset(name: string): Promise<DatasetDetail> {
+    return this.request<DatasetDetail>("GET", `/api/v1/datasets/${encodeURIComponent(name)}`, undefined);
+  }
+
+  /** Adds items (at most 10,000) as the dataset's next version; all or nothing, 422 lists every problem. */
+  addDatasetItems(name: string, items: DatasetItemInput[], options: { note?: string } = {}): Promise<DatasetChange> {
+    const body = options.note === undefined ? { items } : { items, note: options.note };
+    return this.request<DatasetChange>("POST", `/api/v1/datasets/${encodeURIComponent(name)}/items`, body, ONCE);
+  }
+
+  /** Imports a CSV or JSONL text (at most 64 MB) as the dataset's next version; all or nothing, 422 names row and column. */
+  importDatasetItems(name: string, body: ImportDatasetRequest): Promise<DatasetChange> {
+    return this.request<DatasetChange>("POST", `/api/v1/datasets/${encodeURIComponent(name)}/items`, body, {
+      timeoutMs: Math.max(this.options.timeoutMs, 300_000),
+      ...ONCE,
+    });
+  }
+
+  /** One page of a dataset version's items, in order (pass `nextCursor` as `cursor`). */
+  listDatasetItems(name: string, query: DatasetItemsQuery = {}): Promise<DatasetItemsPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const suffix = params.size > 0 ? `?${params.toString()}` : "";
+    return this.request<DatasetItemsPage>("GET", `/api/v1/datasets/${encodeURIComponent(name)}/items${suffix}`, undefined);
+  }
+
   /** Drops every cached prompt. */
   clearCache(): void {
     this.cache.clear();
@@ -226,18 +296,13 @@ export class PromptdeckClient {
     return prompt;
   }
 
-  private async request<T>(method: string, path: string, body: unknown, options: { timeoutMs?: number; retryStatuses?: Set<number> } = {}): Promise<T> {
+  private async request<T>(method: string, path: string, body: unknown, options: SendOptions = {}): Promise<T> {
     const response = await this.send(method, path, body, options);
     return (await response.json()) as T;
   }
 
   /** One API request with retries; resolves with a 2xx/304 response or throws PromptdeckError. */
-  private async send(
-    method: string,
-    path: string,
-    body: unknown,
-    options: { headers?: Record<string, string>; timeoutMs?: number; retryStatuses?: Set<number> } = {},
-  ): Promise<Response> {
+  private async send(method: string, path: string, body: unknown, options: SendOptions & { headers?: Record<string, string> } = {}): Promise<Response> {
     const retryStatuses = options.retryStatuses ?? RETRYABLE;
     for (let attempt = 0; ; attempt++) {
       let response: Response;
@@ -255,7 +320,7 @@ export class PromptdeckClient {
         });
       } catch (error) {
         const failure = new PromptdeckError(0, "unreachable", `Promptdeck is unreachable: ${error instanceof Error ? error.message : String(error)}`);
-        if (attempt >= this.options.maxRetries || (method === "POST" && path.endsWith("/run"))) throw failure;
+        if (attempt >= this.options.maxRetries || options.resendUnanswered === false) throw failure;
         await this.options.sleep(this.backoff(attempt, null));
         continue;
       }

@@ -73,3 +73,30 @@ export function isConnectionFailure(error: unknown): boolean {
   }
   return false;
 }
+
+/** The one 503 answer every edge sends (public API, dashboard data routes, the web guard's outage answer). */
+export interface UnavailableAnswer {
+  status: 503;
+  headers: { "Retry-After": string; "Cache-Control": "no-store" };
+  body: { error: { code: "unavailable"; message: string } };
+}
+
+/**
+ * The 503 answer for an error that means a dependency is unavailable for now: a
+ * `ServiceUnavailableError` (its message and `Retry-After`) or a connection failure
+ * (`isConnectionFailure`: the database message, `Retry-After: 1`). Null for any other error (the
+ * edge maps it otherwise). The only place the 503's code, message and headers are decided.
+ */
+export function unavailableAnswer(error: unknown): UnavailableAnswer | null {
+  if (error instanceof ServiceUnavailableError) return answer(error.message, error.retryAfterSeconds);
+  if (isConnectionFailure(error)) return answer(new DatabaseUnavailableError().message, 1);
+  return null;
+}
+
+function answer(message: string, retryAfterSeconds: number): UnavailableAnswer {
+  return {
+    status: 503,
+    headers: { "Retry-After": String(retryAfterSeconds), "Cache-Control": "no-store" },
+    body: { error: { code: "unavailable", message } },
+  };
+}

@@ -20,6 +20,7 @@ import { isConnectionFailure } from "@/lib/errors/unavailable";
 import { childLogger } from "@/lib/logger";
 import { getCallLogWriter, logCall } from "@/lib/metrics/call-log-writer";
 import { getPriceBook } from "@/lib/models/pricing";
+import { recordProjectEvent } from "@/lib/prompts/notify";
 import { renderVersion } from "@/lib/prompts/render";
 import { runAndLog, type RunAndLogDeps } from "@/lib/runs/run-and-log";
 import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
@@ -141,9 +142,32 @@ async function finishRun(run: RunState, status: "completed" | "failed" | "cancel
       error = `the results could not be summarized: ${summaryError instanceof Error ? summaryError.message : String(summaryError)}`;
     }
   }
-  await getDb().evalRun.updateMany({
-    where: { id: run.id, status: { in: ["queued", "running"] } },
-    data: { status, phase: "done", endedAt: new Date(), ...(error !== null ? { error: error.slice(0, 2000) } : {}) },
+  const finalStatus = status;
+  await getDb().$transaction(async (tx) => {
+    const ended = await tx.evalRun.updateMany({
+      where: { id: run.id, status: { in: ["queued", "running"] } },
+      data: { status: finalStatus, phase: "done", endedAt: new Date(), ...(error !== null ? { error: error.slice(0, 2000) } : {}) },
+    });
+    if (ended.count === 0 || finalStatus !== "completed") return;
+    // eval.completed joins the change feed's outbox in the transaction that ends the run.
+    const row = await tx.evalRun.findUnique({
+      where: { id: run.id },
+      select: {
+        mode: true,
+        prompt: { select: { name: true } },
+        dataset: { select: { name: true } },
+        datasetVersion: true,
+        versions: { orderBy: { position: "asc" }, select: { display: true, requested: true, versionId: true, gatePassed: true } },
+      },
+    });
+    if (!row) return;
+    await recordProjectEvent(tx, run.projectId, "eval.completed", {
+      prompt: row.prompt.name,
+      promptId: run.promptId,
+      evalRun: { id: run.id, mode: row.mode },
+      dataset: { name: row.dataset.name, version: row.datasetVersion },
+      versions: row.versions.map((v) => ({ version: v.display, requested: v.requested, versionId: v.versionId, gatePassed: v.gatePassed })),
+    });
   });
   log.info({ runId: run.id, status }, "eval run ended");
 }

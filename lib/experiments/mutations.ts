@@ -2,12 +2,12 @@ import { getDb } from "@/lib/db/client";
 import { AppError, type ErrorIssue } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { hasRole, type Role } from "@/lib/projects/roles";
-import type { Actor } from "@/lib/audit/actor";
+import { actorLabel, type Actor } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { assertMayDecideLabel } from "@/lib/prompts/labels";
 import { moveLabel } from "@/lib/prompts/mutations";
 import { versionLabel } from "@/lib/prompts/queries";
-import { notifyPromptChanged } from "@/lib/prompts/notify";
+import { notifyPromptChanged, recordProjectEvent } from "@/lib/prompts/notify";
 import { initialAllocation, isValidAllocation, reallocate } from "./assignment";
 import { computeExperimentResults, experimentInclude, getExperiment, parseDesign, type ExperimentView } from "./queries";
 import { plannedSampleSize } from "./results";
@@ -124,6 +124,23 @@ export async function createExperiment(actor: Actor, input: CreateExperiment): P
   return getExperiment(actor.projectId, id);
 }
 
+/** What every experiment.* event says about the experiment (webhook payloads). */
+function experimentEventData(row: {
+  id: string;
+  name: string;
+  labelName: string;
+  prompt: { id: string; name: string };
+  variants: Array<{ key: string; weight: number; version: { major: number; minor: number; patch: number } }>;
+}) {
+  return {
+    prompt: row.prompt.name,
+    promptId: row.prompt.id,
+    experiment: { id: row.id, name: row.name },
+    label: row.labelName,
+    variants: row.variants.map((v) => ({ key: v.key, version: versionLabel(v.version), weight: v.weight })),
+  };
+}
+
 async function loadForUpdate(tx: Tx, actor: Actor, id: string) {
   // Row lock: concurrent transitions of one experiment serialise here.
   await tx.$queryRaw`SELECT id FROM "Experiment" WHERE id = ${id} FOR UPDATE`;
@@ -174,6 +191,19 @@ export async function transitionExperiment(actor: Actor, id: string, action: Exc
         before: { status: row.status },
         after: { status },
       });
+      if (action !== "resume") {
+        await recordProjectEvent(
+          tx,
+          actor.projectId,
+          action === "start" ? "experiment.started" : action === "pause" ? "experiment.paused" : "experiment.completed",
+          {
+            ...experimentEventData(row),
+            status,
+            previousStatus: row.status,
+            actor: actorLabel(actor),
+          },
+        );
+      }
       await notifyPromptChanged(tx, actor.projectId, row.prompt.name);
     });
   } catch (error) {
@@ -273,6 +303,13 @@ export async function promoteExperiment(
       },
       { tx },
     );
+    await recordProjectEvent(tx, actor.projectId, "experiment.completed", {
+      ...experimentEventData(row),
+      status: "COMPLETED",
+      previousStatus: "RUNNING",
+      promoted: { variant: key, version: variant.version },
+      actor: actorLabel(actor),
+    });
     await recordAudit(tx, actor, {
       action: "experiment.promoted",
       targetType: "experiment",
@@ -311,6 +348,15 @@ export async function pauseVariantForGuardrail(experimentId: string, variantId: 
         after: json({ variant: variant.key, version: versionLabel(variant.version), reason, experimentPaused: !othersActive }),
       },
     });
+    if (!othersActive) {
+      await recordProjectEvent(tx, row.prompt.projectId, "experiment.paused", {
+        ...experimentEventData(row),
+        status: "PAUSED",
+        previousStatus: "RUNNING",
+        reason,
+        actor: "system:guardrail",
+      });
+    }
     await notifyPromptChanged(tx, row.prompt.projectId, row.prompt.name);
     return true;
   });

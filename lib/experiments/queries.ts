@@ -131,23 +131,23 @@ export async function listExperiments(projectId: string, options: { db?: Db } = 
   return out;
 }
 
-/** Per-variant counts and sums both the results and the time series read (errors answer nothing: no cost). */
+/** Per-variant counts and sums both the results and the time series read (errors and cancelled calls answer nothing: no cost, no latency). */
 const VARIANT_COUNTS_SQL = `
   count(*)::int AS calls,
   count(*) FILTER (WHERE status = 'error')::int AS errors,
   count(*) FILTER (WHERE status = 'refusal')::int AS refusals,
   count(score)::int AS scored,
   coalesce(sum(score), 0)::float8 AS "scoreSum",
-  count(*) FILTER (WHERE status <> 'error')::int AS answered,
-  coalesce(sum("costMicros") FILTER (WHERE status <> 'error'), 0)::float8 AS "costSum"`;
+  count(*) FILTER (WHERE status NOT IN ('error', 'cancelled'))::int AS answered,
+  coalesce(sum("costMicros") FILTER (WHERE status NOT IN ('error', 'cancelled')), 0)::float8 AS "costSum"`;
 
 const AGGREGATE_SQL = `
 SELECT "variantId",${VARIANT_COUNTS_SQL},
-  coalesce(sum("costMicros"::float8 * "costMicros"::float8) FILTER (WHERE status <> 'error'), 0)::float8 AS "costSq",
-  coalesce(sum("latencyMs") FILTER (WHERE status <> 'error'), 0)::float8 AS "latSum",
-  coalesce(sum("latencyMs"::float8 * "latencyMs"::float8) FILTER (WHERE status <> 'error'), 0)::float8 AS "latSq",
-  coalesce(sum("outputChars") FILTER (WHERE status <> 'error'), 0)::float8 AS "outSum",
-  coalesce(sum("outputChars"::float8 * "outputChars"::float8) FILTER (WHERE status <> 'error'), 0)::float8 AS "outSq",
+  coalesce(sum("costMicros"::float8 * "costMicros"::float8) FILTER (WHERE status NOT IN ('error', 'cancelled')), 0)::float8 AS "costSq",
+  coalesce(sum("latencyMs") FILTER (WHERE status NOT IN ('error', 'cancelled')), 0)::float8 AS "latSum",
+  coalesce(sum("latencyMs"::float8 * "latencyMs"::float8) FILTER (WHERE status NOT IN ('error', 'cancelled')), 0)::float8 AS "latSq",
+  coalesce(sum("outputChars") FILTER (WHERE status NOT IN ('error', 'cancelled')), 0)::float8 AS "outSum",
+  coalesce(sum("outputChars"::float8 * "outputChars"::float8) FILTER (WHERE status NOT IN ('error', 'cancelled')), 0)::float8 AS "outSq",
   coalesce(sum("inputTokens"), 0)::float8 AS "inputTokens",
   coalesce(sum("cacheReadTokens"), 0)::float8 AS "cacheReadTokens",
   coalesce(sum("cacheWriteTokens"), 0)::float8 AS "cacheWriteTokens"

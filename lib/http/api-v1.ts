@@ -171,9 +171,9 @@ export class ApiV1Handler {
     await this.feed?.start();
   }
 
-  /** Stops the change feed and waits for running guardrail checks (both use the database). */
+  /** Stops the change feed, waits for running guardrail checks and writes the keys' pending `lastUsedAt` (all use the database). */
   async stop(): Promise<void> {
-    await Promise.all([this.feed?.stop(), this.guardrails.stop()]);
+    await Promise.all([this.feed?.stop(), this.guardrails.stop(), this.auth.stop()]);
   }
 
   /**

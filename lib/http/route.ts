@@ -19,7 +19,7 @@ import { requireScope } from "@/lib/api-keys/authenticate";
 import type { KeyRateLimiter, RateLimitDecision } from "@/lib/api-keys/rate-limit";
 import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { CONTROL_CHARACTER, describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
-import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
+import { unavailableAnswer } from "@/lib/errors/unavailable";
 import { closeIfBodyUnread } from "./early-close";
 import { clientAddress } from "./proxy";
 import { requestTargetProblem } from "./edge";
@@ -435,14 +435,15 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     let status: number;
     let payload: { error: { code: string; message: string; issues?: ErrorIssue[] } };
     const headers: Record<string, string> = { "X-Request-Id": requestId };
+    const unavailable = isAppError(error) ? null : unavailableAnswer(error);
     if (isAppError(error)) {
       status = error.status;
       payload = errorBody(error);
       if (error.code === "rate_limited" && typeof error.details === "number") headers["Retry-After"] = String(error.details);
-    } else if (error instanceof ServiceUnavailableError || isConnectionFailure(error)) {
-      status = 503;
-      payload = { error: { code: "unavailable", message: error instanceof ServiceUnavailableError ? error.message : new DatabaseUnavailableError().message } };
-      headers["Retry-After"] = String(error instanceof ServiceUnavailableError ? error.retryAfterSeconds : 1);
+    } else if (unavailable) {
+      status = unavailable.status;
+      payload = unavailable.body;
+      Object.assign(headers, unavailable.headers);
     } else {
       logError("[api] unexpected error", error, { requestId, method, path });
       status = 500;

@@ -15,7 +15,7 @@ async function defaultDb(): Promise<Db> {
 }
 
 const emptyToUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
-export const CALL_STATUSES = ["ok", "error", "refusal", "invalid_output"] as const;
+export const CALL_STATUSES = ["ok", "error", "refusal", "invalid_output", "cancelled"] as const;
 
 export const callListFilterSchema = z.strictObject({
   prompt: z.preprocess(emptyToUndefined, z.string().max(200).optional()),

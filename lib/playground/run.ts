@@ -213,12 +213,13 @@ export async function factsFromResult(
 ): Promise<PlaygroundFacts> {
   let message: string | null = null;
   if (result.status === "error") message = result.error.message;
+  else if (result.status === "cancelled") message = "Stopped before the answer was complete; billed for what was generated so far.";
   else if (result.status === "invalid_output") message = result.validationError;
   else if (result.status === "refusal") message = `Claude declined to answer${result.refusalCategory ? ` (category: ${result.refusalCategory})` : ""}.`;
   return {
     status: result.status,
     message,
-    errorType: result.status === "error" ? result.error.type : null,
+    errorType: result.status === "error" || result.status === "cancelled" ? result.error.type : null,
     httpStatus: result.status === "error" ? result.error.httpStatus : null,
     output: result.output,
     ...(result.status === "ok" && result.parsed !== undefined ? { parsed: result.parsed } : {}),

@@ -6,7 +6,7 @@ import type { Actor } from "@/lib/audit/actor";
 import { actorLabel, actorUserId } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { DEFAULT_MODEL } from "@/lib/models/catalog";
-import { notifyPromptChanged } from "@/lib/prompts/notify";
+import { notifyPromptChanged, recordProjectEvent } from "@/lib/prompts/notify";
 import { analyzeCache, normalizeAcknowledgements } from "./cache";
 import { hashVersionContent } from "./content-hash";
 import { validateVersionContent } from "./contract";
@@ -343,15 +343,29 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
         targetId: published.id,
         after: { version: formatVersion(published), bump: plan.bump, changelog },
       });
+      await recordProjectEvent(tx, actor.projectId, "version.published", {
+        prompt: prompt.name,
+        promptId: prompt.id,
+        version: formatVersion(published),
+        versionId: published.id,
+        bump: plan.bump,
+        changelog,
+        actor: actorLabel(actor),
+      });
       for (const label of input.labels ?? []) {
         // The publish dialog shows the contract change as the bump's reasons (a breaking one is major).
-        await moveLabelInTx(tx, actor, {
-          promptId: input.promptId,
-          label,
-          versionId: published.id,
-          reason: `published ${formatVersion(published)}`,
-          force: true,
-        });
+        await moveLabelInTx(
+          tx,
+          actor,
+          {
+            promptId: input.promptId,
+            label,
+            versionId: published.id,
+            reason: `published ${formatVersion(published)}`,
+            force: true,
+          },
+          prompt.name,
+        );
       }
       // Served caches on every instance drop this prompt when the transaction commits.
       await notifyPromptChanged(tx, actor.projectId, prompt.name);
@@ -372,6 +386,7 @@ async function moveLabelInTx(
   tx: Prisma.TransactionClient,
   actor: Actor,
   input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean; force?: boolean },
+  promptName: string,
 ) {
   if (!labelNamePattern.test(input.label)) {
     throw new AppError("bad_request", `Invalid label "${input.label}": use 1 to 36 lowercase letters, digits, ".", "_" or "-"`);
@@ -414,6 +429,18 @@ async function moveLabelInTx(
     before: existing ? { version: existing.versionId } : null,
     after: { label: input.label, version: formatVersion(version), versionId: version.id },
   });
+  const from = existing ? await tx.promptVersion.findUnique({ where: { id: existing.versionId }, select: { major: true, minor: true, patch: true } }) : null;
+  await recordProjectEvent(tx, actor.projectId, "label.moved", {
+    prompt: promptName,
+    promptId: input.promptId,
+    label: input.label,
+    version: formatVersion(version),
+    versionId: version.id,
+    previousVersion: from ? formatVersion(from) : null,
+    previousVersionId: existing?.versionId ?? null,
+    reason: input.reason ?? null,
+    actor: actorLabel(actor),
+  });
   return label;
 }
 
@@ -432,7 +459,7 @@ export async function moveLabel(
   assertRole(actor, "EDITOR");
   const move = async (tx: Prisma.TransactionClient) => {
     const prompt = await loadPrompt(tx, actor, input.promptId);
-    const label = await moveLabelInTx(tx, actor, input);
+    const label = await moveLabelInTx(tx, actor, input, prompt.name);
     await notifyPromptChanged(tx, actor.projectId, prompt.name);
     return label;
   };
@@ -464,13 +491,18 @@ export async function rollbackLabel(actor: Actor, input: { promptId: string; lab
     if (!label) throw new AppError("not_found", `There is no "${input.label}" label`);
     const last = await tx.labelEvent.findFirst({ where: { labelId: label.id }, orderBy: { at: "desc" } });
     if (!last?.fromVersionId) throw new AppError("conflict", `The "${input.label}" label has no earlier version to roll back to`);
-    const moved = await moveLabelInTx(tx, actor, {
-      promptId: input.promptId,
-      label: input.label,
-      versionId: last.fromVersionId,
-      reason: "rollback",
-      force: input.force,
-    });
+    const moved = await moveLabelInTx(
+      tx,
+      actor,
+      {
+        promptId: input.promptId,
+        label: input.label,
+        versionId: last.fromVersionId,
+        reason: "rollback",
+        force: input.force,
+      },
+      prompt.name,
+    );
     await notifyPromptChanged(tx, actor.projectId, prompt.name);
     return moved;
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Prisma } from "@/lib/generated/prisma/client";
 
 /** The PostgreSQL NOTIFY channel on which prompt changes (publish, label move) are announced. */
@@ -33,4 +34,56 @@ export function parsePromptChangedPayload(payload: string | undefined): PromptCh
     // not JSON: not ours
   }
   return null;
+}
+
+// ---------------------------------------------------------------- the event outbox
+
+/**
+ * Event types of the change feed's outbox, the ones webhook endpoints subscribe to. The release.*
+ * types are reserved for release requests (approvals); nothing records them yet.
+ */
+export const PROJECT_EVENT_TYPES = [
+  "version.published",
+  "label.moved",
+  "experiment.started",
+  "experiment.paused",
+  "experiment.completed",
+  "eval.completed",
+  "release.requested",
+  "release.approved",
+  "release.rejected",
+] as const;
+export type ProjectEventType = (typeof PROJECT_EVENT_TYPES)[number];
+
+/** Types recorded today (what an endpoint can usefully subscribe to); the rest are reserved. */
+export const RESERVED_EVENT_TYPES: readonly ProjectEventType[] = ["release.requested", "release.approved", "release.rejected"];
+
+/** The test event "send test event" records for one endpoint (never subscribed to). */
+export const TEST_EVENT_TYPE = "webhook.test";
+
+/** The event's data: JSON, at most a few KB (names, versions, ids, a reason). */
+export type ProjectEventData = Record<string, Prisma.InputJsonValue | null>;
+
+/**
+ * Records an event in the change feed's outbox inside the caller's transaction, with one
+ * pending webhook delivery for each enabled endpoint of the project subscribed to `type`: the
+ * event and its deliveries exist iff the change commits (one statement). The webhook worker
+ * (lib/webhooks) delivers them; the event id is the de-duplication key receivers get. Returns it.
+ */
+export async function recordProjectEvent(
+  tx: Pick<Prisma.TransactionClient, "$executeRaw">,
+  projectId: string,
+  type: ProjectEventType,
+  data: ProjectEventData,
+): Promise<string> {
+  const id = `evt_${randomUUID().replaceAll("-", "")}`;
+  await tx.$executeRaw`
+    WITH event AS (
+      INSERT INTO "ProjectEvent" ("id", "projectId", "type", "data") VALUES (${id}, ${projectId}, ${type}, ${JSON.stringify(data)}::jsonb) RETURNING "id"
+    )
+    INSERT INTO "WebhookDelivery" ("id", "endpointId", "eventId")
+    SELECT 'dlv_' || replace(gen_random_uuid()::text, '-', ''), w."id", event."id"
+    FROM "WebhookEndpoint" w, event
+    WHERE w."projectId" = ${projectId} AND w."enabled" AND ${type} = ANY(w."events")`;
+  return id;
 }

@@ -23,6 +23,7 @@ import { crossOriginActionProblem, dropUntrustedProxyHeaders } from "@/lib/http/
 import { closeIfBodyUnread } from "@/lib/http/early-close";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
+import { WebhookWorker } from "@/lib/webhooks/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
 import { GracefulHttpServer } from "./http-server";
@@ -61,6 +62,8 @@ export interface ProcessRuntimeOptions {
   pruner?: boolean;
   /** The eval worker (pg-boss jobs advancing eval runs). Default: on when serving HTTP. */
   evalWorker?: boolean;
+  /** The webhook delivery worker (pg-boss jobs delivering the change feed's events to endpoints). Default: on when serving HTTP. */
+  webhookWorker?: boolean;
   /** Open the Claude endpoint at start (the in-process simulator when there is no API key). Default: on when serving HTTP. */
   claude?: boolean;
   /** How long shutdown waits for the call-log writer's flush. Default 25 s (5 s with a journal: the rest stays in it). */
@@ -228,6 +231,19 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
         registerEvalQueue(undefined);
         await worker.stop();
       },
+    });
+  }
+
+  if (options.webhookWorker ?? serving) {
+    // Never fails the start either: it sweeps for pending deliveries and retries the database.
+    const webhooks = new WebhookWorker({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "webhook worker",
+      stage: "services",
+      describe: () => `pg-boss queue "webhook-delivery", ${webhooks.running ? "working" : "waiting for the database"}`,
+      stopTimeoutMs: 40_000,
+      start: () => webhooks.start(),
+      stop: () => webhooks.stop(),
     });
   }
 

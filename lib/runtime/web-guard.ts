@@ -4,11 +4,12 @@
  * knows the database is unreachable (its change feed lost its connection), this guard answers
  * instead: 503 + `Retry-After` with a "database unreachable, retrying" page for a page request
  * (it reloads itself), or the API's JSON error for anything else (data routes, server actions,
- * RSC fetches). A 500 that Next sends while the database is unreachable becomes a 503 too (the
+ * RSC fetches: the one 503 answer of every edge, `unavailableAnswer`). A 500 that Next sends while the database is unreachable becomes a 503 too (the
  * outage began under the request). Static assets and the health route pass through.
  * Framework-free: wraps any `(req, res)` handler.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ServiceUnavailableError, unavailableAnswer } from "@/lib/errors/unavailable";
 
 export type WebHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -52,12 +53,12 @@ export function guardWeb(handler: WebHandler, options: WebGuardOptions): WebHand
     if (passesThrough(url)) return handler(req, res);
     if (options.databaseDown()) {
       const html = wantsPage(req);
-      const body = html ? page(retryAfter) : JSON.stringify({ error: { code: "unavailable", message: MESSAGE } });
-      res.writeHead(503, {
+      const unavailable = unavailableAnswer(new ServiceUnavailableError(MESSAGE, retryAfter))!;
+      const body = html ? page(retryAfter) : JSON.stringify(unavailable.body);
+      res.writeHead(unavailable.status, {
+        ...unavailable.headers,
         "Content-Type": html ? "text/html; charset=utf-8" : "application/json; charset=utf-8",
         "Content-Length": Buffer.byteLength(body),
-        "Retry-After": String(retryAfter),
-        "Cache-Control": "no-store",
       });
       res.end(req.method === "HEAD" ? undefined : body);
       return;
@@ -66,8 +67,9 @@ export function guardWeb(handler: WebHandler, options: WebGuardOptions): WebHand
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
     res.writeHead = ((statusCode: number, ...rest: unknown[]) => {
       if (statusCode === 500 && options.databaseDown()) {
-        res.setHeader("Retry-After", String(retryAfter));
-        return writeHead(503, ...rest);
+        const unavailable = unavailableAnswer(new ServiceUnavailableError(MESSAGE, retryAfter))!;
+        for (const [name, value] of Object.entries(unavailable.headers)) res.setHeader(name, value);
+        return writeHead(unavailable.status, ...rest);
       }
       return writeHead(statusCode, ...rest);
     }) as ServerResponse["writeHead"];

@@ -41,7 +41,7 @@ export const ingestCallSchema = z.strictObject({
   version: exactVersionSchema.optional(),
   model: z.string().min(1).max(100),
   requestedModel: z.string().min(1).max(100).optional(),
-  status: z.enum(["ok", "error", "refusal", "invalid_output"]).default("ok"),
+  status: z.enum(["ok", "error", "refusal", "invalid_output", "cancelled"]).default("ok"),
   errorType: z.string().max(100).optional(),
   errorMessage: z.string().max(2000).optional(),
   httpStatus: z.number().int().min(100).max(599).optional(),

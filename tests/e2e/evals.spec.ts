@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { ADMIN_STATE, PROJECT, SCREENSHOT_DIR, VIEWER_STATE, watchConsole } from "./fixtures";
+import { ADMIN_STATE, PROJECT, SCREENSHOT_DIR, VIEWER_STATE, expectTheme, presetTheme, snap, watchConsole } from "./fixtures";
 import { uniqueName } from "./prompts-helpers";
 import { createTicketDataset, waitForRunStatus } from "./evals-helpers";
 
@@ -63,7 +63,16 @@ test("Evaluate prefills draft vs production; the estimate shows both modes; a re
   await expect(detail.getByTestId("result-version")).toHaveCount(2);
   await expect(detail.getByTestId("result-score").first()).toBeVisible();
   await expect(detail.getByTestId("judge-reason").first()).not.toBeEmpty();
-  await page.screenshot({ path: `${SCREENSHOT_DIR}/evals-run.png`, fullPage: true });
+  await snap(page, "evals-run", "light");
+  // The same run page in the dark theme.
+  await presetTheme(page, "dark");
+  await page.reload();
+  await expectTheme(page, "dark");
+  await expect(table).toHaveAttribute("data-total", "12");
+  await expect(page.getByTestId("comparison-summary").first()).not.toBeEmpty();
+  // A reload keeps the scroll position; a full-page shot from there draws the fixed shell mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await snap(page, "evals-run", "dark");
 
   await page.getByTestId("filter-failed").click();
   await expect(page.getByTestId("results-count")).toHaveText(/^\d+ items?|Loading/);

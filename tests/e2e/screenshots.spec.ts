@@ -27,6 +27,18 @@ const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) =>
   { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("overview-by-prompt")).toBeVisible() },
   // The demo seeds the support-tickets dataset.
   { name: "datasets", path: `/p/${PROJECT}/datasets`, ready: (p) => expect(p.getByTestId("datasets-table")).toBeVisible() },
+  {
+    name: "dataset-items",
+    path: `/p/${PROJECT}/datasets/support-tickets`,
+    ready: (p) => expect(p.getByTestId("items-total")).toHaveText("40 items"),
+  },
+  // Other specs run evaluations in the demo project: the list or its empty state, whichever applies.
+  { name: "evals", path: `/p/${PROJECT}/evals`, ready: (p) => expect(p.getByTestId("evals-empty").or(p.getByTestId("evals-table"))).toBeVisible() },
+  {
+    name: "evals-new",
+    path: `/p/${PROJECT}/evals/new?prompt=ticket-classifier&dataset=support-tickets`,
+    ready: (p) => expect(p.getByTestId("estimate-saving")).toContainText("batch saves $"),
+  },
   { name: "settings", path: `/p/${PROJECT}/settings`, ready: (p) => expect(p.getByTestId("api-keys-table")).toBeVisible() },
   { name: "forbidden", path: `/forbidden?project=${PROJECT}`, ready: (p) => expect(p.getByTestId("forbidden")).toBeVisible() },
 ];

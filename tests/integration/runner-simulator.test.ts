@@ -4,6 +4,7 @@ import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import { callLogRowFromResult } from "@/lib/calls/record";
 import { CallLogWriter, sqlCallLogSink } from "@/lib/calls/writer";
 import { recordScore } from "@/lib/metrics/scores";
+import { rollupCallLogSink } from "@/lib/metrics/rollup-sql";
 import { fetchBatchResults, runBatch } from "@/lib/claude/batches";
 import { computeCallCost, findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 import { createClaudeTransport, type ClaudeTransport } from "@/lib/claude/client";
@@ -114,6 +115,60 @@ describe("runner against the simulator through the real SDK", () => {
     expect(r.ttftMs!).toBeLessThanOrEqual(r.latencyMs);
     const row = await logAndFetch(r);
     expect(row.ttftMs).toBe(Math.round(r.ttftMs!));
+  });
+
+  it("a stream the caller aborts is cancelled, not an error: billed for its input and the output streamed, priced, outside the error rate", async () => {
+    const controller = new AbortController();
+    const deltas: string[] = [];
+    const r = await run(textVersion, "Explain, in ten long sentences, how refunds, exchanges and store credit work.", {
+      stream: true,
+      signal: controller.signal,
+      onText: (d) => {
+        deltas.push(d);
+        if (deltas.length === 2) controller.abort();
+      },
+    });
+    expect(r.status).toBe("cancelled");
+    if (r.status !== "cancelled") return;
+    expect(r.error.type).toBe("aborted");
+    expect(r.output).toBe(deltas.join(""));
+    // message_start's input usage, and output estimated from the streamed text (3.5 characters a token).
+    expect(r.usage.inputTokens).toBeGreaterThan(10);
+    expect(r.usage.outputTokens).toBe(Math.max(1, Math.ceil(r.output.length / 3.5)));
+    const spec = findModel("claude-sonnet-5-5") as ModelSpec;
+    expect(r.costMicros).toBe(computeCallCost(r.usage, spec).totalMicros);
+    expect(r.costMicros).toBeGreaterThan(0);
+
+    // Logged with its usage and cost, under a version so the rollup counts it: a call, not an error.
+    const prompt = await getDb().prompt.create({ data: { projectId, name: `cancelled-${randomUUID().slice(0, 8)}` } });
+    const version = await getDb().promptVersion.create({
+      data: {
+        promptId: prompt.id,
+        major: 1,
+        minor: 0,
+        patch: 0,
+        status: "PUBLISHED",
+        system: [],
+        messages: [],
+        variables: {},
+        modelConfig: { model: "claude-sonnet-5-5", max_tokens: 256 },
+        contentHash: randomUUID(),
+      },
+    });
+    const row = callLogRowFromResult(r, { projectId, promptId: prompt.id, versionId: version.id });
+    const rollupWriter = new CallLogWriter({ sink: rollupCallLogSink(getDb()), flushIntervalMs: 50, logger: pino({ level: "silent" }) });
+    expect(rollupWriter.enqueue(row)).toBe(true);
+    await rollupWriter.close();
+    const stored = await getDb().callLog.findUniqueOrThrow({ where: { id: row.id } });
+    expect(stored).toMatchObject({
+      status: "cancelled",
+      errorType: "aborted",
+      inputTokens: r.usage.inputTokens,
+      outputTokens: r.usage.outputTokens,
+      costMicros: BigInt(r.costMicros),
+    });
+    const rollup = await getDb().metricRollup.findFirstOrThrow({ where: { versionId: version.id, grainMinutes: 1440 } });
+    expect(rollup).toMatchObject({ calls: 1n, errors: 0n, costMicros: BigInt(r.costMicros) });
   });
 
   it("429 then success: two attempts, retry-after honoured (clamped by policy)", async () => {

@@ -107,7 +107,8 @@ describe("authentication", () => {
   it("records lastUsedAt off the request path", async () => {
     await getJson(`${server.url}/api/v1/prompts/greeter`, bearer(readKey));
     let lastUsedAt: Date | null = null;
-    for (let i = 0; i < 20 && !lastUsedAt; i++) {
+    // Written on the authenticator's background tick (1 s).
+    for (let i = 0; i < 100 && !lastUsedAt; i++) {
       await sleep(50);
       lastUsedAt = (await getDb().apiKey.findUniqueOrThrow({ where: { id: readKeyId } })).lastUsedAt;
     }

@@ -118,6 +118,32 @@ describe("PromptdeckClient", () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("does not send a request that creates something again after a network failure or timeout (no second eval run)", async () => {
+    // The server may have taken the first request (a timeout while it scans a large dataset): a
+    // resend would start a second eval run, add the items twice or make a second version.
+    const unreachable = () => {
+      throw new TypeError("fetch failed");
+    };
+    const evalRun = setup(unreachable);
+    const started = await evalRun.client
+      .startEvalRun({ prompt: "greeter", versions: ["draft"], dataset: "d", evaluators: [{ type: "valid_json", id: "json" }] })
+      .catch((e: unknown) => e);
+    expect(started).toMatchObject({ status: 0, code: "unreachable" });
+    expect(evalRun.calls).toHaveLength(1);
+
+    const run = setup(unreachable);
+    await expect(run.client.run("greeter", { variables: {} })).rejects.toMatchObject({ status: 0 });
+    expect(run.calls).toHaveLength(1);
+
+    // Reads, and a cancel (idempotent: a resend after the first took answers 409 "already ended"), are retried.
+    const read = setup(unreachable);
+    await expect(read.client.getEvalRun("r1")).rejects.toMatchObject({ status: 0 });
+    expect(read.calls).toHaveLength(4);
+    const cancel = setup(unreachable);
+    await expect(cancel.client.cancelEvalRun("r1")).rejects.toMatchObject({ status: 0 });
+    expect(cancel.calls).toHaveLength(4);
+  });
+
   it("has generated types that match the current OpenAPI document", async () => {
     const committed = readFileSync(path.resolve(import.meta.dirname, "../../lib/client/api-types.ts"), "utf8");
     expect(committed).toBe(await generateClientTypes());

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError } from "@/lib/errors/unavailable";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { AppError } from "@/lib/errors";
+import { DatabaseUnavailableError, isConnectionFailure, ServiceUnavailableError, unavailableAnswer } from "@/lib/errors/unavailable";
+import { routeErrorResponse } from "@/lib/http/route-error";
+import { guardWeb } from "@/lib/runtime/web-guard";
 
 /** What Prisma 7 with the pg adapter throws when PostgreSQL restarts under a query (issue 17, item 13). */
 function prismaDatabaseError(code: string, originalCode: string, message: string): Prisma.PrismaClientKnownRequestError {
@@ -48,5 +52,57 @@ describe("isConnectionFailure", () => {
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error.retryAfterSeconds).toBe(1);
     expect(error.code).toBe("unavailable");
+  });
+});
+
+describe("unavailableAnswer: the one 503 of every edge (issue 17, leftover 4)", () => {
+  it("maps a ServiceUnavailableError and a connection failure, and nothing else", () => {
+    expect(unavailableAnswer(new ServiceUnavailableError("The call log is full; retry shortly", 7))).toEqual({
+      status: 503,
+      headers: { "Retry-After": "7", "Cache-Control": "no-store" },
+      body: { error: { code: "unavailable", message: "The call log is full; retry shortly" } },
+    });
+    expect(unavailableAnswer(prismaDatabaseError("P2039", "57P01", "terminating connection due to administrator command"))).toEqual({
+      status: 503,
+      headers: { "Retry-After": "1", "Cache-Control": "no-store" },
+      body: { error: { code: "unavailable", message: new DatabaseUnavailableError().message } },
+    });
+    expect(unavailableAnswer(new TypeError("bug"))).toBeNull();
+    expect(unavailableAnswer(new AppError("not_found", "x"))).toBeNull();
+  });
+
+  it("a dashboard data route and the web guard send it as it is (status, Retry-After, Cache-Control, body)", async () => {
+    const error = new ServiceUnavailableError("The database is unreachable; retrying shortly", 5);
+    const expected = unavailableAnswer(error)!;
+    const route = routeErrorResponse(error)!;
+    expect(route.status).toBe(503);
+    expect(route.headers.get("retry-after")).toBe("5");
+    expect(route.headers.get("cache-control")).toBe("no-store");
+    expect(await route.json()).toEqual(expected.body);
+    expect(routeErrorResponse(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))?.status).toBe(503);
+    expect(routeErrorResponse(new TypeError("bug"))).toBeNull();
+
+    // The web guard while the database is down: a data route (JSON) gets the same answer.
+    const sent: { status?: number; headers?: Record<string, string | number>; body?: string } = {};
+    const req = { url: "/p/demo/metrics/data", method: "GET", headers: { accept: "application/json" } } as unknown as IncomingMessage;
+    const res = {
+      writeHead(status: number, headers: Record<string, string | number>) {
+        sent.status = status;
+        sent.headers = headers;
+        return res;
+      },
+      end(body?: string) {
+        sent.body = body;
+      },
+    } as unknown as ServerResponse;
+    await guardWeb(
+      () => {
+        throw new Error("the app must not be asked");
+      },
+      { databaseDown: () => true, retryAfterSeconds: 5 },
+    )(req, res);
+    expect(sent.status).toBe(503);
+    expect(sent.headers).toMatchObject(expected.headers);
+    expect(JSON.parse(sent.body!)).toEqual(expected.body);
   });
 });

@@ -299,13 +299,14 @@ describe("runner flow with a fake client", () => {
     expect(r.attempts.at(-1)?.kind).toBe("summary");
   });
 
-  it("aborting via the caller's signal ends with an aborted error, not a throw", async () => {
+  it("aborting via the caller's signal ends cancelled (type aborted), not a throw, and unbilled before any stream", async () => {
     const controller = new AbortController();
     controller.abort();
     const { transport } = fakeTransport([{ text: "{}" }]);
     const r = await runPrompt({ version: version(), variables: { ticket: "x" }, options: { source: "api", signal: controller.signal }, deps: deps(transport) });
-    expect(r.status).toBe("error");
-    if (r.status === "error") expect(r.error.type).toBe("aborted");
+    expect(r.status).toBe("cancelled");
+    if (r.status === "cancelled") expect(r.error.type).toBe("aborted");
+    expect(r.costMicros).toBe(0);
   });
 
   it("invalid variables are a caller error and throw", async () => {

@@ -199,15 +199,23 @@ describe("PromptServingCache", () => {
 
 describe("ApiKeyAuthenticator", () => {
   function store(records: Record<string, ApiKeyRecord>) {
-    const state = { lookups: 0, touches: [] as string[], down: false };
+    const state = { lookups: 0, batches: [] as string[][], touches: [] as string[], writes: 0, down: false };
     const s: ApiKeyStore = {
       findByHash: async (hash) => {
         state.lookups++;
         if (state.down) throw new Error("connect ECONNREFUSED");
         return records[hash] ?? null;
       },
-      touch: async (id) => {
-        state.touches.push(id);
+      findByHashes: async (hashes) => {
+        state.lookups++;
+        state.batches.push([...hashes]);
+        if (state.down) throw new Error("connect ECONNREFUSED");
+        return hashes.flatMap((hash) => (records[hash] ? [{ ...records[hash], hash }] : []));
+      },
+      touchMany: async (ids) => {
+        state.writes++;
+        if (state.down) throw new Error("connect ECONNREFUSED");
+        state.touches.push(...ids);
       },
     };
     return { s, state };
@@ -223,13 +231,13 @@ describe("ApiKeyAuthenticator", () => {
     expect(principal).toMatchObject({ apiKeyId: "k1", projectId: "p1" });
     await auth.authenticate(`Bearer ${key}`);
     expect(state.lookups).toBe(1);
-    await new Promise((resolve) => setImmediate(resolve));
+    await auth.flushBackground();
     expect(state.touches).toEqual(["k1"]);
     now = 5000;
     state.down = true;
     expect((await auth.authenticate(`Bearer ${key}`)).apiKeyId).toBe("k1"); // stale but known
     await expect(auth.authenticate("Bearer pd_BBBBBBBBBBBBBBBBBBBBBBBB")).rejects.toBeInstanceOf(DatabaseUnavailableError);
-    await new Promise((resolve) => setImmediate(resolve));
+    await auth.flushBackground();
     expect(state.touches).toEqual(["k1"]);
   });
 
@@ -279,17 +287,86 @@ describe("ApiKeyAuthenticator", () => {
     now = 800; // the last quarter of the TTL: answered from memory, looked up again behind the scenes
     expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
     expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
-    await new Promise((resolve) => setImmediate(resolve));
+    await auth.flushBackground();
     expect(state.lookups).toBe(2); // one refresh, not one per request
+    await auth.flushBackground();
+    expect(state.lookups).toBe(2); // refreshed: nothing due
     now = 1500; // past the first lookup's TTL, within the refresh's
     expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
     // A revocation still wins within the TTL: the refresh brings it, and nothing is served past the TTL without a lookup.
     state.down = true;
     now = 1700;
     expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined(); // refresh fails in the background
-    await new Promise((resolve) => setImmediate(resolve));
+    await auth.flushBackground();
     now = 1800;
     expect(auth.authenticateCached(`Bearer ${key}`)).toBeUndefined(); // authenticate decides (stale window, 503)
+  });
+
+  it("refreshes every key due in one lookup and writes lastUsedAt for every key used in one statement, on a timer", async () => {
+    let now = 0;
+    const keys = Array.from({ length: 50 }, (_, i) => `pd_KEY${String(i).padStart(20, "0")}`);
+    const revokedLater = keys[7]!;
+    const records: Record<string, ApiKeyRecord> = Object.fromEntries(keys.map((k, i) => [hashApiKey(k), { ...record, id: `k${i}` }]));
+    const { s, state } = store(records);
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 10_000, batchMs: 20 });
+    for (const k of keys) await auth.authenticate(`Bearer ${k}`);
+    expect(state.lookups).toBe(50); // first sight: one lookup each, awaited by its request
+    await new Promise((resolve) => setTimeout(resolve, 60)); // the timer fires once
+    expect(state.writes).toBe(1);
+    expect(new Set(state.touches)).toEqual(new Set(keys.map((_, i) => `k${i}`)));
+    // Past 75% of the TTL, every key in use is due: one query for all of them.
+    records[hashApiKey(revokedLater)] = { ...records[hashApiKey(revokedLater)]!, revokedAt: new Date(0) };
+    now = 8_000;
+    for (const k of keys) expect(auth.authenticateCached(`Bearer ${k}`)).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(state.lookups).toBe(51);
+    expect(new Set(state.batches.at(-1))).toEqual(new Set(keys.map((k) => hashApiKey(k))));
+    // The refresh brought the revocation: refused at once, the others answered from memory.
+    now = 8_100;
+    expect(auth.authenticateCached(`Bearer ${revokedLater}`)).toBeUndefined();
+    await expect(auth.authenticate(`Bearer ${revokedLater}`)).rejects.toThrow(/revoked/);
+    expect(auth.authenticateCached(`Bearer ${keys[0]}`)).toBeDefined();
+    expect(state.writes).toBe(1); // lastUsedAt: at most once per touchIntervalMs
+    await auth.stop();
+  });
+
+  it("keeps a key in use fresh through a pause in its traffic (its next request does not wait for a lookup); an idle key is left to expire", async () => {
+    let now = 0;
+    const idleKey = "pd_IDLEIDLEIDLEIDLEIDLEIDLE";
+    const { s, state } = store({ [hashApiKey(key)]: record, [hashApiKey(idleKey)]: { ...record, id: "k2" } });
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, ttlMs: 10_000, keepFreshMs: 60_000 });
+    await auth.authenticate(`Bearer ${key}`);
+    await auth.authenticate(`Bearer ${idleKey}`);
+    now = 70_000; // the idle key: unused for longer than keepFreshMs
+    await auth.authenticate(`Bearer ${key}`); // looked up again (expired)
+    expect(state.lookups).toBe(3);
+    now = 72_000; // the last request of a burst
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    // No request between 72 s and 85 s; the tick refreshes the key in use when it is due.
+    now = 78_000;
+    await auth.flushBackground();
+    expect(state.batches.at(-1)).toEqual([hashApiKey(key)]);
+    now = 85_000;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined(); // no wait for a lookup
+    expect(auth.authenticateCached(`Bearer ${idleKey}`)).toBeUndefined(); // expired: authenticate looks it up
+    await auth.stop();
+  });
+
+  it("stop() writes the pending lastUsedAt values; a failed write is retried on the key's next use", async () => {
+    let now = 0;
+    const { s, state } = store({ [hashApiKey(key)]: record });
+    const errors: unknown[] = [];
+    const auth = new ApiKeyAuthenticator({ store: s, now: () => now, batchMs: 60_000, onBackgroundError: (e) => errors.push(e) });
+    await auth.authenticate(`Bearer ${key}`);
+    state.down = true;
+    await auth.flushBackground();
+    expect(errors).toHaveLength(1);
+    state.down = false;
+    now = 1;
+    expect(auth.authenticateCached(`Bearer ${key}`)).toBeDefined();
+    expect(state.touches).toEqual([]);
+    await auth.stop();
+    expect(state.touches).toEqual(["k1"]);
   });
 
   it("rejects expired keys at once even when cached", async () => {

@@ -101,7 +101,8 @@ async function runAndRespond(
     ...(callId ? { "X-Promptdeck-Call-Id": callId } : {}),
     ...(routed ? { "X-Promptdeck-Variant": routed.variant.key } : {}),
   };
-  if (result.status === "error") {
+  // A cancelled call (the caller went away) is answered like a failure; nobody is left to read it.
+  if (result.status === "error" || result.status === "cancelled") {
     const message = `Claude call failed (${result.error.type}): ${result.error.message}`;
     return raw(502, JSON.stringify({ error: { code: "upstream", message } }), headers);
   }

@@ -12,7 +12,7 @@ import type { CallPage } from "@/lib/metrics/calls";
 import { SOURCES } from "@/lib/metrics/window";
 import { AddToDataset, type AddCallsToDatasetAction } from "./add-to-dataset";
 
-const STATUS_TONE = { ok: "success", error: "danger", refusal: "warning", invalid_output: "warning" } as const;
+const STATUS_TONE = { ok: "success", error: "danger", refusal: "warning", invalid_output: "warning", cancelled: "neutral" } as const;
 
 export function CallsClient({
   projectSlug,
@@ -65,7 +65,7 @@ export function CallsClient({
           label="Status"
           value={status}
           onChange={setStatus}
-          options={["ok", "error", "refusal", "invalid_output"].map((s) => ({ value: s, label: s }))}
+          options={["ok", "error", "refusal", "invalid_output", "cancelled"].map((s) => ({ value: s, label: s }))}
         />
         <FilterSelect testId="filter-source" label="Source" value={source} onChange={setSource} options={SOURCES.map((s) => ({ value: s, label: s }))} />
         <label className="flex items-center gap-1.5 text-xs text-fg-muted">
