@@ -14,6 +14,11 @@ import { API_KEY_SCOPES, apiKeyDisplayPrefix, hashApiKey } from "@/lib/auth/api-
 import { hashPassword } from "@/lib/users/password";
 import { insertItemRows, type ItemRow } from "@/lib/datasets/mutations";
 import { datasetItemInputSchema } from "@/lib/datasets/schemas";
+import { computeExperimentResults, experimentInclude, getExperiment, toExperimentView } from "@/lib/experiments/queries";
+import { newExperimentDesign } from "@/lib/experiments/results";
+import { DEFAULT_GUARDRAILS, DEFAULT_MDE, variantKeyFor, type MetricKey } from "@/lib/experiments/schemas";
+import { parseVersionContent } from "@/lib/prompts/schemas";
+import { seedDemoTraffic, type DemoTrafficSummary } from "@/prisma/seed-traffic";
 
 export const DEMO_ADMIN_EMAIL = "demo@promptdeck.dev";
 export const DEMO_VIEWER_EMAIL = "viewer@promptdeck.dev";
@@ -291,7 +296,7 @@ const INVOICE_VARIABLES = {
 
 const CATEGORIES = ["billing", "shipping", "returns", "technical", "account", "other"];
 
-const CLASSIFIER_SYSTEM = (withUrgency: boolean, typoFixed: boolean): SystemBlock[] => [
+const CLASSIFIER_SYSTEM = (withUrgency: boolean, typoFixed: boolean, firstRequest = false): SystemBlock[] => [
   {
     type: "text",
     role: "instructions",
@@ -309,6 +314,7 @@ const CLASSIFIER_SYSTEM = (withUrgency: boolean, typoFixed: boolean): SystemBloc
             "Urgency: high for safety issues, account takeover or a customer who cannot use a product they need today; low for general questions; otherwise normal.",
           ]
         : []),
+      ...(firstRequest ? ["When a ticket raises several issues, choose the category of the customer's first request."] : []),
       "Answer with the JSON object only.",
     ].join("\n"),
   },
@@ -396,6 +402,11 @@ const supportSystem = (persona: string, rules: string, cached: boolean): SystemB
   },
 ];
 
+/** The demo's completed experiment (support-assistant 1.1.0 vs 1.2.0, promoted 6 days ago). */
+export const ESCALATION_EXPERIMENT = "Escalation rule and next step";
+/** The demo's running experiment (ticket-classifier 1.1.0 vs 1.1.1). */
+export const MIXED_TICKETS_EXPERIMENT = "Mixed tickets: first request wins";
+
 export const DEMO_PROMPTS: SeedPrompt[] = [
   {
     name: "support-assistant",
@@ -430,7 +441,7 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         version: [1, 2, 0],
         status: "PUBLISHED",
         changelog: "Shorter persona; explicit escalation rule and next-step ending; new optional customer_tier variable.",
-        daysAgo: 9,
+        daysAgo: 10.6,
         system: supportSystem(SUPPORT_PERSONA_V2, SUPPORT_RULES_V2, true),
         messages: SUPPORT_MESSAGES_V2,
         variables: SUPPORT_VARIABLES_V2,
@@ -458,7 +469,8 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         history: [
           { version: "1.0.0", daysAgo: 40 },
           { version: "1.1.0", daysAgo: 26, reason: "Policy caching verified on staging: input cost down 70%" },
-          { version: "1.2.0", daysAgo: 6, reason: "Escalation rule approved by the support leads" },
+          // The experiment's promotion (see DEMO_EXPERIMENTS): seeded as promoteExperiment records it.
+          { version: "1.2.0", daysAgo: 6, reason: `promoted from experiment ${ESCALATION_EXPERIMENT}` },
         ],
       },
       {
@@ -467,7 +479,7 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         history: [
           { version: "1.0.0", daysAgo: 41 },
           { version: "1.1.0", daysAgo: 27 },
-          { version: "1.2.0", daysAgo: 9 },
+          { version: "1.2.0", daysAgo: 10.5 },
         ],
       },
     ],
@@ -509,6 +521,25 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         policy: { max_retries: 3, timeout_ms: 30_000, deadline_ms: 90_000 },
       },
       {
+        version: [1, 2, 0],
+        status: "PUBLISHED",
+        changelog: "Sonnet 5.5 with effort medium for long multi-page invoices.",
+        daysAgo: 16,
+        system: [
+          INVOICE_SYSTEM_V1[0] as SystemBlock,
+          {
+            type: "text",
+            role: "other",
+            text: 'If the document is not an invoice, put "NOT_AN_INVOICE" in invoice_number and zero amounts.',
+          },
+        ],
+        messages: INVOICE_MESSAGES,
+        variables: INVOICE_VARIABLES,
+        modelConfig: { model: "claude-sonnet-5-5", max_tokens: 2048, effort: "medium" },
+        outputSchema: { format: "json", schema: INVOICE_SCHEMA_V1 },
+        policy: { max_retries: 3, timeout_ms: 30_000, deadline_ms: 90_000 },
+      },
+      {
         version: [2, 0, 0],
         status: "PUBLISHED",
         changelog: "Breaking: amounts are integers in minor units (subtotal_minor, tax_minor, total_minor); adds vendor_tax_id and per-line tax rate.",
@@ -528,6 +559,9 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         history: [
           { version: "1.0.0", daysAgo: 33 },
           { version: "1.1.0", daysAgo: 18 },
+          { version: "1.2.0", daysAgo: 14, reason: "Better line items on multi-page invoices (staging eval)" },
+          // The latency regression and its rollback: the traffic seed makes 1.2.0 slow.
+          { version: "1.1.0", daysAgo: 12.8, reason: "Rollback: p95 latency tripled on 1.2.0, over the AP pipeline's 5 s budget" },
         ],
       },
       {
@@ -535,6 +569,7 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         protected: false,
         history: [
           { version: "1.1.0", daysAgo: 20 },
+          { version: "1.2.0", daysAgo: 16 },
           { version: "2.0.0", daysAgo: 4, reason: "AP pipeline v2 reads minor units" },
         ],
       },
@@ -575,6 +610,18 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         changelog: "Add urgency (low, normal, high) to the output.",
         daysAgo: 12,
         system: CLASSIFIER_SYSTEM(true, true),
+        messages: CLASSIFIER_MESSAGES,
+        variables: CLASSIFIER_VARIABLES,
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 64, effort: "low" },
+        outputSchema: { format: "json", schema: CLASSIFIER_SCHEMA(true) },
+        policy: { max_retries: 4, timeout_ms: 10_000, deadline_ms: 20_000 },
+      },
+      {
+        version: [1, 1, 1],
+        status: "PUBLISHED",
+        changelog: "Mixed tickets: pick the category of the customer's first request.",
+        daysAgo: 4.6,
+        system: CLASSIFIER_SYSTEM(true, true, true),
         messages: CLASSIFIER_MESSAGES,
         variables: CLASSIFIER_VARIABLES,
         modelConfig: { model: "claude-haiku-5-5", max_tokens: 64, effort: "low" },
@@ -630,6 +677,60 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
   },
 ];
 
+interface SeedExperiment {
+  /** Fixed, so sticky assignment (a hash of experiment id and subject) and the demo are deterministic. */
+  id: string;
+  prompt: string;
+  label: string;
+  name: string;
+  hypothesis: string;
+  primaryMetric: MetricKey;
+  design: { mdeRate: number; mdeRelative: number };
+  variants: Array<{ version: string; weight: number }>;
+  createdDaysAgo: number;
+  startedDaysAgo: number;
+  /** Promoted (COMPLETED, label moved: the label history has the move) this many days ago; null while running. */
+  promotedDaysAgo: number | null;
+  /** The variant the statistics must name the winner (checked on the seeded calls before it is recorded). */
+  winner?: string;
+}
+
+export const DEMO_EXPERIMENTS: SeedExperiment[] = [
+  {
+    id: "cdemoexperiment0escalation",
+    prompt: "support-assistant",
+    label: "production",
+    name: ESCALATION_EXPERIMENT,
+    hypothesis: "The explicit escalation rule and a next-step ending make more answers correct in the support leads' review, at no extra cost.",
+    primaryMetric: "accuracy",
+    design: { mdeRate: 0.1, mdeRelative: DEFAULT_MDE.mdeRelative },
+    variants: [
+      { version: "1.1.0", weight: 50 },
+      { version: "1.2.0", weight: 50 },
+    ],
+    createdDaysAgo: 10.4,
+    startedDaysAgo: 10.3,
+    promotedDaysAgo: 6,
+    winner: "B",
+  },
+  {
+    id: "cdemoexperiment0mixedtickets",
+    prompt: "ticket-classifier",
+    label: "production",
+    name: MIXED_TICKETS_EXPERIMENT,
+    hypothesis: "Routing a ticket by the customer's first request sends more mixed tickets to the right queue.",
+    primaryMetric: "accuracy",
+    design: { ...DEFAULT_MDE },
+    variants: [
+      { version: "1.1.0", weight: 50 },
+      { version: "1.1.1", weight: 50 },
+    ],
+    createdDaysAgo: 4.5,
+    startedDaysAgo: 4.4,
+    promotedDaysAgo: null,
+  },
+];
+
 // ------------------------------------------------------------------------------------ seeding
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -677,13 +778,19 @@ export async function seedModelPrices(db: Prisma.TransactionClient | PrismaClien
 }
 
 /**
- * Seeds the demo project, users, API key, prompts (versions, labels, label events) and the
- * model price table in one transaction. Idempotent: when the demo admin already exists it
- * changes nothing and only returns the credentials.
+ * Seeds the demo project, users, API key, prompts (versions, labels, label events), dataset,
+ * experiments and the model price table in one transaction, then 30 days of calls
+ * (`seedDemoHistory`; `traffic: false` leaves them out). Idempotent: when the demo admin already
+ * exists it only finishes an interrupted traffic seed and returns the credentials.
  */
-export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredentials> {
+export async function seedDemo(db: PrismaClient = getDb(), options: { traffic?: boolean } = {}): Promise<DemoCredentials> {
   const creds = credentials();
-  if (await db.user.findUnique({ where: { email: DEMO_ADMIN_EMAIL }, select: { id: true } })) return creds;
+  const traffic = options.traffic ?? true;
+  if (await db.user.findUnique({ where: { email: DEMO_ADMIN_EMAIL }, select: { id: true } })) {
+    // A seed interrupted after its first transaction finishes its traffic now; otherwise nothing.
+    if (traffic) await seedDemoHistory(db);
+    return creds;
+  }
 
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const now = Date.now();
@@ -724,6 +831,7 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
         },
       });
 
+      const seededPrompts = new Map<string, { id: string; versionIds: Map<string, string> }>();
       for (const seed of DEMO_PROMPTS) {
         const oldest = Math.max(...seed.versions.map((v) => v.daysAgo));
         const prompt = await tx.prompt.create({
@@ -770,6 +878,7 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
           });
           versionIds.set(`${major}.${minor}.${patch}`, created.id);
         }
+        seededPrompts.set(seed.name, { id: prompt.id, versionIds });
         for (const label of seed.labels) {
           const last = label.history[label.history.length - 1];
           const lastId = last ? versionIds.get(last.version) : undefined;
@@ -801,6 +910,7 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
       }
 
       await seedDemoDatasets(tx, project.id, admin.id, ago);
+      await seedDemoExperiments(tx, project.id, admin.id, seededPrompts, ago);
 
       await tx.auditEvent.create({
         data: {
@@ -816,7 +926,156 @@ export async function seedDemo(db: PrismaClient = getDb()): Promise<DemoCredenti
     },
     { timeout: 60_000, maxWait: 30_000 },
   );
+  if (traffic) await seedDemoHistory(db);
   return creds;
+}
+
+// ------------------------------------------------------------------------------------ experiments
+
+/**
+ * The demo experiments as `createExperiment` and `transitionExperiment` leave them (design with
+ * the planned sample and the bucket allocation from `newExperimentDesign`, audit events), dated in
+ * the past. A completed one is stored COMPLETED with its end; its winner and the
+ * `experiment.promoted` event are recorded by `seedDemoHistory` once its calls are in and the
+ * statistics name that winner. Its label move is in the label history (DEMO_PROMPTS).
+ */
+async function seedDemoExperiments(
+  tx: Prisma.TransactionClient,
+  projectId: string,
+  adminId: string,
+  prompts: Map<string, { id: string; versionIds: Map<string, string> }>,
+  ago: (days: number, minutes?: number) => Date,
+): Promise<void> {
+  for (const e of DEMO_EXPERIMENTS) {
+    const prompt = prompts.get(e.prompt);
+    if (!prompt) throw new Error(`seed: experiment ${e.name} names an unknown prompt ${e.prompt}`);
+    const variants = e.variants.map((v, i) => {
+      const versionId = prompt.versionIds.get(v.version);
+      if (!versionId) throw new Error(`seed: experiment ${e.name} names an unknown version ${v.version}`);
+      const key = variantKeyFor(i);
+      return { id: `${e.id.slice(0, 23)}${key.toLowerCase()}`, key, weight: v.weight, versionId };
+    });
+    const design = newExperimentDesign(e.primaryMetric, e.design, variants);
+    const ended = e.promotedDaysAgo === null ? null : ago(e.promotedDaysAgo);
+    await tx.experiment.create({
+      data: {
+        id: e.id,
+        promptId: prompt.id,
+        labelName: e.label,
+        name: e.name,
+        hypothesis: e.hypothesis,
+        status: ended ? "COMPLETED" : "RUNNING",
+        primaryMetric: e.primaryMetric,
+        guardrails: json(DEFAULT_GUARDRAILS),
+        design: json(design),
+        createdAt: ago(e.createdDaysAgo),
+        startedAt: ago(e.startedDaysAgo),
+        endedAt: ended,
+        variants: { create: variants },
+      },
+    });
+    const audit = (action: string, at: Date, before: unknown, after: unknown) =>
+      tx.auditEvent.create({
+        data: { projectId, actorId: adminId, action, targetType: "experiment", targetId: e.id, before: json(before), after: json(after), at },
+      });
+    await audit("experiment.created", ago(e.createdDaysAgo), null, {
+      name: e.name,
+      prompt: e.prompt,
+      label: e.label,
+      variants: variants.map((v) => ({ key: v.key, weight: v.weight, versionId: v.versionId })),
+    });
+    await audit("experiment.started", ago(e.startedDaysAgo), { status: "DRAFT" }, { status: "RUNNING" });
+    // updatedAt is @updatedAt: set it to the last change.
+    await tx.experiment.update({ where: { id: e.id }, data: { updatedAt: ended ?? ago(e.startedDaysAgo) } });
+  }
+}
+
+// ------------------------------------------------------------------------------------ traffic
+
+/** The seed's "now": the demo project is created 45 days before it. */
+const PROJECT_AGE_DAYS = 45;
+
+/**
+ * The demo's 30 days of calls (prisma/seed-traffic.ts), generated from what the database holds
+ * (versions, label history, experiments), then each completed experiment's decision: the winner
+ * the statistics name on those calls (`computeExperimentResults`) and its `experiment.promoted`
+ * audit event. Done once: a completed experiment with its winner recorded means the traffic is in;
+ * a database without the demo experiments (seeded by an older version) is left alone. Re-running
+ * after an interruption stores no call twice (fixed call ids, the insert skips stored ones).
+ */
+export async function seedDemoHistory(db: PrismaClient): Promise<DemoTrafficSummary | null> {
+  const project = await db.project.findUnique({ where: { slug: DEMO_PROJECT_SLUG }, select: { id: true, createdAt: true } });
+  if (!project) return null;
+  const experiments = await db.experiment.findMany({ where: { id: { in: DEMO_EXPERIMENTS.map((e) => e.id) } }, select: { id: true, winnerVariantId: true } });
+  if (experiments.length !== DEMO_EXPERIMENTS.length) return null;
+  const pending = DEMO_EXPERIMENTS.filter((e) => e.winner && !experiments.find((x) => x.id === e.id)?.winnerVariantId);
+  if (pending.length === 0) return null;
+
+  const anchor = project.createdAt.getTime() + PROJECT_AGE_DAYS * DAY_MS;
+  const prompts = await db.prompt.findMany({
+    where: { projectId: project.id, name: { in: DEMO_PROMPTS.map((p) => p.name) } },
+    include: {
+      versions: { where: { status: "PUBLISHED" } },
+      labels: { include: { events: { orderBy: { at: "asc" }, include: { toVersion: { select: { major: true, minor: true, patch: true } } } } } },
+      experiments: { where: { id: { in: DEMO_EXPERIMENTS.map((e) => e.id) } }, include: experimentInclude },
+    },
+  });
+  const summary = await seedDemoTraffic(
+    db,
+    {
+      projectId: project.id,
+      anchor,
+      prompts: prompts.map((p) => ({
+        promptId: p.id,
+        name: p.name,
+        versions: p.versions.map((v) => ({ id: v.id, version: `${v.major}.${v.minor}.${v.patch}`, content: parseVersionContent(v) })),
+        labels: Object.fromEntries(
+          p.labels.map((l) => [
+            l.name,
+            l.events.map((ev) => ({ version: `${ev.toVersion.major}.${ev.toVersion.minor}.${ev.toVersion.patch}`, at: ev.at.getTime() })),
+          ]),
+        ),
+        experiments: p.experiments.map((row) => {
+          const view = toExperimentView(row);
+          return {
+            id: view.id,
+            label: view.label,
+            startedAt: new Date(view.startedAt ?? view.createdAt).getTime(),
+            endedAt: view.endedAt ? new Date(view.endedAt).getTime() : null,
+            allocation: view.design.allocation ?? {},
+            variants: view.variants.map((v) => ({ id: v.id, key: v.key, version: v.version, weight: v.weight })),
+          };
+        }),
+      })),
+    },
+    DEMO_TICKETS,
+  );
+
+  const admin = await db.user.findUnique({ where: { email: DEMO_ADMIN_EMAIL }, select: { id: true } });
+  for (const e of pending) {
+    const view = await getExperiment(project.id, e.id, { db });
+    const results = await computeExperimentResults(view, { db });
+    const winner = view.variants.find((v) => v.key === results.winnerKey);
+    if (!winner || winner.key !== e.winner) {
+      throw new Error(`seed: experiment "${e.name}" should have winner ${e.winner}, the statistics say ${results.winnerKey ?? "none"}: ${results.verdict}`);
+    }
+    await db.$transaction([
+      db.experiment.update({ where: { id: e.id }, data: { winnerVariantId: winner.id, updatedAt: view.endedAt ?? undefined } }),
+      db.auditEvent.create({
+        data: {
+          projectId: project.id,
+          actorId: admin?.id ?? null,
+          action: "experiment.promoted",
+          targetType: "experiment",
+          targetId: e.id,
+          before: json({ status: "RUNNING" }),
+          after: json({ status: "COMPLETED", variant: winner.key, version: winner.version, label: view.label }),
+          at: view.endedAt ? new Date(view.endedAt) : new Date(anchor),
+        },
+      }),
+    ]);
+  }
+  return summary;
 }
 
 // ------------------------------------------------------------------------------------ datasets

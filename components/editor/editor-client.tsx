@@ -1,13 +1,15 @@
 "use client";
 
 import { useMemo } from "react";
+import { useRouter } from "next/navigation";
+import { promptPath } from "@/lib/prompts/paths";
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { analyzeCache } from "@/lib/prompts/cache";
 import { checkContract } from "@/lib/prompts/contract";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 import { CostPreview } from "./cost-preview";
 import { EditorHeader } from "./editor-header";
-import { cacheFigures, collectIssues, errorAnchors } from "./editor-model";
+import { cacheFigures, collectIssues, errorAnchors, newId } from "./editor-model";
 import { MessagesSection } from "./messages-section";
 import { ModelSection } from "./model-section";
 import { OutputSection } from "./output-section";
@@ -57,9 +59,10 @@ export interface EditorClientProps {
  */
 export function EditorClient(props: EditorClientProps) {
   const { project, promptId, promptName, models } = props;
+  const router = useRouter();
   const editor = useEditorState(props);
   const { doc, dispatch, content, acknowledged, save, dirty, saveNow } = editor;
-  const tokens = useTokenCount({ project, promptId, content, savable: editor.savable, available: props.tokenCounting, countTokens: props.countTokens });
+  const tokens = useTokenCount({ project, promptId, content, savable: editor.wellFormed, available: props.tokenCounting, countTokens: props.countTokens });
   useEditorShortcuts({ save: saveNow, unsaved: dirty && !editor.conflicted });
 
   // ---- derived: every check, all from lib/prompts ----
@@ -76,6 +79,13 @@ export function EditorClient(props: EditorClientProps) {
   const anchors = useMemo(() => errorAnchors(issues), [issues]);
   const spec = findModel(doc.model, models);
   const bar = describeSave(save, { dirty, invalid: dirty && !editor.savable });
+  // Every placeholder the contract lacks becomes a required string variable, in order of first use.
+  const declareAll = () => dispatch({ type: "addVariables", variables: contract.undeclared.map((name) => ({ id: newId("v"), name })) });
+  // The playground runs what is saved: save first (also when no draft exists yet), stay here if that fails.
+  async function openInPlayground() {
+    if ((dirty || save.lockVersion < 0) && !(await saveNow())) return;
+    router.push(`${promptPath(project, promptName, "playground")}?version=draft`);
+  }
 
   return (
     <div>
@@ -87,6 +97,7 @@ export function EditorClient(props: EditorClientProps) {
         isAdmin={props.isAdmin}
         bar={bar}
         onSave={() => void saveNow()}
+        onOpenPlayground={() => void openInPlayground()}
         beforePublish={async () => (dirty ? saveNow() : true)}
       />
       <SaveBanners status={save.status} basedOn={save.basedOn} />
@@ -104,7 +115,7 @@ export function EditorClient(props: EditorClientProps) {
 
         {/* Side panel */}
         <div className="space-y-4 xl:sticky xl:top-28 xl:max-h-[calc(100vh-8rem)] xl:self-start xl:overflow-y-auto">
-          <ValidationPanel issues={issues} content={content} />
+          <ValidationPanel issues={issues} content={content} undeclared={contract.undeclared} onDeclareAll={declareAll} />
           <CostPreview content={content} spec={spec} counted={tokens.counted} />
           <RenderPreview content={content} models={models} />
         </div>

@@ -14,6 +14,7 @@ export function EditorHeader({
   isAdmin,
   bar,
   onSave,
+  onOpenPlayground,
   beforePublish,
 }: {
   project: string;
@@ -23,6 +24,8 @@ export function EditorHeader({
   isAdmin: boolean;
   bar: SaveBar;
   onSave: () => void;
+  /** Saves the draft when needed, then opens it in the playground. */
+  onOpenPlayground: () => void;
   beforePublish: () => Promise<boolean>;
 }) {
   return (
@@ -36,6 +39,9 @@ export function EditorHeader({
         <ButtonLink href={promptPath(project, promptName)} variant="ghost" size="sm">
           Close
         </ButtonLink>
+        <Button size="sm" variant="ghost" onClick={onOpenPlayground} data-testid="open-draft-in-playground" title="Save the draft and run it in the playground">
+          Open in playground
+        </Button>
         <Button size="sm" onClick={onSave} disabled={!bar.canSave} data-testid="save-draft">
           Save
         </Button>

@@ -110,7 +110,8 @@ export function fromContent(content: PromptVersionContent, acknowledged: readonl
       hasDefault: def.default !== undefined,
       defaultText: def.default === undefined ? "" : def.type === "json" ? JSON.stringify(def.default) : String(def.default),
       description: def.description ?? "",
-      valuesText: def.type === "enum" ? def.values.join(", ") : "",
+      // A saved draft may hold an enum without values yet (drafts are saved with their problems).
+      valuesText: def.type === "enum" ? (def.values ?? []).join(", ") : "",
     })),
     model: content.modelConfig.model,
     maxTokens: String(content.modelConfig.max_tokens),

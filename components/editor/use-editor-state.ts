@@ -35,9 +35,10 @@ export interface EditorStateOptions {
 
 /**
  * The draft being edited: the working copy and its edits (`dispatch`), the stored content it
- * converts to with the form and shape problems that keep it from being saved, and the save loop:
- * debounced autosave of valid content, `saveNow` (explicit saves also send invalid content, to
- * show the server's answer), the lock-version handshake and the conflict stop.
+ * converts to with its form and shape problems, and the save loop: debounced autosave of
+ * everything the stored shape can hold (shape problems included: the draft is saved and the
+ * problems shown; form problems wait), `saveNow` (explicit saves also send content with form
+ * problems, to show the server's answer), the lock-version handshake and the conflict stop.
  */
 export function useEditorState(options: EditorStateOptions) {
   const { project, promptId, models, saveDraft } = options;
@@ -49,7 +50,11 @@ export function useEditorState(options: EditorStateOptions) {
   // What a save sends: the content and the acknowledgements (review state, outside the content hash).
   const contentJson = useMemo(() => draftJson(content, acknowledged), [content, acknowledged]);
   const shapeIssues = useMemo(() => versionContentIssues(content, { catalog: models }), [content, models]);
-  const savable = formIssues.length === 0 && shapeIssues.length === 0;
+  // A draft with shape problems (a blank block, an enum without values...) is still saved, with
+  // its problems shown; only form problems, which the stored shape cannot hold (max_tokens "lots",
+  // a schema that is not JSON), keep the autosave waiting. Counting tokens needs well-formed content.
+  const savable = formIssues.length === 0;
+  const wellFormed = savable && shapeIssues.length === 0;
 
   const mutation = useMutation({
     mutationFn: (input: { content: PromptVersionContent; acknowledged: string[]; lockVersion: number }) => saveDraft({ project, promptId, ...input }),
@@ -68,12 +73,12 @@ export function useEditorState(options: EditorStateOptions) {
 
   const saveNow = useCallback(() => saver.save({ json: contentJson, content, acknowledged }), [saver, contentJson, content, acknowledged]);
 
-  // Debounced autosave of valid content.
+  // Debounced autosave of everything the stored shape can hold.
   useEffect(() => {
     if (!dirty || conflicted || !savable) return;
     const timer = setTimeout(() => void saveNow(), AUTOSAVE_MS);
     return () => clearTimeout(timer);
   }, [contentJson, dirty, conflicted, savable, saveNow]);
 
-  return { doc, dispatch, content, acknowledged, formIssues, shapeIssues, savable, save, dirty, conflicted, saveNow };
+  return { doc, dispatch, content, acknowledged, formIssues, shapeIssues, savable, wellFormed, save, dirty, conflicted, saveNow };
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import { Badge, Card, cx } from "@/components/ui";
+import { Badge, Button, Card, cx } from "@/components/ui";
 import { anchorForPath, type EditorIssue } from "./editor-model";
 import { describeLocation } from "@/lib/prompts/locations";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
@@ -15,7 +15,18 @@ function jumpTo(path: string) {
 }
 
 /** Every problem of the draft (errors, then warnings as collected), each a link to where it is, named as the editor names it ("System block 2", "Turn 1"). */
-export function ValidationPanel({ issues, content }: { issues: EditorIssue[]; content?: Pick<PromptVersionContent, "messages"> }) {
+export function ValidationPanel({
+  issues,
+  content,
+  undeclared = [],
+  onDeclareAll,
+}: {
+  issues: EditorIssue[];
+  content?: Pick<PromptVersionContent, "messages">;
+  /** Placeholders the templates use that the contract lacks: "Declare all" adds them in one click. */
+  undeclared?: string[];
+  onDeclareAll?: () => void;
+}) {
   const errorsCount = issues.filter((i) => i.severity === "error").length;
   const warningCount = issues.length - errorsCount;
   return (
@@ -35,6 +46,16 @@ export function ValidationPanel({ issues, content }: { issues: EditorIssue[]; co
           </Badge>
         ) : null}
       </h2>
+      {undeclared.length > 0 && onDeclareAll ? (
+        <div className="mb-1.5 flex items-center justify-between gap-2 rounded-md border border-border bg-muted/40 px-2 py-1.5 text-xs">
+          <span className="min-w-0 truncate" title={undeclared.join(", ")}>
+            {undeclared.length} undeclared variable{undeclared.length === 1 ? "" : "s"}: <span className="font-mono">{undeclared.join(", ")}</span>
+          </span>
+          <Button size="sm" variant="primary" className="shrink-0" onClick={onDeclareAll} data-testid="declare-all">
+            Declare all
+          </Button>
+        </div>
+      ) : null}
       {issues.length === 0 ? <p className="text-xs text-fg-muted">No problems: templates match the contract and the cache breakpoints are usable.</p> : null}
       <ul className="space-y-1">
         {issues.map((i, k) => (

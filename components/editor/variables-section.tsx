@@ -10,7 +10,7 @@ import { inputClass } from "./editor-styles";
 
 /**
  * The variables contract as a table (name, type, required, default, description or enum values),
- * with a button that declares the placeholders the templates use but the contract lacks (`undeclared`).
+ * with "Declare all", which declares every placeholder the templates use but the contract lacks (`undeclared`) as a required string.
  */
 export function VariablesSection({ variables, undeclared, dispatch }: { variables: VariableState[]; undeclared: string[]; dispatch: Dispatch<EditorEdit> }) {
   const setVariable = (id: string, patch: Partial<VariableState>) => dispatch({ type: "patchVariable", id, patch });
@@ -25,7 +25,7 @@ export function VariablesSection({ variables, undeclared, dispatch }: { variable
               onClick={() => dispatch({ type: "addVariables", variables: undeclared.map((name) => ({ id: newId("v"), name })) })}
               data-testid="add-missing-variables"
             >
-              Add missing ({undeclared.join(", ")})
+              Declare all ({undeclared.join(", ")})
             </Button>
           ) : null}
           <Button size="sm" variant="ghost" onClick={() => dispatch({ type: "addVariables", variables: [{ id: newId("v"), name: "" }] })}>

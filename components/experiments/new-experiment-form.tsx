@@ -6,7 +6,15 @@ import { Button, Card, Field, FormError } from "@/components/ui";
 import { fmtUsd } from "@/components/metrics/format";
 import type { CandidatePrompt } from "@/lib/experiments/planning";
 import { plannedSampleSize } from "@/lib/experiments/results";
-import { METRICS, METRIC_KEYS, defaultEffectPercent, designFromEffect, type CreateExperimentInput, type MetricKey } from "@/lib/experiments/schemas";
+import {
+  DEFAULT_PRIMARY_METRIC,
+  METRICS,
+  METRIC_KEYS,
+  defaultEffectPercent,
+  designFromEffect,
+  type CreateExperimentInput,
+  type MetricKey,
+} from "@/lib/experiments/schemas";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { withSignIn } from "@/lib/http/signed-out";
 
@@ -35,7 +43,7 @@ export function NewExperimentForm({
   const [label, setLabel] = useState(prompt.labels.find((l) => l.name === "production")?.name ?? prompt.labels[0]?.name ?? "production");
   const [name, setName] = useState("");
   const [hypothesis, setHypothesis] = useState("");
-  const [metric, setMetric] = useState<MetricKey>("latency");
+  const [metric, setMetric] = useState<MetricKey>(DEFAULT_PRIMARY_METRIC);
   const [mde, setMde] = useState(() => defaultEffectPercent(metric));
   // Until the author types an effect, it follows the metric's default (points for rates, % otherwise).
   const [mdeTouched, setMdeTouched] = useState(false);

@@ -10,9 +10,11 @@ import { CONTROL_KEY, METRICS, METRIC_KEYS, type MetricKey } from "@/lib/experim
 import type { TrafficProgress } from "@/lib/experiments/traffic";
 import { BarChart } from "@/components/charts/bar-chart";
 import { TimeSeriesChart } from "@/components/charts/time-series-chart";
-import { fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
+import { fmtBucketTime, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
+import { formatLift, formatRelative } from "@/lib/experiments/format";
 import { Badge, Button, Card, FormError, PageHeader } from "@/components/ui";
 import { StatusBadge } from "@/components/experiments/status-badge";
+import { Dialog } from "@/components/prompts/dialog";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
 import { ContractCheckNote, useContractCheck } from "@/components/prompts/contract-check";
@@ -92,6 +94,7 @@ export function ExperimentResultsClient({
   isAdmin,
   actions,
   datasets = [],
+  labelProtected = false,
 }: {
   project: string;
   id: string;
@@ -99,6 +102,8 @@ export function ExperimentResultsClient({
   isAdmin: boolean;
   actions: ExperimentActions;
   datasets?: TrafficDatasetOption[];
+  /** The experiment's label is protected: promoting onto it asks for confirmation first. */
+  labelProtected?: boolean;
 }) {
   const queryClient = useQueryClient();
   const [runId, setRunId] = useState<string | null>(null);
@@ -137,7 +142,7 @@ export function ExperimentResultsClient({
   if (query.isError || !query.data) return <FormError message={query.error?.message ?? "Could not load results"} />;
   const { experiment: e, results: r, series, history, traffic } = query.data;
   const paused = e.variants.filter((v) => v.paused);
-  // The primary metric first: it decides the winner (the table scrolls sideways on narrow screens).
+  // The primary metric first: it decides the winner (the table scrolls sideways only on narrow screens).
   const metricOrder: MetricKey[] = [e.primaryMetric, ...METRIC_KEYS.filter((m) => m !== e.primaryMetric)];
 
   return (
@@ -210,6 +215,7 @@ export function ExperimentResultsClient({
           isAdmin={isAdmin}
           actions={actions}
           datasets={datasets}
+          labelProtected={labelProtected}
           act={act}
           setRunId={setRunId}
           setNotice={setNotice}
@@ -217,16 +223,17 @@ export function ExperimentResultsClient({
       ) : null}
       {traffic ? <Progress traffic={traffic} /> : null}
 
-      <Card className="mb-4 overflow-x-auto">
+      {/* Calls, split and cache share the variant's cell, so the six metric columns fit a 1440 px screen without a sideways scroll. */}
+      <Card className="mb-4 overflow-x-auto" data-testid="variant-table-card">
         <table className="w-full text-sm" data-testid="variant-table">
           <thead className="border-b border-border text-left text-xs text-fg-muted">
             <tr>
-              <th className="px-3 py-2 font-medium">Variant</th>
-              <th className="px-3 py-2 text-right font-medium">Calls</th>
-              <th className="px-3 py-2 text-right font-medium">Split (planned → served)</th>
-              <th className="px-3 py-2 text-right font-medium">Cache hit rate</th>
+              <th className="px-3 py-2 font-medium">
+                Variant
+                <span className="block font-normal">calls · split planned → served · cache hits</span>
+              </th>
               {metricOrder.map((m) => (
-                <th key={m} className="px-3 py-2 font-medium">
+                <th key={m} className="px-2 py-2 font-medium">
                   {METRICS[m].label}
                   {m === e.primaryMetric ? <span className="block font-normal text-accent">primary metric</span> : null}
                   {m === "accuracy" && r.variants.every((v) => v.metrics.accuracy.n === 0) ? (
@@ -239,39 +246,46 @@ export function ExperimentResultsClient({
           <tbody>
             {r.variants.map((v) => (
               <tr key={v.key} className="border-b border-border align-top last:border-0" data-testid={`variant-${v.key}`}>
-                <td className="px-3 py-2 whitespace-nowrap">
-                  <span className="font-semibold">{v.key}</span> <span className="font-mono text-xs">{v.versionLabel}</span>
-                  {v.isControl ? <Badge className="ml-1">control</Badge> : null}
-                  {v.paused ? (
-                    <Badge tone="danger" className="ml-1">
-                      paused
-                    </Badge>
-                  ) : null}
-                  {r.winnerKey === v.key ? (
-                    <Badge tone="success" className="ml-1">
-                      winner
-                    </Badge>
-                  ) : null}
+                <td className="px-3 py-2">
+                  <div className="whitespace-nowrap">
+                    <span className="font-semibold">{v.key}</span> <span className="font-mono text-xs">{v.versionLabel}</span>
+                    {v.isControl ? <Badge className="ml-1">control</Badge> : null}
+                    {v.paused ? (
+                      <Badge tone="danger" className="ml-1">
+                        paused
+                      </Badge>
+                    ) : null}
+                    {r.winnerKey === v.key ? (
+                      <Badge tone="success" className="ml-1">
+                        winner
+                      </Badge>
+                    ) : null}
+                  </div>
+                  <div className="mt-0.5 text-xs text-fg-muted tabular-nums">
+                    <span data-testid={`calls-${v.key}`} className="font-medium text-fg">
+                      {v.calls.toLocaleString("en-US")}
+                    </span>{" "}
+                    calls
+                  </div>
+                  <div className="text-xs text-fg-muted tabular-nums whitespace-nowrap" title="Planned split → share of calls served">
+                    {v.weight}%{v.paused || Math.abs(v.effectiveWeight - v.weight) > 0.05 ? ` (now ${v.effectiveWeight.toFixed(0)}%)` : ""} →{" "}
+                    {fmtPercent(v.servedShare)}
+                  </div>
+                  <div className="text-xs text-fg-muted tabular-nums">cache {fmtPercent(v.cacheHitRate)}</div>
                 </td>
-                <td className="px-3 py-2 text-right tabular-nums" data-testid={`calls-${v.key}`}>
-                  {v.calls.toLocaleString("en-US")}
-                </td>
-                <td className="px-3 py-2 text-right text-xs tabular-nums whitespace-nowrap">
-                  {v.weight}%{v.paused || Math.abs(v.effectiveWeight - v.weight) > 0.05 ? ` (now ${v.effectiveWeight.toFixed(0)}%)` : ""} →{" "}
-                  {fmtPercent(v.servedShare)}
-                </td>
-                <td className="px-3 py-2 text-right text-xs tabular-nums">{fmtPercent(v.cacheHitRate)}</td>
                 {metricOrder.map((m) => {
                   const x = v.metrics[m];
                   return (
-                    <td key={m} className="px-3 py-2 text-xs whitespace-nowrap">
+                    <td key={m} className="px-2 py-2 text-xs" data-testid={`metric-${v.key}-${m}`}>
                       <div className="font-medium tabular-nums">{fmtMetric(m, x.mean)}</div>
                       <div className="text-fg-muted tabular-nums">{x.ci ? `[${fmtMetric(m, x.ci.low)}, ${fmtMetric(m, x.ci.high)}]` : `n = ${x.n}`}</div>
                       {x.comparison ? (
-                        <div className="tabular-nums text-fg-muted">
-                          {fmtChange(x.comparison.lift)}
-                          {x.comparison.liftCi ? ` [${fmtChange(x.comparison.liftCi.low)}, ${fmtChange(x.comparison.liftCi.high)}]` : ""} · p
-                          {r.correction.method === "none" ? "" : " (Holm)"}={x.comparison.pValue < 0.001 ? "<0.001" : x.comparison.pValue.toFixed(3)}
+                        <div className="tabular-nums" data-testid={`lift-${v.key}-${m}`}>
+                          <div>{formatLift(m, x.comparison.difference, x.comparison.lift)}</div>
+                          <div className="text-fg-muted">
+                            {x.comparison.liftCi ? `lift [${formatRelative(x.comparison.liftCi.low)}, ${formatRelative(x.comparison.liftCi.high)}] · ` : ""}p
+                            {r.correction.method === "none" ? "" : " (Holm)"}={x.comparison.pValue < 0.001 ? "<0.001" : x.comparison.pValue.toFixed(3)}
+                          </div>
                         </div>
                       ) : null}
                       {!v.isControl ? (
@@ -465,6 +479,7 @@ function Controls({
   isAdmin,
   actions,
   datasets,
+  labelProtected,
   act,
   setRunId,
   setNotice,
@@ -476,6 +491,7 @@ function Controls({
   isAdmin: boolean;
   actions: ExperimentActions;
   datasets: TrafficDatasetOption[];
+  labelProtected: boolean;
   act: <T>(fn: () => Promise<{ ok: true; data: T } | { ok: false; message: string }>, onOk?: (data: T) => void) => void;
   setRunId: (id: string) => void;
   setNotice: (s: string) => void;
@@ -502,12 +518,20 @@ function Controls({
   );
   const forcePromote = (contract.check?.breaking.length ?? 0) > 0;
   const running = data.traffic?.status === "running";
+  // Starting splits the label's live traffic, and promoting onto a protected label changes what every caller gets: both ask first.
+  const [confirming, setConfirming] = useState<"start" | "promote" | null>(null);
+  const promoteVariant = e.variants.find((v) => v.key === promoteKey);
+  const promote = () =>
+    act(
+      () => actions.promote({ project, id, variant: promoteKey, force: forcePromote }),
+      (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`),
+    );
 
   return (
     <Card className="mb-4 space-y-3 p-4" data-testid="experiment-controls">
       <div className="flex flex-wrap items-center gap-2">
         {e.status === "DRAFT" ? (
-          <Button variant="primary" disabled={pending} title={routeHint} onClick={() => transition("start")}>
+          <Button variant="primary" disabled={pending} title={routeHint} onClick={() => setConfirming("start")}>
             Start experiment
           </Button>
         ) : null}
@@ -550,12 +574,7 @@ function Controls({
               variant={forcePromote ? "danger" : data.results.winnerKey ? "primary" : "secondary"}
               disabled={pending || contract.loading}
               title={!isAdmin ? "Protected labels need an admin; the server checks" : undefined}
-              onClick={() =>
-                act(
-                  () => actions.promote({ project, id, variant: promoteKey, force: forcePromote }),
-                  (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`),
-                )
-              }
+              onClick={() => (labelProtected ? setConfirming("promote") : promote())}
             >
               Promote to {e.label}
               {forcePromote ? " anyway" : ""}
@@ -564,6 +583,61 @@ function Controls({
         ) : null}
       </div>
       {e.status === "RUNNING" ? <ContractCheckNote {...contract} /> : null}
+      <Dialog open={confirming === "start"} onClose={() => setConfirming(null)} title="Start the experiment?" testId="confirm-start">
+        <p className="text-sm">
+          From now on the <span className="font-mono">{e.label}</span> label&apos;s live traffic is split:{" "}
+          {e.variants.map((v) => `${v.key} ${v.version} ${v.weight}%`).join(" / ")}. Callers of the label get the variant they are assigned to until you pause,
+          end or promote.
+        </p>
+        <div className="mt-4 flex justify-end gap-2">
+          <Button variant="ghost" onClick={() => setConfirming(null)}>
+            Cancel
+          </Button>
+          <Button
+            variant="primary"
+            disabled={pending}
+            onClick={() => {
+              setConfirming(null);
+              transition("start");
+            }}
+          >
+            Start now
+          </Button>
+        </div>
+      </Dialog>
+      <Dialog open={confirming === "promote"} onClose={() => setConfirming(null)} title={`Promote to the protected ${e.label} label?`} testId="confirm-promote">
+        <p className="text-sm">
+          <span className="font-mono">{e.label}</span> is a protected label: every caller of it gets {promoteKey}{" "}
+          <span className="font-mono">{promoteVariant?.version ?? ""}</span> from now on, and the experiment ends.
+        </p>
+        {data.results.winnerKey === null ? (
+          <p className="mt-2 text-sm text-warning">The statistics name no winner yet: this is a judgement call.</p>
+        ) : data.results.winnerKey !== promoteKey ? (
+          <p className="mt-2 text-sm text-warning">
+            The statistics name {data.results.winnerKey} the winner, not {promoteKey}.
+          </p>
+        ) : null}
+        {forcePromote ? (
+          <div className="mt-2">
+            <ContractCheckNote {...contract} />
+          </div>
+        ) : null}
+        <div className="mt-4 flex justify-end gap-2">
+          <Button variant="ghost" onClick={() => setConfirming(null)}>
+            Cancel
+          </Button>
+          <Button
+            variant={forcePromote ? "danger" : "primary"}
+            disabled={pending}
+            onClick={() => {
+              setConfirming(null);
+              promote();
+            }}
+          >
+            {forcePromote ? "Promote anyway" : "Promote now"}
+          </Button>
+        </div>
+      </Dialog>
 
       {e.status !== "COMPLETED" ? (
         <div className="flex flex-wrap items-center gap-2 text-sm">

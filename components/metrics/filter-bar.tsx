@@ -118,3 +118,34 @@ export function LoadState({ isLoading, error }: { isLoading: boolean; error: Err
     );
   return null;
 }
+
+/**
+ * "Include playground calls": people trying prompts by hand are left out of the dashboards' charts
+ * and totals unless asked for. Disabled (and moot) while a source filter is chosen.
+ */
+export function PlaygroundToggle({
+  playground,
+  onChange,
+  disabled,
+}: {
+  playground: string;
+  onChange: (next: "include" | "exclude") => void;
+  disabled?: boolean;
+}) {
+  return (
+    <label
+      className={cx("flex items-center gap-1.5 text-xs", disabled ? "text-fg-muted/60" : "text-fg-muted")}
+      title={disabled ? "A source filter is chosen: it decides which calls count" : "Playground runs are people trying prompts by hand"}
+    >
+      <input
+        type="checkbox"
+        data-testid="include-playground"
+        className="accent-accent"
+        checked={playground === "include"}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked ? "include" : "exclude")}
+      />
+      Include playground calls
+    </label>
+  );
+}

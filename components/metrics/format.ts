@@ -42,3 +42,10 @@ export function fmtBucketTime(ms: number, bucketMinutes: number): string {
   if (bucketMinutes >= 60) return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
   return iso.slice(11, 16);
 }
+
+/** A bucket size in words: "1 min", "15 min", "1 h", "6 h", "1 day". */
+export function fmtBucket(minutes: number): string {
+  if (minutes >= 1440 && minutes % 1440 === 0) return minutes === 1440 ? "1 day" : `${minutes / 1440} days`;
+  if (minutes >= 60 && minutes % 60 === 0) return `${minutes / 60} h`;
+  return `${minutes} min`;
+}

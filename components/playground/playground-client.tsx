@@ -79,11 +79,14 @@ export function PlaygroundClient({
   versions,
   defaultVersionId,
   simulated,
+  callsPath,
 }: {
   runUrl: string;
   versions: PlaygroundVersion[];
   defaultVersionId: string;
   simulated: boolean;
+  /** The call explorer's path (`/p/:project/calls`): "Logged as call" links to the call there. */
+  callsPath: string;
 }) {
   const byId = useMemo(() => new Map(versions.map((v) => [v.id, v])), [versions]);
   const [compare, setCompare] = useState(false);
@@ -266,6 +269,7 @@ export function PlaygroundClient({
           testId="result-a"
           run={a.state}
           simulated={simulated}
+          callsPath={callsPath}
           title={
             <>
               {compare ? <span className="text-fg-muted">A</span> : null}
@@ -280,6 +284,7 @@ export function PlaygroundClient({
             testId="result-b"
             run={b.state}
             simulated={simulated}
+            callsPath={callsPath}
             title={
               <>
                 <span className="text-fg-muted">B</span>

@@ -1,6 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
+import Link from "next/link";
 import { formatMicros } from "@/lib/models/catalog";
 import type { PlaygroundFacts } from "@/lib/playground/schemas";
 import { Badge, Card, cx } from "@/components/ui";
@@ -93,7 +94,20 @@ function Attempts({ facts }: { facts: PlaygroundFacts }) {
 }
 
 /** One run: streamed output, then status, model, tokens, exact cost, timings, attempts and the log id. */
-export function ResultPanel({ title, run, simulated, testId }: { title: ReactNode; run: RunState; simulated: boolean; testId: string }) {
+export function ResultPanel({
+  title,
+  run,
+  simulated,
+  testId,
+  callsPath,
+}: {
+  title: ReactNode;
+  run: RunState;
+  simulated: boolean;
+  testId: string;
+  /** `/p/:project/calls`: the logged call's id links to its page there. */
+  callsPath: string;
+}) {
   const facts = run.facts;
   const showSimulated = facts ? facts.simulated : simulated;
   return (
@@ -197,9 +211,15 @@ export function ResultPanel({ title, run, simulated, testId }: { title: ReactNod
           </div>
           <p className="text-xs text-fg-muted">
             Logged as call{" "}
-            <span className="font-mono text-fg" data-testid="call-id">
-              {facts.callId ?? "not logged"}
-            </span>{" "}
+            {facts.callId ? (
+              <Link href={`${callsPath}/${encodeURIComponent(facts.callId)}`} className="font-mono text-accent hover:underline" data-testid="call-id">
+                {facts.callId}
+              </Link>
+            ) : (
+              <span className="font-mono text-fg" data-testid="call-id">
+                not logged
+              </span>
+            )}{" "}
             (source playground{facts.fault ? `, fault ${facts.fault}` : ""}).
           </p>
         </div>

@@ -29,6 +29,9 @@ export interface PromptActions {
   previewLabelMove?: ServerAction<PromptRef & { label: string; versionId: string }, LabelMoveContractCheck>;
   startDraft: ServerAction<PromptRef & { versionId: string; replace?: boolean }>;
   discardDraft: ServerAction<PromptRef>;
+  archivePrompt: ServerAction<PromptRef>;
+  restorePrompt: ServerAction<PromptRef>;
+  deletePrompt: ServerAction<PromptRef & { confirmName: string }, { name: string }>;
 }
 
 const PromptActionsContext = createContext<PromptActions | null>(null);

@@ -10,8 +10,8 @@ import { versionLabel } from "@/lib/prompts/queries";
 import { notifyPromptChanged, recordProjectEvent } from "@/lib/prompts/notify";
 import { initialAllocation, isValidAllocation, reallocate } from "./assignment";
 import { computeExperimentResults, experimentInclude, getExperiment, parseDesign, type ExperimentView } from "./queries";
-import { plannedSampleSize } from "./results";
-import { CONTROL_KEY, CONTROL_WEIGHT_MESSAGE, variantKeyFor, type CreateExperiment, type Design, type PromoteInput, type WeightsInput } from "./schemas";
+import { newExperimentDesign } from "./results";
+import { CONTROL_KEY, CONTROL_WEIGHT_MESSAGE, variantKeyFor, type CreateExperiment, type PromoteInput, type WeightsInput } from "./schemas";
 import { ACTIVE_STATUSES, nextStatus, type ExperimentAction } from "./state";
 
 type Tx = Prisma.TransactionClient;
@@ -82,14 +82,7 @@ export async function createExperiment(actor: Actor, input: CreateExperiment): P
   if (issues.length > 0) throw new AppError("unprocessable", issues.map((i) => i.message).join("; "), { issues });
 
   const variants = input.variants.map((v, i) => ({ key: variantKeyFor(i), weight: v.weight, versionId: versionIds[i] ?? "" }));
-  const base = { mdeRelative: input.design.mdeRelative, mdeRate: input.design.mdeRate, baseline: input.design.baseline ?? null, alpha: 0.05, power: 0.8 };
-  const design: Design = {
-    ...base,
-    plannedPerVariant: plannedSampleSize(input.primaryMetric, base, variants.length - 1),
-    guardrailAlpha: 0.01,
-    guardrailMinCalls: 10,
-    allocation: initialAllocation(variants),
-  };
+  const design = newExperimentDesign(input.primaryMetric, input.design, variants);
   const active = await db.experiment.findFirst({
     where: { promptId: prompt.id, labelName: input.label, status: { in: [...ACTIVE_STATUSES] } },
     select: { id: true },

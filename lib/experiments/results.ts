@@ -1,3 +1,5 @@
+import { formatLift } from "./format";
+import { initialAllocation, type WeightedKey } from "./assignment";
 import { METRICS, METRIC_KEYS, type Design, type MetricKey } from "./schemas";
 import {
   holmAdjust,
@@ -163,8 +165,25 @@ export function plannedSampleSize(
   return Math.min(INF_CAP, sampleSizeForMeans(0.5, design.mdeRelative, alpha, power));
 }
 
-function fmtPct(v: number): string {
-  return `${(v * 100).toFixed(1)}%`;
+/**
+ * The stored design of a new experiment: the minimum detectable effects asked for, alpha 0.05,
+ * power 0.8, the planned sample per variant fixed now (`plannedSampleSize`, alpha divided by the
+ * comparisons with the control), the guardrail test's settings and the contiguous bucket
+ * allocation of the variants' weights. `createExperiment` and the demo seed build it here.
+ */
+export function newExperimentDesign(
+  primaryMetric: MetricKey,
+  input: { mdeRate: number; mdeRelative: number; baseline?: number | null },
+  variants: readonly WeightedKey[],
+): Design {
+  const base = { mdeRelative: input.mdeRelative, mdeRate: input.mdeRate, baseline: input.baseline ?? null, alpha: 0.05, power: 0.8 };
+  return {
+    ...base,
+    plannedPerVariant: plannedSampleSize(primaryMetric, base, variants.length - 1),
+    guardrailAlpha: 0.01,
+    guardrailMinCalls: 10,
+    allocation: initialAllocation(variants),
+  };
 }
 
 /** ["B", "C", "D"] -> "B, C and D". */
@@ -244,8 +263,7 @@ function metricResult(
 
 function describe(metric: MetricKey, m: MetricResult, key: string, controlKey: string): string | null {
   const label = METRICS[metric].label.toLowerCase();
-  const lift = m.comparison?.lift;
-  const liftText = lift != null ? ` (${lift >= 0 ? "+" : ""}${fmtPct(lift)} vs ${controlKey})` : "";
+  const liftText = m.comparison ? ` by ${formatLift(metric, m.comparison.difference, m.comparison.lift)}` : "";
   switch (m.outcome) {
     case "better":
       return `${key} is better than ${controlKey} on ${label}${liftText}, 95% confident.`;

@@ -5,6 +5,8 @@ import { exactVersionSchema } from "@/lib/prompts/versioning";
 export const METRIC_KEYS = ["accuracy", "error_rate", "refusal_rate", "cost_per_call", "latency", "output_length"] as const;
 export const metricKeySchema = z.enum(METRIC_KEYS);
 export type MetricKey = z.infer<typeof metricKeySchema>;
+/** What an experiment decides on unless told otherwise (the API's default and the form's starting choice): answers being right. */
+export const DEFAULT_PRIMARY_METRIC: MetricKey = "accuracy";
 
 export interface MetricInfo {
   label: string;
@@ -127,7 +129,7 @@ export const createExperimentSchema = z
     label: z.string().min(1).max(36).default("production").meta({ description: "The label whose traffic the experiment splits" }),
     name: z.string().trim().min(1, "give the experiment a name").max(120),
     hypothesis: z.string().max(2000).default(""),
-    primaryMetric: metricKeySchema.default("accuracy"),
+    primaryMetric: metricKeySchema.default(DEFAULT_PRIMARY_METRIC),
     variants: z.array(variantInputSchema).min(2, "an experiment needs at least 2 variants").max(6, "at most 6 variants"),
     guardrails: z.array(guardrailSchema).max(2).default(DEFAULT_GUARDRAILS),
     design: designInputSchema.default({ ...DEFAULT_MDE }),

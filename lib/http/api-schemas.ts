@@ -210,6 +210,15 @@ export const renderResponseSchema = z.object({
 });
 
 export const moveLabelResponseSchema = z.object({ name: z.string(), label: z.string(), version: z.string(), protected: z.boolean() });
+export const promptArchiveResponseSchema = z.object({
+  name: z.string(),
+  archived: z.boolean(),
+  archivedAt: z.string().nullable().meta({ description: "When it was archived (ISO 8601); null once restored" }),
+});
+export const deletePromptQuerySchema = z.strictObject({
+  confirm: z.string().max(200).meta({ description: "The prompt's name again, confirming the deletion" }),
+});
+export const deletePromptResponseSchema = z.object({ name: z.string(), deleted: z.literal(true) });
 
 // ------------------------------------------------------------------ Langfuse-compatible
 

@@ -3,6 +3,7 @@ import { queryIntSchema } from "@/lib/errors/query-int";
 import type { PrismaClient, Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { computeCallCost, type CallCost } from "@/lib/models/catalog";
+import { callConversation, type CallConversation } from "@/lib/calls/conversation";
 import { SOURCES } from "@/lib/metrics/window";
 
 /**
@@ -188,6 +189,10 @@ export interface CallDetail extends CallListItem {
   metadata: unknown;
   /** Cost lines at the current price list (null when the model has no price); the stored total is `costMicros`. */
   costBreakdown: CallCost | null;
+  /** The experiment (and its variant) that routed the call, if any. */
+  experiment: { id: string; name: string; variant: string | null } | null;
+  /** The stored bodies read as variables, system, turns and answer (lib/calls/conversation.ts). */
+  conversation: CallConversation;
 }
 
 /** A call's full detail within the project; not_found otherwise. */
@@ -195,7 +200,12 @@ export async function getCallDetail(projectId: string, callId: string, options: 
   const db = options.db ?? (await defaultDb());
   const r = await db.callLog.findFirst({
     where: { id: callId, projectId },
-    include: { prompt: { select: { name: true } }, version: { select: { major: true, minor: true, patch: true } } },
+    include: {
+      prompt: { select: { name: true } },
+      version: { select: { major: true, minor: true, patch: true } },
+      experiment: { select: { id: true, name: true } },
+      variant: { select: { key: true } },
+    },
   });
   if (!r) throw new AppError("not_found", `Call ${callId} not found`);
   const { getModelSpec } = await import("@/lib/models/pricing");
@@ -226,5 +236,7 @@ export async function getCallDetail(projectId: string, callId: string, options: 
     response: r.response,
     metadata: r.metadata,
     costBreakdown: spec ? computeCallCost(usage, spec, { batch: r.batch }) : null,
+    experiment: r.experiment ? { id: r.experiment.id, name: r.experiment.name, variant: r.variant?.key ?? null } : null,
+    conversation: callConversation({ request: r.request, response: r.response, metadata: r.metadata }),
   };
 }

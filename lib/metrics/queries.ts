@@ -1,8 +1,9 @@
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { deriveMetrics, mergeCells, relativeChange, type DerivedMetrics, type RollupCell } from "@/lib/metrics/aggregate";
-import { queryRollups, type RollupGroup } from "@/lib/metrics/rollup-query";
-import { bucketStarts, resolveWindow, type MetricsFilter, type MetricsWindow } from "@/lib/metrics/window";
+import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retention";
+import { queryDataExtent, queryRollups, type RollupGroup, type RollupQuery } from "@/lib/metrics/rollup-query";
+import { bucketStarts, fitBucketToData, resolveWindow, type MetricsFilter, type MetricsWindow } from "@/lib/metrics/window";
 
 /**
  * The queries behind every metrics page and GET /api/v1/metrics: one function per endpoint,
@@ -86,6 +87,36 @@ async function resolveScope(db: Db, projectId: string, filter: MetricsFilter): P
   return scope;
 }
 
+/** What every rollup query of a view filters on: the resolved names, model, source, and the playground left out when asked. */
+function rollupFilter(projectId: string, scope: ResolvedScope, filter: MetricsFilter): Omit<RollupQuery, "window" | "groupBy" | "histogram"> {
+  return {
+    projectId,
+    promptId: scope.promptId,
+    versionIds: scope.versionIds,
+    model: filter.model,
+    source: filter.source,
+    excludeSources: filter.playground === "exclude" ? ["playground"] : [],
+  };
+}
+
+/**
+ * The window of a charted view: the range's, with a finer bucket when the calls in it would
+ * otherwise fall in a single bucket (fresh data draws a line, not a dot; `fitBucketToData`).
+ * A bucket the caller asked for is kept.
+ */
+async function chartWindow(
+  db: Db,
+  filter: MetricsFilter,
+  base: Omit<RollupQuery, "window" | "groupBy" | "histogram">,
+  now = new Date(),
+): Promise<MetricsWindow> {
+  const window = resolveWindow(filter, now);
+  if (filter.bucket) return window;
+  const extent = await queryDataExtent(db, { ...base, window }, window.from >= minuteRetentionCutoff(now, minuteRetentionDays()));
+  const bucket = fitBucketToData(window, extent, now);
+  return bucket ? resolveWindow({ ...filter, bucket }, now) : window;
+}
+
 // ---------------------------------------------------------------- per-prompt metrics
 
 export interface VersionInfo {
@@ -148,20 +179,13 @@ const COMPARED: Array<keyof DerivedMetrics> = [
 export async function getPromptMetrics(projectId: string, filter: MetricsFilter, options: { db?: Db; now?: Date } = {}): Promise<PromptMetrics> {
   if (!filter.prompt) throw new AppError("bad_request", "`prompt` is required");
   const db = options.db ?? (await defaultDb());
-  const window = resolveWindow(filter, options.now);
+  resolveWindow(filter, options.now); // a bad window is a 400 before any name is looked up
   const scope = await resolveScope(db, projectId, filter);
   const promptId = scope.promptId as string;
+  const base = rollupFilter(projectId, scope, filter);
+  const window = await chartWindow(db, filter, base, options.now);
   const [groups, versionRows, events] = await Promise.all([
-    queryRollups(db, {
-      projectId,
-      promptId,
-      versionIds: scope.versionIds,
-      model: filter.model,
-      source: filter.source,
-      window,
-      groupBy: ["versionId", "t"],
-      histogram: true,
-    }),
+    queryRollups(db, { ...base, window, groupBy: ["versionId", "t"], histogram: true }),
     db.promptVersion.findMany({
       where: { promptId },
       select: { id: true, major: true, minor: true, patch: true, status: true, publishedAt: true },
@@ -258,9 +282,10 @@ async function promptNames(db: Db, projectId: string): Promise<Map<string, strin
 /** Project overview: totals, a per-bucket series and a breakdown by prompt (each with p95 latency). */
 export async function getOverviewMetrics(projectId: string, filter: MetricsFilter, options: { db?: Db; now?: Date } = {}): Promise<OverviewMetrics> {
   const db = options.db ?? (await defaultDb());
-  const window = resolveWindow(filter, options.now);
+  resolveWindow(filter, options.now); // a bad window is a 400 before any name is looked up
   const scope = await resolveScope(db, projectId, filter);
-  const base = { projectId, promptId: scope.promptId, versionIds: scope.versionIds, model: filter.model, source: filter.source, window, histogram: true };
+  const window = await chartWindow(db, filter, rollupFilter(projectId, scope, filter), options.now);
+  const base = { ...rollupFilter(projectId, scope, filter), window, histogram: true };
   const [series, byPrompt, names] = await Promise.all([
     queryRollups(db, { ...base, groupBy: ["t"] }),
     queryRollups(db, { ...base, groupBy: ["promptId"] }),
@@ -348,7 +373,7 @@ export async function getCostMetrics(projectId: string, filter: MetricsFilter, o
   const db = options.db ?? (await defaultDb());
   const window = resolveWindow({ ...filter, bucket: undefined }, options.now);
   const scope = await resolveScope(db, projectId, filter);
-  const base = { projectId, promptId: scope.promptId, versionIds: scope.versionIds, model: filter.model, source: filter.source, window };
+  const base = { ...rollupFilter(projectId, scope, filter), window };
   const [byPrompt, byModel, byDay, bySource, names, runs] = await Promise.all([
     queryRollups(db, { ...base, groupBy: ["promptId"] }),
     queryRollups(db, { ...base, groupBy: ["model"] }),

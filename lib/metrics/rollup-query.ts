@@ -19,6 +19,8 @@ export interface RollupQuery {
   versionIds?: readonly string[];
   model?: string;
   source?: string;
+  /** Sources left out (the dashboards leave out "playground" unless asked); ignored with `source`. */
+  excludeSources?: readonly string[];
   window: MetricsWindow;
   groupBy: readonly RollupDimension[];
   histogram?: boolean;
@@ -47,8 +49,8 @@ export function versionGrainFor(bucketMinutes: number): VersionGrainMinutes {
  * Which table answers a query: the per-version totals (MetricRollupVersion, no source/model
  * split, also a 6-hour grain) unless the query filters or groups by model or source.
  */
-export function rollupSource(q: Pick<RollupQuery, "model" | "source" | "groupBy" | "window">): { table: string; grainMinutes: number } {
-  const split = Boolean(q.model) || Boolean(q.source) || q.groupBy.includes("model") || q.groupBy.includes("source");
+export function rollupSource(q: Pick<RollupQuery, "model" | "source" | "excludeSources" | "groupBy" | "window">): { table: string; grainMinutes: number } {
+  const split = Boolean(q.model) || Boolean(q.source) || excluded(q).length > 0 || q.groupBy.includes("model") || q.groupBy.includes("source");
   return split
     ? { table: "MetricRollup", grainMinutes: q.window.grainMinutes }
     : { table: "MetricRollupVersion", grainMinutes: versionGrainFor(q.window.bucketMinutes) };
@@ -63,6 +65,24 @@ export function rollupSource(q: Pick<RollupQuery, "model" | "source" | "groupBy"
  */
 export function buildRollupQuery(q: RollupQuery): { sql: string; params: unknown[] } {
   const { table, grainMinutes } = rollupSource(q);
+  const { where, params } = rollupWhere(q, grainMinutes);
+  const bucketSeconds = q.window.bucketMinutes * 60;
+  const tExpr =
+    q.window.bucketMinutes === grainMinutes
+      ? `"bucketStart"`
+      : `to_timestamp(floor(extract(epoch from "bucketStart") / ${bucketSeconds}) * ${bucketSeconds}) AT TIME ZONE 'UTC'`;
+  const dims = q.groupBy.map((d) => (d === "t" ? `${tExpr} AS "t"` : `"${d}"::text AS "${d}"`));
+  const groupBy = q.groupBy.length > 0 ? ` GROUP BY ${q.groupBy.map((_, i) => String(i + 1)).join(", ")}` : "";
+  const select = [...dims, SUMS, ...(q.histogram ? [`string_agg("latencyHistogram"::text, ',') AS "histograms"`] : [])].join(", ");
+  return { sql: `SELECT ${select} FROM "${table}" WHERE ${where.join(" AND ")}${groupBy}`, params };
+}
+
+function excluded(q: Pick<RollupQuery, "source" | "excludeSources">): readonly string[] {
+  return q.source ? [] : (q.excludeSources ?? []);
+}
+
+/** The WHERE conditions (and their parameters) of a rollup query at one grain. */
+function rollupWhere(q: Omit<RollupQuery, "groupBy" | "histogram">, grainMinutes: number): { where: string[]; params: unknown[] } {
   const params: unknown[] = [q.projectId, grainMinutes, q.window.from, q.window.to];
   const where = [`"projectId" = $1`, `"grainMinutes" = $2`, `"bucketStart" >= $3`, `"bucketStart" < $4`];
   if (q.promptId) {
@@ -81,15 +101,33 @@ export function buildRollupQuery(q: RollupQuery): { sql: string; params: unknown
     params.push(q.source);
     where.push(`"source" = $${params.length}::"CallSource"`);
   }
-  const bucketSeconds = q.window.bucketMinutes * 60;
-  const tExpr =
-    q.window.bucketMinutes === grainMinutes
-      ? `"bucketStart"`
-      : `to_timestamp(floor(extract(epoch from "bucketStart") / ${bucketSeconds}) * ${bucketSeconds}) AT TIME ZONE 'UTC'`;
-  const dims = q.groupBy.map((d) => (d === "t" ? `${tExpr} AS "t"` : `"${d}"::text AS "${d}"`));
-  const groupBy = q.groupBy.length > 0 ? ` GROUP BY ${q.groupBy.map((_, i) => String(i + 1)).join(", ")}` : "";
-  const select = [...dims, SUMS, ...(q.histogram ? [`string_agg("latencyHistogram"::text, ',') AS "histograms"`] : [])].join(", ");
-  return { sql: `SELECT ${select} FROM "${table}" WHERE ${where.join(" AND ")}${groupBy}`, params };
+  const out = excluded(q);
+  if (out.length > 0) {
+    params.push([...out]);
+    where.push(`"source"::text <> ALL($${params.length}::text[])`);
+  }
+  return { where, params };
+}
+
+/**
+ * The earliest and latest bucket starts holding calls in the window, at the finest grain kept for
+ * it (minutes inside the minute retention, else hours), with the query's filters; null without
+ * calls. `fitBucketToData` (window.ts) picks a bucket from it.
+ */
+export async function queryDataExtent(
+  db: Pick<PrismaClient, "$queryRawUnsafe">,
+  q: Omit<RollupQuery, "groupBy" | "histogram">,
+  minuteGrain: boolean,
+): Promise<{ first: Date; last: Date } | null> {
+  const split = Boolean(q.model) || Boolean(q.source) || excluded(q).length > 0;
+  const { where, params } = rollupWhere(q, minuteGrain ? 1 : 60);
+  const table = split ? "MetricRollup" : "MetricRollupVersion";
+  const rows = await db.$queryRawUnsafe<Array<{ first: Date | null; last: Date | null }>>(
+    `SELECT min("bucketStart") AS "first", max("bucketStart") AS "last" FROM "${table}" WHERE ${where.join(" AND ")} AND "calls" > 0`,
+    ...params,
+  );
+  const row = rows[0];
+  return row?.first && row.last ? { first: new Date(row.first), last: new Date(row.last) } : null;
 }
 
 /** Adds `h`'s counts into `into` (mutated, returned). */

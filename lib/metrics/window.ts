@@ -7,6 +7,8 @@ import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retent
 export const RANGES = ["1h", "24h", "7d", "30d", "custom"] as const;
 export const BUCKETS = ["1m", "5m", "15m", "1h", "6h", "1d"] as const;
 export const SOURCES = ["api", "playground", "experiment", "eval", "ingest"] as const;
+/** Whether playground calls (people trying prompts by hand) count: the dashboards leave them out unless asked. */
+export const PLAYGROUND_MODES = ["include", "exclude"] as const;
 export type RangeName = (typeof RANGES)[number];
 export type BucketName = (typeof BUCKETS)[number];
 
@@ -26,6 +28,11 @@ export const metricsFilterSchema = z.strictObject({
   label: optionalText.describe("Versions this label points to or pointed to"),
   model: optionalText,
   source: z.preprocess(emptyToUndefined, z.enum(SOURCES).optional()),
+  playground: z
+    .preprocess(emptyToUndefined, z.enum(PLAYGROUND_MODES).optional())
+    .describe(
+      "include (the default) counts playground calls (people trying prompts by hand); exclude leaves them out of every figure, chart and total, as the dashboards do unless asked. Ignored when `source` is given",
+    ),
   range: z.preprocess(emptyToUndefined, z.enum(RANGES).default("24h")).describe("Default 24h; custom needs from"),
   from: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true }).optional()),
   to: z.preprocess(emptyToUndefined, z.iso.datetime({ offset: true }).optional()),
@@ -111,6 +118,43 @@ export function resolveWindow(
     );
   }
   return { from: new Date(from), to: new Date(to), bucketMinutes, grainMinutes };
+}
+
+const FINER: readonly BucketName[] = ["1d", "6h", "1h", "15m", "5m", "1m"];
+
+/**
+ * The bucket for a window whose data only covers part of it: with the range's default bucket,
+ * calls that all fall in one bucket draw a single dot, not a line (30 days of 1-day buckets when
+ * the first calls came in this morning). `first` and `last` are the earliest and latest rollup
+ * bucket starts holding calls (at the finest grain kept). When they fall in one bucket of the
+ * current size, the largest finer bucket that puts them in at least two buckets is chosen, as long
+ * as the window stays within MAX_BUCKETS and minute buckets stay within the minute grain's
+ * retention; otherwise (all calls in one minute, or no finer bucket fits) the bucket is kept.
+ * Returns the bucket to use, or null to keep the window as it is.
+ */
+export function fitBucketToData(
+  window: MetricsWindow,
+  extent: { first: Date; last: Date } | null,
+  now: Date = new Date(),
+  retentionDays: number = minuteRetentionDays(),
+): BucketName | null {
+  if (!extent) return null;
+  const pointsAt = (minutes: number) => {
+    const size = minutes * 60_000;
+    return Math.floor(extent.last.getTime() / size) - Math.floor(extent.first.getTime() / size) + 1;
+  };
+  if (pointsAt(window.bucketMinutes) >= 2) return null;
+  const cutoff = minuteRetentionCutoff(now, retentionDays).getTime();
+  for (const bucket of FINER) {
+    const minutes = BUCKET_MINUTES[bucket];
+    if (minutes >= window.bucketMinutes) continue;
+    const size = minutes * 60_000;
+    const buckets = Math.ceil(window.to.getTime() / size) - Math.floor(window.from.getTime() / size);
+    if (buckets > MAX_BUCKETS) break;
+    if (grainFor(minutes) === 1 && window.from.getTime() < cutoff) break;
+    if (pointsAt(minutes) >= 2) return bucket;
+  }
+  return null;
 }
 
 /** Every bucket start in the window (for charts with gaps). */

@@ -14,7 +14,7 @@ import { assertMayDecideLabel, compareLabelNames, labelNamePattern } from "./lab
 import { DRAFT_MAJOR } from "./queries";
 import { assertContractCompatibleMove } from "./label-move-check";
 import { assertReleaseGate } from "./release-gate";
-import { parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
+import { parseDraftContent, parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
 import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
 
 function assertRole(actor: Actor, min: Role): void {
@@ -109,8 +109,9 @@ export async function createPrompt(actor: Actor, input: { name: string; descript
 }
 
 /**
- * Saves the prompt's draft (creating it when there is none). Content must be well-formed (shape
- * checks); contract and cache problems are allowed in a draft and enforced on publish.
+ * Saves the prompt's draft (creating it when there is none). A draft is work in progress: content
+ * with problems (shape, contract, cache) is saved as long as it has the draft structure
+ * (`parseDraftContent`), so an autosave never loses an edit; publishing enforces every rule.
  * `lockVersion` is the draft's lock version the editor loaded: a stale one is a conflict, so two
  * editors never overwrite each other silently. `acknowledgedVariableBreakpoints` replaces the
  * draft's acknowledgements (omitted: the stored ones are kept where they still apply); either
@@ -121,9 +122,13 @@ export async function saveDraft(
   input: { promptId: string; content: unknown; changelog?: string; lockVersion?: number; acknowledgedVariableBreakpoints?: string[] },
 ) {
   assertRole(actor, "EDITOR");
-  const content = parseVersionContent(input.content);
+  const { content, issues } = parseDraftContent(input.content);
   const columns = contentColumns(content);
-  const acknowledgements = (stored: readonly string[]) => normalizeAcknowledgements(content, input.acknowledgedVariableBreakpoints ?? stored);
+  // A draft with problems keeps the acknowledgements as given: they are normalized once it parses.
+  const acknowledgements = (stored: readonly string[]) =>
+    issues.length === 0
+      ? normalizeAcknowledgements(content, input.acknowledgedVariableBreakpoints ?? stored)
+      : [...new Set(input.acknowledgedVariableBreakpoints ?? stored)];
   return getDb().$transaction(async (tx) => {
     await loadPrompt(tx, actor, input.promptId);
     const draft = await tx.promptVersion.findFirst({ where: { promptId: input.promptId, status: "DRAFT" } });

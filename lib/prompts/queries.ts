@@ -30,13 +30,15 @@ export interface PromptListItem {
   lastPublishedAt: Date | null;
   hasDraft: boolean;
   versionCount: number;
+  /** When the prompt was archived; null for a live prompt (archived ones are listed only with `archived: "include"`). */
+  archivedAt: Date | null;
   labels: { name: string; version: string; protected: boolean }[];
 }
 
 export type PromptSort = "updated" | "name";
 
 /**
- * Prompts of a project (archived ones excluded) with their labels (production, staging, then by
+ * Prompts of a project (archived ones excluded unless `archived` is "include") with their labels (production, staging, then by
  * name) and latest published version. `search` matches name or description (case-insensitive),
  * `tag` keeps prompts carrying that tag; `sort` is "updated" (newest change first, the default) or
  * "name" (A-Z). With `withTags`, also returns every tag in use in the project (for a filter);
@@ -44,13 +46,13 @@ export type PromptSort = "updated" | "name";
  */
 export async function listPrompts(
   projectId: string,
-  options: { search?: string; tag?: string; sort?: PromptSort; skip?: number; take?: number; withTags?: boolean } = {},
+  options: { search?: string; tag?: string; sort?: PromptSort; skip?: number; take?: number; withTags?: boolean; archived?: "exclude" | "include" } = {},
   db: PrismaClient = getDb(),
 ): Promise<{ items: PromptListItem[]; total: number; tags: string[] }> {
   const search = options.search?.trim();
   const where: Prisma.PromptWhereInput = {
     projectId,
-    archivedAt: null,
+    ...(options.archived === "include" ? {} : { archivedAt: null }),
     ...(search
       ? {
           OR: [{ name: { contains: search, mode: "insensitive" } }, { description: { contains: search, mode: "insensitive" } }],
@@ -88,6 +90,7 @@ export async function listPrompts(
         lastPublishedAt: published[0]?.publishedAt ?? null,
         hasDraft: p.versions.some((v) => v.status === "DRAFT"),
         versionCount: published.length,
+        archivedAt: p.archivedAt,
         labels: p.labels
           .map((l) => ({ name: l.name, version: versionLabel(l.version), protected: l.protected }))
           .sort((a, b) => compareLabelNames(a.name, b.name)),

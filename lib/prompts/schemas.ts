@@ -391,3 +391,34 @@ export function readVersionContent(row: Record<string, unknown>): PromptVersionC
     };
   }
 }
+
+const draftBlockSchema = z.strictObject({ type: z.literal("text"), text: z.string(), cache_control: z.unknown().optional() });
+/**
+ * The least a draft must be to be stored: the editor's structure (blocks with text, turns with a
+ * role, objects for the rest) within the same size limits, whatever the values. A draft is work
+ * in progress: it is saved with its problems (a blank block, an enum without values, max_tokens
+ * above the model's limit) and they are shown, so no edit is lost; publish, run and serve parse
+ * the full schema.
+ */
+const draftStructureSchema = z.strictObject({
+  system: z.array(draftBlockSchema.extend({ role: z.string().max(40) })).max(MAX_SYSTEM_BLOCKS),
+  messages: z.array(z.strictObject({ role: z.enum(["user", "assistant"]), content: z.array(draftBlockSchema).max(100) })).max(1000),
+  variables: z.record(z.string().max(200), z.record(z.string(), z.unknown())),
+  modelConfig: z.record(z.string(), z.unknown()),
+  outputSchema: z.record(z.string(), z.unknown()),
+  policy: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * A draft to store: the parsed content and no issues when it is valid; otherwise, when it has the
+ * draft structure (`draftStructureSchema`), the content as given with every issue
+ * `parseVersionContent` would throw for. Content without that structure throws the same
+ * `unprocessable` error as `parseVersionContent`.
+ */
+export function parseDraftContent(input: unknown, options: { catalog?: readonly ModelSpec[] } = {}): { content: PromptVersionContent; issues: ErrorIssue[] } {
+  const result = safeParseContent(input, options);
+  if (result.success) return { content: result.data, issues: [] };
+  const loose = draftStructureSchema.safeParse(pickContentFields(input));
+  if (!loose.success) throw new AppError("unprocessable", "Invalid prompt version", { issues: toIssues(result.error.issues) });
+  return { content: loose.data as unknown as PromptVersionContent, issues: toIssues(result.error.issues) };
+}

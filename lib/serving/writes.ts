@@ -2,7 +2,7 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { Actor } from "@/lib/audit/actor";
 import { fromParsedVersionDocument, toVersionDocument, type VersionDocument, type VersionDocumentBody } from "@/lib/prompts/document";
-import { createPrompt, moveLabel, publishDraft, saveDraft } from "@/lib/prompts/mutations";
+import { archivePrompt, createPrompt, deletePrompt, moveLabel, publishDraft, restorePrompt, saveDraft } from "@/lib/prompts/mutations";
 import { versionLabel } from "@/lib/prompts/queries";
 import { promptNameSchema } from "@/lib/prompts/schemas";
 import { formatVersion } from "@/lib/prompts/versioning";
@@ -94,4 +94,27 @@ export async function moveLabelToVersion(actor: Actor, input: { name: string; la
     force: input.force,
   });
   return { name: input.name, label: label.name, version: versionLabel(version), protected: label.protected };
+}
+
+async function promptIdByName(actor: Actor, name: string): Promise<string> {
+  const prompt = await getDb().prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name } }, select: { id: true } });
+  if (!prompt) throw new AppError("not_found", `Prompt "${name}" does not exist`);
+  return prompt.id;
+}
+
+/**
+ * Archives (`archived: true`) or restores prompt `name` through lib/prompts/mutations (same rules
+ * and audit events as the dashboard): archived, it leaves the lists and refuses writes while its
+ * labels keep serving. Returns the prompt's state.
+ */
+export async function setPromptArchived(actor: Actor, input: { name: string; archived: boolean }) {
+  const promptId = await promptIdByName(actor, input.name);
+  const prompt = input.archived ? await archivePrompt(actor, promptId) : await restorePrompt(actor, promptId);
+  return { name: prompt.name, archived: prompt.archivedAt !== null, archivedAt: prompt.archivedAt?.toISOString() ?? null };
+}
+
+/** Deletes prompt `name` (ADMIN key; `confirm` must repeat the name; refused while a label serves it). */
+export async function deletePromptByName(actor: Actor, input: { name: string; confirm: string }) {
+  const promptId = await promptIdByName(actor, input.name);
+  return deletePrompt(actor, { promptId, confirmName: input.confirm });
 }

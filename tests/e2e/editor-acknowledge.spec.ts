@@ -44,7 +44,7 @@ test("a variable before a breakpoint is acknowledged once: stored with the draft
   const acks = page.getByTestId("diff-acknowledgements");
   await expect(acks.getByTestId("diff-ack")).toHaveCount(1);
   await expect(acks.getByTestId("diff-ack")).toHaveAttribute("data-change", "kept");
-  await expect(acks.getByTestId("diff-ack")).toContainText("system.0");
+  await expect(acks.getByTestId("diff-ack")).toContainText("System block 1");
   await expect(acks.getByTestId("diff-ack")).toContainText("{{input}}");
   await snap(page, "diff-acknowledgements", "light");
   expect(console.errors).toEqual([]);

@@ -42,7 +42,7 @@ test("a new prompt through errors, variables, blocks, JSON output and an acknowl
   await createPromptViaUi(page, uniqueName("screens"));
   await shot(page, "new-starter");
 
-  // An undeclared variable: a contract error, the "Add missing" button, a render error.
+  // An undeclared variable: a contract error, the "Declare all" button, a render error.
   await appendToBlock(page, "messages.0.content.0", " About {{topic}}.");
   await expect(page.getByTestId("add-missing-variables")).toBeVisible();
   await expect(page.getByTestId("issue-error").first()).toBeVisible();

@@ -54,6 +54,8 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await page.getByLabel("Prompt", { exact: true }).selectOption(name);
     await page.getByLabel("Name").fill(`Warmer tone ${name}`);
     await page.getByLabel("Hypothesis").fill("A warmer tone costs no more and answers as fast");
+    // The form starts on accuracy (the API's default too); this experiment decides on latency.
+    await expect(page.getByLabel("Primary metric")).toHaveValue("accuracy");
     await page.getByLabel("Primary metric").selectOption("latency");
     await expect(page.getByLabel("Variant A version")).toHaveValue("1.0.0");
     await expect(page.getByLabel("Variant B version")).toHaveValue("1.1.0");
@@ -73,7 +75,14 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await expect(page.getByRole("heading", { name: `Warmer tone ${name}` })).toBeVisible();
     await expect(page.getByTestId("experiment-status")).toHaveText("draft");
     await expect(page.getByTestId("verdict")).toContainText("No traffic yet");
+    // Starting asks first, saying what happens to the label's traffic; Cancel leaves it a draft.
     await page.getByRole("button", { name: "Start experiment" }).click();
+    await expect(page.getByTestId("confirm-start")).toContainText("production label's live traffic is split: A 1.0.0 50% / B 1.1.0 50%");
+    await page.getByTestId("confirm-start").getByRole("button", { name: "Cancel" }).click();
+    await expect(page.getByTestId("confirm-start")).toBeHidden();
+    await expect(page.getByTestId("experiment-status")).toHaveText("draft");
+    await page.getByRole("button", { name: "Start experiment" }).click();
+    await page.getByRole("button", { name: "Start now" }).click();
     await expect(page.getByTestId("experiment-status")).toHaveText("running");
 
     await page.getByLabel("Number of calls").fill("24");
@@ -95,6 +104,12 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await expect(page.getByTestId("variant-B")).toContainText("collecting");
     await expect(page.getByTestId("metric-charts").locator("figure")).toHaveCount(6);
     await expect(page.getByTestId("metric-charts").locator(".recharts-surface").first()).toBeVisible();
+    // B's change against the control reads in the metric's unit and relative ("+12 ms (+1.5% relative)").
+    await expect(page.getByTestId("lift-B-latency")).toContainText(/^[+\-±][\d,]+ ms \([+\-±][\d.]+% relative\)/);
+    // At 1440 px the results table fits: no column is cut off behind a sideways scroll.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const card = page.getByTestId("variant-table-card");
+    await expect.poll(() => card.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
     await snap(page, "experiments-results", "light");
 
     // Dark theme of the same page.
@@ -106,10 +121,27 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await expect(page.getByTestId("metric-charts").locator(".recharts-surface").first()).toBeVisible();
     await snap(page, "experiments-results", "dark");
 
+    // A call the experiment routed links back to it (and to its version), and reads as a conversation.
+    const experimentId = new URL(page.url()).pathname.split("/").pop() ?? "";
+    const routed = await getDb().callLog.findFirstOrThrow({ where: { experimentId }, include: { variant: { select: { key: true } } } });
+    await page.goto(`/p/${PROJECT}/calls/${routed.id}`);
+    await expect(page.getByTestId("call-experiment-link")).toHaveText(`Warmer tone ${name}`);
+    await expect(page.getByTestId("call-links")).toContainText(`(variant ${routed.variant?.key ?? "?"})`);
+    await expect(page.getByTestId("call-version-link")).toHaveAttribute("href", new RegExp(`/prompts/${name}#version-1\\.[01]\\.0$`));
+    await expect(page.getByTestId("call-system")).toContainText("You answer support questions in one");
+    await expect(page.getByTestId("call-variables")).toContainText("question");
+    await page.getByTestId("call-experiment-link").click();
+    await expect(page.getByRole("heading", { name: `Warmer tone ${name}` })).toBeVisible();
+
     // Promote B onto production (the demo admin may move the protected label); with no winner yet the page says it is early.
     await expect(page.getByTestId("promote-hint")).toHaveText("No winner yet: promoting now ends the experiment early.");
     await page.getByLabel("Promote", { exact: true }).selectOption("B");
+    // production is protected: promoting asks first and says it is a judgement call without a winner.
     await page.getByRole("button", { name: "Promote to production" }).click();
+    await expect(page.getByTestId("confirm-promote")).toContainText("every caller of it gets B 1.1.0 from now on, and the experiment ends");
+    await expect(page.getByTestId("confirm-promote")).toContainText("The statistics name no winner yet");
+    await snap(page, "experiments-confirm-promote", "dark");
+    await page.getByRole("button", { name: "Promote now" }).click();
     await expect(page.getByTestId("notice")).toHaveText('Promoted B: the "production" label now serves 1.1.0.');
     await expect(page.getByTestId("experiment-status")).toHaveText("completed");
     const served = await request.get(`/api/v1/prompts/${encodeURIComponent(name)}`, { headers: auth });
@@ -176,6 +208,10 @@ test.describe("an experiment with three variants", () => {
       .toBe(30);
     await expect(page.getByTestId("history")).toContainText('API key "Demo key (all scopes)" started');
     await expect(page.getByTestId("verdict")).toContainText(/Not enough data on latency for B yet/);
+    // Three variants with Holm-adjusted p-values still fit at 1440 px.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const card = page.getByTestId("variant-table-card");
+    await expect.poll(() => card.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
     await snap(page, "experiments-results-three", "light");
     await presetTheme(page, "dark");
     await page.reload();
@@ -259,6 +295,7 @@ test.describe("experiments as an editor", () => {
     await page.goto(`/p/${PROJECT}/experiments/${ids.production}`);
     await expect(page.getByRole("heading", { name: `Editor production ${name}` })).toBeVisible();
     await page.getByRole("button", { name: "Start experiment" }).click();
+    await page.getByRole("button", { name: "Start now" }).click();
     await expect(page.getByTestId("form-error")).toHaveText('The "production" label is protected: only admins can start an experiment on it');
     await expect(page.getByTestId("experiment-status")).toHaveText("draft");
     const served = await request.get(`/api/v1/prompts/${encodeURIComponent(name)}`, { headers: auth });
@@ -275,6 +312,7 @@ test.describe("experiments as an editor", () => {
     await page.getByRole("button", { name: "Change weights" }).click();
     await expect(page.getByTestId("history")).toContainText("changed weights");
     await page.getByRole("button", { name: "Start experiment" }).click();
+    await page.getByRole("button", { name: "Start now" }).click();
     await expect(page.getByTestId("experiment-status")).toHaveText("running");
     await expect(page.getByTestId("form-error")).toHaveCount(0);
     await page.getByRole("button", { name: "End without promoting" }).click();

@@ -108,6 +108,40 @@ test.beforeAll(async () => {
   firstCallId = rows[rows.length - 1]!.id;
 });
 
+const FRESH = `metrics-fresh-${suffix}`;
+
+// A project whose only calls came in during the last half hour.
+async function seedFreshProject(): Promise<void> {
+  const db = getDb();
+  const user = await db.user.findUniqueOrThrow({ where: { email: ADMIN.email } });
+  const project = await db.project.create({ data: { slug: FRESH, name: `Fresh ${suffix}` } });
+  await db.membership.create({ data: { userId: user.id, projectId: project.id, role: "ADMIN" } });
+  const freshActor: Actor = { kind: "user", userId: user.id, projectId: project.id, role: "ADMIN" };
+  const prompt = await createPrompt(freshActor, { name: PROMPT, content: content("Triage the ticket.") });
+  const version = await publishDraft(freshActor, { promptId: prompt.id, changelog: "first" });
+  const writer = new CallLogWriter({ sink: rollupCallLogSink(db), flushIntervalMs: 20, logger: pino({ level: "silent" }) });
+  for (let i = 0; i < 30; i++) {
+    const row = call(project.id, version.id, i + 1, 0, false);
+    writer.enqueue({ ...row, promptId: prompt.id, source: "api", createdAt: new Date(Date.now() - 5_000 - i * 60_000) });
+  }
+  await writer.close();
+}
+
+test("fresh data draws a line: the last half hour of calls on the 7-day view gets hourly or 15-minute buckets, not one 6-hour dot (issue 18)", async ({
+  page,
+}) => {
+  await seedFreshProject();
+  await page.goto(`/p/${FRESH}/metrics?range=7d`);
+  await expect(page.getByTestId("range-7d")).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByTestId("kpi-calls")).toContainText("30");
+  // The largest bucket that splits the half hour in two: hourly when it crosses an hour, else 15 minutes.
+  await expect(page.getByTestId("metrics-window")).toContainText(/· (1 h|15 min) buckets$/);
+  await chartHasLines(page, "chart-overview-calls");
+  await page.goto(`/p/${FRESH}/metrics/prompts/${PROMPT}?range=7d`);
+  await expect(page.getByTestId("metrics-window")).toHaveText(/^(1 h|15 min) buckets, UTC$/);
+  await chartHasLines(page, "chart-latency-p95");
+});
+
 async function chartHasLines(page: Page, testId: string): Promise<void> {
   const chart = page.getByTestId(testId);
   await expect(chart.locator("svg.recharts-surface").first()).toBeVisible();
@@ -134,19 +168,50 @@ test("per-prompt charts render with data, filters change them, a label move adds
   }
   // One series per version.
   await expect(page.getByTestId("chart-latency-p95").locator(".recharts-line-curve")).toHaveCount(2);
-  await expect(page.getByTestId(`version-row-${name1}`)).toContainText("240");
-  await expect(page.getByTestId(`version-row-${name2}`)).toContainText("160");
+  // Playground calls (every sixth) are left out by default: 200 of v1's 240, 133 of v2's 160.
+  await expect(page.getByTestId("include-playground")).not.toBeChecked();
+  await expect(page.getByTestId(`version-row-${name1}`).locator("td").nth(1)).toHaveText(/^200/);
+  await expect(page.getByTestId(`version-row-${name2}`).locator("td").nth(1)).toHaveText(/^133/);
+  await page.getByTestId("include-playground").click();
+  await expect(page.getByTestId("include-playground")).toBeChecked();
+  await expect(page).toHaveURL(/\?playground=include$/);
+  await expect(page.getByTestId(`version-row-${name1}`).locator("td").nth(1)).toHaveText(/^240/);
+  await expect(page.getByTestId(`version-row-${name2}`).locator("td").nth(1)).toHaveText(/^160/);
   await expect(page.getByTestId("release-marker")).toHaveCount(1);
 
-  // Filters: model = haiku keeps only every fourth call.
+  // Filters: model = haiku keeps only every fourth call; the filter is in the URL.
   await page.getByTestId("filter-model").selectOption("claude-haiku-5-5");
-  await expect(page.getByTestId(`version-row-${name1}`)).toContainText("60");
-  await expect(page.getByTestId(`version-row-${name2}`)).toContainText("40");
+  await expect(page).toHaveURL(/model=claude-haiku-5-5/);
+  await expect(page.getByTestId(`version-row-${name1}`).locator("td").nth(1)).toHaveText(/^60/);
+  await expect(page.getByTestId(`version-row-${name2}`).locator("td").nth(1)).toHaveText(/^40/);
+  // A reload keeps the filters; back steps to the view before the model filter.
+  await page.reload();
+  await expect(page.getByTestId("filter-model")).toHaveValue("claude-haiku-5-5");
+  await expect(page.getByTestId(`version-row-${name1}`).locator("td").nth(1)).toHaveText(/^60/);
+  await page.goBack();
+  await expect(page.getByTestId("filter-model")).toHaveValue("");
+  await expect(page.getByTestId("include-playground")).toBeChecked();
+  await expect(page.getByTestId(`version-row-${name1}`).locator("td").nth(1)).toHaveText(/^240/);
+  await page.goForward();
+  await expect(page.getByTestId("filter-model")).toHaveValue("claude-haiku-5-5");
   await page.getByTestId("filter-model").selectOption("");
+  // A source filter decides which calls count: the playground toggle steps aside.
   await page.getByTestId("filter-source").selectOption("playground");
-  await expect(page.getByTestId(`version-row-${name1}`)).toContainText("40");
+  await expect(page.getByTestId("include-playground")).toBeDisabled();
+  await expect(page.getByTestId(`version-row-${name1}`).locator("td").nth(1)).toHaveText(/^40/);
   await page.getByTestId("filter-source").selectOption("");
-  await expect(page.getByTestId(`version-row-${name1}`)).toContainText("240");
+  await expect(page.getByTestId(`version-row-${name1}`).locator("td").nth(1)).toHaveText(/^240/);
+  // A shared link opens the same view in a fresh page.
+  await page.getByTestId("range-7d").click();
+  await expect(page).toHaveURL(/range=7d/);
+  const shared = page.url();
+  const other = await page.context().newPage();
+  await other.goto(shared);
+  await expect(other.getByTestId("range-7d")).toHaveAttribute("aria-pressed", "true");
+  await expect(other.getByTestId("include-playground")).toBeChecked();
+  await expect(other.getByTestId(`version-row-${name1}`).locator("td").nth(1)).toHaveText(/^240/);
+  await other.close();
+  await page.getByTestId("range-24h").click();
 
   // Release: move production to 1.0.1; the marker shows on reload, on every chart.
   await moveLabel(actor, { promptId, label: "production", versionId: v2 });

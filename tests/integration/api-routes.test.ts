@@ -65,10 +65,10 @@ describe("routing", () => {
       expect(res.body.error.code).toBe("not_found");
       expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     }
-    const del = await call("DELETE", "/api/v1/prompts/greeter");
-    expect(del.status).toBe(405);
-    expect(del.headers.get("allow")).toBe("GET, HEAD");
-    expect(del.body.error.code).toBe("method_not_allowed");
+    const patch = await call("PATCH", "/api/v1/prompts/greeter");
+    expect(patch.status).toBe(405);
+    expect(patch.headers.get("allow")).toBe("GET, HEAD, DELETE");
+    expect(patch.body.error.code).toBe("method_not_allowed");
     expect((await call("GET", "/api/v1/calls")).headers.get("allow")).toBe("POST");
     expect((await call("PUT", "/api/v1/experiments/abc")).headers.get("allow")).toBe("GET, PATCH");
     expect((await call("POST", "/api/v1/openapi.json")).headers.get("allow")).toBe("GET");
@@ -93,7 +93,7 @@ describe("routing", () => {
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe('Prompt "team/nope" does not exist');
     // A method no route of the path has: every method the path allows.
-    expect((await call("DELETE", "/api/v1/prompts/team/support/run")).headers.get("allow")).toBe("GET, HEAD, POST");
+    expect((await call("PATCH", "/api/v1/prompts/team/support/run")).headers.get("allow")).toBe("GET, HEAD, POST, DELETE");
   });
 
   it("answers HEAD on a prompt with the GET headers and no body", async () => {

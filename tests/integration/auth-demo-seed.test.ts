@@ -46,7 +46,7 @@ describe("demo seed", () => {
   });
 
   it("seeds users, project, API key and returns the documented credentials", async () => {
-    const creds = await seedDemo(ctx.db);
+    const creds = await seedDemo(ctx.db, { traffic: false });
     expect(creds).toEqual({
       adminEmail: "demo@promptdeck.dev",
       viewerEmail: "viewer@promptdeck.dev",
@@ -158,7 +158,7 @@ describe("demo seed", () => {
 
   it("is idempotent: a second run changes nothing", async () => {
     const before = await Promise.all([ctx.db.user.count(), ctx.db.promptVersion.count(), ctx.db.labelEvent.count(), ctx.db.apiKey.count()]);
-    const creds = await seedDemo(ctx.db);
+    const creds = await seedDemo(ctx.db, { traffic: false });
     expect(creds.projectSlug).toBe("demo");
     const after = await Promise.all([ctx.db.user.count(), ctx.db.promptVersion.count(), ctx.db.labelEvent.count(), ctx.db.apiKey.count()]);
     expect(after).toEqual(before);

@@ -185,7 +185,8 @@ describe("rollups maintained by the writer", () => {
     expect(sum(haikuOnly.table.map((r) => r.metrics.calls))).toBe(rows.filter((r) => r.model === haiku.model && r.source === "api").length);
     const byLabel = await getPromptMetrics(project.projectId, parseMetricsFilter({ prompt: m.prompt.name, range: "24h", label: "production" }));
     expect(byLabel.table.map((r) => r.version)).toEqual(["1.0.1"]);
-    const byVersion = await getPromptMetrics(project.projectId, parseMetricsFilter({ prompt: m.prompt.name, range: "7d", version: "1.0.0" }));
+    const byVersion = await getPromptMetrics(project.projectId, parseMetricsFilter({ prompt: m.prompt.name, range: "7d", version: "1.0.0", bucket: "6h" }));
+    // 6-hour buckets are answered from the hour grain (without a bucket, fresh data gets finer ones: see issue 18 below).
     expect(byVersion.window.grainMinutes).toBe(60);
     expect(byVersion.table.map((r) => [r.version, r.metrics.calls])).toEqual([["1.0.0", rows.filter((r) => r.versionId === versionIds[0]).length]]);
   });
@@ -270,6 +271,47 @@ describe("rollups maintained by the writer", () => {
     const detail = await getCallDetail(project.projectId, rows[0]!.id);
     expect(detail.costBreakdown?.totalMicros).toBe(Number(rows[0]!.costMicros));
     await expect(getCallDetail("nope", rows[0]!.id)).rejects.toMatchObject({ code: "not_found" });
+  });
+});
+
+describe("issue 18, daily use: playground calls left out on request, buckets that draw a line", () => {
+  const played = () => rows.filter((r) => r.source === "playground");
+  it("playground=exclude leaves playground calls out of totals, series, tables and cost; include (the default) counts them", async () => {
+    const kept = rows.filter((r) => r.source !== "playground");
+    expect(played().length).toBeGreaterThan(0);
+    const all = await getOverviewMetrics(project.projectId, parseMetricsFilter({ range: "24h" }));
+    const without = await getOverviewMetrics(project.projectId, parseMetricsFilter({ range: "24h", playground: "exclude" }));
+    expect(all.total?.calls).toBe(400);
+    expect(without.total?.calls).toBe(kept.length);
+    expect(sum(without.points.map((p) => p?.calls ?? 0))).toBe(kept.length);
+    expect(without.total?.costMicros).toBe(sum(kept.map((r) => Number(r.costMicros))));
+    const name = (await getDb().prompt.findUniqueOrThrow({ where: { id: promptId } })).name;
+    const promptView = await getPromptMetrics(project.projectId, parseMetricsFilter({ prompt: name, range: "24h", playground: "exclude" }));
+    expect(promptView.total?.calls).toBe(kept.length);
+    expect(sum(promptView.table.map((t) => t.metrics.calls))).toBe(kept.length);
+    const cost = await getCostMetrics(project.projectId, parseMetricsFilter({ range: "24h", playground: "exclude" }));
+    expect(cost.bySource.map((r) => r.key)).not.toContain("playground");
+    expect(cost.total.calls).toBe(kept.length);
+    // An explicit source wins over the exclusion.
+    const onlyPlayground = await getOverviewMetrics(project.projectId, parseMetricsFilter({ range: "24h", source: "playground", playground: "exclude" }));
+    expect(onlyPlayground.total?.calls).toBe(played().length);
+    // The API reads the same parameter.
+    const api = await getMetricsForApi(project.projectId, { range: "24h", playground: "exclude" });
+    expect(api.view === "overview" && api.total?.calls).toBe(kept.length);
+    expect(() => parseMetricsFilter({ playground: "sometimes" })).toThrow(/Invalid metrics filters/);
+  });
+
+  it("calls from the last hour draw at least two points on a 24h or 7d chart (a finer bucket than the range's default); an asked-for bucket is kept", async () => {
+    for (const range of ["24h", "7d"] as const) {
+      const overview = await getOverviewMetrics(project.projectId, parseMetricsFilter({ range }));
+      expect(overview.points.filter((p) => p !== null).length, `${range}: ${overview.window.bucketMinutes} min buckets`).toBeGreaterThanOrEqual(2);
+      expect(overview.total?.calls).toBe(400);
+      const name = (await getDb().prompt.findUniqueOrThrow({ where: { id: promptId } })).name;
+      const promptView = await getPromptMetrics(project.projectId, parseMetricsFilter({ prompt: name, range }));
+      expect(Math.max(...promptView.series.map((x) => x.points.filter((p) => p !== null).length))).toBeGreaterThanOrEqual(2);
+    }
+    const asked = await getOverviewMetrics(project.projectId, parseMetricsFilter({ range: "7d", bucket: "1d" }));
+    expect(asked.window.bucketMinutes).toBe(1440);
   });
 });
 

@@ -115,6 +115,23 @@ describe("prompt registry (database)", () => {
     expect(await getDb().promptVersion.count({ where: { promptId: prompt.id, status: "PUBLISHED" } })).toBe(0);
   });
 
+  it("saves a draft with validation problems (blank block, enum without values) so no edit is lost, refuses to publish it, and refuses content without the draft structure (issue 18, daily use)", async () => {
+    const prompt = await createPrompt(ctx.editor, { name: "work-in-progress" });
+    const content = {
+      ...starterContent(),
+      system: [...starterContent().system, { type: "text" as const, role: "instructions" as const, text: "" }],
+      variables: { ...starterContent().variables, tone: { type: "enum" as const, required: false, values: [] as unknown as [string] } },
+    };
+    const saved = await saveDraft(ctx.editor, { promptId: prompt.id, content });
+    const stored = await getDraft(prompt.id);
+    expect(stored?.lockVersion).toBe(saved.lockVersion);
+    expect((stored?.system as { text: string }[]).map((b) => b.text)).toEqual([starterContent().system[0]!.text, ""]);
+    const plan = await previewPublish(ctx.editor, prompt.id);
+    expect(plan.errors.length).toBeGreaterThan(0);
+    await expectAppError(publishDraft(ctx.editor, { promptId: prompt.id, changelog: "x" }), "unprocessable");
+    await expectAppError(saveDraft(ctx.editor, { promptId: prompt.id, content: { ...content, messages: "not a list" } }), "unprocessable");
+  });
+
   it("stores acknowledged variable-before-breakpoint choices on the draft, keeps them on publish and in the next draft", async () => {
     const prompt = await createPrompt(ctx.editor, { name: "acknowledged" });
     const content = starterContent();

@@ -598,7 +598,7 @@ describe("GET /api/v1/openapi.json and routing", () => {
     const unknown = await getJson<ApiError>(`${server.url}/api/v1/nothing-here`, bearer(readKey));
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe("not_found");
-    const wrongMethod = await sendJson<{ error: { code: string } }>("DELETE", `${server.url}/api/v1/prompts/greeter`, {}, bearer(readKey));
+    const wrongMethod = await sendJson<{ error: { code: string } }>("PATCH", `${server.url}/api/v1/prompts/greeter`, {}, bearer(readKey));
     expect(wrongMethod.status).toBe(405);
   });
 });

@@ -155,7 +155,7 @@ describe("results and verdict", () => {
     });
     expect(r.winnerKey).toBe("B");
     expect(r.verdict).toBe("B wins on accuracy: promote it to move the label.");
-    expect(r.verdictLines.join(" ")).toMatch(/B is better than A on accuracy \(\+20\.0% vs A\), 95% confident/);
+    expect(r.verdictLines.join(" ")).toMatch(/B is better than A on accuracy by \+15\.0 pts \(\+20% relative\), 95% confident/);
     const b = r.variants[1]!.metrics.accuracy;
     expect(b.comparison!.test).toBe("two-proportion z");
     expect(b.comparison!.lift).toBeCloseTo(0.2, 10);

@@ -1,4 +1,4 @@
-// Prompt routes of the public API: list, get (the hot path), render, run, write a version, move a label.
+// Prompt routes of the public API: list, get (the hot path), render, run, write a version, move a label, archive, restore, delete.
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import { actorForKey, type ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
@@ -11,7 +11,7 @@ import { ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { promptNameSchema } from "@/lib/prompts/schemas";
 import type { CacheResult } from "@/lib/serving/prompt-cache";
 import type { Selector } from "@/lib/serving/served-version";
-import { moveLabelToVersion, writeVersion } from "@/lib/serving/writes";
+import { deletePromptByName, moveLabelToVersion, setPromptArchived, writeVersion } from "@/lib/serving/writes";
 import { json, raw, empty, type RouteResult } from "../route";
 import * as s from "../api-schemas";
 import { LIST_KEY, route, servedNameParamsSchema, unknownPromptError, type ApiServices } from "./context";
@@ -254,6 +254,52 @@ export const promptRoutes = [
       });
       api.invalidateServed(principal.projectId, params.name);
       return json(200, result);
+    },
+  }),
+
+  // POST /api/v1/prompts/{name}/archive - hide the prompt from lists and refuse writes; its labels keep serving
+  ...(["archive", "restore"] as const).map((action) =>
+    route({
+      method: "POST",
+      path: `/api/v1/prompts/{name+}/${action}`,
+      operationId: action === "archive" ? "archivePrompt" : "restorePrompt",
+      summary:
+        action === "archive"
+          ? "Archive a prompt: hidden from lists, no new versions or label moves; its labels keep serving and its history is kept"
+          : "Restore an archived prompt",
+      scope: "prompts:write",
+      params: servedNameParamsSchema,
+      paramsError: unknownPromptError,
+      response: {
+        status: 200,
+        description: action === "archive" ? "The prompt is archived" : "The prompt is live again",
+        schema: s.promptArchiveResponseSchema,
+      },
+      errors: [404, 409],
+      async handler({ api, principal, params }) {
+        const result = await setPromptArchived(actorForKey(principal), { name: params.name, archived: action === "archive" });
+        api.invalidateServed(principal.projectId, params.name);
+        return json(200, result);
+      },
+    }),
+  ),
+
+  // DELETE /api/v1/prompts/{name}?confirm={name} - delete a prompt no label serves (admin key)
+  route({
+    method: "DELETE",
+    path: "/api/v1/prompts/{name+}",
+    operationId: "deletePrompt",
+    summary: "Delete a prompt for good (admin key; confirm=<name>); refused with 409 while a label serves it",
+    scope: "prompts:write",
+    params: servedNameParamsSchema,
+    paramsError: unknownPromptError,
+    query: s.deletePromptQuerySchema,
+    response: { status: 200, description: "The prompt is deleted", schema: s.deletePromptResponseSchema },
+    errors: [404, 409],
+    async handler({ api, principal, params, query }) {
+      const result = await deletePromptByName(actorForKey(principal), { name: params.name, confirm: query.confirm });
+      api.invalidateServed(principal.projectId, params.name);
+      return json(200, { name: result.name, deleted: true as const });
     },
   }),
 ];

@@ -1,17 +1,18 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
 import { TimeSeriesChart } from "@/components/charts/time-series-chart";
-import { Kpi, LoadState, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
-import { fmtBucketTime, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
+import { Kpi, LoadState, PlaygroundToggle, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { useUrlFilters } from "@/components/metrics/use-url-filters";
+import { fmtBucket, fmtBucketTime, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
 import { toChartRows } from "@/lib/metrics/series";
 import { MetricsTableCard } from "@/components/metrics/table-card";
 
 export function OverviewClient({ projectSlug }: { projectSlug: string }) {
-  const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "24h" });
-  const filters = rangeParams(range.range, range.from, range.to);
+  // Range and playground choice live in the URL (shareable, back/forward, reload).
+  const { filters: url, set } = useUrlFilters();
+  const filters = { ...rangeParams(url.range, url.from, url.to), playground: url.playground };
   const { data, isLoading, error, isFetching } = useMetrics(projectSlug, "overview", filters);
   const total = data?.total ?? null;
   const bucket = data?.window.bucketMinutes ?? 60;
@@ -20,9 +21,12 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
   return (
     <div className="space-y-4" data-testid="metrics-overview">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
-        <span className="text-xxs text-fg-muted">
-          {isFetching ? "Updating…" : data ? `${data.window.from.slice(0, 16)} → ${data.window.to.slice(0, 16)} UTC` : null}
+        <div className="flex flex-wrap items-center gap-3">
+          <RangePicker range={url.range} from={url.from} to={url.to} onChange={set} />
+          <PlaygroundToggle playground={url.playground} onChange={(playground) => set({ playground })} />
+        </div>
+        <span className="text-xxs text-fg-muted" data-testid="metrics-window">
+          {isFetching ? "Updating…" : data ? `${data.window.from.slice(0, 16)} → ${data.window.to.slice(0, 16)} UTC · ${fmtBucket(bucket)} buckets` : null}
         </span>
       </div>
       <LoadState isLoading={isLoading} error={error} />
@@ -104,8 +108,8 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
             {data && data.byPrompt.length === 0 ? (
               <tr>
                 <td colSpan={7} className="px-3 py-6 text-center text-sm text-fg-muted" data-testid="metrics-empty">
-                  No calls in this range. Apps log calls through <code className="font-mono">POST /api/v1/prompts/&#123;name&#125;/run</code> or{" "}
-                  <code className="font-mono">POST /api/v1/calls</code>.
+                  No calls in this range{url.playground === "exclude" ? " (playground calls are left out)" : ""}. Apps log calls through{" "}
+                  <code className="font-mono">POST /api/v1/prompts/&#123;name&#125;/run</code> or <code className="font-mono">POST /api/v1/calls</code>.
                 </td>
               </tr>
             ) : null}

@@ -18,6 +18,8 @@ const querySchema = z.object({
   tag: z.string().max(40).optional().catch(undefined),
   sort: z.enum(["updated", "name"]).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
+  archived: z.literal("1").optional().catch(undefined),
+  deleted: z.string().max(200).optional().catch(undefined),
 });
 
 // /p/:project/prompts - every prompt of the project: search, tag filter, sort, labels, last publish.
@@ -35,6 +37,8 @@ export default async function PromptsPage({
     tag: typeof raw.tag === "string" && raw.tag ? raw.tag : undefined,
     sort: typeof raw.sort === "string" ? raw.sort : undefined,
     page: typeof raw.page === "string" ? raw.page : undefined,
+    archived: typeof raw.archived === "string" ? raw.archived : undefined,
+    deleted: typeof raw.deleted === "string" ? raw.deleted : undefined,
   });
   const access = await requirePageRole(slug, "VIEWER");
   const sort = query.sort ?? "updated";
@@ -50,6 +54,7 @@ export default async function PromptsPage({
     skip: (page - 1) * PAGE_SIZE,
     take: PAGE_SIZE,
     withTags: true,
+    archived: query.archived ? "include" : "exclude",
   });
   const canEdit = hasRole(access.role, "EDITOR");
   const now = new Date();
@@ -58,7 +63,7 @@ export default async function PromptsPage({
 
   const href = (patch: Record<string, string | undefined>): string => {
     const next = new URLSearchParams();
-    const merged = { q: query.q, tag: query.tag, sort: query.sort, ...patch };
+    const merged = { q: query.q, tag: query.tag, sort: query.sort, archived: query.archived, ...patch };
     for (const [k, v] of Object.entries(merged)) if (v) next.set(k, v);
     const s = next.toString();
     return `/p/${project}/prompts${s ? `?${s}` : ""}`;
@@ -83,7 +88,12 @@ export default async function PromptsPage({
   return (
     <>
       <PageHeader title="Prompts" description="Versioned prompts your apps fetch by label. Published versions are immutable." actions={newButton} />
-      {total === 0 && !filtered ? (
+      {query.deleted ? (
+        <div className="mb-4 rounded-md border border-success/30 bg-success/10 px-3 py-2 text-sm text-success" data-testid="deleted-banner">
+          Deleted <span className="font-mono">{query.deleted}</span>.
+        </div>
+      ) : null}
+      {total === 0 && !filtered && !query.archived ? (
         <EmptyState testId="prompts-empty" icon={<PromptsIcon width={20} height={20} />} title="No prompts yet" action={newButton}>
           {canEdit
             ? "Create your first prompt: write the system prompt and message template, declare its variables, then publish version 1.0.0 and point the production label at it."
@@ -116,6 +126,7 @@ export default async function PromptsPage({
               ))}
             </select>
             {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : null}
+            {query.archived ? <input type="hidden" name="archived" value="1" /> : null}
             <button type="submit" className={buttonClass("secondary")}>
               Filter
             </button>
@@ -124,8 +135,22 @@ export default async function PromptsPage({
                 Clear
               </Link>
             ) : null}
-            <span className="ml-auto text-xs text-fg-muted" data-testid="prompt-count">
-              {total} prompt{total === 1 ? "" : "s"}
+            <span className="ml-auto flex items-center gap-3 text-xs text-fg-muted">
+              <Link
+                href={href({ archived: query.archived ? undefined : "1", page: undefined })}
+                className="hover:text-fg"
+                aria-pressed={Boolean(query.archived)}
+                data-testid="toggle-archived"
+              >
+                <span
+                  aria-hidden
+                  className={cx("mr-1 inline-block size-3 rounded-sm border align-[-1px]", query.archived ? "border-accent bg-accent" : "border-border")}
+                />
+                Show archived
+              </Link>
+              <span data-testid="prompt-count">
+                {total} prompt{total === 1 ? "" : "s"}
+              </span>
             </span>
           </form>
           {/* Fixed layout: a long name (up to 128 characters) truncates instead of pushing the other
@@ -157,7 +182,12 @@ export default async function PromptsPage({
                   </tr>
                 ) : null}
                 {prompts.map((p) => (
-                  <tr key={p.id} className="align-top hover:bg-muted/40" data-testid="prompt-row">
+                  <tr
+                    key={p.id}
+                    className={cx("align-top hover:bg-muted/40", p.archivedAt && "bg-muted/30")}
+                    data-testid="prompt-row"
+                    data-archived={p.archivedAt ? "true" : undefined}
+                  >
                     <td className="min-w-0 px-4 py-3">
                       <Link
                         href={promptPath(project, p.name)}
@@ -167,6 +197,11 @@ export default async function PromptsPage({
                       >
                         {p.name}
                       </Link>
+                      {p.archivedAt ? (
+                        <Badge className="mt-1" title={`Archived ${formatUtc(p.archivedAt)}`}>
+                          archived
+                        </Badge>
+                      ) : null}
                       {p.description ? <div className="mt-0.5 line-clamp-2 text-xs break-words text-fg-muted">{p.description}</div> : null}
                       {p.tags.length > 0 ? (
                         <div className="mt-1.5 flex flex-wrap gap-1">

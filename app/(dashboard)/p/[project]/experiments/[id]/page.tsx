@@ -5,6 +5,7 @@ import { hasRole } from "@/lib/projects/roles";
 import { isAppError } from "@/lib/errors";
 import { getExperiment } from "@/lib/experiments/queries";
 import { listDatasets } from "@/lib/datasets/queries";
+import { getPromptByName } from "@/lib/prompts/queries";
 import { ExperimentResultsClient } from "@/components/experiments/results-client";
 import { previewPromoteAction, promoteAction, resumeVariantAction, sendTrafficAction, setWeightsAction, transitionExperimentAction } from "../actions";
 
@@ -23,8 +24,11 @@ export const metadata: Metadata = { title: "Experiment results" };
 export default async function ExperimentPage({ params }: { params: Promise<{ project: string; id: string }> }) {
   const { project: slug, id } = await params;
   const access = await requirePageRole(slug, "VIEWER");
+  let labelProtected = false;
   try {
-    await getExperiment(access.project.id, id);
+    const experiment = await getExperiment(access.project.id, id);
+    const prompt = await getPromptByName(access.project.id, experiment.prompt.name);
+    labelProtected = prompt.labels.some((l) => l.name === experiment.label && l.protected);
   } catch (error) {
     if (isAppError(error) && error.code === "not_found") notFound();
     throw error;
@@ -41,6 +45,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ pro
       isAdmin={hasRole(access.role, "ADMIN")}
       actions={actions}
       datasets={datasets}
+      labelProtected={labelProtected}
     />
   );
 }

@@ -1,8 +1,8 @@
 "use client";
 
-import { useState } from "react";
 import { BarChart } from "@/components/charts/bar-chart";
-import { Kpi, LoadState, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { Kpi, LoadState, PlaygroundToggle, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { useUrlFilters } from "@/components/metrics/use-url-filters";
 import { fmtNumber, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
 import type { CostRow, EvalCostSummary } from "@/lib/metrics/queries";
@@ -87,15 +87,22 @@ function fmtWindowEdge(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
+/** The cost view counts every call unless told otherwise (playground runs are billed too). */
+const COST_DEFAULTS = { range: "30d", playground: "include" } as const;
+
 export function CostClient({ projectSlug }: { projectSlug: string }) {
-  const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "30d" });
-  const filters = rangeParams(range.range, range.from, range.to);
+  // Range and playground choice live in the URL (shareable, back/forward, reload).
+  const { filters: url, set } = useUrlFilters(COST_DEFAULTS);
+  const filters = { ...rangeParams(url.range, url.from, url.to), playground: url.playground };
   const { data, isLoading, error } = useMetrics(projectSlug, "cost", filters);
   const csv = (table: MetricsCsvTable) => `/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "cost", format: "csv", table })}`;
   const total = data?.total;
   return (
     <div className="space-y-4" data-testid="cost-view">
-      <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
+      <div className="flex flex-wrap items-center gap-3">
+        <RangePicker range={url.range} from={url.from} to={url.to} onChange={set} />
+        <PlaygroundToggle playground={url.playground} onChange={(playground) => set({ playground })} />
+      </div>
       {data?.window ? (
         <p className="text-xs text-fg-muted" data-testid="cost-window">
           Figures cover {fmtWindowEdge(data.window.from)} to {fmtWindowEdge(data.window.to)} UTC

@@ -2,7 +2,17 @@
 
 import { z } from "zod";
 import { defineAction } from "@/lib/http/server-action";
-import { discardDraft, moveLabel, previewPublish, publishDraft, rollbackLabel, startDraftFrom } from "@/lib/prompts/mutations";
+import {
+  archivePrompt,
+  deletePrompt,
+  discardDraft,
+  moveLabel,
+  previewPublish,
+  publishDraft,
+  restorePrompt,
+  rollbackLabel,
+  startDraftFrom,
+} from "@/lib/prompts/mutations";
 import { toPublishPreview } from "@/lib/prompts/publish-preview";
 import { versionLabel } from "@/lib/prompts/queries";
 import { getPublishEvalStatus } from "@/lib/evals/latest";
@@ -100,3 +110,21 @@ export const discardDraftAction = defineAction({ role: "EDITOR", input: z.strict
   await discardDraft(actor, input.promptId);
   return undefined;
 });
+
+/** Archives the prompt: hidden from the lists, read-only, its labels keep serving. */
+export const archivePromptAction = defineAction({ role: "EDITOR", input: z.strictObject(ref) }, async (input, { actor }) => {
+  await archivePrompt(actor, input.promptId);
+  return undefined;
+});
+
+/** Restores an archived prompt. */
+export const restorePromptAction = defineAction({ role: "EDITOR", input: z.strictObject(ref) }, async (input, { actor }) => {
+  await restorePrompt(actor, input.promptId);
+  return undefined;
+});
+
+/** Deletes the prompt for good (ADMIN): `confirmName` is the name as typed; refused while a label serves it. */
+export const deletePromptAction = defineAction(
+  { role: "ADMIN", input: z.strictObject({ ...ref, confirmName: z.string().max(200) }) },
+  async (input, { actor }) => deletePrompt(actor, { promptId: input.promptId, confirmName: input.confirmName }),
+);

@@ -1,12 +1,15 @@
 import type { ReactNode } from "react";
 import { PromptActionsProvider, type PromptActions } from "@/components/prompts/prompt-actions";
 import {
+  archivePromptAction,
+  deletePromptAction,
   discardDraftAction,
   moveLabelAction,
   previewLabelMoveAction,
   previewPublishAction,
   publishDraftAction,
   publishEvalStatusAction,
+  restorePromptAction,
   rollbackLabelAction,
   startDraftAction,
 } from "./actions";
@@ -20,6 +23,9 @@ const actions: PromptActions = {
   rollbackLabel: rollbackLabelAction,
   startDraft: startDraftAction,
   discardDraft: discardDraftAction,
+  archivePrompt: archivePromptAction,
+  restorePrompt: restorePromptAction,
+  deletePrompt: deletePromptAction,
 };
 
 // /p/:project/prompts/:name/* - hands the prompt's server actions to the components that use them

@@ -14,6 +14,7 @@ import { LabelPanel, type LabelRow } from "@/components/prompts/label-panel";
 import { PublishDialog } from "@/components/prompts/publish-dialog";
 import { UsePromptPanel } from "@/components/prompts/use-prompt-panel";
 import { DiscardDraftButton, StartDraftButton } from "@/components/prompts/draft-controls";
+import { PromptLifecycle } from "@/components/prompts/prompt-lifecycle";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 import { describeReleaseGate, getReleaseGate } from "@/lib/prompts/release-gate";
 
@@ -44,7 +45,9 @@ export default async function PromptPage({
   const access = await requirePageRole(slug, "VIEWER");
   const prompt = await orNotFound(getPromptByName(access.project.id, name));
   const [events, releaseGate] = await Promise.all([listLabelEvents(prompt.id), getReleaseGate(access.project.id)]);
-  const canEdit = hasRole(access.role, "EDITOR");
+  const archived = prompt.archivedAt !== null;
+  // An archived prompt is read-only until restored (lib refuses its writes): no edit controls.
+  const canEdit = hasRole(access.role, "EDITOR") && !archived;
   const isAdmin = hasRole(access.role, "ADMIN");
   const project = access.project.slug;
   const now = new Date();
@@ -125,8 +128,26 @@ export default async function PromptPage({
             </ButtonLink>
           ) : null}
           {canEdit && draft ? <PublishDialog project={project} promptId={prompt.id} promptName={prompt.name} labels={labelRows} isAdmin={isAdmin} /> : null}
+          {hasRole(access.role, "EDITOR") ? (
+            <PromptLifecycle
+              project={project}
+              promptId={prompt.id}
+              promptName={prompt.name}
+              archived={archived}
+              servingLabels={labelRows.map((l) => `${l.name} (v${l.version})`)}
+              isAdmin={isAdmin}
+            />
+          ) : null}
         </div>
       </div>
+
+      {prompt.archivedAt ? (
+        <div className="mb-4 rounded-md border border-warning/30 bg-warning/10 px-3 py-2 text-sm" data-testid="archived-banner">
+          Archived <span title={formatUtc(prompt.archivedAt)}>{formatRelative(prompt.archivedAt, now)}</span>: hidden from the prompt list and read-only until
+          restored.{" "}
+          {labelRows.length > 0 ? `Its labels keep serving (${labelRows.map((l) => `${l.name} → v${l.version}`).join(", ")}).` : "No label serves it."}
+        </div>
+      ) : null}
 
       {typeof justPublished === "string" ? (
         <div className="mb-4 rounded-md border border-success/30 bg-success/10 px-3 py-2 text-sm text-success" data-testid="published-banner">
@@ -157,7 +178,13 @@ export default async function PromptPage({
                   const previous = all[i + 1];
                   const at = v.publishedAt ?? v.updatedAt;
                   return (
-                    <tr key={v.id} className={cx("align-top", isDraft && "bg-warning/5")} data-testid="version-row" data-version={label}>
+                    <tr
+                      key={v.id}
+                      id={`version-${label}`}
+                      className={cx("scroll-mt-16 align-top target:bg-accent/10", isDraft && "bg-warning/5")}
+                      data-testid="version-row"
+                      data-version={label}
+                    >
                       <td className="px-3 py-2 whitespace-nowrap">
                         <Link
                           href={promptPath(project, prompt.name, `versions/${label}`)}

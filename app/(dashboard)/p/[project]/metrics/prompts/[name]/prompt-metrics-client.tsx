@@ -1,9 +1,9 @@
 "use client";
 
-import { useState } from "react";
 import { TimeSeriesChart, type ChartMarker } from "@/components/charts/time-series-chart";
-import { FilterSelect, LoadState, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
-import { fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
+import { FilterSelect, LoadState, PlaygroundToggle, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { useUrlFilters } from "@/components/metrics/use-url-filters";
+import { fmtBucket, fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
 import { SOURCES } from "@/lib/metrics/window";
 import { toChartRows } from "@/lib/metrics/series";
@@ -57,12 +57,10 @@ function ChangeCell({ value, higherIsBetter }: { value: number | null | undefine
 }
 
 export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: string; prompt: string }) {
-  const [range, setRange] = useState<{ range: string; from?: string; to?: string }>({ range: "24h" });
-  const [label, setLabel] = useState("");
-  const [model, setModel] = useState("");
-  const [source, setSource] = useState("");
-  const [bucket, setBucket] = useState("");
-  const filters = { prompt, ...rangeParams(range.range, range.from, range.to), label, model, source, bucket };
+  // Range and filters live in the URL (shareable, back/forward, reload).
+  const { filters: url, set } = useUrlFilters();
+  const { label = "", model = "", source = "", bucket = "" } = url;
+  const filters = { prompt, ...rangeParams(url.range, url.from, url.to), label, model, source, bucket, playground: url.playground };
   const { data, isLoading, error, isFetching } = useMetrics(projectSlug, "prompt", filters);
   const bucketMinutes = data?.window.bucketMinutes ?? 60;
   const series = (data?.series ?? []).map((s) => ({ key: s.versionId, name: `v${s.version}`, points: s.points }));
@@ -73,24 +71,39 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
   return (
     <div className="space-y-4" data-testid="prompt-metrics">
       <div className="flex flex-wrap items-center gap-3">
-        <RangePicker range={range.range} from={range.from} to={range.to} onChange={setRange} />
-        <FilterSelect testId="filter-label" label="Label" value={label} onChange={setLabel} options={labels.map((l) => ({ value: l, label: l }))} />
-        <FilterSelect testId="filter-model" label="Model" value={model} onChange={setModel} options={MODELS.map((m) => ({ value: m, label: m }))} />
+        <RangePicker range={url.range} from={url.from} to={url.to} onChange={set} />
+        <FilterSelect
+          testId="filter-label"
+          label="Label"
+          value={label}
+          onChange={(v) => set({ label: v })}
+          options={labels.map((l) => ({ value: l, label: l }))}
+        />
+        <FilterSelect
+          testId="filter-model"
+          label="Model"
+          value={model}
+          onChange={(v) => set({ model: v })}
+          options={MODELS.map((m) => ({ value: m, label: m }))}
+        />
         <FilterSelect
           testId="filter-source"
           label="Source"
           value={source}
-          onChange={setSource}
+          onChange={(v) => set({ source: v })}
           options={SOURCES.map((s) => ({ value: s, label: s === "eval" ? "evaluation" : s }))}
         />
         <FilterSelect
           testId="filter-bucket"
           label="Bucket"
           value={bucket}
-          onChange={setBucket}
+          onChange={(v) => set({ bucket: v })}
           options={["1m", "5m", "15m", "1h", "6h", "1d"].map((b) => ({ value: b, label: b }))}
         />
-        <span className="ml-auto text-xxs text-fg-muted">{isFetching ? "Updating…" : data ? `${bucketMinutes} min buckets, UTC` : null}</span>
+        <PlaygroundToggle playground={url.playground} disabled={source !== ""} onChange={(playground) => set({ playground })} />
+        <span className="ml-auto text-xxs text-fg-muted" data-testid="metrics-window">
+          {isFetching ? "Updating…" : data ? `${fmtBucket(bucketMinutes)} buckets, UTC` : null}
+        </span>
       </div>
       <LoadState isLoading={isLoading} error={error} />
       {data && data.releases.length > 0 ? (
@@ -201,7 +214,7 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
             {data && data.table.length === 0 ? (
               <tr>
                 <td colSpan={10} className="px-3 py-6 text-center text-sm text-fg-muted">
-                  No calls for these filters.
+                  No calls for these filters{url.playground === "exclude" && !source ? " (playground calls are left out)" : ""}.
                 </td>
               </tr>
             ) : null}

@@ -1,6 +1,7 @@
 import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { redirect } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/projects/roles";
 import { tokenCountingAvailable } from "@/lib/claude/count-tokens";
@@ -26,6 +27,8 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "EDITOR");
   const prompt = await orNotFound(getPromptByName(access.project.id, name));
+  // Archived prompts are read-only until restored: their page says so and offers Restore.
+  if (prompt.archivedAt) redirect(promptPath(access.project.slug, prompt.name));
   const [draft, models] = await Promise.all([getDraft(prompt.id), listModelSpecs()]);
   const latest = prompt.versions.find((v) => v.status === "PUBLISHED");
   const base = draft ?? (latest ? await getVersionById(prompt.id, latest.id) : null);

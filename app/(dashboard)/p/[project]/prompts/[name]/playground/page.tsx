@@ -13,9 +13,17 @@ import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 export const metadata: Metadata = { title: "Playground" };
 
-// /p/:project/prompts/:name/playground - run any version with variable values, streamed; compare two versions.
-export default async function PlaygroundPage({ params }: { params: Promise<{ project: string; name: string }> }) {
+// /p/:project/prompts/:name/playground[?version=draft|x.y.z] - run any version with variable values, streamed; compare two versions.
+export default async function PlaygroundPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ project: string; name: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { project: slug, name: rawName } = await params;
+  // ?version=draft|1.2.0 opens that version (the editor's "Open in playground" sends the draft); otherwise the label's default.
+  const { version: wanted } = await searchParams;
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
   const prompt: PlaygroundPrompt = await orNotFound(getPlaygroundPrompt(access.project.id, name));
@@ -55,8 +63,9 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ pro
         <PlaygroundClient
           runUrl={promptPath(access.project.slug, prompt.name, "playground/run")}
           versions={prompt.versions}
-          defaultVersionId={prompt.defaultVersionId ?? prompt.versions[0]!.id}
+          defaultVersionId={prompt.versions.find((v) => v.label === wanted)?.id ?? prompt.defaultVersionId ?? prompt.versions[0]!.id}
           simulated={simulated}
+          callsPath={`/p/${access.project.slug}/calls`}
         />
       ) : (
         <Card className="flex items-start gap-3 p-5" data-testid="playground-readonly">

@@ -180,7 +180,7 @@ export default async function VersionPage({ params }: { params: Promise<Params> 
                       <td className="py-1 pr-2">{def.required ? "yes" : "no"}</td>
                       <td className="py-1 font-mono break-all">
                         {def.default !== undefined ? show(def.default) : null}
-                        {def.type === "enum" ? <div className="text-fg-muted">{def.values.join(", ")}</div> : null}
+                        {def.type === "enum" ? <div className="text-fg-muted">{(def.values ?? []).join(", ")}</div> : null}
                         {def.default === undefined && def.type !== "enum" ? <span className="text-fg-muted">—</span> : null}
                       </td>
                     </tr>
