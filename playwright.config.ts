@@ -68,6 +68,8 @@ export default defineConfig({
       AUTH_SECRET: process.env.AUTH_SECRET ?? E2E_AUTH_SECRET,
       DATABASE_URL: process.env.DATABASE_URL ?? "",
       DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? "4",
+      // The webhook spec's receiver listens on 127.0.0.1, an internal address webhooks refuse otherwise.
+      PROMPTDECK_WEBHOOK_ALLOW_PRIVATE: "1",
     },
   },
 });

@@ -67,6 +67,12 @@ describe("eval runs: realtime mode", () => {
     expect(judgeCalls).toBe(46);
     expect(done.costMicros).toBeGreaterThan(0);
     expect((await listEvalRuns(fx.projectId)).map((r) => r.id)).toContain(view.id);
+    // The completion joined the change feed's outbox (webhooks' eval.completed), once.
+    const events = await getDb().projectEvent.findMany({ where: { projectId: fx.projectId, type: "eval.completed" } });
+    const mine = events.filter((e) => (e.data as { evalRun?: { id?: string } }).evalRun?.id === view.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.data).toMatchObject({ prompt: "sentiment", evalRun: { id: view.id, mode: "realtime" }, dataset: { name: "reviews" } });
+    expect((mine[0]!.data as { versions: unknown[] }).versions).toHaveLength(2);
   });
 
   it("a version deleted meanwhile: the run uses its snapshot and logs calls without the version link", async () => {

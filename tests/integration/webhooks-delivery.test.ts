@@ -8,6 +8,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { createExperiment, transitionExperiment } from "@/lib/experiments/mutations";
+import { createExperimentSchema } from "@/lib/experiments/schemas";
 import { moveLabel, publishDraft, saveDraft } from "@/lib/prompts/mutations";
 import { createWebhookEndpoint, redeliverWebhook, sendTestEvent, updateWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { verifyWebhookSignature } from "@/lib/webhooks/signing";
@@ -137,6 +139,36 @@ describe("webhook deliveries", () => {
     // Moving to a version of another prompt fails inside the transaction: nothing recorded.
     await expect(moveLabel(fx.admin, { promptId, label: "production", versionId: "no-such-version" })).rejects.toBeInstanceOf(AppError);
     expect(await getDb().projectEvent.count({ where: { projectId: fx.projectId } })).toBe(before);
+  });
+
+  it("experiment transitions record experiment.started, .paused and .completed in their transaction", async () => {
+    const r = await receiver();
+    await createWebhookEndpoint(fx.admin, { url: r.url, events: ["experiment.started", "experiment.paused", "experiment.completed"] });
+    await worker().start();
+    const published = await getDb().promptVersion.findMany({ where: { promptId, status: "PUBLISHED" }, orderBy: { publishedAt: "asc" } });
+    const versions = published.slice(0, 2).map((v) => `${v.major}.${v.minor}.${v.patch}`);
+    const exp = await createExperiment(
+      fx.admin,
+      createExperimentSchema.parse({
+        prompt: "hooked",
+        label: "production",
+        name: "hooked-exp",
+        primaryMetric: "latency",
+        variants: versions.map((version) => ({ version, weight: 50 })),
+      }),
+    );
+    await transitionExperiment(fx.admin, exp.id, "start");
+    await transitionExperiment(fx.admin, exp.id, "pause");
+    await transitionExperiment(fx.admin, exp.id, "resume");
+    await transitionExperiment(fx.admin, exp.id, "complete");
+    await until(() => r.received.length >= 3, "three experiment events");
+    const bodies = r.received.map(
+      (x) => JSON.parse(x.body) as { type: string; data: { experiment: { id: string; name: string }; label: string; status: string } },
+    );
+    // Delivery order is not guaranteed (each is its own job): compare as a set. Resume is not an event.
+    expect(bodies.map((b) => b.type).sort()).toEqual(["experiment.completed", "experiment.paused", "experiment.started"]);
+    for (const b of bodies) expect(b.data).toMatchObject({ experiment: { id: exp.id, name: "hooked-exp" }, label: "production" });
+    expect(bodies.find((b) => b.type === "experiment.completed")!.data.status).toBe("COMPLETED");
   });
 
   it("a failing receiver is retried with backoff until it succeeds", async () => {

@@ -12,6 +12,16 @@ import {
 } from "@/lib/api-keys/manage";
 import { defineAction } from "@/lib/http/server-action";
 import { releaseGateSchema, setReleaseGate } from "@/lib/prompts/release-gate";
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  redeliverWebhook,
+  rotateWebhookSecret,
+  sendTestEvent,
+  updateWebhookEndpoint,
+  type WebhookSecretShown,
+} from "@/lib/webhooks/endpoints";
+import { webhookEndpointInputSchema, webhookEndpointUpdateSchema } from "@/lib/webhooks/schemas";
 
 // Creates an API key (ADMIN); the full key is returned once, for the dialog to show.
 export const createApiKeyAction = defineAction(
@@ -58,4 +68,51 @@ export const setReleaseGateAction = defineAction(
     revalidatePath(`/p/${project.slug}/settings`);
     return { gate };
   },
+);
+
+const endpointIdSchema = z.strictObject({ endpointId: z.string().min(1).max(100) });
+
+// Adds a webhook endpoint (ADMIN); its signing secret is returned once, for the dialog to show.
+export const createWebhookAction = defineAction(
+  { role: "ADMIN", input: webhookEndpointInputSchema, invalidMessage: "Check the webhook settings" },
+  async (input, { actor, project }): Promise<WebhookSecretShown> => {
+    const shown = await createWebhookEndpoint(actor, input);
+    revalidatePath(`/p/${project.slug}/settings`);
+    return shown;
+  },
+);
+
+// Changes a webhook endpoint's URL, events, format, enabled (ADMIN).
+export const updateWebhookAction = defineAction(
+  { role: "ADMIN", input: webhookEndpointUpdateSchema, invalidMessage: "Check the webhook settings" },
+  async (input, { actor, project }) => {
+    await updateWebhookEndpoint(actor, input);
+    revalidatePath(`/p/${project.slug}/settings`);
+    return undefined;
+  },
+);
+
+// Replaces a webhook endpoint's signing secret (ADMIN); the new one is returned once.
+export const rotateWebhookSecretAction = defineAction({ role: "ADMIN", input: endpointIdSchema }, async (input, { actor }) =>
+  rotateWebhookSecret(actor, input.endpointId),
+);
+
+// Deletes a webhook endpoint and its delivery log (ADMIN).
+export const deleteWebhookAction = defineAction({ role: "ADMIN", input: endpointIdSchema }, async (input, { actor, project }) => {
+  await deleteWebhookEndpoint(actor, input.endpointId);
+  revalidatePath(`/p/${project.slug}/settings`);
+  return undefined;
+});
+
+// Sends a webhook.test event to one endpoint (ADMIN).
+export const sendTestWebhookAction = defineAction({ role: "ADMIN", input: endpointIdSchema }, async (input, { actor, project }) => {
+  const deliveryId = await sendTestEvent(actor, input.endpointId);
+  revalidatePath(`/p/${project.slug}/settings/webhooks/${input.endpointId}`);
+  return { deliveryId };
+});
+
+// Delivers an event to its endpoint again, same event id (ADMIN).
+export const redeliverWebhookAction = defineAction(
+  { role: "ADMIN", input: z.strictObject({ deliveryId: z.string().min(1).max(100) }) },
+  async (input, { actor }) => ({ deliveryId: await redeliverWebhook(actor, input.deliveryId) }),
 );

@@ -6,9 +6,22 @@ import { ApiKeyRateLimit, CreateApiKey, RevokeApiKey } from "@/components/settin
 import { defaultRateLimits } from "@/lib/api-keys/rate-limit";
 import { ReleaseGateForm } from "@/components/settings/release-gate-form";
 import { describeReleaseGate, getReleaseGate, listProjectLabelNames } from "@/lib/prompts/release-gate";
-import { createApiKeyAction, revokeApiKeyAction, setReleaseGateAction, updateApiKeyRateLimitAction } from "./actions";
+import {
+  createApiKeyAction,
+  createWebhookAction,
+  deleteWebhookAction,
+  revokeApiKeyAction,
+  rotateWebhookSecretAction,
+  setReleaseGateAction,
+  updateApiKeyRateLimitAction,
+  updateWebhookAction,
+} from "./actions";
+import { CreateWebhook, WebhookRowActions } from "@/components/settings/webhook-controls";
+import { listWebhookEndpoints } from "@/lib/webhooks/queries";
+import { EVENT_TYPE_DESCRIPTIONS, SUBSCRIBABLE_EVENT_TYPES } from "@/lib/webhooks/schemas";
+import Link from "next/link";
 import { listApiKeys, listMembers } from "@/lib/projects/queries";
-import { KeyIcon, LockIcon, UsersIcon } from "@/components/icons";
+import { KeyIcon, LockIcon, UsersIcon, WebhookIcon } from "@/components/icons";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { formatDay, formatRateLimit, formatRelative, formatUtc } from "@/components/format";
 
@@ -18,12 +31,15 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage({ params }: { params: Promise<{ project: string }> }) {
   const { project: slug } = await params;
   const access = await requirePageRole(slug, "VIEWER");
-  const [members, keys, gate, labelNames] = await Promise.all([
+  const [members, keys, gate, labelNames, webhooks] = await Promise.all([
     listMembers(access.project.id),
     listApiKeys(access.project.id),
     getReleaseGate(access.project.id),
     listProjectLabelNames(access.project.id),
+    listWebhookEndpoints(access.project.id),
   ]);
+  const eventTypes = SUBSCRIBABLE_EVENT_TYPES.map((type) => ({ type, description: EVENT_TYPE_DESCRIPTIONS[type] }));
+  const autoDisabled = webhooks.filter((w) => !w.enabled && w.disabledReason?.startsWith("disabled after"));
   const now = new Date();
   const canManageKeys = hasRole(access.role, "ADMIN");
   const rateDefaults = defaultRateLimits();
@@ -39,6 +55,24 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
         }
       />
       <div className="space-y-6">
+        {autoDisabled.length > 0 ? (
+          <div role="alert" data-testid="webhooks-disabled-banner" className="rounded-lg border border-warning/40 bg-warning/10 px-4 py-3 text-sm">
+            <p className="font-medium text-warning">
+              {autoDisabled.length === 1 ? "A webhook endpoint was disabled" : `${autoDisabled.length} webhook endpoints were disabled`} after repeated delivery
+              failures
+            </p>
+            <ul className="mt-1 space-y-0.5 text-fg-muted">
+              {autoDisabled.map((w) => (
+                <li key={w.id}>
+                  <span className="font-mono text-xs break-all text-fg">{w.url}</span>: {w.disabledReason}
+                  {w.disabledAt ? ` (${formatRelative(w.disabledAt, now)})` : ""}.{" "}
+                  {w.pending > 0 ? `${w.pending} pending deliver${w.pending === 1 ? "y waits" : "ies wait"}; ` : ""}fix the receiver, then enable it under
+                  Webhooks.
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
         <Card>
           <div className="flex items-center gap-2 border-b border-border px-4 py-3">
             <UsersIcon className="text-fg-muted" />
@@ -158,6 +192,95 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
           <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
             Only a SHA-256 hash of each key is stored; the full key is shown once, when it is created. A revoked key stops working within 10 seconds on every
             server. Each key is rate limited ({formatRateLimit(rateDefaults)} unless it has its own limit); a changed limit applies within 10 seconds.
+          </p>
+        </Card>
+
+        <Card data-testid="webhooks-card">
+          <div className="flex items-center gap-2 border-b border-border px-4 py-3">
+            <WebhookIcon className="text-fg-muted" />
+            <h2 className="text-sm font-semibold">Webhooks</h2>
+            <span className="text-xs text-fg-muted">{webhooks.length}</span>
+            {canManageKeys ? <CreateWebhook project={access.project.slug} eventTypes={eventTypes} create={createWebhookAction} /> : null}
+          </div>
+          {webhooks.length === 0 ? (
+            <div className="p-4">
+              <EmptyState title="No webhook endpoints yet">
+                Promptdeck can POST a signed event to your URL when a version is published, a label moves, an experiment starts, pauses or ends, or an eval run
+                completes{canManageKeys ? "" : " (admins add endpoints)"}.
+              </EmptyState>
+            </div>
+          ) : (
+            <table className="w-full text-sm" data-testid="webhooks-table">
+              <thead>
+                <tr className="border-b border-border text-left text-xs text-fg-muted">
+                  <th className="px-4 py-2 font-medium">Endpoint</th>
+                  <th className="px-4 py-2 font-medium">Events</th>
+                  <th className="px-4 py-2 font-medium">Last delivery</th>
+                  <th className="px-4 py-2 text-right font-medium">Status</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-border">
+                {webhooks.map((w) => (
+                  <tr key={w.id} className="align-top">
+                    <td className="max-w-xs px-4 py-2.5">
+                      <Link href={`/p/${access.project.slug}/settings/webhooks/${w.id}`} className="font-mono text-xs break-all text-accent hover:underline">
+                        {w.url}
+                      </Link>
+                      <div className="text-xxs text-fg-muted">
+                        {w.description ? `${w.description} · ` : ""}
+                        {w.format === "slack" ? "Slack format" : "JSON"} · added {formatDay(w.createdAt)}
+                      </div>
+                    </td>
+                    <td className="px-4 py-2.5">
+                      <div className="flex max-w-sm flex-wrap gap-1">
+                        {w.events.map((e) => (
+                          <Badge key={e} className="font-mono">
+                            {e}
+                          </Badge>
+                        ))}
+                      </div>
+                    </td>
+                    <td className="px-4 py-2.5 text-xs whitespace-nowrap text-fg-muted">
+                      {w.lastAttempt ? (
+                        <span title={formatUtc(w.lastAttempt.at)}>
+                          <span className={w.lastAttempt.ok ? "text-success" : "text-danger"}>{w.lastAttempt.httpStatus ?? "no response"}</span>{" "}
+                          {formatRelative(w.lastAttempt.at, now)}
+                        </span>
+                      ) : (
+                        "none yet"
+                      )}
+                      {w.pending > 0 ? <div>{w.pending} pending</div> : null}
+                    </td>
+                    <td className="px-4 py-2.5 text-right">
+                      <span className="inline-flex items-center gap-2">
+                        {canManageKeys ? (
+                          <WebhookRowActions
+                            project={access.project.slug}
+                            endpoint={w}
+                            eventTypes={eventTypes}
+                            update={updateWebhookAction}
+                            rotate={rotateWebhookSecretAction}
+                            remove={deleteWebhookAction}
+                          />
+                        ) : null}
+                        {w.enabled ? (
+                          <Badge tone={w.consecutiveFailures > 0 ? "warning" : "success"}>
+                            {w.consecutiveFailures > 0 ? `failing (${w.consecutiveFailures})` : "active"}
+                          </Badge>
+                        ) : (
+                          <Badge tone="danger">disabled</Badge>
+                        )}
+                      </span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <p className="border-t border-border px-4 py-2.5 text-xs text-fg-muted">
+            Each delivery is signed (<span className="font-mono">Promptdeck-Signature</span>: HMAC-SHA256 of the timestamp and body with the endpoint&apos;s
+            secret), carries its event id for de-duplication (<span className="font-mono">Promptdeck-Event-Id</span>), and is retried with backoff for 24 hours.
+            Internal addresses are refused. Open an endpoint for its delivery log and a test event.
           </p>
         </Card>
 
