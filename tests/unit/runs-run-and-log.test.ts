@@ -5,6 +5,16 @@ import { parseProjectSettings, ProjectSettingsCache, type ProjectSettings } from
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { getRunsInFlight, RunsInFlight } from "@/lib/runs/in-flight";
 
+/** A runnable version with one required variable. */
+const version = {
+  system: [],
+  messages: [{ role: "user" as const, content: [{ type: "text" as const, text: "{{q}}" }] }],
+  variables: { q: { type: "string" as const, required: true } },
+  modelConfig: { model: "claude-sonnet-5-5", max_tokens: 16 },
+  outputSchema: { format: "text" as const },
+  policy: {},
+};
+
 describe("parseProjectSettings", () => {
   it("reads the runner and call-log policies", () => {
     const { settings, problems } = parseProjectSettings({
@@ -56,15 +66,6 @@ describe("ProjectSettingsCache", () => {
 });
 
 describe("runAndLog", () => {
-  const version = {
-    system: [],
-    messages: [{ role: "user" as const, content: [{ type: "text" as const, text: "{{q}}" }] }],
-    variables: { q: { type: "string" as const, required: true } },
-    modelConfig: { model: "claude-sonnet-5-5", max_tokens: 16 },
-    outputSchema: { format: "text" as const },
-    policy: {},
-  };
-
   it("runs under the project's runner policy and logs under its body policy with the call's context", async () => {
     const runs: RunInput[] = [];
     const logs: { context: CallContext; bodies: unknown }[] = [];
@@ -134,14 +135,6 @@ describe("runAndLog", () => {
 });
 
 describe("runs in flight (issue 17, leftover 2: a call cut off at the drain deadline is logged)", () => {
-  const version = {
-    system: [],
-    messages: [{ role: "user" as const, content: [{ type: "text" as const, text: "{{q}}" }] }],
-    variables: { q: { type: "string" as const, required: true } },
-    modelConfig: { model: "claude-sonnet-5-5", max_tokens: 16 },
-    outputSchema: { format: "text" as const },
-    policy: {},
-  };
   const settings: ProjectSettings = { runner: undefined, bodies: { storeBodies: false, maxBodyBytes: 1024 }, evalGate: undefined };
 
   it("abortAll aborts the runs still going and resolves once each has logged its call", async () => {
