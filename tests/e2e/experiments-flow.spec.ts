@@ -127,7 +127,7 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await page.goto(`/p/${PROJECT}/calls/${routed.id}`);
     await expect(page.getByTestId("call-experiment-link")).toHaveText(`Warmer tone ${name}`);
     await expect(page.getByTestId("call-links")).toContainText(`(variant ${routed.variant?.key ?? "?"})`);
-    await expect(page.getByTestId("call-version-link")).toHaveAttribute("href", new RegExp(`/prompts/${name}#version-1\\.[01]\\.0$`));
+    await expect(page.getByTestId("call-version-link")).toHaveAttribute("href", new RegExp(`/prompts/${name}/versions/1\\.[01]\\.0$`));
     await expect(page.getByTestId("call-system")).toContainText("You answer support questions in one");
     await expect(page.getByTestId("call-variables")).toContainText("question");
     await page.getByTestId("call-experiment-link").click();

@@ -60,7 +60,9 @@ export default async function CallPage({ params }: { params: Promise<{ project: 
                   <>
                     {" "}
                     <Link
-                      href={call.version === "draft" ? promptPath(slug, call.prompt ?? "", "edit") : `${promptHref}#version-${call.version}`}
+                      href={
+                        call.version === "draft" ? promptPath(slug, call.prompt ?? "", "edit") : promptPath(slug, call.prompt ?? "", `versions/${call.version}`)
+                      }
                       className="font-mono text-accent hover:underline"
                       data-testid="call-version-link"
                     >
