@@ -84,7 +84,7 @@ export function PromptLifecycle({
         </Button>
       )}
       {isAdmin ? (
-        <Button variant="ghost" className="text-danger" onClick={() => setOpen("delete")} data-testid="delete-prompt">
+        <Button variant="ghost" className="text-danger! hover:text-danger!" onClick={() => setOpen("delete")} data-testid="delete-prompt">
           Delete
         </Button>
       ) : null}
