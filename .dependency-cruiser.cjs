@@ -54,7 +54,7 @@ const DOMAINS = {
   // the typed client; generate-types.ts reads the OpenAPI document from lib/http
   client: ["http"],
   // the composition root: creates, starts and stops what a server process owns
-  runtime: ["http", "webhooks", "evals", "metrics", "calls", "claude", "db"],
+  runtime: ["http", "webhooks", "evals", "runs", "metrics", "calls", "claude", "db"],
 };
 const FOUNDATION = ["env", "errors", "logger", "canonical-json"];
 

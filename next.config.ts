@@ -9,6 +9,9 @@ const nextConfig: NextConfig = {
   // step (over half the build on 2 cores): the demo serves a checkout whose types `npm test`
   // (tsc --noEmit) already checks.
   typescript: { ignoreBuildErrors: process.env.PROMPTDECK_DEMO_BUILD === "1" },
+  // The demo's first build also skips writing Turbopack's build cache (tens of seconds on a busy
+  // 2-core machine, and only a later rebuild would read it).
+  experimental: { turbopackFileSystemCacheForBuild: process.env.PROMPTDECK_DEMO_BUILD !== "1" },
 };
 
 export default nextConfig;

@@ -282,6 +282,16 @@ const INVOICE_SYSTEM_V2: SystemBlock[] = [
   },
 ];
 
+// 1.1.0 and 1.2.0: the first instructions plus what to do with a document that is not an invoice.
+const INVOICE_SYSTEM_V1_1: SystemBlock[] = [
+  INVOICE_SYSTEM_V1[0] as SystemBlock,
+  {
+    type: "text",
+    role: "other",
+    text: 'If the document is not an invoice, put "NOT_AN_INVOICE" in invoice_number and zero amounts.',
+  },
+];
+
 const INVOICE_MESSAGES: Message[] = [
   {
     role: "user",
@@ -506,14 +516,7 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         status: "PUBLISHED",
         changelog: "Add an example; document what to return for documents that are not invoices.",
         daysAgo: 20,
-        system: [
-          INVOICE_SYSTEM_V1[0] as SystemBlock,
-          {
-            type: "text",
-            role: "other",
-            text: 'If the document is not an invoice, put "NOT_AN_INVOICE" in invoice_number and zero amounts.',
-          },
-        ],
+        system: INVOICE_SYSTEM_V1_1,
         messages: INVOICE_MESSAGES,
         variables: INVOICE_VARIABLES,
         modelConfig: { model: "claude-haiku-5-5", max_tokens: 2048 },
@@ -525,14 +528,7 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         status: "PUBLISHED",
         changelog: "Sonnet 5.5 with effort medium for long multi-page invoices.",
         daysAgo: 16,
-        system: [
-          INVOICE_SYSTEM_V1[0] as SystemBlock,
-          {
-            type: "text",
-            role: "other",
-            text: 'If the document is not an invoice, put "NOT_AN_INVOICE" in invoice_number and zero amounts.',
-          },
-        ],
+        system: INVOICE_SYSTEM_V1_1,
         messages: INVOICE_MESSAGES,
         variables: INVOICE_VARIABLES,
         modelConfig: { model: "claude-sonnet-5-5", max_tokens: 2048, effort: "medium" },

@@ -62,7 +62,9 @@ if (!process.env.AUTH_SECRET && !process.env.NEXTAUTH_SECRET) {
  * `npm test` and `npm run build` type-check. Prints a line every 15 s so a long build is never silent.
  */
 function startBuild(reason: string, signal: AbortSignal): Promise<void> {
-  say(`building the app (${reason}) in the background: next build, type-check skipped (npm test checks types); about a minute on 2 idle cores`);
+  say(
+    `building the app (${reason}) in the background: next build, type-check skipped (npm test checks types); about a minute on 2 idle cores, longer on a busy machine`,
+  );
   const started = Date.now();
   const ticker = setInterval(() => say(`still building (${Math.round((Date.now() - started) / 1000)} s)...`), 15_000);
   return runInProcessGroup(nextBin, ["build"], { env: { ...appEnv, PROMPTDECK_DEMO_BUILD: "1" }, cwd: PROJECT_ROOT, signal })

@@ -17,6 +17,7 @@ import { StatusBadge } from "@/components/experiments/status-badge";
 import { Dialog } from "@/components/prompts/dialog";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
+import { sinceDecision, type DecisionRecord } from "@/lib/experiments/decision";
 import { ContractCheckNote, useContractCheck } from "@/components/prompts/contract-check";
 import { withSignIn } from "@/lib/http/signed-out";
 
@@ -175,7 +176,14 @@ export function ExperimentResultsClient({
         </div>
       ))}
 
+      {e.decision ? <DecisionCard decision={e.decision} live={r} /> : null}
+
       <Card className="mb-4 p-4" data-testid="verdict">
+        {e.decision ? (
+          <p className="mb-1 text-xs font-medium uppercase tracking-wide text-fg-muted" data-testid="live-heading">
+            Now, with the data since the decision (not part of it)
+          </p>
+        ) : null}
         <p className="text-base font-semibold">{r.verdict}</p>
         {r.verdictLines.length > 0 ? (
           <ul className="mt-2 list-disc space-y-0.5 pl-5 text-sm">
@@ -349,11 +357,57 @@ export function ExperimentResultsClient({
             series={e.variants.map((v) => ({ key: v.key, name: `${v.key} ${v.version}` }))}
             format={(x) => fmtMetric(m, x)}
             formatTime={(t) => fmtBucketTime(t, series.bucketMs / 60_000)}
+            bucketMs={series.bucketMs}
             height={180}
           />
         ))}
       </div>
     </>
+  );
+}
+
+/** The frozen decision of an ended experiment, and what arrived since (shown apart below it). */
+function DecisionCard({ decision, live }: { decision: DecisionRecord; live: ExperimentResults }) {
+  const since = sinceDecision(decision.results, live);
+  const metric = decision.results.primaryMetric;
+  return (
+    <Card className="mb-4 border-accent/40 p-4" data-testid="decision">
+      <p className="text-xs font-medium uppercase tracking-wide text-fg-muted">
+        Decision · {decision.at.slice(0, 16).replace("T", " ")} UTC · numbers as they stood then
+      </p>
+      <p className="mt-1 text-base font-semibold" data-testid="decision-verdict">
+        {decision.verdict}
+      </p>
+      <table className="mt-2 text-sm" data-testid="decision-table">
+        <thead className="text-left text-xs text-fg-muted">
+          <tr>
+            <th className="pr-6 font-medium">Variant</th>
+            <th className="pr-6 text-right font-medium">Calls</th>
+            <th className="text-right font-medium">{METRICS[metric].label}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {decision.results.variants.map((v) => (
+            <tr key={v.key} data-testid={`decision-row-${v.key}`}>
+              <td className="pr-6">
+                {v.key} <span className="font-mono text-xs">{v.versionLabel}</span>
+                {decision.promoted?.key === v.key ? (
+                  <Badge tone="success" className="ml-1">
+                    promoted
+                  </Badge>
+                ) : null}
+              </td>
+              <td className="pr-6 text-right tabular-nums">{v.calls.toLocaleString("en-US")}</td>
+              <td className="text-right tabular-nums">{fmtMetric(metric, v.metrics[metric].mean)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="mt-2 text-xs text-fg-muted" data-testid="since-decision">
+        Since the decision: {since.calls.toLocaleString("en-US")} more calls, {since.scored.toLocaleString("en-US")} more scored. They are in the results below
+        and do not change the decision.
+      </p>
+    </Card>
   );
 }
 

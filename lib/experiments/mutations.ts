@@ -1,3 +1,4 @@
+import { buildDecisionRecord } from "./decision";
 import { getDb } from "@/lib/db/client";
 import { AppError, type ErrorIssue } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -151,6 +152,8 @@ async function loadForUpdate(tx: Tx, actor: Actor, id: string) {
  */
 export async function transitionExperiment(actor: Actor, id: string, action: Exclude<ExperimentAction, "promote">): Promise<ExperimentView> {
   assertRole(actor, "EDITOR");
+  // Ending freezes the decision: the results as they stand now (decision.ts).
+  const ending = action === "complete" ? await computeExperimentResults(await getExperiment(actor.projectId, id)) : null;
   try {
     await getDb().$transaction(async (tx) => {
       const row = await loadForUpdate(tx, actor, id);
@@ -175,6 +178,7 @@ export async function transitionExperiment(actor: Actor, id: string, action: Exc
           status,
           ...(action === "start" ? { startedAt: now } : {}),
           ...(action === "complete" ? { endedAt: now } : {}),
+          ...(ending ? { decision: json(buildDecisionRecord({ at: now, action: "completed", promoted: null, label: row.labelName, results: ending })) } : {}),
         },
       });
       await recordAudit(tx, actor, {
@@ -283,7 +287,10 @@ export async function promoteExperiment(
     const row = await loadForUpdate(tx, actor, id);
     if (row.status !== "RUNNING") throw new AppError("conflict", "This experiment changed meanwhile; reload and try again");
     if (row.variants.find((v) => v.id === variant.id)?.pausedAt) throw new AppError("conflict", `Variant ${key} was just paused: it cannot be promoted`);
-    await tx.experiment.update({ where: { id }, data: { status: "COMPLETED", endedAt: new Date(), winnerVariantId: variant.id } });
+    const now = new Date();
+    // The decision record: the results this promotion was decided on, frozen (later scores never change it).
+    const decision = buildDecisionRecord({ at: now, action: "promoted", promoted: { key, version: variant.version }, label: experiment.label, results });
+    await tx.experiment.update({ where: { id }, data: { status: "COMPLETED", endedAt: now, winnerVariantId: variant.id, decision: json(decision) } });
     // Notifies the prompt's change (the label and the ended experiment) on commit.
     await moveLabel(
       actor,

@@ -1,3 +1,4 @@
+import { parseDecision, type DecisionRecord } from "./decision";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
@@ -36,6 +37,8 @@ export interface ExperimentView {
   startedAt: string | null;
   endedAt: string | null;
   winnerVariantId: string | null;
+  /** The results frozen when it was promoted or ended (null before, or for experiments ended before decisions were kept). */
+  decision: DecisionRecord | null;
 }
 
 export const experimentInclude = {
@@ -91,6 +94,7 @@ export function toExperimentView(row: ExperimentRow): ExperimentView {
     startedAt: row.startedAt?.toISOString() ?? null,
     endedAt: row.endedAt?.toISOString() ?? null,
     winnerVariantId: row.winnerVariantId,
+    decision: parseDecision(row.decision),
   };
 }
 
@@ -215,6 +219,7 @@ export async function computeExperimentResults(experiment: ExperimentView, optio
     design: experiment.design,
     variants: aggregates,
     effectiveWeights: effectiveWeights(experiment.variants),
+    ended: experiment.status === "COMPLETED",
   });
 }
 

@@ -298,6 +298,8 @@ export function computeResults(input: {
   design: Design;
   variants: readonly VariantAggregate[];
   effectiveWeights: Record<string, number>;
+  /** The experiment has ended (completed or promoted): the verdict no longer asks to promote. */
+  ended?: boolean;
 }): ExperimentResults {
   const sorted = [...input.variants].sort((a, b) => (a.key < b.key ? -1 : 1));
   const control = sorted[0];
@@ -391,6 +393,7 @@ export function computeResults(input: {
   }
   let verdict: string;
   if (totalCalls === 0) verdict = "No traffic yet: start the experiment and send traffic (from this page or through the run API).";
+  else if (winnerKey && input.ended) verdict = `${winnerKey} won on ${info.label.toLowerCase()} (the experiment has ended).`;
   else if (winnerKey) verdict = `${winnerKey} wins on ${info.label.toLowerCase()}: promote it to move the label.`;
   else {
     const pending = variants

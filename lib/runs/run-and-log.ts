@@ -8,6 +8,7 @@ import type { VariableInput } from "@/lib/prompts/render";
 import { childLogger } from "@/lib/logger";
 import { AppError } from "@/lib/errors";
 import { describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
+import { getRunsInFlight } from "./in-flight";
 
 const log = childLogger({ component: "runs" });
 
@@ -86,6 +87,10 @@ function variablesMetadata(variables: VariableInput, bodies: BodyPolicy | undefi
  * row (buffer full: the call is not made, so it is not paid for and then lost); API failures are
  * a result with status "error". With the process-wide writer, it resolves once the row may be
  * acknowledged (`logCallDurably`).
+ *
+ * While it runs, the call is in the process's `RunsInFlight` (./in-flight.ts): a shutdown whose
+ * drain deadline passes aborts it (`cancelled`, error type `aborted`, logged with the usage known) and
+ * waits for its row before the call log closes.
  */
 export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps = {}): Promise<RunAndLogResult> {
   // What the call log could not store is refused before Claude is called (a paid call that cannot
@@ -97,11 +102,21 @@ export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps =
     if (refusal) throw new ServiceUnavailableError(refusal.message, refusal.retryAfterSeconds);
   }
   const settings = request.settings ?? (await (deps.loadSettings ?? settingsFromDatabase)(request.projectId));
+  const inFlight = getRunsInFlight().begin(request.options?.signal);
+  try {
+    return await runThenLog(request, deps, settings, inFlight.signal);
+  } finally {
+    inFlight.end();
+  }
+}
+
+async function runThenLog(request: RunAndLogRequest, deps: RunAndLogDeps, settings: ProjectSettings, signal: AbortSignal): Promise<RunAndLogResult> {
   const result = await (deps.run ?? runPrompt)({
     version: request.version,
     variables: request.variables,
     options: {
       ...request.options,
+      signal,
       source: request.source,
       ...(request.subject !== undefined ? { subject: request.subject } : {}),
       metadata: request.metadata ?? {},

@@ -31,7 +31,9 @@ const REFUSAL = JSON.stringify({ error: { code: "unavailable", message: "The ser
  *    do not reuse the connection;
  * 3. answers any request that still arrives on an open connection with `503` +
  *    `Connection: close` + `Retry-After`;
- * 4. resolves once the in-flight requests are done, or at the deadline, destroying what is left.
+ * 4. resolves once the in-flight requests are done, or at the deadline, destroying what is left
+ *    (after `beforeCutOff`, which may end them on its own terms: the runtime aborts the paid calls
+ *    still running so they are logged, and answered where they still can be).
  */
 export class GracefulHttpServer {
   readonly server: http.Server;
@@ -90,7 +92,7 @@ export class GracefulHttpServer {
   }
 
   /** Stops accepting and drains (see the class). Idempotent: later calls return the same result. */
-  close(deadlineMs: number): Promise<CloseResult> {
+  close(deadlineMs: number, options: { beforeCutOff?: () => Promise<void> } = {}): Promise<CloseResult> {
     this.closing ??= (async () => {
       const began = Date.now();
       const inFlightAtClose = this.active.size;
@@ -110,6 +112,7 @@ export class GracefulHttpServer {
         };
       });
       this.onIdle = undefined;
+      if (!drained && options.beforeCutOff) await options.beforeCutOff();
       const abandoned = this.active.size;
       // Whatever is left (unfinished requests at the deadline, connections mid-request) goes now.
       const rest = Math.max(0, deadlineMs - (Date.now() - began));

@@ -26,11 +26,14 @@ import { EvalWorker } from "@/lib/evals/worker";
 import { WebhookWorker } from "@/lib/webhooks/worker";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
+import { getRunsInFlight } from "@/lib/runs/in-flight";
 import { GracefulHttpServer } from "./http-server";
 import { guardWeb } from "./web-guard";
 import { Lifecycle, type Component, type ComponentInfo, type StopReport } from "./lifecycle";
 
 const runtimeLog = childLogger({ component: "runtime" });
+/** At the drain deadline, how long the aborted paid calls get to be logged (an abort ends a call at once; logging is a journal append). */
+const RUN_ABORT_WAIT_MS = 3_000;
 
 /** The web framework behind the API (Next), created by the entry that may import it. */
 export interface WebApp {
@@ -309,13 +312,25 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       async start() {
         url = displayUrl(await http.listen(port, hostname));
       },
-      // Closing takes at most the drain deadline (+ 1 s for connections still sending a request).
-      stopTimeoutMs: drainTimeoutMs + 5_000,
+      // Closing takes at most the drain deadline, the wait for aborted calls to be logged and 1 s
+      // for connections still sending a request.
+      stopTimeoutMs: drainTimeoutMs + RUN_ABORT_WAIT_MS + 5_000,
       async stop() {
         log(`http server: not accepting; draining ${http.inFlight} request(s) in flight (deadline ${drainTimeoutMs} ms)`);
-        const result = await http.close(drainTimeoutMs);
+        let cut = "";
+        const result = await http.close(drainTimeoutMs, {
+          // Paid calls still running at the deadline: aborted and logged (with the usage known)
+          // before the call log closes, their clients answered where the connection still stands.
+          beforeCutOff: async () => {
+            const runs = getRunsInFlight();
+            if (runs.size === 0) return;
+            const aborted = await runs.abortAll("The server is shutting down: the drain deadline passed", RUN_ABORT_WAIT_MS);
+            cut = `${aborted.aborted} paid call(s) aborted (${aborted.ended} logged), `;
+            log(`http server: ${aborted.aborted} paid call(s) still running at the deadline aborted, ${aborted.ended} of them logged`);
+          },
+        });
         log(`http server: ${result.inFlightAtClose - result.abandoned} request(s) drained, ${result.refused} refused (503) in ${result.ms} ms`);
-        if (!result.drained) throw new Error(`${result.abandoned} request(s) still running after ${drainTimeoutMs} ms were cut off`);
+        if (!result.drained) throw new Error(`the drain deadline (${drainTimeoutMs} ms) passed: ${cut}${result.abandoned} request(s) cut off`);
       },
     });
   }

@@ -44,6 +44,7 @@ test("editor → Open in playground (the draft, saved first) → run → Logged 
   await page.getByTestId("call-raw").locator("summary").click();
   await expect(page.getByTestId("call-request")).toContainText('"messages"');
   await page.getByTestId("call-raw").locator("summary").click();
+  await page.evaluate(() => window.scrollTo(0, 0));
   await snap(page, "call-conversation", "light");
   await presetTheme(page, "dark");
   await page.reload();

@@ -25,8 +25,10 @@ for (const theme of ["light", "dark"] as const) {
     for (const name of ["support-assistant", "ticket-classifier", "invoice-extractor"]) await expect(byPrompt).toContainText(name);
     await snap(page, "demo-metrics", theme);
 
-    await page.goto(`/p/${PROJECT}/metrics/prompts/support-assistant?range=30d`);
+    await page.goto(`/p/${PROJECT}/metrics/prompts/support-assistant`);
     await chartHasLines(page, "chart-cost-per-call");
+    // 30 days: the caching release and the experiment's promotion are on the charts.
+    await page.getByTestId("range-30d").click();
     await chartHasLines(page, "chart-accuracy");
     await expect(page.getByTestId("release-marker").first()).toBeVisible();
     await snap(page, "demo-metrics-prompt", theme);

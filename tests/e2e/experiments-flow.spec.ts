@@ -144,6 +144,14 @@ test.describe("experiments as the demo admin (a PM)", () => {
     await page.getByRole("button", { name: "Promote now" }).click();
     await expect(page.getByTestId("notice")).toHaveText('Promoted B: the "production" label now serves 1.1.0.');
     await expect(page.getByTestId("experiment-status")).toHaveText("completed");
+    // The decision is frozen with the numbers it was made on; what comes later is counted apart (issue 18, defect 9).
+    const decision = page.getByTestId("decision");
+    await expect(decision.getByTestId("decision-verdict")).toHaveText("Promoted B (1.1.0) to production: no variant had won on latency yet (24 calls).");
+    await expect(decision.getByTestId("decision-row-B")).toContainText("promoted");
+    await expect(decision.getByTestId("since-decision")).toContainText("Since the decision: 0 more calls, 0 more scored.");
+    await expect(page.getByTestId("live-heading")).toBeVisible();
+    await expect(page.getByTestId("verdict")).not.toContainText("promote it");
+    await snap(page, "experiments-decision", "dark");
     const served = await request.get(`/api/v1/prompts/${encodeURIComponent(name)}`, { headers: auth });
     expect(((await served.json()) as { version: string }).version).toBe("1.1.0");
 

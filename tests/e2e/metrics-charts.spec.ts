@@ -11,9 +11,10 @@ import { createPrompt, moveLabel, publishDraft, saveDraft } from "@/lib/prompts/
 import type { Actor } from "@/lib/audit/actor";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
-// Seeds its own project (the demo project must stay empty for the other specs): a prompt with
-// two versions, calls logged through the production writer sink (CallLog + rollups), then checks
-// the metrics pages render charts, filters change them, and a label move adds a release marker.
+// Seeds its own project (the demo project has 30 days of seeded traffic; exact counts need a
+// project of their own): a prompt with two versions, calls logged through the production writer
+// sink (CallLog + rollups), then checks the metrics pages render charts, filters change them, and
+// a label move adds a release marker.
 test.use({ storageState: ADMIN_STATE });
 test.describe.configure({ mode: "serial" });
 
@@ -165,6 +166,12 @@ test("per-prompt charts render with data, filters change them, a label move adds
     "chart-output-tokens",
   ]) {
     await chartHasLines(page, id);
+    // Every y tick reads differently (was "0.1%, 0.1%, 0.1%"; issue 18, defect 12).
+    const ticks = await page.getByTestId(id).locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents();
+    expect(ticks.length, id).toBeGreaterThanOrEqual(2);
+    expect(new Set(ticks).size, `${id}: ${ticks.join(", ")}`).toBe(ticks.length);
+    const times = await page.getByTestId(id).locator(".recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents();
+    expect(new Set(times).size, `${id}: ${times.join(", ")}`).toBe(times.length);
   }
   // One series per version.
   await expect(page.getByTestId("chart-latency-p95").locator(".recharts-line-curve")).toHaveCount(2);

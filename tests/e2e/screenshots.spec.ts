@@ -17,20 +17,24 @@ const dashboardPages: Array<{ name: string; path: string; ready: (page: Page) =>
     path: `/p/${PROJECT}/prompts/new`,
     ready: (p) => expect(p.getByRole("heading", { name: "New prompt" })).toBeVisible(),
   },
-  // Other specs create experiments in the demo project: the list or its empty state, whichever applies.
+  // The demo seeds a completed and a running experiment (other specs add their own).
   {
     name: "experiments",
     path: `/p/${PROJECT}/experiments`,
-    ready: (p) => expect(p.getByTestId("experiments-empty").or(p.getByTestId("experiments-table"))).toBeVisible(),
+    ready: (p) => expect(p.getByTestId("experiment-row").first()).toBeVisible(),
   },
-  // Playground specs log calls in the demo project: the by-prompt table, with rows or its empty row.
-  { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("overview-by-prompt")).toBeVisible() },
+  // The demo seeds 30 days of calls: the by-prompt table lists the demo prompts.
+  { name: "metrics", path: `/p/${PROJECT}/metrics`, ready: (p) => expect(p.getByTestId("overview-by-prompt")).toContainText("support-assistant") },
   // The demo seeds the support-tickets dataset.
   { name: "datasets", path: `/p/${PROJECT}/datasets`, ready: (p) => expect(p.getByTestId("datasets-table")).toBeVisible() },
   {
     name: "dataset-items",
     path: `/p/${PROJECT}/datasets/support-tickets`,
-    ready: (p) => expect(p.getByTestId("items-total")).toHaveText("40 items"),
+    ready: async (p) => {
+      await expect(p.getByTestId("items-total")).toHaveText("40 items");
+      // The contract check opens on the prompt the demo tickets are for, not the first by name.
+      await expect(p.getByTestId("contract-prompt")).toHaveValue("ticket-classifier");
+    },
   },
   // Other specs run evaluations in the demo project: the list or its empty state, whichever applies.
   { name: "evals", path: `/p/${PROJECT}/evals`, ready: (p) => expect(p.getByTestId("evals-empty").or(p.getByTestId("evals-table"))).toBeVisible() },

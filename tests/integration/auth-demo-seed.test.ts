@@ -1,9 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrismaClient } from "@/lib/generated/prisma/client";
 import { SEED_MODEL_CATALOG } from "@/lib/models/catalog";
 import { hashApiKey, API_KEY_SCOPES } from "@/lib/auth/api-keys";
 import { hashVersionContent } from "@/lib/prompts/content-hash";
@@ -15,26 +10,11 @@ import { listPrompts } from "@/lib/prompts/queries";
 import { DEFAULT_DEMO_API_KEY, DEMO_DATASET_NAME, DEMO_TICKETS, seedDemo } from "@/prisma/seed";
 import { getDatasetByName, listItems } from "@/lib/datasets/queries";
 import { resolveVariables } from "@/lib/prompts/render";
+import { freshPGliteDatabase } from "./fresh-pglite";
 
 // Runs on its own in-memory PGlite (real migrations) so counts are exact and the shared test
 // database is left alone.
-async function freshDatabase(): Promise<{ db: PrismaClient; close: () => Promise<void> }> {
-  const pg = new PGlite();
-  const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
-  for (const name of readdirSync(dir)
-    .filter((n) => /^\d+_/.test(n))
-    .sort()) {
-    await pg.exec(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
-  }
-  const db = new PrismaClient({ adapter: new PrismaPGlite(pg) });
-  return {
-    db,
-    close: async () => {
-      await db.$disconnect();
-      await pg.close();
-    },
-  };
-}
+const freshDatabase = freshPGliteDatabase;
 
 describe("demo seed", () => {
   let ctx: Awaited<ReturnType<typeof freshDatabase>>;

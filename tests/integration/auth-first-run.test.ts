@@ -1,33 +1,14 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrismaClient } from "@/lib/generated/prisma/client";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { verifyPassword } from "@/lib/users/password";
 import { authenticateUser } from "@/lib/users/queries";
 import { createActionDefiners, type ActionResult } from "@/lib/http/action-result";
 import { firstRunInputSchema, isFirstRun, setUpFirstRun } from "@/lib/users/first-run";
+import { freshPGliteDatabase } from "./fresh-pglite";
 
 // First-run needs a database with no users at all, which the shared integration database is not:
 // this file runs against its own in-memory PGlite with the real migrations applied.
-async function freshDatabase(): Promise<{ db: PrismaClient; close: () => Promise<void> }> {
-  const pg = new PGlite();
-  const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
-  for (const name of readdirSync(dir)
-    .filter((n) => /^\d+_/.test(n))
-    .sort()) {
-    await pg.exec(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
-  }
-  const db = new PrismaClient({ adapter: new PrismaPGlite(pg) });
-  return {
-    db,
-    close: async () => {
-      await db.$disconnect();
-      await pg.close();
-    },
-  };
-}
+const freshDatabase = freshPGliteDatabase;
 
 function form(fields: Record<string, string>): FormData {
   const fd = new FormData();

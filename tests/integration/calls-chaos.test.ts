@@ -11,7 +11,7 @@
 // Every acknowledged id (a 200/502 with a call id, a 202 record id) is stored exactly once (and no
 // request twice); no answer is a 500; after a SIGTERM, a request sent later is refused (503 or a
 // refused/reset connection), never served. The figures are printed.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -23,6 +23,7 @@ import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import type { PrismaClient } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { makeTestProject, publishPrompt, simpleContent } from "./serving-helpers";
+import { postJson, startServerProcess, until } from "./server-process";
 
 const work = mkdtempSync(path.join(tmpdir(), "pd-chaos-"));
 const pgDir = path.join(work, "pg");
@@ -114,38 +115,14 @@ interface Server {
 }
 
 function startServer(): Server {
-  const { ANTHROPIC_API_KEY: _key, ANTHROPIC_BASE_URL: _base, ...env } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts", "--api-only"], {
-    cwd: path.resolve(import.meta.dirname, "../.."),
-    env: {
-      ...env,
-      DATABASE_URL: chaosUrl(),
-      PORT: "0",
-      PROMPTDECK_HOST: "127.0.0.1",
-      PROMPTDECK_SIMULATOR_URL: sim.url,
-      PROMPTDECK_CALL_JOURNAL_DIR: journalDir,
-      PROMPTDECK_SHUTDOWN_DRAIN_MS: "5000",
-      DATABASE_POOL_MAX: "4",
-      LOG_LEVEL: "warn",
-      NODE_ENV: "production",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const server = startServerProcess({
+    DATABASE_URL: chaosUrl(),
+    PROMPTDECK_SIMULATOR_URL: sim.url,
+    PROMPTDECK_CALL_JOURNAL_DIR: journalDir,
+    PROMPTDECK_SHUTDOWN_DRAIN_MS: "5000",
+    LOG_LEVEL: "warn",
   });
-  let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const port = new Promise<number>((resolve, reject) => {
-    const check = () => {
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout?.on("data", check);
-    void exited.then(({ code }) => reject(new Error(`server exited before listening (${code}):\n${out}`)));
-  });
-  return { child, port, exited, output: () => out };
+  return { ...server, exited: server.exited.then(({ code, signal }) => ({ code, signal })) };
 }
 
 interface Outcome {
@@ -157,38 +134,6 @@ interface Outcome {
   error?: string;
   /** Acknowledged call ids. */
   ids: string[];
-}
-
-function post(
-  port: number,
-  urlPath: string,
-  body: unknown,
-  key: string,
-  agent: http.Agent,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: urlPath,
-        method: "POST",
-        agent,
-        headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload), Authorization: `Bearer ${key}` },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-        res.on("error", reject);
-      },
-    );
-    req.setTimeout(20_000, () => req.destroy(new Error("no answer within 20 s (hang)")));
-    req.on("error", reject);
-    req.end(payload);
-  });
 }
 
 let seq = 0;
@@ -204,7 +149,14 @@ function load(name: string, port: number, outcomes: Outcome[]): { stop: () => Pr
       const sentAt = Date.now();
       const question = n % 5 === 0 ? `[[sim:400]] q${n}` : `q${n}`;
       try {
-        const res = await post(port, "/api/v1/prompts/chaos-answerer/run", { variables: { question }, metadata: { chaos: runId, seq: n } }, key, agent);
+        const res = await postJson(
+          port,
+          "/api/v1/prompts/chaos-answerer/run",
+          { variables: { question }, metadata: { chaos: runId, seq: n } },
+          key,
+          agent,
+          20_000,
+        );
         const id = res.headers["x-promptdeck-call-id"];
         const ids = (res.status === 200 || res.status === 502) && typeof id === "string" ? [id] : [];
         outcomes.push({ kind: "run", server: name, sentAt, status: res.status, connection: res.headers.connection, ids });
@@ -229,7 +181,7 @@ function load(name: string, port: number, outcomes: Outcome[]): { stop: () => Pr
       });
       const sentAt = Date.now();
       try {
-        const res = await post(port, "/api/v1/calls", { calls }, key, agent);
+        const res = await postJson(port, "/api/v1/calls", { calls }, key, agent, 20_000);
         const ids = res.status === 202 ? (JSON.parse(res.text) as { results: Array<{ id?: string }> }).results.flatMap((r) => (r.id ? [r.id] : [])) : [];
         outcomes.push({ kind: "ingest", server: name, sentAt, status: res.status, connection: res.headers.connection, ids });
       } catch (error) {
@@ -248,13 +200,8 @@ function load(name: string, port: number, outcomes: Outcome[]): { stop: () => Pr
   };
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The shared wait, polling every 50 ms (conditions here may query the database). */
+const untilPolled = (condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => until(condition, timeoutMs, what, 50);
 
 const acked = (outcomes: Outcome[]) => outcomes.flatMap((o) => o.ids);
 
@@ -272,10 +219,10 @@ describe("chaos: load, PostgreSQL stopped, SIGTERM, SIGKILL, restarts", () => {
     const a = startServer();
     const portA = await a.port;
     const loadA = load("A", portA, outcomes);
-    await until(() => acked(outcomes).length >= 200, 20_000, "the load on A to get going");
+    await untilPolled(() => acked(outcomes).length >= 200, 20_000, "the load on A to get going");
     pgStop();
     const outageAt = Date.now();
-    await until(() => outcomes.filter((o) => o.sentAt > outageAt + 300 && o.ids.length > 0).length >= 30, 10_000, "calls acknowledged during the outage");
+    await untilPolled(() => outcomes.filter((o) => o.sentAt > outageAt + 300 && o.ids.length > 0).length >= 30, 10_000, "calls acknowledged during the outage");
     const sigtermAt = Date.now();
     a.child.kill("SIGTERM");
     const exitA = await a.exited;
@@ -295,13 +242,13 @@ describe("chaos: load, PostgreSQL stopped, SIGTERM, SIGKILL, restarts", () => {
     const b = startServer();
     const portB = await b.port;
     pgStart();
-    await until(async () => (await storedOf(ackA)) === ackA.length, 30_000, "B to store A's journal");
+    await untilPolled(async () => (await storedOf(ackA)) === ackA.length, 30_000, "B to store A's journal");
     const loadB = load("B", portB, outcomes);
-    await until(() => acked(outcomes.filter((o) => o.server === "B")).length >= 200, 20_000, "the load on B");
+    await untilPolled(() => acked(outcomes.filter((o) => o.server === "B")).length >= 200, 20_000, "the load on B");
     // A second outage, and SIGKILL during it: what B acknowledged meanwhile is only in its journal.
     pgStop();
     const secondOutageAt = Date.now();
-    await until(
+    await untilPolled(
       () => outcomes.filter((o) => o.server === "B" && o.sentAt > secondOutageAt + 300 && o.ids.length > 0).length >= 20,
       10_000,
       "calls acknowledged by B during the outage",
@@ -316,7 +263,7 @@ describe("chaos: load, PostgreSQL stopped, SIGTERM, SIGKILL, restarts", () => {
     // 3. Server C stores B's journal.
     const c = startServer();
     await c.port;
-    await until(async () => (await storedOf(ackB)) === ackB.length, 30_000, "C to store B's journal");
+    await untilPolled(async () => (await storedOf(ackB)) === ackB.length, 30_000, "C to store B's journal");
     c.child.kill("SIGTERM");
     expect((await c.exited).code, c.output()).toBe(0);
 

@@ -1,18 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrismaClient } from "@/lib/db/client";
-import { PrismaClient } from "@/lib/generated/prisma/client";
+import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { computeCallCost, findModel } from "@/lib/models/catalog";
 import { modelSpecFromRow } from "@/lib/models/pricing";
 import { computeExperimentResults, getExperiment } from "@/lib/experiments/queries";
 import { getCostMetrics, getPromptMetrics } from "@/lib/metrics/queries";
 import { parseMetricsFilter } from "@/lib/metrics/window";
+import { freshPGliteDatabase } from "./fresh-pglite";
 import { DEMO_EXPERIMENTS, ESCALATION_EXPERIMENT, MIXED_TICKETS_EXPERIMENT, seedDemo } from "@/prisma/seed";
 
 // The demo seed's 30 days of calls (prisma/seed-traffic.ts) in a database of its own, created on
@@ -60,21 +56,7 @@ async function freshDatabase(): Promise<{ db: PrismaClient; close: () => Promise
     };
   } catch {
     if (created) await admin(`DROP DATABASE IF EXISTS "${dbName}"`).catch(() => {});
-    const lite = new PGlite();
-    const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
-    for (const name of readdirSync(dir)
-      .filter((n) => /^\d+_/.test(n))
-      .sort()) {
-      await lite.exec(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
-    }
-    const client = new PrismaClient({ adapter: new PrismaPGlite(lite) });
-    return {
-      db: client,
-      close: async () => {
-        await client.$disconnect();
-        await lite.close();
-      },
-    };
+    return freshPGliteDatabase();
   }
 }
 

@@ -5,16 +5,19 @@
 // client to close the connection; requests after the signal are refused at once (503 or connection
 // refused), not left hanging; the process exits 0 promptly, stopping its parts in order.
 //
+// A paid call still running at the drain deadline is aborted and logged before the call log
+// closes (its client gets the 502 with the call id), not cut off and lost.
+//
 // Claude is the simulator, run here and reached through PROMPTDECK_SIMULATOR_URL so the test knows
 // when the held calls have reached it (that is, are in flight inside the server).
-import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import { getDb } from "@/lib/db/client";
 import { makeTestProject, publishPrompt, simpleContent, type TestProject } from "./serving-helpers";
+import { postJson, startServerProcess, until, type ServerProcess } from "./server-process";
 
 const WORKERS = 12;
 const HELD = 10;
@@ -31,42 +34,10 @@ interface Outcome {
   error?: string;
 }
 
-function post(
-  port: number,
-  urlPath: string,
-  body: unknown,
-  key: string,
-  agent: http.Agent | false,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: urlPath,
-        method: "POST",
-        agent,
-        headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload), Authorization: `Bearer ${key}` },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-        res.on("error", reject);
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error("no answer within 30 s (hang)")));
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
-
 async function run(kind: Outcome["kind"], port: number, key: string, question: string, agent: http.Agent | false): Promise<Outcome> {
   const sentAt = Date.now();
   try {
-    const res = await post(port, "/api/v1/prompts/shutdown-answerer/run", { variables: { question } }, key, agent);
+    const res = await postJson(port, "/api/v1/prompts/shutdown-answerer/run", { variables: { question } }, key, agent);
     const callId = res.headers["x-promptdeck-call-id"];
     return { kind, sentAt, settledAt: Date.now(), status: res.status, connection: res.headers.connection, ...(typeof callId === "string" ? { callId } : {}) };
   } catch (error) {
@@ -80,6 +51,7 @@ let sim: Simulator;
 let simServer: http.Server;
 let simUrl: string;
 const heldArrivals: string[] = [];
+const cutArrivals: string[] = [];
 
 beforeAll(async () => {
   ctx = await makeTestProject();
@@ -92,8 +64,8 @@ beforeAll(async () => {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
-      const held = /held-(\d+)/.exec(body.toString("utf8"));
-      if (held?.[1]) heldArrivals.push(held[1]);
+      const held = /(held|cut)-(\d+)/.exec(body.toString("utf8"));
+      if (held?.[2]) (held[1] === "cut" ? cutArrivals : heldArrivals).push(held[2]);
       const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -112,50 +84,9 @@ afterAll(async () => {
   await sim.close();
 });
 
-function startServer(): {
-  child: ChildProcess;
-  output: () => string;
-  port: Promise<number>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-} {
-  const { ANTHROPIC_API_KEY: _key, ANTHROPIC_BASE_URL: _base, ...env } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts", "--api-only"], {
-    cwd: path.resolve(import.meta.dirname, "../.."),
-    // LOG_LEVEL info: the runtime's lifecycle lines (what it owns, the stop order), read below, are info logs.
-    env: {
-      ...env,
-      PORT: "0",
-      PROMPTDECK_HOST: "127.0.0.1",
-      PROMPTDECK_SIMULATOR_URL: simUrl,
-      DATABASE_POOL_MAX: "4",
-      LOG_LEVEL: "info",
-      NODE_ENV: "production",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  const port = new Promise<number>((resolve, reject) => {
-    const check = () => {
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout?.on("data", check);
-    void exited.then(({ code }) => reject(new Error(`server exited before listening (${code}):\n${out}`)));
-  });
-  return { child, output: () => out, port, exited };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** The server under test: Claude is the simulator behind the recording proxy; info logs (the lifecycle lines read below). */
+function startServer(env: Record<string, string> = {}): ServerProcess {
+  return startServerProcess({ PROMPTDECK_SIMULATOR_URL: simUrl, LOG_LEVEL: "info", ...env });
 }
 
 describe("server shutdown (composition root)", () => {
@@ -270,5 +201,51 @@ describe("server shutdown (composition root)", () => {
       [...order].sort((a, b) => a - b),
       log,
     ).toEqual(order);
+  });
+
+  it("a paid call still running at the drain deadline is aborted and logged before the call log closes, its client answered (issue 17, leftover 2)", async () => {
+    const CUT = 3;
+    const { key } = await ctx.key(["prompts:run"]);
+    const server = startServer({ PROMPTDECK_SHUTDOWN_DRAIN_MS: "1000" });
+    const port = await server.port; // rejects once the process has exited
+    const tag = randomUUID();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CUT });
+    // Held 15 s by the simulator: far past the 1 s drain deadline.
+    const answers = Array.from({ length: CUT }, (_, i) =>
+      postJson(
+        port,
+        "/api/v1/prompts/shutdown-answerer/run",
+        { variables: { question: `[[sim:timeout;ms=15000]] cut-${i}` }, metadata: { cut: tag } },
+        key,
+        agent,
+      ).then(
+        (res) => ({ status: res.status, callId: res.headers["x-promptdeck-call-id"], connection: res.headers.connection }),
+        (error: unknown) => ({ error: (error as { code?: string }).code ?? String(error) }),
+      ),
+    );
+    await until(() => cutArrivals.length >= CUT, 20_000, "the calls to reach the simulator");
+    const signalAt = Date.now();
+    server.child.kill("SIGTERM");
+    const exit = await server.exited;
+    const answered = await Promise.all(answers);
+    agent.destroy();
+    const log = server.output();
+
+    // Not waited for (15 s): aborted at the deadline, logged, then the process went on stopping.
+    expect(exit.at - signalAt, log).toBeLessThan(10_000);
+    expect(log).toMatch(new RegExp(`${CUT} paid call\\(s\\) still running at the deadline aborted, ${CUT} of them logged`));
+    // The drain did hit its deadline: the stop reports it (exit 1), the calls are not lost.
+    expect(exit.code, log).toBe(1);
+    const stored = await getDb().callLog.findMany({
+      where: { metadata: { path: ["cut"], equals: tag } },
+      select: { id: true, status: true, errorType: true },
+    });
+    expect(stored, log).toHaveLength(CUT);
+    // Logged as cancelled (aborted), with the usage known.
+    expect(stored.map((row) => [row.status, row.errorType])).toEqual(Array.from({ length: CUT }, () => ["cancelled", "aborted"]));
+    // Each client got its answer: a 502 with the logged call's id, and Connection: close.
+    expect(answered.map((a) => ("status" in a ? a.status : a.error))).toEqual(Array.from({ length: CUT }, () => 502));
+    expect(new Set(answered.map((a) => ("callId" in a ? a.callId : undefined)))).toEqual(new Set(stored.map((row) => row.id)));
+    expect(answered.every((a) => "connection" in a && a.connection === "close")).toBe(true);
   });
 });

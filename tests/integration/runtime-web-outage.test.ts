@@ -5,51 +5,15 @@
 // database is back, pages are served again. The database is reached through a TCP proxy the test
 // cuts (as a database stop looks to an app instance); the web app is a stand-in for Next that
 // queries the database for each page, as a dashboard page does.
-import net from "node:net";
-import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GracefulHttpServer } from "@/lib/runtime/http-server";
 import { guardWeb } from "@/lib/runtime/web-guard";
 import { ChangeFeed } from "@/lib/serving/change-feed";
-
-class CuttableProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-  constructor(private readonly target: URL) {}
-  async up(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(Number(this.target.port || 5432), this.target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on("close", () => this.sockets.delete(s));
-        s.on("error", () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-}
+import { CuttableProxy } from "./cuttable-proxy";
 
 const proxy = new CuttableProxy(new URL(process.env.DATABASE_URL ?? "postgresql://127.0.0.1:5432/postgres"));
-const proxied = () => {
-  const url = new URL(process.env.DATABASE_URL ?? "");
-  url.hostname = "127.0.0.1";
-  url.port = String(proxy.port);
-  return url.toString();
-};
+const proxied = () => proxy.url();
 
 let feed: ChangeFeed;
 let http: GracefulHttpServer;

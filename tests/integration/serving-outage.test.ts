@@ -1,55 +1,12 @@
 // Serving while the database is unreachable: this file's database traffic (Prisma and the change
 // feed) goes through a TCP proxy that the test cuts, as a database stop looks to an app instance.
-import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { PrismaClient } from "@/lib/db/client";
+import { CuttableProxy } from "./cuttable-proxy";
 import { bearer, getJson, makeTestProject, publishPrompt, simpleContent, sleep, startApiServer, type ApiError, type RunningServer } from "./serving-helpers";
 
-/** A TCP proxy to the database that can be cut (refuses connections, drops open ones) and restored. */
-class CuttableProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async up(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on("close", () => this.sockets.delete(s));
-        s.on("error", () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-}
-
-const target = new URL(process.env.DATABASE_URL ?? "postgresql://localhost:5432/postgres");
-const proxy = new CuttableProxy(target.hostname, Number(target.port || 5432));
-const proxied = () => {
-  const url = new URL(target.toString());
-  url.hostname = "127.0.0.1";
-  url.port = String(proxy.port);
-  return url.toString();
-};
+const proxy = new CuttableProxy(new URL(process.env.DATABASE_URL ?? "postgresql://localhost:5432/postgres"));
+const proxied = () => proxy.url();
 
 // Every getDb() in this file (the serving loader, key lookups, test setup) goes through the proxy.
 vi.mock("@/lib/db/client", async (importOriginal) => {

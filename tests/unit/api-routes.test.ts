@@ -70,6 +70,21 @@ describe("the route table", () => {
     expect(httpStatusByCode.payload_too_large).toBe(413);
   });
 
+  it("documents why ingest and /run answer 503: buffer full, journal unwritable, database unreachable (issue 17, leftover 3)", () => {
+    const described = (path: string) => {
+      const op = doc.paths[path]?.post;
+      const answer = op?.responses["503"] as { description: string; content?: unknown } | undefined;
+      expect(answer?.content, path).toBeDefined();
+      return answer?.description ?? "";
+    };
+    for (const path of ["/api/v1/calls", "/api/v1/prompts/{name}/run"]) {
+      expect(described(path)).toMatch(/buffer is full/);
+      expect(described(path)).toMatch(/journal cannot be written/);
+      expect(described(path)).toMatch(/database is unreachable/);
+    }
+    expect(described("/api/v1/prompts/{name}/run")).toMatch(/could not be logged durably/);
+  });
+
   it("resolves every component reference", () => {
     const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]);
     for (const ref of new Set(refs)) expect(doc.components.schemas, ref).toHaveProperty(ref!);

@@ -5,35 +5,23 @@ import { describe, expect, it } from "vitest";
 import { CALL_LIMITS, callLogRowFromBatchItem, callLogRowFromResult, clampCallLogRow, type CallLogRow } from "@/lib/calls/record";
 import { CallLogWriter } from "@/lib/calls/writer";
 import type { RunResult } from "@/lib/claude/runner";
+import { fakeRunResult } from "../fixtures/run-result";
 
 const silent = pino({ level: "silent" });
 
-function result(overrides: Partial<RunResult> = {}): RunResult {
-  return {
-    status: "ok",
+/** A real call's result (tests/fixtures/run-result.ts) as these tests log it, with `overrides`. */
+const result = (overrides: Partial<RunResult> = {}): RunResult =>
+  fakeRunResult({
     output: "hello",
     usage: { inputTokens: 10, outputTokens: 2, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 },
     costMicros: 1234,
     latencyMs: 120,
     ttftMs: 40,
     attempts: [{ model: "claude-haiku-5-5", kind: "initial", status: "ok", durationMs: 100 }],
-    fallbacks: [],
-    fallbackUsed: null,
-    model: "claude-haiku-5-5",
-    requestedModel: "claude-haiku-5-5",
-    stopReason: "end_turn",
-    refusalCategory: null,
-    simulated: true,
     request: null,
-    response: null,
-    source: "api",
     metadata: { a: 1 },
-    subject: null,
-    chunks: null,
-    error: null,
     ...overrides,
-  } as RunResult;
-}
+  });
 
 describe("runner rows are clamped to what one call can use", () => {
   it("leaves a real call untouched", () => {

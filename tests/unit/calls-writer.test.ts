@@ -4,35 +4,26 @@ import { callLogRowFromResult, bodyPolicyFromSettings, hashSubject, newCallId, t
 import { encodeCallLogRow, decodeCallLogRow } from "@/lib/calls/row-codec";
 import { CALL_LOG_BATCH_INSERT_SQL, CallLogWriter, encodeCallLogBatch, isPermanentInsertError, PERMANENT_AFTER_FAILURES, sqlstateOf } from "@/lib/calls/writer";
 import type { RunResult } from "@/lib/claude/runner";
+import { fakeRunResult } from "../fixtures/run-result";
 
 const silent = pino({ level: "silent" });
 
-function result(overrides: Partial<RunResult> = {}): RunResult {
-  return {
-    status: "ok",
+/** A real call's result (tests/fixtures/run-result.ts) with bodies, as these tests log it, with `overrides`. */
+const result = (overrides: Partial<RunResult> = {}): RunResult =>
+  fakeRunResult({
     output: "hello world",
     usage: { inputTokens: 10, outputTokens: 2, cacheWriteTokens: 300, cacheWrite1hTokens: 100, cacheReadTokens: 0 },
     costMicros: 1234,
     latencyMs: 120.6,
     ttftMs: 40.2,
     attempts: [{ model: "claude-haiku-5-5", kind: "initial", status: "ok", durationMs: 100 }],
-    fallbacks: [],
-    fallbackUsed: null,
-    model: "claude-haiku-5-5",
-    requestedModel: "claude-haiku-5-5",
-    stopReason: "end_turn",
-    refusalCategory: null,
-    simulated: true,
     request: { model: "claude-haiku-5-5", max_tokens: 10, messages: [{ role: "user", content: "x".repeat(5000) }] },
     response: { id: "msg_1" },
     source: "playground",
     metadata: { a: 1 },
     subject: "user-42",
-    chunks: null,
-    error: null,
     ...overrides,
-  } as RunResult;
-}
+  });
 
 function row(i: number): CallLogRow {
   return { ...callLogRowFromResult(result(), { projectId: "p1" }), id: `c${i}` };

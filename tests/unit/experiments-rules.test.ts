@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { TEST_DESIGN, variantAggregate } from "../fixtures/variant-aggregate";
 import { AppError } from "@/lib/errors";
 import { findBreaches, GuardrailMonitor } from "@/lib/experiments/guardrails";
-import { computeResults, plannedSampleSize, type VariantAggregate } from "@/lib/experiments/results";
+import { computeResults, plannedSampleSize } from "@/lib/experiments/results";
 import {
   createExperimentSchema,
   defaultEffectPercent,
@@ -12,7 +13,6 @@ import {
   type Design,
 } from "@/lib/experiments/schemas";
 import { allowedActions, nextStatus } from "@/lib/experiments/state";
-import { momentsOf } from "@/lib/experiments/stats";
 
 describe("status machine", () => {
   it("allows DRAFT -> RUNNING -> PAUSED -> RUNNING -> COMPLETED", () => {
@@ -88,41 +88,9 @@ describe("validation", () => {
   });
 });
 
-const design: Design = {
-  mdeRelative: 0.1,
-  mdeRate: 0.05,
-  baseline: null,
-  alpha: 0.05,
-  power: 0.8,
-  plannedPerVariant: 0,
-  guardrailAlpha: 0.01,
-  guardrailMinCalls: 10,
-  allocation: null,
-};
+const design: Design = TEST_DESIGN;
 
-function agg(key: string, o: Partial<VariantAggregate> & { values?: number[] }): VariantAggregate {
-  const m = momentsOf(o.values ?? []);
-  return {
-    variantId: `v-${key}`,
-    key,
-    versionLabel: `1.0.${key.charCodeAt(0) - 65}`,
-    weight: 50,
-    paused: false,
-    pausedReason: null,
-    calls: 0,
-    errors: 0,
-    refusals: 0,
-    scored: 0,
-    scoreSum: 0,
-    cost: m,
-    latency: m,
-    outputChars: m,
-    inputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    ...o,
-  };
-}
+const agg = variantAggregate;
 
 describe("results and verdict", () => {
   it("plans the sample from the design (accuracy 0.8 -> 0.85: 906 per variant; continuous: CV 0.5, 10%: 393)", () => {

@@ -3,6 +3,17 @@ import type { CallContext } from "@/lib/calls/record";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { parseProjectSettings, ProjectSettingsCache, type ProjectSettings } from "@/lib/runs/settings";
 import { runAndLog } from "@/lib/runs/run-and-log";
+import { getRunsInFlight, RunsInFlight } from "@/lib/runs/in-flight";
+
+/** A runnable version with one required variable. */
+const version = {
+  system: [],
+  messages: [{ role: "user" as const, content: [{ type: "text" as const, text: "{{q}}" }] }],
+  variables: { q: { type: "string" as const, required: true } },
+  modelConfig: { model: "claude-sonnet-5-5", max_tokens: 16 },
+  outputSchema: { format: "text" as const },
+  policy: {},
+};
 
 describe("parseProjectSettings", () => {
   it("reads the runner and call-log policies", () => {
@@ -55,15 +66,6 @@ describe("ProjectSettingsCache", () => {
 });
 
 describe("runAndLog", () => {
-  const version = {
-    system: [],
-    messages: [{ role: "user" as const, content: [{ type: "text" as const, text: "{{q}}" }] }],
-    variables: { q: { type: "string" as const, required: true } },
-    modelConfig: { model: "claude-sonnet-5-5", max_tokens: 16 },
-    outputSchema: { format: "text" as const },
-    policy: {},
-  };
-
   it("runs under the project's runner policy and logs under its body policy with the call's context", async () => {
     const runs: RunInput[] = [];
     const logs: { context: CallContext; bodies: unknown }[] = [];
@@ -97,6 +99,7 @@ describe("runAndLog", () => {
     expect(out).toEqual({ result, callId: "call-1", settings });
     expect(runs[0]?.options).toEqual({
       coerceStrings: true,
+      signal: expect.any(AbortSignal),
       source: "api",
       subject: "user-1",
       metadata: { apiKeyId: "k1" },
@@ -128,6 +131,67 @@ describe("runAndLog", () => {
       },
     );
     expect(logged).toEqual({ storeBodies: true, maxBodyBytes: 512 });
+  });
+});
+
+describe("runs in flight (issue 17, leftover 2: a call cut off at the drain deadline is logged)", () => {
+  const settings: ProjectSettings = { runner: undefined, bodies: { storeBodies: false, maxBodyBytes: 1024 }, evalGate: undefined };
+
+  it("abortAll aborts the runs still going and resolves once each has logged its call", async () => {
+    const logged: string[] = [];
+    const started: string[] = [];
+    const call = (id: string, caller?: AbortSignal) =>
+      runAndLog(
+        {
+          projectId: "p",
+          settings,
+          promptId: "p",
+          versionId: "v",
+          version,
+          variables: { q: id },
+          source: "api",
+          ...(caller ? { options: { signal: caller } } : {}),
+        },
+        {
+          // A call that runs until it is aborted, then reports it (as the runner does: cancelled, error type aborted).
+          run: (input) =>
+            new Promise<RunResult>((resolve) => {
+              started.push(id);
+              input.options?.signal?.addEventListener("abort", () =>
+                setTimeout(() => resolve({ status: "cancelled", error: { type: "aborted", message: "aborted" } } as RunResult), 20),
+              );
+            }),
+          log: (result) => {
+            logged.push(`${id}:${result.status}`);
+            return `call-${id}`;
+          },
+        },
+      );
+    const runs = getRunsInFlight();
+    const before = runs.size;
+    const caller = new AbortController();
+    const pending = [call("a"), call("b"), call("c", caller.signal)];
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(started).toEqual(["a", "b", "c"]);
+    expect(runs.size).toBe(before + 3);
+    caller.abort(); // the caller's own signal still aborts its call
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(logged).toEqual(["c:cancelled"]);
+    const cut = await runs.abortAll("shutting down", 2_000);
+    expect(cut).toEqual({ aborted: 2, ended: 2 });
+    expect(logged.sort()).toEqual(["a:cancelled", "b:cancelled", "c:cancelled"]);
+    expect((await Promise.all(pending)).map((r) => r.callId)).toEqual(["call-a", "call-b", "call-c"]);
+    expect(runs.size).toBe(before);
+  });
+
+  it("abortAll gives up waiting at its timeout and says how many ended", async () => {
+    const runs = new RunsInFlight();
+    const quick = runs.begin();
+    runs.begin(); // never ends
+    quick.signal.addEventListener("abort", () => quick.end());
+    const began = Date.now();
+    expect(await runs.abortAll("shutting down", 100)).toEqual({ aborted: 2, ended: 1 });
+    expect(Date.now() - began).toBeLessThan(1_000);
   });
 });
 

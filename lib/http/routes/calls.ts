@@ -21,6 +21,13 @@ export const callRoutes = [
     // A batch of 1000 records with request/response bodies is larger than a prompt document.
     bodySizeFactor: 16,
     response: { status: 202, description: "Per-record results", schema: s.ingestResponseSchema },
+    responses: {
+      "503": {
+        description:
+          "Not acknowledged, nothing stored; send the batch again after Retry-After: the call log's buffer is full (PROMPTDECK_CALL_BUFFER_MB), its durable journal cannot be written, or the database is unreachable (a record names a prompt, or the key cannot be verified)",
+        schema: s.errorResponseSchema,
+      },
+    },
     async handler({ principal, body }) {
       return json(202, await ingestCalls(principal.projectId, body));
     },

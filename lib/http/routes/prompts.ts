@@ -205,6 +205,11 @@ export const promptRoutes = [
     response: { status: 200, description: "The model's answer (status ok, refusal or invalid_output)", schema: s.runResponseSchema },
     responses: {
       "502": { description: "Claude failed after retries and fallbacks; X-Promptdeck-Call-Id names the logged call", schema: s.errorResponseSchema },
+      "503": {
+        description:
+          "Retry after Retry-After. Before Claude is called (nothing paid): the call log's buffer is full (PROMPTDECK_CALL_BUFFER_MB) or its durable journal cannot be written, or the database is unreachable and the prompt or key is not in the cache. After the call: it was made but could not be logged durably (not acknowledged; the row is kept in memory and stored when it can be)",
+        schema: s.errorResponseSchema,
+      },
     },
     errors: [404],
     handler: ({ api, principal, params, body }) => runAndRespond(api, principal, params.name, body),

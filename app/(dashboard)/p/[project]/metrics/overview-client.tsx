@@ -50,6 +50,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
           series={[{ key: "all", name: "Calls" }]}
           format={(v) => fmtNumber(v)}
           formatTime={(t) => fmtBucketTime(t, bucket)}
+          bucketMs={bucket * 60_000}
         />
         <TimeSeriesChart
           testId="chart-overview-spend"
@@ -58,6 +59,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
           series={[{ key: "all", name: "Spend" }]}
           format={fmtUsd}
           formatTime={(t) => fmtBucketTime(t, bucket)}
+          bucketMs={bucket * 60_000}
         />
         <TimeSeriesChart
           testId="chart-overview-errors"
@@ -66,6 +68,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
           series={[{ key: "all", name: "Error rate" }]}
           format={(v) => `${v.toFixed(1)}%`}
           formatTime={(t) => fmtBucketTime(t, bucket)}
+          bucketMs={bucket * 60_000}
         />
         <TimeSeriesChart
           testId="chart-overview-p95"
@@ -74,6 +77,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
           series={[{ key: "all", name: "p95" }]}
           format={fmtMs}
           formatTime={(t) => fmtBucketTime(t, bucket)}
+          bucketMs={bucket * 60_000}
         />
       </div>
       <MetricsTableCard title="By prompt" csvHref={`/p/${projectSlug}/metrics/data?${toSearch({ ...filters, view: "overview", format: "csv" })}`}>

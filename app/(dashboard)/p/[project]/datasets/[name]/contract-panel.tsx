@@ -8,21 +8,29 @@ import { withSignIn } from "@/lib/http/signed-out";
 
 export type CheckContractAction = ServerAction<InProject<{ datasetId: string; version: number; prompt: string; promptVersion?: string }>, ContractCheck>;
 
-/** Checks the shown version's items against a chosen prompt's variable contract and lists every problem. */
+/**
+ * Checks the shown version's items against a chosen prompt's variable contract and lists every
+ * problem. Prompts the items fit (`fitting`, as the datasets list computes it) come first and are
+ * chosen at first, so the panel opens on a prompt the dataset is for.
+ */
 export function ContractPanel({
   project,
   datasetId,
   version,
   prompts,
+  fitting = [],
   check,
 }: {
   project: string;
   datasetId: string;
   version: number;
   prompts: string[];
+  fitting?: string[];
   check: CheckContractAction;
 }) {
-  const [prompt, setPrompt] = useState(prompts[0] ?? "");
+  const fits = new Set(fitting.filter((p) => prompts.includes(p)));
+  const ordered = [...prompts.filter((p) => fits.has(p)), ...prompts.filter((p) => !fits.has(p))];
+  const [prompt, setPrompt] = useState(ordered[0] ?? "");
   const [promptVersion, setPromptVersion] = useState("");
   const [result, setResult] = useState<ContractCheck | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -58,8 +66,10 @@ export function ContractPanel({
               value={prompt}
               onChange={(e) => setPrompt(e.target.value)}
             >
-              {prompts.map((p) => (
-                <option key={p}>{p}</option>
+              {ordered.map((p) => (
+                <option key={p} value={p}>
+                  {fits.has(p) ? `${p} (items fit)` : p}
+                </option>
               ))}
             </select>
           </label>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/projects/roles";
+import { fittingPrompts } from "@/lib/datasets/contract";
 import { getDatasetByName, listTags, listVersions } from "@/lib/datasets/queries";
 import { listPrompts } from "@/lib/prompts/queries";
 import { ButtonLink, PageHeader } from "@/components/ui";
@@ -28,10 +29,11 @@ export default async function DatasetPage({
   const sp = await searchParams;
   const requested = Number(sp.version);
   const version = Number.isSafeInteger(requested) && requested >= 1 && requested <= dataset.latestVersion ? requested : dataset.latestVersion;
-  const [versions, tags, prompts] = await Promise.all([
+  const [versions, tags, prompts, fitting] = await Promise.all([
     listVersions(dataset.id),
     listTags(dataset.id, version),
     listPrompts(access.project.id, { take: 200, sort: "name" }),
+    fittingPrompts(access.project.id, [dataset]),
   ]);
   const canEdit = hasRole(access.role, "EDITOR");
   const base = `/p/${access.project.slug}/datasets/${encodeURIComponent(dataset.name)}`;
@@ -65,6 +67,7 @@ export default async function DatasetPage({
           datasetId={dataset.id}
           version={version}
           prompts={prompts.items.map((p) => p.name)}
+          fitting={fitting.get(dataset.id) ?? []}
           check={checkContractAction}
         />
       </div>

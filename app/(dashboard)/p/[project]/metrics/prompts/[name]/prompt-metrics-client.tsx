@@ -125,6 +125,7 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
             series={series}
             format={c.format}
             formatTime={(t) => fmtBucketTime(t, bucketMinutes)}
+            bucketMs={bucketMinutes * 60_000}
             markers={markers}
           />
         ))}
