@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import dns from "node:dns";
 import { getDb } from "@/lib/db/client";
 import { envVar } from "@/lib/env";
@@ -179,6 +180,7 @@ export async function sendTestEvent(actor: Actor, endpointId: string): Promise<s
   const delivery = await getDb().$transaction(async (tx) => {
     const event = await tx.projectEvent.create({
       data: {
+        id: `evt_${randomUUID().replaceAll("-", "")}`,
         projectId: actor.projectId,
         type: TEST_EVENT_TYPE,
         data: { message: "A test event sent from the Promptdeck settings page", actor: actorLabel(actor) },

@@ -65,7 +65,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
               {autoDisabled.map((w) => (
                 <li key={w.id}>
                   <span className="font-mono text-xs break-all text-fg">{w.url}</span>: {w.disabledReason}
-                  {w.disabledAt ? ` (${formatRelative(w.disabledAt, now)})` : ""}.{" "}
+                  {w.disabledAt ? ` (${formatRelative(w.disabledAt, now)})` : ""};{" "}
                   {w.pending > 0 ? `${w.pending} pending deliver${w.pending === 1 ? "y waits" : "ies wait"}; ` : ""}fix the receiver, then enable it under
                   Webhooks.
                 </li>
