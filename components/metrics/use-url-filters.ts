@@ -16,16 +16,19 @@ export function useUrlFilters(defaults: UrlDefaults = DASHBOARD_DEFAULTS) {
   const filters = useMemo(() => readUrlFilters(search, defaults), [search, defaults]);
   const set = useCallback(
     (patch: UrlFilters) => {
-      const next = nextUrlSearch(search, patch, defaults);
+      // The address bar, not this render's snapshot: two changes before the next render (clear the
+      // model, then pick a source) must not bring back what the first one removed.
+      const current = window.location.search.replace(/^\?/, "");
+      const next = nextUrlSearch(current, patch, defaults);
       // The native history API is synced with Next's router (useSearchParams updates) without
       // re-rendering the server page: the data comes from the metrics data route anyway.
       // Typing a custom from/to replaces the entry instead of adding one per keystroke.
       const typing = Object.keys(patch).every(
-        (k) => k === "from" || k === "to" || (k === "range" && patch.range === "custom" && search.includes("range=custom")),
+        (k) => k === "from" || k === "to" || (k === "range" && patch.range === "custom" && current.includes("range=custom")),
       );
       window.history[typing ? "replaceState" : "pushState"](null, "", next ? `${pathname}?${next}` : pathname);
     },
-    [pathname, search, defaults],
+    [pathname, defaults],
   );
   return { filters, set };
 }
