@@ -54,6 +54,19 @@ export function Badge({ tone = "neutral", className, ...props }: ComponentProps<
   );
 }
 
+/** Identifiers (scopes, event types) as a wrapping row of monospace badges. */
+export function CodeBadges({ items }: { items: readonly string[] }) {
+  return (
+    <div className="flex max-w-sm flex-wrap gap-1">
+      {items.map((item) => (
+        <Badge key={item} className="font-mono">
+          {item}
+        </Badge>
+      ))}
+    </div>
+  );
+}
+
 export function Card({ className, ...props }: ComponentProps<"section">) {
   return <section className={cx("rounded-lg border border-border bg-surface", className)} {...props} />;
 }

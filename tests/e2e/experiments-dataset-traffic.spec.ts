@@ -1,5 +1,6 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { ADMIN_STATE, PROJECT, watchConsole } from "./fixtures";
+import { DEMO_API_AUTH, createExperimentByApi, makeQuestionPrompt } from "./experiment-api";
 
 // Issue 12: an experiment can use a dataset as its traffic source. A PM picks a dataset (and one
 // of its versions) in the running experiment's send-traffic form: each item of that version is
@@ -7,21 +8,7 @@ import { ADMIN_STATE, PROJECT, watchConsole } from "./fixtures";
 // refused with a message naming the versions there are. Prompt, dataset and experiment are the
 // test's own (created through the public API with the demo key).
 
-const auth = { Authorization: "Bearer pd_demo_0000000000000000000000000000" };
-
-function doc(system: string) {
-  return {
-    publish: true,
-    changelog: system,
-    request: {
-      model: "claude-sonnet-5-5",
-      max_tokens: 128,
-      system: [{ type: "text", text: system }],
-      messages: [{ role: "user", content: [{ type: "text", text: "{{question}}" }] }],
-    },
-    variables: { question: { type: "string", required: true, description: "The customer's question" } },
-  };
-}
+const auth = DEMO_API_AUTH;
 
 async function ok(response: Promise<{ status(): number; text(): Promise<string> }>, status: number): Promise<void> {
   const res = await response;
@@ -29,30 +16,14 @@ async function ok(response: Promise<{ status(): number; text(): Promise<string> 
 }
 
 async function setUp(request: APIRequestContext, name: string): Promise<string> {
-  for (const text of ["You answer in one sentence.", "You answer in one warm sentence."]) {
-    await ok(request.post(`/api/v1/prompts/${name}/versions`, { headers: auth, data: doc(text) }), 201);
-  }
-  await ok(request.put(`/api/v1/prompts/${name}/labels/production`, { headers: auth, data: { version: "1.0.0" } }), 200);
+  await makeQuestionPrompt(request, name, ["You answer in one sentence.", "You answer in one warm sentence."], 128);
 
   await ok(request.post("/api/v1/datasets", { headers: auth, data: { name, description: "Questions for an experiment" } }), 201);
   const items = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ key: `q${from + i}`, variables: { question: `Question ${from + i}?` } }));
   await ok(request.post(`/api/v1/datasets/${name}/items`, { headers: auth, data: { items: items(0, 10), note: "ten questions" } }), 201);
   await ok(request.post(`/api/v1/datasets/${name}/items`, { headers: auth, data: { items: items(10, 4) } }), 201);
 
-  const created = await request.post("/api/v1/experiments", {
-    headers: auth,
-    data: {
-      prompt: name,
-      name: `Dataset traffic ${name}`,
-      primaryMetric: "latency",
-      variants: [
-        { version: "1.0.0", weight: 50 },
-        { version: "1.1.0", weight: 50 },
-      ],
-    },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const { id } = (await created.json()) as { id: string };
+  const { id } = await createExperimentByApi(request, { prompt: name, name: `Dataset traffic ${name}` });
   await ok(request.post(`/api/v1/experiments/${id}/start`, { headers: auth }), 200);
   return id;
 }

@@ -3,6 +3,7 @@ import { expect, test, type APIRequestContext } from "@playwright/test";
 import { getDb } from "@/lib/db/client";
 import { hashPassword } from "@/lib/users/password";
 import { ADMIN_STATE, PROJECT, VIEWER_STATE, expectTheme, presetTheme, signIn, snap, watchConsole } from "./fixtures";
+import { DEMO_API_AUTH, createExperimentByApi, makeQuestionPrompt } from "./experiment-api";
 
 // A product manager runs an A/B experiment from the browser on a prompt of their own (created
 // through the public API with the demo key, so other specs moving demo labels cannot interfere):
@@ -10,32 +11,12 @@ import { ADMIN_STATE, PROJECT, VIEWER_STATE, expectTheme, presetTheme, signIn, s
 // filling in, promote. A viewer sees the results but no controls. An editor cannot steer the
 // protected production label through an experiment (issue 17, item 8) but runs one on canary.
 
-const KEY = "pd_demo_0000000000000000000000000000";
-const auth = { Authorization: `Bearer ${KEY}` };
-
-function doc(system: string) {
-  return {
-    publish: true,
-    changelog: system,
-    request: {
-      model: "claude-sonnet-5-5",
-      max_tokens: 256,
-      system: [{ type: "text", text: system }],
-      messages: [{ role: "user", content: [{ type: "text", text: "{{question}}" }] }],
-    },
-    variables: { question: { type: "string", required: true, description: "The customer's question" } },
-  };
-}
+const auth = DEMO_API_AUTH;
 
 const TEXTS = ["You answer support questions in one sentence.", "You answer support questions in one short, warm sentence."];
 
-async function makePrompt(request: APIRequestContext, name: string, texts: string[] = TEXTS): Promise<void> {
-  for (const text of texts) {
-    const res = await request.post(`/api/v1/prompts/${encodeURIComponent(name)}/versions`, { headers: auth, data: doc(text) });
-    expect(res.status(), await res.text()).toBe(201);
-  }
-  const label = await request.put(`/api/v1/prompts/${encodeURIComponent(name)}/labels/production`, { headers: auth, data: { version: "1.0.0" } });
-  expect(label.status(), await label.text()).toBe(200);
+function makePrompt(request: APIRequestContext, name: string, texts: string[] = TEXTS): Promise<void> {
+  return makeQuestionPrompt(request, name, texts);
 }
 
 test.describe("experiments as the demo admin (a PM)", () => {
@@ -172,21 +153,15 @@ test.describe("an experiment with three variants", () => {
     test.setTimeout(120_000);
     const name = `e2e-exp-three-${Date.now().toString(36)}`;
     await makePrompt(request, name, [...TEXTS, "You answer support questions in one sentence and offer further help."]);
-    const created = await request.post("/api/v1/experiments", {
-      headers: auth,
-      data: {
-        prompt: name,
-        name: `Three tones ${name}`,
-        primaryMetric: "latency",
-        variants: [
-          { version: "1.0.0", weight: 34 },
-          { version: "1.1.0", weight: 33 },
-          { version: "1.2.0", weight: 33 },
-        ],
-      },
+    const { id, design } = await createExperimentByApi<{ id: string; design: { plannedPerVariant: number } }>(request, {
+      prompt: name,
+      name: `Three tones ${name}`,
+      variants: [
+        { version: "1.0.0", weight: 34 },
+        { version: "1.1.0", weight: 33 },
+        { version: "1.2.0", weight: 33 },
+      ],
     });
-    expect(created.status(), await created.text()).toBe(201);
-    const { id, design } = (await created.json()) as { id: string; design: { plannedPerVariant: number } };
     expect(design.plannedPerVariant).toBe(476); // alpha / 2 for two comparisons (393 with one)
     expect((await request.post(`/api/v1/experiments/${id}/start`, { headers: auth })).status()).toBe(200);
     for (let batch = 0; batch < 3; batch++) {
@@ -236,20 +211,7 @@ test.describe("experiments as a viewer", () => {
   test("sees results but no controls", async ({ page, request }) => {
     const name = `e2e-exp-viewer-${Date.now().toString(36)}`;
     await makePrompt(request, name);
-    const created = await request.post("/api/v1/experiments", {
-      headers: auth,
-      data: {
-        prompt: name,
-        name: `Viewer check ${name}`,
-        primaryMetric: "latency",
-        variants: [
-          { version: "1.0.0", weight: 50 },
-          { version: "1.1.0", weight: 50 },
-        ],
-      },
-    });
-    expect(created.status(), await created.text()).toBe(201);
-    const { id } = (await created.json()) as { id: string };
+    const { id } = await createExperimentByApi(request, { prompt: name, name: `Viewer check ${name}` });
     await page.goto(`/p/${PROJECT}/experiments`);
     await expect(page.getByTestId("new-experiment")).toHaveCount(0);
     await page.goto(`/p/${PROJECT}/experiments/${id}`);
@@ -274,21 +236,7 @@ test.describe("experiments as an editor", () => {
     expect(canary.status(), await canary.text()).toBe(200);
     const ids: Record<string, string> = {};
     for (const label of ["production", "canary"]) {
-      const created = await request.post("/api/v1/experiments", {
-        headers: auth,
-        data: {
-          prompt: name,
-          label,
-          name: `Editor ${label} ${name}`,
-          primaryMetric: "latency",
-          variants: [
-            { version: "1.0.0", weight: 50 },
-            { version: "1.1.0", weight: 50 },
-          ],
-        },
-      });
-      expect(created.status(), await created.text()).toBe(201);
-      ids[label] = ((await created.json()) as { id: string }).id;
+      ids[label] = (await createExperimentByApi(request, { prompt: name, label, name: `Editor ${label} ${name}` })).id;
     }
     const db = getDb();
     const editor = { email: `editor-${randomUUID().slice(0, 8)}@example.test`, password: "editor-password-1" };

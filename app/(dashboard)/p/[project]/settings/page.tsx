@@ -22,7 +22,7 @@ import { EVENT_TYPE_DESCRIPTIONS, SUBSCRIBABLE_EVENT_TYPES } from "@/lib/webhook
 import Link from "next/link";
 import { listApiKeys, listMembers } from "@/lib/projects/queries";
 import { KeyIcon, LockIcon, UsersIcon, WebhookIcon } from "@/components/icons";
-import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
+import { Badge, Card, CodeBadges, EmptyState, PageHeader } from "@/components/ui";
 import { formatDay, formatRateLimit, formatRelative, formatUtc } from "@/components/format";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -149,13 +149,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
                       </td>
                       <td className="px-4 py-2.5 font-mono text-xs whitespace-nowrap">{k.prefix}…</td>
                       <td className="px-4 py-2.5">
-                        <div className="flex max-w-sm flex-wrap gap-1">
-                          {k.scopes.map((s) => (
-                            <Badge key={s} className="font-mono">
-                              {s}
-                            </Badge>
-                          ))}
-                        </div>
+                        <CodeBadges items={k.scopes} />
                       </td>
                       <td className="px-4 py-2.5">
                         <ApiKeyRateLimit
@@ -232,13 +226,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
                       </div>
                     </td>
                     <td className="px-4 py-2.5">
-                      <div className="flex max-w-sm flex-wrap gap-1">
-                        {w.events.map((e) => (
-                          <Badge key={e} className="font-mono">
-                            {e}
-                          </Badge>
-                        ))}
-                      </div>
+                      <CodeBadges items={w.events} />
                     </td>
                     <td className="px-4 py-2.5 text-xs whitespace-nowrap text-fg-muted">
                       {w.lastAttempt ? (
