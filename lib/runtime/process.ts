@@ -316,6 +316,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       // for connections still sending a request.
       stopTimeoutMs: drainTimeoutMs + RUN_ABORT_WAIT_MS + 5_000,
       async stop() {
+        // Live streams never end on their own: closed first (clients resume elsewhere with Last-Event-ID).
+        const streams = api?.streams.openStreams ?? 0;
+        api?.closeStreams();
+        if (streams > 0) log(`http server: ${streams} live stream(s) closed`);
         log(`http server: not accepting; draining ${http.inFlight} request(s) in flight (deadline ${drainTimeoutMs} ms)`);
         let cut = "";
         const result = await http.close(drainTimeoutMs, {
