@@ -24,6 +24,7 @@ import { closeIfBodyUnread } from "@/lib/http/early-close";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { WebhookWorker } from "@/lib/webhooks/worker";
+import { EventPruner } from "@/lib/webhooks/prune";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
 import { getRunsInFlight } from "@/lib/runs/in-flight";
@@ -61,7 +62,7 @@ export interface ProcessRuntimeOptions {
   http?: HttpOptions;
   /** The public API handler (with its change feed and guardrail monitor). Default: on when serving HTTP. */
   api?: ApiV1Options | false;
-  /** The hourly minute-rollup pruner. Default: on when serving HTTP. */
+  /** The hourly pruners (minute rollups; events and webhook deliveries). Default: on when serving HTTP. */
   pruner?: boolean;
   /** The eval worker (pg-boss jobs advancing eval runs). Default: on when serving HTTP. */
   evalWorker?: boolean;
@@ -215,6 +216,17 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       describe: () => `minute rollups older than ${minuteRetentionDays()} days, hourly`,
       start: () => pruner.start(),
       stop: () => pruner.stop(),
+    });
+  }
+
+  if (options.pruner ?? serving) {
+    const events = new EventPruner({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "event pruner",
+      stage: "services",
+      describe: () => `events and webhook deliveries older than ${events.retentionDays} days, hourly, in batches`,
+      start: () => events.start(),
+      stop: () => events.stop(),
     });
   }
 
