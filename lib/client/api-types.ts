@@ -4086,3 +4086,111 @@ export type PromptChangeEvent = {
    */
   at: string;
 };
+export type CreateBatchJobRequest = {
+  /**
+   * @minItems 1
+   * @maxItems 250000
+   */
+  items: [
+    {
+      /**
+       * Your id for the item (unique in the job); results carry it. Default: the item's position ("0", "1", ...)
+       */
+      id?: string;
+      variables?: {
+        [k: string]: unknown | undefined;
+      };
+    },
+    ...{
+      /**
+       * Your id for the item (unique in the job); results carry it. Default: the item's position ("0", "1", ...)
+       */
+      id?: string;
+      variables?: {
+        [k: string]: unknown | undefined;
+      };
+    }[],
+  ];
+  /**
+   * The label whose version renders the items (default "production")
+   */
+  label?: string;
+  /**
+   * An exact published version ("1.2.0") instead of a label
+   */
+  version?: string;
+  skipInvalid?: boolean;
+  /**
+   * Stored with the job and on every logged call
+   */
+  metadata?: {
+    [k: string]: unknown | undefined;
+  };
+};
+export type BatchJob = {
+  id: string;
+  prompt: string;
+  version: string;
+  label: string | null;
+  status: "queued" | "running" | "completed" | "failed" | "canceled";
+  itemCount: number;
+  counts: {
+    pending: number;
+    succeeded: number;
+    errored: number;
+    expired: number;
+    canceled: number;
+  };
+  /**
+   * What the finished items cost at the batch price (50% of the realtime price)
+   */
+  costMicros: number;
+  /**
+   * What the batch discount saved against the same calls made one by one
+   */
+  savedMicros: number;
+  error: string | null;
+  metadata: {
+    [k: string]: unknown | undefined;
+  };
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  /**
+   * Items refused at creation (with skipInvalid: true)
+   */
+  invalidItems?: {
+    id: string;
+    index: number;
+    issues: {
+      path: string;
+      message: string;
+    }[];
+  }[];
+};
+export type ListBatchJobsResponse = {
+  data: BatchJob[];
+};
+export type BatchResultLine = {
+  /**
+   * Your item id (or its position)
+   */
+  id: string;
+  status: "pending" | "succeeded" | "errored" | "expired" | "canceled";
+  output: string | null;
+  parsed?: unknown;
+  model: string | null;
+  stopReason: string | null;
+  usage: {
+    inputTokens: number;
+    outputTokens: number;
+    cacheReadTokens: number;
+    cacheWriteTokens: number;
+  };
+  costMicros: number;
+  callId: string | null;
+  error: {
+    type: string;
+    message: string;
+  } | null;
+};

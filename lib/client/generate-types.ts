@@ -31,6 +31,10 @@ const TYPES: Record<string, [string, string, string]> = {
   DatasetChange: ["/api/v1/datasets/{name}/items", "post", "201"],
   DatasetItemsPage: ["/api/v1/datasets/{name}/items", "get", "200"],
   PromptChangeEvent: ["/api/v1/stream", "get", "200"],
+  CreateBatchJobRequest: ["/api/v1/prompts/{name}/batches", "post", "request"],
+  BatchJob: ["/api/v1/batches/{id}", "get", "200"],
+  ListBatchJobsResponse: ["/api/v1/batches", "get", "200"],
+  BatchResultLine: ["/api/v1/batches/{id}/results", "get", "200"],
 };
 
 function pick(doc: Json, path: string, method: string, which: string): Json {

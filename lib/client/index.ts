@@ -4,6 +4,10 @@
  * app. See lib/client/README.md.
  */
 import type {
+  BatchJob,
+  BatchResultLine,
+  CreateBatchJobRequest,
+  ListBatchJobsResponse,
   AddDatasetItemsRequest,
   ApiError,
   CreateDatasetRequest,
@@ -352,6 +356,61 @@ export class PromptdeckClient {
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
     const suffix = params.size > 0 ? `?${params.toString()}` : "";
     return this.request<DatasetItemsPage>("GET", `/api/v1/datasets/${encodeURIComponent(name)}/items${suffix}`, undefined);
+  }
+
+  /**
+   * Starts a batch job: every item's variables rendered with the label's (or version's) prompt and
+   * sent through the Message Batches API at half price (202: queued). Invalid items are a 422
+   * naming each (or, with `skipInvalid`, listed in `invalidItems`). Poll `getBatchJob`, then read
+   * `batchJobResults`.
+   */
+  createBatchJob(name: string, body: CreateBatchJobRequest): Promise<BatchJob> {
+    return this.request<BatchJob>("POST", `/api/v1/prompts/${encodeURIComponent(name)}/batches`, body, {
+      timeoutMs: Math.max(this.options.timeoutMs, 300_000),
+      ...ONCE,
+    });
+  }
+
+  /** A batch job: status, items per outcome, cost at the batch price and what it saved. */
+  getBatchJob(id: string): Promise<BatchJob> {
+    return this.request<BatchJob>("GET", `/api/v1/batches/${encodeURIComponent(id)}`, undefined);
+  }
+
+  /** The project's recent batch jobs, newest first. */
+  listBatchJobs(options: { limit?: number } = {}): Promise<ListBatchJobsResponse> {
+    const suffix = options.limit !== undefined ? `?limit=${options.limit}` : "";
+    return this.request<ListBatchJobsResponse>("GET", `/api/v1/batches${suffix}`, undefined);
+  }
+
+  /** Cancels a batch job; items that finished are kept. */
+  cancelBatchJob(id: string): Promise<BatchJob> {
+    return this.request<BatchJob>("POST", `/api/v1/batches/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  /**
+   * A batch job's results, one per item in the order given (matched by your ids), read from the
+   * server's JSON lines as they arrive: memory stays small whatever the job's size.
+   */
+  async *batchJobResults(id: string, options: { status?: BatchResultLine["status"] } = {}): AsyncGenerator<BatchResultLine> {
+    const suffix = options.status ? `?status=${options.status}` : "";
+    const response = await this.send("GET", `/api/v1/batches/${encodeURIComponent(id)}/results${suffix}`, undefined, {
+      timeoutMs: Math.max(this.options.timeoutMs, 600_000),
+    });
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let newline = buffered.indexOf("\n");
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim() !== "") yield JSON.parse(line) as BatchResultLine;
+        newline = buffered.indexOf("\n");
+      }
+    }
+    buffered += decoder.decode();
+    if (buffered.trim() !== "") yield JSON.parse(buffered) as BatchResultLine;
   }
 
   /** Drops every cached prompt. */

@@ -591,3 +591,53 @@ export const promptChangeEventSchema = z.strictObject({
   previousVersion: z.string().nullable().meta({ description: "The label's version before the move (null for a new label or a publish)" }),
   at: z.string().meta({ description: "When the change was made (ISO 8601, UTC)" }),
 });
+
+// ------------------------------------------------------------------ batch jobs (lib/batch-jobs)
+
+const batchCountsSchema = z.object({
+  pending: z.number().int(),
+  succeeded: z.number().int(),
+  errored: z.number().int(),
+  expired: z.number().int(),
+  canceled: z.number().int(),
+});
+
+export const batchJobResponseSchema = z
+  .object({
+    id: z.string(),
+    prompt: z.string(),
+    version: z.string(),
+    label: z.string().nullable(),
+    status: z.enum(["queued", "running", "completed", "failed", "canceled"]),
+    itemCount: z.number().int(),
+    counts: batchCountsSchema,
+    costMicros: z.number().int().meta({ description: "What the finished items cost at the batch price (50% of the realtime price)" }),
+    savedMicros: z.number().int().meta({ description: "What the batch discount saved against the same calls made one by one" }),
+    error: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    invalidItems: z
+      .array(z.object({ id: z.string(), index: z.number().int(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }))
+      .optional()
+      .meta({ description: "Items refused at creation (with skipInvalid: true)" }),
+  })
+  .meta({ id: "BatchJob" });
+
+export const batchJobListResponseSchema = z.object({ data: z.array(batchJobResponseSchema) });
+
+export const batchResultLineSchema = z
+  .object({
+    id: z.string().meta({ description: "Your item id (or its position)" }),
+    status: z.enum(["pending", "succeeded", "errored", "expired", "canceled"]),
+    output: z.string().nullable(),
+    parsed: z.unknown().optional(),
+    model: z.string().nullable(),
+    stopReason: z.string().nullable(),
+    usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), cacheReadTokens: z.number().int(), cacheWriteTokens: z.number().int() }),
+    costMicros: z.number().int(),
+    callId: z.string().nullable(),
+    error: z.object({ type: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: "BatchResultLine" });

@@ -38,7 +38,7 @@ function parameters(zodSchema: z.ZodType, where: "query" | "path"): Json[] {
   }));
 }
 
-const jsonContent = (body: Json) => ({ "application/json": { schema: body } });
+const jsonContent = (body: Json, type = "application/json") => ({ [type]: { schema: body } });
 const errorDescriptions: Record<number, string> = {
   400: "Bad request (malformed path, query or JSON; e.g. both label and version)",
   401: "Missing, malformed, unknown, revoked or expired API key",

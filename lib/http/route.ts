@@ -41,6 +41,8 @@ export type RouteResult<T = unknown> = { status: number; headers?: Record<string
   | { empty: true }
   /** A long-lived response (Server-Sent Events): the wrapper writes the head, then hands the response over. */
   | { stream: (res: ServerResponse) => void }
+  /** A body written as it is produced (chunked), e.g. JSON lines; the client's pace holds the producer back. */
+  | { chunks: AsyncIterable<Buffer | string>; contentType: string }
 );
 
 export const json = <T>(status: number, value: T, headers?: Record<string, string>): RouteResult<T> => ({
@@ -58,6 +60,18 @@ export const empty = (status: number, headers?: Record<string, string>): RouteRe
 export const stream = (status: number, start: (res: ServerResponse) => void, headers?: Record<string, string>): RouteResult<never> => ({
   status,
   stream: start,
+  ...(headers ? { headers } : {}),
+});
+/** A body written as it is produced (chunked), e.g. JSON lines; the client's pace holds the producer back. */
+export const streamed = (
+  status: number,
+  contentType: string,
+  chunks: AsyncIterable<Buffer | string>,
+  headers?: Record<string, string>,
+): RouteResult<never> => ({
+  status,
+  chunks,
+  contentType,
   ...(headers ? { headers } : {}),
 });
 
@@ -117,7 +131,7 @@ export interface RouteSpec<
   bodySizeFactor?: number;
   /** The request body the OpenAPI document shows, when the parsed shape is looser than the real contract (checked deeper in lib). */
   bodyDoc?: Schema;
-  /** `contentType`: what the body is when not JSON (text/event-stream: `schema` is then each event's data). */
+  /** `contentType`: what the body is when not JSON (text/event-stream: `schema` is then each event's data; JSON lines: each line). */
   response?: { status: number; description: string; schema?: R; contentType?: string };
   /** Further documented responses (304, 502, ...). */
   responses?: Record<string, { description: string; schema?: Schema }>;
@@ -473,7 +487,7 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
 
   const fail = (x: Exchange, error: unknown): void => sendError(x.res, error, x.requestId, x.basic, x.method, x.rawPath);
 
-  const respond = (x: Exchange, result: RouteResult): void => {
+  const respond = (x: Exchange, result: RouteResult): void | Promise<void> => {
     // The handler's headers object is this response's own: completed in place.
     const headers: Record<string, string | number> = result.headers ?? {};
     headers["X-Request-Id"] = x.requestId;
@@ -483,8 +497,37 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     } else if ("stream" in result) {
       x.res.writeHead(result.status, headers);
       result.stream(x.res);
+    } else if ("chunks" in result) {
+      headers["Content-Type"] = result.contentType;
+      x.res.writeHead(result.status, headers);
+      if (x.method === "HEAD") return void x.res.end();
+      return writeStream(x, result.chunks);
     } else {
       send(x.res, x.method === "HEAD", result.status, "raw" in result ? result.raw : JSON.stringify(result.json), headers);
+    }
+  };
+
+  /** Writes a streamed body, waiting for the socket to drain; a failure mid-way cuts the response (the client sees it truncated) and is logged. */
+  const writeStream = async (x: Exchange, stream: AsyncIterable<Buffer | string>): Promise<void> => {
+    const { res } = x;
+    try {
+      for await (const chunk of stream) {
+        if (res.destroyed) return;
+        if (!res.write(chunk))
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off("drain", done);
+              res.off("close", done);
+              resolve();
+            };
+            res.on("drain", done);
+            res.on("close", done);
+          });
+      }
+      res.end();
+    } catch (error) {
+      logError("[api] a streamed response failed midway", error, { requestId: x.requestId, method: x.method, path: x.rawPath });
+      res.destroy();
     }
   };
 

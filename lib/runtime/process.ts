@@ -21,6 +21,8 @@ import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
 import { refuseHostileWebRequest } from "@/lib/http/edge";
 import { crossOriginActionProblem, dropUntrustedProxyHeaders } from "@/lib/http/proxy";
 import { closeIfBodyUnread } from "@/lib/http/early-close";
+import { registerBatchJobQueue } from "@/lib/batch-jobs/queue";
+import { BatchJobWorker } from "@/lib/batch-jobs/worker";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { WebhookWorker } from "@/lib/webhooks/worker";
@@ -68,6 +70,8 @@ export interface ProcessRuntimeOptions {
   evalWorker?: boolean;
   /** The webhook delivery worker (pg-boss jobs delivering the change feed's events to endpoints). Default: on when serving HTTP. */
   webhookWorker?: boolean;
+  /** The batch-job worker (pg-boss jobs advancing apps' batch jobs through Message Batches). Default: on when serving HTTP. */
+  batchJobWorker?: boolean;
   /** Open the Claude endpoint at start (the in-process simulator when there is no API key). Default: on when serving HTTP. */
   claude?: boolean;
   /** How long shutdown waits for the call-log writer's flush. Default 25 s (5 s with a journal: the rest stays in it). */
@@ -245,6 +249,25 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       async stop() {
         registerEvalQueue(undefined);
         await worker.stop();
+      },
+    });
+  }
+
+  if (options.batchJobWorker ?? serving) {
+    // Never fails the start: with the database down or not migrated yet it logs and retries.
+    const batchJobs = new BatchJobWorker({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "batch job worker",
+      stage: "services",
+      describe: () => `pg-boss queue "batch-job", ${batchJobs.running ? "working" : "waiting for the database"}`,
+      stopTimeoutMs: 40_000,
+      async start() {
+        registerBatchJobQueue(batchJobs.queue);
+        await batchJobs.start();
+      },
+      async stop() {
+        registerBatchJobQueue(undefined);
+        await batchJobs.stop();
       },
     });
   }

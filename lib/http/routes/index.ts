@@ -1,6 +1,7 @@
 // The route table of the public API (/api/v1/** and the Langfuse-compatible /api/public/v2/prompts**).
 // lib/http/api-v1.ts serves it; lib/http/openapi.ts documents it. Add a route to an area's list.
 import type { ApiRoute } from "../route";
+import { batchRoutes } from "./batches";
 import { callRoutes } from "./calls";
 import { datasetRoutes } from "./datasets";
 import { route, type ApiServices } from "./context";
@@ -33,6 +34,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...experimentRoutes,
   ...datasetRoutes,
   ...evalRoutes,
+  ...batchRoutes,
   ...metricsRoutes,
   ...streamRoutes,
   ...metaRoutes,
