@@ -163,6 +163,18 @@ export const versionDocumentSchema = z
     variables: variablesSchema,
     output: outputSchemaSchema,
     policy: policySchema,
+    snippets: z
+      .array(
+        z.object({
+          include: z.string().meta({ description: "The include as written, name@label or name@1.2.0" }),
+          name: z.string(),
+          version: z.string().meta({ description: "The exact snippet version pinned at publish" }),
+          text: z.string().meta({ description: "The pinned text that replaces the include when rendering" }),
+          variables: variablesSchema.meta({ description: "The snippet's variables; they join the prompt's contract" }),
+        }),
+      )
+      .optional()
+      .meta({ description: "Read-only: the snippet includes ({{> name@label}}) of a published version, each pinned to an exact version" }),
     etag: z.string().optional(),
   })
   .meta({ id: "VersionDocument" });

@@ -45,6 +45,12 @@ export interface VersionDocument {
   variables: PromptVersionContent["variables"];
   output: PromptVersionContent["outputSchema"];
   policy: PromptVersionContent["policy"];
+  /**
+   * Read-only, published versions with includes only: each `{{> include}}` and the exact snippet
+   * version it is pinned to, with that version's text and variables (which join `variables` when
+   * rendering).
+   */
+  snippets?: { include: string; name: string; version: string; text: string; variables: PromptVersionContent["variables"] }[];
 }
 
 /**
@@ -78,6 +84,9 @@ export function toVersionDocument(input: {
     variables: content.variables,
     output: content.outputSchema,
     policy: content.policy,
+    ...(content.snippets && content.snippets.length > 0
+      ? { snippets: content.snippets.map((p) => ({ include: p.key, name: p.name, version: p.version, text: p.text, variables: p.variables })) }
+      : {}),
   };
 }
 
@@ -120,6 +129,8 @@ export const versionDocumentBodySchema = z.strictObject({
   bump: bumpSchema.optional(),
   publish: z.boolean().optional(),
   labels: z.array(z.string()).optional(),
+  // Read-only like labels: pins are made when the version is published.
+  snippets: z.array(z.unknown()).optional(),
   changelog: z.string().max(2000).optional(),
   acknowledged_variable_breakpoints: z.array(z.string().min(1).max(100)).max(50).optional(),
   request: makeRequestSchema(),
@@ -202,6 +213,9 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
   if (d.labels !== undefined && !options.ignoreReadOnly) {
     issues.push({ path: "labels", message: "labels is read-only: move labels with the label endpoints" });
   }
+  if (d.snippets !== undefined && !options.ignoreReadOnly) {
+    issues.push({ path: "snippets", message: "snippets is read-only: includes ({{> name@label}}) are pinned when the version is published" });
+  }
   if (d.version !== undefined && d.bump !== undefined) issues.push({ path: "version", message: "send either version or bump, not both" });
   if (d.version !== undefined) {
     try {
@@ -250,7 +264,7 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
 }
 
 /** Maps a content path (`system.0.text`, `variables.x`) to its place in the document. */
-function documentPath(path: string): string {
+export function documentPath(path: string): string {
   if (path.startsWith("system.") || path.startsWith("messages.")) return `request.${path}`;
   if (path.startsWith("outputSchema")) return `output${path.slice("outputSchema".length)}`;
   return path;
