@@ -139,6 +139,10 @@ export const versionDocumentInputSchema = z
     version: z.string().optional().meta({ description: "Exact version to publish as (>= the proposed one)" }),
     bump: z.enum(["major", "minor", "patch"]).optional().meta({ description: "Raise the proposed bump" }),
     publish: z.boolean().optional().meta({ description: "Publish at once (default false: save as the draft)" }),
+    kind: z.enum(["prompt", "snippet"]).optional().meta({
+      description:
+        "When the write creates the prompt: \"snippet\" makes a snippet, whose user turn's text blocks other prompts include with {{> name@label}}; an existing prompt's kind cannot change",
+    }),
     changelog: z.string().max(2000).optional().meta({ description: "Required to publish" }),
     acknowledged_variable_breakpoints: z.array(z.string()).optional().meta({
       description:

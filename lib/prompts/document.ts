@@ -128,6 +128,8 @@ export const versionDocumentBodySchema = z.strictObject({
   version: z.string().optional(),
   bump: bumpSchema.optional(),
   publish: z.boolean().optional(),
+  // Used when the write creates the prompt: "snippet" makes a snippet (its text blocks are the user turn's blocks).
+  kind: z.enum(["prompt", "snippet"]).optional(),
   labels: z.array(z.string()).optional(),
   // Read-only like labels: pins are made when the version is published.
   snippets: z.array(z.unknown()).optional(),
@@ -151,6 +153,8 @@ export interface ParsedVersionDocument {
   bump?: Bump;
   /** Publish at once; otherwise the result is a draft. */
   publish: boolean;
+  /** The kind asked for ("snippet": text blocks other prompts include); checked against an existing prompt's. */
+  kind?: "PROMPT" | "SNIPPET";
   /**
    * Breakpoint locations (`system.1`, `messages.0.content.0`, as the publish errors name them)
    * whose variable-before-breakpoint the author accepts, like the editor's checkbox. Omitted: the
@@ -258,6 +262,7 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
     ...(d.version !== undefined ? { requestedVersion: d.version } : {}),
     ...(d.bump !== undefined ? { bump: d.bump } : {}),
     publish: d.publish ?? false,
+    ...(d.kind !== undefined ? { kind: d.kind === "snippet" ? ("SNIPPET" as const) : ("PROMPT" as const) } : {}),
     ...(d.acknowledged_variable_breakpoints !== undefined ? { acknowledgedVariableBreakpoints: d.acknowledged_variable_breakpoints } : {}),
     warnings: report.warnings.map((w) => ({ ...w, path: documentPath(w.path) })),
   };

@@ -39,14 +39,19 @@ export async function writeVersion(actor: Actor, name: string, doc: VersionDocum
       issues: includes.issues.map((i) => ({ path: documentPath(i.path), message: i.message })),
     });
   }
-  const existing = await getDb().prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name } }, select: { id: true } });
+  const existing = await getDb().prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name } }, select: { id: true, kind: true } });
+  if (existing && parsed.kind !== undefined && parsed.kind !== existing.kind) {
+    throw new AppError("unprocessable", `"${name}" is a ${existing.kind.toLowerCase()}: its kind cannot change`, {
+      issues: [{ path: "kind", message: `"${name}" already exists as a ${existing.kind.toLowerCase()}` }],
+    });
+  }
   const acknowledged = parsed.acknowledgedVariableBreakpoints !== undefined ? { acknowledgedVariableBreakpoints: parsed.acknowledgedVariableBreakpoints } : {};
   let promptId: string;
   if (existing) {
     promptId = existing.id;
     await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog, ...acknowledged });
   } else {
-    const created = await createPrompt(actor, { name, content: parsed.content });
+    const created = await createPrompt(actor, { name, content: parsed.content, ...(parsed.kind ? { kind: parsed.kind } : {}) });
     promptId = created.id;
     if (parsed.changelog || parsed.acknowledgedVariableBreakpoints)
       await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog, ...acknowledged });

@@ -169,6 +169,21 @@ describe("snippets", () => {
 });
 
 describe("snippets over the API", () => {
+  it("creates a snippet through the CI endpoint (kind snippet) and refuses changing a kind", async () => {
+    const body = (kind: string) => ({
+      kind,
+      request: { model: "claude-sonnet-5-5", max_tokens: 100, messages: [{ role: "user", content: "Sign off as Ava." }] },
+      publish: true,
+      changelog: "first",
+    });
+    const created = await sendJson<{ status: string }>("POST", `${server.url}/api/v1/prompts/ci-signoff/versions`, body("snippet"), bearer(key));
+    expect(created.status).toBe(201);
+    expect((await getDb().prompt.findFirstOrThrow({ where: { projectId: ctx.projectId, name: "ci-signoff" } })).kind).toBe("SNIPPET");
+    const changed = await sendJson<ApiError>("POST", `${server.url}/api/v1/prompts/ci-signoff/versions`, body("prompt"), bearer(key));
+    expect(changed.status).toBe(422);
+    expect(changed.body.error.issues).toEqual([{ path: "kind", message: '"ci-signoff" already exists as a snippet' }]);
+  });
+
   it("422s a write whose include does not resolve, with the document path", async () => {
     const res = await sendJson<ApiError>(
       "POST",

@@ -31,7 +31,7 @@ export function NewPromptForm({ project }: { project: string }) {
             {(
               [
                 ["PROMPT", "Prompt", "system blocks, turns, model: what apps fetch and run"],
-                ["SNIPPET", "Snippet", "shared text blocks that prompts include with {{> name@label}}"],
+                ["SNIPPET", "Snippet", "shared text blocks that prompts include, e.g. {{> policy@production}}"],
               ] as const
             ).map(([value, label, hint]) => (
               <label key={value} className="flex items-start gap-1.5">
