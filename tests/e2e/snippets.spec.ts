@@ -1,8 +1,20 @@
 import { expect, test } from "@playwright/test";
 import { ADMIN_STATE, PROJECT, SCREENSHOT_DIR } from "./fixtures";
-import { appendToBlock, createPromptViaUi, expectSaved, publish, uniqueName, waitForEditor } from "./prompts-helpers";
+import { appendToBlock, expectSaved, publish, uniqueName, waitForEditor } from "./prompts-helpers";
 
 test.use({ storageState: ADMIN_STATE });
+// Long flows on a shared, busy machine: navigations after a server action get more time.
+const NAVIGATION = { timeout: 30_000 };
+
+/** Creates a prompt or a snippet through the New prompt form and waits for its editor. */
+async function createViaUi(page: import("@playwright/test").Page, name: string, kind: "prompt" | "snippet"): Promise<void> {
+  await page.goto(`/p/${PROJECT}/prompts/new`);
+  await page.getByTestId(`kind-${kind}`).check();
+  await page.getByLabel("Name").fill(name);
+  await page.getByTestId("create-prompt").click();
+  await expect(page).toHaveURL(new RegExp(`/prompts/${name}/edit$`), NAVIGATION);
+  await waitForEditor(page);
+}
 
 /** Replaces the whole text of a block's CodeMirror editor. */
 async function replaceBlock(page: import("@playwright/test").Page, location: string, text: string): Promise<void> {
@@ -13,17 +25,12 @@ async function replaceBlock(page: import("@playwright/test").Page, location: str
 }
 
 test("create a snippet, include it, publish: the pin, the dependents and the re-pin offer", async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(420_000);
   const snippet = uniqueName("snip");
   const prompt = uniqueName("incl");
 
   // A snippet: New prompt form, kind Snippet; its text is one block.
-  await page.goto(`/p/${PROJECT}/prompts/new`);
-  await page.getByTestId("kind-snippet").check();
-  await page.getByLabel("Name").fill(snippet);
-  await page.getByTestId("create-prompt").click();
-  await expect(page).toHaveURL(new RegExp(`/prompts/${snippet}/edit$`));
-  await waitForEditor(page);
+  await createViaUi(page, snippet, "snippet");
   await replaceBlock(page, "messages.0.content.0", "Refunds are accepted within 30 days of delivery.");
   await expectSaved(page);
   await publish(page, { changelog: "Refund policy", expectVersion: "1.0.0", labels: ["production"] });
@@ -32,7 +39,7 @@ test("create a snippet, include it, publish: the pin, the dependents and the re-
   await expect(page.getByTestId("include-snippet")).toContainText(`{{> ${snippet}@production}}`);
 
   // A prompt that includes it.
-  await createPromptViaUi(page, prompt);
+  await createViaUi(page, prompt, "prompt");
   await appendToBlock(page, "system.0", `\n{{> ${snippet}@production}}`);
   await expectSaved(page);
   // The editor resolves includes when it loads: the preview shows the snippet's text.
@@ -71,9 +78,9 @@ test("create a snippet, include it, publish: the pin, the dependents and the re-
 });
 
 test("an optional section shows in the preview only when its variable is set; a bad include is a located error", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   const name = uniqueName("section");
-  await createPromptViaUi(page, name);
+  await createViaUi(page, name, "prompt");
   await appendToBlock(page, "messages.0.content.0", "\n{{#order_id}}\nOrder: {{order_id}}\n{{/order_id}}");
   await page.getByTestId("add-missing-variables").click();
   await page.getByLabel("order_id is required").uncheck();
