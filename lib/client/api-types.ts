@@ -171,6 +171,65 @@ export type PromptVersionDocument = {
     context_strategy?: "fail" | "chunk_concat" | "chunk_summarize";
     allow_cached_fallback?: boolean;
   };
+  /**
+   * Read-only: the snippet includes ({{> name@label}}) of a published version, each pinned to an exact version
+   */
+  snippets?: {
+    /**
+     * The include as written, name@label or name@1.2.0
+     */
+    include: string;
+    name: string;
+    /**
+     * The exact snippet version pinned at publish
+     */
+    version: string;
+    /**
+     * The pinned text that replaces the include when rendering
+     */
+    text: string;
+    /**
+     * The snippet's variables; they join the prompt's contract
+     */
+    variables: {
+      [k: string]:
+        | {
+            type: "string";
+            required: boolean;
+            description?: string;
+            default?: string;
+          }
+        | {
+            type: "number";
+            required: boolean;
+            description?: string;
+            default?: number;
+          }
+        | {
+            type: "boolean";
+            required: boolean;
+            description?: string;
+            default?: boolean;
+          }
+        | {
+            type: "enum";
+            required: boolean;
+            description?: string;
+            /**
+             * @minItems 1
+             */
+            values: [string, ...string[]];
+            default?: string;
+          }
+        | {
+            type: "json";
+            required: boolean;
+            description?: string;
+            default?: unknown;
+          }
+        | undefined;
+    };
+  }[];
   etag?: string;
 };
 export type RenderRequest = {

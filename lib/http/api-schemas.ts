@@ -140,6 +140,10 @@ export const versionDocumentInputSchema = z
     version: z.string().optional().meta({ description: "Exact version to publish as (>= the proposed one)" }),
     bump: z.enum(["major", "minor", "patch"]).optional().meta({ description: "Raise the proposed bump" }),
     publish: z.boolean().optional().meta({ description: "Publish at once (default false: save as the draft)" }),
+    kind: z.enum(["prompt", "snippet"]).optional().meta({
+      description:
+        "When the write creates the prompt: \"snippet\" makes a snippet, whose user turn's text blocks other prompts include with {{> name@label}}; an existing prompt's kind cannot change",
+    }),
     changelog: z.string().max(2000).optional().meta({ description: "Required to publish" }),
     acknowledged_variable_breakpoints: z.array(z.string()).optional().meta({
       description:
@@ -164,6 +168,18 @@ export const versionDocumentSchema = z
     variables: variablesSchema,
     output: outputSchemaSchema,
     policy: policySchema,
+    snippets: z
+      .array(
+        z.object({
+          include: z.string().meta({ description: "The include as written, name@label or name@1.2.0" }),
+          name: z.string(),
+          version: z.string().meta({ description: "The exact snippet version pinned at publish" }),
+          text: z.string().meta({ description: "The pinned text that replaces the include when rendering" }),
+          variables: variablesSchema.meta({ description: "The snippet's variables; they join the prompt's contract" }),
+        }),
+      )
+      .optional()
+      .meta({ description: "Read-only: the snippet includes ({{> name@label}}) of a published version, each pinned to an exact version" }),
     etag: z.string().optional(),
   })
   .meta({ id: "VersionDocument" });
