@@ -36,6 +36,8 @@ export async function startOidcProvider(options: {
   port?: number;
   redirectUris: string[];
   identities?: Map<string, TestIdentity>;
+  /** For logins not in `identities` (the development script signs in any email address). */
+  identityFor?: (login: string) => TestIdentity | undefined;
 }): Promise<LocalOidcProvider> {
   const identities = options.identities ?? new Map<string, TestIdentity>();
   const server: Server = createServer();
@@ -58,7 +60,7 @@ export async function startOidcProvider(options: {
     pkce: { required: () => true },
     features: { devInteractions: { enabled: true } },
     findAccount(_ctx, sub) {
-      const identity = identities.get(sub);
+      const identity = identities.get(sub) ?? options.identityFor?.(sub);
       if (!identity) return undefined;
       return {
         accountId: sub,
