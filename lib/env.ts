@@ -16,6 +16,16 @@ export const minuteRollupDaysSchema = z.preprocess(
     .default(DEFAULT_MINUTE_RETENTION_DAYS),
 );
 
+/** An optional variable where an empty value means unset. */
+function optionalString<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
+}
+
+const DOMAIN_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** The single sign-on variables that only make sense together. */
+const OIDC_REQUIRED = ["AUTH_OIDC_ISSUER", "AUTH_OIDC_CLIENT_ID", "AUTH_OIDC_CLIENT_SECRET"] as const;
+
 /**
  * Every environment variable the app reads, parsed once. Scripts and the server call
  * `getEnv()`; a bad value fails fast with a message naming the variable. Code that may run
@@ -107,6 +117,28 @@ const envSchema = z.object({
     (v) => (v === "" ? undefined : v),
     z.coerce.number().int("must be a whole number of attempts").min(1, "must be at least 1").max(10_000, "must be at most 10,000").default(20),
   ),
+  /** OpenID Connect single sign-on (lib/users/sso.ts, lib/auth/options.ts): all three or none. */
+  AUTH_OIDC_ISSUER: optionalString(z.url({ protocol: /^https?$/, error: "must be the identity provider's issuer URL (http or https)" })),
+  AUTH_OIDC_CLIENT_ID: optionalString(z.string().max(500)),
+  AUTH_OIDC_CLIENT_SECRET: optionalString(z.string().max(2000)),
+  /** The label of the sign-in button ("Sign in with <name>"). */
+  AUTH_OIDC_NAME: optionalString(z.string().max(60, "must be at most 60 characters")),
+  /** Comma-separated email domains whose new users may sign up through SSO (unset: any verified email). */
+  AUTH_OIDC_ALLOWED_DOMAINS: optionalString(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((d) => d.trim().toLowerCase())
+          .filter((d) => d !== ""),
+      )
+      .pipe(z.array(z.string().regex(DOMAIN_RE, "must be a comma-separated list of email domains, e.g. acme.com,acme.io")).min(1)),
+  ),
+  /** Slug of the project new SSO users join as VIEWER. */
+  AUTH_OIDC_DEFAULT_PROJECT: optionalString(
+    z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "must be a project slug (lowercase letters, digits, dashes)"),
+  ),
   /** Live streams (GET /api/v1/stream) one API key may hold open on one instance; beyond it a new one is answered 429. */
   PROMPTDECK_STREAM_MAX_PER_KEY: z.preprocess(
     (v) => (v === "" ? undefined : v),
@@ -139,6 +171,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment configuration:\n${lines.join("\n")}`);
   }
+  const set = OIDC_REQUIRED.filter((name) => result.data[name] !== undefined);
+  if (set.length > 0 && set.length < OIDC_REQUIRED.length) {
+    const missing = OIDC_REQUIRED.filter((name) => result.data[name] === undefined);
+    throw new Error(
+      `Invalid environment configuration:\n${missing.map((name) => `  ${name}: required for single sign-on (${set.join(", ")} ${set.length === 1 ? "is" : "are"} set)`).join("\n")}`,
+    );
+  }
   return result.data;
 }
 
@@ -160,4 +199,26 @@ export function envVar<K extends keyof Env>(name: K, source: Record<string, stri
 /** The auth secret under either name next-auth accepts. */
 export function authSecret(env: Env = getEnv()): string | undefined {
   return env.AUTH_SECRET ?? env.NEXTAUTH_SECRET;
+}
+
+/** Single sign-on settings, or null when it is not configured. */
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  allowedDomains: string[];
+  defaultProject: string | undefined;
+}
+
+export function oidcSettings(env: Env = getEnv()): OidcSettings | null {
+  if (!env.AUTH_OIDC_ISSUER || !env.AUTH_OIDC_CLIENT_ID || !env.AUTH_OIDC_CLIENT_SECRET) return null;
+  return {
+    issuer: env.AUTH_OIDC_ISSUER.replace(/\/+$/, ""),
+    clientId: env.AUTH_OIDC_CLIENT_ID,
+    clientSecret: env.AUTH_OIDC_CLIENT_SECRET,
+    name: env.AUTH_OIDC_NAME?.trim() || "single sign-on",
+    allowedDomains: env.AUTH_OIDC_ALLOWED_DOMAINS ?? [],
+    defaultProject: env.AUTH_OIDC_DEFAULT_PROJECT,
+  };
 }

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth-card";
+import { ssoButton } from "@/lib/auth/options";
 import { getSessionUser } from "@/lib/auth/session";
+import { signInErrorMessage } from "@/lib/users/credentials";
 import { isFirstRun } from "@/lib/users/first-run";
 import { SignInForm } from "./signin-form";
 
@@ -14,7 +16,11 @@ function safeCallback(value: string | string[] | undefined): string {
   return v && v.startsWith("/") && !v.startsWith("//") && !v.startsWith("/\\") ? v : "/";
 }
 
-// /signin - email + password sign-in.
+function first(value: string | string[]): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// /signin - email + password sign-in, and single sign-on when AUTH_OIDC_* are set.
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const callbackUrl = safeCallback(params.callbackUrl);
@@ -22,7 +28,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   if (await isFirstRun()) redirect("/setup");
   return (
     <AuthCard title="Sign in" subtitle="Use the email and password of your Promptdeck account.">
-      <SignInForm callbackUrl={callbackUrl} initialError={params.error ? "Invalid email or password" : null} />
+      <SignInForm callbackUrl={callbackUrl} initialError={params.error ? signInErrorMessage(first(params.error)) : null} sso={ssoButton()} />
     </AuthCard>
   );
 }

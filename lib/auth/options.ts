@@ -1,16 +1,75 @@
 import type { NextAuthOptions } from "next-auth";
+import type { OAuthConfig } from "next-auth/providers/oauth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { authSecret } from "@/lib/env";
-import { credentialsSchema } from "@/lib/users/credentials";
-import { authenticateUser } from "@/lib/users/queries";
+import { authSecret, oidcSettings, type OidcSettings } from "@/lib/env";
+import { childLogger } from "@/lib/logger";
+import { clientAddressFromHeaders } from "@/lib/auth/client-address";
+import { credentialsSchema, lockedErrorCode } from "@/lib/users/credentials";
+import { signInWithThrottle } from "@/lib/users/sign-in-throttle";
+import { identityFromClaims, linkedUserId, resolveSsoSignIn } from "@/lib/users/sso";
+
+const log = childLogger({ component: "auth" });
 
 /** Sessions last 30 days and are refreshed at most once a day of activity. */
 const SESSION_MAX_AGE_S = 30 * 24 * 60 * 60;
 
+/** next-auth's id of the single sign-on provider; its callback is /api/auth/callback/oidc. */
+export const OIDC_PROVIDER_ID = "oidc";
+
+/** Where a refused single sign-on lands (app/signin/refused). */
+const REFUSED_PATH = "/signin/refused";
+
 /**
- * next-auth v4 configuration: email + password (credentials provider) with JWT sessions, as the
- * credentials provider requires. The token carries only the user id (`sub`); everything else,
- * including roles, is read from the database on each request so a role change applies at once.
+ * The OpenID Connect provider: discovery from the issuer, authorization code flow with PKCE,
+ * state and nonce; the ID token is verified by openid-client. Claims the ID token lacks (some
+ * providers put email only in userinfo) are read from the userinfo endpoint, which openid-client
+ * checks belongs to the same subject.
+ */
+function oidcProvider(settings: OidcSettings): OAuthConfig<Record<string, unknown>> {
+  return {
+    id: OIDC_PROVIDER_ID,
+    name: settings.name,
+    type: "oauth",
+    wellKnown: `${settings.issuer}/.well-known/openid-configuration`,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    authorization: { params: { scope: "openid email profile" } },
+    idToken: true,
+    checks: ["pkce", "state", "nonce"],
+    userinfo: {
+      async request({ tokens, client }) {
+        // With idToken: true next-auth hands over openid-client's TokenSet, whose ID token it verified.
+        const verified = "claims" in tokens && typeof tokens.claims === "function" ? (tokens.claims as () => unknown)() : undefined;
+        const claims: Record<string, unknown> = verified && typeof verified === "object" ? { ...(verified as Record<string, unknown>) } : {};
+        if ((claims.email === undefined || claims.email_verified === undefined) && tokens.access_token) {
+          try {
+            const info = await client.userinfo(tokens.access_token);
+            // Userinfo only fills gaps, and only when it speaks for the same subject.
+            if (info.sub === claims.sub) return { ...info, ...claims };
+            log.warn("single sign-on: userinfo answered for another subject; using the ID token's claims only");
+          } catch (err) {
+            log.warn({ err }, "single sign-on: the userinfo request failed; using the ID token's claims only");
+          }
+        }
+        return claims;
+      },
+    },
+    profile(claims) {
+      const identity = identityFromClaims(OIDC_PROVIDER_ID, claims);
+      if (!identity) throw new TypeError("the identity provider's claims have no subject");
+      return { id: identity.subject, name: identity.name, email: identity.email };
+    },
+  };
+}
+
+const sso = oidcSettings();
+
+/**
+ * next-auth v4 configuration: email + password (credentials provider, under the brute-force
+ * limits of lib/users/sign-in-throttle.ts) and, when AUTH_OIDC_* are set, OpenID Connect single
+ * sign-on (accounts resolved by lib/users/sso.ts). JWT sessions, as the credentials provider
+ * requires. The token carries only the user id (`sub`); everything else, including roles, is read
+ * from the database on each request so a role change applies at once.
  */
 export const authOptions: NextAuthOptions = {
   secret: authSecret(),
@@ -24,17 +83,35 @@ export const authOptions: NextAuthOptions = {
         email: { label: "Email", type: "email" },
         password: { label: "Password", type: "password" },
       },
-      async authorize(raw) {
+      async authorize(raw, req) {
         const parsed = credentialsSchema.safeParse(raw ?? {});
         if (!parsed.success) return null;
-        const user = await authenticateUser(parsed.data);
-        return user ? { id: user.id, email: user.email, name: user.name } : null;
+        const outcome = await signInWithThrottle(parsed.data, clientAddressFromHeaders(req.headers));
+        if (outcome.ok) return { id: outcome.user.id, email: outcome.user.email, name: outcome.user.name };
+        // next-auth answers a thrown error with ?error=<message>; the form shows how long to wait.
+        if (outcome.reason === "locked") throw new Error(lockedErrorCode(outcome.retryAfterS));
+        return null;
       },
     }),
+    ...(sso ? [oidcProvider(sso)] : []),
   ],
   callbacks: {
-    jwt({ token, user }) {
-      if (user) token.sub = user.id;
+    async signIn({ account, profile }) {
+      if (account?.provider !== OIDC_PROVIDER_ID || !sso) return true;
+      const identity = identityFromClaims(OIDC_PROVIDER_ID, profile);
+      if (!identity) return "/signin?error=OAuthCallback";
+      const result = await resolveSsoSignIn(identity, { allowedDomains: sso.allowedDomains, defaultProject: sso.defaultProject });
+      return result.ok ? true : `${REFUSED_PATH}?reason=${result.reason}`;
+    },
+    async jwt({ token, user, account }) {
+      if (account?.type === "oauth") {
+        // The Promptdeck user the identity was linked to by the signIn callback above.
+        const userId = await linkedUserId(account.provider, account.providerAccountId);
+        if (!userId) throw new Error("the signed-in identity is linked to no user");
+        token.sub = userId;
+      } else if (user) {
+        token.sub = user.id;
+      }
       return token;
     },
     session({ session, token }) {
@@ -43,3 +120,8 @@ export const authOptions: NextAuthOptions = {
     },
   },
 };
+
+/** The single sign-on button's provider id and label, or null when SSO is not configured. */
+export function ssoButton(): { id: string; name: string } | null {
+  return sso ? { id: OIDC_PROVIDER_ID, name: sso.name } : null;
+}

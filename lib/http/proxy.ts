@@ -5,6 +5,7 @@
  * client address of their choosing).
  */
 import type { IncomingMessage } from "node:http";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/auth/client-address";
 import { getEnv } from "@/lib/env";
 
 /** Whether the server is configured to sit behind a trusted reverse proxy. */
@@ -38,6 +39,17 @@ export function clientAddress(req: IncomingMessage, trusted: boolean): string | 
     if (last) return last;
   }
   return req.socket.remoteAddress;
+}
+
+/**
+ * Sets the client's address (`clientAddress`) on a request handed to Next, in the header the
+ * sign-in endpoint reads (lib/auth/client-address.ts); whatever the client sent under that name
+ * is replaced or removed.
+ */
+export function stampClientAddress(req: IncomingMessage, trusted: boolean): void {
+  const address = clientAddress(req, trusted);
+  if (address) req.headers[CLIENT_ADDRESS_HEADER] = address;
+  else delete req.headers[CLIENT_ADDRESS_HEADER];
 }
 
 /**

@@ -19,7 +19,7 @@ import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
 import { refuseHostileWebRequest } from "@/lib/http/edge";
-import { crossOriginActionProblem, dropUntrustedProxyHeaders } from "@/lib/http/proxy";
+import { crossOriginActionProblem, dropUntrustedProxyHeaders, stampClientAddress } from "@/lib/http/proxy";
 import { closeIfBodyUnread } from "@/lib/http/early-close";
 import { registerBatchJobQueue } from "@/lib/batch-jobs/queue";
 import { BatchJobWorker } from "@/lib/batch-jobs/worker";
@@ -310,6 +310,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       if (refuseHostileWebRequest(req, res)) return;
       // Next's server-action origin check believes X-Forwarded-Host: only a trusted proxy may set it.
       dropUntrustedProxyHeaders(req, trustProxy);
+      // The sign-in endpoint counts failures per client address (lib/users/sign-in-throttle.ts).
+      stampClientAddress(req, trustProxy);
       const crossOrigin = crossOriginActionProblem(req, trustProxy);
       if (crossOrigin !== null) {
         const body = JSON.stringify({ error: { code: "forbidden", message: crossOrigin } });

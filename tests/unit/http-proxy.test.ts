@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { clientAddress, crossOriginActionProblem, dropUntrustedProxyHeaders } from "@/lib/http/proxy";
+import { clientAddress, crossOriginActionProblem, dropUntrustedProxyHeaders, stampClientAddress } from "@/lib/http/proxy";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/auth/client-address";
 import { parseEnv } from "@/lib/env";
 
 function request(headers: Record<string, string>, remoteAddress = "10.0.0.9"): IncomingMessage {
@@ -29,6 +30,18 @@ describe("proxy headers (PROMPTDECK_TRUST_PROXY)", () => {
     expect(clientAddress(req, false)).toBe("10.0.0.9");
     expect(clientAddress(req, true)).toBe("198.51.100.7");
     expect(clientAddress(request({}), true)).toBe("10.0.0.9");
+  });
+
+  it("stamps the client address for the sign-in limits, replacing what the client sent", () => {
+    const forged = request({ [CLIENT_ADDRESS_HEADER]: "203.0.113.66", "x-forwarded-for": "192.0.2.1" });
+    stampClientAddress(forged, false);
+    expect(forged.headers[CLIENT_ADDRESS_HEADER]).toBe("10.0.0.9");
+    const proxied = request({ "x-forwarded-for": "192.0.2.1" });
+    stampClientAddress(proxied, true);
+    expect(proxied.headers[CLIENT_ADDRESS_HEADER]).toBe("192.0.2.1");
+    const unknown = { headers: { [CLIENT_ADDRESS_HEADER]: "203.0.113.66" }, socket: {} } as unknown as IncomingMessage;
+    stampClientAddress(unknown, false);
+    expect(unknown.headers[CLIENT_ADDRESS_HEADER]).toBeUndefined();
   });
 
   it("is off unless set to 1 or true", () => {
