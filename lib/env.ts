@@ -107,6 +107,32 @@ const envSchema = z.object({
     (v) => (v === "" ? undefined : v),
     z.coerce.number().int("must be a whole number of attempts").min(1, "must be at least 1").max(10_000, "must be at most 10,000").default(20),
   ),
+  /**
+   * Outgoing mail (invitations): smtp:// or smtps:// with host, optional user:password and port.
+   * Set together with EMAIL_FROM, or neither (then invitations are links to copy only).
+   */
+  SMTP_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .url("must be a URL such as smtp://user:password@mail.example.com:587")
+      .refine((v) => /^smtps?:\/\//i.test(v), { message: "must start with smtp:// or smtps://" })
+      .optional(),
+  ),
+  /** The sender of outgoing mail: an address, optionally with a name ("Promptdeck <noreply@example.com>"). */
+  EMAIL_FROM: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .trim()
+      .regex(/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an email address, optionally with a name: "Promptdeck <noreply@example.com>"')
+      .optional(),
+  ),
+  /** How long an invitation link stays valid, in days (default 7). */
+  PROMPTDECK_INVITATION_DAYS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int("must be a whole number of days").min(1, "must be at least 1 day").max(90, "must be at most 90 days").default(7),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -119,6 +145,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment configuration:\n${lines.join("\n")}`);
+  }
+  if ((result.data.SMTP_URL === undefined) !== (result.data.EMAIL_FROM === undefined)) {
+    const missing = result.data.SMTP_URL === undefined ? "SMTP_URL" : "EMAIL_FROM";
+    throw new Error(`Invalid environment configuration:\n  ${missing}: set SMTP_URL and EMAIL_FROM together (or neither, for no mail)`);
   }
   return result.data;
 }
