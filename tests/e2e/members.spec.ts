@@ -5,7 +5,9 @@ import { ADMIN_STATE, PROJECT, snap, VIEWER, watchConsole } from "./fixtures";
 // as editor; both accept in their own browsers and get exactly what their role allows; role
 // changes and removal apply on the member's next request; the account page changes the password
 // and signs out the other browsers.
-test.describe.configure({ mode: "serial" });
+// Each test drives several browsers through sign-ups and sign-ins (bcrypt on every one): give
+// them room on a busy machine.
+test.describe.configure({ mode: "serial", timeout: 300_000 });
 
 const run = Date.now().toString(36);
 const PM = { email: `pm-${run}@example.test`, name: "Pam Manager", password: "pm-password-1" };
