@@ -26,6 +26,10 @@ const DOMAINS = {
   audit: ["projects", "db"],
   users: ["projects", "db"],
   health: ["db"],
+  // outgoing email (nodemailer over SMTP_URL); knows nothing of the product
+  mail: [],
+  // invitations and membership changes (roles, removal, leaving; the last-admin rule)
+  members: ["mail", "users", "projects", "audit", "db"],
   "claude-simulator": ["models"],
   // the prompt registry
   prompts: ["models", "projects", "audit", "db"],

@@ -139,6 +139,32 @@ const envSchema = z.object({
   AUTH_OIDC_DEFAULT_PROJECT: optionalString(
     z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "must be a project slug (lowercase letters, digits, dashes)"),
   ),
+  /**
+   * Outgoing mail (invitations): smtp:// or smtps:// with host, optional user:password and port.
+   * Set together with EMAIL_FROM, or neither (then invitations are links to copy only).
+   */
+  SMTP_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .url("must be a URL such as smtp://user:password@mail.example.com:587")
+      .refine((v) => /^smtps?:\/\//i.test(v), { message: "must start with smtp:// or smtps://" })
+      .optional(),
+  ),
+  /** The sender of outgoing mail: an address, optionally with a name ("Promptdeck <noreply@example.com>"). */
+  EMAIL_FROM: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .trim()
+      .regex(/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an email address, optionally with a name: "Promptdeck <noreply@example.com>"')
+      .optional(),
+  ),
+  /** How long an invitation link stays valid, in days (default 7). */
+  PROMPTDECK_INVITATION_DAYS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int("must be a whole number of days").min(1, "must be at least 1 day").max(90, "must be at most 90 days").default(7),
+  ),
   /** Live streams (GET /api/v1/stream) one API key may hold open on one instance; beyond it a new one is answered 429. */
   PROMPTDECK_STREAM_MAX_PER_KEY: z.preprocess(
     (v) => (v === "" ? undefined : v),
@@ -177,6 +203,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new Error(
       `Invalid environment configuration:\n${missing.map((name) => `  ${name}: required for single sign-on (${set.join(", ")} ${set.length === 1 ? "is" : "are"} set)`).join("\n")}`,
     );
+  }
+  if ((result.data.SMTP_URL === undefined) !== (result.data.EMAIL_FROM === undefined)) {
+    const missing = result.data.SMTP_URL === undefined ? "SMTP_URL" : "EMAIL_FROM";
+    throw new Error(`Invalid environment configuration:\n  ${missing}: set SMTP_URL and EMAIL_FROM together (or neither, for no mail)`);
   }
   return result.data;
 }

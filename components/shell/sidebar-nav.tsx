@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ComponentType, SVGProps } from "react";
-import { CallsIcon, DatasetsIcon, EvalsIcon, ExperimentsIcon, MetricsIcon, PromptsIcon, SettingsIcon } from "@/components/icons";
+import { CallsIcon, DatasetsIcon, EvalsIcon, ExperimentsIcon, MetricsIcon, PromptsIcon, SettingsIcon, UsersIcon } from "@/components/icons";
 import { cx } from "@/components/ui";
 
 const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProps<SVGSVGElement>> }> = [
@@ -13,6 +13,7 @@ const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProp
   { segment: "calls", label: "Calls", icon: CallsIcon },
   { segment: "datasets", label: "Datasets", icon: DatasetsIcon },
   { segment: "evals", label: "Evaluations", icon: EvalsIcon },
+  { segment: "members", label: "Members", icon: UsersIcon },
   { segment: "settings", label: "Settings", icon: SettingsIcon },
 ];
 

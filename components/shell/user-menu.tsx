@@ -1,9 +1,10 @@
 "use client";
 
+import Link from "next/link";
 import { signOut } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { SignOutIcon } from "@/components/icons";
+import { SignOutIcon, UserIcon } from "@/components/icons";
 import { Menu, menuItemClass } from "@/components/shell/menu";
 import { ThemeMenuItem } from "@/components/shell/theme-toggle";
 import { Badge } from "@/components/ui";
@@ -51,6 +52,10 @@ export function UserMenu({ name, email, role }: { name: string | null; email: st
         </div>
       </div>
       <div className="pt-1">
+        <Link href="/account" role="menuitem" className={menuItemClass} data-testid="account-link">
+          <UserIcon />
+          Account
+        </Link>
         <ThemeMenuItem />
         <button type="button" role="menuitem" className={menuItemClass} disabled={signingOut} onClick={() => void handleSignOut()}>
           <SignOutIcon />

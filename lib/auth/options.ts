@@ -7,11 +7,9 @@ import { clientAddressFromHeaders } from "@/lib/auth/client-address";
 import { credentialsSchema, lockedErrorCode } from "@/lib/users/credentials";
 import { signInWithThrottle } from "@/lib/users/sign-in-throttle";
 import { identityFromClaims, linkedUserId, resolveSsoSignIn } from "@/lib/users/sso";
+import { endSession, SESSION_MAX_AGE_S, startSession } from "@/lib/users/sessions";
 
 const log = childLogger({ component: "auth" });
-
-/** Sessions last 30 days and are refreshed at most once a day of activity. */
-const SESSION_MAX_AGE_S = 30 * 24 * 60 * 60;
 
 /** next-auth's id of the single sign-on provider; its callback is /api/auth/callback/oidc. */
 export const OIDC_PROVIDER_ID = "oidc";
@@ -70,6 +68,8 @@ const sso = oidcSettings();
  * sign-on (accounts resolved by lib/users/sso.ts). JWT sessions, as the credentials provider
  * requires. The token carries only the user id (`sub`); everything else, including roles, is read
  * from the database on each request so a role change applies at once.
+ * Each sign-in opens a `Session` row whose id the token carries as `sid` (lib/users/sessions.ts):
+ * deleting the row (sign-out, a password change elsewhere) ends that browser's session at once.
  */
 export const authOptions: NextAuthOptions = {
   secret: authSecret(),
@@ -112,11 +112,20 @@ export const authOptions: NextAuthOptions = {
       } else if (user) {
         token.sub = user.id;
       }
+      // A sign-in (either provider) opens the session row the token names from now on.
+      if ((account || user) && token.sub) token.sid = await startSession(token.sub);
       return token;
     },
     session({ session, token }) {
       if (token.sub) session.user = { ...session.user, id: token.sub };
+      // The row id alone signs nobody in (the JWT is what is signed); getSessionUser checks it.
+      if (token.sid) session.sid = token.sid;
       return session;
+    },
+  },
+  events: {
+    async signOut({ token }) {
+      if (typeof token?.sid === "string") await endSession(token.sid);
     },
   },
 };

@@ -4,7 +4,8 @@ import { notFound, redirect } from "next/navigation";
 import { AppError, isAppError } from "@/lib/errors";
 import { authOptions } from "@/lib/auth/options";
 import { hasRole, type Role } from "@/lib/projects/roles";
-import { getUserById, type UserSummary } from "@/lib/users/queries";
+import type { UserSummary } from "@/lib/users/queries";
+import { getSessionUserById } from "@/lib/users/sessions";
 import { findMembership, type ProjectRef } from "@/lib/projects/queries";
 import type { Actor } from "@/lib/audit/actor";
 
@@ -16,16 +17,29 @@ export interface ProjectAccess {
   role: Role;
 }
 
+/** This request's signed-in identity from the JWT: user id and session row id, or null. Not yet checked against the database. */
+const getSessionIdentity = cache(async (): Promise<{ userId: string; sid: string } | null> => {
+  const session = await getServerSession(authOptions);
+  const userId = session?.user?.id;
+  const sid = session?.sid;
+  return userId && sid ? { userId, sid } : null;
+});
+
 /**
- * The signed-in user for this request, or null. The JWT only proves who signed in; the user is
- * re-read from the database (once per request) so a deleted account loses access at once.
+ * The signed-in user for this request, or null. The JWT only proves who signed in; its session
+ * row and the user are re-read from the database (once per request), so a deleted account or an
+ * ended session (signed out elsewhere, password changed) loses access at once. A token from
+ * before session rows existed (no `sid`) counts as signed out.
  */
 export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
-  const session = await getServerSession(authOptions);
-  const id = session?.user?.id;
-  if (!id) return null;
-  return getUserById(id);
+  const identity = await getSessionIdentity();
+  return identity ? getSessionUserById(identity.userId, identity.sid) : null;
 });
+
+/** The id of this request's session row (kept when a password change ends the user's other sessions), or null. */
+export async function getCurrentSessionId(): Promise<string | null> {
+  return (await getSessionIdentity())?.sid ?? null;
+}
 
 /** The signed-in user; in pages and actions without a session, redirects to /signin. */
 export async function requireUser(): Promise<SessionUser> {

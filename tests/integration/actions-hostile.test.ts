@@ -4,6 +4,7 @@
 // generic "internal" error (which would mean the input got past validation and broke something).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { fakeServerSession } from "./session-helpers";
 import type { Actor } from "@/lib/audit/actor";
 import { getDb } from "@/lib/db/client";
 import { createExperiment } from "@/lib/experiments/mutations";
@@ -17,7 +18,7 @@ import type { PromptVersionContent } from "@/lib/prompts/schemas";
 let signedInAs: string | null = null;
 vi.mock("next-auth", async (original) => ({
   ...(await original<typeof import("next-auth")>()),
-  getServerSession: async () => (signedInAs ? { user: { id: signedInAs } } : null),
+  getServerSession: () => fakeServerSession(signedInAs),
 }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 

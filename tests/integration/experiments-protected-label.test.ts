@@ -5,6 +5,7 @@
 // since it would serve another version under the label's name.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { fakeServerSession } from "./session-helpers";
 import type { Actor } from "@/lib/audit/actor";
 import { getDb } from "@/lib/db/client";
 import { createExperiment, transitionExperiment } from "@/lib/experiments/mutations";
@@ -28,7 +29,7 @@ import {
 let signedInAs: string | null = null;
 vi.mock("next-auth", async (original) => ({
   ...(await original<typeof import("next-auth")>()),
-  getServerSession: async () => (signedInAs ? { user: { id: signedInAs } } : null),
+  getServerSession: () => fakeServerSession(signedInAs),
 }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 

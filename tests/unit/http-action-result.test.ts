@@ -344,6 +344,22 @@ describe("public and form actions", () => {
     expect(session.currentUser).not.toHaveBeenCalled();
   });
 
+  it("a signed-in action gets the user, reads no project, and is unauthenticated when signed out", async () => {
+    const { session, calls } = fakeSession();
+    const action = createActionDefiners(session, quiet).defineAction(
+      { signedIn: true, input: formSchema },
+      async (parsed, user) => `${parsed.name}:${user.id}`,
+    );
+    expect(await action({ name: " Ada " })).toEqual({ ok: true, data: "Ada:u1" });
+    expect(await action({ name: " " })).toMatchObject({ ok: false, code: "bad_request", message: "Enter your name" });
+    expect(calls).toEqual([]);
+    const signedOut = createActionDefiners(fakeSession({ signedIn: false }).session, quiet).defineAction(
+      { signedIn: true, input: formSchema },
+      async () => "ran",
+    );
+    expect(await signedOut({ name: "Ada" })).toMatchObject({ ok: false, code: "unauthenticated" });
+  });
+
   it("a form action parses the FormData (project from a hidden field) with the fixed invalid message", async () => {
     const { session, calls } = fakeSession();
     const action = createActionDefiners(session, quiet).defineFormAction(

@@ -78,6 +78,9 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
             <UsersIcon className="text-fg-muted" />
             <h2 className="text-sm font-semibold">Members</h2>
             <span className="text-xs text-fg-muted">{members.length}</span>
+            <Link href={`/p/${access.project.slug}/members`} className="ml-auto text-xs text-accent hover:underline" data-testid="manage-members">
+              {canManageKeys ? "Invite and manage members" : "All members"}
+            </Link>
           </div>
           <table className="w-full text-sm" data-testid="members-table">
             <thead>
