@@ -170,7 +170,13 @@ export interface PublicActionSpec<S extends z.ZodType> extends SpecBase<S> {
   public: true;
 }
 
+/** An action of the signed-in user that no project scopes (creating a project): signed in is enough. */
+export interface SignedInActionSpec<S extends z.ZodType> extends SpecBase<S> {
+  signedIn: true;
+}
+
 type ProjectHandler<S extends z.ZodType, T> = (input: z.output<S>, access: ActorAccess) => Promise<T>;
+type SignedInHandler<S extends z.ZodType, T> = (input: z.output<S>, user: SessionUser) => Promise<T>;
 type PublicHandler<S extends z.ZodType, T> = (input: z.output<S>) => Promise<T>;
 
 export interface ActionDefiners {
@@ -181,38 +187,41 @@ export interface ActionDefiners {
    */
   defineAction<S extends z.ZodType, T>(spec: ProjectActionSpec<S>, handler: ProjectHandler<S, T>): ServerAction<InProject<z.input<S>>, T>;
   defineAction<S extends z.ZodType, T>(spec: PublicActionSpec<S>, handler: PublicHandler<S, T>): ServerAction<z.input<S>, T>;
+  defineAction<S extends z.ZodType, T>(spec: SignedInActionSpec<S>, handler: SignedInHandler<S, T>): ServerAction<z.input<S>, T>;
   /** `defineAction` for a form (`useActionState`): the FormData becomes an object (see `formDataRecord`) first. */
   defineFormAction<S extends z.ZodType, T>(spec: ProjectActionSpec<S>, handler: ProjectHandler<S, T>): FormServerAction<T>;
   defineFormAction<S extends z.ZodType, T>(spec: PublicActionSpec<S>, handler: PublicHandler<S, T>): FormServerAction<T>;
+  defineFormAction<S extends z.ZodType, T>(spec: SignedInActionSpec<S>, handler: SignedInHandler<S, T>): FormServerAction<T>;
 }
 
 /** Builds `defineAction` / `defineFormAction` on a session source (the real one, or a fake in tests). */
 export function createActionDefiners(session: ActionSession, log: Log = logToConsole): ActionDefiners {
   async function execute<S extends z.ZodType, T>(
-    spec: ProjectActionSpec<S> | PublicActionSpec<S>,
-    handler: ProjectHandler<S, T> | PublicHandler<S, T>,
+    spec: ProjectActionSpec<S> | PublicActionSpec<S> | SignedInActionSpec<S>,
+    handler: ProjectHandler<S, T> | PublicHandler<S, T> | SignedInHandler<S, T>,
     raw: unknown,
   ): Promise<ActionResult<T>> {
     return runAction(async () => {
       if ("public" in spec) return (handler as PublicHandler<S, T>)(parseActionInput(spec.input, raw, spec.invalidMessage));
       const user = await session.currentUser();
       if (!user) throw new SignedOutError();
+      if ("signedIn" in spec) return (handler as SignedInHandler<S, T>)(parseActionInput(spec.input, raw, spec.invalidMessage), user);
       const { project, fields } = splitProjectInput(raw);
       const access = await session.projectAccess(user, project, spec.role);
-      return handler(parseActionInput(spec.input, fields, spec.invalidMessage), access);
+      return (handler as ProjectHandler<S, T>)(parseActionInput(spec.input, fields, spec.invalidMessage), access);
     }, log);
   }
 
   function defineAction<S extends z.ZodType, T>(
-    spec: ProjectActionSpec<S> | PublicActionSpec<S>,
-    handler: ProjectHandler<S, T> | PublicHandler<S, T>,
+    spec: ProjectActionSpec<S> | PublicActionSpec<S> | SignedInActionSpec<S>,
+    handler: ProjectHandler<S, T> | PublicHandler<S, T> | SignedInHandler<S, T>,
   ): ServerAction<InProject<z.input<S>>, T> {
     return async (raw) => execute(spec, handler, raw);
   }
 
   function defineFormAction<S extends z.ZodType, T>(
-    spec: ProjectActionSpec<S> | PublicActionSpec<S>,
-    handler: ProjectHandler<S, T> | PublicHandler<S, T>,
+    spec: ProjectActionSpec<S> | PublicActionSpec<S> | SignedInActionSpec<S>,
+    handler: ProjectHandler<S, T> | PublicHandler<S, T> | SignedInHandler<S, T>,
   ): FormServerAction<T> {
     return async (_previous, formData) => {
       if (!(formData instanceof FormData))

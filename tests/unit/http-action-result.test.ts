@@ -344,6 +344,19 @@ describe("public and form actions", () => {
     expect(session.currentUser).not.toHaveBeenCalled();
   });
 
+  it("a signed-in action gets the user, reads no project, and is unauthenticated when signed out", async () => {
+    const { session, calls } = fakeSession();
+    const action = createActionDefiners(session, quiet).defineAction({ signedIn: true, input: formSchema }, async (parsed, who) => `${parsed.name}:${who.id}`);
+    expect(await action({ name: " Ada " })).toEqual({ ok: true, data: "Ada:u1" });
+    expect(calls).toEqual([]);
+    expect(await action({ name: "" })).toMatchObject({ ok: false, code: "bad_request", message: "Enter your name" });
+    const signedOut = createActionDefiners(fakeSession({ signedIn: false }).session, quiet).defineAction(
+      { signedIn: true, input: formSchema },
+      async () => "never",
+    );
+    expect(await signedOut({ name: "Ada" })).toEqual({ ok: false, code: "unauthenticated", message: SIGNED_OUT_MESSAGE });
+  });
+
   it("a form action parses the FormData (project from a hidden field) with the fixed invalid message", async () => {
     const { session, calls } = fakeSession();
     const action = createActionDefiners(session, quiet).defineFormAction(
