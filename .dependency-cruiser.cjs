@@ -49,12 +49,14 @@ const DOMAINS = {
   evals: ["jobs", "datasets", "experiments", "runs", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
   // webhooks: endpoints, signed deliveries of the change feed's outbox events from a durable queue, the SSRF guard
   webhooks: ["jobs", "serving", "prompts", "projects", "audit", "db"],
+  // batch jobs for apps: many variable sets of a prompt through Message Batches, durable, results by the caller's ids
+  "batch-jobs": ["jobs", "runs", "metrics", "calls", "claude", "prompts", "models", "db"],
   // the lean public API (may import next/*)
-  http: ["evals", "datasets", "serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
+  http: ["batch-jobs", "evals", "datasets", "serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
   // the typed client; generate-types.ts reads the OpenAPI document from lib/http
   client: ["http"],
   // the composition root: creates, starts and stops what a server process owns
-  runtime: ["http", "webhooks", "evals", "runs", "metrics", "calls", "claude", "projects", "db"],
+  runtime: ["http", "webhooks", "batch-jobs", "evals", "runs", "metrics", "calls", "claude", "projects", "db"],
 };
 const FOUNDATION = ["env", "errors", "logger", "canonical-json"];
 

@@ -17,7 +17,8 @@ import { datasetItemInputSchema } from "@/lib/datasets/schemas";
 import { computeExperimentResults, experimentInclude, getExperiment, toExperimentView } from "@/lib/experiments/queries";
 import { newExperimentDesign } from "@/lib/experiments/results";
 import { DEFAULT_GUARDRAILS, DEFAULT_MDE, variantKeyFor, type MetricKey } from "@/lib/experiments/schemas";
-import { parseVersionContent } from "@/lib/prompts/schemas";
+import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
+import { resolveVersionIncludes } from "@/lib/prompts/snippets";
 import { seedDemoTraffic, type DemoTrafficSummary } from "@/prisma/seed-traffic";
 
 export const DEMO_ADMIN_EMAIL = "demo@promptdeck.dev";
@@ -69,6 +70,8 @@ interface SeedLabel {
 
 interface SeedPrompt {
   name: string;
+  /** A snippet holds text blocks that prompts include with {{> name@label}} (lib/prompts/snippets.ts); seeded before the prompts. */
+  kind?: "SNIPPET";
   description: string;
   tags: string[];
   versions: SeedVersion[];
@@ -419,6 +422,74 @@ export const MIXED_TICKETS_EXPERIMENT = "Mixed tickets: first request wins";
 
 export const DEMO_PROMPTS: SeedPrompt[] = [
   {
+    name: "support-policy",
+    kind: "SNIPPET",
+    description: "The customer service policy, shared by the support prompts ({{> support-policy@production}}).",
+    tags: ["support", "policy"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "The 2026.3 customer service policy as one shared block.",
+        daysAgo: 20,
+        system: [],
+        messages: [{ role: "user", content: [{ type: "text", text: POLICY_DOCUMENT }] }],
+        variables: {},
+        modelConfig: { model: "claude-sonnet-5-5", max_tokens: 1024 },
+        outputSchema: { format: "text" },
+        policy: {},
+      },
+    ],
+    labels: [{ name: "production", protected: true, history: [{ version: "1.0.0", daysAgo: 20 }] }],
+  },
+  {
+    name: "support-email-reply",
+    description: "Drafts the reply to a support email: the shared policy snippet, and an order section only when the email names an order.",
+    tags: ["support", "email"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "First version: policy from the support-policy snippet; order details only when order_id is given.",
+        daysAgo: 8,
+        system: [
+          { type: "text", role: "persona", text: SUPPORT_PERSONA_V2 },
+          { type: "text", role: "reference", text: "{{> support-policy@production}}", cache_control: { type: "ephemeral", ttl: "1h" } },
+        ],
+        messages: [
+          {
+            role: "user",
+            content: [
+              {
+                type: "text",
+                text: [
+                  "Write the reply to this customer email. Sign it as Ava from Acme Support.",
+                  "{{#order_id}}",
+                  "The email is about order {{order_id}}: look it up before promising anything.",
+                  "{{/order_id}}",
+                  "{{^order_id}}",
+                  "The email names no order: ask for the order number if the request needs one.",
+                  "{{/order_id}}",
+                  "<email>",
+                  "{{email}}",
+                  "</email>",
+                ].join("\n"),
+              },
+            ],
+          },
+        ],
+        variables: {
+          email: { type: "string", required: true, description: "The customer's email, as received" },
+          order_id: { type: "string", required: false, description: "The order the email is about, when known" },
+        },
+        modelConfig: { model: "claude-sonnet-5-5", max_tokens: 1024 },
+        outputSchema: { format: "text" },
+        policy: { max_retries: 2 },
+      },
+    ],
+    labels: [{ name: "production", protected: true, history: [{ version: "1.0.0", daysAgo: 8 }] }],
+  },
+  {
     name: "support-assistant",
     description: "Answers customer questions in the help-center chat, grounded in the customer service policy.",
     tags: ["support", "chat", "customer-facing"],
@@ -462,9 +533,12 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
       {
         version: [1, 3, 0],
         status: "DRAFT",
-        changelog: "Try effort high for multi-order questions.",
+        changelog: "Try effort high for multi-order questions; the policy now comes from the shared support-policy snippet.",
         daysAgo: 1,
-        system: supportSystem(SUPPORT_PERSONA_V2, SUPPORT_RULES_V2, true),
+        system: [
+          ...supportSystem(SUPPORT_PERSONA_V2, SUPPORT_RULES_V2, true).slice(0, 2),
+          { type: "text", role: "reference", text: "{{> support-policy@production}}", cache_control: { type: "ephemeral", ttl: "1h" } },
+        ],
         messages: SUPPORT_MESSAGES_V2,
         variables: SUPPORT_VARIABLES_V2,
         modelConfig: { model: "claude-sonnet-5-5", max_tokens: 1536, effort: "high" },
@@ -836,6 +910,7 @@ export async function seedDemo(db: PrismaClient = getDb(), options: { traffic?: 
             name: seed.name,
             description: seed.description,
             tags: seed.tags,
+            kind: seed.kind ?? "PROMPT",
             createdAt: ago(oldest, 5),
           },
         });
@@ -851,6 +926,10 @@ export async function seedDemo(db: PrismaClient = getDb(), options: { traffic?: 
             outputSchema: v.outputSchema,
             policy: v.policy,
           };
+          // A published version pins its includes as publishDraft does (the snippets are seeded first).
+          const pins = v.status === "PUBLISHED" ? await resolveVersionIncludes(project.id, seed.name, content as unknown as PromptVersionContent, tx) : null;
+          if (pins && pins.issues.length > 0) throw new Error(`seed: ${seed.name} ${v.version.join(".")}: ${pins.issues.map((i) => i.message).join("; ")}`);
+          const snippets = pins?.pins ?? [];
           const created = await tx.promptVersion.create({
             data: {
               promptId: prompt.id,
@@ -864,8 +943,9 @@ export async function seedDemo(db: PrismaClient = getDb(), options: { traffic?: 
               modelConfig: json(v.modelConfig),
               outputSchema: json(v.outputSchema),
               policy: json(v.policy),
+              snippetPins: json(snippets),
               changelog: v.changelog,
-              contentHash: hashVersionContent(content),
+              contentHash: hashVersionContent({ ...content, snippets }),
               authorId: admin.id,
               createdAt: ago(v.daysAgo, 30),
               updatedAt: ago(v.daysAgo),

@@ -5,13 +5,20 @@ import { bracketMatching } from "@codemirror/language";
 
 // Loaded on demand by template-editor.tsx, so CodeMirror stays out of the first page load.
 
+const tagClass: Record<string, string> = {
+  "#": "cm-template-section",
+  "^": "cm-template-section",
+  "/": "cm-template-section",
+  ">": "cm-template-include",
+};
 const variableMatcher = new MatchDecorator({
-  // Same placeholder syntax as lib/prompts/templates.ts: {{name}} or {{ name }}.
-  regexp: /\{\{[ \t]*[a-zA-Z_][a-zA-Z0-9_]*[ \t]*\}\}/g,
-  decoration: Decoration.mark({ class: "cm-template-variable" }),
+  // Same syntax as lib/prompts/templates.ts ({{name}}) and sections.ts ({{#name}}, {{^name}},
+  // {{/name}}, {{> snippet@label}}); an escaped tag (\{{...}}) is not highlighted.
+  regexp: /(?<!\\)\{\{[ \t]*([#^/>]?)[ \t]*[a-zA-Z0-9_][a-zA-Z0-9_./@-]*[ \t]*\}\}/g,
+  decoration: (match) => Decoration.mark({ class: tagClass[match[1] ?? ""] ?? "cm-template-variable" }),
 });
 
-/** Highlights {{variable}} placeholders. */
+/** Highlights {{variable}} placeholders, section tags and snippet includes. */
 const variableHighlight = ViewPlugin.fromClass(
   class {
     decorations: DecorationSet;
@@ -37,6 +44,18 @@ const theme = EditorView.theme({
   ".cm-template-variable": {
     color: "rgb(var(--accent))",
     backgroundColor: "rgb(var(--accent) / 0.12)",
+    borderRadius: "3px",
+    fontWeight: "600",
+  },
+  ".cm-template-section": {
+    color: "rgb(var(--warning))",
+    backgroundColor: "rgb(var(--warning) / 0.12)",
+    borderRadius: "3px",
+    fontWeight: "600",
+  },
+  ".cm-template-include": {
+    color: "rgb(var(--success))",
+    backgroundColor: "rgb(var(--success) / 0.12)",
     borderRadius: "3px",
     fontWeight: "600",
   },

@@ -6,7 +6,8 @@ import { promptPath } from "@/lib/prompts/paths";
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { analyzeCache } from "@/lib/prompts/cache";
 import { checkContract } from "@/lib/prompts/contract";
-import type { PromptVersionContent } from "@/lib/prompts/schemas";
+import type { ErrorIssue } from "@/lib/errors";
+import type { PromptVersionContent, SnippetPin } from "@/lib/prompts/schemas";
 import { CostPreview } from "./cost-preview";
 import { EditorHeader } from "./editor-header";
 import { cacheFigures, collectIssues, errorAnchors, newId } from "./editor-model";
@@ -47,6 +48,11 @@ export interface EditorClientProps {
   /** The route's server actions (the page passes them: components never import app/). */
   saveDraft: SaveDraftAction;
   countTokens: CountTokensAction;
+  /**
+   * The snippet includes of the content the editor opened with, resolved now (publishing pins
+   * them again): the preview and the contract check use them; problems are shown as errors.
+   */
+  includes?: { pins: SnippetPin[]; issues: ErrorIssue[] };
 }
 
 /**
@@ -66,14 +72,16 @@ export function EditorClient(props: EditorClientProps) {
   useEditorShortcuts({ save: saveNow, unsaved: dirty && !editor.conflicted });
 
   // ---- derived: every check, all from lib/prompts ----
-  const contract = useMemo(() => checkContract(content), [content]);
+  // Snippet includes as they resolved when the page loaded (their variables join the contract).
+  const pinned = useMemo(() => (props.includes ? { ...content, snippets: props.includes.pins } : content), [content, props.includes]);
+  const contract = useMemo(() => checkContract(pinned), [pinned]);
   const cache = useMemo(
-    () => analyzeCache(content, { catalog: models, counted: tokens.counted, acknowledgedVariableBreakpoints: acknowledged }),
-    [content, models, tokens.counted, acknowledged],
+    () => analyzeCache(pinned, { catalog: models, counted: tokens.counted, acknowledgedVariableBreakpoints: acknowledged }),
+    [pinned, models, tokens.counted, acknowledged],
   );
   const issues = useMemo(
-    () => collectIssues({ form: editor.formIssues, shape: editor.shapeIssues, contract, cache }),
-    [editor.formIssues, editor.shapeIssues, contract, cache],
+    () => collectIssues({ form: [...editor.formIssues, ...(props.includes?.issues ?? [])], shape: editor.shapeIssues, contract, cache }),
+    [editor.formIssues, editor.shapeIssues, contract, cache, props.includes],
   );
   const figures = useMemo(() => cacheFigures(cache), [cache]);
   const anchors = useMemo(() => errorAnchors(issues), [issues]);
@@ -117,7 +125,7 @@ export function EditorClient(props: EditorClientProps) {
         <div className="space-y-4 xl:sticky xl:top-28 xl:max-h-[calc(100vh-8rem)] xl:self-start xl:overflow-y-auto">
           <ValidationPanel issues={issues} content={content} undeclared={contract.undeclared} onDeclareAll={declareAll} />
           <CostPreview content={content} spec={spec} counted={tokens.counted} />
-          <RenderPreview content={content} models={models} />
+          <RenderPreview content={pinned} models={models} />
         </div>
       </div>
     </div>

@@ -4,7 +4,7 @@ import { isAppError, type ErrorIssue } from "@/lib/errors";
 import { normalizeAcknowledgements, type CacheAnalysis, type CacheBlock, type CacheBreakpoint, type CountedTokens } from "@/lib/prompts/cache";
 import type { ContractReport } from "@/lib/prompts/contract";
 import { previewCost, type CostPreview } from "@/lib/prompts/cost";
-import { renderVersion } from "@/lib/prompts/render";
+import { effectiveVariables, renderVersion } from "@/lib/prompts/render";
 import type { CacheControl, Effort, PromptVersionContent, ServiceTier, SystemBlockRole, VariableType } from "@/lib/prompts/schemas";
 
 /**
@@ -375,7 +375,8 @@ export type RenderPreview = { ok: true; json: string } | { ok: false; issues: Er
  */
 export function renderPreview(content: PromptVersionContent, samples: Readonly<Record<string, string>>, catalog: readonly ModelSpec[]): RenderPreview {
   const values: Record<string, string> = {};
-  for (const [k, v] of Object.entries(samples)) if (v !== "" && Object.hasOwn(content.variables, k)) values[k] = v;
+  const declared = effectiveVariables(content);
+  for (const [k, v] of Object.entries(samples)) if (v !== "" && Object.hasOwn(declared, k)) values[k] = v;
   try {
     return { ok: true, json: JSON.stringify(renderVersion(content, values, { coerceStrings: true, catalog }), null, 2) };
   } catch (error) {

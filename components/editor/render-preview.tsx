@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import { Card, cx } from "@/components/ui";
 import type { ModelSpec } from "@/lib/models/catalog";
+import { effectiveVariables } from "@/lib/prompts/render";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 import { renderPreview } from "./editor-model";
 import { inputClass } from "./editor-styles";
@@ -11,12 +12,14 @@ import { inputClass } from "./editor-styles";
 export function RenderPreview({ content, models }: { content: PromptVersionContent; models: ModelSpec[] }) {
   const [samples, setSamples] = useState<Record<string, string>>({});
   const rendered = useMemo(() => renderPreview(content, samples, models), [content, samples, models]);
+  // The version's variables and those of its pinned snippets.
+  const variables = useMemo(() => effectiveVariables(content), [content]);
   return (
     <Card className="p-3" data-testid="render-preview">
       <h2 className="mb-1.5 text-sm font-semibold">Rendered request</h2>
-      {Object.keys(content.variables).length > 0 ? (
+      {Object.keys(variables).length > 0 ? (
         <div className="mb-2 space-y-1">
-          {Object.entries(content.variables).map(([name, def]) => (
+          {Object.entries(variables).map(([name, def]) => (
             <label key={name} className="flex items-center gap-2 text-xs">
               <span className="w-28 shrink-0 truncate font-mono" title={name}>
                 {name}

@@ -9,6 +9,7 @@ import {
 } from "@/lib/claude/client";
 import { getPriceBook } from "@/lib/models/pricing";
 import { abortableSleep, messageText, usageFromMessage } from "@/lib/claude/runner";
+import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
 /**
  * Message Batches: submit many rendered requests under custom ids, poll until the batch ends,
@@ -154,4 +155,15 @@ export async function runBatch(
   const created = await submitBatch(items, deps);
   const batch = await waitForBatch(created.id, options, deps);
   return { batch, results: await fetchBatchResults(batch.id, deps) };
+}
+
+/**
+ * A rendered request as a batch item. A batch item gets no repair turn (the realtime runner
+ * re-asks with the validation error when JSON output does not fit the schema), so a version with
+ * a JSON output schema asks the API for structured output instead: the answer then parses and
+ * fits, as realtime answers do after repair.
+ */
+export function batchRequestParams(params: ClaudeRequest, content: Pick<PromptVersionContent, "outputSchema">): ClaudeRequest {
+  if (content.outputSchema.format !== "json") return params;
+  return { ...params, output_config: { ...params.output_config, format: { type: "json_schema", schema: content.outputSchema.schema } } };
 }

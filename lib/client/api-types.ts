@@ -171,6 +171,65 @@ export type PromptVersionDocument = {
     context_strategy?: "fail" | "chunk_concat" | "chunk_summarize";
     allow_cached_fallback?: boolean;
   };
+  /**
+   * Read-only: the snippet includes ({{> name@label}}) of a published version, each pinned to an exact version
+   */
+  snippets?: {
+    /**
+     * The include as written, name@label or name@1.2.0
+     */
+    include: string;
+    name: string;
+    /**
+     * The exact snippet version pinned at publish
+     */
+    version: string;
+    /**
+     * The pinned text that replaces the include when rendering
+     */
+    text: string;
+    /**
+     * The snippet's variables; they join the prompt's contract
+     */
+    variables: {
+      [k: string]:
+        | {
+            type: "string";
+            required: boolean;
+            description?: string;
+            default?: string;
+          }
+        | {
+            type: "number";
+            required: boolean;
+            description?: string;
+            default?: number;
+          }
+        | {
+            type: "boolean";
+            required: boolean;
+            description?: string;
+            default?: boolean;
+          }
+        | {
+            type: "enum";
+            required: boolean;
+            description?: string;
+            /**
+             * @minItems 1
+             */
+            values: [string, ...string[]];
+            default?: string;
+          }
+        | {
+            type: "json";
+            required: boolean;
+            description?: string;
+            default?: unknown;
+          }
+        | undefined;
+    };
+  }[];
   etag?: string;
 };
 export type RenderRequest = {
@@ -4058,4 +4117,139 @@ export type DatasetItemsPage = {
   }[];
   nextCursor: string | null;
   total: number;
+};
+export type PromptChangeEvent = {
+  /**
+   * Event id (evt_...): send it back as Last-Event-ID to resume
+   */
+  id: string;
+  type: "label.moved" | "version.published";
+  /**
+   * Prompt name
+   */
+  prompt: string;
+  /**
+   * The label moved (null for a publish)
+   */
+  label: string | null;
+  /**
+   * The label's new version, or the version published
+   */
+  version: string;
+  /**
+   * The label's version before the move (null for a new label or a publish)
+   */
+  previousVersion: string | null;
+  /**
+   * When the change was made (ISO 8601, UTC)
+   */
+  at: string;
+};
+export type CreateBatchJobRequest = {
+  /**
+   * @minItems 1
+   * @maxItems 250000
+   */
+  items: [
+    {
+      /**
+       * Your id for the item (unique in the job); results carry it. Default: the item's position ("0", "1", ...)
+       */
+      id?: string;
+      variables?: {
+        [k: string]: unknown | undefined;
+      };
+    },
+    ...{
+      /**
+       * Your id for the item (unique in the job); results carry it. Default: the item's position ("0", "1", ...)
+       */
+      id?: string;
+      variables?: {
+        [k: string]: unknown | undefined;
+      };
+    }[],
+  ];
+  /**
+   * The label whose version renders the items (default "production")
+   */
+  label?: string;
+  /**
+   * An exact published version ("1.2.0") instead of a label
+   */
+  version?: string;
+  skipInvalid?: boolean;
+  /**
+   * Stored with the job and on every logged call
+   */
+  metadata?: {
+    [k: string]: unknown | undefined;
+  };
+};
+export type BatchJob = {
+  id: string;
+  prompt: string;
+  version: string;
+  label: string | null;
+  status: "queued" | "running" | "completed" | "failed" | "canceled";
+  itemCount: number;
+  counts: {
+    pending: number;
+    succeeded: number;
+    errored: number;
+    expired: number;
+    canceled: number;
+  };
+  /**
+   * What the finished items cost at the batch price (50% of the realtime price)
+   */
+  costMicros: number;
+  /**
+   * What the batch discount saved against the same calls made one by one
+   */
+  savedMicros: number;
+  error: string | null;
+  metadata: {
+    [k: string]: unknown | undefined;
+  };
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  /**
+   * Items refused at creation (with skipInvalid: true)
+   */
+  invalidItems?: {
+    id: string;
+    index: number;
+    issues: {
+      path: string;
+      message: string;
+    }[];
+  }[];
+};
+export type ListBatchJobsResponse = {
+  data: BatchJob[];
+};
+export type BatchResultLine = {
+  /**
+   * Your item id (or its position)
+   */
+  id: string;
+  status: "pending" | "succeeded" | "errored" | "expired" | "canceled";
+  output: string | null;
+  parsed?: unknown;
+  model: string | null;
+  stopReason: string | null;
+  usage: {
+    inputTokens: number;
+    outputTokens: number;
+    cacheReadTokens: number;
+    cacheWriteTokens: number;
+  };
+  costMicros: number;
+  callId: string | null;
+  error: {
+    type: string;
+    message: string;
+  } | null;
 };

@@ -12,6 +12,7 @@ import {
   type BatchDeps,
   type BatchItemOutcome,
   type BatchRequestItem,
+  batchRequestParams,
 } from "@/lib/claude/batches";
 import { getClaudeTransport, type ClaudeRequest } from "@/lib/claude/client";
 import { mapLimit, type RunResult } from "@/lib/claude/runner";
@@ -365,16 +366,6 @@ async function settleLeftovers(run: RunState, purpose: Purpose, reason: string):
   }
 }
 
-/**
- * A batch item gets no repair turn (the realtime runner re-asks with the validation error when
- * JSON output does not fit the schema), so a version with a JSON output schema asks the API for
- * structured output instead: the answer then parses and fits, as realtime answers do after repair.
- */
-function withStructuredOutput(params: ClaudeRequest, content: VersionSnapshot["content"]): ClaudeRequest {
-  if (content.outputSchema.format !== "json") return params;
-  return { ...params, output_config: { ...params.output_config, format: { type: "json_schema", schema: content.outputSchema.schema } } };
-}
-
 /** Submits every pending task of `purpose` in batches within the API's limits (count and bytes). */
 async function submitPending(run: RunState, purpose: Purpose, attempt: number, options: EvalStepOptions): Promise<void> {
   const db = getDb();
@@ -404,7 +395,7 @@ async function submitPending(run: RunState, purpose: Purpose, attempt: number, o
         let params: ClaudeRequest;
         try {
           const content = snapshotOf(run, task).content;
-          params = withStructuredOutput(renderVersion(content, taskVariables(task), { catalog }) as ClaudeRequest, content);
+          params = batchRequestParams(renderVersion(content, taskVariables(task), { catalog }) as ClaudeRequest, content);
         } catch (error) {
           failed.push(unsendable(run, task, error instanceof Error ? error.message : String(error)));
           continue;

@@ -8,6 +8,7 @@ import {
   messagesSchema,
   outputSchemaSchema,
   policySchema,
+  promptNameSchema,
   serviceTierSchema,
   systemBlockRoleSchema,
   variablesSchema,
@@ -139,6 +140,10 @@ export const versionDocumentInputSchema = z
     version: z.string().optional().meta({ description: "Exact version to publish as (>= the proposed one)" }),
     bump: z.enum(["major", "minor", "patch"]).optional().meta({ description: "Raise the proposed bump" }),
     publish: z.boolean().optional().meta({ description: "Publish at once (default false: save as the draft)" }),
+    kind: z.enum(["prompt", "snippet"]).optional().meta({
+      description:
+        "When the write creates the prompt: \"snippet\" makes a snippet, whose user turn's text blocks other prompts include with {{> name@label}}; an existing prompt's kind cannot change",
+    }),
     changelog: z.string().max(2000).optional().meta({ description: "Required to publish" }),
     acknowledged_variable_breakpoints: z.array(z.string()).optional().meta({
       description:
@@ -163,6 +168,18 @@ export const versionDocumentSchema = z
     variables: variablesSchema,
     output: outputSchemaSchema,
     policy: policySchema,
+    snippets: z
+      .array(
+        z.object({
+          include: z.string().meta({ description: "The include as written, name@label or name@1.2.0" }),
+          name: z.string(),
+          version: z.string().meta({ description: "The exact snippet version pinned at publish" }),
+          text: z.string().meta({ description: "The pinned text that replaces the include when rendering" }),
+          variables: variablesSchema.meta({ description: "The snippet's variables; they join the prompt's contract" }),
+        }),
+      )
+      .optional()
+      .meta({ description: "Read-only: the snippet includes ({{> name@label}}) of a published version, each pinned to an exact version" }),
     etag: z.string().optional(),
   })
   .meta({ id: "VersionDocument" });
@@ -557,3 +574,86 @@ export const datasetChangeResponseSchema = z.object({
   added: z.number().int(),
   removed: z.number().int(),
 });
+
+// ---------------------------------------------------------------- live stream
+
+/** At most this many prompt names in one stream's filter. */
+export const MAX_STREAM_PROMPTS = 50;
+
+/** GET /api/v1/stream's query: `prompt` = one name or several, comma-separated. */
+export const streamQuerySchema = z.strictObject({
+  prompt: z
+    .string()
+    .max(MAX_STREAM_PROMPTS * 130)
+    .transform((value) => value.split(",").map((name) => name.trim()))
+    .pipe(z.array(promptNameSchema).min(1).max(MAX_STREAM_PROMPTS, `at most ${MAX_STREAM_PROMPTS} prompt names`))
+    .optional()
+    .meta({ description: "Only changes of these prompts: one name, or several separated by commas (default: every prompt of the key's project)" }),
+  lastEventId: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: "Resume after this event id, for clients that cannot send the Last-Event-ID header (the header wins)" }),
+});
+export type StreamQuery = z.infer<typeof streamQuerySchema>;
+
+/** The `data` of each change event on the stream (the SSE `id` is `id`, the SSE `event` is `type`). */
+export const promptChangeEventSchema = z.strictObject({
+  id: z.string().meta({ description: "Event id (evt_...): send it back as Last-Event-ID to resume" }),
+  type: z.enum(["label.moved", "version.published"]),
+  prompt: z.string().meta({ description: "Prompt name" }),
+  label: z.string().nullable().meta({ description: "The label moved (null for a publish)" }),
+  version: z.string().meta({ description: "The label's new version, or the version published" }),
+  previousVersion: z.string().nullable().meta({ description: "The label's version before the move (null for a new label or a publish)" }),
+  at: z.string().meta({ description: "When the change was made (ISO 8601, UTC)" }),
+});
+
+// ------------------------------------------------------------------ batch jobs (lib/batch-jobs)
+
+const batchCountsSchema = z.object({
+  pending: z.number().int(),
+  succeeded: z.number().int(),
+  errored: z.number().int(),
+  expired: z.number().int(),
+  canceled: z.number().int(),
+});
+
+export const batchJobResponseSchema = z
+  .object({
+    id: z.string(),
+    prompt: z.string(),
+    version: z.string(),
+    label: z.string().nullable(),
+    status: z.enum(["queued", "running", "completed", "failed", "canceled"]),
+    itemCount: z.number().int(),
+    counts: batchCountsSchema,
+    costMicros: z.number().int().meta({ description: "What the finished items cost at the batch price (50% of the realtime price)" }),
+    savedMicros: z.number().int().meta({ description: "What the batch discount saved against the same calls made one by one" }),
+    error: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    invalidItems: z
+      .array(z.object({ id: z.string(), index: z.number().int(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }))
+      .optional()
+      .meta({ description: "Items refused at creation (with skipInvalid: true)" }),
+  })
+  .meta({ id: "BatchJob" });
+
+export const batchJobListResponseSchema = z.object({ data: z.array(batchJobResponseSchema) });
+
+export const batchResultLineSchema = z
+  .object({
+    id: z.string().meta({ description: "Your item id (or its position)" }),
+    status: z.enum(["pending", "succeeded", "errored", "expired", "canceled"]),
+    output: z.string().nullable(),
+    parsed: z.unknown().optional(),
+    model: z.string().nullable(),
+    stopReason: z.string().nullable(),
+    usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), cacheReadTokens: z.number().int(), cacheWriteTokens: z.number().int() }),
+    costMicros: z.number().int(),
+    callId: z.string().nullable(),
+    error: z.object({ type: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: "BatchResultLine" });

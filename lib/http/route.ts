@@ -35,7 +35,15 @@ type In<S> = S extends z.ZodType ? z.input<S> : unknown;
  * What a handler answers: a JSON value (serialized by the wrapper), pre-serialized bytes, or no
  * body (304). `headers` must be a fresh object per response: the wrapper completes it in place.
  */
-export type RouteResult<T = unknown> = { status: number; headers?: Record<string, string> } & ({ json: T } | { raw: Buffer | string } | { empty: true });
+export type RouteResult<T = unknown> = { status: number; headers?: Record<string, string> } & (
+  | { json: T }
+  | { raw: Buffer | string }
+  | { empty: true }
+  /** A long-lived response (Server-Sent Events): the wrapper writes the head, then hands the response over. */
+  | { stream: (res: ServerResponse) => void }
+  /** A body written as it is produced (chunked), e.g. JSON lines; the client's pace holds the producer back. */
+  | { chunks: AsyncIterable<Buffer | string>; contentType: string }
+);
 
 export const json = <T>(status: number, value: T, headers?: Record<string, string>): RouteResult<T> => ({
   status,
@@ -48,6 +56,24 @@ export const raw = (status: number, body: Buffer | string, headers?: Record<stri
   ...(headers ? { headers } : {}),
 });
 export const empty = (status: number, headers?: Record<string, string>): RouteResult<never> => ({ status, empty: true, ...(headers ? { headers } : {}) });
+/** A streamed answer: `start` gets the response once its head (status, headers) is written and owns it from then on. */
+export const stream = (status: number, start: (res: ServerResponse) => void, headers?: Record<string, string>): RouteResult<never> => ({
+  status,
+  stream: start,
+  ...(headers ? { headers } : {}),
+});
+/** A body written as it is produced (chunked), e.g. JSON lines; the client's pace holds the producer back. */
+export const streamed = (
+  status: number,
+  contentType: string,
+  chunks: AsyncIterable<Buffer | string>,
+  headers?: Record<string, string>,
+): RouteResult<never> => ({
+  status,
+  chunks,
+  contentType,
+  ...(headers ? { headers } : {}),
+});
 
 export interface RouteContext<Services, P, Q, B, S extends ApiKeyScope | null> {
   req: IncomingMessage;
@@ -105,7 +131,8 @@ export interface RouteSpec<
   bodySizeFactor?: number;
   /** The request body the OpenAPI document shows, when the parsed shape is looser than the real contract (checked deeper in lib). */
   bodyDoc?: Schema;
-  response?: { status: number; description: string; schema?: R };
+  /** `contentType`: what the body is when not JSON (text/event-stream: `schema` is then each event's data; JSON lines: each line). */
+  response?: { status: number; description: string; schema?: R; contentType?: string };
   /** Further documented responses (304, 502, ...). */
   responses?: Record<string, { description: string; schema?: Schema }>;
   /** Error statuses this route adds to the ones the wrapper produces (404, 409, ...). */
@@ -460,15 +487,47 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
 
   const fail = (x: Exchange, error: unknown): void => sendError(x.res, error, x.requestId, x.basic, x.method, x.rawPath);
 
-  const respond = (x: Exchange, result: RouteResult): void => {
+  const respond = (x: Exchange, result: RouteResult): void | Promise<void> => {
     // The handler's headers object is this response's own: completed in place.
     const headers: Record<string, string | number> = result.headers ?? {};
     headers["X-Request-Id"] = x.requestId;
     if ("empty" in result) {
       x.res.writeHead(result.status, headers);
       x.res.end();
+    } else if ("stream" in result) {
+      x.res.writeHead(result.status, headers);
+      result.stream(x.res);
+    } else if ("chunks" in result) {
+      headers["Content-Type"] = result.contentType;
+      x.res.writeHead(result.status, headers);
+      if (x.method === "HEAD") return void x.res.end();
+      return writeStream(x, result.chunks);
     } else {
       send(x.res, x.method === "HEAD", result.status, "raw" in result ? result.raw : JSON.stringify(result.json), headers);
+    }
+  };
+
+  /** Writes a streamed body, waiting for the socket to drain; a failure mid-way cuts the response (the client sees it truncated) and is logged. */
+  const writeStream = async (x: Exchange, stream: AsyncIterable<Buffer | string>): Promise<void> => {
+    const { res } = x;
+    try {
+      for await (const chunk of stream) {
+        if (res.destroyed) return;
+        if (!res.write(chunk))
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off("drain", done);
+              res.off("close", done);
+              resolve();
+            };
+            res.on("drain", done);
+            res.on("close", done);
+          });
+      }
+      res.end();
+    } catch (error) {
+      logError("[api] a streamed response failed midway", error, { requestId: x.requestId, method: x.method, path: x.rawPath });
+      res.destroy();
     }
   };
 

@@ -10,9 +10,11 @@ import { AppError, toIssues } from "@/lib/errors";
 import { childLogger } from "@/lib/logger";
 import { runnableVersionLabel } from "@/lib/playground/queries";
 import { parseProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
-import { renderVersion } from "@/lib/prompts/render";
+import { effectiveVariables, renderVersion } from "@/lib/prompts/render";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
+import { includeKeys } from "@/lib/prompts/includes";
+import { resolveVersionIncludes } from "@/lib/prompts/snippets";
 import {
   playgroundRunRequestSchema,
   type FormValue,
@@ -164,8 +166,14 @@ export async function preparePlaygroundRun(
   }
 
   const loaded = await (deps.store ?? prismaPlaygroundStore).loadVersion(input.projectId, input.promptName, request.versionId);
-  const content = parseVersionContent(loaded.content);
-  const { variables, ignored } = formValuesToVariables(content.variables, request.variables);
+  let content = parseVersionContent(loaded.content);
+  if (!content.snippets && includeKeys(content).length > 0) {
+    // A draft's includes are pinned when it is published; the playground runs them as they resolve now.
+    const includes = await resolveVersionIncludes(input.projectId, input.promptName, content);
+    if (includes.issues.length > 0) throw new AppError("unprocessable", "The snippet includes do not resolve", { issues: includes.issues });
+    content = { ...content, snippets: includes.pins };
+  }
+  const { variables, ignored } = formValuesToVariables(effectiveVariables(content), request.variables);
   // Throws unprocessable with every variable problem at once; nothing is sent to Claude.
   renderVersion(content, variables, { coerceStrings: true });
 

@@ -1,5 +1,6 @@
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import type { CacheTtl, PromptVersionContent } from "@/lib/prompts/schemas";
+import { expandIncludes, formatPosition, parseTemplate } from "@/lib/prompts/sections";
 import { extractVariables } from "@/lib/prompts/templates";
 import { describeLocation } from "@/lib/prompts/locations";
 import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS } from "@/lib/models/tokens";
@@ -18,6 +19,8 @@ export interface CacheBlock {
   /** Tokens from the start of the request up to and including this block (the sum of `tokens`). */
   prefixTokens: number;
   variables: string[];
+  /** Optional sections opened in this block (`{{#name}}` / `{{^name}}`, sections.ts), with their place. */
+  sections: { name: string; inverted: boolean; line: number; col: number }[];
   ttl?: CacheTtl;
 }
 
@@ -42,7 +45,14 @@ export interface CacheBreakpoint {
   meetsMinimum: boolean;
 }
 
-export type CacheIssueCode = "too_many_breakpoints" | "ttl_order" | "variable_in_cached_prefix" | "below_min_cacheable" | "lookback_exceeded" | "unknown_model";
+export type CacheIssueCode =
+  | "too_many_breakpoints"
+  | "ttl_order"
+  | "variable_in_cached_prefix"
+  | "section_in_cached_prefix"
+  | "below_min_cacheable"
+  | "lookback_exceeded"
+  | "unknown_model";
 
 export interface CacheIssue {
   severity: "error" | "warning";
@@ -87,14 +97,20 @@ export interface AnalyzeCacheOptions {
   catalog?: readonly ModelSpec[];
 }
 
-/** Flattens a version into its cache prefix order: system blocks then message content blocks. */
-export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "messages">, countTokens?: (text: string) => number): CacheBlock[] {
+/**
+ * Flattens a version into its cache prefix order: system blocks then message content blocks. An
+ * include with a pin (`version.snippets`) counts as the pinned text it becomes.
+ */
+export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "messages" | "snippets">, countTokens?: (text: string) => number): CacheBlock[] {
   const blocks: CacheBlock[] = [];
   let prefixTokens = 0;
-  const push = (location: string, text: string, ttl: CacheTtl | undefined, extra: number) => {
+  const pins = new Map((version.snippets ?? []).map((p) => [p.key, p.text]));
+  const push = (location: string, template: string, ttl: CacheTtl | undefined, extra: number) => {
+    const text = pins.size > 0 ? expandIncludes(template, (ref) => pins.get(ref.key)).text : template;
     const tokens = countTokens ? countTokens(text) : estimateTokens(text) + BLOCK_OVERHEAD_TOKENS + extra;
     prefixTokens += tokens;
-    blocks.push({ index: blocks.length, location, tokens, prefixTokens, variables: extractVariables(text), ...(ttl ? { ttl } : {}) });
+    const sections = parseTemplate(text).sections.map((x) => ({ name: x.name, inverted: x.inverted, line: x.line, col: x.col }));
+    blocks.push({ index: blocks.length, location, tokens, prefixTokens, variables: extractVariables(text), sections, ...(ttl ? { ttl } : {}) });
   };
   version.system.forEach((b, i) => push(`system.${i}`, b.text, b.cache_control ? (b.cache_control.ttl ?? "5m") : undefined, 0));
   version.messages.forEach((m, i) =>
@@ -112,6 +128,9 @@ export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "mess
  * - error `ttl_order`: a 1h breakpoint after a 5m one (1h entries must come first);
  * - error `variable_in_cached_prefix` (warning if the location is acknowledged): a `{{variable}}`
  *   at or before a breakpoint, so the cached prefix changes whenever the variable does;
+ * - error `section_in_cached_prefix`: an optional section (`{{#var}}`, sections.ts) in a block at
+ *   or before a breakpoint: the cached prefix would differ with the variable (never acknowledgeable;
+ *   the message names the block, line and column of the first such section);
  * - warning `below_min_cacheable`: the prefix is shorter than the model's minimum cacheable
  *   prefix (`minCacheableTokens`), so nothing is cached there and no error is raised by the API;
  * - warning `lookback_exceeded`: more than 20 blocks after the previous breakpoint (the cache
@@ -119,7 +138,10 @@ export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "mess
  * - warning `unknown_model`: the model is not in the catalog (no minimum check).
  * Never throws.
  */
-export function analyzeCache(version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">, options: AnalyzeCacheOptions = {}): CacheAnalysis {
+export function analyzeCache(
+  version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig" | "snippets">,
+  options: AnalyzeCacheOptions = {},
+): CacheAnalysis {
   const model = options.model ?? version.modelConfig.model;
   const spec = findModel(model, options.catalog);
   const min = spec?.minCacheableTokens ?? null;
@@ -141,10 +163,12 @@ export function analyzeCache(version: Pick<PromptVersionContent, "system" | "mes
   let segmentTokens = 0;
   let previousIndex = -1;
   const prefixVariables: string[] = [];
+  const prefixSections: { block: CacheBlock; section: CacheBlock["sections"][number] }[] = [];
   for (const block of blocks) {
     prefixTokens += block.tokens;
     segmentTokens += block.tokens;
     for (const v of block.variables) if (!prefixVariables.includes(v)) prefixVariables.push(v);
+    for (const section of block.sections) prefixSections.push({ block, section });
     if (!block.ttl) continue;
     const counted = options.counted ? options.counted.prefixTokens[block.location] : undefined;
     const bpPrefix = counted ?? prefixTokens;
@@ -178,6 +202,17 @@ export function analyzeCache(version: Pick<PromptVersionContent, "system" | "mes
         severity: bp.acknowledged ? "warning" : "error",
         code: "variable_in_cached_prefix",
         message: `${names} appear${bp.variablesInPrefix.length === 1 ? "s" : ""} before the breakpoint at ${describeLocation(bp.location, version)}: the cached prefix changes whenever ${bp.variablesInPrefix.length === 1 ? "it changes" : "they change"}${bp.acknowledged ? " (acknowledged)" : "; move the variable after the breakpoint or acknowledge it"}`,
+        location: bp.location,
+      });
+    }
+    const first = prefixSections[0];
+    if (first) {
+      const { block: at, section } = first;
+      const tag = `{{${section.inverted ? "^" : "#"}${section.name}}}`;
+      issues.push({
+        severity: "error",
+        code: "section_in_cached_prefix",
+        message: `the section ${tag} at ${describeLocation(at.location, version)}, ${formatPosition(section)} sits inside the cached prefix of the breakpoint at ${describeLocation(bp.location, version)}: the prefix would change with "${section.name}"; move the section after the breakpoint${prefixSections.length > 1 ? ` (${prefixSections.length} sections in this prefix)` : ""}`,
         location: bp.location,
       });
     }

@@ -1,12 +1,21 @@
 import { AppError } from "@/lib/errors";
 import type { ModelSpec } from "@/lib/models/catalog";
 import { jsonSchemaProblems } from "@/lib/prompts/json-schema";
-import { parseVersionContent, type OutputSchema, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
+import { parseVersionContent, type OutputSchema, type PromptVersionContent, type SnippetPin, type VariableDef } from "@/lib/prompts/schemas";
+import { formatPosition, parseTemplate } from "@/lib/prompts/sections";
 import { scanTemplate } from "@/lib/prompts/templates";
 
 export interface ContractIssue {
   severity: "error" | "warning";
-  code: "undeclared_variable" | "unused_variable" | "invalid_placeholder" | "unbalanced_braces" | "invalid_default" | "empty_enum" | "invalid_output_schema";
+  code:
+    | "undeclared_variable"
+    | "unused_variable"
+    | "invalid_placeholder"
+    | "unbalanced_braces"
+    | "invalid_default"
+    | "empty_enum"
+    | "invalid_output_schema"
+    | "template_syntax";
   message: string;
   /** Dotted path, e.g. `messages.0.content.1.text` or `variables.question`. */
   path: string;
@@ -53,22 +62,45 @@ export function checkDefault(def: VariableDef): string | null {
 
 /**
  * Cross-checks templates against the variables contract (on already shape-valid content):
- * errors — a placeholder whose variable is not declared, unbalanced braces (`{{name` or
+ * errors — a placeholder or a section (`{{#name}}`, sections.ts) whose variable is not declared
+ * (by the version or a pinned snippet), a grammar error (unclosed or mismatched section, a bad
+ * include, located "line L, col C"), unbalanced braces (`{{name` or
  * `{name}}`, see `scanTemplate`), a default that does not match its type, an enum with no values; warnings — a declared variable no template uses, a `{{...}}` span that
  * is not a valid placeholder (rendered literally). When `outputSchema` is given, a JSON output
  * schema that is not a valid JSON Schema (meta-schema, see json-schema.ts) is an error per
  * problem (`outputSchema.schema.<where>`). Never throws.
  */
-export function checkContract(content: Pick<PromptVersionContent, "system" | "messages" | "variables"> & { outputSchema?: OutputSchema }): ContractReport {
+export function checkContract(
+  content: Pick<PromptVersionContent, "system" | "messages" | "variables"> & { outputSchema?: OutputSchema; snippets?: readonly SnippetPin[] },
+): ContractReport {
   const errors: ContractIssue[] = [];
   const warnings: ContractIssue[] = [];
   const used: string[] = [];
   const reportedUndeclared = new Set<string>();
+  // Variables of pinned snippets join the contract (render.ts effectiveVariables).
+  const declared = (name: string) => Object.hasOwn(content.variables, name) || (content.snippets ?? []).some((p) => Object.hasOwn(p.variables, name));
   for (const { path, text } of templateTexts(content)) {
     const scan = scanTemplate(text);
+    const parsed = parseTemplate(text);
+    for (const e of parsed.errors) {
+      errors.push({ severity: "error", code: "template_syntax", message: `${formatPosition(e)}: ${e.message}`, path });
+    }
+    for (const section of parsed.sections) {
+      if (!used.includes(section.name)) used.push(section.name);
+      if (!declared(section.name) && !reportedUndeclared.has(`${path}:${section.name}`)) {
+        reportedUndeclared.add(`${path}:${section.name}`);
+        errors.push({
+          severity: "error",
+          code: "undeclared_variable",
+          message: `${formatPosition(section)}: the section {{${section.inverted ? "^" : "#"}${section.name}}} tests "${section.name}", which is not declared in variables`,
+          path,
+          variable: section.name,
+        });
+      }
+    }
     for (const p of scan.placeholders) {
       if (!used.includes(p.name)) used.push(p.name);
-      if (!Object.hasOwn(content.variables, p.name) && !reportedUndeclared.has(`${path}:${p.name}`)) {
+      if (!declared(p.name) && !reportedUndeclared.has(`${path}:${p.name}`)) {
         reportedUndeclared.add(`${path}:${p.name}`);
         errors.push({
           severity: "error",
@@ -125,7 +157,7 @@ export function checkContract(content: Pick<PromptVersionContent, "system" | "me
       });
     }
   }
-  const undeclared = used.filter((name) => !Object.hasOwn(content.variables, name));
+  const undeclared = used.filter((name) => !declared(name));
   return { used, undeclared, errors, warnings };
 }
 

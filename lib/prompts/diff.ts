@@ -1,6 +1,6 @@
 import { diffArrays, diffLines, diffWords } from "diff";
 import { canonicalJson } from "@/lib/canonical-json";
-import type { PromptVersionContent, VariableDef } from "@/lib/prompts/schemas";
+import type { PromptVersionContent, SnippetPin, VariableDef } from "@/lib/prompts/schemas";
 
 /** A run of words within a changed line run: kept, or removed (before side) / added (after side). */
 export interface WordChange {
@@ -107,9 +107,42 @@ export interface VersionDiff {
   /** Field changes plus a line diff of the pretty-printed output definition (JSON Schema included). */
   output: FieldsSectionDiff & { lines: LineChange[] };
   policy: FieldsSectionDiff;
+  /** Pinned snippets (published versions): added, removed, or pinned to another version with a line diff of its text. */
+  snippets: { changed: boolean; changes: SnippetChange[] };
 }
 
-type Content = Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "outputSchema" | "policy">;
+export interface SnippetChange {
+  name: string;
+  type: "added" | "removed" | "changed";
+  before?: { key: string; version: string };
+  after?: { key: string; version: string };
+  /** Line diff of the snippet's pinned text (empty when only the version number moved). */
+  lines: LineChange[];
+}
+
+type Content = Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "outputSchema" | "policy" | "snippets">;
+
+/** Pinned snippets compared by name (see `VersionDiff.snippets`). */
+export function diffSnippets(a: readonly SnippetPin[], b: readonly SnippetPin[]): { changed: boolean; changes: SnippetChange[] } {
+  const changes: SnippetChange[] = [];
+  for (const name of [...new Set([...a.map((p) => p.name), ...b.map((p) => p.name)])].sort()) {
+    const before = a.find((p) => p.name === name);
+    const after = b.find((p) => p.name === name);
+    const side = (p: SnippetPin) => ({ key: p.key, version: p.version });
+    if (before && !after) changes.push({ name, type: "removed", before: side(before), lines: diffText(before.text, "") });
+    else if (!before && after) changes.push({ name, type: "added", after: side(after), lines: diffText("", after.text) });
+    else if (before && after && (before.versionId !== after.versionId || before.key !== after.key)) {
+      changes.push({
+        name,
+        type: "changed",
+        before: side(before),
+        after: side(after),
+        lines: before.text === after.text ? [] : diffText(before.text, after.text),
+      });
+    }
+  }
+  return { changed: changes.length > 0, changes };
+}
 
 function systemViews(c: Content): BlockView[] {
   return c.system.map((b, i) => ({
@@ -225,8 +258,10 @@ export function diffVersions(a: Content, b: Content): VersionDiff {
   const output = { ...outputFields, lines: outputFields.changed ? diffText(pretty(a.outputSchema), pretty(b.outputSchema)) : [] };
   const policy = diffFields(a.policy, b.policy);
   const variables = { changed: changes.length > 0, changes };
-  const identical = !system.changed && !messages.changed && !variables.changed && !modelConfig.changed && !output.changed && !policy.changed;
-  return { identical, system, messages, variables, modelConfig, output, policy };
+  const snippets = diffSnippets(a.snippets ?? [], b.snippets ?? []);
+  const identical =
+    !system.changed && !messages.changed && !variables.changed && !modelConfig.changed && !output.changed && !policy.changed && !snippets.changed;
+  return { identical, system, messages, variables, modelConfig, output, policy, snippets };
 }
 
 export interface AcknowledgementDiff {

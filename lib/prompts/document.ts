@@ -45,6 +45,12 @@ export interface VersionDocument {
   variables: PromptVersionContent["variables"];
   output: PromptVersionContent["outputSchema"];
   policy: PromptVersionContent["policy"];
+  /**
+   * Read-only, published versions with includes only: each `{{> include}}` and the exact snippet
+   * version it is pinned to, with that version's text and variables (which join `variables` when
+   * rendering).
+   */
+  snippets?: { include: string; name: string; version: string; text: string; variables: PromptVersionContent["variables"] }[];
 }
 
 /**
@@ -78,6 +84,9 @@ export function toVersionDocument(input: {
     variables: content.variables,
     output: content.outputSchema,
     policy: content.policy,
+    ...(content.snippets && content.snippets.length > 0
+      ? { snippets: content.snippets.map((p) => ({ include: p.key, name: p.name, version: p.version, text: p.text, variables: p.variables })) }
+      : {}),
   };
 }
 
@@ -119,7 +128,11 @@ export const versionDocumentBodySchema = z.strictObject({
   version: z.string().optional(),
   bump: bumpSchema.optional(),
   publish: z.boolean().optional(),
+  // Used when the write creates the prompt: "snippet" makes a snippet (its text blocks are the user turn's blocks).
+  kind: z.enum(["prompt", "snippet"]).optional(),
   labels: z.array(z.string()).optional(),
+  // Read-only like labels: pins are made when the version is published.
+  snippets: z.array(z.unknown()).optional(),
   changelog: z.string().max(2000).optional(),
   acknowledged_variable_breakpoints: z.array(z.string().min(1).max(100)).max(50).optional(),
   request: makeRequestSchema(),
@@ -140,6 +153,8 @@ export interface ParsedVersionDocument {
   bump?: Bump;
   /** Publish at once; otherwise the result is a draft. */
   publish: boolean;
+  /** The kind asked for ("snippet": text blocks other prompts include); checked against an existing prompt's. */
+  kind?: "PROMPT" | "SNIPPET";
   /**
    * Breakpoint locations (`system.1`, `messages.0.content.0`, as the publish errors name them)
    * whose variable-before-breakpoint the author accepts, like the editor's checkbox. Omitted: the
@@ -202,6 +217,9 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
   if (d.labels !== undefined && !options.ignoreReadOnly) {
     issues.push({ path: "labels", message: "labels is read-only: move labels with the label endpoints" });
   }
+  if (d.snippets !== undefined && !options.ignoreReadOnly) {
+    issues.push({ path: "snippets", message: "snippets is read-only: includes ({{> name@label}}) are pinned when the version is published" });
+  }
   if (d.version !== undefined && d.bump !== undefined) issues.push({ path: "version", message: "send either version or bump, not both" });
   if (d.version !== undefined) {
     try {
@@ -244,13 +262,14 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
     ...(d.version !== undefined ? { requestedVersion: d.version } : {}),
     ...(d.bump !== undefined ? { bump: d.bump } : {}),
     publish: d.publish ?? false,
+    ...(d.kind !== undefined ? { kind: d.kind === "snippet" ? ("SNIPPET" as const) : ("PROMPT" as const) } : {}),
     ...(d.acknowledged_variable_breakpoints !== undefined ? { acknowledgedVariableBreakpoints: d.acknowledged_variable_breakpoints } : {}),
     warnings: report.warnings.map((w) => ({ ...w, path: documentPath(w.path) })),
   };
 }
 
 /** Maps a content path (`system.0.text`, `variables.x`) to its place in the document. */
-function documentPath(path: string): string {
+export function documentPath(path: string): string {
   if (path.startsWith("system.") || path.startsWith("messages.")) return `request.${path}`;
   if (path.startsWith("outputSchema")) return `output${path.slice("outputSchema".length)}`;
   return path;

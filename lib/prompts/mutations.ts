@@ -14,7 +14,16 @@ import { assertMayDecideLabel, compareLabelNames, labelNamePattern } from "./lab
 import { DRAFT_MAJOR } from "./queries";
 import { assertContractCompatibleMove } from "./label-move-check";
 import { assertReleaseGate } from "./release-gate";
-import { parseDraftContent, parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
+import {
+  parseDraftContent,
+  parseVersionContent,
+  promptDescriptionSchema,
+  promptNameSchema,
+  promptTagsSchema,
+  type PromptVersionContent,
+  type SnippetPin,
+} from "./schemas";
+import { listSnippetDependents, repinContent, resolveVersionIncludes, snippetContent } from "./snippets";
 import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
 
 function assertRole(actor: Actor, min: Role): void {
@@ -31,15 +40,18 @@ function toJson(value: unknown): Prisma.InputJsonValue {
   return value as Prisma.InputJsonValue;
 }
 
+/** The content columns of a draft: includes are pinned only at publish, so a draft never stores pins. */
 function contentColumns(content: PromptVersionContent) {
+  const { snippets: _pins, ...unpinned } = content;
   return {
-    system: toJson(content.system),
-    messages: toJson(content.messages),
-    variables: toJson(content.variables),
-    modelConfig: toJson(content.modelConfig),
-    outputSchema: toJson(content.outputSchema),
-    policy: toJson(content.policy),
-    contentHash: hashVersionContent(content),
+    system: toJson(unpinned.system),
+    messages: toJson(unpinned.messages),
+    variables: toJson(unpinned.variables),
+    modelConfig: toJson(unpinned.modelConfig),
+    outputSchema: toJson(unpinned.outputSchema),
+    policy: toJson(unpinned.policy),
+    snippetPins: toJson([]),
+    contentHash: hashVersionContent(unpinned),
   };
 }
 
@@ -74,19 +86,29 @@ export function archivedError(name: string): AppError {
 
 /**
  * Creates a prompt with a starter draft (or the given content). Needs EDITOR. A name already
- * used in the project is a conflict.
+ * used in the project is a conflict. `kind: "SNIPPET"` creates a snippet (snippets.ts), whose
+ * starter draft is one text block.
  */
-export async function createPrompt(actor: Actor, input: { name: string; description?: string; tags?: string[]; content?: unknown }) {
+export async function createPrompt(
+  actor: Actor,
+  input: { name: string; description?: string; tags?: string[]; content?: unknown; kind?: "PROMPT" | "SNIPPET" },
+) {
   assertRole(actor, "EDITOR");
   const name = promptNameSchema.safeParse(input.name);
   if (!name.success) throw new AppError("bad_request", `Invalid prompt name: ${name.error.issues[0]?.message ?? "invalid"}`);
   const description = promptDescriptionSchema.parse(input.description ?? "");
   const tags = promptTagsSchema.parse(input.tags ?? []);
-  const content = input.content === undefined ? starterContent() : parseVersionContent(input.content);
+  const kind = input.kind ?? "PROMPT";
+  const content =
+    input.content !== undefined
+      ? parseVersionContent(input.content)
+      : kind === "SNIPPET"
+        ? snippetContent(["Shared text for your prompts."])
+        : starterContent();
   try {
     return await getDb().$transaction(async (tx) => {
       const prompt = await tx.prompt.create({
-        data: { projectId: actor.projectId, name: name.data, description, tags },
+        data: { projectId: actor.projectId, name: name.data, description, tags, kind },
       });
       await tx.promptVersion.create({
         data: {
@@ -246,17 +268,36 @@ export async function previewPublish(actor: Actor, promptId: string, acknowledge
     where: { promptId, status: "PUBLISHED" },
     orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
   });
-  return planPublish(draft, latest, acknowledged);
+  const prompt = await db.prompt.findUniqueOrThrow({ where: { id: promptId }, select: { name: true } });
+  const includes = await resolveVersionIncludes(actor.projectId, prompt.name, readDraftTemplates(draft), db);
+  return planPublish(draft, latest, acknowledged, includes);
+}
+
+/** The template parts of a stored draft, for include resolution (its problems are reported by planPublish). */
+function readDraftTemplates(draft: VersionRow): Pick<PromptVersionContent, "system" | "messages" | "variables"> {
+  const asArray = (v: unknown) => (Array.isArray(v) ? v : []);
+  const variables = draft.variables !== null && typeof draft.variables === "object" && !Array.isArray(draft.variables) ? draft.variables : {};
+  return {
+    system: asArray(draft.system) as PromptVersionContent["system"],
+    messages: asArray(draft.messages) as PromptVersionContent["messages"],
+    variables: variables as PromptVersionContent["variables"],
+  };
 }
 
 type VersionRow = Prisma.PromptVersionGetPayload<object>;
 
-function planPublish(draft: VersionRow, latest: VersionRow | null, requested: string[] | undefined) {
-  const errors: { path: string; message: string }[] = [];
+function planPublish(
+  draft: VersionRow,
+  latest: VersionRow | null,
+  requested: string[] | undefined,
+  includes: { pins: SnippetPin[]; issues: { path: string; message: string }[] },
+) {
+  const errors: { path: string; message: string }[] = [...includes.issues];
   const warnings: { path: string; message: string }[] = [];
   let content: PromptVersionContent | null = null;
   try {
-    const validated = validateVersionContent(draft);
+    // The draft with its includes pinned as they resolve now: what publishing stores.
+    const validated = validateVersionContent({ ...draft, snippetPins: includes.pins });
     content = validated.content;
     warnings.push(...validated.warnings.map((w) => ({ path: w.path, message: w.message })));
   } catch (error) {
@@ -274,7 +315,8 @@ function planPublish(draft: VersionRow, latest: VersionRow | null, requested: st
   const proposal = content && previous ? proposeBump(previous, content) : { bump: "major" as Bump, reasons: ["first version"] };
   const latestVersion = latest ? formatVersion(latest) : null;
   const proposedVersion = nextVersion(latestVersion, proposal.bump);
-  const identical = latest !== null && latest.contentHash === draft.contentHash;
+  const contentHash = content ? hashVersionContent(content) : draft.contentHash;
+  const identical = latest !== null && latest.contentHash === contentHash;
   return {
     draft,
     content,
@@ -286,6 +328,8 @@ function planPublish(draft: VersionRow, latest: VersionRow | null, requested: st
     errors,
     warnings,
     acknowledged,
+    pins: includes.pins,
+    contentHash,
   };
 }
 
@@ -309,7 +353,9 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
         where: { promptId: input.promptId, status: "PUBLISHED" },
         orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
       });
-      const plan = planPublish(draft, latest, input.acknowledgedVariableBreakpoints);
+      // Every include resolves to an exact snippet version now, inside the transaction, and is stored.
+      const includes = await resolveVersionIncludes(actor.projectId, prompt.name, readDraftTemplates(draft), tx);
+      const plan = planPublish(draft, latest, input.acknowledgedVariableBreakpoints, includes);
       if (plan.errors.length > 0) {
         throw new AppError("unprocessable", "The draft cannot be published until these problems are fixed", { issues: plan.errors });
       }
@@ -338,6 +384,8 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
           publishedAt: new Date(),
           changelog,
           cacheAcknowledgements: plan.acknowledged,
+          snippetPins: toJson(plan.pins),
+          contentHash: plan.contentHash,
           authorId: actorUserId(actor) ?? draft.authorId,
         },
       });
@@ -579,4 +627,73 @@ export async function deletePrompt(actor: Actor, input: { promptId: string; conf
     await notifyPromptChanged(tx, actor.projectId, prompt.name);
     return { name: prompt.name };
   });
+}
+
+/**
+ * After publishing snippet version `versionId`: opens a draft for each dependent (a prompt or
+ * snippet whose latest published version pins this snippet at another version) from that latest
+ * version, with exact-version includes re-pinned to the new version (label includes resolve when
+ * the draft is published). A dependent that already has a draft, or is archived, is skipped and
+ * reported. Needs EDITOR. Returns what was done per dependent.
+ */
+export async function openDependentDrafts(actor: Actor, input: { snippetPromptId: string; versionId: string }) {
+  assertRole(actor, "EDITOR");
+  const db = getDb();
+  const snippet = await db.prompt.findFirst({ where: { id: input.snippetPromptId, projectId: actor.projectId, kind: "SNIPPET" } });
+  if (!snippet) throw new AppError("not_found", "This snippet does not exist in the project");
+  const version = await db.promptVersion.findFirst({ where: { id: input.versionId, promptId: snippet.id, status: "PUBLISHED" } });
+  if (!version) throw new AppError("not_found", "That snippet version does not exist or is not published");
+  const target = formatVersion(version);
+  const dependents = await listSnippetDependents(actor.projectId, snippet.name, db);
+  const results: { prompt: string; outcome: "opened" | "has_draft" | "up_to_date" | "archived"; repinned: number }[] = [];
+  for (const dependent of dependents) {
+    const prompt = await db.prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name: dependent.prompt } } });
+    if (!prompt) continue;
+    const latest = await db.promptVersion.findFirst({
+      where: { promptId: prompt.id, status: "PUBLISHED" },
+      orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
+    });
+    const latestPin = latest ? dependent.pins.find((p) => p.versionId === latest.id) : undefined;
+    if (!latest || !latestPin) continue;
+    if (prompt.archivedAt) {
+      results.push({ prompt: prompt.name, outcome: "archived", repinned: 0 });
+      continue;
+    }
+    if (latestPin.snippetVersion === target) {
+      results.push({ prompt: prompt.name, outcome: "up_to_date", repinned: 0 });
+      continue;
+    }
+    const { content, changed } = repinContent(parseVersionContent(latest), snippet.name, target);
+    try {
+      await db.$transaction(async (tx) => {
+        const existing = await tx.promptVersion.findFirst({ where: { promptId: prompt.id, status: "DRAFT" }, select: { id: true } });
+        if (existing) throw new AppError("conflict", "has a draft");
+        const draft = await tx.promptVersion.create({
+          data: {
+            promptId: prompt.id,
+            major: DRAFT_MAJOR,
+            minor: 0,
+            patch: 0,
+            status: "DRAFT",
+            changelog: `Snippet ${snippet.name} ${latestPin.snippetVersion} -> ${target}`,
+            authorId: actorUserId(actor),
+            ...contentColumns(content),
+            cacheAcknowledgements: latest.cacheAcknowledgements,
+          },
+        });
+        await recordAudit(tx, actor, {
+          action: "draft.opened_for_snippet",
+          targetType: "prompt_version",
+          targetId: draft.id,
+          after: { snippet: snippet.name, version: target },
+        });
+      });
+      results.push({ prompt: prompt.name, outcome: "opened", repinned: changed });
+    } catch (error) {
+      if ((error instanceof AppError && error.code === "conflict") || isUniqueViolation(error)) {
+        results.push({ prompt: prompt.name, outcome: "has_draft", repinned: 0 });
+      } else throw error;
+    }
+  }
+  return { snippet: snippet.name, version: target, results };
 }

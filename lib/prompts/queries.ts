@@ -22,6 +22,8 @@ const versionOrder: Prisma.PromptVersionOrderByWithRelationInput[] = [{ major: "
 export interface PromptListItem {
   id: string;
   name: string;
+  /** "SNIPPET" for a snippet (text blocks other prompts include, snippets.ts). */
+  kind: "PROMPT" | "SNIPPET";
   description: string;
   tags: string[];
   updatedAt: Date;
@@ -39,19 +41,30 @@ export type PromptSort = "updated" | "name";
 
 /**
  * Prompts of a project (archived ones excluded unless `archived` is "include") with their labels (production, staging, then by
- * name) and latest published version. `search` matches name or description (case-insensitive),
+ * name) and latest published version; prompts only unless `kind` says otherwise. `search` matches name or description (case-insensitive),
  * `tag` keeps prompts carrying that tag; `sort` is "updated" (newest change first, the default) or
  * "name" (A-Z). With `withTags`, also returns every tag in use in the project (for a filter);
  * otherwise `tags` is empty.
  */
 export async function listPrompts(
   projectId: string,
-  options: { search?: string; tag?: string; sort?: PromptSort; skip?: number; take?: number; withTags?: boolean; archived?: "exclude" | "include" } = {},
+  options: {
+    search?: string;
+    tag?: string;
+    sort?: PromptSort;
+    skip?: number;
+    take?: number;
+    withTags?: boolean;
+    archived?: "exclude" | "include";
+    /** Which kinds to list: prompts only (the default: what runs, serves and is evaluated), snippets only, or both. */
+    kind?: "PROMPT" | "SNIPPET" | "any";
+  } = {},
   db: PrismaClient = getDb(),
 ): Promise<{ items: PromptListItem[]; total: number; tags: string[] }> {
   const search = options.search?.trim();
   const where: Prisma.PromptWhereInput = {
     projectId,
+    ...(options.kind === "any" ? {} : { kind: options.kind ?? "PROMPT" }),
     ...(options.archived === "include" ? {} : { archivedAt: null }),
     ...(search
       ? {
@@ -83,6 +96,7 @@ export async function listPrompts(
       return {
         id: p.id,
         name: p.name,
+        kind: p.kind,
         description: p.description,
         tags: p.tags,
         updatedAt: p.updatedAt,
@@ -119,6 +133,7 @@ export async function getPromptByName(projectId: string, name: string) {
           updatedAt: true,
           author: { select: { name: true, email: true } },
           modelConfig: true,
+          snippetPins: true,
         },
       },
       labels: { include: { version: { select: { id: true, major: true, minor: true, patch: true } } }, orderBy: { name: "asc" } },

@@ -1,7 +1,8 @@
 import { AppError, type ErrorIssue } from "@/lib/errors";
 import { findModel, type ModelSpec } from "@/lib/models/catalog";
-import type { CacheControl, Effort, PromptVersionContent, ServiceTier, VariableDef, Variables } from "@/lib/prompts/schemas";
+import type { CacheControl, Effort, PromptVersionContent, ServiceTier, SnippetPin, VariableDef, Variables } from "@/lib/prompts/schemas";
 import { isJsonValue } from "@/lib/prompts/schemas";
+import { evaluateTemplate, expandIncludes, formatPosition, hasTags, isTruthyText, parseTemplate } from "@/lib/prompts/sections";
 import { fillTemplate } from "@/lib/prompts/templates";
 
 /** A text block exactly as the Messages API takes it. */
@@ -112,8 +113,57 @@ export function resolveVariables(
   return values;
 }
 
-function renderBlock(block: { text: string; cache_control?: CacheControl }, values: Record<string, string>): RenderedTextBlock {
-  const out: RenderedTextBlock = { type: "text", text: fillTemplate(block.text, values) };
+/**
+ * The contract a render checks: the version's own variables, then each pinned snippet's that the
+ * version does not declare itself (first pin first). Snippet variables join the including
+ * prompt's contract; a clash of types is refused at publish (snippets.ts).
+ */
+export function effectiveVariables(version: { variables: Variables; snippets?: readonly SnippetPin[] }): Variables {
+  const out: Variables = { ...version.variables };
+  for (const pin of version.snippets ?? []) {
+    for (const [name, def] of Object.entries(pin.variables)) if (!Object.hasOwn(out, name)) out[name] = def;
+  }
+  return out;
+}
+
+/**
+ * One template text rendered: includes replaced by their pinned text, sections evaluated
+ * (sections.ts), placeholders filled. An include without a pin or a grammar error is an issue at
+ * `path` (the caller throws them together); the text is then returned as it was.
+ */
+export function renderTemplateText(
+  text: string,
+  values: Record<string, string>,
+  pins: ReadonlyMap<string, string>,
+  path: string,
+  issues: ErrorIssue[],
+): string {
+  if (!hasTags(text)) return fillTemplate(text, values);
+  const expanded = expandIncludes(text, (ref) => pins.get(ref.key));
+  for (const key of expanded.missing) {
+    issues.push({
+      path,
+      message: `{{> ${key}}} is not pinned to a snippet version: includes are pinned when the version is published (in the editor, save and reload to preview a new include)`,
+    });
+  }
+  const parsed = parseTemplate(expanded.text);
+  for (const e of parsed.errors) issues.push({ path, message: `${formatPosition(e)}: ${e.message}` });
+  if (expanded.missing.length > 0 || parsed.errors.length > 0) return text;
+  return evaluateTemplate(
+    parsed.nodes,
+    (name) => isTruthyText(values[name]),
+    (t) => fillTemplate(t, values),
+  );
+}
+
+function renderBlock(
+  block: { text: string; cache_control?: CacheControl },
+  values: Record<string, string>,
+  pins: ReadonlyMap<string, string>,
+  path: string,
+  issues: ErrorIssue[],
+): RenderedTextBlock {
+  const out: RenderedTextBlock = { type: "text", text: renderTemplateText(block.text, values, pins, path, issues) };
   if (block.cache_control) out.cache_control = { ...block.cache_control };
   return out;
 }
@@ -126,14 +176,18 @@ function renderBlock(block: { text: string; cache_control?: CacheControl }, valu
  * optional variable with neither value nor default renders as "". Blocks whose rendered text is
  * blank are dropped (the API rejects empty text blocks); a message left without content, or an
  * unknown override model, is also `unprocessable`. `system` is omitted when there are no system
- * blocks. Pure and deterministic: the editor preview, the serving API and the runner all call it.
+ * blocks. Sections (`{{#var}}...{{/var}}`, `{{^var}}...{{/var}}`) are evaluated and includes
+ * (`{{> snippet@label}}`) replaced by the version's pinned snippet text (`version.snippets`),
+ * whose variables join the contract (`effectiveVariables`); an include without a pin is
+ * `unprocessable`. Pure and deterministic: the editor preview, the serving API and the runner all call it.
  */
 export function renderVersion(
-  version: Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig">,
+  version: Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "snippets">,
   variables: VariableInput = {},
   options: RenderOptions = {},
 ): RenderedRequest {
-  const values = resolveVariables(version.variables, variables, { coerceStrings: options.coerceStrings });
+  const values = resolveVariables(effectiveVariables(version), variables, { coerceStrings: options.coerceStrings });
+  const pins = new Map((version.snippets ?? []).map((p) => [p.key, p.text]));
   const config = version.modelConfig;
 
   let model = config.model;
@@ -149,11 +203,11 @@ export function renderVersion(
     maxTokens = Math.min(maxTokens, spec.maxOutputTokens);
   }
 
-  const system = version.system.map((b) => renderBlock(b, values)).filter((b) => b.text.trim() !== "");
   const issues: ErrorIssue[] = [];
+  const system = version.system.map((b, i) => renderBlock(b, values, pins, `system.${i}.text`, issues)).filter((b) => b.text.trim() !== "");
   const messages: RenderedMessage[] = version.messages.map((m, i) => {
-    const content = m.content.map((b) => renderBlock(b, values)).filter((b) => b.text.trim() !== "");
-    if (content.length === 0) {
+    const content = m.content.map((b, j) => renderBlock(b, values, pins, `messages.${i}.content.${j}.text`, issues)).filter((b) => b.text.trim() !== "");
+    if (content.length === 0 && !issues.some((x) => x.path.startsWith(`messages.${i}.`))) {
       issues.push({ path: `messages.${i}`, message: `message ${i} (${m.role}) is empty after filling in the variables` });
     }
     return { role: m.role, content };

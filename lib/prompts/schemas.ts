@@ -317,6 +317,30 @@ export type Policy = z.infer<typeof policySchema>;
 // The whole content
 
 /** The six content columns of a PromptVersion, validated as a unit (shapes only, see contract.ts for cross-checks). */
+// ---------------------------------------------------------------------------------------------
+// Snippet pins (see snippets.ts)
+
+/**
+ * One include resolved at publish: `{{> key}}` (`name@label` or `name@1.2.0`) is the snippet
+ * `name` at exactly `version`; `text` is that version's blocks joined by a blank line, with its
+ * own includes already expanded, and `variables` its contract (joined with the including
+ * prompt's). Stored on the published version (`PromptVersion.snippetPins`), so a render is
+ * reproducible whatever the snippet's labels do later.
+ */
+export const snippetPinSchema = z.strictObject({
+  key: z.string().min(1).max(300),
+  name: z.string().min(1).max(128),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/),
+  versionId: z.string().min(1).max(100),
+  text: z.string(),
+  variables: variablesSchema,
+  /** Names of the snippets `text` includes in turn (transitively), for cycle checks. */
+  includes: z.array(z.string().max(128)).max(50).optional(),
+});
+export type SnippetPin = z.infer<typeof snippetPinSchema>;
+export const MAX_SNIPPET_PINS = 50;
+export const snippetPinsSchema = z.array(snippetPinSchema).max(MAX_SNIPPET_PINS);
+
 export function makeVersionContentSchema(catalog: readonly ModelSpec[] = SEED_MODEL_CATALOG) {
   return z.strictObject({
     system: systemSchema,
@@ -325,6 +349,8 @@ export function makeVersionContentSchema(catalog: readonly ModelSpec[] = SEED_MO
     modelConfig: makeModelConfigSchema(catalog),
     outputSchema: outputSchemaSchema,
     policy: makePolicySchema(catalog),
+    /** Pinned includes; only published versions have them (absent when none). */
+    snippets: snippetPinsSchema.optional(),
   });
 }
 export const versionContentSchema = makeVersionContentSchema();
@@ -341,8 +367,16 @@ function pickContentFields(input: unknown): unknown {
         modelConfig: record.modelConfig,
         outputSchema: record.outputSchema ?? { format: "text" },
         policy: record.policy ?? {},
+        ...pickSnippetPins(record),
       }
     : input;
+}
+
+/** `{ snippets }` from a row's `snippetPins` (or a content's `snippets`) when there are any; `{}` otherwise. */
+function pickSnippetPins(record: Record<string, unknown>): { snippets?: unknown } {
+  const pins = record.snippetPins ?? record.snippets;
+  if (pins === undefined || pins === null || (Array.isArray(pins) && pins.length === 0)) return {};
+  return { snippets: pins };
 }
 
 function safeParseContent(input: unknown, options: { catalog?: readonly ModelSpec[] }) {

@@ -5,7 +5,8 @@ import { VARIABLE_NAME_PATTERN } from "@/lib/prompts/schemas";
  * matches `[a-zA-Z_][a-zA-Z0-9_]*`. Escape: a backslash right before the braces, `\{{name}}`,
  * renders the literal text `{{name}}` (the backslash is removed). Braces around anything that is
  * not a valid name (`{{ not a name }}`, `{{}}`) are left as literal text and reported as a
- * warning by the contract check. There is no nesting, no filters, no logic.
+ * warning by the contract check. Sections (`{{#name}}`, `{{^name}}`, `{{/name}}`) and includes
+ * (`{{> snippet@label}}`) are the grammar of sections.ts; this scan skips their tags.
  */
 const TOKEN_PATTERN = /(\\?)\{\{([ \t]*)([^{}\n]*?)([ \t]*)\}\}/g;
 
@@ -42,6 +43,9 @@ export function scanTemplate(text: string): TemplateScan {
     const [raw, backslash, , inner = ""] = match;
     if (backslash) {
       scan.escaped.push({ raw, start });
+    } else if (/^[#^/>]/.test(inner)) {
+      // A section or include tag: parsed and checked by sections.ts.
+      continue;
     } else if (VARIABLE_NAME_PATTERN.test(inner)) {
       scan.placeholders.push({ name: inner, start, end: start + raw.length });
     } else {

@@ -6,7 +6,8 @@ import { findModel, type ModelSpec } from "@/lib/models/catalog";
 import { canonicalJson } from "@/lib/canonical-json";
 import { describeLocation } from "@/lib/prompts/locations";
 import { diffVariableContracts } from "@/lib/prompts/contract-diff";
-import type { OutputSchema, PromptVersionContent } from "@/lib/prompts/schemas";
+import { effectiveVariables } from "@/lib/prompts/render";
+import type { OutputSchema, PromptVersionContent, SnippetPin } from "@/lib/prompts/schemas";
 
 export type Bump = "major" | "minor" | "patch";
 export interface BumpProposal {
@@ -31,7 +32,7 @@ export const PATCH_MAX_EDIT_RATIO = 0.02;
 
 const RANK: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
 
-type Content = Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "outputSchema" | "policy">;
+type Content = Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "outputSchema" | "policy" | "snippets">;
 
 class Reasons {
   readonly list: Array<{ bump: Bump; reason: string }> = [];
@@ -210,6 +211,16 @@ function compareContent(a: Content, b: Content, out: Reasons): void {
   else out.add("patch", `small text edit (${edit} characters edited, threshold ${threshold})`);
 }
 
+/** Pinned snippets: another version with other text is a MINOR change (the sent text changes), the same text a PATCH. */
+function compareSnippets(a: readonly SnippetPin[], b: readonly SnippetPin[], out: Reasons): void {
+  for (const pin of b) {
+    const before = a.find((p) => p.name === pin.name);
+    if (!before || before.versionId === pin.versionId) continue;
+    if (before.text !== pin.text) out.add("minor", `snippet ${pin.name} ${before.version} -> ${pin.version} changes its text`);
+    else out.add("patch", `snippet ${pin.name} ${before.version} -> ${pin.version} (same text)`);
+  }
+}
+
 /**
  * Proposes the semver bump from `previous` to `next` content, with one reason per finding
  * (prefixed `major:`/`minor:`/`patch:`, most severe first).
@@ -224,7 +235,9 @@ function compareContent(a: Content, b: Content, out: Reasons): void {
  */
 export function proposeBump(previous: Content, next: Content, options: { catalog?: readonly ModelSpec[] } = {}): BumpProposal {
   const out = new Reasons();
-  compareVariables(previous.variables, next.variables, out);
+  // Snippet variables join the contract (render.ts effectiveVariables): a snippet that now needs a variable is breaking.
+  compareVariables(effectiveVariables(previous), effectiveVariables(next), out);
+  compareSnippets(previous.snippets ?? [], next.snippets ?? [], out);
   compareOutput(previous.outputSchema, next.outputSchema, out);
   compareModel(previous.modelConfig, next.modelConfig, out, options.catalog);
   compareContent(previous, next, out);

@@ -21,9 +21,12 @@ import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
 import { refuseHostileWebRequest } from "@/lib/http/edge";
 import { crossOriginActionProblem, dropUntrustedProxyHeaders } from "@/lib/http/proxy";
 import { closeIfBodyUnread } from "@/lib/http/early-close";
+import { registerBatchJobQueue } from "@/lib/batch-jobs/queue";
+import { BatchJobWorker } from "@/lib/batch-jobs/worker";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { WebhookWorker } from "@/lib/webhooks/worker";
+import { EventPruner } from "@/lib/webhooks/prune";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { CallRetentionPruner } from "@/lib/metrics/call-retention";
 import { ProjectPurger } from "@/lib/projects/purge";
@@ -63,7 +66,7 @@ export interface ProcessRuntimeOptions {
   http?: HttpOptions;
   /** The public API handler (with its change feed and guardrail monitor). Default: on when serving HTTP. */
   api?: ApiV1Options | false;
-  /** The hourly minute-rollup pruner. Default: on when serving HTTP. */
+  /** The hourly pruners (minute rollups; events and webhook deliveries). Default: on when serving HTTP. */
   pruner?: boolean;
   /** The call-log retention pruner (Project.settings.calls.retention_days). Default: on when serving HTTP. */
   callRetention?: boolean;
@@ -73,6 +76,8 @@ export interface ProcessRuntimeOptions {
   evalWorker?: boolean;
   /** The webhook delivery worker (pg-boss jobs delivering the change feed's events to endpoints). Default: on when serving HTTP. */
   webhookWorker?: boolean;
+  /** The batch-job worker (pg-boss jobs advancing apps' batch jobs through Message Batches). Default: on when serving HTTP. */
+  batchJobWorker?: boolean;
   /** Open the Claude endpoint at start (the in-process simulator when there is no API key). Default: on when serving HTTP. */
   claude?: boolean;
   /** How long shutdown waits for the call-log writer's flush. Default 25 s (5 s with a journal: the rest stays in it). */
@@ -244,6 +249,17 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
     });
   }
 
+  if (options.pruner ?? serving) {
+    const events = new EventPruner({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "event pruner",
+      stage: "services",
+      describe: () => `events and webhook deliveries older than ${events.retentionDays} days, hourly, in batches`,
+      start: () => events.start(),
+      stop: () => events.stop(),
+    });
+  }
+
   if (options.evalWorker ?? serving) {
     // Never fails the start: with the database down or not migrated yet it logs and retries.
     const worker = new EvalWorker({ connectionString: databaseUrl });
@@ -259,6 +275,25 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       async stop() {
         registerEvalQueue(undefined);
         await worker.stop();
+      },
+    });
+  }
+
+  if (options.batchJobWorker ?? serving) {
+    // Never fails the start: with the database down or not migrated yet it logs and retries.
+    const batchJobs = new BatchJobWorker({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "batch job worker",
+      stage: "services",
+      describe: () => `pg-boss queue "batch-job", ${batchJobs.running ? "working" : "waiting for the database"}`,
+      stopTimeoutMs: 40_000,
+      async start() {
+        registerBatchJobQueue(batchJobs.queue);
+        await batchJobs.start();
+      },
+      async stop() {
+        registerBatchJobQueue(undefined);
+        await batchJobs.stop();
       },
     });
   }
@@ -342,6 +377,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       // for connections still sending a request.
       stopTimeoutMs: drainTimeoutMs + RUN_ABORT_WAIT_MS + 5_000,
       async stop() {
+        // Live streams never end on their own: closed first (clients resume elsewhere with Last-Event-ID).
+        const streams = api?.streams.openStreams ?? 0;
+        api?.closeStreams();
+        if (streams > 0) log(`http server: ${streams} live stream(s) closed`);
         log(`http server: not accepting; draining ${http.inFlight} request(s) in flight (deadline ${drainTimeoutMs} ms)`);
         let cut = "";
         const result = await http.close(drainTimeoutMs, {

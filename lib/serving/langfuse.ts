@@ -2,13 +2,16 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
 import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
+import { effectiveVariables } from "@/lib/prompts/render";
+import { expandIncludes } from "@/lib/prompts/sections";
 
 /**
  * Langfuse-compatible reads. A Langfuse prompt version is an integer: version N is our N-th
  * published version in semver order (publishing always goes up, so that is also publish order).
  * Labels are ours plus Langfuse's implicit "latest" on the newest version. The chat prompt is
  * the system blocks joined into one system message, then the message templates (text blocks
- * joined with blank lines); `{{variables}}` use the same syntax as Langfuse.
+ * joined with blank lines); `{{variables}}` use the same syntax as Langfuse. Snippet includes are
+ * replaced by their pinned text, and the snippets' variables are listed with the prompt's.
  */
 export interface LangfuseChatPrompt {
   id: string;
@@ -29,9 +32,13 @@ export interface LangfuseChatPrompt {
 }
 
 function chatMessages(content: PromptVersionContent): { role: string; content: string }[] {
+  // Includes are resolved: the pinned snippet text stands where `{{> name@ref}}` was. Sections
+  // (`{{#var}}...{{/var}}`) stay as written: they are Mustache, which Langfuse SDKs compile.
+  const pins = new Map((content.snippets ?? []).map((p) => [p.key, p.text]));
+  const text = (b: { text: string }) => expandIncludes(b.text, (ref) => pins.get(ref.key)).text;
   const out: { role: string; content: string }[] = [];
-  if (content.system.length > 0) out.push({ role: "system", content: content.system.map((b) => b.text).join("\n\n") });
-  for (const m of content.messages) out.push({ role: m.role, content: m.content.map((b) => b.text).join("\n\n") });
+  if (content.system.length > 0) out.push({ role: "system", content: content.system.map(text).join("\n\n") });
+  for (const m of content.messages) out.push({ role: m.role, content: m.content.map(text).join("\n\n") });
   return out;
 }
 
@@ -43,7 +50,8 @@ function langfuseConfig(content: PromptVersionContent, version: string): Record<
     ...(c.stop_sequences ? { stop_sequences: c.stop_sequences } : {}),
     ...(c.effort ? { output_config: { effort: c.effort } } : {}),
     ...(c.service_tier ? { service_tier: c.service_tier } : {}),
-    variables: content.variables,
+    // Snippet variables join the prompt's contract.
+    variables: effectiveVariables(content),
     output: content.outputSchema,
     promptdeck_version: version,
   };
@@ -103,6 +111,8 @@ export async function listLangfusePrompts(projectId: string, query: { name?: str
   const where = {
     projectId,
     archivedAt: null,
+    // Snippets are included by prompts, never fetched as prompts.
+    kind: "PROMPT" as const,
     versions: { some: { status: "PUBLISHED" as const } },
     ...(query.name ? { name: query.name } : {}),
     ...(query.tag ? { tags: { has: query.tag } } : {}),

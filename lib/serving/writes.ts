@@ -1,10 +1,11 @@
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { Actor } from "@/lib/audit/actor";
-import { fromParsedVersionDocument, toVersionDocument, type VersionDocument, type VersionDocumentBody } from "@/lib/prompts/document";
+import { documentPath, fromParsedVersionDocument, toVersionDocument, type VersionDocument, type VersionDocumentBody } from "@/lib/prompts/document";
 import { archivePrompt, createPrompt, deletePrompt, moveLabel, publishDraft, restorePrompt, saveDraft } from "@/lib/prompts/mutations";
 import { versionLabel } from "@/lib/prompts/queries";
 import { promptNameSchema } from "@/lib/prompts/schemas";
+import { resolveVersionIncludes, storedPins } from "@/lib/prompts/snippets";
 import { formatVersion } from "@/lib/prompts/versioning";
 import { buildServedVersion } from "./served-version";
 
@@ -21,8 +22,8 @@ export interface WriteVersionResult {
  * or `bump` requests, changelog required). Everything goes through lib/prompts/mutations, which
  * check the actor's role and write audit events. `doc` is the document's outer shape as the edge
  * parsed it (`versionDocumentBodySchema`); its deeper checks (catalog, variables contract, the name
- * matching `name`) run here, and a document that fails them is rejected before anything is
- * written (422 with every issue).
+ * matching `name`, every `{{> snippet@ref}}` resolving) run here, and a document that fails them
+ * is rejected before anything is written (422 with every issue, paths like `request.system.0.text`).
  */
 export async function writeVersion(actor: Actor, name: string, doc: VersionDocumentBody): Promise<WriteVersionResult> {
   const nameCheck = promptNameSchema.safeParse(name);
@@ -31,14 +32,26 @@ export async function writeVersion(actor: Actor, name: string, doc: VersionDocum
   if (parsed.publish && !parsed.changelog.trim()) {
     throw new AppError("unprocessable", "A changelog is required to publish", { issues: [{ path: "changelog", message: "required when publish is true" }] });
   }
-  const existing = await getDb().prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name } }, select: { id: true } });
+  // Includes must resolve (snippet, label or version exist; no cycle) before anything is written.
+  const includes = await resolveVersionIncludes(actor.projectId, name, parsed.content);
+  if (includes.issues.length > 0) {
+    throw new AppError("unprocessable", "The document's snippet includes do not resolve", {
+      issues: includes.issues.map((i) => ({ path: documentPath(i.path), message: i.message })),
+    });
+  }
+  const existing = await getDb().prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name } }, select: { id: true, kind: true } });
+  if (existing && parsed.kind !== undefined && parsed.kind !== existing.kind) {
+    throw new AppError("unprocessable", `"${name}" is a ${existing.kind.toLowerCase()}: its kind cannot change`, {
+      issues: [{ path: "kind", message: `"${name}" already exists as a ${existing.kind.toLowerCase()}` }],
+    });
+  }
   const acknowledged = parsed.acknowledgedVariableBreakpoints !== undefined ? { acknowledgedVariableBreakpoints: parsed.acknowledgedVariableBreakpoints } : {};
   let promptId: string;
   if (existing) {
     promptId = existing.id;
     await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog, ...acknowledged });
   } else {
-    const created = await createPrompt(actor, { name, content: parsed.content });
+    const created = await createPrompt(actor, { name, content: parsed.content, ...(parsed.kind ? { kind: parsed.kind } : {}) });
     promptId = created.id;
     if (parsed.changelog || parsed.acknowledgedVariableBreakpoints)
       await saveDraft(actor, { promptId, content: parsed.content, changelog: parsed.changelog, ...acknowledged });
@@ -67,7 +80,7 @@ export async function writeVersion(actor: Actor, name: string, doc: VersionDocum
     version: formatVersion(published),
     labels: [],
     changelog: published.changelog,
-    content: parsed.content,
+    content: { ...parsed.content, snippets: storedPins(published) },
   });
   return { document: served.document, status: "published", created: !existing, warnings };
 }

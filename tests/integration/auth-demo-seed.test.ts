@@ -74,6 +74,7 @@ describe("demo seed", () => {
           modelConfig: v.modelConfig,
           outputSchema: v.outputSchema,
           policy: v.policy,
+          snippets: v.snippetPins,
         }),
       );
       if (v.status === "PUBLISHED") {
@@ -87,13 +88,20 @@ describe("demo seed", () => {
     expect(reference?.text.length).toBeGreaterThan(4000);
     const invoice = versions.find((v) => v.prompt.name === "invoice-extractor" && v.major === 2);
     expect(parseVersionContent(invoice).outputSchema.format).toBe("json");
+    // The shared policy snippet: pinned by support-email-reply (which has an optional section), included by the support draft.
+    expect(versions.find((v) => v.prompt.name === "support-policy")?.prompt.kind).toBe("SNIPPET");
+    const reply = parseVersionContent(versions.find((v) => v.prompt.name === "support-email-reply"));
+    expect(reply.snippets?.map((p) => `${p.key} -> ${p.version}`)).toEqual(["support-policy@production -> 1.0.0"]);
+    expect(reply.messages[0]?.content[0]?.text).toContain("{{#order_id}}");
+    const supportDraft = versions.find((v) => v.prompt.name === "support-assistant" && v.status === "DRAFT");
+    expect(JSON.stringify(supportDraft?.system)).toContain("{{> support-policy@production}}");
   });
 
   it("points labels at published versions with a consistent event history", async () => {
     const labels = await ctx.db.label.findMany({
       include: { version: true, prompt: true, events: { orderBy: { at: "asc" } } },
     });
-    expect(labels).toHaveLength(7);
+    expect(labels).toHaveLength(9);
     for (const label of labels) {
       expect(label.version.status).toBe("PUBLISHED");
       expect(label.protected).toBe(label.name === "production");
@@ -108,7 +116,9 @@ describe("demo seed", () => {
     const project = await ctx.db.project.findUniqueOrThrow({ where: { slug: "demo" } });
     const summaries = (await listPrompts(project.id, {}, ctx.db)).items;
     // Most recently updated first (the support assistant has yesterday's draft).
-    expect(summaries.map((s) => s.name)).toEqual(["support-assistant", "invoice-extractor", "ticket-classifier", "ticket-judge"]);
+    // Prompts only: the support-policy snippet is listed with kind "any" (the dashboard's list).
+    expect(summaries.map((s) => s.name)).toEqual(["support-assistant", "invoice-extractor", "ticket-classifier", "support-email-reply", "ticket-judge"]);
+    expect((await listPrompts(project.id, { kind: "any" }, ctx.db)).items.find((s) => s.name === "support-policy")?.kind).toBe("SNIPPET");
     const support = summaries.find((s) => s.name === "support-assistant");
     // 3 published versions and the draft (which owns no version number until it is published).
     expect(support).toMatchObject({ latestVersion: "1.2.0", hasDraft: true, versionCount: 3 });

@@ -1,6 +1,7 @@
 // The route table of the public API (/api/v1/** and the Langfuse-compatible /api/public/v2/prompts**).
 // lib/http/api-v1.ts serves it; lib/http/openapi.ts documents it. Add a route to an area's list.
 import type { ApiRoute } from "../route";
+import { batchRoutes } from "./batches";
 import { callRoutes } from "./calls";
 import { datasetRoutes } from "./datasets";
 import { route, type ApiServices } from "./context";
@@ -9,6 +10,7 @@ import { experimentRoutes } from "./experiments";
 import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
 import { promptRoutes } from "./prompts";
+import { streamRoutes } from "./stream";
 import { raw } from "../route";
 
 const metaRoutes = [
@@ -32,7 +34,9 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...experimentRoutes,
   ...datasetRoutes,
   ...evalRoutes,
+  ...batchRoutes,
   ...metricsRoutes,
+  ...streamRoutes,
   ...metaRoutes,
   ...langfuseRoutes,
 ];

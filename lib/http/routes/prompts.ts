@@ -18,7 +18,7 @@ import { LIST_KEY, route, servedNameParamsSchema, unknownPromptError, type ApiSe
 
 const PRODUCTION: Selector = { label: "production" };
 
-function selectorOf(query: { label?: string; version?: string }): Selector {
+export function selectorOf(query: { label?: string; version?: string }): Selector {
   if (query.label !== undefined && query.version !== undefined) throw new AppError("bad_request", "Give either label or version, not both");
   if (query.version !== undefined) return { version: query.version };
   return query.label === undefined || query.label === "production" ? PRODUCTION : { label: query.label };

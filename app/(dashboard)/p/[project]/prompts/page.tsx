@@ -55,6 +55,8 @@ export default async function PromptsPage({
     take: PAGE_SIZE,
     withTags: true,
     archived: query.archived ? "include" : "exclude",
+    // Snippets are listed with the prompts, marked as such.
+    kind: "any",
   });
   const canEdit = hasRole(access.role, "EDITOR");
   const now = new Date();
@@ -197,6 +199,16 @@ export default async function PromptsPage({
                       >
                         {p.name}
                       </Link>
+                      {p.kind === "SNIPPET" ? (
+                        <Badge
+                          className="mt-1 mr-1"
+                          tone="accent"
+                          title="Shared text that prompts include with {{> name@label}}"
+                          data-testid="prompt-kind-snippet"
+                        >
+                          snippet
+                        </Badge>
+                      ) : null}
                       {p.archivedAt ? (
                         <Badge className="mt-1" title={`Archived ${formatUtc(p.archivedAt)}`}>
                           archived

@@ -7,6 +7,7 @@ import {
   deletePrompt,
   discardDraft,
   moveLabel,
+  openDependentDrafts,
   previewPublish,
   publishDraft,
   restorePrompt,
@@ -127,4 +128,13 @@ export const restorePromptAction = defineAction({ role: "EDITOR", input: z.stric
 export const deletePromptAction = defineAction(
   { role: "ADMIN", input: z.strictObject({ ...ref, confirmName: z.string().max(200) }) },
   async (input, { actor }) => deletePrompt(actor, { promptId: input.promptId, confirmName: input.confirmName }),
+);
+
+/**
+ * After a snippet is published: opens a draft for each prompt (or snippet) whose latest version
+ * pins it at another version, re-pinned to `versionId`; returns what happened per dependent.
+ */
+export const openDependentDraftsAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ snippetPromptId: z.string().min(1).max(100), versionId: z.string().min(1).max(100) }) },
+  async (input, { actor }) => openDependentDrafts(actor, input),
 );

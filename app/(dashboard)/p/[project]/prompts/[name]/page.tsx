@@ -17,6 +17,8 @@ import { DiscardDraftButton, StartDraftButton } from "@/components/prompts/draft
 import { PromptLifecycle } from "@/components/prompts/prompt-lifecycle";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 import { describeReleaseGate, getReleaseGate } from "@/lib/prompts/release-gate";
+import { listSnippetDependents, storedPins } from "@/lib/prompts/snippets";
+import { SnippetDependents } from "./snippet-dependents";
 
 type Params = { project: string; name: string };
 
@@ -44,7 +46,12 @@ export default async function PromptPage({
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
   const prompt = await orNotFound(getPromptByName(access.project.id, name));
-  const [events, releaseGate] = await Promise.all([listLabelEvents(prompt.id), getReleaseGate(access.project.id)]);
+  const isSnippet = prompt.kind === "SNIPPET";
+  const [events, releaseGate, dependents] = await Promise.all([
+    listLabelEvents(prompt.id),
+    getReleaseGate(access.project.id),
+    isSnippet ? listSnippetDependents(access.project.id, prompt.name) : Promise.resolve([]),
+  ]);
   const archived = prompt.archivedAt !== null;
   // An archived prompt is read-only until restored (lib refuses its writes): no edit controls.
   const canEdit = hasRole(access.role, "EDITOR") && !archived;
@@ -95,6 +102,11 @@ export default async function PromptPage({
         <div className="min-w-0">
           <h1 className="font-mono text-lg font-semibold tracking-tight" data-testid="prompt-title">
             {prompt.name}
+            {isSnippet ? (
+              <Badge tone="accent" className="ml-2 align-middle font-sans" data-testid="snippet-badge">
+                snippet
+              </Badge>
+            ) : null}
           </h1>
           {prompt.description ? <p className="mt-0.5 text-sm text-fg-muted">{prompt.description}</p> : null}
           {prompt.tags.length > 0 ? (
@@ -106,9 +118,11 @@ export default async function PromptPage({
           ) : null}
         </div>
         <div className="flex shrink-0 items-center gap-2">
-          <ButtonLink href={promptPath(project, prompt.name, "playground")} data-testid="open-playground">
-            Playground
-          </ButtonLink>
+          {isSnippet ? null : (
+            <ButtonLink href={promptPath(project, prompt.name, "playground")} data-testid="open-playground">
+              Playground
+            </ButtonLink>
+          )}
           {latest && (draft || published.length > 1) ? (
             <ButtonLink
               href={`${promptPath(project, prompt.name, "diff")}?from=${published[1] && !draft ? versionLabel(published[1]) : versionLabel(latest)}&to=${draft ? "draft" : versionLabel(latest)}`}
@@ -117,7 +131,7 @@ export default async function PromptPage({
               Compare
             </ButtonLink>
           ) : null}
-          {canEdit && evaluateHref ? (
+          {canEdit && evaluateHref && !isSnippet ? (
             <ButtonLink href={evaluateHref} data-testid="evaluate-prompt">
               Evaluate
             </ButtonLink>
@@ -209,7 +223,17 @@ export default async function PromptPage({
                           {formatRelative(at, now)}
                         </div>
                       </td>
-                      <td className="min-w-48 px-3 py-2 text-xs">{v.changelog || <span className="text-fg-muted">—</span>}</td>
+                      <td className="min-w-48 px-3 py-2 text-xs">
+                        {v.changelog || <span className="text-fg-muted">—</span>}
+                        {storedPins(v).map((pin) => (
+                          <div key={pin.key} className="mt-0.5 text-fg-muted" data-testid="version-pin">
+                            <code>{`{{> ${pin.key}}}`}</code> pinned to{" "}
+                            <Link className="font-mono text-accent hover:underline" href={promptPath(project, pin.name, `versions/${pin.version}`)}>
+                              {pin.name} v{pin.version}
+                            </Link>
+                          </div>
+                        ))}
+                      </td>
                       <td className="px-2 py-1.5 text-right whitespace-nowrap">
                         {previous ? (
                           <ButtonLink size="sm" variant="ghost" href={`${promptPath(project, prompt.name, "diff")}?from=${versionLabel(previous)}&to=${label}`}>
@@ -234,6 +258,19 @@ export default async function PromptPage({
               </tbody>
             </table>
           </Card>
+
+          {isSnippet ? (
+            <Card className="overflow-x-auto">
+              <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Used by</h2>
+              <SnippetDependents
+                project={project}
+                snippetPromptId={prompt.id}
+                dependents={dependents}
+                latest={latest ? { id: latest.id, version: versionLabel(latest) } : null}
+                canEdit={canEdit}
+              />
+            </Card>
+          ) : null}
 
           <Card className="overflow-hidden">
             <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Label history</h2>
@@ -285,16 +322,27 @@ export default async function PromptPage({
               gate={releaseGate ? { labels: releaseGate.labels, rule: describeReleaseGate(releaseGate) } : null}
             />
           </Card>
-          <Card className="overflow-hidden">
-            <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Use this prompt</h2>
-            {target ? (
-              <UsePromptPanel name={prompt.name} selector={target.selector} sampleVariables={sampleFor(served?.variables)} />
-            ) : (
-              <p className="px-4 py-3 text-xs text-fg-muted" data-testid="use-prompt-unpublished">
-                Publish a version to serve this prompt through the API; drafts are not served.
-              </p>
-            )}
-          </Card>
+          {isSnippet ? (
+            <Card className="overflow-hidden">
+              <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Include this snippet</h2>
+              <div className="space-y-2 px-4 py-3 text-xs" data-testid="include-snippet">
+                <p>Write this in any block of a prompt; publishing the prompt pins the exact version the label points to.</p>
+                <code className="block rounded bg-muted px-2 py-1 font-mono">{`{{> ${prompt.name}@${labelRows[0]?.name ?? "production"}}}`}</code>
+                {latest ? <code className="block rounded bg-muted px-2 py-1 font-mono">{`{{> ${prompt.name}@${versionLabel(latest)}}}`}</code> : null}
+              </div>
+            </Card>
+          ) : (
+            <Card className="overflow-hidden">
+              <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Use this prompt</h2>
+              {target ? (
+                <UsePromptPanel name={prompt.name} selector={target.selector} sampleVariables={sampleFor(served?.variables)} />
+              ) : (
+                <p className="px-4 py-3 text-xs text-fg-muted" data-testid="use-prompt-unpublished">
+                  Publish a version to serve this prompt through the API; drafts are not served.
+                </p>
+              )}
+            </Card>
+          )}
         </div>
       </div>
     </>

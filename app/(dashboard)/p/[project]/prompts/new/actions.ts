@@ -10,6 +10,8 @@ const formSchema = z.object({
   name: z.string().trim().max(200, "Invalid prompt name: at most 128 characters"),
   description: z.string().trim().max(MAX_DESCRIPTION_LENGTH, `The description is limited to ${MAX_DESCRIPTION_LENGTH} characters`).default(""),
   tags: promptTagTextSchema.default([]),
+  // A snippet holds text blocks other prompts include with {{> name@label}}.
+  kind: z.enum(["PROMPT", "SNIPPET"], "Choose prompt or snippet").default("PROMPT"),
 });
 
 /**

@@ -14,6 +14,7 @@ export function NewPromptForm({ project }: { project: string }) {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [tags, setTags] = useState("");
+  const [kind, setKind] = useState<"PROMPT" | "SNIPPET">("PROMPT");
   useEffect(() => {
     followSignedOut(state);
     if (state?.ok) router.push(promptPath(project, state.data.name, "edit"));
@@ -24,6 +25,33 @@ export function NewPromptForm({ project }: { project: string }) {
     <Card className="max-w-xl p-5">
       <form action={action} className="space-y-4" data-testid="new-prompt-form">
         <input type="hidden" name="project" value={project} />
+        <fieldset className="space-y-1">
+          <legend className="block text-xs font-medium">Kind</legend>
+          <div className="flex gap-4 text-sm">
+            {(
+              [
+                ["PROMPT", "Prompt", "system blocks, turns, model: what apps fetch and run"],
+                ["SNIPPET", "Snippet", "shared text blocks that prompts include, e.g. {{> policy@production}}"],
+              ] as const
+            ).map(([value, label, hint]) => (
+              <label key={value} className="flex items-start gap-1.5">
+                <input
+                  type="radio"
+                  name="kind"
+                  value={value}
+                  checked={kind === value}
+                  onChange={() => setKind(value)}
+                  className="mt-1"
+                  data-testid={`kind-${value.toLowerCase()}`}
+                />
+                <span>
+                  <span className="font-medium">{label}</span>
+                  <span className="block text-xs text-fg-muted">{hint}</span>
+                </span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
         <Field
           label="Name"
           name="name"

@@ -7,8 +7,9 @@ import { listModelSpecs } from "@/lib/models/queries";
 import { analyzeCache } from "@/lib/prompts/cache";
 import { diffAcknowledgements, diffVersions, type BlockChange } from "@/lib/prompts/diff";
 import { DiffLines as Lines } from "@/components/prompts/diff-lines";
+import { resolveVersionIncludes } from "@/lib/prompts/snippets";
 import { getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
-import { parseVersionContent } from "@/lib/prompts/schemas";
+import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
 import { proposeBump } from "@/lib/prompts/versioning";
 import { Badge, Card, EmptyState } from "@/components/ui";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
@@ -148,7 +149,7 @@ export default async function DiffPage({
   }
 
   const [a, b, catalog] = await Promise.all([getVersionById(prompt.id, fromRow.id), getVersionById(prompt.id, toRow.id), listModelSpecs()]);
-  let ca, cb;
+  let ca: PromptVersionContent, cb: PromptVersionContent;
   try {
     ca = parseVersionContent(a, { catalog });
     cb = parseVersionContent(b, { catalog });
@@ -162,6 +163,10 @@ export default async function DiffPage({
       </>
     );
   }
+  // A draft's includes are pinned at publish: compare it as it would be pinned now.
+  const pinned = async (row: { status: string }, content: PromptVersionContent): Promise<PromptVersionContent> =>
+    row.status === "DRAFT" ? { ...content, snippets: (await resolveVersionIncludes(access.project.id, prompt.name, content)).pins } : content;
+  [ca, cb] = await Promise.all([pinned(a, ca), pinned(b, cb)]);
   const diff = diffVersions(ca, cb);
   const bump = proposeBump(ca, cb, { catalog });
   const acks = diffAcknowledgements(a?.cacheAcknowledgements ?? [], b?.cacheAcknowledgements ?? []);
@@ -197,6 +202,7 @@ export default async function DiffPage({
               ["model config", diff.modelConfig.changed],
               ["output", diff.output.changed],
               ["policy", diff.policy.changed],
+              ["snippets", diff.snippets.changed],
             ] as const
           ).map(([label, changed]) =>
             changed ? (
@@ -232,6 +238,38 @@ export default async function DiffPage({
             </div>
           </Card>
         ))}
+
+        {diff.snippets.changes.length > 0 || (ca.snippets ?? []).length > 0 ? (
+          <Card className="p-4" data-testid="diff-snippets">
+            <h2 className="mb-2 flex items-center gap-2 text-sm font-semibold">
+              Snippets {diff.snippets.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
+            </h2>
+            {diff.snippets.changes.length === 0 ? (
+              <p className="text-xs text-fg-muted">Same pins: {(ca.snippets ?? []).map((p) => `${p.name} v${p.version}`).join(", ")}.</p>
+            ) : null}
+            <div className="space-y-2">
+              {diff.snippets.changes.map((c) => (
+                <div key={c.name} className="rounded-md border border-border">
+                  <div className="border-b border-border px-3 py-1.5 text-xs">
+                    <Badge tone={c.type === "added" ? "success" : c.type === "removed" ? "danger" : "warning"}>{c.type}</Badge>{" "}
+                    <span className="font-mono">
+                      {c.name}: {c.before ? `v${c.before.version}` : "—"} → {c.after ? `v${c.after.version}` : "—"}
+                    </span>{" "}
+                    <span className="text-fg-muted">
+                      (
+                      {[c.before?.key, c.after?.key]
+                        .filter((k, i, all) => k && all.indexOf(k) === i)
+                        .map((k) => `{{> ${k}}}`)
+                        .join(" → ")}
+                      )
+                    </span>
+                  </div>
+                  {c.lines.length > 0 ? <Lines lines={c.lines} side="both" /> : <p className="px-3 py-1.5 text-xs text-fg-muted">Same text.</p>}
+                </div>
+              ))}
+            </div>
+          </Card>
+        ) : null}
 
         <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
           <Card className="p-4" data-testid="diff-variables">

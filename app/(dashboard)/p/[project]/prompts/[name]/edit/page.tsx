@@ -9,6 +9,7 @@ import { listModelSpecs } from "@/lib/models/queries";
 import { starterContent } from "@/lib/prompts/mutations";
 import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
 import { readVersionContent } from "@/lib/prompts/schemas";
+import { resolveVersionIncludes } from "@/lib/prompts/snippets";
 import { EditorClient } from "@/components/editor/editor-client";
 import { countTokensAction, saveDraftAction } from "./actions";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
@@ -34,6 +35,8 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
   const base = draft ?? (latest ? await getVersionById(prompt.id, latest.id) : null);
   const content = base ? readVersionContent(base) : starterContent();
   const project = access.project.slug;
+  // Includes resolve as they would if the draft were published now (the preview shows that text).
+  const includes = await resolveVersionIncludes(access.project.id, prompt.name, content);
 
   return (
     <>
@@ -63,6 +66,7 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
         tokenCounting={tokenCountingAvailable()}
         saveDraft={saveDraftAction}
         countTokens={countTokensAction}
+        includes={includes}
       />
     </>
   );

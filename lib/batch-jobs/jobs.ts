@@ -1,0 +1,321 @@
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { getDb } from "@/lib/db/client";
+import { AppError, isAppError, type ErrorIssue } from "@/lib/errors";
+import type { ModelSpec } from "@/lib/models/catalog";
+import { getPriceBook } from "@/lib/models/pricing";
+import { renderVersion } from "@/lib/prompts/render";
+import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
+import { currentBatchJobQueue } from "./queue";
+import { MAX_REPORTED_ITEMS, type BatchItemStatus, type BatchJobInput, type BatchJobStatus } from "./schemas";
+
+/**
+ * Batch jobs for apps: many variable sets rendered with one frozen prompt version, sent through
+ * the Message Batches API at the batch price by the worker (worker.ts), results matched to the
+ * caller's ids. Creating a job validates every item first and stores the job and all its items in
+ * one transaction: an id handed back names a job that is complete and durable.
+ */
+
+/** The version a job renders, as the serving path resolved it. */
+export interface JobVersion {
+  promptId: string;
+  versionId: string;
+  name: string;
+  /** "1.2.0". */
+  version: string;
+  /** The label it was served by; null for an explicit version. */
+  label: string | null;
+  content: PromptVersionContent;
+}
+
+export interface InvalidItem {
+  /** The caller's id (or the position). */
+  id: string;
+  index: number;
+  issues: ErrorIssue[];
+}
+
+export interface BatchJobView {
+  id: string;
+  prompt: string;
+  version: string;
+  label: string | null;
+  status: BatchJobStatus;
+  itemCount: number;
+  counts: Record<BatchItemStatus, number>;
+  /** What the finished items cost at the batch price; the same calls made one by one would have cost twice this. */
+  costMicros: number;
+  savedMicros: number;
+  error: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Items refused at creation (only with skipInvalid). */
+  invalidItems?: InvalidItem[];
+}
+
+/** Rows per INSERT when storing items (7 columns each, well under PostgreSQL's 65,535 parameters). */
+const INSERT_CHUNK = 2_000;
+
+/**
+ * Checks every item against the version (its variable contract, and that it renders), in order.
+ * Returns the items that render and the ones that do not, each with every problem named by path.
+ */
+export function validateItems(
+  content: PromptVersionContent,
+  items: BatchJobInput["items"],
+  catalog: readonly ModelSpec[],
+): { valid: Array<{ index: number; externalId: string; variables: Record<string, unknown> }>; invalid: InvalidItem[] } {
+  const valid: Array<{ index: number; externalId: string; variables: Record<string, unknown> }> = [];
+  const invalid: InvalidItem[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((item, index) => {
+    const externalId = item.id ?? String(index);
+    const issues: ErrorIssue[] = [];
+    const earlier = seen.get(externalId);
+    if (earlier !== undefined) issues.push({ path: `items.${index}.id`, message: `id "${externalId}" is also item ${earlier}'s; ids must be unique in a job` });
+    else seen.set(externalId, index);
+    try {
+      renderVersion(content, item.variables, { catalog });
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      const found = error.issues?.length ? error.issues : [{ path: "", message: error.message }];
+      for (const issue of found) issues.push({ path: `items.${index}.variables${issue.path ? `.${issue.path}` : ""}`, message: issue.message });
+    }
+    if (issues.length > 0) invalid.push({ id: externalId, index, issues });
+    else valid.push({ index, externalId, variables: item.variables });
+  });
+  return { valid, invalid };
+}
+
+/**
+ * Creates a job: validates every item (422 naming each invalid item, nothing stored, unless
+ * `skipInvalid`), stores the job and its items in one transaction, queues its first step.
+ */
+export async function createBatchJob(
+  input: BatchJobInput,
+  context: { projectId: string; apiKeyId: string | null; version: JobVersion },
+): Promise<BatchJobView> {
+  const catalog = await getPriceBook().catalog();
+  const { version } = context;
+  const { valid, invalid } = validateItems(version.content, input.items, catalog);
+  if (invalid.length > 0 && (!input.skipInvalid || valid.length === 0)) {
+    const shown = invalid.slice(0, MAX_REPORTED_ITEMS);
+    const issues = shown.flatMap((item) => item.issues);
+    const more = invalid.length > shown.length ? ` (the first ${shown.length} are listed)` : "";
+    const hint = valid.length === 0 ? "no item is valid" : 'nothing was created; fix them, or send "skipInvalid": true to run the valid ones';
+    throw new AppError("unprocessable", `${invalid.length} of ${input.items.length} items do not fit ${version.name}@${version.version}${more}: ${hint}`, {
+      issues,
+    });
+  }
+  const db = getDb();
+  const job = await db.$transaction(
+    async (tx) => {
+      const created = await tx.batchJob.create({
+        data: {
+          projectId: context.projectId,
+          promptId: version.promptId,
+          versionId: version.versionId,
+          version: version.version,
+          label: version.label,
+          content: version.content as unknown as Prisma.InputJsonValue,
+          itemCount: valid.length,
+          counts: zeroCounts(),
+          metadata: (input.metadata ?? {}) as Prisma.InputJsonValue,
+          apiKeyId: context.apiKeyId,
+        },
+      });
+      for (let i = 0; i < valid.length; i += INSERT_CHUNK) {
+        await tx.batchJobItem.createMany({
+          data: valid.slice(i, i + INSERT_CHUNK).map((item, j) => ({
+            jobId: created.id,
+            position: i + j,
+            externalId: item.externalId,
+            variables: item.variables as Prisma.InputJsonValue,
+          })),
+        });
+      }
+      return created;
+    },
+    { timeout: 300_000, maxWait: 10_000 },
+  );
+  // Without a worker in this process (or when the queue is down) a worker's sweep picks the job up.
+  await currentBatchJobQueue()
+    ?.enqueue(job.id)
+    .catch(() => null);
+  const view = toView(job, version.name);
+  return invalid.length > 0 ? { ...view, invalidItems: invalid } : view;
+}
+
+type JobRow = {
+  id: string;
+  version: string;
+  label: string | null;
+  status: string;
+  itemCount: number;
+  counts: unknown;
+  costMicros: bigint;
+  error: string | null;
+  metadata: unknown;
+  createdAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+};
+
+export function zeroCounts(): Record<BatchItemStatus, number> {
+  return { pending: 0, succeeded: 0, errored: 0, expired: 0, canceled: 0 };
+}
+
+function toView(job: JobRow, prompt: string): BatchJobView {
+  const stored = (job.counts ?? {}) as Partial<Record<BatchItemStatus, number>>;
+  const counts = zeroCounts();
+  for (const key of Object.keys(counts) as BatchItemStatus[]) if (key !== "pending") counts[key] = Number(stored[key] ?? 0);
+  counts.pending = Math.max(0, job.itemCount - counts.succeeded - counts.errored - counts.expired - counts.canceled);
+  const costMicros = Number(job.costMicros);
+  return {
+    id: job.id,
+    prompt,
+    version: job.version,
+    label: job.label,
+    status: job.status as BatchJobStatus,
+    itemCount: job.itemCount,
+    counts,
+    costMicros,
+    savedMicros: costMicros,
+    error: job.error,
+    metadata: (job.metadata ?? {}) as Record<string, unknown>,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    endedAt: job.endedAt?.toISOString() ?? null,
+  };
+}
+
+/** A job of the project, or null. */
+export async function getBatchJob(id: string, projectId: string): Promise<BatchJobView | null> {
+  const job = await getDb().batchJob.findFirst({ where: { id, projectId }, include: { prompt: { select: { name: true } } } });
+  return job ? toView(job, job.prompt.name) : null;
+}
+
+/** The project's most recent jobs (newest first). */
+export async function listBatchJobs(projectId: string, options: { limit?: number; promptId?: string } = {}): Promise<BatchJobView[]> {
+  const jobs = await getDb().batchJob.findMany({
+    where: { projectId, ...(options.promptId ? { promptId: options.promptId } : {}) },
+    orderBy: { createdAt: "desc" },
+    take: Math.min(Math.max(options.limit ?? 50, 1), 200),
+    include: { prompt: { select: { name: true } } },
+  });
+  return jobs.map((job) => toView(job, job.prompt.name));
+}
+
+/**
+ * Asks the worker to cancel a job: submitted batches are canceled at the API (what finished is
+ * kept: it was paid for), pending items end "canceled". A job that has ended answers 409.
+ */
+export async function cancelBatchJob(id: string, projectId: string): Promise<BatchJobView> {
+  const db = getDb();
+  const updated = await db.batchJob.updateMany({ where: { id, projectId, status: { in: ["queued", "running"] } }, data: { cancelRequested: true } });
+  const job = await getBatchJob(id, projectId);
+  if (!job) throw new AppError("not_found", `Batch job ${id} does not exist`);
+  if (updated.count === 0) throw new AppError("conflict", `Batch job ${id} has already ended (${job.status})`);
+  await currentBatchJobQueue()
+    ?.enqueue(id)
+    .catch(() => null);
+  return job;
+}
+
+/** One line of a job's results (JSON lines, in the caller's order). */
+export interface BatchResultLine {
+  id: string;
+  status: BatchItemStatus;
+  output: string | null;
+  parsed?: unknown;
+  model: string | null;
+  stopReason: string | null;
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+  costMicros: number;
+  callId: string | null;
+  error: { type: string; message: string } | null;
+}
+
+const RESULTS_PAGE = 1_000;
+
+/**
+ * A job's results as JSON lines, in the order the items were given, read in keyset pages (memory
+ * bounded by one page whatever the job's size). Pending items are included as "pending" unless a
+ * status filter says otherwise. Throws not_found for an unknown job (before the first line).
+ */
+export async function openBatchResults(
+  id: string,
+  projectId: string,
+  options: { status?: BatchItemStatus } = {},
+): Promise<{ job: BatchJobView; lines: AsyncIterable<string> }> {
+  const job = await getBatchJob(id, projectId);
+  if (!job) throw new AppError("not_found", `Batch job ${id} does not exist`);
+  const stored = await getDb().batchJob.findUnique({ where: { id }, select: { content: true } });
+  const json = stored ? safeContent(stored.content)?.outputSchema.format === "json" : false;
+  async function* lines(): AsyncIterable<string> {
+    let after = -1;
+    for (;;) {
+      const page = await getDb().batchJobItem.findMany({
+        where: { jobId: id, position: { gt: after }, ...(options.status ? { status: options.status } : {}) },
+        orderBy: { position: "asc" },
+        take: RESULTS_PAGE,
+      });
+      if (page.length === 0) return;
+      after = page.at(-1)!.position;
+      let chunk = "";
+      for (const item of page) chunk += `${JSON.stringify(resultLine(item, json))}\n`;
+      yield chunk;
+      if (page.length < RESULTS_PAGE) return;
+    }
+  }
+  return { job, lines: lines() };
+}
+
+function safeContent(content: unknown): PromptVersionContent | null {
+  try {
+    return parseVersionContent(content);
+  } catch {
+    return null;
+  }
+}
+
+function resultLine(
+  item: {
+    externalId: string;
+    status: string;
+    output: string | null;
+    model: string | null;
+    stopReason: string | null;
+    inputTokens: number;
+    outputTokens: number;
+    cacheReadTokens: number;
+    cacheWriteTokens: number;
+    costMicros: bigint;
+    callLogId: string | null;
+    errorType: string | null;
+    errorMessage: string | null;
+  },
+  json: boolean,
+): BatchResultLine {
+  let parsed: unknown;
+  if (json && item.status === "succeeded" && item.output !== null) {
+    try {
+      parsed = JSON.parse(item.output);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  return {
+    id: item.externalId,
+    status: item.status as BatchItemStatus,
+    output: item.output,
+    ...(parsed !== undefined ? { parsed } : {}),
+    model: item.model,
+    stopReason: item.stopReason,
+    usage: { inputTokens: item.inputTokens, outputTokens: item.outputTokens, cacheReadTokens: item.cacheReadTokens, cacheWriteTokens: item.cacheWriteTokens },
+    costMicros: Number(item.costMicros),
+    callId: item.callLogId,
+    error: item.errorType !== null ? { type: item.errorType, message: item.errorMessage ?? "" } : null,
+  };
+}
