@@ -43,7 +43,7 @@ const DOMAINS = {
   metrics: ["calls", "claude", "models", "db"],
   "api-keys": ["auth", "projects", "audit", "db"],
   // the one run-and-log path and the project's run policy (Project.settings)
-  runs: ["prompts", "claude", "calls", "metrics", "db"],
+  runs: ["prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
   playground: ["runs", "prompts", "claude", "calls", "metrics", "models", "db"],
   serving: ["prompts", "calls", "metrics", "models", "audit", "db"],
   // datasets: versioned test cases (import, contract checks, items from logged calls)
@@ -60,7 +60,7 @@ const DOMAINS = {
   // the typed client; generate-types.ts reads the OpenAPI document from lib/http
   client: ["http"],
   // the composition root: creates, starts and stops what a server process owns
-  runtime: ["http", "webhooks", "batch-jobs", "evals", "runs", "metrics", "calls", "claude", "db"],
+  runtime: ["http", "webhooks", "batch-jobs", "evals", "runs", "metrics", "calls", "claude", "projects", "db"],
 };
 const FOUNDATION = ["env", "errors", "logger", "canonical-json"];
 

@@ -133,3 +133,9 @@ export function LogoMark({ width = 22, height = 22, className }: { width?: numbe
   // eslint-disable-next-line @next/next/no-img-element
   return <img src="/logo.svg" width={width} height={height} alt="" aria-hidden="true" className={className} data-testid="logo" />;
 }
+export const AuditIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M9 4h6l1 2h3v15H5V6h3z" />
+    <path d="M9 11h6M9 15h4" />
+  </Icon>
+);

@@ -11,7 +11,7 @@ export interface SwitcherProject {
   role: string;
 }
 
-/** Lists the user's projects; switching keeps the current section (prompts, metrics, ...). */
+/** Lists the user's projects (switching keeps the current section: prompts, metrics, ...) and links to a new one. */
 export function ProjectSwitcher({ current, projects }: { current: SwitcherProject; projects: SwitcherProject[] }) {
   const pathname = usePathname();
   const section = pathname.split("/")[3] ?? "prompts";
@@ -37,6 +37,10 @@ export function ProjectSwitcher({ current, projects }: { current: SwitcherProjec
           {p.slug === current.slug ? <CheckIcon className="text-accent" /> : <span className="w-4" />}
         </Link>
       ))}
+      <div className="my-1 border-t border-border" />
+      <Link href={`/projects/new?from=${encodeURIComponent(current.slug)}`} role="menuitem" className={menuItemClass} data-testid="new-project-link">
+        <span className="flex-1">New project…</span>
+      </Link>
     </Menu>
   );
 }

@@ -147,7 +147,22 @@ export interface CallContext {
 /** `Project.settings.calls`: what the log keeps of request/response bodies. */
 export const projectCallLogSettingsSchema = z.strictObject({
   store_bodies: z.boolean().optional(),
-  body_limit_bytes: z.number().int().min(256).max(10_000_000).optional(),
+  body_limit_bytes: z
+    .number({ error: "Body size limit must be a whole number of bytes" })
+    .int("Body size limit must be a whole number of bytes")
+    .min(256, "Body size limit must be at least 256 bytes")
+    .max(10_000_000, "Body size limit must be at most 10,000,000 bytes")
+    .optional(),
+  /**
+   * Days a logged call is kept; older rows are deleted in the background (CallRetentionPruner,
+   * lib/metrics/call-retention.ts) while the rollups (every chart and total) stay. Absent = forever.
+   */
+  retention_days: z
+    .number({ error: "Retention must be a whole number of days" })
+    .int("Retention must be a whole number of days")
+    .min(1, "Retention must be at least 1 day")
+    .max(3650, "Retention must be at most 3,650 days (10 years)")
+    .optional(),
 });
 export type ProjectCallLogSettings = z.infer<typeof projectCallLogSettingsSchema>;
 

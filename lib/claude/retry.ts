@@ -34,18 +34,35 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   refusalFallback: false,
 });
 
+/** A whole number in [min, max] whose messages name the field ("Retries must be at most 10"). */
+export function wholeNumber(label: string, min: number, max: number, unit = "") {
+  return z
+    .number({ error: `${label} must be a whole number` })
+    .int(`${label} must be a whole number`)
+    .min(min, `${label} must be at least ${min.toLocaleString("en-US")}${unit}`)
+    .max(max, `${label} must be at most ${max.toLocaleString("en-US")}${unit}`);
+}
+
 /**
  * Project-wide runner defaults, stored under `Project.settings.runner` (snake_case like the
  * version policy). Every field optional; unknown fields are rejected.
  */
 export const projectRunnerSettingsSchema = z.strictObject({
-  max_retries: z.number().int().min(0).max(10).optional(),
-  base_delay_ms: z.number().int().min(0).max(60_000).optional(),
-  max_delay_ms: z.number().int().min(0).max(600_000).optional(),
-  timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
-  deadline_ms: z.number().int().min(1).max(86_400_000).optional(),
+  max_retries: wholeNumber("Retries", 0, 10).optional(),
+  base_delay_ms: wholeNumber("Base backoff", 0, 60_000, " ms").optional(),
+  max_delay_ms: wholeNumber("Longest backoff", 0, 600_000, " ms").optional(),
+  timeout_ms: wholeNumber("Attempt timeout", 1, 3_600_000, " ms").optional(),
+  deadline_ms: wholeNumber("Call deadline", 1, 86_400_000, " ms").optional(),
   honor_retry_after: z.boolean().optional(),
   refusal_fallback: z.boolean().optional(),
+  /** The fallback model of versions that name none (a version's own `fallback_model` wins). */
+  fallback_model: z
+    .string()
+    .trim()
+    .min(1, "Fallback model: choose a model")
+    .max(100, "Fallback model: at most 100 characters")
+    .regex(/^[A-Za-z0-9._:@-]+$/, "Fallback model: letters, digits, dots, dashes, colons and @ only")
+    .optional(),
 });
 export type ProjectRunnerSettings = z.infer<typeof projectRunnerSettingsSchema>;
 

@@ -534,7 +534,7 @@ async function runChunked(
  *   the policy's `refusalFallback` is on);
  * - `invalid_output`: JSON that failed validation twice;
  * - `error`: retries exhausted / not retryable / deadline / aborted, after the fallback chain:
- *   the version's `fallback_model` (for transient failures and 404), then, with
+ *   the version's `fallback_model`, else the project's (for transient failures and 404), then, with
  *   `allow_cached_fallback`, the last good response for the identical request (status ok,
  *   `fallbacks` says so).
  * Context overflow follows `policy.context_strategy` (default fail). Cost is exact, from the
@@ -577,7 +577,7 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
     }
   }
 
-  const fallbackModel = version.policy.fallback_model;
+  const fallbackModel = version.policy.fallback_model ?? options.projectSettings?.fallback_model;
   const wantsModelFallback = (outcome.kind === "error" && FALLBACK_KINDS.has(outcome.failure.kind)) || (outcome.kind === "refusal" && policy.refusalFallback);
   if (wantsModelFallback && fallbackModel && fallbackModel !== requestedModel && ctx.now() < ctx.deadlineAt && !options.signal?.aborted) {
     fallbacks.push({ type: "model", model: fallbackModel, reason: outcome.kind === "error" ? outcome.failure.kind : "refusal" });

@@ -15,9 +15,9 @@ export interface ProjectWithRole extends ProjectRef {
 /** The projects a user is a member of, with their role, ordered by name. */
 export async function listProjectsForUser(userId: string, db: PrismaClient = getDb()): Promise<ProjectWithRole[]> {
   const rows = await db.membership.findMany({
-    where: { userId },
+    where: { userId, project: { deletedAt: null } },
     select: { role: true, project: { select: { id: true, slug: true, name: true } } },
-    orderBy: { project: { name: "asc" } },
+    orderBy: [{ project: { name: "asc" } }, { project: { slug: "asc" } }],
   });
   return rows.map((r) => ({ ...r.project, role: r.role }));
 }
@@ -28,7 +28,7 @@ export async function listProjectsForUser(userId: string, db: PrismaClient = get
  */
 export async function findMembership(userId: string, projectSlugOrId: string, db: PrismaClient = getDb()): Promise<{ project: ProjectRef; role: Role } | null> {
   const row = await db.membership.findFirst({
-    where: { userId, project: { OR: [{ slug: projectSlugOrId }, { id: projectSlugOrId }] } },
+    where: { userId, project: { deletedAt: null, OR: [{ slug: projectSlugOrId }, { id: projectSlugOrId }] } },
     select: { role: true, project: { select: { id: true, slug: true, name: true } } },
   });
   return row ? { project: row.project, role: row.role } : null;

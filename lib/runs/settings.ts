@@ -2,7 +2,13 @@ import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { bodyPolicyFromSettings, projectCallLogSettingsSchema, type BodyPolicy } from "@/lib/calls/record";
 import { projectRunnerSettingsSchema, type ProjectRunnerSettings } from "@/lib/claude/retry";
+import type { Actor } from "@/lib/audit/actor";
+import { recordAudit } from "@/lib/audit/record";
 import { getDb } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { findModel } from "@/lib/models/catalog";
+import { getPriceBook } from "@/lib/models/pricing";
+import { hasRole } from "@/lib/projects/roles";
 import { AppError } from "@/lib/errors";
 import { projectEvalSettingsSchema, releaseGateSchema, type ReleaseGate } from "@/lib/prompts/release-gate";
 import { childLogger } from "@/lib/logger";
@@ -119,4 +125,68 @@ export class ProjectSettingsCache {
   invalidate(projectId: string): void {
     this.cache.delete(projectId);
   }
+}
+
+/**
+ * The settings form (admins): the runner defaults and the call-log policy, each part held to the
+ * same schema `parseProjectSettings` reads with (so what is saved is what runs). An empty part
+ * means the built-in defaults.
+ */
+export const projectSettingsUpdateSchema = z.strictObject({
+  runner: projectRunnerSettingsSchema,
+  calls: projectCallLogSettingsSchema,
+});
+export type ProjectSettingsUpdate = z.infer<typeof projectSettingsUpdateSchema>;
+
+/** The editable parts of a project's stored settings (invalid parts read as empty, like `parseProjectSettings`). */
+export function editableSettings(raw: unknown): ProjectSettingsUpdate {
+  const object = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const runner = projectRunnerSettingsSchema.safeParse(object.runner ?? {});
+  const calls = projectCallLogSettingsSchema.safeParse(object.calls ?? {});
+  return { runner: runner.success ? runner.data : {}, calls: calls.success ? calls.data : {} };
+}
+
+/** The editable settings of a project (not_found when it does not exist or is deleted). */
+export async function getEditableSettings(projectId: string): Promise<ProjectSettingsUpdate> {
+  const row = await getDb().project.findFirst({ where: { id: projectId, deletedAt: null }, select: { settings: true } });
+  if (!row) throw new AppError("not_found", "Project not found");
+  return editableSettings(row.settings);
+}
+
+function withoutUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Saves the runner defaults and the call-log policy (ADMIN), keeping every other key of the JSON
+ * (the release gate, other features). The fallback model must be one the catalog knows
+ * (AppError "bad_request" on `runner.fallback_model` otherwise). One audit event with the parts
+ * before and after. Other instances pick the change up within the settings cache's TTL (10 s).
+ */
+export async function updateProjectSettings(actor: Actor, input: ProjectSettingsUpdate): Promise<ProjectSettingsUpdate> {
+  if (!hasRole(actor.role, "ADMIN")) throw new AppError("forbidden", "Only admins change project settings");
+  const parsed = projectSettingsUpdateSchema.parse(input);
+  const runner = withoutUndefined(parsed.runner);
+  const calls = withoutUndefined(parsed.calls);
+  if (runner.fallback_model !== undefined) {
+    const known = findModel(runner.fallback_model, await getPriceBook().catalog());
+    if (!known) {
+      const message = `Fallback model: "${runner.fallback_model}" is not a model Promptdeck knows`;
+      throw new AppError("bad_request", message, { issues: [{ path: "runner.fallback_model", message }] });
+    }
+    runner.fallback_model = known.model;
+  }
+  return getDb().$transaction(async (tx) => {
+    const row = await tx.project.findFirst({ where: { id: actor.projectId, deletedAt: null }, select: { settings: true } });
+    if (!row) throw new AppError("not_found", "Project not found");
+    const stored = row.settings && typeof row.settings === "object" && !Array.isArray(row.settings) ? (row.settings as Record<string, unknown>) : {};
+    const before = editableSettings(stored);
+    const next: Record<string, unknown> = { ...stored, runner, calls };
+    if (Object.keys(runner).length === 0) delete next.runner;
+    if (Object.keys(calls).length === 0) delete next.calls;
+    await tx.project.update({ where: { id: actor.projectId }, data: { settings: next as Prisma.InputJsonObject } });
+    const after = { runner, calls };
+    await recordAudit(tx, actor, { action: "project.settings.update", targetType: "project", targetId: actor.projectId, before, after });
+    return after;
+  });
 }

@@ -28,6 +28,8 @@ import { EvalWorker } from "@/lib/evals/worker";
 import { WebhookWorker } from "@/lib/webhooks/worker";
 import { EventPruner } from "@/lib/webhooks/prune";
 import { RollupPruner } from "@/lib/metrics/prune";
+import { CallRetentionPruner } from "@/lib/metrics/call-retention";
+import { ProjectPurger } from "@/lib/projects/purge";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
 import { getRunsInFlight } from "@/lib/runs/in-flight";
 import { GracefulHttpServer } from "./http-server";
@@ -66,6 +68,10 @@ export interface ProcessRuntimeOptions {
   api?: ApiV1Options | false;
   /** The hourly pruners (minute rollups; events and webhook deliveries). Default: on when serving HTTP. */
   pruner?: boolean;
+  /** The call-log retention pruner (Project.settings.calls.retention_days). Default: on when serving HTTP. */
+  callRetention?: boolean;
+  /** The purger of deleted projects' data (lib/projects/purge.ts). Default: on when serving HTTP. */
+  projectPurger?: boolean;
   /** The eval worker (pg-boss jobs advancing eval runs). Default: on when serving HTTP. */
   evalWorker?: boolean;
   /** The webhook delivery worker (pg-boss jobs delivering the change feed's events to endpoints). Default: on when serving HTTP. */
@@ -220,6 +226,26 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       describe: () => `minute rollups older than ${minuteRetentionDays()} days, hourly`,
       start: () => pruner.start(),
       stop: () => pruner.stop(),
+    });
+  }
+  if (options.callRetention ?? serving) {
+    const retention = new CallRetentionPruner({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "call retention",
+      stage: "services",
+      describe: () => "calls past their project's retention, every 15 minutes in batches of 1,000 (rollups kept)",
+      start: () => retention.start(),
+      stop: () => retention.stop(),
+    });
+  }
+  if (options.projectPurger ?? serving) {
+    const purger = new ProjectPurger({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "project purger",
+      stage: "services",
+      describe: () => "data of deleted projects, every 30 s in batches",
+      start: () => purger.start(),
+      stop: () => purger.stop(),
     });
   }
 

@@ -193,7 +193,7 @@ describe("server shutdown (composition root)", () => {
 
     // What the process owned, and the order it stopped in.
     expect(log).toMatch(
-      /owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; event pruner .*; eval worker .*; batch job worker .*; webhook worker .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/,
+      /owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; call retention .*; project purger .*; event pruner .*; eval worker .*; batch job worker .*; webhook worker .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/,
     );
     const order = [
       "stopped http server",
@@ -202,6 +202,8 @@ describe("server shutdown (composition root)", () => {
       "stopped batch job worker",
       "stopped eval worker",
       "stopped event pruner",
+      "stopped project purger",
+      "stopped call retention",
       "stopped rollup pruner",
       "stopped api v1",
       "stopped claude",

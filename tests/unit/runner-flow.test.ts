@@ -225,6 +225,27 @@ describe("runner flow with a fake client", () => {
     expect(down.requests.map((q) => q.model)).toEqual(["claude-sonnet-5-5", "claude-sonnet-5-5", "claude-haiku-5-5"]);
   });
 
+  it("uses the project's fallback model when the version names none; the version's own wins", async () => {
+    const down = () => fakeTransport([{ error: apiError(529, "overloaded") }, { text: '{"label":"bug"}' }]);
+    const project = down();
+    const r1 = await runPrompt({
+      version: version({ policy: { max_retries: 0 } }),
+      variables: { ticket: "x" },
+      options: { source: "api", projectSettings: { fallback_model: "claude-haiku-5-5" } },
+      deps: deps(project.transport),
+    });
+    expect(r1.status).toBe("ok");
+    expect(r1.fallbackUsed).toBe("model:claude-haiku-5-5");
+    const own = down();
+    const r2 = await runPrompt({
+      version: version({ policy: { max_retries: 0, fallback_model: "claude-opus-5-5" } }),
+      variables: { ticket: "x" },
+      options: { source: "api", projectSettings: { fallback_model: "claude-haiku-5-5" } },
+      deps: deps(own.transport),
+    });
+    expect(r2.fallbackUsed).toBe("model:claude-opus-5-5");
+  });
+
   it("serves the last good response for identical inputs when allowed", async () => {
     const d = deps(fakeTransport([]).transport);
     const v = version({ policy: { allow_cached_fallback: true, max_retries: 0 } });

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { requirePageRole } from "@/lib/auth/session";
-import { roleLabel } from "@/lib/projects/roles";
+import { hasRole, roleLabel } from "@/lib/projects/roles";
 import { listProjectsForUser } from "@/lib/projects/queries";
 import { LogoMark } from "@/components/icons";
 import { SidebarNav } from "@/components/shell/sidebar-nav";
@@ -25,7 +25,7 @@ export default async function ProjectLayout({ children, params }: { children: Re
           <span className="text-sm font-semibold tracking-tight">Promptdeck</span>
         </Link>
         <div className="flex-1 overflow-y-auto p-2">
-          <SidebarNav projectSlug={access.project.slug} />
+          <SidebarNav projectSlug={access.project.slug} isAdmin={hasRole(access.role, "ADMIN")} />
         </div>
         <div className="border-t border-border px-4 py-3 text-xxs text-fg-muted">
           Your role here: <span className="font-medium text-fg">{roleLabel(access.role)}</span>

@@ -22,7 +22,7 @@ import { EVENT_TYPE_DESCRIPTIONS, SUBSCRIBABLE_EVENT_TYPES } from "@/lib/webhook
 import Link from "next/link";
 import { listApiKeys, listMembers } from "@/lib/projects/queries";
 import { KeyIcon, LockIcon, UsersIcon, WebhookIcon } from "@/components/icons";
-import { Badge, Card, CodeBadges, EmptyState, PageHeader } from "@/components/ui";
+import { Badge, ButtonLink, Card, CodeBadges, EmptyState, PageHeader } from "@/components/ui";
 import { formatDay, formatRateLimit, formatRelative, formatUtc } from "@/components/format";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -52,6 +52,18 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
           <>
             Project <span className="font-medium text-fg">{access.project.name}</span> · <span className="font-mono">{access.project.slug}</span>
           </>
+        }
+        actions={
+          canManageKeys ? (
+            <span className="flex gap-2">
+              <ButtonLink href={`/p/${access.project.slug}/audit`} size="sm" data-testid="audit-log-link">
+                Audit log
+              </ButtonLink>
+              <ButtonLink href={`/p/${access.project.slug}/settings/project`} size="sm" variant="primary" data-testid="project-settings-link">
+                Project settings
+              </ButtonLink>
+            </span>
+          ) : null
         }
       />
       <div className="space-y-6">
