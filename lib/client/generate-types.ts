@@ -30,6 +30,12 @@ const TYPES: Record<string, [string, string, string]> = {
   AddDatasetItemsRequest: ["/api/v1/datasets/{name}/items", "post", "request"],
   DatasetChange: ["/api/v1/datasets/{name}/items", "post", "201"],
   DatasetItemsPage: ["/api/v1/datasets/{name}/items", "get", "200"],
+  MoveLabelRequest: ["/api/v1/prompts/{name}/labels/{label}", "put", "request"],
+  MoveLabelResponse: ["/api/v1/prompts/{name}/labels/{label}", "put", "200"],
+  ReleaseRequest: ["/api/v1/prompts/{name}/labels/{label}", "put", "202"],
+  ListReleaseRequestsResponse: ["/api/v1/release-requests", "get", "200"],
+  ApproveReleaseRequest: ["/api/v1/release-requests/{id}/approve", "post", "request"],
+  RejectReleaseRequest: ["/api/v1/release-requests/{id}/reject", "post", "request"],
 };
 
 function pick(doc: Json, path: string, method: string, which: string): Json {

@@ -14,6 +14,7 @@ import { assertMayDecideLabel, compareLabelNames, labelNamePattern } from "./lab
 import { DRAFT_MAJOR } from "./queries";
 import { assertContractCompatibleMove } from "./label-move-check";
 import { assertReleaseGate } from "./release-gate";
+import { describeReleaseRule, readReleaseRules, releaseRuleFor } from "./release-rules";
 import { parseDraftContent, parseVersionContent, promptDescriptionSchema, promptNameSchema, promptTagsSchema, type PromptVersionContent } from "./schemas";
 import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
 
@@ -390,7 +391,7 @@ export { labelNamePattern };
 async function moveLabelInTx(
   tx: Prisma.TransactionClient,
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean; force?: boolean },
+  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean; force?: boolean; approved?: boolean; rollback?: boolean },
   promptName: string,
 ) {
   if (!labelNamePattern.test(input.label)) {
@@ -400,8 +401,21 @@ async function moveLabelInTx(
   if (!version) throw new AppError("not_found", "That version does not exist for this prompt");
   if (version.status !== "PUBLISHED") throw new AppError("unprocessable", "Only published versions can carry a label");
   const existing = await tx.label.findUnique({ where: { promptId_name: { promptId: input.promptId, name: input.label } } });
-  assertMayDecideLabel(actor, existing);
-  if (existing && existing.versionId === version.id) return existing;
+  if (existing && existing.versionId === version.id) {
+    assertMayDecideLabel(actor, existing);
+    return existing;
+  }
+  // The project's release rules (settings.releases): such a label moves only through an approved
+  // release request (release-requests.ts), whose rule also decided who may approve; a rollback is exempt.
+  if (!input.approved && !input.rollback) {
+    const rule = releaseRuleFor(await readReleaseRules(tx, actor.projectId), input.label);
+    if (rule) {
+      throw new AppError("conflict", `Moving "${input.label}" needs an approved release request (${describeReleaseRule(rule)}): request the release instead`, {
+        details: { needsApproval: true, label: input.label },
+      });
+    }
+  }
+  if (!input.approved) assertMayDecideLabel(actor, existing);
   // A move across a breaking variables-contract change would turn callers' calls into 422s.
   await assertContractCompatibleMove(tx, actor, { promptId: input.promptId, label: input.label, versionId: version.id, force: input.force });
   // The project's release gate (settings.evals.gate): a gated label needs a passing eval of this
@@ -451,6 +465,8 @@ async function moveLabelInTx(
 
 /**
  * Points a label at a published version (creating the label). Protected labels need ADMIN. A
+ * label under a release rule (release-rules.ts) is a conflict naming the way (request a release);
+ * `approved` is set only by `approveReleaseRequest`, whose rule decided who may approve. A
  * target whose variables contract can refuse the label's callers (see label-move-check.ts) is a
  * conflict unless `force`.
  * With `options.tx` the move joins the caller's transaction (e.g. promoting an experiment ends it
@@ -458,7 +474,7 @@ async function moveLabelInTx(
  */
 export async function moveLabel(
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string; force?: boolean },
+  input: { promptId: string; label: string; versionId: string; reason?: string; force?: boolean; approved?: boolean },
   options: { tx?: Prisma.TransactionClient } = {},
 ) {
   assertRole(actor, "EDITOR");
@@ -505,6 +521,7 @@ export async function rollbackLabel(actor: Actor, input: { promptId: string; lab
         versionId: last.fromVersionId,
         reason: "rollback",
         force: input.force,
+        rollback: true,
       },
       prompt.name,
     );

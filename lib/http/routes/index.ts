@@ -9,6 +9,7 @@ import { experimentRoutes } from "./experiments";
 import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
 import { promptRoutes } from "./prompts";
+import { releaseRoutes } from "./releases";
 import { raw } from "../route";
 
 const metaRoutes = [
@@ -28,6 +29,7 @@ const metaRoutes = [
 
 export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...promptRoutes,
+  ...releaseRoutes,
   ...callRoutes,
   ...experimentRoutes,
   ...datasetRoutes,
