@@ -3,11 +3,12 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ComponentType, SVGProps } from "react";
-import { CallsIcon, DatasetsIcon, EvalsIcon, ExperimentsIcon, MetricsIcon, PromptsIcon, SettingsIcon } from "@/components/icons";
+import { CallsIcon, DatasetsIcon, EvalsIcon, ExperimentsIcon, MetricsIcon, PromptsIcon, ReleasesIcon, SettingsIcon } from "@/components/icons";
 import { cx } from "@/components/ui";
 
 const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProps<SVGSVGElement>> }> = [
   { segment: "prompts", label: "Prompts", icon: PromptsIcon },
+  { segment: "releases", label: "Releases", icon: ReleasesIcon },
   { segment: "experiments", label: "Experiments", icon: ExperimentsIcon },
   { segment: "metrics", label: "Metrics", icon: MetricsIcon },
   { segment: "calls", label: "Calls", icon: CallsIcon },
@@ -16,8 +17,11 @@ const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProp
   { segment: "settings", label: "Settings", icon: SettingsIcon },
 ];
 
-/** Primary navigation of a project; highlights the section of the current path. */
-export function SidebarNav({ projectSlug }: { projectSlug: string }) {
+/**
+ * Primary navigation of a project; highlights the section of the current path. `counts` puts a
+ * number beside a section (open release requests beside Releases).
+ */
+export function SidebarNav({ projectSlug, counts = {} }: { projectSlug: string; counts?: Partial<Record<string, number>> }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Project" className="flex flex-col gap-0.5">
@@ -36,6 +40,15 @@ export function SidebarNav({ projectSlug }: { projectSlug: string }) {
           >
             <Icon className="shrink-0" />
             {label}
+            {counts[segment] ? (
+              <span
+                className="ml-auto rounded-full bg-warning/15 px-1.5 text-xxs font-semibold text-warning"
+                data-testid={`nav-count-${segment}`}
+                title={`${counts[segment]} open`}
+              >
+                {counts[segment]}
+              </span>
+            ) : null}
           </Link>
         );
       })}

@@ -117,7 +117,7 @@ export async function setReleaseRules(actor: Actor, rules: readonly ReleaseRule[
   const checked = releaseRulesSchema.safeParse(rules);
   if (!checked.success) {
     throw new AppError("bad_request", checked.error.issues[0]?.message ?? "Invalid release rules", {
-      issues: checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      issues: checked.error.issues.map((i) => ({ path: ["rules", ...i.path].join("."), message: i.message })),
     });
   }
   const parsed = [...checked.data].sort((a, b) => compareLabelNames(a.label, b.label));

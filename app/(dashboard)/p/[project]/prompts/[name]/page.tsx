@@ -17,6 +17,9 @@ import { DiscardDraftButton, StartDraftButton } from "@/components/prompts/draft
 import { PromptLifecycle } from "@/components/prompts/prompt-lifecycle";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 import { describeReleaseGate, getReleaseGate } from "@/lib/prompts/release-gate";
+import { listReleaseRequests } from "@/lib/prompts/release-requests";
+import { describeReleaseRule, getReleaseRules } from "@/lib/prompts/release-rules";
+import { ReleaseRequestList } from "@/components/prompts/release-request-list";
 
 type Params = { project: string; name: string };
 
@@ -44,7 +47,12 @@ export default async function PromptPage({
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
   const prompt = await orNotFound(getPromptByName(access.project.id, name));
-  const [events, releaseGate] = await Promise.all([listLabelEvents(prompt.id), getReleaseGate(access.project.id)]);
+  const [events, releaseGate, releaseRules, releaseRequests] = await Promise.all([
+    listLabelEvents(prompt.id),
+    getReleaseGate(access.project.id),
+    getReleaseRules(access.project.id),
+    listReleaseRequests(access.project.id, { promptId: prompt.id, take: 20 }),
+  ]);
   const archived = prompt.archivedAt !== null;
   // An archived prompt is read-only until restored (lib refuses its writes): no edit controls.
   const canEdit = hasRole(access.role, "EDITOR") && !archived;
@@ -235,6 +243,18 @@ export default async function PromptPage({
             </table>
           </Card>
 
+          {releaseRequests.length > 0 ? (
+            <Card className="overflow-hidden" data-testid="prompt-release-requests">
+              <h2 className="flex items-center gap-2 border-b border-border px-4 py-2 text-sm font-semibold">
+                Release requests
+                {releaseRequests.some((r) => r.status === "open") ? (
+                  <Badge tone="warning">{releaseRequests.filter((r) => r.status === "open").length} open</Badge>
+                ) : null}
+              </h2>
+              <ReleaseRequestList project={project} requests={releaseRequests} showPrompt={false} now={now} />
+            </Card>
+          ) : null}
+
           <Card className="overflow-hidden">
             <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Label history</h2>
             {events.length === 0 ? (
@@ -283,6 +303,7 @@ export default async function PromptPage({
               canEdit={canEdit}
               isAdmin={isAdmin}
               gate={releaseGate ? { labels: releaseGate.labels, rule: describeReleaseGate(releaseGate) } : null}
+              approvals={releaseRules.map((r) => ({ label: r.label, rule: describeReleaseRule(r) }))}
             />
           </Card>
           <Card className="overflow-hidden">
