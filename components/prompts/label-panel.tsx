@@ -32,6 +32,7 @@ export function LabelPanel({
   canEdit,
   isAdmin,
   gate,
+  approvals = [],
 }: {
   project: string;
   promptId: string;
@@ -41,9 +42,11 @@ export function LabelPanel({
   isAdmin: boolean;
   /** The project's release gate: these labels need a passing eval to move (`rule` in words); rollbacks are exempt. */
   gate?: { labels: string[]; rule: string } | null;
+  /** Labels under a release rule: they move through an approved release request (`rule` in words); rollbacks are exempt. */
+  approvals?: { label: string; rule: string }[];
 }) {
   const router = useRouter();
-  const { moveLabel, rollbackLabel, previewLabelMove } = usePromptActions();
+  const { moveLabel, rollbackLabel, previewLabelMove, requestRelease } = usePromptActions();
   const [rollback, setRollback] = useState<LabelRow | null>(null);
   const [moving, setMoving] = useState<{ label: string; isNew: boolean } | null>(null);
   const [target, setTarget] = useState("");
@@ -52,7 +55,10 @@ export function LabelPanel({
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const mayMove = (l: { protected: boolean }) => canEdit && (!l.protected || isAdmin);
+  const approvalOf = (name: string) => approvals.find((a) => a.label === name) ?? null;
+  // A label under a release rule is requested by any editor (the approver decides); others as before.
+  const mayMove = (l: { name: string; protected: boolean }) => canEdit && (approvalOf(l.name) !== null || !l.protected || isAdmin);
+  const mayRollback = (l: { protected: boolean }) => canEdit && (!l.protected || isAdmin);
   // What the open dialog's move does to the label's callers (contract difference, recent calls).
   const checkFor = rollback?.rollbackToId
     ? { label: rollback.name, versionId: rollback.rollbackToId }
@@ -76,8 +82,21 @@ export function LabelPanel({
     router.refresh();
   };
 
+  const movingName = moving ? (moving.isNew ? newName.trim() : moving.label) : "";
+  const needsApproval = moving !== null && approvalOf(movingName) !== null && requestRelease !== undefined;
+
   const doMove = async () => {
     if (!moving) return;
+    if (needsApproval && requestRelease) {
+      if (!reason.trim()) return setError("Say why this version should be released: the approver reads it.");
+      setBusy(true);
+      const result = await requestRelease({ project, promptId, label: movingName, versionId: target, reason, force });
+      setBusy(false);
+      if (!result.ok) return setError(result.message);
+      setMoving(null);
+      router.push(`/p/${project}/releases/${result.data.id}`);
+      return;
+    }
     setBusy(true);
     const result = await moveLabel({ project, promptId, label: moving.isNew ? newName : moving.label, versionId: target, reason, force });
     setBusy(false);
@@ -101,6 +120,15 @@ export function LabelPanel({
         {labels.map((l) => (
           <li key={l.name} className="flex items-center gap-2 px-4 py-2" data-testid={`label-row-${l.name}`}>
             <LabelBadge name={l.name} protected={l.protected} />
+            {approvalOf(l.name) ? (
+              <span
+                className="text-xxs text-fg-muted"
+                title={`Moves need an approved release request: ${approvalOf(l.name)?.rule ?? ""}`}
+                data-testid={`label-approval-${l.name}`}
+              >
+                approval
+              </span>
+            ) : null}
             {gated(l.name) ? (
               <span className="text-xxs text-fg-muted" title={`Needs a passing eval to move: ${gate?.rule ?? ""}`} data-testid={`label-gated-${l.name}`}>
                 eval gate
@@ -112,10 +140,15 @@ export function LabelPanel({
             <span className="ml-auto flex gap-1">
               {mayMove(l) ? (
                 <>
-                  <Button size="sm" variant="ghost" onClick={() => openMove(l.name, false, l.versionId)} data-testid={`move-${l.name}`}>
-                    Move
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    onClick={() => openMove(l.name, false, l.versionId)}
+                    data-testid={approvalOf(l.name) && requestRelease ? `request-${l.name}` : `move-${l.name}`}
+                  >
+                    {approvalOf(l.name) && requestRelease ? "Request release" : "Move"}
                   </Button>
-                  {l.rollbackTo ? (
+                  {l.rollbackTo && mayRollback(l) ? (
                     <Button
                       size="sm"
                       variant="ghost"
@@ -174,7 +207,12 @@ export function LabelPanel({
         ) : null}
       </Dialog>
 
-      <Dialog open={moving !== null} onClose={() => setMoving(null)} title={moving?.isNew ? "Add a label" : `Move ${moving?.label ?? ""}`} testId="move-dialog">
+      <Dialog
+        open={moving !== null}
+        onClose={() => setMoving(null)}
+        title={needsApproval ? `Request a release to ${movingName}` : moving?.isNew ? "Add a label" : `Move ${moving?.label ?? ""}`}
+        testId="move-dialog"
+      >
         {moving ? (
           <div className="space-y-3 text-sm">
             {moving.isNew ? (
@@ -214,7 +252,7 @@ export function LabelPanel({
             </div>
             <div className="space-y-1">
               <label htmlFor="label-reason" className="block text-xs font-medium">
-                Reason (optional, shown in the history)
+                {needsApproval ? "Reason (required: the approver reads it)" : "Reason (optional, shown in the history)"}
               </label>
               <input
                 id="label-reason"
@@ -223,6 +261,12 @@ export function LabelPanel({
                 className="h-8 w-full rounded-md border border-border bg-surface px-2 text-sm"
               />
             </div>
+            {needsApproval ? (
+              <p className="rounded-md border border-accent/30 bg-accent/5 px-3 py-2 text-xs" data-testid="move-approval-note">
+                &quot;{movingName}&quot; moves only with an approved release request ({approvalOf(movingName)?.rule}). Requesting gathers the evidence for the
+                reviewer: the diff, semver reasons, contract changes, the latest eval and the cost per call.
+              </p>
+            ) : null}
             {gated(moving.isNew ? newName : moving.label) ? (
               <p className="rounded-md border border-warning/30 bg-warning/10 px-3 py-2 text-xs" data-testid="move-gate-note">
                 Release gate: the version needs a passing eval of its exact content ({gate?.rule}). Moving back to a version this label served before is exempt.
@@ -240,7 +284,7 @@ export function LabelPanel({
                 onClick={() => void doMove()}
                 data-testid="confirm-move"
               >
-                {force ? "Move anyway" : "Move label"}
+                {needsApproval ? (force ? "Request anyway" : "Request release") : force ? "Move anyway" : "Move label"}
               </Button>
             </div>
           </div>

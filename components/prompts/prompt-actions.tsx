@@ -6,6 +6,7 @@ import type { PublishPreview } from "@/lib/prompts/publish-preview";
 import type { PublishEvalStatus } from "@/lib/evals/latest";
 import type { LabelMoveContractCheck } from "@/lib/prompts/contract-diff";
 import { withSignIn } from "@/lib/http/signed-out";
+import type { VersionCommentView } from "@/lib/prompts/comments";
 
 type PromptRef = InProject<{ promptId: string }>;
 
@@ -25,6 +26,10 @@ export interface PromptActions {
   >;
   moveLabel: ServerAction<PromptRef & { label: string; versionId: string; reason?: string; force?: boolean }>;
   rollbackLabel: ServerAction<PromptRef & { label: string; force?: boolean }>;
+  /** Requests a release of a label under a release rule (optional: without it the panel offers direct moves only). */
+  requestRelease?: ServerAction<PromptRef & { label: string; versionId: string; reason: string; force?: boolean }, { id: string }>;
+  /** Adds a comment to a version (optional: without it the comment form is hidden). */
+  addComment?: ServerAction<PromptRef & { versionId: string; body: string }, VersionCommentView>;
   /** The move and rollback dialogs' contract check (optional: without it they show none). */
   previewLabelMove?: ServerAction<PromptRef & { label: string; versionId: string }, LabelMoveContractCheck>;
   startDraft: ServerAction<PromptRef & { versionId: string; replace?: boolean }>;

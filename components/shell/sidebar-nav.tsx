@@ -3,11 +3,23 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ComponentType, SVGProps } from "react";
-import { AuditIcon, CallsIcon, DatasetsIcon, EvalsIcon, ExperimentsIcon, MetricsIcon, PromptsIcon, SettingsIcon, UsersIcon } from "@/components/icons";
+import {
+  AuditIcon,
+  CallsIcon,
+  DatasetsIcon,
+  EvalsIcon,
+  ExperimentsIcon,
+  MetricsIcon,
+  PromptsIcon,
+  ReleasesIcon,
+  SettingsIcon,
+  UsersIcon,
+} from "@/components/icons";
 import { cx } from "@/components/ui";
 
 const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProps<SVGSVGElement>>; adminOnly?: boolean }> = [
   { segment: "prompts", label: "Prompts", icon: PromptsIcon },
+  { segment: "releases", label: "Releases", icon: ReleasesIcon },
   { segment: "experiments", label: "Experiments", icon: ExperimentsIcon },
   { segment: "metrics", label: "Metrics", icon: MetricsIcon },
   { segment: "calls", label: "Calls", icon: CallsIcon },
@@ -18,8 +30,19 @@ const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProp
   { segment: "settings", label: "Settings", icon: SettingsIcon },
 ];
 
-/** Primary navigation of a project; highlights the section of the current path. Admin-only areas are listed to admins only. */
-export function SidebarNav({ projectSlug, isAdmin = false }: { projectSlug: string; isAdmin?: boolean }) {
+/**
+ * Primary navigation of a project; highlights the section of the current path. Admin-only areas are
+ * listed to admins only; `counts` puts a number beside a section (open release requests beside Releases).
+ */
+export function SidebarNav({
+  projectSlug,
+  isAdmin = false,
+  counts = {},
+}: {
+  projectSlug: string;
+  isAdmin?: boolean;
+  counts?: Partial<Record<string, number>>;
+}) {
   const pathname = usePathname();
   return (
     <nav aria-label="Project" className="flex flex-col gap-0.5">
@@ -40,6 +63,15 @@ export function SidebarNav({ projectSlug, isAdmin = false }: { projectSlug: stri
             >
               <Icon className="shrink-0" />
               {label}
+              {counts[segment] ? (
+                <span
+                  className="ml-auto rounded-full bg-warning/15 px-1.5 text-xxs font-semibold text-warning"
+                  data-testid={`nav-count-${segment}`}
+                  title={`${counts[segment]} open`}
+                >
+                  {counts[segment]}
+                </span>
+              ) : null}
             </Link>
           );
         })}

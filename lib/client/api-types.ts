@@ -4253,3 +4253,152 @@ export type BatchResultLine = {
     message: string;
   } | null;
 };
+export type MoveLabelRequest = {
+  /**
+   * An exact published version such as 1.2.0
+   */
+  version: string;
+  reason?: string;
+  /**
+   * Move even when the target's variables contract can refuse the label's callers (a variable removed, a type change, a newly required variable, enum values removed); without it such a move is a 409 naming the difference
+   */
+  force?: boolean;
+};
+export type MoveLabelResponse = {
+  name: string;
+  label: string;
+  version: string;
+  protected: boolean;
+};
+export type ReleaseRequest = {
+  id: string;
+  prompt: string;
+  label: string;
+  version: string;
+  /**
+   * What the label served when the request was made (null: a new label)
+   */
+  fromVersion: string | null;
+  reason: string;
+  force: boolean;
+  status: "open" | "approved" | "rejected";
+  requestedBy: string;
+  createdAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionComment: string | null;
+  evidence: {
+    label: string;
+    from: {
+      versionId: string;
+      version: string;
+    } | null;
+    to: {
+      versionId: string;
+      version: string;
+    };
+    /**
+     * Structured diff against what the label serves (system, messages, variables, modelConfig, output, policy)
+     */
+    diff: {
+      [k: string]: unknown | undefined;
+    } | null;
+    semver: {
+      bump: "major" | "minor" | "patch";
+      reasons: string[];
+    } | null;
+    contract: {
+      from: string | null;
+      to: string;
+      breaking: {
+        variable: string;
+        message: string;
+        [k: string]: unknown | undefined;
+      }[];
+      changes: {
+        variable: string;
+        message: string;
+        breaking: boolean;
+        [k: string]: unknown | undefined;
+      }[];
+      recentCalls: {
+        checked: number;
+        incompatible: number;
+        [k: string]: unknown | undefined;
+      };
+    };
+    eval: {
+      runId: string;
+      display: string;
+      endedAt: string;
+      score: number | null;
+      passRate: number | null;
+      items: number | null;
+      regressions: number | null;
+      gatePassed: boolean | null;
+      gateReasons: string[];
+    } | null;
+    gate: {
+      status: string;
+      allowed: boolean;
+      message: string;
+    };
+    cost: {
+      before: {
+        version: string;
+        model: string;
+        /**
+         * Cost preview per call (micro-dollars) at the evidence's hit rate and output tokens
+         */
+        previewMicros: number | null;
+        /**
+         * Mean cost of the version's logged calls in the window
+         */
+        loggedMicros: number | null;
+        loggedCalls: number;
+      } | null;
+      after: {
+        version: string;
+        model: string;
+        /**
+         * Cost preview per call (micro-dollars) at the evidence's hit rate and output tokens
+         */
+        previewMicros: number | null;
+        /**
+         * Mean cost of the version's logged calls in the window
+         */
+        loggedMicros: number | null;
+        loggedCalls: number;
+      };
+      hitRate: number;
+      outputTokens: number;
+      days: number;
+    };
+  };
+};
+export type ListReleaseRequestsResponse = {
+  data: {
+    id: string;
+    prompt: string;
+    label: string;
+    version: string;
+    /**
+     * What the label served when the request was made (null: a new label)
+     */
+    fromVersion: string | null;
+    reason: string;
+    force: boolean;
+    status: "open" | "approved" | "rejected";
+    requestedBy: string;
+    createdAt: string;
+    decidedBy: string | null;
+    decidedAt: string | null;
+    decisionComment: string | null;
+  }[];
+};
+export type ApproveReleaseRequest = {
+  comment?: string;
+};
+export type RejectReleaseRequest = {
+  comment: string;
+};

@@ -35,6 +35,12 @@ const TYPES: Record<string, [string, string, string]> = {
   BatchJob: ["/api/v1/batches/{id}", "get", "200"],
   ListBatchJobsResponse: ["/api/v1/batches", "get", "200"],
   BatchResultLine: ["/api/v1/batches/{id}/results", "get", "200"],
+  MoveLabelRequest: ["/api/v1/prompts/{name}/labels/{label}", "put", "request"],
+  MoveLabelResponse: ["/api/v1/prompts/{name}/labels/{label}", "put", "200"],
+  ReleaseRequest: ["/api/v1/prompts/{name}/labels/{label}", "put", "202"],
+  ListReleaseRequestsResponse: ["/api/v1/release-requests", "get", "200"],
+  ApproveReleaseRequest: ["/api/v1/release-requests/{id}/approve", "post", "request"],
+  RejectReleaseRequest: ["/api/v1/release-requests/{id}/reject", "post", "request"],
 };
 
 function pick(doc: Json, path: string, method: string, which: string): Json {

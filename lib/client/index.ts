@@ -23,7 +23,11 @@ import type {
   IngestCallsRequest,
   IngestCallsResponse,
   PromptChangeEvent,
+  ListReleaseRequestsResponse,
+  MoveLabelRequest,
+  MoveLabelResponse,
   PromptVersionDocument,
+  ReleaseRequest,
   RenderRequest,
   RenderResponse,
   RunRequest,
@@ -319,6 +323,45 @@ export class PromptdeckClient {
   /** Cancels an eval run (its Message Batches too); results already in are kept. */
   cancelEvalRun(id: string): Promise<EvalRun> {
     return this.request<EvalRun>("POST", `/api/v1/eval-runs/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  /**
+   * Points a label at a published version (scope prompts:write). A label under a release rule is
+   * not moved: the answer is `{ status: "requested", request }`, a release request waiting for an
+   * approver (give `reason`); otherwise `{ status: "moved", label }`.
+   */
+  async moveLabel(
+    name: string,
+    label: string,
+    body: MoveLabelRequest,
+  ): Promise<{ status: "moved"; label: MoveLabelResponse } | { status: "requested"; request: ReleaseRequest }> {
+    const response = await this.send("PUT", `/api/v1/prompts/${encodeURIComponent(name)}/labels/${encodeURIComponent(label)}`, body, ONCE);
+    if (response.status === 202) return { status: "requested", request: (await response.json()) as ReleaseRequest };
+    return { status: "moved", label: (await response.json()) as MoveLabelResponse };
+  }
+
+  /** One release request with its evidence (scope prompts:read). */
+  getReleaseRequest(id: string): Promise<ReleaseRequest> {
+    return this.request<ReleaseRequest>("GET", `/api/v1/release-requests/${encodeURIComponent(id)}`, undefined);
+  }
+
+  /** The project's release requests, newest first (without evidence). */
+  listReleaseRequests(query: { status?: "open" | "approved" | "rejected"; prompt?: string } = {}): Promise<ListReleaseRequestsResponse> {
+    const params = new URLSearchParams();
+    if (query.status) params.set("status", query.status);
+    if (query.prompt) params.set("prompt", query.prompt);
+    const suffix = params.size > 0 ? `?${params.toString()}` : "";
+    return this.request<ListReleaseRequestsResponse>("GET", `/api/v1/release-requests${suffix}`, undefined);
+  }
+
+  /** Approves a release request (the label moves); refused (409) when stale, decided or the version is gone. */
+  approveReleaseRequest(id: string, comment?: string): Promise<ReleaseRequest> {
+    return this.request<ReleaseRequest>("POST", `/api/v1/release-requests/${encodeURIComponent(id)}/approve`, comment === undefined ? {} : { comment }, ONCE);
+  }
+
+  /** Rejects a release request with a comment; nothing moves. */
+  rejectReleaseRequest(id: string, comment: string): Promise<ReleaseRequest> {
+    return this.request<ReleaseRequest>("POST", `/api/v1/release-requests/${encodeURIComponent(id)}/reject`, { comment }, ONCE);
   }
 
   /** Creates an empty dataset (name unique in the project; 409 when taken). */

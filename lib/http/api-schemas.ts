@@ -227,6 +227,75 @@ export const renderResponseSchema = z.object({
 });
 
 export const moveLabelResponseSchema = z.object({ name: z.string(), label: z.string(), version: z.string(), protected: z.boolean() });
+
+// ------------------------------------------------------------------ release requests
+
+const costSideSchema = z.object({
+  version: z.string(),
+  model: z.string(),
+  previewMicros: z.number().nullable().meta({ description: "Cost preview per call (micro-dollars) at the evidence's hit rate and output tokens" }),
+  loggedMicros: z.number().nullable().meta({ description: "Mean cost of the version's logged calls in the window" }),
+  loggedCalls: z.number(),
+});
+
+/** The evidence stored with a request (`diff` is the structured version diff, null for a new label). */
+export const releaseEvidenceSchema = z.object({
+  label: z.string(),
+  from: z.object({ versionId: z.string(), version: z.string() }).nullable(),
+  to: z.object({ versionId: z.string(), version: z.string() }),
+  diff: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .meta({ description: "Structured diff against what the label serves (system, messages, variables, modelConfig, output, policy)" }),
+  semver: z.object({ bump: z.enum(["major", "minor", "patch"]), reasons: z.array(z.string()) }).nullable(),
+  contract: z.object({
+    from: z.string().nullable(),
+    to: z.string(),
+    breaking: z.array(z.object({ variable: z.string(), message: z.string() }).loose()),
+    changes: z.array(z.object({ variable: z.string(), message: z.string(), breaking: z.boolean() }).loose()),
+    recentCalls: z.object({ checked: z.number(), incompatible: z.number() }).loose(),
+  }),
+  eval: z
+    .object({
+      runId: z.string(),
+      display: z.string(),
+      endedAt: z.string(),
+      score: z.number().nullable(),
+      passRate: z.number().nullable(),
+      items: z.number().nullable(),
+      regressions: z.number().nullable(),
+      gatePassed: z.boolean().nullable(),
+      gateReasons: z.array(z.string()),
+    })
+    .nullable(),
+  gate: z.object({ status: z.string(), allowed: z.boolean(), message: z.string() }),
+  cost: z.object({ before: costSideSchema.nullable(), after: costSideSchema, hitRate: z.number(), outputTokens: z.number(), days: z.number() }),
+});
+
+export const releaseRequestResponseSchema = z.object({
+  id: z.string(),
+  prompt: z.string(),
+  label: z.string(),
+  version: z.string(),
+  fromVersion: z.string().nullable().meta({ description: "What the label served when the request was made (null: a new label)" }),
+  reason: z.string(),
+  force: z.boolean(),
+  status: z.enum(["open", "approved", "rejected"]),
+  requestedBy: z.string(),
+  createdAt: z.string(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  decisionComment: z.string().nullable(),
+  evidence: releaseEvidenceSchema,
+});
+export const releaseRequestListResponseSchema = z.object({ data: z.array(releaseRequestResponseSchema.omit({ evidence: true })) });
+export const releaseRequestListQuerySchema = z.strictObject({
+  status: z.enum(["open", "approved", "rejected"]).optional(),
+  prompt: z.string().min(1).max(200).optional().meta({ description: "Only this prompt's requests" }),
+});
+export const approveReleaseBodySchema = z.strictObject({ comment: z.string().max(2000).optional() });
+export const rejectReleaseBodySchema = z.strictObject({ comment: z.string().min(1, "Say why you reject the request").max(2000) });
+
 export const promptArchiveResponseSchema = z.object({
   name: z.string(),
   archived: z.boolean(),

@@ -24,6 +24,7 @@ import {
   type SnippetPin,
 } from "./schemas";
 import { listSnippetDependents, repinContent, resolveVersionIncludes, snippetContent } from "./snippets";
+import { describeReleaseRule, readReleaseRules, releaseRuleFor } from "./release-rules";
 import { formatVersion, nextVersion, parseVersion, proposeBump, validateRequestedVersion, type Bump } from "./versioning";
 
 function assertRole(actor: Actor, min: Role): void {
@@ -438,7 +439,7 @@ export { labelNamePattern };
 async function moveLabelInTx(
   tx: Prisma.TransactionClient,
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean; force?: boolean },
+  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean; force?: boolean; approved?: boolean; rollback?: boolean },
   promptName: string,
 ) {
   if (!labelNamePattern.test(input.label)) {
@@ -448,8 +449,21 @@ async function moveLabelInTx(
   if (!version) throw new AppError("not_found", "That version does not exist for this prompt");
   if (version.status !== "PUBLISHED") throw new AppError("unprocessable", "Only published versions can carry a label");
   const existing = await tx.label.findUnique({ where: { promptId_name: { promptId: input.promptId, name: input.label } } });
-  assertMayDecideLabel(actor, existing);
-  if (existing && existing.versionId === version.id) return existing;
+  if (existing && existing.versionId === version.id) {
+    assertMayDecideLabel(actor, existing);
+    return existing;
+  }
+  // The project's release rules (settings.releases): such a label moves only through an approved
+  // release request (release-requests.ts), whose rule also decided who may approve; a rollback is exempt.
+  if (!input.approved && !input.rollback) {
+    const rule = releaseRuleFor(await readReleaseRules(tx, actor.projectId), input.label);
+    if (rule) {
+      throw new AppError("conflict", `Moving "${input.label}" needs an approved release request (${describeReleaseRule(rule)}): request the release instead`, {
+        details: { needsApproval: true, label: input.label },
+      });
+    }
+  }
+  if (!input.approved) assertMayDecideLabel(actor, existing);
   // A move across a breaking variables-contract change would turn callers' calls into 422s.
   await assertContractCompatibleMove(tx, actor, { promptId: input.promptId, label: input.label, versionId: version.id, force: input.force });
   // The project's release gate (settings.evals.gate): a gated label needs a passing eval of this
@@ -499,6 +513,8 @@ async function moveLabelInTx(
 
 /**
  * Points a label at a published version (creating the label). Protected labels need ADMIN. A
+ * label under a release rule (release-rules.ts) is a conflict naming the way (request a release);
+ * `approved` is set only by `approveReleaseRequest`, whose rule decided who may approve. A
  * target whose variables contract can refuse the label's callers (see label-move-check.ts) is a
  * conflict unless `force`.
  * With `options.tx` the move joins the caller's transaction (e.g. promoting an experiment ends it
@@ -506,7 +522,7 @@ async function moveLabelInTx(
  */
 export async function moveLabel(
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string; force?: boolean },
+  input: { promptId: string; label: string; versionId: string; reason?: string; force?: boolean; approved?: boolean },
   options: { tx?: Prisma.TransactionClient } = {},
 ) {
   assertRole(actor, "EDITOR");
@@ -553,6 +569,7 @@ export async function rollbackLabel(actor: Actor, input: { promptId: string; lab
         versionId: last.fromVersionId,
         reason: "rollback",
         force: input.force,
+        rollback: true,
       },
       prompt.name,
     );

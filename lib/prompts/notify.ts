@@ -40,7 +40,7 @@ export function parsePromptChangedPayload(payload: string | undefined): PromptCh
 
 /**
  * Event types of the change feed's outbox, the ones webhook endpoints subscribe to. The release.*
- * types are reserved for release requests (approvals); nothing records them yet.
+ * types are recorded by release requests (lib/prompts/release-requests.ts).
  */
 export const PROJECT_EVENT_TYPES = [
   "version.published",
@@ -54,9 +54,6 @@ export const PROJECT_EVENT_TYPES = [
   "release.rejected",
 ] as const;
 export type ProjectEventType = (typeof PROJECT_EVENT_TYPES)[number];
-
-/** Types recorded today (what an endpoint can usefully subscribe to); the rest are reserved. */
-export const RESERVED_EVENT_TYPES: readonly ProjectEventType[] = ["release.requested", "release.approved", "release.rejected"];
 
 /** The test event "send test event" records for one endpoint (never subscribed to). */
 export const TEST_EVENT_TYPE = "webhook.test";

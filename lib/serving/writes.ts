@@ -6,6 +6,8 @@ import { archivePrompt, createPrompt, deletePrompt, moveLabel, publishDraft, res
 import { versionLabel } from "@/lib/prompts/queries";
 import { promptNameSchema } from "@/lib/prompts/schemas";
 import { resolveVersionIncludes, storedPins } from "@/lib/prompts/snippets";
+import { createReleaseRequest, type ReleaseRequestView } from "@/lib/prompts/release-requests";
+import { getReleaseRules, releaseRuleFor } from "@/lib/prompts/release-rules";
 import { formatVersion } from "@/lib/prompts/versioning";
 import { buildServedVersion } from "./served-version";
 
@@ -87,9 +89,14 @@ export async function writeVersion(actor: Actor, name: string, doc: VersionDocum
 
 /**
  * Moves `label` of prompt `name` to the published version `version` (exact). Protected labels
- * need an ADMIN actor (the mutation checks). Unknown prompt or version: not_found.
+ * need an ADMIN actor (the mutation checks). Unknown prompt or version: not_found. A label under a
+ * release rule is not moved: a release request is opened instead (`reason` required then) and
+ * returned as `{ requested }` (the API answers 202 with it).
  */
-export async function moveLabelToVersion(actor: Actor, input: { name: string; label: string; version: string; reason?: string; force?: boolean }) {
+export async function moveLabelToVersion(
+  actor: Actor,
+  input: { name: string; label: string; version: string; reason?: string; force?: boolean },
+): Promise<{ moved: { name: string; label: string; version: string; protected: boolean } } | { requested: ReleaseRequestView }> {
   const db = getDb();
   const prompt = await db.prompt.findUnique({ where: { projectId_name: { projectId: actor.projectId, name: input.name } }, select: { id: true } });
   if (!prompt) throw new AppError("not_found", `Prompt "${input.name}" does not exist`);
@@ -99,6 +106,25 @@ export async function moveLabelToVersion(actor: Actor, input: { name: string; la
     select: { id: true, major: true, minor: true, patch: true },
   });
   if (!version) throw new AppError("not_found", `Prompt "${input.name}" has no published version ${input.version}`);
+  if (releaseRuleFor(await getReleaseRules(actor.projectId), input.label)) {
+    if (!input.reason?.trim()) {
+      throw new AppError("unprocessable", `Moving "${input.label}" needs approval: give a "reason" and the move becomes a release request`, {
+        issues: [{ path: "reason", message: "required when the label needs approval" }],
+      });
+    }
+    const label = await db.label.findUnique({ where: { promptId_name: { promptId: prompt.id, name: input.label } }, select: { versionId: true } });
+    if (label?.versionId !== version.id) {
+      return {
+        requested: await createReleaseRequest(actor, {
+          promptId: prompt.id,
+          label: input.label,
+          versionId: version.id,
+          reason: input.reason,
+          force: input.force,
+        }),
+      };
+    }
+  }
   const label = await moveLabel(actor, {
     promptId: prompt.id,
     label: input.label,
@@ -106,7 +132,7 @@ export async function moveLabelToVersion(actor: Actor, input: { name: string; la
     reason: input.reason ?? "moved through the API",
     force: input.force,
   });
-  return { name: input.name, label: label.name, version: versionLabel(version), protected: label.protected };
+  return { moved: { name: input.name, label: label.name, version: versionLabel(version), protected: label.protected } };
 }
 
 async function promptIdByName(actor: Actor, name: string): Promise<string> {

@@ -1,13 +1,13 @@
 import net from "node:net";
 import { z } from "zod";
-import { PROJECT_EVENT_TYPES, RESERVED_EVENT_TYPES, type ProjectEventType } from "@/lib/prompts/notify";
+import { PROJECT_EVENT_TYPES, type ProjectEventType } from "@/lib/prompts/notify";
 import { classifyAddress, describeAddress } from "./address";
 
 export const WEBHOOK_FORMATS = ["json", "slack"] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
-/** Event types an endpoint can subscribe to today (the reserved release.* types are not recorded yet). */
-export const SUBSCRIBABLE_EVENT_TYPES = PROJECT_EVENT_TYPES.filter((t) => !RESERVED_EVENT_TYPES.includes(t)) as ProjectEventType[];
+/** Event types an endpoint can subscribe to (every type the outbox records). */
+export const SUBSCRIBABLE_EVENT_TYPES: ProjectEventType[] = [...PROJECT_EVENT_TYPES];
 
 /** What an event type means, for the settings form. */
 export const EVENT_TYPE_DESCRIPTIONS: Record<ProjectEventType, string> = {
@@ -17,9 +17,9 @@ export const EVENT_TYPE_DESCRIPTIONS: Record<ProjectEventType, string> = {
   "experiment.paused": "an experiment is paused (by a person or a guardrail)",
   "experiment.completed": "an experiment ends or is promoted",
   "eval.completed": "an eval run completes",
-  "release.requested": "reserved: a release is requested",
-  "release.approved": "reserved: a release is approved",
-  "release.rejected": "reserved: a release is rejected",
+  "release.requested": "a release of a label under a release rule is requested",
+  "release.approved": "a release request is approved (the label moves)",
+  "release.rejected": "a release request is rejected",
 };
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;

@@ -11,6 +11,7 @@ import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
 import { promptRoutes } from "./prompts";
 import { streamRoutes } from "./stream";
+import { releaseRoutes } from "./releases";
 import { raw } from "../route";
 
 const metaRoutes = [
@@ -30,6 +31,7 @@ const metaRoutes = [
 
 export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...promptRoutes,
+  ...releaseRoutes,
   ...callRoutes,
   ...experimentRoutes,
   ...datasetRoutes,

@@ -13,6 +13,7 @@ import type { CacheResult } from "@/lib/serving/prompt-cache";
 import type { Selector } from "@/lib/serving/served-version";
 import { deletePromptByName, moveLabelToVersion, setPromptArchived, writeVersion } from "@/lib/serving/writes";
 import { json, raw, empty, type RouteResult } from "../route";
+import { toApiReleaseRequest } from "./releases";
 import * as s from "../api-schemas";
 import { LIST_KEY, route, servedNameParamsSchema, unknownPromptError, type ApiServices } from "./context";
 
@@ -242,12 +243,18 @@ export const promptRoutes = [
     path: "/api/v1/prompts/{name+}/labels/{label}",
     operationId: "moveLabel",
     summary:
-      "Point a label at a published version (protected labels need an admin key). A target whose variables contract can refuse the label's callers is a 409 naming the difference and the recent calls it would refuse, unless force is true",
+      "Point a label at a published version (protected labels need an admin key). A target whose variables contract can refuse the label's callers is a 409 naming the difference and the recent calls it would refuse, unless force is true. A label under a release rule answers 202 with the release request it opened (reason required); an approver moves the label",
     scope: "prompts:write",
     params: servedNameParamsSchema.extend({ label: z.string().meta({ pattern: "^[a-z0-9_.-]{1,36}$" }) }),
     paramsError: unknownPromptError,
     body: s.moveLabelBodySchema,
     response: { status: 200, description: "The label now points at the version", schema: s.moveLabelResponseSchema },
+    responses: {
+      "202": {
+        description: "The label is under a release rule: nothing moved, a release request waits for approval (reason required)",
+        schema: s.releaseRequestResponseSchema,
+      },
+    },
     errors: [404, 409],
     async handler({ api, principal, params, body }) {
       const result = await moveLabelToVersion(actorForKey(principal), {
@@ -257,8 +264,12 @@ export const promptRoutes = [
         reason: body.reason,
         force: body.force,
       });
+      if ("requested" in result) {
+        // The 202 body is the release request (documented in `responses`), not the 200 schema.
+        return json(202, toApiReleaseRequest(result.requested)) as unknown as RouteResult<z.input<typeof s.moveLabelResponseSchema>>;
+      }
       api.invalidateServed(principal.projectId, params.name);
-      return json(200, result);
+      return json(200, result.moved);
     },
   }),
 

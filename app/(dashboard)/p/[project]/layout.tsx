@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { requirePageRole } from "@/lib/auth/session";
 import { hasRole, roleLabel } from "@/lib/projects/roles";
 import { listProjectsForUser } from "@/lib/projects/queries";
+import { countOpenReleaseRequests } from "@/lib/prompts/release-requests";
 import { LogoMark } from "@/components/icons";
 import { SidebarNav } from "@/components/shell/sidebar-nav";
 import { ProjectSwitcher } from "@/components/shell/project-switcher";
@@ -14,7 +15,7 @@ export const dynamic = "force-dynamic";
 export default async function ProjectLayout({ children, params }: { children: ReactNode; params: Promise<{ project: string }> }) {
   const { project: slug } = await params;
   const access = await requirePageRole(slug, "VIEWER");
-  const projects = await listProjectsForUser(access.user.id);
+  const [projects, openReleases] = await Promise.all([listProjectsForUser(access.user.id), countOpenReleaseRequests(access.project.id)]);
   const current = { slug: access.project.slug, name: access.project.name, role: access.role };
 
   return (
@@ -25,7 +26,7 @@ export default async function ProjectLayout({ children, params }: { children: Re
           <span className="text-sm font-semibold tracking-tight">Promptdeck</span>
         </Link>
         <div className="flex-1 overflow-y-auto p-2">
-          <SidebarNav projectSlug={access.project.slug} isAdmin={hasRole(access.role, "ADMIN")} />
+          <SidebarNav projectSlug={access.project.slug} isAdmin={hasRole(access.role, "ADMIN")} counts={{ releases: openReleases }} />
         </div>
         <div className="border-t border-border px-4 py-3 text-xxs text-fg-muted">
           Your role here: <span className="font-medium text-fg">{roleLabel(access.role)}</span>

@@ -12,6 +12,7 @@ import {
 } from "@/lib/api-keys/manage";
 import { defineAction } from "@/lib/http/server-action";
 import { releaseGateSchema, setReleaseGate } from "@/lib/prompts/release-gate";
+import { setReleaseRules } from "@/lib/prompts/release-rules";
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -67,6 +68,23 @@ export const setReleaseGateAction = defineAction(
     const gate = await setReleaseGate(actor, input.gate);
     revalidatePath(`/p/${project.slug}/settings`);
     return { gate };
+  },
+);
+
+// Replaces the release rules (ADMIN): labels whose moves need an approved release request. The
+// shape is checked here; label names and duplicates in lib (issues at rules.<i>.label).
+export const setReleaseRulesAction = defineAction(
+  {
+    role: "ADMIN",
+    input: z.strictObject({
+      rules: z.array(z.strictObject({ label: z.string().max(100), fourEyes: z.boolean(), editorsMayApprove: z.boolean() })).max(50),
+    }),
+    invalidMessage: "Check the release rules",
+  },
+  async (input, { actor, project }) => {
+    const rules = await setReleaseRules(actor, input.rules);
+    revalidatePath(`/p/${project.slug}/settings`);
+    return { rules };
   },
 );
 

@@ -5,6 +5,8 @@ import { API_KEY_SCOPES } from "@/lib/auth/api-keys";
 import { ApiKeyRateLimit, CreateApiKey, RevokeApiKey } from "@/components/settings/api-key-controls";
 import { defaultRateLimits } from "@/lib/api-keys/rate-limit";
 import { ReleaseGateForm } from "@/components/settings/release-gate-form";
+import { ReleaseRulesForm } from "@/components/settings/release-rules-form";
+import { describeReleaseRule, getReleaseRules } from "@/lib/prompts/release-rules";
 import { describeReleaseGate, getReleaseGate, listProjectLabelNames } from "@/lib/prompts/release-gate";
 import {
   createApiKeyAction,
@@ -13,6 +15,7 @@ import {
   revokeApiKeyAction,
   rotateWebhookSecretAction,
   setReleaseGateAction,
+  setReleaseRulesAction,
   updateApiKeyRateLimitAction,
   updateWebhookAction,
 } from "./actions";
@@ -31,12 +34,13 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage({ params }: { params: Promise<{ project: string }> }) {
   const { project: slug } = await params;
   const access = await requirePageRole(slug, "VIEWER");
-  const [members, keys, gate, labelNames, webhooks] = await Promise.all([
+  const [members, keys, gate, labelNames, webhooks, releaseRules] = await Promise.all([
     listMembers(access.project.id),
     listApiKeys(access.project.id),
     getReleaseGate(access.project.id),
     listProjectLabelNames(access.project.id),
     listWebhookEndpoints(access.project.id),
+    getReleaseRules(access.project.id),
   ]);
   const eventTypes = SUBSCRIBABLE_EVENT_TYPES.map((type) => ({ type, description: EVENT_TYPE_DESCRIPTIONS[type] }));
   const autoDisabled = webhooks.filter((w) => !w.enabled && w.disabledReason?.startsWith("disabled after"));
@@ -285,6 +289,38 @@ export default async function SettingsPage({ params }: { params: Promise<{ proje
             secret), carries its event id for de-duplication (<span className="font-mono">Promptdeck-Event-Id</span>), and is retried with backoff for 24 hours.
             Internal addresses are refused. Open an endpoint for its delivery log and a test event.
           </p>
+        </Card>
+
+        <Card data-testid="release-rules-card">
+          <div className="flex items-center gap-2 border-b border-border px-4 py-3">
+            <LockIcon className="text-fg-muted" />
+            <h2 className="text-sm font-semibold">Release approvals</h2>
+            {releaseRules.length > 0 ? (
+              <Badge tone="accent">
+                {releaseRules.length} rule{releaseRules.length === 1 ? "" : "s"}
+              </Badge>
+            ) : (
+              <Badge>off</Badge>
+            )}
+          </div>
+          <p className="px-4 pt-3 text-sm text-fg-muted">
+            Labels under a rule never move directly: an editor (or a key with prompts:write) requests the release with a reason, the request gathers the
+            evidence (diff, semver reasons, contract changes, latest eval, cost per call), and an approver approves it, which moves the label. Rolling back to
+            the previous version needs no approval.
+          </p>
+          {canManageKeys ? (
+            <ReleaseRulesForm project={access.project.slug} rules={releaseRules} knownLabels={labelNames} save={setReleaseRulesAction} />
+          ) : (
+            <ul className="space-y-0.5 px-4 py-3 text-sm" data-testid="release-rules-summary">
+              {releaseRules.length === 0 ? <li>No rules: labels move directly.</li> : null}
+              {releaseRules.map((r) => (
+                <li key={r.label}>
+                  <span className="font-mono">{r.label}</span>: {describeReleaseRule(r)}
+                </li>
+              ))}
+              <li className="text-fg-muted">Admins change this.</li>
+            </ul>
+          )}
         </Card>
 
         <Card data-testid="release-gate-card">

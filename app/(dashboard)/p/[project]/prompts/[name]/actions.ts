@@ -1,5 +1,6 @@
 "use server";
 
+import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction } from "@/lib/http/server-action";
 import {
@@ -18,6 +19,8 @@ import { toPublishPreview } from "@/lib/prompts/publish-preview";
 import { versionLabel } from "@/lib/prompts/queries";
 import { getPublishEvalStatus } from "@/lib/evals/latest";
 import { previewLabelMove } from "@/lib/prompts/label-move-check";
+import { createReleaseRequest } from "@/lib/prompts/release-requests";
+import { addVersionComment } from "@/lib/prompts/comments";
 
 // Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label), one lib call.
 
@@ -137,4 +140,32 @@ export const deletePromptAction = defineAction(
 export const openDependentDraftsAction = defineAction(
   { role: "EDITOR", input: z.strictObject({ snippetPromptId: z.string().min(1).max(100), versionId: z.string().min(1).max(100) }) },
   async (input, { actor }) => openDependentDrafts(actor, input),
+);
+
+/**
+ * Requests a release of a label under a release rule (EDITOR+): the request gathers the evidence
+ * and waits for an approver; returns its id (the dialog opens the request page).
+ */
+export const requestReleaseAction = defineAction(
+  {
+    role: "EDITOR",
+    input: z.strictObject({
+      ...ref,
+      label: z.string().trim().min(1, "Choose a label").max(40),
+      versionId: z.string().min(1, "Choose a version").max(100),
+      reason: z.string().max(1000, "At most 1000 characters"),
+      force: z.boolean().optional(),
+    }),
+  },
+  async (input, { actor, project }) => {
+    const request = await createReleaseRequest(actor, input);
+    revalidatePath(`/p/${project.slug}`, "layout");
+    return { id: request.id };
+  },
+);
+
+/** Adds a comment to a version (EDITOR+); the text is 1 to 4000 characters. */
+export const addVersionCommentAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ ...ref, versionId: z.string().min(1).max(100), body: z.string().max(4000, "At most 4000 characters") }) },
+  async (input, { actor }) => addVersionComment(actor, input),
 );

@@ -19,6 +19,9 @@ import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 import { describeReleaseGate, getReleaseGate } from "@/lib/prompts/release-gate";
 import { listSnippetDependents, storedPins } from "@/lib/prompts/snippets";
 import { SnippetDependents } from "./snippet-dependents";
+import { listReleaseRequests } from "@/lib/prompts/release-requests";
+import { describeReleaseRule, getReleaseRules } from "@/lib/prompts/release-rules";
+import { ReleaseRequestList } from "@/components/prompts/release-request-list";
 
 type Params = { project: string; name: string };
 
@@ -47,9 +50,11 @@ export default async function PromptPage({
   const access = await requirePageRole(slug, "VIEWER");
   const prompt = await orNotFound(getPromptByName(access.project.id, name));
   const isSnippet = prompt.kind === "SNIPPET";
-  const [events, releaseGate, dependents] = await Promise.all([
+  const [events, releaseGate, releaseRules, releaseRequests, dependents] = await Promise.all([
     listLabelEvents(prompt.id),
     getReleaseGate(access.project.id),
+    getReleaseRules(access.project.id),
+    listReleaseRequests(access.project.id, { promptId: prompt.id, take: 20 }),
     isSnippet ? listSnippetDependents(access.project.id, prompt.name) : Promise.resolve([]),
   ]);
   const archived = prompt.archivedAt !== null;
@@ -271,6 +276,17 @@ export default async function PromptPage({
               />
             </Card>
           ) : null}
+          {releaseRequests.length > 0 ? (
+            <Card className="overflow-hidden" data-testid="prompt-release-requests">
+              <h2 className="flex items-center gap-2 border-b border-border px-4 py-2 text-sm font-semibold">
+                Release requests
+                {releaseRequests.some((r) => r.status === "open") ? (
+                  <Badge tone="warning">{releaseRequests.filter((r) => r.status === "open").length} open</Badge>
+                ) : null}
+              </h2>
+              <ReleaseRequestList project={project} requests={releaseRequests} showPrompt={false} now={now} />
+            </Card>
+          ) : null}
 
           <Card className="overflow-hidden">
             <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Label history</h2>
@@ -320,6 +336,7 @@ export default async function PromptPage({
               canEdit={canEdit}
               isAdmin={isAdmin}
               gate={releaseGate ? { labels: releaseGate.labels, rule: describeReleaseGate(releaseGate) } : null}
+              approvals={releaseRules.map((r) => ({ label: r.label, rule: describeReleaseRule(r) }))}
             />
           </Card>
           {isSnippet ? (

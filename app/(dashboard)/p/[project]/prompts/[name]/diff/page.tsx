@@ -8,6 +8,10 @@ import { analyzeCache } from "@/lib/prompts/cache";
 import { diffAcknowledgements, diffVersions, type BlockChange } from "@/lib/prompts/diff";
 import { DiffLines as Lines } from "@/components/prompts/diff-lines";
 import { resolveVersionIncludes } from "@/lib/prompts/snippets";
+import { DiffBlockRow as BlockRow } from "@/components/prompts/diff-block-row";
+import { VersionComments } from "@/components/prompts/version-comments";
+import { listVersionComments } from "@/lib/prompts/comments";
+import { hasRole } from "@/lib/projects/roles";
 import { getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
 import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
 import { proposeBump } from "@/lib/prompts/versioning";
@@ -20,45 +24,6 @@ type Params = { project: string; name: string };
 export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
   const { name } = await params;
   return { title: `Diff ${decodePromptName(name)}` };
-}
-
-function BlockRow({ change }: { change: BlockChange }) {
-  if (change.type === "unchanged") {
-    const lineCount = change.after.text.split("\n").length;
-    return (
-      <details className="rounded-md border border-border" data-testid="diff-block" data-change="unchanged">
-        <summary className="flex cursor-pointer items-center gap-2 bg-muted/40 px-2 py-1 text-xxs">
-          <Badge>unchanged</Badge>
-          <span className="font-medium">{describeLocation(change.after.location)}</span>
-          <span className="text-fg-muted">{change.after.role}</span>
-          <span className="text-fg-muted">
-            {lineCount} line{lineCount === 1 ? "" : "s"} (click to show)
-          </span>
-          {change.after.cacheControl ? <span className="ml-auto text-fg-muted">cache {change.after.cacheControl}</span> : null}
-        </summary>
-        <Lines lines={[{ type: "unchanged", value: change.after.text, count: lineCount }]} side="both" />
-      </details>
-    );
-  }
-  const before = change.type === "added" ? null : change.before;
-  const after = change.type === "removed" ? null : change.after;
-  const lines = change.lines;
-  const tone = change.type === "added" ? "success" : change.type === "removed" ? "danger" : "warning";
-  return (
-    <div className="rounded-md border border-border" data-testid="diff-block" data-change={change.type}>
-      <div className="flex items-center gap-2 border-b border-border bg-muted/40 px-2 py-1 text-xxs">
-        <Badge tone={tone}>{change.type}</Badge>
-        <span className="font-medium">{describeLocation((after ?? before)?.location ?? "")}</span>
-        <span className="text-fg-muted">{(after ?? before)?.role}</span>
-        {change.type === "changed" && change.fields.length > 0 ? <span className="text-fg-muted">changed: {change.fields.join(", ")}</span> : null}
-        {(after ?? before)?.cacheControl ? <span className="ml-auto text-fg-muted">cache {(after ?? before)?.cacheControl}</span> : null}
-      </div>
-      <div className="grid grid-cols-2 divide-x divide-border">
-        <div className="min-w-0 py-1">{before ? <Lines lines={lines} side="before" /> : <p className="px-2 text-xs text-fg-muted italic">not present</p>}</div>
-        <div className="min-w-0 py-1">{after ? <Lines lines={lines} side="after" /> : <p className="px-2 text-xs text-fg-muted italic">removed</p>}</div>
-      </div>
-    </div>
-  );
 }
 
 const show = (v: unknown): string => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
@@ -148,7 +113,13 @@ export default async function DiffPage({
     );
   }
 
-  const [a, b, catalog] = await Promise.all([getVersionById(prompt.id, fromRow.id), getVersionById(prompt.id, toRow.id), listModelSpecs()]);
+  const [a, b, catalog, comments] = await Promise.all([
+    getVersionById(prompt.id, fromRow.id),
+    getVersionById(prompt.id, toRow.id),
+    listModelSpecs(),
+    listVersionComments(prompt.id, [fromRow.id, toRow.id]),
+  ]);
+  const canComment = hasRole(access.role, "EDITOR") && !prompt.archivedAt;
   let ca: PromptVersionContent, cb: PromptVersionContent;
   try {
     ca = parseVersionContent(a, { catalog });
@@ -319,6 +290,24 @@ export default async function DiffPage({
                 <Lines lines={diff.output.lines} side="both" />
               </div>
             ) : null}
+          </Card>
+          <Card className="grid grid-cols-1 gap-4 p-4 lg:col-span-2 lg:grid-cols-2" data-testid="diff-comments">
+            {[
+              { row: fromRow, name: fromLabel },
+              { row: toRow, name: toLabel },
+            ]
+              .filter((side, i, sides) => i === 0 || side.row.id !== sides[0]?.row.id)
+              .map((side) => (
+                <VersionComments
+                  key={side.row.id}
+                  project={project}
+                  promptId={prompt.id}
+                  versionId={side.row.id}
+                  comments={comments.filter((c) => c.versionId === side.row.id)}
+                  canComment={canComment}
+                  title={`Comments on ${side.name === "draft" ? "the draft" : `v${side.name}`}`}
+                />
+              ))}
           </Card>
           <Card className="p-4 lg:col-span-2" data-testid="diff-acknowledgements">
             <h2 className="mb-1 flex items-center gap-2 text-sm font-semibold">

@@ -12,6 +12,8 @@ import { Badge, ButtonLink, Card } from "@/components/ui";
 import { formatRelative, formatUtc } from "@/components/format";
 import { LabelBadge } from "@/components/prompts/label-badge";
 import { StartDraftButton } from "@/components/prompts/draft-controls";
+import { VersionComments } from "@/components/prompts/version-comments";
+import { listVersionComments } from "@/lib/prompts/comments";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string; version: string };
@@ -58,7 +60,7 @@ export default async function VersionPage({ params }: { params: Promise<Params> 
   const index = prompt.versions.findIndex((v) => versionLabel(v) === wanted);
   const row = prompt.versions[index];
   if (!row) notFound();
-  const version = await getVersionById(prompt.id, row.id);
+  const [version, comments] = await Promise.all([getVersionById(prompt.id, row.id), listVersionComments(prompt.id, [row.id])]);
   const content = readVersionContent(version);
   const label = versionLabel(row);
   const isDraft = row.status === "DRAFT";
@@ -156,6 +158,9 @@ export default async function VersionPage({ params }: { params: Promise<Params> 
         </div>
 
         <div className="min-w-0 space-y-4">
+          <Card className="p-4">
+            <VersionComments project={project} promptId={prompt.id} versionId={row.id} comments={comments} canComment={canEdit} title="Comments" />
+          </Card>
           <Card className="p-4" data-testid="version-variables">
             <h2 className="mb-2 text-sm font-semibold">Variables contract</h2>
             {variables.length === 0 ? <p className="text-xs text-fg-muted">No variables: the prompt is sent as written.</p> : null}
