@@ -49,12 +49,14 @@ const DOMAINS = {
   evals: ["jobs", "datasets", "experiments", "runs", "prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],
   // webhooks: endpoints, signed deliveries of the change feed's outbox events from a durable queue, the SSRF guard
   webhooks: ["jobs", "serving", "prompts", "projects", "audit", "db"],
+  // canary rollouts: a label's traffic moved to a new version in steps through an experiment, guardrails, rollback, durable checks
+  rollouts: ["jobs", "experiments", "prompts", "projects", "audit", "db"],
   // the lean public API (may import next/*)
-  http: ["evals", "datasets", "serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
+  http: ["rollouts", "evals", "datasets", "serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
   // the typed client; generate-types.ts reads the OpenAPI document from lib/http
   client: ["http"],
   // the composition root: creates, starts and stops what a server process owns
-  runtime: ["http", "webhooks", "evals", "runs", "metrics", "calls", "claude", "db"],
+  runtime: ["http", "rollouts", "webhooks", "evals", "runs", "metrics", "calls", "claude", "db"],
 };
 const FOUNDATION = ["env", "errors", "logger", "canonical-json"];
 

@@ -30,6 +30,8 @@ const TYPES: Record<string, [string, string, string]> = {
   AddDatasetItemsRequest: ["/api/v1/datasets/{name}/items", "post", "request"],
   DatasetChange: ["/api/v1/datasets/{name}/items", "post", "201"],
   DatasetItemsPage: ["/api/v1/datasets/{name}/items", "get", "200"],
+  StartRolloutRequest: ["/api/v1/rollouts", "post", "request"],
+  Rollout: ["/api/v1/rollouts/{id}", "get", "200"],
 };
 
 function pick(doc: Json, path: string, method: string, which: string): Json {

@@ -22,8 +22,10 @@ import type {
   RenderRequest,
   RenderResponse,
   RunRequest,
+  Rollout,
   RunResponse,
   ScoreRequest,
+  StartRolloutRequest,
   ScoreResponse,
 } from "./api-types";
 
@@ -234,6 +236,25 @@ export class PromptdeckClient {
   /** Cancels an eval run (its Message Batches too); results already in are kept. */
   cancelEvalRun(id: string): Promise<EvalRun> {
     return this.request<EvalRun>("POST", `/api/v1/eval-runs/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  /**
+   * Starts a canary rollout of a published version on a label (steps, step minimums, guardrails;
+   * scope experiments:write, admin on a protected label). 409 when the label has an active
+   * experiment or rollout or already serves the version. Poll `getRollout` to follow it.
+   */
+  startRollout(body: StartRolloutRequest): Promise<Rollout> {
+    return this.request<Rollout>("POST", "/api/v1/rollouts", body, ONCE);
+  }
+
+  /** A rollout: status, current step and share, live guardrail figures, why it ended, history. */
+  getRollout(id: string): Promise<Rollout> {
+    return this.request<Rollout>("GET", `/api/v1/rollouts/${encodeURIComponent(id)}`, undefined);
+  }
+
+  /** Aborts a rollout: all traffic back to the version the label serves; the label is not moved. */
+  abortRollout(id: string, reason?: string): Promise<Rollout> {
+    return this.request<Rollout>("POST", `/api/v1/rollouts/${encodeURIComponent(id)}/abort`, reason ? { reason } : {});
   }
 
   /** Creates an empty dataset (name unique in the project; 409 when taken). */

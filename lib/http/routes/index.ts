@@ -9,6 +9,7 @@ import { experimentRoutes } from "./experiments";
 import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
 import { promptRoutes } from "./prompts";
+import { rolloutRoutes } from "./rollouts";
 import { raw } from "../route";
 
 const metaRoutes = [
@@ -30,6 +31,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...promptRoutes,
   ...callRoutes,
   ...experimentRoutes,
+  ...rolloutRoutes,
   ...datasetRoutes,
   ...evalRoutes,
   ...metricsRoutes,

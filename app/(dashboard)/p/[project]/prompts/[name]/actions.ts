@@ -17,6 +17,8 @@ import { toPublishPreview } from "@/lib/prompts/publish-preview";
 import { versionLabel } from "@/lib/prompts/queries";
 import { getPublishEvalStatus } from "@/lib/evals/latest";
 import { previewLabelMove } from "@/lib/prompts/label-move-check";
+import { actOnRollout, startRollout } from "@/lib/rollouts/engine";
+import { rolloutActionSchema, startRolloutSchema } from "@/lib/rollouts/schemas";
 
 // Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label), one lib call.
 
@@ -127,4 +129,24 @@ export const restorePromptAction = defineAction({ role: "EDITOR", input: z.stric
 export const deletePromptAction = defineAction(
   { role: "ADMIN", input: z.strictObject({ ...ref, confirmName: z.string().max(200) }) },
   async (input, { actor }) => deletePrompt(actor, { promptId: input.promptId, confirmName: input.confirmName }),
+);
+
+// ---------------------------------------------------------------- canary rollouts (lib/rollouts)
+
+/**
+ * Starts a canary rollout of a published version on a label: steps, step minimums (time and/or
+ * calls) and guardrails as `startRolloutSchema` (lib refuses viewers, a protected label without
+ * ADMIN, the served version, a label with an active experiment or rollout). Returns its id.
+ */
+export const startRolloutAction = defineAction({ role: "EDITOR", input: startRolloutSchema }, async (input, { actor }) => ({
+  id: (await startRollout(actor, input)).id,
+}));
+
+/** Pause, resume or abort a rollout (EDITOR+). */
+export const rolloutAction = defineAction(
+  { role: "EDITOR", input: z.strictObject({ rolloutId: z.string().min(1).max(100), action: rolloutActionSchema, reason: z.string().trim().max(500).default("") }) },
+  async (input, { actor }) => {
+    await actOnRollout(actor, input.rolloutId, input.action, input.reason);
+    return undefined;
+  },
 );
