@@ -144,7 +144,10 @@ export const startRolloutAction = defineAction({ role: "EDITOR", input: startRol
 
 /** Pause, resume or abort a rollout (EDITOR+). */
 export const rolloutAction = defineAction(
-  { role: "EDITOR", input: z.strictObject({ rolloutId: z.string().min(1).max(100), action: rolloutActionSchema, reason: z.string().trim().max(500).default("") }) },
+  {
+    role: "EDITOR",
+    input: z.strictObject({ rolloutId: z.string().min(1).max(100), action: rolloutActionSchema, reason: z.string().trim().max(500).default("") }),
+  },
   async (input, { actor }) => {
     await actOnRollout(actor, input.rolloutId, input.action, input.reason);
     return undefined;

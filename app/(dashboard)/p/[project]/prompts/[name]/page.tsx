@@ -17,6 +17,8 @@ import { DiscardDraftButton, StartDraftButton } from "@/components/prompts/draft
 import { PromptLifecycle } from "@/components/prompts/prompt-lifecycle";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 import { describeReleaseGate, getReleaseGate } from "@/lib/prompts/release-gate";
+import { listPromptRollouts } from "@/lib/rollouts/queries";
+import { RolloutPanel } from "./rollout-panel";
 
 type Params = { project: string; name: string };
 
@@ -31,7 +33,7 @@ function sampleFor(variables: unknown): Record<string, unknown> {
   return parsed.success ? exampleVariables(parsed.data) : {};
 }
 
-// /p/:project/prompts/:name - versions, labels with release actions, label history, API snippets.
+// /p/:project/prompts/:name - versions, canary rollouts, labels with release actions, label history, API snippets.
 export default async function PromptPage({
   params,
   searchParams,
@@ -44,7 +46,11 @@ export default async function PromptPage({
   const name = decodePromptName(rawName);
   const access = await requirePageRole(slug, "VIEWER");
   const prompt = await orNotFound(getPromptByName(access.project.id, name));
-  const [events, releaseGate] = await Promise.all([listLabelEvents(prompt.id), getReleaseGate(access.project.id)]);
+  const [events, releaseGate, rollouts] = await Promise.all([
+    listLabelEvents(prompt.id),
+    getReleaseGate(access.project.id),
+    listPromptRollouts(access.project.id, prompt.id, { limit: 6 }),
+  ]);
   const archived = prompt.archivedAt !== null;
   // An archived prompt is read-only until restored (lib refuses its writes): no edit controls.
   const canEdit = hasRole(access.role, "EDITOR") && !archived;
@@ -233,6 +239,19 @@ export default async function PromptPage({
                 })}
               </tbody>
             </table>
+          </Card>
+
+          <Card className="overflow-hidden">
+            <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Canary rollout</h2>
+            <RolloutPanel
+              project={project}
+              promptName={prompt.name}
+              rollouts={rollouts}
+              labels={labelRows.map((l) => ({ name: l.name, version: l.version, protected: l.protected }))}
+              versions={published.map((v) => versionLabel(v))}
+              canEdit={canEdit}
+              isAdmin={isAdmin}
+            />
           </Card>
 
           <Card className="overflow-hidden">
