@@ -3,7 +3,6 @@
 import { useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Badge, Button, FormError, cx } from "@/components/ui";
-import { formatRelative, formatUtc } from "@/components/format";
 import { Dialog } from "@/components/prompts/dialog";
 import { withSignIn } from "@/lib/http/signed-out";
 import type { GuardrailFigures } from "@/lib/rollouts/decide";
@@ -36,6 +35,11 @@ const EVENT: Record<RolloutView["events"][number]["kind"], string> = {
   aborted: "aborted:",
   held: "held at",
 };
+
+/** "2026-12-03 16:40 UTC": the same on the server and in the browser (a relative time would differ at hydration). */
+function utcMinute(iso: string): string {
+  return `${iso.slice(0, 16).replace("T", " ")} UTC`;
+}
 
 function figure(metric: GuardrailFigures["metric"], value: number | null): string {
   if (value === null) return "—";
@@ -126,7 +130,7 @@ function History({ rollout }: { rollout: RolloutView }) {
     <ul className="space-y-0.5 text-xs" data-testid="rollout-history">
       {rollout.events.map((e, i) => (
         <li key={`${e.at}-${i}`} className="flex gap-2" data-testid="rollout-event" data-kind={e.kind}>
-          <span className="shrink-0 text-fg-muted tabular-nums" title={`${formatUtc(new Date(e.at))}`}>
+          <span className="shrink-0 text-fg-muted tabular-nums" title={`${e.at.slice(0, 19).replace("T", " ")} UTC`}>
             {e.at.slice(11, 19)}
           </span>
           <span>
@@ -247,11 +251,7 @@ export function RolloutPanel({
             <Badge tone={STATUS[latest.status].tone} data-testid="rollout-latest-status">
               {STATUS[latest.status].text}
             </Badge>
-            {latest.endedAt ? (
-              <span className="text-xs text-fg-muted" title={formatUtc(new Date(latest.endedAt))}>
-                {formatRelative(new Date(latest.endedAt))}
-              </span>
-            ) : null}
+            {latest.endedAt ? <span className="text-xs text-fg-muted">ended {utcMinute(latest.endedAt)}</span> : null}
           </div>
           <StepTrack rollout={latest} />
           {latest.reason ? (
@@ -276,7 +276,7 @@ export function RolloutPanel({
           {older.map((r) => (
             <li key={r.id}>
               v{r.fromVersion} → v{r.toVersion} on {r.label}: {STATUS[r.status].text}
-              {r.endedAt ? `, ${formatRelative(new Date(r.endedAt))}` : ""}
+              {r.endedAt ? `, ${utcMinute(r.endedAt)}` : ""}
             </li>
           ))}
         </ul>
