@@ -10,6 +10,7 @@ import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
 import { promptRoutes } from "./prompts";
 import { rolloutRoutes } from "./rollouts";
+import { streamRoutes } from "./stream";
 import { raw } from "../route";
 
 const metaRoutes = [
@@ -35,6 +36,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...datasetRoutes,
   ...evalRoutes,
   ...metricsRoutes,
+  ...streamRoutes,
   ...metaRoutes,
   ...langfuseRoutes,
 ];
