@@ -55,12 +55,30 @@ const DOMAINS = {
   webhooks: ["jobs", "serving", "prompts", "projects", "audit", "db"],
   // batch jobs for apps: many variable sets of a prompt through Message Batches, durable, results by the caller's ids
   "batch-jobs": ["jobs", "runs", "metrics", "calls", "claude", "prompts", "models", "db"],
+  // canary rollouts: a label's traffic moved to a new version in steps through an experiment, guardrails, rollback, durable checks
+  rollouts: ["jobs", "experiments", "prompts", "projects", "audit", "db"],
   // the lean public API (may import next/*)
-  http: ["batch-jobs", "evals", "datasets", "serving", "experiments", "runs", "api-keys", "auth", "metrics", "calls", "claude", "prompts", "models", "db"],
+  http: [
+    "rollouts",
+    "batch-jobs",
+    "evals",
+    "datasets",
+    "serving",
+    "experiments",
+    "runs",
+    "api-keys",
+    "auth",
+    "metrics",
+    "calls",
+    "claude",
+    "prompts",
+    "models",
+    "db",
+  ],
   // the typed client; generate-types.ts reads the OpenAPI document from lib/http
   client: ["http"],
   // the composition root: creates, starts and stops what a server process owns
-  runtime: ["http", "webhooks", "batch-jobs", "evals", "runs", "metrics", "calls", "claude", "projects", "db"],
+  runtime: ["http", "rollouts", "webhooks", "batch-jobs", "evals", "runs", "metrics", "calls", "claude", "projects", "db"],
 };
 const FOUNDATION = ["env", "errors", "logger", "canonical-json"];
 

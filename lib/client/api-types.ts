@@ -4118,6 +4118,228 @@ export type DatasetItemsPage = {
   nextCursor: string | null;
   total: number;
 };
+export type StartRolloutRequest = {
+  /**
+   * Prompt name
+   */
+  prompt: string;
+  /**
+   * The label to roll the version out on
+   */
+  label?: string;
+  /**
+   * The published version to roll out, e.g. 1.3.0
+   */
+  version: string;
+  /**
+   * The new version's share per step, percent, strictly increasing (default [5, 25, 50, 100]); after the last step the label moves
+   */
+  steps?: number[];
+  /**
+   * A step lasts at least this long (null: no minimum time)
+   */
+  minStepSeconds?: number | null;
+  /**
+   * A step needs this many calls of the new version (null: no minimum)
+   */
+  minStepCalls?: number | null;
+  guardrails?: {
+    /**
+     * One-sided significance level of a breach (default 0.01)
+     */
+    alpha?: number;
+    /**
+     * Calls of the new version before any guardrail is judged (default 10)
+     */
+    minCalls?: number;
+    /**
+     * @maxItems 4
+     */
+    rules?:
+      | []
+      | [
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+        ]
+      | [
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+        ]
+      | [
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+        ]
+      | [
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+          {
+            metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+            /**
+             * How much worse than the current version the new one may be: rates (error_rate, refusal_rate) in absolute points as a fraction (0.05 = 5 pts), latency and cost_per_call relative (0.5 = +50 %)
+             */
+            maxIncrease: number;
+          },
+        ];
+  };
+  reason?: string;
+};
+export type Rollout = {
+  id: string;
+  prompt: {
+    id: string;
+    name: string;
+  };
+  label: string;
+  /**
+   * The experiment the rollout steers (variant A = the label's version, B = the new one)
+   */
+  experimentId: string;
+  fromVersion: string;
+  toVersion: string;
+  status: "RUNNING" | "PAUSED" | "COMPLETED" | "ROLLED_BACK" | "ABORTED";
+  steps: number[];
+  stepIndex: number;
+  /**
+   * The new version's share of the label's traffic now
+   */
+  percent: number;
+  stepStartedAt: string;
+  minStepSeconds: number | null;
+  minStepCalls: number | null;
+  guardrails: {
+    alpha: number;
+    minCalls: number;
+    rules: {
+      metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+      maxIncrease: number;
+    }[];
+  };
+  /**
+   * Why it was rolled back, aborted or held
+   */
+  reason: string | null;
+  /**
+   * The guardrail figures of a rollback
+   */
+  figures:
+    | {
+        metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+        maxIncrease: number;
+        current: {
+          version: string;
+          calls: number;
+          n: number;
+          value: number | null;
+        };
+        candidate: {
+          version: string;
+          calls: number;
+          n: number;
+          value: number | null;
+        };
+        /**
+         * One-sided p of the new version being worse than allowed; null until judged
+         */
+        pValue: number | null;
+        breached: boolean;
+        pending: string | null;
+      }[]
+    | null;
+  startedBy: string;
+  createdAt: string;
+  endedAt: string | null;
+  events: {
+    at: string;
+    kind: "started" | "advanced" | "paused" | "resumed" | "rolled_back" | "completed" | "aborted" | "held";
+    percent: number;
+    reason: string | null;
+    actor: string;
+  }[];
+  /**
+   * While active: the guardrails as they stand and what the current step waits for
+   */
+  live: {
+    guardrails: {
+      metric: "error_rate" | "refusal_rate" | "latency" | "cost_per_call";
+      maxIncrease: number;
+      current: {
+        version: string;
+        calls: number;
+        n: number;
+        value: number | null;
+      };
+      candidate: {
+        version: string;
+        calls: number;
+        n: number;
+        value: number | null;
+      };
+      /**
+       * One-sided p of the new version being worse than allowed; null until judged
+       */
+      pValue: number | null;
+      breached: boolean;
+      pending: string | null;
+    }[];
+    callsInStep: number;
+    waitingFor: string[];
+  } | null;
+};
 export type PromptChangeEvent = {
   /**
    * Event id (evt_...): send it back as Last-Event-ID to resume

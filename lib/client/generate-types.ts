@@ -30,6 +30,8 @@ const TYPES: Record<string, [string, string, string]> = {
   AddDatasetItemsRequest: ["/api/v1/datasets/{name}/items", "post", "request"],
   DatasetChange: ["/api/v1/datasets/{name}/items", "post", "201"],
   DatasetItemsPage: ["/api/v1/datasets/{name}/items", "get", "200"],
+  StartRolloutRequest: ["/api/v1/rollouts", "post", "request"],
+  Rollout: ["/api/v1/rollouts/{id}", "get", "200"],
   PromptChangeEvent: ["/api/v1/stream", "get", "200"],
   CreateBatchJobRequest: ["/api/v1/prompts/{name}/batches", "post", "request"],
   BatchJob: ["/api/v1/batches/{id}", "get", "200"],

@@ -31,8 +31,10 @@ import type {
   RenderRequest,
   RenderResponse,
   RunRequest,
+  Rollout,
   RunResponse,
   ScoreRequest,
+  StartRolloutRequest,
   ScoreResponse,
 } from "./api-types";
 import { SseParser } from "./sse";
@@ -362,6 +364,25 @@ export class PromptdeckClient {
   /** Rejects a release request with a comment; nothing moves. */
   rejectReleaseRequest(id: string, comment: string): Promise<ReleaseRequest> {
     return this.request<ReleaseRequest>("POST", `/api/v1/release-requests/${encodeURIComponent(id)}/reject`, { comment }, ONCE);
+  }
+
+  /**
+   * Starts a canary rollout of a published version on a label (steps, step minimums, guardrails;
+   * scope experiments:write, admin on a protected label). 409 when the label has an active
+   * experiment or rollout or already serves the version. Poll `getRollout` to follow it.
+   */
+  startRollout(body: StartRolloutRequest): Promise<Rollout> {
+    return this.request<Rollout>("POST", "/api/v1/rollouts", body, ONCE);
+  }
+
+  /** A rollout: status, current step and share, live guardrail figures, why it ended, history. */
+  getRollout(id: string): Promise<Rollout> {
+    return this.request<Rollout>("GET", `/api/v1/rollouts/${encodeURIComponent(id)}`, undefined);
+  }
+
+  /** Aborts a rollout: all traffic back to the version the label serves; the label is not moved. */
+  abortRollout(id: string, reason?: string): Promise<Rollout> {
+    return this.request<Rollout>("POST", `/api/v1/rollouts/${encodeURIComponent(id)}/abort`, reason ? { reason } : {});
   }
 
   /** Creates an empty dataset (name unique in the project; 409 when taken). */

@@ -138,8 +138,10 @@ function experimentEventData(row: {
 async function loadForUpdate(tx: Tx, actor: Actor, id: string) {
   // Row lock: concurrent transitions of one experiment serialise here.
   await tx.$queryRaw`SELECT id FROM "Experiment" WHERE id = ${id} FOR UPDATE`;
-  const row = await tx.experiment.findUnique({ where: { id }, include: experimentInclude });
+  const row = await tx.experiment.findUnique({ where: { id }, include: { ...experimentInclude, rollout: { select: { id: true } } } });
   if (!row || row.prompt.projectId !== actor.projectId) throw new AppError("not_found", `Experiment ${id} does not exist`);
+  // A canary rollout's experiment is steered by the rollout (lib/rollouts): its steps, rollback and label move.
+  if (row.rollout) throw new AppError("conflict", "This experiment is a canary rollout: pause, resume or abort the rollout on the prompt page instead");
   return row;
 }
 

@@ -644,6 +644,58 @@ export const datasetChangeResponseSchema = z.object({
   removed: z.number().int(),
 });
 
+const rolloutArmSchema = z.object({ version: z.string(), calls: z.number().int(), n: z.number().int(), value: z.number().nullable() });
+const rolloutGuardrailFiguresSchema = z.object({
+  metric: z.enum(["error_rate", "refusal_rate", "latency", "cost_per_call"]),
+  maxIncrease: z.number(),
+  current: rolloutArmSchema,
+  candidate: rolloutArmSchema,
+  pValue: z.number().nullable().meta({ description: "One-sided p of the new version being worse than allowed; null until judged" }),
+  breached: z.boolean(),
+  pending: z.string().nullable(),
+});
+
+export const rolloutResponseSchema = z
+  .object({
+    id: z.string(),
+    prompt: z.object({ id: z.string(), name: z.string() }),
+    label: z.string(),
+    experimentId: z.string().meta({ description: "The experiment the rollout steers (variant A = the label's version, B = the new one)" }),
+    fromVersion: z.string(),
+    toVersion: z.string(),
+    status: z.enum(["RUNNING", "PAUSED", "COMPLETED", "ROLLED_BACK", "ABORTED"]),
+    steps: z.array(z.number().int()),
+    stepIndex: z.number().int(),
+    percent: z.number().int().meta({ description: "The new version's share of the label's traffic now" }),
+    stepStartedAt: z.string(),
+    minStepSeconds: z.number().int().nullable(),
+    minStepCalls: z.number().int().nullable(),
+    guardrails: z.object({
+      alpha: z.number(),
+      minCalls: z.number().int(),
+      rules: z.array(z.object({ metric: z.enum(["error_rate", "refusal_rate", "latency", "cost_per_call"]), maxIncrease: z.number() })),
+    }),
+    reason: z.string().nullable().meta({ description: "Why it was rolled back, aborted or held" }),
+    figures: z.array(rolloutGuardrailFiguresSchema).nullable().meta({ description: "The guardrail figures of a rollback" }),
+    startedBy: z.string(),
+    createdAt: z.string(),
+    endedAt: z.string().nullable(),
+    events: z.array(
+      z.object({
+        at: z.string(),
+        kind: z.enum(["started", "advanced", "paused", "resumed", "rolled_back", "completed", "aborted", "held"]),
+        percent: z.number().int(),
+        reason: z.string().nullable(),
+        actor: z.string(),
+      }),
+    ),
+    live: z
+      .object({ guardrails: z.array(rolloutGuardrailFiguresSchema), callsInStep: z.number().int(), waitingFor: z.array(z.string()) })
+      .nullable()
+      .meta({ description: "While active: the guardrails as they stand and what the current step waits for" }),
+  })
+  .meta({ id: "Rollout" });
+
 // ---------------------------------------------------------------- live stream
 
 /** At most this many prompt names in one stream's filter. */

@@ -69,6 +69,9 @@ const promptViewSchema = z.object({
   buckets: z.array(z.string()),
   series: z.array(z.object({ versionId: z.string(), version: z.string(), points: z.array(derivedMetricsSchema.nullable()) })),
   releases: z.array(z.object({ at: z.string(), label: z.string(), fromVersion: z.string().nullable(), toVersion: z.string(), toVersionId: z.string() })),
+  rollouts: z
+    .array(z.object({ at: z.string(), label: z.string(), kind: z.string(), percent: z.number().int(), toVersion: z.string() }))
+    .describe("Canary rollout markers: started, advanced (step changes), rolled_back, completed, aborted"),
   table: z.array(
     z.object({
       versionId: z.string(),

@@ -9,7 +9,7 @@ import { bucketStarts, fitBucketToData, resolveWindow, type MetricsFilter, type 
  * The queries behind every metrics page and GET /api/v1/metrics: one function per endpoint,
  * each resolving names (prompt, version, label) and the window, then reading rollups.
  */
-type Db = Pick<PrismaClient, "$queryRawUnsafe" | "prompt" | "promptVersion" | "label" | "labelEvent">;
+type Db = Pick<PrismaClient, "$queryRawUnsafe" | "prompt" | "promptVersion" | "label" | "labelEvent" | "rolloutEvent">;
 
 async function defaultDb(): Promise<Db> {
   return (await import("@/lib/db/client")).getDb();
@@ -143,6 +143,16 @@ export interface ReleaseMarker {
   toVersionId: string;
 }
 
+/** A canary rollout's step change, rollback or completion (lib/rollouts), marked on the charts. */
+export interface RolloutMarker {
+  at: string;
+  label: string;
+  kind: string;
+  /** The new version's share after the event. */
+  percent: number;
+  toVersion: string;
+}
+
 export interface PromptMetrics {
   window: WindowJson;
   prompt: { id: string; name: string };
@@ -152,6 +162,8 @@ export interface PromptMetrics {
   /** Per version: one point per bucket (null when the version had no call then). */
   series: Array<{ versionId: string; version: string; points: Array<DerivedMetrics | null> }>;
   releases: ReleaseMarker[];
+  /** Rollout step changes, rollbacks and completions inside the window (starts, pauses and resumes are not marked). */
+  rollouts: RolloutMarker[];
   table: VersionRow[];
   total: DerivedMetrics | null;
 }
@@ -184,7 +196,7 @@ export async function getPromptMetrics(projectId: string, filter: MetricsFilter,
   const promptId = scope.promptId as string;
   const base = rollupFilter(projectId, scope, filter);
   const window = await chartWindow(db, filter, base, options.now);
-  const [groups, versionRows, events] = await Promise.all([
+  const [groups, versionRows, events, rolloutEvents] = await Promise.all([
     queryRollups(db, { ...base, window, groupBy: ["versionId", "t"], histogram: true }),
     db.promptVersion.findMany({
       where: { promptId },
@@ -200,6 +212,20 @@ export async function getPromptMetrics(projectId: string, filter: MetricsFilter,
         label: { select: { name: true } },
         fromVersion: { select: { major: true, minor: true, patch: true } },
         toVersion: { select: { major: true, minor: true, patch: true } },
+      },
+    }),
+    db.rolloutEvent.findMany({
+      where: {
+        rollout: { promptId, ...(filter.label ? { labelName: filter.label } : {}) },
+        kind: { in: ["started", "advanced", "rolled_back", "completed", "aborted"] },
+        at: { gte: window.from, lt: window.to },
+      },
+      orderBy: { at: "asc" },
+      select: {
+        at: true,
+        kind: true,
+        percent: true,
+        rollout: { select: { labelName: true, toVersion: { select: { major: true, minor: true, patch: true } } } },
       },
     }),
   ]);
@@ -246,6 +272,13 @@ export async function getPromptMetrics(projectId: string, filter: MetricsFilter,
       fromVersion: e.fromVersion ? versionName(e.fromVersion) : null,
       toVersion: versionName(e.toVersion),
       toVersionId: e.toVersionId,
+    })),
+    rollouts: rolloutEvents.map((e) => ({
+      at: e.at.toISOString(),
+      label: e.rollout.labelName,
+      kind: e.kind,
+      percent: e.percent,
+      toVersion: versionName(e.rollout.toVersion),
     })),
     table,
     total: allCells.length > 0 ? deriveMetrics(mergeCells(allCells)) : null,

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { CallJournal } from "@/lib/calls/journal";
 import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor } from "@/lib/calls/writer";
-import { callLogSinks, registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
+import { callLogSinks, getCallLogWriter, registerCallLogWriter, SHUTDOWN_FLUSH_TIMEOUT_MS } from "@/lib/metrics/call-log-writer";
 import { openClaudeTransport, registerClaudeTransport, type OpenedClaudeTransport } from "@/lib/claude/client";
 import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
@@ -26,6 +26,8 @@ import { BatchJobWorker } from "@/lib/batch-jobs/worker";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { WebhookWorker } from "@/lib/webhooks/worker";
+import { registerRolloutQueue } from "@/lib/rollouts/queue";
+import { RolloutWorker } from "@/lib/rollouts/worker";
 import { EventPruner } from "@/lib/webhooks/prune";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { CallRetentionPruner } from "@/lib/metrics/call-retention";
@@ -78,6 +80,8 @@ export interface ProcessRuntimeOptions {
   webhookWorker?: boolean;
   /** The batch-job worker (pg-boss jobs advancing apps' batch jobs through Message Batches). Default: on when serving HTTP. */
   batchJobWorker?: boolean;
+  /** The rollout worker (pg-boss jobs checking active canary rollouts). Default: on when serving HTTP. */
+  rolloutWorker?: boolean;
   /** Open the Claude endpoint at start (the in-process simulator when there is no API key). Default: on when serving HTTP. */
   claude?: boolean;
   /** How long shutdown waits for the call-log writer's flush. Default 25 s (5 s with a journal: the rest stays in it). */
@@ -294,6 +298,24 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       async stop() {
         registerBatchJobQueue(undefined);
         await batchJobs.stop();
+      },
+    });
+  }
+
+  if (options.rolloutWorker ?? serving) {
+    // Never fails the start: with the database down it logs and retries; its sweep resumes active rollouts.
+    const rollouts = new RolloutWorker({ connectionString: databaseUrl, flush: () => getCallLogWriter().flush({ timeoutMs: 5_000 }) });
+    lifecycle.add({
+      name: "rollout worker",
+      stage: "services",
+      describe: () => `pg-boss queue "rollout-check", ${rollouts.running ? "working" : "waiting for the database"}`,
+      async start() {
+        registerRolloutQueue(rollouts.queue);
+        await rollouts.start();
+      },
+      async stop() {
+        registerRolloutQueue(undefined);
+        await rollouts.stop();
       },
     });
   }

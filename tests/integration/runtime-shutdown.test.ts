@@ -193,12 +193,13 @@ describe("server shutdown (composition root)", () => {
 
     // What the process owned, and the order it stopped in.
     expect(log).toMatch(
-      /owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; call retention .*; project purger .*; event pruner .*; eval worker .*; batch job worker .*; webhook worker .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/,
+      /owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; call retention .*; project purger .*; event pruner .*; eval worker .*; batch job worker .*; rollout worker .*; webhook worker .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/,
     );
     const order = [
       "stopped http server",
       "stopped call-log writer",
       "stopped webhook worker",
+      "stopped rollout worker",
       "stopped batch job worker",
       "stopped eval worker",
       "stopped event pruner",

@@ -10,6 +10,7 @@ import { experimentRoutes } from "./experiments";
 import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
 import { promptRoutes } from "./prompts";
+import { rolloutRoutes } from "./rollouts";
 import { streamRoutes } from "./stream";
 import { releaseRoutes } from "./releases";
 import { raw } from "../route";
@@ -34,6 +35,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...releaseRoutes,
   ...callRoutes,
   ...experimentRoutes,
+  ...rolloutRoutes,
   ...datasetRoutes,
   ...evalRoutes,
   ...batchRoutes,

@@ -21,6 +21,8 @@ import { getPublishEvalStatus } from "@/lib/evals/latest";
 import { previewLabelMove } from "@/lib/prompts/label-move-check";
 import { createReleaseRequest } from "@/lib/prompts/release-requests";
 import { addVersionComment } from "@/lib/prompts/comments";
+import { actOnRollout, startRollout } from "@/lib/rollouts/engine";
+import { rolloutActionSchema, startRolloutSchema } from "@/lib/rollouts/schemas";
 
 // Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label), one lib call.
 
@@ -168,4 +170,27 @@ export const requestReleaseAction = defineAction(
 export const addVersionCommentAction = defineAction(
   { role: "EDITOR", input: z.strictObject({ ...ref, versionId: z.string().min(1).max(100), body: z.string().max(4000, "At most 4000 characters") }) },
   async (input, { actor }) => addVersionComment(actor, input),
+);
+
+// ---------------------------------------------------------------- canary rollouts (lib/rollouts)
+
+/**
+ * Starts a canary rollout of a published version on a label: steps, step minimums (time and/or
+ * calls) and guardrails as `startRolloutSchema` (lib refuses viewers, a protected label without
+ * ADMIN, the served version, a label with an active experiment or rollout). Returns its id.
+ */
+export const startRolloutAction = defineAction({ role: "EDITOR", input: startRolloutSchema }, async (input, { actor }) => ({
+  id: (await startRollout(actor, input)).id,
+}));
+
+/** Pause, resume or abort a rollout (EDITOR+). */
+export const rolloutAction = defineAction(
+  {
+    role: "EDITOR",
+    input: z.strictObject({ rolloutId: z.string().min(1).max(100), action: rolloutActionSchema, reason: z.string().trim().max(500).default("") }),
+  },
+  async (input, { actor }) => {
+    await actOnRollout(actor, input.rolloutId, input.action, input.reason);
+    return undefined;
+  },
 );

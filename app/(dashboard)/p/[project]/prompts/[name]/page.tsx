@@ -22,6 +22,8 @@ import { SnippetDependents } from "./snippet-dependents";
 import { listReleaseRequests } from "@/lib/prompts/release-requests";
 import { describeReleaseRule, getReleaseRules } from "@/lib/prompts/release-rules";
 import { ReleaseRequestList } from "@/components/prompts/release-request-list";
+import { listPromptRollouts } from "@/lib/rollouts/queries";
+import { RolloutPanel } from "./rollout-panel";
 
 type Params = { project: string; name: string };
 
@@ -36,7 +38,7 @@ function sampleFor(variables: unknown): Record<string, unknown> {
   return parsed.success ? exampleVariables(parsed.data) : {};
 }
 
-// /p/:project/prompts/:name - versions, labels with release actions, label history, API snippets.
+// /p/:project/prompts/:name - versions, canary rollouts, labels with release actions, label history, API snippets.
 export default async function PromptPage({
   params,
   searchParams,
@@ -50,12 +52,13 @@ export default async function PromptPage({
   const access = await requirePageRole(slug, "VIEWER");
   const prompt = await orNotFound(getPromptByName(access.project.id, name));
   const isSnippet = prompt.kind === "SNIPPET";
-  const [events, releaseGate, releaseRules, releaseRequests, dependents] = await Promise.all([
+  const [events, releaseGate, releaseRules, releaseRequests, dependents, rollouts] = await Promise.all([
     listLabelEvents(prompt.id),
     getReleaseGate(access.project.id),
     getReleaseRules(access.project.id),
     listReleaseRequests(access.project.id, { promptId: prompt.id, take: 20 }),
     isSnippet ? listSnippetDependents(access.project.id, prompt.name) : Promise.resolve([]),
+    listPromptRollouts(access.project.id, prompt.id, { limit: 6 }),
   ]);
   const archived = prompt.archivedAt !== null;
   // An archived prompt is read-only until restored (lib refuses its writes): no edit controls.
@@ -287,6 +290,19 @@ export default async function PromptPage({
               <ReleaseRequestList project={project} requests={releaseRequests} showPrompt={false} now={now} />
             </Card>
           ) : null}
+
+          <Card className="overflow-hidden">
+            <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Canary rollout</h2>
+            <RolloutPanel
+              project={project}
+              promptName={prompt.name}
+              rollouts={rollouts}
+              labels={labelRows.map((l) => ({ name: l.name, version: l.version, protected: l.protected }))}
+              versions={published.map((v) => versionLabel(v))}
+              canEdit={canEdit}
+              isAdmin={isAdmin}
+            />
+          </Card>
 
           <Card className="overflow-hidden">
             <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Label history</h2>

@@ -66,7 +66,7 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
   const series = (data?.series ?? []).map((s) => ({ key: s.versionId, name: `v${s.version}`, points: s.points }));
   // A marker sits on the bucket its label move falls in (the x axis runs over bucket starts).
   const bucketMs = bucketMinutes * 60_000;
-  const markers = releaseMarkers(data?.releases ?? [], bucketMs);
+  const markers = releaseMarkers(data?.releases ?? [], data?.rollouts ?? [], bucketMs);
   const labels = Array.from(new Set((data?.releases ?? []).map((r) => r.label).concat(["production", "staging"])));
   return (
     <div className="space-y-4" data-testid="prompt-metrics">
@@ -111,6 +111,23 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
           {data.releases.map((r) => (
             <li key={`${r.at}-${r.label}`} className="rounded border border-warning/30 bg-warning/10 px-1.5 py-0.5 text-warning" data-testid="release-marker">
               {r.at.slice(0, 16).replace("T", " ")} {r.label}: {r.fromVersion ?? "∅"} → {r.toVersion}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {data && data.rollouts.length > 0 ? (
+        <ul className="flex flex-wrap gap-2 text-xxs" data-testid="rollout-marker-list">
+          {data.rollouts.map((r) => (
+            <li
+              key={`${r.at}-${r.kind}`}
+              className={cx(
+                "rounded border px-1.5 py-0.5",
+                r.kind === "rolled_back" ? "border-danger/30 bg-danger/10 text-danger" : "border-accent/30 bg-accent/10 text-accent",
+              )}
+              data-testid="rollout-marker"
+              data-kind={r.kind}
+            >
+              {r.at.slice(0, 16).replace("T", " ")} {rolloutMarkerText(r)}
             </li>
           ))}
         </ul>
@@ -227,19 +244,39 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
 }
 
 /**
- * One chart marker per bucket: releases in the same bucket share it (overlapping labels are
+ * One chart marker per bucket: releases (and canary rollout steps) in the same bucket share it (overlapping labels are
  * unreadable), and successive moves of one label read as a chain ("production → 1.0.0 → 1.1.0").
  */
-function releaseMarkers(releases: ReadonlyArray<{ at: string; label: string; toVersion: string }>, bucketMs: number): ChartMarker[] {
-  const byBucket = new Map<number, Map<string, string[]>>();
+function releaseMarkers(
+  releases: ReadonlyArray<{ at: string; label: string; toVersion: string }>,
+  rollouts: ReadonlyArray<{ at: string; label: string; kind: string; percent: number; toVersion: string }>,
+  bucketMs: number,
+): ChartMarker[] {
+  const byBucket = new Map<number, { chains: Map<string, string[]>; canary: string[] }>();
+  const bucket = (at: string) => {
+    const t = Math.floor(Date.parse(at) / bucketMs) * bucketMs;
+    const entry = byBucket.get(t) ?? { chains: new Map<string, string[]>(), canary: [] };
+    byBucket.set(t, entry);
+    return entry;
+  };
   for (const r of [...releases].sort((a, b) => a.at.localeCompare(b.at))) {
-    const t = Math.floor(Date.parse(r.at) / bucketMs) * bucketMs;
-    const chains = byBucket.get(t) ?? new Map<string, string[]>();
+    const { chains } = bucket(r.at);
     chains.set(r.label, [...(chains.get(r.label) ?? []), r.toVersion]);
-    byBucket.set(t, chains);
   }
-  return [...byBucket].map(([t, chains]) => ({
-    t,
-    label: [...chains].map(([label, versions]) => [label, ...versions].join(" → ")).join(" · "),
-  }));
+  // Canary rollouts: each step change, a rollback, the completion (beside its label move).
+  for (const r of [...rollouts].sort((a, b) => a.at.localeCompare(b.at))) bucket(r.at).canary.push(rolloutMarkerText(r));
+  return [...byBucket]
+    .sort(([a], [b]) => a - b)
+    .map(([t, { chains, canary }]) => ({
+      t,
+      label: [...[...chains].map(([label, versions]) => [label, ...versions].join(" → ")), ...canary].join(" · "),
+    }));
+}
+
+/** "canary v1.3.0 25%", "rollback v1.3.0", "canary v1.3.0 done". */
+function rolloutMarkerText(r: { kind: string; percent: number; toVersion: string }): string {
+  if (r.kind === "rolled_back") return `rollback v${r.toVersion}`;
+  if (r.kind === "aborted") return `canary v${r.toVersion} aborted`;
+  if (r.kind === "completed") return `canary v${r.toVersion} done`;
+  return `canary v${r.toVersion} ${r.percent}%`;
 }
