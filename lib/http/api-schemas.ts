@@ -269,7 +269,14 @@ export const langfuseChatPromptSchema = z.object({
   name: z.string(),
   version: z.number().int(),
   type: z.literal("chat"),
-  prompt: z.array(z.object({ role: z.string(), content: z.string() })),
+  prompt: z.array(
+    z.union([
+      z.object({ role: z.string(), content: z.string() }),
+      z
+        .object({ type: z.literal("placeholder"), name: z.string() })
+        .meta({ description: "Chat history (a messages variable), filled by compile(vars, placeholders)" }),
+    ]),
+  ),
   config: z.record(z.string(), z.unknown()),
   labels: z.array(z.string()),
   tags: z.array(z.string()),

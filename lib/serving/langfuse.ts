@@ -16,7 +16,7 @@ export interface LangfuseChatPrompt {
   name: string;
   version: number;
   type: "chat";
-  prompt: { role: string; content: string }[];
+  prompt: LangfuseChatItem[];
   config: Record<string, unknown>;
   labels: string[];
   tags: string[];
@@ -28,10 +28,21 @@ export interface LangfuseChatPrompt {
   resolutionGraph: null;
 }
 
-function chatMessages(content: PromptVersionContent): { role: string; content: string }[] {
-  const out: { role: string; content: string }[] = [];
+type LangfuseChatItem = { role: string; content: string } | { type: "placeholder"; name: string };
+
+/**
+ * The chat messages; a chat history (`messages` variable) is a Langfuse message placeholder at
+ * its position (`{ type: "placeholder", name }`, filled by the SDK's `compile(vars, placeholders)`).
+ */
+function chatMessages(content: PromptVersionContent): LangfuseChatItem[] {
+  const out: LangfuseChatItem[] = [];
   if (content.system.length > 0) out.push({ role: "system", content: content.system.map((b) => b.text).join("\n\n") });
-  for (const m of content.messages) out.push({ role: m.role, content: m.content.map((b) => b.text).join("\n\n") });
+  const histories = Object.entries(content.variables).flatMap(([name, def]) => (def.type === "messages" ? [{ name, position: def.position }] : []));
+  content.messages.forEach((m, i) => {
+    for (const h of histories) if (h.position === i) out.push({ type: "placeholder", name: h.name });
+    out.push({ role: m.role, content: m.content.map((b) => b.text).join("\n\n") });
+  });
+  for (const h of histories) if (h.position >= content.messages.length) out.push({ type: "placeholder", name: h.name });
   return out;
 }
 
@@ -43,6 +54,8 @@ function langfuseConfig(content: PromptVersionContent, version: string): Record<
     ...(c.stop_sequences ? { stop_sequences: c.stop_sequences } : {}),
     ...(c.effort ? { output_config: { effort: c.effort } } : {}),
     ...(c.service_tier ? { service_tier: c.service_tier } : {}),
+    ...(c.tools && c.tools.length > 0 ? { tools: c.tools } : {}),
+    ...(c.tool_choice ? { tool_choice: c.tool_choice } : {}),
     variables: content.variables,
     output: content.outputSchema,
     promptdeck_version: version,
