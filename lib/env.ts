@@ -107,6 +107,25 @@ const envSchema = z.object({
     (v) => (v === "" ? undefined : v),
     z.coerce.number().int("must be a whole number of attempts").min(1, "must be at least 1").max(10_000, "must be at most 10,000").default(20),
   ),
+  /** Live streams (GET /api/v1/stream) one API key may hold open on one instance; beyond it a new one is answered 429. */
+  PROMPTDECK_STREAM_MAX_PER_KEY: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int("must be a whole number of streams").min(1, "must be at least 1").max(100_000, "must be at most 100,000").default(20),
+  ),
+  /**
+   * Days the event outbox (ProjectEvent) and the webhook delivery log (WebhookDelivery,
+   * WebhookAttempt) are kept; older rows are pruned in the background (lib/webhooks/prune.ts).
+   * Also how far back a live stream can resume with Last-Event-ID.
+   */
+  PROMPTDECK_EVENT_RETENTION_DAYS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int("must be a whole number of days").min(1, "must be at least 1 day").max(3650, "must be at most 3650 days").default(30),
+  ),
+  /** Hours a rotated webhook secret keeps signing deliveries next to the new one (receivers switch without losing events). */
+  PROMPTDECK_WEBHOOK_SECRET_GRACE_HOURS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().min(0, "must be 0 or more hours").max(720, "must be at most 720 hours (30 days)").default(24),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -275,7 +275,7 @@ export function WebhookRowActions({
         <Dialog title={mode === "rotate" ? "Rotate the signing secret?" : "Delete this endpoint?"} id="confirm-webhook-title">
           <p className="text-sm text-fg-muted">
             {mode === "rotate"
-              ? "Deliveries are signed with a new secret from now on; the receiver must be given it, or it will refuse them."
+              ? "Deliveries are signed with a new secret from now on. For a grace period (24 hours unless the operator set otherwise) they also carry a signature with the current secret, so update the receiver within it."
               : "The endpoint and its delivery log are deleted; pending deliveries are dropped."}
           </p>
           <p className="font-mono text-xs break-all">{endpoint.url}</p>

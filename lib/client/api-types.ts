@@ -4165,3 +4165,30 @@ export type DatasetItemsPage = {
   nextCursor: string | null;
   total: number;
 };
+export type PromptChangeEvent = {
+  /**
+   * Event id (evt_...): send it back as Last-Event-ID to resume
+   */
+  id: string;
+  type: "label.moved" | "version.published";
+  /**
+   * Prompt name
+   */
+  prompt: string;
+  /**
+   * The label moved (null for a publish)
+   */
+  label: string | null;
+  /**
+   * The label's new version, or the version published
+   */
+  version: string;
+  /**
+   * The label's version before the move (null for a new label or a publish)
+   */
+  previousVersion: string | null;
+  /**
+   * When the change was made (ISO 8601, UTC)
+   */
+  at: string;
+};

@@ -30,12 +30,15 @@ const TYPES: Record<string, [string, string, string]> = {
   AddDatasetItemsRequest: ["/api/v1/datasets/{name}/items", "post", "request"],
   DatasetChange: ["/api/v1/datasets/{name}/items", "post", "201"],
   DatasetItemsPage: ["/api/v1/datasets/{name}/items", "get", "200"],
+  PromptChangeEvent: ["/api/v1/stream", "get", "200"],
 };
 
 function pick(doc: Json, path: string, method: string, which: string): Json {
   const op = ((doc.paths as Json)[path] as Json)[method] as Json;
   const holder = which === "request" ? (op.requestBody as Json) : ((op.responses as Json)[which] as Json);
-  const schema = ((holder.content as Json)["application/json"] as Json).schema as Json;
+  // JSON bodies, or the one other content type (each event's data of text/event-stream).
+  const content = holder.content as Json;
+  const schema = ((content["application/json"] ?? Object.values(content)[0]) as Json).schema as Json;
   return schema;
 }
 

@@ -18,6 +18,7 @@ import type {
   EvalRun,
   IngestCallsRequest,
   IngestCallsResponse,
+  PromptChangeEvent,
   PromptVersionDocument,
   RenderRequest,
   RenderResponse,
@@ -26,6 +27,7 @@ import type {
   ScoreRequest,
   ScoreResponse,
 } from "./api-types";
+import { SseParser } from "./sse";
 
 export type * from "./api-types";
 
@@ -70,11 +72,48 @@ export interface PromptdeckClientOptions {
   retryMaxDelayMs?: number;
   /** Per-request timeout. Default 10 s (runs: 130 s, since the server retries Claude itself). */
   timeoutMs?: number;
+  /**
+   * Subscribe to the live stream (GET /api/v1/stream) at once: `true` for every prompt of the
+   * key's project, or the options of `subscribe()`. Default off (call `subscribe()` when wanted).
+   */
+  subscribe?: boolean | StreamOptions;
   fetch?: typeof fetch;
   /** Injectable for tests. */
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** Options of the live stream subscription (`subscribe()`). */
+export interface StreamOptions {
+  /** Only these prompts' changes (default: every prompt of the key's project). */
+  prompts?: string[];
+  /** Called for each change, after the cache dropped that prompt. */
+  onChange?: (event: PromptChangeEvent) => void;
+  /** The server could not resume (changes may have been missed): the whole cache was dropped. */
+  onReset?: (reason: string) => void;
+  /** Connected (true) or disconnected (false; the TTL applies again until the stream is back). */
+  onStatus?: (connected: boolean) => void;
+  /** A connection attempt failed (it is retried, unless `fatal`: a bad key, scope or filter). */
+  onError?: (error: PromptdeckError, fatal: boolean) => void;
+  /** First reconnection delay (doubles per failure, with jitter; the server's `retry:` raises it). Default 1 s. */
+  reconnectBaseMs?: number;
+  /** Longest reconnection delay. Default 30 s. */
+  reconnectMaxMs?: number;
+  /** Nothing received (not even a heartbeat, sent every 15 s) for this long: reconnect. Default 45 s. */
+  idleTimeoutMs?: number;
+}
+
+/** An open subscription to the live stream (see `PromptdeckClient.subscribe`). */
+export interface StreamSubscription {
+  /** Whether the stream is connected now (the cache trusts events instead of the TTL). */
+  readonly connected: boolean;
+  /** The id of the last event received (sent as Last-Event-ID on reconnect). */
+  readonly lastEventId: string;
+  /** Resolves once the stream is connected for the first time. */
+  readonly ready: Promise<void>;
+  /** Closes the stream for good. */
+  close(): void;
 }
 
 /** An error answer of the API (4xx/5xx with its JSON body), or a network failure (status 0). */
@@ -124,8 +163,13 @@ interface SendOptions {
 const ONCE: SendOptions = { retryStatuses: new Set([429, 503]), resendUnanswered: false };
 
 export class PromptdeckClient {
-  private readonly options: Required<Omit<PromptdeckClientOptions, "fallbackPrompts">> & { fallbackPrompts: Record<string, PromptVersionDocument> };
+  private readonly options: Required<Omit<PromptdeckClientOptions, "fallbackPrompts" | "subscribe">> & {
+    fallbackPrompts: Record<string, PromptVersionDocument>;
+  };
   private readonly cache = new Map<string, CacheEntry>();
+  /** Bumped by every invalidation: a fetch that began before one does not store its (possibly old) answer. */
+  private generation = 0;
+  private stream: LiveStream | undefined;
 
   constructor(options: PromptdeckClientOptions) {
     if (!options.baseUrl) throw new Error("PromptdeckClient: baseUrl is required");
@@ -145,6 +189,43 @@ export class PromptdeckClient {
       ...options,
       baseUrl: options.baseUrl.replace(/\/+$/, ""),
     };
+    if (options.subscribe) this.subscribe(options.subscribe === true ? {} : options.subscribe);
+  }
+
+  /**
+   * Opens the live stream (Server-Sent Events): each label move or publish drops the cached
+   * copies of that prompt at once, so the next `getPrompt` fetches the new version. While the
+   * stream is connected a cached prompt stays fresh past its TTL (an event would have dropped
+   * it); while it is down (reconnecting with backoff and Last-Event-ID) the TTL applies as
+   * without a stream. A reconnect that cannot resume (`event: reset`, or no event id yet) drops
+   * the whole cache. One stream per client: a second call returns the open one.
+   */
+  subscribe(options: StreamOptions = {}): StreamSubscription {
+    this.stream ??= new LiveStream(this.options, options, {
+      invalidate: (name) => this.invalidatePrompt(name),
+      invalidateAll: () => this.clearCache(),
+    });
+    return this.stream;
+  }
+
+  /** Closes the live stream, if one is open (the cache goes back to its TTL). */
+  close(): void {
+    this.stream?.close();
+    this.stream = undefined;
+  }
+
+  /** Drops every cached copy of one prompt (any label or version). */
+  invalidatePrompt(name: string): void {
+    this.generation++;
+    const prefix = `${name}\u0000`;
+    for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
+  }
+
+  /** Whether a cache entry may be used without asking: within its TTL, or fetched while the stream is connected. */
+  private isFresh(entry: CacheEntry, age: number): boolean {
+    if (age <= this.options.cacheTtlMs) return true;
+    const since = this.stream?.connectedSince;
+    return since !== undefined && entry.fetchedAt >= since;
   }
 
   /**
@@ -157,7 +238,7 @@ export class PromptdeckClient {
     const key = cacheKey(name, selector);
     const entry = this.cache.get(key);
     const age = entry ? this.options.now() - entry.fetchedAt : Infinity;
-    if (entry && age <= this.options.cacheTtlMs) return { prompt: entry.prompt, source: "cache" };
+    if (entry && this.isFresh(entry, age)) return { prompt: entry.prompt, source: "cache" };
     if (entry && age <= this.options.cacheTtlMs + this.options.staleWhileRevalidateMs) {
       entry.refreshing ??= this.fetchPrompt(name, selector, key, entry)
         .then(() => undefined)
@@ -275,6 +356,7 @@ export class PromptdeckClient {
 
   /** Drops every cached prompt. */
   clearCache(): void {
+    this.generation++;
     this.cache.clear();
   }
 
@@ -284,15 +366,18 @@ export class PromptdeckClient {
     if (selector.version) query.set("version", selector.version);
     const qs = query.toString();
     const path = `/api/v1/prompts/${encodeURIComponent(name)}${qs ? `?${qs}` : ""}`;
+    const generation = this.generation;
     const response = await this.send("GET", path, undefined, {
       headers: entry?.etag ? { "If-None-Match": entry.etag } : {},
     });
+    // Invalidated while this request was out: its answer may predate the change, so it is not kept.
+    const current = generation === this.generation;
     if (response.status === 304 && entry) {
-      entry.fetchedAt = this.options.now();
+      if (current) entry.fetchedAt = this.options.now();
       return entry.prompt;
     }
     const prompt = (await response.json()) as PromptVersionDocument;
-    this.cache.set(key, { prompt, etag: response.headers.get("etag"), fetchedAt: this.options.now() });
+    if (current) this.cache.set(key, { prompt, etag: response.headers.get("etag"), fetchedAt: this.options.now() });
     return prompt;
   }
 
@@ -357,4 +442,172 @@ async function toError(response: Response): Promise<PromptdeckError> {
   }
   const err = body?.error;
   return new PromptdeckError(response.status, err?.code ?? `http_${response.status}`, err?.message ?? `HTTP ${response.status}`, err?.issues ?? []);
+}
+
+// ---------------------------------------------------------------- the live stream
+
+type ClientSettings = Required<Omit<PromptdeckClientOptions, "fallbackPrompts" | "subscribe">>;
+
+/**
+ * One subscription to GET /api/v1/stream: connects with fetch, parses the event stream, tells the
+ * client's cache what changed, and reconnects (full-jitter exponential backoff, Last-Event-ID)
+ * until closed. 400/401/403 stop it (a bad filter, key or scope will not heal by retrying).
+ */
+class LiveStream implements StreamSubscription {
+  lastEventId = "";
+  /** When the current connection opened (client clock); undefined while disconnected. */
+  connectedSince: number | undefined;
+  readonly ready: Promise<void>;
+  private resolveReady: () => void = () => {};
+  private closed = false;
+  private abort: AbortController | undefined;
+  private failures = 0;
+  private serverRetryMs = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly client: ClientSettings,
+    private readonly options: StreamOptions,
+    private readonly cache: { invalidate(name: string): void; invalidateAll(): void },
+  ) {
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    void this.run();
+  }
+
+  get connected(): boolean {
+    return this.connectedSince !== undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.abort?.abort();
+    this.wake?.();
+    this.setDisconnected();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      let fatal = false;
+      try {
+        await this.connectOnce();
+      } catch (error) {
+        const failure =
+          error instanceof PromptdeckError
+            ? error
+            : new PromptdeckError(0, "unreachable", `The live stream dropped: ${error instanceof Error ? error.message : String(error)}`);
+        fatal = failure.status === 400 || failure.status === 401 || failure.status === 403;
+        if (!this.closed) this.options.onError?.(failure, fatal);
+      }
+      this.setDisconnected();
+      if (fatal || this.closed) break;
+      this.failures++;
+      await this.pause(this.delay());
+    }
+    this.setDisconnected();
+  }
+
+  /** One connection, until it ends, fails, goes silent or is closed. */
+  private async connectOnce(): Promise<void> {
+    const abort = new AbortController();
+    this.abort = abort;
+    const query = this.options.prompts && this.options.prompts.length > 0 ? `?prompt=${encodeURIComponent(this.options.prompts.join(","))}` : "";
+    const idleMs = this.options.idleTimeoutMs ?? 45_000;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const touch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => abort.abort(new Error(`nothing received for ${idleMs} ms`)), idleMs);
+    };
+    touch();
+    try {
+      const response = await this.client.fetch(`${this.client.baseUrl}/api/v1/stream${query}`, {
+        headers: {
+          Authorization: `Bearer ${this.client.apiKey}`,
+          Accept: "text/event-stream",
+          ...(this.lastEventId ? { "Last-Event-ID": this.lastEventId } : {}),
+        },
+        signal: abort.signal,
+      });
+      if (!response.ok) {
+        const error = await toError(response);
+        const retryAfter = Number(response.headers.get("retry-after"));
+        if (Number.isFinite(retryAfter) && retryAfter > 0) this.serverRetryMs = Math.max(this.serverRetryMs, retryAfter * 1000);
+        throw error;
+      }
+      if (!response.body) throw new PromptdeckError(0, "unreachable", "The live stream answered without a body");
+      // Without an id to resume from, whatever changed while disconnected is unknown: start clean.
+      if (!this.lastEventId) this.cache.invalidateAll();
+      this.connectedSince = this.client.now();
+      this.failures = 0;
+      this.options.onStatus?.(true);
+      this.resolveReady();
+      const parser = new SseParser({
+        onEvent: (event) => this.onEvent(event.event, event.data, event.lastEventId),
+        onRetry: (ms) => (this.serverRetryMs = ms),
+      });
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        touch();
+        parser.push(decoder.decode(value, { stream: true }));
+      }
+    } finally {
+      clearTimeout(idle);
+      abort.abort();
+    }
+  }
+
+  private onEvent(type: string, data: string, lastEventId: string): void {
+    if (type === "reset") {
+      this.cache.invalidateAll();
+      this.lastEventId = lastEventId;
+      let reason = "";
+      try {
+        reason = String((JSON.parse(data) as { reason?: unknown }).reason ?? "");
+      } catch {
+        reason = data;
+      }
+      this.options.onReset?.(reason);
+      return;
+    }
+    if (type !== "label.moved" && type !== "version.published") return;
+    let event: PromptChangeEvent;
+    try {
+      event = JSON.parse(data) as PromptChangeEvent;
+    } catch {
+      return;
+    }
+    if (typeof event.prompt !== "string") return;
+    this.cache.invalidate(event.prompt);
+    this.lastEventId = lastEventId;
+    this.options.onChange?.(event);
+  }
+
+  private setDisconnected(): void {
+    if (this.connectedSince === undefined) return;
+    this.connectedSince = undefined;
+    this.options.onStatus?.(false);
+  }
+
+  /** Full-jitter exponential backoff, at least the server's `retry:` / Retry-After. */
+  private delay(): number {
+    const base = this.options.reconnectBaseMs ?? 1_000;
+    const max = this.options.reconnectMaxMs ?? 30_000;
+    const ceiling = Math.min(max, base * 2 ** Math.min(this.failures - 1, 20));
+    const wait = Math.max(Math.floor(this.client.random() * ceiling), Math.min(this.serverRetryMs, max));
+    this.serverRetryMs = 0;
+    return wait;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
 }

@@ -8,6 +8,7 @@ import {
   messagesSchema,
   outputSchemaSchema,
   policySchema,
+  promptNameSchema,
   serviceTierSchema,
   systemBlockRoleSchema,
   variablesSchema,
@@ -586,4 +587,37 @@ export const datasetChangeResponseSchema = z.object({
   itemCount: z.number().int(),
   added: z.number().int(),
   removed: z.number().int(),
+});
+
+// ---------------------------------------------------------------- live stream
+
+/** At most this many prompt names in one stream's filter. */
+export const MAX_STREAM_PROMPTS = 50;
+
+/** GET /api/v1/stream's query: `prompt` = one name or several, comma-separated. */
+export const streamQuerySchema = z.strictObject({
+  prompt: z
+    .string()
+    .max(MAX_STREAM_PROMPTS * 130)
+    .transform((value) => value.split(",").map((name) => name.trim()))
+    .pipe(z.array(promptNameSchema).min(1).max(MAX_STREAM_PROMPTS, `at most ${MAX_STREAM_PROMPTS} prompt names`))
+    .optional()
+    .meta({ description: "Only changes of these prompts: one name, or several separated by commas (default: every prompt of the key's project)" }),
+  lastEventId: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: "Resume after this event id, for clients that cannot send the Last-Event-ID header (the header wins)" }),
+});
+export type StreamQuery = z.infer<typeof streamQuerySchema>;
+
+/** The `data` of each change event on the stream (the SSE `id` is `id`, the SSE `event` is `type`). */
+export const promptChangeEventSchema = z.strictObject({
+  id: z.string().meta({ description: "Event id (evt_...): send it back as Last-Event-ID to resume" }),
+  type: z.enum(["label.moved", "version.published"]),
+  prompt: z.string().meta({ description: "Prompt name" }),
+  label: z.string().nullable().meta({ description: "The label moved (null for a publish)" }),
+  version: z.string().meta({ description: "The label's new version, or the version published" }),
+  previousVersion: z.string().nullable().meta({ description: "The label's version before the move (null for a new label or a publish)" }),
+  at: z.string().meta({ description: "When the change was made (ISO 8601, UTC)" }),
 });

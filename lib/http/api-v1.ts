@@ -18,6 +18,7 @@ import { ProjectSettingsCache } from "@/lib/runs/settings";
 import { ChangeFeed, type ChangeFeedOptions } from "@/lib/serving/change-feed";
 import { getLangfusePrompt } from "@/lib/serving/langfuse";
 import { PromptServingCache, ServingCache, type PromptCacheOptions } from "@/lib/serving/prompt-cache";
+import { StreamHub, type StreamHubOptions } from "@/lib/serving/stream-hub";
 import { GuardrailMonitor } from "@/lib/experiments/guardrails";
 import { ExperimentRouter } from "@/lib/experiments/serving";
 import { buildOpenApiDocument } from "./openapi";
@@ -43,6 +44,8 @@ export interface ApiV1Options {
   changeFeed?: (Omit<ChangeFeedOptions, "connectionString"> & { connectionString?: string }) | false;
   /** Believe X-Forwarded-For for client addresses. Default PROMPTDECK_TRUST_PROXY (lib/http/proxy.ts). */
   trustProxy?: boolean;
+  /** The live stream (GET /api/v1/stream): limits, heartbeat, backpressure. Default maxPerKey PROMPTDECK_STREAM_MAX_PER_KEY (20). */
+  stream?: StreamHubOptions;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Logs unexpected errors (with the request's id, method and path when there is a request). Default: the process logger (lib/logger.ts). */
@@ -67,6 +70,8 @@ export class ApiV1Handler {
   private readonly listCache: ServingCache<ListSelector, Buffer>;
   readonly auth: ApiKeyAuthenticator;
   readonly feed: ChangeFeed | undefined;
+  /** The open live streams (GET /api/v1/stream), fed by the change feed; closed first on shutdown. */
+  readonly streams: StreamHub;
   /** Which experiment runs on a prompt+label (A/B routing for /run); invalidated by the change feed. */
   readonly experiments: ExperimentRouter;
   private readonly guardrails: GuardrailMonitor;
@@ -113,6 +118,11 @@ export class ApiV1Handler {
       flush: () => getCallLogWriter().flush({ timeoutMs: 5_000 }),
       onError: (e) => this.logError("[experiments] guardrail check failed", e),
     });
+    this.streams = new StreamHub({
+      maxPerKey: getEnv().PROMPTDECK_STREAM_MAX_PER_KEY,
+      onError: (message, error) => this.logError(message, error),
+      ...options.stream,
+    });
     if (options.changeFeed !== false) {
       const connectionString = options.changeFeed?.connectionString ?? getEnv().DATABASE_URL;
       if (connectionString) {
@@ -122,10 +132,12 @@ export class ApiV1Handler {
             onChange: (projectId, name) => {
               this.invalidateServed(projectId, name);
               this.experiments.invalidatePrompt(projectId, name);
+              this.streams.onChange(projectId);
             },
             onReset: () => {
               for (const cache of this.servingCaches()) cache.invalidateAll();
               this.experiments.invalidateAll();
+              this.streams.onReset();
             },
             onHealth: (healthy) => {
               for (const cache of this.servingCaches()) cache.setFeedHealthy(healthy);
@@ -141,6 +153,7 @@ export class ApiV1Handler {
       experiments: this.experiments,
       guardrails: this.guardrails,
       projectSettings: this.projectSettings,
+      streams: this.streams,
       invalidateServed: (projectId, name) => this.invalidateServed(projectId, name),
       openapiJson: () => (this.openapi ??= JSON.stringify(buildOpenApiDocument())),
     };
@@ -171,8 +184,17 @@ export class ApiV1Handler {
     await this.feed?.start();
   }
 
-  /** Stops the change feed, waits for running guardrail checks and writes the keys' pending `lastUsedAt` (all use the database). */
+  /**
+   * Ends every live stream and refuses new ones (503): the first step of a shutdown, so that the
+   * HTTP server's drain does not wait for streams that never end. Clients reconnect elsewhere.
+   */
+  closeStreams(): void {
+    this.streams.close();
+  }
+
+  /** Ends the live streams, stops the change feed, waits for running guardrail checks and writes the keys' pending `lastUsedAt` (all use the database). */
   async stop(): Promise<void> {
+    this.streams.close();
     await Promise.all([this.feed?.stop(), this.guardrails.stop(), this.auth.stop()]);
   }
 

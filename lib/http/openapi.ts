@@ -69,8 +69,9 @@ function operation(route: ApiRoute): Json {
   }
   const responses: Json = {};
   if (route.response) {
-    const { status, description, schema: body } = route.response;
-    responses[String(status)] = { description, ...(body ? { content: jsonContent(schemaOrRef(body, "output")) } : {}) };
+    const { status, description, schema: body, contentType } = route.response;
+    const content = body ? (contentType ? { [contentType]: { schema: schemaOrRef(body, "output") } } : jsonContent(schemaOrRef(body, "output"))) : undefined;
+    responses[String(status)] = { description, ...(content ? { content } : {}) };
   }
   for (const [status, { description, schema: body }] of Object.entries(route.responses ?? {})) {
     responses[status] = { description, ...(body ? { content: jsonContent(schemaOrRef(body, "output")) } : {}) };

@@ -35,7 +35,13 @@ type In<S> = S extends z.ZodType ? z.input<S> : unknown;
  * What a handler answers: a JSON value (serialized by the wrapper), pre-serialized bytes, or no
  * body (304). `headers` must be a fresh object per response: the wrapper completes it in place.
  */
-export type RouteResult<T = unknown> = { status: number; headers?: Record<string, string> } & ({ json: T } | { raw: Buffer | string } | { empty: true });
+export type RouteResult<T = unknown> = { status: number; headers?: Record<string, string> } & (
+  | { json: T }
+  | { raw: Buffer | string }
+  | { empty: true }
+  /** A long-lived response (Server-Sent Events): the wrapper writes the head, then hands the response over. */
+  | { stream: (res: ServerResponse) => void }
+);
 
 export const json = <T>(status: number, value: T, headers?: Record<string, string>): RouteResult<T> => ({
   status,
@@ -48,6 +54,12 @@ export const raw = (status: number, body: Buffer | string, headers?: Record<stri
   ...(headers ? { headers } : {}),
 });
 export const empty = (status: number, headers?: Record<string, string>): RouteResult<never> => ({ status, empty: true, ...(headers ? { headers } : {}) });
+/** A streamed answer: `start` gets the response once its head (status, headers) is written and owns it from then on. */
+export const stream = (status: number, start: (res: ServerResponse) => void, headers?: Record<string, string>): RouteResult<never> => ({
+  status,
+  stream: start,
+  ...(headers ? { headers } : {}),
+});
 
 export interface RouteContext<Services, P, Q, B, S extends ApiKeyScope | null> {
   req: IncomingMessage;
@@ -105,7 +117,8 @@ export interface RouteSpec<
   bodySizeFactor?: number;
   /** The request body the OpenAPI document shows, when the parsed shape is looser than the real contract (checked deeper in lib). */
   bodyDoc?: Schema;
-  response?: { status: number; description: string; schema?: R };
+  /** `contentType`: what the body is when not JSON (text/event-stream: `schema` is then each event's data). */
+  response?: { status: number; description: string; schema?: R; contentType?: string };
   /** Further documented responses (304, 502, ...). */
   responses?: Record<string, { description: string; schema?: Schema }>;
   /** Error statuses this route adds to the ones the wrapper produces (404, 409, ...). */
@@ -467,6 +480,9 @@ export function createDispatcher<Services>(options: DispatcherOptions<Services>)
     if ("empty" in result) {
       x.res.writeHead(result.status, headers);
       x.res.end();
+    } else if ("stream" in result) {
+      x.res.writeHead(result.status, headers);
+      result.stream(x.res);
     } else {
       send(x.res, x.method === "HEAD", result.status, "raw" in result ? result.raw : JSON.stringify(result.json), headers);
     }

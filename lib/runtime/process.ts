@@ -24,6 +24,7 @@ import { closeIfBodyUnread } from "@/lib/http/early-close";
 import { registerEvalQueue } from "@/lib/evals/queue";
 import { EvalWorker } from "@/lib/evals/worker";
 import { WebhookWorker } from "@/lib/webhooks/worker";
+import { EventPruner } from "@/lib/webhooks/prune";
 import { RollupPruner } from "@/lib/metrics/prune";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
 import { getRunsInFlight } from "@/lib/runs/in-flight";
@@ -61,7 +62,7 @@ export interface ProcessRuntimeOptions {
   http?: HttpOptions;
   /** The public API handler (with its change feed and guardrail monitor). Default: on when serving HTTP. */
   api?: ApiV1Options | false;
-  /** The hourly minute-rollup pruner. Default: on when serving HTTP. */
+  /** The hourly pruners (minute rollups; events and webhook deliveries). Default: on when serving HTTP. */
   pruner?: boolean;
   /** The eval worker (pg-boss jobs advancing eval runs). Default: on when serving HTTP. */
   evalWorker?: boolean;
@@ -218,6 +219,17 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
     });
   }
 
+  if (options.pruner ?? serving) {
+    const events = new EventPruner({ connectionString: databaseUrl });
+    lifecycle.add({
+      name: "event pruner",
+      stage: "services",
+      describe: () => `events and webhook deliveries older than ${events.retentionDays} days, hourly, in batches`,
+      start: () => events.start(),
+      stop: () => events.stop(),
+    });
+  }
+
   if (options.evalWorker ?? serving) {
     // Never fails the start: with the database down or not migrated yet it logs and retries.
     const worker = new EvalWorker({ connectionString: databaseUrl });
@@ -316,6 +328,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       // for connections still sending a request.
       stopTimeoutMs: drainTimeoutMs + RUN_ABORT_WAIT_MS + 5_000,
       async stop() {
+        // Live streams never end on their own: closed first (clients resume elsewhere with Last-Event-ID).
+        const streams = api?.streams.openStreams ?? 0;
+        api?.closeStreams();
+        if (streams > 0) log(`http server: ${streams} live stream(s) closed`);
         log(`http server: not accepting; draining ${http.inFlight} request(s) in flight (deadline ${drainTimeoutMs} ms)`);
         let cut = "";
         const result = await http.close(drainTimeoutMs, {

@@ -80,6 +80,8 @@ async function loadEndpoint(actor: Actor, endpointId: string) {
 export interface WebhookSecretShown {
   endpointId: string;
   secret: string;
+  /** After a rotation: until when (ISO 8601) the previous secret also signs deliveries; null without a grace window. */
+  previousSecretValidUntil?: string | null;
 }
 
 /** Adds an endpoint (ADMIN) with a new signing secret, returned once. Audited (the secret is not). */
@@ -147,16 +149,33 @@ export async function updateWebhookEndpoint(actor: Actor, input: WebhookEndpoint
   wakeWebhookWorker();
 }
 
-/** Replaces the signing secret (ADMIN); the new one is returned once and signs every delivery from now on. */
-export async function rotateWebhookSecret(actor: Actor, endpointId: string): Promise<WebhookSecretShown> {
+/**
+ * Replaces the signing secret (ADMIN); the new one is returned once and signs every delivery from
+ * now on. The previous secret keeps signing too (a second `v1=` in the header) for the grace
+ * window, `PROMPTDECK_WEBHOOK_SECRET_GRACE_HOURS` (24; 0 = none), so receivers can switch without
+ * refusing deliveries. Rotating again within the window replaces the previous secret: only the
+ * secret just replaced stays valid.
+ */
+export async function rotateWebhookSecret(actor: Actor, endpointId: string, options: { graceHours?: number; now?: Date } = {}): Promise<WebhookSecretShown> {
   assertAdmin(actor);
   const row = await loadEndpoint(actor, endpointId);
   const secret = generateWebhookSecret();
+  const graceHours = options.graceHours ?? envVar("PROMPTDECK_WEBHOOK_SECRET_GRACE_HOURS");
+  const now = options.now ?? new Date();
+  const grace =
+    graceHours > 0
+      ? { previousSecret: row.secret, previousSecretExpiresAt: new Date(now.getTime() + graceHours * 3_600_000) }
+      : { previousSecret: null, previousSecretExpiresAt: null };
   await getDb().$transaction(async (tx) => {
-    await tx.webhookEndpoint.update({ where: { id: row.id }, data: { secret } });
-    await recordAudit(tx, actor, { action: "webhook.secret_rotated", targetType: "webhook_endpoint", targetId: row.id });
+    await tx.webhookEndpoint.update({ where: { id: row.id }, data: { secret, ...grace } });
+    await recordAudit(tx, actor, {
+      action: "webhook.secret_rotated",
+      targetType: "webhook_endpoint",
+      targetId: row.id,
+      after: { previousSecretValidUntil: grace.previousSecretExpiresAt?.toISOString() ?? null },
+    });
   });
-  return { endpointId: row.id, secret };
+  return { endpointId: row.id, secret, previousSecretValidUntil: grace.previousSecretExpiresAt?.toISOString() ?? null };
 }
 
 /** Deletes an endpoint and its delivery log (ADMIN). */

@@ -20,9 +20,21 @@ export function computeSignature(secret: string, timestamp: number, body: string
   return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
 }
 
-/** The signature header's value for a body sent at `timestamp` (unix seconds). */
-export function signatureHeader(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${computeSignature(secret, timestamp, body)}`;
+/**
+ * The signature header's value for a body sent at `timestamp` (unix seconds): one `v1=` per
+ * secret, the current one first. During a rotation's grace window the endpoint has two valid
+ * secrets (new, previous), so a receiver still holding the previous one keeps verifying
+ * (`t=...,v1=<new>,v1=<previous>`, as Stripe does).
+ */
+export function signatureHeader(secrets: string | readonly string[], timestamp: number, body: string): string {
+  const list = typeof secrets === "string" ? [secrets] : secrets;
+  return `t=${timestamp}${list.map((secret) => `,v1=${computeSignature(secret, timestamp, body)}`).join("")}`;
+}
+
+/** The secrets that sign a delivery at `now`: the current one, and the previous one while its grace window lasts. */
+export function signingSecrets(endpoint: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }, now: Date): string[] {
+  const { secret, previousSecret, previousSecretExpiresAt } = endpoint;
+  return previousSecret && previousSecretExpiresAt && previousSecretExpiresAt.getTime() > now.getTime() ? [secret, previousSecret] : [secret];
 }
 
 export type VerifyResult = { ok: true; timestamp: number } | { ok: false; reason: string };

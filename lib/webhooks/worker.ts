@@ -11,7 +11,7 @@ import { registerWebhookWake } from "./endpoints";
 import { deliveryBody, type WebhookEnvelope } from "./format";
 import { postWebhook, type PostLimits, type PostOptions } from "./http-post";
 import type { WebhookFormat } from "./schemas";
-import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from "./signing";
+import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader, signingSecrets } from "./signing";
 
 const log = childLogger({ component: "webhook-worker" });
 
@@ -98,12 +98,13 @@ export async function attemptDelivery(deliveryId: string, options: AttemptOption
     data: (event.data ?? {}) as Record<string, unknown>,
   };
   const body = deliveryBody(endpoint.format as WebhookFormat, envelope);
-  const timestamp = Math.floor(now().getTime() / 1000);
+  const signedAt = now();
+  const timestamp = Math.floor(signedAt.getTime() / 1000);
   const result = await postWebhook(
     endpoint.url,
     body,
     {
-      [SIGNATURE_HEADER]: signatureHeader(endpoint.secret, timestamp, body),
+      [SIGNATURE_HEADER]: signatureHeader(signingSecrets(endpoint, signedAt), timestamp, body),
       [EVENT_ID_HEADER]: event.id,
       [EVENT_TYPE_HEADER]: event.type,
       [DELIVERY_ID_HEADER]: row.id,

@@ -125,6 +125,15 @@ describe("server shutdown (composition root)", () => {
     );
     await until(() => heldArrivals.length >= HELD, 20_000, "the held calls to reach the simulator");
 
+    // A live stream (never ends by itself): the shutdown ends it first, so it does not hold the drain.
+    const { key: readKey } = await ctx.key(["prompts:read"]);
+    const streamResponse = await fetch(`http://127.0.0.1:${port}/api/v1/stream`, { headers: { Authorization: `Bearer ${readKey}` } });
+    expect(streamResponse.status).toBe(200);
+    const streamEnded = (async () => {
+      const reader = streamResponse.body?.getReader();
+      for (;;) if (!reader || (await reader.read()).done) return Date.now();
+    })().catch(() => Date.now());
+
     signalAt = Date.now();
     server.child.kill("SIGTERM");
     // New connections after the signal: refused at once, never left hanging.
@@ -139,6 +148,10 @@ describe("server shutdown (composition root)", () => {
     const log = server.output();
     // For failure messages: [kind, sent and settled (ms from the signal), status or error, Connection header].
     const table = JSON.stringify(outcomes.map((o) => [o.kind, o.sentAt - signalAt, o.settledAt - signalAt, o.status ?? o.error, o.connection]));
+
+    // The stream was ended cleanly at the start of the shutdown (not cut at the deadline).
+    expect((await streamEnded) - signalAt, log).toBeLessThan(1_000);
+    expect(log).toContain("1 live stream(s) closed");
 
     // The process exits 0, promptly (the held calls needed HOLD_MS; the flush and the rest little).
     expect(exit, log).toMatchObject({ code: 0, signal: null });
@@ -180,13 +193,14 @@ describe("server shutdown (composition root)", () => {
 
     // What the process owned, and the order it stopped in.
     expect(log).toMatch(
-      /owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; eval worker .*; webhook worker .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/,
+      /owns: database pool .*; call-log pool .*; call-log writer .*; claude \(simulator .* \(external\)\); api v1 .*; rollup pruner .*; event pruner .*; eval worker .*; webhook worker .*; http server \(http:\/\/127\.0\.0\.1:\d+\)/,
     );
     const order = [
       "stopped http server",
       "stopped call-log writer",
       "stopped webhook worker",
       "stopped eval worker",
+      "stopped event pruner",
       "stopped rollup pruner",
       "stopped api v1",
       "stopped claude",

@@ -2,7 +2,7 @@
 // verifier receivers copy from the README (tampered body, wrong secret, stale timestamp refused).
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { computeSignature, generateWebhookSecret, signatureHeader, verifyWebhookSignature } from "@/lib/webhooks/signing";
+import { computeSignature, generateWebhookSecret, signatureHeader, signingSecrets, verifyWebhookSignature } from "@/lib/webhooks/signing";
 
 describe("webhook signing", () => {
   const secret = "whsec_test_secret";
@@ -33,6 +33,17 @@ describe("webhook signing", () => {
   it("accepts any one of several v1 values", () => {
     const header = `t=1700000000,v1=${"0".repeat(64)},v1=${computeSignature(secret, 1700000000, body)}`;
     expect(verifyWebhookSignature(header, body, secret, { nowSeconds: 1700000000 }).ok).toBe(true);
+  });
+
+  it("signs with every valid secret during a rotation's grace window (current first), and only the current one after it", () => {
+    const previous = "whsec_previous";
+    const header = signatureHeader([secret, previous], 1700000000, body);
+    expect(header).toBe(`t=1700000000,v1=${computeSignature(secret, 1700000000, body)},v1=${computeSignature(previous, 1700000000, body)}`);
+    for (const s of [secret, previous]) expect(verifyWebhookSignature(header, body, s, { nowSeconds: 1700000000 }).ok).toBe(true);
+    const endpoint = { secret, previousSecret: previous, previousSecretExpiresAt: new Date(1_000_000) };
+    expect(signingSecrets(endpoint, new Date(999_999))).toEqual([secret, previous]);
+    expect(signingSecrets(endpoint, new Date(1_000_000))).toEqual([secret]);
+    expect(signingSecrets({ secret, previousSecret: null, previousSecretExpiresAt: null }, new Date(0))).toEqual([secret]);
   });
 
   it("makes distinct, long secrets", () => {

@@ -6,6 +6,7 @@ import type { ExperimentRouter } from "@/lib/experiments/serving";
 import type { ProjectSettingsCache } from "@/lib/runs/settings";
 import { promptNameSchema, promptNameSegmentProblem } from "@/lib/prompts/schemas";
 import type { PromptServingCache, ServingCache } from "@/lib/serving/prompt-cache";
+import type { StreamHub } from "@/lib/serving/stream-hub";
 import { defineRoute } from "../route";
 import type { langfuseListQuerySchema, listPromptsQuerySchema } from "../api-schemas";
 
@@ -28,6 +29,8 @@ export interface ApiServices {
   guardrails: GuardrailMonitor;
   /** Each project's runner and call-log policy (short-lived cache, stale through an outage). */
   projectSettings: ProjectSettingsCache;
+  /** The live streams of this instance (GET /api/v1/stream), fed by the change feed. */
+  streams: StreamHub;
   /** Drops everything this instance serves about a prompt (after a write through this instance). */
   invalidateServed(projectId: string, name: string): void;
   /** The OpenAPI document (serialized once). */

@@ -9,6 +9,7 @@ import { experimentRoutes } from "./experiments";
 import { langfuseRoutes } from "./langfuse";
 import { metricsRoutes } from "./metrics";
 import { promptRoutes } from "./prompts";
+import { streamRoutes } from "./stream";
 import { raw } from "../route";
 
 const metaRoutes = [
@@ -33,6 +34,7 @@ export const apiRoutes: readonly ApiRoute<ApiServices>[] = [
   ...datasetRoutes,
   ...evalRoutes,
   ...metricsRoutes,
+  ...streamRoutes,
   ...metaRoutes,
   ...langfuseRoutes,
 ];
