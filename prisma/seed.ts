@@ -3,6 +3,7 @@
  * key with every scope and three realistic prompts with version history, labels and label
  * events. Used by `npm run db:seed`, `npm run demo` and the end-to-end tests.
  */
+import { supportAgentToolsContent } from "@/lib/prompts/fixtures/support-agent-tools";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
@@ -744,6 +745,50 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
       },
     ],
     labels: [{ name: "production", protected: true, history: [{ version: "1.0.0", daysAgo: 15 }] }],
+  },
+  {
+    // Tools and chat history (issue 15): two tools versioned with the prompt, the conversation so far.
+    name: "support-agent",
+    description: "Support agent that looks orders up and issues refunds through tools, continuing the conversation so far.",
+    tags: ["support", "tools", "chat"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "First version: lookup_order and issue_refund tools, chat history cached at its last message.",
+        daysAgo: 3,
+        system: supportAgentToolsContent.system as SystemBlock[],
+        messages: supportAgentToolsContent.messages as Message[],
+        variables: supportAgentToolsContent.variables,
+        modelConfig: supportAgentToolsContent.modelConfig,
+        outputSchema: supportAgentToolsContent.outputSchema,
+        policy: { max_retries: 3, timeout_ms: 30_000 },
+      },
+    ],
+    labels: [{ name: "production", protected: true, history: [{ version: "1.0.0", daysAgo: 3 }] }],
+  },
+  {
+    name: "chat-companion",
+    description: "A general chat assistant: the conversation so far, then the user's new message.",
+    tags: ["chat"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "First version: chat history before the new message, with a cache breakpoint on its last message.",
+        daysAgo: 2,
+        system: [{ type: "text", role: "persona", text: "You are a friendly, concise assistant. Keep answers under 120 words unless asked for more." }],
+        messages: [{ role: "user", content: [{ type: "text", text: "{{message}}" }] }],
+        variables: {
+          conversation: { type: "messages", required: false, description: "Earlier turns of this chat", position: 0, cache_control: { type: "ephemeral" } },
+          message: { type: "string", required: true, description: "The user's new message" },
+        },
+        modelConfig: { model: "claude-haiku-5-5", max_tokens: 512 },
+        outputSchema: { format: "text" },
+        policy: {},
+      },
+    ],
+    labels: [{ name: "production", protected: true, history: [{ version: "1.0.0", daysAgo: 2 }] }],
   },
 ];
 

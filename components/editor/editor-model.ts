@@ -153,6 +153,8 @@ function parseDefault(v: VariableState): { value?: unknown; issue?: string } {
       } catch {
         return { issue: "the default must be valid JSON" };
       }
+    case "messages":
+      return { issue: "a chat history has no default (leave it unset, or make it optional)" };
   }
 }
 

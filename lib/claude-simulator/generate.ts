@@ -16,7 +16,8 @@ import type { MessagesRequest, SimMessage } from "./request-schema";
  * Deterministic "model output". The same request (ignoring max_tokens, stream, metadata and
  * cache_control) always yields the same output, seeded from a hash of the request:
  *  - a forced tool choice (`tool_choice` any/tool) -> a tool_use block whose input fits the
- *    tool's input_schema;
+ *    tool's input_schema; with tool_choice auto, the same for the tool the last user message asks
+ *    for (`toolAskedFor`), unless that message brings tool results (then text);
  *  - `output_config.format` json_schema, or a prompt asking for JSON -> a JSON document that
  *    conforms to the schema found (format schema, a JSON Schema in the prompt text, or an
  *    example JSON object in the prompt whose shape is copied);
@@ -233,6 +234,14 @@ export function generateOutput(req: MessagesRequest, ctx: GenerateContext): Gene
       return { kind: "tool_use", name: tool.name, input: sampleFromSchema(tool.input_schema ?? { type: "object", properties: {} }, sample) };
     }
   }
+  // tool_choice auto (or unset): call the tool the user's message asks for, unless the last turn
+  // already brings tool results (then answer in text, as Claude does after a tool round).
+  if (tools.length > 0 && choice?.type !== "none" && !endsWithToolResult(req.messages)) {
+    const tool = toolAskedFor(tools, user);
+    if (tool?.name) {
+      return { kind: "tool_use", name: tool.name, input: sampleFromSchema(tool.input_schema ?? { type: "object", properties: {} }, sample) };
+    }
+  }
 
   const labels = findLabels(`${sys}\n${user}`);
   const intent = jsonIntent(req);
@@ -253,6 +262,30 @@ export function generateOutput(req: MessagesRequest, ctx: GenerateContext): Gene
   const effort = EFFORT_FACTOR[req.output_config?.effort ?? "high"] ?? 1;
   const targetTokens = Math.max(12, Math.min(4000, Math.round((40 + 8 * Math.sqrt(ctx.inputTokens)) * effort * (0.6 + 0.8 * rng.next()))));
   return { kind: "text", text: stripPrefill(prose(rng, topics, targetTokens * ctx.charsPerToken)) };
+}
+
+/** Whether the last message is a user turn carrying tool_result blocks. */
+function endsWithToolResult(messages: SimMessage[]): boolean {
+  const last = messages[messages.length - 1];
+  return last?.role === "user" && Array.isArray(last.content) && last.content.some((b) => b.type === "tool_result");
+}
+
+/**
+ * The tool a user message asks for: one whose name (`lookup_order`, or "lookup order") appears in
+ * the text, else the one whose name and description share the most content words with it (a request
+ * such as "where is my order" matches "Look up an order ... status"), the best match first.
+ */
+export function toolAskedFor<T extends { name?: string; description?: string }>(tools: readonly T[], userText: string): T | undefined {
+  const text = userText.toLowerCase();
+  const named = tools.find((t) => t.name && (text.includes(t.name.toLowerCase()) || text.includes(t.name.toLowerCase().replace(/[_-]+/g, " "))));
+  if (named) return named;
+  const words = new Set(topicWords(userText, 64).map((w) => w.replace(/s$/, "")));
+  let best: { tool: T; score: number } | undefined;
+  for (const tool of tools) {
+    const score = topicWords(`${tool.name?.replace(/[_-]+/g, " ") ?? ""} ${tool.description ?? ""}`, 64).filter((w) => words.has(w.replace(/s$/, ""))).length;
+    if (score >= 1 && (!best || score > best.score)) best = { tool, score };
+  }
+  return best?.tool;
 }
 
 /** Breaks a JSON (or any) text so JSON.parse fails: cut before the end, dangling comma. */

@@ -31,19 +31,25 @@ export interface CountTokensPlan {
  * The count_tokens requests for a version: the whole template, and for each of the first 4
  * breakpoints the template cut right after its block. Roles and cache_control are left out (the
  * counts do not depend on them, and more than 4 breakpoints would be a 400). A prefix ending in
- * `system` gets a one-character user turn (the API needs a message); what that turn adds is
+ * `system` or in `tools` gets a one-character user turn (the API needs a message); what that turn adds is
  * measured with `baseline` (half the difference between three such turns and one) and subtracted.
  */
 export function planCountTokens(content: Pick<PromptVersionContent, "system" | "messages" | "modelConfig">): CountTokensPlan {
   const model = content.modelConfig.model;
+  // Tools come first in the prefix; counted without their cache_control like every block.
+  const tools = (content.modelConfig.tools ?? []).map(({ cache_control: _cache, ...t }) => ({ ...t, input_schema: { ...t.input_schema } }));
   const system = content.system.map((b) => ({ type: "text" as const, text: b.text }));
   const messages = content.messages.map((m) => ({ role: m.role, content: m.content.map((b) => ({ type: "text" as const, text: b.text })) }));
-  const withSystem = (s: typeof system) => (s.length > 0 ? { system: s } : {});
+  const withSystem = (s: typeof system, t: typeof tools = tools) => ({ ...(t.length > 0 ? { tools: t } : {}), ...(s.length > 0 ? { system: s } : {}) });
 
   const breakpoints = cacheBlocks(content)
     .filter((b) => b.ttl !== undefined)
     .slice(0, MAX_CACHE_BREAKPOINTS);
   const prefixes = breakpoints.map(({ location }) => {
+    const tool = /^tools\.(\d+)$/.exec(location);
+    if (tool) {
+      return { location, placeholder: true, params: { model, ...withSystem([], tools.slice(0, Number(tool[1]) + 1)), messages: [PLACEHOLDER_TURN] } };
+    }
     const sys = /^system\.(\d+)$/.exec(location);
     if (sys) {
       const end = Number(sys[1]) + 1;

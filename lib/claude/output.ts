@@ -112,3 +112,78 @@ export function repairMessage(error: string, schema: Record<string, unknown>): s
     `It must validate against this JSON Schema:\n${JSON.stringify(schema)}`,
   ].join("\n");
 }
+
+/** A `tool_use` block of a response: the tool Claude calls and its input. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** The tool_use blocks of a response's content, in order. */
+export function toolCallsOf(content: ReadonlyArray<{ type: string }> | null | undefined): ToolCall[] {
+  const calls: ToolCall[] = [];
+  for (const block of content ?? []) {
+    if (block.type !== "tool_use") continue;
+    const b = block as { id?: unknown; name?: unknown; input?: unknown };
+    calls.push({ id: String(b.id ?? ""), name: String(b.name ?? ""), input: b.input });
+  }
+  return calls;
+}
+
+/** One tool call whose input does not fit its tool: the call and every problem found. */
+export interface InvalidToolCall {
+  call: ToolCall;
+  problems: string[];
+}
+
+/**
+ * Validates each tool call's input against its tool's `input_schema` (ajv, schemas compiled once
+ * like output schemas): a call of a tool that is not defined, or an input that breaks the schema,
+ * is returned with its problems (at most 10 each). `[]` when every call fits. Never throws.
+ */
+export function invalidToolCalls(calls: readonly ToolCall[], tools: ReadonlyArray<{ name: string; input_schema: Record<string, unknown> }>): InvalidToolCall[] {
+  const out: InvalidToolCall[] = [];
+  for (const call of calls) {
+    const tool = tools.find((t) => t.name === call.name);
+    if (!tool) {
+      out.push({ call, problems: [`"${call.name}" is not one of the tools (${tools.map((t) => t.name).join(", ") || "none"})`] });
+      continue;
+    }
+    const validate = compileSchema(tool.input_schema);
+    if (validate instanceof Error) {
+      out.push({ call, problems: [`the input schema of "${call.name}" could not be compiled: ${validate.message}`] });
+      continue;
+    }
+    if (!validate(call.input))
+      out.push({ call, problems: (validate.errors ?? []).slice(0, 10).map((e) => describeAjvError(e).replace(/^the document/, "the input")) });
+  }
+  return out;
+}
+
+/** One line naming every invalid tool call (the runner's `validationError`). */
+export function describeInvalidToolCalls(invalid: readonly InvalidToolCall[]): string {
+  return invalid.map((i) => `tool call "${i.call.name}" (${i.call.id}): ${i.problems.join("; ")}`).join(" | ");
+}
+
+/**
+ * The repair turn for invalid tool calls: every tool call of the answer gets a tool_result (the
+ * API requires one per call), `is_error` with the problems for the invalid ones, and a note that
+ * the others were not run; then a request to call again with inputs that fit the schemas.
+ */
+export function toolRepairContent(calls: readonly ToolCall[], invalid: readonly InvalidToolCall[]): Array<Record<string, unknown>> {
+  const byId = new Map(invalid.map((i) => [i.call.id, i]));
+  const results: Array<Record<string, unknown>> = calls.map((call) => {
+    const bad = byId.get(call.id);
+    return {
+      type: "tool_result",
+      tool_use_id: call.id,
+      is_error: true,
+      content: bad
+        ? `Invalid input for ${call.name}: ${bad.problems.join("; ")}. The call was not run.`
+        : "Not run: another tool call in the same answer had an invalid input.",
+    };
+  });
+  results.push({ type: "text", text: "Call the tools again with inputs that match their input_schema exactly." });
+  return results;
+}

@@ -5,7 +5,15 @@ import { computeCallCost, findModel, type ModelSpec, type TokenUsage } from "@/l
 import { longestVariable, parseOverflowMessage, planChunkCount, splitText } from "@/lib/claude/chunking";
 import { getClaudeTransport, partialStreamOf, type ClaudeMessage, type ClaudeRequest, type ClaudeTransport } from "@/lib/claude/client";
 import { estimateTokens } from "@/lib/models/tokens";
-import { repairMessage, validateJsonOutput } from "@/lib/claude/output";
+import {
+  describeInvalidToolCalls,
+  invalidToolCalls,
+  repairMessage,
+  toolCallsOf,
+  toolRepairContent,
+  validateJsonOutput,
+  type ToolCall,
+} from "@/lib/claude/output";
 import { getPriceBook, type PriceBook } from "@/lib/models/pricing";
 import { getResponseCache, type ResponseCache } from "@/lib/claude/response-cache";
 import {
@@ -78,6 +86,8 @@ interface RunResultCommon {
   subject: string | null;
   /** Set when the context-overflow strategy split the input. */
   chunks: number | null;
+  /** The tool_use blocks of the returned answer (stop_reason "tool_use"), inputs validated against their schemas; [] or absent when none. */
+  toolCalls?: ToolCall[];
 }
 
 export interface RunOk extends RunResultCommon {
@@ -150,6 +160,12 @@ export type RunnableVersion = Pick<PromptVersionContent, "system" | "messages" |
 export interface RunInput {
   version: RunnableVersion;
   variables: VariableInput;
+  /**
+   * Turns appended after the rendered ones (the playground continuing a conversation: the
+   * answer with its tool calls, then the user's tool results). The caller checks them
+   * (lib/prompts/history.ts `historyProblems`); they are sent as given.
+   */
+  continuation?: ReadonlyArray<{ role: "user" | "assistant"; content: unknown }>;
   options: RunOptions;
   deps?: RunDeps;
 }
@@ -373,6 +389,8 @@ class RunContext {
     const text = messageText(message);
     if (message.stop_reason === "model_context_window_exceeded") return { kind: "overflow", model, failure: null, message, request };
     if (message.stop_reason === "refusal") return { kind: "refusal", model, message, text };
+    const calls = toolCallsOf(message.content);
+    if (calls.length > 0) return this.checkToolCalls(request, kind, message, text, calls, first.ttftMs);
     if (!schema) return { kind: "ok", model, message, text, ttftMs: first.ttftMs };
 
     const checked = validateJsonOutput(text, schema);
@@ -388,6 +406,49 @@ class RunContext {
     if (rechecked.ok) return { kind: "ok", model, message: second.message, text: text2, parsed: rechecked.value, ttftMs: second.ttftMs };
     return { kind: "invalid_output", model, message: second.message, text: text2, error: rechecked.error };
   }
+
+  /**
+   * A tool_use answer: each call's input is validated against its tool's input_schema; when one
+   * does not fit, the repair retry shows the model an error tool_result per call and asks again,
+   * once (like JSON output). Still invalid: `invalid_output` naming every bad call.
+   */
+  private async checkToolCalls(
+    request: ClaudeRequest,
+    kind: AttemptKind,
+    message: ClaudeMessage,
+    text: string,
+    calls: ToolCall[],
+    ttftMs: number | null,
+  ): Promise<ModelOutcome> {
+    const model = request.model;
+    const tools = (request.tools ?? []).flatMap((t) =>
+      "input_schema" in t ? [{ name: t.name, input_schema: t.input_schema as Record<string, unknown> }] : [],
+    );
+    const invalid = invalidToolCalls(calls, tools);
+    if (invalid.length === 0) return { kind: "ok", model, message, text, ttftMs };
+    if (kind === "repair") return { kind: "invalid_output", model, message, text, error: describeInvalidToolCalls(invalid) };
+    const second = await this.withRetries(withToolRepairTurn(request, message, calls, invalid), "repair");
+    if (!second.ok) return { kind: "error", model, failure: second.failure, message };
+    const text2 = messageText(second.message);
+    if (second.message.stop_reason === "refusal") return { kind: "refusal", model, message: second.message, text: text2 };
+    const calls2 = toolCallsOf(second.message.content);
+    const invalid2 = invalidToolCalls(calls2, tools);
+    if (invalid2.length === 0) return { kind: "ok", model, message: second.message, text: text2, ttftMs: second.ttftMs };
+    return { kind: "invalid_output", model, message: second.message, text: text2, error: describeInvalidToolCalls(invalid2) };
+  }
+}
+
+/** Appends the answer with its tool calls and, per call, an error tool_result naming what was wrong (the tool-input repair turn). */
+function withToolRepairTurn(
+  request: ClaudeRequest,
+  answer: ClaudeMessage,
+  calls: readonly ToolCall[],
+  invalid: ReturnType<typeof invalidToolCalls>,
+): ClaudeRequest {
+  const messages = [...request.messages];
+  messages.push({ role: "assistant", content: answer.content as unknown as Exclude<ClaudeRequest["messages"][number]["content"], string> });
+  messages.push({ role: "user", content: toolRepairContent(calls, invalid) as unknown as Exclude<ClaudeRequest["messages"][number]["content"], string> });
+  return { ...request, messages };
 }
 
 /** Appends the model's answer and a repair request (merging into a trailing assistant prefill). */
@@ -421,6 +482,12 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 function toClaudeRequest(rendered: RenderedRequest): ClaudeRequest {
   return rendered as ClaudeRequest;
+}
+
+/** The request with the caller's continuation turns appended (see `RunInput.continuation`). */
+function withContinuation(request: ClaudeRequest, continuation: RunInput["continuation"]): ClaudeRequest {
+  if (!continuation || continuation.length === 0) return request;
+  return { ...request, messages: [...request.messages, ...(continuation as ClaudeRequest["messages"])] };
 }
 
 /**
@@ -550,7 +617,10 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
   const cache = deps.responseCache ?? getResponseCache();
 
   const requestedModel = options.model ?? version.modelConfig.model;
-  const request = toClaudeRequest(renderVersion(version, variables, { model: requestedModel, coerceStrings: options.coerceStrings, catalog }));
+  const request = withContinuation(
+    toClaudeRequest(renderVersion(version, variables, { model: requestedModel, coerceStrings: options.coerceStrings, catalog })),
+    input.continuation,
+  );
   const schema = version.outputSchema.format === "json" ? version.outputSchema.schema : null;
   const cacheKey = requestHash(request, version.outputSchema);
   const fallbacks: FallbackRecord[] = [];
@@ -581,7 +651,10 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
   const wantsModelFallback = (outcome.kind === "error" && FALLBACK_KINDS.has(outcome.failure.kind)) || (outcome.kind === "refusal" && policy.refusalFallback);
   if (wantsModelFallback && fallbackModel && fallbackModel !== requestedModel && ctx.now() < ctx.deadlineAt && !options.signal?.aborted) {
     fallbacks.push({ type: "model", model: fallbackModel, reason: outcome.kind === "error" ? outcome.failure.kind : "refusal" });
-    const fbRequest = toClaudeRequest(renderVersion(version, variables, { model: fallbackModel, coerceStrings: options.coerceStrings, catalog }));
+    const fbRequest = withContinuation(
+      toClaudeRequest(renderVersion(version, variables, { model: fallbackModel, coerceStrings: options.coerceStrings, catalog })),
+      input.continuation,
+    );
     const fb = await ctx.complete(fbRequest, "fallback", schema);
     outcome =
       fb.kind === "overflow"
@@ -608,6 +681,7 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
     subject: options.subject ?? null,
     chunks,
   };
+  const toolCalls = "message" in outcome && outcome.message ? toolCallsOf(outcome.message.content) : [];
   const fallbackUsed = () => (fallbacks.length === 0 ? null : fallbacks.map((f) => (f.type === "model" ? `model:${f.model}` : f.type)).join(","));
 
   if (outcome.kind === "error" && version.policy.allow_cached_fallback && outcome.failure.kind !== "aborted") {
@@ -626,15 +700,18 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
         stopReason: cached.stopReason,
         refusalCategory: null,
         response: { cached: true, model: cached.model, output: cached.output, at: new Date(cached.at).toISOString() },
+        toolCalls: [],
         error: null,
       };
     }
   }
 
-  const base = { ...common, latencyMs: latency(), fallbackUsed: fallbackUsed() };
+  const base = { ...common, latencyMs: latency(), fallbackUsed: fallbackUsed(), toolCalls };
   switch (outcome.kind) {
     case "ok":
-      cache.set(cacheKey, { model: outcome.model, output: outcome.text, parsed: outcome.parsed, stopReason: outcome.message.stop_reason, at: ctx.now() });
+      // A tool-call answer is one step of a conversation, not an answer to serve again.
+      if (toolCalls.length === 0)
+        cache.set(cacheKey, { model: outcome.model, output: outcome.text, parsed: outcome.parsed, stopReason: outcome.message.stop_reason, at: ctx.now() });
       return {
         ...base,
         status: "ok",

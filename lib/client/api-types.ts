@@ -114,6 +114,40 @@ export type PromptVersionDocument = {
       effort: "low" | "medium" | "high" | "xhigh" | "max";
     };
     service_tier?: "auto" | "standard_only";
+    /**
+     * Tool definitions (name, description, input_schema); cache_control allowed on the last tool
+     *
+     * @maxItems 64
+     */
+    tools?: {
+      name: string;
+      description: string;
+      input_schema: {
+        type: "object";
+        [k: string]: unknown | undefined;
+      };
+      cache_control?: {
+        type: "ephemeral";
+        ttl?: "5m" | "1h";
+      };
+    }[];
+    tool_choice?:
+      | {
+          type: "auto";
+          disable_parallel_tool_use?: boolean;
+        }
+      | {
+          type: "any";
+          disable_parallel_tool_use?: boolean;
+        }
+      | {
+          type: "tool";
+          name: string;
+          disable_parallel_tool_use?: boolean;
+        }
+      | {
+          type: "none";
+        };
   };
   variables: {
     [k: string]:
@@ -149,6 +183,17 @@ export type PromptVersionDocument = {
           type: "json";
           required: boolean;
           description?: string;
+          default?: unknown;
+        }
+      | {
+          type: "messages";
+          required: boolean;
+          description?: string;
+          position: number;
+          cache_control?: {
+            type: "ephemeral";
+            ttl?: "5m" | "1h";
+          };
           default?: unknown;
         }
       | undefined;
@@ -259,20 +304,81 @@ export type RenderResponse = {
     }[];
     messages: {
       role: "user" | "assistant";
-      content: {
-        type: "text";
-        text: string;
-        cache_control?: {
-          type: "ephemeral";
-          ttl?: "5m" | "1h";
-        };
-      }[];
+      content: (
+        | {
+            type: "text";
+            text: string;
+            cache_control?: {
+              type: "ephemeral";
+              ttl?: "5m" | "1h";
+            };
+          }
+        | {
+            type: "tool_use";
+            id: string;
+            name: string;
+            input: {
+              [k: string]: unknown | undefined;
+            };
+            cache_control?: {
+              type: "ephemeral";
+              ttl?: "5m" | "1h";
+            };
+          }
+        | {
+            type: "tool_result";
+            tool_use_id: string;
+            content?:
+              | string
+              | {
+                  type: "text";
+                  text: string;
+                }[];
+            is_error?: boolean;
+            cache_control?: {
+              type: "ephemeral";
+              ttl?: "5m" | "1h";
+            };
+          }
+      )[];
     }[];
     stop_sequences?: string[];
     output_config?: {
       effort: "low" | "medium" | "high" | "xhigh" | "max";
     };
     service_tier?: "auto" | "standard_only";
+    /**
+     * @maxItems 64
+     */
+    tools?: {
+      name: string;
+      description: string;
+      input_schema: {
+        type: "object";
+        [k: string]: unknown | undefined;
+      };
+      cache_control?: {
+        type: "ephemeral";
+        ttl?: "5m" | "1h";
+      };
+    }[];
+    tool_choice?:
+      | {
+          type: "auto";
+          disable_parallel_tool_use?: boolean;
+        }
+      | {
+          type: "any";
+          disable_parallel_tool_use?: boolean;
+        }
+      | {
+          type: "tool";
+          name: string;
+          disable_parallel_tool_use?: boolean;
+        }
+      | {
+          type: "none";
+        };
   };
 };
 export type RunRequest = {

@@ -225,7 +225,7 @@ function requestTokens(request: RenderedRequest): number {
   for (const block of request.system ?? []) tokens += estimateTokens(block.text) + BLOCK_OVERHEAD_TOKENS;
   for (const message of request.messages) {
     tokens += MESSAGE_OVERHEAD_TOKENS;
-    for (const block of message.content) tokens += estimateTokens(block.text) + BLOCK_OVERHEAD_TOKENS;
+    for (const block of message.content) tokens += estimateTokens(block.type === "text" ? block.text : JSON.stringify(block)) + BLOCK_OVERHEAD_TOKENS;
   }
   return tokens;
 }

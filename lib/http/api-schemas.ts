@@ -13,6 +13,7 @@ import {
   systemBlockRoleSchema,
   variablesSchema,
 } from "@/lib/prompts/schemas";
+import { toolChoiceSchema, toolsSchema } from "@/lib/prompts/tools";
 
 /**
  * The zod schemas of the public API (v1 and the Langfuse-compatible reads). The route table
@@ -127,6 +128,8 @@ const documentRequestSchema = z.object({
   stop_sequences: z.array(z.string()).optional(),
   output_config: z.object({ effort: effortSchema }).optional(),
   service_tier: serviceTierSchema.optional(),
+  tools: toolsSchema.optional().meta({ description: "Tool definitions (name, description, input_schema); cache_control allowed on the last tool" }),
+  tool_choice: toolChoiceSchema.optional(),
 });
 
 /**
@@ -209,6 +212,24 @@ export const promptListResponseSchema = z.object({
 });
 
 const renderedBlockSchema = z.object({ type: z.literal("text"), text: z.string(), cache_control: cacheControlSchema.optional() });
+// Chat history (a `messages` variable) may bring tool calls and their results into the turns.
+const renderedContentBlockSchema = z.union([
+  renderedBlockSchema,
+  z.object({
+    type: z.literal("tool_use"),
+    id: z.string(),
+    name: z.string(),
+    input: z.record(z.string(), z.unknown()),
+    cache_control: cacheControlSchema.optional(),
+  }),
+  z.object({
+    type: z.literal("tool_result"),
+    tool_use_id: z.string(),
+    content: z.union([z.string(), z.array(z.object({ type: z.literal("text"), text: z.string() }))]).optional(),
+    is_error: z.boolean().optional(),
+    cache_control: cacheControlSchema.optional(),
+  }),
+]);
 export const renderResponseSchema = z.object({
   name: z.string(),
   version: z.string(),
@@ -218,10 +239,12 @@ export const renderResponseSchema = z.object({
       model: z.string(),
       max_tokens: z.number().int(),
       system: z.array(renderedBlockSchema).optional(),
-      messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.array(renderedBlockSchema) })),
+      messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.array(renderedContentBlockSchema) })),
       stop_sequences: z.array(z.string()).optional(),
       output_config: z.object({ effort: effortSchema }).optional(),
       service_tier: serviceTierSchema.optional(),
+      tools: toolsSchema.optional(),
+      tool_choice: toolChoiceSchema.optional(),
     })
     .meta({ description: "Messages API parameters, ready to send" }),
 });
@@ -332,7 +355,14 @@ export const langfuseChatPromptSchema = z.object({
   name: z.string(),
   version: z.number().int(),
   type: z.literal("chat"),
-  prompt: z.array(z.object({ role: z.string(), content: z.string() })),
+  prompt: z.array(
+    z.union([
+      z.object({ role: z.string(), content: z.string() }),
+      z
+        .object({ type: z.literal("placeholder"), name: z.string() })
+        .meta({ description: "Chat history (a messages variable), filled by compile(vars, placeholders)" }),
+    ]),
+  ),
   config: z.record(z.string(), z.unknown()),
   labels: z.array(z.string()),
   tags: z.array(z.string()),

@@ -19,6 +19,8 @@
 export const CHARS_PER_TOKEN = 3.5;
 export const BLOCK_OVERHEAD_TOKENS = 3;
 export const MESSAGE_OVERHEAD_TOKENS = 4;
+/** Framing of one tool definition (its canonical JSON is counted as text on top). */
+export const TOOL_OVERHEAD_TOKENS = 12;
 
 /** Estimated tokens of a text: ceil(code points / 3.5 x factor); 0 for "". */
 export function estimateTokens(text: string, factor = 1): number {

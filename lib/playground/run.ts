@@ -11,6 +11,8 @@ import { childLogger } from "@/lib/logger";
 import { runnableVersionLabel } from "@/lib/playground/queries";
 import { parseProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import { effectiveVariables, renderVersion } from "@/lib/prompts/render";
+import { historyProblems } from "@/lib/prompts/history";
+import { toolCallsOf } from "@/lib/claude/output";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import { includeKeys } from "@/lib/prompts/includes";
@@ -22,6 +24,7 @@ import {
   type PlaygroundEvent,
   type PlaygroundFacts,
   type PlaygroundFault,
+  type PlaygroundRunRequest,
 } from "@/lib/playground/schemas";
 
 const log = childLogger({ component: "playground" });
@@ -134,6 +137,8 @@ export interface PreparedPlaygroundRun {
   userId: string;
   content: PromptVersionContent;
   variables: Record<string, FormValue>;
+  /** Turns after the rendered ones (answer with tool calls, then tool results); [] for a first run. */
+  continuation: NonNullable<PlaygroundRunRequest["continuation"]>;
   ignoredVariables: string[];
   fault: PlaygroundFault | null;
   headers: Record<string, string> | undefined;
@@ -175,7 +180,18 @@ export async function preparePlaygroundRun(
   }
   const { variables, ignored } = formValuesToVariables(effectiveVariables(content), request.variables);
   // Throws unprocessable with every variable problem at once; nothing is sent to Claude.
-  renderVersion(content, variables, { coerceStrings: true });
+  const rendered = renderVersion(content, variables, { coerceStrings: true });
+  const continuation = request.continuation ?? [];
+  if (continuation.length > 0) {
+    const last = rendered.messages.at(-1);
+    const problems = historyProblems(continuation, {
+      path: "continuation",
+      noun: "continuation message",
+      before: last?.role,
+      pendingToolUseIds: last?.role === "assistant" ? toolCallsOf(last.content).map((c) => c.id) : [],
+    });
+    if (problems.length > 0) throw new AppError("unprocessable", `Invalid conversation: ${problems.map((p) => p.message).join("; ")}`, { issues: problems });
+  }
 
   const { settings, problems } = parseProjectSettings(loaded.projectSettings);
   for (const problem of problems) log.warn({ projectId: input.projectId }, problem);
@@ -195,6 +211,7 @@ export async function preparePlaygroundRun(
     userId: input.userId,
     content,
     variables,
+    continuation,
     ignoredVariables: ignored,
     fault,
     headers,
@@ -230,6 +247,7 @@ export async function factsFromResult(
     errorType: result.status === "error" || result.status === "cancelled" ? result.error.type : null,
     httpStatus: result.status === "error" ? result.error.httpStatus : null,
     output: result.output,
+    toolCalls: result.toolCalls ?? [],
     ...(result.status === "ok" && result.parsed !== undefined ? { parsed: result.parsed } : {}),
     simulated: result.simulated,
     requestedModel: result.requestedModel,
@@ -281,6 +299,7 @@ export async function executePlaygroundRun(
       versionId: run.versionId,
       version: run.content,
       variables: run.variables,
+      ...(run.continuation.length > 0 ? { continuation: run.continuation as NonNullable<RunInput["continuation"]> } : {}),
       source: "playground",
       metadata: { userId: run.userId, ...(run.fault ? { fault: run.fault } : {}) },
       options: {

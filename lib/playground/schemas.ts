@@ -40,6 +40,17 @@ export const playgroundRunRequestSchema = z.strictObject({
   versionId: z.string().min(1).max(64),
   variables: z.record(z.string().max(64), formValueSchema).default({}),
   fault: playgroundFaultSchema.nullable().optional(),
+  /**
+   * The conversation after the rendered turns: the model's answer with its tool calls, then the
+   * tool results the user typed (checked like chat history: roles alternate, every tool call
+   * answered). Each run sends it again, grown by one exchange.
+   */
+  continuation: z
+    .array(
+      z.strictObject({ role: z.enum(["user", "assistant"]), content: z.union([z.string().max(200_000), z.array(z.record(z.string(), z.unknown())).max(64)]) }),
+    )
+    .max(100)
+    .optional(),
 });
 export type PlaygroundRunRequest = z.input<typeof playgroundRunRequestSchema>;
 
@@ -65,6 +76,8 @@ export interface PlaygroundFacts {
   output: string;
   /** The validated JSON value (JSON-output versions). */
   parsed?: unknown;
+  /** Tool calls of the answer (stop reason "tool_use"), inputs validated; [] when none. */
+  toolCalls: Array<{ id: string; name: string; input: unknown }>;
   simulated: boolean;
   requestedModel: string;
   model: string;

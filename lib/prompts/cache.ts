@@ -3,7 +3,9 @@ import type { CacheTtl, PromptVersionContent } from "@/lib/prompts/schemas";
 import { expandIncludes, formatPosition, parseTemplate } from "@/lib/prompts/sections";
 import { extractVariables } from "@/lib/prompts/templates";
 import { describeLocation } from "@/lib/prompts/locations";
-import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS } from "@/lib/models/tokens";
+import { estimateTokens, BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS, TOOL_OVERHEAD_TOKENS } from "@/lib/models/tokens";
+import { canonicalJson } from "@/lib/canonical-json";
+import type { ToolDef } from "@/lib/prompts/tools";
 
 /** The API accepts at most this many cache_control breakpoints per request. */
 export const MAX_CACHE_BREAKPOINTS = 4;
@@ -11,9 +13,9 @@ export const MAX_CACHE_BREAKPOINTS = 4;
 export const CACHE_LOOKBACK_BLOCKS = 20;
 
 export interface CacheBlock {
-  /** Position in prefix order (system blocks, then message blocks). */
+  /** Position in prefix order (tools, then system blocks, then message blocks). */
   index: number;
-  /** `system.<i>` or `messages.<i>.content.<j>`. */
+  /** `tools.<i>`, `system.<i>` or `messages.<i>.content.<j>`. */
   location: string;
   tokens: number;
   /** Tokens from the start of the request up to and including this block (the sum of `tokens`). */
@@ -97,11 +99,21 @@ export interface AnalyzeCacheOptions {
   catalog?: readonly ModelSpec[];
 }
 
+/** What the cache order reads of a version: its tools (in the model config), system blocks and turns. */
+export type CacheContent = Pick<PromptVersionContent, "system" | "messages" | "snippets"> & { modelConfig?: { tools?: readonly ToolDef[] } };
+
+/** A tool as the prefix holds it: its definition without the breakpoint, as canonical JSON. */
+export function toolPrefixText(tool: ToolDef): string {
+  const { cache_control: _cache, ...rest } = tool;
+  return canonicalJson(rest);
+}
+
 /**
- * Flattens a version into its cache prefix order: system blocks then message content blocks. An
- * include with a pin (`version.snippets`) counts as the pinned text it becomes.
+ * Flattens a version into Claude's cache prefix order: tools (their JSON plus framing), then
+ * system blocks, then message content blocks. An include with a pin (`version.snippets`) counts
+ * as the pinned text it becomes.
  */
-export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "messages" | "snippets">, countTokens?: (text: string) => number): CacheBlock[] {
+export function cacheBlocks(version: CacheContent, countTokens?: (text: string) => number): CacheBlock[] {
   const blocks: CacheBlock[] = [];
   let prefixTokens = 0;
   const pins = new Map((version.snippets ?? []).map((p) => [p.key, p.text]));
@@ -112,6 +124,20 @@ export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "mess
     const sections = parseTemplate(text).sections.map((x) => ({ name: x.name, inverted: x.inverted, line: x.line, col: x.col }));
     blocks.push({ index: blocks.length, location, tokens, prefixTokens, variables: extractVariables(text), sections, ...(ttl ? { ttl } : {}) });
   };
+  (version.modelConfig?.tools ?? []).forEach((t, i) => {
+    const text = toolPrefixText(t);
+    const tokens = countTokens ? countTokens(text) : estimateTokens(text) + TOOL_OVERHEAD_TOKENS;
+    prefixTokens += tokens;
+    blocks.push({
+      index: blocks.length,
+      location: `tools.${i}`,
+      tokens,
+      prefixTokens,
+      variables: [],
+      sections: [],
+      ...(t.cache_control ? { ttl: t.cache_control.ttl ?? "5m" } : {}),
+    });
+  });
   version.system.forEach((b, i) => push(`system.${i}`, b.text, b.cache_control ? (b.cache_control.ttl ?? "5m") : undefined, 0));
   version.messages.forEach((m, i) =>
     m.content.forEach((b, j) =>
@@ -122,9 +148,10 @@ export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "mess
 }
 
 /**
- * Analyses the cache_control breakpoints of a version (prefix order: system blocks, then message
- * blocks; placeholders count as their template text). Issues:
- * - error `too_many_breakpoints`: more than 4 (the API rejects the request);
+ * Analyses the cache_control breakpoints of a version (prefix order: tools, system blocks, then
+ * message blocks; placeholders count as their template text). Issues:
+ * - error `too_many_breakpoints`: more than 4, counting a chat history's breakpoint (the API
+ *   rejects the request);
  * - error `ttl_order`: a 1h breakpoint after a 5m one (1h entries must come first);
  * - error `variable_in_cached_prefix` (warning if the location is acknowledged): a `{{variable}}`
  *   at or before a breakpoint, so the cached prefix changes whenever the variable does;
@@ -139,7 +166,7 @@ export function cacheBlocks(version: Pick<PromptVersionContent, "system" | "mess
  * Never throws.
  */
 export function analyzeCache(
-  version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig" | "snippets">,
+  version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig" | "snippets"> & { variables?: PromptVersionContent["variables"] },
   options: AnalyzeCacheOptions = {},
 ): CacheAnalysis {
   const model = options.model ?? version.modelConfig.model;
@@ -234,13 +261,18 @@ export function analyzeCache(
     }
     previousIndex = block.index;
   }
-  if (breakpoints.length > MAX_CACHE_BREAKPOINTS) {
+  // A chat history's breakpoint sits on its last message at run time: it counts toward the limit.
+  const historyBreakpoints = Object.entries(version.variables ?? {})
+    .filter(([, def]) => def.type === "messages" && def.cache_control !== undefined)
+    .map(([name]) => `variables.${name}`);
+  const total = breakpoints.length + historyBreakpoints.length;
+  if (total > MAX_CACHE_BREAKPOINTS) {
     const extra = breakpoints[MAX_CACHE_BREAKPOINTS];
     issues.unshift({
       severity: "error",
       code: "too_many_breakpoints",
-      message: `${breakpoints.length} cache breakpoints: the API allows at most ${MAX_CACHE_BREAKPOINTS}`,
-      location: extra?.location ?? "",
+      message: `${total} cache breakpoints${historyBreakpoints.length > 0 ? ` (${historyBreakpoints.length} on chat history)` : ""}: the API allows at most ${MAX_CACHE_BREAKPOINTS}`,
+      location: extra?.location ?? historyBreakpoints.at(-1) ?? "",
     });
   }
   return {

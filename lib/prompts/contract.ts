@@ -15,7 +15,8 @@ export interface ContractIssue {
     | "invalid_default"
     | "empty_enum"
     | "invalid_output_schema"
-    | "template_syntax";
+    | "template_syntax"
+    | "history_placement";
   message: string;
   /** Dotted path, e.g. `messages.0.content.1.text` or `variables.question`. */
   path: string;
@@ -66,7 +67,9 @@ export function checkDefault(def: VariableDef): string | null {
  * (by the version or a pinned snippet), a grammar error (unclosed or mismatched section, a bad
  * include, located "line L, col C"), unbalanced braces (`{{name` or
  * `{name}}`, see `scanTemplate`), a default that does not match its type, an enum with no values; warnings — a declared variable no template uses, a `{{...}}` span that
- * is not a valid placeholder (rendered literally). When `outputSchema` is given, a JSON output
+ * is not a valid placeholder (rendered literally). A chat history (`messages` variable) is never a
+ * placeholder: using it in text, a position past the last turn or two histories at one position
+ * are `history_placement` errors; it is never "unused". When `outputSchema` is given, a JSON output
  * schema that is not a valid JSON Schema (meta-schema, see json-schema.ts) is an error per
  * problem (`outputSchema.schema.<where>`). Never throws.
  */
@@ -100,6 +103,16 @@ export function checkContract(
     }
     for (const p of scan.placeholders) {
       if (!used.includes(p.name)) used.push(p.name);
+      if (content.variables[p.name]?.type === "messages" && !reportedUndeclared.has(`${path}:${p.name}`)) {
+        reportedUndeclared.add(`${path}:${p.name}`);
+        errors.push({
+          severity: "error",
+          code: "history_placement",
+          message: `{{${p.name}}} is a chat history (messages variable): it is inserted as turns at its position, not into text`,
+          path,
+          variable: p.name,
+        });
+      }
       if (!declared(p.name) && !reportedUndeclared.has(`${path}:${p.name}`)) {
         reportedUndeclared.add(`${path}:${p.name}`);
         errors.push({
@@ -128,8 +141,31 @@ export function checkContract(
       });
     }
   }
+  const historyAt = new Map<number, string>();
   for (const [name, def] of Object.entries(content.variables)) {
     const path = `variables.${name}`;
+    if (def.type === "messages") {
+      if (def.position > content.messages.length) {
+        errors.push({
+          severity: "error",
+          code: "history_placement",
+          message: `${name}: position ${def.position} is past the last turn (0 inserts before turn 1, ${content.messages.length} after the last turn)`,
+          path: `${path}.position`,
+          variable: name,
+        });
+      }
+      const other = historyAt.get(def.position);
+      if (other !== undefined) {
+        errors.push({
+          severity: "error",
+          code: "history_placement",
+          message: `${name}: chat history "${other}" is already inserted at position ${def.position}`,
+          path: `${path}.position`,
+          variable: name,
+        });
+      } else historyAt.set(def.position, name);
+      continue;
+    }
     if (!used.includes(name)) {
       warnings.push({
         severity: "warning",

@@ -79,3 +79,88 @@ export function previewCost(version: Pick<PromptVersionContent, "system" | "mess
     hitRate: options.hitRate,
   };
 }
+
+export interface HistoryTurnCost {
+  /** 1-based turn of the conversation (turn 1 has an empty history). */
+  turn: number;
+  historyTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  uncachedTokens: number;
+  /** This turn's input cost with the history breakpoint, integer micro-dollars. */
+  withBreakpointMicros: number;
+  /** The same turn with no history breakpoint. */
+  withoutBreakpointMicros: number;
+}
+
+export interface HistoryCostPreview {
+  model: string;
+  /** Template tokens before the history (tools, system, turns before its position). */
+  beforeTokens: number;
+  /** Template tokens after the history. */
+  afterTokens: number;
+  turns: HistoryTurnCost[];
+  withBreakpointMicros: number;
+  withoutBreakpointMicros: number;
+}
+
+/**
+ * What a breakpoint on the last history message saves over a conversation of `turns` turns whose
+ * every exchange (user message + answer) adds `tokensPerExchange` history tokens. Turn k carries
+ * (k-1) exchanges. With the breakpoint, turn k >= 3 reads the prefix up to the end of turn k-1's
+ * history from the cache and writes the one new exchange; turn 2 writes its whole prefix; turn 1
+ * has no history message to cache. Below the model's minimum cacheable prefix nothing is cached.
+ * Input tokens only (outputs cost the same either way), each turn within the 5-minute TTL,
+ * prices from the price row via `computeCallCost`. Template tokens are the offline estimate.
+ * Throws `AppError("unprocessable")` for an unknown model, no such chat history, or counts
+ * outside 1..200 turns / 0..100000 tokens.
+ */
+export function previewHistoryCost(
+  version: Pick<PromptVersionContent, "system" | "messages" | "modelConfig" | "variables">,
+  historyName: string,
+  options: { turns: number; tokensPerExchange: number; model?: ModelSpec },
+): HistoryCostPreview {
+  const spec = options.model ?? findModel(version.modelConfig.model);
+  if (!spec) throw new AppError("unprocessable", `Unknown model "${version.modelConfig.model}"`);
+  const def = version.variables[historyName];
+  if (def?.type !== "messages") throw new AppError("unprocessable", `"${historyName}" is not a chat history of this version`);
+  const { turns, tokensPerExchange } = options;
+  if (!(Number.isInteger(turns) && turns >= 1 && turns <= 200) || !(tokensPerExchange >= 0 && tokensPerExchange <= 100_000)) {
+    throw new AppError("unprocessable", "turns must be 1..200 and tokens per exchange 0..100000");
+  }
+  const blocks = analyzeCache(version, { model: spec.model, catalog: [spec] }).blocks;
+  const position = Math.min(def.position, version.messages.length);
+  const isBefore = (location: string) => !location.startsWith("messages.") || Number(location.split(".")[1]) < position;
+  const beforeTokens = blocks.filter((b) => isBefore(b.location)).reduce((n, b) => n + b.tokens, 0);
+  const afterTokens = blocks.filter((b) => !isBefore(b.location)).reduce((n, b) => n + b.tokens, 0);
+  const cost = (usage: { inputTokens: number; cacheWriteTokens: number; cacheReadTokens: number }) =>
+    computeCallCost({ ...usage, outputTokens: 0, cacheWrite1hTokens: def.cache_control?.ttl === "1h" ? usage.cacheWriteTokens : 0 }, spec).totalMicros;
+  const rows: HistoryTurnCost[] = [];
+  for (let k = 1; k <= turns; k++) {
+    const history = Math.round((k - 1) * tokensPerExchange);
+    const total = beforeTokens + history + afterTokens;
+    const prefix = beforeTokens + history;
+    const previousPrefix = beforeTokens + Math.round((k - 2) * tokensPerExchange);
+    const cacheable = history > 0 && prefix >= spec.minCacheableTokens;
+    const read = cacheable && k >= 3 && previousPrefix >= spec.minCacheableTokens ? previousPrefix : 0;
+    const write = cacheable ? prefix - read : 0;
+    const uncached = total - read - write;
+    rows.push({
+      turn: k,
+      historyTokens: history,
+      cacheReadTokens: read,
+      cacheWriteTokens: write,
+      uncachedTokens: uncached,
+      withBreakpointMicros: cost({ inputTokens: uncached, cacheWriteTokens: write, cacheReadTokens: read }),
+      withoutBreakpointMicros: cost({ inputTokens: total, cacheWriteTokens: 0, cacheReadTokens: 0 }),
+    });
+  }
+  return {
+    model: spec.model,
+    beforeTokens,
+    afterTokens,
+    turns: rows,
+    withBreakpointMicros: rows.reduce((n, r) => n + r.withBreakpointMicros, 0),
+    withoutBreakpointMicros: rows.reduce((n, r) => n + r.withoutBreakpointMicros, 0),
+  };
+}

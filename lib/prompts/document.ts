@@ -24,7 +24,7 @@ import { parseVersion, type Bump } from "@/lib/prompts/versioning";
  * The prompt version document: the one external JSON shape of a version (API bodies and
  * responses, export/import, files in git). `request` is a Messages API request with `{{variables}}`
  * in its text, using Anthropic's field names (`max_tokens`, `stop_sequences`,
- * `output_config.effort`, `service_tier`, `cache_control`). Promptdeck extension: each system
+ * `output_config.effort`, `service_tier`, `cache_control`, `tools`, `tool_choice`). Promptdeck extension: each system
  * block also carries its `role` (instructions | persona | reference | examples | other), which
  * is stripped when rendering; on input it may be omitted (then "other").
  */
@@ -41,6 +41,8 @@ export interface VersionDocument {
     stop_sequences?: string[];
     output_config?: { effort: NonNullable<PromptVersionContent["modelConfig"]["effort"]> };
     service_tier?: PromptVersionContent["modelConfig"]["service_tier"];
+    tools?: NonNullable<PromptVersionContent["modelConfig"]["tools"]>;
+    tool_choice?: NonNullable<PromptVersionContent["modelConfig"]["tool_choice"]>;
   };
   variables: PromptVersionContent["variables"];
   output: PromptVersionContent["outputSchema"];
@@ -80,6 +82,8 @@ export function toVersionDocument(input: {
       ...(config.stop_sequences ? { stop_sequences: [...config.stop_sequences] } : {}),
       ...(config.effort ? { output_config: { effort: config.effort } } : {}),
       ...(config.service_tier ? { service_tier: config.service_tier } : {}),
+      ...(config.tools && config.tools.length > 0 ? { tools: config.tools.map((t) => ({ ...t })) } : {}),
+      ...(config.tool_choice ? { tool_choice: { ...config.tool_choice } } : {}),
     },
     variables: content.variables,
     output: content.outputSchema,
@@ -113,6 +117,9 @@ function makeRequestSchema() {
     stop_sequences: z.array(z.string()).optional(),
     output_config: z.strictObject({ effort: effortSchema }).optional(),
     service_tier: serviceTierSchema.optional(),
+    // Checked with the model config (lib/prompts/tools.ts): shapes, names, schemas, breakpoint.
+    tools: z.array(z.unknown()).optional(),
+    tool_choice: z.unknown().optional(),
   });
 }
 
@@ -244,6 +251,8 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
       ...(req.stop_sequences !== undefined ? { stop_sequences: req.stop_sequences } : {}),
       ...(req.output_config ? { effort: req.output_config.effort } : {}),
       ...(req.service_tier !== undefined ? { service_tier: req.service_tier } : {}),
+      ...(req.tools !== undefined ? { tools: req.tools } : {}),
+      ...(req.tool_choice !== undefined ? { tool_choice: req.tool_choice } : {}),
     },
     "request",
   );

@@ -48,6 +48,15 @@ export function describeLocation(path: string, content?: TurnShape): string {
     return withField(turn, rest);
   }
   const tail = (from: (string | undefined)[]) => from.filter((p): p is string => p !== undefined).join(".");
+  // Tools live in the model config (request.tools in the document).
+  const toolPath = head === "tools" ? parts : head === "modelConfig" && (second === "tools" || second === "tool_choice") ? parts.slice(1) : null;
+  if (toolPath) {
+    const [kind, n, ...more] = toolPath;
+    if (kind === "tool_choice") return "Tool choice";
+    if (n === undefined || !/^\d+$/.test(n)) return "Tools";
+    return more.length > 0 ? `Tool ${Number(n) + 1} ${more.join(".")}` : `Tool ${Number(n) + 1}`;
+  }
+  if (head === "tool_choice") return "Tool choice";
   if (head === "variables") return second === undefined ? "Variables" : `Variable ${tail([second, ...rest])}`;
   if (head === "modelConfig" || head === "model" || head === "max_tokens") {
     const field = head === "modelConfig" ? tail([second, ...rest]) : head;

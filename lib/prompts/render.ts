@@ -4,6 +4,8 @@ import type { CacheControl, Effort, PromptVersionContent, ServiceTier, SnippetPi
 import { isJsonValue } from "@/lib/prompts/schemas";
 import { evaluateTemplate, expandIncludes, formatPosition, hasTags, isTruthyText, parseTemplate } from "@/lib/prompts/sections";
 import { fillTemplate } from "@/lib/prompts/templates";
+import { coerceHistoryValue, historyProblems, historyTurns, type HistoryBlock } from "@/lib/prompts/history";
+import type { ToolChoice, ToolDef } from "@/lib/prompts/tools";
 
 /** A text block exactly as the Messages API takes it. */
 export interface RenderedTextBlock {
@@ -14,7 +16,8 @@ export interface RenderedTextBlock {
 
 export interface RenderedMessage {
   role: "user" | "assistant";
-  content: RenderedTextBlock[];
+  /** Text blocks of the version's turns; chat history may add tool_use and tool_result blocks. */
+  content: Array<RenderedTextBlock | Exclude<HistoryBlock, { type: "text" }>>;
 }
 
 /** Messages API request params (non-streaming), ready to send with the SDK. */
@@ -26,6 +29,8 @@ export interface RenderedRequest {
   stop_sequences?: string[];
   output_config?: { effort: Effort };
   service_tier?: ServiceTier;
+  tools?: ToolDef[];
+  tool_choice?: ToolChoice;
 }
 
 export interface RenderOptions {
@@ -49,6 +54,11 @@ export function formatVariableValue(
   coerceStrings = false,
 ): { ok: true; text: string } | { ok: false; message: string } {
   let v = value;
+  if (coerceStrings && def.type === "messages") {
+    const coerced = coerceHistoryValue(v);
+    if (!coerced.ok) return { ok: false, message: `variable "${name}" ${coerced.message}` };
+    v = coerced.value;
+  }
   if (coerceStrings && typeof v === "string") {
     if (def.type === "number" && v.trim() !== "" && Number.isFinite(Number(v))) v = Number(v);
     else if (def.type === "boolean" && (v === "true" || v === "false")) v = v === "true";
@@ -73,6 +83,9 @@ export function formatVariableValue(
         : { ok: false, message: `variable "${name}" must be one of ${def.values.map((x) => JSON.stringify(x)).join(", ")}` };
     case "json":
       return isJsonValue(v) ? { ok: true, text: JSON.stringify(v) } : { ok: false, message: `variable "${name}" must be a JSON value` };
+    case "messages":
+      // Inserted as turns, never as text; renderVersion checks the turns themselves.
+      return Array.isArray(v) ? { ok: true, text: "" } : { ok: false, message: `variable "${name}" must be an array of messages ({ role, content })` };
   }
 }
 
@@ -188,6 +201,7 @@ export function renderVersion(
 ): RenderedRequest {
   const values = resolveVariables(effectiveVariables(version), variables, { coerceStrings: options.coerceStrings });
   const pins = new Map((version.snippets ?? []).map((p) => [p.key, p.text]));
+  const history = resolveHistory(version, variables, options.coerceStrings === true);
   const config = version.modelConfig;
 
   let model = config.model;
@@ -213,13 +227,51 @@ export function renderVersion(
     return { role: m.role, content };
   });
   if (issues.length > 0) throw new AppError("unprocessable", issues.map((i) => i.message).join("; "), { issues });
+  // Chat history goes in at its position; later positions first so earlier indexes stay valid.
+  for (const h of [...history].sort((a, b) => b.position - a.position)) messages.splice(h.position, 0, ...h.turns);
 
   // Key order as in Anthropic's docs, so the JSON reads naturally.
   const request: RenderedRequest = { model, max_tokens: maxTokens, ...(system.length > 0 ? { system } : {}), messages };
   if (config.stop_sequences && config.stop_sequences.length > 0) request.stop_sequences = [...config.stop_sequences];
   if (config.effort) request.output_config = { effort: config.effort };
   if (config.service_tier) request.service_tier = config.service_tier;
+  if (config.tools && config.tools.length > 0) request.tools = config.tools.map((t) => ({ ...t }));
+  if (config.tool_choice) request.tool_choice = { ...config.tool_choice };
   return request;
+}
+
+/**
+ * The chat-history variables of a call as turns at their positions: each value (JSON text when
+ * `coerceStrings`) checked by `historyProblems` against the version's turns around its position,
+ * every problem thrown together as `AppError("unprocessable")` with paths
+ * `variables.<name>.<i>...`. A history not sent inserts nothing.
+ */
+function resolveHistory(
+  version: Pick<PromptVersionContent, "messages" | "variables">,
+  variables: VariableInput,
+  coerceStrings: boolean,
+): Array<{ position: number; turns: RenderedMessage[] }> {
+  const out: Array<{ position: number; turns: RenderedMessage[] }> = [];
+  const issues: ErrorIssue[] = [];
+  for (const [name, def] of Object.entries(version.variables)) {
+    if (def.type !== "messages") continue;
+    const given = Object.hasOwn(variables, name) ? variables[name] : undefined;
+    if (given === undefined) continue;
+    const coerced = coerceStrings ? coerceHistoryValue(given) : { ok: true as const, value: given };
+    if (!coerced.ok) continue; // reported by resolveVariables
+    const position = Math.min(def.position, version.messages.length);
+    const before = version.messages[position - 1]?.role;
+    const after = version.messages[position]?.role;
+    const problems = historyProblems(coerced.value, { path: `variables.${name}`, before, after });
+    if (problems.length > 0) {
+      issues.push(...problems);
+      continue;
+    }
+    const value = coerced.value as unknown[];
+    out.push({ position, turns: historyTurns(value, def.cache_control) as RenderedMessage[] });
+  }
+  if (issues.length > 0) throw new AppError("unprocessable", `Invalid chat history: ${issues.map((i) => i.message).join("; ")}`, { issues });
+  return out;
 }
 
 /**
@@ -246,6 +298,12 @@ export function exampleVariables(variables: Variables): Record<string, unknown> 
         break;
       case "json":
         out[name] = {};
+        break;
+      case "messages":
+        out[name] = [
+          { role: "user", content: "..." },
+          { role: "assistant", content: "..." },
+        ];
         break;
     }
   }

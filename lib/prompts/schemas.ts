@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
 import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
+import { toolChoiceSchema, toolProblems, toolsSchema } from "@/lib/prompts/tools";
 
 /**
  * The stored shapes of a prompt version (the PromptVersion JSON columns) as zod schemas.
@@ -166,7 +167,7 @@ export const variableNameSchema = z
   .regex(VARIABLE_NAME_PATTERN, "variable names start with a letter or '_' and contain only letters, digits and '_'")
   .max(64, "variable names are at most 64 characters");
 
-export const variableTypeSchema = z.enum(["string", "number", "boolean", "enum", "json"]);
+export const variableTypeSchema = z.enum(["string", "number", "boolean", "enum", "json", "messages"]);
 export type VariableType = z.infer<typeof variableTypeSchema>;
 
 const jsonValueSchema: z.ZodType<unknown> = z.unknown().refine((v) => v !== undefined && isJsonValue(v), "must be a JSON value");
@@ -226,6 +227,18 @@ export const variableDefSchema = z.discriminatedUnion("type", [
       }
     }),
   z.strictObject({ type: z.literal("json"), ...variableCommon, default: jsonValueSchema.optional() }),
+  // Chat history (lib/prompts/history.ts): turns inserted before the version's turn `position`
+  // (0 = before the first; the number of turns = after the last), no default (an optional history
+  // that is not sent inserts nothing). `cache_control` asks for a breakpoint on the last history
+  // message, so each turn of a conversation reads the previous turn's prefix from the cache.
+  z.strictObject({
+    type: z.literal("messages"),
+    ...variableCommon,
+    position: z.number().int("position must be a whole number").min(0, "position must be 0 or more").max(1000),
+    cache_control: cacheControlSchema.optional(),
+    // Never set: declared so code reading `def.default` on any variable type still compiles.
+    default: z.undefined({ error: "a messages variable has no default" }).optional(),
+  }),
 ]);
 export type VariableDef = z.infer<typeof variableDefSchema>;
 
@@ -249,15 +262,24 @@ const modelConfigShape = {
   stop_sequences: z.array(z.string().min(1)).max(16).optional(),
   effort: effortSchema.optional(),
   service_tier: serviceTierSchema.optional(),
+  // Tool definitions and tool_choice (lib/prompts/tools.ts): the document's request.tools / request.tool_choice.
+  tools: toolsSchema.optional(),
+  tool_choice: toolChoiceSchema.optional(),
 };
 
 /**
- * `{ model, max_tokens, stop_sequences?, effort?, service_tier? }`. `model` must be in the catalog
+ * `{ model, max_tokens, stop_sequences?, effort?, service_tier?, tools?, tool_choice? }` (tools
+ * checked by `toolProblems`: duplicate names, input schemas, breakpoint on the last tool only). `model` must be in the catalog
  * (id or alias) and `max_tokens` at most that model's max output. temperature/top_p/top_k are
  * rejected with a message explaining that API version 2026-10-21 removed them.
  */
 export function makeModelConfigSchema(catalog: readonly ModelSpec[] = SEED_MODEL_CATALOG) {
   return strictObjectRejecting(modelConfigShape).superRefine((config, ctx) => {
+    if (Array.isArray(config.tools) || config.tool_choice !== undefined) {
+      for (const p of toolProblems(Array.isArray(config.tools) ? config.tools : undefined, config.tool_choice)) {
+        ctx.addIssue({ code: "custom", path: p.path.split("."), message: p.message });
+      }
+    }
     if (typeof config.model !== "string") return;
     const spec = findModel(config.model, catalog);
     if (!spec) {

@@ -8,6 +8,7 @@ import { describeLocation } from "@/lib/prompts/locations";
 import { diffVariableContracts } from "@/lib/prompts/contract-diff";
 import { effectiveVariables } from "@/lib/prompts/render";
 import type { OutputSchema, PromptVersionContent, SnippetPin } from "@/lib/prompts/schemas";
+import { compareTools } from "@/lib/prompts/tools";
 
 export type Bump = "major" | "minor" | "patch";
 export interface BumpProposal {
@@ -48,6 +49,12 @@ class Reasons {
 
 function compareVariables(prev: Content["variables"], next: Content["variables"], out: Reasons): void {
   for (const change of diffVariableContracts(prev, next)) out.add(change.bump, change.message);
+  for (const [name, a] of Object.entries(prev)) {
+    const b = next[name];
+    if (a.type !== "messages" || b?.type !== "messages") continue;
+    if (a.position !== b.position) out.add("minor", `chat history "${name}" moved from position ${a.position} to ${b.position}`);
+    if (canonicalJson(a.cache_control) !== canonicalJson(b.cache_control)) out.add("patch", `chat history "${name}" cache breakpoint changed`);
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -226,7 +233,10 @@ function compareSnippets(a: readonly SnippetPin[], b: readonly SnippetPin[], out
  * (prefixed `major:`/`minor:`/`patch:`, most severe first).
  * MAJOR: variable removed, type changed, now has to be sent (optional -> required, or default
  * dropped), new variable that must be sent, enum values removed; output format changed or the
- * JSON schema changed incompatibly (see `compareJsonSchemas`); model family or generation changed.
+ * JSON schema changed incompatibly (see `compareJsonSchemas`); model family or generation changed;
+ * a tool removed or its input schema narrowed, tool_choice now forcing or disabling tools (see
+ * `compareTools`). Tools: added, widened or re-described is MINOR; reordered or re-cached PATCH.
+ * Chat history: added/removed/required as any variable; moved MINOR; its breakpoint PATCH.
  * MINOR: text changes beyond the patch threshold, blocks/messages added or removed, compatible
  * contract or output additions, another model of the same family+generation, max_tokens /
  * stop_sequences / effort / service_tier / policy changes.
@@ -240,6 +250,7 @@ export function proposeBump(previous: Content, next: Content, options: { catalog
   compareSnippets(previous.snippets ?? [], next.snippets ?? [], out);
   compareOutput(previous.outputSchema, next.outputSchema, out);
   compareModel(previous.modelConfig, next.modelConfig, out, options.catalog);
+  for (const change of compareTools(previous.modelConfig, next.modelConfig)) out.add(change.bump, change.message);
   compareContent(previous, next, out);
   const pa = previous.policy;
   const pb = next.policy;

@@ -33,6 +33,8 @@ export interface RunAndLogRequest {
   versionId: string;
   version: RunnableVersion;
   variables: VariableInput;
+  /** Turns appended after the rendered ones (the playground continuing after a tool call); see `RunInput.continuation`. */
+  continuation?: RunInput["continuation"];
   source: CallSource;
   /** End user / subject key (only its hash is logged). */
   subject?: string | null;
@@ -114,6 +116,7 @@ async function runThenLog(request: RunAndLogRequest, deps: RunAndLogDeps, settin
   const result = await (deps.run ?? runPrompt)({
     version: request.version,
     variables: request.variables,
+    ...(request.continuation ? { continuation: request.continuation } : {}),
     options: {
       ...request.options,
       signal,

@@ -19,7 +19,7 @@ export interface LangfuseChatPrompt {
   name: string;
   version: number;
   type: "chat";
-  prompt: { role: string; content: string }[];
+  prompt: LangfuseChatItem[];
   config: Record<string, unknown>;
   labels: string[];
   tags: string[];
@@ -31,14 +31,25 @@ export interface LangfuseChatPrompt {
   resolutionGraph: null;
 }
 
-function chatMessages(content: PromptVersionContent): { role: string; content: string }[] {
-  // Includes are resolved: the pinned snippet text stands where `{{> name@ref}}` was. Sections
-  // (`{{#var}}...{{/var}}`) stay as written: they are Mustache, which Langfuse SDKs compile.
+type LangfuseChatItem = { role: string; content: string } | { type: "placeholder"; name: string };
+
+/**
+ * The chat messages. Includes are resolved: the pinned snippet text stands where `{{> name@ref}}`
+ * was. Sections (`{{#var}}...{{/var}}`) stay as written: they are Mustache, which Langfuse SDKs
+ * compile. A chat history (`messages` variable) is a Langfuse message placeholder at its position
+ * (`{ type: "placeholder", name }`, filled by the SDK's `compile(vars, placeholders)`).
+ */
+function chatMessages(content: PromptVersionContent): LangfuseChatItem[] {
   const pins = new Map((content.snippets ?? []).map((p) => [p.key, p.text]));
   const text = (b: { text: string }) => expandIncludes(b.text, (ref) => pins.get(ref.key)).text;
-  const out: { role: string; content: string }[] = [];
+  const out: LangfuseChatItem[] = [];
   if (content.system.length > 0) out.push({ role: "system", content: content.system.map(text).join("\n\n") });
-  for (const m of content.messages) out.push({ role: m.role, content: m.content.map(text).join("\n\n") });
+  const histories = Object.entries(content.variables).flatMap(([name, def]) => (def.type === "messages" ? [{ name, position: def.position }] : []));
+  content.messages.forEach((m, i) => {
+    for (const h of histories) if (h.position === i) out.push({ type: "placeholder", name: h.name });
+    out.push({ role: m.role, content: m.content.map(text).join("\n\n") });
+  });
+  for (const h of histories) if (h.position >= content.messages.length) out.push({ type: "placeholder", name: h.name });
   return out;
 }
 
@@ -50,6 +61,8 @@ function langfuseConfig(content: PromptVersionContent, version: string): Record<
     ...(c.stop_sequences ? { stop_sequences: c.stop_sequences } : {}),
     ...(c.effort ? { output_config: { effort: c.effort } } : {}),
     ...(c.service_tier ? { service_tier: c.service_tier } : {}),
+    ...(c.tools && c.tools.length > 0 ? { tools: c.tools } : {}),
+    ...(c.tool_choice ? { tool_choice: c.tool_choice } : {}),
     // Snippet variables join the prompt's contract.
     variables: effectiveVariables(content),
     output: content.outputSchema,

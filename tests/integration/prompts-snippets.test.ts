@@ -65,7 +65,9 @@ describe("snippets", () => {
     const render = async (versionId: string, vars: Record<string, unknown> = { question: "Q" }) =>
       renderVersion(parseVersionContent(await getDb().promptVersion.findUniqueOrThrow({ where: { id: versionId } })), vars);
     expect((await render(v1.id)).system?.[1]?.text).toBe("Refunds within 30 days.");
-    expect((await render(v1.id, { question: "Q", vip: true, refund_days: 14 })).messages[0]?.content[0]?.text).toBe("The customer is a VIP.\nQ");
+    expect((await render(v1.id, { question: "Q", vip: true, refund_days: 14 })).messages[0]?.content.map((b) => ("text" in b ? b.text : ""))[0]).toBe(
+      "The customer is a VIP.\nQ",
+    );
 
     // The snippet moves on: 1.1.0 on production. The published prompt still renders 1.0.0.
     await saveDraft(ctx.admin, {

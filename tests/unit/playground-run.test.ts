@@ -9,6 +9,7 @@ import { executePlaygroundRun, formValuesToVariables, planFault, preparePlaygrou
 import { orderVariables, runnableVersionLabel } from "@/lib/playground/queries";
 import type { PlaygroundEvent } from "@/lib/playground/schemas";
 import { contract, store, versionRow } from "@/tests/fixtures/playground";
+import { supportAgentToolsContent } from "@/lib/prompts/fixtures/support-agent-tools";
 
 const prices = createPriceBook(() => Promise.resolve([]));
 
@@ -262,5 +263,37 @@ describe("runnableVersionLabel", () => {
     expect(runnableVersionLabel({ status: "DRAFT", major: 1, minor: 3, patch: 0 })).toBe("draft");
     expect(runnableVersionLabel({ status: "DRAFT", major: -1, minor: 0, patch: 0 })).toBe("draft");
     expect(runnableVersionLabel({ status: "PUBLISHED", major: 1, minor: 2, patch: 0 })).toBe("1.2.0");
+  });
+});
+
+describe("playground continuation (tool results)", () => {
+  const agentStore = () => store(supportAgentToolsContent);
+  const call = { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "lookup_order", input: { order_id: "A-1" } }] };
+
+  it("accepts the tool call and a typed tool result, and passes them to the run", async () => {
+    const continuation = [call, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "shipped" }] }];
+    const run = await preparePlaygroundRun(
+      { projectId: "proj", promptName: "support", userId: "u1", body: { versionId: "v1", variables: { question: "Where is A-1?" }, continuation } },
+      { store: agentStore(), simulated: () => true },
+    );
+    expect(run.continuation).toEqual(continuation);
+  });
+
+  it("names a tool result that answers no call, and a call left unanswered", async () => {
+    const error = await prepareError(
+      {
+        versionId: "v1",
+        variables: { question: "Where is A-1?" },
+        continuation: [call, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_9", content: "x" }] }],
+      },
+      { store: agentStore() },
+    );
+    expect(error.status).toBe(422);
+    expect(error.issues?.map((i) => i.path)).toEqual(["continuation.1.content.0.tool_use_id", "continuation.1"]);
+    const twoUsers = await prepareError(
+      { versionId: "v1", variables: { question: "Hi" }, continuation: [{ role: "user", content: "again" }] },
+      { store: agentStore() },
+    );
+    expect(twoUsers.issues?.[0]?.path).toBe("continuation.0.role");
   });
 });

@@ -5,6 +5,10 @@ import { supportAssistantContent as support } from "@/lib/prompts/fixtures/suppo
 import { renderVersion, type RenderedRequest } from "@/lib/prompts/render";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
+/** The text of a rendered content block (undefined for tool blocks). */
+const textOf = (block: RenderedRequest["messages"][number]["content"][number] | undefined): string | undefined =>
+  block?.type === "text" ? block.text : undefined;
+
 function catchAppError(fn: () => unknown): AppError {
   try {
     fn();
@@ -61,10 +65,10 @@ describe("renderVersion", () => {
 
   it("formats number/boolean with String, json with JSON.stringify, applies defaults and blanks optional ones", () => {
     const request = renderVersion(typed, { n: 2.5, level: "high" });
-    expect(request.messages[0]?.content[0]?.text).toBe('n=2.5 flag=false data={"a":[1,"x"]} level=high s=');
+    expect(textOf(request.messages[0]?.content[0])).toBe('n=2.5 flag=false data={"a":[1,"x"]} level=high s=');
     expect(request.messages[1]).toEqual({ role: "assistant", content: [{ type: "text", text: "<answer>" }] });
     expect(request.system).toEqual([{ type: "text", text: "You sort tickets." }]);
-    expect(renderVersion(typed, { n: 0, level: "low", flag: true, data: null, s: "hi" }).messages[0]?.content[0]?.text).toBe(
+    expect(textOf(renderVersion(typed, { n: 0, level: "low", flag: true, data: null, s: "hi" }).messages[0]?.content[0])).toBe(
       "n=0 flag=true data=null level=low s=hi",
     );
   });
@@ -90,7 +94,7 @@ describe("renderVersion", () => {
   it("coerces strings only when asked (editor preview)", () => {
     expect(() => renderVersion(typed, { n: "3", level: "low" })).toThrow(AppError);
     const request = renderVersion(typed, { n: "3", level: "low", flag: "true", data: '{"b":2}' }, { coerceStrings: true });
-    expect(request.messages[0]?.content[0]?.text).toBe('n=3 flag=true data={"b":2} level=low s=');
+    expect(textOf(request.messages[0]?.content[0])).toBe('n=3 flag=true data={"b":2} level=low s=');
     expect(catchAppError(() => renderVersion(typed, { n: "x", level: "low", data: "{" }, { coerceStrings: true })).issues?.map((i) => i.path)).toEqual([
       "variables.n",
       "variables.data",

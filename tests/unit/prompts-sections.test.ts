@@ -114,10 +114,14 @@ describe("sections in render, contract and cache", () => {
   });
 
   it("renders sections from typed values: unset optional, defaults, booleans", () => {
-    expect(renderVersion(content, { question: "Hi" }).messages[0]?.content[0]?.text).toBe("Hi\nStandard tier.\n");
-    expect(renderVersion(content, { question: "Hi", account: "ACME", vip: true }).messages[0]?.content[0]?.text).toBe("Hi\nAccount: ACME\n");
+    expect(renderVersion(content, { question: "Hi" }).messages[0]?.content.map((b) => ("text" in b ? b.text : ""))[0]).toBe("Hi\nStandard tier.\n");
+    expect(renderVersion(content, { question: "Hi", account: "ACME", vip: true }).messages[0]?.content.map((b) => ("text" in b ? b.text : ""))[0]).toBe(
+      "Hi\nAccount: ACME\n",
+    );
     // The editor preview's strings: "false" is false.
-    expect(renderVersion(content, { question: "Hi", vip: "false" }, { coerceStrings: true }).messages[0]?.content[0]?.text).toContain("Standard tier.");
+    expect(
+      renderVersion(content, { question: "Hi", vip: "false" }, { coerceStrings: true }).messages[0]?.content.map((b) => ("text" in b ? b.text : ""))[0],
+    ).toContain("Standard tier.");
   });
 
   it("refuses to render a template with a grammar error, with the path and position", () => {
