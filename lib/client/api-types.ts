@@ -272,6 +272,17 @@ export type PromptVersionDocument = {
             description?: string;
             default?: unknown;
           }
+        | {
+            type: "messages";
+            required: boolean;
+            description?: string;
+            position: number;
+            cache_control?: {
+              type: "ephemeral";
+              ttl?: "5m" | "1h";
+            };
+            default?: unknown;
+          }
         | undefined;
     };
   }[];
