@@ -101,7 +101,7 @@ describe("demo seed", () => {
     const labels = await ctx.db.label.findMany({
       include: { version: true, prompt: true, events: { orderBy: { at: "asc" } } },
     });
-    expect(labels).toHaveLength(9);
+    expect(labels).toHaveLength(11);
     for (const label of labels) {
       expect(label.version.status).toBe("PUBLISHED");
       expect(label.protected).toBe(label.name === "production");
@@ -117,7 +117,15 @@ describe("demo seed", () => {
     const summaries = (await listPrompts(project.id, {}, ctx.db)).items;
     // Most recently updated first (the support assistant has yesterday's draft).
     // Prompts only: the support-policy snippet is listed with kind "any" (the dashboard's list).
-    expect(summaries.map((s) => s.name)).toEqual(["support-assistant", "invoice-extractor", "ticket-classifier", "support-email-reply", "ticket-judge"]);
+    expect(summaries.map((s) => s.name)).toEqual([
+      "support-assistant",
+      "chat-companion",
+      "support-agent",
+      "invoice-extractor",
+      "ticket-classifier",
+      "support-email-reply",
+      "ticket-judge",
+    ]);
     expect((await listPrompts(project.id, { kind: "any" }, ctx.db)).items.find((s) => s.name === "support-policy")?.kind).toBe("SNIPPET");
     const support = summaries.find((s) => s.name === "support-assistant");
     // 3 published versions and the draft (which owns no version number until it is published).

@@ -16,12 +16,13 @@ import { createDataset } from "@/lib/datasets/mutations";
 import { apiRoutes } from "@/lib/http/routes";
 import type { ActionResult } from "@/lib/http/action-result";
 import { bearer, publishPrompt, simpleContent, startApiServer, type RunningServer } from "./serving-helpers";
+import { fakeServerSession, sessionIdFor } from "./session-helpers";
 
-// The session: next-auth's JWT is out of reach here, so getServerSession answers for `signedInAs`.
+// The session: next-auth's JWT is out of reach here, so getServerSession answers for `signedInAs` (with a live session row).
 let signedInAs: string | null = null;
 vi.mock("next-auth", async (original) => ({
   ...(await original<typeof import("next-auth")>()),
-  getServerSession: async () => (signedInAs ? { user: { id: signedInAs } } : null),
+  getServerSession: () => fakeServerSession(signedInAs),
 }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {}, revalidateTag: () => {} }));
 
@@ -44,6 +45,15 @@ function findFiles(dir: string, name: RegExp): string[] {
 const NOT_PROJECT_SCOPED: Record<string, string> = {
   "app/setup/actions.ts#setupAction": "first-run setup: refused (conflict) once any user exists",
   "app/projects/new/actions.ts#createProjectAction": "creates a new project owned by the caller; touches no existing one",
+  "app/account/actions.ts#changeNameAction": "the caller's own account",
+  "app/account/actions.ts#changePasswordAction": "the caller's own account (current password required)",
+  "app/invite/[token]/actions.ts#acceptInvitationAction": "joins the project the invitation token names (the token is the credential)",
+  "app/invite/[token]/actions.ts#createAccountFromInvitationAction": "creates an account from an invitation token (the token is the credential)",
+};
+
+/** Project-scoped actions a VIEWER may call that touch only the viewer's own membership. */
+const VIEWER_SELF: Record<string, string> = {
+  "app/(dashboard)/p/[project]/members/actions.ts#leaveProjectAction": "leaves the project (the viewer's own membership; needs confirm: true)",
 };
 
 /** Project-scoped actions a VIEWER may call: reads that change nothing (the database check below holds them to it). */
@@ -125,6 +135,9 @@ beforeAll(async () => {
   });
   ids.memberA = memberA.id;
   ids.viewerA = viewerA.id;
+  // Their session rows exist before any checksum is taken (a sign-in opens one).
+  await sessionIdFor(memberA.id);
+  await sessionIdFor(viewerA.id);
   ids.projectA.id = a.id;
   ids.projectB.id = b.id;
   const adminA: Actor = { kind: "user", userId: memberA.id, projectId: a.id, role: "ADMIN" };
@@ -176,6 +189,7 @@ describe("server actions", () => {
     expect(actions.length).toBeGreaterThan(20);
     for (const key of Object.keys(NOT_PROJECT_SCOPED)) expect(actions.map((a) => a.key)).toContain(key);
     for (const key of Object.keys(VIEWER_READS)) expect(actions.map((a) => a.key)).toContain(key);
+    for (const key of Object.keys(VIEWER_SELF)) expect(actions.map((a) => a.key)).toContain(key);
   });
 
   it("a member of A reaches nothing of B (by slug or id): not_found without B's name, and nothing changes", async () => {
@@ -197,7 +211,7 @@ describe("server actions", () => {
     for (const entry of await loadActions()) {
       if (NOT_PROJECT_SCOPED[entry.key]) continue;
       const result = await call(entry, { project: ids.projectA.slug, name: ids.promptA, prompt: ids.promptA });
-      if (VIEWER_READS[entry.key]) {
+      if (VIEWER_READS[entry.key] || VIEWER_SELF[entry.key]) {
         expect(result.ok ? "ok" : result.code, entry.key).not.toBe("forbidden");
         continue;
       }
