@@ -6,7 +6,7 @@ test.describe("projects as admin", () => {
 
   test("creates a second project, switches, renames, sets settings, reads the audit log and CSV, then deletes it", async ({ page, browser }) => {
     const stamp = Date.now().toString(36);
-    const slug = `e2e-proj-${stamp}`;
+    const slug = `e2e-project-${stamp}`;
 
     // Create from the switcher; a bad slug first.
     await page.goto(`/p/${PROJECT}/prompts`);
