@@ -18,7 +18,7 @@ const DOMAINS = {
   generated: [],
   // leaves over the database
   models: ["db"],
-  projects: ["db"],
+  projects: ["jobs", "db"],
   "query-keys": [],
   // durable jobs: pg-boss queues on the app's PostgreSQL
   jobs: [],
@@ -40,7 +40,7 @@ const DOMAINS = {
   // the call log (row codec + batching writer); never imports metrics
   calls: ["claude", "db"],
   // rollups and charts over the call log; composes the process-wide writer (rollup sink)
-  metrics: ["calls", "claude", "models", "db"],
+  metrics: ["jobs", "calls", "claude", "models", "db"],
   "api-keys": ["auth", "projects", "audit", "db"],
   // the one run-and-log path and the project's run policy (Project.settings)
   runs: ["prompts", "claude", "calls", "metrics", "models", "projects", "audit", "db"],

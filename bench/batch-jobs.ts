@@ -14,30 +14,16 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { applyMigrations } from "@/lib/db/migrate";
 import { assertLocalDatabaseUrl } from "@/lib/db/local-url";
+import { arg, kernelPeakRssMb, mb } from "./support";
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
-};
 const ITEMS = Number(arg("items", "100000"));
 const BATCH_MS = Number(arg("batch-ms", "2000"));
 const URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/promptdeck_batch_bench";
 
-function kernelPeakRssMb(): number | null {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const secs = (from: number, to = performance.now()) => ((to - from) / 1000).toFixed(2);
 
 async function main() {

@@ -249,10 +249,10 @@ export async function openBatchResults(
   projectId: string,
   options: { status?: BatchItemStatus } = {},
 ): Promise<{ job: BatchJobView; lines: AsyncIterable<string> }> {
-  const job = await getBatchJob(id, projectId);
-  if (!job) throw new AppError("not_found", `Batch job ${id} does not exist`);
-  const stored = await getDb().batchJob.findUnique({ where: { id }, select: { content: true } });
-  const json = stored ? safeContent(stored.content)?.outputSchema.format === "json" : false;
+  const row = await getDb().batchJob.findFirst({ where: { id, projectId }, include: { prompt: { select: { name: true } } } });
+  if (!row) throw new AppError("not_found", `Batch job ${id} does not exist`);
+  const job = toView(row, row.prompt.name);
+  const json = safeContent(row.content)?.outputSchema.format === "json";
   async function* lines(): AsyncIterable<string> {
     let after = -1;
     for (;;) {

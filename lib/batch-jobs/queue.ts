@@ -1,4 +1,4 @@
-import { JobQueue, type JobQueueOptions } from "@/lib/jobs/queue";
+import { JobQueue, queueSlot, type JobQueueOptions } from "@/lib/jobs/queue";
 
 /**
  * The durable queue of batch jobs (a JobQueue on the app's PostgreSQL, like eval runs). One job =
@@ -24,13 +24,10 @@ export class BatchJobQueue extends JobQueue<BatchJobStep> {
   }
 }
 
-const slot = globalThis as unknown as { promptdeckBatchJobQueue?: BatchJobQueue };
+const slot = queueSlot<BatchJobQueue>("promptdeckBatchJobQueue");
 
-/** Makes `queue` the one createBatchJob enqueues on (the worker's, registered by the process). */
-export function registerBatchJobQueue(queue: BatchJobQueue | undefined): void {
-  slot.promptdeckBatchJobQueue = queue;
-}
+/** Makes `queue` the one new work queues its first step on (the worker's, registered by the process). */
+export const registerBatchJobQueue = slot.register;
 
-export function currentBatchJobQueue(): BatchJobQueue | undefined {
-  return slot.promptdeckBatchJobQueue;
-}
+/** The process's queue, if it runs the worker; without one, a worker's sweep picks new work up. */
+export const currentBatchJobQueue = slot.current;

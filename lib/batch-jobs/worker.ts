@@ -1,4 +1,4 @@
-import type PgBoss from "pg-boss";
+import { StepWorker } from "@/lib/jobs/step-worker";
 import { callLogRowFromBatchItem, type CallContext } from "@/lib/calls/record";
 import type { CallLogWriter } from "@/lib/calls/writer";
 import {
@@ -407,71 +407,26 @@ export interface BatchJobWorkerOptions extends Omit<BatchJobStepOptions, "signal
  * The batch-job worker a server process owns (lib/runtime/process.ts). start() never fails the
  * process: when the database is down it logs and tries again every `sweepSeconds`.
  */
-export class BatchJobWorker {
-  readonly queue: BatchJobQueue;
-  private readonly abort = new AbortController();
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
-  private working = false;
-
-  constructor(private readonly options: BatchJobWorkerOptions) {
-    this.queue = new BatchJobQueue({ connectionString: options.connectionString, pollingIntervalSeconds: options.pollingIntervalSeconds });
-  }
-
-  get running(): boolean {
-    return this.working;
-  }
-
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.tryStart();
-    this.timer = setInterval(() => void this.tryStart(), (this.options.sweepSeconds ?? 30) * 1000);
-    this.timer.unref();
-  }
-
-  private async tryStart(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      if (!this.working) {
-        await this.queue.start();
-        await this.queue.work((job) => this.handle(job), this.options.jobs ?? 2);
-        this.working = true;
-        log.info("batch job worker started");
-      }
-      await this.sweep();
-    } catch (error) {
-      log.warn({ err: error }, "batch job worker: database not ready; retrying later");
-    }
-  }
-
-  /** Enqueues every queued or running job (the singleton key drops the ones that have a queued step). */
-  async sweep(): Promise<number> {
-    const jobs = await getDb().batchJob.findMany({ where: { status: { in: ["queued", "running"] } }, select: { id: true } });
-    let sent = 0;
-    for (const job of jobs) if (await this.queue.enqueue(job.id)) sent++;
-    return sent;
-  }
-
-  private async handle(queued: PgBoss.Job<BatchJobStep>): Promise<void> {
-    const jobId = queued.data.jobId;
-    let next: StepResult;
-    try {
-      next = await advanceBatchJob(jobId, { ...this.options, signal: this.abort.signal });
-    } catch (error) {
-      if (isConnectionFailure(error) || isRetryableApiError(error)) throw error; // pg-boss retries the step later
-      log.error({ err: error, jobId }, "batch job step failed");
-      await failBatchJob(jobId, error instanceof Error ? error.message : String(error));
-      return;
-    }
-    if (next !== null && !this.stopped) await this.queue.enqueue(jobId, { delaySeconds: next });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.abort.abort();
-    await this.queue.stop();
-    this.working = false;
+export class BatchJobWorker extends StepWorker<BatchJobStep, BatchJobQueue> {
+  constructor(options: BatchJobWorkerOptions) {
+    super({
+      name: "batch job worker",
+      queue: new BatchJobQueue({ connectionString: options.connectionString, pollingIntervalSeconds: options.pollingIntervalSeconds }),
+      concurrency: options.jobs,
+      sweepSeconds: options.sweepSeconds,
+      // Every queued or running job.
+      pending: async () =>
+        (await getDb().batchJob.findMany({ where: { status: { in: ["queued", "running"] } }, select: { id: true } })).map((job) => ({ jobId: job.id })),
+      step: async ({ jobId }, signal) => {
+        try {
+          return await advanceBatchJob(jobId, { ...options, signal });
+        } catch (error) {
+          if (isConnectionFailure(error) || isRetryableApiError(error)) throw error; // pg-boss retries the step later
+          log.error({ err: error, jobId }, "batch job step failed");
+          await failBatchJob(jobId, error instanceof Error ? error.message : String(error));
+          return null;
+        }
+      },
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { JobQueue, type JobQueueOptions } from "@/lib/jobs/queue";
+import { JobQueue, queueSlot, type JobQueueOptions } from "@/lib/jobs/queue";
 
 /**
  * The durable job queue of eval runs (a JobQueue, lib/jobs/queue.ts: pg-boss on the app's
@@ -32,14 +32,10 @@ export class EvalQueue extends JobQueue<EvalRunJob> {
   }
 }
 
-const slot = globalThis as unknown as { promptdeckEvalQueue?: EvalQueue };
+const slot = queueSlot<EvalQueue>("promptdeckEvalQueue");
 
-/** Makes `queue` the one createEvalRun enqueues on (the worker's, registered by the process). */
-export function registerEvalQueue(queue: EvalQueue | undefined): void {
-  slot.promptdeckEvalQueue = queue;
-}
+/** Makes `queue` the one new work queues its first step on (the worker's, registered by the process). */
+export const registerEvalQueue = slot.register;
 
-/** The process's queue, if this process runs the eval worker; without one, a worker's sweep picks new runs up. */
-export function currentEvalQueue(): EvalQueue | undefined {
-  return slot.promptdeckEvalQueue;
-}
+/** The process's queue, if it runs the worker; without one, a worker's sweep picks new work up. */
+export const currentEvalQueue = slot.current;

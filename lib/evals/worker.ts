@@ -1,4 +1,4 @@
-import type PgBoss from "pg-boss";
+import { StepWorker } from "@/lib/jobs/step-worker";
 import { callLogRowFromBatchItem, type CallContext } from "@/lib/calls/record";
 import type { CallLogWriter } from "@/lib/calls/writer";
 import {
@@ -534,72 +534,26 @@ export interface EvalWorkerOptions extends Omit<EvalStepOptions, "signal"> {
  * logs and tries again every `sweepSeconds`. stop() stops taking jobs, lets the running steps end
  * their current wave (their calls are stored, the next step is queued) and closes the queue.
  */
-export class EvalWorker {
-  readonly queue: EvalQueue;
-  private readonly abort = new AbortController();
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
-  private working = false;
-
-  constructor(private readonly options: EvalWorkerOptions) {
-    this.queue = new EvalQueue({ connectionString: options.connectionString, pollingIntervalSeconds: options.pollingIntervalSeconds });
-  }
-
-  get running(): boolean {
-    return this.working;
-  }
-
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.tryStart();
-    this.timer = setInterval(() => void this.tryStart(), (this.options.sweepSeconds ?? 30) * 1000);
-    this.timer.unref();
-  }
-
-  private async tryStart(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      if (!this.working) {
-        await this.queue.start();
-        await this.queue.work((job) => this.handle(job), this.options.runs ?? 2);
-        this.working = true;
-        log.info("eval worker started");
-      }
-      await this.sweep();
-    } catch (error) {
-      log.warn({ err: error }, "eval worker: database not ready; retrying later");
-    }
-  }
-
-  /** Enqueues every queued or running run (the singleton key drops the ones that have a queued job). */
-  async sweep(): Promise<number> {
-    const runs = await getDb().evalRun.findMany({ where: { status: { in: ["queued", "running"] } }, select: { id: true } });
-    let sent = 0;
-    for (const run of runs) if (await this.queue.enqueue(run.id)) sent++;
-    return sent;
-  }
-
-  private async handle(job: PgBoss.Job<EvalRunJob>): Promise<void> {
-    const runId = job.data.runId;
-    let next: StepResult;
-    try {
-      next = await advanceEvalRun(runId, { ...this.options, signal: this.abort.signal });
-    } catch (error) {
-      if (isConnectionFailure(error)) throw error; // pg-boss retries the step later
-      log.error({ err: error, runId }, "eval run step failed");
-      await failEvalRun(runId, error instanceof Error ? error.message : String(error));
-      return;
-    }
-    // After stop() the queue is closing: the next worker's sweep queues the run again.
-    if (next !== null && !this.stopped) await this.queue.enqueue(runId, { delaySeconds: next });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.abort.abort();
-    await this.queue.stop();
-    this.working = false;
+export class EvalWorker extends StepWorker<EvalRunJob, EvalQueue> {
+  constructor(options: EvalWorkerOptions) {
+    super({
+      name: "eval worker",
+      queue: new EvalQueue({ connectionString: options.connectionString, pollingIntervalSeconds: options.pollingIntervalSeconds }),
+      concurrency: options.runs,
+      sweepSeconds: options.sweepSeconds,
+      // Every queued or running run.
+      pending: async () =>
+        (await getDb().evalRun.findMany({ where: { status: { in: ["queued", "running"] } }, select: { id: true } })).map((run) => ({ runId: run.id })),
+      step: async ({ runId }, signal) => {
+        try {
+          return await advanceEvalRun(runId, { ...options, signal });
+        } catch (error) {
+          if (isConnectionFailure(error)) throw error; // pg-boss retries the step later
+          log.error({ err: error, runId }, "eval run step failed");
+          await failEvalRun(runId, error instanceof Error ? error.message : String(error));
+          return null;
+        }
+      },
+    });
   }
 }

@@ -103,3 +103,19 @@ export class JobQueue<T extends object> {
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
   }
 }
+
+/**
+ * The process's queue of one kind, registered by the process that runs its worker (lib/runtime)
+ * so code that creates work (a new eval run, batch job, rollout) queues its first step at once;
+ * without one, a worker's sweep picks the work up. Kept on globalThis: Next bundles a module more
+ * than once, and every copy must see the queue the process registered.
+ */
+export function queueSlot<Q>(key: string): { register(queue: Q | undefined): void; current(): Q | undefined } {
+  const slots = globalThis as unknown as Record<string, Q | undefined>;
+  return {
+    register: (queue) => {
+      slots[key] = queue;
+    },
+    current: () => slots[key],
+  };
+}

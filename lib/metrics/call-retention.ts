@@ -5,11 +5,9 @@
  * The rollups are separate tables and stay: every chart, total and cost figure of the deleted
  * period is unchanged; only the per-call rows (and their bodies) go. Server-only (pg).
  */
-import pg from "pg";
+import type pg from "pg";
+import { PeriodicTask } from "@/lib/jobs/periodic";
 import { projectCallLogSettingsSchema } from "@/lib/calls/record";
-import { childLogger } from "@/lib/logger";
-
-const log = childLogger({ component: "call-retention" });
 
 /** Rows per DELETE. Small: each statement is a few milliseconds. */
 export const RETENTION_BATCH = 1_000;
@@ -90,54 +88,30 @@ export interface CallRetentionPrunerOptions {
 }
 
 /** Runs `pruneExpiredCalls` periodically on its own short-lived connection (owned by the process). */
-export class CallRetentionPruner {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  constructor(private readonly options: CallRetentionPrunerOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(this.options.firstRunAfterMs ?? 120_000);
+export class CallRetentionPruner extends PeriodicTask<CallRetentionResult> {
+  constructor(private readonly options: CallRetentionPrunerOptions) {
+    super({
+      component: "call-retention",
+      area: "calls",
+      connectionString: options.connectionString,
+      intervalMs: options.intervalMs ?? 900_000,
+      firstRunAfterMs: options.firstRunAfterMs ?? 120_000,
+      failure: "call retention",
+      log: options.log,
+      describe: (result) => {
+        const total = Object.values(result.deleted).reduce((a, b) => a + b, 0);
+        return total > 0 ? `deleted ${total} calls past their project's retention in ${result.ms} ms` : null;
+      },
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  protected pass(client: pg.Client, now?: Date): Promise<CallRetentionResult> {
+    // A stop ends the pass after the batch in flight.
+    return pruneExpiredCalls(client, { now, shouldStop: () => this.stopped, pauseMs: this.options.pauseMs ?? 20 });
   }
 
-  /** One pass now (also what the timer runs); a stop ends it after the batch in flight. */
-  async runOnce(now?: Date): Promise<CallRetentionResult> {
-    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
-      return await pruneExpiredCalls(client, { now, shouldStop: () => this.stopped, pauseMs: this.options.pauseMs ?? 20 });
-    } finally {
-      await client.end();
-    }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then((result) => {
-          const total = Object.values(result.deleted).reduce((a, b) => a + b, 0);
-          if (total > 0) this.log(`deleted ${total} calls past their project's retention in ${result.ms} ms`);
-        })
-        .catch((error: unknown) => this.log(`call retention failed (will retry): ${error instanceof Error ? error.message : String(error)}`, "warn"))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.options.intervalMs ?? 900_000);
-        });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private log(message: string, level: "info" | "warn" = "info"): void {
-    if (this.options.log) this.options.log(`[calls] ${message}`);
-    else log[level](message);
+  /** One pass now (also what the timer runs), as if at `now`. */
+  override runOnce(now?: Date): Promise<CallRetentionResult> {
+    return this.withConnection((client) => this.pass(client, now));
   }
 }

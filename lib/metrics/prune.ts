@@ -2,11 +2,9 @@
  * Deleting minute rollups past their retention (see retention.ts), periodically and one app
  * instance at a time. Server-only (pg).
  */
-import pg from "pg";
-import { childLogger } from "@/lib/logger";
+import type pg from "pg";
+import { PeriodicTask } from "@/lib/jobs/periodic";
 import { minuteRetentionCutoff, minuteRetentionDays } from "./retention";
-
-const log = childLogger({ component: "rollup-pruner" });
 
 /** Rows deleted per statement: short transactions, no long lock on the writer's upserts. */
 const DELETE_BATCH = 20_000;
@@ -73,57 +71,24 @@ export interface RollupPrunerOptions {
 }
 
 /** Runs `pruneMinuteRollups` periodically on its own short-lived connection. */
-export class RollupPruner {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  constructor(private readonly options: RollupPrunerOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(this.options.firstRunAfterMs ?? 60_000);
+export class RollupPruner extends PeriodicTask<PruneResult> {
+  constructor(private readonly options: RollupPrunerOptions) {
+    super({
+      component: "rollup-pruner",
+      area: "metrics",
+      connectionString: options.connectionString,
+      intervalMs: options.intervalMs ?? 3_600_000,
+      firstRunAfterMs: options.firstRunAfterMs ?? 60_000,
+      failure: "pruning",
+      log: options.log,
+      describe: (r) =>
+        r.deletedSplitRows + r.deletedVersionRows > 0
+          ? `pruned ${r.deletedSplitRows} + ${r.deletedVersionRows} minute rollup rows before ${r.cutoff.toISOString()} in ${r.ms} ms`
+          : null,
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  /** One pruning pass now (also what the timer runs). */
-  async runOnce(): Promise<PruneResult> {
-    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
-      return await pruneMinuteRollups(client, { retentionDays: this.options.retentionDays });
-    } finally {
-      await client.end();
-    }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then((result) => {
-          if (result.deletedSplitRows + result.deletedVersionRows > 0) {
-            this.log(
-              `pruned ${result.deletedSplitRows} + ${result.deletedVersionRows} minute rollup rows before ${result.cutoff.toISOString()} in ${result.ms} ms`,
-            );
-          }
-        })
-        .catch((error: unknown) => this.log(`pruning failed (will retry): ${error instanceof Error ? error.message : String(error)}`, "warn"))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.options.intervalMs ?? 3_600_000);
-        });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private log(message: string, level: "info" | "warn" = "info"): void {
-    if (this.options.log) this.options.log(`[metrics] ${message}`);
-    else log[level](message);
+  protected pass(client: pg.Client): Promise<PruneResult> {
+    return pruneMinuteRollups(client, { retentionDays: this.options.retentionDays });
   }
 }

@@ -3,10 +3,8 @@
  * deleted in small batches, each its own short transaction, then the row itself. One instance at
  * a time (an advisory lock). Server-only (pg).
  */
-import pg from "pg";
-import { childLogger } from "@/lib/logger";
-
-const log = childLogger({ component: "project-purger" });
+import type pg from "pg";
+import { PeriodicTask } from "@/lib/jobs/periodic";
 
 /** Rows per DELETE: short statements that never hold locks long enough to stall the call-log writer. */
 export const PURGE_BATCH = 2_000;
@@ -128,54 +126,22 @@ export interface ProjectPurgerOptions {
 }
 
 /** Runs `purgeDeletedProjects` periodically on its own short-lived connection (owned by the process). */
-export class ProjectPurger {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  constructor(private readonly options: ProjectPurgerOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(this.options.firstRunAfterMs ?? 10_000);
+export class ProjectPurger extends PeriodicTask<PurgeResult> {
+  constructor(options: ProjectPurgerOptions) {
+    super({
+      component: "project-purger",
+      area: "projects",
+      connectionString: options.connectionString,
+      intervalMs: options.intervalMs ?? 30_000,
+      firstRunAfterMs: options.firstRunAfterMs ?? 10_000,
+      failure: "purging deleted projects",
+      log: options.log,
+      describe: (r) => (r.purgedProjects.length > 0 ? `purged ${r.purgedProjects.length} deleted project(s) in ${r.ms} ms` : null),
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  /** One pass now (also what the timer runs). */
-  async runOnce(): Promise<PurgeResult> {
-    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
-      // A stop between batches: the pass ends after the batch in flight.
-      return await purgeDeletedProjects(client, { shouldStop: () => this.stopped });
-    } finally {
-      await client.end();
-    }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then((result) => {
-          if (result.purgedProjects.length > 0) this.log(`purged ${result.purgedProjects.length} deleted project(s) in ${result.ms} ms`);
-        })
-        .catch((error: unknown) => this.log(`purging deleted projects failed (will retry): ${error instanceof Error ? error.message : String(error)}`, "warn"))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.options.intervalMs ?? 30_000);
-        });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private log(message: string, level: "info" | "warn" = "info"): void {
-    if (this.options.log) this.options.log(`[projects] ${message}`);
-    else log[level](message);
+  protected pass(client: pg.Client): Promise<PurgeResult> {
+    // A stop between batches: the pass ends after the batch in flight.
+    return purgeDeletedProjects(client, { shouldStop: () => this.stopped });
   }
 }

@@ -1,4 +1,4 @@
-import { JobQueue, type JobQueueOptions } from "@/lib/jobs/queue";
+import { JobQueue, queueSlot, type JobQueueOptions } from "@/lib/jobs/queue";
 
 /**
  * The durable queue of rollout checks (a JobQueue, lib/jobs/queue.ts: pg-boss on the app's
@@ -26,14 +26,10 @@ export class RolloutQueue extends JobQueue<RolloutJob> {
   }
 }
 
-const slot = globalThis as unknown as { promptdeckRolloutQueue?: RolloutQueue };
+const slot = queueSlot<RolloutQueue>("promptdeckRolloutQueue");
 
-/** Makes `queue` the one a new rollout queues its first check on (the worker's, registered by the process). */
-export function registerRolloutQueue(queue: RolloutQueue | undefined): void {
-  slot.promptdeckRolloutQueue = queue;
-}
+/** Makes `queue` the one new work queues its first step on (the worker's, registered by the process). */
+export const registerRolloutQueue = slot.register;
 
-/** The process's queue, if it runs the rollout worker; without one, a worker's sweep picks new rollouts up. */
-export function currentRolloutQueue(): RolloutQueue | undefined {
-  return slot.promptdeckRolloutQueue;
-}
+/** The process's queue, if it runs the worker; without one, a worker's sweep picks new work up. */
+export const currentRolloutQueue = slot.current;

@@ -4,11 +4,9 @@
  * periodically, in small batches that each commit on their own, one app instance at a time.
  * Pending deliveries (still being retried) and their events are kept whatever their age.
  */
-import pg from "pg";
+import type pg from "pg";
+import { PeriodicTask } from "@/lib/jobs/periodic";
 import { envVar } from "@/lib/env";
-import { childLogger } from "@/lib/logger";
-
-const log = childLogger({ component: "event-pruner" });
 
 /** Rows deleted per statement: short transactions, no long lock on the outbox the writers insert into. */
 export const EVENT_PRUNE_BATCH = 1_000;
@@ -95,58 +93,28 @@ export interface EventPrunerOptions {
 }
 
 /** Runs `pruneEventLog` periodically on its own short-lived connection (owned by the process, lib/runtime/process.ts). */
-export class EventPruner {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  constructor(private readonly options: EventPrunerOptions) {}
+export class EventPruner extends PeriodicTask<EventPruneResult> {
+  constructor(private readonly options: EventPrunerOptions) {
+    super({
+      component: "event-pruner",
+      area: "webhooks",
+      connectionString: options.connectionString,
+      intervalMs: options.intervalMs ?? 3_600_000,
+      firstRunAfterMs: options.firstRunAfterMs ?? 120_000,
+      failure: "pruning",
+      log: options.log,
+      describe: (r) =>
+        r.attempts + r.deliveries + r.events > 0
+          ? `pruned ${r.events} events, ${r.deliveries} deliveries, ${r.attempts} attempts before ${r.cutoff.toISOString()} in ${r.ms} ms`
+          : null,
+    });
+  }
 
   get retentionDays(): number {
     return this.options.retentionDays ?? envVar("PROMPTDECK_EVENT_RETENTION_DAYS");
   }
 
-  start(): void {
-    this.stopped = false;
-    this.schedule(this.options.firstRunAfterMs ?? 120_000);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  /** One pass now (also what the timer runs). */
-  async runOnce(): Promise<EventPruneResult> {
-    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
-      return await pruneEventLog(client, { retentionDays: this.retentionDays, batch: this.options.batch });
-    } finally {
-      await client.end();
-    }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then((r) => {
-          if (r.attempts + r.deliveries + r.events > 0)
-            this.log(`pruned ${r.events} events, ${r.deliveries} deliveries, ${r.attempts} attempts before ${r.cutoff.toISOString()} in ${r.ms} ms`);
-        })
-        .catch((error: unknown) => this.log(`pruning failed (will retry): ${error instanceof Error ? error.message : String(error)}`, "warn"))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.options.intervalMs ?? 3_600_000);
-        });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private log(message: string, level: "info" | "warn" = "info"): void {
-    if (this.options.log) this.options.log(`[webhooks] ${message}`);
-    else log[level](message);
+  protected pass(client: pg.Client): Promise<EventPruneResult> {
+    return pruneEventLog(client, { retentionDays: this.retentionDays, batch: this.options.batch });
   }
 }
