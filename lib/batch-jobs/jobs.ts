@@ -80,7 +80,8 @@ export function validateItems(
     } catch (error) {
       if (!isAppError(error)) throw error;
       const found = error.issues?.length ? error.issues : [{ path: "", message: error.message }];
-      for (const issue of found) issues.push({ path: `items.${index}.variables${issue.path ? `.${issue.path}` : ""}`, message: issue.message });
+      // Render issues are paths in the request ("variables.question", "messages.0"): under the item.
+      for (const issue of found) issues.push({ path: `items.${index}${issue.path ? `.${issue.path}` : ""}`, message: issue.message });
     }
     if (issues.length > 0) invalid.push({ id: externalId, index, issues });
     else valid.push({ index, externalId, variables: item.variables });
