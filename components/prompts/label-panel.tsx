@@ -118,7 +118,7 @@ export function LabelPanel({
       {labels.length === 0 ? <p className="px-4 py-3 text-xs text-fg-muted">No labels yet. Publish a version and point production at it.</p> : null}
       <ul className="divide-y divide-border">
         {labels.map((l) => (
-          <li key={l.name} className="flex items-center gap-2 px-4 py-2" data-testid={`label-row-${l.name}`}>
+          <li key={l.name} className="flex flex-wrap items-center gap-x-2 gap-y-1 px-4 py-2" data-testid={`label-row-${l.name}`}>
             <LabelBadge name={l.name} protected={l.protected} />
             {approvalOf(l.name) ? (
               <span

@@ -58,7 +58,8 @@ export default async function PromptPage({
     getReleaseRules(access.project.id),
     listReleaseRequests(access.project.id, { promptId: prompt.id, take: 20 }),
     isSnippet ? listSnippetDependents(access.project.id, prompt.name) : Promise.resolve([]),
-    listPromptRollouts(access.project.id, prompt.id, { limit: 6 }),
+    // A snippet is never run: no traffic to roll out.
+    isSnippet ? Promise.resolve([]) : listPromptRollouts(access.project.id, prompt.id, { limit: 6 }),
   ]);
   const archived = prompt.archivedAt !== null;
   // An archived prompt is read-only until restored (lib refuses its writes): no edit controls.
@@ -291,18 +292,20 @@ export default async function PromptPage({
             </Card>
           ) : null}
 
-          <Card className="overflow-hidden">
-            <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Canary rollout</h2>
-            <RolloutPanel
-              project={project}
-              promptName={prompt.name}
-              rollouts={rollouts}
-              labels={labelRows.map((l) => ({ name: l.name, version: l.version, protected: l.protected }))}
-              versions={published.map((v) => versionLabel(v))}
-              canEdit={canEdit}
-              isAdmin={isAdmin}
-            />
-          </Card>
+          {isSnippet ? null : (
+            <Card className="overflow-hidden">
+              <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Canary rollout</h2>
+              <RolloutPanel
+                project={project}
+                promptName={prompt.name}
+                rollouts={rollouts}
+                labels={labelRows.map((l) => ({ name: l.name, version: l.version, protected: l.protected }))}
+                versions={published.map((v) => versionLabel(v))}
+                canEdit={canEdit}
+                isAdmin={isAdmin}
+              />
+            </Card>
+          )}
 
           <Card className="overflow-hidden">
             <h2 className="border-b border-border px-4 py-2 text-sm font-semibold">Label history</h2>
