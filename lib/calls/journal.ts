@@ -328,6 +328,9 @@ export class CallJournal {
 
   private deleteIfDone(segment: Segment): void {
     if (!segment.sealed || segment.backlog || segment.settled < segment.appended) return;
+    // After close the slot belongs to the next owner, which replays these files: a row the
+    // closed writer still stores later (its retry outlived close) is skipped there by id.
+    if (this.closed && !this.lock) return;
     this.segments.delete(segment.seq);
     this.counters.deletedSegments++;
     const deleting: Promise<void> = unlink(segment.file)

@@ -109,6 +109,20 @@ describe("CallJournal", () => {
     await c.close();
   });
 
+  it("a closed journal leaves its segments to the next owner, even when their rows are settled later", async () => {
+    const base = tempDir();
+    const j1 = new CallJournal({ dir: base, logger: silent });
+    j1.open();
+    const seq = await j1.append([encodeCallLogRow(row(1)), encodeCallLogRow(row(2))]);
+    expect(await j1.close()).toMatchObject({ unsettledRows: 2 });
+    // The closed writer's retry stores them after the close (CI failure, calls-journal-replay).
+    j1.settle(seq, 2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const j2 = new CallJournal({ dir: base, logger: silent });
+    expect(j2.open()).toEqual({ backlogSegments: 1 });
+    await j2.close();
+  });
+
   it("skips a line torn by a crash (never acknowledged) and keeps the rest", async () => {
     const base = tempDir();
     const slot = path.join(base, "0");
