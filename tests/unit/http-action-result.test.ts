@@ -205,11 +205,25 @@ describe("formDataRecord", () => {
   });
 
   it("takes linear time for a field repeated many times (a form post of one checkbox 200,000 times)", () => {
-    const fd = new FormData();
-    for (let i = 0; i < 200_000; i++) fd.append("scopes", "x");
-    const started = performance.now();
-    expect((formDataRecord(fd).scopes as string[]).length).toBe(200_000);
-    expect(performance.now() - started).toBeLessThan(2_000);
+    // Compares 20,000 with 200,000 repeats on the same machine (best of 3 each), so a loaded CI
+    // machine does not matter: linear work grows ~10x, the quadratic copy this replaced ~100x.
+    const post = (n: number) => {
+      const fd = new FormData();
+      for (let i = 0; i < n; i++) fd.append("scopes", "x");
+      return fd;
+    };
+    const bestOf3 = (fd: FormData, n: number) => {
+      let best = Infinity;
+      for (let round = 0; round < 3; round++) {
+        const started = performance.now();
+        expect((formDataRecord(fd).scopes as string[]).length).toBe(n);
+        best = Math.min(best, performance.now() - started);
+      }
+      return best;
+    };
+    const small = bestOf3(post(20_000), 20_000);
+    const large = bestOf3(post(200_000), 200_000);
+    expect(large / Math.max(small, 0.5)).toBeLessThan(40);
   });
 
   it("keeps files, which inspection then refuses", () => {
