@@ -28,7 +28,7 @@ beforeAll(async () => {
   await proxy.up();
   server = await startApiServer({
     changeFeed: { connectionString: proxied(), pollIntervalMs: 100, reconnectDelayMs: 200, connectTimeoutMs: 500 },
-    cache: { loadTimeoutMs: 500 },
+    cache: { loadTimeoutMs: 2_000 },
   });
   const ctx = await makeTestProject();
   readKey = (await ctx.key(["prompts:read"])).key;
@@ -83,7 +83,7 @@ describe("serving during a database outage", () => {
 
     const started = Date.now();
     const during = await getJson<{ version: string; etag: string }>(url, bearer(readKey));
-    expect(Date.now() - started).toBeLessThan(200); // answered from memory, not after a DB timeout
+    expect(Date.now() - started).toBeLessThan(1_500); // answered from memory, not after the 2 s load timeout
     expect(during.status).toBe(200);
     expect(during.body.etag).toBe(warm.body.etag);
     expect(during.headers.get("x-promptdeck-cache")).toBe("stale");
