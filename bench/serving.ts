@@ -19,6 +19,9 @@
  * Run:  npx tsx bench/serving.ts
  *   BENCH_SECONDS=5 (per measurement)  BENCH_ROUNDS=3  BENCH_CONNECTIONS=10,100  BENCH_KEYS=1,200
  *   --api-only                   the server without Next even when a build exists
+ *   --with-api-only              also start `server.ts --api-only` (the same process without Next
+ *                                loaded) and measure it in every round too, against the same bare
+ *                                rounds: what serving the API from a process without Next would give
  *   --cpu-prof DIR               the server runs with --cpu-prof; its profile goes to DIR and the
  *                                functions with the most CPU time are printed after the run
  *   BENCH_SERVER_NODE_ARGS="--perf-basic-prof"   more node flags for the server (then
@@ -311,6 +314,8 @@ interface Scenario {
   connections: number;
   bare: Measured[];
   server: Measured[];
+  /** `server.ts --api-only` in the same rounds (with --with-api-only). */
+  apiOnly: Measured[];
 }
 
 // ------------------------------------------------------------------ CPU profile summary
@@ -392,6 +397,9 @@ async function main(): Promise<void> {
     const server = await startServer(db.url, { apiOnly, cpuProfDir: cpuProfDir ? path.resolve(cpuProfDir) : undefined });
     cleanup.unshift(server.stop);
     const serverUrl = `${server.base.replace("localhost", "127.0.0.1")}${SERVED_PATH}`;
+    const second = !apiOnly && args.includes("--with-api-only") ? await startServer(db.url, { apiOnly: true }) : undefined;
+    if (second) cleanup.unshift(second.stop);
+    const secondUrl = second && `${second.base.replace("localhost", "127.0.0.1")}${SERVED_PATH}`;
 
     // The exact bytes and headers the server sends, for the bare server.
     const sample = await fetch(serverUrl, { headers: { Authorization: `Bearer ${keys[0]}` } });
@@ -418,6 +426,7 @@ async function main(): Promise<void> {
     console.log(
       `GET ${SERVED_PATH} (${body.length} bytes of JSON), ${server.mode}, database ${db.description}; bare node:http answering the same bytes and headers`,
     );
+    if (second) console.log(`rounds marked "api": ${second.mode}, measured in the same rounds against the same bare figures`);
     console.log(`${seconds} s per measurement, ${rounds} rounds, node ${process.version}, load average ${loadavg()[0]?.toFixed(1)}`);
     console.log("cpu = CPU time of the server process per request (user + system, all threads); it moves less than req/s when other work shares the machine");
     const table = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(COLUMNS[i]!.length)).join(" | ");
@@ -427,7 +436,7 @@ async function main(): Promise<void> {
     for (const keyCount of keyCounts) {
       const used = keyCount === 1 ? keys.slice(0, 1) : keys.slice(1, 1 + keyCount);
       for (const connections of connectionList) {
-        const s: Scenario = { keys: keyCount, connections, bare: [], server: [] };
+        const s: Scenario = { keys: keyCount, connections, bare: [], server: [], apiOnly: [] };
         // Warm-up: the server's key cache and rate-limit lease for every key (each key's first
         // request waits for its lookup and lease; under closed-loop load the connections walk the
         // keys in step, so a timed warm-up alone can end before the last key was seen on a busy
@@ -435,17 +444,26 @@ async function main(): Promise<void> {
         await primeKeys(serverUrl, used);
         await load(bareUrl, bareChild.pid, connections, 1, used);
         await load(serverUrl, server.pid, connections, 2, used);
+        if (second && secondUrl) {
+          await primeKeys(secondUrl, used);
+          await load(secondUrl, second.pid, connections, 2, used);
+        }
+        const targets = { bare: { url: bareUrl, pid: bareChild.pid }, server: { url: serverUrl, pid: server.pid }, api: { url: secondUrl, pid: second?.pid } };
+        const kinds = second ? (["bare", "server", "api"] as const) : (["bare", "server"] as const);
         for (let round = 0; round < rounds; round++) {
-          const order = round % 2 === 0 ? (["bare", "server"] as const) : (["server", "bare"] as const);
-          const got: Partial<Record<"bare" | "server", Measured>> = {};
-          for (const which of order) {
-            got[which] = await load(which === "bare" ? bareUrl : serverUrl, which === "bare" ? bareChild.pid : server.pid, connections, seconds, used);
-          }
+          // Each round starts with another of them (the machine's load drifts).
+          const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
+          const got: Partial<Record<"bare" | "server" | "api", Measured>> = {};
+          for (const which of order) got[which] = await load(targets[which].url!, targets[which].pid, connections, seconds, used);
           const bare = got.bare!;
           const srv = got.server!;
           s.bare.push(bare);
           s.server.push(srv);
           console.log(table(row(keyCount, connections, `${round + 1}`, [bare], [srv], [srv.rps / bare.rps])));
+          if (got.api) {
+            s.apiOnly.push(got.api);
+            console.log(table(row(keyCount, connections, `${round + 1} api`, [bare], [got.api], [got.api.rps / bare.rps])));
+          }
         }
         scenarios.push(s);
       }
@@ -457,6 +475,19 @@ async function main(): Promise<void> {
     for (const s of scenarios) {
       const ratios = s.server.map((m, i) => m.rps / s.bare[i]!.rps);
       console.log(table(row(s.keys, s.connections, "median", s.bare, s.server, ratios)));
+      if (s.apiOnly.length > 0)
+        console.log(
+          table(
+            row(
+              s.keys,
+              s.connections,
+              "med api",
+              s.bare,
+              s.apiOnly,
+              s.apiOnly.map((m, i) => m.rps / s.bare[i]!.rps),
+            ),
+          ),
+        );
       if (s.connections === 100) {
         const ratio = median(ratios);
         const bareP99 = median(s.bare.map((m) => m.p99));
