@@ -15,5 +15,10 @@ export const changeNameAction = defineAction({ signedIn: true, input: changeName
 // Changes the signed-in user's password (current one required); every other session ends, this one stays.
 export const changePasswordAction = defineAction(
   { signedIn: true, input: changePasswordInputSchema, invalidMessage: "Check the highlighted fields" },
-  async (input, user) => changePassword(user.id, await getCurrentSessionId(), input),
+  async (input, user) => {
+    const changed = await changePassword(user.id, await getCurrentSessionId(), input);
+    // The page counts the other open sessions; after the change there are none.
+    revalidatePath("/account");
+    return changed;
+  },
 );

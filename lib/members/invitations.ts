@@ -275,7 +275,7 @@ export async function lookupInvitation(token: string, now: Date = new Date(), db
 const STATE_MESSAGES: Record<Exclude<InvitationState, "pending">, string> = {
   expired: "This invitation has expired. Ask a project admin to send a new one.",
   accepted: "This invitation was already used. Sign in to open the project.",
-  revoked: "This invitation was revoked by a project admin.",
+  revoked: "This invitation was revoked by a project admin. Ask them for a new one if you still need access.",
 };
 export const UNKNOWN_INVITATION_MESSAGE = "This invitation link is not valid: it may be mistyped or replaced by a newer one.";
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { displayTextSchema } from "@/lib/errors/display-text";
 import { childLogger } from "@/lib/logger";
 import type { ProjectRef } from "@/lib/projects/queries";
 import { projectSlugSchema, slugify } from "@/lib/projects/slug";
@@ -10,11 +11,13 @@ const log = childLogger({ component: "projects" });
 
 export const PROJECT_NAME_MAX_LENGTH = 100;
 
-export const projectNameSchema = z
-  .string()
-  .trim()
-  .min(1, "Enter a project name")
-  .max(PROJECT_NAME_MAX_LENGTH, `Project name must be at most ${PROJECT_NAME_MAX_LENGTH} characters`);
+/** A project's name: trimmed, 1-100 characters, something visible, no control or text-direction characters. */
+export const projectNameSchema = displayTextSchema({
+  label: "Project name",
+  max: PROJECT_NAME_MAX_LENGTH,
+  empty: "Enter a project name",
+  tooLong: `Project name must be at most ${PROJECT_NAME_MAX_LENGTH} characters`,
+});
 
 /**
  * The new-project form: a name and an optional slug (derived from the name when empty, as in the

@@ -2,11 +2,12 @@ import { z } from "zod";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { displayTextSchema } from "@/lib/errors/display-text";
 import { hashPassword, newPasswordSchema, verifyPassword } from "@/lib/users/password";
 import { endOtherSessions } from "@/lib/users/sessions";
 
-/** A person's display name: trimmed, 1-100 characters. */
-export const displayNameSchema = z.string().trim().min(1, "Enter your name").max(100, "Name is too long");
+/** A person's display name: trimmed, 1-100 characters, something visible, no control or text-direction characters. */
+export const displayNameSchema = displayTextSchema({ label: "Name", max: 100, empty: "Enter your name", tooLong: "Name is too long" });
 
 export const changeNameInputSchema = z.strictObject({ name: displayNameSchema });
 export type ChangeNameInput = z.output<typeof changeNameInputSchema>;

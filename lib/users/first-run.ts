@@ -4,14 +4,16 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { hashPassword, newPasswordSchema } from "@/lib/users/password";
 import { projectSlugSchema, slugify } from "@/lib/projects/slug";
+import { projectNameSchema } from "@/lib/projects/mutations";
+import { displayNameSchema } from "@/lib/users/account";
 
 /** The first-run form: the first account and the first project. Slug is derived when empty. */
 export const firstRunInputSchema = z
   .object({
-    name: z.string().trim().min(1, "Enter your name").max(100, "Name is too long"),
+    name: displayNameSchema,
     email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address")),
     password: newPasswordSchema,
-    projectName: z.string().trim().min(1, "Enter a project name").max(100, "Project name is too long"),
+    projectName: projectNameSchema,
     projectSlug: z.string().trim().optional(),
   })
   .transform((v, ctx) => {

@@ -170,9 +170,16 @@ describe("invitations", () => {
   it("resend issues a new token and kills the old one; revoke and expiry give clear states", async () => {
     const { project, admin } = await makeProject();
     const first = await createInvitation(admin, { email: "resend@example.test", role: "VIEWER" }, { origin: ORIGIN });
-    const resent = await resendInvitation(admin, first.id, { origin: ORIGIN });
+    const mailer = createSmtpMailer({ url: smtp.url, from: "Promptdeck <noreply@promptdeck.test>" });
+    const resent = await resendInvitation(admin, first.id, { origin: ORIGIN, mailer });
     expect(resent.id).toBe(first.id);
     expect(resent.link).not.toBe(first.link);
+    // The resend is mailed too, with the new link only.
+    expect(resent.mail.status).toBe("sent");
+    const mailed = smtp.received.filter((m) => m.to.includes("resend@example.test"));
+    expect(mailed).toHaveLength(1);
+    expect(mailed[0]!.text).toContain(resent.link);
+    expect(mailed[0]!.text).not.toContain(first.link);
     expect((await lookupInvitation(tokenOf(first.link))).state).toBe("unknown");
     const dead = await failure(acceptInvitationAsNewUser({ token: tokenOf(first.link), name: "R", password: "password-r", confirmPassword: "password-r" }));
     expect(dead).toMatchObject({ code: "not_found", message: UNKNOWN_INVITATION_MESSAGE });

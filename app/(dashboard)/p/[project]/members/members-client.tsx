@@ -256,11 +256,16 @@ export function MemberRoleSelect({
         disabled={pending}
         className="h-7 rounded-md border border-border bg-surface px-1.5 text-xs"
         onChange={(e) => {
-          const next = e.currentTarget.value as Role;
+          const select = e.currentTarget;
+          const next = select.value as Role;
           startTransition(async () => {
             setError(null);
             const result = await withSignIn(change)({ project, userId, role: next });
-            if (!result.ok) setError(failureText(result));
+            if (!result.ok) {
+              // Refused (the last admin, a member gone meanwhile): show the role they still have.
+              select.value = role;
+              setError(failureText(result));
+            }
             router.refresh();
           });
         }}

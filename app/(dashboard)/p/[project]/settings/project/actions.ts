@@ -11,8 +11,9 @@ export const renameProjectAction = defineAction({ role: "ADMIN", input: renamePr
 });
 
 /** Saves the runner defaults, call body storage and call-log retention (admins). */
-export const updateProjectSettingsAction = defineAction({ role: "ADMIN", input: projectSettingsUpdateSchema }, async (input, { actor }) =>
-  updateProjectSettings(actor, input),
+export const updateProjectSettingsAction = defineAction(
+  { role: "ADMIN", input: projectSettingsUpdateSchema, invalidMessage: "Check the highlighted settings" },
+  async (input, { actor }) => updateProjectSettings(actor, input),
 );
 
 /** Deletes the project once its slug is typed again (admins); its data is purged in the background. */
