@@ -9,7 +9,9 @@
  *    max over BENCH_MOVES moves.
  * 2. Open streams on one instance: BENCH_STREAMS (1,000) raw streams held open on instance B
  *    (each its own connection); B's RSS before and with them, and its CPU while they are idle
- *    (heartbeats only) and while one move is broadcast to all of them (time until every stream got it).
+ *    (heartbeats only: the window, BENCH_IDLE_SECONDS = 30 by default, spans two of the hub's 15 s
+ *    heartbeats, so their cost is in the figure) and while one move is broadcast to all of them
+ *    (time until every stream got it).
  *
  * Baseline it compares with: without the stream, a client sees a move after its cache TTL
  * (`cacheTtlMs`, 60 s by default; the server's own caches are told at once by the change feed).
@@ -18,7 +20,7 @@
  * unique slug is added). LISTEN/NOTIFY is what carries a move between instances.
  *
  * Run:  BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/pd_bench npx tsx bench/stream.ts
- *   BENCH_MOVES=50  BENCH_STREAMS=1000  BENCH_IDLE_SECONDS=10  BENCH_MOVE_GAP_MS=100
+ *   BENCH_MOVES=50  BENCH_STREAMS=1000  BENCH_IDLE_SECONDS=30  BENCH_MOVE_GAP_MS=100
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -31,7 +33,8 @@ import { PromptdeckClient, type PromptChangeEvent } from "@/lib/client";
 const ROOT = path.resolve(import.meta.dirname, "..");
 const MOVES = Number(process.env.BENCH_MOVES ?? 50);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+// At least one heartbeat interval (15 s): a shorter window could measure no heartbeat at all.
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const MOVE_GAP_MS = Number(process.env.BENCH_MOVE_GAP_MS ?? 100);
 const PROMPT = "stream-bench";
 
@@ -265,6 +268,11 @@ async function main(): Promise<void> {
     console.log(`   CPU while idle (heartbeats): ${(idleCpu * 100).toFixed(2)} % of a core over ${IDLE_SECONDS} s`);
     console.log(`   one move to all of them: ${got}/${STREAMS} streams had it after ${fmt(fanoutMs)}; B's CPU meanwhile ${fmt(fanoutCpuMs)}`);
     for (const s of streams) s.destroy();
+    console.log(
+      `\nload average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")} (2 cores, shared)`,
+    );
   } catch (error) {
     await sleep(1_000);
     console.error(`instance A:\n${a.output().slice(-3000)}\ninstance B:\n${b.output().slice(-3000)}`);

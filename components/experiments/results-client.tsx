@@ -25,7 +25,8 @@ import { withSignIn } from "@/lib/http/signed-out";
 export interface ExperimentActions {
   transition: ServerAction<InProject<{ id: string; action: "start" | "pause" | "resume" | "complete" }>, { status: string }>;
   setWeights: ServerAction<InProject<{ id: string; weights: Record<string, number> }>, { ok: true }>;
-  promote: ServerAction<InProject<{ id: string; variant?: string; force?: boolean }>, { key: string; version: string }>;
+  /** `requestId` set: the label is under a release rule, a release request was opened instead (nothing moved). */
+  promote: ServerAction<InProject<{ id: string; variant?: string; force?: boolean }>, { key: string; version: string; requestId: string | null }>;
   /** The promote controls' contract check: what moving the label to the variant does to its callers. */
   previewPromote?: ServerAction<InProject<{ id: string; variant: string }>, LabelMoveContractCheck>;
   resumeVariant: ServerAction<InProject<{ id: string; key: string }>, { ok: true }>;
@@ -578,7 +579,12 @@ function Controls({
   const promote = () =>
     act(
       () => actions.promote({ project, id, variant: promoteKey, force: forcePromote }),
-      (d) => setNotice(`Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`),
+      (d) =>
+        setNotice(
+          d.requestId
+            ? `"${e.label}" moves only with an approved release request: a request to release ${d.version} (variant ${d.key}) is waiting in Releases. The experiment keeps running until an approver approves it, which ends it and moves the label.`
+            : `Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`,
+        ),
     );
 
   return (

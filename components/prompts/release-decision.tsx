@@ -21,6 +21,7 @@ export function ReleaseDecision({
   canApprove,
   canReject,
   note,
+  approveText = "Approve and move the label",
 }: {
   project: string;
   requestId: string;
@@ -29,6 +30,8 @@ export function ReleaseDecision({
   canApprove: boolean;
   canReject: boolean;
   note: string | null;
+  /** The approve button's text (a rollout-mode request starts a rollout instead of moving the label). */
+  approveText?: string;
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -65,7 +68,7 @@ export function ReleaseDecision({
       />
       <div className="flex gap-2">
         <Button variant="primary" disabled={pending || !canApprove} onClick={() => decide(approve)} data-testid="approve-release">
-          Approve and move the label
+          {approveText}
         </Button>
         <Button variant="danger" disabled={pending || !canReject} onClick={() => decide(reject)} data-testid="reject-release">
           Reject

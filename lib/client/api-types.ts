@@ -4620,6 +4620,26 @@ export type ReleaseRequest = {
   fromVersion: string | null;
   reason: string;
   force: boolean;
+  /**
+   * What approval does: move the label; start a canary rollout (its last step moves the label); end the experiment and move the label to its variant
+   */
+  mode: "move" | "rollout" | "promote";
+  /**
+   * The rollout approval starts (mode rollout), else null
+   */
+  rollout: {
+    steps: number[];
+    minStepSeconds: number | null;
+    minStepCalls: number | null;
+  } | null;
+  /**
+   * The experiment and variant approval promotes (mode promote), else null
+   */
+  experiment: {
+    id: string;
+    name: string;
+    variant: string;
+  } | null;
   status: "open" | "approved" | "rejected";
   requestedBy: string;
   createdAt: string;
@@ -4727,6 +4747,26 @@ export type ListReleaseRequestsResponse = {
     fromVersion: string | null;
     reason: string;
     force: boolean;
+    /**
+     * What approval does: move the label; start a canary rollout (its last step moves the label); end the experiment and move the label to its variant
+     */
+    mode: "move" | "rollout" | "promote";
+    /**
+     * The rollout approval starts (mode rollout), else null
+     */
+    rollout: {
+      steps: number[];
+      minStepSeconds: number | null;
+      minStepCalls: number | null;
+    } | null;
+    /**
+     * The experiment and variant approval promotes (mode promote), else null
+     */
+    experiment: {
+      id: string;
+      name: string;
+      variant: string;
+    } | null;
     status: "open" | "approved" | "rejected";
     requestedBy: string;
     createdAt: string;
@@ -4737,6 +4777,136 @@ export type ListReleaseRequestsResponse = {
 };
 export type ApproveReleaseRequest = {
   comment?: string;
+};
+export type ApprovedReleaseRequest = {
+  id: string;
+  prompt: string;
+  label: string;
+  version: string;
+  /**
+   * What the label served when the request was made (null: a new label)
+   */
+  fromVersion: string | null;
+  reason: string;
+  force: boolean;
+  /**
+   * What approval does: move the label; start a canary rollout (its last step moves the label); end the experiment and move the label to its variant
+   */
+  mode: "move" | "rollout" | "promote";
+  /**
+   * The rollout approval starts (mode rollout), else null
+   */
+  rollout: {
+    steps: number[];
+    minStepSeconds: number | null;
+    minStepCalls: number | null;
+  } | null;
+  /**
+   * The experiment and variant approval promotes (mode promote), else null
+   */
+  experiment: {
+    id: string;
+    name: string;
+    variant: string;
+  } | null;
+  status: "open" | "approved" | "rejected";
+  requestedBy: string;
+  createdAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionComment: string | null;
+  evidence: {
+    label: string;
+    from: {
+      versionId: string;
+      version: string;
+    } | null;
+    to: {
+      versionId: string;
+      version: string;
+    };
+    /**
+     * Structured diff against what the label serves (system, messages, variables, modelConfig, output, policy)
+     */
+    diff: {
+      [k: string]: unknown | undefined;
+    } | null;
+    semver: {
+      bump: "major" | "minor" | "patch";
+      reasons: string[];
+    } | null;
+    contract: {
+      from: string | null;
+      to: string;
+      breaking: {
+        variable: string;
+        message: string;
+        [k: string]: unknown | undefined;
+      }[];
+      changes: {
+        variable: string;
+        message: string;
+        breaking: boolean;
+        [k: string]: unknown | undefined;
+      }[];
+      recentCalls: {
+        checked: number;
+        incompatible: number;
+        [k: string]: unknown | undefined;
+      };
+    };
+    eval: {
+      runId: string;
+      display: string;
+      endedAt: string;
+      score: number | null;
+      passRate: number | null;
+      items: number | null;
+      regressions: number | null;
+      gatePassed: boolean | null;
+      gateReasons: string[];
+    } | null;
+    gate: {
+      status: string;
+      allowed: boolean;
+      message: string;
+    };
+    cost: {
+      before: {
+        version: string;
+        model: string;
+        /**
+         * Cost preview per call (micro-dollars) at the evidence's hit rate and output tokens
+         */
+        previewMicros: number | null;
+        /**
+         * Mean cost of the version's logged calls in the window
+         */
+        loggedMicros: number | null;
+        loggedCalls: number;
+      } | null;
+      after: {
+        version: string;
+        model: string;
+        /**
+         * Cost preview per call (micro-dollars) at the evidence's hit rate and output tokens
+         */
+        previewMicros: number | null;
+        /**
+         * Mean cost of the version's logged calls in the window
+         */
+        loggedMicros: number | null;
+        loggedCalls: number;
+      };
+      hitRate: number;
+      outputTokens: number;
+      days: number;
+    };
+  };
+  /**
+   * The rollout the approval started (mode rollout), else null
+   */
+  rolloutId: string | null;
 };
 export type RejectReleaseRequest = {
   comment: string;

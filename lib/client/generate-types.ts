@@ -42,6 +42,7 @@ const TYPES: Record<string, [string, string, string]> = {
   ReleaseRequest: ["/api/v1/prompts/{name}/labels/{label}", "put", "202"],
   ListReleaseRequestsResponse: ["/api/v1/release-requests", "get", "200"],
   ApproveReleaseRequest: ["/api/v1/release-requests/{id}/approve", "post", "request"],
+  ApprovedReleaseRequest: ["/api/v1/release-requests/{id}/approve", "post", "200"],
   RejectReleaseRequest: ["/api/v1/release-requests/{id}/reject", "post", "request"],
 };
 

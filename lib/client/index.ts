@@ -10,6 +10,7 @@ import type {
   ListBatchJobsResponse,
   AddDatasetItemsRequest,
   ApiError,
+  ApprovedReleaseRequest,
   CreateDatasetRequest,
   CreateEvalRunRequest,
   Dataset,
@@ -357,8 +358,13 @@ export class PromptdeckClient {
   }
 
   /** Approves a release request (the label moves); refused (409) when stale, decided or the version is gone. */
-  approveReleaseRequest(id: string, comment?: string): Promise<ReleaseRequest> {
-    return this.request<ReleaseRequest>("POST", `/api/v1/release-requests/${encodeURIComponent(id)}/approve`, comment === undefined ? {} : { comment }, ONCE);
+  approveReleaseRequest(id: string, comment?: string): Promise<ApprovedReleaseRequest> {
+    return this.request<ApprovedReleaseRequest>(
+      "POST",
+      `/api/v1/release-requests/${encodeURIComponent(id)}/approve`,
+      comment === undefined ? {} : { comment },
+      ONCE,
+    );
   }
 
   /** Rejects a release request with a comment; nothing moves. */
@@ -369,10 +375,14 @@ export class PromptdeckClient {
   /**
    * Starts a canary rollout of a published version on a label (steps, step minimums, guardrails;
    * scope experiments:write, admin on a protected label). 409 when the label has an active
-   * experiment or rollout or already serves the version. Poll `getRollout` to follow it.
+   * experiment or rollout or already serves the version. Poll `getRollout` to follow it. On a label
+   * under a release rule nothing starts: `requested` with the release request (rollout mode;
+   * `reason` required), and approving it starts the rollout (`rolloutId` in the approval's answer).
    */
-  startRollout(body: StartRolloutRequest): Promise<Rollout> {
-    return this.request<Rollout>("POST", "/api/v1/rollouts", body, ONCE);
+  async startRollout(body: StartRolloutRequest): Promise<{ status: "started"; rollout: Rollout } | { status: "requested"; request: ReleaseRequest }> {
+    const response = await this.send("POST", "/api/v1/rollouts", body, ONCE);
+    if (response.status === 202) return { status: "requested", request: (await response.json()) as ReleaseRequest };
+    return { status: "started", rollout: (await response.json()) as Rollout };
   }
 
   /** A rollout: status, current step and share, live guardrail figures, why it ended, history. */

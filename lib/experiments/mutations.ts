@@ -6,7 +6,9 @@ import { hasRole, type Role } from "@/lib/projects/roles";
 import { actorLabel, type Actor } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { assertMayDecideLabel } from "@/lib/prompts/labels";
-import { moveLabel } from "@/lib/prompts/mutations";
+import { moveLabel, type ReleaseApproval } from "@/lib/prompts/mutations";
+import { createReleaseRequest, type ApprovedPlan, type ReleaseRequestView } from "@/lib/prompts/release-requests";
+import { getReleaseRules, releaseRuleFor } from "@/lib/prompts/release-rules";
 import { versionLabel } from "@/lib/prompts/queries";
 import { notifyPromptChanged, recordProjectEvent } from "@/lib/prompts/notify";
 import { initialAllocation, isValidAllocation, reallocate } from "./assignment";
@@ -255,20 +257,8 @@ export async function setExperimentWeights(actor: Actor, id: string, input: Weig
   return getExperiment(actor.projectId, id);
 }
 
-/**
- * Ends a RUNNING experiment and moves its label to the chosen variant's version in one transaction (default: the
- * recommended winner), recorded as a release: a LabelEvent with reason "promoted from experiment
- * <name>" plus audit events. Refused (nothing changes) for a paused or ended experiment, one with
- * no calls, a paused or unknown variant, no winner and no explicit choice, and a protected label
- * without ADMIN.
- */
-export async function promoteExperiment(
-  actor: Actor,
-  id: string,
-  input: PromoteInput = {},
-): Promise<ExperimentView & { promoted: { key: string; version: string } }> {
-  assertRole(actor, "EDITOR");
-  const db = getDb();
+/** The variant a promotion would pick, with the refusals every promotion shares (see `promoteExperiment`). */
+async function choosePromotion(actor: Actor, id: string, input: PromoteInput) {
   const experiment = await getExperiment(actor.projectId, id);
   nextStatus(experiment.status, "promote");
   const results = await computeExperimentResults(experiment);
@@ -281,6 +271,67 @@ export async function promoteExperiment(
     throw new AppError("conflict", `Variant ${key} is paused${variant.pausedReason ? ` (${variant.pausedReason})` : ""}: it cannot be promoted`);
   if ((results.variants.find((v) => v.key === key)?.calls ?? 0) === 0)
     throw new AppError("conflict", `Variant ${key} has served no calls: it cannot be promoted`);
+  return { experiment, results, key, variant };
+}
+
+/**
+ * Ends a RUNNING experiment and moves its label to the chosen variant's version in one transaction (default: the
+ * recommended winner), recorded as a release: a LabelEvent with reason "promoted from experiment
+ * <name>" plus audit events. Refused (nothing changes) for a paused or ended experiment, one with
+ * no calls, a paused or unknown variant, no winner and no explicit choice, and a protected label
+ * without ADMIN. A label under a release rule refuses the move (409, as any direct move): the
+ * edges call `promoteOrRequestRelease`, which opens a release request instead.
+ */
+export async function promoteExperiment(
+  actor: Actor,
+  id: string,
+  input: PromoteInput = {},
+): Promise<ExperimentView & { promoted: { key: string; version: string } }> {
+  assertRole(actor, "EDITOR");
+  return promoteChosen(actor, id, input, await choosePromotion(actor, id, input));
+}
+
+/**
+ * What the edges call to promote: `promoteExperiment` (`{ promoted }` with the experiment), or,
+ * when the label is under a release rule (lib/prompts/release-rules.ts) and does not serve the
+ * variant's version already, a release request for that version (any editor; `input.reason` or
+ * one naming the experiment), returned as `{ requested }`. Nothing ends or moves then: the
+ * experiment keeps running until the request is approved, and approving it (`approveRelease`,
+ * through `promoteApproved`) ends the experiment with that winner and moves the label.
+ */
+export async function promoteOrRequestRelease(
+  actor: Actor,
+  id: string,
+  input: PromoteInput = {},
+): Promise<{ promoted: ExperimentView & { promoted: { key: string; version: string } } } | { requested: ReleaseRequestView }> {
+  assertRole(actor, "EDITOR");
+  const chosen = await choosePromotion(actor, id, input);
+  const { experiment, key, variant } = chosen;
+  const served = await getDb().label.findUnique({
+    where: { promptId_name: { promptId: experiment.prompt.id, name: experiment.label } },
+    select: { versionId: true },
+  });
+  if (served?.versionId === variant.versionId || !releaseRuleFor(await getReleaseRules(actor.projectId), experiment.label)) {
+    return { promoted: await promoteChosen(actor, id, input, chosen) };
+  }
+  const requested = await createReleaseRequest(actor, {
+    promptId: experiment.prompt.id,
+    label: experiment.label,
+    versionId: variant.versionId,
+    reason: input.reason || `Promote variant ${key} (v${variant.version}) of experiment "${experiment.name}"`,
+    force: input.force,
+    plan: { kind: "promote", experimentId: id, experiment: experiment.name, variant: key },
+  });
+  return { requested };
+}
+
+async function promoteChosen(
+  actor: Actor,
+  id: string,
+  input: PromoteInput,
+  { experiment, results, key, variant }: Awaited<ReturnType<typeof choosePromotion>>,
+): Promise<ExperimentView & { promoted: { key: string; version: string } }> {
+  const db = getDb();
   await assertMayRouteLabel(db, actor, experiment.prompt.id, experiment.label, "promote onto it");
   // One transaction: end the experiment and move the label (moveLabel joins it), so a failed move
   // leaves the experiment RUNNING and the label where it was. The row lock serialises with
@@ -289,38 +340,112 @@ export async function promoteExperiment(
     const row = await loadForUpdate(tx, actor, id);
     if (row.status !== "RUNNING") throw new AppError("conflict", "This experiment changed meanwhile; reload and try again");
     if (row.variants.find((v) => v.id === variant.id)?.pausedAt) throw new AppError("conflict", `Variant ${key} was just paused: it cannot be promoted`);
-    const now = new Date();
-    // The decision record: the results this promotion was decided on, frozen (later scores never change it).
-    const decision = buildDecisionRecord({ at: now, action: "promoted", promoted: { key, version: variant.version }, label: experiment.label, results });
-    await tx.experiment.update({ where: { id }, data: { status: "COMPLETED", endedAt: now, winnerVariantId: variant.id, decision: json(decision) } });
-    // Notifies the prompt's change (the label and the ended experiment) on commit.
-    await moveLabel(
-      actor,
-      {
-        promptId: experiment.prompt.id,
-        label: experiment.label,
-        versionId: variant.versionId,
-        reason: `promoted from experiment ${experiment.name}`,
-        force: input.force,
-      },
-      { tx },
-    );
-    await recordProjectEvent(tx, actor.projectId, "experiment.completed", {
-      ...experimentEventData(row),
-      status: "COMPLETED",
-      previousStatus: "RUNNING",
-      promoted: { variant: key, version: variant.version },
-      actor: actorLabel(actor),
-    });
-    await recordAudit(tx, actor, {
-      action: "experiment.promoted",
-      targetType: "experiment",
-      targetId: id,
-      before: { status: "RUNNING" },
-      after: json({ status: "COMPLETED", variant: key, version: variant.version, label: experiment.label }),
-    });
+    await endPromoted(tx, actor, row, { key, variantId: variant.id, versionId: variant.versionId, version: variant.version, results, force: input.force });
   });
   return { ...(await getExperiment(actor.projectId, id)), promoted: { key, version: variant.version } };
+}
+
+type LockedExperiment = Awaited<ReturnType<typeof loadForUpdate>>;
+
+/** Ends a locked experiment with `key` as the winner and moves its label there, audited and emitted (the promotion's one body). */
+async function endPromoted(
+  tx: Tx,
+  actor: Actor,
+  row: LockedExperiment,
+  chosen: {
+    key: string;
+    variantId: string;
+    versionId: string;
+    version: string;
+    results: Awaited<ReturnType<typeof computeExperimentResults>>;
+    force?: boolean;
+  },
+  approval?: ReleaseApproval,
+): Promise<void> {
+  const now = new Date();
+  // The decision record: the results this promotion was decided on, frozen (later scores never change it).
+  const decision = buildDecisionRecord({
+    at: now,
+    action: "promoted",
+    promoted: { key: chosen.key, version: chosen.version },
+    label: row.labelName,
+    results: chosen.results,
+  });
+  const previousStatus = row.status;
+  await tx.experiment.update({
+    where: { id: row.id },
+    data: { status: "COMPLETED", endedAt: now, winnerVariantId: chosen.variantId, decision: json(decision) },
+  });
+  // Notifies the prompt's change (the label and the ended experiment) on commit.
+  await moveLabel(
+    actor,
+    {
+      promptId: row.promptId,
+      label: row.labelName,
+      versionId: chosen.versionId,
+      reason: `promoted from experiment ${row.name}${approval ? " (release request approved)" : ""}`,
+      force: chosen.force,
+      ...(approval ? { approval } : {}),
+    },
+    { tx },
+  );
+  await recordProjectEvent(tx, actor.projectId, "experiment.completed", {
+    ...experimentEventData(row),
+    status: "COMPLETED",
+    previousStatus,
+    promoted: { variant: chosen.key, version: chosen.version },
+    actor: actorLabel(actor),
+  });
+  await recordAudit(tx, actor, {
+    action: "experiment.promoted",
+    targetType: "experiment",
+    targetId: row.id,
+    before: { status: previousStatus },
+    after: json({
+      status: "COMPLETED",
+      variant: chosen.key,
+      version: chosen.version,
+      label: row.labelName,
+      ...(approval ? { releaseRequestId: approval.requestId } : {}),
+    }),
+  });
+}
+
+/**
+ * Carries out an approved promotion request (see `promoteExperiment`) inside the approval's
+ * transaction: the experiment, if still running or paused, ends with the requested variant as the
+ * winner and the label moves to its version under the approval; an experiment that ended
+ * meanwhile is left as it is and the label moves all the same (the request is about the version).
+ */
+export async function promoteApproved(tx: Tx, actor: Actor, approved: ApprovedPlan & { plan: { kind: "promote" } }): Promise<void> {
+  const row = await loadForUpdate(tx, actor, approved.plan.experimentId).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === "not_found") return null;
+    throw error;
+  });
+  const variant = row?.variants.find((v) => v.key === approved.plan.variant);
+  if (row && variant && (row.status === "RUNNING" || row.status === "PAUSED")) {
+    const results = await computeExperimentResults(await getExperiment(actor.projectId, row.id));
+    await endPromoted(
+      tx,
+      actor,
+      row,
+      { key: variant.key, variantId: variant.id, versionId: approved.versionId, version: approved.version, results, force: approved.force },
+      { requestId: approved.requestId },
+    );
+    return;
+  }
+  await moveLabel(
+    actor,
+    {
+      promptId: approved.promptId,
+      label: approved.label,
+      versionId: approved.versionId,
+      reason: `release request approved: ${approved.reason}`.slice(0, 500),
+      force: approved.force,
+      approval: { requestId: approved.requestId },
+    },
+    { tx },
+  );
 }
 
 /**

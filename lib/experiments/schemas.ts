@@ -169,6 +169,12 @@ export const promoteInputSchema = z.strictObject({
     .boolean()
     .optional()
     .meta({ description: "Promote even when the variant's variables contract can refuse the label's callers; without it that is a 409 naming the difference" }),
+  reason: z
+    .string()
+    .trim()
+    .max(1000, "At most 1000 characters")
+    .optional()
+    .meta({ description: "Why, for the approver when the label is under a release rule (default: names the experiment and the variant)" }),
 });
 export type PromoteInput = z.infer<typeof promoteInputSchema>;
 

@@ -303,6 +303,18 @@ export const releaseRequestResponseSchema = z.object({
   fromVersion: z.string().nullable().meta({ description: "What the label served when the request was made (null: a new label)" }),
   reason: z.string(),
   force: z.boolean(),
+  mode: z.enum(["move", "rollout", "promote"]).meta({
+    description:
+      "What approval does: move the label; start a canary rollout (its last step moves the label); end the experiment and move the label to its variant",
+  }),
+  rollout: z
+    .object({ steps: z.array(z.number().int()), minStepSeconds: z.number().int().nullable(), minStepCalls: z.number().int().nullable() })
+    .nullable()
+    .meta({ description: "The rollout approval starts (mode rollout), else null" }),
+  experiment: z
+    .object({ id: z.string(), name: z.string(), variant: z.string() })
+    .nullable()
+    .meta({ description: "The experiment and variant approval promotes (mode promote), else null" }),
   status: z.enum(["open", "approved", "rejected"]),
   requestedBy: z.string(),
   createdAt: z.string(),
@@ -317,6 +329,9 @@ export const releaseRequestListQuerySchema = z.strictObject({
   prompt: z.string().min(1).max(200).optional().meta({ description: "Only this prompt's requests" }),
 });
 export const approveReleaseBodySchema = z.strictObject({ comment: z.string().max(2000).optional() });
+export const approveReleaseResponseSchema = releaseRequestResponseSchema.extend({
+  rolloutId: z.string().nullable().meta({ description: "The rollout the approval started (mode rollout), else null" }),
+});
 export const rejectReleaseBodySchema = z.strictObject({ comment: z.string().min(1, "Say why you reject the request").max(2000) });
 
 export const promptArchiveResponseSchema = z.object({

@@ -436,10 +436,24 @@ export async function publishDraft(actor: Actor, input: PublishInput) {
 // Re-exported: callers have imported it from here.
 export { labelNamePattern };
 
+/** The approved release request a label move carries out (release-requests.ts): the rule's approval replaces the move's own rights check. */
+export interface ReleaseApproval {
+  requestId: string;
+}
+
 async function moveLabelInTx(
   tx: Prisma.TransactionClient,
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string; protect?: boolean; force?: boolean; approved?: boolean; rollback?: boolean },
+  input: {
+    promptId: string;
+    label: string;
+    versionId: string;
+    reason?: string;
+    protect?: boolean;
+    force?: boolean;
+    approval?: ReleaseApproval;
+    rollback?: boolean;
+  },
   promptName: string,
 ) {
   if (!labelNamePattern.test(input.label)) {
@@ -455,7 +469,7 @@ async function moveLabelInTx(
   }
   // The project's release rules (settings.releases): such a label moves only through an approved
   // release request (release-requests.ts), whose rule also decided who may approve; a rollback is exempt.
-  if (!input.approved && !input.rollback) {
+  if (!input.approval && !input.rollback) {
     const rule = releaseRuleFor(await readReleaseRules(tx, actor.projectId), input.label);
     if (rule) {
       throw new AppError("conflict", `Moving "${input.label}" needs an approved release request (${describeReleaseRule(rule)}): request the release instead`, {
@@ -463,7 +477,7 @@ async function moveLabelInTx(
       });
     }
   }
-  if (!input.approved) assertMayDecideLabel(actor, existing);
+  if (!input.approval) assertMayDecideLabel(actor, existing);
   // A move across a breaking variables-contract change would turn callers' calls into 422s.
   await assertContractCompatibleMove(tx, actor, { promptId: input.promptId, label: input.label, versionId: version.id, force: input.force });
   // The project's release gate (settings.evals.gate): a gated label needs a passing eval of this
@@ -494,7 +508,12 @@ async function moveLabelInTx(
     targetType: "label",
     targetId: label.id,
     before: existing ? { version: existing.versionId } : null,
-    after: { label: input.label, version: formatVersion(version), versionId: version.id },
+    after: {
+      label: input.label,
+      version: formatVersion(version),
+      versionId: version.id,
+      ...(input.approval ? { releaseRequestId: input.approval.requestId } : {}),
+    },
   });
   const from = existing ? await tx.promptVersion.findUnique({ where: { id: existing.versionId }, select: { major: true, minor: true, patch: true } }) : null;
   await recordProjectEvent(tx, actor.projectId, "label.moved", {
@@ -514,7 +533,8 @@ async function moveLabelInTx(
 /**
  * Points a label at a published version (creating the label). Protected labels need ADMIN. A
  * label under a release rule (release-rules.ts) is a conflict naming the way (request a release);
- * `approved` is set only by `approveReleaseRequest`, whose rule decided who may approve. A
+ * `approval` names the approved release request the move carries out (set by `approveReleaseRequest`,
+ * and by a canary rollout started by one when it completes); its rule decided who may approve. A
  * target whose variables contract can refuse the label's callers (see label-move-check.ts) is a
  * conflict unless `force`.
  * With `options.tx` the move joins the caller's transaction (e.g. promoting an experiment ends it
@@ -522,7 +542,7 @@ async function moveLabelInTx(
  */
 export async function moveLabel(
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason?: string; force?: boolean; approved?: boolean },
+  input: { promptId: string; label: string; versionId: string; reason?: string; force?: boolean; approval?: ReleaseApproval },
   options: { tx?: Prisma.TransactionClient } = {},
 ) {
   assertRole(actor, "EDITOR");

@@ -18,6 +18,38 @@ import { formatVersion } from "./versioning";
 export const releaseReasonSchema = z.string().trim().min(1, "Say why this version should be released").max(1000, "At most 1000 characters");
 export const decisionCommentSchema = z.string().trim().max(2000, "At most 2000 characters");
 
+/**
+ * What approving a request does besides the plain label move (no plan): `rollout` starts a canary
+ * rollout of the version on the label with these steps, step minimums and guardrails (validated
+ * in full by lib/rollouts before the request is made; its completion moves the label under this
+ * approval); `promote` ends the experiment with that variant as the winner and moves the label
+ * (the experiment's winner promoted onto a label under a rule). Carried out by
+ * `approveRelease` (lib/rollouts/release.ts), which the edges call.
+ */
+export const releasePlanSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("rollout"),
+    steps: z.array(z.number().int().min(1).max(100)).min(1).max(10),
+    minStepSeconds: z.number().int().min(0).nullable(),
+    minStepCalls: z.number().int().min(0).nullable(),
+    guardrails: z.record(z.string(), z.unknown()),
+  }),
+  z.strictObject({ kind: z.literal("promote"), experimentId: z.string().min(1), experiment: z.string(), variant: z.string().min(1) }),
+]);
+export type ReleasePlan = z.infer<typeof releasePlanSchema>;
+
+/** A stored plan (null: a plain move). Only this module writes it, so a bad value is a defect, not input. */
+function parsePlan(raw: unknown): ReleasePlan | null {
+  return raw === null || raw === undefined ? null : releasePlanSchema.parse(raw);
+}
+
+/** The plan in words, for the request page and the inbox: "a canary rollout (5 → 25 → 50 → 100 %)". */
+export function describeReleasePlan(plan: ReleasePlan | null): string {
+  if (!plan) return "a label move";
+  if (plan.kind === "rollout") return `a canary rollout (${plan.steps.join(" → ")} %)`;
+  return `promoting variant ${plan.variant} of experiment "${plan.experiment}"`;
+}
+
 /** A release request as pages and the API show it (evidence included). */
 export interface ReleaseRequestView {
   id: string;
@@ -29,6 +61,8 @@ export interface ReleaseRequestView {
   fromVersion: string | null;
   reason: string;
   force: boolean;
+  /** What approval does: null moves the label; see `releasePlanSchema`. */
+  plan: ReleasePlan | null;
   status: "open" | "approved" | "rejected";
   requestedBy: string;
   requestedByLabel: string;
@@ -54,6 +88,7 @@ export function toReleaseRequestView(row: RequestRow): ReleaseRequestView {
     fromVersion: row.fromVersion,
     reason: row.reason,
     force: row.force,
+    plan: parsePlan(row.plan),
     status: statusName(row.status),
     requestedBy: row.requestedByName,
     requestedByLabel: row.requestedByLabel,
@@ -83,11 +118,13 @@ const include = { prompt: { select: { name: true } } } as const;
  * (otherwise it is moved directly: conflict). Refused when the label already serves the version,
  * when an open request for the same move exists, and (409, as a direct move) across a breaking
  * variables-contract change unless `force`. The evidence for the reviewer is gathered and stored
- * in the same transaction; audited (`release.requested`) and emitted to webhooks.
+ * in the same transaction; audited (`release.requested`) and emitted to webhooks. With a `plan`
+ * (a canary rollout, an experiment's promotion; the caller checked it) approval carries it out
+ * instead of a plain move.
  */
 export async function createReleaseRequest(
   actor: Actor,
-  input: { promptId: string; label: string; versionId: string; reason: string; force?: boolean },
+  input: { promptId: string; label: string; versionId: string; reason: string; force?: boolean; plan?: ReleasePlan },
 ): Promise<ReleaseRequestView> {
   if (!hasRole(actor.role, "EDITOR")) throw new AppError("forbidden", "Requesting a release needs the editor role or higher");
   if (!labelNamePattern.test(input.label)) {
@@ -139,6 +176,7 @@ export async function createReleaseRequest(
         reason: reason.data,
         force: input.force === true,
         evidence: evidence as unknown as Prisma.InputJsonValue,
+        ...(input.plan ? { plan: releasePlanSchema.parse(input.plan) as Prisma.InputJsonValue } : {}),
         requestedById: actorUserId(actor),
         requestedByLabel: actorLabel(actor),
         requestedByName: await actorName(tx, actor),
@@ -149,7 +187,14 @@ export async function createReleaseRequest(
       action: "release.requested",
       targetType: "release_request",
       targetId: created.id,
-      after: { prompt: prompt.name, label: input.label, version: created.version, from: created.fromVersion, reason: created.reason },
+      after: {
+        prompt: prompt.name,
+        label: input.label,
+        version: created.version,
+        from: created.fromVersion,
+        reason: created.reason,
+        ...(input.plan ? { plan: input.plan } : {}),
+      } as Prisma.InputJsonValue,
     });
     await recordProjectEvent(tx, actor.projectId, "release.requested", {
       requestId: created.id,
@@ -160,6 +205,7 @@ export async function createReleaseRequest(
       versionId: to.id,
       previousVersion: created.fromVersion,
       reason: created.reason,
+      mode: input.plan?.kind ?? "move",
       actor: actorLabel(actor),
     });
     return created;
@@ -210,6 +256,22 @@ function parseComment(comment: string | undefined, required: boolean): string | 
   return parsed.data || null;
 }
 
+/** An approved request with a plan, as `approveReleaseRequest` hands it to whoever carries the plan out. */
+export interface ApprovedPlan {
+  requestId: string;
+  promptId: string;
+  prompt: string;
+  label: string;
+  versionId: string;
+  version: string;
+  reason: string;
+  force: boolean;
+  plan: ReleasePlan;
+}
+
+/** Carries out an approved plan inside the approval's transaction (a refusal throws and leaves the request open). */
+export type ReleasePlanRunner = (tx: Prisma.TransactionClient, actor: Actor, approved: ApprovedPlan) => Promise<void>;
+
 /**
  * Approves an open request and moves the label in the same transaction (the move's own checks,
  * the eval release gate included, still apply; a refusal leaves the request open). The approver
@@ -217,8 +279,15 @@ function parseComment(comment: string | undefined, required: boolean): string | 
  * not the requester). Refused (409) when the request was already decided, when the version is gone
  * or no longer published, and as stale when the label serves something other than what it served
  * when the request was made. Audited (`release.approved`) and emitted to webhooks.
+ * A request with a plan (a rollout, a promotion) is carried out by `options.runPlan` instead of
+ * the move, in the same transaction; lib/rollouts' `approveRelease` passes it (this domain cannot
+ * start rollouts). Without one such a request is refused, never approved as a plain move.
  */
-export async function approveReleaseRequest(actor: Actor, input: { requestId: string; comment?: string }): Promise<ReleaseRequestView> {
+export async function approveReleaseRequest(
+  actor: Actor,
+  input: { requestId: string; comment?: string },
+  options: { runPlan?: ReleasePlanRunner } = {},
+): Promise<ReleaseRequestView> {
   const comment = parseComment(input.comment, false);
   const row = await getDb().$transaction(async (tx) => {
     const request = await loadForDecision(tx, actor, input.requestId, "approve");
@@ -237,25 +306,41 @@ export async function approveReleaseRequest(actor: Actor, input: { requestId: st
         `Stale request: "${request.label}" moved since it was made (it served ${request.fromVersion ? `v${request.fromVersion}` : "nothing"}, now ${now ? `v${formatVersion(now)}` : "nothing"}); the evidence no longer holds. Reject it and request again`,
       );
     }
+    const plan = parsePlan(request.plan);
+    if (plan && !options.runPlan) throw new AppError("conflict", `This request asks for ${describeReleasePlan(plan)}, which this path cannot start`);
     const decided = await markDecided(tx, actor, request.id, "APPROVED", comment);
-    await moveLabel(
-      actor,
-      {
+    if (plan && options.runPlan) {
+      await options.runPlan(tx, actor, {
+        requestId: request.id,
         promptId: request.promptId,
+        prompt: request.prompt.name,
         label: request.label,
         versionId: request.versionId,
-        reason: `release request approved: ${request.reason}`.slice(0, 500),
+        version: request.version,
+        reason: request.reason,
         force: request.force,
-        approved: true,
-      },
-      { tx },
-    );
+        plan,
+      });
+    } else {
+      await moveLabel(
+        actor,
+        {
+          promptId: request.promptId,
+          label: request.label,
+          versionId: request.versionId,
+          reason: `release request approved: ${request.reason}`.slice(0, 500),
+          force: request.force,
+          approval: { requestId: request.id },
+        },
+        { tx },
+      );
+    }
     await recordAudit(tx, actor, {
       action: "release.approved",
       targetType: "release_request",
       targetId: request.id,
       before: { status: "open" },
-      after: { status: "approved", label: request.label, version: request.version, comment },
+      after: { status: "approved", label: request.label, version: request.version, comment, ...(plan ? { plan: plan.kind } : {}) },
     });
     await recordProjectEvent(tx, actor.projectId, "release.approved", {
       requestId: request.id,
@@ -266,6 +351,7 @@ export async function approveReleaseRequest(actor: Actor, input: { requestId: st
       versionId: request.versionId,
       previousVersion: request.fromVersion,
       comment,
+      mode: plan?.kind ?? "move",
       actor: actorLabel(actor),
     });
     return decided;

@@ -17,6 +17,8 @@ import { moveLabel } from "@/lib/prompts/mutations";
 import { notifyPromptChanged, recordProjectEvent } from "@/lib/prompts/notify";
 import { versionLabel } from "@/lib/prompts/queries";
 import { assertReleaseGate } from "@/lib/prompts/release-gate";
+import { createReleaseRequest, type ApprovedPlan, type ReleaseRequestView } from "@/lib/prompts/release-requests";
+import { describeReleaseRule, getReleaseRules, releaseRuleFor } from "@/lib/prompts/release-rules";
 import { currentPercent, decideStep, judgeGuardrails, type GuardrailBreach, type StepDecision } from "./decide";
 import { currentRolloutQueue } from "./queue";
 import { getRollout, type RolloutView } from "./queries";
@@ -84,18 +86,11 @@ async function systemAudit(tx: Tx, projectId: string, action: string, rolloutId:
   });
 }
 
-/**
- * Starts a canary rollout of `input.version` on `input.label` (EDITOR+; on a protected label the
- * right to move it, as a label move needs). Refused, nothing written: an unknown prompt, label or
- * version, an unpublished version, the version the label already serves (409), a label with an
- * active experiment or rollout (409; the partial unique indexes hold it under concurrency), a
- * move the variables contract or the release gate would refuse at the end (409). Creates the
- * rollout's experiment RUNNING with the first step's split (A = the label's version, B = the new
- * one), the rollout, its "started" event, an audit event, an `experiment.started` outbox event
- * and a change notification, in one transaction; then queues its first check.
- */
-export async function startRollout(actor: Actor, input: StartRollout): Promise<RolloutView> {
-  assertRole(actor, "EDITOR");
+type RolloutPrompt = { id: string; name: string };
+type RolloutVersion = { id: string; contentHash: string };
+
+/** The prompt and the published version a rollout input names; refused (422 / 409) as `startRollout` documents. */
+async function loadTarget(actor: Actor, input: StartRollout): Promise<{ prompt: RolloutPrompt; version: RolloutVersion }> {
   const db = getDb();
   const prompt = await db.prompt.findUnique({
     where: { projectId_name: { projectId: actor.projectId, name: input.prompt } },
@@ -114,113 +109,225 @@ export async function startRollout(actor: Actor, input: StartRollout): Promise<R
     throw new AppError("unprocessable", `Version ${input.version} is a draft: publish it before rolling it out`, {
       issues: [{ path: "version", message: "not published" }],
     });
-  const firstPercent = input.steps[0] ?? 0;
+  return { prompt: { id: prompt.id, name: prompt.name }, version: { id: version.id, contentHash: version.contentHash } };
+}
+
+/**
+ * Locks the label and refuses what would refuse the start or the label move at the end: no such
+ * label, the version it serves, an active rollout or experiment on it, the variables contract,
+ * the release gate. `mayDecide`: whether the actor's own right to move the label is checked (not
+ * when an approved release request decided it, nor for a request). Returns the label.
+ */
+async function checkStart(tx: Tx, actor: Actor, target: { prompt: RolloutPrompt; version: RolloutVersion }, input: StartRollout, mayDecide: boolean) {
+  const { prompt, version } = target;
+  // Serialises starts (and label moves) on this label: the row lock on the label.
+  const labels = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "Label" WHERE "promptId" = ${prompt.id} AND name = ${input.label} FOR UPDATE`;
+  const label = labels[0] ? await tx.label.findUnique({ where: { id: labels[0].id } }) : null;
+  if (!label)
+    throw new AppError("unprocessable", `Prompt "${prompt.name}" has no "${input.label}" label: a rollout moves an existing label`, {
+      issues: [{ path: "label", message: "no such label" }],
+    });
+  if (mayDecide) assertMayDecideLabel(actor, label, "roll out a version on it");
+  if (label.versionId === version.id) throw new AppError("conflict", `The "${label.name}" label already serves ${input.version}: there is nothing to roll out`);
+  const activeRollout = await tx.rollout.findFirst({
+    where: { promptId: prompt.id, labelName: label.name, status: { in: ["RUNNING", "PAUSED"] } },
+    select: { id: true },
+  });
+  if (activeRollout) throw new AppError("conflict", `A rollout is already under way on "${prompt.name}" ${label.name}: abort it or let it finish first`);
+  const experiment = await tx.experiment.findFirst({
+    where: { promptId: prompt.id, labelName: label.name, status: { in: [...ACTIVE_STATUSES] } },
+    select: { name: true, status: true },
+  });
+  if (experiment)
+    throw new AppError(
+      "conflict",
+      `Experiment "${experiment.name}" is ${experiment.status.toLowerCase()} on "${prompt.name}" ${label.name}: end or promote it before a rollout`,
+    );
+  // Refuse now what would refuse the label move at the end.
+  await assertContractCompatibleMove(tx, actor, { promptId: prompt.id, label: label.name, versionId: version.id });
+  await assertReleaseGate(tx, {
+    projectId: actor.projectId,
+    promptId: prompt.id,
+    label: label.name,
+    version: { id: version.id, contentHash: version.contentHash, display: input.version },
+  });
+  return label;
+}
+
+/**
+ * Starts a canary rollout of `input.version` on `input.label` (EDITOR+; on a protected label the
+ * right to move it, as a label move needs). Refused, nothing written: an unknown prompt, label or
+ * version, an unpublished version, the version the label already serves (409), a label with an
+ * active experiment or rollout (409; the partial unique indexes hold it under concurrency), a
+ * move the variables contract or the release gate would refuse at the end (409). Creates the
+ * rollout's experiment RUNNING with the first step's split (A = the label's version, B = the new
+ * one), the rollout, its "started" event, an audit event, an `experiment.started` outbox event
+ * and a change notification, in one transaction; then queues its first check.
+ *
+ * A label under a release rule (lib/prompts/release-rules.ts) is not rolled out on directly, by
+ * anyone (as a direct move): a conflict naming the way (`startOrRequestRollout`).
+ */
+export async function startRollout(actor: Actor, input: StartRollout): Promise<RolloutView> {
+  assertRole(actor, "EDITOR");
+  const target = await loadTarget(actor, input);
+  const rule = releaseRuleFor(await getReleaseRules(actor.projectId), input.label);
+  if (rule)
+    throw new AppError(
+      "conflict",
+      `Rolling out on "${input.label}" needs an approved release request (${describeReleaseRule(rule)}): request the rollout instead`,
+      {
+        details: { needsApproval: true, label: input.label },
+      },
+    );
   let rolloutId = "";
   try {
-    rolloutId = await db.$transaction(async (tx) => {
-      // Serialises starts (and label moves) on this label: the row lock on the label.
-      const labels = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "Label" WHERE "promptId" = ${prompt.id} AND name = ${input.label} FOR UPDATE`;
-      const label = labels[0] ? await tx.label.findUnique({ where: { id: labels[0].id } }) : null;
-      if (!label)
-        throw new AppError("unprocessable", `Prompt "${prompt.name}" has no "${input.label}" label: a rollout moves an existing label`, {
-          issues: [{ path: "label", message: "no such label" }],
-        });
-      assertMayDecideLabel(actor, label, "roll out a version on it");
-      if (label.versionId === version.id)
-        throw new AppError("conflict", `The "${label.name}" label already serves ${input.version}: there is nothing to roll out`);
-      const activeRollout = await tx.rollout.findFirst({
-        where: { promptId: prompt.id, labelName: label.name, status: { in: ["RUNNING", "PAUSED"] } },
-        select: { id: true },
-      });
-      if (activeRollout) throw new AppError("conflict", `A rollout is already under way on "${prompt.name}" ${label.name}: abort it or let it finish first`);
-      const experiment = await tx.experiment.findFirst({
-        where: { promptId: prompt.id, labelName: label.name, status: { in: [...ACTIVE_STATUSES] } },
-        select: { name: true, status: true },
-      });
-      if (experiment)
-        throw new AppError(
-          "conflict",
-          `Experiment "${experiment.name}" is ${experiment.status.toLowerCase()} on "${prompt.name}" ${label.name}: end or promote it before a rollout`,
-        );
-      // Refuse now what would refuse the label move at the end.
-      await assertContractCompatibleMove(tx, actor, { promptId: prompt.id, label: label.name, versionId: version.id });
-      await assertReleaseGate(tx, {
-        projectId: actor.projectId,
-        promptId: prompt.id,
-        label: label.name,
-        version: { id: version.id, contentHash: version.contentHash, display: input.version },
-      });
-      const current = await tx.promptVersion.findUniqueOrThrow({ where: { id: label.versionId }, select: { major: true, minor: true, patch: true } });
-      const variants = [
-        { key: CURRENT_KEY, weight: 100 - firstPercent, versionId: label.versionId },
-        { key: CANDIDATE_KEY, weight: firstPercent, versionId: version.id },
-      ];
-      const now = new Date();
-      const created = await tx.experiment.create({
-        data: {
-          promptId: prompt.id,
-          labelName: label.name,
-          name: `Canary ${input.version} on ${label.name}`,
-          hypothesis: input.reason || `Roll ${input.version} out to ${label.name} gradually (${input.steps.join(" → ")} %)`,
-          status: "RUNNING",
-          startedAt: now,
-          primaryMetric: "error_rate",
-          // The rollout judges its own guardrails against the current version (decide.ts): the experiment's absolute ones stay off.
-          guardrails: json([]),
-          design: json(newExperimentDesign("error_rate", DEFAULT_MDE, variants)),
-          variants: { create: variants },
-        },
-      });
-      const rollout = await tx.rollout.create({
-        data: {
-          promptId: prompt.id,
-          labelName: label.name,
-          experimentId: created.id,
-          fromVersionId: label.versionId,
-          toVersionId: version.id,
-          steps: input.steps,
-          stepStartedAt: now,
-          minStepSeconds: input.minStepSeconds,
-          minStepCalls: input.minStepCalls,
-          guardrails: json(input.guardrails),
-          startedBy: json(
-            actor.kind === "user" ? { kind: "user", id: actor.userId, role: actor.role } : { kind: "api_key", id: actor.apiKeyId, role: actor.role },
-          ),
-        },
-      });
-      await addEvent(tx, rollout.id, "started", firstPercent, actorLabel(actor), { reason: input.reason || null, at: now });
-      await recordAudit(tx, actor, {
-        action: "rollout.started",
-        targetType: "rollout",
-        targetId: rollout.id,
-        after: json({ prompt: prompt.name, label: label.name, from: versionLabel(current), to: input.version, steps: input.steps, experimentId: created.id }),
-      });
-      await recordProjectEvent(tx, actor.projectId, "experiment.started", {
-        prompt: prompt.name,
-        promptId: prompt.id,
-        experiment: { id: created.id, name: created.name },
-        label: label.name,
-        variants: [
-          { key: CURRENT_KEY, version: versionLabel(current), weight: 100 - firstPercent },
-          { key: CANDIDATE_KEY, version: input.version, weight: firstPercent },
-        ],
-        rollout: { id: rollout.id, steps: input.steps },
-        status: "RUNNING",
-        previousStatus: "DRAFT",
-        actor: actorLabel(actor),
-      });
-      await notifyPromptChanged(tx, actor.projectId, prompt.name);
-      return rollout.id;
-    });
+    rolloutId = await getDb().$transaction((tx) => startInTx(tx, actor, target, input, null));
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("conflict", `"${prompt.name}" ${input.label} already has an active rollout or experiment`);
+    if (isUniqueViolation(error)) throw new AppError("conflict", `"${target.prompt.name}" ${input.label} already has an active rollout or experiment`);
     throw error;
   }
   await queueCheck(rolloutId);
   return getRollout(actor.projectId, rolloutId);
 }
 
-async function queueCheck(rolloutId: string): Promise<void> {
+/**
+ * What the edges call to start a rollout: `startRollout` on a label without a release rule
+ * (`{ started }`); on a label under one, for anyone (admins too, as for a direct move), the same
+ * checks, then a release request in rollout mode (the steps, minimums and guardrails as its plan;
+ * `input.reason` required) opened and returned as `{ requested }`: approving it
+ * (`approveRelease`) starts the rollout, whose completion moves the label under that approval.
+ */
+export async function startOrRequestRollout(actor: Actor, input: StartRollout): Promise<{ started: RolloutView } | { requested: ReleaseRequestView }> {
+  assertRole(actor, "EDITOR");
+  if (!releaseRuleFor(await getReleaseRules(actor.projectId), input.label)) return { started: await startRollout(actor, input) };
+  const target = await loadTarget(actor, input);
+  if (!input.reason)
+    throw new AppError("unprocessable", `Rolling out on "${input.label}" needs approval: give a reason and the rollout becomes a release request`, {
+      issues: [{ path: "reason", message: "required when the label needs approval" }],
+    });
+  // Refuse now what approval would refuse (nothing is written: the transaction only reads and locks).
+  await getDb().$transaction((tx) => checkStart(tx, actor, target, input, false));
+  const requested = await createReleaseRequest(actor, {
+    promptId: target.prompt.id,
+    label: input.label,
+    versionId: target.version.id,
+    reason: input.reason,
+    plan: { kind: "rollout", steps: input.steps, minStepSeconds: input.minStepSeconds, minStepCalls: input.minStepCalls, guardrails: input.guardrails },
+  });
+  return { requested };
+}
+
+/**
+ * Carries out an approved release request in rollout mode inside the approval's transaction (see
+ * `approveRelease`): the start's checks (not the approver's own right to move the label: the rule
+ * decided it), then the rollout, started in the approver's name and tied to the request. Returns
+ * its id; the caller queues its first check after the commit.
+ */
+export async function startApprovedRollout(tx: Tx, actor: Actor, approved: ApprovedPlan & { plan: { kind: "rollout" } }): Promise<string> {
+  const prompt = await tx.prompt.findUniqueOrThrow({ where: { id: approved.promptId }, select: { id: true, name: true, archivedAt: true } });
+  if (prompt.archivedAt) throw new AppError("conflict", `Prompt "${prompt.name}" is archived: restore it before rolling out a version`);
+  const version = await tx.promptVersion.findUniqueOrThrow({ where: { id: approved.versionId }, select: { id: true, contentHash: true } });
+  const input: StartRollout = {
+    prompt: prompt.name,
+    label: approved.label,
+    version: approved.version,
+    steps: approved.plan.steps,
+    minStepSeconds: approved.plan.minStepSeconds,
+    minStepCalls: approved.plan.minStepCalls,
+    guardrails: rolloutGuardrailsSchema.parse(approved.plan.guardrails),
+    reason: approved.reason.slice(0, 500),
+  };
+  try {
+    // A lost race on the unique indexes rolls the whole approval back (the request stays open): say why.
+    return await startInTx(tx, actor, { prompt, version }, input, approved.requestId);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("conflict", `"${prompt.name}" ${input.label} already has an active rollout or experiment`);
+    throw error;
+  }
+}
+
+async function startInTx(
+  tx: Tx,
+  actor: Actor,
+  target: { prompt: RolloutPrompt; version: RolloutVersion },
+  input: StartRollout,
+  releaseRequestId: string | null,
+): Promise<string> {
+  const { prompt, version } = target;
+  const firstPercent = input.steps[0] ?? 0;
+  const label = await checkStart(tx, actor, target, input, releaseRequestId === null);
+  const current = await tx.promptVersion.findUniqueOrThrow({ where: { id: label.versionId }, select: { major: true, minor: true, patch: true } });
+  const variants = [
+    { key: CURRENT_KEY, weight: 100 - firstPercent, versionId: label.versionId },
+    { key: CANDIDATE_KEY, weight: firstPercent, versionId: version.id },
+  ];
+  const now = new Date();
+  const created = await tx.experiment.create({
+    data: {
+      promptId: prompt.id,
+      labelName: label.name,
+      name: `Canary ${input.version} on ${label.name}`,
+      hypothesis: input.reason || `Roll ${input.version} out to ${label.name} gradually (${input.steps.join(" → ")} %)`,
+      status: "RUNNING",
+      startedAt: now,
+      primaryMetric: "error_rate",
+      // The rollout judges its own guardrails against the current version (decide.ts): the experiment's absolute ones stay off.
+      guardrails: json([]),
+      design: json(newExperimentDesign("error_rate", DEFAULT_MDE, variants)),
+      variants: { create: variants },
+    },
+  });
+  const rollout = await tx.rollout.create({
+    data: {
+      promptId: prompt.id,
+      labelName: label.name,
+      experimentId: created.id,
+      fromVersionId: label.versionId,
+      toVersionId: version.id,
+      steps: input.steps,
+      stepStartedAt: now,
+      minStepSeconds: input.minStepSeconds,
+      minStepCalls: input.minStepCalls,
+      guardrails: json(input.guardrails),
+      startedBy: json(actor.kind === "user" ? { kind: "user", id: actor.userId, role: actor.role } : { kind: "api_key", id: actor.apiKeyId, role: actor.role }),
+      releaseRequestId,
+    },
+  });
+  await addEvent(tx, rollout.id, "started", firstPercent, actorLabel(actor), { reason: input.reason || null, at: now });
+  await recordAudit(tx, actor, {
+    action: "rollout.started",
+    targetType: "rollout",
+    targetId: rollout.id,
+    after: json({
+      prompt: prompt.name,
+      label: label.name,
+      from: versionLabel(current),
+      to: input.version,
+      steps: input.steps,
+      experimentId: created.id,
+      ...(releaseRequestId ? { releaseRequestId } : {}),
+    }),
+  });
+  await recordProjectEvent(tx, actor.projectId, "experiment.started", {
+    prompt: prompt.name,
+    promptId: prompt.id,
+    experiment: { id: created.id, name: created.name },
+    label: label.name,
+    variants: [
+      { key: CURRENT_KEY, version: versionLabel(current), weight: 100 - firstPercent },
+      { key: CANDIDATE_KEY, version: input.version, weight: firstPercent },
+    ],
+    rollout: { id: rollout.id, steps: input.steps, ...(releaseRequestId ? { releaseRequestId } : {}) },
+    status: "RUNNING",
+    previousStatus: "DRAFT",
+    actor: actorLabel(actor),
+  });
+  await notifyPromptChanged(tx, actor.projectId, prompt.name);
+  return rollout.id;
+}
+
+/** Queues a rollout's next check (after a start, or an approval that started one). */
+export async function queueCheck(rolloutId: string): Promise<void> {
   // Without a queue in this process (a script), a worker's sweep picks the rollout up.
   await currentRolloutQueue()
     ?.enqueue(rolloutId)
@@ -395,15 +502,26 @@ async function applyCompletion(id: string, expected: { status: string; stepIndex
       const candidate = await tx.variant.findFirstOrThrow({ where: { experimentId: row.experimentId, key: CANDIDATE_KEY } });
       await endExperiment(tx, row.experimentId, candidate.id);
       // The normal label move: protection, contract check, release gate, LabelEvent, audit, label.moved, change feed.
+      // A rollout started by an approved release request moves the label under that approval (the rule decided who may).
       await moveLabel(
         starterActor(row.prompt.projectId, row.startedBy),
-        { promptId: row.promptId, label: row.labelName, versionId: row.toVersionId, reason: `canary rollout completed (${row.steps.join(" → ")} %)` },
+        {
+          promptId: row.promptId,
+          label: row.labelName,
+          versionId: row.toVersionId,
+          reason: `canary rollout completed (${row.steps.join(" → ")} %)${row.releaseRequestId ? ", release request approved" : ""}`,
+          ...(row.releaseRequestId ? { approval: { requestId: row.releaseRequestId } } : {}),
+        },
         { tx },
       );
       const now = new Date();
       await tx.rollout.update({ where: { id }, data: { status: "COMPLETED", reason: null, endedAt: now } });
       await addEvent(tx, id, "completed", 100, ROLLOUT_SYSTEM_ACTOR, { at: now });
-      await systemAudit(tx, row.prompt.projectId, "rollout.completed", id, { label: row.labelName, versionId: row.toVersionId });
+      await systemAudit(tx, row.prompt.projectId, "rollout.completed", id, {
+        label: row.labelName,
+        versionId: row.toVersionId,
+        ...(row.releaseRequestId ? { releaseRequestId: row.releaseRequestId } : {}),
+      });
       await recordEnded(tx, row, "completed", null, ROLLOUT_SYSTEM_ACTOR);
       return true;
     });

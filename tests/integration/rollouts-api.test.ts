@@ -96,7 +96,9 @@ describe("POST /api/v1/rollouts", () => {
   });
 
   it("starts through the typed client; /run follows the split; abort hands the traffic back", async () => {
-    const started = await client.startRollout({ prompt: "rollout-api", version: "1.1.0", steps: [50, 100], minStepSeconds: 3600, minStepCalls: null });
+    const answer = await client.startRollout({ prompt: "rollout-api", version: "1.1.0", steps: [50, 100], minStepSeconds: 3600, minStepCalls: null });
+    if (answer.status !== "started") throw new Error("expected a started rollout (no release rule here)");
+    const started = answer.rollout;
     expect(started).toMatchObject({ status: "RUNNING", percent: 50, fromVersion: "1.0.0", toVersion: "1.1.0", steps: [50, 100] });
     expect(started.events).toEqual([expect.objectContaining({ kind: "started", percent: 50 })]);
     server.handler.experiments.invalidateAll();

@@ -1,10 +1,11 @@
 // Experiment routes of the public API (lib/experiments): create, read, weights, start/pause/resume/promote, results.
 import { z } from "zod";
 import { actorForKey, type ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
-import { createExperiment, promoteExperiment, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
+import { createExperiment, promoteOrRequestRelease, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
 import { computeExperimentResults, getExperiment } from "@/lib/experiments/queries";
 import { createExperimentSchema, promoteInputSchema, weightsInputSchema } from "@/lib/experiments/schemas";
-import { json } from "../route";
+import { json, type RouteResult } from "../route";
+import { toApiReleaseRequest } from "./releases";
 import * as s from "../api-schemas";
 import { route } from "./context";
 
@@ -18,6 +19,7 @@ function experimentActor(principal: ApiKeyPrincipal): ReturnType<typeof actorFor
 }
 
 const idParams = z.object({ id: z.string() });
+const promotedResponseSchema = s.experimentResponseSchema.extend({ promoted: z.object({ key: z.string(), version: z.string() }) });
 
 const transition = (action: "start" | "pause" | "resume") =>
   // POST /api/v1/experiments/{id}/start|pause|resume - the status machine (lib/experiments/state.ts)
@@ -100,7 +102,8 @@ export const experimentRoutes = [
     method: "POST",
     path: "/api/v1/experiments/{id}/promote",
     operationId: "promoteExperiment",
-    summary: 'End the experiment and move its label to the winner (or {"variant":"B"}), recorded as a release; protected labels need an admin key',
+    summary:
+      'End the experiment and move its label to the winner (or {"variant":"B"}), recorded as a release; protected labels need an admin key. On a label under a release rule it answers 202 with a release request instead (approving it promotes)',
     scope: "experiments:write",
     params: idParams,
     body: promoteInputSchema,
@@ -109,11 +112,23 @@ export const experimentRoutes = [
     response: {
       status: 200,
       description: "The experiment",
-      schema: s.experimentResponseSchema.extend({ promoted: z.object({ key: z.string(), version: z.string() }) }),
+      schema: promotedResponseSchema,
+    },
+    responses: {
+      "202": {
+        description:
+          "The label is under a release rule: nothing ended or moved, a release request for the variant's version waits for approval; approving it ends the experiment and moves the label",
+        schema: s.releaseRequestResponseSchema,
+      },
     },
     errors: [404, 409],
     async handler({ api, principal, params, body }) {
-      const updated = await promoteExperiment(experimentActor(principal), params.id, body);
+      const result = await promoteOrRequestRelease(experimentActor(principal), params.id, body);
+      if ("requested" in result) {
+        // The 202 body is the release request (documented in `responses`), not the 200 schema.
+        return json(202, toApiReleaseRequest(result.requested)) as unknown as RouteResult<z.input<typeof promotedResponseSchema>>;
+      }
+      const updated = result.promoted;
       api.invalidateServed(principal.projectId, updated.prompt.name);
       api.experiments.invalidatePrompt(principal.projectId, updated.prompt.name);
       return json(200, updated);

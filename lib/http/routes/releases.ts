@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { actorForKey } from "@/lib/api-keys/authenticate";
 import { AppError } from "@/lib/errors";
-import { approveReleaseRequest, getReleaseRequest, listReleaseRequests, rejectReleaseRequest, type ReleaseRequestView } from "@/lib/prompts/release-requests";
+import { getReleaseRequest, listReleaseRequests, rejectReleaseRequest, type ReleaseRequestView } from "@/lib/prompts/release-requests";
+import { approveRelease } from "@/lib/rollouts/release";
 import { getDb } from "@/lib/db/client";
 import { json } from "../route";
 import * as s from "../api-schemas";
@@ -21,6 +22,9 @@ export function toApiReleaseRequest(view: ReleaseRequestView): z.input<typeof s.
     fromVersion: view.fromVersion,
     reason: view.reason,
     force: view.force,
+    mode: view.plan?.kind ?? "move",
+    rollout: view.plan?.kind === "rollout" ? { steps: view.plan.steps, minStepSeconds: view.plan.minStepSeconds, minStepCalls: view.plan.minStepCalls } : null,
+    experiment: view.plan?.kind === "promote" ? { id: view.plan.experimentId, name: view.plan.experiment, variant: view.plan.variant } : null,
     status: view.status,
     requestedBy: view.requestedBy,
     createdAt: view.createdAt,
@@ -84,17 +88,18 @@ export const releaseRoutes = [
     path: "/api/v1/release-requests/{id}/approve",
     operationId: "approveReleaseRequest",
     summary:
-      "Approve a release request: the label moves in the same transaction. Admin key, or prompts:write where the label's rule lets editors approve; under four eyes not the requesting key. 409 when already decided, stale (the label moved meanwhile) or the version is gone",
+      "Approve a release request: in the same transaction the label moves (mode move), the canary rollout starts (mode rollout; its last step moves the label under this approval) or the experiment ends with its variant promoted (mode promote). Admin key, or prompts:write where the label's rule lets editors approve; under four eyes not the requesting key. 409 when already decided, stale (the label moved meanwhile), the version is gone, or the rollout's start is refused (an active experiment or rollout on the label)",
     scope: "prompts:write",
     params: idParams,
     body: s.approveReleaseBodySchema,
     bodyOptional: true,
-    response: { status: 200, description: "The approved request", schema: s.releaseRequestResponseSchema },
+    response: { status: 200, description: "The approved request", schema: s.approveReleaseResponseSchema },
     errors: [404, 409, 422],
     async handler({ api, principal, params, body }) {
-      const view = await approveReleaseRequest(actorForKey(principal), { requestId: params.id, comment: body.comment });
-      api.invalidateServed(principal.projectId, view.prompt);
-      return json(200, toApiReleaseRequest(view));
+      const { request, rolloutId } = await approveRelease(actorForKey(principal), { requestId: params.id, comment: body.comment });
+      api.invalidateServed(principal.projectId, request.prompt);
+      api.experiments.invalidatePrompt(principal.projectId, request.prompt);
+      return json(200, { ...toApiReleaseRequest(request), rolloutId });
     },
   }),
 

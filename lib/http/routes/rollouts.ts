@@ -1,10 +1,11 @@
 // Canary rollout routes of the public API (lib/rollouts): start, read, pause/resume/abort.
 import { z } from "zod";
 import { actorForKey, type ApiKeyPrincipal } from "@/lib/api-keys/authenticate";
-import { actOnRollout, startRollout } from "@/lib/rollouts/engine";
+import { actOnRollout, startOrRequestRollout } from "@/lib/rollouts/engine";
 import { getRollout } from "@/lib/rollouts/queries";
 import { startRolloutSchema } from "@/lib/rollouts/schemas";
-import { json } from "../route";
+import { json, type RouteResult } from "../route";
+import { toApiReleaseRequest } from "./releases";
 import * as s from "../api-schemas";
 import { route } from "./context";
 
@@ -45,16 +46,27 @@ export const rolloutRoutes = [
     path: "/api/v1/rollouts",
     operationId: "startRollout",
     summary:
-      "Roll a published version out to a label gradually (steps such as 5, 25, 50, 100 %, each after a minimum time and/or calls of the new version); guardrails against the current version roll it back on a breach, and the label moves when the last step has passed. Scope experiments:write; a protected label needs the admin scope. Refused (409) on a label with an active experiment or rollout, or for the version the label already serves",
+      "Roll a published version out to a label gradually (steps such as 5, 25, 50, 100 %, each after a minimum time and/or calls of the new version); guardrails against the current version roll it back on a breach, and the label moves when the last step has passed. Scope experiments:write; a protected label needs the admin scope. On a label under a release rule it answers 202 with a release request in rollout mode (reason required): approving it starts the rollout. Refused (409) on a label with an active experiment or rollout, or for the version the label already serves",
     scope: "experiments:write",
     body: startRolloutSchema,
     bodyMessage: (issues) => issues[0]?.message ?? "Invalid rollout",
     response: { status: 201, description: "The rollout, at its first step", schema: s.rolloutResponseSchema },
+    responses: {
+      "202": {
+        description:
+          "The label is under a release rule: nothing started, a release request in rollout mode waits for approval (reason required); approving it starts the rollout",
+        schema: s.releaseRequestResponseSchema,
+      },
+    },
     errors: [403, 409],
     async handler({ api, principal, body }) {
-      const started = await startRollout(rolloutActor(principal), body);
-      api.experiments.invalidatePrompt(principal.projectId, started.prompt.name);
-      return json(201, started);
+      const result = await startOrRequestRollout(rolloutActor(principal), body);
+      if ("requested" in result) {
+        // The 202 body is the release request (documented in `responses`), not the 201 schema.
+        return json(202, toApiReleaseRequest(result.requested)) as unknown as RouteResult<z.input<typeof s.rolloutResponseSchema>>;
+      }
+      api.experiments.invalidatePrompt(principal.projectId, result.started.prompt.name);
+      return json(201, result.started);
     },
   }),
 

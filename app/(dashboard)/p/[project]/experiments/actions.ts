@@ -1,10 +1,11 @@
 "use server";
 
+import { revalidatePath } from "next/cache";
 import { childLogger } from "@/lib/logger";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { defineAction } from "@/lib/http/server-action";
-import { createExperiment, promoteExperiment, resumeVariant, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
+import { createExperiment, promoteOrRequestRelease, resumeVariant, setExperimentWeights, transitionExperiment } from "@/lib/experiments/mutations";
 import { createExperimentSchema, promoteInputSchema, sendTrafficSchema, weightsInputSchema } from "@/lib/experiments/schemas";
 import { startTraffic, type TrafficProgress } from "@/lib/experiments/traffic";
 import { getExperiment } from "@/lib/experiments/queries";
@@ -45,12 +46,22 @@ export const previewPromoteAction = defineAction(
   },
 );
 
-export const promoteAction = defineAction({ role: "EDITOR", input: promoteInputSchema.safeExtend({ id: experimentId }) }, async (input, { actor }) => {
-  const result = await promoteExperiment(actor, input.id, {
+/** Promotes (or, on a label under a release rule, requests the release: `requestId` set, nothing moved yet). */
+export const promoteAction = defineAction({ role: "EDITOR", input: promoteInputSchema.safeExtend({ id: experimentId }) }, async (input, { actor, project }) => {
+  const result = await promoteOrRequestRelease(actor, input.id, {
     ...(input.variant === undefined ? {} : { variant: input.variant }),
     ...(input.force ? { force: true } : {}),
+    ...(input.reason ? { reason: input.reason } : {}),
   });
-  return result.promoted;
+  if ("requested" in result) {
+    revalidatePath(`/p/${project.slug}`, "layout");
+    return {
+      key: result.requested.plan?.kind === "promote" ? result.requested.plan.variant : "",
+      version: result.requested.version,
+      requestId: result.requested.id,
+    };
+  }
+  return { ...result.promoted.promoted, requestId: null };
 });
 
 export const resumeVariantAction = defineAction({ role: "EDITOR", input: z.strictObject({ id: experimentId, key: variantKey }) }, async (input, { actor }) => {

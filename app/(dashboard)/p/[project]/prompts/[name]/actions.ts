@@ -21,7 +21,7 @@ import { getPublishEvalStatus } from "@/lib/evals/latest";
 import { previewLabelMove } from "@/lib/prompts/label-move-check";
 import { createReleaseRequest } from "@/lib/prompts/release-requests";
 import { addVersionComment } from "@/lib/prompts/comments";
-import { actOnRollout, startRollout } from "@/lib/rollouts/engine";
+import { actOnRollout, startOrRequestRollout } from "@/lib/rollouts/engine";
 import { rolloutActionSchema, startRolloutSchema } from "@/lib/rollouts/schemas";
 
 // Every action: EDITOR+ (lib re-checks, e.g. ADMIN for a protected label), one lib call.
@@ -177,11 +177,13 @@ export const addVersionCommentAction = defineAction(
 /**
  * Starts a canary rollout of a published version on a label: steps, step minimums (time and/or
  * calls) and guardrails as `startRolloutSchema` (lib refuses viewers, a protected label without
- * ADMIN, the served version, a label with an active experiment or rollout). Returns its id.
+ * ADMIN, the served version, a label with an active experiment or rollout). Returns its id; on a
+ * label under a release rule nothing starts: a release request in rollout mode is opened (`requestId`).
  */
-export const startRolloutAction = defineAction({ role: "EDITOR", input: startRolloutSchema }, async (input, { actor }) => ({
-  id: (await startRollout(actor, input)).id,
-}));
+export const startRolloutAction = defineAction({ role: "EDITOR", input: startRolloutSchema }, async (input, { actor }) => {
+  const result = await startOrRequestRollout(actor, input);
+  return "requested" in result ? { id: null, requestId: result.requested.id } : { id: result.started.id, requestId: null };
+});
 
 /** Pause, resume or abort a rollout (EDITOR+). */
 export const rolloutAction = defineAction(

@@ -20,7 +20,7 @@ import { describeReleaseGate, getReleaseGate } from "@/lib/prompts/release-gate"
 import { listSnippetDependents, storedPins } from "@/lib/prompts/snippets";
 import { SnippetDependents } from "./snippet-dependents";
 import { listReleaseRequests } from "@/lib/prompts/release-requests";
-import { describeReleaseRule, getReleaseRules } from "@/lib/prompts/release-rules";
+import { describeReleaseRule, getReleaseRules, releaseRuleFor } from "@/lib/prompts/release-rules";
 import { ReleaseRequestList } from "@/components/prompts/release-request-list";
 import { listPromptRollouts } from "@/lib/rollouts/queries";
 import { RolloutPanel } from "./rollout-panel";
@@ -299,7 +299,10 @@ export default async function PromptPage({
                 project={project}
                 promptName={prompt.name}
                 rollouts={rollouts}
-                labels={labelRows.map((l) => ({ name: l.name, version: l.version, protected: l.protected }))}
+                labels={labelRows.map((l) => {
+                  const rule = releaseRuleFor(releaseRules, l.name);
+                  return { name: l.name, version: l.version, protected: l.protected, approval: rule ? describeReleaseRule(rule) : null };
+                })}
                 versions={published.map((v) => versionLabel(v))}
                 canEdit={canEdit}
                 isAdmin={isAdmin}

@@ -162,7 +162,8 @@ export function RolloutPanel({
   project: string;
   promptName: string;
   rollouts: RolloutView[];
-  labels: { name: string; version: string; protected: boolean }[];
+  /** `approval`: the label's release rule in words, when moves need approval (a start is then a release request). */
+  labels: RolloutLabel[];
   versions: string[];
   canEdit: boolean;
   isAdmin: boolean;
@@ -312,6 +313,8 @@ export function RolloutPanel({
   );
 }
 
+type RolloutLabel = { name: string; version: string; protected: boolean; approval: string | null };
+
 function StartRolloutDialog({
   open,
   onClose,
@@ -326,7 +329,7 @@ function StartRolloutDialog({
   onClose: () => void;
   project: string;
   promptName: string;
-  labels: { name: string; version: string; protected: boolean }[];
+  labels: RolloutLabel[];
   versions: string[];
   isAdmin: boolean;
   onStarted: () => void;
@@ -347,6 +350,9 @@ function StartRolloutDialog({
     .map(Number);
   const stepProblem = stepListProblem(parsedSteps);
   const protectedLabel = labels.find((l) => l.name === label)?.protected ?? false;
+  const approval = labels.find((l) => l.name === label)?.approval ?? null;
+  const [reason, setReason] = useState("");
+  const router = useRouter();
 
   const submit = async () => {
     setBusy(true);
@@ -358,6 +364,7 @@ function StartRolloutDialog({
       steps: parsedSteps,
       minStepSeconds: minutes.trim() === "" ? null : Math.round(Number(minutes) * 60),
       minStepCalls: calls.trim() === "" ? null : Number(calls),
+      ...(reason.trim() ? { reason: reason.trim() } : {}),
     });
     setBusy(false);
     if (!result.ok) {
@@ -367,6 +374,8 @@ function StartRolloutDialog({
       return;
     }
     setError(null);
+    // Under a release rule nothing started: the request waits for an approver (its page shows the evidence).
+    if (result.data.requestId) return router.push(`/p/${project}/releases/${result.data.requestId}`);
     onStarted();
   };
 
@@ -454,7 +463,27 @@ function StartRolloutDialog({
           A step ends when both minimums are met (leave one empty to use the other alone). Guardrails compare the new version with the current one: error and
           refusal rate +5 pts, latency and cost +50%; a breach rolls back at once.
         </p>
-        {protectedLabel && !isAdmin ? (
+        {approval ? (
+          <div className="space-y-1" data-testid="rollout-approval">
+            <p className="rounded-md border border-warning/30 bg-warning/10 px-3 py-2 text-xs" data-testid="rollout-approval-note">
+              &quot;{label}&quot; moves only with an approved release request ({approval}). Requesting gathers the evidence for the approver; the rollout starts
+              when the request is approved, and its last step moves the label under that approval.
+            </p>
+            <label htmlFor="rollout-reason" className="block text-xs font-medium">
+              Reason (required: the approver reads it)
+            </label>
+            <textarea
+              id="rollout-reason"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              rows={2}
+              maxLength={500}
+              className="w-full rounded-md border border-border bg-surface px-2 py-1.5 text-sm"
+              data-testid="rollout-reason"
+            />
+          </div>
+        ) : null}
+        {protectedLabel && !isAdmin && !approval ? (
           <p className="text-xs text-warning" data-testid="rollout-protected-note">
             {label} is protected: only admins can roll out on it.
           </p>
@@ -465,7 +494,7 @@ function StartRolloutDialog({
             Cancel
           </Button>
           <Button size="sm" variant="primary" disabled={busy || !chosen || stepProblem !== null} onClick={() => void submit()} data-testid="rollout-start">
-            Start rollout
+            {approval ? "Request rollout" : "Start rollout"}
           </Button>
         </div>
       </div>

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
-import { getReleaseRequest } from "@/lib/prompts/release-requests";
+import { describeReleasePlan, getReleaseRequest } from "@/lib/prompts/release-requests";
 import { describeReleaseRule, getReleaseRules, mayDecideRelease, releaseRuleFor } from "@/lib/prompts/release-rules";
 import { promptPath } from "@/lib/prompts/paths";
 import { Badge, Card } from "@/components/ui";
@@ -55,6 +55,13 @@ export default async function ReleaseRequestPage({ params }: { params: Promise<{
           <blockquote className="border-l-2 border-border pl-3 text-fg-muted" data-testid="release-reason">
             {request.reason}
           </blockquote>
+          {request.plan ? (
+            <p className="text-xs" data-testid="release-plan" data-mode={request.plan.kind}>
+              {request.plan.kind === "rollout"
+                ? `Approving starts ${describeReleasePlan(request.plan)} of v${request.version} on ${request.label}${request.status === "approved" ? "" : "; the label moves when its last step has passed, under this approval"}.`
+                : `Approving ends experiment "${request.plan.experiment}" with variant ${request.plan.variant} as the winner and moves ${request.label} to v${request.version}.`}
+            </p>
+          ) : null}
           {request.force ? <p className="text-xs text-danger">The requester saw the breaking contract change below and asked to move anyway.</p> : null}
           <p className="text-xs text-fg-muted">
             Rule: {rule ? describeReleaseRule(rule) : "none any more (admins decide)"}.{" "}
@@ -76,6 +83,7 @@ export default async function ReleaseRequestPage({ params }: { params: Promise<{
               canApprove={approve.allowed}
               canReject={reject.allowed}
               note={approve.allowed ? null : approve.message}
+              approveText={request.plan?.kind === "rollout" ? "Approve and start the rollout" : "Approve and move the label"}
             />
           </div>
         ) : (
