@@ -37,6 +37,8 @@ export interface Breakdown {
   cachedUntil: string | null;
   /** True when the counts are the offline estimate (shown with "~"). */
   estimated: boolean;
+  /** Tokens of each block in cache order (`system.1`, `messages.0.content.1`; tools too). */
+  blocks: { location: string; tokens: number }[];
 }
 
 export interface BreakdownOptions {
@@ -108,5 +110,6 @@ export function versionBreakdown(content: PromptVersionContent, spec: ModelSpec 
     cachedShare: totalTokens === 0 ? 0 : Math.min(1, cachedTokens / totalTokens),
     cachedUntil: last?.location ?? null,
     estimated: !options.countTokens,
+    blocks: blocks.map((b) => ({ location: b.location, tokens: b.tokens })),
   };
 }
