@@ -306,7 +306,7 @@ const CONDENSE_REQUEST = /<text_to_condense>\n?([\s\S]*?)\n?<\/text_to_condense>
 /** Wordy phrases and their short forms, as an editor would shorten them. */
 const WORDY: Array<[RegExp, string]> = [
   [/\b(?:please|kindly) (?=[a-z])/gi, ""],
-  [/\bmake sure (?:that )?(?:you )?(?:always )?/gi, ""],
+  [/\bmake sure (?:that |to )?(?:you )?(?:always )?/gi, ""],
   [/\bit is (?:very |really )?important (?:that you |to )/gi, ""],
   [/\b(?:always )?remember to /gi, ""],
   [/\bin order to\b/gi, "to"],

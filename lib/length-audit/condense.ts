@@ -29,7 +29,8 @@ export const CONDENSE_MAX_CHARS = 100_000;
 const CONDENSE_SYSTEM = [
   "You shorten blocks of prompts that a Claude application sends on every call, so they cost fewer tokens.",
   "Keep every instruction, fact, number, name, constraint and the tone; remove repetition, filler words and restatements; merge sentences that say the same thing.",
-  "Keep every template tag exactly as written: {{variable}}, {{#section}}...{{/section}}, {{^section}}...{{/section}} and {{> snippet@label}}.",
+  // No literal double braces here: this text is itself a template.
+  "Keep every template tag in double curly braces exactly as written: variables, optional sections (#name or ^name up to /name) and snippet includes (> name@label).",
   "Keep the same language and the same structure (lists stay lists, XML tags stay).",
   `Answer with the shortened text only, inside <${CONDENSE_OUTPUT_TAG}></${CONDENSE_OUTPUT_TAG}> tags.`,
 ].join("\n");
