@@ -181,7 +181,7 @@ export function auditFindings(input: AuditInput): Finding[] {
       add({
         code: "repeated_variable_text",
         title: `{{${name}}} repeats the same long text in most calls`,
-        detail: `About ${repeated.tokensPerCall} tokens of {{${name}}} are the same text in at least ${Math.round(repeated.share * 100)}% of ${stats.callsWithVariables} calls. Move that text into a system block before the cache breakpoint: it is then read from the cache at ${Math.round((spec.cacheReadPerMTok / spec.inputPerMTok) * 100)}% of the input price instead of sent as new input every call.`,
+        detail: `About ${repeated.tokensPerCall} tokens of {{${name}}} are the same text in ${repeated.share === 1 ? "every one" : `at least ${Math.round(repeated.share * 100)}%`} of ${stats.callsWithVariables} calls. Move that text into a system block before the cache breakpoint: it is then read from the cache at ${Math.round((spec.cacheReadPerMTok / spec.inputPerMTok) * 100)}% of the input price instead of sent as new input every call.`,
         location: `variables.${name}`,
         tokensPerCall: repeated.tokensPerCall,
         savingMicrosPer1k: Math.max(0, saving),
@@ -264,7 +264,10 @@ export function auditFindings(input: AuditInput): Finding[] {
       title: `${repeated.length} sentence${repeated.length === 1 ? "" : "s"} repeated within the prompt`,
       detail: `The same instruction appears more than once (${repeated
         .slice(0, 3)
-        .map((r) => r.locations.map((l) => describeLocation(l, content)).join(" and "))
+        .map((r) => {
+          const places = [...new Set(r.locations)].map((l) => describeLocation(l, content));
+          return places.length === 1 ? `${r.locations.length} times in ${places[0]}` : places.join(" and ");
+        })
         .join("; ")}). Keep one copy.`,
       location: repeated[0]?.locations[1] ?? "",
       tokensPerCall: tokens,

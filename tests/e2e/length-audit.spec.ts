@@ -19,7 +19,7 @@ test("the audit of the demo support prompt shows findings with savings, the brea
   await expect(repeated.getByTestId("audit-finding-saving")).toHaveText(/^\$0\.\d+ \/ 1k calls$/);
   await expect(repeated.getByTestId("audit-finding-saving")).not.toHaveText("$0 / 1k calls");
   await expect(repeated.getByTestId("audit-finding-monthly")).toContainText("per 30 days at the observed rate");
-  await expect(repeated).toContainText("Store facts");
+  await expect(repeated).toContainText("Standard shipping takes 3 to 5 business days");
   // Rule 8 repeats rule 4.
   await expect(page.locator('[data-testid="audit-finding"][data-code="repeated_sentences"]')).toContainText("Never ask for or repeat full card numbers");
 

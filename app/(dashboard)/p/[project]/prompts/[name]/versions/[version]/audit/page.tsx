@@ -64,7 +64,12 @@ export default async function VersionAuditPage({ params }: { params: Promise<Ver
                 text, cache write/read and max_tokens findings appear once it serves traffic.
               </p>
             ) : null}
-            {findings.length === 0 ? (
+            {audit.spec === null ? (
+              <p className="mb-3 rounded-md border border-warning/40 bg-warning/10 px-3 py-2 text-xs" data-testid="audit-unknown-model">
+                The model &quot;{audit.model}&quot; is not in the model catalog: without its prices and minimum cacheable length no saving can be computed.
+              </p>
+            ) : null}
+            {findings.length === 0 && audit.spec !== null ? (
               <p className="text-xs text-fg-muted" data-testid="audit-no-findings">
                 Nothing to shorten: no repeated text, uncached prefix, oversized examples or max_tokens headroom found.
               </p>
@@ -79,7 +84,7 @@ export default async function VersionAuditPage({ params }: { params: Promise<Ver
                           {describeLocation(f.location, content)} · {f.code}
                         </div>
                       </div>
-                      <div className="text-right">
+                      <div className="ml-auto text-right">
                         <div className={cx("font-mono text-sm", f.savingMicrosPer1k > 0 ? "text-success" : "text-fg-muted")} data-testid="audit-finding-saving">
                           {formatMicros(f.savingMicrosPer1k)} / 1k calls
                         </div>
