@@ -57,6 +57,8 @@ const DOMAINS = {
   "batch-jobs": ["jobs", "runs", "metrics", "calls", "claude", "prompts", "models", "db"],
   // canary rollouts: a label's traffic moved to a new version in steps through an experiment, guardrails, rollback, durable checks
   rollouts: ["jobs", "experiments", "prompts", "projects", "audit", "db"],
+  // the prompt length audit: token breakdown, call-log statistics, findings with savings, Condense (through runs)
+  "length-audit": ["runs", "prompts", "claude", "models", "audit", "db"],
   // the lean public API (may import next/*)
   http: [
     "rollouts",

@@ -153,13 +153,27 @@ function fill(template: string, rng: Rng): string {
   return template.replace("{n}", String(rng.int(40_000, 99_999)));
 }
 
+/**
+ * What the help-center app appends to every account context: the same store facts on every call
+ * (the length audit's "long text repeated across calls in a variable" finding).
+ */
+const STORE_FACTS = [
+  "Store facts (same for every customer):",
+  "Standard shipping takes 3 to 5 business days in the United States and 5 to 8 business days to Canada and the European Union.",
+  "Express shipping takes 1 to 2 business days in the United States and costs $14.99; Plus and Business members get it free.",
+  "Orders placed before 2 pm Eastern on a business day leave the warehouse the same day.",
+  "Returns are free with the prepaid label from Orders > Return an item; refunds reach the original payment method within 5 to 7 business days after the return is scanned.",
+  "Support hours: chat and phone every day from 7 am to 11 pm Eastern; email answers within one business day.",
+  "Price match: Acme matches a lower price from a major US retailer within 14 days of delivery, once per item.",
+].join("\n");
+
 function supportInput(rng: Rng): CallInput {
   const customer = rng.int(1, 4_000);
   const order = rng.int(40_000, 99_999);
   return {
     variables: {
       question: fill(rng.pick(QUESTIONS), rng),
-      account_context: `Customer #${customer}, member since ${rng.int(2015, 2026)}. Last order #${order}: ${rng.pick(STATUS)}, $${rng.int(19, 1_400)}.${rng.next() < 0.3 ? " One open return." : ""}`,
+      account_context: `Customer #${customer}, member since ${rng.int(2015, 2026)}. Last order #${order}: ${rng.pick(STATUS)}, $${rng.int(19, 1_400)}.${rng.next() < 0.3 ? " One open return." : ""}\n\n${STORE_FACTS}`,
       customer_tier: rng.pick(TIERS),
     },
     subject: `customer-${customer}`,
@@ -399,11 +413,15 @@ interface SimulationContext {
   incidentStart: number;
 }
 
+/** The variables the app sends: what the served version's contract declares (customer_tier arrived with 1.2.0). */
+function sentVariables(call: PlannedCall): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(call.input.variables).filter(([name]) => name in call.version.content.variables));
+}
+
 function simulateCall(call: PlannedCall, ctx: SimulationContext): Simulated {
   const { cache, catalog, rng } = ctx;
   const content = call.version.content;
-  // The app sends what the served version's contract declares (customer_tier arrived with 1.2.0).
-  const variables = Object.fromEntries(Object.entries(call.input.variables).filter(([name]) => name in content.variables));
+  const variables = sentVariables(call);
   const rendered = renderVersion(content, variables);
   const schema = content.outputSchema.format === "json" ? content.outputSchema.schema : null;
   // The simulator follows the version's JSON Schema when it is given as the output format.
@@ -563,6 +581,8 @@ export function buildDemoTraffic(
         experimentId: call.experimentId,
         variantId: call.variantId,
         createdAt: new Date(call.at),
+        // As runAndLog keeps them (metadata.variables) when the project stores bodies.
+        ...(keepBodies ? { metadata: { variables: sentVariables(call) } } : {}),
       },
       keepBodies ? DEFAULT_BODY_POLICY : { storeBodies: false, maxBodyBytes: DEFAULT_BODY_POLICY.maxBodyBytes },
     );

@@ -99,6 +99,8 @@ const SUPPORT_RULES_V2 = [
   SUPPORT_RULES_V1,
   '6. Escalate to a human agent (say: "I\'m handing this to a colleague") when the customer mentions a chargeback, legal action, a safety hazard, or asks twice for a human.',
   "7. End with the next concrete step the customer should take.",
+  // Pasted in again when rule 7 was added: the length audit's "repeated sentences" finding.
+  "8. Never ask for or repeat full card numbers, passwords or one-time codes.",
 ].join("\n");
 
 const POLICY_DOCUMENT = `<policy name="Acme Corp Customer Service Policy" version="2026.3" effective="2026-09-01">

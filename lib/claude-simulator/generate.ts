@@ -23,6 +23,8 @@ import type { MessagesRequest, SimMessage } from "./request-schema";
  *    example JSON object in the prompt whose shape is copied);
  *  - a classifier-style prompt listing labels -> exactly one of the labels (the one the user
  *    text mentions, else a seeded pick);
+ *  - a request to shorten the text inside `<text_to_condense>` tags (the length audit's
+ *    "Condense") -> that text condensed (`condenseText`), inside `<condensed>` tags;
  *  - otherwise fluent, on-topic prose whose length grows with the input and the effort.
  */
 export type GeneratedOutput = { kind: "text" | "json" | "label"; text: string } | { kind: "tool_use"; name: string; input: JsonValue };
@@ -243,6 +245,9 @@ export function generateOutput(req: MessagesRequest, ctx: GenerateContext): Gene
     }
   }
 
+  const condense = CONDENSE_REQUEST.exec(user);
+  if (condense) return { kind: "text", text: `<condensed>\n${condenseText(condense[1] ?? "")}\n</condensed>` };
+
   const labels = findLabels(`${sys}\n${user}`);
   const intent = jsonIntent(req);
   const prefill = req.messages[req.messages.length - 1]?.role === "assistant" ? lastMessageText(req.messages, "assistant") : "";
@@ -293,4 +298,59 @@ export function corruptJson(text: string): string {
   const body = text.trimEnd();
   const cut = body.endsWith("}") || body.endsWith("]") ? body.slice(0, -1).trimEnd() : `{"answer": "${body.slice(0, 40)}`;
   return `${cut},\n  "note": "unterminated`;
+}
+
+/** The length audit's condense request (lib/length-audit/condense.ts): the block inside the tags. */
+const CONDENSE_REQUEST = /<text_to_condense>\n?([\s\S]*?)\n?<\/text_to_condense>/;
+
+/** Wordy phrases and their short forms, as an editor would shorten them. */
+const WORDY: Array<[RegExp, string]> = [
+  [/\b(?:please|kindly) (?=[a-z])/gi, ""],
+  [/\bmake sure (?:that |to )?(?:you )?(?:always )?/gi, ""],
+  [/\bit is (?:very |really )?important (?:that you |to )/gi, ""],
+  [/\b(?:always )?remember to /gi, ""],
+  [/\bin order to\b/gi, "to"],
+  [/\bat this point in time\b/gi, "now"],
+  [/\bdue to the fact that\b/gi, "because"],
+  [/\b(?:very|really|basically|actually|simply|just) (?=[a-z])/gi, ""],
+  [/\bare able to\b/gi, "can"],
+  [/\bis able to\b/gi, "can"],
+];
+
+/**
+ * What the simulated model answers to "shorten this block": sentences repeated within the text
+ * (compared without case and punctuation) kept once, wordy phrases shortened, spacing folded;
+ * lines, XML tags and every {{template tag}} kept. Deterministic.
+ */
+export function condenseText(text: string): string {
+  const seen = new Set<string>();
+  const lines = text.split("\n").map((line) => {
+    const sentences = line.split(/(?<=[.!?])\s+/);
+    const kept = sentences.filter((s) => {
+      const key = s
+        .toLowerCase()
+        .replace(/[^a-z0-9{}]+/g, " ")
+        .trim();
+      if (key.split(" ").length < 4) return true;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const out = kept
+      .map((sentence) => {
+        let short = sentence;
+        for (const [pattern, replacement] of WORDY) short = short.replace(pattern, replacement);
+        // A sentence that lost its first words starts with a capital again.
+        return short !== sentence && /^[A-Z]/.test(sentence) ? short.charAt(0).toUpperCase() + short.slice(1) : short;
+      })
+      .join(" ");
+    // A list item whose only sentence was a repeat goes with it.
+    if (kept.length < sentences.length && /^\s*(?:[-*•]|\d+[.)])?\s*$/.test(out)) return null;
+    return out.replace(/(\S)[ \t]{2,}/g, "$1 ").trimEnd();
+  });
+  return lines
+    .filter((l): l is string => l !== null)
+    .filter((l, i, all) => l.trim() !== "" || (i > 0 && (all[i - 1] ?? "").trim() !== ""))
+    .join("\n")
+    .trim();
 }

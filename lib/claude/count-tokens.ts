@@ -121,3 +121,51 @@ export async function countPrefixTokens(
 export function tokenCountingAvailable(): boolean {
   return !isSimulated();
 }
+
+/** At most this many distinct block texts are counted for one version (one request each). */
+export const MAX_COUNTED_BLOCKS = 64;
+
+/**
+ * Exact tokens of each block of a version (tools as their JSON, system blocks, message blocks,
+ * in cache order; `cacheBlocks` in lib/prompts/cache.ts decides the texts) through
+ * `messages.countTokens`: each text is counted as a one-block user turn, minus what an empty-ish
+ * turn (".") costs beyond its one character, so the framing of a request is not counted in every
+ * block. Returns text -> tokens, for `cacheBlocks(content, (t) => counts.get(t))`. Requests run in
+ * parallel; a failure is `AppError("upstream")`.
+ */
+export async function countBlockTokens(
+  content: Pick<PromptVersionContent, "system" | "messages" | "modelConfig" | "snippets">,
+  options: { transport?: ClaudeTransport; timeoutMs?: number } = {},
+): Promise<Map<string, number>> {
+  const texts = new Set<string>();
+  cacheBlocks(content, (text) => {
+    texts.add(text);
+    return 0;
+  });
+  const unique = [...texts].filter((t) => t.length > 0).slice(0, MAX_COUNTED_BLOCKS);
+  return countTextTokens(content.modelConfig.model, unique, options);
+}
+
+/**
+ * Exact tokens of each text for `model` through `messages.countTokens` (at most
+ * `MAX_COUNTED_BLOCKS` texts; each counted as a one-block user turn minus what a "." turn costs
+ * beyond its one character). Requests run in parallel; a failure is `AppError("upstream")`.
+ */
+export async function countTextTokens(
+  model: string,
+  texts: readonly string[],
+  options: { transport?: ClaudeTransport; timeoutMs?: number } = {},
+): Promise<Map<string, number>> {
+  const unique = [...new Set(texts)].slice(0, MAX_COUNTED_BLOCKS);
+  const transport = options.transport ?? (await getClaudeTransport());
+  const call = { timeoutMs: options.timeoutMs ?? 10_000 };
+  const count = (text: string) => transport.countTokens({ model, messages: [{ role: "user", content: [{ type: "text", text }] }] }, call);
+  try {
+    const [baseline, ...counts] = await Promise.all([count("."), ...unique.map(count)]);
+    const framing = Math.max(0, baseline - 1);
+    return new Map(unique.map((t, i) => [t, Math.max(0, (counts[i] ?? 0) - framing)]));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AppError("upstream", `Counting tokens failed: ${message}`);
+  }
+}

@@ -29,8 +29,9 @@ export interface RunAndLogRequest {
   projectId: string;
   /** The project's resolved settings; loaded from the database when absent. */
   settings?: ProjectSettings;
-  promptId: string;
-  versionId: string;
+  /** The prompt and version the call is logged under; null for a call of Promptdeck's own (the length audit's condense), linked to none. */
+  promptId: string | null;
+  versionId: string | null;
   version: RunnableVersion;
   variables: VariableInput;
   /** Turns appended after the rendered ones (the playground continuing after a tool call); see `RunInput.continuation`. */

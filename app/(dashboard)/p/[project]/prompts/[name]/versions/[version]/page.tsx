@@ -1,24 +1,16 @@
-import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
-import Link from "next/link";
-import { notFound } from "next/navigation";
-import { requirePageRole } from "@/lib/auth/session";
 import { hasRole } from "@/lib/projects/roles";
-import { compareLabelNames } from "@/lib/prompts/labels";
 import { describeLocation } from "@/lib/prompts/locations";
-import { getPromptByName, getVersionById, versionLabel } from "@/lib/prompts/queries";
+import { versionLabel } from "@/lib/prompts/queries";
 import { readVersionContent } from "@/lib/prompts/schemas";
-import { Badge, ButtonLink, Card } from "@/components/ui";
-import { formatRelative, formatUtc } from "@/components/format";
-import { LabelBadge } from "@/components/prompts/label-badge";
+import { ButtonLink, Card } from "@/components/ui";
 import { StartDraftButton } from "@/components/prompts/draft-controls";
 import { VersionComments } from "@/components/prompts/version-comments";
 import { listVersionComments } from "@/lib/prompts/comments";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
+import { loadVersionPage, VersionHeading, type VersionParams } from "./version-heading";
 
-type Params = { project: string; name: string; version: string };
-
-export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
+export async function generateMetadata({ params }: { params: Promise<VersionParams> }): Promise<Metadata> {
   const { name, version } = await params;
   const label = decodeURIComponent(version);
   return { title: `${decodePromptName(name)} ${label === "draft" ? "draft" : `v${label}`}` };
@@ -50,75 +42,42 @@ function TextBlock({ title, meta, text, cache, testId }: { title: string; meta: 
 
 // /p/:project/prompts/:name/versions/:version - one version's full content, read-only: system
 // blocks, turns, the variables contract, model config, runner policy and output format.
-export default async function VersionPage({ params }: { params: Promise<Params> }) {
-  const { project: slug, name: rawName, version: rawVersion } = await params;
-  const name = decodePromptName(rawName);
-  const wanted = decodeURIComponent(rawVersion).replace(/^v/, "");
-  const access = await requirePageRole(slug, "VIEWER");
-  const prompt = await orNotFound(getPromptByName(access.project.id, name));
-  const project = access.project.slug;
-  const index = prompt.versions.findIndex((v) => versionLabel(v) === wanted);
-  const row = prompt.versions[index];
-  if (!row) notFound();
-  const [version, comments] = await Promise.all([getVersionById(prompt.id, row.id), listVersionComments(prompt.id, [row.id])]);
+export default async function VersionPage({ params }: { params: Promise<VersionParams> }) {
+  const loaded = await loadVersionPage(params);
+  const { access, project, prompt, index, row, version, label, isDraft } = loaded;
+  const comments = await listVersionComments(prompt.id, [row.id]);
   const content = readVersionContent(version);
-  const label = versionLabel(row);
-  const isDraft = row.status === "DRAFT";
-  const shown = isDraft ? "draft" : `v${label}`;
   const previous = prompt.versions.slice(index + 1).find((v) => v.status === "PUBLISHED");
-  const labels = prompt.labels.filter((l) => l.versionId === row.id).sort((a, b) => compareLabelNames(a.name, b.name));
   const canEdit = hasRole(access.role, "EDITOR") && !prompt.archivedAt;
-  const at = row.publishedAt ?? row.updatedAt;
   const variables = Object.entries(content.variables);
   const outputText = content.outputSchema.format === "json" ? JSON.stringify(content.outputSchema.schema, null, 2) : null;
 
   return (
     <>
-      <div className="mb-1 text-xs text-fg-muted">
-        <Link href={`/p/${project}/prompts`} className="hover:text-fg">
-          Prompts
-        </Link>{" "}
-        /{" "}
-        <Link href={promptPath(project, prompt.name)} className="font-mono hover:text-fg">
-          {prompt.name}
-        </Link>{" "}
-        / {shown}
-      </div>
-      <div className="mb-4 flex flex-wrap items-start justify-between gap-3">
-        <div className="min-w-0">
-          <h1 className="flex flex-wrap items-center gap-2 text-lg font-semibold" data-testid="version-title">
-            <span className="font-mono">{prompt.name}</span>
-            <span className="font-mono text-fg-muted">{shown}</span>
-            {isDraft ? <Badge tone="warning">draft</Badge> : <Badge tone="success">published</Badge>}
-            {labels.map((l) => (
-              <LabelBadge key={l.name} name={l.name} protected={l.protected} />
-            ))}
-          </h1>
-          <p className="mt-0.5 text-xs text-fg-muted">
-            {isDraft ? "edited" : "published"} <span title={formatUtc(at)}>{formatRelative(at, new Date())}</span> by{" "}
-            {row.author?.name ?? row.author?.email ?? "API"}
-            {row.changelog ? <> · {row.changelog}</> : null}
-          </p>
-        </div>
-        <div className="flex shrink-0 flex-wrap items-center gap-2">
-          {previous ? (
-            <ButtonLink href={`${promptPath(project, prompt.name, "diff")}?from=${versionLabel(previous)}&to=${label}`} data-testid="version-diff-previous">
-              Diff with v{versionLabel(previous)}
-            </ButtonLink>
-          ) : null}
-          {canEdit && isDraft ? <ButtonLink href={promptPath(project, prompt.name, "edit")}>Edit draft</ButtonLink> : null}
-          {canEdit && !isDraft ? (
-            <StartDraftButton
-              project={project}
-              promptId={prompt.id}
-              promptName={prompt.name}
-              versionId={row.id}
-              version={label}
-              hasDraft={prompt.versions.some((v) => v.status === "DRAFT")}
-            />
-          ) : null}
-        </div>
-      </div>
+      <VersionHeading
+        loaded={loaded}
+        active="content"
+        actions={
+          <>
+            {previous ? (
+              <ButtonLink href={`${promptPath(project, prompt.name, "diff")}?from=${versionLabel(previous)}&to=${label}`} data-testid="version-diff-previous">
+                Diff with v{versionLabel(previous)}
+              </ButtonLink>
+            ) : null}
+            {canEdit && isDraft ? <ButtonLink href={promptPath(project, prompt.name, "edit")}>Edit draft</ButtonLink> : null}
+            {canEdit && !isDraft ? (
+              <StartDraftButton
+                project={project}
+                promptId={prompt.id}
+                promptName={prompt.name}
+                versionId={row.id}
+                version={label}
+                hasDraft={prompt.versions.some((v) => v.status === "DRAFT")}
+              />
+            ) : null}
+          </>
+        }
+      />
 
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_380px]">
         <div className="min-w-0 space-y-4">
