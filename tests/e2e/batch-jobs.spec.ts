@@ -58,7 +58,7 @@ test("a batch job submitted through the API is watched to the end, listed, and i
   expect(lines.every((l) => l.status === "succeeded" && (l.output ?? "").length > 0)).toBe(true);
 
   // The list, from the sidebar.
-  await page.getByRole("link", { name: "Batch jobs" }).click();
+  await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Batch jobs" }).click();
   await expect(page).toHaveURL(new RegExp(`/p/${PROJECT}/batches$`));
   const row = page.locator(`[data-testid="batch-row"][data-job-id="${job.id}"]`);
   await expect(row.getByTestId("batch-status")).toHaveText("completed");
@@ -118,6 +118,5 @@ test("the cost page shows the levers per prompt: non-interactive share, what bat
   await expect(levers.getByTestId("kpi-non-interactive")).toContainText("%");
   await expect(levers.getByTestId("cost-levers-row").first()).toBeVisible();
   await expect(levers.getByTestId("kpi-batch-would-save")).toContainText("$");
-  await levers.scrollIntoViewIfNeeded();
   await snap(page, "cost-levers", "light");
 });
