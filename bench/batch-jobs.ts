@@ -5,13 +5,19 @@
  * results streamed and matched by custom_id, every call logged at the batch price), then
  * GET .../results read as JSON lines and matched to the caller's ids. Reports seconds per phase,
  * calls logged, the job's cost, and the process's peak RSS (sampled every 20 ms, and the kernel's
- * high-water mark).
+ * high-water mark). The simulator runs in a child process by default (`--sim inprocess` keeps it in
+ * this one): its store of every submitted request is the simulator's memory, not the app's, and
+ * would hide what the worker holds.
+ *
+ * Baseline: `--chunk 100000` submits the job as one Message Batch built whole in memory (what the
+ * worker did before it submitted in batches of DEFAULT_REQUESTS_PER_BATCH = 10,000).
  *
  * Run:  createdb -h 127.0.0.1 -U postgres promptdeck_batch_bench
- *       npx tsx bench/batch-jobs.ts [--items 100000] [--batch-ms 2000]
+ *       npx tsx bench/batch-jobs.ts [--items 100000] [--batch-ms 2000] [--chunk 10000] [--sim child|inprocess]
  * BENCH_DATABASE_URL overrides postgresql://postgres@127.0.0.1:5432/promptdeck_batch_bench
  * (local hosts only: the schema is wiped).
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
@@ -22,9 +28,27 @@ import { arg, kernelPeakRssMb, mb } from "./support";
 
 const ITEMS = Number(arg("items", "100000"));
 const BATCH_MS = Number(arg("batch-ms", "2000"));
+const CHUNK = arg("chunk", "");
+const SIM = arg("sim", "child");
 const URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/promptdeck_batch_bench";
 
 const secs = (from: number, to = performance.now()) => ((to - from) / 1000).toFixed(2);
+
+/** The standalone simulator (scripts/simulator.ts) in a child process; resolves with its URL. */
+function spawnSimulator(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/simulator.ts", "--port", "0", "--speed", "instant", "--batch-ms", String(BATCH_MS)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) resolve({ url: match[1], child });
+    });
+    child.once("exit", (code) => reject(new Error(`the simulator exited (${code}) before listening: ${out}`)));
+  });
+}
 
 async function main() {
   assertLocalDatabaseUrl(URL);
@@ -40,7 +64,7 @@ async function main() {
   const { createPrompt, publishDraft, moveLabel } = await import("@/lib/prompts/mutations");
   const { generateApiKey } = await import("@/lib/auth/api-keys");
   const { ApiV1Handler } = await import("@/lib/http/api-v1");
-  const { advanceBatchJob } = await import("@/lib/batch-jobs/worker");
+  const { advanceBatchJob, DEFAULT_REQUESTS_PER_BATCH } = await import("@/lib/batch-jobs/worker");
   const { startSimulator } = await import("@/lib/claude-simulator");
   const { createClaudeTransport } = await import("@/lib/claude/client");
   const { closeCallLogWriter, getCallLogWriter } = await import("@/lib/metrics/call-log-writer");
@@ -76,8 +100,10 @@ async function main() {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sim = await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: BATCH_MS });
-  const transport = createClaudeTransport({ baseURL: sim.url });
+  const sim = SIM === "inprocess" ? await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: BATCH_MS }) : null;
+  const child = sim ? null : await spawnSimulator();
+  const transport = createClaudeTransport({ baseURL: sim?.url ?? child!.url });
+  const chunking = CHUNK ? { maxRequestsPerBatch: Number(CHUNK) } : {};
 
   const items = Array.from({ length: ITEMS }, (_, i) => ({
     id: `ticket-${i}`,
@@ -101,7 +127,7 @@ async function main() {
 
   let steps = 0;
   for (;;) {
-    const next = await advanceBatchJob(job.id, { pollSeconds: 0.25, deps: { batch: { transport } } });
+    const next = await advanceBatchJob(job.id, { pollSeconds: 0.25, ...chunking, deps: { batch: { transport } } });
     steps++;
     if (next === null) break;
     if (next > 0) await new Promise((resolve) => setTimeout(resolve, next * 1000));
@@ -133,7 +159,7 @@ async function main() {
   const calls = await db.callLog.count({ where: { projectId: project.id, batch: true } });
   const batches = await db.batchJobBatch.count({ where: { jobId: job.id } });
   console.log(
-    `batch job: ${ITEMS.toLocaleString("en-US")} items (${mb(Buffer.byteLength(body))} MB of JSON), status ${done.status}, ${batches} message batch(es)`,
+    `batch job: ${ITEMS.toLocaleString("en-US")} items (${mb(Buffer.byteLength(body))} MB of JSON), status ${done.status}, ${batches} message batch(es) of at most ${(CHUNK ? Number(CHUNK) : DEFAULT_REQUESTS_PER_BATCH).toLocaleString("en-US")}, simulator ${sim ? "in this process" : "in a child process"}`,
   );
   console.log(
     `  end to end ${secs(started, read)} s: POST -> 202 ${secs(started, created)} s (validate + store), worker ${secs(created, worked)} s in ${steps} steps ` +
@@ -147,7 +173,8 @@ async function main() {
   server.close();
   await handler.stop();
   await closeCallLogWriter();
-  await sim.close();
+  await sim?.close();
+  child?.child.kill("SIGTERM");
   await db.$disconnect();
 }
 

@@ -52,6 +52,13 @@ export const DatasetsIcon = (p: IconProps) => (
     <path d="M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3" />
   </Icon>
 );
+export const BatchesIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 3l9 4.5-9 4.5-9-4.5z" />
+    <path d="M3 12l9 4.5 9-4.5" />
+    <path d="M3 16.5l9 4.5 9-4.5" />
+  </Icon>
+);
 export const EvalsIcon = (p: IconProps) => (
   <Icon {...p}>
     <path d="M9 11l2 2 4-4" />

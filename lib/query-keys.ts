@@ -15,6 +15,8 @@ export const queryKeys = {
       evalRun: (runId: string) => [...base, "evals", runId, "run"] as const,
       /** An eval run's per-item results, keyset-paged, for one filter. */
       evalResults: (runId: string, filter: string) => [...base, "evals", runId, "results", filter] as const,
+      /** A batch job for apps: status, counts per outcome, cost (polled while it runs). */
+      batchJob: (jobId: string) => [...base, "batches", jobId] as const,
       metrics: (filters: Record<string, string | number | undefined>) => [...base, "metrics", filters] as const,
       /** The call explorer's pages for one set of filters. */
       calls: (filters: Record<string, string | undefined>) => [...base, "calls", filters] as const,

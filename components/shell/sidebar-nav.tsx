@@ -5,6 +5,7 @@ import { usePathname } from "next/navigation";
 import type { ComponentType, SVGProps } from "react";
 import {
   AuditIcon,
+  BatchesIcon,
   CallsIcon,
   DatasetsIcon,
   EvalsIcon,
@@ -25,6 +26,7 @@ const items: Array<{ segment: string; label: string; icon: ComponentType<SVGProp
   { segment: "calls", label: "Calls", icon: CallsIcon },
   { segment: "datasets", label: "Datasets", icon: DatasetsIcon },
   { segment: "evals", label: "Evaluations", icon: EvalsIcon },
+  { segment: "batches", label: "Batch jobs", icon: BatchesIcon },
   { segment: "members", label: "Members", icon: UsersIcon },
   { segment: "audit", label: "Audit log", icon: AuditIcon, adminOnly: true },
   { segment: "settings", label: "Settings", icon: SettingsIcon },

@@ -50,8 +50,10 @@ export interface BatchJobView {
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
-  /** Items refused at creation (only with skipInvalid). */
+  /** Items refused at creation (with skipInvalid): all of them in the 202, the first MAX_REPORTED_ITEMS afterwards. */
   invalidItems?: InvalidItem[];
+  /** How many items were refused at creation (present when some were). */
+  invalidCount?: number;
 }
 
 /** Rows per INSERT when storing items (7 columns each, well under PostgreSQL's 65,535 parameters). */
@@ -123,6 +125,9 @@ export async function createBatchJob(
           itemCount: valid.length,
           counts: zeroCounts(),
           metadata: (input.metadata ?? {}) as Prisma.InputJsonValue,
+          // What the caller was told up front stays on the job (bounded), for its page and GET.
+          invalidCount: invalid.length,
+          invalidItems: invalid.slice(0, MAX_REPORTED_ITEMS) as unknown as Prisma.InputJsonValue,
           apiKeyId: context.apiKeyId,
         },
       });
@@ -161,6 +166,8 @@ type JobRow = {
   createdAt: Date;
   startedAt: Date | null;
   endedAt: Date | null;
+  invalidCount: number;
+  invalidItems: unknown;
 };
 
 export function zeroCounts(): Record<BatchItemStatus, number> {
@@ -188,7 +195,23 @@ function toView(job: JobRow, prompt: string): BatchJobView {
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     endedAt: job.endedAt?.toISOString() ?? null,
+    ...(job.invalidCount > 0 ? { invalidCount: job.invalidCount, invalidItems: storedInvalidItems(job.invalidItems) } : {}),
   };
+}
+
+/** The stored invalid items (written by createBatchJob); anything else in the column reads as none. */
+function storedInvalidItems(value: unknown): InvalidItem[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v: unknown) => {
+    if (v === null || typeof v !== "object") return [];
+    const item = v as { id?: unknown; index?: unknown; issues?: unknown };
+    if (typeof item.id !== "string" || typeof item.index !== "number" || !Array.isArray(item.issues)) return [];
+    const issues = (item.issues as unknown[]).flatMap((i) => {
+      const issue = i as { path?: unknown; message?: unknown } | null;
+      return issue && typeof issue.path === "string" && typeof issue.message === "string" ? [{ path: issue.path, message: issue.message }] : [];
+    });
+    return [{ id: item.id, index: item.index, issues }];
+  });
 }
 
 /** A job of the project, or null. */

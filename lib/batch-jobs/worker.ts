@@ -46,9 +46,9 @@ export interface BatchJobStepOptions {
   signal?: AbortSignal;
   /** Wait between polls of a processing batch (default 5 s). */
   pollSeconds?: number;
-  /** Requests per Message Batch (default and maximum: the API's 100,000). */
+  /** Requests per Message Batch (default 10,000, at most the API's 100,000): the rendered requests of one batch are what the worker holds in memory. */
   maxRequestsPerBatch?: number;
-  /** Bytes per Message Batch (default and maximum: the API's limit with room for framing). */
+  /** Bytes per Message Batch (default 32 MiB, at most the API's limit with room for framing). */
   maxBytesPerBatch?: number;
   deps?: { batch?: BatchDeps; writer?: CallLogWriter };
 }
@@ -174,12 +174,22 @@ async function settlePending(jobId: string, status: "errored" | "canceled", erro
 
 const PAGE = 2_000;
 
+/**
+ * Requests per Message Batch by default. One batch's rendered requests and its JSON body are what
+ * the worker holds at once, so a job is submitted as several batches of this size (a 100,000-item
+ * job: 10) instead of one built whole in memory; peak memory then stays the same whatever the
+ * job's size. The API's own limit (100,000) is the most a caller may ask for.
+ */
+export const DEFAULT_REQUESTS_PER_BATCH = 10_000;
+/** Bytes of request body per Message Batch by default (with the request count, what bounds memory; far under the API's 256 MB). */
+export const DEFAULT_BYTES_PER_BATCH = 32 * 1024 * 1024;
+
 /** Renders and submits every pending item, in batches within the limits; an item that no longer renders ends "errored". */
 async function submitPending(job: JobState, attempt: number, options: BatchJobStepOptions): Promise<void> {
   const db = getDb();
   const catalog = await getPriceBook().catalog();
-  const maxRequests = Math.min(options.maxRequestsPerBatch ?? MAX_BATCH_REQUESTS, MAX_BATCH_REQUESTS);
-  const maxBytes = Math.min(options.maxBytesPerBatch ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
+  const maxRequests = Math.min(options.maxRequestsPerBatch ?? DEFAULT_REQUESTS_PER_BATCH, MAX_BATCH_REQUESTS);
+  const maxBytes = Math.min(options.maxBytesPerBatch ?? DEFAULT_BYTES_PER_BATCH, MAX_BATCH_BYTES);
   let chunk: BatchRequestItem[] = [];
   let bytes = 0;
   const flush = async () => {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SimApiError, invalidRequest, type SimErrorType } from "./errors";
 import type { Clock } from "./prompt-cache";
 import { randomId, sha256 } from "./random";
+import { findMagicFault } from "./faults";
 import type { SimMessage } from "./messages";
 
 /**
@@ -61,6 +62,16 @@ const createBatchSchema = z.strictObject({
     .max(100_000, "requests: at most 100,000 requests per batch"),
 });
 
+/**
+ * `[[sim:slow;ms=N]]` in a batch item: the item finishes no sooner than N ms after the batch was
+ * created (a batch that stays in progress, e.g. to cancel it in a test). 0 without the token.
+ */
+export function slowBatchItemMs(params: Record<string, unknown>): number {
+  const magic = findMagicFault(JSON.stringify(params));
+  const match = magic ? /^slow;\s*ms=(\d{1,9})$/.exec(magic) : null;
+  return match ? Number(match[1]) : 0;
+}
+
 /** Runs one batch item's params; returns its result (never throws). */
 export type BatchProcessor = (params: Record<string, unknown>) => BatchItemResult;
 
@@ -101,7 +112,8 @@ export class BatchStore {
     const total = Math.max(0, this.processingMs());
     const items: StoredItem[] = parsed.data.requests.map((r, i) => {
       const rank = rankOf.get(i) ?? i;
-      return { customId: r.custom_id, params: r.params, completionRank: rank, completesAt: now + (total * (rank + 1)) / n, result: null };
+      const completesAt = Math.max(now + (total * (rank + 1)) / n, now + slowBatchItemMs(r.params));
+      return { customId: r.custom_id, params: r.params, completionRank: rank, completesAt, result: null };
     });
     const batch: StoredBatch = { id, createdAt: now, expiresAt: now + EXPIRY_MS, endedAt: null, cancelInitiatedAt: null, items, baseUrl };
     this.batches.set(id, batch);

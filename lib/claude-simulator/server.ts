@@ -183,9 +183,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       const { request, spec } = parseMessagesRequest(params, CURRENT_API_VERSION, catalog);
       if (request.stream) throw invalidRequest("stream: streaming is not supported in Message Batches");
       const magic = findMagicFault(JSON.stringify(params));
-      // Batch-only outcomes: `[[sim:expired]]` / `[[sim:canceled]]` end the item that way.
+      // Batch-only outcomes: `[[sim:expired]]` / `[[sim:canceled]]` end the item that way; `[[sim:slow;ms=N]]` only delayed it (BatchStore).
       if (magic === "expired" || magic === "canceled") return { type: magic };
-      const parsed = magic ? parseFaultSpec(magic) : null;
+      const parsed = magic && !magic.startsWith("slow;") ? parseFaultSpec(magic) : null;
       // `count=N` (with `key=K`) limits a fault to the first N items, so a retried item succeeds.
       const fault = parsed && faults.fires(parsed, undefined) ? parsed : null;
       if (fault && fault.kind.type === "status") throw statusFaultError(fault, fault.kind.status, clock.now());

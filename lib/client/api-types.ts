@@ -4555,7 +4555,7 @@ export type BatchJob = {
   startedAt: string | null;
   endedAt: string | null;
   /**
-   * Items refused at creation (with skipInvalid: true)
+   * Items refused at creation (with skipInvalid: true): all of them in the 202, the first 100 afterwards
    */
   invalidItems?: {
     id: string;
@@ -4565,6 +4565,10 @@ export type BatchJob = {
       message: string;
     }[];
   }[];
+  /**
+   * How many items were refused at creation (present when some were)
+   */
+  invalidCount?: number;
 };
 export type ListBatchJobsResponse = {
   data: BatchJob[];

@@ -803,7 +803,8 @@ export const batchJobResponseSchema = z
     invalidItems: z
       .array(z.object({ id: z.string(), index: z.number().int(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }))
       .optional()
-      .meta({ description: "Items refused at creation (with skipInvalid: true)" }),
+      .meta({ description: "Items refused at creation (with skipInvalid: true): all of them in the 202, the first 100 afterwards" }),
+    invalidCount: z.number().int().optional().meta({ description: "How many items were refused at creation (present when some were)" }),
   })
   .meta({ id: "BatchJob" });
 

@@ -104,6 +104,19 @@ const costRowSchema = z.object({
   batchCalls: z.number().int(),
 });
 
+const leverFields = z.object({
+  calls: z.number().int(),
+  costMicros: z.number().int(),
+  nonInteractiveCalls: z.number().int(),
+  nonInteractiveShare: z.number().nullable(),
+  batchedCalls: z.number().int(),
+  unbatchedCalls: z.number().int(),
+  unbatchedCostMicros: z.number().int(),
+  batchWouldSaveMicros: z.number().int(),
+  cacheSavingsMicros: z.number().int(),
+  batchSavingsMicros: z.number().int(),
+});
+
 const costViewSchema = z.object({
   view: z.literal("cost"),
   window: windowSchema,
@@ -120,6 +133,14 @@ const costViewSchema = z.object({
     batchSavingsMicros: z.number().int(),
     runs: z.number().int(),
   }),
+  levers: z
+    .object({
+      total: leverFields,
+      byPrompt: z.array(z.object({ promptId: z.string(), name: z.string(), ...leverFields.shape, unpricedModels: z.array(z.string()) })),
+    })
+    .describe(
+      "Per prompt: the share of non-interactive calls (batch, evaluations, ingested without a subject), what the batch discount would have saved on those made one by one at current prices, and the savings caching and batch realised",
+    ),
 });
 
 export const metricsApiResponseSchema = z.discriminatedUnion("view", [promptViewSchema, overviewViewSchema, costViewSchema]);

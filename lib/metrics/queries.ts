@@ -3,6 +3,8 @@ import { AppError } from "@/lib/errors";
 import { deriveMetrics, mergeCells, relativeChange, type DerivedMetrics, type RollupCell } from "@/lib/metrics/aggregate";
 import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retention";
 import { queryDataExtent, queryRollups, type RollupGroup, type RollupQuery } from "@/lib/metrics/rollup-query";
+import { buildPromptLevers, queryNonInteractive, sumPromptLevers, type PromptLevers } from "@/lib/metrics/cost-levers";
+import type { ModelSpec } from "@/lib/models/catalog";
 import { bucketStarts, fitBucketToData, resolveWindow, type MetricsFilter, type MetricsWindow } from "@/lib/metrics/window";
 
 /**
@@ -371,6 +373,12 @@ export interface CostMetrics {
   /** Spend by where calls came from: live API, playground, experiment traffic, evaluations, ingested. */
   bySource: CostRow[];
   evaluations: EvalCostSummary;
+  /**
+   * Cost levers per prompt: the share of non-interactive calls (lib/metrics/cost-levers.ts has the
+   * definition), what the batch discount would have saved on those made one by one at current
+   * prices, and the savings caching and batch realised.
+   */
+  levers: { total: Omit<PromptLevers, "promptId" | "name" | "unpricedModels">; byPrompt: PromptLevers[] };
 }
 
 /** How the cost page names a call source. */
@@ -402,25 +410,44 @@ function costRow(key: string, name: string, c: RollupCell): CostRow {
  * the edges used. `byDay` is that window cut at UTC midnights: a day row covers only its part of
  * the window, so the rows add up to the total.
  */
-export async function getCostMetrics(projectId: string, filter: MetricsFilter, options: { db?: Db; now?: Date } = {}): Promise<CostMetrics> {
+export async function getCostMetrics(
+  projectId: string,
+  filter: MetricsFilter,
+  options: { db?: Db; now?: Date; catalog?: readonly ModelSpec[] } = {},
+): Promise<CostMetrics> {
   const db = options.db ?? (await defaultDb());
   const window = resolveWindow({ ...filter, bucket: undefined }, options.now);
   const scope = await resolveScope(db, projectId, filter);
   const base = { ...rollupFilter(projectId, scope, filter), window };
-  const [byPrompt, byModel, byDay, bySource, names, runs] = await Promise.all([
+  const [byPrompt, byModel, byDay, bySource, names, runs, nonInteractive, catalog] = await Promise.all([
     queryRollups(db, { ...base, groupBy: ["promptId"] }),
     queryRollups(db, { ...base, groupBy: ["model"] }),
     queryRollups(db, { ...base, groupBy: ["t"] }),
     queryRollups(db, { ...base, groupBy: ["source"] }),
     promptNames(db, projectId),
     countEvalRuns(db, projectId, scope.promptId, window),
+    queryNonInteractive(db, base),
+    options.catalog ?? currentCatalog(),
   ]);
   const sortCost = (a: CostRow, b: CostRow) => b.costMicros - a.costMicros;
+  const promptRows = byPrompt.map((g) => costRow(g.key.promptId as string, names.get(g.key.promptId as string) ?? "(deleted)", g.cell));
+  const levers = buildPromptLevers(
+    promptRows.map((r) => ({
+      promptId: r.key,
+      name: r.name,
+      calls: r.calls,
+      costMicros: r.costMicros,
+      cacheSavingsMicros: r.cacheSavingsMicros,
+      batchSavingsMicros: r.batchSavingsMicros,
+    })),
+    nonInteractive,
+    catalog,
+  );
   const evalCell = bySource.find((g) => g.key.source === "eval")?.cell;
   return {
     window: windowJson(window),
     total: costRow("total", "Total", mergeCells(byModel.map((g) => g.cell))),
-    byPrompt: byPrompt.map((g) => costRow(g.key.promptId as string, names.get(g.key.promptId as string) ?? "(deleted)", g.cell)).sort(sortCost),
+    byPrompt: promptRows.sort(sortCost),
     byModel: byModel.map((g) => costRow(g.key.model as string, g.key.model as string, g.cell)).sort(sortCost),
     byDay: [...groupByDay(byDay)].map(([day, cells]) => costRow(`${day}T00:00:00.000Z`, day, mergeCells(cells))).sort((a, b) => a.key.localeCompare(b.key)),
     bySource: bySource.map((g) => costRow(g.key.source as string, SOURCE_NAMES[g.key.source as string] ?? (g.key.source as string), g.cell)).sort(sortCost),
@@ -432,7 +459,13 @@ export async function getCostMetrics(projectId: string, filter: MetricsFilter, o
       batchSavingsMicros: evalCell?.batchSavingsMicros ?? 0,
       runs,
     },
+    levers: { total: sumPromptLevers(levers), byPrompt: levers },
   };
+}
+
+/** Today's prices (the ModelPrice table through the process's price book). */
+async function currentCatalog(): Promise<readonly ModelSpec[]> {
+  return (await import("@/lib/models/pricing")).getPriceBook().catalog();
 }
 
 /** Bucket cells grouped by their UTC day (`YYYY-MM-DD`); buckets never cross midnight (they divide a day). */

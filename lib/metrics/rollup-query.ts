@@ -85,6 +85,20 @@ function excluded(q: Pick<RollupQuery, "source" | "excludeSources">): readonly s
 function rollupWhere(q: Omit<RollupQuery, "groupBy" | "histogram">, grainMinutes: number): { where: string[]; params: unknown[] } {
   const params: unknown[] = [q.projectId, grainMinutes, q.window.from, q.window.to];
   const where = [`"projectId" = $1`, `"grainMinutes" = $2`, `"bucketStart" >= $3`, `"bucketStart" < $4`];
+  appendScopeFilters(q, where, params);
+  return { where, params };
+}
+
+/**
+ * Adds the scope filters every view applies (prompt, versions, model, source, sources left out)
+ * to `where`, their values to `params`. The rollups and queries over CallLog share it: both
+ * tables name these columns alike.
+ */
+export function appendScopeFilters(
+  q: Pick<RollupQuery, "promptId" | "versionIds" | "model" | "source" | "excludeSources">,
+  where: string[],
+  params: unknown[],
+): void {
   if (q.promptId) {
     params.push(q.promptId);
     where.push(`"promptId" = $${params.length}`);
@@ -106,7 +120,6 @@ function rollupWhere(q: Omit<RollupQuery, "groupBy" | "histogram">, grainMinutes
     params.push([...out]);
     where.push(`"source"::text <> ALL($${params.length}::text[])`);
   }
-  return { where, params };
 }
 
 /**

@@ -122,6 +122,22 @@ describe("batch jobs: creating", () => {
     expect(res.body).toMatchObject({ status: "queued", itemCount: 1, prompt: "answerer", version: "1.0.0", label: "production" });
     expect(res.body.invalidItems).toEqual([expect.objectContaining({ id: "b", index: 1 })]);
     expect(await getDb().batchJobItem.count({ where: { jobId: res.body.id } })).toBe(1);
+    // What was refused stays on the job: GET (and the dashboard's job page) report it too.
+    const got = await getJson<BatchJobView>(url(`/batches/${res.body.id}`), bearer(runKey));
+    expect(got.body.invalidCount).toBe(1);
+    expect(got.body.invalidItems).toEqual([{ id: "b", index: 1, issues: [expect.objectContaining({ path: "items.1.variables.question" })] }]);
+  });
+
+  it("keeps the first 100 refused items on the job and counts them all", async () => {
+    const items = [{ id: "good", variables: { question: "ok" } }, ...Array.from({ length: 150 }, (_, i) => ({ id: `bad-${i}`, variables: {} }))];
+    const res = await sendJson<BatchJobView>("POST", url("/prompts/answerer/batches"), { items, skipInvalid: true }, bearer(runKey));
+    expect(res.status).toBe(202);
+    expect(res.body.invalidItems).toHaveLength(150);
+    const got = await getJson<BatchJobView>(url(`/batches/${res.body.id}`), bearer(runKey));
+    expect(got.body.invalidCount).toBe(150);
+    expect(got.body.invalidItems).toHaveLength(100);
+    expect(got.body.invalidItems![99]!.id).toBe("bad-99");
+    await sendJson("POST", url(`/batches/${res.body.id}/cancel`), {}, bearer(runKey));
   });
 
   it("answers the bad-input cases clearly", async () => {
@@ -261,6 +277,30 @@ describe("batch jobs: running", () => {
     } finally {
       await slowSim.close();
     }
+  });
+
+  it("a batch kept in progress by the simulator ([[sim:slow]]) stays running until canceled", async () => {
+    const created = await sendJson<BatchJobView>(
+      "POST",
+      url("/prompts/answerer/batches"),
+      {
+        items: [
+          { id: "s0", variables: { question: "slow [[sim:slow;ms=600000]]" } },
+          { id: "s1", variables: { question: "fast" } },
+        ],
+      },
+      bearer(runKey),
+    );
+    const jobId = created.body.id;
+    for (let i = 0; i < 3; i++) expect(await advanceBatchJob(jobId, stepOptions())).toBeGreaterThan(0);
+    expect((await getJson<BatchJobView>(url(`/batches/${jobId}`), bearer(runKey))).body.status).toBe("running");
+    await sleep(300); // past the fast item's end (150 ms of simulated processing)
+    expect((await sendJson("POST", url(`/batches/${jobId}/cancel`), {}, bearer(runKey))).status).toBe(202);
+    await runToEnd(jobId, stepOptions());
+    const job = (await getJson<BatchJobView>(url(`/batches/${jobId}`), bearer(runKey))).body;
+    expect(job.status).toBe("canceled");
+    // The fast item finished before the cancel (kept: it was paid for); the slow one never did.
+    expect(job.counts).toMatchObject({ pending: 0, succeeded: 1, canceled: 1 });
   });
 
   it("works through the typed client: create, follow, read the results as they stream", async () => {

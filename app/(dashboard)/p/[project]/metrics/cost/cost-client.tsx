@@ -5,7 +5,7 @@ import { Kpi, LoadState, PlaygroundToggle, RangePicker, rangeParams } from "@/co
 import { useUrlFilters } from "@/components/metrics/use-url-filters";
 import { fmtNumber, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
-import type { CostRow, EvalCostSummary } from "@/lib/metrics/queries";
+import type { CostMetrics, CostRow, EvalCostSummary } from "@/lib/metrics/queries";
 import type { MetricsCsvTable } from "@/lib/metrics/csv";
 import { Card } from "@/components/ui";
 import { MetricsTableCard } from "@/components/metrics/table-card";
@@ -82,6 +82,86 @@ function EvaluationsPanel({ evaluations, projectSlug }: { evaluations: EvalCostS
   );
 }
 
+const fmtShare = (share: number | null) => (share === null ? "–" : `${Math.round(share * 100)}%`);
+
+/**
+ * Per prompt: how much traffic nobody waits on, what the batch discount would have saved on the
+ * part made one by one (at today's prices), and the savings caching and batch realised.
+ */
+function LeversPanel({ levers }: { levers: CostMetrics["levers"] }) {
+  const t = levers.total;
+  return (
+    <Card className="space-y-3 p-4" data-testid="cost-levers">
+      <div>
+        <h2 className="text-sm font-semibold">Cost levers by prompt</h2>
+        <p className="text-xs text-fg-muted">
+          Non-interactive calls are those nobody waits on: Message Batches calls, evaluations, and calls apps logged without naming a user (ingest without a
+          subject). Made one by one, they could have gone through the Batch API at its discount; the saving is priced at today&apos;s prices.
+        </p>
+      </div>
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+        <Kpi
+          testId="kpi-non-interactive"
+          label="Non-interactive calls"
+          value={fmtShare(t.nonInteractiveShare)}
+          hint={`${fmtNumber(t.nonInteractiveCalls)} of ${fmtNumber(t.calls)} calls`}
+        />
+        <Kpi
+          testId="kpi-batch-would-save"
+          label="Batch would have saved"
+          value={<span className="text-success">{fmtUsd(t.batchWouldSaveMicros)}</span>}
+          hint={`on ${fmtNumber(t.unbatchedCalls)} non-interactive calls made one by one`}
+        />
+        <Kpi testId="kpi-levers-cache" label="Realised: caching" value={fmtUsd(t.cacheSavingsMicros)} />
+        <Kpi testId="kpi-levers-batch" label="Realised: batch" value={fmtUsd(t.batchSavingsMicros)} hint={`${fmtNumber(t.batchedCalls)} batch calls`} />
+      </div>
+      <div className="overflow-x-auto">
+        <table className="w-full text-sm" data-testid="cost-levers-table">
+          <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
+            <tr>
+              <th className="px-3 py-2">Prompt</th>
+              <th className="px-3 py-2 text-right">Calls</th>
+              <th className="px-3 py-2 text-right">Non-interactive</th>
+              <th className="px-3 py-2 text-right">Already batched</th>
+              <th className="px-3 py-2 text-right">Batch would save</th>
+              <th className="px-3 py-2 text-right">Saved by caching</th>
+              <th className="px-3 py-2 text-right">Saved by batch</th>
+            </tr>
+          </thead>
+          <tbody>
+            {levers.byPrompt.map((r) => (
+              <tr key={r.promptId} className="border-t border-border" data-testid="cost-levers-row">
+                <td className="px-3 py-1.5 font-medium">{r.name}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtNumber(r.calls)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums" title={`${fmtNumber(r.nonInteractiveCalls)} calls`}>
+                  {fmtShare(r.nonInteractiveShare)} <span className="text-xs text-fg-muted">({fmtNumber(r.nonInteractiveCalls)})</span>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtNumber(r.batchedCalls)}</td>
+                <td
+                  className="px-3 py-1.5 text-right tabular-nums text-success"
+                  title={r.unpricedModels.length > 0 ? `No current price for ${r.unpricedModels.join(", ")}: not counted` : undefined}
+                >
+                  {fmtUsd(r.batchWouldSaveMicros)}
+                  {r.unpricedModels.length > 0 ? " *" : ""}
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.cacheSavingsMicros)}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.batchSavingsMicros)}</td>
+              </tr>
+            ))}
+            {levers.byPrompt.length === 0 ? (
+              <tr>
+                <td colSpan={7} className="px-3 py-6 text-center text-fg-muted">
+                  No calls in this range.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
+
 /** "2026-12-03 10:00" from an ISO instant (the window's edges are whole minutes, UTC). */
 function fmtWindowEdge(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
@@ -131,6 +211,7 @@ export function CostClient({ projectSlug }: { projectSlug: string }) {
         ]}
         format={fmtUsd}
       />
+      {data?.levers ? <LeversPanel levers={data.levers} /> : null}
       <div className="grid gap-3 lg:grid-cols-2">
         <CostTable testId="cost-by-prompt" title="By prompt" rows={data?.byPrompt ?? []} csvHref={csv("prompt")} />
         <CostTable testId="cost-by-model" title="By model" rows={data?.byModel ?? []} csvHref={csv("model")} />
