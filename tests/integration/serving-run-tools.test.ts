@@ -147,6 +147,42 @@ describe("run with tools", () => {
     expect(badShape.status).toBe(422);
     expect(badShape.body.error.issues?.[0]?.path).toBe("continuation.0.role");
   });
+
+  it("hostile continuations get a 4xx naming the problem, never a 500", async () => {
+    const long = await runError({
+      variables: { question: "Hi" },
+      continuation: Array.from({ length: 101 }, (_, i) => ({ role: i % 2 ? "user" : "assistant", content: "x" })),
+    });
+    expect(long.status).toBe(422);
+    expect(long.body.error.issues?.[0]?.path).toBe("continuation");
+    const nul = await runError({
+      variables: { question: "Hi" },
+      continuation: [
+        { role: "assistant", content: "a\u0000b" },
+        { role: "user", content: "c" },
+      ],
+    });
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.message).toMatch(/NUL/i);
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 200; i++) deep = { d: deep };
+    const nested = await runError({
+      variables: { question: "Hi" },
+      continuation: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "lookup_order", input: deep }] }],
+    });
+    expect(nested.status).toBeGreaterThanOrEqual(400);
+    expect(nested.status).toBeLessThan(500);
+    const oddBlock = await runError({
+      variables: { question: "Hi" },
+      continuation: [{ role: "assistant", content: [{ type: "tool_use", id: "", name: "", input: [] }] }],
+    });
+    expect(oddBlock.status).toBe(422);
+    expect(oddBlock.body.error.issues?.map((i) => i.path)).toEqual([
+      "continuation.0.content.0.id",
+      "continuation.0.content.0.name",
+      "continuation.0.content.0.input",
+    ]);
+  });
 });
 
 describe("run with chat history", () => {
