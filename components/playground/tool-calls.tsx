@@ -122,8 +122,11 @@ export function ToolResultsForm({
   const [drafts, setDrafts] = useState<Record<string, Draft>>({});
   const [shown, setShown] = useState<Record<string, string[]>>({});
   const calls = facts.toolCalls;
-  const set = (id: string, patch: Partial<Draft>) =>
+  const set = (id: string, patch: Partial<Draft>) => {
     setDrafts((d) => ({ ...d, [id]: { ...(d[id] ?? { content: "", format: "text", isError: false }), ...patch } }));
+    // A problem shown for the old text is stale once the user edits it; the next send checks again.
+    setShown((s) => (s[id] ? { ...s, [id]: [] } : s));
+  };
 
   function send() {
     const problems = draftProblems(calls, drafts);

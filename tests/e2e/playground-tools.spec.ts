@@ -57,6 +57,7 @@ test.describe("playground tool conversation as the demo admin", () => {
       await form.getByTestId("send-tool-results").click();
       await expect(form.getByTestId("tool-result-error")).toHaveText(/Result for lookup_order: content is not valid JSON: /);
       await form.getByTestId("tool-result-content").fill('{"status": "shipped", "carrier": "DHL", "eta": "2026-12-05"}');
+      await expect(form.getByTestId("tool-result-error")).toHaveCount(0);
       await page.evaluate(() => window.scrollTo(0, 0));
       await snap(page, "playground-tool-call", theme);
       await form.getByTestId("send-tool-results").click();
