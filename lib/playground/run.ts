@@ -7,6 +7,7 @@ import { resolveRetryPolicy, type RetryPolicy } from "@/lib/claude/retry";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues } from "@/lib/errors";
+import { describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 import { childLogger } from "@/lib/logger";
 import { runnableVersionLabel } from "@/lib/playground/queries";
 import { parseProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
@@ -204,6 +205,9 @@ export async function preparePlaygroundRun(
   input: { projectId: string; promptName: string; userId: string; body: unknown },
   deps: PlaygroundDeps = {},
 ): Promise<PreparedPlaygroundRun> {
+  // NUL, unpaired surrogates, non-finite numbers or deep nesting anywhere (a typed tool result included): refused before parsing.
+  const hostile = inspectJsonInput(input.body, { maxDepth: 64, maxNodes: 200_000 });
+  if (hostile) throw new AppError("bad_request", `Invalid playground request: ${describeIssue(hostile)}`, { issues: [hostile] });
   const parsed = playgroundRunRequestSchema.safeParse(input.body);
   if (!parsed.success) throw new AppError("bad_request", "Invalid playground request", { issues: toIssues(parsed.error.issues) });
   const request = parsed.data;

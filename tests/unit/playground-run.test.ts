@@ -355,6 +355,20 @@ describe("playground tool results (typed by the user)", () => {
     expect(byPath["toolResults.2.toolUseId"]).toBe('tool call "toolu_2" already has a result');
   });
 
+  it("refuses a NUL character or an unpaired surrogate in a typed result before anything else (400 with its path)", async () => {
+    const nul = await prepareError(
+      { versionId: "v1", variables: { question: "Hi" }, continuation: [answer], toolResults: [{ toolUseId: "toolu_1", content: "a\u0000b" }] },
+      { store: agentStore() },
+    );
+    expect(nul.status).toBe(400);
+    expect(nul.issues).toEqual([{ path: "toolResults.0.content", message: "must not contain NUL characters" }]);
+    const lone = await prepareError(
+      { versionId: "v1", variables: { question: "Hi" }, continuation: [answer], toolResults: [{ toolUseId: "toolu_1", content: "\ud800" }] },
+      { store: agentStore() },
+    );
+    expect(lone.issues?.[0]?.path).toBe("toolResults.0.content");
+  });
+
   it("refuses a result for a call the answer did not make and a call left without a result (422)", async () => {
     const error = await prepareError(
       { versionId: "v1", variables: { question: "Hi" }, continuation: [answer], toolResults: [{ toolUseId: "toolu_9", content: "x" }] },
