@@ -7,6 +7,8 @@ import type { VariableDef } from "@/lib/prompts/schemas";
 import { Badge, Button, Card, cx } from "@/components/ui";
 import { ResultPanel } from "@/components/playground/result-panel";
 import { usePlaygroundRun, type RunState } from "@/components/playground/use-playground-run";
+import { useToolConversation } from "@/components/playground/use-tool-conversation";
+import { ToolResultsForm } from "@/components/playground/tool-calls";
 import { initialFormValue, VariableForm } from "@/components/playground/variable-form";
 
 function versionName(v: PlaygroundVersion): string {
@@ -18,12 +20,12 @@ function optionText(v: PlaygroundVersion): string {
   return `${versionName(v)}${tags.length > 0 ? ` · ${tags.join(", ")}` : ""} · ${v.model}`;
 }
 
-/** Errors per variable name, from a refused run's issues (`variables.<name>`); others under "". */
+/** Errors per variable name, from a refused run's issues (`variables.<name>[.<where>]`); others under "". */
 function fieldErrors(runs: Array<{ label: string; state: RunState }>, prefix: boolean): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const { label, state } of runs) {
     for (const issue of state.error?.issues ?? []) {
-      const key = issue.path.startsWith("variables.") ? issue.path.slice("variables.".length) : "";
+      const key = issue.path.startsWith("variables.") ? (issue.path.slice("variables.".length).split(".")[0] ?? "") : "";
       const message = prefix ? `${label}: ${issue.message}` : issue.message;
       const list = (out[key] ??= []);
       if (!list.includes(message)) list.push(message);
@@ -96,6 +98,8 @@ export function PlaygroundClient({
   const [fault, setFault] = useState<PlaygroundFault | "">("");
   const a = usePlaygroundRun(runUrl);
   const b = usePlaygroundRun(runUrl);
+  const convA = useToolConversation(a);
+  const convB = useToolConversation(b);
 
   const versionA = byId.get(idA) ?? versions[0]!;
   const versionB = byId.get(idB) ?? versions[0]!;
@@ -136,10 +140,24 @@ export function PlaygroundClient({
 
   function run() {
     const request = { variables: formValues, fault: fault === "" ? null : fault };
-    void a.start({ ...request, versionId: versionA.id });
-    if (compare) void b.start({ ...request, versionId: versionB.id });
-    else b.reset();
+    convA.begin({ ...request, versionId: versionA.id });
+    if (compare) convB.begin({ ...request, versionId: versionB.id });
+    else {
+      b.reset();
+      convB.clear();
+    }
   }
+
+  const toolForm = (pane: typeof a, conv: typeof convA) =>
+    conv.canReply && pane.state.facts ? (
+      <ToolResultsForm
+        key={pane.state.facts.callId ?? pane.state.facts.toolCalls.map((c) => c.id).join(",")}
+        facts={pane.state.facts}
+        onSend={(results) => void conv.reply(results)}
+        disabled={running}
+        serverError={conv.refused}
+      />
+    ) : null;
 
   function stop() {
     a.stop();
@@ -270,6 +288,8 @@ export function PlaygroundClient({
           run={a.state}
           simulated={simulated}
           callsPath={callsPath}
+          rounds={convA.rounds}
+          toolForm={toolForm(a, convA)}
           title={
             <>
               {compare ? <span className="text-fg-muted">A</span> : null}
@@ -285,6 +305,8 @@ export function PlaygroundClient({
             run={b.state}
             simulated={simulated}
             callsPath={callsPath}
+            rounds={convB.rounds}
+            toolForm={toolForm(b, convB)}
             title={
               <>
                 <span className="text-fg-muted">B</span>

@@ -7,6 +7,7 @@ import type { PlaygroundFacts } from "@/lib/playground/schemas";
 import { Badge, Card, cx } from "@/components/ui";
 import { SimulatedBadge } from "@/components/playground/simulated-badge";
 import type { RunState } from "@/components/playground/use-playground-run";
+import { RoundTranscript, ToolCallList, type ToolRound } from "@/components/playground/tool-calls";
 
 const STATUS_TONE = { ok: "success", error: "danger", refusal: "warning", invalid_output: "warning", cancelled: "neutral" } as const;
 
@@ -100,6 +101,8 @@ export function ResultPanel({
   simulated,
   testId,
   callsPath,
+  rounds = [],
+  toolForm,
 }: {
   title: ReactNode;
   run: RunState;
@@ -107,6 +110,10 @@ export function ResultPanel({
   testId: string;
   /** `/p/:project/calls`: the logged call's id links to its page there. */
   callsPath: string;
+  /** Earlier rounds of a tool conversation (shown above this run). */
+  rounds?: ToolRound[];
+  /** The form to answer this run's tool calls, when the conversation can go on. */
+  toolForm?: ReactNode;
 }) {
   const facts = run.facts;
   const showSimulated = facts ? facts.simulated : simulated;
@@ -129,10 +136,12 @@ export function ResultPanel({
         </div>
       </div>
 
-      <div className="px-4 py-3">
+      <RoundTranscript rounds={rounds} />
+      <div className="space-y-3 px-4 py-3">
+        {rounds.length > 0 ? <Badge tone="accent">Round {rounds.length + 1}</Badge> : null}
         {run.phase === "idle" ? (
           <p className="text-sm text-fg-muted">Fill in the variables and press Run. The answer streams here as it is generated.</p>
-        ) : run.phase === "failed" && run.text === "" ? null : (
+        ) : (run.phase === "failed" || (facts && facts.toolCalls.length > 0)) && run.text === "" ? null : (
           <pre
             data-testid="result-output"
             className={cx(
@@ -145,14 +154,14 @@ export function ResultPanel({
           </pre>
         )}
         {run.error ? (
-          <div className="mt-3 rounded-md first:mt-0 border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger" data-testid="result-error">
+          <div className="rounded-md border border-danger/30 bg-danger/10 px-3 py-2 text-sm text-danger" data-testid="result-error">
             {run.error.message}
           </div>
         ) : null}
         {facts?.message ? (
           <div
             className={cx(
-              "mt-3 rounded-md border px-3 py-2 text-sm",
+              "rounded-md border px-3 py-2 text-sm",
               facts.status === "error" ? "border-danger/30 bg-danger/10 text-danger" : "border-warning/30 bg-warning/10 text-warning",
             )}
             data-testid="result-message"
@@ -168,8 +177,10 @@ export function ResultPanel({
             {facts.message}
           </div>
         ) : null}
+        {facts ? <ToolCallList facts={facts} /> : null}
+        {toolForm}
         {run.ignoredVariables.length > 0 ? (
-          <p className="mt-2 text-xs text-fg-muted">
+          <p className="text-xs text-fg-muted">
             Not declared by this version, left out: <span className="font-mono">{run.ignoredVariables.join(", ")}</span>
           </p>
         ) : null}

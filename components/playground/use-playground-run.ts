@@ -55,12 +55,16 @@ export function usePlaygroundRun(runUrl: string) {
   useEffect(() => () => controllerRef.current?.abort(), []);
 
   const start = useCallback(
-    async (body: PlaygroundRunRequest): Promise<void> => {
+    /** Resolves when the run has ended: `accepted` false when the server refused it (bad input, no permission), with the refusal. */
+    async (body: PlaygroundRunRequest): Promise<{ accepted: boolean; error: RunState["error"] }> => {
       controllerRef.current?.abort();
       const controller = new AbortController();
       controllerRef.current = controller;
       setState({ ...IDLE_RUN, phase: "running" });
-      const fail = (error: { message: string; issues: ErrorIssue[] }) => setState((s) => ({ ...s, phase: "failed", error }));
+      const fail = (error: { message: string; issues: ErrorIssue[] }) => {
+        setState((s) => ({ ...s, phase: "failed", error }));
+        return { accepted: true, error };
+      };
       try {
         const res = await fetch(runUrl, {
           method: "POST",
@@ -68,7 +72,11 @@ export function usePlaygroundRun(runUrl: string) {
           body: JSON.stringify(body),
           signal: controller.signal,
         });
-        if (!res.ok || !res.body) return fail(await errorFromResponse(res));
+        if (!res.ok || !res.body) {
+          const error = await errorFromResponse(res);
+          fail(error);
+          return { accepted: false, error };
+        }
         let ended = false;
         for await (const value of readNdjson(res.body)) {
           if (!isEvent(value)) continue;
@@ -88,14 +96,15 @@ export function usePlaygroundRun(runUrl: string) {
               break;
             case "error":
               ended = true;
-              fail({ message: value.error.message, issues: value.error.issues ?? [] });
+              setState((s) => ({ ...s, phase: "failed", error: { message: value.error.message, issues: value.error.issues ?? [] } }));
               break;
           }
         }
-        if (!ended) fail({ message: "The connection closed before the run finished.", issues: [] });
+        if (!ended) return fail({ message: "The connection closed before the run finished.", issues: [] });
+        return { accepted: true, error: null };
       } catch (error) {
-        if (controller.signal.aborted) fail({ message: "Stopped.", issues: [] });
-        else fail({ message: error instanceof Error ? error.message : "The run failed.", issues: [] });
+        if (controller.signal.aborted) return fail({ message: "Stopped.", issues: [] });
+        return fail({ message: error instanceof Error ? error.message : "The run failed.", issues: [] });
       } finally {
         if (controllerRef.current === controller) controllerRef.current = null;
       }
@@ -105,6 +114,8 @@ export function usePlaygroundRun(runUrl: string) {
 
   const stop = useCallback(() => controllerRef.current?.abort(), []);
   const reset = useCallback(() => setState(IDLE_RUN), []);
+  /** Puts back a state (a refused continuation leaves the previous round's answer on screen). */
+  const restore = useCallback((previous: RunState) => setState(previous), []);
 
-  return { state, start, stop, reset };
+  return { state, start, stop, reset, restore };
 }

@@ -3,6 +3,7 @@
 import type { FormValue } from "@/lib/playground/schemas";
 import type { VariableDef } from "@/lib/prompts/schemas";
 import { Badge, cx } from "@/components/ui";
+import { HistoryInput } from "@/components/playground/history-input";
 
 /** The initial form value of a variable: its default, else empty (unchecked for booleans). */
 export function initialFormValue(def: VariableDef): FormValue {
@@ -59,18 +60,18 @@ export function VariableForm({
         const fieldErrors = errors[name] ?? [];
         const invalid = fieldErrors.length > 0;
         const value = values[name] ?? initialFormValue(def);
-        const wide = def.type === "string" || def.type === "json";
+        const wide = def.type === "string" || def.type === "json" || def.type === "messages";
         const dflt = defaultText(def);
         const describedBy = `${id}-help`;
         return (
           <div key={name} className={cx("space-y-1", wide && "md:col-span-2")} data-testid={`field-${name}`}>
             <div className="flex flex-wrap items-center gap-1.5">
-              {def.type === "boolean" ? null : (
+              {def.type === "boolean" || def.type === "messages" ? null : (
                 <label htmlFor={id} className="font-mono text-xs font-medium text-fg">
                   {name}
                 </label>
               )}
-              {def.type === "boolean" ? <span className="font-mono text-xs font-medium text-fg">{name}</span> : null}
+              {def.type === "boolean" || def.type === "messages" ? <span className="font-mono text-xs font-medium text-fg">{name}</span> : null}
               <Badge>{def.type}</Badge>
               {def.required && def.default === undefined ? <Badge tone="accent">required</Badge> : null}
               {notes?.[name] ? <Badge tone="warning">{notes[name]}</Badge> : null}
@@ -86,6 +87,8 @@ export function VariableForm({
                 aria-describedby={describedBy}
                 className={inputClass(invalid)}
               />
+            ) : def.type === "messages" ? (
+              <HistoryInput id={id} value={String(value)} onChange={(v) => onChange(name, v)} disabled={disabled} invalid={invalid} describedBy={describedBy} />
             ) : def.type === "json" ? (
               <textarea
                 id={id}

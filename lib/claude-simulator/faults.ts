@@ -7,7 +7,8 @@ import { invalidRequest } from "./errors";
  * Kinds: any HTTP error status 400-599 (429 carries retry-after and anthropic-ratelimit-*
  * headers, 529 is overloaded_error), `timeout` (hold the response for `ms`, default 10 min, or
  * until the client gives up), `refusal` (stop_reason "refusal" with stop_details), `invalid_json`
- * (the output text is broken JSON), `overflow` (400 "prompt is too long"), `window_exceeded`
+ * (the output text is broken JSON), `invalid_tool_input` (a tool_use answer's input breaks its
+ * tool's input_schema: required properties left out, else declared ones of the wrong type), `overflow` (400 "prompt is too long"), `window_exceeded`
  * (stop_reason "model_context_window_exceeded"), `max_tokens` (output cut, stop_reason
  * "max_tokens"), `stream_error` (an SSE `error` event mid-stream; a non-streaming request gets
  * a 529).
@@ -26,6 +27,7 @@ export type FaultKind =
   | { type: "timeout" }
   | { type: "refusal" }
   | { type: "invalid_json" }
+  | { type: "invalid_tool_input" }
   | { type: "overflow" }
   | { type: "window_exceeded" }
   | { type: "max_tokens" }
@@ -40,7 +42,7 @@ export interface FaultSpec {
   source: string;
 }
 
-const NAMED = new Set(["timeout", "refusal", "invalid_json", "overflow", "window_exceeded", "max_tokens", "stream_error"]);
+const NAMED = new Set(["timeout", "refusal", "invalid_json", "invalid_tool_input", "overflow", "window_exceeded", "max_tokens", "stream_error"]);
 
 /** Parses a fault spec; throws a 400 SimApiError for an unknown kind or a bad count. */
 export function parseFaultSpec(spec: string): FaultSpec {

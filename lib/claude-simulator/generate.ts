@@ -27,7 +27,7 @@ import type { MessagesRequest, SimMessage } from "./request-schema";
  *    "Condense") -> that text condensed (`condenseText`), inside `<condensed>` tags;
  *  - otherwise fluent, on-topic prose whose length grows with the input and the effort.
  */
-export type GeneratedOutput = { kind: "text" | "json" | "label"; text: string } | { kind: "tool_use"; name: string; input: JsonValue };
+export type GeneratedOutput = { kind: "text" | "json" | "label"; text: string } | { kind: "tool_use"; name: string; input: JsonValue; schema: JsonSchema };
 
 const STOPWORDS = new Set(
   "about above after again against because been before being below between both could does doing down during each from further have having here hers herself himself into itself just more most myself once only other ought ours ourselves over same should some such than that their theirs them themselves then there these they this those through under until very were what when where which while whom with would your yours yourself yourselves please answer question tell explain give write make help need want know like using use also will can shall".split(
@@ -232,17 +232,20 @@ export function generateOutput(req: MessagesRequest, ctx: GenerateContext): Gene
   const tools = (req.tools ?? []).filter((t) => typeof t.name === "string");
   if (choice && (choice.type === "any" || choice.type === "tool") && tools.length > 0) {
     const tool = choice.type === "tool" ? tools.find((t) => t.name === choice.name) : rng.pick(tools);
-    if (tool?.name) {
-      return { kind: "tool_use", name: tool.name, input: sampleFromSchema(tool.input_schema ?? { type: "object", properties: {} }, sample) };
-    }
+    if (tool?.name) return toolUse(tool.name, tool.input_schema, sample);
   }
   // tool_choice auto (or unset): call the tool the user's message asks for, unless the last turn
   // already brings tool results (then answer in text, as Claude does after a tool round).
+  // After tool results that are all errors (a rejected input, the runner's repair turn), call the
+  // same tool again with a fresh input, as Claude does.
+  if (tools.length > 0 && choice?.type !== "none") {
+    const retried = retriedTool(req.messages);
+    const tool = retried ? tools.find((t) => t.name === retried) : undefined;
+    if (tool?.name) return toolUse(tool.name, tool.input_schema, sample);
+  }
   if (tools.length > 0 && choice?.type !== "none" && !endsWithToolResult(req.messages)) {
     const tool = toolAskedFor(tools, user);
-    if (tool?.name) {
-      return { kind: "tool_use", name: tool.name, input: sampleFromSchema(tool.input_schema ?? { type: "object", properties: {} }, sample) };
-    }
+    if (tool?.name) return toolUse(tool.name, tool.input_schema, sample);
   }
 
   const condense = CONDENSE_REQUEST.exec(user);
@@ -267,6 +270,43 @@ export function generateOutput(req: MessagesRequest, ctx: GenerateContext): Gene
   const effort = EFFORT_FACTOR[req.output_config?.effort ?? "high"] ?? 1;
   const targetTokens = Math.max(12, Math.min(4000, Math.round((40 + 8 * Math.sqrt(ctx.inputTokens)) * effort * (0.6 + 0.8 * rng.next()))));
   return { kind: "text", text: stripPrefill(prose(rng, topics, targetTokens * ctx.charsPerToken)) };
+}
+
+function toolUse(name: string, schema: JsonSchema | undefined, sample: SampleContext): GeneratedOutput {
+  const inputSchema = schema ?? { type: "object", properties: {} };
+  return { kind: "tool_use", name, input: sampleFromSchema(inputSchema, sample), schema: inputSchema };
+}
+
+/**
+ * The tool to call again: when the last message is a user turn whose tool_results all carry
+ * is_error (text beside them, such as the runner's repair request, allowed), the name of the first tool the assistant turn before it called; else undefined.
+ */
+function retriedTool(messages: SimMessage[]): string | undefined {
+  const last = messages[messages.length - 1];
+  const before = messages[messages.length - 2];
+  if (last?.role !== "user" || !Array.isArray(last.content) || last.content.length === 0) return undefined;
+  const results = last.content.filter((b) => b.type === "tool_result");
+  if (results.length === 0 || !results.every((b) => (b as { is_error?: unknown }).is_error === true)) return undefined;
+  if (before?.role !== "assistant" || !Array.isArray(before.content)) return undefined;
+  const call = before.content.find((b) => b.type === "tool_use") as { name?: unknown } | undefined;
+  return typeof call?.name === "string" ? call.name : undefined;
+}
+
+/**
+ * A tool input made to break its schema (the `invalid_tool_input` fault): the required properties
+ * left out; with none required, each declared property given a value of another type. An input
+ * whose schema constrains nothing is returned as it is.
+ */
+export function breakToolInput(input: JsonValue, schema: JsonSchema): JsonValue {
+  const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === "string") : [];
+  const base = input !== null && typeof input === "object" && !Array.isArray(input) ? { ...input } : {};
+  if (required.length > 0) {
+    for (const key of required) delete base[key];
+    return base;
+  }
+  const properties = schema.properties !== null && typeof schema.properties === "object" ? (schema.properties as Record<string, JsonSchema>) : {};
+  for (const [key, prop] of Object.entries(properties)) base[key] = prop.type === "string" ? 12345 : "not the declared type";
+  return base;
 }
 
 /** Whether the last message is a user turn carrying tool_result blocks. */

@@ -4,7 +4,7 @@ import type { ModelSpec } from "@/lib/models/catalog";
 import { CHARS_PER_TOKEN, estimateTokens } from "@/lib/models/tokens";
 import { SimApiError, invalidRequest } from "./errors";
 import type { FaultSpec } from "./faults";
-import { corruptJson, generateOutput } from "./generate";
+import { breakToolInput, corruptJson, generateOutput } from "./generate";
 import type { CachePlan, PromptCache } from "./prompt-cache";
 import { randomId, sha256 } from "./random";
 import type { MessagesRequest } from "./request-schema";
@@ -165,9 +165,10 @@ export function simulateMessage(options: SimulateOptions): SimulationResult {
   } else {
     const output = generateOutput(request, { inputTokens: flat.totalTokens, charsPerToken: CHARS_PER_TOKEN / factor });
     if (output.kind === "tool_use") {
-      content = [{ type: "tool_use", id: randomId("toolu"), name: output.name, input: output.input, caller: { type: "direct" } }];
+      const input = fault?.kind.type === "invalid_tool_input" ? breakToolInput(output.input, output.schema) : output.input;
+      content = [{ type: "tool_use", id: randomId("toolu"), name: output.name, input, caller: { type: "direct" } }];
       stopReason = "tool_use";
-      outputTokens = Math.max(1, 10 + estimateTokens(JSON.stringify(output.input), factor));
+      outputTokens = Math.max(1, 10 + estimateTokens(JSON.stringify(input), factor));
     } else {
       let text = fault?.kind.type === "invalid_json" ? corruptJson(output.text) : output.text;
       const hit = (request.stop_sequences ?? [])

@@ -88,6 +88,15 @@ interface RunResultCommon {
   chunks: number | null;
   /** The tool_use blocks of the returned answer (stop_reason "tool_use"), inputs validated against their schemas; [] or absent when none. */
   toolCalls?: ToolCall[];
+  /** Tool-input repair retries that happened: the calls each rejected answer made with invalid inputs, and why; [] or absent when none. */
+  toolRepairs?: ToolRepair[];
+}
+
+/** One tool-input repair: the model's answer had calls whose inputs broke their schemas, so it was asked again. */
+export interface ToolRepair {
+  model: string;
+  /** Every call of the rejected answer with its problems ([] for the calls that fitted). */
+  calls: Array<ToolCall & { problems: string[] }>;
 }
 
 export interface RunOk extends RunResultCommon {
@@ -255,6 +264,8 @@ class RunContext {
   lastTtftMs: number | null = null;
   /** The text a stream delivered before the caller aborted it. */
   abortedText: string | null = null;
+  /** Tool-input repairs, in order. */
+  readonly toolRepairs: ToolRepair[] = [];
 
   constructor(
     readonly policy: RetryPolicy,
@@ -427,6 +438,8 @@ class RunContext {
     const invalid = invalidToolCalls(calls, tools);
     if (invalid.length === 0) return { kind: "ok", model, message, text, ttftMs };
     if (kind === "repair") return { kind: "invalid_output", model, message, text, error: describeInvalidToolCalls(invalid) };
+    const problemsOf = new Map(invalid.map((i) => [i.call.id, i.problems]));
+    this.toolRepairs.push({ model, calls: calls.map((c) => ({ ...c, problems: problemsOf.get(c.id) ?? [] })) });
     const second = await this.withRetries(withToolRepairTurn(request, message, calls, invalid), "repair");
     if (!second.ok) return { kind: "error", model, failure: second.failure, message };
     const text2 = messageText(second.message);
@@ -680,6 +693,7 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
     metadata: options.metadata ?? {},
     subject: options.subject ?? null,
     chunks,
+    toolRepairs: ctx.toolRepairs,
   };
   const toolCalls = "message" in outcome && outcome.message ? toolCallsOf(outcome.message.content) : [];
   const fallbackUsed = () => (fallbacks.length === 0 ? null : fallbacks.map((f) => (f.type === "model" ? `model:${f.model}` : f.type)).join(","));

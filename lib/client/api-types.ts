@@ -405,6 +405,19 @@ export type RunRequest = {
   metadata?: {
     [k: string]: unknown | undefined;
   };
+  /**
+   * Turns after the rendered ones, to continue a tool conversation: the previous answer as an assistant turn (its `content` blocks), then a user turn of tool_result blocks answering each tool_use; repeat for later rounds. Pass `version` (the first answer's) so every round runs the same version. Checked like chat history: 422 naming each problem (continuation.<i>...)
+   *
+   * @maxItems 100
+   */
+  continuation?: {
+    role: "user" | "assistant";
+    content:
+      | string
+      | {
+          [k: string]: unknown | undefined;
+        }[];
+  }[];
 };
 export type RunResponse = {
   /**
@@ -432,6 +445,49 @@ export type RunResponse = {
   attempts: number;
   fallbackUsed: string | null;
   simulated: boolean;
+  /**
+   * The answer's text and tool_use blocks: send them back as the assistant turn of `continuation`
+   */
+  content: (
+    | {
+        type: "text";
+        text: string;
+      }
+    | {
+        type: "tool_use";
+        id: string;
+        name: string;
+        input: unknown;
+      }
+  )[];
+  /**
+   * The answer's tool calls (stopReason "tool_use"), each input validated against its tool's input_schema; [] when none
+   */
+  toolCalls: {
+    id: string;
+    name: string;
+    input: unknown;
+    /**
+     * Whether the input fits the tool's input_schema
+     */
+    valid: boolean;
+    /**
+     * What does not fit; [] when valid
+     */
+    problems: string[];
+  }[];
+  /**
+   * Repair retries: an answer whose tool inputs broke their schemas was sent the problems as error tool_results and asked again; [] when none
+   */
+  toolRepairs: {
+    model: string;
+    calls: {
+      id: string;
+      name: string;
+      input: unknown;
+      problems: string[];
+    }[];
+  }[];
 };
 export type IngestCallsRequest = {
   /**

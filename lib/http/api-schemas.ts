@@ -14,6 +14,7 @@ import {
   variablesSchema,
 } from "@/lib/prompts/schemas";
 import { toolChoiceSchema, toolsSchema } from "@/lib/prompts/tools";
+import { conversationTurnsSchema } from "@/lib/prompts/history";
 
 /**
  * The zod schemas of the public API (v1 and the Langfuse-compatible reads). The route table
@@ -59,8 +60,18 @@ export const runBodySchema = z.strictObject({
   version: z.string().min(1).max(64).optional(),
   subject: z.string().min(1).max(256).optional().meta({ description: "End-user id (only its SHA-256 is stored)" }),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  continuation: conversationTurnsSchema.optional().meta({
+    description:
+      "Turns after the rendered ones, to continue a tool conversation: the previous answer as an assistant turn (its `content` blocks), then a user turn of tool_result blocks answering each tool_use; repeat for later rounds. Pass `version` (the first answer's) so every round runs the same version. Checked like chat history: 422 naming each problem (continuation.<i>...)",
+  }),
 });
 export type RunBody = z.infer<typeof runBodySchema>;
+
+const toolCallSchema = z.object({ id: z.string(), name: z.string(), input: z.unknown() });
+const toolCallReportSchema = toolCallSchema.extend({
+  valid: z.boolean().meta({ description: "Whether the input fits the tool's input_schema" }),
+  problems: z.array(z.string()).meta({ description: "What does not fit; [] when valid" }),
+});
 
 export const runResponseSchema = z.object({
   callId: z.string().nullable().meta({ description: "Id for POST /api/v1/calls/{id}/score" }),
@@ -85,6 +96,22 @@ export const runResponseSchema = z.object({
   attempts: z.number().int(),
   fallbackUsed: z.string().nullable(),
   simulated: z.boolean(),
+  content: z
+    .array(
+      z.union([
+        z.object({ type: z.literal("text"), text: z.string() }),
+        z.object({ type: z.literal("tool_use"), id: z.string(), name: z.string(), input: z.unknown() }),
+      ]),
+    )
+    .meta({ description: "The answer's text and tool_use blocks: send them back as the assistant turn of `continuation`" }),
+  toolCalls: z
+    .array(toolCallReportSchema)
+    .meta({ description: "The answer's tool calls (stopReason \"tool_use\"), each input validated against its tool's input_schema; [] when none" }),
+  toolRepairs: z
+    .array(z.object({ model: z.string(), calls: z.array(toolCallSchema.extend({ problems: z.array(z.string()) })) }))
+    .meta({
+      description: "Repair retries: an answer whose tool inputs broke their schemas was sent the problems as error tool_results and asked again; [] when none",
+    }),
 });
 
 export const ingestResponseSchema = z.object({

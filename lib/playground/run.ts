@@ -7,12 +7,13 @@ import { resolveRetryPolicy, type RetryPolicy } from "@/lib/claude/retry";
 import type { RunInput, RunResult } from "@/lib/claude/runner";
 import { getDb } from "@/lib/db/client";
 import { AppError, toIssues } from "@/lib/errors";
+import { describeIssue, inspectJsonInput } from "@/lib/errors/hostile";
 import { childLogger } from "@/lib/logger";
 import { runnableVersionLabel } from "@/lib/playground/queries";
 import { parseProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import { effectiveVariables, renderVersion } from "@/lib/prompts/render";
-import { historyProblems } from "@/lib/prompts/history";
 import { toolCallsOf } from "@/lib/claude/output";
+import { answerContent, continuationProblems, toolCallReports } from "@/lib/runs/conversation";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { parseVersionContent, type PromptVersionContent, type VariableDef } from "@/lib/prompts/schemas";
 import { includeKeys } from "@/lib/prompts/includes";
@@ -25,6 +26,7 @@ import {
   type PlaygroundFacts,
   type PlaygroundFault,
   type PlaygroundRunRequest,
+  toolResultTurn,
 } from "@/lib/playground/schemas";
 
 const log = childLogger({ component: "playground" });
@@ -121,11 +123,55 @@ export function planFault(
     timeout: "timeout;count=1",
     refusal: "refusal",
     invalid_json: "invalid_json",
+    // Once: the repair retry then gets a fitting input.
+    invalid_tool_input: "invalid_tool_input;count=1",
   };
   return {
     headers: { "x-sim-fault": spec[fault], "x-sim-fault-key": key },
     policy: fault === "timeout" ? { timeoutMs: 3_000 } : {},
   };
+}
+
+type Turn = NonNullable<PlaygroundRunRequest["continuation"]>[number];
+
+/**
+ * The conversation to send after the rendered turns: the earlier rounds (`continuation`, ending
+ * with the assistant's answer and its tool calls when `toolResults` are given) and then a user
+ * turn with one tool_result per typed result (JSON results sent as the text typed, `is_error`
+ * when ticked). Throws unprocessable naming every problem at once: turns that do not follow the
+ * rendered ones (`continuation.<i>...`), a result for a call the answer did not make
+ * (`toolResults.<i>.toolUseId`), a call left without a result (`toolResults`).
+ */
+export function withToolResults(
+  rendered: ReadonlyArray<{ role: "user" | "assistant"; content: ReadonlyArray<{ type: string }> | string }>,
+  continuation: readonly Turn[],
+  toolResults: PlaygroundRunRequest["toolResults"],
+): Turn[] {
+  const results = toolResults ?? [];
+  const issues = continuationProblems(rendered, continuation, { path: "continuation", allowTrailingToolUse: results.length > 0 });
+  if (results.length > 0) {
+    const last = continuation.at(-1) ?? rendered.at(-1);
+    const calls = last?.role === "assistant" && typeof last.content !== "string" ? toolCallsOf(last.content as Array<{ type: string }>) : [];
+    if (calls.length === 0)
+      issues.push({ path: "toolResults", message: "there is no tool call to answer: the conversation does not end with an answer that calls tools" });
+    else {
+      const known = calls.map((c) => `"${c.name}" (${c.id})`).join(", ");
+      results.forEach((r, i) => {
+        if (!calls.some((c) => c.id === r.toolUseId))
+          issues.push({
+            path: `toolResults.${i}.toolUseId`,
+            message: `tool result ${i + 1} answers "${r.toolUseId}", which is not a tool call of the last answer (${known})`,
+          });
+      });
+      for (const call of calls) {
+        if (!results.some((r) => r.toolUseId === call.id))
+          issues.push({ path: "toolResults", message: `the tool call "${call.name}" (${call.id}) has no result: type one` });
+      }
+    }
+  }
+  if (issues.length > 0) throw new AppError("unprocessable", `Invalid conversation: ${issues.map((p) => p.message).join("; ")}`, { issues });
+  if (results.length === 0) return [...continuation];
+  return [...continuation, toolResultTurn(results)];
 }
 
 /** A validated run, ready to execute. */
@@ -159,6 +205,9 @@ export async function preparePlaygroundRun(
   input: { projectId: string; promptName: string; userId: string; body: unknown },
   deps: PlaygroundDeps = {},
 ): Promise<PreparedPlaygroundRun> {
+  // NUL, unpaired surrogates, non-finite numbers or deep nesting anywhere (a typed tool result included): refused before parsing.
+  const hostile = inspectJsonInput(input.body, { maxDepth: 64, maxNodes: 200_000 });
+  if (hostile) throw new AppError("bad_request", `Invalid playground request: ${describeIssue(hostile)}`, { issues: [hostile] });
   const parsed = playgroundRunRequestSchema.safeParse(input.body);
   if (!parsed.success) throw new AppError("bad_request", "Invalid playground request", { issues: toIssues(parsed.error.issues) });
   const request = parsed.data;
@@ -181,17 +230,7 @@ export async function preparePlaygroundRun(
   const { variables, ignored } = formValuesToVariables(effectiveVariables(content), request.variables);
   // Throws unprocessable with every variable problem at once; nothing is sent to Claude.
   const rendered = renderVersion(content, variables, { coerceStrings: true });
-  const continuation = request.continuation ?? [];
-  if (continuation.length > 0) {
-    const last = rendered.messages.at(-1);
-    const problems = historyProblems(continuation, {
-      path: "continuation",
-      noun: "continuation message",
-      before: last?.role,
-      pendingToolUseIds: last?.role === "assistant" ? toolCallsOf(last.content).map((c) => c.id) : [],
-    });
-    if (problems.length > 0) throw new AppError("unprocessable", `Invalid conversation: ${problems.map((p) => p.message).join("; ")}`, { issues: problems });
-  }
+  const continuation = withToolResults(rendered.messages, request.continuation ?? [], request.toolResults);
 
   const { settings, problems } = parseProjectSettings(loaded.projectSettings);
   for (const problem of problems) log.warn({ projectId: input.projectId }, problem);
@@ -232,7 +271,7 @@ export async function costBreakdown(result: RunResult, prices: PriceBook): Promi
 /** The facts the page shows, from a runner result. */
 export async function factsFromResult(
   result: RunResult,
-  run: Pick<PreparedPlaygroundRun, "versionId" | "versionLabel" | "fault">,
+  run: Pick<PreparedPlaygroundRun, "versionId" | "versionLabel" | "fault"> & { tools?: PromptVersionContent["modelConfig"]["tools"] },
   callId: string | null,
   prices: PriceBook,
 ): Promise<PlaygroundFacts> {
@@ -247,7 +286,9 @@ export async function factsFromResult(
     errorType: result.status === "error" || result.status === "cancelled" ? result.error.type : null,
     httpStatus: result.status === "error" ? result.error.httpStatus : null,
     output: result.output,
-    toolCalls: result.toolCalls ?? [],
+    content: answerContent(result.response),
+    toolCalls: toolCallReports(result, run.tools),
+    toolRepairs: result.toolRepairs ?? [],
     ...(result.status === "ok" && result.parsed !== undefined ? { parsed: result.parsed } : {}),
     simulated: result.simulated,
     requestedModel: result.requestedModel,
@@ -314,7 +355,7 @@ export async function executePlaygroundRun(
     },
     { ...(deps.run ? { run: deps.run } : {}), ...(deps.log ? { log: deps.log } : {}), ...(deps.runDeps ? { runDeps: deps.runDeps } : {}) },
   );
-  const facts = await factsFromResult(result, run, callId, deps.prices ?? getPriceBook());
+  const facts = await factsFromResult(result, { ...run, tools: run.content.modelConfig.tools }, callId, deps.prices ?? getPriceBook());
   emit({ type: "done", facts });
   return facts;
 }

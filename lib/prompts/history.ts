@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { ErrorIssue } from "@/lib/errors";
 
 /**
@@ -9,6 +10,19 @@ import type { ErrorIssue } from "@/lib/errors";
  */
 
 export type HistoryRole = "user" | "assistant";
+
+/**
+ * The wire shape of turns a caller sends (the API's and the playground's `continuation`): bounded
+ * sizes only; what the turns say is checked by `historyProblems`, which names every problem.
+ */
+export const conversationTurnsSchema = z
+  .array(
+    z.strictObject({
+      role: z.enum(["user", "assistant"]),
+      content: z.union([z.string().max(200_000), z.array(z.record(z.string(), z.unknown())).max(64)]),
+    }),
+  )
+  .max(100);
 
 /** The content block types a history turn may hold. */
 export const HISTORY_BLOCK_TYPES = ["text", "tool_use", "tool_result"] as const;

@@ -98,7 +98,7 @@ function variablesMetadata(variables: VariableInput, bodies: BodyPolicy | undefi
 export async function runAndLog(request: RunAndLogRequest, deps: RunAndLogDeps = {}): Promise<RunAndLogResult> {
   // What the call log could not store is refused before Claude is called (a paid call that cannot
   // be logged): NUL or unpaired surrogates in a string or key, non-finite numbers, deep nesting.
-  const problem = inspectJsonInput({ variables: request.variables, metadata: request.metadata ?? {} }, LOGGABLE);
+  const problem = inspectJsonInput({ variables: request.variables, metadata: request.metadata ?? {}, continuation: request.continuation ?? [] }, LOGGABLE);
   if (problem) throw new AppError("unprocessable", `The call cannot be logged: ${describeIssue(problem)}`, { issues: [problem] });
   if (!deps.log) {
     const refusal = getCallLogWriter().refusal();

@@ -12,6 +12,7 @@ import { getDb } from "@/lib/db/client";
 import { executePlaygroundRun, preparePlaygroundRun, type PlaygroundDeps } from "@/lib/playground/run";
 import { getPlaygroundPrompt } from "@/lib/playground/queries";
 import type { PlaygroundEvent } from "@/lib/playground/schemas";
+import { supportAgentToolsContent } from "@/lib/prompts/fixtures/support-agent-tools";
 
 // A real playground run: version loaded from PostgreSQL, called through the real SDK against the
 // simulator with streaming, logged by the real writer, and the CallLog row read back.
@@ -21,6 +22,7 @@ let writer: CallLogWriter;
 let projectId: string;
 let publishedId: string;
 let draftId: string;
+let agentId: string;
 const prices = createPriceBook(() => Promise.resolve([]));
 const POLICY_DOC = Array.from(
   { length: 120 },
@@ -88,6 +90,27 @@ beforeAll(async () => {
   publishedId = published.id;
   draftId = draft.id;
   await db.label.create({ data: { promptId: prompt.id, name: "production", versionId: publishedId } });
+  const agent = await db.prompt.create({ data: { projectId, name: "pg-agent", description: "tools" } });
+  const { system, messages, variables, modelConfig, outputSchema, policy } = supportAgentToolsContent;
+  agentId = (
+    await db.promptVersion.create({
+      data: {
+        promptId: agent.id,
+        major: 1,
+        minor: 0,
+        patch: 0,
+        status: "PUBLISHED",
+        contentHash: "h3",
+        publishedAt: new Date(),
+        system,
+        messages,
+        variables,
+        modelConfig,
+        outputSchema,
+        policy,
+      } as never,
+    })
+  ).id;
 });
 
 afterAll(async () => {
@@ -167,5 +190,50 @@ describe("playground against PostgreSQL and the simulator", () => {
     await expect(
       preparePlaygroundRun({ projectId: other.id, promptName: "pg-support", userId: "u", body: { versionId: draftId, variables: {} } }, deps()),
     ).rejects.toMatchObject({ code: "not_found" });
+  });
+});
+
+describe("a tool conversation in the playground", () => {
+  const round = async (body: Record<string, unknown>) => {
+    const run = await preparePlaygroundRun({ projectId, promptName: "pg-agent", userId: "user-1", body: { versionId: agentId, ...body } }, deps());
+    const facts = await executePlaygroundRun(run, { onEvent: () => undefined }, deps());
+    await writer.flush();
+    return facts;
+  };
+
+  it("a tool call, its typed result, and the answer after it; each round logged with its own tokens and cost", async () => {
+    const variables = {
+      question: "Where is my order A-1042?",
+      history: JSON.stringify([
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello!" },
+      ]),
+    };
+    const first = await round({ variables });
+    expect(first).toMatchObject({ status: "ok", stopReason: "tool_use", toolRepairs: [] });
+    expect(first.toolCalls).toEqual([expect.objectContaining({ name: "lookup_order", valid: true, problems: [] })]);
+    const call = first.toolCalls[0]!;
+    expect(first.content).toContainEqual({ type: "tool_use", id: call.id, name: call.name, input: call.input });
+
+    const second = await round({
+      variables,
+      continuation: [{ role: "assistant", content: first.content }],
+      toolResults: [{ toolUseId: call.id, format: "json", content: '{"status":"shipped"}' }],
+    });
+    expect(second).toMatchObject({ status: "ok", stopReason: "end_turn", toolCalls: [] });
+    expect(second.output.length).toBeGreaterThan(0);
+    expect(second.costMicros).toBeGreaterThan(0);
+    const rows = await getDb().callLog.findMany({ where: { id: { in: [first.callId!, second.callId!] } } });
+    expect(rows.map((r) => r.source)).toEqual(["playground", "playground"]);
+    expect(second.usage.inputTokens + second.usage.cacheReadTokens + second.usage.cacheWriteTokens).toBeGreaterThan(
+      first.usage.inputTokens + first.usage.cacheReadTokens + first.usage.cacheWriteTokens,
+    );
+  });
+
+  it("the invalid_tool_input fault shows the repair retry: the rejected input with its problems, then a fitting call", async () => {
+    const facts = await round({ variables: { question: "Where is my order A-7?" }, fault: "invalid_tool_input" });
+    expect(facts.attempts.map((a) => a.kind)).toEqual(["initial", "repair"]);
+    expect(facts.toolRepairs[0]?.calls[0]).toMatchObject({ name: "lookup_order", problems: ["the input must have required property 'order_id'"] });
+    expect(facts.toolCalls[0]).toMatchObject({ name: "lookup_order", valid: true });
   });
 });

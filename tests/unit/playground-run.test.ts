@@ -297,3 +297,96 @@ describe("playground continuation (tool results)", () => {
     expect(twoUsers.issues?.[0]?.path).toBe("continuation.0.role");
   });
 });
+
+describe("playground tool results (typed by the user)", () => {
+  const agentStore = () => store(supportAgentToolsContent);
+  const answer = {
+    role: "assistant",
+    content: [
+      { type: "text", text: "Let me check." },
+      { type: "tool_use", id: "toolu_1", name: "lookup_order", input: { order_id: "A-1" } },
+      { type: "tool_use", id: "toolu_2", name: "issue_refund", input: { order_id: "A-1", amount_cents: 100, reason: "late" } },
+    ],
+  };
+  const prepare = (body: Record<string, unknown>) =>
+    preparePlaygroundRun(
+      { projectId: "proj", promptName: "support", userId: "u1", body: { versionId: "v1", variables: { question: "Where is A-1?" }, ...body } },
+      { store: agentStore(), simulated: () => true },
+    );
+
+  it("appends a user turn with one tool_result per typed result (JSON as typed, is_error when ticked)", async () => {
+    const run = await prepare({
+      continuation: [answer],
+      toolResults: [
+        { toolUseId: "toolu_1", format: "json", content: '{"status":"shipped"}' },
+        { toolUseId: "toolu_2", content: "refund service down", isError: true },
+      ],
+    });
+    expect(run.continuation).toEqual([
+      answer,
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_1", content: '{"status":"shipped"}' },
+          { type: "tool_result", tool_use_id: "toolu_2", content: "refund service down", is_error: true },
+        ],
+      },
+    ]);
+  });
+
+  it("refuses results that are not valid JSON, empty, or given twice, naming each (400, zod)", async () => {
+    const error = await prepareError(
+      {
+        versionId: "v1",
+        variables: { question: "Hi" },
+        continuation: [answer],
+        toolResults: [
+          { toolUseId: "toolu_1", format: "json", content: "{status: shipped}" },
+          { toolUseId: "toolu_2", content: "  " },
+          { toolUseId: "toolu_2", content: "ok" },
+        ],
+      },
+      { store: agentStore() },
+    );
+    expect(error.status).toBe(400);
+    const byPath = Object.fromEntries((error.issues ?? []).map((i) => [i.path, i.message]));
+    expect(byPath["toolResults.0.content"]).toMatch(/^is not valid JSON: /);
+    expect(byPath["toolResults.1.content"]).toBe("is empty: type what the tool returned");
+    expect(byPath["toolResults.2.toolUseId"]).toBe('tool call "toolu_2" already has a result');
+  });
+
+  it("refuses a NUL character or an unpaired surrogate in a typed result before anything else (400 with its path)", async () => {
+    const nul = await prepareError(
+      { versionId: "v1", variables: { question: "Hi" }, continuation: [answer], toolResults: [{ toolUseId: "toolu_1", content: "a\u0000b" }] },
+      { store: agentStore() },
+    );
+    expect(nul.status).toBe(400);
+    expect(nul.issues).toEqual([{ path: "toolResults.0.content", message: "must not contain NUL characters" }]);
+    const lone = await prepareError(
+      { versionId: "v1", variables: { question: "Hi" }, continuation: [answer], toolResults: [{ toolUseId: "toolu_1", content: "\ud800" }] },
+      { store: agentStore() },
+    );
+    expect(lone.issues?.[0]?.path).toBe("toolResults.0.content");
+  });
+
+  it("refuses a result for a call the answer did not make and a call left without a result (422)", async () => {
+    const error = await prepareError(
+      { versionId: "v1", variables: { question: "Hi" }, continuation: [answer], toolResults: [{ toolUseId: "toolu_9", content: "x" }] },
+      { store: agentStore() },
+    );
+    expect(error.status).toBe(422);
+    expect(error.issues).toEqual([
+      {
+        path: "toolResults.0.toolUseId",
+        message: 'tool result 1 answers "toolu_9", which is not a tool call of the last answer ("lookup_order" (toolu_1), "issue_refund" (toolu_2))',
+      },
+      { path: "toolResults", message: 'the tool call "lookup_order" (toolu_1) has no result: type one' },
+      { path: "toolResults", message: 'the tool call "issue_refund" (toolu_2) has no result: type one' },
+    ]);
+    const nothingToAnswer = await prepareError(
+      { versionId: "v1", variables: { question: "Hi" }, toolResults: [{ toolUseId: "toolu_1", content: "x" }] },
+      { store: agentStore() },
+    );
+    expect(nothingToAnswer.issues?.[0]?.path).toBe("toolResults");
+  });
+});

@@ -3,7 +3,7 @@ import type { ClaudeMessage, ClaudeRequest, ClaudeTransport } from "@/lib/claude
 import { invalidToolCalls, toolCallsOf } from "@/lib/claude/output";
 import { ResponseCache } from "@/lib/claude/response-cache";
 import { runPrompt } from "@/lib/claude/runner";
-import { generateOutput, toolAskedFor } from "@/lib/claude-simulator/generate";
+import { breakToolInput, generateOutput, toolAskedFor } from "@/lib/claude-simulator/generate";
 import type { MessagesRequest } from "@/lib/claude-simulator/request-schema";
 import { createPriceBook } from "@/lib/models/pricing";
 import { supportAgentToolsContent as agent } from "@/lib/prompts/fixtures/support-agent-tools";
@@ -89,6 +89,19 @@ describe("tool calls in the runner", () => {
     expect(results[0]).toMatchObject({ type: "tool_result", tool_use_id: "toolu_1", is_error: true });
     expect(results[0]?.content).toContain("/amount_cents must be integer");
     expect(results[0]?.content).toContain("/reason must be one of");
+    expect(r.toolRepairs).toEqual([
+      {
+        model: "claude-sonnet-5-5",
+        calls: [
+          {
+            id: "toolu_1",
+            name: "issue_refund",
+            input: { order_id: "A-1", amount_cents: "ten", reason: "broken" },
+            problems: expect.arrayContaining([expect.stringContaining("/amount_cents must be integer")]) as unknown as string[],
+          },
+        ],
+      },
+    ]);
   });
 
   it("ends invalid_output naming the call when the repair is invalid too", async () => {
@@ -128,6 +141,33 @@ describe("the simulator answers with tool calls", () => {
     if (out.kind !== "tool_use") return;
     expect(out.name).toBe("lookup_order");
     expect(invalidToolCalls([{ id: "x", name: out.name, input: out.input }], tools)).toEqual([]);
+  });
+
+  it("calls the tool again after error tool_results (a rejected input), and breaks an input for the invalid_tool_input fault", () => {
+    const retry = request("Tell me a joke");
+    retry.messages = [
+      ...retry.messages,
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "issue_refund", input: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "t1", content: "bad input", is_error: true },
+          { type: "text", text: "Call again." },
+        ],
+      },
+    ] as MessagesRequest["messages"];
+    const out = generateOutput(retry, { inputTokens: 100, charsPerToken: 3.5 });
+    expect(out.kind === "tool_use" && out.name).toBe("issue_refund");
+    if (out.kind !== "tool_use") return;
+    expect(invalidToolCalls([{ id: "x", name: out.name, input: out.input }], tools)).toEqual([]);
+    const broken = breakToolInput(out.input, out.schema);
+    expect(broken).toEqual({});
+    expect(invalidToolCalls([{ id: "x", name: out.name, input: broken }], tools)[0]?.problems).toHaveLength(3);
+    // Nothing required: each declared property gets another type.
+    expect(breakToolInput({ a: "x", n: 1 }, { type: "object", properties: { a: { type: "string" }, n: { type: "number" } } })).toEqual({
+      a: 12345,
+      n: "not the declared type",
+    });
   });
 
   it("answers in text after a tool result, and never calls with tool_choice none or without tools", () => {

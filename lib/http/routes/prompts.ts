@@ -7,6 +7,7 @@ import { versionDocumentBodySchema } from "@/lib/prompts/document";
 import { listPrompts } from "@/lib/prompts/queries";
 import { renderVersion } from "@/lib/prompts/render";
 import { runAndLog } from "@/lib/runs/run-and-log";
+import { answerContent, assertContinuation, toolCallReports } from "@/lib/runs/conversation";
 import { ServiceUnavailableError } from "@/lib/errors/unavailable";
 import { promptNameSchema } from "@/lib/prompts/schemas";
 import type { CacheResult } from "@/lib/serving/prompt-cache";
@@ -82,6 +83,9 @@ async function runAndRespond(
   const { value } = await api.cache.get(principal.projectId, name, routed ? { version: routed.variant.version } : selectorOf(body));
   // The project's runner and body policy, read through a short-lived cache (stale through an outage).
   const settings = await api.projectSettings.get(principal.projectId);
+  const continuation = body.continuation ?? [];
+  // The turns must follow the rendered ones (422 naming each problem; bad variables are reported first).
+  if (continuation.length > 0) assertContinuation(renderVersion(value.content, body.variables).messages, continuation, { path: "continuation" });
   const { result, callId, logRefusal } = await runAndLog({
     projectId: principal.projectId,
     settings,
@@ -89,6 +93,7 @@ async function runAndRespond(
     versionId: value.versionId,
     version: value.content,
     variables: body.variables,
+    ...(continuation.length > 0 ? { continuation } : {}),
     source: "api",
     subject: body.subject ?? null,
     metadata: { ...(body.metadata ?? {}), apiKeyId: principal.apiKeyId },
@@ -126,6 +131,9 @@ async function runAndRespond(
       attempts: result.attempts.length,
       fallbackUsed: result.fallbackUsed,
       simulated: result.simulated,
+      content: answerContent(result.response),
+      toolCalls: toolCallReports(result, value.content.modelConfig.tools),
+      toolRepairs: result.toolRepairs ?? [],
     },
     headers,
   );
