@@ -77,7 +77,7 @@ export function useDragReorder(list: string, onMove: (from: number, to: number) 
 }
 
 /**
- * The header of a system block or a message turn: drag handle, label, role select, optional
+ * The header of a system block, a message turn or a tool: drag handle, label, role select (when given), optional
  * extra actions, then move up / move down (for keyboard users) and remove.
  */
 export function BlockToolbar<R extends string>({
@@ -96,9 +96,10 @@ export function BlockToolbar<R extends string>({
   label: string;
   index: number;
   count: number;
-  role: R;
-  roles: readonly { value: R; label: string }[];
-  onRole: (role: R) => void;
+  /** The role select (system blocks, turns); tools have none. */
+  role?: R;
+  roles?: readonly { value: R; label: string }[];
+  onRole?: (role: R) => void;
   onMove: (to: number) => void;
   onRemove: () => void;
   drag?: DragReorder;
@@ -121,21 +122,23 @@ export function BlockToolbar<R extends string>({
         </span>
       ) : null}
       <span className="text-xs font-medium">{label}</span>
-      <select
-        aria-label={`Role of ${label}`}
-        value={role}
-        onChange={(e) => {
-          const next = roles.find((r) => r.value === e.target.value);
-          if (next) onRole(next.value);
-        }}
-        className="h-6 rounded border border-border bg-surface px-1 text-xs"
-      >
-        {roles.map((r) => (
-          <option key={r.value} value={r.value}>
-            {r.label}
-          </option>
-        ))}
-      </select>
+      {roles && role !== undefined ? (
+        <select
+          aria-label={`Role of ${label}`}
+          value={role}
+          onChange={(e) => {
+            const next = roles.find((r) => r.value === e.target.value);
+            if (next) onRole?.(next.value);
+          }}
+          className="h-6 rounded border border-border bg-surface px-1 text-xs"
+        >
+          {roles.map((r) => (
+            <option key={r.value} value={r.value}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      ) : null}
       <span className="ml-auto flex">
         {children}
         <IconButton label={`Move ${label} up`} disabled={index === 0} onClick={() => onMove(index - 1)}>

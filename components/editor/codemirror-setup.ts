@@ -61,16 +61,41 @@ const theme = EditorView.theme({
   },
 });
 
+// JSON (a tool's input_schema): object keys and string values told apart; no JSON language package needed.
+const jsonMatcher = new MatchDecorator({
+  regexp: /"(?:[^"\\\n]|\\.)*"(\s*:)?/g,
+  decoration: (match) => Decoration.mark({ class: match[1] ? "cm-json-key" : "cm-json-string" }),
+});
+const jsonHighlight = ViewPlugin.fromClass(
+  class {
+    decorations: DecorationSet;
+    constructor(view: EditorView) {
+      this.decorations = jsonMatcher.createDeco(view);
+    }
+    update(update: ViewUpdate) {
+      this.decorations = jsonMatcher.updateDeco(update, this.decorations);
+    }
+  },
+  { decorations: (v) => v.decorations },
+);
+const jsonTheme = EditorView.theme({
+  ".cm-json-key": { color: "rgb(var(--accent))" },
+  ".cm-json-string": { color: "rgb(var(--success))" },
+});
+
 export interface MountOptions {
   parent: HTMLElement;
   doc: string;
   label: string;
   placeholderText?: string;
+  /** "template" (default): {{variable}}, section and include tags highlighted; "json": JSON keys and strings. */
+  mode?: "template" | "json";
   onChange: (text: string) => void;
 }
 
-/** Creates a CodeMirror view for one template block. */
+/** Creates a CodeMirror view for one template block (or a JSON document, `mode: "json"`). */
 export function mountTemplateEditor(options: MountOptions): EditorView {
+  const json = options.mode === "json";
   return new EditorView({
     parent: options.parent,
     state: EditorState.create({
@@ -81,9 +106,12 @@ export function mountTemplateEditor(options: MountOptions): EditorView {
         bracketMatching(),
         keymap.of([...defaultKeymap, ...historyKeymap]),
         EditorView.lineWrapping,
-        placeholder(options.placeholderText ?? "Write the text; use {{variable}} for values filled in per request"),
-        EditorView.contentAttributes.of({ "aria-label": options.label, "aria-multiline": "true" }),
-        variableHighlight,
+        placeholder(
+          options.placeholderText ??
+            (json ? '{ "type": "object", "properties": { ... } }' : "Write the text; use {{variable}} for values filled in per request"),
+        ),
+        EditorView.contentAttributes.of({ "aria-label": options.label, "aria-multiline": "true", ...(json ? { spellcheck: "false" } : {}) }),
+        json ? [jsonHighlight, jsonTheme] : variableHighlight,
         theme,
         EditorView.updateListener.of((u) => {
           if (u.docChanged) options.onChange(u.state.doc.toString());

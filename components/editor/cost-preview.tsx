@@ -9,7 +9,20 @@ import { costPreviewOf } from "./editor-model";
 import { inputClass } from "./editor-styles";
 
 /** Cost per call at the catalog prices: cold, warm and blended at an assumed cache hit rate and output length (both adjustable here). */
-export function CostPreview({ content, spec, counted }: { content: PromptVersionContent; spec: ModelSpec | undefined; counted: CountedTokens | undefined }) {
+export function CostPreview({
+  content,
+  spec,
+  counted,
+  toolTokens = 0,
+  toolCount = 0,
+}: {
+  content: PromptVersionContent;
+  spec: ModelSpec | undefined;
+  counted: CountedTokens | undefined;
+  /** Estimated tokens of the tool definitions (first in the prefix), shown as part of the input. */
+  toolTokens?: number;
+  toolCount?: number;
+}) {
   const [hitRate, setHitRate] = useState(0.8);
   const [outputTokens, setOutputTokens] = useState(400);
   const cost = useMemo(
@@ -32,8 +45,16 @@ export function CostPreview({ content, spec, counted }: { content: PromptVersion
               {cost.tokensEstimated ? "~" : ""}
               {cost.inputTokens.toLocaleString("en")}
             </dd>
+            {toolCount > 0 ? (
+              <>
+                <dt className="pl-2 text-fg-muted">of which {toolCount === 1 ? "1 tool" : `${toolCount} tools`}</dt>
+                <dd className="text-right font-mono" data-testid="cost-tool-tokens">
+                  ~{toolTokens.toLocaleString("en")}
+                </dd>
+              </>
+            ) : null}
             <dt className="text-fg-muted">Cached prefix</dt>
-            <dd className="text-right font-mono">
+            <dd className="text-right font-mono" data-testid="cost-cached-prefix">
               {cost.tokensEstimated ? "~" : ""}
               {cost.cachedPrefixTokens.toLocaleString("en")}
             </dd>

@@ -18,6 +18,7 @@ import { RenderPreview } from "./render-preview";
 import { SaveBanners } from "./save-banners";
 import { describeSave } from "./save-state";
 import { SystemBlocksSection } from "./system-blocks-section";
+import { ToolsSection } from "./tools-section";
 import { useEditorShortcuts } from "./use-editor-shortcuts";
 import { useEditorState, type SaveDraftAction } from "./use-editor-state";
 import { useTokenCount, type CountTokensAction } from "./use-token-count";
@@ -56,7 +57,7 @@ export interface EditorClientProps {
 }
 
 /**
- * The draft editor: blocks in CodeMirror with cache toggles and running cached-prefix token
+ * The draft editor: tools (a JSON editor per input_schema, tool_choice), chat histories among the turns, blocks in CodeMirror with cache toggles and running cached-prefix token
  * estimates, the variables contract, model config, output format, live validation (lib/prompts
  * parse, contract and cache checks), cost preview and rendered preview, autosave with optimistic
  * locking (a conflict stops saving and asks for a reload), and publishing. State and saving live
@@ -85,6 +86,8 @@ export function EditorClient(props: EditorClientProps) {
   );
   const figures = useMemo(() => cacheFigures(cache), [cache]);
   const anchors = useMemo(() => errorAnchors(issues), [issues]);
+  // Tool definitions lead the cached prefix: their tokens, for the cost preview.
+  const toolTokens = useMemo(() => cache.blocks.filter((b) => b.location.startsWith("tools.")).reduce((n, b) => n + b.tokens, 0), [cache]);
   const spec = findModel(doc.model, models);
   const bar = describeSave(save, { dirty, invalid: dirty && !editor.savable });
   // Every placeholder the contract lacks becomes a required string variable, in order of first use.
@@ -112,8 +115,18 @@ export function EditorClient(props: EditorClientProps) {
 
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_360px]">
         <div className="min-w-0 space-y-4">
+          <ToolsSection doc={doc} figures={figures} issues={issues} errorAnchors={anchors} dispatch={dispatch} />
           <SystemBlocksSection blocks={doc.system} tokenSource={tokens.source} figures={figures} errorAnchors={anchors} dispatch={dispatch} />
-          <MessagesSection turns={doc.turns} figures={figures} errorAnchors={anchors} dispatch={dispatch} />
+          <MessagesSection
+            turns={doc.turns}
+            figures={figures}
+            errorAnchors={anchors}
+            dispatch={dispatch}
+            variables={doc.variables}
+            content={content}
+            spec={spec}
+            issues={issues}
+          />
           <VariablesSection variables={doc.variables} undeclared={contract.undeclared} dispatch={dispatch} />
           <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
             <ModelSection doc={doc} spec={spec} models={models} dispatch={dispatch} />
@@ -124,7 +137,7 @@ export function EditorClient(props: EditorClientProps) {
         {/* Side panel */}
         <div className="space-y-4 xl:sticky xl:top-28 xl:max-h-[calc(100vh-8rem)] xl:self-start xl:overflow-y-auto">
           <ValidationPanel issues={issues} content={content} undeclared={contract.undeclared} onDeclareAll={declareAll} />
-          <CostPreview content={content} spec={spec} counted={tokens.counted} />
+          <CostPreview content={content} spec={spec} counted={tokens.counted} toolTokens={toolTokens} toolCount={doc.tools.length} />
           <RenderPreview content={pinned} models={models} />
         </div>
       </div>

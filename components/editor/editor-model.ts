@@ -6,6 +6,7 @@ import type { ContractReport } from "@/lib/prompts/contract";
 import { previewCost, type CostPreview } from "@/lib/prompts/cost";
 import { effectiveVariables, renderVersion } from "@/lib/prompts/render";
 import type { CacheControl, Effort, PromptVersionContent, ServiceTier, SystemBlockRole, VariableType } from "@/lib/prompts/schemas";
+import type { ToolChoice, ToolDef } from "@/lib/prompts/tools";
 
 /**
  * The editor's working copy of a version: form-friendly (strings for numbers, ids for React
@@ -43,7 +44,23 @@ export interface VariableState {
   defaultText: string;
   description: string;
   valuesText: string;
+  /** Chat history (`messages` type): the version's turn it is inserted before (0 = before turn 1, the number of turns = after the last). */
+  position: number;
+  /** Chat history: the breakpoint on its last message. */
+  historyCache: CacheChoice;
+  historyCacheRaw?: CacheControl;
 }
+/** One tool of the model config: its input_schema as the JSON text being edited. */
+export interface ToolState {
+  id: string;
+  name: string;
+  description: string;
+  schemaText: string;
+  cache: CacheChoice;
+  cacheRaw?: CacheControl;
+}
+/** `tool_choice` as the form holds it: "" leaves it unset (the API's default, auto). */
+export type ToolChoiceKind = "" | ToolChoice["type"];
 export interface EditorState {
   system: SystemBlockState[];
   turns: TurnState[];
@@ -54,6 +71,12 @@ export interface EditorState {
   effort: Effort | "";
   serviceTier: ServiceTier | "";
   fallbackModel: string;
+  tools: ToolState[];
+  toolChoice: ToolChoiceKind;
+  /** The tool `tool_choice: { type: "tool" }` names. */
+  toolChoiceName: string;
+  /** `disable_parallel_tool_use` as stored (undefined: absent). */
+  disableParallel?: boolean;
   outputFormat: "text" | "json";
   schemaText: string;
   /** Policy fields the editor does not show, kept as they are. */
@@ -82,6 +105,7 @@ export function fromContent(content: PromptVersionContent, acknowledged: readonl
   const { fallback_model, ...policyRest } = content.policy;
   const acked = new Set(acknowledged);
   const ack = (location: string) => (acked.has(location) ? { acknowledged: true } : {});
+  const choice = content.modelConfig.tool_choice;
   return {
     system: content.system.map((b, i) => ({
       id: newId("s"),
@@ -112,6 +136,9 @@ export function fromContent(content: PromptVersionContent, acknowledged: readonl
       description: def.description ?? "",
       // A saved draft may hold an enum without values yet (drafts are saved with their problems).
       valuesText: def.type === "enum" ? (def.values ?? []).join(", ") : "",
+      position: def.type === "messages" ? def.position : 0,
+      historyCache: def.type === "messages" ? choiceOf(def.cache_control) : "off",
+      ...(def.type === "messages" && def.cache_control ? { historyCacheRaw: def.cache_control } : {}),
     })),
     model: content.modelConfig.model,
     maxTokens: String(content.modelConfig.max_tokens),
@@ -119,16 +146,66 @@ export function fromContent(content: PromptVersionContent, acknowledged: readonl
     effort: content.modelConfig.effort ?? "",
     serviceTier: content.modelConfig.service_tier ?? "",
     fallbackModel: fallback_model ?? "",
+    tools: (content.modelConfig.tools ?? []).map((t) => ({
+      id: newId("tool"),
+      name: t.name,
+      description: t.description,
+      schemaText: JSON.stringify(t.input_schema, null, 2),
+      cache: choiceOf(t.cache_control),
+      cacheRaw: t.cache_control,
+    })),
+    toolChoice: content.modelConfig.tool_choice?.type ?? "",
+    toolChoiceName: content.modelConfig.tool_choice?.type === "tool" ? content.modelConfig.tool_choice.name : "",
+    ...(choice && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use !== undefined
+      ? { disableParallel: choice.disable_parallel_tool_use }
+      : {}),
     outputFormat: content.outputSchema.format,
     schemaText: content.outputSchema.format === "json" ? JSON.stringify(content.outputSchema.schema, null, 2) : "",
     policyRest,
   };
 }
 
-function cacheControl(block: BlockState): CacheControl | undefined {
+function cacheControl(block: { cache: CacheChoice; cacheRaw?: CacheControl }): CacheControl | undefined {
   if (block.cache === "off") return undefined;
   if (block.cacheRaw && choiceOf(block.cacheRaw) === block.cache) return block.cacheRaw;
   return { type: "ephemeral", ttl: block.cache };
+}
+
+/** The tool definitions from the form; an input_schema that is not a JSON object is a form issue at `modelConfig.tools.<i>.input_schema` (sent as `{}`). */
+function toolsOf(tools: readonly ToolState[], issues: LocalIssue[]): ToolDef[] {
+  return tools.map((t, i) => {
+    let schema: unknown = null;
+    const path = `modelConfig.tools.${i}.input_schema`;
+    const who = t.name.trim() ? `tool "${t.name.trim()}"` : `tool ${i + 1}`;
+    try {
+      schema = JSON.parse(t.schemaText) as unknown;
+    } catch (error) {
+      issues.push({ path, message: `${who}: input_schema is not valid JSON (${error instanceof Error ? error.message : "parse error"})` });
+    }
+    const isObject = schema !== null && typeof schema === "object" && !Array.isArray(schema);
+    if (schema !== null && !isObject) issues.push({ path, message: `${who}: input_schema must be a JSON object ({ "type": "object", ... })` });
+    const cc = cacheControl(t);
+    return {
+      name: t.name,
+      description: t.description,
+      input_schema: (isObject ? schema : {}) as ToolDef["input_schema"],
+      ...(cc ? { cache_control: cc } : {}),
+    };
+  });
+}
+
+function toolChoiceOf(state: Pick<EditorState, "toolChoice" | "toolChoiceName" | "disableParallel">): ToolChoice | undefined {
+  const parallel = state.disableParallel !== undefined ? { disable_parallel_tool_use: state.disableParallel } : {};
+  switch (state.toolChoice) {
+    case "":
+      return undefined;
+    case "none":
+      return { type: "none" };
+    case "tool":
+      return { type: "tool", name: state.toolChoiceName, ...parallel };
+    default:
+      return { type: state.toolChoice, ...parallel };
+  }
 }
 
 export interface LocalIssue {
@@ -173,6 +250,17 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
     if (Object.hasOwn(variables, name)) return issues.push({ path, message: `variable "${name}" is declared twice` });
     const parsed = parseDefault(v);
     if (parsed.issue) issues.push({ path: `${path}.default`, message: `${name}: ${parsed.issue}` });
+    if (v.type === "messages") {
+      const cc = cacheControl({ cache: v.historyCache, cacheRaw: v.historyCacheRaw });
+      variables[name] = {
+        type: "messages",
+        required: v.required,
+        ...(v.description.trim() ? { description: v.description.trim() } : {}),
+        position: v.position,
+        ...(cc ? { cache_control: cc } : {}),
+      };
+      return;
+    }
     variables[name] = {
       type: v.type,
       required: v.required,
@@ -214,6 +302,8 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
     };
   }
 
+  const tools = toolsOf(state.tools, issues);
+  const toolChoice = toolChoiceOf(state);
   const content = {
     system: state.system.map((b) => {
       const cc = cacheControl(b);
@@ -233,6 +323,8 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
       ...(stops.length > 0 ? { stop_sequences: stops } : {}),
       ...(state.effort ? { effort: state.effort } : {}),
       ...(state.serviceTier ? { service_tier: state.serviceTier } : {}),
+      ...(tools.length > 0 ? { tools } : {}),
+      ...(toolChoice ? { tool_choice: toolChoice } : {}),
     },
     outputSchema,
     policy: { ...state.policyRest, ...(state.fallbackModel ? { fallback_model: state.fallbackModel } : {}) },
@@ -260,6 +352,11 @@ export function anchorForPath(path: string): string {
   if (system) return `block-system-${system[1]}`;
   const message = /^messages\.(\d+)(?:\.content\.(\d+))?/.exec(path);
   if (message) return `block-messages-${message[1]}-${message[2] ?? "0"}`;
+  const tool = /^(?:modelConfig\.)?tools\.(\d+)/.exec(path);
+  if (tool) return `tool-${tool[1]}`;
+  if (/^(?:modelConfig\.)?(?:tools|tool_choice)/.test(path)) return "section-tools";
+  const history = /^variables\.([^.]+)\.position/.exec(path);
+  if (history) return `history-${history[1]}`;
   if (path.startsWith("variables")) return "section-variables";
   if (path.startsWith("modelConfig") || path.startsWith("policy")) return "section-model";
   if (path.startsWith("outputSchema")) return "section-output";
@@ -299,15 +396,72 @@ export function collectIssues(checks: {
   cache: CacheAnalysis;
 }): EditorIssue[] {
   const shapePaths = new Set(checks.shape.map((i) => i.path));
+  // A form problem (a tool schema that is not JSON) is sent as a stand-in value: the shape check's word on it is the same problem again.
+  const formPaths = checks.form.map((i) => i.path);
+  const coveredByForm = (path: string) => formPaths.some((f) => path === f || path.startsWith(`${f}.`));
   return [
     ...checks.form.map((i) => ({ ...i, severity: "error" as const, source: "form" as const })),
-    ...checks.shape.map((i) => ({ severity: "error" as const, source: "shape" as const, ...i })),
+    ...checks.shape.filter((i) => !coveredByForm(i.path)).map((i) => ({ severity: "error" as const, source: "shape" as const, ...i })),
     ...checks.contract.errors
       .filter((i) => !shapePaths.has(i.path))
       .map((i) => ({ severity: "error" as const, source: "contract" as const, path: i.path, message: i.message })),
     ...checks.cache.issues.map((i) => ({ severity: i.severity, source: "cache" as const, path: i.location, message: i.message })),
     ...checks.contract.warnings.map((i) => ({ severity: "warning" as const, source: "contract" as const, path: i.path, message: i.message })),
   ];
+}
+
+/**
+ * The issues shown at one field: those whose path is `path` or lies under it (`modelConfig.tools.1.name`
+ * for the name field of tool 2; `modelConfig.tools.1.input_schema` also takes the schema's inner places).
+ */
+export function issuesAt(issues: readonly EditorIssue[], ...paths: string[]): EditorIssue[] {
+  return issues.filter((i) => paths.some((p) => i.path === p || i.path.startsWith(`${p}.`)));
+}
+
+type Role = TurnState["role"];
+const ROLE_NAME: Record<Role, string> = { user: "the user", assistant: "the assistant" };
+
+/** What the version's turns around a chat history ask of it, and the problems of its place. */
+export interface HistoryPlacement {
+  /** The turn right before the history (1-based) and its role; absent at the start. */
+  before?: { turn: number; role: Role };
+  /** The turn right after; absent at the end. */
+  after?: { turn: number; role: Role };
+  /** The role its first message must have. */
+  startsWith: Role;
+  /** The role its last message must have (null at the end: any, an assistant message there is a prefill). */
+  endsWith: Role | null;
+  problems: string[];
+}
+
+/**
+ * The place of a chat history among `turns` (inserted before turn `position + 1`): what its first
+ * and last messages must be for user and assistant turns to alternate (the checks render applies
+ * to every value, `historyProblems`), and what is wrong with the place itself: past the last turn,
+ * or between two turns from the same role (they must alternate without it: the history may be
+ * empty), or at the end, where a history ending with the assistant leaves Claude nothing to answer.
+ */
+export function historyPlacement(turns: readonly { role: Role }[], position: number): HistoryPlacement {
+  const problems: string[] = [];
+  if (!Number.isInteger(position) || position < 0 || position > turns.length) {
+    problems.push(`position ${position} is outside the turns (0 inserts before turn 1, ${turns.length} after the last turn)`);
+  }
+  const at = Math.min(Math.max(0, Math.trunc(position) || 0), turns.length);
+  const beforeTurn = turns[at - 1];
+  const afterTurn = turns[at];
+  const before = beforeTurn ? { turn: at, role: beforeTurn.role } : undefined;
+  const after = afterTurn ? { turn: at + 1, role: afterTurn.role } : undefined;
+  if (before && after && before.role === after.role) {
+    problems.push(
+      `Turn ${before.turn} and Turn ${after.turn} around it are both from ${ROLE_NAME[before.role]}: the turns must alternate without the history too (it may be empty); change a role or move the history`,
+    );
+  }
+  if (!after && turns.length > 0 && before?.role === "user") {
+    problems.push(`it comes after Turn ${before.turn}, from the user: the history would have to start with the assistant and the request ends with it`);
+  }
+  const startsWith: Role = before?.role === "user" ? "assistant" : "user";
+  const endsWith: Role | null = after ? (after.role === "user" ? "assistant" : "user") : null;
+  return { ...(before ? { before } : {}), ...(after ? { after } : {}), startsWith, endsWith, problems };
 }
 
 /** DOM anchors (`anchorForPath`) of the editor elements that have at least one error (outlined in red). */

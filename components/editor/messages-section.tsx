@@ -1,11 +1,14 @@
 "use client";
 
-import type { Dispatch } from "react";
+import type { Dispatch, ReactNode } from "react";
 import { Button, Card, cx } from "@/components/ui";
+import type { ModelSpec } from "@/lib/models/catalog";
+import type { PromptVersionContent } from "@/lib/prompts/schemas";
 import { BlockFooter } from "./block-footer";
 import { BlockToolbar, dragItemClass, IconButton, useDragReorder } from "./block-toolbar";
 import type { EditorEdit } from "./editor-edits";
-import { anchorForPath, newId, type CacheFigures, type TurnState } from "./editor-model";
+import { anchorForPath, newId, type CacheFigures, type EditorIssue, type TurnState, type VariableState } from "./editor-model";
+import { HistorySlot } from "./history-slot";
 import { TemplateEditor } from "./template-editor";
 
 const turnRoles = [
@@ -17,31 +20,76 @@ const turnRolesLast = [
   { value: "assistant", label: "assistant (prefill)" },
 ] as const;
 
-/** The message turns (a final assistant turn is a prefill), reorderable, each with one or more template blocks. */
+/** A name for a new chat history that no variable has yet: history, history_2, ... */
+export function newHistoryName(variables: readonly Pick<VariableState, "name">[]): string {
+  const taken = new Set(variables.map((v) => v.name.trim()));
+  if (!taken.has("history")) return "history";
+  let n = 2;
+  while (taken.has(`history_${n}`)) n++;
+  return `history_${n}`;
+}
+
+/**
+ * The message turns (a final assistant turn is a prefill), reorderable, each with one or more
+ * template blocks, and the chat histories (`messages` variables) at their positions among them.
+ */
 export function MessagesSection({
   turns,
   figures,
   errorAnchors,
   dispatch,
+  variables = [],
+  content,
+  spec,
+  issues = [],
 }: {
   turns: TurnState[];
   figures: CacheFigures;
   errorAnchors: ReadonlySet<string>;
   dispatch: Dispatch<EditorEdit>;
+  /** Every variable; the `messages` ones are shown as chat histories among the turns. */
+  variables?: readonly VariableState[];
+  /** The content the histories' cost preview prices (with `spec`). */
+  content?: PromptVersionContent;
+  spec?: ModelSpec;
+  issues?: readonly EditorIssue[];
 }) {
   const drag = useDragReorder("message-turn", (from, to) => dispatch({ type: "moveTurn", from, to }));
+  const histories = variables.filter((v) => v.type === "messages");
+  const slotsAt = (position: number, last: boolean): ReactNode[] =>
+    content
+      ? histories
+          .filter((h) => (last ? h.position >= position : h.position === position))
+          .map((h) => <HistorySlot key={h.id} variable={h} turns={turns} content={content} spec={spec} issues={issues} dispatch={dispatch} />)
+      : [];
+  // A new history goes before the last user turn (the new message), else after the last turn.
+  const addHistory = () =>
+    dispatch({
+      type: "addHistory",
+      id: newId("v"),
+      name: newHistoryName(variables),
+      position: turns.at(-1)?.role === "user" ? turns.length - 1 : turns.length,
+    });
   return (
     <Card className="p-4">
       <div className="mb-2 flex items-center justify-between">
         <h2 className="text-sm font-semibold">Messages</h2>
-        <Button size="sm" variant="ghost" onClick={() => dispatch({ type: "addTurn", id: newId("t"), blockId: newId("b") })} data-testid="add-turn">
-          + Turn
-        </Button>
+        <span className="flex gap-1">
+          {content ? (
+            <Button size="sm" variant="ghost" onClick={addHistory} data-testid="add-history">
+              + Chat history
+            </Button>
+          ) : null}
+          <Button size="sm" variant="ghost" onClick={() => dispatch({ type: "addTurn", id: newId("t"), blockId: newId("b") })} data-testid="add-turn">
+            + Turn
+          </Button>
+        </span>
       </div>
       <ol className="space-y-3">
-        {turns.map((t, i) => {
+        {turns.flatMap((t, i) => {
           const label = `Turn ${i + 1}`;
-          return (
+          return [
+            ...slotsAt(i, false),
             <li
               key={t.id}
               {...drag.itemProps(i)}
@@ -113,9 +161,10 @@ export function MessagesSection({
                   );
                 })}
               </div>
-            </li>
-          );
+            </li>,
+          ];
         })}
+        {slotsAt(turns.length, true)}
       </ol>
     </Card>
   );

@@ -37,6 +37,16 @@ export function RenderPreview({ content, models }: { content: PromptVersionConte
                     <option key={x}>{x}</option>
                   ))}
                 </select>
+              ) : def.type === "messages" ? (
+                <textarea
+                  rows={2}
+                  value={samples[name] ?? ""}
+                  placeholder='[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]'
+                  onChange={(e) => setSamples((s) => ({ ...s, [name]: e.target.value }))}
+                  className={cx(inputClass, "h-auto py-1 font-mono text-xs")}
+                  aria-label={`Sample value of ${name}`}
+                  spellCheck={false}
+                />
               ) : (
                 <input
                   value={samples[name] ?? ""}

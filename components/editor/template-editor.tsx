@@ -4,12 +4,25 @@ import { useEffect, useRef, useState } from "react";
 import type { EditorView } from "@codemirror/view";
 
 /**
- * A CodeMirror 6 editor for one template text, loaded lazily on the client ({{variable}}
+ * A CodeMirror 6 editor for one template text (or, with `mode="json"`, a JSON document), loaded lazily on the client ({{variable}}
  * highlighting, undo history; Tab is not captured so keyboard users can move on). Until
  * CodeMirror has loaded, the text shows read-only. The parent owns the text: external changes
  * (e.g. a reload) are pushed into the view.
  */
-export function TemplateEditor({ value, onChange, label, testId }: { value: string; onChange: (text: string) => void; label: string; testId?: string }) {
+export function TemplateEditor({
+  value,
+  onChange,
+  label,
+  testId,
+  mode = "template",
+}: {
+  value: string;
+  onChange: (text: string) => void;
+  label: string;
+  testId?: string;
+  /** "json" for a JSON document (a tool's input_schema): JSON highlighting instead of template tags. */
+  mode?: "template" | "json";
+}) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
@@ -25,7 +38,7 @@ export function TemplateEditor({ value, onChange, label, testId }: { value: stri
     let cancelled = false;
     void import("./codemirror-setup").then(({ mountTemplateEditor }) => {
       if (cancelled || !host.current) return;
-      view.current = mountTemplateEditor({ parent: host.current, doc: latest.current, label, onChange: (t) => onChangeRef.current(t) });
+      view.current = mountTemplateEditor({ parent: host.current, doc: latest.current, label, mode, onChange: (t) => onChangeRef.current(t) });
       setReady(true);
     });
     return () => {
@@ -33,7 +46,7 @@ export function TemplateEditor({ value, onChange, label, testId }: { value: stri
       view.current?.destroy();
       view.current = null;
     };
-  }, [label]);
+  }, [label, mode]);
 
   useEffect(() => {
     const v = view.current;

@@ -62,7 +62,11 @@ export function VariablesSection({ variables, undeclared, dispatch }: { variable
                     <select
                       aria-label={`Type of ${v.name}`}
                       value={v.type}
-                      onChange={(e) => setVariable(v.id, { type: variableTypeSchema.parse(e.target.value) })}
+                      onChange={(e) => {
+                        const type = variableTypeSchema.parse(e.target.value);
+                        // A chat history has no default; it is placed among the turns (Messages).
+                        setVariable(v.id, type === "messages" ? { type, hasDefault: false } : { type });
+                      }}
                       className={cx(inputClass, "h-7 w-24 min-w-24 text-xs")}
                     >
                       {variableTypeSchema.options.map((t) => (
@@ -82,22 +86,28 @@ export function VariablesSection({ variables, undeclared, dispatch }: { variable
                     />
                   </td>
                   <td className="py-1 pr-2">
-                    <div className="flex items-center gap-1">
-                      <input
-                        type="checkbox"
-                        aria-label={`${v.name} has a default`}
-                        checked={v.hasDefault}
-                        onChange={(e) => setVariable(v.id, { hasDefault: e.target.checked })}
-                      />
-                      <input
-                        aria-label={`Default of ${v.name}`}
-                        disabled={!v.hasDefault}
-                        value={v.defaultText}
-                        placeholder={v.hasDefault ? "" : "none"}
-                        onChange={(e) => setVariable(v.id, { defaultText: e.target.value })}
-                        className={cx(inputClass, "h-7 w-28 font-mono text-xs disabled:opacity-50")}
-                      />
-                    </div>
+                    {v.type === "messages" ? (
+                      <span className="block pt-1.5 text-xxs text-fg-muted" data-testid="variable-history-note">
+                        chat history: placed among the turns in Messages
+                      </span>
+                    ) : (
+                      <div className="flex items-center gap-1">
+                        <input
+                          type="checkbox"
+                          aria-label={`${v.name} has a default`}
+                          checked={v.hasDefault}
+                          onChange={(e) => setVariable(v.id, { hasDefault: e.target.checked })}
+                        />
+                        <input
+                          aria-label={`Default of ${v.name}`}
+                          disabled={!v.hasDefault}
+                          value={v.defaultText}
+                          placeholder={v.hasDefault ? "" : "none"}
+                          onChange={(e) => setVariable(v.id, { defaultText: e.target.value })}
+                          className={cx(inputClass, "h-7 w-28 font-mono text-xs disabled:opacity-50")}
+                        />
+                      </div>
+                    )}
                   </td>
                   <td className="space-y-1 py-1 pr-2">
                     <input

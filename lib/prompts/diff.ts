@@ -1,6 +1,9 @@
 import { diffArrays, diffLines, diffWords } from "diff";
 import { canonicalJson } from "@/lib/canonical-json";
+import { diffVariableContracts } from "@/lib/prompts/contract-diff";
+import { compareHistoryPlacement } from "@/lib/prompts/history";
 import type { PromptVersionContent, SnippetPin, VariableDef } from "@/lib/prompts/schemas";
+import { compareTools, type ToolChange, type ToolChoice, type ToolDef } from "@/lib/prompts/tools";
 
 /** A run of words within a changed line run: kept, or removed (before side) / added (after side). */
 export interface WordChange {
@@ -109,6 +112,49 @@ export interface VersionDiff {
   policy: FieldsSectionDiff;
   /** Pinned snippets (published versions): added, removed, or pinned to another version with a line diff of its text. */
   snippets: { changed: boolean; changes: SnippetChange[] };
+  /** Tool definitions and tool_choice (kept out of `modelConfig`'s fields), each change with its semver findings. */
+  tools: ToolsDiff;
+  /** Chat histories (`messages` variables): added, removed, moved among the turns, breakpoint changed. */
+  histories: { changed: boolean; changes: HistoryChange[] };
+}
+
+/** A semver finding shown beside the change it is about ("major: tool "x" removed"). */
+export interface DiffReason {
+  bump: "major" | "minor" | "patch";
+  message: string;
+}
+
+export interface ToolDiffChange {
+  name: string;
+  type: "added" | "removed" | "changed";
+  /** The parts that differ: description, input_schema, cache_control, position. */
+  fields: Array<"description" | "input_schema" | "cache_control" | "position">;
+  before?: { index: number; description: string; cacheControl: string | null };
+  after?: { index: number; description: string; cacheControl: string | null };
+  /** Line diff of the input_schema as pretty JSON with sorted keys (empty when it did not change). */
+  schemaLines: LineChange[];
+  /** The findings of `compareTools` about this tool, most severe first. */
+  reasons: DiffReason[];
+}
+
+export interface ToolsDiff {
+  changed: boolean;
+  /** Every tool of either side, in the order of `b` then the removed ones; unchanged tools are left out. */
+  changes: ToolDiffChange[];
+  /** Tool names in order on each side. */
+  order: { before: string[]; after: string[] };
+  toolChoice: { changed: boolean; before?: ToolChoice; after?: ToolChoice; reasons: DiffReason[] };
+  /** Findings not about one tool ("tools reordered"). */
+  reasons: DiffReason[];
+}
+
+export interface HistoryChange {
+  name: string;
+  type: "added" | "removed" | "moved" | "changed";
+  before?: { position: number; cacheControl: string | null; required: boolean };
+  after?: { position: number; cacheControl: string | null; required: boolean };
+  /** The semver findings (the variables contract's for added/removed, `compareHistoryPlacement`'s otherwise). */
+  reasons: DiffReason[];
 }
 
 export interface SnippetChange {
@@ -140,6 +186,100 @@ export function diffSnippets(a: readonly SnippetPin[], b: readonly SnippetPin[])
         lines: before.text === after.text ? [] : diffText(before.text, after.text),
       });
     }
+  }
+  return { changed: changes.length > 0, changes };
+}
+
+const RANK = { major: 2, minor: 1, patch: 0 } as const;
+const bySeverity = (list: readonly DiffReason[]): DiffReason[] => [...list].sort((x, y) => RANK[y.bump] - RANK[x.bump]);
+const reason = (c: Pick<ToolChange, "bump" | "message">): DiffReason => ({ bump: c.bump, message: c.message });
+
+/**
+ * Tools compared by name (see `VersionDiff.tools`): added, removed, or changed (description,
+ * input_schema with a line diff, cache_control, position), each with the `compareTools` findings
+ * about it, and the tool_choice change with its finding.
+ */
+export function diffTools(a: { tools?: readonly ToolDef[]; tool_choice?: ToolChoice }, b: { tools?: readonly ToolDef[]; tool_choice?: ToolChoice }): ToolsDiff {
+  const before = a.tools ?? [];
+  const after = b.tools ?? [];
+  const findings = compareTools(a, b);
+  const side = (t: ToolDef, index: number) => ({
+    index,
+    description: t.description,
+    cacheControl: t.cache_control ? canonicalJson(t.cache_control) : null,
+  });
+  const changes: ToolDiffChange[] = [];
+  const names = [...after.map((t) => t.name), ...before.map((t) => t.name).filter((n) => !after.some((t) => t.name === n))];
+  for (const name of [...new Set(names)]) {
+    const i = before.findIndex((t) => t.name === name);
+    const j = after.findIndex((t) => t.name === name);
+    const ta = before[i];
+    const tb = after[j];
+    const reasons = bySeverity(findings.filter((f) => f.tool === name).map(reason));
+    if (ta && !tb) changes.push({ name, type: "removed", fields: [], before: side(ta, i), schemaLines: diffText(pretty(ta.input_schema), ""), reasons });
+    else if (!ta && tb) changes.push({ name, type: "added", fields: [], after: side(tb, j), schemaLines: diffText("", pretty(tb.input_schema)), reasons });
+    else if (ta && tb) {
+      const fields: ToolDiffChange["fields"] = [];
+      if (ta.description !== tb.description) fields.push("description");
+      const schemaChanged = canonicalJson(ta.input_schema) !== canonicalJson(tb.input_schema);
+      if (schemaChanged) fields.push("input_schema");
+      if (canonicalJson(ta.cache_control ?? null) !== canonicalJson(tb.cache_control ?? null)) fields.push("cache_control");
+      if (i !== j) fields.push("position");
+      if (fields.length === 0) continue;
+      changes.push({
+        name,
+        type: "changed",
+        fields,
+        before: side(ta, i),
+        after: side(tb, j),
+        schemaLines: schemaChanged ? diffText(pretty(ta.input_schema), pretty(tb.input_schema)) : [],
+        reasons,
+      });
+    }
+  }
+  const choiceChanged = canonicalJson(a.tool_choice ?? null) !== canonicalJson(b.tool_choice ?? null);
+  const toolChoice = {
+    changed: choiceChanged,
+    ...(a.tool_choice ? { before: a.tool_choice } : {}),
+    ...(b.tool_choice ? { after: b.tool_choice } : {}),
+    reasons: findings.filter((f) => f.message.startsWith("tool_choice")).map(reason),
+  };
+  const reasons = findings.filter((f) => f.tool === undefined && !f.message.startsWith("tool_choice")).map(reason);
+  return {
+    changed: changes.length > 0 || choiceChanged,
+    changes,
+    order: { before: before.map((t) => t.name), after: after.map((t) => t.name) },
+    toolChoice,
+    reasons,
+  };
+}
+
+/** Chat histories compared by name (see `VersionDiff.histories`). */
+export function diffHistories(
+  a: Readonly<Record<string, VariableDef>>,
+  b: Readonly<Record<string, VariableDef>>,
+): { changed: boolean; changes: HistoryChange[] } {
+  const contract = diffVariableContracts(a, b);
+  const changes: HistoryChange[] = [];
+  const side = (d: Extract<VariableDef, { type: "messages" }>) => ({
+    position: d.position,
+    cacheControl: d.cache_control ? canonicalJson(d.cache_control) : null,
+    required: d.required,
+  });
+  for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])]) {
+    const da = a[name];
+    const db = b[name];
+    const ha = da?.type === "messages" ? da : undefined;
+    const hb = db?.type === "messages" ? db : undefined;
+    if (!ha && !hb) continue;
+    const contractReasons = contract.filter((c) => c.variable === name).map(reason);
+    if (ha && hb) {
+      const placement = compareHistoryPlacement(name, ha, hb);
+      const reasons = bySeverity([...contractReasons, ...placement]);
+      if (reasons.length === 0) continue;
+      changes.push({ name, type: ha.position !== hb.position ? "moved" : "changed", before: side(ha), after: side(hb), reasons });
+    } else if (hb) changes.push({ name, type: "added", after: side(hb), reasons: bySeverity(contractReasons) });
+    else if (ha) changes.push({ name, type: "removed", before: side(ha), reasons: bySeverity(contractReasons) });
   }
   return { changed: changes.length > 0, changes };
 }
@@ -230,7 +370,8 @@ const pretty = (value: unknown): string => `${JSON.stringify(JSON.parse(canonica
 /**
  * Per-section diff of two versions (a = before, b = after): system blocks and message blocks
  * (aligned, with line-level text diffs from the `diff` package), variables (added / removed /
- * changed fields), model config and policy (changed fields), output (changed fields and a line
+ * changed fields), chat histories (position and breakpoint, `diffHistories`), tools and
+ * tool_choice (`diffTools`), model config without the tools and policy (changed fields), output (changed fields and a line
  * diff of its pretty JSON with sorted keys). `identical` is true when no section changed.
  */
 export function diffVersions(a: Content, b: Content): VersionDiff {
@@ -253,15 +394,27 @@ export function diffVersions(a: Content, b: Content): VersionDiff {
     }
   }
 
-  const modelConfig = diffFields(a.modelConfig, b.modelConfig);
+  // Tools have their own section: the config table shows the other fields.
+  const { tools: _ta, tool_choice: _ca, ...configA } = a.modelConfig;
+  const { tools: _tb, tool_choice: _cb, ...configB } = b.modelConfig;
+  const modelConfig = diffFields(configA, configB);
+  const tools = diffTools(a.modelConfig, b.modelConfig);
+  const histories = diffHistories(a.variables, b.variables);
   const outputFields = diffFields(a.outputSchema, b.outputSchema);
   const output = { ...outputFields, lines: outputFields.changed ? diffText(pretty(a.outputSchema), pretty(b.outputSchema)) : [] };
   const policy = diffFields(a.policy, b.policy);
   const variables = { changed: changes.length > 0, changes };
   const snippets = diffSnippets(a.snippets ?? [], b.snippets ?? []);
   const identical =
-    !system.changed && !messages.changed && !variables.changed && !modelConfig.changed && !output.changed && !policy.changed && !snippets.changed;
-  return { identical, system, messages, variables, modelConfig, output, policy, snippets };
+    !system.changed &&
+    !messages.changed &&
+    !variables.changed &&
+    !modelConfig.changed &&
+    !output.changed &&
+    !policy.changed &&
+    !snippets.changed &&
+    !tools.changed;
+  return { identical, system, messages, variables, modelConfig, output, policy, snippets, tools, histories };
 }
 
 export interface AcknowledgementDiff {

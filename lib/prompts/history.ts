@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { canonicalJson } from "@/lib/canonical-json";
 import type { ErrorIssue } from "@/lib/errors";
+import type { VariableDef } from "@/lib/prompts/schemas";
 
 /**
  * Chat history: the value of a `messages`-typed variable, an array of Messages API turns
@@ -206,4 +208,21 @@ export function historyTurns(value: readonly unknown[], cacheControl?: { type: "
   const lastBlock = lastTurn?.content.at(-1);
   if (cacheControl && lastTurn && lastBlock) lastTurn.content[lastTurn.content.length - 1] = { ...lastBlock, cache_control: { ...cacheControl } };
   return turns;
+}
+
+type HistoryDef = Extract<VariableDef, { type: "messages" }>;
+
+/**
+ * The semver findings of a chat history kept between two versions (its declaration as a variable,
+ * added or removed, is the variables contract's: `diffVariableContracts`): moved to another
+ * position MINOR (the request's turn order changes), its breakpoint changed PATCH (no request
+ * content changes, only what is cached). The one rule behind `proposeBump` and the diff.
+ */
+export function compareHistoryPlacement(name: string, a: HistoryDef, b: HistoryDef): Array<{ bump: "minor" | "patch"; message: string }> {
+  const out: Array<{ bump: "minor" | "patch"; message: string }> = [];
+  if (a.position !== b.position) out.push({ bump: "minor", message: `chat history "${name}" moved from position ${a.position} to ${b.position}` });
+  if (canonicalJson(a.cache_control ?? null) !== canonicalJson(b.cache_control ?? null)) {
+    out.push({ bump: "patch", message: `chat history "${name}" cache breakpoint changed` });
+  }
+  return out;
 }

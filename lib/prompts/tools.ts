@@ -83,6 +83,8 @@ export function toolProblems(tools: readonly ToolDef[] | undefined, toolChoice: 
 export interface ToolChange {
   bump: "major" | "minor" | "patch";
   message: string;
+  /** The tool the finding is about (absent for "tools reordered" and tool_choice). */
+  tool?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -170,19 +172,20 @@ export function compareTools(
   for (const [name, ta] of before) {
     const tb = after.get(name);
     if (!tb) {
-      out.push({ bump: "major", message: `tool "${name}" removed` });
+      out.push({ bump: "major", message: `tool "${name}" removed`, tool: name });
       continue;
     }
     const { narrower, wider } = compareInputSchemas(ta.input_schema, tb.input_schema);
-    for (const n of narrower) out.push({ bump: "major", message: `tool "${name}" input_schema narrowed: ${n}` });
-    for (const w of wider) out.push({ bump: "minor", message: `tool "${name}" input_schema widened: ${w}` });
+    for (const n of narrower) out.push({ bump: "major", message: `tool "${name}" input_schema narrowed: ${n}`, tool: name });
+    for (const w of wider) out.push({ bump: "minor", message: `tool "${name}" input_schema widened: ${w}`, tool: name });
     if (narrower.length === 0 && wider.length === 0 && canonicalJson(ta.input_schema) !== canonicalJson(tb.input_schema)) {
-      out.push({ bump: "patch", message: `tool "${name}" input_schema annotations changed` });
+      out.push({ bump: "patch", message: `tool "${name}" input_schema annotations changed`, tool: name });
     }
-    if (ta.description !== tb.description) out.push({ bump: "minor", message: `tool "${name}" description changed` });
-    if (canonicalJson(ta.cache_control) !== canonicalJson(tb.cache_control)) out.push({ bump: "patch", message: `tool "${name}" cache_control changed` });
+    if (ta.description !== tb.description) out.push({ bump: "minor", message: `tool "${name}" description changed`, tool: name });
+    if (canonicalJson(ta.cache_control) !== canonicalJson(tb.cache_control))
+      out.push({ bump: "patch", message: `tool "${name}" cache_control changed`, tool: name });
   }
-  for (const name of after.keys()) if (!before.has(name)) out.push({ bump: "minor", message: `tool "${name}" added` });
+  for (const name of after.keys()) if (!before.has(name)) out.push({ bump: "minor", message: `tool "${name}" added`, tool: name });
   const order = (list?: readonly ToolDef[]) => (list ?? []).map((t) => t.name).filter((n) => before.has(n) && after.has(n));
   if (order(a.tools).join(",") !== order(b.tools).join(",")) out.push({ bump: "patch", message: "tools reordered" });
   if (canonicalJson(a.tool_choice ?? null) !== canonicalJson(b.tool_choice ?? null)) {

@@ -8,6 +8,7 @@ import { describeLocation } from "@/lib/prompts/locations";
 import { diffVariableContracts } from "@/lib/prompts/contract-diff";
 import { effectiveVariables } from "@/lib/prompts/render";
 import type { OutputSchema, PromptVersionContent, SnippetPin } from "@/lib/prompts/schemas";
+import { compareHistoryPlacement } from "@/lib/prompts/history";
 import { compareTools } from "@/lib/prompts/tools";
 
 export type Bump = "major" | "minor" | "patch";
@@ -52,8 +53,7 @@ function compareVariables(prev: Content["variables"], next: Content["variables"]
   for (const [name, a] of Object.entries(prev)) {
     const b = next[name];
     if (a.type !== "messages" || b?.type !== "messages") continue;
-    if (a.position !== b.position) out.add("minor", `chat history "${name}" moved from position ${a.position} to ${b.position}`);
-    if (canonicalJson(a.cache_control) !== canonicalJson(b.cache_control)) out.add("patch", `chat history "${name}" cache breakpoint changed`);
+    for (const change of compareHistoryPlacement(name, a, b)) out.add(change.bump, change.message);
   }
 }
 

@@ -46,3 +46,27 @@ export async function publish(page: Page, options: { changelog: string; expectVe
   await expect(page).toHaveURL(new RegExp(`\\?published=${options.expectVersion.replace(/\./g, "\\.")}$`));
   await expect(page.getByTestId("published-banner")).toContainText(`v${options.expectVersion}`);
 }
+
+/** Creates a prompt or a snippet through the New prompt form and waits for its editor (long waits: busy machine). */
+export async function createPromptOfKind(page: Page, name: string, kind: "prompt" | "snippet"): Promise<void> {
+  await page.goto(`/p/${PROJECT}/prompts/new`);
+  await page.getByTestId(`kind-${kind}`).check();
+  await page.getByLabel("Name").fill(name);
+  await page.getByTestId("create-prompt").click();
+  await expect(page).toHaveURL(new RegExp(`/prompts/${name}/edit$`), { timeout: 30_000 });
+  await waitForEditor(page);
+}
+
+/** Replaces the whole text of a CodeMirror editor (a block's `editor-<location>`, a tool's `tool-schema-<i>`). */
+export async function replaceEditorText(page: Page, testId: string, text: string): Promise<void> {
+  const host = page.getByTestId(testId);
+  await expect(host).toHaveAttribute("data-ready", "true");
+  await host.locator(".cm-content").click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(text);
+}
+
+/** Replaces the whole text of a block's CodeMirror editor. */
+export async function replaceBlock(page: Page, location: string, text: string): Promise<void> {
+  await replaceEditorText(page, `editor-${location}`, text);
+}

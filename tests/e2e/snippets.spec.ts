@@ -1,28 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { ADMIN_STATE, PROJECT, SCREENSHOT_DIR } from "./fixtures";
-import { appendToBlock, expectSaved, publish, uniqueName, waitForEditor } from "./prompts-helpers";
+import { appendToBlock, createPromptOfKind as createViaUi, expectSaved, publish, replaceBlock, uniqueName, waitForEditor } from "./prompts-helpers";
 
 test.use({ storageState: ADMIN_STATE });
-// Long flows on a shared, busy machine: navigations after a server action get more time.
-const NAVIGATION = { timeout: 30_000 };
-
-/** Creates a prompt or a snippet through the New prompt form and waits for its editor. */
-async function createViaUi(page: import("@playwright/test").Page, name: string, kind: "prompt" | "snippet"): Promise<void> {
-  await page.goto(`/p/${PROJECT}/prompts/new`);
-  await page.getByTestId(`kind-${kind}`).check();
-  await page.getByLabel("Name").fill(name);
-  await page.getByTestId("create-prompt").click();
-  await expect(page).toHaveURL(new RegExp(`/prompts/${name}/edit$`), NAVIGATION);
-  await waitForEditor(page);
-}
-
-/** Replaces the whole text of a block's CodeMirror editor. */
-async function replaceBlock(page: import("@playwright/test").Page, location: string, text: string): Promise<void> {
-  const content = page.getByTestId(`editor-${location}`).locator(".cm-content");
-  await content.click();
-  await page.keyboard.press("Control+A");
-  await page.keyboard.type(text);
-}
 
 test("create a snippet, include it, publish: the pin, the dependents and the re-pin offer", async ({ page }) => {
   test.setTimeout(420_000);

@@ -40,7 +40,7 @@ describe("collectIssues", () => {
   it("orders form, shape, contract errors, cache issues, then contract warnings", () => {
     const issues = collectIssues({
       form: [{ path: "modelConfig.max_tokens", message: "max_tokens must be a whole number of at least 1" }],
-      shape: [{ path: "modelConfig.max_tokens", message: "Too small" }],
+      shape: [{ path: "modelConfig.model", message: 'unknown model "x"' }],
       contract: checkContract(broken),
       cache: analyzeCache(broken),
     });
@@ -55,6 +55,22 @@ describe("collectIssues", () => {
     ]);
     expect(issues[3]).toMatchObject({ path: "system.0" });
     expect(errorAnchors(issues)).toEqual(new Set(["section-model", "block-system-0"]));
+  });
+
+  it("drops a shape issue about a value the form could not read (the stand-in sent for it), at the path or under it", () => {
+    const issues = collectIssues({
+      form: [{ path: "modelConfig.tools.0.input_schema", message: 'tool "a": input_schema is not valid JSON' }],
+      shape: [
+        { path: "modelConfig.tools.0.input_schema.type", message: 'input_schema must have "type": "object"' },
+        { path: "modelConfig.tools.1.name", message: "tool names are 1-64 characters" },
+      ],
+      contract: checkContract(broken),
+      cache: analyzeCache(broken),
+    });
+    expect(issues.filter((i) => i.path.startsWith("modelConfig.tools")).map((i) => i.path)).toEqual([
+      "modelConfig.tools.0.input_schema",
+      "modelConfig.tools.1.name",
+    ]);
   });
 
   it("reports an enum variable without values once, not once per check (issue 18, defect 10)", () => {

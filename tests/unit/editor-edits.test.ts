@@ -90,8 +90,30 @@ describe("editDocument", () => {
       ],
     });
     expect(added.variables.slice(-2)).toEqual([
-      { id: "v-1", name: "lang", type: "string", required: true, hasDefault: false, defaultText: "", description: "", valuesText: "" },
-      { id: "v-2", name: "", type: "string", required: true, hasDefault: false, defaultText: "", description: "", valuesText: "" },
+      {
+        id: "v-1",
+        name: "lang",
+        type: "string",
+        required: true,
+        hasDefault: false,
+        defaultText: "",
+        description: "",
+        valuesText: "",
+        position: 0,
+        historyCache: "off",
+      },
+      {
+        id: "v-2",
+        name: "",
+        type: "string",
+        required: true,
+        hasDefault: false,
+        defaultText: "",
+        description: "",
+        valuesText: "",
+        position: 0,
+        historyCache: "off",
+      },
     ]);
     const patched = apply(added, { type: "patchVariable", id: "v-1", patch: { type: "enum", valuesText: "en, fr" } });
     expect(toContent(patched).content.variables.lang).toEqual({ type: "enum", required: true, values: ["en", "fr"] });

@@ -9,6 +9,7 @@ import { diffAcknowledgements, diffVersions, type BlockChange } from "@/lib/prom
 import { DiffLines as Lines } from "@/components/prompts/diff-lines";
 import { resolveVersionIncludes } from "@/lib/prompts/snippets";
 import { DiffBlockRow as BlockRow } from "@/components/prompts/diff-block-row";
+import { DiffHistoriesCard, DiffToolsCard } from "@/components/prompts/diff-tools";
 import { VersionComments } from "@/components/prompts/version-comments";
 import { listVersionComments } from "@/lib/prompts/comments";
 import { hasRole } from "@/lib/projects/roles";
@@ -174,6 +175,8 @@ export default async function DiffPage({
               ["output", diff.output.changed],
               ["policy", diff.policy.changed],
               ["snippets", diff.snippets.changed],
+              ["tools", diff.tools.changed],
+              ["chat history", diff.histories.changed],
             ] as const
           ).map(([label, changed]) =>
             changed ? (
@@ -209,6 +212,11 @@ export default async function DiffPage({
             </div>
           </Card>
         ))}
+
+        {diff.tools.changed || (cb.modelConfig.tools ?? []).length > 0 || (ca.modelConfig.tools ?? []).length > 0 ? <DiffToolsCard tools={diff.tools} /> : null}
+        {diff.histories.changed || Object.values({ ...ca.variables, ...cb.variables }).some((v) => v.type === "messages") ? (
+          <DiffHistoriesCard changes={diff.histories.changes} turns={{ before: ca.messages.length, after: cb.messages.length }} />
+        ) : null}
 
         {diff.snippets.changes.length > 0 || (ca.snippets ?? []).length > 0 ? (
           <Card className="p-4" data-testid="diff-snippets">
