@@ -1,5 +1,6 @@
 import { diffArrays, diffLines, diffWords } from "diff";
 import { canonicalJson } from "@/lib/canonical-json";
+import { diffRouting, type RoutingChange } from "@/lib/prompts/routing";
 import type { PromptVersionContent, SnippetPin, VariableDef } from "@/lib/prompts/schemas";
 
 /** A run of words within a changed line run: kept, or removed (before side) / added (after side). */
@@ -109,6 +110,8 @@ export interface VersionDiff {
   policy: FieldsSectionDiff;
   /** Pinned snippets (published versions): added, removed, or pinned to another version with a line diff of its text. */
   snippets: { changed: boolean; changes: SnippetChange[] };
+  /** Model routing rules, matched by name (`diffRouting`); not repeated in `modelConfig.fields`. */
+  routing: { changed: boolean; changes: RoutingChange[] };
 }
 
 export interface SnippetChange {
@@ -231,7 +234,8 @@ const pretty = (value: unknown): string => `${JSON.stringify(JSON.parse(canonica
  * Per-section diff of two versions (a = before, b = after): system blocks and message blocks
  * (aligned, with line-level text diffs from the `diff` package), variables (added / removed /
  * changed fields), model config and policy (changed fields), output (changed fields and a line
- * diff of its pretty JSON with sorted keys). `identical` is true when no section changed.
+ * diff of its pretty JSON with sorted keys), routing rules (added / removed / changed / moved, by
+ * name). `identical` is true when no section changed.
  */
 export function diffVersions(a: Content, b: Content): VersionDiff {
   const system = diffBlocks(systemViews(a), systemViews(b));
@@ -253,15 +257,26 @@ export function diffVersions(a: Content, b: Content): VersionDiff {
     }
   }
 
-  const modelConfig = diffFields(a.modelConfig, b.modelConfig);
+  const { routing: routingA, ...configA } = a.modelConfig;
+  const { routing: routingB, ...configB } = b.modelConfig;
+  const modelConfig = diffFields(configA, configB);
+  const routingChanges = diffRouting(routingA, routingB);
+  const routing = { changed: routingChanges.length > 0, changes: routingChanges };
   const outputFields = diffFields(a.outputSchema, b.outputSchema);
   const output = { ...outputFields, lines: outputFields.changed ? diffText(pretty(a.outputSchema), pretty(b.outputSchema)) : [] };
   const policy = diffFields(a.policy, b.policy);
   const variables = { changed: changes.length > 0, changes };
   const snippets = diffSnippets(a.snippets ?? [], b.snippets ?? []);
   const identical =
-    !system.changed && !messages.changed && !variables.changed && !modelConfig.changed && !output.changed && !policy.changed && !snippets.changed;
-  return { identical, system, messages, variables, modelConfig, output, policy, snippets };
+    !system.changed &&
+    !messages.changed &&
+    !variables.changed &&
+    !modelConfig.changed &&
+    !output.changed &&
+    !policy.changed &&
+    !snippets.changed &&
+    !routing.changed;
+  return { identical, system, messages, variables, modelConfig, output, policy, snippets, routing };
 }
 
 export interface AcknowledgementDiff {
