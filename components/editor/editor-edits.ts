@@ -26,7 +26,9 @@ export type EditorEdit =
   | { type: "patchVariable"; id: string; patch: Partial<VariableState> }
   | { type: "removeVariable"; id: string }
   /** Switching to JSON starts from an empty object schema when there is none yet. */
-  | { type: "setOutputFormat"; format: EditorState["outputFormat"] };
+  | { type: "setOutputFormat"; format: EditorState["outputFormat"] }
+  /** The routing rules as the Routing section computed them (routing-model.ts). */
+  | { type: "setRouting"; rules: EditorState["routing"] };
 
 /** The schema text a switch to JSON output starts from. */
 export const STARTER_JSON_SCHEMA = '{\n  "type": "object",\n  "properties": {},\n  "required": []\n}';
@@ -85,6 +87,8 @@ export function editDocument(state: EditorState, edit: EditorEdit): EditorState 
       return { ...state, variables: patchById(state.variables, edit.id, (v) => ({ ...v, ...edit.patch })) };
     case "removeVariable":
       return { ...state, variables: state.variables.filter((v) => v.id !== edit.id) };
+    case "setRouting":
+      return { ...state, routing: edit.rules };
     case "setOutputFormat":
       return { ...state, outputFormat: edit.format, schemaText: edit.format === "json" && !state.schemaText ? STARTER_JSON_SCHEMA : state.schemaText };
   }

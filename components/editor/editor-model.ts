@@ -6,6 +6,7 @@ import type { ContractReport } from "@/lib/prompts/contract";
 import { previewCost, type CostPreview } from "@/lib/prompts/cost";
 import { effectiveVariables, renderVersion } from "@/lib/prompts/render";
 import type { CacheControl, Effort, PromptVersionContent, ServiceTier, SystemBlockRole, VariableType } from "@/lib/prompts/schemas";
+import { routingFromRules, rulesFromRouting, type RuleState } from "./routing-model";
 
 /**
  * The editor's working copy of a version: form-friendly (strings for numbers, ids for React
@@ -58,6 +59,8 @@ export interface EditorState {
   schemaText: string;
   /** Policy fields the editor does not show, kept as they are. */
   policyRest: Record<string, unknown>;
+  /** Model routing rules (routing-section.tsx, routing-model.ts). */
+  routing: RuleState[];
 }
 
 let counter = 0;
@@ -122,6 +125,7 @@ export function fromContent(content: PromptVersionContent, acknowledged: readonl
     outputFormat: content.outputSchema.format,
     schemaText: content.outputSchema.format === "json" ? JSON.stringify(content.outputSchema.schema, null, 2) : "",
     policyRest,
+    routing: rulesFromRouting(content.modelConfig.routing),
   };
 }
 
@@ -233,6 +237,7 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
       ...(stops.length > 0 ? { stop_sequences: stops } : {}),
       ...(state.effort ? { effort: state.effort } : {}),
       ...(state.serviceTier ? { service_tier: state.serviceTier } : {}),
+      ...(state.routing.length > 0 ? { routing: routingFromRules(state.routing) } : {}),
     },
     outputSchema,
     policy: { ...state.policyRest, ...(state.fallbackModel ? { fallback_model: state.fallbackModel } : {}) },
@@ -261,6 +266,7 @@ export function anchorForPath(path: string): string {
   const message = /^messages\.(\d+)(?:\.content\.(\d+))?/.exec(path);
   if (message) return `block-messages-${message[1]}-${message[2] ?? "0"}`;
   if (path.startsWith("variables")) return "section-variables";
+  if (path.startsWith("modelConfig.routing")) return "section-routing";
   if (path.startsWith("modelConfig") || path.startsWith("policy")) return "section-model";
   if (path.startsWith("outputSchema")) return "section-output";
   return "section-blocks";
