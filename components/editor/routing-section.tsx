@@ -20,6 +20,9 @@ export type RoutingWhatIfAction = (input: {
   limit: number;
 }) => Promise<ActionResult<WhatIfReport>>;
 
+// The shared input class fills its cell; here controls sit side by side at their own widths.
+const fieldClass = inputClass.replace("w-full ", "");
+
 const SIGNALS: { value: RoutingSignal; label: string }[] = [
   { value: "input_tokens", label: "input tokens" },
   { value: "variable", label: "variable" },
@@ -80,14 +83,14 @@ export function RoutingSection(props: {
                 aria-label="Rule name"
                 value={rule.name}
                 onChange={(e) => patchRule(rule.id, { name: e.target.value })}
-                className={cx(inputClass, "h-7 w-48 font-mono text-xs")}
+                className={cx(fieldClass, "h-7 w-48 font-mono text-xs")}
               />
               <span className="text-xs text-fg-muted">→</span>
               <select
                 aria-label="Rule model"
                 value={rule.model}
                 onChange={(e) => patchRule(rule.id, { model: e.target.value })}
-                className={cx(inputClass, "h-7 w-56 text-xs")}
+                className={cx(fieldClass, "h-7 w-56 text-xs")}
               >
                 {!models.some((m) => m.model === rule.model) ? <option value={rule.model}>{rule.model || "choose a model"} (unknown)</option> : null}
                 {models.map((m) => (
@@ -120,7 +123,7 @@ export function RoutingSection(props: {
                       const fresh = newCondition(e.target.value as RoutingSignal, props.variables[0]);
                       patchCondition(rule, c.id, { signal: fresh.signal, subject: fresh.subject, op: fresh.op, valueText: fresh.valueText });
                     }}
-                    className={cx(inputClass, "h-7 w-32 text-xs")}
+                    className={cx(fieldClass, "h-7 w-32 text-xs")}
                   >
                     {SIGNALS.map((s) => (
                       <option key={s.value} value={s.value}>
@@ -133,7 +136,7 @@ export function RoutingSection(props: {
                       aria-label="Variable"
                       value={c.subject}
                       onChange={(e) => patchCondition(rule, c.id, { subject: e.target.value })}
-                      className={cx(inputClass, "h-7 w-36 font-mono text-xs")}
+                      className={cx(fieldClass, "h-7 w-36 font-mono text-xs")}
                     >
                       {!props.variables.includes(c.subject) ? <option value={c.subject}>{c.subject || "choose"} (not declared)</option> : null}
                       {props.variables.map((v) => (
@@ -149,14 +152,14 @@ export function RoutingSection(props: {
                       placeholder="key"
                       value={c.subject}
                       onChange={(e) => patchCondition(rule, c.id, { subject: e.target.value })}
-                      className={cx(inputClass, "h-7 w-28 font-mono text-xs")}
+                      className={cx(fieldClass, "h-7 w-28 font-mono text-xs")}
                     />
                   ) : null}
                   <select
                     aria-label="Operator"
                     value={c.op}
                     onChange={(e) => patchCondition(rule, c.id, { op: e.target.value })}
-                    className={cx(inputClass, "h-7 w-24 text-xs")}
+                    className={cx(fieldClass, "h-7 w-24 text-xs")}
                   >
                     {OPS[c.signal].map((op) => (
                       <option key={op} value={op}>
@@ -169,7 +172,7 @@ export function RoutingSection(props: {
                     placeholder={c.signal === "input_tokens" ? "tokens" : c.op === "in" ? "a, b, c" : c.op === "matches" ? "regular expression" : "value"}
                     value={c.valueText}
                     onChange={(e) => patchCondition(rule, c.id, { valueText: e.target.value })}
-                    className={cx(inputClass, "h-7 w-40 font-mono text-xs")}
+                    className={cx(fieldClass, "h-7 w-40 font-mono text-xs")}
                   />
                   <IconButton label="Remove condition" onClick={() => patchRule(rule.id, { conditions: rule.conditions.filter((x) => x.id !== c.id) })}>
                     ✕
@@ -244,7 +247,7 @@ function WhatIfPanel(props: {
             inputMode="numeric"
             value={limit}
             onChange={(e) => setLimit(e.target.value)}
-            className={cx(inputClass, "h-7 w-24 text-xs")}
+            className={cx(fieldClass, "h-7 w-24 text-xs")}
           />
         </div>
         <Button size="sm" onClick={() => void run()} disabled={busy || blocked} data-testid="run-what-if">
