@@ -792,6 +792,50 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
     ],
     labels: [{ name: "production", protected: true, history: [{ version: "1.0.0", daysAgo: 2 }] }],
   },
+  {
+    name: "task-router",
+    description:
+      "One prompt for several kinds of task, with model routing: simple classification goes to Haiku, standard generation to Sonnet, complex reasoning to Opus.",
+    tags: ["routing"],
+    versions: [
+      {
+        version: [1, 0, 0],
+        status: "PUBLISHED",
+        changelog: "First version: model routing by task type (classification -> Haiku, generation -> Sonnet, reasoning and long inputs -> Opus).",
+        daysAgo: 1,
+        system: [
+          {
+            type: "text",
+            role: "instructions",
+            text: "You are Acme's assistant for internal {{task_type}} tasks. Be accurate and brief; say so when the input is not enough.",
+          },
+        ],
+        messages: [{ role: "user", content: [{ type: "text", text: "{{input}}" }] }],
+        variables: {
+          task_type: { type: "enum", required: true, values: ["classification", "generation", "reasoning"], description: "What kind of task this is" },
+          input: { type: "string", required: true, description: "The text to work on" },
+        },
+        modelConfig: {
+          model: "claude-sonnet-5-5",
+          max_tokens: 1024,
+          routing: {
+            rules: [
+              {
+                name: "simple-classification",
+                when: [{ signal: "variable", name: "task_type", op: "equals", value: "classification" }],
+                model: "claude-haiku-5-5",
+              },
+              { name: "complex-reasoning", when: [{ signal: "variable", name: "task_type", op: "equals", value: "reasoning" }], model: "claude-opus-5-5" },
+              { name: "long-input", when: [{ signal: "input_tokens", op: ">", value: 20000 }], model: "claude-opus-5-5" },
+            ],
+          },
+        },
+        outputSchema: { format: "text" },
+        policy: {},
+      },
+    ],
+    labels: [{ name: "production", protected: false, history: [{ version: "1.0.0", daysAgo: 1 }] }],
+  },
 ];
 
 interface SeedExperiment {

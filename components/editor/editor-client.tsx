@@ -15,6 +15,7 @@ import { MessagesSection } from "./messages-section";
 import { ModelSection } from "./model-section";
 import { OutputSection } from "./output-section";
 import { RenderPreview } from "./render-preview";
+import { RoutingSection, type RoutingWhatIfAction } from "./routing-section";
 import { SaveBanners } from "./save-banners";
 import { describeSave } from "./save-state";
 import { SystemBlocksSection } from "./system-blocks-section";
@@ -27,6 +28,7 @@ import { VariablesSection } from "./variables-section";
 
 export type { SaveDraftAction } from "./use-editor-state";
 export type { CountTokensAction } from "./use-token-count";
+export type { RoutingWhatIfAction } from "./routing-section";
 
 export interface EditorClientProps {
   project: string;
@@ -49,6 +51,8 @@ export interface EditorClientProps {
   /** The route's server actions (the page passes them: components never import app/). */
   saveDraft: SaveDraftAction;
   countTokens: CountTokensAction;
+  /** Prices candidate routing rules over the prompt's logged calls. */
+  routingWhatIf: RoutingWhatIfAction;
   /**
    * The snippet includes of the content the editor opened with, resolved now (publishing pins
    * them again): the preview and the contract check use them; problems are shown as errors.
@@ -132,6 +136,17 @@ export function EditorClient(props: EditorClientProps) {
             <ModelSection doc={doc} spec={spec} models={models} dispatch={dispatch} />
             <OutputSection outputFormat={doc.outputFormat} schemaText={doc.schemaText} dispatch={dispatch} />
           </div>
+          <RoutingSection
+            project={project}
+            promptId={promptId}
+            rules={doc.routing}
+            defaultModel={doc.model}
+            models={models}
+            variables={doc.variables.map((v) => v.name.trim()).filter(Boolean)}
+            issues={issues}
+            dispatch={dispatch}
+            whatIf={props.routingWhatIf}
+          />
         </div>
 
         {/* Side panel */}

@@ -52,7 +52,9 @@ export type EditorEdit =
   | { type: "patchVariable"; id: string; patch: Partial<VariableState> }
   | { type: "removeVariable"; id: string }
   /** Switching to JSON starts from an empty object schema when there is none yet. */
-  | { type: "setOutputFormat"; format: EditorState["outputFormat"] };
+  | { type: "setOutputFormat"; format: EditorState["outputFormat"] }
+  /** The routing rules as the Routing section computed them (routing-model.ts). */
+  | { type: "setRouting"; rules: EditorState["routing"] };
 
 /** The input_schema a new tool starts from. */
 export const STARTER_TOOL_SCHEMA = '{\n  "type": "object",\n  "properties": {},\n  "required": []\n}';
@@ -156,6 +158,8 @@ export function editDocument(state: EditorState, edit: EditorEdit): EditorState 
         ...state,
         variables: [...state.variables, { ...newVariable(edit.id, edit.name), type: "messages", required: false, position: edit.position }],
       };
+    case "setRouting":
+      return { ...state, routing: edit.rules };
     case "setOutputFormat":
       return { ...state, outputFormat: edit.format, schemaText: edit.format === "json" && !state.schemaText ? STARTER_JSON_SCHEMA : state.schemaText };
   }

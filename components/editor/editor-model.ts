@@ -7,6 +7,7 @@ import { previewCost, type CostPreview } from "@/lib/prompts/cost";
 import { effectiveVariables, renderVersion } from "@/lib/prompts/render";
 import type { CacheControl, Effort, PromptVersionContent, ServiceTier, SystemBlockRole, VariableType } from "@/lib/prompts/schemas";
 import type { ToolChoice, ToolDef } from "@/lib/prompts/tools";
+import { routingFromRules, rulesFromRouting, type RuleState } from "./routing-model";
 
 /**
  * The editor's working copy of a version: form-friendly (strings for numbers, ids for React
@@ -81,6 +82,8 @@ export interface EditorState {
   schemaText: string;
   /** Policy fields the editor does not show, kept as they are. */
   policyRest: Record<string, unknown>;
+  /** Model routing rules (routing-section.tsx, routing-model.ts). */
+  routing: RuleState[];
 }
 
 let counter = 0;
@@ -162,6 +165,7 @@ export function fromContent(content: PromptVersionContent, acknowledged: readonl
     outputFormat: content.outputSchema.format,
     schemaText: content.outputSchema.format === "json" ? JSON.stringify(content.outputSchema.schema, null, 2) : "",
     policyRest,
+    routing: rulesFromRouting(content.modelConfig.routing),
   };
 }
 
@@ -325,6 +329,7 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
       ...(state.serviceTier ? { service_tier: state.serviceTier } : {}),
       ...(tools.length > 0 ? { tools } : {}),
       ...(toolChoice ? { tool_choice: toolChoice } : {}),
+      ...(state.routing.length > 0 ? { routing: routingFromRules(state.routing) } : {}),
     },
     outputSchema,
     policy: { ...state.policyRest, ...(state.fallbackModel ? { fallback_model: state.fallbackModel } : {}) },
@@ -358,6 +363,7 @@ export function anchorForPath(path: string): string {
   const history = /^variables\.([^.]+)\.position/.exec(path);
   if (history) return `history-${history[1]}`;
   if (path.startsWith("variables")) return "section-variables";
+  if (path.startsWith("modelConfig.routing")) return "section-routing";
   if (path.startsWith("modelConfig") || path.startsWith("policy")) return "section-model";
   if (path.startsWith("outputSchema")) return "section-output";
   return "section-blocks";

@@ -194,6 +194,16 @@ export function ResultPanel({
                 {facts.requestedModel === facts.model ? facts.model : `${facts.requestedModel} → ${facts.model}`}
               </span>
             </Fact>
+            {facts.routingRule ? (
+              <Fact label="Routing" testId="result-routing">
+                <span
+                  className="font-mono text-xs"
+                  title={`the version's model is ${facts.requestedModel}; its routing rules picked ${facts.routedModel ?? "?"}`}
+                >
+                  {facts.routingRule === "default" ? "no rule matched (default)" : `rule ${facts.routingRule}`} → {facts.routedModel}
+                </span>
+              </Fact>
+            ) : null}
             <Fact label="Cost" testId="result-cost">
               <span className="font-mono" title={`${facts.costMicros} micro-dollars`}>
                 {formatMicros(facts.costMicros)}

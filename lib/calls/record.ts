@@ -25,6 +25,9 @@ export interface CallLogRow {
   source: CallSourceValue;
   model: string;
   requestedModel: string;
+  /** Model routing: the model the version's rules picked, and the rule that fired ("default" when none did); null/absent without routing. */
+  routedModel?: string | null;
+  routingRule?: string | null;
   status: CallStatusValue;
   errorType: string | null;
   errorMessage: string | null;
@@ -247,6 +250,8 @@ export function callLogRowFromResult(result: RunResult, context: CallContext, bo
     source: context.source ?? result.source,
     model: result.model,
     requestedModel: result.requestedModel,
+    routedModel: result.routedModel ?? null,
+    routingRule: result.routingRule ?? null,
     status: result.status,
     errorType: result.status === "error" || result.status === "cancelled" ? result.error.type : result.status === "invalid_output" ? "invalid_output" : null,
     errorMessage:

@@ -53,6 +53,8 @@ export function decodeCallLogRow(line: string): CallLogRow | null {
   for (const key of STRING_OR_NULL) if (v[key] !== null && typeof v[key] !== "string") return null;
   for (const key of NUMBERS) if (typeof v[key] !== "number") return null;
   for (const key of ["httpStatus", "ttftMs", "score"] as const) if (v[key] !== null && typeof v[key] !== "number") return null;
+  // Routing columns came later: rows journaled before them have neither.
+  for (const key of ["routedModel", "routingRule"] as const) if (v[key] !== undefined && v[key] !== null && typeof v[key] !== "string") return null;
   const createdAt = new Date(v.createdAt);
   if (Number.isNaN(createdAt.getTime()) || !("metadata" in v)) return null;
   return {

@@ -201,6 +201,8 @@ const COLUMNS: ReadonlyArray<readonly [keyof CallLogRow, string]> = [
   ["source", '"CallSource"'],
   ["model", "text"],
   ["requestedModel", "text"],
+  ["routedModel", "text"],
+  ["routingRule", "text"],
   ["status", '"CallStatus"'],
   ["errorType", "text"],
   ["errorMessage", "text"],

@@ -30,6 +30,8 @@ import {
   type RetryPolicy,
 } from "@/lib/claude/retry";
 import { renderVersion, type RenderedRequest, type VariableInput } from "@/lib/prompts/render";
+import { routeCall } from "@/lib/prompts/route-call";
+import { timeLimitedPatternTest } from "@/lib/claude/routing-regex";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
 /**
@@ -71,9 +73,14 @@ interface RunResultCommon {
   fallbacks: FallbackRecord[];
   /** The fallbacks as one string for the call log (`model:claude-haiku-5-5`, `cached_response`), or null. */
   fallbackUsed: string | null;
-  /** The model that produced the returned output (the requested one unless a fallback answered). */
+  /** The model that produced the returned output (the routed or requested one unless a fallback answered). */
   model: string;
+  /** The version's model (or the caller's explicit `model`), before routing. */
   requestedModel: string;
+  /** Model routing (lib/prompts/routing.ts): the model the version's rules picked; null when the version has no rules (or a model was forced). */
+  routedModel?: string | null;
+  /** The rule that fired ("default" when none did); null without routing. */
+  routingRule?: string | null;
   stopReason: string | null;
   refusalCategory: string | null;
   simulated: boolean;
@@ -164,7 +171,8 @@ export interface RunDeps {
   random?: () => number;
 }
 
-export type RunnableVersion = Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "outputSchema" | "policy">;
+export type RunnableVersion = Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "outputSchema" | "policy"> &
+  Partial<Pick<PromptVersionContent, "snippets">>;
 
 export interface RunInput {
   version: RunnableVersion;
@@ -630,8 +638,20 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
   const cache = deps.responseCache ?? getResponseCache();
 
   const requestedModel = options.model ?? version.modelConfig.model;
+  // Model routing: the version's rules pick the model unless the caller forced one.
+  const route =
+    options.model === undefined
+      ? routeCall(version, variables, {
+          metadata: options.metadata ?? {},
+          coerceStrings: options.coerceStrings,
+          catalog,
+          extraMessages: input.continuation ?? [],
+          test: timeLimitedPatternTest,
+        })
+      : null;
+  const sendModel = route?.model ?? requestedModel;
   const request = withContinuation(
-    toClaudeRequest(renderVersion(version, variables, { model: requestedModel, coerceStrings: options.coerceStrings, catalog })),
+    toClaudeRequest(renderVersion(version, variables, { model: sendModel, coerceStrings: options.coerceStrings, catalog })),
     input.continuation,
   );
   const schema = version.outputSchema.format === "json" ? version.outputSchema.schema : null;
@@ -662,7 +682,7 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
 
   const fallbackModel = version.policy.fallback_model ?? options.projectSettings?.fallback_model;
   const wantsModelFallback = (outcome.kind === "error" && FALLBACK_KINDS.has(outcome.failure.kind)) || (outcome.kind === "refusal" && policy.refusalFallback);
-  if (wantsModelFallback && fallbackModel && fallbackModel !== requestedModel && ctx.now() < ctx.deadlineAt && !options.signal?.aborted) {
+  if (wantsModelFallback && fallbackModel && fallbackModel !== sendModel && ctx.now() < ctx.deadlineAt && !options.signal?.aborted) {
     fallbacks.push({ type: "model", model: fallbackModel, reason: outcome.kind === "error" ? outcome.failure.kind : "refusal" });
     const fbRequest = withContinuation(
       toClaudeRequest(renderVersion(version, variables, { model: fallbackModel, coerceStrings: options.coerceStrings, catalog })),
@@ -687,6 +707,8 @@ export async function runPrompt(input: RunInput): Promise<RunResult> {
     attempts: ctx.attempts,
     fallbacks,
     requestedModel,
+    routedModel: route?.model ?? null,
+    routingRule: route?.rule ?? null,
     simulated: transport.simulated,
     request,
     source: options.source,

@@ -217,6 +217,1086 @@ export type PromptVersionDocument = {
     allow_cached_fallback?: boolean;
   };
   /**
+   * Model routing: rules in order, each { name, when: [conditions], model }; the first rule whose conditions all hold picks the model, else request.model. Conditions: { signal: "input_tokens", op: "<"|"<="|">"|">=", value } (the rendered input's estimated tokens), { signal: "variable", name, op: "equals"|"in"|"matches", value }, { signal: "metadata", key, op, value } (the run's metadata). Unknown models or variables and rules that can never fire are refused (422 with the path)
+   */
+  routing?: {
+    /**
+     * @maxItems 50
+     */
+    rules: {
+      name: string;
+      /**
+       * @maxItems 10
+       */
+      when:
+        | []
+        | [
+            | {
+                signal: "input_tokens";
+                op: "<" | "<=" | ">" | ">=";
+                value: number;
+              }
+            | {
+                signal: "variable";
+                name: string;
+                op: "equals" | "in" | "matches";
+                value: string | [string, ...string[]];
+              }
+            | {
+                signal: "metadata";
+                key: string;
+                op: "equals" | "in" | "matches";
+                value: string | [string, ...string[]];
+              },
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ]
+        | [
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+            (
+              | {
+                  signal: "input_tokens";
+                  op: "<" | "<=" | ">" | ">=";
+                  value: number;
+                }
+              | {
+                  signal: "variable";
+                  name: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+              | {
+                  signal: "metadata";
+                  key: string;
+                  op: "equals" | "in" | "matches";
+                  value: string | [string, ...string[]];
+                }
+            ),
+          ];
+      model: string;
+    }[];
+  };
+  /**
    * Read-only: the snippet includes ({{> name@label}}) of a published version, each pinned to an exact version
    */
   snippets?: {
@@ -432,6 +1512,14 @@ export type RunResponse = {
   parsed?: unknown;
   model: string;
   requestedModel: string;
+  /**
+   * The model the version's routing rules picked (null when the version has no rules)
+   */
+  routedModel: string | null;
+  /**
+   * The routing rule that fired ("default" when none matched and the version's model answered; null without routing)
+   */
+  routingRule: string | null;
   stopReason: string | null;
   usage: {
     inputTokens: number;

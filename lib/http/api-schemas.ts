@@ -13,6 +13,7 @@ import {
   systemBlockRoleSchema,
   variablesSchema,
 } from "@/lib/prompts/schemas";
+import { routingSchema } from "@/lib/prompts/routing";
 import { toolChoiceSchema, toolsSchema } from "@/lib/prompts/tools";
 import { conversationTurnsSchema } from "@/lib/prompts/history";
 
@@ -83,6 +84,11 @@ export const runResponseSchema = z.object({
   parsed: z.unknown().optional(),
   model: z.string(),
   requestedModel: z.string(),
+  routedModel: z.string().nullable().meta({ description: "The model the version's routing rules picked (null when the version has no rules)" }),
+  routingRule: z
+    .string()
+    .nullable()
+    .meta({ description: 'The routing rule that fired ("default" when none matched and the version\'s model answered; null without routing)' }),
   stopReason: z.string().nullable(),
   usage: z.object({
     inputTokens: z.number(),
@@ -159,6 +165,11 @@ const documentRequestSchema = z.object({
   tool_choice: toolChoiceSchema.optional(),
 });
 
+const routingDocSchema = routingSchema.meta({
+  description:
+    'Model routing: rules in order, each { name, when: [conditions], model }; the first rule whose conditions all hold picks the model, else request.model. Conditions: { signal: "input_tokens", op: "<"|"<="|">"|">=", value } (the rendered input\'s estimated tokens), { signal: "variable", name, op: "equals"|"in"|"matches", value }, { signal: "metadata", key, op, value } (the run\'s metadata). Unknown models or variables and rules that can never fire are refused (422 with the path)',
+});
+
 /**
  * Body of `POST /api/v1/prompts/{name}/versions` (documentation form; the route parses the outer
  * shape with `versionDocumentBodySchema` and lib/serving/writes.ts applies the same shapes plus the
@@ -183,6 +194,7 @@ export const versionDocumentInputSchema = z
     variables: variablesSchema.optional(),
     output: outputSchemaSchema.optional(),
     policy: policySchema.optional(),
+    routing: routingDocSchema.optional(),
   })
   .meta({ id: "VersionDocumentInput" });
 
@@ -198,6 +210,7 @@ export const versionDocumentSchema = z
     variables: variablesSchema,
     output: outputSchemaSchema,
     policy: policySchema,
+    routing: routingDocSchema.optional(),
     snippets: z
       .array(
         z.object({

@@ -22,6 +22,8 @@ export const callListFilterSchema = z.strictObject({
   prompt: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
   versionId: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
   model: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
+  /** The model-routing rule that fired (`default`: a routed version's default model); index (projectId, routingRule, createdAt). */
+  rule: z.preprocess(emptyToUndefined, z.string().max(64).optional()),
   source: z.preprocess(emptyToUndefined, z.enum(SOURCES).optional()),
   status: z.preprocess(emptyToUndefined, z.enum(CALL_STATUSES).optional()),
   scored: z.preprocess(emptyToUndefined, z.enum(["yes", "no"]).optional()),
@@ -41,6 +43,10 @@ export interface CallListItem {
   versionId: string | null;
   source: string;
   model: string;
+  /** The version's model before routing; `routedModel` what its rules picked and `routingRule` the rule that fired (null without routing). */
+  requestedModel: string;
+  routedModel: string | null;
+  routingRule: string | null;
   status: string;
   latencyMs: number;
   inputTokens: number;
@@ -81,6 +87,7 @@ export async function callListWhere(db: Db, projectId: string, filter: CallListF
   }
   if (filter.versionId) where.versionId = filter.versionId;
   if (filter.model) where.model = filter.model;
+  if (filter.rule) where.routingRule = filter.rule;
   if (filter.source) where.source = filter.source;
   if (filter.status) where.status = filter.status;
   if (filter.scored) where.score = filter.scored === "yes" ? { not: null } : null;
@@ -109,6 +116,9 @@ export async function listCalls(projectId: string, filter: CallListFilter, optio
       versionId: true,
       source: true,
       model: true,
+      requestedModel: true,
+      routedModel: true,
+      routingRule: true,
       status: true,
       latencyMs: true,
       inputTokens: true,
@@ -137,6 +147,9 @@ type CallListRow = Pick<
   | "versionId"
   | "source"
   | "model"
+  | "requestedModel"
+  | "routedModel"
+  | "routingRule"
   | "status"
   | "latencyMs"
   | "inputTokens"
@@ -158,6 +171,9 @@ function toCallListItem(r: CallListRow): CallListItem {
     versionId: r.versionId,
     source: r.source,
     model: r.model,
+    requestedModel: r.requestedModel,
+    routedModel: r.routedModel,
+    routingRule: r.routingRule,
     status: r.status,
     latencyMs: r.latencyMs,
     inputTokens: r.inputTokens,
@@ -171,7 +187,6 @@ function toCallListItem(r: CallListRow): CallListItem {
 }
 
 export interface CallDetail extends CallListItem {
-  requestedModel: string;
   errorType: string | null;
   errorMessage: string | null;
   httpStatus: number | null;
@@ -219,7 +234,6 @@ export async function getCallDetail(projectId: string, callId: string, options: 
   };
   return {
     ...toCallListItem(r),
-    requestedModel: r.requestedModel,
     errorType: r.errorType,
     errorMessage: r.errorMessage,
     httpStatus: r.httpStatus,

@@ -292,6 +292,8 @@ export async function factsFromResult(
     ...(result.status === "ok" && result.parsed !== undefined ? { parsed: result.parsed } : {}),
     simulated: result.simulated,
     requestedModel: result.requestedModel,
+    routedModel: result.routedModel ?? null,
+    routingRule: result.routingRule ?? null,
     model: result.model,
     stopReason: result.stopReason,
     refusalCategory: result.refusalCategory,

@@ -143,6 +143,9 @@ export interface PlaygroundFacts {
   toolRepairs: ToolRepair[];
   simulated: boolean;
   requestedModel: string;
+  /** Model routing: the model the version's rules picked and the rule that fired ("default" when none did); null without routing. */
+  routedModel: string | null;
+  routingRule: string | null;
   model: string;
   stopReason: string | null;
   refusalCategory: string | null;

@@ -2,6 +2,7 @@ import { AppError } from "@/lib/errors";
 import type { ModelSpec } from "@/lib/models/catalog";
 import { jsonSchemaProblems } from "@/lib/prompts/json-schema";
 import { parseVersionContent, type OutputSchema, type PromptVersionContent, type SnippetPin, type VariableDef } from "@/lib/prompts/schemas";
+import { routingProblems, type Routing } from "@/lib/prompts/routing";
 import { formatPosition, parseTemplate } from "@/lib/prompts/sections";
 import { scanTemplate } from "@/lib/prompts/templates";
 
@@ -16,7 +17,8 @@ export interface ContractIssue {
     | "empty_enum"
     | "invalid_output_schema"
     | "template_syntax"
-    | "history_placement";
+    | "history_placement"
+    | "routing";
   message: string;
   /** Dotted path, e.g. `messages.0.content.1.text` or `variables.question`. */
   path: string;
@@ -71,10 +73,16 @@ export function checkDefault(def: VariableDef): string | null {
  * placeholder: using it in text, a position past the last turn or two histories at one position
  * are `history_placement` errors; it is never "unused". When `outputSchema` is given, a JSON output
  * schema that is not a valid JSON Schema (meta-schema, see json-schema.ts) is an error per
- * problem (`outputSchema.schema.<where>`). Never throws.
+ * problem (`outputSchema.schema.<where>`). When `modelConfig.routing` is given, its problems
+ * against the contract (`routingProblems`: unknown or untestable variables, impossible values,
+ * rules that never fire) are errors at `modelConfig.routing.<where>`. Never throws.
  */
 export function checkContract(
-  content: Pick<PromptVersionContent, "system" | "messages" | "variables"> & { outputSchema?: OutputSchema; snippets?: readonly SnippetPin[] },
+  content: Pick<PromptVersionContent, "system" | "messages" | "variables"> & {
+    outputSchema?: OutputSchema;
+    snippets?: readonly SnippetPin[];
+    modelConfig?: { routing?: Pick<Routing, "rules"> };
+  },
 ): ContractReport {
   const errors: ContractIssue[] = [];
   const warnings: ContractIssue[] = [];
@@ -193,6 +201,14 @@ export function checkContract(
       });
     }
   }
+  // Model routing: variables in the contract (snippet variables included), possible values, rules that never fire.
+  const routing = content.modelConfig?.routing;
+  if (routing && Array.isArray(routing.rules)) {
+    const contract = Object.assign({}, ...(content.snippets ?? []).map((p) => p.variables), content.variables) as PromptVersionContent["variables"];
+    for (const p of routingProblems(routing, contract)) {
+      errors.push({ severity: "error", code: "routing", message: p.message, path: `modelConfig.routing.${p.path}` });
+    }
+  }
   const undeclared = used.filter((name) => !declared(name));
   return { used, undeclared, errors, warnings };
 }
@@ -210,7 +226,13 @@ export function validateVersionContent(
   const report = checkContract(content);
   if (report.errors.length > 0) {
     const onlySchema = report.errors.every((e) => e.code === "invalid_output_schema");
-    throw new AppError("unprocessable", onlySchema ? "The output schema is not a valid JSON Schema" : "The templates do not match the variables contract", {
+    const onlyRouting = report.errors.every((e) => e.code === "routing");
+    const message = onlySchema
+      ? "The output schema is not a valid JSON Schema"
+      : onlyRouting
+        ? "The model routing rules are invalid"
+        : "The templates do not match the variables contract";
+    throw new AppError("unprocessable", message, {
       issues: report.errors.map((e) => ({ path: e.path, message: e.message })),
       details: { errors: report.errors, warnings: report.warnings },
     });

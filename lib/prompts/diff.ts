@@ -2,6 +2,7 @@ import { diffArrays, diffLines, diffWords } from "diff";
 import { canonicalJson } from "@/lib/canonical-json";
 import { diffVariableContracts } from "@/lib/prompts/contract-diff";
 import { compareHistoryPlacement } from "@/lib/prompts/history";
+import { diffRouting, type RoutingChange } from "@/lib/prompts/routing";
 import type { PromptVersionContent, SnippetPin, VariableDef } from "@/lib/prompts/schemas";
 import { compareTools, type ToolChange, type ToolChoice, type ToolDef } from "@/lib/prompts/tools";
 
@@ -116,6 +117,8 @@ export interface VersionDiff {
   tools: ToolsDiff;
   /** Chat histories (`messages` variables): added, removed, moved among the turns, breakpoint changed. */
   histories: { changed: boolean; changes: HistoryChange[] };
+  /** Model routing rules, matched by name (`diffRouting`); not repeated in `modelConfig.fields`. */
+  routing: { changed: boolean; changes: RoutingChange[] };
 }
 
 /** A semver finding shown beside the change it is about ("major: tool "x" removed"). */
@@ -371,8 +374,9 @@ const pretty = (value: unknown): string => `${JSON.stringify(JSON.parse(canonica
  * Per-section diff of two versions (a = before, b = after): system blocks and message blocks
  * (aligned, with line-level text diffs from the `diff` package), variables (added / removed /
  * changed fields), chat histories (position and breakpoint, `diffHistories`), tools and
- * tool_choice (`diffTools`), model config without the tools and policy (changed fields), output (changed fields and a line
- * diff of its pretty JSON with sorted keys). `identical` is true when no section changed.
+ * tool_choice (`diffTools`), model config without the tools, routing and policy (changed fields), output
+ * (changed fields and a line diff of its pretty JSON with sorted keys), routing rules (added / removed /
+ * changed / moved, by name). `identical` is true when no section changed.
  */
 export function diffVersions(a: Content, b: Content): VersionDiff {
   const system = diffBlocks(systemViews(a), systemViews(b));
@@ -394,12 +398,14 @@ export function diffVersions(a: Content, b: Content): VersionDiff {
     }
   }
 
-  // Tools have their own section: the config table shows the other fields.
-  const { tools: _ta, tool_choice: _ca, ...configA } = a.modelConfig;
-  const { tools: _tb, tool_choice: _cb, ...configB } = b.modelConfig;
+  // Tools and routing have their own sections: the config table shows the other fields.
+  const { tools: _ta, tool_choice: _ca, routing: routingA, ...configA } = a.modelConfig;
+  const { tools: _tb, tool_choice: _cb, routing: routingB, ...configB } = b.modelConfig;
   const modelConfig = diffFields(configA, configB);
   const tools = diffTools(a.modelConfig, b.modelConfig);
   const histories = diffHistories(a.variables, b.variables);
+  const routingChanges = diffRouting(routingA, routingB);
+  const routing = { changed: routingChanges.length > 0, changes: routingChanges };
   const outputFields = diffFields(a.outputSchema, b.outputSchema);
   const output = { ...outputFields, lines: outputFields.changed ? diffText(pretty(a.outputSchema), pretty(b.outputSchema)) : [] };
   const policy = diffFields(a.policy, b.policy);
@@ -413,8 +419,9 @@ export function diffVersions(a: Content, b: Content): VersionDiff {
     !output.changed &&
     !policy.changed &&
     !snippets.changed &&
-    !tools.changed;
-  return { identical, system, messages, variables, modelConfig, output, policy, snippets, tools, histories };
+    !tools.changed &&
+    !routing.changed;
+  return { identical, system, messages, variables, modelConfig, output, policy, snippets, tools, histories, routing };
 }
 
 export interface AcknowledgementDiff {

@@ -47,6 +47,8 @@ export interface VersionDocument {
   variables: PromptVersionContent["variables"];
   output: PromptVersionContent["outputSchema"];
   policy: PromptVersionContent["policy"];
+  /** Model routing (lib/prompts/routing.ts): ordered rules over request signals, each picking a model; calls no rule matches use `request.model`. Present only when there are rules. */
+  routing?: NonNullable<PromptVersionContent["modelConfig"]["routing"]>;
   /**
    * Read-only, published versions with includes only: each `{{> include}}` and the exact snippet
    * version it is pinned to, with that version's text and variables (which join `variables` when
@@ -88,6 +90,7 @@ export function toVersionDocument(input: {
     variables: content.variables,
     output: content.outputSchema,
     policy: content.policy,
+    ...(config.routing && config.routing.rules.length > 0 ? { routing: config.routing } : {}),
     ...(content.snippets && content.snippets.length > 0
       ? { snippets: content.snippets.map((p) => ({ include: p.key, name: p.name, version: p.version, text: p.text, variables: p.variables })) }
       : {}),
@@ -146,6 +149,8 @@ export const versionDocumentBodySchema = z.strictObject({
   variables: z.unknown().optional(),
   output: z.unknown().optional(),
   policy: z.unknown().optional(),
+  // Checked with the model config (lib/prompts/routing.ts) and the contract (variables, rules that never fire).
+  routing: z.unknown().optional(),
 });
 export type VersionDocumentBody = z.output<typeof versionDocumentBodySchema>;
 
@@ -214,7 +219,9 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
     issues.push(
       ...toIssues(r.error.issues).map((i) => ({
         // modelConfig.effort lives at request.output_config.effort in the document.
-        path: (i.path ? `${path}.${i.path}` : path).replace(/^request\.effort$/, "request.output_config.effort"),
+        path: (i.path ? `${path}.${i.path}` : path)
+          .replace(/^request\.effort$/, "request.output_config.effort")
+          .replace(/^request\.routing(?=\.|$)/, "routing"),
         message: i.message,
       })),
     );
@@ -253,6 +260,7 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
       ...(req.service_tier !== undefined ? { service_tier: req.service_tier } : {}),
       ...(req.tools !== undefined ? { tools: req.tools } : {}),
       ...(req.tool_choice !== undefined ? { tool_choice: req.tool_choice } : {}),
+      ...(d.routing !== undefined ? { routing: d.routing } : {}),
     },
     "request",
   );
@@ -261,6 +269,8 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
   const policy = collect(makePolicySchema(catalog), d.policy ?? {}, "policy");
   if (issues.length > 0 || !system || !messages || !modelConfig || !variables || !outputSchema || !policy) return fail(issues);
 
+  // No rules is no routing: stored without the key, so a round trip keeps the content hash.
+  if (modelConfig.routing && modelConfig.routing.rules.length === 0) delete modelConfig.routing;
   const content: PromptVersionContent = { system, messages, variables, modelConfig, outputSchema, policy };
   const report = checkContract(content);
   if (report.errors.length > 0) fail(report.errors.map((e) => ({ path: documentPath(e.path), message: e.message })));
@@ -281,5 +291,6 @@ export function fromParsedVersionDocument(d: VersionDocumentBody, options: FromD
 export function documentPath(path: string): string {
   if (path.startsWith("system.") || path.startsWith("messages.")) return `request.${path}`;
   if (path.startsWith("outputSchema")) return `output${path.slice("outputSchema".length)}`;
+  if (path.startsWith("modelConfig.routing")) return path.slice("modelConfig.".length);
   return path;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError, toIssues, type ErrorIssue } from "@/lib/errors";
 import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
+import { makeRoutingSchema } from "@/lib/prompts/routing";
 import { toolChoiceSchema, toolProblems, toolsSchema } from "@/lib/prompts/tools";
 
 /**
@@ -268,13 +269,14 @@ const modelConfigShape = {
 };
 
 /**
- * `{ model, max_tokens, stop_sequences?, effort?, service_tier?, tools?, tool_choice? }` (tools
+ * `{ model, max_tokens, stop_sequences?, effort?, service_tier?, tools?, tool_choice?, routing? }` (tools
  * checked by `toolProblems`: duplicate names, input schemas, breakpoint on the last tool only). `model` must be in the catalog
  * (id or alias) and `max_tokens` at most that model's max output. temperature/top_p/top_k are
  * rejected with a message explaining that API version 2026-10-21 removed them.
  */
 export function makeModelConfigSchema(catalog: readonly ModelSpec[] = SEED_MODEL_CATALOG) {
-  return strictObjectRejecting(modelConfigShape).superRefine((config, ctx) => {
+  // Model routing (lib/prompts/routing.ts): the document's top-level `routing`; rules over request signals, each naming a catalog model.
+  return strictObjectRejecting({ ...modelConfigShape, routing: makeRoutingSchema(catalog).optional() }).superRefine((config, ctx) => {
     if (Array.isArray(config.tools) || config.tool_choice !== undefined) {
       for (const p of toolProblems(Array.isArray(config.tools) ? config.tools : undefined, config.tool_choice)) {
         ctx.addIssue({ code: "custom", path: p.path.split("."), message: p.message });

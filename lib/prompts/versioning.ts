@@ -9,6 +9,7 @@ import { diffVariableContracts } from "@/lib/prompts/contract-diff";
 import { effectiveVariables } from "@/lib/prompts/render";
 import type { OutputSchema, PromptVersionContent, SnippetPin } from "@/lib/prompts/schemas";
 import { compareHistoryPlacement } from "@/lib/prompts/history";
+import { describeRoutingChange, diffRouting } from "@/lib/prompts/routing";
 import { compareTools } from "@/lib/prompts/tools";
 
 export type Bump = "major" | "minor" | "patch";
@@ -239,7 +240,8 @@ function compareSnippets(a: readonly SnippetPin[], b: readonly SnippetPin[], out
  * Chat history: added/removed/required as any variable; moved MINOR; its breakpoint PATCH.
  * MINOR: text changes beyond the patch threshold, blocks/messages added or removed, compatible
  * contract or output additions, another model of the same family+generation, max_tokens /
- * stop_sequences / effort / service_tier / policy changes.
+ * stop_sequences / effort / service_tier / policy changes, model routing rules added, removed,
+ * reordered or changed (`diffRouting`).
  * PATCH: whitespace-only or small edits (see PATCH_* constants), descriptions, block roles,
  * cache_control, identical content.
  */
@@ -251,6 +253,8 @@ export function proposeBump(previous: Content, next: Content, options: { catalog
   compareOutput(previous.outputSchema, next.outputSchema, out);
   compareModel(previous.modelConfig, next.modelConfig, out, options.catalog);
   for (const change of compareTools(previous.modelConfig, next.modelConfig)) out.add(change.bump, change.message);
+  // Routing changes which model answers, never what a caller may send: MINOR.
+  for (const change of diffRouting(previous.modelConfig.routing, next.modelConfig.routing)) out.add("minor", describeRoutingChange(change));
   compareContent(previous, next, out);
   const pa = previous.policy;
   const pb = next.policy;

@@ -343,10 +343,11 @@ describe("encodeCallLogBatch", () => {
     const columns = [...(/^INSERT INTO "CallLog" \((.*?)\) SELECT/.exec(CALL_LOG_BATCH_INSERT_SQL)?.[1] ?? "").matchAll(/"(\w+)"/g)].map(
       (m) => m[1] as keyof CallLogRow,
     );
-    expect(columns).toHaveLength(35);
+    expect(columns).toHaveLength(37);
     expect(encoded).toHaveLength(columns.length);
     columns.forEach((column, i) => {
-      const expected = column === "costMicros" ? "12345678901234567" : column === "createdAt" ? "2026-11-28T10:00:00.123Z" : r[column];
+      // Optional columns (routing) absent from a row are stored as null.
+      const expected = column === "costMicros" ? "12345678901234567" : column === "createdAt" ? "2026-11-28T10:00:00.123Z" : (r[column] ?? null);
       expect(encoded?.[i], column).toEqual(expected);
     });
   });

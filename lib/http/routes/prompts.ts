@@ -124,6 +124,8 @@ async function runAndRespond(
       ...(result.status === "ok" && result.parsed !== undefined ? { parsed: result.parsed } : {}),
       model: result.model,
       requestedModel: result.requestedModel,
+      routedModel: result.routedModel ?? null,
+      routingRule: result.routingRule ?? null,
       stopReason: result.stopReason,
       usage: result.usage,
       costMicros: result.costMicros,

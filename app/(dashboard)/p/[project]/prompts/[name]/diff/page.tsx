@@ -1,3 +1,4 @@
+import { describeCondition, type RoutingChange, type RoutingRule } from "@/lib/prompts/routing";
 import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import type { Metadata } from "next";
 import Link from "next/link";
@@ -177,6 +178,7 @@ export default async function DiffPage({
               ["snippets", diff.snippets.changed],
               ["tools", diff.tools.changed],
               ["chat history", diff.histories.changed],
+              ["routing", diff.routing.changed],
             ] as const
           ).map(([label, changed]) =>
             changed ? (
@@ -273,7 +275,11 @@ export default async function DiffPage({
           <Card className="p-4" data-testid="diff-config">
             <h2 className="mb-2 flex items-center gap-2 text-sm font-semibold">
               Model config, policy, output{" "}
-              {diff.modelConfig.changed || diff.policy.changed || diff.output.changed ? <Badge tone="warning">changed</Badge> : <Badge>unchanged</Badge>}
+              {diff.modelConfig.changed || diff.policy.changed || diff.output.changed || diff.routing.changed ? (
+                <Badge tone="warning">changed</Badge>
+              ) : (
+                <Badge>unchanged</Badge>
+              )}
             </h2>
             <table className="w-full text-xs">
               <tbody>
@@ -281,6 +287,7 @@ export default async function DiffPage({
                   ...diff.modelConfig.fields.map((f) => ({ ...f, field: f.field })),
                   ...diff.policy.fields.map((f) => ({ ...f, field: `policy.${f.field}` })),
                   ...diff.output.fields.map((f) => ({ ...f, field: `output.${f.field}` })),
+                  ...diff.routing.changes.map(routingRow),
                 ].map((f) => (
                   <tr key={f.field} className="border-t border-border">
                     <td className="py-1 pr-2 font-mono">{f.field}</td>
@@ -290,7 +297,7 @@ export default async function DiffPage({
                 ))}
               </tbody>
             </table>
-            {!diff.modelConfig.changed && !diff.policy.changed && !diff.output.changed ? (
+            {!diff.modelConfig.changed && !diff.policy.changed && !diff.output.changed && !diff.routing.changed ? (
               <p className="text-xs text-fg-muted">Same model ({cb.modelConfig.model}), settings and output format.</p>
             ) : null}
             {diff.output.lines.length > 0 ? (
@@ -339,4 +346,21 @@ export default async function DiffPage({
       </div>
     </>
   );
+}
+
+const ruleText = (rule: RoutingRule): string => `${rule.when.map(describeCondition).join(" and ") || "every call"} → ${rule.model}`;
+
+/** A routing change as a row of the config table (`routing.<rule>`, before, after). */
+function routingRow(c: RoutingChange): { field: string; before: unknown; after: unknown } {
+  const field = `routing.${c.name}`;
+  switch (c.type) {
+    case "added":
+      return { field, before: undefined, after: `${c.index + 1}. ${ruleText(c.after)}` };
+    case "removed":
+      return { field, before: `${c.index + 1}. ${ruleText(c.before)}`, after: undefined };
+    case "changed":
+      return { field, before: ruleText(c.before), after: ruleText(c.after) };
+    case "moved":
+      return { field, before: `position ${c.from + 1}`, after: `position ${c.to + 1}` };
+  }
 }

@@ -1,11 +1,13 @@
 "use server";
 
 import { z } from "zod";
-import { AppError } from "@/lib/errors";
+import { AppError, toIssues } from "@/lib/errors";
 import { countPrefixTokens, tokenCountingAvailable, type PrefixTokenCounts } from "@/lib/claude/count-tokens";
 import { defineAction } from "@/lib/http/server-action";
 import { saveDraft } from "@/lib/prompts/mutations";
 import { parseVersionContent } from "@/lib/prompts/schemas";
+import { routingSchema } from "@/lib/prompts/routing";
+import { loadRoutingWhatIf, MAX_WHAT_IF_CALLS, type WhatIfReport } from "@/lib/prompts/routing-what-if";
 
 /**
  * The editor's template: a JSON object here (the wrapper refuses non-JSON values, NUL text and
@@ -56,5 +58,27 @@ export const countTokensAction = defineAction(
   async (input): Promise<PrefixTokenCounts> => {
     if (!tokenCountingAvailable()) throw new AppError("unprocessable", "No Anthropic API key is configured: token counts are estimates");
     return countPrefixTokens(parseVersionContent(input.content));
+  },
+);
+
+const whatIfSchema = z.object({
+  promptId: z.string().min(1).max(100),
+  /** The candidate rules as the editor holds them (checked with the routing schema). */
+  routing: z.unknown(),
+  defaultModel: z.string().min(1).max(200),
+  limit: z.number().int().min(1).max(MAX_WHAT_IF_CALLS),
+});
+
+/**
+ * "What if": the editor's candidate routing rules applied to the prompt's last `limit` logged
+ * calls, priced per rule at current prices (lib/prompts/routing-what-if.ts). Rules that do not
+ * parse are a 422 with their issues. VIEWER+ (it reads calls, changes nothing).
+ */
+export const routingWhatIfAction = defineAction(
+  { role: "VIEWER", input: whatIfSchema, invalidMessage: "The what-if request was malformed" },
+  async (input, { project }): Promise<WhatIfReport> => {
+    const parsed = routingSchema.safeParse(input.routing);
+    if (!parsed.success) throw new AppError("unprocessable", "Fix the routing rules first", { issues: toIssues(parsed.error.issues) });
+    return loadRoutingWhatIf({ projectId: project.id, promptId: input.promptId, candidate: parsed.data, defaultModel: input.defaultModel, limit: input.limit });
   },
 );

@@ -11,7 +11,7 @@ import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/p
 import { readVersionContent } from "@/lib/prompts/schemas";
 import { resolveVersionIncludes } from "@/lib/prompts/snippets";
 import { EditorClient } from "@/components/editor/editor-client";
-import { countTokensAction, saveDraftAction } from "./actions";
+import { countTokensAction, routingWhatIfAction, saveDraftAction } from "./actions";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
@@ -66,6 +66,7 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
         tokenCounting={tokenCountingAvailable()}
         saveDraft={saveDraftAction}
         countTokens={countTokensAction}
+        routingWhatIf={routingWhatIfAction}
         includes={includes}
       />
     </>
