@@ -113,11 +113,9 @@ export const runResponseSchema = z.object({
   toolCalls: z
     .array(toolCallReportSchema)
     .meta({ description: "The answer's tool calls (stopReason \"tool_use\"), each input validated against its tool's input_schema; [] when none" }),
-  toolRepairs: z
-    .array(z.object({ model: z.string(), calls: z.array(toolCallSchema.extend({ problems: z.array(z.string()) })) }))
-    .meta({
-      description: "Repair retries: an answer whose tool inputs broke their schemas was sent the problems as error tool_results and asked again; [] when none",
-    }),
+  toolRepairs: z.array(z.object({ model: z.string(), calls: z.array(toolCallSchema.extend({ problems: z.array(z.string()) })) })).meta({
+    description: "Repair retries: an answer whose tool inputs broke their schemas was sent the problems as error tool_results and asked again; [] when none",
+  }),
 });
 
 export const ingestResponseSchema = z.object({
