@@ -83,8 +83,11 @@ test("a support agent with two tools, a chat history and a policy snippet; bad t
   await slot.getByLabel("Position of chat history history").selectOption("1");
   await expect(slot.getByTestId("history-problems")).toContainText("Turn 1 and Turn 2 around it are both from the user");
   await page.getByRole("button", { name: "Remove Turn 2" }).click();
-  await expect(slot.getByTestId("history-problems")).toHaveCount(0);
+  // After the last (user) turn is still wrong: the request would end with the history.
+  await expect(slot.getByTestId("history-problems")).not.toContainText("both from the user");
+  await expect(slot.getByTestId("history-problems")).toContainText("it comes after Turn 1, from the user");
   await slot.getByLabel("Position of chat history history").selectOption("0");
+  await expect(slot.getByTestId("history-problems")).toHaveCount(0);
   await expect(page.getByTestId("variables-table")).toContainText("chat history: placed among the turns");
 
   await expectSaved(page);
