@@ -834,7 +834,7 @@ export const DEMO_PROMPTS: SeedPrompt[] = [
         policy: {},
       },
     ],
-    labels: [{ name: "production", protected: false, history: [{ version: "1.0.0", daysAgo: 1 }] }],
+    labels: [{ name: "production", protected: true, history: [{ version: "1.0.0", daysAgo: 1 }] }],
   },
 ];
 

@@ -101,7 +101,8 @@ describe("demo seed", () => {
     const labels = await ctx.db.label.findMany({
       include: { version: true, prompt: true, events: { orderBy: { at: "asc" } } },
     });
-    expect(labels).toHaveLength(11);
+    // 11 + task-router's production label (the routing demo).
+    expect(labels).toHaveLength(12);
     for (const label of labels) {
       expect(label.version.status).toBe("PUBLISHED");
       expect(label.protected).toBe(label.name === "production");
@@ -119,6 +120,7 @@ describe("demo seed", () => {
     // Prompts only: the support-policy snippet is listed with kind "any" (the dashboard's list).
     expect(summaries.map((s) => s.name)).toEqual([
       "support-assistant",
+      "task-router",
       "chat-companion",
       "support-agent",
       "invoice-extractor",

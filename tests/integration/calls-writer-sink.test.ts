@@ -39,6 +39,8 @@ function row(over: Partial<CallLogRow> = {}): CallLogRow {
     source: "api",
     model: "claude-sonnet-5-5",
     requestedModel: "claude-opus-5",
+    routedModel: "claude-sonnet-5-5",
+    routingRule: "complex-reasoning ✓",
     status: "error",
     errorType: "overloaded",
     errorMessage: `quote " backslash \\ newline \n unicode é 😀`,
@@ -88,6 +90,8 @@ describe("call-log sink on PostgreSQL", () => {
       request: null,
       metadata: {},
       costMicros: 0n,
+      routedModel: null,
+      routingRule: null,
     });
     await rollupCallLogSink(getDb())([a, b]);
     const stored = await getDb().callLog.findMany({ where: { id: { in: [a.id, b.id] } } });

@@ -59,6 +59,7 @@ const VIEWER_SELF: Record<string, string> = {
 /** Project-scoped actions a VIEWER may call: reads that change nothing (the database check below holds them to it). */
 const VIEWER_READS: Record<string, string> = {
   "app/(dashboard)/p/[project]/datasets/actions.ts#checkContractAction": "checks a dataset against a prompt's contract; reads only",
+  "app/(dashboard)/p/[project]/prompts/[name]/edit/actions.ts#routingWhatIfAction": "prices candidate routing rules against logged calls; reads only",
 };
 
 const suffix = randomUUID().slice(0, 8);
