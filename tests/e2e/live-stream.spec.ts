@@ -16,14 +16,19 @@ import { DEMO_API_AUTH, createExperimentByApi, makeQuestionPrompt } from "./expe
 // Plus the issue's bad input seen from outside: a stream with a bad key, a rollout on a label
 // with a running experiment.
 
-const suffix = randomUUID().slice(0, 8);
-const slug = `live-${suffix}`;
-const admin = { email: `live-admin-${suffix}@example.test`, password: "live-pass-1" };
+// Set by beforeAll, which a worker may run more than once for this file (fullyParallel, and the
+// describe below uses other fixtures): each run makes its own project instead of clashing on a slug.
+let suffix = "";
+let slug = "";
+let admin = { email: "", password: "live-pass-1" };
 const promptName = "greeting";
 let readKey = "";
 let writeOnlyKey = "";
 
 test.beforeAll(async () => {
+  suffix = randomUUID().slice(0, 8);
+  slug = `live-${suffix}`;
+  admin = { email: `live-admin-${suffix}@example.test`, password: "live-pass-1" };
   const db = getDb();
   const project = await db.project.create({ data: { slug, name: `Live ${suffix}` } });
   const user = await db.user.create({ data: { email: admin.email, name: "Lena Live", passwordHash: await hashPassword(admin.password) } });

@@ -124,7 +124,10 @@ test("a role change and a removal apply on the member's next request", async ({ 
   await expect(pm.getByTestId("new-prompt")).toHaveCount(0);
 
   await admin.goto(`/p/${PROJECT}/members`);
+  // The picker shows the new role at once; the member's next request must come after the action's answer.
+  const roleChanged = admin.waitForResponse((r) => r.request().method() === "POST" && r.url().includes(`/p/${PROJECT}/members`));
   await admin.getByTestId("member-row").filter({ hasText: PM.email }).getByTestId("member-role-select").selectOption("EDITOR");
+  expect((await roleChanged).ok()).toBe(true);
   await expect(admin.getByTestId("member-row").filter({ hasText: PM.email }).getByTestId("member-role-select")).toHaveValue("EDITOR");
   await pm.reload();
   await expect(pm.getByTestId("new-prompt")).toBeVisible();
