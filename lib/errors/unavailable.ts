@@ -34,6 +34,7 @@ export class DatabaseUnavailableError extends ServiceUnavailableError {
  */
 const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 const UNAVAILABLE_CODE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|P1001|P1002|P1008|P1017)$/;
+const OVERLOAD_TRANSACTION_TEXT = /expired transaction|in the given time|timeout/i;
 const UNAVAILABLE_TEXT =
   /connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|connection refused|server closed the connection|Can't reach database|database read took longer|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|Client has encountered a connection error/i;
 
@@ -63,6 +64,10 @@ export function isConnectionFailure(error: unknown): boolean {
     };
     if (typeof e.code === "string" && (UNAVAILABLE_CODE.test(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) return true;
     if (typeof e.originalCode === "string" && UNAVAILABLE_SQLSTATE.test(e.originalCode)) return true;
+    // An overloaded database: no pooled connection in time (P2024), or a transaction that could not
+    // start or finish in its time (P2028 with a timeout message; other P2028s are bugs).
+    if (e.code === "P2024") return true;
+    if (e.code === "P2028" && typeof e.message === "string" && OVERLOAD_TRANSACTION_TEXT.test(e.message)) return true;
     if (e.name === "PrismaClientInitializationError") return true;
     if (typeof e.message === "string") {
       const sqlstate = /Code: `([0-9A-Z]{5})`/.exec(e.message)?.[1];

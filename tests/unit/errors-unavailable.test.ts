@@ -40,6 +40,21 @@ describe("isConnectionFailure", () => {
     expect(isConnectionFailure(new DatabaseUnavailableError())).toBe(true);
   });
 
+  it("takes an overloaded database for unavailable: a pool timeout, a transaction that timed out (a 100k-item batch job under load), not other transaction errors", () => {
+    const prismaError = (code: string, message: string) => new Prisma.PrismaClientKnownRequestError(message, { code, clientVersion: "7" });
+    expect(isConnectionFailure(prismaError("P2024", "Timed out fetching a new connection from the connection pool."))).toBe(true);
+    expect(
+      isConnectionFailure(
+        prismaError(
+          "P2028",
+          "Transaction API error: Transaction already closed: A commit cannot be executed on an expired transaction. The timeout for this transaction was 300000 ms",
+        ),
+      ),
+    ).toBe(true);
+    expect(isConnectionFailure(prismaError("P2028", "Transaction API error: Unable to start a transaction in the given time."))).toBe(true);
+    expect(isConnectionFailure(prismaError("P2028", "Transaction API error: Transaction not found."))).toBe(false);
+  });
+
   it("does not take data errors or bugs for an outage", () => {
     expect(isConnectionFailure(prismaDatabaseError("P2039", "22P02", "invalid input syntax for type integer"))).toBe(false);
     expect(isConnectionFailure(prismaDatabaseError("P2010", "23505", "duplicate key value violates unique constraint"))).toBe(false);
