@@ -149,7 +149,9 @@ test("fresh data draws a line: the last half hour of calls on the 7-day view get
 async function chartHasLines(page: Page, testId: string): Promise<void> {
   const chart = page.getByTestId(testId);
   await expect(chart.locator("svg.recharts-surface").first()).toBeVisible();
-  await expect(chart.locator(".recharts-line-curve").first()).toBeVisible();
+  // A line joins at least two points ("L" in its path). Not toBeVisible: a flat line (two buckets
+  // with the same count) has a zero-height box, which Playwright calls hidden.
+  await expect(chart.locator(".recharts-line-curve").first()).toHaveAttribute("d", /^M[^M]*L/);
 }
 
 test("per-prompt charts render with data, filters change them, a label move adds a release marker", async ({ page }) => {
