@@ -149,3 +149,12 @@ export function PlaygroundToggle({
     </label>
   );
 }
+
+/** The routing-rule filter: calls a rule of the versions' model routing sent ("default": no rule matched). */
+export function RuleFilter({ rules, value, onChange }: { rules: readonly string[]; value: string; onChange: (v: string) => void }) {
+  const options = (value && !rules.includes(value) ? [...rules, value] : rules).map((r) => ({
+    value: r,
+    label: r === "default" ? "default (no rule matched)" : r,
+  }));
+  return <FilterSelect testId="filter-rule" label="Routing rule" value={value} onChange={onChange} options={options} />;
+}

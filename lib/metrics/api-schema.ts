@@ -115,6 +115,11 @@ const leverFields = z.object({
   batchWouldSaveMicros: z.number().int(),
   cacheSavingsMicros: z.number().int(),
   batchSavingsMicros: z.number().int(),
+  routedCalls: z.number().int().meta({ description: "Calls a routing rule sent to another model than the version's own (and that model answered)" }),
+  routingSavingsMicros: z.number().int().meta({
+    description:
+      "Realised by routing: the routed calls' tokens priced on the requested model minus on the routed one, at current prices (negative when rules send work to a dearer model)",
+  }),
 });
 
 const costViewSchema = z.object({
@@ -136,10 +141,18 @@ const costViewSchema = z.object({
   levers: z
     .object({
       total: leverFields,
-      byPrompt: z.array(z.object({ promptId: z.string(), name: z.string(), ...leverFields.shape, unpricedModels: z.array(z.string()) })),
+      byPrompt: z.array(
+        z.object({
+          promptId: z.string(),
+          name: z.string(),
+          ...leverFields.shape,
+          unpricedModels: z.array(z.string()),
+          unpricedRoutedModels: z.array(z.string()),
+        }),
+      ),
     })
     .describe(
-      "Per prompt: the share of non-interactive calls (batch, evaluations, ingested without a subject), what the batch discount would have saved on those made one by one at current prices, and the savings caching and batch realised",
+      "Per prompt: the share of non-interactive calls (batch, evaluations, ingested without a subject), what the batch discount would have saved on those made one by one at current prices, and the savings caching, batch and routing realised",
     ),
 });
 

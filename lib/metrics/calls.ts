@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import { computeCallCost, type CallCost } from "@/lib/models/catalog";
 import { callConversation, type CallConversation } from "@/lib/calls/conversation";
 import { SOURCES } from "@/lib/metrics/window";
+import { routingRuleFilterSchema } from "@/lib/models/routing-rule";
 
 /**
  * The call explorer over the raw CallLog: keyset pagination on (createdAt, id) descending over
@@ -23,7 +24,7 @@ export const callListFilterSchema = z.strictObject({
   versionId: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
   model: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
   /** The model-routing rule that fired (`default`: a routed version's default model); index (projectId, routingRule, createdAt). */
-  rule: z.preprocess(emptyToUndefined, z.string().max(64).optional()),
+  rule: z.preprocess(emptyToUndefined, routingRuleFilterSchema.optional()),
   source: z.preprocess(emptyToUndefined, z.enum(SOURCES).optional()),
   status: z.preprocess(emptyToUndefined, z.enum(CALL_STATUSES).optional()),
   scored: z.preprocess(emptyToUndefined, z.enum(["yes", "no"]).optional()),

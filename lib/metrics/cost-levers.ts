@@ -6,7 +6,8 @@ import type { MetricsWindow } from "@/lib/metrics/window";
 /**
  * Cost levers per prompt: how much of a prompt's traffic nobody waits on (so it could go through
  * the Message Batches API at its discount), what that discount would have saved on the part that
- * did not, at today's prices, and the savings already realised by caching and batch.
+ * did not, at today's prices, and the savings already realised by caching, batch and model
+ * routing.
  *
  * A call is NON-INTERACTIVE (its answer is not awaited by a person) when any of these holds, read
  * from the CallLog columns:
@@ -62,6 +63,20 @@ export interface PromptCostTotals {
   batchSavingsMicros: number;
 }
 
+/**
+ * Calls of one prompt that a routing rule sent to another model than the version's own, answered
+ * by that model, with their token sums (`queryRoutedCalls`).
+ */
+export interface RoutedGroup extends TokenUsage {
+  promptId: string;
+  /** The version's own model (what the call would have gone to without routing). */
+  requestedModel: string;
+  /** The model the rule picked, which answered. */
+  routedModel: string;
+  batch: boolean;
+  calls: number;
+}
+
 export interface PromptLevers {
   promptId: string;
   name: string;
@@ -85,6 +100,24 @@ export interface PromptLevers {
   unpricedModels: string[];
   cacheSavingsMicros: number;
   batchSavingsMicros: number;
+  /** Calls a routing rule sent to another model than the version's own (and that model answered). */
+  routedCalls: number;
+  /**
+   * Realised by routing: what the routed calls would have cost on the requested model minus what
+   * they cost on the routed one, both at current prices (the same tokens, batch price for batch
+   * calls). Negative when rules send work to a dearer model (complex reasoning to Opus).
+   */
+  routingSavingsMicros: number;
+  /** Models of routed calls missing from the price book (those calls count with no saving). */
+  unpricedRoutedModels: string[];
+}
+
+/**
+ * What routing saved on these tokens: their price on `requested` minus their price on `routed`,
+ * each like `computeCallCost` (batch price when `batch`). Negative when the routed model is dearer.
+ */
+export function routingSavingMicros(usage: TokenUsage, requested: ModelSpec, routed: ModelSpec, batch: boolean): number {
+  return computeCallCost(usage, requested, { batch }).totalMicros - computeCallCost(usage, routed, { batch }).totalMicros;
 }
 
 /**
@@ -102,7 +135,12 @@ export function batchDiscountMicros(usage: TokenUsage, spec: ModelSpec): number 
  * absent from `totals` are ignored (the totals define which prompts are shown). Sorted by the
  * opportunity, largest first, then by spend.
  */
-export function buildPromptLevers(totals: readonly PromptCostTotals[], groups: readonly NonInteractiveGroup[], catalog: readonly ModelSpec[]): PromptLevers[] {
+export function buildPromptLevers(
+  totals: readonly PromptCostTotals[],
+  groups: readonly NonInteractiveGroup[],
+  catalog: readonly ModelSpec[],
+  routed: readonly RoutedGroup[] = [],
+): PromptLevers[] {
   const rows = new Map<string, PromptLevers>();
   for (const t of totals) {
     rows.set(t.promptId, {
@@ -119,7 +157,23 @@ export function buildPromptLevers(totals: readonly PromptCostTotals[], groups: r
       unpricedModels: [],
       cacheSavingsMicros: t.cacheSavingsMicros,
       batchSavingsMicros: t.batchSavingsMicros,
+      routedCalls: 0,
+      routingSavingsMicros: 0,
+      unpricedRoutedModels: [],
     });
+  }
+  for (const g of routed) {
+    const row = rows.get(g.promptId);
+    if (!row) continue;
+    row.routedCalls += g.calls;
+    const requested = findModel(g.requestedModel, catalog);
+    const to = findModel(g.routedModel, catalog);
+    if (requested && to) row.routingSavingsMicros += routingSavingMicros(g, requested, to, g.batch);
+    for (const [model, spec] of [
+      [g.requestedModel, requested],
+      [g.routedModel, to],
+    ] as const)
+      if (!spec && !row.unpricedRoutedModels.includes(model)) row.unpricedRoutedModels.push(model);
   }
   for (const g of groups) {
     const row = rows.get(g.promptId);
@@ -140,7 +194,7 @@ export function buildPromptLevers(totals: readonly PromptCostTotals[], groups: r
 }
 
 /** The project's totals over the rows: the page's headline figures. */
-export function sumPromptLevers(rows: readonly PromptLevers[]): Omit<PromptLevers, "promptId" | "name" | "unpricedModels"> {
+export function sumPromptLevers(rows: readonly PromptLevers[]): Omit<PromptLevers, "promptId" | "name" | "unpricedModels" | "unpricedRoutedModels"> {
   const total = {
     calls: 0,
     costMicros: 0,
@@ -152,6 +206,8 @@ export function sumPromptLevers(rows: readonly PromptLevers[]): Omit<PromptLever
     batchWouldSaveMicros: 0,
     cacheSavingsMicros: 0,
     batchSavingsMicros: 0,
+    routedCalls: 0,
+    routingSavingsMicros: 0,
   };
   for (const r of rows) {
     total.calls += r.calls;
@@ -163,6 +219,8 @@ export function sumPromptLevers(rows: readonly PromptLevers[]): Omit<PromptLever
     total.batchWouldSaveMicros += r.batchWouldSaveMicros;
     total.cacheSavingsMicros += r.cacheSavingsMicros;
     total.batchSavingsMicros += r.batchSavingsMicros;
+    total.routedCalls += r.routedCalls;
+    total.routingSavingsMicros += r.routingSavingsMicros;
   }
   total.nonInteractiveShare = total.calls > 0 ? Math.min(1, total.nonInteractiveCalls / total.calls) : null;
   return total;
@@ -202,3 +260,42 @@ export async function queryNonInteractive(
     costMicros: Number(r.costMicros),
   }));
 }
+
+/**
+ * The calls in the window a routing rule sent to another model than the version's own, summed per
+ * (prompt, requested model, routed model, batched): one aggregate over CallLog (index
+ * (projectId, routingRule, createdAt)); its answer is bounded by prompts x model pairs x 2. A call
+ * counts when a rule fired (not "default"), it names a routed model other than the requested one,
+ * and that model answered (a call a fallback model answered is not the rule's doing).
+ */
+export async function queryRoutedCalls(
+  db: Pick<PrismaClient, "$queryRawUnsafe">,
+  q: Omit<RollupQuery, "groupBy" | "histogram"> & { window: Pick<MetricsWindow, "from" | "to"> },
+): Promise<RoutedGroup[]> {
+  const params: unknown[] = [q.projectId, q.window.from, q.window.to];
+  const where = [`"projectId" = $1`, `"createdAt" >= $2`, `"createdAt" < $3`, `"promptId" IS NOT NULL`, `"versionId" IS NOT NULL`, ROUTED_SQL];
+  appendScopeFilters(q, where, params);
+  const rows = await db.$queryRawUnsafe<Array<Record<string, unknown>>>(
+    `SELECT "promptId", "requestedModel", "routedModel", "batch", count(*)::float8 AS "calls",
+       sum("inputTokens")::float8 AS "inputTokens", sum("outputTokens")::float8 AS "outputTokens",
+       sum("cacheWriteTokens")::float8 AS "cacheWriteTokens", sum("cacheWrite1hTokens")::float8 AS "cacheWrite1hTokens",
+       sum("cacheReadTokens")::float8 AS "cacheReadTokens"
+     FROM "CallLog" WHERE ${where.join(" AND ")} GROUP BY 1, 2, 3, 4`,
+    ...params,
+  );
+  return rows.map((r) => ({
+    promptId: String(r.promptId),
+    requestedModel: String(r.requestedModel),
+    routedModel: String(r.routedModel),
+    batch: Boolean(r.batch),
+    calls: Number(r.calls),
+    inputTokens: Number(r.inputTokens),
+    outputTokens: Number(r.outputTokens),
+    cacheWriteTokens: Number(r.cacheWriteTokens),
+    cacheWrite1hTokens: Number(r.cacheWrite1hTokens),
+    cacheReadTokens: Number(r.cacheReadTokens),
+  }));
+}
+
+/** A routed call as SQL over "CallLog" (see `queryRoutedCalls`). */
+export const ROUTED_SQL = `("routingRule" IS NOT NULL AND "routingRule" <> 'default' AND "routedModel" IS NOT NULL AND "routedModel" <> "requestedModel" AND "model" = "routedModel")`;

@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import { deriveMetrics, mergeCells, relativeChange, type DerivedMetrics, type RollupCell } from "@/lib/metrics/aggregate";
 import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retention";
 import { queryDataExtent, queryRollups, type RollupGroup, type RollupQuery } from "@/lib/metrics/rollup-query";
-import { buildPromptLevers, queryNonInteractive, sumPromptLevers, type PromptLevers } from "@/lib/metrics/cost-levers";
+import { buildPromptLevers, queryNonInteractive, queryRoutedCalls, sumPromptLevers, type PromptLevers } from "@/lib/metrics/cost-levers";
 import type { ModelSpec } from "@/lib/models/catalog";
 import { bucketStarts, fitBucketToData, resolveWindow, type MetricsFilter, type MetricsWindow } from "@/lib/metrics/window";
 
@@ -96,6 +96,7 @@ function rollupFilter(projectId: string, scope: ResolvedScope, filter: MetricsFi
     promptId: scope.promptId,
     versionIds: scope.versionIds,
     model: filter.model,
+    rule: filter.rule,
     source: filter.source,
     excludeSources: filter.playground === "exclude" ? ["playground"] : [],
   };
@@ -378,7 +379,7 @@ export interface CostMetrics {
    * definition), what the batch discount would have saved on those made one by one at current
    * prices, and the savings caching and batch realised.
    */
-  levers: { total: Omit<PromptLevers, "promptId" | "name" | "unpricedModels">; byPrompt: PromptLevers[] };
+  levers: { total: Omit<PromptLevers, "promptId" | "name" | "unpricedModels" | "unpricedRoutedModels">; byPrompt: PromptLevers[] };
 }
 
 /** How the cost page names a call source. */
@@ -419,7 +420,7 @@ export async function getCostMetrics(
   const window = resolveWindow({ ...filter, bucket: undefined }, options.now);
   const scope = await resolveScope(db, projectId, filter);
   const base = { ...rollupFilter(projectId, scope, filter), window };
-  const [byPrompt, byModel, byDay, bySource, names, runs, nonInteractive, catalog] = await Promise.all([
+  const [byPrompt, byModel, byDay, bySource, names, runs, nonInteractive, routed, catalog] = await Promise.all([
     queryRollups(db, { ...base, groupBy: ["promptId"] }),
     queryRollups(db, { ...base, groupBy: ["model"] }),
     queryRollups(db, { ...base, groupBy: ["t"] }),
@@ -427,6 +428,7 @@ export async function getCostMetrics(
     promptNames(db, projectId),
     countEvalRuns(db, projectId, scope.promptId, window),
     queryNonInteractive(db, base),
+    queryRoutedCalls(db, base),
     options.catalog ?? currentCatalog(),
   ]);
   const sortCost = (a: CostRow, b: CostRow) => b.costMicros - a.costMicros;
@@ -442,6 +444,7 @@ export async function getCostMetrics(
     })),
     nonInteractive,
     catalog,
+    routed,
   );
   const evalCell = bySource.find((g) => g.key.source === "eval")?.cell;
   return {

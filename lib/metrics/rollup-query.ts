@@ -18,6 +18,8 @@ export interface RollupQuery {
   promptId?: string;
   versionIds?: readonly string[];
   model?: string;
+  /** The routing rule that fired (the split table's `routingRule`; CallLog's column of the same name). */
+  rule?: string;
   source?: string;
   /** Sources left out (the dashboards leave out "playground" unless asked); ignored with `source`. */
   excludeSources?: readonly string[];
@@ -47,10 +49,15 @@ export function versionGrainFor(bucketMinutes: number): VersionGrainMinutes {
 
 /**
  * Which table answers a query: the per-version totals (MetricRollupVersion, no source/model
- * split, also a 6-hour grain) unless the query filters or groups by model or source.
+ * split, also a 6-hour grain) unless the query filters or groups by model or source, or filters by
+ * routing rule.
  */
-export function rollupSource(q: Pick<RollupQuery, "model" | "source" | "excludeSources" | "groupBy" | "window">): { table: string; grainMinutes: number } {
-  const split = Boolean(q.model) || Boolean(q.source) || excluded(q).length > 0 || q.groupBy.includes("model") || q.groupBy.includes("source");
+export function rollupSource(q: Pick<RollupQuery, "model" | "rule" | "source" | "excludeSources" | "groupBy" | "window">): {
+  table: string;
+  grainMinutes: number;
+} {
+  const split =
+    Boolean(q.model) || Boolean(q.rule) || Boolean(q.source) || excluded(q).length > 0 || q.groupBy.includes("model") || q.groupBy.includes("source");
   return split
     ? { table: "MetricRollup", grainMinutes: q.window.grainMinutes }
     : { table: "MetricRollupVersion", grainMinutes: versionGrainFor(q.window.bucketMinutes) };
@@ -90,12 +97,12 @@ function rollupWhere(q: Omit<RollupQuery, "groupBy" | "histogram">, grainMinutes
 }
 
 /**
- * Adds the scope filters every view applies (prompt, versions, model, source, sources left out)
+ * Adds the scope filters every view applies (prompt, versions, model, routing rule, source, sources left out)
  * to `where`, their values to `params`. The rollups and queries over CallLog share it: both
  * tables name these columns alike.
  */
 export function appendScopeFilters(
-  q: Pick<RollupQuery, "promptId" | "versionIds" | "model" | "source" | "excludeSources">,
+  q: Pick<RollupQuery, "promptId" | "versionIds" | "model" | "rule" | "source" | "excludeSources">,
   where: string[],
   params: unknown[],
 ): void {
@@ -110,6 +117,10 @@ export function appendScopeFilters(
   if (q.model) {
     params.push(q.model);
     where.push(`"model" = $${params.length}`);
+  }
+  if (q.rule) {
+    params.push(q.rule);
+    where.push(`"routingRule" = $${params.length}`);
   }
   if (q.source) {
     params.push(q.source);
@@ -132,7 +143,7 @@ export async function queryDataExtent(
   q: Omit<RollupQuery, "groupBy" | "histogram">,
   minuteGrain: boolean,
 ): Promise<{ first: Date; last: Date } | null> {
-  const split = Boolean(q.model) || Boolean(q.source) || excluded(q).length > 0;
+  const split = Boolean(q.model) || Boolean(q.rule) || Boolean(q.source) || excluded(q).length > 0;
   const { where, params } = rollupWhere(q, minuteGrain ? 1 : 60);
   const table = split ? "MetricRollup" : "MetricRollupVersion";
   const rows = await db.$queryRawUnsafe<Array<{ first: Date | null; last: Date | null }>>(

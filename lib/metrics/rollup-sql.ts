@@ -6,7 +6,8 @@ import { SUM_FIELDS } from "@/lib/metrics/aggregate";
 
 /**
  * Incremental rollup maintenance. Every call adds itself to three MetricRollup rows (its minute,
- * hour and day bucket for its version, source and model) with ONE
+ * hour and day bucket for its version, source, model and routing rule: "" when the call was not
+ * routed) with ONE
  * `INSERT ... ON CONFLICT DO UPDATE SET x = x + EXCLUDED.x` statement per batch of calls; the
  * latency histograms are merged in SQL (jsonb, per bucket key). The statement reads calls from
  * the `RETURNING` of any CallLog insert (`insertWithRollupSql`), so the writer's batch insert and
@@ -27,7 +28,7 @@ export const VERSION_GRAINS = [1, 60, 360, 1440] as const;
 export type VersionGrainMinutes = (typeof VERSION_GRAINS)[number];
 
 /** Columns the rollup reads from its call relation. */
-const CALL_COLUMNS = `"projectId", "promptId", "versionId", "source", "model", "status", "batch", "inputTokens", "outputTokens", "cacheWriteTokens", "cacheWrite1hTokens", "cacheReadTokens", "costMicros", "latencyMs", "outputChars", "score", "createdAt"`;
+const CALL_COLUMNS = `"projectId", "promptId", "versionId", "source", "model", "routingRule", "status", "batch", "inputTokens", "outputTokens", "cacheWriteTokens", "cacheWrite1hTokens", "cacheReadTokens", "costMicros", "latencyMs", "outputChars", "score", "createdAt"`;
 
 /** One price-list entry as sent to SQL (per-MTok integer micro-dollars). */
 export interface RollupPrice {
@@ -82,13 +83,13 @@ function upsertFromSrc(pricesParam: string): string {
     line(`c."outputTokens"`, `p."output"`, "1"),
   ].join(" + ");
   const uncached = `${line(`(c."inputTokens" + c."cacheWriteTokens" + c."cacheReadTokens")`, `p."input"`, f)} + ${line(`c."outputTokens"`, `p."output"`, f)}`;
-  const keys = `"projectId", "promptId", "versionId", "source", "model", "grainMinutes", "bucketStart"`;
+  const keys = `"projectId", "promptId", "versionId", "source", "model", "routingRule", "grainMinutes", "bucketStart"`;
   const vkeys = `"projectId", "promptId", "versionId", "grainMinutes", "bucketStart"`;
   return `
 , prices AS (
   SELECT * FROM json_to_recordset(${pricesParam}::json) AS p("model" text, "input" int8, "write5m" int8, "write1h" int8, "read" int8, "output" int8, "batchPct" int4)
 ), priced AS (
-  SELECT c."projectId", c."promptId", c."versionId", c."source", c."model", c."createdAt",
+  SELECT c."projectId", c."promptId", c."versionId", c."source", c."model", COALESCE(c."routingRule", '') AS "routingRule", c."createdAt",
     (c."status" = 'error')::int AS "errors",
     (c."status" = 'refusal')::int AS "refusals",
     (c."status" = 'invalid_output')::int AS "invalidOutputs",
@@ -106,14 +107,14 @@ function upsertFromSrc(pricesParam: string): string {
 ), grains AS (
   SELECT unnest(ARRAY[1, 60, 360, 1440])::int2 AS "grainMinutes"
 ), fine AS (
-  SELECT c."projectId", c."promptId", c."versionId", c."source", c."model", g."grainMinutes",
+  SELECT c."projectId", c."promptId", c."versionId", c."source", c."model", c."routingRule", g."grainMinutes",
     CASE g."grainMinutes" WHEN 1 THEN date_trunc('minute', c."createdAt") WHEN 60 THEN date_trunc('hour', c."createdAt") WHEN 360 THEN date_bin('6 hours', c."createdAt", timestamp '1970-01-01') ELSE date_trunc('day', c."createdAt") END AS "bucketStart",
     c."h", count(*)::int AS "n",
     ${SUM_SETS.filter((s) => s !== "calls")
       .map((s) => `sum(c."${s}") AS "${s}"`)
       .join(", ")}
   FROM priced c CROSS JOIN grains g
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 ), agg AS (
   SELECT ${keys}, sum("n")::int AS "calls",
     ${SUM_SETS.filter((s) => s !== "calls")
@@ -144,8 +145,8 @@ function upsertFromSrc(pricesParam: string): string {
 )
 INSERT INTO "MetricRollup" ("id", ${keys}, ${SUM_SETS.map((s) => `"${s}"`).join(", ")}, "latencyHistogram")
 SELECT gen_random_uuid()::text, ${keys}, ${SUM_SETS.map((s) => `"${s}"`).join(", ")}, "latencyHistogram"
-FROM agg ORDER BY "versionId", "source", "model", "grainMinutes", "bucketStart"
-ON CONFLICT ("versionId", "source", "model", "grainMinutes", "bucketStart") DO UPDATE SET
+FROM agg ORDER BY "versionId", "source", "model", "routingRule", "grainMinutes", "bucketStart"
+ON CONFLICT ("versionId", "source", "model", "routingRule", "grainMinutes", "bucketStart") DO UPDATE SET
   ${upsertSets("MetricRollup")}`;
 }
 
@@ -198,7 +199,7 @@ export function rollupCallLogSink(db: RawExecutor, prices: () => Promise<string>
  */
 export const SET_SCORE_SQL = `
 WITH old AS (
-  SELECT "id", "score" AS "oldScore", "versionId", "promptId", "source", "model", "createdAt"
+  SELECT "id", "score" AS "oldScore", "versionId", "promptId", "source", "model", COALESCE("routingRule", '') AS "routingRule", "createdAt"
   FROM "CallLog" WHERE "id" = $1 AND ($2::text IS NULL OR "projectId" = $2::text) FOR UPDATE
 ), upd AS (
   UPDATE "CallLog" c SET "score" = $3::float8, "expectedOutput" = COALESCE($4::text, c."expectedOutput")
@@ -209,7 +210,7 @@ WITH old AS (
     "scoreSum" = r."scoreSum" + $3::float8 - COALESCE(old."oldScore", 0)
   FROM old
   WHERE old."versionId" IS NOT NULL AND old."promptId" IS NOT NULL
-    AND r."versionId" = old."versionId" AND r."source" = old."source" AND r."model" = old."model"
+    AND r."versionId" = old."versionId" AND r."source" = old."source" AND r."model" = old."model" AND r."routingRule" = old."routingRule"
     AND ((r."grainMinutes" = 1 AND r."bucketStart" = date_trunc('minute', old."createdAt"))
       OR (r."grainMinutes" = 60 AND r."bucketStart" = date_trunc('hour', old."createdAt"))
       OR (r."grainMinutes" = 1440 AND r."bucketStart" = date_trunc('day', old."createdAt")))

@@ -1,10 +1,10 @@
 /**
  * The metrics pages keep their range and filters in the page's query string, under the same
- * names as GET /api/v1/metrics (`range`, `from`, `to`, `label`, `model`, `source`, `bucket`,
+ * names as GET /api/v1/metrics (`range`, `from`, `to`, `label`, `model`, `rule`, `source`, `bucket`,
  * `playground`), so a view is a shareable link, back and forward step through filter changes,
  * and a reload keeps them. Pure (client components import it).
  */
-export const URL_FILTER_KEYS = ["range", "from", "to", "label", "model", "source", "bucket", "playground"] as const;
+export const URL_FILTER_KEYS = ["range", "from", "to", "label", "model", "rule", "source", "bucket", "playground"] as const;
 export type UrlFilterKey = (typeof URL_FILTER_KEYS)[number];
 export type UrlFilters = Partial<Record<UrlFilterKey, string>>;
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { GrainMinutes } from "@/lib/metrics/rollup-sql";
+import { routingRuleFilterSchema } from "@/lib/models/routing-rule";
 import { minuteRetentionCutoff, minuteRetentionDays } from "@/lib/metrics/retention";
 
 /** Query filters shared by the pages, the route handlers and GET /api/v1/metrics. */
@@ -27,6 +28,9 @@ export const metricsFilterSchema = z.strictObject({
   /** Versions this label pointed to (now or in its history). */
   label: optionalText.describe("Versions this label points to or pointed to"),
   model: optionalText,
+  rule: z
+    .preprocess(emptyToUndefined, routingRuleFilterSchema.optional())
+    .describe('Calls the routing rule of this name sent (a rule of the version\'s model routing), or "default": calls of routed versions no rule matched'),
   source: z.preprocess(emptyToUndefined, z.enum(SOURCES).optional()),
   playground: z
     .preprocess(emptyToUndefined, z.enum(PLAYGROUND_MODES).optional())

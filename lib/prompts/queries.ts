@@ -4,6 +4,7 @@ import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { compareLabelNames } from "./labels";
 import { formatVersion, type SemverParts } from "./versioning";
+import { DEFAULT_ROUTE } from "@/lib/models/routing-rule";
 
 /**
  * Drafts do not take a version number until they are published: the single draft of a prompt
@@ -201,4 +202,24 @@ export async function listLabelEvents(promptId: string, take = 100) {
       actor: { select: { name: true, email: true } },
     },
   });
+}
+
+/**
+ * The routing rule names of a project's versions (drafts included), distinct and sorted, with
+ * "default" (the calls no rule matched) last when any version routes: the choices of the metrics
+ * pages' rule filter. One statement over the versions' model configs; at most `limit` names.
+ */
+export async function listRoutingRuleNames(projectId: string, options: { promptId?: string; limit?: number } = {}): Promise<string[]> {
+  const params: unknown[] = [projectId, options.limit ?? 200];
+  if (options.promptId) params.push(options.promptId);
+  const rows = await getDb().$queryRawUnsafe<Array<{ name: string }>>(
+    `SELECT DISTINCT r->>'name' AS "name"
+     FROM "PromptVersion" v JOIN "Prompt" p ON p."id" = v."promptId",
+       jsonb_array_elements(CASE WHEN jsonb_typeof(v."modelConfig"->'routing'->'rules') = 'array' THEN v."modelConfig"->'routing'->'rules' ELSE '[]'::jsonb END) r
+     WHERE p."projectId" = $1${options.promptId ? ` AND p."id" = $3` : ""} AND jsonb_typeof(r->'name') = 'string'
+     ORDER BY 1 LIMIT $2`,
+    ...params,
+  );
+  const names = rows.map((r) => r.name);
+  return names.length > 0 ? [...names.filter((n) => n !== DEFAULT_ROUTE), DEFAULT_ROUTE] : [];
 }

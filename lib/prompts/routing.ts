@@ -3,6 +3,7 @@ import { z } from "zod";
 import { findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 import { BLOCK_OVERHEAD_TOKENS, estimateTokens, MESSAGE_OVERHEAD_TOKENS, TOOL_OVERHEAD_TOKENS } from "@/lib/models/tokens";
 import { canonicalJson } from "@/lib/canonical-json";
+import { DEFAULT_ROUTE, ROUTING_RULE_NAME_PATTERN } from "@/lib/models/routing-rule";
 
 /**
  * Model routing by task complexity (part of a version: `modelConfig.routing`, the document's
@@ -19,13 +20,11 @@ import { canonicalJson } from "@/lib/canonical-json";
  *   (contradictory conditions, or shadowed by earlier rules).
  */
 
-/** The rule name logged for a call of a routed version that no rule matched (reserved). */
-export const DEFAULT_ROUTE = "default";
+export { DEFAULT_ROUTE, ROUTING_RULE_NAME_PATTERN } from "@/lib/models/routing-rule";
 export const MAX_ROUTING_RULES = 50;
 export const MAX_RULE_CONDITIONS = 10;
 /** A `matches` condition tests at most this many characters of the value. */
 export const ROUTING_MATCH_INPUT_LIMIT = 1_000;
-export const ROUTING_RULE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export const TOKEN_OPS = ["<", "<=", ">", ">="] as const;
 export const VALUE_OPS = ["equals", "in", "matches"] as const;

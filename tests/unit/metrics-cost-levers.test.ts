@@ -3,14 +3,17 @@ import {
   batchDiscountMicros,
   buildPromptLevers,
   nonInteractiveReason,
+  routingSavingMicros,
   sumPromptLevers,
   type NonInteractiveGroup,
   type PromptCostTotals,
+  type RoutedGroup,
 } from "@/lib/metrics/cost-levers";
 import { computeCallCost, findModel, SEED_MODEL_CATALOG, type ModelSpec } from "@/lib/models/catalog";
 
 const sonnet = findModel("claude-sonnet-5-5")!;
 const haiku = findModel("claude-haiku-5-5")!;
+const opus = findModel("claude-opus-5-5")!;
 
 const usage = { inputTokens: 1_000_000, outputTokens: 200_000, cacheWriteTokens: 100_000, cacheWrite1hTokens: 40_000, cacheReadTokens: 500_000 };
 
@@ -123,5 +126,67 @@ describe("sumPromptLevers", () => {
     expect(total.nonInteractiveShare).toBeCloseTo(0.2, 10);
     expect(total.batchWouldSaveMicros).toBe(batchDiscountMicros(usage, sonnet));
     expect(sumPromptLevers([]).nonInteractiveShare).toBeNull();
+  });
+});
+
+function routedGroup(promptId: string, requestedModel: string, routedModel: string, calls: number, batch = false, tokens = usage): RoutedGroup {
+  return { promptId, requestedModel, routedModel, batch, calls, ...tokens };
+}
+
+describe("routing savings: the routed calls on the requested model minus on the routed one, at current prices", () => {
+  it("prices the same tokens on both models (Sonnet 5.5 -> Haiku 5.5 by hand)", () => {
+    // Sonnet: 2_000_000 + 150_000 + 160_000 + 100_000 + 2_000_000 = 4_410_000 micro-dollars.
+    // Haiku ($0.1 in, $0.125 5m write, $0.2 1h write, $0.01 read, $0.5 out per MTok):
+    // 100_000 + 7_500 + 8_000 + 5_000 + 100_000 = 220_500.
+    expect(routingSavingMicros(usage, sonnet, haiku, false)).toBe(4_410_000 - 220_500);
+    // At the batch price both halve.
+    expect(routingSavingMicros(usage, sonnet, haiku, true)).toBe(2_205_000 - 110_250);
+    // Routed to a dearer model, the saving is negative: Opus 5.5 ($4, $5, $8, $0.2, $20) = 4_000_000 + 300_000 + 320_000 + 100_000 + 4_000_000.
+    expect(routingSavingMicros(usage, sonnet, opus, false)).toBe(4_410_000 - 8_720_000);
+  });
+
+  it("adds per prompt, keeps downgrades and upgrades apart from nothing (they net), and counts routed calls", () => {
+    const rows = buildPromptLevers([totals("a", 100), totals("b", 10)], [], SEED_MODEL_CATALOG, [
+      routedGroup("a", "claude-sonnet-5-5", "claude-haiku-5-5", 30),
+      routedGroup("a", "claude-sonnet-5-5", "claude-opus-5-5", 5),
+      routedGroup("a", "claude-sonnet-5-5", "claude-haiku-5-5", 7, true),
+    ]);
+    const a = rows.find((r) => r.promptId === "a")!;
+    expect(a.routedCalls).toBe(42);
+    expect(a.routingSavingsMicros).toBe(
+      routingSavingMicros(usage, sonnet, haiku, false) + routingSavingMicros(usage, sonnet, opus, false) + routingSavingMicros(usage, sonnet, haiku, true),
+    );
+    expect(a.unpricedRoutedModels).toEqual([]);
+    expect(rows.find((r) => r.promptId === "b")).toMatchObject({ routedCalls: 0, routingSavingsMicros: 0 });
+  });
+
+  it("follows the price book: a cheaper requested model shrinks the saving (prices are data, not constants)", () => {
+    const cheaper = SEED_MODEL_CATALOG.map((m) => (m.model === "claude-sonnet-5-5" ? { ...m, inputPerMTok: 1_000_000, outputPerMTok: 5_000_000 } : m));
+    const before = buildPromptLevers([totals("a", 1)], [], SEED_MODEL_CATALOG, [routedGroup("a", "claude-sonnet-5-5", "claude-haiku-5-5", 1)]);
+    const after = buildPromptLevers([totals("a", 1)], [], cheaper, [routedGroup("a", "claude-sonnet-5-5", "claude-haiku-5-5", 1)]);
+    expect(after[0]!.routingSavingsMicros).toBeLessThan(before[0]!.routingSavingsMicros);
+    expect(after[0]!.routingSavingsMicros).toBe(1_000_000 + 150_000 + 160_000 + 100_000 + 1_000_000 - 220_500);
+  });
+
+  it("names a model missing from the price book (no saving guessed) and ignores prompts outside the totals", () => {
+    const rows = buildPromptLevers([totals("a", 5)], [], SEED_MODEL_CATALOG, [
+      routedGroup("a", "claude-sonnet-5-5", "my-custom-model", 2),
+      routedGroup("gone", "claude-sonnet-5-5", "claude-haiku-5-5", 9),
+    ]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ routedCalls: 2, routingSavingsMicros: 0, unpricedRoutedModels: ["my-custom-model"] });
+  });
+
+  it("sums into the project's total beside caching and batch", () => {
+    const rows = buildPromptLevers([totals("a", 10, { cacheSavingsMicros: 3, batchSavingsMicros: 4 }), totals("b", 10)], [], SEED_MODEL_CATALOG, [
+      routedGroup("a", "claude-sonnet-5-5", "claude-haiku-5-5", 1),
+      routedGroup("b", "claude-sonnet-5-5", "claude-haiku-5-5", 2),
+    ]);
+    expect(sumPromptLevers(rows)).toMatchObject({
+      routedCalls: 3,
+      routingSavingsMicros: 2 * (4_410_000 - 220_500),
+      cacheSavingsMicros: 3,
+      batchSavingsMicros: 4,
+    });
   });
 });

@@ -2,17 +2,19 @@
 
 import Link from "next/link";
 import { TimeSeriesChart } from "@/components/charts/time-series-chart";
-import { Kpi, LoadState, PlaygroundToggle, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { Kpi, LoadState, PlaygroundToggle, RangePicker, RuleFilter, rangeParams } from "@/components/metrics/filter-bar";
 import { useUrlFilters } from "@/components/metrics/use-url-filters";
 import { fmtBucket, fmtBucketTime, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
 import { toChartRows } from "@/lib/metrics/series";
 import { MetricsTableCard } from "@/components/metrics/table-card";
 
-export function OverviewClient({ projectSlug }: { projectSlug: string }) {
-  // Range and playground choice live in the URL (shareable, back/forward, reload).
+/** `rules`: the routing rule names of the project's versions ("default" last), the rule filter's choices. */
+export function OverviewClient({ projectSlug, rules }: { projectSlug: string; rules: readonly string[] }) {
+  // Range, playground choice and rule live in the URL (shareable, back/forward, reload).
   const { filters: url, set } = useUrlFilters();
-  const filters = { ...rangeParams(url.range, url.from, url.to), playground: url.playground };
+  const rule = url.rule ?? "";
+  const filters = { ...rangeParams(url.range, url.from, url.to), playground: url.playground, rule };
   const { data, isLoading, error, isFetching } = useMetrics(projectSlug, "overview", filters);
   const total = data?.total ?? null;
   const bucket = data?.window.bucketMinutes ?? 60;
@@ -24,6 +26,7 @@ export function OverviewClient({ projectSlug }: { projectSlug: string }) {
         <div className="flex flex-wrap items-center gap-3">
           <RangePicker range={url.range} from={url.from} to={url.to} onChange={set} />
           <PlaygroundToggle playground={url.playground} onChange={(playground) => set({ playground })} />
+          {rules.length > 0 || rule ? <RuleFilter rules={rules} value={rule} onChange={(v) => set({ rule: v })} /> : null}
         </div>
         <span className="text-xxs text-fg-muted" data-testid="metrics-window">
           {isFetching ? "Updating…" : data ? `${data.window.from.slice(0, 16)} → ${data.window.to.slice(0, 16)} UTC · ${fmtBucket(bucket)} buckets` : null}

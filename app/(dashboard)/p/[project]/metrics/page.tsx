@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageRole } from "@/lib/auth/session";
+import { listRoutingRuleNames } from "@/lib/prompts/queries";
 import { PageHeader, ButtonLink } from "@/components/ui";
 import { OverviewClient } from "./overview-client";
 
@@ -8,7 +9,8 @@ export const metadata: Metadata = { title: "Metrics" };
 // /p/:project/metrics - calls, spend, error rate, p95 latency and cache savings over a range, by prompt.
 export default async function MetricsPage({ params }: { params: Promise<{ project: string }> }) {
   const { project: slug } = await params;
-  await requirePageRole(slug, "VIEWER");
+  const access = await requirePageRole(slug, "VIEWER");
+  const rules = await listRoutingRuleNames(access.project.id);
   return (
     <>
       <PageHeader
@@ -25,7 +27,7 @@ export default async function MetricsPage({ params }: { params: Promise<{ projec
           </>
         }
       />
-      <OverviewClient projectSlug={slug} />
+      <OverviewClient projectSlug={slug} rules={rules} />
     </>
   );
 }

@@ -86,7 +86,7 @@ const fmtShare = (share: number | null) => (share === null ? "–" : `${Math.rou
 
 /**
  * Per prompt: how much traffic nobody waits on, what the batch discount would have saved on the
- * part made one by one (at today's prices), and the savings caching and batch realised.
+ * part made one by one (at today's prices), and the savings caching, batch and routing realised.
  */
 function LeversPanel({ levers }: { levers: CostMetrics["levers"] }) {
   const t = levers.total;
@@ -96,10 +96,12 @@ function LeversPanel({ levers }: { levers: CostMetrics["levers"] }) {
         <h2 className="text-sm font-semibold">Cost levers by prompt</h2>
         <p className="text-xs text-fg-muted">
           Non-interactive calls are those nobody waits on: Message Batches calls, evaluations, and calls apps logged without naming a user (ingest without a
-          subject). Made one by one, they could have gone through the Batch API at its discount; the saving is priced at today&apos;s prices.
+          subject). Made one by one, they could have gone through the Batch API at its discount; the saving is priced at today&apos;s prices. Routing saved what
+          the calls its rules sent to another model would have cost on the version&apos;s own model, minus what they cost (today&apos;s prices; negative when
+          rules pick a dearer model).
         </p>
       </div>
-      <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-5">
         <Kpi
           testId="kpi-non-interactive"
           label="Non-interactive calls"
@@ -114,6 +116,12 @@ function LeversPanel({ levers }: { levers: CostMetrics["levers"] }) {
         />
         <Kpi testId="kpi-levers-cache" label="Realised: caching" value={fmtUsd(t.cacheSavingsMicros)} />
         <Kpi testId="kpi-levers-batch" label="Realised: batch" value={fmtUsd(t.batchSavingsMicros)} hint={`${fmtNumber(t.batchedCalls)} batch calls`} />
+        <Kpi
+          testId="kpi-levers-routing"
+          label="Realised: routing"
+          value={<Saving micros={t.routingSavingsMicros} />}
+          hint={`${fmtNumber(t.routedCalls)} routed calls`}
+        />
       </div>
       <div className="overflow-x-auto">
         <table className="w-full text-sm" data-testid="cost-levers-table">
@@ -126,6 +134,7 @@ function LeversPanel({ levers }: { levers: CostMetrics["levers"] }) {
               <th className="px-3 py-2 text-right">Batch would save</th>
               <th className="px-3 py-2 text-right">Saved by caching</th>
               <th className="px-3 py-2 text-right">Saved by batch</th>
+              <th className="px-3 py-2 text-right">Saved by routing</th>
             </tr>
           </thead>
           <tbody>
@@ -146,11 +155,23 @@ function LeversPanel({ levers }: { levers: CostMetrics["levers"] }) {
                 </td>
                 <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.cacheSavingsMicros)}</td>
                 <td className="px-3 py-1.5 text-right tabular-nums">{fmtUsd(r.batchSavingsMicros)}</td>
+                <td
+                  className="px-3 py-1.5 text-right tabular-nums"
+                  data-testid="cost-levers-routing"
+                  title={
+                    r.unpricedRoutedModels.length > 0
+                      ? `No current price for ${r.unpricedRoutedModels.join(", ")}: not counted`
+                      : `${fmtNumber(r.routedCalls)} calls routed to another model`
+                  }
+                >
+                  {r.routedCalls > 0 ? <Saving micros={r.routingSavingsMicros} /> : <span className="text-fg-muted">–</span>}
+                  {r.unpricedRoutedModels.length > 0 ? " *" : ""}
+                </td>
               </tr>
             ))}
             {levers.byPrompt.length === 0 ? (
               <tr>
-                <td colSpan={7} className="px-3 py-6 text-center text-fg-muted">
+                <td colSpan={8} className="px-3 py-6 text-center text-fg-muted">
                   No calls in this range.
                 </td>
               </tr>
@@ -160,6 +181,11 @@ function LeversPanel({ levers }: { levers: CostMetrics["levers"] }) {
       </div>
     </Card>
   );
+}
+
+/** A saving in green; a negative one (routing to a dearer model) in red with its sign. */
+function Saving({ micros }: { micros: number }) {
+  return micros < 0 ? <span className="text-danger">−{fmtUsd(-micros)}</span> : <span className="text-success">{fmtUsd(micros)}</span>;
 }
 
 /** "2026-12-03 10:00" from an ISO instant (the window's edges are whole minutes, UTC). */

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { orNotFound } from "@/app/(dashboard)/p/[project]/or-not-found";
 import { requirePageRole } from "@/lib/auth/session";
 import { decodePromptName } from "@/lib/prompts/paths";
-import { getPromptByName } from "@/lib/prompts/queries";
+import { getPromptByName, listRoutingRuleNames } from "@/lib/prompts/queries";
 import { ButtonLink, PageHeader } from "@/components/ui";
 import { PromptMetricsClient } from "./prompt-metrics-client";
 
@@ -14,7 +14,9 @@ export default async function PromptMetricsPage({ params }: { params: Promise<{ 
   const access = await requirePageRole(slug, "VIEWER");
   const name = decodePromptName(rawName);
   // An unknown prompt is a 404, not an empty chart page (issue 18, defect 13).
-  await orNotFound(getPromptByName(access.project.id, name));
+  const prompt = await orNotFound(getPromptByName(access.project.id, name));
+  // The rule filter offers the rules of this prompt's versions.
+  const rules = await listRoutingRuleNames(access.project.id, { promptId: prompt.id });
   return (
     <>
       <PageHeader
@@ -31,7 +33,7 @@ export default async function PromptMetricsPage({ params }: { params: Promise<{ 
           </>
         }
       />
-      <PromptMetricsClient projectSlug={slug} prompt={name} />
+      <PromptMetricsClient projectSlug={slug} prompt={name} rules={rules} />
     </>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { TimeSeriesChart, type ChartMarker } from "@/components/charts/time-series-chart";
-import { FilterSelect, LoadState, PlaygroundToggle, RangePicker, rangeParams } from "@/components/metrics/filter-bar";
+import { FilterSelect, LoadState, PlaygroundToggle, RangePicker, RuleFilter, rangeParams } from "@/components/metrics/filter-bar";
 import { useUrlFilters } from "@/components/metrics/use-url-filters";
 import { fmtBucket, fmtBucketTime, fmtChange, fmtMs, fmtNumber, fmtPercent, fmtUsd } from "@/components/metrics/format";
 import { toSearch, useMetrics } from "@/components/metrics/use-metrics";
@@ -56,11 +56,12 @@ function ChangeCell({ value, higherIsBetter }: { value: number | null | undefine
   return <span className={cx("text-xxs", good === null ? "text-fg-muted" : good ? "text-success" : "text-danger")}>{fmtChange(value)}</span>;
 }
 
-export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: string; prompt: string }) {
+/** `rules`: the routing rule names of the prompt's versions ("default" last), the rule filter's choices. */
+export function PromptMetricsClient({ projectSlug, prompt, rules }: { projectSlug: string; prompt: string; rules: readonly string[] }) {
   // Range and filters live in the URL (shareable, back/forward, reload).
   const { filters: url, set } = useUrlFilters();
-  const { label = "", model = "", source = "", bucket = "" } = url;
-  const filters = { prompt, ...rangeParams(url.range, url.from, url.to), label, model, source, bucket, playground: url.playground };
+  const { label = "", model = "", rule = "", source = "", bucket = "" } = url;
+  const filters = { prompt, ...rangeParams(url.range, url.from, url.to), label, model, rule, source, bucket, playground: url.playground };
   const { data, isLoading, error, isFetching } = useMetrics(projectSlug, "prompt", filters);
   const bucketMinutes = data?.window.bucketMinutes ?? 60;
   const series = (data?.series ?? []).map((s) => ({ key: s.versionId, name: `v${s.version}`, points: s.points }));
@@ -86,6 +87,7 @@ export function PromptMetricsClient({ projectSlug, prompt }: { projectSlug: stri
           onChange={(v) => set({ model: v })}
           options={MODELS.map((m) => ({ value: m, label: m }))}
         />
+        {rules.length > 0 || rule ? <RuleFilter rules={rules} value={rule} onChange={(v) => set({ rule: v })} /> : null}
         <FilterSelect
           testId="filter-source"
           label="Source"
