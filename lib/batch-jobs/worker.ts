@@ -20,7 +20,8 @@ import { isConnectionFailure } from "@/lib/errors/unavailable";
 import { childLogger } from "@/lib/logger";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { getPriceBook } from "@/lib/models/pricing";
-import { renderVersion } from "@/lib/prompts/render";
+import { renderRouted, routeColumns } from "@/lib/prompts/route-call";
+import { timeLimitedPatternTest } from "@/lib/claude/routing-regex";
 import { parseVersionContent, type PromptVersionContent } from "@/lib/prompts/schemas";
 import { loadProjectSettings } from "@/lib/runs/settings";
 import type { BodyPolicy } from "@/lib/calls/record";
@@ -218,7 +219,9 @@ async function submitPending(job: JobState, attempt: number, options: BatchJobSt
     for (const item of items) {
       let params: ClaudeRequest;
       try {
-        params = batchRequestParams(renderVersion(job.content, item.variables as Record<string, unknown>, { catalog }) as ClaudeRequest, job.content);
+        // The version's routing rules pick each item's model (the job's metadata is the request metadata).
+        const { request } = renderRouted(job.content, item.variables as Record<string, unknown>, routeOptions(job, catalog));
+        params = batchRequestParams(request as ClaudeRequest, job.content);
       } catch (error) {
         unrenderable.push({ id: item.id, message: error instanceof Error ? error.message : String(error) });
         continue;
@@ -274,8 +277,12 @@ async function ingestBatch(job: JobState, batchRow: { providerBatchId: string; a
       let callLogId: string | null = null;
       if (outcome.status === "succeeded" || outcome.status === "errored") {
         let request: ClaudeRequest;
+        let route: ReturnType<typeof routeColumns> | undefined;
         try {
-          request = batchRequestParams(renderVersion(job.content, item.variables as Record<string, unknown>, { catalog }) as ClaudeRequest, job.content);
+          // The same (deterministic) routing as at submission: the row keeps the requested model, the routed one and the rule.
+          const routed = renderRouted(job.content, item.variables as Record<string, unknown>, routeOptions(job, catalog));
+          request = batchRequestParams(routed.request as ClaudeRequest, job.content);
+          route = routeColumns(job.content, routed.route);
         } catch {
           request = { model: job.content.modelConfig.model } as ClaudeRequest;
         }
@@ -292,6 +299,7 @@ async function ingestBatch(job: JobState, batchRow: { providerBatchId: string; a
             request: request as unknown as { model: string } & Record<string, unknown>,
             simulated: transport.simulated,
             metadata: { batchId: batchRow.providerBatchId },
+            ...(route ? { route } : {}),
           },
           context,
           job.bodies,
@@ -439,4 +447,9 @@ export class BatchJobWorker extends StepWorker<BatchJobStep, BatchJobQueue> {
       },
     });
   }
+}
+
+/** How a job's items are routed: its metadata as the request metadata, the price book's models, the time-limited pattern test. */
+function routeOptions(job: JobState, catalog: Awaited<ReturnType<ReturnType<typeof getPriceBook>["catalog"]>>) {
+  return { metadata: job.metadata, catalog, test: timeLimitedPatternTest };
 }

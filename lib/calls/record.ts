@@ -294,6 +294,12 @@ export interface BatchCallInput {
   simulated: boolean;
   /** The batch's id and anything the caller wants kept. */
   metadata?: Record<string, unknown>;
+  /**
+   * The version's model routing for this item (lib/prompts/route-call.ts `routeColumns`): the
+   * version's own model, the model its rules picked (= `request.model`) and the rule that fired.
+   * Absent: the request's model was the version's (no routing).
+   */
+  route?: { requestedModel: string; routedModel: string | null; routingRule: string | null };
 }
 
 /**
@@ -312,7 +318,9 @@ export function callLogRowFromBatchItem(input: BatchCallInput, context: CallCont
     ...linkColumns(context),
     source: context.source ?? "eval",
     model: ok ? outcome.message.model : request.model,
-    requestedModel: request.model,
+    requestedModel: input.route?.requestedModel ?? request.model,
+    routedModel: input.route?.routedModel ?? null,
+    routingRule: input.route?.routingRule ?? null,
     status: ok ? (refusal ? "refusal" : "ok") : "error",
     errorType: ok ? null : outcome.errorType,
     errorMessage: ok ? null : outcome.errorMessage.slice(0, 2000),

@@ -1374,11 +1374,38 @@ export type RenderRequest = {
   };
   label?: string;
   version?: string;
+  /**
+   * Request metadata the version's routing rules may test (as on /run); nothing is stored
+   */
+  metadata?: {
+    [k: string]: unknown | undefined;
+  };
 };
 export type RenderResponse = {
   name: string;
   version: string;
   etag: string;
+  /**
+   * The version's model routing for these variables and metadata (null when it has no rules)
+   */
+  routing: {
+    /**
+     * The version's own model
+     */
+    requestedModel: string;
+    /**
+     * The model the rules picked for these variables (request.model)
+     */
+    routedModel: string;
+    /**
+     * The rule that fired, or "default" when none did
+     */
+    rule: string;
+    /**
+     * The input-token estimate the rules compared
+     */
+    inputTokens: number;
+  } | null;
   /**
    * Messages API parameters, ready to send
    */

@@ -22,7 +22,8 @@ import { childLogger } from "@/lib/logger";
 import { getCallLogWriter, logCall } from "@/lib/metrics/call-log-writer";
 import { getPriceBook } from "@/lib/models/pricing";
 import { recordProjectEvent } from "@/lib/prompts/notify";
-import { renderVersion } from "@/lib/prompts/render";
+import { renderRouted, routeColumns } from "@/lib/prompts/route-call";
+import { timeLimitedPatternTest } from "@/lib/claude/routing-regex";
 import { runAndLog, type RunAndLogDeps } from "@/lib/runs/run-and-log";
 import { loadProjectSettings, type ProjectSettings } from "@/lib/runs/settings";
 import { EvalQueue, type EvalRunJob } from "./queue";
@@ -394,8 +395,15 @@ async function submitPending(run: RunState, purpose: Purpose, attempt: number, o
       for (const task of tasks) {
         let params: ClaudeRequest;
         try {
-          const content = snapshotOf(run, task).content;
-          params = batchRequestParams(renderVersion(content, taskVariables(task), { catalog }) as ClaudeRequest, content);
+          const snapshot = snapshotOf(run, task);
+          const content = snapshot.content;
+          // The version's routing rules pick each item's model, as in realtime (runAndLog), with the same metadata.
+          const { request } = renderRouted(content, taskVariables(task), {
+            metadata: callContext(run, snapshot, task).metadata ?? {},
+            catalog,
+            test: timeLimitedPatternTest,
+          });
+          params = batchRequestParams(request as ClaudeRequest, content);
         } catch (error) {
           failed.push(unsendable(run, task, error instanceof Error ? error.message : String(error)));
           continue;
@@ -429,8 +437,15 @@ async function ingestBatch(run: RunState, row: { providerBatchId: string; attemp
       let callLogId: string | null = null;
       if (item.status === "succeeded" || item.status === "errored") {
         let request: ClaudeRequest;
+        let route: ReturnType<typeof routeColumns> | undefined;
         try {
-          request = renderVersion(snapshot.content, taskVariables(task), { catalog }) as ClaudeRequest;
+          const routed = renderRouted(snapshot.content, taskVariables(task), {
+            metadata: callContext(run, snapshot, task).metadata ?? {},
+            catalog,
+            test: timeLimitedPatternTest,
+          });
+          request = routed.request as ClaudeRequest;
+          route = routeColumns(snapshot.content, routed.route);
         } catch {
           request = { model: snapshot.content.modelConfig.model } as ClaudeRequest;
         }
@@ -440,6 +455,7 @@ async function ingestBatch(run: RunState, row: { providerBatchId: string; attemp
             request: request as unknown as { model: string } & Record<string, unknown>,
             simulated: transport.simulated,
             metadata: { batchId: row.providerBatchId },
+            ...(route ? { route } : {}),
           },
           callContext(run, snapshot, task),
           run.bodies,

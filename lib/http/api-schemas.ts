@@ -52,6 +52,10 @@ export const renderBodySchema = z.strictObject({
   variables: z.record(z.string(), z.unknown()).default({}),
   label: z.string().min(1).max(36).optional(),
   version: z.string().min(1).max(64).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .meta({ description: "Request metadata the version's routing rules may test (as on /run); nothing is stored" }),
 });
 export type RenderBody = z.infer<typeof renderBodySchema>;
 
@@ -272,6 +276,15 @@ export const renderResponseSchema = z.object({
   name: z.string(),
   version: z.string(),
   etag: z.string(),
+  routing: z
+    .object({
+      requestedModel: z.string().meta({ description: "The version's own model" }),
+      routedModel: z.string().meta({ description: "The model the rules picked for these variables (request.model)" }),
+      rule: z.string().meta({ description: 'The rule that fired, or "default" when none did' }),
+      inputTokens: z.number().int().meta({ description: "The input-token estimate the rules compared" }),
+    })
+    .nullable()
+    .meta({ description: "The version's model routing for these variables and metadata (null when it has no rules)" }),
   request: z
     .object({
       model: z.string(),

@@ -1,5 +1,5 @@
 import type { ModelSpec } from "@/lib/models/catalog";
-import { effectiveVariables, renderVersion, resolveVariables, type VariableInput } from "@/lib/prompts/render";
+import { effectiveVariables, renderVersion, resolveVariables, type RenderedRequest, type VariableInput } from "@/lib/prompts/render";
 import { estimateRequestTokens, evaluateRouting, hasRouting, plainPatternTest, type PatternTester, type RouteDecision } from "@/lib/prompts/routing";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 
@@ -45,4 +45,37 @@ export function routeCall(
     options.test ?? plainPatternTest,
   );
   return { ...decision, requestedModel: version.modelConfig.model, inputTokens };
+}
+
+/** The routing columns of a CallLog row: the version's model, what its rules picked and the rule (null without routing). */
+export interface RouteColumns {
+  requestedModel: string;
+  routedModel: string | null;
+  routingRule: string | null;
+}
+
+/**
+ * Renders `version` for `variables` on the model its routing rules pick (`routeCall`), for the
+ * doors that send requests themselves instead of through the runner: Message Batches (batch jobs,
+ * batch evals) and the render API. Returns the rendered request and the route (null when the
+ * version has no rules: the request is on the version's model). Throws the render's
+ * `unprocessable` error for bad variables, like `renderVersion`.
+ */
+export function renderRouted(
+  version: Pick<PromptVersionContent, "system" | "messages" | "variables" | "modelConfig" | "snippets">,
+  variables: VariableInput,
+  options: { metadata?: Readonly<Record<string, unknown>>; coerceStrings?: boolean; catalog?: readonly ModelSpec[]; test?: PatternTester } = {},
+): { request: RenderedRequest; route: CallRoute | null } {
+  const route = routeCall(version, variables, options);
+  const request = renderVersion(version, variables, {
+    coerceStrings: options.coerceStrings,
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(route ? { model: route.model } : {}),
+  });
+  return { request, route };
+}
+
+/** The CallLog routing columns for a call of a version on `route` (`renderRouted`). */
+export function routeColumns(version: Pick<PromptVersionContent, "modelConfig">, route: CallRoute | null): RouteColumns {
+  return { requestedModel: version.modelConfig.model, routedModel: route?.model ?? null, routingRule: route?.rule ?? null };
 }

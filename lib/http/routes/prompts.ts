@@ -6,6 +6,8 @@ import { AppError } from "@/lib/errors";
 import { versionDocumentBodySchema } from "@/lib/prompts/document";
 import { listPrompts } from "@/lib/prompts/queries";
 import { renderVersion } from "@/lib/prompts/render";
+import { renderRouted } from "@/lib/prompts/route-call";
+import { timeLimitedPatternTest } from "@/lib/claude/routing-regex";
 import { runAndLog } from "@/lib/runs/run-and-log";
 import { answerContent, assertContinuation, toolCallReports } from "@/lib/runs/conversation";
 import { ServiceUnavailableError } from "@/lib/errors/unavailable";
@@ -185,7 +187,7 @@ export const promptRoutes = [
     method: "POST",
     path: "/api/v1/prompts/{name+}/render",
     operationId: "renderPrompt",
-    summary: "Fill in variables and return the Messages API parameters to send",
+    summary: "Fill in variables and return the Messages API parameters to send, on the model the version's routing rules pick",
     scope: "prompts:read",
     params: servedNameParamsSchema,
     paramsError: unknownPromptError,
@@ -194,10 +196,12 @@ export const promptRoutes = [
     errors: [404],
     async handler({ api, principal, params, body }) {
       const { value, cache } = await api.cache.get(principal.projectId, params.name, selectorOf(body));
-      const request = renderVersion(value.content, body.variables);
+      // The version's routing rules pick the model, as the runner would for the same variables and metadata.
+      const { request, route } = renderRouted(value.content, body.variables, { metadata: body.metadata ?? {}, test: timeLimitedPatternTest });
+      const routing = route ? { requestedModel: route.requestedModel, routedModel: route.model, rule: route.rule, inputTokens: route.inputTokens } : null;
       return json(
         200,
-        { name: value.name, version: value.version, etag: value.etag, request },
+        { name: value.name, version: value.version, etag: value.etag, routing, request },
         { "X-Promptdeck-Cache": cache, "X-Promptdeck-Version": value.version },
       );
     },
