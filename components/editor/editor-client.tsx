@@ -146,6 +146,7 @@ export function EditorClient(props: EditorClientProps) {
             issues={issues}
             dispatch={dispatch}
             whatIf={props.routingWhatIf}
+            evalHref={`/p/${encodeURIComponent(project)}/evals/new?${new URLSearchParams({ prompt: promptName, versions: "draft", routing: "compare" })}`}
           />
         </div>
 

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState, type Dispatch } from "react";
 import { Button, Card, cx } from "@/components/ui";
 import type { ActionResult } from "@/lib/http/action-result";
@@ -44,6 +45,8 @@ export function RoutingSection(props: {
   issues: EditorIssue[];
   dispatch: Dispatch<EditorEdit>;
   whatIf: RoutingWhatIfAction;
+  /** The new-evaluation form set to compare the saved draft with and without its rules on a dataset. */
+  evalHref?: string;
 }) {
   const { rules, models, dispatch } = props;
   const set = (next: RuleState[]) => dispatch({ type: "setRouting", rules: next });
@@ -213,6 +216,7 @@ function WhatIfPanel(props: {
   defaultModel: string;
   issues: EditorIssue[];
   whatIf: RoutingWhatIfAction;
+  evalHref?: string;
 }) {
   const [limit, setLimit] = useState("500");
   const [report, setReport] = useState<WhatIfReport | null>(null);
@@ -254,6 +258,16 @@ function WhatIfPanel(props: {
           {busy ? "Pricing…" : "Price these rules"}
         </Button>
         {blocked && props.rules.length > 0 ? <span className="text-xxs text-fg-muted">fix the rules first</span> : null}
+        {props.evalHref && props.rules.length > 0 ? (
+          <Link
+            href={props.evalHref}
+            className="ml-auto text-xs font-medium text-accent hover:underline"
+            data-testid="routing-eval-link"
+            title="Runs the saved draft on a dataset with its rules and on its own model, and shows the score and cost per rule"
+          >
+            Evaluate per routed model on a dataset →
+          </Link>
+        ) : null}
       </div>
       {error ? <p className="mt-2 text-xs text-danger">{error}</p> : null}
       {report ? (

@@ -8,6 +8,8 @@ export type {
   EvaluatorCalibration,
   EvaluatorComparison,
   PairedComparison,
+  RoutingBreakdown,
+  RoutingRuleRow,
 } from "@/lib/evals/results";
 
 // The eval types the screens read, from lib/evals (type-only imports: nothing of lib runs in the browser).

@@ -23,6 +23,8 @@ export interface NewEvalPrefill {
   versions?: string[];
   baseline?: string;
   dataset?: string;
+  /** Start as a routing comparison (the editor's routing section links here with it). */
+  compareRouting?: boolean;
 }
 
 const selectClass =
@@ -78,6 +80,7 @@ export function NewEvalForm({
   const nextKey = useRef(1);
   const [drafts, setDrafts] = useState<EvaluatorDraft[]>(() => [newEvaluatorDraft(defaultJudge ? "llm_judge" : "exact_match", 0, [], defaultJudge)]);
   const [mode, setMode] = useState<"batch" | "realtime">("batch");
+  const [compareRouting, setCompareRouting] = useState(prefill.compareRouting === true);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [estimate, setEstimate] = useState<{ input: string; value: EvalRunEstimate | null; error: string | null; pending: boolean }>({
@@ -98,7 +101,7 @@ export function NewEvalForm({
           datasetVersion,
           evaluators: checked.configs,
           mode,
-          ...(versions.length > 1 && baseline && versions.includes(baseline) ? { baseline } : {}),
+          ...(compareRouting ? { compareRouting: true } : versions.length > 1 && baseline && versions.includes(baseline) ? { baseline } : {}),
         }
       : null;
   // The estimate covers both modes, so switching mode does not ask again.
@@ -232,6 +235,22 @@ export function NewEvalForm({
             </div>
             {errors.versions ? <p className="mt-1 text-xs text-danger">{errors.versions}</p> : null}
           </fieldset>
+          <label className="flex items-start gap-2 text-sm" data-testid="eval-compare-routing-label">
+            <input
+              type="checkbox"
+              className="mt-1"
+              checked={compareRouting}
+              onChange={(e) => setCompareRouting(e.target.checked)}
+              data-testid="eval-compare-routing"
+            />
+            <span>
+              Compare model routing
+              <span className="block text-xs text-fg-muted">
+                Runs the one version chosen twice: with its routing rules (each test case on the model they pick) and on its own model only, the baseline. The
+                run shows per rule the score and cost of both, so you see the quality change before publishing.
+              </span>
+            </span>
+          </label>
         </Card>
 
         <Card className="space-y-3 p-4">

@@ -8,7 +8,7 @@ import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { fmtMs, fmtUsd } from "@/components/metrics/format";
 import { formatUtc } from "@/components/format";
 import { Badge, Button, ButtonLink, Card, FormError, PageHeader, cx } from "@/components/ui";
-import { asRunSummary, type Calibration, type EvalRunView, type EvaluatorComparison, type PairedComparison } from "./contract";
+import { asRunSummary, type Calibration, type EvalRunView, type EvaluatorComparison, type PairedComparison, type RoutingBreakdown } from "./contract";
 import { CalibrationPanel } from "./calibration-panel";
 import { EvalProgress, EvalStatusBadge } from "./run-status";
 import { RESULTS_FILTERS, ResultsTable, type ResultsFilter, type ResultsPage } from "./results-table";
@@ -20,6 +20,8 @@ export interface EvalRunData {
   run: EvalRunView;
   comparisons: PairedComparison[];
   calibration: Calibration | null;
+  /** Per routed version: score and cost per routing rule beside the baseline (empty when no version routes or the run is not finished). */
+  routing?: RoutingBreakdown[];
 }
 
 export interface EvalRunActions {
@@ -71,7 +73,7 @@ export function EvalRunClient({
   const [filter, setFilter] = useState<ResultsFilter>("all");
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
-  const { run, comparisons, calibration } = query.data;
+  const { run, comparisons, calibration, routing = [] } = query.data;
   const active = ACTIVE.has(run.status);
   const baselineIndex = Math.max(
     0,
@@ -167,6 +169,10 @@ export function EvalRunClient({
       {comparisons.length > 0 ? (
         <ComparisonCard comparisons={comparisons} regressions={regressions} onShowRegressions={() => setFilter("regressions")} />
       ) : null}
+
+      {routing.map((b) => (
+        <RoutingCard key={b.runVersionId} breakdown={b} />
+      ))}
 
       {judge && run.status === "completed" ? (
         <div className="mb-4">
@@ -362,6 +368,80 @@ function ComparisonCard({
           </li>
         ))}
       </ul>
+    </Card>
+  );
+}
+
+/** A share in [0, 1] as "75%", or a dash. */
+function fmtRate(v: number | null): string {
+  return v === null ? "–" : `${Math.round(v * 100)}%`;
+}
+
+/**
+ * The quality change of model routing: per rule (and the model it picked), the items it sent, their
+ * score, pass rate and cost with the rules, and the same items on the baseline (in a routing
+ * comparison, the version on its own model).
+ */
+function RoutingCard({ breakdown }: { breakdown: RoutingBreakdown }) {
+  const against = breakdown.baselineDisplay;
+  return (
+    <Card className="mb-4 p-4" data-testid="routing-breakdown">
+      <h2 className="text-sm font-semibold">By routing rule: {breakdown.display}</h2>
+      <p className="mb-3 text-xs text-fg-muted">
+        Each rule&apos;s test cases on the model it picked{against ? <>, beside the same test cases on {against}</> : null}. Cost is what the calls cost (the
+        batch price in batch mode).
+      </p>
+      <div className="overflow-x-auto">
+        <table className="w-full text-sm">
+          <thead className="text-left text-xxs tracking-wide text-fg-muted uppercase">
+            <tr>
+              <th className="px-2 py-1.5">Rule</th>
+              <th className="px-2 py-1.5">Model</th>
+              <th className="px-2 py-1.5 text-right">Items</th>
+              <th className="px-2 py-1.5 text-right">Score</th>
+              <th className="px-2 py-1.5 text-right">Pass</th>
+              <th className="px-2 py-1.5 text-right">Cost</th>
+              {against ? (
+                <>
+                  <th className="px-2 py-1.5 text-right">Score on baseline</th>
+                  <th className="px-2 py-1.5 text-right">Change</th>
+                  <th className="px-2 py-1.5 text-right">Cost on baseline</th>
+                </>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {breakdown.rules.map((r) => {
+              const change = r.score !== null && r.baseline?.score != null ? r.score - r.baseline.score : null;
+              return (
+                <tr key={`${r.rule}-${r.model}`} className="border-t border-border" data-testid="routing-breakdown-row" data-rule={r.rule}>
+                  <td className="px-2 py-1.5 font-mono text-xs">{r.rule === "default" ? "default (no rule matched)" : r.rule}</td>
+                  <td className="px-2 py-1.5 font-mono text-xs">{r.model}</td>
+                  <td className="px-2 py-1.5 text-right tabular-nums">{fmtCount(r.items)}</td>
+                  <td className="px-2 py-1.5 text-right tabular-nums" data-testid="routing-score">
+                    {fmtScore(r.score)}
+                  </td>
+                  <td className="px-2 py-1.5 text-right tabular-nums">{fmtRate(r.passRate)}</td>
+                  <td className="px-2 py-1.5 text-right tabular-nums" data-testid="routing-cost">
+                    {fmtUsd(r.costMicros)}
+                  </td>
+                  {against ? (
+                    <>
+                      <td className="px-2 py-1.5 text-right tabular-nums">{fmtScore(r.baseline?.score ?? null)}</td>
+                      <td className={cx("px-2 py-1.5 text-right tabular-nums", change !== null && change < 0 ? "text-danger" : change ? "text-success" : "")}>
+                        {fmtSignedScore(change)}
+                      </td>
+                      <td className="px-2 py-1.5 text-right tabular-nums" data-testid="routing-baseline-cost">
+                        {fmtUsd(r.baseline?.costMicros ?? 0)}
+                      </td>
+                    </>
+                  ) : null}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </Card>
   );
 }

@@ -5043,6 +5043,7 @@ export type CreateEvalRunRequest = {
       ];
   mode?: "batch" | "realtime";
   baseline?: string;
+  compareRouting?: boolean;
 };
 export type EvalRun = {
   id: string;

@@ -576,3 +576,88 @@ export async function judgeCalibration(projectId: string, filter: { runId?: stri
   evaluators.sort((a, b) => Number(b.type === "llm_judge") - Number(a.type === "llm_judge") || a.evaluatorId.localeCompare(b.evaluatorId));
   return { evaluators };
 }
+
+// ------------------------------------------------------------------ routing breakdown
+
+/** One routing rule's items in a run: their score and cost on the routed model and, paired, on the baseline. */
+export interface RoutingRuleRow {
+  /** The rule that fired ("default": none matched; "(call not kept)" when the call log row is gone). */
+  rule: string;
+  /** The model the rule picked. */
+  model: string;
+  items: number;
+  /** Mean of the items' combined scores (null when none scored). */
+  score: number | null;
+  /** Share of scored items that passed (null when none). */
+  passRate: number | null;
+  costMicros: number;
+  /** The same items on the baseline (paired by item; null figures without a baseline result). */
+  baseline: { items: number; score: number | null; passRate: number | null; costMicros: number } | null;
+}
+
+export interface RoutingBreakdown {
+  runVersionId: string;
+  display: string;
+  /** The baseline's display (the version on its own model in a routing comparison); null without one. */
+  baselineDisplay: string | null;
+  rules: RoutingRuleRow[];
+}
+
+const CALL_GONE = "(call not kept)";
+
+/**
+ * Per run version that has routing rules: its succeeded items grouped by the rule that fired and
+ * the model it picked (read from the items' logged calls), each with its mean score, pass rate
+ * and cost, beside the same items' figures on the baseline (a routing comparison's baseline is
+ * the version on its own model, so a row shows what the rule's model changed in quality and
+ * cost). One grouped query per routed version; empty when no version routes.
+ */
+export async function routingBreakdown(runId: string, projectId: string): Promise<RoutingBreakdown[]> {
+  const db = getDb();
+  const run = await db.evalRun.findFirst({
+    where: { id: runId, projectId },
+    select: { baselineRunVersionId: true, versions: { select: { id: true, position: true, display: true, snapshot: true }, orderBy: { position: "asc" } } },
+  });
+  if (!run) throw new AppError("not_found", `Eval run ${runId} not found`);
+  const baseline = baselineOf(run, run.versions);
+  const baselineDisplay = run.versions.find((v) => v.id === baseline)?.display ?? null;
+  const routed = run.versions.filter((v) => {
+    const rules = (v.snapshot as { content?: { modelConfig?: { routing?: { rules?: unknown } } } } | null)?.content?.modelConfig?.routing?.rules;
+    return Array.isArray(rules) && rules.length > 0;
+  });
+  const out: RoutingBreakdown[] = [];
+  for (const v of routed) {
+    const against = baseline !== null && baseline !== v.id ? baseline : null;
+    const rows = await db.$queryRaw<Array<Record<string, unknown>>>`
+      SELECT COALESCE(c."routingRule", ${CALL_GONE}) AS "rule", COALESCE(c."routedModel", c."model", '') AS "model",
+        count(*)::int AS "items",
+        avg(r."score")::float8 AS "score",
+        avg(CASE WHEN r."passed" THEN 1.0 WHEN NOT r."passed" THEN 0.0 END)::float8 AS "passRate",
+        sum(r."costMicros")::float8 AS "costMicros",
+        count(b."id")::int AS "baseItems",
+        avg(b."score")::float8 AS "baseScore",
+        avg(CASE WHEN b."passed" THEN 1.0 WHEN NOT b."passed" THEN 0.0 END)::float8 AS "basePassRate",
+        COALESCE(sum(b."costMicros"), 0)::float8 AS "baseCostMicros"
+      FROM "EvalResult" r
+      LEFT JOIN "CallLog" c ON c."id" = r."callLogId"
+      LEFT JOIN "EvalResult" b ON b."runVersionId" = ${against} AND b."itemId" = r."itemId" AND b."outcome" = 'succeeded'
+      WHERE r."runVersionId" = ${v.id} AND r."outcome" = 'succeeded'
+      GROUP BY 1, 2 ORDER BY 3 DESC, 1`;
+    const num = (x: unknown) => (x === null || x === undefined ? null : Number(x));
+    out.push({
+      runVersionId: v.id,
+      display: v.display,
+      baselineDisplay: against ? baselineDisplay : null,
+      rules: rows.map((r) => ({
+        rule: String(r.rule),
+        model: String(r.model),
+        items: Number(r.items),
+        score: num(r.score),
+        passRate: num(r.passRate),
+        costMicros: Number(r.costMicros),
+        baseline: against ? { items: Number(r.baseItems), score: num(r.baseScore), passRate: num(r.basePassRate), costMicros: Number(r.baseCostMicros) } : null,
+      })),
+    });
+  }
+  return out;
+}

@@ -11,6 +11,9 @@ import { getPriceBook } from "@/lib/models/pricing";
 import { BLOCK_OVERHEAD_TOKENS, MESSAGE_OVERHEAD_TOKENS, estimateTokens } from "@/lib/models/tokens";
 import { previewCost } from "@/lib/prompts/cost";
 import { renderVersion, type RenderedRequest } from "@/lib/prompts/render";
+import { renderRouted } from "@/lib/prompts/route-call";
+import { hashVersionContent } from "@/lib/prompts/content-hash";
+import { hasRouting } from "@/lib/prompts/routing";
 import { promptNameSchema, type PromptVersionContent } from "@/lib/prompts/schemas";
 import { evaluatorListSchema, type EvaluatorConfig } from "./evaluator-config";
 import { currentEvalQueue } from "./queue";
@@ -46,6 +49,12 @@ export const evalRunInputSchema = z.strictObject({
   evaluators: evaluatorListSchema,
   mode: z.enum(["batch", "realtime"]).default("batch"),
   baseline: versionSelectorSchema.optional(),
+  /**
+   * Quality change of model routing before publishing: the one version named runs twice, with its
+   * routing rules (each item on the model they pick) and on its own model only (the baseline, a
+   * copy without the rules); the run page shows per rule the score and cost of both.
+   */
+  compareRouting: z.boolean().optional(),
 });
 export type EvalRunInput = z.input<typeof evalRunInputSchema>;
 
@@ -109,7 +118,8 @@ export type JudgeSnapshots = Record<string, VersionSnapshot>;
 interface ResolvedRun {
   prompt: { id: string; name: string };
   dataset: { id: string; name: string; version: number; itemCount: number };
-  versions: Array<{ requested: string; snapshot: VersionSnapshot }>;
+  /** `unlinked`: the routing comparison's copy without rules (stored without a version link, so the publish panel never takes it for the version). */
+  versions: Array<{ requested: string; snapshot: VersionSnapshot; unlinked?: boolean }>;
   baselineIndex: number | null;
   evaluators: EvaluatorConfig[];
   judges: JudgeSnapshots;
@@ -118,6 +128,36 @@ interface ResolvedRun {
 
 function unprocessable(message: string, issues?: ErrorIssue[]): AppError {
   return new AppError("unprocessable", message, issues ? { issues } : undefined);
+}
+
+/**
+ * For `compareRouting`: puts the named version's copy without routing rules first (it becomes the
+ * baseline: every item on the version's own model) and returns its index. 422 unless exactly one
+ * version with routing rules is named and no other baseline.
+ */
+function addRoutingBaseline(versions: ResolvedRun["versions"], baseline: string | undefined): number {
+  const only = versions[0];
+  if (versions.length !== 1 || !only)
+    throw unprocessable("A routing comparison evaluates one version (with its rules, and on its own model as the baseline)", [
+      { path: "versions", message: "name exactly one version" },
+    ]);
+  if (baseline !== undefined && baseline !== only.requested)
+    throw unprocessable("A routing comparison's baseline is the version on its own model", [
+      { path: "baseline", message: "leave the baseline out: it is the version without its rules" },
+    ]);
+  const content = only.snapshot.content;
+  if (!hasRouting(content.modelConfig))
+    throw unprocessable(`${only.snapshot.display} has no routing rules: there is nothing to compare`, [
+      { path: "compareRouting", message: `${only.snapshot.display} has no routing rules` },
+    ]);
+  const { routing: _rules, ...modelConfig } = content.modelConfig;
+  const plain = { ...content, modelConfig };
+  versions.unshift({
+    requested: only.requested,
+    unlinked: true,
+    snapshot: { ...only.snapshot, display: `${only.snapshot.display} on ${modelConfig.model} only`, contentHash: hashVersionContent(plain), content: plain },
+  });
+  return 0;
 }
 
 /** Resolves everything a run names; throws 422 with a clear message for anything missing or wrong. */
@@ -173,6 +213,7 @@ async function resolveRun(raw: EvalRunInput, projectId: string): Promise<Resolve
     if (same) throw unprocessable(`"${requested}" and "${same.requested}" are the same version (${snapshot.display}): name each version once`);
     versions.push({ requested, snapshot });
   }
+  if (input.compareRouting) baselineIndex = addRoutingBaseline(versions, input.baseline);
 
   const issues: ErrorIssue[] = [];
   const evaluators: EvaluatorConfig[] = [];
@@ -240,6 +281,8 @@ interface Tally {
   inputTokens: number[];
   outputTokens: number[];
   judgeInputTokens: Record<string, number>[];
+  /** Per version, the items each model answers (the routing rules' pick, else the version's model) with their token sums. */
+  byModel: Array<Map<string, { n: number; input: number; output: number }>>;
 }
 
 /**
@@ -255,6 +298,7 @@ async function scanItems(run: ResolvedRun): Promise<{ tally: Tally; problems: Er
     inputTokens: versions.map(() => 0),
     outputTokens: versions.map(() => 0),
     judgeInputTokens: versions.map(() => Object.fromEntries(judgeEntries.map(([id]) => [id, 0]))),
+    byModel: versions.map(() => new Map()),
   };
   const problems: ErrorIssue[] = [];
   let problemCount = 0;
@@ -265,7 +309,8 @@ async function scanItems(run: ResolvedRun): Promise<{ tally: Tally; problems: Er
       for (const [vi, version] of versions.entries()) {
         let request: RenderedRequest;
         try {
-          request = renderVersion(version.content, item.variables, { catalog: run.catalog });
+          // On the model the version's routing rules pick for this item, as the run will send it.
+          request = renderRouted(version.content, item.variables, { catalog: run.catalog }).request;
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           problemCount++;
@@ -273,9 +318,12 @@ async function scanItems(run: ResolvedRun): Promise<{ tally: Tally; problems: Er
             problems.push({ path: `items.${item.key}`, message: `item "${item.key}" vs ${version.display}: ${error.message}` });
           continue;
         }
-        tally.inputTokens[vi]! += requestTokens(request);
+        const inputTokens = requestTokens(request);
+        tally.inputTokens[vi]! += inputTokens;
         const outputTokens = expected === null ? Math.min(DEFAULT_OUTPUT_TOKENS, version.content.modelConfig.max_tokens) : estimateTokens(expected);
         tally.outputTokens[vi]! += outputTokens;
+        const perModel = tally.byModel[vi]!.get(request.model) ?? { n: 0, input: 0, output: 0 };
+        tally.byModel[vi]!.set(request.model, { n: perModel.n + 1, input: perModel.input + inputTokens, output: perModel.output + outputTokens });
         for (const [id, judge] of judgeEntries) {
           const vars = judgeVariables({ variables: item.variables, output: "x".repeat(Math.round(outputTokens * 3.5)), expected: item.expected });
           try {
@@ -315,12 +363,19 @@ function estimateFrom(run: ResolvedRun, tally: Tally): EvalRunEstimate {
       judgeMicros += micros(judge.content, run.catalog, n, judgeInput, judgeOutput, false);
       judgeBatchMicros += micros(judge.content, run.catalog, n, judgeInput, judgeOutput, true);
     }
+    // Each model's items at its own price (a routed version sends items to several models).
+    const priced = (batch: boolean) =>
+      [...tally.byModel[vi]!].reduce(
+        (sum, [model, g]) =>
+          sum + micros({ ...snapshot.content, modelConfig: { ...snapshot.content.modelConfig, model } }, run.catalog, g.n, g.input, g.output, batch),
+        0,
+      );
     return {
       display: snapshot.display,
       inputTokens: input,
       outputTokens: output,
-      realtimeMicros: micros(snapshot.content, run.catalog, n, input, output, false),
-      batchMicros: micros(snapshot.content, run.catalog, n, input, output, true),
+      realtimeMicros: priced(false),
+      batchMicros: priced(true),
     };
   });
   return {
@@ -389,7 +444,7 @@ export async function createEvalRun(input: EvalRunInput, ctx: { projectId: strin
         const row = await tx.evalRunVersion.create({
           data: {
             runId: created.id,
-            versionId: v.snapshot.versionId,
+            versionId: v.unlinked ? null : v.snapshot.versionId,
             requested: v.requested,
             display: v.snapshot.display,
             position,

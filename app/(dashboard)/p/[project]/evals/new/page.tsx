@@ -15,7 +15,7 @@ function param(v: string | string[] | undefined): string | undefined {
   return typeof v === "string" && v.length <= 500 ? v : undefined;
 }
 
-// /p/:project/evals/new?prompt=&versions=production,draft&baseline=&dataset= - start an evaluation (EDITOR+).
+// /p/:project/evals/new?prompt=&versions=production,draft&baseline=&dataset=&routing=compare - start an evaluation (EDITOR+).
 export default async function NewEvalPage({
   params,
   searchParams,
@@ -37,6 +37,7 @@ export default async function NewEvalPage({
     prompt: param(query.prompt),
     baseline: param(query.baseline),
     dataset: param(query.dataset),
+    ...(param(query.routing) === "compare" ? { compareRouting: true } : {}),
     ...(versions && versions.length > 0 ? { versions } : {}),
   };
   const ready = prompts.some((p) => p.versions.length > 0 || p.hasDraft);
