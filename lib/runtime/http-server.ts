@@ -5,6 +5,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -42,7 +43,10 @@ export class GracefulHttpServer {
   private refused = 0;
   private onIdle: (() => void) | undefined;
 
-  constructor(listener: RequestListener, options: { keepAliveTimeoutMs?: number } = {}) {
+  constructor(
+    listener: RequestListener,
+    options: { keepAliveTimeoutMs?: number; onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void } = {},
+  ) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- onClose is an emitter listener: its `this` is the response
     const self = this;
     // One listener for every response (no closure per request: this runs for every API call).
@@ -60,6 +64,13 @@ export class GracefulHttpServer {
       listener(req, res);
     });
     this.server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
+    // Upgrades (WebSockets) once closing: refused like any late request.
+    const onUpgrade = options.onUpgrade;
+    if (onUpgrade)
+      this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (this.closing) socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        else onUpgrade(req, socket, head);
+      });
   }
 
   /** Requests being handled now. */
