@@ -518,6 +518,14 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
           : undefined,
       },
     );
+    // In the web process, the web app attaches its own upgrade listener (Next's dev server does,
+    // on its first request): an upgrade without the front's secret is dropped before it; the
+    // others are closed when the server closes.
+    if (front)
+      http.server.prependListener("upgrade", (req: IncomingMessage, socket: Duplex) => {
+        if (!fromFront(req, front.secret)) socket.destroy();
+        else http.trackUpgraded(socket);
+      });
     lifecycle.add({
       name: "http server",
       stage: "serving",

@@ -79,7 +79,6 @@ export class WebProcess {
   private restartTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private restartCount = 0;
-  private readonly upgraded = new Set<Duplex>();
 
   constructor(private readonly options: WebProcessOptions) {
     this.description = `${options.description} in a child process behind a loopback proxy`;
@@ -169,8 +168,6 @@ export class WebProcess {
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\nRetry-After: 2\r\n\r\n");
       return;
     }
-    this.upgraded.add(socket);
-    socket.once("close", () => this.upgraded.delete(socket));
     proxyUpgrade(req, socket, head, target, this.options.trustProxy);
   }
 
@@ -183,7 +180,6 @@ export class WebProcess {
     this.stopping = true;
     this.target = undefined;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    for (const socket of this.upgraded) socket.destroy();
     const running = this.running;
     if (!running) return;
     if (running.child.connected) running.child.send({ type: "stop" } satisfies FrontMessage);

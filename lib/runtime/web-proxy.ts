@@ -160,14 +160,16 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
   headers.connection = "Upgrade";
   if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
   const upstream = http.request({ host: target.host, port: target.port, agent: false, method: req.method, path: req.url, headers });
+  // The client gone (before or after the upgrade): so is the forwarded request and its socket.
   socket.on("error", () => upstream.destroy());
+  socket.on("close", () => upstream.destroy());
   upstream.on("upgrade", (answer, upSocket, upHead) => {
     socket.write(rawHead(`HTTP/1.1 ${answer.statusCode ?? 101} ${answer.statusMessage ?? "Switching Protocols"}`, answer.rawHeaders));
     if (upHead.length > 0) socket.write(upHead);
     if (head.length > 0) upSocket.write(head);
     upSocket.on("error", () => socket.destroy());
-    socket.on("close", () => upSocket.destroy());
     upSocket.on("close", () => socket.destroy());
+    socket.on("close", () => upSocket.destroy());
     upSocket.pipe(socket);
     socket.pipe(upSocket);
   });

@@ -360,5 +360,6 @@ describe("server shutdown (composition root)", () => {
       if (server.child.exitCode === null) server.child.kill("SIGKILL");
       rmSync(journalDir, { recursive: true, force: true });
     }
-  });
+    // Two processes start (each loads the app through tsx): minutes on a loaded 2-core machine.
+  }, 180_000);
 });
