@@ -51,7 +51,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    // server.ts: the app's real entry (lean /api/v1 handler + Next), as `npm start` runs it.
+    // server.ts: the app's real entry (the front with the lean /api/v1 handler, Next in its web process behind the front's proxy), as `npm start` runs it.
     command: "node_modules/.bin/tsx server.ts",
     // A static file: the server is up without touching the database (seeded by global-setup).
     url: `${baseURL}/icon.svg`,

@@ -1,7 +1,8 @@
 /**
  * Serving speed on the real server, the way apps call it: `GET /api/v1/prompts/<name>?label=production`
- * with `Authorization: Bearer pd_...` against the production server process (`server.ts`, as
- * `npm start` runs it: Next behind the lean API handler, key auth, the shared rate limiter with its
+ * with `Authorization: Bearer pd_...` against the production server (`server.ts`, as `npm start`
+ * runs it: the front process answering the API, Next in its web process behind the front's proxy,
+ * having served a page; key auth, the shared rate limiter with its
  * limits lifted through PROMPTDECK_RATE_LIMIT_PER_SECOND / _BURST, the serving cache), compared
  * with a bare `node:http` server (its own process) answering the same bytes and headers, measured
  * in the same run, back to back (autocannon, in this process).
@@ -205,7 +206,9 @@ async function startServer(databaseUrl: string, options: { apiOnly: boolean; cpu
   return {
     base,
     pid: child.pid,
-    mode: options.apiOnly ? "server.ts --api-only (no Next)" : "server.ts, production (Next behind the API handler)",
+    mode: options.apiOnly
+      ? "server.ts --api-only (no Next)"
+      : "server.ts, production (the front answers the API, Next in its web process behind the front's proxy; cpu = the front's)",
     stop: async () => {
       child.kill("SIGTERM");
       const code = await exited;

@@ -224,7 +224,7 @@ export async function waitForHealthy(baseUrl: string, timeoutMs = 120_000, isAli
 }
 
 /**
- * How to serve the app: the custom server `server.ts` (lean /api/v1 handler + Next) when the
+ * How to serve the app: the custom server `server.ts` (the front with the lean /api/v1 handler, Next in its web process) when the
  * project has one, run as a single `node --import tsx` process so group signals reach it once;
  * otherwise plain `next start`/`next dev`. PORT comes from the environment.
  */

@@ -20,6 +20,8 @@ export interface JobQueueOptions {
   max?: number;
   /** How often idle workers look for jobs (default 1 s). */
   pollingIntervalSeconds?: number;
+  /** Run pg-boss's maintenance (expiry, archive) from this instance (default true; a queue that only sends leaves it to the workers' instances). */
+  supervise?: boolean;
 }
 
 export interface QueueDefinition<T extends object> {
@@ -42,7 +44,7 @@ export class JobQueue<T extends object> {
     readonly definition: QueueDefinition<T>,
     readonly options: JobQueueOptions,
   ) {
-    this.boss = new PgBoss({ connectionString: options.connectionString, max: options.max ?? 3, schedule: false, supervise: true });
+    this.boss = new PgBoss({ connectionString: options.connectionString, max: options.max ?? 3, schedule: false, supervise: options.supervise ?? true });
     // pg-boss emits background errors (maintenance while the database is down): log, never crash.
     this.boss.on("error", (error) => log.warn({ err: error, queue: definition.name }, "pg-boss background error"));
   }

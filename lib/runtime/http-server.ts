@@ -5,6 +5,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -38,11 +39,15 @@ const REFUSAL = JSON.stringify({ error: { code: "unavailable", message: "The ser
 export class GracefulHttpServer {
   readonly server: http.Server;
   private readonly active = new Set<ServerResponse>();
+  private readonly upgraded = new Set<Duplex>();
   private closing: Promise<CloseResult> | undefined;
   private refused = 0;
   private onIdle: (() => void) | undefined;
 
-  constructor(listener: RequestListener, options: { keepAliveTimeoutMs?: number } = {}) {
+  constructor(
+    listener: RequestListener,
+    options: { keepAliveTimeoutMs?: number; onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void } = {},
+  ) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- onClose is an emitter listener: its `this` is the response
     const self = this;
     // One listener for every response (no closure per request: this runs for every API call).
@@ -60,6 +65,25 @@ export class GracefulHttpServer {
       listener(req, res);
     });
     this.server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
+    // Upgrades (WebSockets) once closing: refused like any late request.
+    // Upgraded sockets (WebSockets never end on their own) are closed when close() begins, like
+    // live streams: the server's close would wait for them forever. Clients reconnect.
+    const onUpgrade = options.onUpgrade;
+    if (onUpgrade)
+      this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (this.closing) {
+          socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+          return;
+        }
+        this.trackUpgraded(socket);
+        onUpgrade(req, socket, head);
+      });
+  }
+
+  /** An upgraded socket handled by another listener (the web app's own): closed when close() begins. */
+  trackUpgraded(socket: Duplex): void {
+    this.upgraded.add(socket);
+    socket.once("close", () => this.upgraded.delete(socket));
   }
 
   /** Requests being handled now. */
@@ -97,6 +121,7 @@ export class GracefulHttpServer {
       const began = Date.now();
       const inFlightAtClose = this.active.size;
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      for (const socket of this.upgraded) socket.destroy();
       for (const res of this.active) {
         if (!res.headersSent) res.setHeader("Connection", "close");
       }

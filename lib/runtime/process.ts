@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import path from "node:path";
 import { CallJournal } from "@/lib/calls/journal";
 import { CallLogWriter, createCallLogPool, DEFAULT_CONCURRENCY, pgRawExecutor } from "@/lib/calls/writer";
@@ -18,7 +19,7 @@ import { createPrismaClient, registerDb, type PrismaClient } from "@/lib/db/clie
 import { getEnv } from "@/lib/env";
 import { childLogger } from "@/lib/logger";
 import { ApiV1Handler, type ApiV1Options } from "@/lib/http/api-v1";
-import { refuseHostileWebRequest } from "@/lib/http/edge";
+import { refuseHostileWebRequest, webRequestProblem } from "@/lib/http/edge";
 import { crossOriginActionProblem, dropUntrustedProxyHeaders, stampClientAddress } from "@/lib/http/proxy";
 import { closeIfBodyUnread } from "@/lib/http/early-close";
 import { registerBatchJobQueue } from "@/lib/batch-jobs/queue";
@@ -34,7 +35,12 @@ import { CallRetentionPruner } from "@/lib/metrics/call-retention";
 import { ProjectPurger } from "@/lib/projects/purge";
 import { minuteRetentionDays } from "@/lib/metrics/retention";
 import { getRunsInFlight } from "@/lib/runs/in-flight";
+import { BatchJobQueue } from "@/lib/batch-jobs/queue";
+import { EvalQueue } from "@/lib/evals/queue";
+import { RolloutQueue } from "@/lib/rollouts/queue";
 import { GracefulHttpServer } from "./http-server";
+import { WebProcess, type WebProcessOptions } from "./web-process";
+import { fromFront, FRONT_SECRET_HEADER } from "./web-proxy";
 import { guardWeb } from "./web-guard";
 import { Lifecycle, type Component, type ComponentInfo, type StopReport } from "./lifecycle";
 
@@ -55,8 +61,21 @@ export interface WebApp {
 export interface HttpOptions {
   port: number;
   hostname: string;
-  /** Every request the public API does not answer goes here; without it they get a JSON 404 (API-only process). */
+  /**
+   * Every request the public API does not answer goes here, in this process (the web process
+   * runs Next this way); without it or `webProcess` they get a JSON 404 (API-only process).
+   */
   web?: WebApp;
+  /**
+   * The front: every request the public API does not answer, and upgrades, go to a child process
+   * running the web app (lib/runtime/web-process.ts), started and stopped with this process.
+   */
+  webProcess?: Pick<WebProcessOptions, "entry" | "args" | "execArgv" | "env" | "description" | "restartDelaysMs">;
+  /**
+   * The web process behind a front: only requests carrying the front's secret are taken, and
+   * their X-Forwarded-* (set by the front) are believed.
+   */
+  front?: { secret: string };
   /** How long shutdown waits for in-flight requests. Default PROMPTDECK_SHUTDOWN_DRAIN_MS (20 s). */
   drainTimeoutMs?: number;
 }
@@ -82,6 +101,11 @@ export interface ProcessRuntimeOptions {
   batchJobWorker?: boolean;
   /** The rollout worker (pg-boss jobs checking active canary rollouts). Default: on when serving HTTP. */
   rolloutWorker?: boolean;
+  /**
+   * Register senders of the eval, batch-job and rollout queues (one connection each, no worker),
+   * so work created here is queued at once for the workers of another process (the front). Default off.
+   */
+  queueSenders?: boolean;
   /** Open the Claude endpoint at start (the in-process simulator when there is no API key). Default: on when serving HTTP. */
   claude?: boolean;
   /** How long shutdown waits for the call-log writer's flush. Default 25 s (5 s with a journal: the rest stays in it). */
@@ -112,6 +136,10 @@ export interface ProcessRuntime {
   readonly api: ApiV1Handler | undefined;
   /** `http://host:port` once the HTTP server listens (0.0.0.0 shown as localhost). */
   readonly url: string | undefined;
+  /** The port the HTTP server listens on, once it does. */
+  readonly port: number | undefined;
+  /** The web process (the dashboard in a child process), when this process is its front. */
+  readonly webProcess: WebProcess | undefined;
   /**
    * Registers another component (a background job: stage "services"). Before start only. The
    * place for it is this file, so that every process-wide thing is listed in one place.
@@ -131,6 +159,21 @@ export interface ProcessRuntime {
 function displayUrl(address: AddressInfo): string {
   const host = address.address === "0.0.0.0" || address.address === "::" ? "localhost" : address.family === "IPv6" ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
+}
+
+/** What the queue senders need of a job queue (lib/jobs/queue.ts). */
+interface SendingQueue {
+  readonly isStarted: boolean;
+  readonly definition: { name: string };
+  start(): Promise<void>;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** The dashboard's URL check (lib/http/edge.ts) for an upgrade request: a 400 and the socket closed. */
+function refuseHostileUpgrade(req: IncomingMessage, socket: Duplex): boolean {
+  if (webRequestProblem(req.url ?? "/") === null) return false;
+  socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  return true;
 }
 
 const NOT_FOUND = JSON.stringify({ error: { code: "not_found", message: "Not found (this process serves the public API only)" } });
@@ -158,6 +201,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   // calls: the buffered writer, journaled on local disk; flushed as soon as nothing serves requests any more.
   const journalSetting = options.callJournalDir ?? env.PROMPTDECK_CALL_JOURNAL_DIR ?? path.join(env.PROMPTDECK_DATA_DIR, "call-journal");
   const journal = journalSetting === false || journalSetting === "off" ? undefined : new CallJournal({ dir: journalSetting });
+  // The web process (a child) journals under <journal>/web: its own slots, never this process's
+  // (which claims numbered slots under <journal> and takes over only numbered ones).
+  const webJournalDir = journal ? path.join(path.resolve(journalSetting as string), "web") : false;
   const writer = new CallLogWriter({
     journal,
     ...callLogSinks(pgRawExecutor(callLogPool)),
@@ -320,6 +366,51 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
     });
   }
 
+  if (options.queueSenders) {
+    // Never fails the start: with the database down the queues are registered once they open (the
+    // workers' sweeps pick up what was created meanwhile).
+    const sender = <Q extends SendingQueue>(queue: Q, register: (queue: Q | undefined) => void) => ({
+      queue,
+      register: (on: boolean) => register(on ? queue : undefined),
+    });
+    const senders = [
+      sender(new EvalQueue({ connectionString: databaseUrl, max: 1, supervise: false }), registerEvalQueue),
+      sender(new BatchJobQueue({ connectionString: databaseUrl, max: 1, supervise: false }), registerBatchJobQueue),
+      sender(new RolloutQueue({ connectionString: databaseUrl, max: 1, supervise: false }), registerRolloutQueue),
+    ];
+    let retry: NodeJS.Timeout | undefined;
+    const open = async () => {
+      let missing = 0;
+      for (const { queue, register } of senders) {
+        if (queue.isStarted) continue;
+        try {
+          await queue.start();
+          register(true);
+        } catch (error) {
+          missing++;
+          runtimeLog.warn({ err: error, queue: queue.definition.name }, "job queue sender: could not open the queue; retrying in 5 s");
+        }
+      }
+      if (missing > 0) {
+        retry = setTimeout(() => void open(), 5_000);
+        retry.unref();
+      }
+    };
+    lifecycle.add({
+      name: "queue senders",
+      stage: "services",
+      describe: () => `${senders.map((s) => s.queue.definition.name).join(", ")} (sending only, the front's workers work them)`,
+      start: () => void open(),
+      async stop() {
+        if (retry) clearTimeout(retry);
+        for (const { queue, register } of senders) {
+          register(false);
+          await queue.stop(2_000);
+        }
+      },
+    });
+  }
+
   if (options.webhookWorker ?? serving) {
     // Never fails the start either: it sweeps for pending deliveries and retries the database.
     const webhooks = new WebhookWorker({ connectionString: databaseUrl });
@@ -335,9 +426,24 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
 
   // serving: the web app, then the HTTP server in front of it (so the server stops first).
   let url: string | undefined;
+  let listeningPort: number | undefined;
+  let webProcess: WebProcess | undefined;
   if (options.http) {
-    const { port, hostname, web } = options.http;
+    const { port, hostname, front } = options.http;
     const drainTimeoutMs = options.http.drainTimeoutMs ?? env.PROMPTDECK_SHUTDOWN_DRAIN_MS;
+    const trustProxy = front !== undefined || env.PROMPTDECK_TRUST_PROXY;
+    if (options.http.webProcess) {
+      webProcess = new WebProcess({
+        ...options.http.webProcess,
+        callJournalDir: webJournalDir,
+        trustProxy,
+        // The child's own shutdown: its drain (nothing is in flight by then: this process drained
+        // first), flush and services, with room to spare.
+        stopTimeoutMs: drainTimeoutMs + RUN_ABORT_WAIT_MS + flushTimeoutMs + 20_000,
+        log,
+      });
+    }
+    const web = options.http.web ?? webProcess;
     let handleWeb: ((req: IncomingMessage, res: ServerResponse) => Promise<void> | void) | undefined;
     if (web) {
       lifecycle.add({
@@ -349,11 +455,22 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
           // A 503 "database unreachable, retrying" page instead of Next's 500 while the change feed is down.
           handleWeb = guardWeb(web.getRequestHandler(), { databaseDown: () => api?.feed?.isHealthy === false });
         },
+        stopTimeoutMs: webProcess ? drainTimeoutMs + RUN_ABORT_WAIT_MS + flushTimeoutMs + 25_000 : undefined,
         stop: () => web.close(),
       });
     }
-    const trustProxy = env.PROMPTDECK_TRUST_PROXY;
     const fallback = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
+      // The web process takes requests from its front only (another local process could reach its port).
+      if (front) {
+        if (!fromFront(req, front.secret)) {
+          const body = JSON.stringify({ error: { code: "forbidden", message: "This port serves the front process only" } });
+          const headers: Record<string, string | number> = { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body) };
+          closeIfBodyUnread(req, headers);
+          res.writeHead(403, headers).end(body);
+          return;
+        }
+        delete req.headers[FRONT_SECRET_HEADER];
+      }
       // The dashboard's edge check (lib/http/edge.ts): a hostile URL never reaches Next.
       if (refuseHostileWebRequest(req, res)) return;
       // Next's server-action origin check believes X-Forwarded-Host: only a trusted proxy may set it.
@@ -384,18 +501,39 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       }
     };
     // No promise when the API answered at once (a warm read): see createDispatcher in lib/http/route.ts.
-    const http = new GracefulHttpServer((req, res) => {
-      const handled = api ? api.handle(req, res) : false;
-      if (handled === true) return;
-      if (handled === false) return toWeb(req, res);
-      void handled.then((done) => (done ? undefined : toWeb(req, res)));
-    });
+    const http = new GracefulHttpServer(
+      (req, res) => {
+        const handled = api ? api.handle(req, res) : false;
+        if (handled === true) return;
+        if (handled === false) return toWeb(req, res);
+        void handled.then((done) => (done ? undefined : toWeb(req, res)));
+      },
+      {
+        // WebSockets (the dev server's HMR) go to the web process, past the same URL check.
+        onUpgrade: webProcess
+          ? (req, socket, head) => {
+              if (refuseHostileUpgrade(req, socket)) return;
+              webProcess!.handleUpgrade(req, socket, head);
+            }
+          : undefined,
+      },
+    );
+    // In the web process, the web app attaches its own upgrade listener (Next's dev server does,
+    // on its first request): an upgrade without the front's secret is dropped before it; the
+    // others are closed when the server closes.
+    if (front)
+      http.server.prependListener("upgrade", (req: IncomingMessage, socket: Duplex) => {
+        if (!fromFront(req, front.secret)) socket.destroy();
+        else http.trackUpgraded(socket);
+      });
     lifecycle.add({
       name: "http server",
       stage: "serving",
       describe: () => url ?? `${hostname}:${port}`,
       async start() {
-        url = displayUrl(await http.listen(port, hostname));
+        const address = await http.listen(port, hostname);
+        listeningPort = address.port;
+        url = displayUrl(address);
       },
       // Closing takes at most the drain deadline, the wait for aborted calls to be logged and 1 s
       // for connections still sending a request.
@@ -434,6 +572,12 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
     api,
     get url() {
       return url;
+    },
+    get port() {
+      return listeningPort;
+    },
+    get webProcess() {
+      return webProcess;
     },
     add: (component) => lifecycle.add(component),
     async start() {

@@ -11,7 +11,10 @@
 // Claude is the simulator, run here and reached through PROMPTDECK_SIMULATOR_URL so the test knows
 // when the held calls have reached it (that is, are in flight inside the server).
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
@@ -85,8 +88,8 @@ afterAll(async () => {
 });
 
 /** The server under test: Claude is the simulator behind the recording proxy; info logs (the lifecycle lines read below). */
-function startServer(env: Record<string, string> = {}): ServerProcess {
-  return startServerProcess({ PROMPTDECK_SIMULATOR_URL: simUrl, LOG_LEVEL: "info", ...env });
+function startServer(env: Record<string, string> = {}, options: { split?: boolean } = {}): ServerProcess {
+  return startServerProcess({ PROMPTDECK_SIMULATOR_URL: simUrl, LOG_LEVEL: "info", ...env }, options);
 }
 
 describe("server shutdown (composition root)", () => {
@@ -266,4 +269,97 @@ describe("server shutdown (composition root)", () => {
     expect(new Set(answered.map((a) => ("callId" in a ? a.callId : undefined)))).toEqual(new Set(stored.map((row) => row.id)));
     expect(answered.every((a) => "connection" in a && a.connection === "close")).toBe(true);
   });
+
+  it("with its web process (the dashboard in a child): SIGTERM drains the front, then the web process; no call either acknowledged is lost; both exit", async () => {
+    const journalDir = mkdtempSync(path.join(tmpdir(), "promptdeck-split-shutdown-"));
+    const server = startServer({ PROMPTDECK_CALL_JOURNAL_DIR: journalDir }, { split: true });
+    try {
+      const port = await server.port;
+      const { key } = await ctx.key(["prompts:run"]);
+      const tag = randomUUID();
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 7 });
+      const heldAgent = new http.Agent({ keepAlive: true, maxSockets: 3 });
+      const getJson = <T>(urlPath: string) =>
+        new Promise<T>((resolve, reject) =>
+          http
+            .get({ host: "127.0.0.1", port, path: urlPath, agent: false }, (res) => {
+              let text = "";
+              res.on("data", (c: Buffer) => (text += c.toString()));
+              res.on("end", () => resolve(JSON.parse(text) as T));
+            })
+            .on("error", reject),
+        );
+      const webPid = (await getJson<{ pid: number }>("/pid")).pid;
+      type Acked = { via: "api" | "web"; id: string };
+      const acked: Acked[] = [];
+      let signalAt = Infinity;
+      let stop = false;
+      const action = (i: string, holdMs = 0) =>
+        postJson(port, `/action?project=${ctx.projectId}&holdMs=${holdMs}`, { tag, i }, key, holdMs > 0 ? heldAgent : agent).then(
+          (res) => ({
+            status: res.status,
+            id: res.status === 200 ? (JSON.parse(res.text) as { id: string }).id : undefined,
+            connection: res.headers.connection,
+          }),
+          (error: unknown) => ({ status: 0, id: undefined, connection: undefined, error: String(error) }),
+        );
+      // Load on both: /run in the front, actions in the web process, until the first refusal after the signal.
+      const apiLoad = Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; !stop; i++) {
+          const o = await run("load", port, key, `split ${w}.${i}`, agent);
+          if (o.callId && (o.status === 200 || o.status === 502)) acked.push({ via: "api", id: o.callId });
+          if (o.sentAt >= signalAt && (o.error || o.status === 503)) return;
+        }
+      });
+      const webLoad = Array.from({ length: 3 }, async (_, w) => {
+        for (let i = 0; !stop; i++) {
+          const sentAt = Date.now();
+          const o = await action(`${w}.${i}`);
+          if (o.id) acked.push({ via: "web", id: o.id });
+          if (sentAt >= signalAt && !o.id) return;
+        }
+      });
+      await until(
+        () => acked.filter((a) => a.via === "web").length >= 10 && acked.filter((a) => a.via === "api").length >= 10,
+        30_000,
+        "the load to get going",
+      );
+      // Actions certainly in flight in the web process at the signal: they finish, and are logged.
+      const held = Array.from({ length: 3 }, (_, i) => action(`held-${i}`, 2_000));
+      await until(async () => (await getJson<{ held: number }>("/held")).held === 3, 20_000, "the held actions to reach the web process");
+      signalAt = Date.now();
+      server.child.kill("SIGTERM");
+      const exit = await server.exited;
+      stop = true;
+      await Promise.all([...apiLoad, ...webLoad]);
+      const heldOutcomes = await Promise.all(held);
+      agent.destroy();
+      heldAgent.destroy();
+      const log = server.output();
+
+      expect(exit, log).toMatchObject({ code: 0, signal: null });
+      // The held actions finished and told the client to close the connection.
+      expect(heldOutcomes.map((o) => o.status)).toEqual([200, 200, 200]);
+      expect(heldOutcomes.every((o) => o.connection === "close")).toBe(true);
+      for (const o of heldOutcomes) if (o.id) acked.push({ via: "web", id: o.id });
+      // Every acknowledged call, from either process, is stored.
+      const ids = acked.map((a) => a.id);
+      const stored = await getDb().callLog.findMany({ where: { id: { in: ids } }, select: { id: true } });
+      const missing = ids.filter((id) => !stored.some((row) => row.id === id));
+      expect(missing, log).toEqual([]);
+      // Order: the front drained, then the web process stopped (its own drain and flush), then the front's call log.
+      const at = (line: string) => log.indexOf(line);
+      expect(at("stopped http server"), log).toBeGreaterThanOrEqual(0);
+      expect(at("web process: call-log writer:"), log).toBeGreaterThan(at("stopped http server"));
+      expect(at("web process: stopped (asked by the front process)"), log).toBeGreaterThan(at("web process: call-log writer:"));
+      expect(log.lastIndexOf("stopped web in"), log).toBeGreaterThan(at("web process: stopped (asked by the front process)"));
+      expect(log.lastIndexOf("stopped call-log writer in"), log).toBeGreaterThan(log.lastIndexOf("stopped web in"));
+      // The web process is gone too.
+      expect(() => process.kill(webPid, 0)).toThrow();
+    } finally {
+      if (server.child.exitCode === null) server.child.kill("SIGKILL");
+      rmSync(journalDir, { recursive: true, force: true });
+    }
+    // Two processes start (each loads the app through tsx): minutes on a loaded 2-core machine.
+  }, 180_000);
 });

@@ -19,10 +19,13 @@ export interface ServerProcess {
 /**
  * Starts `server.ts --api-only` in production mode on a free port of 127.0.0.1, with the test's
  * environment (the real Claude API variables removed) and `env` on top. The test kills it.
+ * `split`: instead the same entry with its web process (tests/integration/split-server.ts: the
+ * front and a stand-in for Next in a child process behind the front's proxy).
  */
-export function startServerProcess(env: Record<string, string>): ServerProcess {
+export function startServerProcess(env: Record<string, string>, options: { split?: boolean } = {}): ServerProcess {
   const { ANTHROPIC_API_KEY: _key, ANTHROPIC_BASE_URL: _base, ...inherited } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts", "--api-only"], {
+  const entry = options.split ? ["tests/integration/split-server.ts"] : ["server.ts", "--api-only"];
+  const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
     cwd: path.resolve(import.meta.dirname, "../.."),
     env: { ...inherited, PORT: "0", PROMPTDECK_HOST: "127.0.0.1", DATABASE_POOL_MAX: "4", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
