@@ -46,11 +46,12 @@ describe("word diff within edited lines", () => {
     expect(removed?.words?.map((w) => w.value).join("")).toBe(before);
     expect(added?.words?.map((w) => w.value).join("")).toBe(after);
     expect(added?.words?.filter((w) => w.type === "added").map((w) => w.value)).toEqual([" and cite the refund policy when it applies"]);
-    for (const [a, b] of [
+    const pairs: Array<[string, string]> = [
       ["Reply in English.", "Reply in plain English, briefly."],
       ["One two three four.", "One three four five."],
       ["Tabs\tand  double  spaces.", "Tabs and double spaces!"],
-    ]) {
+    ];
+    for (const [a, b] of pairs) {
       const [r, n] = diffText(a, b);
       expect(r?.words?.map((w) => w.value).join("")).toBe(a);
       expect(n?.words?.map((w) => w.value).join("")).toBe(b);
