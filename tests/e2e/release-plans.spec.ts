@@ -76,12 +76,12 @@ test.beforeAll(async () => {
   runKey = key.key;
 });
 
-/** `count` /run calls for distinct subjects: the running rollout splits them. */
-async function sendRuns(request: APIRequestContext, count: number, prefix: string): Promise<void> {
+/** `count` /run calls for distinct subjects: the running rollout (or experiment) splits them. */
+async function sendRuns(request: APIRequestContext, count: number, prefix: string, prompt = canary): Promise<void> {
   for (let batch = 0; batch < count; batch += 8) {
     const runs = await Promise.all(
       Array.from({ length: Math.min(8, count - batch) }, (_, j) =>
-        request.post(`/api/v1/prompts/${canary}/run`, {
+        request.post(`/api/v1/prompts/${prompt}/run`, {
           headers: { Authorization: `Bearer ${runKey}` },
           data: { variables: { input: `Question ${batch + j}?` }, subject: `${prefix}-${batch + j}` },
         }),
@@ -144,7 +144,10 @@ test("a rollout on production becomes a release request with the plan; approving
 
   // 3. Calls pass both steps; the rollout completes and production moves under the approval.
   await sendRuns(request, 24, "a");
-  await expect(active).toHaveAttribute("data-percent", "100", { timeout: 60_000 });
+  // The worker may pass the 100% step too before the page re-reads itself: either is past the first step.
+  await expect(admin.locator('[data-testid="rollout-active"][data-percent="100"], [data-testid="rollout-latest"][data-status="COMPLETED"]')).toHaveCount(1, {
+    timeout: 60_000,
+  });
   await sendRuns(request, 16, "b");
   await expect(admin.getByTestId("rollout-latest")).toHaveAttribute("data-status", "COMPLETED", { timeout: 60_000 });
   await admin.reload();
@@ -154,7 +157,12 @@ test("a rollout on production becomes a release request with the plan; approving
   await admin.context().close();
 });
 
-test("promoting an experiment's winner onto production becomes a release request; approving ends the experiment and moves the label", async ({ browser }) => {
+test("promoting an experiment's winner onto production becomes a release request; approving ends the experiment and moves the label", async ({
+  browser,
+  request,
+}) => {
+  // Some traffic first: an experiment without calls cannot be promoted.
+  await sendRuns(request, 16, "p", promo);
   const editor = await as(browser, people.editor);
   await editor.goto(`/p/${slug}/experiments/${experimentId}`);
   const promote = editor.getByTestId("promote-open");
