@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import type { Actor } from "@/lib/audit/actor";
 import { generateApiKey } from "@/lib/auth/api-keys";
 import { getDb } from "@/lib/db/client";
 import { createExperiment, transitionExperiment } from "@/lib/experiments/mutations";
 import { createExperimentSchema } from "@/lib/experiments/schemas";
 import { createPrompt, moveLabel, publishDraft, saveDraft, starterContent } from "@/lib/prompts/mutations";
 import { setReleaseRules } from "@/lib/prompts/release-rules";
-import { hashPassword } from "@/lib/users/password";
 import { SCREENSHOT_DIR, as } from "./fixtures";
+import { createProjectWithPeople } from "./project-people";
 
 // Release requests with a plan (issue 16), in a project of its own whose production label is
 // under a rule (admins approve, four eyes):
@@ -37,14 +36,10 @@ test.beforeAll(async () => {
   slug = `plans-${suffix}`;
   people.admin.email = `plans-admin-${suffix}@example.test`;
   people.editor.email = `plans-editor-${suffix}@example.test`;
-  const db = getDb();
-  const project = await db.project.create({ data: { slug, name: `Plans ${suffix}` } });
-  const hash = await hashPassword(password);
-  const admin = await db.user.create({ data: { email: people.admin.email, name: people.admin.name, passwordHash: hash } });
-  const editor = await db.user.create({ data: { email: people.editor.email, name: people.editor.name, passwordHash: hash } });
-  await db.membership.create({ data: { userId: admin.id, projectId: project.id, role: "ADMIN" } });
-  await db.membership.create({ data: { userId: editor.id, projectId: project.id, role: "EDITOR" } });
-  const actor: Actor = { kind: "user", userId: admin.id, projectId: project.id, role: "ADMIN" };
+  const { projectId, admin: actor } = await createProjectWithPeople(slug, `Plans ${suffix}`, [
+    { ...people.admin, role: "ADMIN" },
+    { ...people.editor, role: "EDITOR" },
+  ]);
   // Two prompts, each with 1.0.0 on production and a 1.1.0 waiting.
   for (const name of [canary, promo]) {
     const first = starterContent();
@@ -72,7 +67,7 @@ test.beforeAll(async () => {
   experimentId = experiment.id;
   await setReleaseRules(actor, [{ label: "production", fourEyes: true, editorsMayApprove: false }]);
   const key = generateApiKey();
-  await db.apiKey.create({ data: { projectId: project.id, name: "plans run", prefix: key.prefix, hash: key.hash, scopes: ["prompts:read", "prompts:run"] } });
+  await getDb().apiKey.create({ data: { projectId, name: "plans run", prefix: key.prefix, hash: key.hash, scopes: ["prompts:read", "prompts:run"] } });
   runKey = key.key;
 });
 

@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { getDb } from "@/lib/db/client";
-import type { Actor } from "@/lib/audit/actor";
 import { createPrompt, moveLabel, publishDraft, saveDraft, starterContent } from "@/lib/prompts/mutations";
-import { hashPassword } from "@/lib/users/password";
 import { SCREENSHOT_DIR, as } from "./fixtures";
+import { createProjectWithPeople } from "./project-people";
 
 // Release requests end to end (issue 16, approvals), in a project of its own so the rule on its
 // "production" label does not touch specs running in parallel on the demo project: an admin puts
@@ -25,14 +23,10 @@ const people = {
 const promptName = "support-reply";
 
 test.beforeAll(async () => {
-  const db = getDb();
-  const project = await db.project.create({ data: { slug, name: `Releases ${suffix}` } });
-  const hash = await hashPassword(password);
-  const admin = await db.user.create({ data: { email: people.admin.email, name: people.admin.name, passwordHash: hash } });
-  const editor = await db.user.create({ data: { email: people.editor.email, name: people.editor.name, passwordHash: hash } });
-  await db.membership.create({ data: { userId: admin.id, projectId: project.id, role: "ADMIN" } });
-  await db.membership.create({ data: { userId: editor.id, projectId: project.id, role: "EDITOR" } });
-  const actor: Actor = { kind: "user", userId: admin.id, projectId: project.id, role: "ADMIN" };
+  const { admin: actor } = await createProjectWithPeople(slug, `Releases ${suffix}`, [
+    { ...people.admin, role: "ADMIN" },
+    { ...people.editor, role: "EDITOR" },
+  ]);
   // 1.0.0 serves production; 1.1.0 (a longer system prompt and a new optional variable) and a third version wait.
   const first = starterContent();
   const prompt = await createPrompt(actor, { name: promptName, content: first });
