@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useState, useTransition, type ReactNode } from "react";
 import Link from "next/link";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { queryKeys } from "@/lib/query-keys";
@@ -26,7 +26,10 @@ export interface ExperimentActions {
   transition: ServerAction<InProject<{ id: string; action: "start" | "pause" | "resume" | "complete" }>, { status: string }>;
   setWeights: ServerAction<InProject<{ id: string; weights: Record<string, number> }>, { ok: true }>;
   /** `requestId` set: the label is under a release rule, a release request was opened instead (nothing moved). */
-  promote: ServerAction<InProject<{ id: string; variant?: string; force?: boolean }>, { key: string; version: string; requestId: string | null }>;
+  promote: ServerAction<
+    InProject<{ id: string; variant?: string; force?: boolean; reason?: string }>,
+    { key: string; version: string; requestId: string | null }
+  >;
   /** The promote controls' contract check: what moving the label to the variant does to its callers. */
   previewPromote?: ServerAction<InProject<{ id: string; variant: string }>, LabelMoveContractCheck>;
   resumeVariant: ServerAction<InProject<{ id: string; key: string }>, { ok: true }>;
@@ -97,6 +100,7 @@ export function ExperimentResultsClient({
   actions,
   datasets = [],
   labelProtected = false,
+  labelApproval = null,
 }: {
   project: string;
   id: string;
@@ -106,6 +110,8 @@ export function ExperimentResultsClient({
   datasets?: TrafficDatasetOption[];
   /** The experiment's label is protected: promoting onto it asks for confirmation first. */
   labelProtected?: boolean;
+  /** The label's release rule in words when it has one: promoting then opens a release request (asked for with a reason first). */
+  labelApproval?: string | null;
 }) {
   const queryClient = useQueryClient();
   const [runId, setRunId] = useState<string | null>(null);
@@ -126,7 +132,7 @@ export function ExperimentResultsClient({
   });
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<ReactNode>(null);
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: key });
   function act<T>(fn: () => Promise<{ ok: true; data: T } | { ok: false; message: string }>, onOk?: (data: T) => void) {
@@ -225,6 +231,7 @@ export function ExperimentResultsClient({
           actions={actions}
           datasets={datasets}
           labelProtected={labelProtected}
+          labelApproval={labelApproval}
           act={act}
           setRunId={setRunId}
           setNotice={setNotice}
@@ -535,6 +542,7 @@ function Controls({
   actions,
   datasets,
   labelProtected,
+  labelApproval,
   act,
   setRunId,
   setNotice,
@@ -547,9 +555,10 @@ function Controls({
   actions: ExperimentActions;
   datasets: TrafficDatasetOption[];
   labelProtected: boolean;
+  labelApproval: string | null;
   act: <T>(fn: () => Promise<{ ok: true; data: T } | { ok: false; message: string }>, onOk?: (data: T) => void) => void;
   setRunId: (id: string) => void;
-  setNotice: (s: string) => void;
+  setNotice: (s: ReactNode) => void;
 }) {
   const e = data.experiment;
   const [weights, setWeights] = useState<Record<string, number>>(() => Object.fromEntries(e.variants.map((v) => [v.key, v.weight])));
@@ -576,14 +585,23 @@ function Controls({
   // Starting splits the label's live traffic, and promoting onto a protected label changes what every caller gets: both ask first.
   const [confirming, setConfirming] = useState<"start" | "promote" | null>(null);
   const promoteVariant = e.variants.find((v) => v.key === promoteKey);
+  const [reason, setReason] = useState("");
   const promote = () =>
     act(
-      () => actions.promote({ project, id, variant: promoteKey, force: forcePromote }),
+      () => actions.promote({ project, id, variant: promoteKey, force: forcePromote, ...(labelApproval && reason.trim() ? { reason: reason.trim() } : {}) }),
       (d) =>
         setNotice(
-          d.requestId
-            ? `"${e.label}" moves only with an approved release request: a request to release ${d.version} (variant ${d.key}) is waiting in Releases. The experiment keeps running until an approver approves it, which ends it and moves the label.`
-            : `Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`,
+          d.requestId ? (
+            <span data-testid="promote-requested">
+              &quot;{e.label}&quot; moves only with an approved release request: a request to release {d.version} (variant {d.key}) is waiting in Releases. The
+              experiment keeps running until an approver approves it, which ends it and moves the label.{" "}
+              <Link className="font-medium underline" href={`/p/${project}/releases/${d.requestId}`} data-testid="promote-request-link">
+                Open the request
+              </Link>
+            </span>
+          ) : (
+            `Promoted ${d.key}: the "${e.label}" label now serves ${d.version}.`
+          ),
         ),
     );
 
@@ -634,9 +652,10 @@ function Controls({
               variant={forcePromote ? "danger" : data.results.winnerKey ? "primary" : "secondary"}
               disabled={pending || contract.loading}
               title={!isAdmin ? "Protected labels need an admin; the server checks" : undefined}
-              onClick={() => (labelProtected ? setConfirming("promote") : promote())}
+              onClick={() => (labelProtected || labelApproval ? setConfirming("promote") : promote())}
+              data-testid="promote-open"
             >
-              Promote to {e.label}
+              {labelApproval ? "Request release to" : "Promote to"} {e.label}
               {forcePromote ? " anyway" : ""}
             </Button>
           </span>
@@ -665,11 +684,38 @@ function Controls({
           </Button>
         </div>
       </Dialog>
-      <Dialog open={confirming === "promote"} onClose={() => setConfirming(null)} title={`Promote to the protected ${e.label} label?`} testId="confirm-promote">
-        <p className="text-sm">
-          <span className="font-mono">{e.label}</span> is a protected label: every caller of it gets {promoteKey}{" "}
-          <span className="font-mono">{promoteVariant?.version ?? ""}</span> from now on, and the experiment ends.
-        </p>
+      <Dialog
+        open={confirming === "promote"}
+        onClose={() => setConfirming(null)}
+        title={labelApproval ? `Request the release of ${promoteKey} to ${e.label}?` : `Promote to the protected ${e.label} label?`}
+        testId="confirm-promote"
+      >
+        {labelApproval ? (
+          <div className="space-y-2 text-sm">
+            <p data-testid="promote-approval-note">
+              <span className="font-mono">{e.label}</span> moves only with an approved release request ({labelApproval}). Promoting {promoteKey}{" "}
+              <span className="font-mono">{promoteVariant?.version ?? ""}</span> opens one with the evidence for the approver; the experiment keeps running
+              until it is approved, which ends it and moves the label.
+            </p>
+            <label htmlFor="promote-reason" className="block text-xs font-medium">
+              Reason for the approver (optional: by default it names the experiment and the variant)
+            </label>
+            <textarea
+              id="promote-reason"
+              value={reason}
+              onChange={(ev) => setReason(ev.target.value)}
+              rows={2}
+              maxLength={1000}
+              className="w-full rounded-md border border-border bg-surface px-2 py-1.5 text-sm"
+              data-testid="promote-reason"
+            />
+          </div>
+        ) : (
+          <p className="text-sm">
+            <span className="font-mono">{e.label}</span> is a protected label: every caller of it gets {promoteKey}{" "}
+            <span className="font-mono">{promoteVariant?.version ?? ""}</span> from now on, and the experiment ends.
+          </p>
+        )}
         {data.results.winnerKey === null ? (
           <p className="mt-2 text-sm text-warning">The statistics name no winner yet: this is a judgement call.</p>
         ) : data.results.winnerKey !== promoteKey ? (
@@ -694,7 +740,7 @@ function Controls({
               promote();
             }}
           >
-            {forcePromote ? "Promote anyway" : "Promote now"}
+            {labelApproval ? (forcePromote ? "Request anyway" : "Request release") : forcePromote ? "Promote anyway" : "Promote now"}
           </Button>
         </div>
       </Dialog>

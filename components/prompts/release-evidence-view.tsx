@@ -180,20 +180,33 @@ export function ReleaseEvidenceView({ evidence, project }: { evidence: ReleaseEv
               </div>
             ))}
             {diff.variables.changes.length > 0 || fieldRows.length > 0 ? (
-              <table className="w-full text-xs" data-testid="evidence-fields">
+              <table className="w-full table-fixed text-xs" data-testid="evidence-fields">
+                <thead>
+                  <tr className="text-left text-fg-muted">
+                    <th className="w-1/5 py-1 pr-2 font-medium">Field</th>
+                    <th className="py-1 pr-2 font-medium">{evidence.from ? `v${evidence.from.version}` : "before"}</th>
+                    <th className="py-1 font-medium">v{evidence.to.version}</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {diff.variables.changes.map((c) => (
-                    <tr key={`var-${c.name}`} className="border-t border-border">
-                      <td className="py-1 pr-2 font-mono">variables.{c.name}</td>
-                      <td className="py-1 pr-2 font-mono text-danger">{c.type === "added" ? "—" : show(c.before)}</td>
-                      <td className="py-1 font-mono text-success">{c.type === "removed" ? "—" : show(c.after)}</td>
+                    <tr key={`var-${c.name}`} className="border-t border-border align-top" data-testid="evidence-variable" data-change={c.type}>
+                      <td className="py-1 pr-2 font-mono break-words">
+                        variables.{c.name} <Badge tone={c.type === "added" ? "success" : c.type === "removed" ? "danger" : "warning"}>{c.type}</Badge>
+                      </td>
+                      <td className="py-1 pr-2 font-mono break-words text-danger">
+                        {c.type === "added" ? <span className="font-sans text-fg-muted italic">not defined</span> : show(c.before)}
+                      </td>
+                      <td className="py-1 font-mono break-words text-success">
+                        {c.type === "removed" ? <span className="font-sans text-fg-muted italic">removed</span> : show(c.after)}
+                      </td>
                     </tr>
                   ))}
                   {fieldRows.map((f) => (
-                    <tr key={f.field} className="border-t border-border">
-                      <td className="py-1 pr-2 font-mono">{f.field}</td>
-                      <td className="py-1 pr-2 font-mono text-danger">{show(f.before)}</td>
-                      <td className="py-1 font-mono text-success">{show(f.after)}</td>
+                    <tr key={f.field} className="border-t border-border align-top">
+                      <td className="py-1 pr-2 font-mono break-words">{f.field}</td>
+                      <td className="py-1 pr-2 font-mono break-words text-danger">{show(f.before)}</td>
+                      <td className="py-1 font-mono break-words text-success">{show(f.after)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { formatRelative } from "@/components/format";
+import { Badge } from "@/components/ui";
 import type { ReleaseRequestView } from "@/lib/prompts/release-requests";
 import { ReleaseStatusBadge } from "./release-evidence-view";
 
@@ -26,6 +27,11 @@ export function ReleaseRequestList({
               <span className="font-mono">{r.label}</span>: <span className="font-mono text-fg-muted">{r.fromVersion ? `v${r.fromVersion}` : "new"}</span> →{" "}
               <span className="font-mono font-medium">v{r.version}</span>
             </span>
+            {r.plan ? (
+              <Badge tone="accent" data-testid="release-request-mode">
+                {r.plan.kind === "rollout" ? `canary ${r.plan.steps.join(" → ")} %` : `promotes ${r.plan.variant}`}
+              </Badge>
+            ) : null}
             <span className="min-w-0 flex-1 truncate text-fg-muted" title={r.reason}>
               {r.reason}
             </span>

@@ -1,4 +1,4 @@
-import { diffArrays, diffLines, diffWords } from "diff";
+import { diffArrays, diffLines, diffWordsWithSpace } from "diff";
 import { canonicalJson } from "@/lib/canonical-json";
 import { diffVariableContracts } from "@/lib/prompts/contract-diff";
 import { compareHistoryPlacement } from "@/lib/prompts/history";
@@ -28,7 +28,7 @@ export interface LineChange {
 
 /**
  * Line-level diff of two texts (the `diff` package's diffLines); where lines were replaced (a
- * removed run right before an added run), both runs carry the word diff between them (diffWords).
+ * removed run right before an added run), both runs carry the word diff between them (diffWordsWithSpace).
  */
 export function diffText(before: string, after: string): LineChange[] {
   const runs: LineChange[] = diffLines(before, after).map((c) => ({
@@ -40,7 +40,7 @@ export function diffText(before: string, after: string): LineChange[] {
     const removed = runs[i];
     const added = runs[i + 1];
     if (removed?.type !== "removed" || added?.type !== "added") continue;
-    const words = diffWords(removed.value, added.value).map((w): WordChange => ({
+    const words = diffWordsWithSpace(removed.value, added.value).map((w): WordChange => ({
       type: w.added ? "added" : w.removed ? "removed" : "unchanged",
       value: w.value,
     }));

@@ -50,6 +50,48 @@ export function describeReleasePlan(plan: ReleasePlan | null): string {
   return `promoting variant ${plan.variant} of experiment "${plan.experiment}"`;
 }
 
+/** What approving a request does: move the label, start a canary rollout, or promote an experiment's winner. */
+export type ReleaseMode = "move" | "rollout" | "promote";
+
+export function releaseMode(plan: ReleasePlan | null): ReleaseMode {
+  return plan ? plan.kind : "move";
+}
+
+/**
+ * The request page's mode line: what approving will do (an open request) or did (an approved
+ * one), in one sentence; null for a rejected request (nothing happened).
+ */
+export function describeApproval(request: {
+  label: string;
+  version: string;
+  fromVersion: string | null;
+  plan: ReleasePlan | null;
+  status: "open" | "approved" | "rejected";
+}): { mode: ReleaseMode; text: string } | null {
+  if (request.status === "rejected") return null;
+  const open = request.status === "open";
+  const { label, plan } = request;
+  const version = `v${request.version}`;
+  if (!plan) {
+    const from = request.fromVersion ? ` from v${request.fromVersion}` : "";
+    return { mode: "move", text: open ? `Approving moves ${label}${from} to ${version} at once.` : `Approval moved ${label}${from} to ${version}.` };
+  }
+  if (plan.kind === "rollout") {
+    const what = `${describeReleasePlan(plan)} of ${version} on ${label}`;
+    return {
+      mode: "rollout",
+      text: open
+        ? `Approving starts ${what}; ${label} moves when its last step has passed, under this approval.`
+        : `Approval started ${what}; ${label} moves when its last step has passed (see the prompt page's rollout card).`,
+    };
+  }
+  const ends = `experiment "${plan.experiment}" with variant ${plan.variant} as the winner`;
+  return {
+    mode: "promote",
+    text: open ? `Approving ends ${ends} and moves ${label} to ${version}.` : `Approval ended ${ends} and moved ${label} to ${version}.`,
+  };
+}
+
 /** A release request as pages and the API show it (evidence included). */
 export interface ReleaseRequestView {
   id: string;

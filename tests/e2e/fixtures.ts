@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 export const ADMIN = { email: "demo@promptdeck.dev", password: "promptdeck" };
 export const VIEWER = { email: "viewer@promptdeck.dev", password: "promptdeck" };
@@ -15,6 +15,15 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await page.getByLabel("Email").fill(who.email);
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A fresh browser context signed in as `who` (specs with people of their own); close it with `page.context().close()`. */
+export async function as(browser: Browser, who: { email: string; password: string }): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, who);
+  await expect(page).not.toHaveURL(/\/signin/);
+  return page;
 }
 
 /** Stores a theme choice (as the toggle does) before any page script runs, for every navigation. */

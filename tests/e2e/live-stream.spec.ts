@@ -6,7 +6,7 @@ import { PromptdeckClient, type PromptChangeEvent, type PromptdeckError } from "
 import { getDb } from "@/lib/db/client";
 import { createPrompt, moveLabel, publishDraft, saveDraft, starterContent } from "@/lib/prompts/mutations";
 import { hashPassword } from "@/lib/users/password";
-import { ADMIN_STATE, PROJECT, SCREENSHOT_DIR, signIn } from "./fixtures";
+import { ADMIN_STATE, PROJECT, SCREENSHOT_DIR, as } from "./fixtures";
 import { DEMO_API_AUTH, createExperimentByApi, makeQuestionPrompt } from "./experiment-api";
 
 // The live stream's "done when" (issue 16): an app connected to GET /api/v1/stream with the typed
@@ -65,9 +65,7 @@ test("a client subscribed to the stream switches to the version an admin moves p
     expect((await client.getPrompt(promptName)).prompt.version).toBe("1.0.0");
     expect((await client.getPrompt(promptName)).source).toBe("cache");
 
-    const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
-    await signIn(page, admin);
-    await expect(page).not.toHaveURL(/\/signin/);
+    const page = await as(browser, admin);
     await page.goto(`/p/${slug}/prompts/${promptName}`);
     await page.getByTestId("move-production").click();
     const dialog = page.getByTestId("move-dialog");

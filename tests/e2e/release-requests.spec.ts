@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { getDb } from "@/lib/db/client";
-import type { Actor } from "@/lib/audit/actor";
+import { expect, test } from "@playwright/test";
 import { createPrompt, moveLabel, publishDraft, saveDraft, starterContent } from "@/lib/prompts/mutations";
-import { hashPassword } from "@/lib/users/password";
-import { SCREENSHOT_DIR, signIn } from "./fixtures";
+import { SCREENSHOT_DIR, as } from "./fixtures";
+import { createProjectWithPeople } from "./project-people";
 
 // Release requests end to end (issue 16, approvals), in a project of its own so the rule on its
 // "production" label does not touch specs running in parallel on the demo project: an admin puts
@@ -25,14 +23,10 @@ const people = {
 const promptName = "support-reply";
 
 test.beforeAll(async () => {
-  const db = getDb();
-  const project = await db.project.create({ data: { slug, name: `Releases ${suffix}` } });
-  const hash = await hashPassword(password);
-  const admin = await db.user.create({ data: { email: people.admin.email, name: people.admin.name, passwordHash: hash } });
-  const editor = await db.user.create({ data: { email: people.editor.email, name: people.editor.name, passwordHash: hash } });
-  await db.membership.create({ data: { userId: admin.id, projectId: project.id, role: "ADMIN" } });
-  await db.membership.create({ data: { userId: editor.id, projectId: project.id, role: "EDITOR" } });
-  const actor: Actor = { kind: "user", userId: admin.id, projectId: project.id, role: "ADMIN" };
+  const { admin: actor } = await createProjectWithPeople(slug, `Releases ${suffix}`, [
+    { ...people.admin, role: "ADMIN" },
+    { ...people.editor, role: "EDITOR" },
+  ]);
   // 1.0.0 serves production; 1.1.0 (a longer system prompt and a new optional variable) and a third version wait.
   const first = starterContent();
   const prompt = await createPrompt(actor, { name: promptName, content: first });
@@ -48,14 +42,6 @@ test.beforeAll(async () => {
   await saveDraft(actor, { promptId: prompt.id, content: third });
   await publishDraft(actor, { promptId: prompt.id, changelog: "shorter" });
 });
-
-async function as(browser: Browser, who: { email: string; password: string }): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const page = await context.newPage();
-  await signIn(page, who);
-  await expect(page).not.toHaveURL(/\/signin/);
-  return page;
-}
 
 test("an admin sets the rule, an editor requests a production move, an admin reads the evidence and approves", async ({ browser }) => {
   // 1. Settings: a duplicate rule is refused with the reason, then production goes under a rule.
@@ -89,6 +75,9 @@ test("an admin sets the rule, an editor requests a production move, an admin rea
   await dialog.getByTestId("confirm-move").click();
   await expect(editor).toHaveURL(new RegExp(`/p/${slug}/releases/[a-z0-9]+$`));
   await expect(editor.getByTestId("release-status")).toHaveText("open");
+  // The mode line says what approving does: a plain move, at once.
+  await expect(editor.getByTestId("release-plan")).toHaveAttribute("data-mode", "move");
+  await expect(editor.getByTestId("release-plan")).toContainText("Approving moves production from v1.0.0 to v1.1.0 at once.");
   // An editor may not approve production (admins only): said up front, the button is off.
   await expect(editor.getByTestId("release-decision-note")).toContainText("Only admins can approve");
   await expect(editor.getByTestId("approve-release")).toBeDisabled();
@@ -116,12 +105,17 @@ test("an admin sets the rule, an editor requests a production move, an admin rea
   await expect(evidence.getByTestId("evidence-cost-before")).toContainText("v1.0.0");
   await expect(evidence.getByTestId("evidence-cost-after")).toContainText("v1.1.0");
   await expect(evidence.getByTestId("evidence-diff")).toContainText("cite the refund policy");
+  // The new variable reads as added (nothing before it), not as a removal.
+  const tone = evidence.getByTestId("evidence-variable");
+  await expect(tone).toHaveAttribute("data-change", "added");
+  await expect(tone).toContainText("not defined");
   await admin.screenshot({ path: `${SCREENSHOT_DIR}/release-request-evidence.png`, fullPage: true });
   await admin.getByTestId("decision-comment").fill("Evidence looks good");
   await admin.getByTestId("approve-release").click();
   await expect(admin.getByTestId("release-status")).toHaveText("approved");
   await expect(admin.getByTestId("release-decided")).toContainText("Ada Admin");
   await expect(admin.getByTestId("release-decided")).toContainText("Evidence looks good");
+  await expect(admin.getByTestId("release-plan")).toContainText("Approval moved production from v1.0.0 to v1.1.0.");
   await expect(admin.getByTestId("nav-count-releases")).toHaveCount(0);
   await admin.goto(`/p/${slug}/prompts/${promptName}`);
   await expect(admin.getByTestId("label-version-production")).toHaveText("v1.1.0");

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import type { Actor } from "@/lib/audit/actor";
 import { getDb } from "@/lib/db/client";
 import { createPrompt, moveLabel, publishDraft, saveDraft, starterContent } from "@/lib/prompts/mutations";
 import { setReleaseRules } from "@/lib/prompts/release-rules";
 import { hashPassword } from "@/lib/users/password";
-import { SCREENSHOT_DIR, signIn } from "./fixtures";
+import { SCREENSHOT_DIR, as } from "./fixtures";
 
 // Reviewing releases in the dashboard (issue 16, approvals), in a project of its own with two
 // admins and an editor; production is under a "requester may not approve" rule:
@@ -48,14 +48,6 @@ test.beforeAll(async () => {
   await publishDraft(bobActor, { promptId: prompt.id, changelog: "quote the policy" });
   await setReleaseRules(bobActor, [{ label: "production", fourEyes: true, editorsMayApprove: false }]);
 });
-
-async function as(browser: Browser, who: { email: string; password: string }): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const page = await context.newPage();
-  await signIn(page, who);
-  await expect(page).not.toHaveURL(/\/signin/);
-  return page;
-}
 
 test("four eyes: the admin who requested may not approve (said up front and by the server); another admin approves", async ({ browser }) => {
   // Ada (an admin) requests 1.1.0 for production from the prompt page.

@@ -7,8 +7,24 @@ describe("diffText", () => {
   it("gives line-level runs", () => {
     expect(diffText("a\nb\nc\n", "a\nB\nc\n")).toEqual([
       { type: "unchanged", value: "a\n", count: 1 },
-      { type: "removed", value: "b\n", count: 1, words: [{ type: "removed", value: "b\n" }] },
-      { type: "added", value: "B\n", count: 1, words: [{ type: "added", value: "B\n" }] },
+      {
+        type: "removed",
+        value: "b\n",
+        count: 1,
+        words: [
+          { type: "removed", value: "b" },
+          { type: "unchanged", value: "\n" },
+        ],
+      },
+      {
+        type: "added",
+        value: "B\n",
+        count: 1,
+        words: [
+          { type: "added", value: "B" },
+          { type: "unchanged", value: "\n" },
+        ],
+      },
       { type: "unchanged", value: "c\n", count: 1 },
     ]);
   });
@@ -21,6 +37,25 @@ describe("word diff within edited lines", () => {
     expect(added?.words?.filter((w) => w.type === "added").map((w) => w.value)).toEqual(["two"]);
     expect(removed?.words?.map((w) => w.value).join("")).toBe(removed?.value);
     expect(added?.words?.map((w) => w.value).join("")).toBe(added?.value);
+  });
+
+  it("each side's words are exactly that side's text (words added before punctuation leave no stray space on the old side)", () => {
+    const before = "You are a helpful assistant. Answer concisely.";
+    const after = "You are a helpful assistant. Answer concisely and cite the refund policy when it applies.";
+    const [removed, added] = diffText(before, after);
+    expect(removed?.words?.map((w) => w.value).join("")).toBe(before);
+    expect(added?.words?.map((w) => w.value).join("")).toBe(after);
+    expect(added?.words?.filter((w) => w.type === "added").map((w) => w.value)).toEqual([" and cite the refund policy when it applies"]);
+    const pairs: Array<[string, string]> = [
+      ["Reply in English.", "Reply in plain English, briefly."],
+      ["One two three four.", "One three four five."],
+      ["Tabs\tand  double  spaces.", "Tabs and double spaces!"],
+    ];
+    for (const [a, b] of pairs) {
+      const [r, n] = diffText(a, b);
+      expect(r?.words?.map((w) => w.value).join("")).toBe(a);
+      expect(n?.words?.map((w) => w.value).join("")).toBe(b);
+    }
   });
 
   it("leaves whole added or removed lines without a word diff", () => {

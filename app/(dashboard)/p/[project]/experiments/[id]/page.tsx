@@ -6,6 +6,7 @@ import { isAppError } from "@/lib/errors";
 import { getExperiment } from "@/lib/experiments/queries";
 import { listDatasets } from "@/lib/datasets/queries";
 import { getPromptByName } from "@/lib/prompts/queries";
+import { describeReleaseRule, getReleaseRules, releaseRuleFor } from "@/lib/prompts/release-rules";
 import { ExperimentResultsClient } from "@/components/experiments/results-client";
 import { previewPromoteAction, promoteAction, resumeVariantAction, sendTrafficAction, setWeightsAction, transitionExperimentAction } from "../actions";
 
@@ -25,10 +26,13 @@ export default async function ExperimentPage({ params }: { params: Promise<{ pro
   const { project: slug, id } = await params;
   const access = await requirePageRole(slug, "VIEWER");
   let labelProtected = false;
+  let labelApproval: string | null = null;
   try {
     const experiment = await getExperiment(access.project.id, id);
-    const prompt = await getPromptByName(access.project.id, experiment.prompt.name);
+    const [prompt, rules] = await Promise.all([getPromptByName(access.project.id, experiment.prompt.name), getReleaseRules(access.project.id)]);
     labelProtected = prompt.labels.some((l) => l.name === experiment.label && l.protected);
+    const rule = releaseRuleFor(rules, experiment.label);
+    labelApproval = rule ? describeReleaseRule(rule) : null;
   } catch (error) {
     if (isAppError(error) && error.code === "not_found") notFound();
     throw error;
@@ -46,6 +50,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ pro
       actions={actions}
       datasets={datasets}
       labelProtected={labelProtected}
+      labelApproval={labelApproval}
     />
   );
 }

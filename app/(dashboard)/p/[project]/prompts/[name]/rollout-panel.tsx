@@ -313,6 +313,9 @@ export function RolloutPanel({
   );
 }
 
+/** The release reason's message, the same as the move dialog's (releaseReasonSchema). */
+const REASON_REQUIRED = "Say why this version should be released: the approver reads it.";
+
 type RolloutLabel = { name: string; version: string; protected: boolean; approval: string | null };
 
 function StartRolloutDialog({
@@ -355,6 +358,8 @@ function StartRolloutDialog({
   const router = useRouter();
 
   const submit = async () => {
+    // Under a release rule the approver reads the reason: asked for here, as the move dialog does, before anything is sent.
+    if (approval && !reason.trim()) return setError(REASON_REQUIRED);
     setBusy(true);
     const result = await withSignIn(startRolloutAction)({
       project,
@@ -381,7 +386,7 @@ function StartRolloutDialog({
 
   const input = "h-8 w-full rounded-md border border-border bg-surface px-2 text-sm";
   return (
-    <Dialog open={open} onClose={onClose} title="Start a canary rollout" testId="rollout-start-dialog">
+    <Dialog open={open} onClose={onClose} title={approval ? "Request a canary rollout" : "Start a canary rollout"} testId="rollout-start-dialog">
       <div className="space-y-3 text-sm">
         <div className="grid grid-cols-2 gap-2">
           <div className="space-y-1">
@@ -479,6 +484,7 @@ function StartRolloutDialog({
               rows={2}
               maxLength={500}
               className="w-full rounded-md border border-border bg-surface px-2 py-1.5 text-sm"
+              aria-invalid={error === REASON_REQUIRED ? true : undefined}
               data-testid="rollout-reason"
             />
           </div>

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageRole } from "@/lib/auth/session";
-import { describeReleasePlan, getReleaseRequest } from "@/lib/prompts/release-requests";
+import { describeApproval, getReleaseRequest, type ReleaseMode } from "@/lib/prompts/release-requests";
 import { describeReleaseRule, getReleaseRules, mayDecideRelease, releaseRuleFor } from "@/lib/prompts/release-rules";
 import { promptPath } from "@/lib/prompts/paths";
 import { Badge, Card } from "@/components/ui";
@@ -12,6 +12,13 @@ import { ReleaseDecision } from "@/components/prompts/release-decision";
 import { approveReleaseAction, rejectReleaseAction } from "../actions";
 
 export const metadata: Metadata = { title: "Release request" };
+
+const APPROVE: Record<ReleaseMode, string> = {
+  move: "Approve and move the label",
+  rollout: "Approve and start the rollout",
+  promote: "Approve, end the experiment and move the label",
+};
+const MODE: Record<ReleaseMode, string> = { move: "label move", rollout: "canary rollout", promote: "experiment promotion" };
 
 // /p/:project/releases/:id - one release request: who asks what and why, the evidence, the decision.
 export default async function ReleaseRequestPage({ params }: { params: Promise<{ project: string; id: string }> }) {
@@ -25,6 +32,7 @@ export default async function ReleaseRequestPage({ params }: { params: Promise<{
   const approve = mayDecideRelease(rule, parties, "approve");
   const reject = mayDecideRelease(rule, parties, "reject");
   const now = new Date();
+  const effect = describeApproval(request);
   return (
     <>
       <div className="mb-1 text-xs text-fg-muted">
@@ -55,11 +63,9 @@ export default async function ReleaseRequestPage({ params }: { params: Promise<{
           <blockquote className="border-l-2 border-border pl-3 text-fg-muted" data-testid="release-reason">
             {request.reason}
           </blockquote>
-          {request.plan ? (
-            <p className="text-xs" data-testid="release-plan" data-mode={request.plan.kind}>
-              {request.plan.kind === "rollout"
-                ? `Approving starts ${describeReleasePlan(request.plan)} of v${request.version} on ${request.label}${request.status === "approved" ? "" : "; the label moves when its last step has passed, under this approval"}.`
-                : `Approving ends experiment "${request.plan.experiment}" with variant ${request.plan.variant} as the winner and moves ${request.label} to v${request.version}.`}
+          {effect ? (
+            <p className="text-xs" data-testid="release-plan" data-mode={effect.mode}>
+              <Badge tone={effect.mode === "move" ? "neutral" : "accent"}>{MODE[effect.mode]}</Badge> {effect.text}
             </p>
           ) : null}
           {request.force ? <p className="text-xs text-danger">The requester saw the breaking contract change below and asked to move anyway.</p> : null}
@@ -83,7 +89,7 @@ export default async function ReleaseRequestPage({ params }: { params: Promise<{
               canApprove={approve.allowed}
               canReject={reject.allowed}
               note={approve.allowed ? null : approve.message}
-              approveText={request.plan?.kind === "rollout" ? "Approve and start the rollout" : "Approve and move the label"}
+              approveText={APPROVE[effect?.mode ?? "move"]}
             />
           </div>
         ) : (
