@@ -94,7 +94,10 @@ export async function advanceBatchJob(jobId: string, options: BatchJobStepOption
   if (row.cancelRequested) return cancelStep(job, options);
   if (row.status === "queued") await db.batchJob.updateMany({ where: { id: jobId, status: "queued" }, data: { status: "running", startedAt: new Date() } });
 
-  const open = await db.batchJobBatch.findMany({ where: { jobId, status: { not: "ended" } }, orderBy: { submittedAt: "asc" } });
+  // Batches whose results are not stored yet. `endedAt` marks that (set after the ingest), not the
+  // provider's status: a batch can already be "ended" when it is created (the API finished it
+  // before answering), and a step stopped in the middle of an ingest has written "ended" too.
+  const open = await db.batchJobBatch.findMany({ where: { jobId, endedAt: null }, orderBy: { submittedAt: "asc" } });
   let stillOpen = 0;
   for (const batchRow of open) {
     const batch = await retrieveBatch(batchRow.providerBatchId, options.deps?.batch ?? {});
@@ -374,7 +377,7 @@ async function applyUpdates(updates: ItemUpdate[]): Promise<void> {
 
 async function cancelStep(job: JobState, options: BatchJobStepOptions): Promise<StepResult> {
   const db = getDb();
-  const open = await db.batchJobBatch.findMany({ where: { jobId: job.id, status: { not: "ended" } } });
+  const open = await db.batchJobBatch.findMany({ where: { jobId: job.id, endedAt: null } });
   let stillOpen = 0;
   for (const row of open) {
     let batch = await retrieveBatch(row.providerBatchId, options.deps?.batch ?? {});

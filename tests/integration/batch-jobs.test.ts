@@ -251,6 +251,30 @@ describe("batch jobs: running", () => {
     expect(await getDb().batchJobBatch.count({ where: { jobId } })).toBe(1);
   });
 
+  it("stores the results of a batch the API had already ended when it answered the create (no follow-up)", async () => {
+    // With no processing time the simulator ends a batch before answering its create, as a busy
+    // machine did with 2,500 items: the worker took the "ended" batch as stored and sent every item
+    // again in a follow-up batch (paid twice), whose results it then dropped the same way.
+    const instant = await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: 0 });
+    try {
+      const options: BatchJobStepOptions = { pollSeconds: 0.05, deps: { batch: { transport: createClaudeTransport({ baseURL: instant.url }) } } };
+      const created = await sendJson<BatchJobView>(
+        "POST",
+        url("/prompts/answerer/batches"),
+        { items: Array.from({ length: 6 }, (_, i) => ({ id: `i${i}`, variables: { question: `q${i}` } })) },
+        bearer(runKey),
+      );
+      const jobId = created.body.id;
+      await runToEnd(jobId, options);
+      const job = (await getJson<BatchJobView>(url(`/batches/${jobId}`), bearer(runKey))).body;
+      expect(job).toMatchObject({ status: "completed", counts: { pending: 0, succeeded: 6, errored: 0, expired: 0, canceled: 0 } });
+      const batches = await getDb().batchJobBatch.findMany({ where: { jobId } });
+      expect(batches.map((b) => [b.attempt, b.requestCount, b.endedAt !== null])).toEqual([[1, 6, true]]);
+    } finally {
+      await instant.close();
+    }
+  });
+
   it("cancels: the submitted batch is canceled, pending items end canceled, a second cancel is a 409", async () => {
     const slowSim = await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: 60_000 });
     try {
@@ -317,6 +341,9 @@ describe("batch jobs: running", () => {
       n++;
     }
     expect(n).toBe(2_500);
+    // A clean job is one Message Batch per 10,000 items (DEFAULT_REQUESTS_PER_BATCH), no follow-up.
+    const batches = await getDb().batchJobBatch.findMany({ where: { jobId: job.id } });
+    expect(batches.map((b) => [b.attempt, b.requestCount])).toEqual([[1, 2_500]]);
     await expect(client.cancelBatchJob(job.id)).rejects.toMatchObject({ status: 409 });
   });
 
