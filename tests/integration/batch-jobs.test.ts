@@ -3,11 +3,12 @@
 // transient error retried once in a follow-up batch, errored, expired, canceled), a job split
 // into several batches, results as JSON lines in the caller's order matched by id, every call
 // logged at the batch price, cancel keeping what finished, and the bad-input cases.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import { createClaudeTransport, type ClaudeTransport } from "@/lib/claude/client";
 import { advanceBatchJob, type BatchJobStepOptions } from "@/lib/batch-jobs/worker";
-import type { BatchJobView, BatchResultLine } from "@/lib/batch-jobs/jobs";
+import { ITEM_INSERT_CHUNK, type BatchJobView, type BatchResultLine } from "@/lib/batch-jobs/jobs";
 import { PromptdeckClient } from "@/lib/client";
 import { getDb } from "@/lib/db/client";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
@@ -169,6 +170,89 @@ describe("batch jobs: creating", () => {
     expect(await jobCount()).toBe(before);
     expect((await getJson<ApiError>(url("/batches/nope"), bearer(runKey))).status).toBe(404);
     expect((await getJson<ApiError>(url("/batches/bad%20id"), bearer(runKey))).status).toBe(404);
+  });
+});
+
+describe("batch jobs: storing the items", () => {
+  // A trigger that fails the insert of the item whose caller id is `marker` (with an error, or by
+  // ending the session: PostgreSQL gone in the middle of the transaction), for a failure part way.
+  async function failInsertAt(marker: string, how: "raise" | "terminate"): Promise<() => Promise<void>> {
+    const name = `batch_fail_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const action = how === "raise" ? `RAISE EXCEPTION 'injected failure at %', NEW."externalId"` : "PERFORM pg_terminate_backend(pg_backend_pid())";
+    await getDb().$executeRawUnsafe(
+      `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW."externalId" = '${marker}' THEN ${action}; END IF; RETURN NEW; END $$`,
+    );
+    await getDb().$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE INSERT ON "BatchJobItem" FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    return async () => {
+      await getDb().$executeRawUnsafe(`DROP TRIGGER IF EXISTS ${name} ON "BatchJobItem"`);
+      await getDb().$executeRawUnsafe(`DROP FUNCTION IF EXISTS ${name}()`);
+    };
+  }
+
+  it("stores every item in the caller's order with its id and variables, in chunks of ITEM_INSERT_CHUNK", async () => {
+    const n = ITEM_INSERT_CHUNK * 2 + 7; // three statements, the last one short
+    const items = Array.from({ length: n }, (_, i) => ({
+      id: `k-${n - i}`, // ids that do not sort like positions
+      variables: i === 1 ? { question: '日本語 ✓ \u{1F600} "quoted" \\ back', limit: 1e300 } : { question: `q${i}`, limit: i },
+    }));
+    const res = await sendJson<BatchJobView>("POST", url("/prompts/answerer/batches"), { items }, bearer(runKey));
+    expect(res.status).toBe(202);
+    expect(res.body.itemCount).toBe(n);
+    const jobId = res.body.id;
+    const stored = await getDb().batchJobItem.findMany({
+      where: { jobId },
+      orderBy: { position: "asc" },
+      select: { id: true, position: true, externalId: true, variables: true, status: true, attempts: true },
+    });
+    expect(stored).toHaveLength(n);
+    expect(stored.map((r) => r.position)).toEqual(items.map((_, i) => i));
+    expect(stored.map((r) => r.externalId)).toEqual(items.map((item) => item.id));
+    expect(stored.map((r) => r.variables)).toEqual(items.map((item) => item.variables));
+    expect(stored.every((r) => r.status === "pending" && r.attempts === 0)).toBe(true);
+    // Item ids are the Message Batches custom_ids: unique, within the API's pattern.
+    expect(new Set(stored.map((r) => r.id)).size).toBe(n);
+    expect(stored.every((r) => /^[a-zA-Z0-9_-]{1,64}$/.test(r.id))).toBe(true);
+    await sendJson("POST", url(`/batches/${jobId}/cancel`), {}, bearer(runKey));
+  });
+
+  it("a failure part way through the items leaves nothing (no job, no item), and a retry stores them all", async () => {
+    const marker = `boom-${randomUUID()}`;
+    const n = ITEM_INSERT_CHUNK + 50;
+    const items = Array.from({ length: n }, (_, i) => ({ id: i === ITEM_INSERT_CHUNK + 10 ? marker : `f-${i}`, variables: { question: `q${i}` } }));
+    const before = await jobCount();
+    const itemsBefore = await getDb().batchJobItem.count();
+    const drop = await failInsertAt(marker, "raise");
+    try {
+      const res = await sendJson<ApiError>("POST", url("/prompts/answerer/batches"), { items }, bearer(runKey));
+      expect(res.status).toBe(500);
+    } finally {
+      await drop();
+    }
+    // The first chunk was inserted before the failure: rolled back with the job.
+    expect(await jobCount()).toBe(before);
+    expect(await getDb().batchJobItem.count()).toBe(itemsBefore);
+    const again = await sendJson<BatchJobView>("POST", url("/prompts/answerer/batches"), { items }, bearer(runKey));
+    expect(again.status).toBe(202);
+    expect(await getDb().batchJobItem.count({ where: { jobId: again.body.id } })).toBe(n);
+    await sendJson("POST", url(`/batches/${again.body.id}/cancel`), {}, bearer(runKey));
+  });
+
+  it("the database connection lost part way: 503 with Retry-After, and nothing half-created", async () => {
+    const marker = `gone-${randomUUID()}`;
+    const n = ITEM_INSERT_CHUNK + 20;
+    const items = Array.from({ length: n }, (_, i) => ({ id: i === n - 1 ? marker : `g-${i}`, variables: { question: `q${i}` } }));
+    const before = await jobCount();
+    const itemsBefore = await getDb().batchJobItem.count();
+    const drop = await failInsertAt(marker, "terminate");
+    try {
+      const res = await sendJson<ApiError>("POST", url("/prompts/answerer/batches"), { items }, bearer(runKey));
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).not.toBeNull();
+    } finally {
+      await drop();
+    }
+    expect(await jobCount()).toBe(before);
+    expect(await getDb().batchJobItem.count()).toBe(itemsBefore);
   });
 });
 
