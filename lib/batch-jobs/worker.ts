@@ -195,6 +195,9 @@ async function submitPending(job: JobState, attempt: number, options: BatchJobSt
   const maxBytes = Math.min(options.maxBytesPerBatch ?? DEFAULT_BYTES_PER_BATCH, MAX_BATCH_BYTES);
   let chunk: BatchRequestItem[] = [];
   let bytes = 0;
+  // Set after a batch when the job was canceled or the worker is stopping: no more batches in this
+  // step (a 200,000-item job is 20 of them). The next step cancels what was sent, or sends the rest.
+  let stop = false;
   const flush = async () => {
     if (chunk.length === 0) return;
     const created = await submitBatch(chunk, options.deps?.batch ?? {});
@@ -205,6 +208,9 @@ async function submitPending(job: JobState, attempt: number, options: BatchJobSt
     log.info({ jobId: job.id, attempt, batchId: created.id, requests: chunk.length }, "submitted a message batch");
     chunk = [];
     bytes = 0;
+    stop =
+      options.signal?.aborted === true ||
+      (await db.batchJob.findUnique({ where: { id: job.id }, select: { cancelRequested: true } }))?.cancelRequested === true;
   };
   let after = -1;
   for (;;) {
@@ -227,7 +233,10 @@ async function submitPending(job: JobState, attempt: number, options: BatchJobSt
         continue;
       }
       const size = Buffer.byteLength(JSON.stringify(params)) + 100;
-      if (chunk.length > 0 && (chunk.length >= maxRequests || bytes + size > maxBytes)) await flush();
+      if (chunk.length > 0 && (chunk.length >= maxRequests || bytes + size > maxBytes)) {
+        await flush();
+        if (stop) return;
+      }
       chunk.push({ customId: item.id, params });
       bytes += size;
     }

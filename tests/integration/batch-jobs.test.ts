@@ -387,6 +387,37 @@ describe("batch jobs: running", () => {
     }
   });
 
+  it("a cancel while a job's batches are being submitted stops before the next batch", async () => {
+    const slowSim = await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: 60_000 });
+    try {
+      const created = await sendJson<BatchJobView>(
+        "POST",
+        url("/prompts/answerer/batches"),
+        { items: Array.from({ length: 6 }, (_, i) => ({ id: `m${i}`, variables: { question: `q${i}` } })) },
+        bearer(runKey),
+      );
+      const jobId = created.body.id;
+      // The caller cancels right after the first of three batches is created.
+      const slow = createClaudeTransport({ baseURL: slowSim.url });
+      let submitted = 0;
+      const transport: ClaudeTransport = {
+        ...slow,
+        async createBatch(requests, options) {
+          const batch = await slow.createBatch(requests, options);
+          if (++submitted === 1) expect((await sendJson("POST", url(`/batches/${jobId}/cancel`), {}, bearer(runKey))).status).toBe(202);
+          return batch;
+        },
+      };
+      const options: BatchJobStepOptions = { pollSeconds: 0.05, maxRequestsPerBatch: 2, deps: { batch: { transport } } };
+      await runToEnd(jobId, options);
+      expect(submitted).toBe(1);
+      const job = (await getJson<BatchJobView>(url(`/batches/${jobId}`), bearer(runKey))).body;
+      expect(job).toMatchObject({ status: "canceled", counts: { pending: 0, canceled: 6 } });
+    } finally {
+      await slowSim.close();
+    }
+  });
+
   it("a batch kept in progress by the simulator ([[sim:slow]]) stays running until canceled", async () => {
     const created = await sendJson<BatchJobView>(
       "POST",
