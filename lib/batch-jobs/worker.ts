@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { StepWorker } from "@/lib/jobs/step-worker";
 import { callLogRowFromBatchItem, type CallContext } from "@/lib/calls/record";
 import type { CallLogWriter } from "@/lib/calls/writer";
@@ -268,7 +269,11 @@ interface ItemUpdate {
 }
 
 /** Streams an ended batch's results, matches them by custom_id, logs each call, stores the outcomes a page at a time. */
-async function ingestBatch(job: JobState, batchRow: { providerBatchId: string; attempt: number }, options: BatchJobStepOptions): Promise<void> {
+async function ingestBatch(
+  job: JobState,
+  batchRow: { providerBatchId: string; attempt: number; submittedAt: Date },
+  options: BatchJobStepOptions,
+): Promise<void> {
   const writer = options.deps?.writer ?? getCallLogWriter();
   const transport = options.deps?.batch?.transport ?? (await getClaudeTransport());
   const catalog = await getPriceBook().catalog();
@@ -308,6 +313,9 @@ async function ingestBatch(job: JobState, batchRow: { providerBatchId: string; a
           context,
           job.bodies,
         );
+        // The same call gets the same id whenever its batch is read: a step stopped after logging a
+        // page but before storing its items reads the page again, and the log skips a stored id.
+        logged.id = batchCallId(batchRow.providerBatchId, outcome.customId, batchRow.submittedAt);
         if (writer.enqueue(logged)) callLogId = logged.id;
       }
       updates.push(itemUpdate(item.id, outcome, batchRow.attempt, callLogId));
@@ -316,6 +324,19 @@ async function ingestBatch(job: JobState, batchRow: { providerBatchId: string; a
     await writer.flush({ timeoutMs: 30_000 });
     await applyUpdates(updates);
   }
+}
+
+/**
+ * The CallLog id of one batch item's call: cuid-like like every call id ("c", the batch's submit
+ * time in base 36, 15 characters of SHA-256 of batch id and custom_id), so it is the same on every
+ * read of the batch.
+ */
+export function batchCallId(providerBatchId: string, customId: string, submittedAt: Date): string {
+  const time = submittedAt.getTime().toString(36).padStart(9, "0").slice(-9);
+  const digest = createHash("sha256").update(`${providerBatchId}\u0000${customId}`).digest();
+  let rand = "";
+  for (let i = 0; i < 15; i++) rand += (digest[i]! % 36).toString(36);
+  return `c${time}${rand}`;
 }
 
 function itemUpdate(id: string, outcome: BatchItemOutcome, attempt: number, callLogId: string | null): ItemUpdate {

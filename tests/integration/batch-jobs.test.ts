@@ -335,6 +335,27 @@ describe("batch jobs: running", () => {
     expect(await getDb().batchJobBatch.count({ where: { jobId } })).toBe(1);
   });
 
+  it("a batch read again (a step stopped after logging a page, before storing its items) logs no call twice", async () => {
+    const created = await sendJson<BatchJobView>(
+      "POST",
+      url("/prompts/answerer/batches"),
+      { items: Array.from({ length: 4 }, (_, i) => ({ id: `r${i}`, variables: { question: `q${i}` } })) },
+      bearer(runKey),
+    );
+    const jobId = created.body.id;
+    await runToEnd(jobId, stepOptions());
+    const calls = () => getDb().callLog.count({ where: { projectId: ctx.projectId, metadata: { path: ["batchJobId"], equals: jobId } } });
+    expect(await calls()).toBe(4);
+    // As PostgreSQL stopping between the two writes left it: calls logged, items and batch not stored.
+    await getDb().batchJobItem.updateMany({ where: { jobId }, data: { status: "pending", callLogId: null, endedAt: null } });
+    await getDb().batchJobBatch.updateMany({ where: { jobId }, data: { endedAt: null } });
+    await getDb().batchJob.update({ where: { id: jobId }, data: { status: "running", endedAt: null } });
+    await runToEnd(jobId, stepOptions());
+    expect(await calls()).toBe(4);
+    const out = await results(jobId);
+    expect(out.lines.every((l) => l.status === "succeeded" && l.callId !== null)).toBe(true);
+  });
+
   it("stores the results of a batch the API had already ended when it answered the create (no follow-up)", async () => {
     // With no processing time the simulator ends a batch before answering its create, as a busy
     // machine did with 2,500 items: the worker took the "ended" batch as stored and sent every item
