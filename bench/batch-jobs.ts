@@ -13,7 +13,7 @@
  * worker did before it submitted in batches of DEFAULT_REQUESTS_PER_BATCH = 10,000).
  *
  * Run:  createdb -h 127.0.0.1 -U postgres promptdeck_batch_bench
- *       npx tsx bench/batch-jobs.ts [--items 100000] [--batch-ms 2000] [--chunk 10000] [--sim child|inprocess]
+ *       npx tsx bench/batch-jobs.ts [--items 100000] [--batch-ms 2000] [--chunk 10000] [--sim child|inprocess] [--post-only yes]
  * BENCH_DATABASE_URL overrides postgresql://postgres@127.0.0.1:5432/promptdeck_batch_bench
  * (local hosts only: the schema is wiped).
  */
@@ -21,6 +21,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
+import { cpus, loadavg } from "node:os";
 import pg from "pg";
 import { applyMigrations } from "@/lib/db/migrate";
 import { assertLocalDatabaseUrl } from "@/lib/db/local-url";
@@ -30,6 +31,8 @@ const ITEMS = Number(arg("items", "100000"));
 const BATCH_MS = Number(arg("batch-ms", "2000"));
 const CHUNK = arg("chunk", "");
 const SIM = arg("sim", "child");
+/** `--post-only yes`: stop after the 202 (compare ways of storing the items without running the job). */
+const POST_ONLY = arg("post-only", "") !== "";
 const URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/promptdeck_batch_bench";
 
 const secs = (from: number, to = performance.now()) => ((to - from) / 1000).toFixed(2);
@@ -114,7 +117,19 @@ async function main() {
   global.gc?.();
   const baseRss = process.memoryUsage().rss;
   let peakRss = baseRss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+  // The peak of each phase too (POST, worker, results): where the memory goes.
+  let phasePeak = baseRss;
+  const phasePeaks: number[] = [];
+  const endPhase = () => {
+    phasePeak = Math.max(phasePeak, process.memoryUsage().rss);
+    phasePeaks.push(phasePeak);
+    phasePeak = 0;
+  };
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    peakRss = Math.max(peakRss, rss);
+    phasePeak = Math.max(phasePeak, rss);
+  }, 20);
   const started = performance.now();
   const response = await fetch(`${base}/api/v1/prompts/ticket-summary/batches`, {
     method: "POST",
@@ -124,6 +139,23 @@ async function main() {
   const job = (await response.json()) as { id: string; status: string; itemCount: number };
   if (response.status !== 202) throw new Error(`create answered ${response.status}: ${JSON.stringify(job)}`);
   const created = performance.now();
+  endPhase();
+  if (POST_ONLY) {
+    const stored = await db.batchJobItem.count({ where: { jobId: job.id } });
+    console.log(
+      `batch job POST: ${ITEMS.toLocaleString("en-US")} items (${mb(Buffer.byteLength(body))} MB of JSON) -> ${response.status} in ${secs(started, created)} s, ${stored.toLocaleString("en-US")} items stored; RSS before ${mb(baseRss)} MB, peak ${mb(peakRss)} MB; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
+    clearInterval(sampler);
+    server.close();
+    await handler.stop();
+    await closeCallLogWriter();
+    await sim?.close();
+    child?.child.kill("SIGTERM");
+    await db.$disconnect();
+    return;
+  }
 
   let steps = 0;
   for (;;) {
@@ -134,6 +166,7 @@ async function main() {
   }
   await getCallLogWriter().flush();
   const worked = performance.now();
+  endPhase();
 
   const results = await fetch(`${base}/api/v1/batches/${job.id}/results`, { headers: { Authorization: `Bearer ${key.key}` } });
   let lines = 0;
@@ -152,6 +185,7 @@ async function main() {
     }
   }
   const read = performance.now();
+  endPhase();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
@@ -168,7 +202,12 @@ async function main() {
   console.log(`  results: ${lines.toLocaleString("en-US")} lines, ${matched.toLocaleString("en-US")} succeeded and matched to their ids in order`);
   console.log(`  calls logged: ${calls.toLocaleString("en-US")} (batch price); job cost $${(Number(done.costMicros) / 1e6).toFixed(4)}`);
   console.log(
-    `  RSS before ${mb(baseRss)} MB, peak ${mb(peakRss)} MB (+${mb(peakRss - baseRss)} MB); kernel high-water mark ${kernelPeakRssMb()?.toFixed(0) ?? "n/a"} MB`,
+    `  RSS before ${mb(baseRss)} MB, peak ${mb(peakRss)} MB (+${mb(peakRss - baseRss)} MB; POST ${mb(phasePeaks[0]!)}, worker ${mb(phasePeaks[1]!)}, results ${mb(phasePeaks[2]!)} MB); kernel high-water mark ${kernelPeakRssMb()?.toFixed(0) ?? "n/a"} MB`,
+  );
+  console.log(
+    `  load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (${cpus().length} cores)`,
   );
   server.close();
   await handler.stop();

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { StepWorker } from "@/lib/jobs/step-worker";
 import { callLogRowFromBatchItem, type CallContext } from "@/lib/calls/record";
 import type { CallLogWriter } from "@/lib/calls/writer";
@@ -95,7 +96,10 @@ export async function advanceBatchJob(jobId: string, options: BatchJobStepOption
   if (row.cancelRequested) return cancelStep(job, options);
   if (row.status === "queued") await db.batchJob.updateMany({ where: { id: jobId, status: "queued" }, data: { status: "running", startedAt: new Date() } });
 
-  const open = await db.batchJobBatch.findMany({ where: { jobId, status: { not: "ended" } }, orderBy: { submittedAt: "asc" } });
+  // Batches whose results are not stored yet. `endedAt` marks that (set after the ingest), not the
+  // provider's status: a batch can already be "ended" when it is created (the API finished it
+  // before answering), and a step stopped in the middle of an ingest has written "ended" too.
+  const open = await db.batchJobBatch.findMany({ where: { jobId, endedAt: null }, orderBy: { submittedAt: "asc" } });
   let stillOpen = 0;
   for (const batchRow of open) {
     const batch = await retrieveBatch(batchRow.providerBatchId, options.deps?.batch ?? {});
@@ -193,6 +197,9 @@ async function submitPending(job: JobState, attempt: number, options: BatchJobSt
   const maxBytes = Math.min(options.maxBytesPerBatch ?? DEFAULT_BYTES_PER_BATCH, MAX_BATCH_BYTES);
   let chunk: BatchRequestItem[] = [];
   let bytes = 0;
+  // Set after a batch when the job was canceled or the worker is stopping: no more batches in this
+  // step (a 200,000-item job is 20 of them). The next step cancels what was sent, or sends the rest.
+  let stop = false;
   const flush = async () => {
     if (chunk.length === 0) return;
     const created = await submitBatch(chunk, options.deps?.batch ?? {});
@@ -203,6 +210,9 @@ async function submitPending(job: JobState, attempt: number, options: BatchJobSt
     log.info({ jobId: job.id, attempt, batchId: created.id, requests: chunk.length }, "submitted a message batch");
     chunk = [];
     bytes = 0;
+    stop =
+      options.signal?.aborted === true ||
+      (await db.batchJob.findUnique({ where: { id: job.id }, select: { cancelRequested: true } }))?.cancelRequested === true;
   };
   let after = -1;
   for (;;) {
@@ -227,7 +237,10 @@ async function submitPending(job: JobState, attempt: number, options: BatchJobSt
         continue;
       }
       const size = Buffer.byteLength(JSON.stringify(params)) + 100;
-      if (chunk.length > 0 && (chunk.length >= maxRequests || bytes + size > maxBytes)) await flush();
+      if (chunk.length > 0 && (chunk.length >= maxRequests || bytes + size > maxBytes)) {
+        await flush();
+        if (stop) return;
+      }
       chunk.push({ customId: item.id, params });
       bytes += size;
     }
@@ -259,7 +272,11 @@ interface ItemUpdate {
 }
 
 /** Streams an ended batch's results, matches them by custom_id, logs each call, stores the outcomes a page at a time. */
-async function ingestBatch(job: JobState, batchRow: { providerBatchId: string; attempt: number }, options: BatchJobStepOptions): Promise<void> {
+async function ingestBatch(
+  job: JobState,
+  batchRow: { providerBatchId: string; attempt: number; submittedAt: Date },
+  options: BatchJobStepOptions,
+): Promise<void> {
   const writer = options.deps?.writer ?? getCallLogWriter();
   const transport = options.deps?.batch?.transport ?? (await getClaudeTransport());
   const catalog = await getPriceBook().catalog();
@@ -304,6 +321,9 @@ async function ingestBatch(job: JobState, batchRow: { providerBatchId: string; a
           context,
           job.bodies,
         );
+        // The same call gets the same id whenever its batch is read: a step stopped after logging a
+        // page but before storing its items reads the page again, and the log skips a stored id.
+        logged.id = batchCallId(batchRow.providerBatchId, outcome.customId, batchRow.submittedAt);
         if (writer.enqueue(logged)) callLogId = logged.id;
       }
       updates.push(itemUpdate(item.id, outcome, batchRow.attempt, callLogId));
@@ -312,6 +332,19 @@ async function ingestBatch(job: JobState, batchRow: { providerBatchId: string; a
     await writer.flush({ timeoutMs: 30_000 });
     await applyUpdates(updates);
   }
+}
+
+/**
+ * The CallLog id of one batch item's call: cuid-like like every call id ("c", the batch's submit
+ * time in base 36, 15 characters of SHA-256 of batch id and custom_id), so it is the same on every
+ * read of the batch.
+ */
+export function batchCallId(providerBatchId: string, customId: string, submittedAt: Date): string {
+  const time = submittedAt.getTime().toString(36).padStart(9, "0").slice(-9);
+  const digest = createHash("sha256").update(`${providerBatchId}\u0000${customId}`).digest();
+  let rand = "";
+  for (let i = 0; i < 15; i++) rand += (digest[i]! % 36).toString(36);
+  return `c${time}${rand}`;
 }
 
 function itemUpdate(id: string, outcome: BatchItemOutcome, attempt: number, callLogId: string | null): ItemUpdate {
@@ -382,7 +415,7 @@ async function applyUpdates(updates: ItemUpdate[]): Promise<void> {
 
 async function cancelStep(job: JobState, options: BatchJobStepOptions): Promise<StepResult> {
   const db = getDb();
-  const open = await db.batchJobBatch.findMany({ where: { jobId: job.id, status: { not: "ended" } } });
+  const open = await db.batchJobBatch.findMany({ where: { jobId: job.id, endedAt: null } });
   let stillOpen = 0;
   for (const row of open) {
     let batch = await retrieveBatch(row.providerBatchId, options.deps?.batch ?? {});

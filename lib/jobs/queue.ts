@@ -1,7 +1,35 @@
 import PgBoss from "pg-boss";
+// @ts-expect-error pg-boss ships no types for its internal manager module (see guardJobSettlement)
+import PgBossManager from "pg-boss/src/manager.js";
 import { childLogger } from "@/lib/logger";
 
 const log = childLogger({ component: "job-queue" });
+
+const GUARDED = Symbol.for("promptdeck.pgBossSettlementGuarded");
+
+/**
+ * pg-boss 10 settles a job (`complete` after the handler returns, `fail` after it throws) without
+ * awaiting the promise; with the database unreachable it rejects unhandled and Node ends the
+ * process. A server died this way when PostgreSQL restarted under a running batch job (57P03 "not
+ * yet accepting connections" from Manager.fail). This marks those promises handled and logs the
+ * failure; callers that await them still get the rejection. The job stays active and is retried
+ * once it expires (the state is in the domain's tables, so the step is idempotent).
+ */
+function guardJobSettlement(): void {
+  const proto = (PgBossManager as { prototype?: Record<string | symbol, unknown> } | undefined)?.prototype;
+  if (!proto || proto[GUARDED]) return;
+  for (const name of ["complete", "fail"] as const) {
+    const original = proto[name];
+    if (typeof original !== "function") continue;
+    proto[name] = function settle(this: unknown, ...args: unknown[]): unknown {
+      const result: unknown = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (result instanceof Promise)
+        result.catch((error: unknown) => log.warn({ err: error, queue: args[0] }, `pg-boss could not ${name} a job; it is retried when it expires`));
+      return result;
+    };
+  }
+  proto[GUARDED] = true;
+}
 
 /**
  * A durable job queue on the app's PostgreSQL: pg-boss (its own `pgboss` schema, created on first
@@ -44,6 +72,7 @@ export class JobQueue<T extends object> {
     readonly definition: QueueDefinition<T>,
     readonly options: JobQueueOptions,
   ) {
+    guardJobSettlement();
     this.boss = new PgBoss({ connectionString: options.connectionString, max: options.max ?? 3, schedule: false, supervise: options.supervise ?? true });
     // pg-boss emits background errors (maintenance while the database is down): log, never crash.
     this.boss.on("error", (error) => log.warn({ err: error, queue: definition.name }, "pg-boss background error"));

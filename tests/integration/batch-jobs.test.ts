@@ -3,11 +3,12 @@
 // transient error retried once in a follow-up batch, errored, expired, canceled), a job split
 // into several batches, results as JSON lines in the caller's order matched by id, every call
 // logged at the batch price, cancel keeping what finished, and the bad-input cases.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/claude-simulator";
 import { createClaudeTransport, type ClaudeTransport } from "@/lib/claude/client";
 import { advanceBatchJob, type BatchJobStepOptions } from "@/lib/batch-jobs/worker";
-import type { BatchJobView, BatchResultLine } from "@/lib/batch-jobs/jobs";
+import { ITEM_INSERT_CHUNK, type BatchJobView, type BatchResultLine } from "@/lib/batch-jobs/jobs";
 import { PromptdeckClient } from "@/lib/client";
 import { getDb } from "@/lib/db/client";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
@@ -172,6 +173,89 @@ describe("batch jobs: creating", () => {
   });
 });
 
+describe("batch jobs: storing the items", () => {
+  // A trigger that fails the insert of the item whose caller id is `marker` (with an error, or by
+  // ending the session: PostgreSQL gone in the middle of the transaction), for a failure part way.
+  async function failInsertAt(marker: string, how: "raise" | "terminate"): Promise<() => Promise<void>> {
+    const name = `batch_fail_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const action = how === "raise" ? `RAISE EXCEPTION 'injected failure at %', NEW."externalId"` : "PERFORM pg_terminate_backend(pg_backend_pid())";
+    await getDb().$executeRawUnsafe(
+      `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW."externalId" = '${marker}' THEN ${action}; END IF; RETURN NEW; END $$`,
+    );
+    await getDb().$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE INSERT ON "BatchJobItem" FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    return async () => {
+      await getDb().$executeRawUnsafe(`DROP TRIGGER IF EXISTS ${name} ON "BatchJobItem"`);
+      await getDb().$executeRawUnsafe(`DROP FUNCTION IF EXISTS ${name}()`);
+    };
+  }
+
+  it("stores every item in the caller's order with its id and variables, in chunks of ITEM_INSERT_CHUNK", async () => {
+    const n = ITEM_INSERT_CHUNK * 2 + 7; // three statements, the last one short
+    const items = Array.from({ length: n }, (_, i) => ({
+      id: `k-${n - i}`, // ids that do not sort like positions
+      variables: i === 1 ? { question: '日本語 ✓ \u{1F600} "quoted" \\ back', limit: 1e300 } : { question: `q${i}`, limit: i },
+    }));
+    const res = await sendJson<BatchJobView>("POST", url("/prompts/answerer/batches"), { items }, bearer(runKey));
+    expect(res.status).toBe(202);
+    expect(res.body.itemCount).toBe(n);
+    const jobId = res.body.id;
+    const stored = await getDb().batchJobItem.findMany({
+      where: { jobId },
+      orderBy: { position: "asc" },
+      select: { id: true, position: true, externalId: true, variables: true, status: true, attempts: true },
+    });
+    expect(stored).toHaveLength(n);
+    expect(stored.map((r) => r.position)).toEqual(items.map((_, i) => i));
+    expect(stored.map((r) => r.externalId)).toEqual(items.map((item) => item.id));
+    expect(stored.map((r) => r.variables)).toEqual(items.map((item) => item.variables));
+    expect(stored.every((r) => r.status === "pending" && r.attempts === 0)).toBe(true);
+    // Item ids are the Message Batches custom_ids: unique, within the API's pattern.
+    expect(new Set(stored.map((r) => r.id)).size).toBe(n);
+    expect(stored.every((r) => /^[a-zA-Z0-9_-]{1,64}$/.test(r.id))).toBe(true);
+    await sendJson("POST", url(`/batches/${jobId}/cancel`), {}, bearer(runKey));
+  });
+
+  it("a failure part way through the items leaves nothing (no job, no item), and a retry stores them all", async () => {
+    const marker = `boom-${randomUUID()}`;
+    const n = ITEM_INSERT_CHUNK + 50;
+    const items = Array.from({ length: n }, (_, i) => ({ id: i === ITEM_INSERT_CHUNK + 10 ? marker : `f-${i}`, variables: { question: `q${i}` } }));
+    const before = await jobCount();
+    const itemsBefore = await getDb().batchJobItem.count();
+    const drop = await failInsertAt(marker, "raise");
+    try {
+      const res = await sendJson<ApiError>("POST", url("/prompts/answerer/batches"), { items }, bearer(runKey));
+      expect(res.status).toBe(500);
+    } finally {
+      await drop();
+    }
+    // The first chunk was inserted before the failure: rolled back with the job.
+    expect(await jobCount()).toBe(before);
+    expect(await getDb().batchJobItem.count()).toBe(itemsBefore);
+    const again = await sendJson<BatchJobView>("POST", url("/prompts/answerer/batches"), { items }, bearer(runKey));
+    expect(again.status).toBe(202);
+    expect(await getDb().batchJobItem.count({ where: { jobId: again.body.id } })).toBe(n);
+    await sendJson("POST", url(`/batches/${again.body.id}/cancel`), {}, bearer(runKey));
+  });
+
+  it("the database connection lost part way: 503 with Retry-After, and nothing half-created", async () => {
+    const marker = `gone-${randomUUID()}`;
+    const n = ITEM_INSERT_CHUNK + 20;
+    const items = Array.from({ length: n }, (_, i) => ({ id: i === n - 1 ? marker : `g-${i}`, variables: { question: `q${i}` } }));
+    const before = await jobCount();
+    const itemsBefore = await getDb().batchJobItem.count();
+    const drop = await failInsertAt(marker, "terminate");
+    try {
+      const res = await sendJson<ApiError>("POST", url("/prompts/answerer/batches"), { items }, bearer(runKey));
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).not.toBeNull();
+    } finally {
+      await drop();
+    }
+    expect(await jobCount()).toBe(before);
+    expect(await getDb().batchJobItem.count()).toBe(itemsBefore);
+  });
+});
+
 describe("batch jobs: running", () => {
   it("runs every outcome, splits into batches, retries transient errors once, logs at the batch price", async () => {
     const questions = [
@@ -251,6 +335,51 @@ describe("batch jobs: running", () => {
     expect(await getDb().batchJobBatch.count({ where: { jobId } })).toBe(1);
   });
 
+  it("a batch read again (a step stopped after logging a page, before storing its items) logs no call twice", async () => {
+    const created = await sendJson<BatchJobView>(
+      "POST",
+      url("/prompts/answerer/batches"),
+      { items: Array.from({ length: 4 }, (_, i) => ({ id: `r${i}`, variables: { question: `q${i}` } })) },
+      bearer(runKey),
+    );
+    const jobId = created.body.id;
+    await runToEnd(jobId, stepOptions());
+    const calls = () => getDb().callLog.count({ where: { projectId: ctx.projectId, metadata: { path: ["batchJobId"], equals: jobId } } });
+    expect(await calls()).toBe(4);
+    // As PostgreSQL stopping between the two writes left it: calls logged, items and batch not stored.
+    await getDb().batchJobItem.updateMany({ where: { jobId }, data: { status: "pending", callLogId: null, endedAt: null } });
+    await getDb().batchJobBatch.updateMany({ where: { jobId }, data: { endedAt: null } });
+    await getDb().batchJob.update({ where: { id: jobId }, data: { status: "running", endedAt: null } });
+    await runToEnd(jobId, stepOptions());
+    expect(await calls()).toBe(4);
+    const out = await results(jobId);
+    expect(out.lines.every((l) => l.status === "succeeded" && l.callId !== null)).toBe(true);
+  });
+
+  it("stores the results of a batch the API had already ended when it answered the create (no follow-up)", async () => {
+    // With no processing time the simulator ends a batch before answering its create, as a busy
+    // machine did with 2,500 items: the worker took the "ended" batch as stored and sent every item
+    // again in a follow-up batch (paid twice), whose results it then dropped the same way.
+    const instant = await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: 0 });
+    try {
+      const options: BatchJobStepOptions = { pollSeconds: 0.05, deps: { batch: { transport: createClaudeTransport({ baseURL: instant.url }) } } };
+      const created = await sendJson<BatchJobView>(
+        "POST",
+        url("/prompts/answerer/batches"),
+        { items: Array.from({ length: 6 }, (_, i) => ({ id: `i${i}`, variables: { question: `q${i}` } })) },
+        bearer(runKey),
+      );
+      const jobId = created.body.id;
+      await runToEnd(jobId, options);
+      const job = (await getJson<BatchJobView>(url(`/batches/${jobId}`), bearer(runKey))).body;
+      expect(job).toMatchObject({ status: "completed", counts: { pending: 0, succeeded: 6, errored: 0, expired: 0, canceled: 0 } });
+      const batches = await getDb().batchJobBatch.findMany({ where: { jobId } });
+      expect(batches.map((b) => [b.attempt, b.requestCount, b.endedAt !== null])).toEqual([[1, 6, true]]);
+    } finally {
+      await instant.close();
+    }
+  });
+
   it("cancels: the submitted batch is canceled, pending items end canceled, a second cancel is a 409", async () => {
     const slowSim = await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: 60_000 });
     try {
@@ -274,6 +403,37 @@ describe("batch jobs: running", () => {
       const again = await sendJson<ApiError>("POST", url(`/batches/${jobId}/cancel`), {}, bearer(runKey));
       expect(again.status).toBe(409);
       expect(again.body.error.message).toContain("already ended");
+    } finally {
+      await slowSim.close();
+    }
+  });
+
+  it("a cancel while a job's batches are being submitted stops before the next batch", async () => {
+    const slowSim = await startSimulator({ port: 0, speed: Infinity, batchProcessingMs: 60_000 });
+    try {
+      const created = await sendJson<BatchJobView>(
+        "POST",
+        url("/prompts/answerer/batches"),
+        { items: Array.from({ length: 6 }, (_, i) => ({ id: `m${i}`, variables: { question: `q${i}` } })) },
+        bearer(runKey),
+      );
+      const jobId = created.body.id;
+      // The caller cancels right after the first of three batches is created.
+      const slow = createClaudeTransport({ baseURL: slowSim.url });
+      let submitted = 0;
+      const transport: ClaudeTransport = {
+        ...slow,
+        async createBatch(requests, options) {
+          const batch = await slow.createBatch(requests, options);
+          if (++submitted === 1) expect((await sendJson("POST", url(`/batches/${jobId}/cancel`), {}, bearer(runKey))).status).toBe(202);
+          return batch;
+        },
+      };
+      const options: BatchJobStepOptions = { pollSeconds: 0.05, maxRequestsPerBatch: 2, deps: { batch: { transport } } };
+      await runToEnd(jobId, options);
+      expect(submitted).toBe(1);
+      const job = (await getJson<BatchJobView>(url(`/batches/${jobId}`), bearer(runKey))).body;
+      expect(job).toMatchObject({ status: "canceled", counts: { pending: 0, canceled: 6 } });
     } finally {
       await slowSim.close();
     }
@@ -317,6 +477,9 @@ describe("batch jobs: running", () => {
       n++;
     }
     expect(n).toBe(2_500);
+    // A clean job is one Message Batch per 10,000 items (DEFAULT_REQUESTS_PER_BATCH), no follow-up.
+    const batches = await getDb().batchJobBatch.findMany({ where: { jobId: job.id } });
+    expect(batches.map((b) => [b.attempt, b.requestCount])).toEqual([[1, 2_500]]);
     await expect(client.cancelBatchJob(job.id)).rejects.toMatchObject({ status: 409 });
   });
 
