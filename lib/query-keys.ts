@@ -10,6 +10,8 @@ export const queryKeys = {
       all: base,
       /** messages.countTokens figures for the editor's current template (system, messages, model). */
       tokenCount: (promptId: string, templateJson: string) => [...base, "prompts", "token-count", promptId, templateJson] as const,
+      /** The editor's snippet includes resolved for one set of templates and variables. */
+      includes: (promptId: string, templateJson: string) => [...base, "prompts", "includes", promptId, templateJson] as const,
       experimentResults: (id: string) => [...base, "experiments", id, "results"] as const,
       /** An eval run's status, progress, summaries, baseline comparison and judge calibration (polled while it runs). */
       evalRun: (runId: string) => [...base, "evals", runId, "run"] as const,

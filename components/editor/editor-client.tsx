@@ -17,12 +17,13 @@ import { OutputSection } from "./output-section";
 import { RenderPreview } from "./render-preview";
 import { RoutingSection, type RoutingWhatIfAction } from "./routing-section";
 import { SaveBanners } from "./save-banners";
-import { describeSave } from "./save-state";
+import { describeSave, shownSaveStatus } from "./save-state";
 import { SystemBlocksSection } from "./system-blocks-section";
 import { ToolsSection } from "./tools-section";
 import { useEditorShortcuts } from "./use-editor-shortcuts";
 import { useEditorState, type SaveDraftAction } from "./use-editor-state";
 import { useTokenCount, type CountTokensAction } from "./use-token-count";
+import { useIncludes, type ResolveIncludesAction } from "./use-includes";
 import { ValidationPanel } from "./validation-panel";
 import { VariablesSection } from "./variables-section";
 
@@ -58,6 +59,8 @@ export interface EditorClientProps {
    * them again): the preview and the contract check use them; problems are shown as errors.
    */
   includes?: { pins: SnippetPin[]; issues: ErrorIssue[] };
+  /** Resolves the includes again when the templates change (a new include previews without a reload). */
+  resolveIncludes?: ResolveIncludesAction;
 }
 
 /**
@@ -77,16 +80,25 @@ export function EditorClient(props: EditorClientProps) {
   useEditorShortcuts({ save: saveNow, unsaved: dirty && !editor.conflicted });
 
   // ---- derived: every check, all from lib/prompts ----
-  // Snippet includes as they resolved when the page loaded (their variables join the contract).
-  const pinned = useMemo(() => (props.includes ? { ...content, snippets: props.includes.pins } : content), [content, props.includes]);
+  // Snippet includes as publishing would pin them now (their variables join the contract).
+  const includes = useIncludes({
+    project,
+    promptId,
+    content,
+    wellFormed: editor.wellFormed,
+    initialContent: props.initialContent,
+    initial: props.includes,
+    resolve: props.resolveIncludes,
+  });
+  const pinned = useMemo(() => ({ ...content, snippets: includes.pins }), [content, includes]);
   const contract = useMemo(() => checkContract(pinned), [pinned]);
   const cache = useMemo(
     () => analyzeCache(pinned, { catalog: models, counted: tokens.counted, acknowledgedVariableBreakpoints: acknowledged }),
     [pinned, models, tokens.counted, acknowledged],
   );
   const issues = useMemo(
-    () => collectIssues({ form: [...editor.formIssues, ...(props.includes?.issues ?? [])], shape: editor.shapeIssues, contract, cache }),
-    [editor.formIssues, editor.shapeIssues, contract, cache, props.includes],
+    () => collectIssues({ form: [...editor.formIssues, ...includes.issues], shape: editor.shapeIssues, contract, cache }),
+    [editor.formIssues, editor.shapeIssues, contract, cache, includes],
   );
   const figures = useMemo(() => cacheFigures(cache), [cache]);
   const anchors = useMemo(() => errorAnchors(issues), [issues]);
@@ -115,7 +127,7 @@ export function EditorClient(props: EditorClientProps) {
         onOpenPlayground={() => void openInPlayground()}
         beforePublish={async () => (dirty ? saveNow() : true)}
       />
-      <SaveBanners status={save.status} basedOn={save.basedOn} />
+      <SaveBanners status={shownSaveStatus(save.status, dirty)} basedOn={save.basedOn} />
 
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_360px]">
         <div className="min-w-0 space-y-4">

@@ -1,6 +1,7 @@
 import type { ModelSpec } from "@/lib/models/catalog";
 import type { PrefixTokenCounts } from "@/lib/claude/count-tokens";
 import { isAppError, type ErrorIssue } from "@/lib/errors";
+import { ACTION_INPUT_LIMITS, inspectJsonInput } from "@/lib/errors/hostile";
 import { normalizeAcknowledgements, type CacheAnalysis, type CacheBlock, type CacheBreakpoint, type CountedTokens } from "@/lib/prompts/cache";
 import type { ContractReport } from "@/lib/prompts/contract";
 import { previewCost, type CostPreview } from "@/lib/prompts/cost";
@@ -334,6 +335,11 @@ export function toContent(state: EditorState): { content: PromptVersionContent; 
     outputSchema,
     policy: { ...state.policyRest, ...(state.fallbackModel ? { fallback_model: state.fallbackModel } : {}) },
   };
+  // What no save accepts (NUL, an unpaired surrogate, Infinity from 1e400 in a schema, nesting
+  // deeper than an action takes) is named at its field here, and the autosave waits, instead of a
+  // save the server refuses. The save sends `{ content, ... }`: checked the same way.
+  const hostile = inspectJsonInput({ content }, ACTION_INPUT_LIMITS);
+  if (hostile) issues.push({ path: hostile.path.replace(/^content\.?/, ""), message: hostile.message });
   return { content, issues };
 }
 
@@ -545,4 +551,16 @@ export function renderPreview(content: PromptVersionContent, samples: Readonly<R
     if (isAppError(error)) return { ok: false, issues: error.issues ?? [{ path: "", message: error.message }] };
     return { ok: false, issues: [{ path: "", message: error instanceof Error ? error.message : "cannot render" }] };
   }
+}
+
+/**
+ * What the snippet includes of `content` depend on, as one string (the templates' texts and the
+ * variables, whose types a snippet's must match), or null when no template includes a snippet
+ * (`{{> name@ref}}`): the editor resolves includes again only when this changes.
+ */
+export function includesTemplateJson(content: Pick<PromptVersionContent, "system" | "messages" | "variables">): string | null {
+  const texts = [content.system.map((b) => b.text), content.messages.map((m) => m.content.map((c) => c.text))];
+  const json = JSON.stringify(texts);
+  if (!/\{\{\s*>/.test(json)) return null;
+  return JSON.stringify({ texts, variables: content.variables });
 }

@@ -31,7 +31,7 @@ export interface SavedDraft {
   savedAt: string;
 }
 
-export type SaveEvent = { type: "started" } | { type: "finished"; json: string; result: ActionResult<SavedDraft> };
+export type SaveEvent = { type: "started" } | { type: "finished"; json: string; result: ActionResult<SavedDraft> } | { type: "undone" };
 
 /** The message shown when the save request itself failed (no answer from the server). */
 export const UNREACHABLE_MESSAGE = "The save did not reach the server; check the connection and save again";
@@ -44,12 +44,22 @@ export function initialSaveState(lockVersion: number, savedJson: string, basedOn
 /** One transition of the save state machine. */
 export function saveReducer(state: SaveState, event: SaveEvent): SaveState {
   if (event.type === "started") return { ...state, status: { kind: "saving" } };
+  // The editor holds what was last saved again: a failed save's error is over (a conflict is not).
+  if (event.type === "undone") return state.status.kind === "error" ? { ...state, status: { kind: "clean" } } : state;
   const { result } = event;
   if (result.ok) return { status: { kind: "clean", at: result.data.savedAt }, lockVersion: result.data.lockVersion, savedJson: event.json, basedOn: null };
   if (result.code === "conflict") return { ...state, status: { kind: "conflict", message: result.message } };
   // Signed out (session expired): the editor keeps the edits and offers sign-in in a new tab.
   if (result.code === "unauthenticated") return { ...state, status: { kind: "error", message: result.message, signedOut: true } };
   return { ...state, status: { kind: "error", message: result.message, issues: result.issues } };
+}
+
+/**
+ * The status to show: a failed save stops being news once the editor holds what was last saved
+ * again (the user undid the edit the server refused), so it shows as saved, without the banner.
+ */
+export function shownSaveStatus(status: SaveStatus, dirty: boolean): SaveStatus {
+  return status.kind === "error" && !dirty ? { kind: "clean" } : status;
 }
 
 /** The save bar: its status line, whether that line is a problem, and which buttons work. */
@@ -69,8 +79,9 @@ export function describeSave(
   edits: { dirty: boolean; invalid: boolean },
   formatTime: (iso: string) => string = (iso) => new Date(iso).toLocaleTimeString(),
 ): SaveBar {
-  const { status, basedOn } = state;
+  const { basedOn } = state;
   const { dirty, invalid } = edits;
+  const status = shownSaveStatus(state.status, dirty);
   const conflicted = status.kind === "conflict";
   const text =
     status.kind === "conflict"
@@ -116,6 +127,8 @@ export interface DraftSaver {
    * conflict (then every later save is refused), an error or an unreachable server.
    */
   save: (draft: DraftToSave) => Promise<boolean>;
+  /** The editor holds what was last saved again (the refused edit undone): a failed save's error clears, so it does not resurface with the next edit. */
+  undone: () => void;
 }
 
 /** The save loop of one editor session (`send` is saveDraftAction bound to the prompt). */
@@ -146,6 +159,7 @@ export function createDraftSaver(initial: SaveState, send: SendDraft): DraftSave
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    undone: () => dispatch({ type: "undone" }),
     save: async (draft) => {
       while (inflight) await inflight;
       if (state.status.kind === "conflict") return false;

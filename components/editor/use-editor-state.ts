@@ -73,6 +73,11 @@ export function useEditorState(options: EditorStateOptions) {
 
   const saveNow = useCallback(() => saver.save({ json: contentJson, content, acknowledged }), [saver, contentJson, content, acknowledged]);
 
+  // A failed save's error ends when the editor holds what was last saved again.
+  useEffect(() => {
+    if (!dirty && save.status.kind === "error") saver.undone();
+  }, [dirty, save.status.kind, saver]);
+
   // Debounced autosave of everything the stored shape can hold.
   useEffect(() => {
     if (!dirty || conflicted || !savable) return;

@@ -39,6 +39,9 @@ export interface JsonInputLimits {
   maxNodes: number;
 }
 
+/** Limits every server action's input is held to (lib/http/action-result.ts); the editor checks a draft against them before saving. */
+export const ACTION_INPUT_LIMITS: JsonInputLimits = { maxDepth: 64, maxNodes: 200_000 };
+
 /**
  * The first problem of `value` as input that is stored or sent on (path + message), or null:
  * values that are not JSON-like (Dates, Maps, files, bigints, NaN/Infinity, class instances),

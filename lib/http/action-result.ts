@@ -1,7 +1,7 @@
 import { unstable_rethrow } from "next/navigation";
 import { z, ZodError } from "zod";
 import { AppError, isAppError, toIssues, type AppErrorCode, type ErrorIssue } from "@/lib/errors";
-import { describeIssue, inspectJsonInput, isPlainObject } from "@/lib/errors/hostile";
+import { ACTION_INPUT_LIMITS, describeIssue, inspectJsonInput, isPlainObject } from "@/lib/errors/hostile";
 import { childLogger } from "@/lib/logger";
 import type { ActorAccess, SessionUser } from "@/lib/auth/session";
 
@@ -42,8 +42,8 @@ export const PROJECT_NOT_FOUND_MESSAGE = "Project not found";
 /** At most this many issues go back to the client (a 10,000-element bad array is one message, not 10,000). */
 export const MAX_RESULT_ISSUES = 50;
 
-/** Limits every action input is held to before its schema runs (schemas add their own). */
-export const ACTION_INPUT_LIMITS = { maxDepth: 64, maxNodes: 200_000 } as const;
+/** Limits every action input is held to before its schema runs (schemas add their own); defined beside the check so client forms can hold their input to them too. */
+export { ACTION_INPUT_LIMITS };
 
 type Log = (message: string, error: unknown) => void;
 

@@ -235,7 +235,7 @@ export const variableDefSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("messages"),
     ...variableCommon,
-    position: z.number().int("position must be a whole number").min(0, "position must be 0 or more").max(1000),
+    position: z.number().int("position must be a whole number").min(0, "position must be 0 or more").max(1000, "position must be at most 1000"),
     cache_control: cacheControlSchema.optional(),
     // Never set: declared so code reading `def.default` on any variable type still compiles.
     default: z.undefined({ error: "a messages variable has no default" }).optional(),

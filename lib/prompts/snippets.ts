@@ -79,6 +79,22 @@ export function resolveVersionIncludes(
   return resolveIncludes(content, selfName, snippetLookup(db, projectId));
 }
 
+/**
+ * The includes of a draft being edited, resolved as publishing would pin them now (the editor
+ * calls this when its includes change, so a new include previews without a reload). The prompt
+ * must be in the project (`not_found` otherwise); its own name is what a cycle is checked against.
+ */
+export async function resolveDraftIncludes(
+  projectId: string,
+  promptId: string,
+  content: Pick<PromptVersionContent, "system" | "messages" | "variables">,
+  db: Db = getDb(),
+): Promise<IncludeResolution> {
+  const prompt = await db.prompt.findFirst({ where: { id: promptId, projectId }, select: { name: true } });
+  if (!prompt) throw new AppError("not_found", "This prompt does not exist in the project");
+  return resolveVersionIncludes(projectId, prompt.name, content, db);
+}
+
 export interface SnippetDependent {
   prompt: string;
   kind: "PROMPT" | "SNIPPET";

@@ -156,6 +156,24 @@ describe("demo seed", () => {
     }
   });
 
+  it("seeds issue 15's parts: a tool-using agent with a chat history, a chat prompt, and a prompt pinning the policy snippet", async () => {
+    const project = await ctx.db.project.findUniqueOrThrow({ where: { slug: "demo" } });
+    const served = async (name: string) => {
+      const label = await ctx.db.label.findFirstOrThrow({ where: { name: "production", prompt: { projectId: project.id, name } }, include: { version: true } });
+      return { content: parseVersionContent(label.version), pins: label.version.snippetPins };
+    };
+    const agent = (await served("support-agent")).content;
+    expect(agent.modelConfig.tools?.map((t) => t.name)).toEqual(["lookup_order", "issue_refund"]);
+    expect(agent.modelConfig.tools?.at(-1)?.cache_control).toEqual({ type: "ephemeral" });
+    expect(agent.variables.history).toMatchObject({ type: "messages", position: 0 });
+    const chat = (await served("chat-companion")).content;
+    expect(Object.values(chat.variables).filter((v) => v.type === "messages")).toHaveLength(1);
+    expect(checkContract(chat).errors).toEqual([]);
+    const reply = await served("support-email-reply");
+    expect(JSON.stringify(reply.content.system)).toContain("{{> support-policy@production}}");
+    expect(reply.pins).toEqual([expect.objectContaining({ name: "support-policy", version: "1.0.0" })]);
+  });
+
   it("is idempotent: a second run changes nothing", async () => {
     const before = await Promise.all([ctx.db.user.count(), ctx.db.promptVersion.count(), ctx.db.labelEvent.count(), ctx.db.apiKey.count()]);
     const creds = await seedDemo(ctx.db, { traffic: false });

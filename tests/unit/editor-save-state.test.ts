@@ -4,6 +4,7 @@ import { supportAssistantContent as content } from "@/lib/prompts/fixtures/suppo
 import {
   createDraftSaver,
   describeSave,
+  shownSaveStatus,
   initialSaveState,
   saveReducer,
   UNREACHABLE_MESSAGE,
@@ -82,11 +83,22 @@ describe("describeSave", () => {
   });
 
   it("flags errors, conflicts and invalid edits", () => {
-    expect(describeSave(state({ kind: "error", message: "x" }), clean, time).alarm).toBe(true);
+    expect(describeSave(state({ kind: "error", message: "x" }), dirty, time).alarm).toBe(true);
     expect(describeSave(state({ kind: "conflict", message: "x" }), clean, time).alarm).toBe(true);
     expect(describeSave(state({ kind: "clean" }), invalid, time).alarm).toBe(true);
     expect(describeSave(state({ kind: "clean" }), dirty, time).alarm).toBe(false);
     expect(describeSave(state({ kind: "saving" }), clean, time).alarm).toBe(false);
+  });
+
+  it("a failed save is no longer shown once the editor holds what was last saved again (the refused edit undone)", () => {
+    const failed = state({ kind: "error", message: "content.modelConfig.tools.0.description: must not contain NUL characters" });
+    expect(describeSave(failed, clean, time)).toMatchObject({ text: "All changes saved", alarm: false, canSave: false });
+    expect(shownSaveStatus(failed.status, false)).toEqual({ kind: "clean" });
+    expect(shownSaveStatus(failed.status, true)).toBe(failed.status);
+    expect(shownSaveStatus({ kind: "conflict", message: "x" }, false)).toEqual({ kind: "conflict", message: "x" });
+    // ...and the saver forgets it, so the next edit does not bring "Save failed" back.
+    expect(saveReducer(failed, { type: "undone" }).status).toEqual({ kind: "clean" });
+    expect(saveReducer(state({ kind: "conflict", message: "x" }), { type: "undone" }).status).toEqual({ kind: "conflict", message: "x" });
   });
 
   it("Save works for unsaved changes, not while saving or after a conflict", () => {

@@ -111,6 +111,25 @@ describe("tools in the editor's working copy", () => {
     ]);
   });
 
+  it("names what no save accepts at its field, before any save: NUL, an unpaired surrogate, 1e400, a schema nested 1,000 levels", () => {
+    const start = fromContent(agent);
+    const [first] = start.tools;
+    const formIssues = (state: EditorState) => toContent(state).issues;
+    const under = (issues: { path: string; message: string }[], path: string) => issues.filter((i) => i.path === path || i.path.startsWith(`${path}.`));
+    const nul = apply(start, { type: "patchTool", id: first!.id, patch: { description: "Look\u0000up" } });
+    expect(formIssues(nul)).toEqual([{ path: "modelConfig.tools.0.description", message: "must not contain NUL characters" }]);
+    const surrogate = apply(start, { type: "patchTool", id: first!.id, patch: { description: "Look \ud800up" } });
+    expect(under(formIssues(surrogate), "modelConfig.tools.0.description").map((i) => i.message)).toEqual([expect.stringMatching(/surrogate/)]);
+    const huge = apply(start, { type: "patchTool", id: first!.id, patch: { schemaText: '{"type":"object","maxProperties":1e400}' } });
+    expect(under(formIssues(huge), "modelConfig.tools.0.input_schema")).toHaveLength(1);
+    let deep = '{"type":"string"}';
+    for (let i = 0; i < 1000; i++) deep = `{"type":"object","properties":{"x":${deep}}}`;
+    const nested = apply(start, { type: "patchTool", id: first!.id, patch: { schemaText: deep } });
+    expect(under(formIssues(nested), "modelConfig.tools.0.input_schema").map((i) => i.message)).toEqual([expect.stringMatching(/nested too deeply/)]);
+    expect(anchorForPath(formIssues(nested)[0]!.path)).toBe("tool-0");
+    expect(formIssues(start)).toEqual([]);
+  });
+
   it("anchors tool, tool_choice and history paths at their editor elements", () => {
     expect(anchorForPath("modelConfig.tools.1.name")).toBe("tool-1");
     expect(anchorForPath("tools.1")).toBe("tool-1");

@@ -6,6 +6,8 @@ import { countPrefixTokens, tokenCountingAvailable, type PrefixTokenCounts } fro
 import { defineAction } from "@/lib/http/server-action";
 import { saveDraft } from "@/lib/prompts/mutations";
 import { parseVersionContent } from "@/lib/prompts/schemas";
+import type { IncludeResolution } from "@/lib/prompts/includes";
+import { resolveDraftIncludes } from "@/lib/prompts/snippets";
 import { routingSchema } from "@/lib/prompts/routing";
 import { loadRoutingWhatIf, MAX_WHAT_IF_CALLS, type WhatIfReport } from "@/lib/prompts/routing-what-if";
 
@@ -59,6 +61,21 @@ export const countTokensAction = defineAction(
     if (!tokenCountingAvailable()) throw new AppError("unprocessable", "No Anthropic API key is configured: token counts are estimates");
     return countPrefixTokens(parseVersionContent(input.content));
   },
+);
+
+const includesSchema = z.object({
+  promptId: z.string().min(1).max(100),
+  content: contentSchema,
+});
+
+/**
+ * The editor's snippet includes resolved as publishing would pin them now (pins with their text,
+ * and every problem: a missing snippet, label or version, a cycle), so a new include previews
+ * without a reload. The content must be well-formed (the shape checks of a save). EDITOR+.
+ */
+export const resolveIncludesAction = defineAction(
+  { role: "EDITOR", input: includesSchema, invalidMessage: "The include request was malformed" },
+  async (input, { project }): Promise<IncludeResolution> => resolveDraftIncludes(project.id, input.promptId, parseVersionContent(input.content)),
 );
 
 const whatIfSchema = z.object({

@@ -11,7 +11,7 @@ import { getDraft, getPromptByName, getVersionById, versionLabel } from "@/lib/p
 import { readVersionContent } from "@/lib/prompts/schemas";
 import { resolveVersionIncludes } from "@/lib/prompts/snippets";
 import { EditorClient } from "@/components/editor/editor-client";
-import { countTokensAction, routingWhatIfAction, saveDraftAction } from "./actions";
+import { countTokensAction, resolveIncludesAction, routingWhatIfAction, saveDraftAction } from "./actions";
 import { decodePromptName, promptPath } from "@/lib/prompts/paths";
 
 type Params = { project: string; name: string };
@@ -68,6 +68,7 @@ export default async function EditPromptPage({ params }: { params: Promise<Param
         countTokens={countTokensAction}
         routingWhatIf={routingWhatIfAction}
         includes={includes}
+        resolveIncludes={resolveIncludesAction}
       />
     </>
   );
