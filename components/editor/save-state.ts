@@ -35,6 +35,30 @@ export type SaveEvent = { type: "started" } | { type: "finished"; json: string; 
 
 /** The message shown when the save request itself failed (no answer from the server). */
 export const UNREACHABLE_MESSAGE = "The save did not reach the server; check the connection and save again";
+/** The message shown when the server answered but its database is unavailable (503). */
+export const DATABASE_DOWN_MESSAGE = "The database is unavailable right now: your edits are kept in this page; save again in a moment";
+
+/**
+ * The largest draft one save sends, in UTF-8 bytes of its `draftJson`. Next refuses a server
+ * action body over 1 MiB before the action runs (the editor would only see a failed request), and
+ * the API takes a version document of at most 1 MiB, so a larger draft could never be saved or
+ * published: it is named here, before it is sent.
+ */
+export const MAX_DRAFT_BYTES = 1_000_000;
+
+/** The form message for a draft over MAX_DRAFT_BYTES, or null when it fits. */
+export function draftTooLargeMessage(json: string): string | null {
+  const bytes = new TextEncoder().encode(json).length;
+  if (bytes <= MAX_DRAFT_BYTES) return null;
+  const mb = (n: number) => `${(n / 1_000_000).toFixed(2)} MB`;
+  return `This draft is ${mb(bytes)}; a version may be at most ${mb(MAX_DRAFT_BYTES)}. Shorten the longest text (or move reference documents out), then save again.`;
+}
+
+/**
+ * Why a save request got no usable answer: `database` when the server says its database is down
+ * (the editor asks /api/health), `unreachable` otherwise. Injected so this module stays framework-free.
+ */
+export type DiagnoseFailure = () => Promise<"database" | "unreachable">;
 
 /** The start state: nothing saved in this session yet. */
 export function initialSaveState(lockVersion: number, savedJson: string, basedOn: string | null): SaveState {
@@ -132,7 +156,7 @@ export interface DraftSaver {
 }
 
 /** The save loop of one editor session (`send` is saveDraftAction bound to the prompt). */
-export function createDraftSaver(initial: SaveState, send: SendDraft): DraftSaver {
+export function createDraftSaver(initial: SaveState, send: SendDraft, diagnose: DiagnoseFailure = async () => "unreachable"): DraftSaver {
   let state = initial;
   let inflight: Promise<boolean> | null = null;
   const listeners = new Set<() => void>();
@@ -144,10 +168,16 @@ export function createDraftSaver(initial: SaveState, send: SendDraft): DraftSave
   const run = async (draft: DraftToSave): Promise<boolean> => {
     dispatch({ type: "started" });
     let result: ActionResult<SavedDraft>;
-    try {
-      result = await send({ content: draft.content, acknowledged: draft.acknowledged, lockVersion: state.lockVersion });
-    } catch {
-      result = { ok: false, code: "internal", message: UNREACHABLE_MESSAGE };
+    const tooLarge = draftTooLargeMessage(draft.json);
+    if (tooLarge) {
+      result = { ok: false, code: "payload_too_large", message: tooLarge };
+    } else {
+      try {
+        result = await send({ content: draft.content, acknowledged: draft.acknowledged, lockVersion: state.lockVersion });
+      } catch {
+        const cause = await diagnose().catch(() => "unreachable" as const);
+        result = { ok: false, code: "internal", message: cause === "database" ? DATABASE_DOWN_MESSAGE : UNREACHABLE_MESSAGE };
+      }
     }
     dispatch({ type: "finished", json: draft.json, result });
     return result.ok;

@@ -12,6 +12,16 @@ import { createDraftSaver, initialSaveState, type SavedDraft } from "./save-stat
 
 const AUTOSAVE_MS = 1000;
 
+/** A save got no answer: the health check tells a database outage (503) from an unreachable server. */
+async function diagnoseSaveFailure(): Promise<"database" | "unreachable"> {
+  try {
+    const response = await fetch("/api/health", { cache: "no-store" });
+    return response.status === 503 ? "database" : "unreachable";
+  } catch {
+    return "unreachable";
+  }
+}
+
 /** saveDraftAction (app/.../edit/actions.ts), passed down by the edit page. */
 export type SaveDraftAction = (input: {
   project: string;
@@ -65,6 +75,7 @@ export function useEditorState(options: EditorStateOptions) {
     createDraftSaver(
       initialSaveState(options.lockVersion, openedDraftJson(options.initialContent, options.initialAcknowledged), options.basedOn),
       mutation.mutateAsync,
+      diagnoseSaveFailure,
     ),
   );
   const save = useSyncExternalStore(saver.subscribe, saver.getState, saver.getState);

@@ -98,9 +98,14 @@ test("hostile tool input: NUL, lone surrogates, 1,000-level schema, huge numbers
   await expect(status).toHaveText(/^(Saved |All changes saved)/);
   await expect(page.getByTestId("save-error")).toHaveCount(0);
 
-  // A 1 MB description is left out: Next refuses a server action body over 1 MB with a 500 before
-  // the action runs, and the editor then says the save "did not reach the server" (known, not fixed
-  // yet: the editor should hold the autosave for a draft that large). The API answers 413/422.
+  // A 1.1 MB description: a save that large could never reach the action (Next refuses its body),
+  // so the editor names the size before sending anything; shortening it saves again.
+  await page.getByTestId("tool-description-0").fill("x".repeat(1_100_000));
+  await expect(status).toHaveText("Save failed");
+  await expect(page.getByTestId("save-error")).toContainText(/This draft is 1\.\d\d MB; a version may be at most 1\.00 MB/);
+  await page.getByTestId("tool-description-0").fill("Look up an order.");
+  await expect(status).toHaveText(/^(Saved |All changes saved)/);
+  await expect(page.getByTestId("save-error")).toHaveCount(0);
 
   // A schema nested 1,000 levels deep, and 1e400: named at the schema, nothing is sent.
   let deep = '{"type":"string"}';

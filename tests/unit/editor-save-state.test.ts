@@ -8,6 +8,9 @@ import {
   initialSaveState,
   saveReducer,
   UNREACHABLE_MESSAGE,
+  DATABASE_DOWN_MESSAGE,
+  MAX_DRAFT_BYTES,
+  draftTooLargeMessage,
   type SavedDraft,
   type SaveState,
   type SendDraft,
@@ -214,5 +217,40 @@ describe("createDraftSaver", () => {
     server.calls[0]!.reject(new TypeError("Failed to fetch"));
     expect(await failed).toBe(false);
     expect(saver.getState().status).toEqual({ kind: "error", message: UNREACHABLE_MESSAGE });
+  });
+
+  it("a request the server refused because its database is down says so (the health check answers 503)", async () => {
+    const server = fakeServer();
+    let asked = 0;
+    const saver = createDraftSaver(initialSaveState(3, "opened", null), server.send, async () => {
+      asked++;
+      return "database";
+    });
+    const failed = saver.save(draft("a"));
+    server.calls[0]!.reject(new Error("An unexpected response was received from the server."));
+    expect(await failed).toBe(false);
+    expect(asked).toBe(1);
+    expect(saver.getState().status).toEqual({ kind: "error", message: DATABASE_DOWN_MESSAGE });
+    expect(saver.getState().savedJson).toBe("opened");
+  });
+
+  it("a draft over the size a save can carry is named before anything is sent (Next would refuse the request)", async () => {
+    const server = fakeServer();
+    const saver = createDraftSaver(initialSaveState(3, "opened", null), server.send);
+    // 400k three-byte characters: 1.2 MB in UTF-8 though only 400k UTF-16 units.
+    const big = JSON.stringify({ text: "€".repeat(400_000) });
+    expect(await saver.save(draft(big))).toBe(false);
+    expect(server.calls).toHaveLength(0);
+    const status = saver.getState().status;
+    expect(status.kind).toBe("error");
+    expect(status.kind === "error" && status.message).toMatch(/^This draft is 1\.20 MB; a version may be at most 1\.00 MB\./);
+    // Just under the limit it goes out.
+    expect(draftTooLargeMessage("x".repeat(MAX_DRAFT_BYTES))).toBeNull();
+    expect(draftTooLargeMessage("x".repeat(MAX_DRAFT_BYTES + 1))).not.toBeNull();
+    const fits = saver.save(draft("small"));
+    await tick();
+    expect(server.calls).toHaveLength(1);
+    server.calls[0]!.resolve(ok(4));
+    expect(await fits).toBe(true);
   });
 });
