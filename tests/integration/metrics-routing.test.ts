@@ -8,7 +8,17 @@ import { getDb } from "@/lib/db/client";
 import { recordScore } from "@/lib/metrics/scores";
 import { callListFilterSchema } from "@/lib/metrics/calls";
 import { computeCallCost, findModel } from "@/lib/models/catalog";
-import { bearer, getJson, makeTestProject, sendJson, startApiServer, type ApiError, type RunningServer, type TestProject } from "./serving-helpers";
+import {
+  bearer,
+  getJson,
+  makeTestProject,
+  sendJson,
+  startApiServer,
+  type ApiError,
+  type RunningServer,
+  type TestProject,
+  taskRoutedDocument,
+} from "./serving-helpers";
 
 let server: RunningServer;
 let ctx: TestProject;
@@ -19,21 +29,7 @@ const suffix = Date.now().toString(36);
 const ROUTED = `metrics-routed-${suffix}`;
 const PLAIN = `metrics-plain-${suffix}`;
 
-const document = (routing?: unknown) => ({
-  changelog: "routing",
-  publish: true,
-  request: {
-    model: "claude-sonnet-5-5",
-    max_tokens: 256,
-    system: [{ type: "text", text: "You handle {{task_type}} tasks.", role: "instructions" }],
-    messages: [{ role: "user", content: "{{input}}" }],
-  },
-  variables: {
-    task_type: { type: "enum", required: true, values: ["classification", "generation", "reasoning"] },
-    input: { type: "string", required: true },
-  },
-  ...(routing ? { routing } : {}),
-});
+const document = (routing?: unknown) => taskRoutedDocument(routing);
 
 const rules = {
   rules: [

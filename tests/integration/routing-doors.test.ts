@@ -9,7 +9,7 @@ import { advanceBatchJob } from "@/lib/batch-jobs/worker";
 import type { BatchJobView } from "@/lib/batch-jobs/jobs";
 import { getDb } from "@/lib/db/client";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
-import { bearer, makeTestProject, sendJson, sleep, startApiServer, type RunningServer, type TestProject } from "./serving-helpers";
+import { bearer, makeTestProject, sendJson, sleep, startApiServer, type RunningServer, type TestProject, taskRoutedDocument } from "./serving-helpers";
 
 let server: RunningServer;
 let ctx: TestProject;
@@ -19,26 +19,12 @@ let writeKey: string;
 let runKey: string;
 const NAME = `doors-routed-${Date.now().toString(36)}`;
 
-const document = {
-  changelog: "routing",
-  publish: true,
-  request: {
-    model: "claude-sonnet-5-5",
-    max_tokens: 256,
-    system: [{ type: "text", text: "You handle {{task_type}} tasks.", role: "instructions" }],
-    messages: [{ role: "user", content: "{{input}}" }],
-  },
-  variables: {
-    task_type: { type: "enum", required: true, values: ["classification", "generation", "reasoning"] },
-    input: { type: "string", required: true },
-  },
-  routing: {
-    rules: [
-      { name: "simple-classification", when: [{ signal: "variable", name: "task_type", op: "equals", value: "classification" }], model: "claude-haiku-5-5" },
-      { name: "enterprise", when: [{ signal: "metadata", key: "tier", op: "equals", value: "enterprise" }], model: "claude-opus-5-5" },
-    ],
-  },
-};
+const document = taskRoutedDocument({
+  rules: [
+    { name: "simple-classification", when: [{ signal: "variable", name: "task_type", op: "equals", value: "classification" }], model: "claude-haiku-5-5" },
+    { name: "enterprise", when: [{ signal: "metadata", key: "tier", op: "equals", value: "enterprise" }], model: "claude-opus-5-5" },
+  ],
+});
 
 interface RenderAnswer {
   request: { model: string };

@@ -6,28 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCallLogWriter } from "@/lib/metrics/call-log-writer";
 import { getDb } from "@/lib/db/client";
 import { listCalls, callListFilterSchema } from "@/lib/metrics/calls";
-import { bearer, makeTestProject, sendJson, startApiServer, type ApiError, type RunningServer, type TestProject } from "./serving-helpers";
+import { bearer, makeTestProject, sendJson, startApiServer, type ApiError, type RunningServer, type TestProject, taskRoutedDocument } from "./serving-helpers";
 
 let server: RunningServer;
 let ctx: TestProject;
 let writeKey: string;
 let runKey: string;
 
-const document = (routing: unknown) => ({
-  changelog: "routing",
-  publish: true,
-  request: {
-    model: "claude-sonnet-5-5",
-    max_tokens: 512,
-    system: [{ type: "text", text: "You handle {{task_type}} tasks.", role: "instructions" }],
-    messages: [{ role: "user", content: "{{input}}" }],
-  },
-  variables: {
-    task_type: { type: "enum", required: true, values: ["classification", "generation", "reasoning"] },
-    input: { type: "string", required: true },
-  },
-  routing,
-});
+const document = (routing: unknown) => taskRoutedDocument(routing, 512);
 
 const rules = {
   rules: [

@@ -117,3 +117,25 @@ export async function sendJson<T = unknown>(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The version document the routing tests write through the API: a task prompt on Sonnet whose
+ * `task_type` enum (classification / generation / reasoning) and `input` the rules route on.
+ */
+export function taskRoutedDocument(routing?: unknown, maxTokens = 256): Record<string, unknown> {
+  return {
+    changelog: "routing",
+    publish: true,
+    request: {
+      model: "claude-sonnet-5-5",
+      max_tokens: maxTokens,
+      system: [{ type: "text", text: "You handle {{task_type}} tasks.", role: "instructions" }],
+      messages: [{ role: "user", content: "{{input}}" }],
+    },
+    variables: {
+      task_type: { type: "enum", required: true, values: ["classification", "generation", "reasoning"] },
+      input: { type: "string", required: true },
+    },
+    ...(routing === undefined ? {} : { routing }),
+  };
+}
