@@ -7,6 +7,7 @@ import type { IncludeResolution } from "@/lib/prompts/includes";
 import type { PromptVersionContent } from "@/lib/prompts/schemas";
 import { queryKeys } from "@/lib/query-keys";
 import { withSignIn } from "@/lib/http/signed-out";
+import { useDebounced } from "@/components/use-debounced";
 import { includesTemplateJson } from "./editor-model";
 
 /** Pause in typing before the includes are resolved again. */
@@ -35,11 +36,7 @@ export function useIncludes(options: {
   const { project, promptId, content, wellFormed, resolve } = options;
   const templateJson = useMemo(() => includesTemplateJson(content), [content]);
   const [openedJson] = useState(() => includesTemplateJson(options.initialContent));
-  const [settledJson, setSettledJson] = useState(templateJson);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettledJson(templateJson), INCLUDES_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [templateJson]);
+  const settledJson = useDebounced(templateJson, INCLUDES_DEBOUNCE_MS);
   const contentRef = useRef(content);
   useEffect(() => {
     contentRef.current = content;

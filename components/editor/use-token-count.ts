@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { PrefixTokenCounts } from "@/lib/claude/count-tokens";
 import type { ActionResult } from "@/lib/http/action-result";
@@ -9,6 +9,7 @@ import type { PromptVersionContent } from "@/lib/prompts/schemas";
 import { queryKeys } from "@/lib/query-keys";
 import { countedTokens, tokenSourceOf, type TokenSource } from "./editor-model";
 import { withSignIn } from "@/lib/http/signed-out";
+import { useDebounced } from "@/components/use-debounced";
 
 /** Pause in typing before the template is counted with messages.countTokens. */
 const COUNT_DEBOUNCE_MS = 800;
@@ -35,11 +36,7 @@ export function useTokenCount(options: {
 } {
   const { project, promptId, content, savable, available, countTokens } = options;
   const templateJson = useMemo(() => JSON.stringify({ system: content.system, messages: content.messages, model: content.modelConfig.model }), [content]);
-  const [settledTemplate, setSettledTemplate] = useState(templateJson);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettledTemplate(templateJson), COUNT_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [templateJson]);
+  const settledTemplate = useDebounced(templateJson, COUNT_DEBOUNCE_MS);
   const contentRef = useRef(content);
   useEffect(() => {
     contentRef.current = content;

@@ -11,6 +11,7 @@ import type { DatasetItemData, DatasetItemPatch } from "@/lib/datasets/schemas";
 import type { InProject, ServerAction } from "@/lib/http/action-result";
 import { ItemForm } from "./item-form";
 import { withSignIn } from "@/lib/http/signed-out";
+import { useDebounced } from "@/components/use-debounced";
 
 type VersionResult = { version: number };
 export type AddItemAction = ServerAction<InProject<{ datasetId: string; item: DatasetItemData }>, VersionResult>;
@@ -30,15 +31,6 @@ function preview(value: unknown): string {
   if (value === null || value === undefined) return "–";
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return text.length > 160 ? `${text.slice(0, 160)}…` : text;
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return debounced;
 }
 
 /** The items of one version: keyset pages fetched as the virtualised list scrolls (10^5 items stay smooth), search, tag filter, version picker, add / edit / delete. */
