@@ -21,12 +21,16 @@ function guardJobSettlement(): void {
   for (const name of ["complete", "fail"] as const) {
     const original = proto[name];
     if (typeof original !== "function") continue;
-    proto[name] = function settle(this: unknown, ...args: unknown[]): unknown {
+    const settle = function (this: unknown, ...args: unknown[]): unknown {
       const result: unknown = (original as (...a: unknown[]) => unknown).apply(this, args);
       if (result instanceof Promise)
         result.catch((error: unknown) => log.warn({ err: error, queue: args[0] }, `pg-boss could not ${name} a job; it is retried when it expires`));
       return result;
     };
+    // PgBoss publishes the manager's methods under their function names (`boss[fn.name]`): the
+    // wrapper must keep the original name or `boss.complete` / `boss.fail` disappear.
+    Object.defineProperty(settle, "name", { value: name });
+    proto[name] = settle;
   }
   proto[GUARDED] = true;
 }
